@@ -1,0 +1,246 @@
+package dev.initkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.format.Detection;
+import dev.initkit.format.Format;
+import dev.initkit.format.FormatDetector;
+import dev.initkit.format.MalformedModelException;
+import dev.initkit.format.ModelFormatException;
+import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.format.h5.KerasH5Reader;
+import dev.initkit.format.h5.KerasH5Writer;
+import dev.initkit.format.keras3.KerasArchiveReader;
+import dev.initkit.format.keras3.KerasArchiveWriter;
+import dev.initkit.internal.AtomicFiles;
+import dev.initkit.internal.Json;
+import dev.initkit.internal.hdf5.H5Exception;
+import dev.initkit.internal.hdf5.H5File;
+import dev.initkit.internal.hdf5.H5Group;
+import dev.initkit.model.LoadedModel;
+import dev.initkit.model.Model;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The entry point: read any supported Keras/TensorFlow model file, write it in any supported format.
+ *
+ * <p>Formats are detected by content, never by extension. Reading loads metadata only; weight values
+ * stream from the file while writing. Writing is atomic: a temporary file beside the target, renamed
+ * over it when complete, and never the input file itself. Thread-safe: models may be read and written
+ * from several threads (native HDF5 access is serialised inside).
+ */
+public final class ModelIO {
+  private ModelIO() {}
+
+  /** Options for reading. */
+  public record ReadOptions(Path config, boolean autoCompanionConfig) {
+    /** Defaults: no explicit config; a {@code <name>.json} beside a weights-only file is used. */
+    public static ReadOptions defaults() {
+      return new ReadOptions(null, true);
+    }
+
+    /** Read a weights-only file with this architecture JSON. */
+    public ReadOptions withConfig(Path c) {
+      return new ReadOptions(c, autoCompanionConfig);
+    }
+  }
+
+  /** Options for writing. */
+  public record WriteOptions(Format format, boolean overwrite, boolean unzipped) {
+    /** Format from the output's extension, no overwrite, zipped archives. */
+    public static WriteOptions defaults() {
+      return new WriteOptions(null, false, false);
+    }
+
+    public WriteOptions withFormat(Format f) {
+      return new WriteOptions(f, overwrite, unzipped);
+    }
+
+    public WriteOptions withOverwrite(boolean o) {
+      return new WriteOptions(format, o, unzipped);
+    }
+  }
+
+  /** What a write did. */
+  public record WriteResult(Path output, Format format, List<String> notes) {
+    public WriteResult {
+      notes = List.copyOf(notes);
+    }
+  }
+
+  /** Detects what a path is, by content. */
+  public static Detection detect(Path path) throws IOException {
+    return FormatDetector.detect(path);
+  }
+
+  /** Opens a model with default options. The caller closes the result. */
+  public static LoadedModel open(Path path) throws IOException {
+    return open(path, ReadOptions.defaults());
+  }
+
+  /**
+   * Opens a model. The caller closes the result, which holds the file open (or a temporary copy of
+   * an archive's weights) until then.
+   *
+   * @throws MalformedModelException the file is broken or not a model (the message says which and
+   *     what to do)
+   * @throws UnsupportedModelException the file is valid but uses something initkit does not handle
+   * @throws IOException the file cannot be read
+   */
+  public static LoadedModel open(Path path, ReadOptions options) throws IOException {
+    Detection d = FormatDetector.detect(path);
+    switch (d.kind()) {
+      case HDF5:
+        return openHdf5(path, options);
+      case KERAS_ZIP:
+        return KerasArchiveReader.readZip(path);
+      case KERAS_DIR:
+        return KerasArchiveReader.readDirectory(path);
+      case SHARDED_WEIGHTS_JSON:
+        return KerasArchiveReader.readShardedWeights(path, companion(path, options));
+      case SAVED_MODEL_DIR:
+        throw new UnsupportedModelException(path, "saved_model.pb", "TensorFlow SavedModel directories are not supported yet");
+      case KERAS_JSON_CONFIG:
+        throw new UnsupportedModelException(path, "", "an architecture JSON holds no weights: give the weights file and pass this file with --config");
+      default:
+        throw new UnsupportedModelException(path, "", "unsupported input kind " + d.kind());
+    }
+  }
+
+  private static LoadedModel openHdf5(Path path, ReadOptions options) throws IOException {
+    H5File f;
+    try {
+      f = H5File.openReadOnly(path);
+    } catch (H5Exception e) {
+      throw new MalformedModelException(path, "", "not a readable HDF5 file (damaged or truncated?): " + e.getMessage(), e);
+    }
+    boolean handedOver = false;
+    try {
+      Format layout = KerasH5Reader.layoutOf(f);
+      LoadedModel m;
+      if (layout == Format.KERAS3_WEIGHTS) {
+        H5Group root = f.root();
+        List<String> children = root.childNames();
+        if (!children.contains("layers") && !children.contains("vars") && !children.contains("_layer_checkpoint_dependencies")) {
+          throw new MalformedModelException(path, "/", children.isEmpty() && root.attributeNames().isEmpty()
+              ? "empty HDF5 file: no Keras model_config, layer_names or Keras 3 layers group"
+              : "HDF5 file that is not a Keras model: no model_config or layer_names attribute and no Keras 3 layers group (it holds " + describe(children) + ")");
+        }
+        handedOver = true;
+        m = KerasArchiveReader.readWeights(path, f, companion(path, options));
+      } else {
+        JsonNode config = layout == Format.H5_WEIGHTS ? companion(path, options) : null;
+        handedOver = true;
+        m = KerasH5Reader.read(path, f, config, config == null ? null : companionPath(path, options).orElse(null));
+      }
+      return m;
+    } catch (H5Exception e) {
+      throw new MalformedModelException(path, "", "cannot read HDF5 structure: " + e.getMessage(), e);
+    } finally {
+      if (!handedOver) {
+        f.close();
+      }
+    }
+  }
+
+  private static String describe(List<String> children) {
+    List<String> shown = children.size() > 5 ? children.subList(0, 5) : children;
+    return children.isEmpty() ? "no groups" : "groups " + String.join(", ", shown) + (children.size() > 5 ? ", ..." : "");
+  }
+
+  private static Optional<Path> companionPath(Path path, ReadOptions options) {
+    if (options.config() != null) {
+      return Optional.of(options.config());
+    }
+    if (!options.autoCompanionConfig()) {
+      return Optional.empty();
+    }
+    String name = path.getFileName().toString();
+    String lower = name.toLowerCase(Locale.ROOT);
+    for (String ext : List.of(".weights.h5", ".weights.json", ".h5", ".hdf5")) {
+      if (lower.endsWith(ext)) {
+        Path c = path.resolveSibling(name.substring(0, name.length() - ext.length()) + ".json");
+        if (!c.equals(path) && Files.isRegularFile(c)) {
+          return Optional.of(c);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static JsonNode companion(Path path, ReadOptions options) throws IOException {
+    Optional<Path> c = companionPath(path, options);
+    if (c.isEmpty()) {
+      return null;
+    }
+    String text = Files.readString(c.get(), StandardCharsets.UTF_8);
+    JsonNode n;
+    try {
+      n = Json.parse(text);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new MalformedModelException(c.get(), "", "malformed JSON config: " + e.getOriginalMessage());
+    }
+    if (!n.has("class_name") || !n.has("config")) {
+      if (options.config() == null) {
+        return null; // an unrelated JSON beside the file: ignore it
+      }
+      throw new MalformedModelException(c.get(), "", "not a Keras architecture JSON: expected class_name and config");
+    }
+    return n;
+  }
+
+  /**
+   * Writes a model atomically. The target format comes from {@code options.format()} or else the
+   * output's name ({@code .keras}, {@code .weights.h5}, {@code .h5}).
+   *
+   * @throws java.nio.file.FileAlreadyExistsException when the output exists and overwrite is off
+   * @throws ModelFormatException when the model cannot be expressed in the target format
+   */
+  public static WriteResult write(LoadedModel loaded, Path out, WriteOptions options) throws IOException {
+    Format format = options.format() != null ? options.format() : Format.fromFileName(out)
+        .orElseThrow(() -> new IllegalArgumentException(out + ": cannot tell the output format from the name: use .h5, .keras or .weights.h5, or give the format"));
+    Model model = loaded.model();
+    List<String> notes = new ArrayList<>();
+    Path source = Path.of(model.source().isEmpty() ? "." : model.source());
+    if (Files.exists(out) && Files.exists(source)) {
+      AtomicFiles.checkNotSameFile(source, out);
+    }
+    switch (format) {
+      case H5: {
+        String config = model.config().isPresent() ? ConfigForms.keras2Text(model) : null;
+        if (config == null) {
+          notes.add("no model config: wrote a weights-only file");
+        }
+        AtomicFiles.write(out, options.overwrite(), tmp -> KerasH5Writer.write(model, loaded.tensors(), config, tmp));
+        break;
+      }
+      case H5_WEIGHTS:
+        AtomicFiles.write(out, options.overwrite(), tmp -> KerasH5Writer.write(model, loaded.tensors(), null, tmp));
+        break;
+      case KERAS: {
+        if (model.config().isEmpty()) {
+          throw new UnsupportedModelException(Path.of(model.source()), "", "a .keras archive needs the model config, and this weights-only file has none: pass the architecture JSON with --config, or write .weights.h5");
+        }
+        String config = ConfigForms.keras3Text(model, notes::add);
+        if (options.unzipped()) {
+          AtomicFiles.writeDirectory(out, options.overwrite(), tmp -> KerasArchiveWriter.writeDirectory(model, loaded.tensors(), config, tmp, notes::add));
+        } else {
+          AtomicFiles.write(out, options.overwrite(), tmp -> KerasArchiveWriter.writeZip(model, loaded.tensors(), config, tmp, notes::add));
+        }
+        break;
+      }
+      case KERAS3_WEIGHTS:
+        AtomicFiles.write(out, options.overwrite(), tmp -> KerasArchiveWriter.writeWeights(model, loaded.tensors(), tmp, out, notes::add));
+        break;
+      default:
+        throw new UnsupportedModelException(out, "", "writing " + format.name().toLowerCase(Locale.ROOT) + " is not supported yet");
+    }
+    return new WriteResult(out, format, notes);
+  }
+}

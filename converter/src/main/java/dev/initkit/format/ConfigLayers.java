@@ -1,0 +1,80 @@
+package dev.initkit.format;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads the layer list out of a Keras model config of any generation: Keras 1 and early Keras 2
+ * Sequential ({@code "config": [layers]}), later Sequential ({@code "config": {"layers": [...]}}) and
+ * Functional/Model ({@code "config": {"layers": [{"name", "class_name", "config", ...}]}}).
+ */
+public final class ConfigLayers {
+  /** Layer classes known to hold no variables, used when weights must be matched by order. */
+  private static final Set<String> WEIGHTLESS =
+      Set.of(
+          "InputLayer", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+          "GaussianNoise", "GaussianDropout", "AlphaDropout", "Flatten", "Reshape", "Permute",
+          "RepeatVector", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU",
+          "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+          "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+          "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "Add",
+          "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "Masking",
+          "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D",
+          "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D", "Lambda", "MaxPool2D",
+          "Rescaling", "Resizing", "CenterCrop", "TFOpLambda", "SlicingOpLambda", "GetItem",
+          "Identity", "MaxPooling", "Merge");
+
+  private ConfigLayers() {}
+
+  /** One layer entry of a model config. */
+  public record Entry(String name, String className, JsonNode config, JsonNode raw) {}
+
+  /** The model class of a model config object ({@code class_name}), or "". */
+  public static String modelClass(JsonNode modelConfig) {
+    return modelConfig.path("class_name").asText("");
+  }
+
+  /** True when this model config is Sequential. */
+  public static boolean isSequential(JsonNode modelConfig) {
+    return modelClass(modelConfig).equals("Sequential");
+  }
+
+  /**
+   * The layer entries of a model config object ({@code {"class_name", "config"}}).
+   *
+   * @throws IllegalArgumentException naming the JSON field when the structure is not a model config
+   */
+  public static List<Entry> entries(JsonNode modelConfig) {
+    JsonNode cfg = modelConfig.get("config");
+    if (cfg == null) {
+      throw new IllegalArgumentException("/config: missing");
+    }
+    JsonNode list = cfg.isArray() ? cfg : cfg.get("layers");
+    if (list == null || !list.isArray()) {
+      throw new IllegalArgumentException("/config/layers: expected a list of layers");
+    }
+    List<Entry> out = new ArrayList<>();
+    int i = 0;
+    for (JsonNode l : list) {
+      if (!l.isObject()) {
+        throw new IllegalArgumentException("/config/layers/" + i + ": expected an object");
+      }
+      String cls = l.path("class_name").asText("");
+      JsonNode lc = l.path("config");
+      String name = l.hasNonNull("name") ? l.get("name").asText() : lc.path("name").asText("");
+      if (cls.isEmpty() || name.isEmpty()) {
+        throw new IllegalArgumentException("/config/layers/" + i + ": expected class_name and name");
+      }
+      out.add(new Entry(name, cls, lc, l));
+      i++;
+    }
+    return out;
+  }
+
+  /** True when a layer class is known to have no variables. */
+  public static boolean isWeightless(String className) {
+    return WEIGHTLESS.contains(className);
+  }
+}

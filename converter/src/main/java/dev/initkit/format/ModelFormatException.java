@@ -1,0 +1,65 @@
+package dev.initkit.format;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Base of every error about the content of a model file: it names the file and the place inside it.
+ *
+ * <p>The message reads {@code <file>: <location>: <detail>}, so a command line can print it as the
+ * single line a user sees.
+ */
+public class ModelFormatException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  private final transient Path file;
+  private final String location;
+  private final String detail;
+
+  /**
+   * Creates an error.
+   *
+   * @param file the file (or directory) being read or written; may be null when unknown
+   * @param location where inside it: an HDF5 path, an archive entry, a JSON pointer or a layer; may
+   *     be null or empty for the file as a whole
+   * @param detail what is wrong, ideally "expected X, found Y" and what the user can do
+   */
+  public ModelFormatException(Path file, String location, String detail) {
+    this(file, location, detail, null);
+  }
+
+  /** Like {@link #ModelFormatException(Path, String, String)} with a cause kept for debugging. */
+  public ModelFormatException(Path file, String location, String detail, Throwable cause) {
+    super(format(file, location, detail), cause);
+    this.file = file;
+    this.location = location == null ? "" : location;
+    this.detail = Objects.requireNonNull(detail, "detail");
+  }
+
+  private static String format(Path file, String location, String detail) {
+    StringBuilder sb = new StringBuilder();
+    if (file != null) {
+      sb.append(file).append(": ");
+    }
+    if (location != null && !location.isEmpty()) {
+      sb.append(location).append(": ");
+    }
+    return sb.append(detail).toString();
+  }
+
+  /** The file this error is about, or null when unknown. */
+  public Path file() {
+    return file;
+  }
+
+  /** The place inside the file (HDF5 path, archive entry, JSON pointer, layer), or "" for the whole. */
+  public String location() {
+    return location;
+  }
+
+  /** The message without file and location. */
+  public String detail() {
+    return detail;
+  }
+}

@@ -1,0 +1,99 @@
+package dev.initkit.format.h5;
+
+import dev.initkit.format.MalformedModelException;
+import dev.initkit.internal.hdf5.H5Dataset;
+import dev.initkit.internal.hdf5.H5Exception;
+import dev.initkit.internal.hdf5.H5File;
+import dev.initkit.internal.hdf5.H5Group;
+import dev.initkit.model.TensorSource;
+import dev.initkit.model.Weight;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Weight values in one or more open HDF5 files (several for Keras 3 sharded weights). A weight's key
+ * is its absolute dataset path, prefixed with {@code @N:} for shard {@code N > 0}. Thread-safe: all
+ * native access is serialised by the HDF5 lock.
+ */
+public final class H5Store implements TensorSource, AutoCloseable {
+  private final List<H5File> files;
+  private final Path shownPath;
+  private final AutoCloseable extra;
+
+  /**
+   * Wraps open files and takes ownership of them.
+   *
+   * @param shownPath the path named in error messages (the archive for a {@code .keras} member)
+   * @param extra closed after the files (e.g. deletes an extracted temporary file); may be null
+   */
+  public H5Store(List<H5File> files, Path shownPath, AutoCloseable extra) {
+    this.files = List.copyOf(files);
+    this.shownPath = shownPath;
+    this.extra = extra;
+  }
+
+  /** Wraps one open file and takes ownership of it. */
+  public H5Store(H5File file, Path shownPath) {
+    this(List.of(file), shownPath, null);
+  }
+
+  /** The key of a dataset path in shard {@code shard}. */
+  public static String key(int shard, String path) {
+    return shard == 0 ? path : "@" + shard + ":" + path;
+  }
+
+  /** The first (or only) file. */
+  public H5File file() {
+    return files.get(0);
+  }
+
+  private H5File fileOf(String key) {
+    return files.get(key.startsWith("@") ? Integer.parseInt(key.substring(1, key.indexOf(':'))) : 0);
+  }
+
+  private static String pathOf(String key) {
+    return key.startsWith("@") ? key.substring(key.indexOf(':') + 1) : key;
+  }
+
+  @Override
+  public void readRows(Weight weight, long firstRow, long rows, ByteBuffer dst) throws IOException {
+    try (H5Dataset ds = fileOf(weight.key()).root().openDataset(pathOf(weight.key()))) {
+      ds.readRows(firstRow, rows, dst);
+    } catch (H5Exception e) {
+      throw new MalformedModelException(shownPath, weight.key(), "cannot read weight data: " + e.getMessage(), e);
+    }
+  }
+
+  /** Copies a weight's dataset natively into {@code dst} under {@code name}. */
+  public void copyTo(Weight weight, H5Group dst, String name) throws IOException {
+    try {
+      dst.copyFrom(fileOf(weight.key()).root(), pathOf(weight.key()), name);
+    } catch (H5Exception e) {
+      throw new MalformedModelException(shownPath, weight.key(), "cannot copy weight data: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    IOException first = null;
+    for (H5File f : files) {
+      try {
+        f.close();
+      } catch (IOException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (extra != null) {
+      try {
+        extra.close();
+      } catch (Exception e) {
+        first = first == null ? new IOException(e) : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package dev.initkit.format.h5;
+
+import dev.initkit.format.ConfigLayers;
+import dev.initkit.format.ModelFormatException;
+import dev.initkit.format.TensorCopier;
+import dev.initkit.internal.hdf5.AttrValue;
+import dev.initkit.internal.hdf5.H5Exception;
+import dev.initkit.internal.hdf5.H5File;
+import dev.initkit.internal.hdf5.H5Group;
+import dev.initkit.internal.hdf5.H5Node;
+import dev.initkit.model.Layer;
+import dev.initkit.model.Model;
+import dev.initkit.model.TensorSource;
+import dev.initkit.model.Weight;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Writes the legacy Keras HDF5 layout that tf-keras and Keras 3 both load: a full model when the
+ * model has a config (in its Keras 2 form), else a weights-only file. Attribute forms follow h5py as
+ * Keras uses it: scalar strings variable-length, name lists fixed-length or variable-length as the
+ * source had them, empty lists as empty float64 arrays, lists over 64 KB split into {@code name0},
+ * {@code name1}, ...
+ */
+public final class KerasH5Writer {
+  /** HDF5's object header limit that Keras splits name lists under. */
+  static final int HDF5_OBJECT_HEADER_LIMIT = 64512;
+
+  private KerasH5Writer() {}
+
+  /**
+   * Writes {@code model} with values from {@code tensors} to a new file at {@code out} (the caller
+   * makes it atomic).
+   *
+   * @param keras2ConfigText the model config in Keras 2 form, or null to write weights only
+   */
+  public static void write(Model model, TensorSource tensors, String keras2ConfigText, Path out) throws IOException {
+    boolean vlenNames = !"fixed".equals(model.metadata().get(KerasH5Reader.NAMES_FORM));
+    String kv = model.kerasVersion().orElse("3.12.0");
+    String backend = model.backend().orElse("tensorflow");
+    try (H5File f = H5File.create(out)) {
+      H5Group root = f.root();
+      H5Group weightsRoot;
+      if (keras2ConfigText != null) {
+        root.setAttribute("keras_version", AttrValue.Str.vlenUtf8(kv));
+        root.setAttribute("backend", AttrValue.Str.vlenUtf8(backend));
+        root.setAttribute("model_config", AttrValue.Str.vlenUtf8(keras2ConfigText));
+        if (model.trainingConfigText().isPresent()) {
+          root.setAttribute("training_config", AttrValue.Str.vlenUtf8(model.trainingConfigText().get()));
+        }
+        weightsRoot = root.createGroup("model_weights");
+      } else {
+        weightsRoot = root;
+      }
+      try {
+        List<Layer> stored = storedLayers(model, keras2ConfigText != null);
+        List<String> layerNames = new ArrayList<>();
+        for (Layer l : stored) {
+          layerNames.add(l.name());
+        }
+        setNames(weightsRoot, "layer_names", layerNames, vlenNames);
+        weightsRoot.setAttribute("backend", AttrValue.Str.vlenUtf8(backend));
+        weightsRoot.setAttribute("keras_version", AttrValue.Str.vlenUtf8(kv));
+        for (Layer l : stored) {
+          writeGroup(weightsRoot, l.name(), l.allWeights(), tensors, vlenNames);
+        }
+        if (model.hasModelWeightsGroup()) {
+          writeGroup(weightsRoot, KerasH5Reader.TOP_LEVEL_GROUP, model.modelWeights(), tensors, vlenNames);
+        }
+      } finally {
+        if (weightsRoot != root) {
+          weightsRoot.close();
+        }
+      }
+      if (keras2ConfigText != null && !model.optimizerWeights().isEmpty()) {
+        try (H5Group og = root.createGroup("optimizer_weights")) {
+          writeWeights(og, model.optimizerWeights(), tensors, vlenNames);
+        }
+      }
+    } catch (H5Exception e) {
+      throw new ModelFormatException(out, "", "cannot write HDF5: " + e.getMessage(), e);
+    }
+  }
+
+  /** The top-level layers Keras lists in {@code layer_names}: a Sequential's InputLayer is not one. */
+  static List<Layer> storedLayers(Model model, boolean full) {
+    boolean sequential = model.config().map(ConfigLayers::isSequential).orElse(false);
+    List<Layer> out = new ArrayList<>();
+    for (Layer l : model.layers()) {
+      if (sequential && l.className().equals("InputLayer")) {
+        continue;
+      }
+      if (!full && l.allWeights().isEmpty() && !l.className().isEmpty()) {
+        // weights-only files from Keras list every layer too; keep them so by-name loading works
+        out.add(l);
+        continue;
+      }
+      out.add(l);
+    }
+    return out;
+  }
+
+  private static void writeGroup(H5Group parent, String name, List<Weight> weights, TensorSource tensors, boolean vlenNames) throws IOException {
+    try (H5Group g = parent.createGroup(name)) {
+      writeWeights(g, weights, tensors, vlenNames);
+    }
+  }
+
+  private static void writeWeights(H5Group g, List<Weight> weights, TensorSource tensors, boolean vlenNames) throws IOException {
+    List<String> names = uniqueNames(weights);
+    setNames(g, "weight_names", names, vlenNames);
+    for (int i = 0; i < weights.size(); i++) {
+      TensorCopier.copy(weights.get(i), tensors, g, names.get(i));
+    }
+  }
+
+  /** Dataset names must be unique in a group; Keras 3 can produce duplicates (keras#19375). */
+  private static List<String> uniqueNames(List<Weight> weights) {
+    Set<String> seen = new HashSet<>();
+    List<String> out = new ArrayList<>();
+    for (Weight w : weights) {
+      String n = w.name();
+      String candidate = n;
+      for (int k = 1; !seen.add(candidate); k++) {
+        candidate = n + "_" + k;
+      }
+      out.add(candidate);
+    }
+    return out;
+  }
+
+  /** Writes a name list, empty or split as Keras does. */
+  static void setNames(H5Node node, String attr, List<String> names, boolean vlen) throws H5Exception {
+    if (names.isEmpty()) {
+      node.setEmptyList(attr);
+      return;
+    }
+    long bytes = 0;
+    int longest = 0;
+    for (String n : names) {
+      longest = Math.max(longest, n.length());
+    }
+    bytes = (long) longest * names.size();
+    if (bytes <= HDF5_OBJECT_HEADER_LIMIT || vlen) {
+      node.setAttribute(attr, list(names, vlen));
+      return;
+    }
+    int chunks = (int) ((bytes + HDF5_OBJECT_HEADER_LIMIT - 1) / HDF5_OBJECT_HEADER_LIMIT);
+    int per = (names.size() + chunks - 1) / chunks;
+    for (int c = 0, start = 0; start < names.size(); c++, start += per) {
+      node.setAttribute(attr + c, list(names.subList(start, Math.min(names.size(), start + per)), vlen));
+    }
+  }
+
+  private static AttrValue list(List<String> names, boolean vlen) {
+    return vlen ? new AttrValue.StrArray(names, true, AttrValue.Charset.UTF8) : AttrValue.StrArray.fixed(names);
+  }
+}

@@ -1,0 +1,415 @@
+package dev.initkit.internal;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Writes outputs so that a reader never sees a half-written file: build a sibling temporary, force
+ * it to disk, then rename it over the target.
+ *
+ * <p>Temporary names are {@code .<target name>.initkit-<16 hex digits>.tmp} (the file or directory
+ * being built) and {@code .<target name>.initkit-<16 hex digits>.old} (a directory being replaced),
+ * in the target's own directory; {@link #TEMP_NAME} matches both. They are removed on every failure
+ * this process sees; only a killed process leaves one behind, and a later cleanup can find it by
+ * that pattern. Long target names are cut to keep the temporary name within file system limits.
+ *
+ * <p>A symbolic link at the target is replaced by the new file, not followed.
+ */
+public final class AtomicFiles {
+  /** Matches the names of this class's temporaries: {@code .<name>.initkit-<hex>.tmp|old}. */
+  public static final Pattern TEMP_NAME =
+      Pattern.compile("^\\..*\\.initkit-[0-9a-f]{16}\\.(tmp|old)$");
+
+  // keeps ".<name>.initkit-<16 hex>.tmp" under the usual 255-byte name limit even in UTF-8
+  private static final int MAX_NAME_CHARS = 60;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private AtomicFiles() {}
+
+  /**
+   * An I/O action on a value, for writers that fill a path.
+   *
+   * @param <T> what it consumes
+   */
+  @FunctionalInterface
+  public interface IoConsumer<T> {
+    /** Performs the action. */
+    void accept(T value) throws IOException;
+  }
+
+  /** True if {@code name} is one of this class's temporaries ({@link #TEMP_NAME}). */
+  public static boolean isTempName(String name) {
+    return TEMP_NAME.matcher(name).matches();
+  }
+
+  /**
+   * Writes a file atomically: {@code writer} fills a temporary file beside {@code target} (given
+   * by path, because the HDF5 library opens files by name), which is then forced to disk and
+   * renamed over the target.
+   *
+   * <p>The temporary exists, empty, when {@code writer} runs; the writer may truncate or recreate
+   * it. When overwriting, the new file takes the old one's POSIX permissions; otherwise it gets the
+   * process default (umask), as any new file would. Without {@code overwrite}, the no-clobber check
+   * is atomic where hard links work (a link cannot replace an existing name) and a check-then-move
+   * elsewhere.
+   *
+   * @param target the file to create or replace
+   * @param overwrite whether an existing target may be replaced
+   * @param writer fills the temporary file
+   * @throws FileAlreadyExistsException if the target exists and {@code overwrite} is false, or the
+   *     target is a directory
+   * @throws NoSuchFileException if the target's directory does not exist
+   * @throws AccessDeniedException if the target's directory is not writable
+   * @throws IOException whatever {@code writer} throws, or another I/O error; the target is then
+   *     untouched and the temporary gone
+   */
+  public static void write(Path target, boolean overwrite, IoConsumer<Path> writer)
+      throws IOException {
+    Objects.requireNonNull(writer, "writer");
+    Path dir = parentOf(target);
+    if (Files.isDirectory(target)) {
+      throw new FileAlreadyExistsException(
+          target.toString(), null, "is a directory; will not replace it with a file");
+    }
+    boolean exists = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+    if (exists && !overwrite) {
+      throw alreadyExists(target);
+    }
+    Path temp = createTemp(target, dir, false);
+    try {
+      if (exists) {
+        copyPermissions(target, temp);
+      }
+      writer.accept(temp);
+      if (!Files.isRegularFile(temp, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException(target + ": the writer left no file at " + temp);
+      }
+      force(temp, true);
+      if (overwrite) {
+        moveReplacing(temp, target);
+      } else {
+        moveNoClobber(temp, target);
+      }
+      forceDirectory(dir);
+    } finally {
+      deleteQuietly(temp);
+    }
+  }
+
+  /**
+   * Writes a directory (a SavedModel, an unzipped {@code .keras} archive): {@code writer} fills a
+   * new sibling temporary directory, whose files are forced to disk before it is renamed to the
+   * target.
+   *
+   * <p>Replacing an existing target (with {@code overwrite}) takes two renames, and is not atomic:
+   * the old directory is first renamed away to {@code .<name>.initkit-<hex>.old}, the new one
+   * renamed in, then the old one deleted. Between the two renames the target path does not exist;
+   * if the second rename fails the old directory is renamed back. If the process dies in that
+   * window the old content survives under the {@code .old} name.
+   *
+   * @param targetDir the directory to create or replace
+   * @param overwrite whether an existing target (directory or file) may be replaced
+   * @param writer fills the temporary directory
+   * @throws FileAlreadyExistsException if the target exists and {@code overwrite} is false
+   * @throws NoSuchFileException if the target's parent directory does not exist
+   * @throws AccessDeniedException if the target's parent directory is not writable
+   * @throws IOException whatever {@code writer} throws, or another I/O error; the target is then
+   *     untouched and the temporary directory gone
+   */
+  public static void writeDirectory(Path targetDir, boolean overwrite, IoConsumer<Path> writer)
+      throws IOException {
+    Objects.requireNonNull(writer, "writer");
+    Path dir = parentOf(targetDir);
+    boolean exists = Files.exists(targetDir, LinkOption.NOFOLLOW_LINKS);
+    if (exists && !overwrite) {
+      throw alreadyExists(targetDir);
+    }
+    Path temp = createTemp(targetDir, dir, true);
+    try {
+      writer.accept(temp);
+      forceTree(temp);
+      if (Files.exists(targetDir, LinkOption.NOFOLLOW_LINKS)) {
+        if (!overwrite) {
+          throw alreadyExists(targetDir);
+        }
+        replaceDirectory(temp, targetDir, dir);
+      } else {
+        // renaming a directory onto a path that appeared meanwhile fails rather than merges
+        moveAtomicallyIfPossible(temp, targetDir, false);
+      }
+      forceDirectory(dir);
+    } finally {
+      deleteTreeQuietly(temp);
+    }
+  }
+
+  /**
+   * Refuses to write {@code output} over {@code input}: the same file (also through links), or a
+   * directory that contains the input, which replacing would delete.
+   *
+   * @throws IllegalArgumentException if writing {@code output} would destroy {@code input}
+   */
+  public static void checkNotSameFile(Path input, Path output) {
+    if (!Files.exists(output) || !Files.exists(input)) {
+      return; // a new output cannot be the input
+    }
+    boolean same;
+    Path realInput;
+    Path realOutput;
+    try {
+      same = Files.isSameFile(input, output);
+      realInput = input.toRealPath();
+      realOutput = output.toRealPath();
+    } catch (IOException e) {
+      // cannot resolve links: compare the paths as written
+      realInput = input.toAbsolutePath().normalize();
+      realOutput = output.toAbsolutePath().normalize();
+      same = realInput.equals(realOutput);
+    }
+    if (same) {
+      throw new IllegalArgumentException(
+          "output " + output + " is the input " + input
+              + ": write to another path (the input is read while the output is written)");
+    }
+    if (Files.isDirectory(realOutput) && realInput.startsWith(realOutput)) {
+      throw new IllegalArgumentException(
+          "output " + output + " contains the input " + input
+              + ": replacing it would delete the input; write to another path");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private static Path parentOf(Path target) throws IOException {
+    Path absolute = target.toAbsolutePath();
+    Path dir = absolute.getParent();
+    if (dir == null) {
+      throw new FileSystemException(target.toString(), null, "cannot write to a file system root");
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new NoSuchFileException(
+          target.toString(), null, "output directory " + dir + " does not exist");
+    }
+    return dir;
+  }
+
+  private static FileAlreadyExistsException alreadyExists(Path target) {
+    return new FileAlreadyExistsException(
+        target.toString(), null, "already exists; use --force to overwrite it");
+  }
+
+  /** Creates the temporary with default permissions (unlike createTempFile's owner-only ones). */
+  private static Path createTemp(Path target, Path dir, boolean directory) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      Path temp = dir.resolve(tempName(target, "tmp"));
+      try {
+        return directory ? Files.createDirectory(temp) : Files.createFile(temp);
+      } catch (FileAlreadyExistsException e) {
+        if (attempt >= 10) {
+          throw e;
+        }
+      } catch (AccessDeniedException e) {
+        throw withTarget(
+            new AccessDeniedException(
+                target.toString(), null, "cannot create files in " + dir + " (permission denied)"),
+            e);
+      } catch (NoSuchFileException e) {
+        throw withTarget(
+            new NoSuchFileException(
+                target.toString(), null, "output directory " + dir + " does not exist"),
+            e);
+      } catch (FileSystemException e) {
+        throw withTarget(
+            new FileSystemException(
+                target.toString(), null, "cannot create files in " + dir + ": " + e.getReason()),
+            e);
+      }
+    }
+  }
+
+  private static <E extends IOException> E withTarget(E error, IOException cause) {
+    error.initCause(cause);
+    return error;
+  }
+
+  private static String tempName(Path target, String suffix) {
+    String name = target.getFileName().toString();
+    if (name.length() > MAX_NAME_CHARS) {
+      name = name.substring(0, MAX_NAME_CHARS);
+    }
+    byte[] random = new byte[8];
+    RANDOM.nextBytes(random);
+    return "." + name + ".initkit-" + HexFormat.of().formatHex(random) + "." + suffix;
+  }
+
+  private static void copyPermissions(Path from, Path to) {
+    PosixFileAttributeView source = Files.getFileAttributeView(from, PosixFileAttributeView.class);
+    PosixFileAttributeView dest = Files.getFileAttributeView(to, PosixFileAttributeView.class);
+    if (source == null || dest == null) {
+      return;
+    }
+    try {
+      dest.setPermissions(source.readAttributes().permissions());
+    } catch (IOException | UnsupportedOperationException e) {
+      // best effort: the default permissions are an acceptable outcome
+    }
+  }
+
+  /** Renames over the target: atomic where supported, else a plain replacing move (Kafka style). */
+  private static void moveReplacing(Path source, Path target) throws IOException {
+    moveAtomicallyIfPossible(source, target, true);
+  }
+
+  private static void moveAtomicallyIfPossible(Path source, Path target, boolean replace)
+      throws IOException {
+    try {
+      Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      if (replace) {
+        Files.move(source, target, StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        Files.move(source, target);
+      }
+    }
+  }
+
+  /**
+   * Moves without replacing. A hard link fails atomically if the target exists; where links are
+   * not supported, fall back to a move after a fresh existence check.
+   */
+  private static void moveNoClobber(Path source, Path target) throws IOException {
+    try {
+      Files.createLink(target, source);
+      Files.delete(source);
+      return;
+    } catch (FileAlreadyExistsException e) {
+      throw alreadyExists(target);
+    } catch (IOException | UnsupportedOperationException e) {
+      // no hard links here (FAT, some network shares): check and rename instead
+    }
+    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw alreadyExists(target);
+    }
+    moveAtomicallyIfPossible(source, target, false);
+  }
+
+  private static void replaceDirectory(Path fresh, Path target, Path dir) throws IOException {
+    Path old = dir.resolve(tempName(target, "old"));
+    moveAtomicallyIfPossible(target, old, false);
+    try {
+      moveAtomicallyIfPossible(fresh, target, false);
+    } catch (IOException e) {
+      try {
+        moveAtomicallyIfPossible(old, target, false);
+      } catch (IOException restore) {
+        e.addSuppressed(
+            new IOException("could not restore " + target + "; the old content is in " + old,
+                restore));
+      }
+      throw e;
+    }
+    deleteTreeQuietly(old);
+  }
+
+  private static void force(Path file, boolean data) throws IOException {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(file, StandardOpenOption.WRITE);
+    } catch (AccessDeniedException e) {
+      // a writer may leave its file read-only; fsync through a read handle works on POSIX
+      ch = FileChannel.open(file, StandardOpenOption.READ);
+    }
+    try (FileChannel c = ch) {
+      c.force(data);
+    }
+  }
+
+  /** Forces every file below {@code root} to disk, then the directories (best effort). */
+  private static void forceTree(Path root) throws IOException {
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            if (attrs.isRegularFile()) {
+              force(file, true);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            if (e != null) {
+              throw e;
+            }
+            forceDirectory(d);
+            return FileVisitResult.CONTINUE;
+          }
+        });
+  }
+
+  /**
+   * Forces a directory's entries (a rename) to disk. Opening a directory works on Linux and macOS;
+   * elsewhere (Windows) it fails, and there is nothing more to do, so failures are ignored.
+   */
+  private static void forceDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // best effort, as in Kafka's Utils.flushDir
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // the name pattern lets a later cleanup find it
+    }
+  }
+
+  private static void deleteTreeQuietly(Path root) {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try {
+      Files.walkFileTree(
+          root,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                throws IOException {
+              Files.deleteIfExists(file);
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+              Files.deleteIfExists(d);
+              return FileVisitResult.CONTINUE;
+            }
+          });
+    } catch (IOException e) {
+      // the name pattern lets a later cleanup find it
+    }
+  }
+}

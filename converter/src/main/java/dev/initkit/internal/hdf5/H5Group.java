@@ -1,0 +1,209 @@
+package dev.initkit.internal.hdf5;
+
+import static dev.initkit.internal.hdf5.Hdf5.check;
+import static org.bytedeco.hdf5.global.hdf5.*;
+
+import dev.initkit.model.DType;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.hdf5.H5G_info_t;
+import org.bytedeco.hdf5.H5O_info2_t;
+
+/** An open group: children, sub-groups and datasets. */
+public final class H5Group extends H5Node {
+
+  H5Group(long id, String path) {
+    super(id, path);
+  }
+
+  /** Names of the direct children, in name order (h5py does not track creation order). */
+  public List<String> childNames() throws H5Exception {
+    Hdf5.lock();
+    try (H5G_info_t info = new H5G_info_t()) {
+      check(H5Gget_info(id(), info), "H5Gget_info " + path());
+      List<String> names = new ArrayList<>();
+      for (long i = 0; i < info.nlinks(); i++) {
+        long len = check(H5Lget_name_by_idx(id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, (byte[]) null, 0, H5P_DEFAULT), "H5Lget_name_by_idx " + path());
+        byte[] buf = new byte[(int) len + 1];
+        H5Lget_name_by_idx(id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, buf, buf.length, H5P_DEFAULT);
+        names.add(new String(buf, 0, (int) len, StandardCharsets.UTF_8));
+      }
+      return names;
+    } finally {
+      Hdf5.unlock();
+    }
+  }
+
+  /** What a (possibly nested, slash-separated) name points at. */
+  public enum Kind {
+    MISSING,
+    GROUP,
+    DATASET,
+    OTHER
+  }
+
+  /** The kind of object at a relative path; MISSING if any component is absent. */
+  public Kind kind(String relPath) throws H5Exception {
+    Hdf5.lock();
+    try {
+      // check each component: H5Oget_info_by_name fails (not "false") on a missing intermediate
+      String[] parts = relPath.split("/");
+      StringBuilder sb = new StringBuilder();
+      for (String p : parts) {
+        if (p.isEmpty()) {
+          continue;
+        }
+        if (sb.length() > 0) {
+          sb.append('/');
+        }
+        sb.append(p);
+        if (H5Lexists(id(), sb.toString(), H5P_DEFAULT) <= 0) {
+          return Kind.MISSING;
+        }
+      }
+      try (H5O_info2_t info = new H5O_info2_t()) {
+        if (H5Oget_info_by_name3(id(), relPath, info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+          return Kind.MISSING;
+        }
+        int t = info.type();
+        return t == H5O_TYPE_GROUP ? Kind.GROUP : t == H5O_TYPE_DATASET ? Kind.DATASET : Kind.OTHER;
+      }
+    } finally {
+      Hdf5.unlock();
+    }
+  }
+
+  /** Opens a sub-group (relative path). */
+  public H5Group openGroup(String relPath) throws H5Exception {
+    Hdf5.lock();
+    try {
+      return new H5Group(check(H5Gopen2(id(), relPath, H5P_DEFAULT), "open group " + childPath(relPath)), childPath(relPath));
+    } finally {
+      Hdf5.unlock();
+    }
+  }
+
+  /** Opens a dataset (relative path). */
+  public H5Dataset openDataset(String relPath) throws H5Exception {
+    Hdf5.lock();
+    try {
+      long id = check(H5Dopen2(id(), relPath, H5P_DEFAULT), "open dataset " + childPath(relPath));
+      try {
+        return new H5Dataset(id, childPath(relPath));
+      } catch (H5Exception | RuntimeException e) {
+        H5Dclose(id);
+        throw e;
+      }
+    } finally {
+      Hdf5.unlock();
+    }
+  }
+
+  /** Creates a sub-group, and any missing intermediate groups of a slash-separated path. */
+  public H5Group createGroup(String relPath) throws H5Exception {
+    Hdf5.lock();
+    long lcpl = -1;
+    long gcpl = -1;
+    try {
+      lcpl = intermediateGroups();
+      gcpl = check(H5Pcreate(H5P_CLS_GROUP_CREATE_ID_g()), "H5Pcreate gcpl");
+      H5Pset_obj_track_times(gcpl, false);
+      return new H5Group(check(H5Gcreate2(id(), relPath, lcpl, gcpl, H5P_DEFAULT), "create group " + childPath(relPath)), childPath(relPath));
+    } finally {
+      if (gcpl >= 0) H5Pclose(gcpl);
+      if (lcpl >= 0) H5Pclose(lcpl);
+      Hdf5.unlock();
+    }
+  }
+
+  /** Opens the group if it exists, else creates it. */
+  public H5Group openOrCreateGroup(String relPath) throws H5Exception {
+    return kind(relPath) == Kind.GROUP ? openGroup(relPath) : createGroup(relPath);
+  }
+
+  /**
+   * Creates a contiguous dataset (h5py's default layout) with the given datatype and shape; missing
+   * intermediate groups of a slash-separated name are created.
+   */
+  public H5Dataset createDataset(String relPath, byte[] encodedType, long[] dims) throws H5Exception {
+    Hdf5.lock();
+    long type = -1;
+    try {
+      type = H5Types.decode(encodedType);
+      return createDataset(relPath, type, dims);
+    } finally {
+      if (type >= 0) H5Tclose(type);
+      Hdf5.unlock();
+    }
+  }
+
+  /** Creates a dataset of a model dtype, as h5py would store it. */
+  public H5Dataset createDataset(String relPath, DType dtype, long[] dims) throws H5Exception {
+    Hdf5.lock();
+    long type = -1;
+    try {
+      type = H5Types.forDType(dtype);
+      H5Dataset ds = createDataset(relPath, type, dims);
+      if (dtype == DType.BFLOAT16) {
+        ds.setAttribute("dtype", AttrValue.Str.vlenUtf8("bfloat16"));
+      }
+      return ds;
+    } finally {
+      if (type >= 0) H5Tclose(type);
+      Hdf5.unlock();
+    }
+  }
+
+  private H5Dataset createDataset(String relPath, long type, long[] dims) throws H5Exception {
+    long space = -1;
+    long lcpl = -1;
+    long dcpl = -1;
+    try {
+      space = dims.length == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(dims.length, dims, null);
+      check(space, "H5Screate " + childPath(relPath));
+      lcpl = intermediateGroups();
+      // no object timestamps: the same model written twice gives identical bytes (h5py does the same)
+      dcpl = check(H5Pcreate(H5P_CLS_DATASET_CREATE_ID_g()), "H5Pcreate dcpl");
+      H5Pset_obj_track_times(dcpl, false);
+      long id = check(H5Dcreate2(id(), relPath, type, space, lcpl, dcpl, H5P_DEFAULT), "create dataset " + childPath(relPath));
+      return new H5Dataset(id, childPath(relPath));
+    } finally {
+      if (dcpl >= 0) H5Pclose(dcpl);
+      if (lcpl >= 0) H5Pclose(lcpl);
+      if (space >= 0) H5Sclose(space);
+    }
+  }
+
+  /**
+   * Copies a dataset or group from another (or the same) file, with its attributes, natively and
+   * without passing the data through Java; missing intermediate groups are created.
+   */
+  public void copyFrom(H5Group srcParent, String srcName, String dstName) throws H5Exception {
+    Hdf5.lock();
+    long lcpl = -1;
+    try {
+      lcpl = intermediateGroups();
+      check(H5Ocopy(srcParent.id(), srcName, id(), dstName, H5P_DEFAULT, lcpl), "copy " + srcParent.childPath(srcName) + " to " + childPath(dstName));
+    } finally {
+      if (lcpl >= 0) H5Pclose(lcpl);
+      Hdf5.unlock();
+    }
+  }
+
+  private static long intermediateGroups() throws H5Exception {
+    long lcpl = check(H5Pcreate(H5P_CLS_LINK_CREATE_ID_g()), "H5Pcreate lcpl");
+    H5Pset_create_intermediate_group(lcpl, 1);
+    return lcpl;
+  }
+
+  /** Removes a link (dataset or group) from this group. */
+  public void delete(String relPath) throws H5Exception {
+    Hdf5.lock();
+    try {
+      check(H5Ldelete(id(), relPath, H5P_DEFAULT), "delete " + childPath(relPath));
+    } finally {
+      Hdf5.unlock();
+    }
+  }
+}

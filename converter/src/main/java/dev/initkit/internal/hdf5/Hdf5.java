@@ -1,0 +1,90 @@
+package dev.initkit.internal.hdf5;
+
+import static org.bytedeco.hdf5.global.hdf5.*;
+
+import java.util.concurrent.locks.ReentrantLock;
+import org.bytedeco.hdf5.H5E_error2_t;
+import org.bytedeco.hdf5.H5E_walk2_t;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * The one door to the native HDF5 library.
+ *
+ * <p>The javacpp HDF5 build is not thread-safe ({@code H5is_library_threadsafe} is false), so every
+ * native call in this package runs while holding {@link #LOCK}. The lock is reentrant: a method that
+ * holds it may call others that take it again. Loading this class loads the native library, which is
+ * why only HDF5 code paths touch it.
+ */
+public final class Hdf5 {
+  /** Held around every native HDF5 call in the process. */
+  static final ReentrantLock LOCK = new ReentrantLock();
+
+  private static volatile boolean initialized;
+
+  private Hdf5() {}
+
+  /** Loads and initialises the library once; silences HDF5's own stderr error printing. */
+  static void ensureInitialized() {
+    if (initialized) {
+      return;
+    }
+    LOCK.lock();
+    try {
+      if (!initialized) {
+        H5open();
+        // errors are turned into exceptions by check(); HDF5 must not print stacks on stderr
+        H5Eset_auto2(H5E_DEFAULT, null, null);
+        initialized = true;
+      }
+    } finally {
+      LOCK.unlock();
+    }
+  }
+
+  /** Acquires the process-wide HDF5 lock; pair with {@link #unlock()} in a finally block. */
+  static void lock() {
+    ensureInitialized();
+    LOCK.lock();
+  }
+
+  static void unlock() {
+    LOCK.unlock();
+  }
+
+  /** True when the current thread holds the HDF5 lock (for tests and assertions). */
+  public static boolean isHeldByCurrentThread() {
+    return LOCK.isHeldByCurrentThread();
+  }
+
+  /** Throws when an HDF5 call returned a negative status or id. */
+  static long check(long result, String what) throws H5Exception {
+    if (result < 0) {
+      throw new H5Exception(what + " failed" + lastError());
+    }
+    return result;
+  }
+
+  /** The innermost message of HDF5's current error stack, or "" (caller holds the lock). */
+  private static String lastError() {
+    StringBuilder sb = new StringBuilder();
+    long stack = H5Eget_current_stack();
+    if (stack < 0) {
+      return "";
+    }
+    try (H5E_walk2_t walker =
+        new H5E_walk2_t() {
+          @Override
+          public int call(int n, H5E_error2_t err, Pointer data) {
+            if (n == 0 && err != null && err.desc() != null) {
+              sb.append(": ").append(err.desc().getString());
+            }
+            return 0;
+          }
+        }) {
+      H5Ewalk2(stack, H5E_WALK_UPWARD, walker, null);
+    } finally {
+      H5Eclose_stack(stack);
+    }
+    return sb.toString();
+  }
+}

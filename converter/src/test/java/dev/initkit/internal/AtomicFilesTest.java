@@ -1,0 +1,407 @@
+package dev.initkit.internal;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AtomicFilesTest {
+  @TempDir Path tmp;
+
+  private List<String> names(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+    }
+  }
+
+  private static boolean posix() {
+    return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // files
+
+  @Test
+  void writesNewFile() throws IOException {
+    Path target = tmp.resolve("out.h5");
+    AtomicReference<Path> seen = new AtomicReference<>();
+    AtomicFiles.write(
+        target,
+        false,
+        temp -> {
+          seen.set(temp);
+          assertEquals(tmp, temp.getParent(), "temporary beside the target");
+          assertTrue(AtomicFiles.isTempName(temp.getFileName().toString()), temp.toString());
+          assertTrue(temp.getFileName().toString().startsWith(".out.h5.initkit-"));
+          assertFalse(Files.exists(target), "target appears only at the end");
+          Files.writeString(temp, "model");
+        });
+    assertEquals("model", Files.readString(target));
+    assertFalse(Files.exists(seen.get()));
+    assertEquals(List.of("out.h5"), names(tmp));
+  }
+
+  @Test
+  void writerMayRecreateTheFile() throws IOException {
+    Path target = tmp.resolve("out.h5");
+    AtomicFiles.write(
+        target,
+        false,
+        temp -> {
+          // like H5Fcreate with H5F_ACC_TRUNC: remove and create anew
+          Files.delete(temp);
+          Files.writeString(temp, "fresh");
+        });
+    assertEquals("fresh", Files.readString(target));
+  }
+
+  @Test
+  void writerFailureLeavesNewTargetAbsentAndNoTemporary() throws IOException {
+    Path target = tmp.resolve("out.h5");
+    IOException boom = new IOException("disk full");
+    IOException thrown =
+        assertThrows(
+            IOException.class,
+            () ->
+                AtomicFiles.write(
+                    target,
+                    false,
+                    temp -> {
+                      Files.writeString(temp, "half");
+                      throw boom;
+                    }));
+    assertSame(boom, thrown);
+    assertEquals(List.of(), names(tmp));
+  }
+
+  @Test
+  void writerFailureLeavesExistingTargetUntouched() throws IOException {
+    Path target = Files.writeString(tmp.resolve("out.h5"), "old");
+    RuntimeException boom = new IllegalStateException("bug");
+    assertSame(
+        boom,
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                AtomicFiles.write(
+                    target,
+                    true,
+                    temp -> {
+                      Files.writeString(temp, "new");
+                      throw boom;
+                    })));
+    assertEquals("old", Files.readString(target));
+    assertEquals(List.of("out.h5"), names(tmp));
+  }
+
+  @Test
+  void existingTargetRefusedWithoutOverwrite() throws IOException {
+    Path target = Files.writeString(tmp.resolve("out.h5"), "old");
+    FileAlreadyExistsException e =
+        assertThrows(
+            FileAlreadyExistsException.class,
+            () -> AtomicFiles.write(target, false, temp -> Files.writeString(temp, "new")));
+    assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("--force"), e.getMessage());
+    assertEquals("old", Files.readString(target));
+    assertEquals(List.of("out.h5"), names(tmp));
+  }
+
+  @Test
+  void targetAppearingWhileWritingIsNotClobbered() throws IOException {
+    Path target = tmp.resolve("out.h5");
+    assertThrows(
+        FileAlreadyExistsException.class,
+        () ->
+            AtomicFiles.write(
+                target,
+                false,
+                temp -> {
+                  Files.writeString(target, "someone else's");
+                  Files.writeString(temp, "mine");
+                }));
+    assertEquals("someone else's", Files.readString(target));
+    assertEquals(List.of("out.h5"), names(tmp));
+  }
+
+  @Test
+  void overwriteReplacesAndKeepsPermissions() throws IOException {
+    Path target = Files.writeString(tmp.resolve("out.h5"), "old");
+    if (posix()) {
+      Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r-----"));
+    }
+    AtomicFiles.write(target, true, temp -> Files.writeString(temp, "new"));
+    assertEquals("new", Files.readString(target));
+    if (posix()) {
+      assertEquals(
+          PosixFilePermissions.fromString("rw-r-----"), Files.getPosixFilePermissions(target));
+    }
+    assertEquals(List.of("out.h5"), names(tmp));
+  }
+
+  @Test
+  void newFileGetsDefaultPermissionsNotOwnerOnly() throws IOException {
+    assumeTrue(posix());
+    Path reference = Files.createFile(tmp.resolve("reference"));
+    Path target = tmp.resolve("out.h5");
+    AtomicFiles.write(target, false, temp -> Files.writeString(temp, "x"));
+    Set<PosixFilePermission> expected = Files.getPosixFilePermissions(reference);
+    assertEquals(expected, Files.getPosixFilePermissions(target));
+  }
+
+  @Test
+  void missingDirectoryNamesTheOutput() {
+    Path target = tmp.resolve("no/such/dir/out.h5");
+    NoSuchFileException e =
+        assertThrows(
+            NoSuchFileException.class,
+            () -> AtomicFiles.write(target, false, temp -> Files.writeString(temp, "x")));
+    assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+  }
+
+  @Test
+  void targetThatIsADirectoryIsRefused() throws IOException {
+    Path target = Files.createDirectory(tmp.resolve("out.h5"));
+    assertThrows(
+        FileAlreadyExistsException.class,
+        () -> AtomicFiles.write(target, true, temp -> Files.writeString(temp, "x")));
+    assertTrue(Files.isDirectory(target));
+  }
+
+  @Test
+  void writerThatLeavesNoFileFails() throws IOException {
+    Path target = tmp.resolve("out.h5");
+    assertThrows(IOException.class, () -> AtomicFiles.write(target, false, Files::delete));
+    assertEquals(List.of(), names(tmp));
+  }
+
+  @Test
+  void unwritableDirectoryNamesTheOutput() throws IOException {
+    assumeTrue(posix());
+    Path dir = Files.createDirectory(tmp.resolve("ro"));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-xr-xr-x"));
+    try {
+      assumeFalse(Files.isWritable(dir), "running as a user that writes anywhere (root)");
+      Path target = dir.resolve("out.h5");
+      AccessDeniedException e =
+          assertThrows(
+              AccessDeniedException.class,
+              () -> AtomicFiles.write(target, false, temp -> Files.writeString(temp, "x")));
+      assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
+    } finally {
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+  }
+
+  @Test
+  void tempNamePattern() {
+    assertTrue(AtomicFiles.isTempName(".model.h5.initkit-0123456789abcdef.tmp"));
+    assertTrue(AtomicFiles.isTempName(".sm.initkit-0123456789abcdef.old"));
+    assertFalse(AtomicFiles.isTempName("model.h5"));
+    assertFalse(AtomicFiles.isTempName(".model.h5.initkit-xyz.tmp"));
+  }
+
+  @Test
+  void longTargetNameStillFits() throws IOException {
+    Path target = tmp.resolve("m".repeat(240) + ".h5");
+    AtomicFiles.write(
+        target,
+        false,
+        temp -> {
+          assertTrue(temp.getFileName().toString().length() < 100);
+          assertTrue(AtomicFiles.isTempName(temp.getFileName().toString()));
+          Files.writeString(temp, "x");
+        });
+    assertEquals("x", Files.readString(target));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // directories
+
+  private static void fillSavedModel(Path dir, String marker) throws IOException {
+    Files.writeString(dir.resolve("saved_model.pb"), marker);
+    Path variables = Files.createDirectory(dir.resolve("variables"));
+    Files.writeString(variables.resolve("variables.index"), marker);
+  }
+
+  @Test
+  void writesNewDirectory() throws IOException {
+    Path target = tmp.resolve("sm");
+    AtomicFiles.writeDirectory(
+        target,
+        false,
+        temp -> {
+          assertTrue(Files.isDirectory(temp));
+          assertEquals(tmp, temp.getParent());
+          assertTrue(AtomicFiles.isTempName(temp.getFileName().toString()));
+          fillSavedModel(temp, "new");
+        });
+    assertEquals("new", Files.readString(target.resolve("saved_model.pb")));
+    assertEquals("new", Files.readString(target.resolve("variables/variables.index")));
+    assertEquals(List.of("sm"), names(tmp));
+  }
+
+  @Test
+  void existingDirectoryRefusedWithoutOverwrite() throws IOException {
+    Path target = Files.createDirectory(tmp.resolve("sm"));
+    fillSavedModel(target, "old");
+    FileAlreadyExistsException e =
+        assertThrows(
+            FileAlreadyExistsException.class,
+            () -> AtomicFiles.writeDirectory(target, false, temp -> fillSavedModel(temp, "new")));
+    assertTrue(e.getMessage().contains("--force"), e.getMessage());
+    assertEquals("old", Files.readString(target.resolve("saved_model.pb")));
+    assertEquals(List.of("sm"), names(tmp));
+  }
+
+  @Test
+  void overwriteReplacesDirectoryAndRemovesOldContent() throws IOException {
+    Path target = Files.createDirectory(tmp.resolve("sm"));
+    fillSavedModel(target, "old");
+    Files.writeString(target.resolve("stale.txt"), "stale");
+    AtomicFiles.writeDirectory(target, true, temp -> fillSavedModel(temp, "new"));
+    assertEquals("new", Files.readString(target.resolve("saved_model.pb")));
+    assertFalse(Files.exists(target.resolve("stale.txt")));
+    assertEquals(List.of("sm"), names(tmp));
+  }
+
+  @Test
+  void overwriteReplacesAFileWithADirectory() throws IOException {
+    Path target = Files.writeString(tmp.resolve("m"), "a file");
+    AtomicFiles.writeDirectory(target, true, temp -> fillSavedModel(temp, "new"));
+    assertTrue(Files.isDirectory(target));
+    assertEquals(List.of("m"), names(tmp));
+  }
+
+  @Test
+  void directoryWriterFailureLeavesTargetUntouched() throws IOException {
+    Path target = Files.createDirectory(tmp.resolve("sm"));
+    fillSavedModel(target, "old");
+    IOException boom = new IOException("out of space");
+    assertSame(
+        boom,
+        assertThrows(
+            IOException.class,
+            () ->
+                AtomicFiles.writeDirectory(
+                    target,
+                    true,
+                    temp -> {
+                      fillSavedModel(temp, "half");
+                      throw boom;
+                    })));
+    assertEquals("old", Files.readString(target.resolve("saved_model.pb")));
+    assertEquals(List.of("sm"), names(tmp));
+  }
+
+  @Test
+  void directoryWriterFailureForNewTargetLeavesNothing() throws IOException {
+    Path target = tmp.resolve("sm");
+    assertThrows(
+        IOException.class,
+        () ->
+            AtomicFiles.writeDirectory(
+                target,
+                false,
+                temp -> {
+                  fillSavedModel(temp, "half");
+                  throw new IOException("nope");
+                }));
+    assertEquals(List.of(), names(tmp));
+  }
+
+  @Test
+  void directoryInMissingParent() {
+    Path target = tmp.resolve("missing/sm");
+    NoSuchFileException e =
+        assertThrows(
+            NoSuchFileException.class,
+            () -> AtomicFiles.writeDirectory(target, false, temp -> fillSavedModel(temp, "x")));
+    assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // same file
+
+  @Test
+  void samePathIsRefused() throws IOException {
+    Path file = Files.writeString(tmp.resolve("m.h5"), "x");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> AtomicFiles.checkNotSameFile(file, tmp.resolve("./m.h5")));
+    assertTrue(e.getMessage().contains("is the input"), e.getMessage());
+  }
+
+  @Test
+  void symbolicLinkToInputIsRefused() throws IOException {
+    Path file = Files.writeString(tmp.resolve("m.h5"), "x");
+    Path link;
+    try {
+      link = Files.createSymbolicLink(tmp.resolve("link.h5"), file);
+    } catch (UnsupportedOperationException | IOException e) {
+      assumeTrue(false, "no symbolic links here");
+      return;
+    }
+    assertThrows(IllegalArgumentException.class, () -> AtomicFiles.checkNotSameFile(file, link));
+  }
+
+  @Test
+  void hardLinkToInputIsRefused() throws IOException {
+    Path file = Files.writeString(tmp.resolve("m.h5"), "x");
+    Path link;
+    try {
+      link = Files.createLink(tmp.resolve("hard.h5"), file);
+    } catch (UnsupportedOperationException | IOException e) {
+      assumeTrue(false, "no hard links here");
+      return;
+    }
+    assertThrows(IllegalArgumentException.class, () -> AtomicFiles.checkNotSameFile(file, link));
+  }
+
+  @Test
+  void outputDirectoryHoldingTheInputIsRefused() throws IOException {
+    Path dir = Files.createDirectory(tmp.resolve("sm"));
+    Path input = Files.writeString(dir.resolve("m.h5"), "x");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> AtomicFiles.checkNotSameFile(input, dir));
+    assertTrue(e.getMessage().contains("would delete the input"), e.getMessage());
+  }
+
+  @Test
+  void differentOrNewOutputIsFine() throws IOException {
+    Path input = Files.writeString(tmp.resolve("m.h5"), "x");
+    Path other = Files.writeString(tmp.resolve("other.h5"), "x");
+    AtomicFiles.checkNotSameFile(input, other);
+    AtomicFiles.checkNotSameFile(input, tmp.resolve("new.keras"));
+    // an input directory may hold the output file
+    AtomicFiles.checkNotSameFile(tmp, tmp.resolve("new.keras"));
+    Files.writeString(tmp.resolve("x.keras"), "x");
+    AtomicFiles.checkNotSameFile(tmp, tmp.resolve("x.keras"));
+    assertTrue(Files.exists(input));
+    assertEquals("x", Files.readString(other, UTF_8));
+  }
+}
