@@ -1,7 +1,10 @@
 package dev.initkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.format.ModelFormatException;
 import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.format.config.ConfigGeneration;
+import dev.initkit.format.config.ConfigTranslator;
 import dev.initkit.internal.Json;
 import dev.initkit.model.Model;
 import java.io.IOException;
@@ -16,12 +19,13 @@ final class ConfigForms {
   private ConfigForms() {}
 
   static boolean isKeras3Form(JsonNode config) {
-    return config.has("module") || config.has("registered_name");
+    return ConfigGeneration.detect(config) == ConfigGeneration.KERAS3;
   }
 
   static String keras2Text(Model model) throws IOException {
     JsonNode c = model.config().orElseThrow();
-    if (!isKeras3Form(c)) {
+    // a legacy-HDF5 config goes back to HDF5 exactly as written, whichever Keras wrote it
+    if (model.sourceFormat().startsWith("h5") || !isKeras3Form(c)) {
       return model.configText().orElseThrow();
     }
     return Json.write(translate(model, c, false));
@@ -29,7 +33,7 @@ final class ConfigForms {
 
   static String keras3Text(Model model, Consumer<String> notes) throws IOException {
     JsonNode c = model.config().orElseThrow();
-    if (isKeras3Form(c)) {
+    if (model.sourceFormat().equals("keras")) {
       return model.configText().orElseThrow();
     }
     if (model.trainingConfigText().isPresent()) {
@@ -39,6 +43,11 @@ final class ConfigForms {
   }
 
   private static JsonNode translate(Model model, JsonNode c, boolean toKeras3) throws IOException {
-    throw new UnsupportedModelException(Path.of(model.source()), "config", "config translation between Keras generations is not available yet");
+    try {
+      return toKeras3 ? ConfigTranslator.toKeras3(c) : ConfigTranslator.toKeras2(c);
+    } catch (ModelFormatException e) {
+      // the translator knows the JSON location; the user needs the file too
+      throw new UnsupportedModelException(Path.of(model.source()), e.location(), e.detail(), e);
+    }
   }
 }

@@ -34,6 +34,18 @@ public enum WeightRole {
   }
 
   /**
+   * The role of a weight of a layer class: the name's role, except where Keras generations name the
+   * same variable differently (Keras 3 calls DepthwiseConv's depthwise kernel {@code kernel}).
+   */
+  public static WeightRole of(String className, String variableName) {
+    WeightRole r = fromVariableName(variableName);
+    if (r == KERNEL && className.startsWith("DepthwiseConv")) {
+      return DEPTHWISE_KERNEL;
+    }
+    return r;
+  }
+
+  /**
    * The role of a weight from its variable name: the last path component without {@code :0}
    * (Keras 2 {@code dense/kernel:0}, Keras 1 {@code dense_1_W}, Keras 3 {@code kernel}).
    */

@@ -214,7 +214,11 @@ public final class KerasH5Reader {
   /** A layer from its config entry; a nested model's weights are handed to its inner layers. */
   private static Layer buildLayer(ConfigLayers.Entry e, List<Weight> ws) {
     if (!Layer.isModelClass(e.className())) {
-      return new Layer(e.name(), e.className(), e.config(), ws, List.of());
+      List<Weight> refined = new ArrayList<>();
+      for (Weight w : ws) {
+        refined.add(new Weight(w.name(), w.shape(), w.dtype(), WeightRole.of(e.className(), w.name()), w.key()));
+      }
+      return new Layer(e.name(), e.className(), e.config(), refined, List.of());
     }
     List<ConfigLayers.Entry> inner;
     try {

@@ -285,7 +285,7 @@ public final class KerasArchiveReader {
       Map.Entry<String, WeightsIndex.Entry> e = found.get(i);
       used.add(e.getKey());
       String n = layerName + "/" + names.get(i);
-      out.add(new Weight(n, e.getValue().shape(), e.getValue().dtype(), WeightRole.fromVariableName(n), e.getValue().key()));
+      out.add(new Weight(n, e.getValue().shape(), e.getValue().dtype(), WeightRole.of(cls, n), e.getValue().key()));
     }
     return out;
   }

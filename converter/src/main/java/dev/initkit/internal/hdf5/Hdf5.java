@@ -31,6 +31,11 @@ public final class Hdf5 {
     LOCK.lock();
     try {
       if (!initialized) {
+        // javacpp prints loader warnings on stderr unless routed to SLF4J, where the application
+        // decides (the CLI binds a no-op logger: its stderr carries only its own messages)
+        if (System.getProperty("org.bytedeco.javacpp.logger") == null) {
+          System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
+        }
         H5open();
         // errors are turned into exceptions by check(); HDF5 must not print stacks on stderr
         H5Eset_auto2(H5E_DEFAULT, null, null);

@@ -1,0 +1,145 @@
+package dev.initkit.format.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.format.MalformedModelException;
+import dev.initkit.format.ModelFormatException;
+import dev.initkit.format.UnsupportedModelException;
+import java.util.Objects;
+
+/**
+ * Translates Keras model configs between the Keras 2 schema (Keras 2.x, tf.keras, tf-keras 2.x)
+ * and the Keras 3 schema, in both directions, so that the other generation's loader rebuilds the
+ * same model: the same layers, with the same weight shapes and initializers.
+ *
+ * <p>What changes (all checked against configs written by tf-keras 2.20.1 and Keras 3.12.0, and by
+ * loading the output in both):
+ *
+ * <ul>
+ *   <li>{@code module}/{@code registered_name} on every built-in layer, model, initializer,
+ *       regularizer, constraint and dtype policy (added for Keras 3, removed for Keras 2);
+ *   <li>layer {@code dtype}: a name or mixed-precision {@code Policy} in Keras 2, a {@code
+ *       DTypePolicy} object in Keras 3 (InputLayer keeps a plain dtype name in both);
+ *   <li>InputLayer {@code batch_input_shape} and {@code batch_shape}; a Keras 2 Sequential whose
+ *       first layer carries {@code batch_input_shape} gets the explicit InputLayer Keras 3 needs;
+ *   <li>functional {@code inbound_nodes}: Keras 2's {@code [[name, node, tensor, kwargs]]} lists
+ *       and Keras 3's {@code {"args": [...], "kwargs": {...}}} with {@code __keras_tensor__}
+ *       references (tensors in keyword arguments too, MultiHeadAttention's value/key positional
+ *       in Keras 3), the node numbering of nested models (tf-keras counts a nested model's own
+ *       first node, Keras 3 does not), and single-tensor {@code input_layers}/{@code
+ *       output_layers};
+ *   <li>nested layers, translated recursively: models inside models, Bidirectional and
+ *       TimeDistributed {@code layer}, RNN {@code cell}, StackedRNNCells {@code cells};
+ *   <li>keys a layer class has in one generation only (RNN {@code time_major}/{@code
+ *       implementation}/{@code zero_output_for_mask}/{@code seed}, Embedding {@code
+ *       input_length}, SeparableConv's unused {@code kernel_*}, {@code groups} of
+ *       depthwise/transposed convolutions, BatchNormalization {@code axis} list and {@code
+ *       synchronized}, LayerNormalization {@code rms_scaling}, MultiHeadAttention build shapes,
+ *       LeakyReLU {@code alpha}/{@code negative_slope}, Bidirectional's backward layer, Lambda's
+ *       code layout, ...).
+ * </ul>
+ *
+ * <p>A value that only means something in one generation (LSTM {@code time_major=true}, a
+ * quantised dtype policy, a layer class the other side lacks) raises {@link
+ * UnsupportedModelException} naming the layer (as a path of layer names) and the field. Custom
+ * and unknown classes, and Lambda code, are carried verbatim and never executed. Keras 1 configs
+ * are recognised and rejected.
+ *
+ * <p>All methods return fresh trees and never modify their argument.
+ */
+public final class ConfigTranslator {
+  private ConfigTranslator() {}
+
+  /**
+   * A Keras 2 model config in the form Keras 3 loads with {@code
+   * keras.saving.deserialize_keras_object} (as in a {@code .keras} archive's {@code config.json}).
+   * A config already in Keras 3 form comes back with what a Keras 3 legacy {@code .h5} leaves out
+   * ({@code module} keys) added.
+   *
+   * @param keras2Model the top-level {@code {"class_name", "config"}} object
+   * @return a new tree
+   * @throws UnsupportedModelException for a Keras 1 config, or a layer or value Keras 3 cannot
+   *     express; the location names the layer
+   * @throws MalformedModelException when the config lacks what every Keras version writes
+   */
+  public static JsonNode toKeras3(JsonNode keras2Model)
+      throws UnsupportedModelException, MalformedModelException {
+    rejectKeras1(keras2Model);
+    return run(() -> Keras3Translation.model(keras2Model));
+  }
+
+  /**
+   * A Keras 3 model config in the plain Keras 2 form, as a legacy {@code .h5} {@code
+   * model_config} holds it. A config already in Keras 2 form comes back in the same form.
+   *
+   * @param keras3Model the top-level {@code {"module", "class_name", "config", ...}} object
+   * @return a new tree
+   * @throws UnsupportedModelException for a Keras 1 config, or a layer or value tf-keras cannot
+   *     express; the location names the layer
+   * @throws MalformedModelException when the config lacks what every Keras version writes
+   */
+  public static JsonNode toKeras2(JsonNode keras3Model)
+      throws UnsupportedModelException, MalformedModelException {
+    rejectKeras1(keras3Model);
+    return run(() -> Keras2Translation.model(keras3Model));
+  }
+
+  /**
+   * One initializer spec in Keras 3 form: {@code {"class_name": "GlorotUniform", "config":
+   * {"seed": null}}} gains {@code "module": "keras.initializers"} and {@code "registered_name":
+   * null}. A string shorthand such as {@code "glorot_uniform"} is valid in both generations and
+   * is returned as it is; so is a custom initializer.
+   *
+   * @param spec an initializer spec as a layer config holds it
+   * @return a new node
+   * @throws UnsupportedModelException never for the built-in initializers both generations share
+   */
+  public static JsonNode initializerToKeras3(JsonNode spec) throws UnsupportedModelException {
+    Objects.requireNonNull(spec, "spec");
+    return ObjectSpecs.toKeras3(ObjectSpecs.Kind.INITIALIZER, spec, new Where("initializer"),
+        null);
+  }
+
+  /**
+   * One initializer spec in Keras 2 form: {@code module}/{@code registered_name} removed, and
+   * Keras 3's {@code OrthogonalInitializer}/{@code IdentityInitializer} spelled {@code
+   * Orthogonal}/{@code Identity}. String shorthands and custom initializers are returned as they
+   * are.
+   *
+   * @param spec an initializer spec as a Keras 3 layer config holds it
+   * @return a new node
+   * @throws UnsupportedModelException for Keras 3's STFT initializer, which tf-keras lacks
+   */
+  public static JsonNode initializerToKeras2(JsonNode spec) throws UnsupportedModelException {
+    Objects.requireNonNull(spec, "spec");
+    return ObjectSpecs.toKeras2(ObjectSpecs.Kind.INITIALIZER, spec, new Where("initializer"),
+        null);
+  }
+
+  private static void rejectKeras1(JsonNode model) throws UnsupportedModelException {
+    Objects.requireNonNull(model, "model config");
+    ConfigGeneration.Keras1Layer k1 = ConfigGeneration.keras1Layer(model);
+    if (k1 != null) {
+      String what = k1.field().isEmpty()
+          ? k1.className() + " is a Keras 1 layer"
+          : k1.className() + " field '" + k1.field() + "' is Keras 1 syntax";
+      throw new UnsupportedModelException(null, k1.layerPath(), what
+          + "; Keras 1 configs are not translated (load the model in Keras 2 and save it again)");
+    }
+  }
+
+  private interface Step {
+    JsonNode run() throws ModelFormatException;
+  }
+
+  // The translations only raise the two documented subclasses; this narrows the signature.
+  private static JsonNode run(Step step)
+      throws UnsupportedModelException, MalformedModelException {
+    try {
+      return step.run();
+    } catch (UnsupportedModelException | MalformedModelException e) {
+      throw e;
+    } catch (ModelFormatException e) {
+      throw new MalformedModelException(e.file(), e.location(), e.detail(), e);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.initkit.testing;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.initkit.model.LoadedModel;
+import dev.initkit.model.Weight;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Locations of the shared corpus and the generated test data, and helpers to compare models. */
+public final class TestFiles {
+  private TestFiles() {}
+
+  /** The shared corpus root (surefire passes {@code initkit.corpus}); skips the test when absent. */
+  public static Path corpus() {
+    String p = System.getProperty("initkit.corpus");
+    assumeTrue(p != null && Files.isDirectory(Path.of(p)), "corpus not found: " + p);
+    return Path.of(p).toAbsolutePath().normalize();
+  }
+
+  /** The repo's testdata directory; skips when absent. */
+  public static Path testdata() {
+    String p = System.getProperty("initkit.testdata");
+    assumeTrue(p != null && Files.isDirectory(Path.of(p)), "testdata not found: " + p);
+    return Path.of(p).toAbsolutePath().normalize();
+  }
+
+  /** Generated model directories under testdata/models. */
+  public static List<Path> modelDirs() throws IOException {
+    Path models = testdata().resolve("models");
+    assumeTrue(Files.isDirectory(models), "no generated models at " + models);
+    try (Stream<Path> s = Files.list(models)) {
+      return s.filter(Files::isDirectory).sorted().toList();
+    }
+  }
+
+  /** Model files of the corpus: everything but companions, configs and the manifest. */
+  public static List<Path> corpusModels() throws IOException {
+    Path root = corpus();
+    List<Path> out = new ArrayList<>();
+    for (String dir : List.of("h5-full", "h5-weights", "h5-other", "keras-v3")) {
+      Path d = root.resolve(dir);
+      if (!Files.isDirectory(d)) {
+        continue;
+      }
+      try (Stream<Path> s = Files.list(d)) {
+        s.filter(p -> !p.getFileName().toString().endsWith(".json")).sorted().forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  /** A weight's raw bytes. */
+  public static byte[] bytes(LoadedModel m, Weight w) throws IOException {
+    long n = w.byteSize();
+    ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.max(1, n)).order(ByteOrder.LITTLE_ENDIAN);
+    m.tensors().readRows(w, 0, w.shape().rank() == 0 ? 1 : w.shape().dim(0), buf);
+    buf.flip();
+    byte[] out = new byte[buf.remaining()];
+    buf.get(out);
+    return out;
+  }
+}
