@@ -23,7 +23,8 @@ import dev.initkit.model.WeightRole;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -226,36 +227,58 @@ public final class KerasH5Reader {
     } catch (IllegalArgumentException ex) {
       return new Layer(e.name(), e.className(), e.config(), ws, List.of());
     }
-    // Inner variables are named "<inner layer>/..." (tf.keras) or "<outer>/<inner layer>/..."
-    Map<String, List<Weight>> byInner = new HashMap<>();
-    List<Weight> unassigned = new ArrayList<>();
-    for (Weight w : ws) {
-      String owner = null;
-      for (ConfigLayers.Entry ie : inner) {
-        if (w.name().startsWith(ie.name() + "/") || w.name().startsWith(e.name() + "/" + ie.name() + "/")) {
-          owner = ie.name();
-          break;
-        }
-      }
-      if (owner == null) {
-        unassigned.add(w);
-      } else {
-        byInner.computeIfAbsent(owner, k -> new ArrayList<>()).add(w);
-      }
+    // Variable names are paths: tf.keras "inner_dense/kernel:0", Keras 3 "outer/inner_seq/dense/kernel".
+    // A weight belongs to the child whose subtree names the first matching path component.
+    List<Set<String>> subtreeNames = new ArrayList<>();
+    for (ConfigLayers.Entry ie : inner) {
+      Set<String> names = new HashSet<>();
+      collectNames(ie, names);
+      subtreeNames.add(names);
     }
-    if (!unassigned.isEmpty()) {
-      // cannot attribute weights to inner layers: keep them on the nested model, in stored order
-      List<Layer> children = new ArrayList<>();
-      for (ConfigLayers.Entry ie : inner) {
-        children.add(buildLayer(ie, List.of()));
+    List<List<Weight>> byInner = new ArrayList<>();
+    for (int i = 0; i < inner.size(); i++) {
+      byInner.add(new ArrayList<>());
+    }
+    boolean complete = true;
+    for (Weight w : ws) {
+      int owner = ownerOf(w.name(), subtreeNames);
+      if (owner < 0) {
+        complete = false;
+        break;
       }
-      return new Layer(e.name(), e.className(), e.config(), ws, children);
+      byInner.get(owner).add(w);
     }
     List<Layer> children = new ArrayList<>();
-    for (ConfigLayers.Entry ie : inner) {
-      children.add(buildLayer(ie, byInner.getOrDefault(ie.name(), List.of())));
+    for (int i = 0; i < inner.size(); i++) {
+      children.add(buildLayer(inner.get(i), complete ? byInner.get(i) : List.of()));
     }
-    return new Layer(e.name(), e.className(), e.config(), List.of(), children);
+    // when weights cannot be attributed they stay on the nested model, in stored order
+    return new Layer(e.name(), e.className(), e.config(), complete ? List.of() : ws, children);
+  }
+
+  private static int ownerOf(String weightName, List<Set<String>> subtreeNames) {
+    String[] parts = weightName.split("/");
+    for (int p = 0; p < parts.length - 1; p++) {
+      for (int i = 0; i < subtreeNames.size(); i++) {
+        if (subtreeNames.get(i).contains(parts[p])) {
+          return i;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private static void collectNames(ConfigLayers.Entry e, Set<String> out) {
+    out.add(e.name());
+    if (Layer.isModelClass(e.className())) {
+      try {
+        for (ConfigLayers.Entry c : ConfigLayers.entries(e.raw())) {
+          collectNames(c, out);
+        }
+      } catch (IllegalArgumentException ignored) {
+        // a nested model without a readable layer list: its own name is all we have
+      }
+    }
   }
 
   private static List<Weight> layerWeights(Path path, H5Group weightsGroup, String layerName) throws IOException {

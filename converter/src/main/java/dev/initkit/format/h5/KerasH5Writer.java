@@ -48,9 +48,10 @@ public final class KerasH5Writer {
       if (keras2ConfigText != null) {
         root.setAttribute("keras_version", AttrValue.Str.vlenUtf8(kv));
         root.setAttribute("backend", AttrValue.Str.vlenUtf8(backend));
-        root.setAttribute("model_config", AttrValue.Str.vlenUtf8(keras2ConfigText));
+        // h5py stores Python bytes as variable-length ASCII: Keras's json.dumps(...).encode()
+        root.setAttribute("model_config", AttrValue.Str.vlenAscii(keras2ConfigText));
         if (model.trainingConfigText().isPresent()) {
-          root.setAttribute("training_config", AttrValue.Str.vlenUtf8(model.trainingConfigText().get()));
+          root.setAttribute("training_config", AttrValue.Str.vlenAscii(model.trainingConfigText().get()));
         }
         weightsRoot = root.createGroup("model_weights");
       } else {
@@ -63,8 +64,8 @@ public final class KerasH5Writer {
           layerNames.add(l.name());
         }
         setNames(weightsRoot, "layer_names", layerNames, vlenNames);
-        weightsRoot.setAttribute("backend", AttrValue.Str.vlenUtf8(backend));
-        weightsRoot.setAttribute("keras_version", AttrValue.Str.vlenUtf8(kv));
+        weightsRoot.setAttribute("backend", AttrValue.Str.vlenAscii(backend));
+        weightsRoot.setAttribute("keras_version", AttrValue.Str.vlenAscii(kv));
         for (Layer l : stored) {
           writeGroup(weightsRoot, l.name(), l.allWeights(), tensors, vlenNames);
         }
@@ -157,6 +158,6 @@ public final class KerasH5Writer {
   }
 
   private static AttrValue list(List<String> names, boolean vlen) {
-    return vlen ? new AttrValue.StrArray(names, true, AttrValue.Charset.UTF8) : AttrValue.StrArray.fixed(names);
+    return vlen ? new AttrValue.StrArray(names, true, AttrValue.Charset.ASCII) : AttrValue.StrArray.fixed(names);
   }
 }
