@@ -88,7 +88,8 @@ public enum WeightRole {
       default:
         break;
     }
-    // Keras 1 names: <layer>_W, <layer>_b, <layer>_U, <layer>_gamma ...
+    // Keras 1 names: <layer>_W, <layer>_b, <layer>_U, <layer>_gamma, per-gate <layer>_W_i ...
+    n = n.replaceFirst("_([wub])_[a-z]$", "_$1");
     if (n.endsWith("_w")) return KERNEL;
     if (n.endsWith("_b")) return BIAS;
     if (n.endsWith("_u")) return RECURRENT_KERNEL;

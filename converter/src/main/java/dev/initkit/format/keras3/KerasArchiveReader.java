@@ -192,7 +192,8 @@ public final class KerasArchiveReader {
         config = parse(path, "config.json", configText);
         b.config(configText, config);
         JsonNode compile = config.get("compile_config");
-        if (compile != null && !compile.isNull()) {
+        // an uncompiled Keras 3 model writes "compile_config": {} (or null): no training config
+        if (compile != null && !compile.isNull() && !(compile.isObject() && compile.isEmpty())) {
           b.trainingConfigText(Json.write(compile));
         }
       }

@@ -1,0 +1,63 @@
+package dev.initkit.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * Base of every verb: the shared output options, the writers, and the checks common to all
+ * commands. A verb validates its options, calls one facade method and renders the result; errors
+ * are thrown, never printed here ({@link ErrorReporter} prints them). Not thread-safe: picocli
+ * creates one instance per command line.
+ */
+public abstract class AbstractCommand implements Callable<Integer> {
+  /** This command's spec, injected by picocli. */
+  @Spec protected CommandSpec spec;
+
+  /** The shared {@code --json}, {@code -q}, {@code -v} options. */
+  @Mixin(name = OutputOptions.NAME)
+  protected OutputOptions output;
+
+  /** Checks the shared options, then runs the command. */
+  @Override
+  public final Integer call() throws Exception {
+    if (output.quiet() && output.verbose()) {
+      throw new ParameterException(spec.commandLine(), "--quiet and --verbose cannot be combined");
+    }
+    return run();
+  }
+
+  /**
+   * Does the work.
+   *
+   * @return the exit code, normally {@link ExitCodes#OK}
+   * @throws Exception anything; {@link ExceptionMapper} turns it into an exit code and a message
+   */
+  protected abstract int run() throws Exception;
+
+  /** Standard output: the result (text, or the JSON document). */
+  protected final PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  /** Standard error: messages for the user. */
+  protected final PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
+  /** Prints an informational line on stderr, unless {@code --quiet} or {@code --json}. */
+  protected final void info(String line) {
+    if (!output.quiet() && !output.json()) {
+      err().println(line);
+      err().flush();
+    }
+  }
+
+  /** Builds a usage error for this command (exit code {@link ExitCodes#USAGE}). */
+  protected final ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+}

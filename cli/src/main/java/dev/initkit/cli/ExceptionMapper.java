@@ -1,0 +1,164 @@
+package dev.initkit.cli;
+
+import dev.initkit.format.MalformedModelException;
+import dev.initkit.format.ModelFormatException;
+import dev.initkit.format.UnsupportedModelException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import picocli.CommandLine;
+import picocli.CommandLine.IExitCodeExceptionMapper;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * The one place that decides what an exception means to the user: its exit code ({@link
+ * ExitCodes}), its one-line message and, where known, the file and the place inside it.
+ *
+ * <p>The mapping:
+ *
+ * <ul>
+ *   <li>{@link ParameterException}, {@link IllegalArgumentException} (the library's "misuse", such
+ *       as an output that is the input): {@link ExitCodes#USAGE}
+ *   <li>{@link MalformedModelException} and any other {@link ModelFormatException}: {@link
+ *       ExitCodes#MALFORMED}
+ *   <li>{@link UnsupportedModelException}: {@link ExitCodes#UNSUPPORTED}
+ *   <li>any other {@link IOException} (also inside {@link UncheckedIOException}): {@link
+ *       ExitCodes#IO}
+ *   <li>everything else, errors included: {@link ExitCodes#INTERNAL}
+ * </ul>
+ *
+ * Thread-safe (stateless).
+ */
+public final class ExceptionMapper implements IExitCodeExceptionMapper {
+
+  /**
+   * What the user is told about a failure.
+   *
+   * @param code the exit code
+   * @param message one line, without the {@code initkit: } prefix
+   * @param file the file the error is about, or null
+   * @param location the place inside the file (HDF5 path, archive entry, layer), or null
+   * @param cause the exception, for {@code --stacktrace}; may be null
+   */
+  public record Failure(int code, String message, String file, String location, Throwable cause) {
+    /** The name of the code, as in {@link ExitCodes#kind(int)}. */
+    public String kind() {
+      return ExitCodes.kind(code);
+    }
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public int getExitCode(Throwable exception) {
+    return describe(exception).code();
+  }
+
+  /** Describes a failure; never throws, whatever the exception. */
+  public static Failure describe(Throwable t) {
+    Throwable e = unwrap(t);
+    if (e instanceof ParameterException) {
+      return new Failure(ExitCodes.USAGE, oneLine(e.getMessage()), null, null, e);
+    }
+    if (e instanceof UnsupportedModelException u) {
+      return formatFailure(ExitCodes.UNSUPPORTED, u);
+    }
+    if (e instanceof ModelFormatException m) {
+      return formatFailure(ExitCodes.MALFORMED, m);
+    }
+    if (e instanceof FileSystemException f) {
+      return new Failure(ExitCodes.IO, oneLine(fileSystemMessage(f)), f.getFile(), null, e);
+    }
+    if (e instanceof IOException) {
+      return new Failure(ExitCodes.IO, oneLine(messageOf(e)), null, null, e);
+    }
+    if (e instanceof IllegalArgumentException) {
+      return new Failure(ExitCodes.USAGE, oneLine(messageOf(e)), null, null, e);
+    }
+    return new Failure(ExitCodes.INTERNAL, oneLine(internalMessage(e)), null, null, e);
+  }
+
+  private static Failure formatFailure(int code, ModelFormatException m) {
+    String file = m.file() == null ? null : m.file().toString();
+    String location = m.location().isEmpty() ? null : m.location();
+    return new Failure(code, oneLine(messageOf(m)), file, location, m);
+  }
+
+  /** Strips the wrappers that only carry another exception. */
+  private static Throwable unwrap(Throwable t) {
+    Throwable e = t;
+    for (int i = 0; i < 10 && e.getCause() != null; i++) {
+      if (e instanceof CommandLine.ExecutionException || e instanceof UncheckedIOException) {
+        e = e.getCause();
+      } else {
+        break;
+      }
+    }
+    return e;
+  }
+
+  /** FileSystemException's message is the bare path when no reason is given: say what happened. */
+  private static String fileSystemMessage(FileSystemException f) {
+    String reason = f.getReason();
+    if (reason == null || reason.isBlank()) {
+      if (f instanceof NoSuchFileException) {
+        reason = "no such file or directory";
+      } else if (f instanceof AccessDeniedException) {
+        reason = "permission denied";
+      } else if (f instanceof FileAlreadyExistsException) {
+        reason = "already exists; use --force to overwrite it";
+      } else if (f instanceof NotDirectoryException) {
+        reason = "not a directory";
+      } else if (f instanceof DirectoryNotEmptyException) {
+        reason = "directory not empty";
+      } else {
+        reason = "file system error";
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    if (f.getFile() != null) {
+      sb.append(f.getFile());
+      if (f.getOtherFile() != null) {
+        sb.append(" -> ").append(f.getOtherFile());
+      }
+      sb.append(": ");
+    }
+    return sb.append(reason).toString();
+  }
+
+  private static String internalMessage(Throwable e) {
+    if (e instanceof OutOfMemoryError) {
+      return "internal error: out of memory (" + messageOf(e)
+          + "): give Java more heap, e.g. JAVA_OPTS=-Xmx8g";
+    }
+    if (e instanceof StackOverflowError) {
+      return "internal error: stack overflow (a deeply nested model?): please report this";
+    }
+    return "internal error: " + e.getClass().getName()
+        + (e.getMessage() == null ? "" : ": " + e.getMessage())
+        + " (please report this; --stacktrace shows where it happened)";
+  }
+
+  private static String messageOf(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+
+  /** Folds a message onto one line: native libraries and parsers like multi-line messages. */
+  static String oneLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    String s = message.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      sb.append(Character.isISOControl(c) ? ' ' : c);
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,23 @@
+package dev.initkit.cli;
+
+import dev.initkit.cli.command.ConvertCommand;
+import dev.initkit.cli.command.InspectCommand;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+
+/** The top command, {@code initkit}: only dispatches to the verbs. */
+@Command(
+    name = "initkit",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "Keras / TensorFlow model files from Java: inspect and convert.",
+    synopsisSubcommandLabel = "COMMAND",
+    subcommands = {InspectCommand.class, ConvertCommand.class, HelpCommand.class},
+    footer = {"", "Run 'initkit help COMMAND' for a command's options."})
+public final class InitkitCommand extends AbstractCommand {
+  /** Without a verb there is nothing to do: a usage error. */
+  @Override
+  protected int run() {
+    throw usage("missing command: expected one of " + String.join(", ", spec.subcommands().keySet()));
+  }
+}

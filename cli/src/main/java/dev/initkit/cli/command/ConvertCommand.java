@@ -1,0 +1,211 @@
+package dev.initkit.cli.command;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.ModelIO;
+import dev.initkit.ModelIO.ReadOptions;
+import dev.initkit.ModelIO.WriteOptions;
+import dev.initkit.ModelIO.WriteResult;
+import dev.initkit.cli.AbstractCommand;
+import dev.initkit.cli.ExitCodes;
+import dev.initkit.cli.HumanFormat;
+import dev.initkit.cli.JsonOutput;
+import dev.initkit.cli.VersionProvider;
+import dev.initkit.format.Format;
+import dev.initkit.model.LoadedModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * {@code initkit convert IN -o OUT}: writes a model in another format. The output is written
+ * atomically (a temporary file beside it, renamed when complete); an existing output is replaced
+ * only with {@code --force}, and never when it is the input.
+ */
+@Command(
+    name = "convert",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    sortOptions = false,
+    description = {
+      "Write a model in another format: legacy HDF5 (.h5), Keras 3 archive (.keras),"
+          + " or weights only (.weights.h5).",
+      "The target format comes from --to, else from OUT's name. An existing OUT is replaced only"
+          + " with --force; OUT may never be IN (exit code 2)."
+    })
+public final class ConvertCommand extends AbstractCommand {
+
+  @Parameters(index = "0", paramLabel = "IN", description = "The model to read.")
+  Path input;
+
+  @Option(
+      names = {"-o", "--output"},
+      order = 1,
+      required = true,
+      paramLabel = "OUT",
+      description = "Where to write (a file; a directory with --unzipped).")
+  Path outputPath;
+
+  @Option(
+      names = "--to",
+      order = 2,
+      paramLabel = "FORMAT",
+      converter = FormatConverter.class,
+      completionCandidates = FormatCandidates.class,
+      description = "Target format: ${COMPLETION-CANDIDATES}."
+          + " Default: from the name of OUT, which ends in h5, keras or weights.h5.")
+  Format to;
+
+  @Option(
+      names = "--config",
+      order = 3,
+      paramLabel = "ARCH.json",
+      description = "Architecture JSON (model.to_json()) for a weights-only IN."
+          + " Default: <name>.json beside IN, if there is one.")
+  Path config;
+
+  @Option(
+      names = {"-f", "--force"},
+      order = 4,
+      description = "Replace OUT if it exists.")
+  boolean force;
+
+  @Option(
+      names = "--unzipped",
+      order = 5,
+      description = "Write a .keras archive as a directory instead of a zip file.")
+  boolean unzipped;
+
+  /** {@inheritDoc} */
+  @Override
+  protected int run() throws Exception {
+    Format format = targetFormat();
+    if (unzipped && format != Format.KERAS) {
+      throw usage("--unzipped applies to the keras format only, not " + formatName(format));
+    }
+    checkNotInput();
+    ReadOptions read =
+        config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
+    WriteOptions write = new WriteOptions(format, force, unzipped);
+    WriteResult result;
+    String inputFormat;
+    try (LoadedModel loaded = ModelIO.open(input, read)) {
+      inputFormat = InspectCommand.formatName(loaded.model());
+      result = ModelIO.write(loaded, outputPath, write);
+    }
+    long bytes = sizeOf(result.output());
+    if (output.json()) {
+      ObjectNode doc = JsonOutput.success("convert");
+      doc.put("input", input.toString());
+      doc.put("inputFormat", inputFormat);
+      doc.put("output", result.output().toString());
+      doc.put("format", formatName(result.format()));
+      doc.put("unzipped", unzipped);
+      doc.put("bytes", bytes);
+      ArrayNode notes = doc.putArray("notes");
+      result.notes().forEach(notes::add);
+      JsonOutput.write(out(), doc);
+    } else {
+      info("wrote " + result.output() + " (" + formatName(result.format())
+          + (unzipped ? ", unzipped" : "") + ", " + HumanFormat.bytes(bytes) + ") from "
+          + input + " (" + inputFormat + ")");
+      for (String note : result.notes()) {
+        info("note: " + note);
+      }
+    }
+    return ExitCodes.OK;
+  }
+
+  private Format targetFormat() {
+    if (to != null) {
+      return to;
+    }
+    return Format.fromFileName(outputPath)
+        .orElseGet(() -> {
+          if (unzipped) {
+            return Format.KERAS;
+          }
+          throw usage("cannot tell the target format from the name " + outputPath
+              + ": give --to h5|keras|weights.h5, or end OUT with .h5, .keras or .weights.h5");
+        });
+  }
+
+  /** Refuses OUT = IN (also through links), or an OUT directory holding IN, even with --force. */
+  private void checkNotInput() throws IOException {
+    if (!Files.exists(outputPath) || !Files.exists(input)) {
+      return;
+    }
+    if (Files.isSameFile(input, outputPath)) {
+      throw usage("output " + outputPath + " is the input " + input + ": write to another path");
+    }
+    if (Files.isDirectory(outputPath)
+        && input.toRealPath().startsWith(outputPath.toRealPath())) {
+      throw usage("output " + outputPath + " contains the input " + input
+          + ": replacing it would delete the input; write to another path");
+    }
+  }
+
+  /** The format as {@code --to} spells it. */
+  static String formatName(Format f) {
+    switch (f) {
+      case H5:
+        return "h5";
+      case H5_WEIGHTS:
+        return "h5-weights";
+      case KERAS3_WEIGHTS:
+        return "weights.h5";
+      case KERAS:
+        return "keras";
+      case SAVED_MODEL:
+        return "savedmodel";
+      default:
+        throw new IllegalArgumentException("unknown format " + f);
+    }
+  }
+
+  /** Bytes of a file, or of all files below a directory. */
+  private static long sizeOf(Path p) throws IOException {
+    if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+      return Files.size(p);
+    }
+    try (Stream<Path> files = Files.walk(p)) {
+      long n = 0;
+      for (Path f : (Iterable<Path>) files::iterator) {
+        if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+          n += Files.size(f);
+        }
+      }
+      return n;
+    }
+  }
+
+  /** Parses {@code --to} with {@link Format#parse(String)}. */
+  public static final class FormatConverter implements ITypeConverter<Format> {
+    /** {@inheritDoc} */
+    @Override
+    public Format convert(String value) {
+      try {
+        return Format.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** The {@code --to} values shown in help and offered by shell completion. */
+  public static final class FormatCandidates implements Iterable<String> {
+    /** {@inheritDoc} */
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return List.of("h5", "keras", "weights.h5", "h5-weights").iterator();
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package dev.initkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.initkit.cli.ExceptionMapper.Failure;
+import dev.initkit.format.MalformedModelException;
+import dev.initkit.format.ModelFormatException;
+import dev.initkit.format.UnsupportedModelException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class ExceptionMapperTest {
+
+  @Test
+  void formatErrorsKeepFileAndLocation() {
+    Failure f = ExceptionMapper.describe(
+        new MalformedModelException(Path.of("m.h5"), "/model_weights", "missing"));
+    assertEquals(3, f.code());
+    assertEquals("malformed", f.kind());
+    assertEquals("m.h5: /model_weights: missing", f.message());
+    assertEquals("m.h5", f.file());
+    assertEquals("/model_weights", f.location());
+  }
+
+  @Test
+  void unsupportedIsFour() {
+    Failure f = ExceptionMapper.describe(new UnsupportedModelException(Path.of("m"), "", "no"));
+    assertEquals(4, f.code());
+    assertEquals("unsupported", f.kind());
+    assertNull(f.location());
+  }
+
+  @Test
+  void otherFormatErrorsAreMalformed() {
+    assertEquals(3, ExceptionMapper.describe(new ModelFormatException(null, null, "x")).code());
+  }
+
+  @Test
+  void fileSystemErrorsSayWhatHappened() {
+    assertEquals("a: no such file or directory",
+        ExceptionMapper.describe(new NoSuchFileException("a")).message());
+    assertEquals("a: permission denied",
+        ExceptionMapper.describe(new AccessDeniedException("a")).message());
+    Failure exists = ExceptionMapper.describe(new FileAlreadyExistsException("a"));
+    assertEquals(5, exists.code());
+    assertEquals("a: already exists; use --force to overwrite it", exists.message());
+    assertEquals("a", exists.file());
+  }
+
+  @Test
+  void ioErrorsAreFiveAlsoWhenWrapped() {
+    Failure f = ExceptionMapper.describe(
+        new UncheckedIOException(new IOException("No space left on device")));
+    assertEquals(5, f.code());
+    assertEquals("io", f.kind());
+    assertEquals("No space left on device", f.message());
+  }
+
+  @Test
+  void misuseIsAUsageError() {
+    assertEquals(2, ExceptionMapper.describe(new IllegalArgumentException("same file")).code());
+  }
+
+  @Test
+  void everythingElseIsInternal() {
+    assertEquals(1, ExceptionMapper.describe(new NullPointerException()).code());
+    assertEquals(1, ExceptionMapper.describe(new StackOverflowError()).code());
+    assertEquals(1, ExceptionMapper.describe(new OutOfMemoryError()).code());
+  }
+
+  @Test
+  void messagesAreOneLine() {
+    Failure f = ExceptionMapper.describe(new IOException("first\r\n  second\n\tthird"));
+    assertEquals("first second third", f.message());
+  }
+}
