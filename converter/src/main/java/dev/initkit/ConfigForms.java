@@ -18,17 +18,27 @@ import java.util.function.Consumer;
 final class ConfigForms {
   private ConfigForms() {}
 
-  static boolean isKeras3Form(JsonNode config) {
-    return ConfigGeneration.detect(config) == ConfigGeneration.KERAS3;
-  }
-
-  static String keras2Text(Model model) throws IOException {
+  /**
+   * The config for a legacy HDF5 file: the portable Keras 2 form that both tf-keras and Keras 3 load
+   * ({@link ConfigTranslator#toKeras2}). Keras 1 configs, and HDF5 configs the translator cannot
+   * express, are written exactly as they were read, with a note: the file then loads where the
+   * original did.
+   */
+  static String keras2Text(Model model, Consumer<String> notes) throws IOException {
     JsonNode c = model.config().orElseThrow();
-    // a legacy-HDF5 config goes back to HDF5 exactly as written, whichever Keras wrote it
-    if (model.sourceFormat().startsWith("h5") || !isKeras3Form(c)) {
+    boolean fromH5 = model.sourceFormat().startsWith("h5");
+    if (ConfigGeneration.detect(c) == ConfigGeneration.KERAS1) {
       return model.configText().orElseThrow();
     }
-    return Json.write(translate(model, c, false));
+    try {
+      return Json.write(ConfigTranslator.toKeras2(c));
+    } catch (ModelFormatException e) {
+      if (!fromH5) {
+        throw new UnsupportedModelException(Path.of(model.source()), e.location(), e.detail(), e);
+      }
+      notes.accept("config kept as written (" + e.location() + ": " + e.detail() + "): the file loads where the original did");
+      return model.configText().orElseThrow();
+    }
   }
 
   static String keras3Text(Model model, Consumer<String> notes) throws IOException {

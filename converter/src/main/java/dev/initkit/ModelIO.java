@@ -179,12 +179,24 @@ public final class ModelIO {
     if (c.isEmpty()) {
       return null;
     }
-    String text = Files.readString(c.get(), StandardCharsets.UTF_8);
+    if (Files.size(c.get()) > Json.MAX_CONFIG_CHARS) {
+      throw new MalformedModelException(c.get(), "", "an architecture JSON of " + Files.size(c.get()) + " bytes, more than the " + Json.MAX_CONFIG_CHARS + " initkit reads");
+    }
+    // decoded leniently: an invalid UTF-8 byte is a config problem, not an I/O error
+    String text = new String(Files.readAllBytes(c.get()), StandardCharsets.UTF_8);
     JsonNode n;
     try {
       n = Json.parse(text);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new MalformedModelException(c.get(), "", "malformed JSON config: " + e.getOriginalMessage());
+    } catch (IllegalArgumentException e) {
+      throw new MalformedModelException(c.get(), "", "malformed JSON config: " + e.getMessage());
+    }
+    if (!n.isObject()) {
+      if (options.config() == null) {
+        return null; // an unrelated JSON beside the file: ignore it
+      }
+      throw new MalformedModelException(c.get(), "", "not a Keras architecture JSON: expected an object with class_name and config");
     }
     if (!n.has("class_name") || !n.has("config")) {
       if (options.config() == null) {
@@ -213,7 +225,7 @@ public final class ModelIO {
     }
     switch (format) {
       case H5: {
-        String config = model.config().isPresent() ? ConfigForms.keras2Text(model) : null;
+        String config = model.config().isPresent() ? ConfigForms.keras2Text(model, notes::add) : null;
         if (config == null) {
           notes.add("no model config: wrote a weights-only file");
         }

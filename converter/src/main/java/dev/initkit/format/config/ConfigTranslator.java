@@ -16,17 +16,19 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>{@code module}/{@code registered_name} on every built-in layer, model, initializer,
- *       regularizer, constraint and dtype policy (added for Keras 3, removed for Keras 2);
- *   <li>layer {@code dtype}: a name or mixed-precision {@code Policy} in Keras 2, a {@code
- *       DTypePolicy} object in Keras 3 (InputLayer keeps a plain dtype name in both);
+ *       regularizer, constraint and dtype policy (added for Keras 3, removed for Keras 2 except
+ *       on layers held in another layer's config, where Keras 3 needs them);
+ *   <li>layer {@code dtype}: a name (also for mixed precision, which tf-keras writes as a {@code
+ *       Policy} object) in Keras 2, a {@code DTypePolicy} object in Keras 3 (InputLayer keeps a
+ *       plain dtype name in both);
  *   <li>InputLayer {@code batch_input_shape} and {@code batch_shape}; a Keras 2 Sequential whose
  *       first layer carries {@code batch_input_shape} gets the explicit InputLayer Keras 3 needs;
  *   <li>functional {@code inbound_nodes}: Keras 2's {@code [[name, node, tensor, kwargs]]} lists
  *       and Keras 3's {@code {"args": [...], "kwargs": {...}}} with {@code __keras_tensor__}
  *       references (tensors in keyword arguments too, MultiHeadAttention's value/key positional
  *       in Keras 3), the node numbering of nested models (tf-keras counts a nested model's own
- *       first node, Keras 3 does not), and single-tensor {@code input_layers}/{@code
- *       output_layers};
+ *       first node, Keras 3 does not; the Keras 2 form records their calls twice, see {@link
+ *       NestedCalls}), and single-tensor {@code input_layers}/{@code output_layers};
  *   <li>nested layers, translated recursively: models inside models, Bidirectional and
  *       TimeDistributed {@code layer}, RNN {@code cell}, StackedRNNCells {@code cells};
  *   <li>keys a layer class has in one generation only (RNN {@code time_major}/{@code
@@ -68,10 +70,45 @@ public final class ConfigTranslator {
   }
 
   /**
-   * A Keras 3 model config in the plain Keras 2 form, as a legacy {@code .h5} {@code
-   * model_config} holds it. A config already in Keras 2 form comes back in the same form.
+   * A model config in the portable Keras 2 form, as a legacy {@code .h5} {@code model_config}
+   * holds it: the Keras 2 schema, written so that both tf-keras 2.x (2.20.1 checked) and Keras 3's
+   * legacy {@code .h5} loader (3.12.0 checked) load it and build the same model. It differs from
+   * what tf-keras itself writes only where Keras 3 cannot read tf-keras's spelling:
    *
-   * @param keras3Model the top-level {@code {"module", "class_name", "config", ...}} object
+   * <ul>
+   *   <li>keys Keras 3's constructors reject are left out when they hold tf-keras's default,
+   *       which tf-keras's constructors fill in again: {@code groups: 1} of transposed,
+   *       depthwise and separable convolutions, RNN {@code time_major: false}, the unused
+   *       {@code kernel_*} keys of separable convolutions, SpatialDropout's {@code
+   *       trainable}/{@code noise_shape}, and the other keys of {@link KeyRule} kinds {@code
+   *       KERAS2_ONLY}/{@code KERAS2_ONLY_INERT}. A Keras 2 config with a value other than the
+   *       default ({@code time_major: true}) keeps it, and then loads in tf-keras only;
+   *   <li>a mixed-precision policy is written as its name ({@code "mixed_float16"}), not as
+   *       tf-keras's {@code Policy} object, which Keras 3 cannot deserialise;
+   *   <li>a layer held in another layer's config (Bidirectional/TimeDistributed {@code layer},
+   *       {@code backward_layer}, RNN {@code cell}, StackedRNNCells {@code cells}) carries
+   *       {@code module}/{@code registered_name}, as tf-keras 2.13+ writes them there: Keras 3
+   *       cannot locate the class without them. Such a layer is read by Keras 3 without its
+   *       legacy loader's fix-ups, so a BatchNormalization axis is an int there, a model is
+   *       spelled {@code Sequential}/{@code Model} with module {@code keras}, and a {@code
+   *       batch_input_shape} is left out;
+   *   <li>a single model input or output is the flat {@code [layer, node, tensor]} (as Keras 3
+   *       writes it) rather than tf-keras's one-element list;
+   *   <li>the calls of a nested model are recorded twice each, and referred to as node {@code
+   *       2k+1}, because no single node number means the same call to both loaders (see {@link
+   *       NestedCalls}).
+   * </ul>
+   *
+   * <p>What cannot be made portable is kept in the form tf-keras loads: a MultiHeadAttention layer
+   * (tf-keras's {@code from_config} requires {@code query_shape}/{@code key_shape}/{@code
+   * value_shape}, Keras 3's constructor rejects them, and Keras 3's legacy loader passes the
+   * tensor in the {@code value} call argument on as a {@code [layer, node, tensor]} list), any
+   * other layer called with a tensor in a keyword argument, and non-default values of keys Keras
+   * 3 lacks. A config already in Keras 2 form is brought to the same portable form; one already
+   * in it comes back unchanged.
+   *
+   * @param keras3Model the top-level {@code {"module", "class_name", "config", ...}} object (or a
+   *     Keras 2 config)
    * @return a new tree
    * @throws UnsupportedModelException for a Keras 1 config, or a layer or value tf-keras cannot
    *     express; the location names the layer

@@ -5,18 +5,23 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.format.ModelFormatException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Keras 3 model config to Keras 2 form. One instance per call; the input is never modified.
+ * Keras 3 (or Keras 2) model config to the portable Keras 2 form (see {@link
+ * ConfigTranslator#toKeras2}). One instance per call; the input is never modified.
  *
- * <p>The output is the plain Keras 2 schema, {@code {"class_name", "config"}} objects without
- * {@code module}/{@code registered_name}, which every Keras 2 reader handles: tf-keras 2.x (its
- * legacy path is chosen exactly when {@code module} is absent), tf.keras, standalone Keras 2 and
- * other tools. Custom objects keep whatever keys they had. Layer {@code build_config}s are kept
- * where known; the legacy path ignores them and they tell readers the input shapes.
+ * <p>The output is the Keras 2 schema, {@code {"class_name", "config"}} objects without {@code
+ * module}/{@code registered_name} except on layers held in another layer's config, which tf-keras
+ * 2.x, tf.keras and standalone Keras 2 read, and which Keras 3's legacy {@code .h5} loader reads
+ * too. Custom objects keep whatever keys they had. Layer {@code build_config}s are kept where
+ * known; the legacy path ignores them and they tell readers the input shapes.
  */
 final class Keras2Translation {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -121,15 +126,21 @@ final class Keras2Translation {
             out.set(key, v.deepCopy());
           }
         }
-        case "layer", "backward_layer" -> out.set(key, nested(v, where,
-            "Bidirectional".equals(cls) ? Scope.BIDIRECTIONAL_INNER : Scope.NESTED));
-        case "cell", "cells" -> out.set(key, nested(v, where, Scope.NESTED));
+        case "layer", "backward_layer" -> out.set(key, wrapped(v, nested(v, where,
+            "Bidirectional".equals(cls) ? Scope.BIDIRECTIONAL_INNER : Scope.NESTED)));
+        case "cell", "cells" -> out.set(key, wrapped(v, nested(v, where, Scope.NESTED)));
         case "activation", "recurrent_activation" -> out.set(key, activation(v, where));
         default -> {
           ObjectSpecs.Kind kind = ObjectSpecs.Kind.ofKey(key);
           out.set(key, kind != null ? ObjectSpecs.toKeras2(kind, v, where, key) : v.deepCopy());
         }
       }
+    }
+    if ("Embedding".equals(cls) && !out.has("batch_input_shape")) {
+      // tf-keras's Embedding always declares an input of shape (input_length,) and writes it;
+      // read input_length before the rules drop it (tf-keras derives nothing else from it).
+      out.set("batch_input_shape", F.arrayNode().addNull().add(out.path("input_length")
+          .isIntegralNumber() ? F.numberNode(out.get("input_length").asInt()) : F.nullNode()));
     }
     applyRules(cls, out, where);
     for (String key : KerasCatalog.KERAS3_NULL_EXTENSIONS) {
@@ -153,13 +164,6 @@ final class Keras2Translation {
         }
       }
       case "Lambda" -> lambda(out);
-      case "Embedding" -> {
-        // tf-keras's Embedding always declares an input of shape (input_length,).
-        if (!out.has("batch_input_shape")) {
-          out.set("batch_input_shape", F.arrayNode().addNull().add(out.path("input_length")
-              .isIntegralNumber() ? F.numberNode(out.get("input_length").asInt()) : F.nullNode()));
-        }
-      }
       case "Bidirectional" -> bidirectional(out);
       default -> { }
     }
@@ -192,6 +196,54 @@ final class Keras2Translation {
     return v.deepCopy();
   }
 
+  /**
+   * A layer held inside another layer's config (a wrapper's {@code layer}, an RNN's {@code cell}),
+   * with the {@code module}/{@code registered_name} keys tf-keras 2.13+ writes there too: Keras
+   * 3's wrappers deserialise their inner layer with {@code deserialize_keras_object}, which cannot
+   * locate a built-in class without its module, while tf-keras reads the class name either way.
+   * Keras 3 then reads that config without its legacy loader's fix-ups, so the few Keras 2 spellings
+   * that loader would fix are done here: a one-element BatchNormalization axis list becomes the
+   * int, and {@code batch_input_shape} (meaningless for a wrapped layer) is dropped.
+   */
+  private static JsonNode wrapped(JsonNode in, JsonNode translated) {
+    if (translated.isArray()) {
+      ArrayNode out = F.arrayNode();
+      for (int i = 0; i < translated.size(); i++) {
+        out.add(wrapped(in.get(i), translated.get(i)));
+      }
+      return out;
+    }
+    if (!translated.isObject() || !translated.has("class_name") || translated.has("module")) {
+      return translated;
+    }
+    String cls = translated.get("class_name").asText();
+    boolean model = KerasCatalog.isModelClass(cls);
+    if (isUserCode(in, cls) || !(model || KerasCatalog.COMMON_LAYERS.contains(cls))) {
+      return translated;
+    }
+    JsonNode config = translated.get("config");
+    if (config != null && config.isObject() && !model) {
+      ObjectNode c = (ObjectNode) config;
+      c.remove("batch_input_shape");
+      JsonNode axis = c.get("axis");
+      if ("BatchNormalization".equals(cls) && axis != null && axis.isArray() && axis.size() == 1) {
+        c.set("axis", axis.get(0).deepCopy());
+      }
+    }
+    ObjectNode out = F.objectNode();
+    out.put("module", "Sequential".equals(cls) || model ? "keras" : "keras.layers");
+    // Keras 3 has no public Functional class; keras.Model.from_config builds one from the config.
+    out.put("class_name", model && !"Sequential".equals(cls) ? "Model" : cls);
+    out.set("config", config);
+    out.putNull("registered_name");
+    for (Map.Entry<String, JsonNode> e : translated.properties()) {
+      if (!out.has(e.getKey())) {
+        out.set(e.getKey(), e.getValue());
+      }
+    }
+    return out;
+  }
+
   private JsonNode activation(JsonNode v, Where where) throws ModelFormatException {
     if (!v.isObject()) {
       return v.deepCopy();
@@ -212,11 +264,13 @@ final class Keras2Translation {
     for (KeyRule rule : KeyRule.forClass(cls)) {
       JsonNode v = cfg.get(rule.key());
       switch (rule.kind()) {
-        case KERAS2_ONLY, KERAS2_ONLY_INERT -> {
-          if (v == null) {
-            cfg.set(rule.key(), rule.value().deepCopy());
+        case KERAS2_ONLY -> {
+          // Keras 3's legacy loader rejects the key; tf-keras's constructor fills in the default.
+          if (v != null && SameValue.of(v, rule.value())) {
+            cfg.remove(rule.key());
           }
         }
+        case KERAS2_ONLY_INERT -> cfg.remove(rule.key());
         case KERAS3_ONLY, KERAS3_OLD_RELEASES -> {
           if (v != null) {
             if (!SameValue.of(v, rule.value())) {
@@ -402,17 +456,40 @@ final class Keras2Translation {
         objectNodes |= node.isObject();
       }
     }
-    Nodes nodes = new Nodes(byName, where);
-    ArrayNode layers = F.arrayNode();
+    List<ObjectNode> translated = new ArrayList<>();
+    Set<String> doubled = new HashSet<>();
+    Set<String> alreadyDoubled = new HashSet<>();
+    List<JsonNode> modelRefsIn = Arrays.asList(configIn.get("input_layers"),
+        configIn.get("output_layers"));
     for (JsonNode layerIn : layersNode) {
       String name = LayerDicts.name(layerIn);
+      ObjectNode layer = layer((ObjectNode) layerIn, where.child(name), Scope.MEMBER);
+      translated.add(layer);
+      if (LayerDicts.keras2CountsOwnNode(layer)) {
+        doubled.add(name);
+        if (NestedCalls.doubled(layerIn, layersNode, modelRefsIn)) {
+          alreadyDoubled.add(name);
+        }
+      }
+    }
+    Nodes nodes = new Nodes(byName, doubled, alreadyDoubled, where);
+    ArrayNode layers = F.arrayNode();
+    for (int i = 0; i < layersNode.size(); i++) {
+      JsonNode layerIn = layersNode.get(i);
+      String name = LayerDicts.name(layerIn);
       Where child = where.child(name);
-      ObjectNode layer = layer((ObjectNode) layerIn, child, Scope.MEMBER);
+      ObjectNode layer = translated.get(i);
       layer.put("name", name);
       String cls = layerIn.path("class_name").asText();
       ArrayNode inbound = F.arrayNode();
+      boolean twice = doubled.contains(name) && !alreadyDoubled.contains(name);
       for (JsonNode node : layerIn.path("inbound_nodes")) {
-        inbound.add(node.isArray() ? node.deepCopy() : nodes.node(node, cls, child));
+        JsonNode call = node.isArray() ? nodes.keras2Node(node) : nodes.node(node, cls, child);
+        inbound.add(call);
+        if (twice) {
+          // See NestedCalls: the copy is the call Keras 3 reads, the original the one tf-keras reads.
+          inbound.add(call.deepCopy());
+        }
       }
       layer.set("inbound_nodes", inbound);
       layers.add(layer);
@@ -476,14 +553,67 @@ final class Keras2Translation {
     return null;
   }
 
-  /** Translation of the references a functional config makes to layer outputs. */
+  /**
+   * Translation of the references a functional config makes to layer outputs, to the numbering of
+   * the portable form: a nested model's call {@code k} is node {@code 2k+1} when its calls are
+   * recorded twice (see {@link NestedCalls}), any other layer's node {@code k}.
+   */
   private static final class Nodes {
     private final Map<String, JsonNode> byName;
+    private final Set<String> doubled;
+    private final Set<String> alreadyDoubled;
     private final Where where;
 
-    Nodes(Map<String, JsonNode> byName, Where where) {
+    Nodes(Map<String, JsonNode> byName, Set<String> doubled, Set<String> alreadyDoubled,
+        Where where) {
       this.byName = byName;
+      this.doubled = doubled;
+      this.alreadyDoubled = alreadyDoubled;
       this.where = where;
+    }
+
+    /** The portable node number of call {@code k} (from 0) of layer {@code name}. */
+    private int portable(String name, int k) {
+      return doubled.contains(name) ? NestedCalls.portableNode(k) : k;
+    }
+
+    /** The portable node number of node {@code node} of a Keras 2 config. */
+    private int fromKeras2(String name, int node) {
+      JsonNode producer = byName.get(name);
+      int k = alreadyDoubled.contains(name) ? NestedCalls.callOfPortableNode(node)
+          : producer != null && LayerDicts.keras2CountsOwnNode(producer) ? node - 1 : node;
+      return portable(name, k);
+    }
+
+    /**
+     * A Keras 2 call {@code [[name, node, tensor, kwargs], ...]} with its references (in the
+     * kwargs too) renumbered.
+     */
+    JsonNode keras2Node(JsonNode n) {
+      if (n.isArray()) {
+        if ((LayerDicts.isNodeEntry(n) || LayerDicts.isTensorRef(n))
+            && byName.containsKey(n.get(0).asText())) {
+          ArrayNode out = n.deepCopy();
+          out.set(1, F.numberNode(fromKeras2(n.get(0).asText(), n.get(1).asInt())));
+          if (n.size() == 4) {
+            out.set(3, keras2Node(n.get(3)));
+          }
+          return out;
+        }
+        ArrayNode out = F.arrayNode();
+        for (JsonNode child : n) {
+          out.add(keras2Node(child));
+        }
+        return out;
+      }
+      if (n.isObject()) {
+        ObjectNode out = F.objectNode();
+        for (Map.Entry<String, JsonNode> e : n.properties()) {
+          out.set(e.getKey(), keras2Node(e.getValue()));
+        }
+        return out;
+      }
+      return n.deepCopy();
     }
 
     /**
@@ -585,17 +715,25 @@ final class Keras2Translation {
       if (producer == null) {
         throw at.malformed("inbound node refers to unknown layer '" + name + "'");
       }
-      int node = history.get(1).asInt() + (LayerDicts.keras2CountsOwnNode(producer) ? 1 : 0);
+      int node = portable(name, history.get(1).asInt());
       return F.arrayNode().add(name).add(node).add(history.get(2).asInt());
     }
 
-    /** A model's input_layers/output_layers: tf-keras always writes a list, counting own nodes. */
+    /**
+     * A model's input_layers/output_layers. A single tensor is written flat ({@code ["x", 0,
+     * 0]}), as Keras 3 writes it; tf-keras writes a one-element list (and cannot tell the two
+     * apart), and loads the flat form as a single tensor too. Keras 3 needs the flat form for a
+     * nested Functional called on one tensor by a Sequential or a wrapper: with a one-element
+     * list it fails with "Invalid dtype: tuple". A Keras 3 one-element list (a model built with
+     * {@code inputs=[x]}) stays a list.
+     */
     JsonNode modelRefs(JsonNode refs, boolean keras3Form) throws ModelFormatException {
       if (refs == null) {
         return F.arrayNode();
       }
-      if (LayerDicts.isTensorRef(refs)) {
-        return F.arrayNode().add(modelRef(refs, keras3Form));
+      if (!keras3Form && refs.isArray() && refs.size() == 1
+          && LayerDicts.isTensorRef(refs.get(0))) {
+        return modelRef(refs.get(0), false);
       }
       return structure(refs, keras3Form);
     }
@@ -621,16 +759,25 @@ final class Keras2Translation {
       return refs.deepCopy();
     }
 
+    /**
+     * One model input/output reference. Keras 3 counts a nested Functional's calls from 1 here
+     * (its loader subtracts 1), and those of every other layer from 0.
+     */
     private JsonNode modelRef(JsonNode ref, boolean keras3Form) throws ModelFormatException {
       ArrayNode out = ref.deepCopy();
-      JsonNode producer = byName.get(ref.get(0).asText());
+      String name = ref.get(0).asText();
+      JsonNode producer = byName.get(name);
       if (producer == null) {
-        throw where.malformed("model input/output refers to unknown layer '"
-            + ref.get(0).asText() + "'");
+        throw where.malformed("model input/output refers to unknown layer '" + name + "'");
       }
-      if (keras3Form && LayerDicts.isSequential(producer)
-          && LayerDicts.keras2CountsOwnNode(producer)) {
-        out.set(1, F.numberNode(ref.get(1).asInt() + 1));
+      int node = ref.get(1).asInt();
+      if (!keras3Form) {
+        out.set(1, F.numberNode(fromKeras2(name, node)));
+      } else {
+        String cls = producer.path("class_name").asText();
+        boolean functional = ("Functional".equals(cls) || "Model".equals(cls))
+            && producer.path("config").has("layers");
+        out.set(1, F.numberNode(portable(name, functional ? node - 1 : node)));
       }
       return out;
     }

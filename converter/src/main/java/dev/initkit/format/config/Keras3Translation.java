@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.format.ModelFormatException;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Keras 2 model config to Keras 3 form. One instance per call; the input is never modified.
@@ -470,7 +473,16 @@ final class Keras3Translation {
         listNodes |= node.isArray();
       }
     }
-    Nodes nodes = new Nodes(byName, TensorFacts.ofKeras2Layers(layersIn), where);
+    // Nested models whose calls the portable Keras 2 form records twice (see NestedCalls).
+    Set<String> doubled = new HashSet<>();
+    List<JsonNode> modelRefsIn = Arrays.asList(configIn.get("input_layers"),
+        configIn.get("output_layers"));
+    for (JsonNode layer : layersIn) {
+      if (NestedCalls.doubled(layer, layersIn, modelRefsIn)) {
+        doubled.add(LayerDicts.name(layer));
+      }
+    }
+    Nodes nodes = new Nodes(byName, doubled, TensorFacts.ofKeras2Layers(layersIn), where);
     ArrayNode layers = F.arrayNode();
     for (JsonNode layerIn : layersIn) {
       String name = LayerDicts.name(layerIn);
@@ -479,7 +491,11 @@ final class Keras3Translation {
       layer.put("name", name);
       ArrayNode inbound = F.arrayNode();
       String cls = layerIn.path("class_name").asText();
+      int index = 0;
       for (JsonNode node : layerIn.path("inbound_nodes")) {
+        if (doubled.contains(name) && index++ % 2 == 1) {
+          continue; // the copy of the call before it
+        }
         inbound.add(node.isObject() ? node.deepCopy() : nodes.node(node, cls, child));
       }
       layer.set("inbound_nodes", inbound);
@@ -512,13 +528,23 @@ final class Keras3Translation {
   /** Translation of the references a functional config makes to layer outputs. */
   private static final class Nodes {
     private final Map<String, JsonNode> byName;
+    private final Set<String> doubled;
     private final TensorFacts facts;
     private final Where where;
 
-    Nodes(Map<String, JsonNode> byName, TensorFacts facts, Where where) {
+    Nodes(Map<String, JsonNode> byName, Set<String> doubled, TensorFacts facts, Where where) {
       this.byName = byName;
+      this.doubled = doubled;
       this.facts = facts;
       this.where = where;
+    }
+
+    /** The call (from 0) that Keras 2 node {@code node} of layer {@code name} is. */
+    private int call(String name, JsonNode producer, int node) {
+      if (doubled.contains(name)) {
+        return NestedCalls.callOfPortableNode(node);
+      }
+      return LayerDicts.keras2CountsOwnNode(producer) ? node - 1 : node;
     }
 
     /**
@@ -621,7 +647,7 @@ final class Keras3Translation {
       if (producer == null) {
         throw at.malformed("inbound node refers to unknown layer '" + name + "'");
       }
-      int keras3Node = LayerDicts.keras2CountsOwnNode(producer) ? node - 1 : node;
+      int keras3Node = call(name, producer, node);
       if (keras3Node < 0) {
         throw at.malformed("inbound node refers to call " + node + " of nested model '" + name
             + "', which tf-keras reserves for the model's own node");
@@ -681,9 +707,10 @@ final class Keras3Translation {
         throw where.malformed("model input/output refers to unknown layer '"
             + ref.get(0).asText() + "'");
       }
-      if (keras2Form && LayerDicts.isSequential(producer)
-          && LayerDicts.keras2CountsOwnNode(producer)) {
-        out.set(1, F.numberNode(ref.get(1).asInt() - 1));
+      if (keras2Form && LayerDicts.keras2CountsOwnNode(producer)) {
+        // Keras 3 counts a nested Functional's calls from 1 here, a Sequential's from 0.
+        int k = call(ref.get(0).asText(), producer, ref.get(1).asInt());
+        out.set(1, F.numberNode(LayerDicts.isSequential(producer) ? k : k + 1));
       }
       return out;
     }

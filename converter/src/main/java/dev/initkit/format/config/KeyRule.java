@@ -15,7 +15,13 @@ import java.util.Map;
  * <p>The defaults are the values tf-keras 2.20.1 and Keras 3.12.0 write for a default-constructed
  * layer; they were read off real {@code get_config()} output. A key is only dropped silently when
  * its value is one that changes nothing; any other value raises, because the model would load with
- * different behaviour.
+ * different behaviour (or, for a Keras 2 key going down, is kept, because tf-keras expresses it).
+ *
+ * <p>Going down, a Keras 2 key is never added: the portable Keras 2 form leaves out every key of
+ * kind {@link Kind#KERAS2_ONLY} that holds the default of tf-keras's constructor, and every key of
+ * kind {@link Kind#KERAS2_ONLY_INERT}, because Keras 3's legacy {@code .h5} loader rejects them and
+ * tf-keras fills them in, so that one {@code .h5} loads in both (checked by loading in tf-keras
+ * 2.20.1 and Keras 3.12.0).
  */
 record KeyRule(String key, Kind kind, JsonNode value) {
 
@@ -23,13 +29,15 @@ record KeyRule(String key, Kind kind, JsonNode value) {
   enum Kind {
     /**
      * Keras 2 writes it and Keras 3 rejects it. Up: drop when equal to {@code value}, otherwise
-     * unsupported. Down: add {@code value} when absent.
+     * unsupported. Down: drop when equal to {@code value} (tf-keras's constructor fills in that
+     * default, and Keras 3's legacy loader would reject the key), otherwise keep (the config then
+     * loads in tf-keras only).
      */
     KERAS2_ONLY,
     /**
      * Keras 2 writes it; Keras 3 does not need it because it has no effect on the loaded model
-     * (an unused weight initializer, a random-generator choice). Up: drop whatever its value.
-     * Down: add {@code value} when absent.
+     * (an unused weight initializer, a random-generator choice). Up and down: drop whatever its
+     * value (tf-keras's constructor fills in its default; Keras 3 may reject the key).
      */
     KERAS2_ONLY_INERT,
     /**

@@ -176,8 +176,12 @@ final class ObjectSpecs {
   }
 
   /**
-   * A Keras 3 layer dtype policy in Keras 2 form: a dtype name, or a {@code Policy} object for
-   * mixed precision (the only policies tf-keras has).
+   * A layer dtype policy (Keras 3 {@code DTypePolicy} or Keras 2 {@code Policy}) in the portable
+   * Keras 2 form: its name, {@code "float32"} or {@code "mixed_float16"}. tf-keras writes a mixed
+   * policy as a {@code Policy} object, which Keras 3's legacy loader cannot read (it looks the
+   * class up among its own dtype policies, and has no {@code Policy}); both generations build
+   * the same policy from the name alone ({@code tf_keras.mixed_precision.get_policy} accepts
+   * {@code "mixed_float16"}/{@code "mixed_bfloat16"}, Keras 3's {@code DTypePolicy} any name).
    */
   static JsonNode dtypeToKeras2(JsonNode dtype, Where where, String className)
       throws UnsupportedModelException {
@@ -194,10 +198,6 @@ final class ObjectSpecs {
       String name = dtype.path("config").path("name").asText(null);
       if (name == null) {
         return dtype.deepCopy();
-      }
-      if (name.startsWith("mixed_")) {
-        ObjectNode config = F.objectNode().put("name", name);
-        return keras2Object("Policy", config);
       }
       return F.textNode(name);
     }

@@ -81,6 +81,9 @@ final class ConfigComparison {
    *       takes only for objects that have a {@code module} key;
    *   <li>a Lambda's {@code module}/{@code output_shape_module}: only where tf-keras looks up
    *       globals for the function; Keras 3 configs do not record them;
+   *   <li>the differences between what tf-keras writes and the portable Keras 2 form of {@code
+   *       ConfigTranslator.toKeras2}, which both tf-keras 2.20 and Keras 3.12 load (each checked
+   *       by loading both forms in both and comparing predictions), in {@link #portable};
    *   <li>the rest in {@link #common(JsonNode)}.
    * </ul>
    */
@@ -97,7 +100,146 @@ final class ConfigComparison {
     JsonNode n = config.deepCopy();
     common(n);
     keras2Walk(n, true, keepBuild);
+    portable(n);
     return n;
+  }
+
+  /**
+   * Keys tf-keras writes with its constructor's default and the portable form leaves out, because
+   * Keras 3's constructors reject them ("Unrecognized keyword arguments"): class, key, default
+   * ({@code null} for keys the form drops whatever their value: they change nothing in the
+   * loaded model).
+   */
+  private static final List<List<Object>> PORTABLE_OMITTED = List.of(
+      List.of(Set.of("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "DepthwiseConv1D",
+          "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"), "groups", "1"),
+      List.of(Set.of("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D",
+          "ConvLSTM3D"), "time_major", "false"),
+      // tf-keras's separable convolutions inherit these from Conv and never use them.
+      List.of(Set.of("SeparableConv1D", "SeparableConv2D"), "kernel_initializer", ""),
+      List.of(Set.of("SeparableConv1D", "SeparableConv2D"), "kernel_regularizer", ""),
+      List.of(Set.of("SeparableConv1D", "SeparableConv2D"), "kernel_constraint", ""),
+      // Only sets the declared input, which batch_input_shape records too.
+      List.of(Set.of("Embedding"), "input_length", ""),
+      // A spatial dropout has no weights and a noise shape fixed by its class.
+      List.of(Set.of("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"), "trainable", ""),
+      List.of(Set.of("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"), "noise_shape",
+          ""),
+      List.of(Set.of("CategoryEncoding"), "sparse", "false"));
+
+  /**
+   * Maps both tf-keras's form and the portable Keras 2 form to one canonical form:
+   *
+   * <ul>
+   *   <li>the keys of {@link #PORTABLE_OMITTED} removed: tf-keras's constructors fill in the
+   *       defaults when they are absent, Keras 3's reject them when present;
+   *   <li>a mixed-precision {@code Policy} object as its name ({@code "mixed_float16"}): both
+   *       build the same policy from the name, Keras 3 cannot read tf-keras's Policy object;
+   *   <li>a wrapped Functional spelled {@code Model}: Keras 3 has no public Functional class to
+   *       locate by module, {@code keras.Model.from_config} builds the same Functional;
+   *   <li>a single model input/output as the flat {@code [layer, node, tensor]}: tf-keras writes a
+   *       one-element list, the portable form keeps Keras 3's flat reference (Keras 3 cannot call
+   *       a nested Functional with one-element-list inputs from a Sequential or a wrapper);
+   *   <li>the calls of a nested model that the portable form records twice (see {@code
+   *       NestedCalls}: no single node number means the same call to both loaders) collapsed to
+   *       one each, with the references renumbered from {@code 2k+1} to tf-keras's {@code k+1}.
+   * </ul>
+   */
+  static void portable(JsonNode n) {
+    if (n.isArray()) {
+      n.forEach(ConfigComparison::portable);
+      return;
+    }
+    if (!n.isObject()) {
+      return;
+    }
+    ObjectNode o = (ObjectNode) n;
+    String cls = o.path("class_name").asText("");
+    if ("Model".equals(cls) && o.path("config").has("layers")) {
+      o.put("class_name", "Functional");
+    }
+    JsonNode config = o.get("config");
+    if (!cls.isEmpty() && config != null && config.isObject()) {
+      ObjectNode c = (ObjectNode) config;
+      for (List<Object> rule : PORTABLE_OMITTED) {
+        @SuppressWarnings("unchecked")
+        Set<String> classes = (Set<String>) rule.get(0);
+        String key = (String) rule.get(1);
+        String value = (String) rule.get(2);
+        if (classes.contains(cls) && c.has(key)
+            && (value.isEmpty() || c.get(key).toString().equals(value))) {
+          c.remove(key);
+        }
+      }
+      JsonNode dtype = c.get("dtype");
+      if (dtype != null && dtype.isObject() && "Policy".equals(dtype.path("class_name").asText())) {
+        c.set("dtype", dtype.path("config").path("name"));
+      }
+      if (c.has("layers") && c.get("layers").isArray()) {
+        collapseDoubledCalls(c);
+        for (String key : List.of("input_layers", "output_layers")) {
+          JsonNode refs = c.get(key);
+          if (refs != null && refs.isArray() && refs.size() == 1 && refs.get(0).isArray()
+              && refs.get(0).size() == 3 && refs.get(0).get(0).isTextual()) {
+            c.set(key, refs.get(0));
+          }
+        }
+      }
+    }
+    o.forEach(ConfigComparison::portable);
+  }
+
+  /** The doubled calls of nested models of one functional config, see {@link #portable}. */
+  private static void collapseDoubledCalls(ObjectNode config) {
+    for (JsonNode member : config.get("layers")) {
+      String cls = member.path("class_name").asText();
+      JsonNode calls = member.get("inbound_nodes");
+      String name = member.path("name").asText(null);
+      if (!(cls.equals("Sequential") || cls.equals("Functional") || cls.equals("Model"))
+          || calls == null || calls.size() < 2 || calls.size() % 2 != 0 || name == null) {
+        continue;
+      }
+      boolean pairs = true;
+      for (int i = 0; i < calls.size(); i += 2) {
+        pairs &= calls.get(i).equals(calls.get(i + 1));
+      }
+      List<JsonNode> refs = new ArrayList<>();
+      for (JsonNode consumer : config.get("layers")) {
+        collectRefs(consumer.path("inbound_nodes"), name, refs);
+      }
+      collectRefs(config.path("output_layers"), name, refs);
+      boolean odd = !refs.isEmpty();
+      for (JsonNode ref : refs) {
+        odd &= ref.get(1).asInt() % 2 == 1;
+      }
+      if (!pairs || !odd) {
+        continue;
+      }
+      ArrayNode once = ((ArrayNode) calls).arrayNode();
+      for (int i = 0; i < calls.size(); i += 2) {
+        once.add(calls.get(i));
+      }
+      ((ObjectNode) member).set("inbound_nodes", once);
+      for (JsonNode ref : refs) {
+        ((ArrayNode) ref).set(1, (ref.get(1).asInt() - 1) / 2 + 1);
+      }
+    }
+  }
+
+  private static void collectRefs(JsonNode n, String name, List<JsonNode> out) {
+    if (n.isArray()) {
+      if ((n.size() == 3 || n.size() == 4) && name.equals(n.get(0).asText(null))
+          && n.get(1).isIntegralNumber() && n.get(2).isIntegralNumber()) {
+        out.add(n);
+        if (n.size() == 4) {
+          collectRefs(n.get(3), name, out);
+        }
+        return;
+      }
+      n.forEach(c -> collectRefs(c, name, out));
+    } else if (n.isObject()) {
+      n.forEach(c -> collectRefs(c, name, out));
+    }
   }
 
   /**
