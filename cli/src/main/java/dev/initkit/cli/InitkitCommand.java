@@ -2,6 +2,9 @@ package dev.initkit.cli;
 
 import dev.initkit.cli.command.ConvertCommand;
 import dev.initkit.cli.command.InspectCommand;
+import dev.initkit.cli.command.ReinitCommand;
+import dev.initkit.cli.command.ReportCommand;
+import dev.initkit.cli.command.SetInitCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 
@@ -10,9 +13,17 @@ import picocli.CommandLine.HelpCommand;
     name = "initkit",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
-    description = "Keras / TensorFlow model files from Java: inspect and convert.",
+    description = "Keras / TensorFlow model files from Java: inspect, convert, report on initializers,"
+        + " rewrite them and draw fresh weights.",
     synopsisSubcommandLabel = "COMMAND",
-    subcommands = {InspectCommand.class, ConvertCommand.class, HelpCommand.class},
+    subcommands = {
+      InspectCommand.class,
+      ConvertCommand.class,
+      ReportCommand.class,
+      SetInitCommand.class,
+      ReinitCommand.class,
+      HelpCommand.class
+    },
     footer = {"", "Run 'initkit help COMMAND' for a command's options."})
 public final class InitkitCommand extends AbstractCommand {
   /** Without a verb there is nothing to do: a usage error. */

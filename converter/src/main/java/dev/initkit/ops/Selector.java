@@ -1,12 +1,17 @@
 package dev.initkit.ops;
 
+import dev.initkit.model.WeightRole;
 import java.nio.file.FileSystems;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.function.Predicate;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Which weights an operation applies to. A selector is comma-separated terms that must all match:
@@ -15,7 +20,8 @@ import java.util.function.Predicate;
  *   <li>{@code GLOB} or {@code name:GLOB}: the layer name or its path through nested models ({@code
  *       dense_*}, {@code encoder/*})
  *   <li>{@code class:GLOB}: the Keras layer class ({@code Conv2D}, {@code Conv*})
- *   <li>{@code activation:NAME}: the layer's activation ({@code relu})
+ *   <li>{@code activation:NAME}: the layer's own activation, looking through wrappers ({@code relu};
+ *       case, {@code _} and {@code -} do not matter)
  *   <li>{@code role:ROLE}: the weight's role ({@code kernel}, {@code recurrent_kernel}, {@code
  *       bias}, {@code gamma}, {@code embeddings}, {@code depthwise_kernel}, ...)
  *   <li>{@code depth:N} or {@code depth:A-B}: position among the layers that have weights (1-based)
@@ -29,15 +35,28 @@ import java.util.function.Predicate;
 public final class Selector {
   private final String text;
   private final Predicate<WeightSite> test;
+  private final boolean namesRoles;
 
-  private Selector(String text, Predicate<WeightSite> test) {
+  private Selector(String text, Predicate<WeightSite> test, boolean namesRoles) {
     this.text = text;
     this.test = test;
+    this.namesRoles = namesRoles;
   }
 
   /** Matches every weight. */
   public static Selector all() {
-    return new Selector("all", s -> true);
+    return new Selector("all", s -> true, false);
+  }
+
+  /**
+   * A selector from a predicate, for selections computed by code (e.g. the weights a {@code
+   * set-init} rule touched).
+   *
+   * @param text how {@link #toString()} shows it
+   * @param namesRoles what {@link #namesRoles()} answers
+   */
+  public static Selector of(String text, Predicate<WeightSite> test, boolean namesRoles) {
+    return new Selector(Objects.requireNonNull(text, "text"), Objects.requireNonNull(test, "test"), namesRoles);
   }
 
   /**
@@ -46,15 +65,21 @@ public final class Selector {
    * @throws IllegalArgumentException naming the term that is not understood
    */
   public static Selector parse(String text) {
+    Objects.requireNonNull(text, "text");
+    if (text.isBlank()) {
+      throw new IllegalArgumentException("empty selector: give a layer-name glob, class:, role:, depth:, head, ... or all");
+    }
     List<Predicate<WeightSite>> terms = new ArrayList<>();
-    for (String raw : text.split(",")) {
+    boolean roles = false;
+    for (String raw : text.split(",", -1)) {
       String t = raw.trim();
       if (t.isEmpty()) {
         throw new IllegalArgumentException("empty term in selector '" + text + "'");
       }
       terms.add(term(t, text));
+      roles |= t.toLowerCase(Locale.ROOT).startsWith("role:");
     }
-    return new Selector(text, s -> terms.stream().allMatch(p -> p.test(s)));
+    return new Selector(text, s -> terms.stream().allMatch(p -> p.test(s)), roles);
   }
 
   /** A selector matching what any of the given selectors matches. */
@@ -62,8 +87,10 @@ public final class Selector {
     if (selectors.isEmpty()) {
       return all();
     }
-    List<String> texts = selectors.stream().map(Selector::toString).toList();
-    return new Selector(String.join(" | ", texts), s -> selectors.stream().anyMatch(x -> x.matches(s)));
+    List<Selector> copy = List.copyOf(selectors);
+    List<String> texts = copy.stream().map(Selector::toString).toList();
+    boolean roles = copy.stream().anyMatch(Selector::namesRoles);
+    return new Selector(String.join(" | ", texts), s -> copy.stream().anyMatch(x -> x.matches(s)), roles);
   }
 
   private static Predicate<WeightSite> term(String t, String whole) {
@@ -79,26 +106,33 @@ public final class Selector {
     }
     int colon = t.indexOf(':');
     if (colon < 0) {
-      PathMatcher g = glob(t);
-      return s -> g.matches(Path.of(s.layer().name())) || g.matches(Path.of(s.layerPath()));
+      Predicate<String> g = glob(t);
+      return s -> g.test(s.layer().name()) || g.test(s.layerPath());
     }
     String key = lower.substring(0, colon);
     String value = t.substring(colon + 1);
     switch (key) {
       case "name": {
-        PathMatcher g = glob(value);
-        return s -> g.matches(Path.of(s.layer().name())) || g.matches(Path.of(s.layerPath()));
+        Predicate<String> g = glob(value);
+        return s -> g.test(s.layer().name()) || g.test(s.layerPath());
       }
       case "class": {
-        PathMatcher g = glob(value);
-        return s -> !s.layer().className().isEmpty() && g.matches(Path.of(s.layer().className()));
+        Predicate<String> g = glob(value);
+        return s -> !s.layer().className().isEmpty() && g.test(s.layer().className());
       }
       case "activation": {
         String v = value.toLowerCase(Locale.ROOT);
-        return s -> v.equals(String.valueOf(s.layer().activation()).toLowerCase(Locale.ROOT));
+        return s -> {
+          String a = LayerConfigs.effective(s.layer(), s.layer().weights().indexOf(s.weight()), s.weight().role()).activation();
+          return a != null && LayerConfigs.normalise(a).equals(LayerConfigs.normalise(v));
+        };
       }
       case "role": {
         String v = value.toLowerCase(Locale.ROOT);
+        if (Arrays.stream(WeightRole.values()).noneMatch(r -> r.label().equals(v))) {
+          throw new IllegalArgumentException("selector '" + whole + "': unknown role '" + value + "' (expected one of "
+              + String.join(", ", Arrays.stream(WeightRole.values()).map(WeightRole::label).toList()) + ")");
+        }
         return s -> s.weight().role().label().equals(v);
       }
       case "depth":
@@ -121,14 +155,40 @@ public final class Selector {
       int dash = value.indexOf('-');
       int lo = Integer.parseInt(dash < 0 ? value : value.substring(0, dash));
       int hi = dash < 0 ? lo : Integer.parseInt(value.substring(dash + 1));
+      if (lo < 1 || hi < lo) {
+        throw new IllegalArgumentException("selector '" + whole + "': depth takes N or A-B with 1 <= A <= B, not '" + value + "'");
+      }
       return s -> s.depth() >= lo && s.depth() <= hi;
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("selector '" + whole + "': depth takes N or A-B, not '" + value + "'", e);
     }
   }
 
-  private static PathMatcher glob(String g) {
-    return FileSystems.getDefault().getPathMatcher("glob:" + g);
+  private static Predicate<String> glob(String g) {
+    if (g.isEmpty()) {
+      throw new IllegalArgumentException("empty glob in selector");
+    }
+    PathMatcher m;
+    try {
+      m = FileSystems.getDefault().getPathMatcher("glob:" + g);
+    } catch (PatternSyntaxException e) {
+      throw new IllegalArgumentException("bad glob '" + g + "': " + e.getDescription(), e);
+    }
+    return name -> {
+      try {
+        return m.matches(Path.of(name));
+      } catch (InvalidPathException e) {
+        return false; // a name no path can hold (NUL) matches no glob
+      }
+    };
+  }
+
+  /**
+   * True when the selector restricts weight roles itself (has a {@code role:} term): a fixed
+   * initializer then applies to exactly what it selects, not only to kernels.
+   */
+  public boolean namesRoles() {
+    return namesRoles;
   }
 
   /** True when the weight is selected. */

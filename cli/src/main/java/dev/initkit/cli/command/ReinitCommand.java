@@ -1,0 +1,203 @@
+package dev.initkit.cli.command;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.ModelIO;
+import dev.initkit.ModelIO.ReadOptions;
+import dev.initkit.ModelIO.WriteOptions;
+import dev.initkit.ModelIO.WriteResult;
+import dev.initkit.cli.AbstractCommand;
+import dev.initkit.cli.ExitCodes;
+import dev.initkit.cli.HumanFormat;
+import dev.initkit.cli.JsonOutput;
+import dev.initkit.cli.TextTable;
+import dev.initkit.cli.VersionProvider;
+import dev.initkit.format.Format;
+import dev.initkit.model.LoadedModel;
+import dev.initkit.ops.Reinitializer;
+import dev.initkit.ops.Reinitializer.Entry;
+import dev.initkit.ops.Reinitializer.Plan;
+import dev.initkit.ops.Reinitializer.Scheme;
+import dev.initkit.ops.Selector;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code initkit reinit FILE -o OUT}: draws fresh weights (what the config names, an
+ * activation-aware choice, or one spec) for the selected weights and writes the model.
+ */
+@Command(
+    name = "reinit",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    sortOptions = false,
+    description = {
+      "Draw fresh weights (as configured, by activation, or one spec) and write the model.",
+      "--scheme configured (default) draws what Keras would"
+          + " draw for a new model built from the file's own config (normalization moving statistics"
+          + " reset to zeros/ones); auto picks by activation; a SPEC draws that initializer for the"
+          + " selected kernels (every selected weight when a selector names role:).",
+      "Optimizer weights are dropped (their state belongs to the old weights). The same --seed gives"
+          + " the same bytes on every run; the default seed is 0."
+    })
+public final class ReinitCommand extends AbstractCommand {
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The model to read (.keras, .h5, ...).")
+  Path input;
+
+  @Option(names = {"-o", "--output"}, order = 1, paramLabel = "OUT",
+      description = "Where to write: .keras, .h5 or .weights.h5 (required unless --dry-run).")
+  Path outputPath;
+
+  @Option(names = "--scheme", order = 2, paramLabel = "configured|auto|SPEC", defaultValue = "configured",
+      description = "What to draw (default: ${DEFAULT-VALUE}). SPEC e.g. he_normal, orthogonal(gain=1.0),"
+          + " variance_scaling(scale=2,mode=fan_out,distribution=uniform), sinusoidal.")
+  String scheme;
+
+  @Option(names = "--only", order = 3, paramLabel = "SELECTOR",
+      description = "Redraw only what a selector matches (repeat: any of them). Terms, comma = and:"
+          + " GLOB or name:GLOB, class:GLOB, activation:NAME, role:ROLE, depth:N|A-B, head, !head,"
+          + " trainable:true|false, all. Default: all.")
+  List<String> only = new ArrayList<>();
+
+  @Option(names = "--seed", order = 4, paramLabel = "N",
+      description = "Seed of the draws (default: " + Reinitializer.DEFAULT_SEED + ").")
+  Long seed;
+
+  @Option(names = {"-f", "--force"}, order = 5, description = "Replace OUT if it exists.")
+  boolean force;
+
+  @Option(names = "--dry-run", order = 6, description = "Print the plan (per weight: drawn or kept, spec, reason); write nothing.")
+  boolean dryRun;
+
+  @Option(names = "--config", order = 7, paramLabel = "ARCH.json",
+      description = "Architecture JSON (model.to_json()) for a weights-only FILE.")
+  Path config;
+
+  /** {@inheritDoc} */
+  @Override
+  protected int run() throws Exception {
+    Scheme s = Scheme.parse(scheme);
+    List<Selector> selectors = new ArrayList<>();
+    for (String o : only) {
+      selectors.add(Selector.parse(o));
+    }
+    Selector selector = selectors.isEmpty() ? Selector.all() : Selector.anyOf(selectors);
+    long useSeed = seed == null ? Reinitializer.DEFAULT_SEED : seed;
+    Format format = null;
+    if (!dryRun) {
+      if (outputPath == null) {
+        throw usage("missing -o OUT (or give --dry-run to print the plan only)");
+      }
+      format = OpsSupport.outputFormat(spec.commandLine(), outputPath);
+      OpsSupport.checkNotInput(spec.commandLine(), input, outputPath);
+      if (Files.exists(outputPath) && !force) {
+        throw new java.nio.file.FileAlreadyExistsException(outputPath.toString(), null,
+            "already exists; use --force to overwrite it");
+      }
+    }
+    ReadOptions read = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
+    Plan plan;
+    WriteResult result = null;
+    int optimizerWeights;
+    try (LoadedModel loaded = ModelIO.open(input, read)) {
+      optimizerWeights = loaded.model().optimizerWeights().size();
+      plan = Reinitializer.plan(loaded.model(), s, selector, useSeed);
+      if (!dryRun) {
+        info("seed " + useSeed + ", scheme " + plan.scheme() + ": drawing " + plan.drawnCount() + " of "
+            + plan.entries().size() + " weights");
+        LoadedModel fresh = Reinitializer.apply(loaded, plan,
+            OpsSupport.progress(err(), !output.quiet() && !output.json(), "drawing"));
+        result = ModelIO.write(fresh, outputPath, new WriteOptions(format, force, false));
+      }
+    }
+    List<String> notes = new ArrayList<>();
+    if (plan.drawnCount() == 0) {
+      notes.add("no weight was drawn: " + (plan.entries().isEmpty() ? "the model has no layer weights"
+          : "the selection matches nothing drawable (weights without a config have no known roles: give --config)"));
+    }
+    if (!dryRun && optimizerWeights > 0) {
+      notes.add("optimizer weights dropped (" + optimizerWeights + " variables): their state belonged to the old weights");
+    }
+    if (result != null) {
+      notes.addAll(result.notes());
+    }
+    if (output.json()) {
+      JsonOutput.write(out(), toJson(plan, result, notes, selectors));
+    } else if (dryRun) {
+      printPlan(out(), plan, optimizerWeights);
+      for (String n : notes) {
+        out().println("note: " + n);
+      }
+      out().flush();
+    } else {
+      info("wrote " + result.output() + " (" + OpsSupport.formatName(result.format()) + ", "
+          + HumanFormat.bytes(Files.size(result.output())) + "): " + plan.drawnCount() + " weights drawn with seed "
+          + plan.seed());
+      for (String n : notes) {
+        info("note: " + n);
+      }
+    }
+    return ExitCodes.OK;
+  }
+
+  private ObjectNode toJson(Plan plan, WriteResult result, List<String> notes, List<Selector> selectors) {
+    ObjectNode doc = JsonOutput.success("reinit");
+    doc.put("input", input.toString());
+    doc.put("output", result == null ? null : result.output().toString());
+    doc.put("format", result == null ? null : OpsSupport.formatName(result.format()));
+    doc.put("dryRun", dryRun);
+    doc.put("scheme", plan.scheme());
+    doc.put("seed", plan.seed());
+    ArrayNode sel = doc.putArray("only");
+    selectors.forEach(x -> sel.add(x.toString()));
+    doc.put("drawn", plan.drawnCount());
+    doc.put("kept", plan.entries().size() - plan.drawnCount());
+    doc.set("weights", entriesJson(plan.entries()));
+    ArrayNode n = doc.putArray("notes");
+    notes.forEach(n::add);
+    return doc;
+  }
+
+  /** The plan's entries as the {@code weights} array of reinit and set-init documents. */
+  static ArrayNode entriesJson(List<Entry> entries) {
+    ArrayNode a = JsonOutput.nodes().arrayNode();
+    for (Entry e : entries) {
+      ObjectNode o = a.addObject();
+      o.put("layer", e.site().layerPath());
+      o.put("weight", e.site().weight().name());
+      o.put("role", e.site().weight().role().label());
+      o.set("shape", OpsSupport.shape(e.site().weight().shape()));
+      o.put("drawn", e.drawn());
+      o.set("initializer", OpsSupport.specJson(e.drawn() ? e.spec() : null));
+      o.put("unitForgetBias", e.unitForgetBias());
+      o.put("reason", e.reason());
+      o.put("seedName", e.site().seedName());
+      o.put("streamSeed", String.format(Locale.ROOT, "%016x", e.streamSeed()));
+    }
+    return a;
+  }
+
+  /** The plan as a table, for --dry-run. */
+  static void printPlan(PrintWriter out, Plan plan, int optimizerWeights) {
+    out.println("Plan: scheme " + plan.scheme() + ", seed " + plan.seed() + ": " + plan.drawnCount() + " of "
+        + plan.entries().size() + " weights drawn (dry run: nothing written)");
+    TextTable t = new TextTable("Layer", "Weight", "Role", "Shape", "Action", "Initializer", "Reason");
+    for (Entry e : plan.entries()) {
+      t.row(e.site().layerPath(), e.site().weight().shortName(), e.site().weight().role().label(),
+          e.site().weight().shape().toString(), e.drawn() ? "draw" : "keep",
+          e.drawn() ? e.spec().describe() + (e.unitForgetBias() ? " + forget-gate ones" : "") : null, e.reason());
+    }
+    t.print(out, "  ");
+    if (optimizerWeights > 0) {
+      out.println("Optimizer weights: " + optimizerWeights + " would be dropped");
+    }
+  }
+}

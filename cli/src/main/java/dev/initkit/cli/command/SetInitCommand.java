@@ -1,0 +1,233 @@
+package dev.initkit.cli.command;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.ModelIO;
+import dev.initkit.ModelIO.ReadOptions;
+import dev.initkit.ModelIO.WriteOptions;
+import dev.initkit.ModelIO.WriteResult;
+import dev.initkit.cli.AbstractCommand;
+import dev.initkit.cli.ExitCodes;
+import dev.initkit.cli.HumanFormat;
+import dev.initkit.cli.JsonOutput;
+import dev.initkit.cli.TextTable;
+import dev.initkit.cli.VersionProvider;
+import dev.initkit.format.Format;
+import dev.initkit.init.InitializerSpec;
+import dev.initkit.model.LoadedModel;
+import dev.initkit.ops.ConfigRewriter;
+import dev.initkit.ops.ConfigRewriter.Change;
+import dev.initkit.ops.ConfigRewriter.Rule;
+import dev.initkit.ops.Reinitializer;
+import dev.initkit.ops.Reinitializer.Plan;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code initkit set-init FILE -o OUT --rule SELECTOR=SPEC ...}: rewrites initializer configs by
+ * rules; the weights stay as they are unless {@code --reinit}.
+ */
+@Command(
+    name = "set-init",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    sortOptions = false,
+    description = {
+      "Rewrite initializer configs by rules; weights stay as they are unless --reinit.",
+      "The layers a rule selects get the initializer in the config's own Keras form;"
+          + " every other byte of the config stays as written. A rule applies to the kernels it selects"
+          + " unless its selector names role:...",
+      "--reinit draws the selected weights from the new initializers (and drops optimizer weights)."
+    })
+public final class SetInitCommand extends AbstractCommand {
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The model to read (.keras, .h5).")
+  Path input;
+
+  @Option(names = {"-o", "--output"}, order = 1, paramLabel = "OUT",
+      description = "Where to write: .keras or .h5 (required unless --dry-run).")
+  Path outputPath;
+
+  @Option(names = "--rule", order = 2, required = true, paramLabel = "SELECTOR=SPEC",
+      description = "A rule (repeatable; later rules win). SELECTOR terms, comma = and: GLOB or name:GLOB,"
+          + " class:GLOB, activation:NAME, role:ROLE, depth:N|A-B, head, !head, trainable:true|false, all."
+          + " SPEC e.g. he_normal, glorot_uniform(seed=7), orthogonal(gain=1.0), constant(0.1), zeros.")
+  List<String> rules = new ArrayList<>();
+
+  @Option(names = "--reinit", order = 3, description = "Also draw fresh values for the selected weights from their new initializers.")
+  boolean reinit;
+
+  @Option(names = "--seed", order = 4, paramLabel = "N",
+      description = "Seed of the --reinit draws (default: " + Reinitializer.DEFAULT_SEED + ").")
+  Long seed;
+
+  @Option(names = {"-f", "--force"}, order = 5, description = "Replace OUT if it exists.")
+  boolean force;
+
+  @Option(names = "--dry-run", order = 6, description = "Print the changes (and the draws with --reinit); write nothing.")
+  boolean dryRun;
+
+  @Option(names = "--config", order = 7, paramLabel = "ARCH.json",
+      description = "Architecture JSON (model.to_json()) for a weights-only FILE.")
+  Path config;
+
+  /** {@inheritDoc} */
+  @Override
+  protected int run() throws Exception {
+    if (seed != null && !reinit) {
+      throw usage("--seed applies to --reinit draws only");
+    }
+    List<Rule> parsed = new ArrayList<>();
+    for (String r : rules) {
+      parsed.add(Rule.parse(r));
+    }
+    long useSeed = seed == null ? Reinitializer.DEFAULT_SEED : seed;
+    Format format = null;
+    if (!dryRun) {
+      if (outputPath == null) {
+        throw usage("missing -o OUT (or give --dry-run to print the changes only)");
+      }
+      format = OpsSupport.outputFormat(spec.commandLine(), outputPath);
+      OpsSupport.checkNotInput(spec.commandLine(), input, outputPath);
+      if (Files.exists(outputPath) && !force) {
+        throw new java.nio.file.FileAlreadyExistsException(outputPath.toString(), null,
+            "already exists; use --force to overwrite it");
+      }
+    }
+    ReadOptions read = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
+    ConfigRewriter.Result rewrite;
+    Plan plan = null;
+    WriteResult result = null;
+    int optimizerWeights;
+    try (LoadedModel loaded = ModelIO.open(input, read)) {
+      optimizerWeights = loaded.model().optimizerWeights().size();
+      rewrite = ConfigRewriter.rewrite(loaded.model(), parsed);
+      LoadedModel target = loaded.withModel(rewrite.model());
+      if (reinit) {
+        plan = Reinitializer.plan(rewrite.model(), Reinitializer.Scheme.configured(), rewrite.selection(), useSeed,
+            rewrite.draws());
+        if (!dryRun) {
+          info("seed " + useSeed + ": drawing " + plan.drawnCount() + " weights from their new initializers");
+          target = Reinitializer.apply(target, plan, OpsSupport.progress(err(), !output.quiet() && !output.json(), "drawing"));
+        }
+      }
+      if (!dryRun) {
+        result = ModelIO.write(target, outputPath, new WriteOptions(format, force, false));
+      }
+    }
+    List<String> notes = new ArrayList<>(rewrite.notes());
+    if (reinit && !dryRun && optimizerWeights > 0) {
+      notes.add("optimizer weights dropped (" + optimizerWeights + " variables): their state belonged to the old weights");
+    }
+    if (result != null) {
+      notes.addAll(result.notes());
+    }
+    long changed = rewrite.changes().stream().filter(Change::changed).count();
+    if (output.json()) {
+      JsonOutput.write(out(), toJson(parsed, rewrite, plan, result, notes));
+    } else if (dryRun) {
+      printChanges(out(), rewrite);
+      if (plan != null) {
+        out().println();
+        ReinitCommand.printPlan(out(), plan, optimizerWeights);
+      }
+      for (String n : notes) {
+        out().println("note: " + n);
+      }
+      out().flush();
+    } else {
+      info("wrote " + result.output() + " (" + OpsSupport.formatName(result.format()) + ", "
+          + HumanFormat.bytes(Files.size(result.output())) + "): " + changed + " initializer"
+          + (changed == 1 ? "" : "s") + " changed"
+          + (plan == null ? ", weights unchanged" : ", " + plan.drawnCount() + " weights drawn with seed " + plan.seed()));
+      if (!output.quiet()) {
+        PrintWriter e = err();
+        for (Change c : rewrite.changes()) {
+          e.println("  " + c.layerPath() + " " + c.key() + ": " + describe(c));
+        }
+        e.flush();
+      }
+      for (String n : notes) {
+        info("note: " + n);
+      }
+    }
+    return ExitCodes.OK;
+  }
+
+  private static String describe(Change c) {
+    String before;
+    try {
+      before = InitializerSpec.parse(c.before()).describe();
+    } catch (RuntimeException e) {
+      before = c.before().toString();
+    }
+    String after = c.written().describe();
+    return c.changed() ? before + " -> " + after : after + " (unchanged)";
+  }
+
+  private static void printChanges(PrintWriter out, ConfigRewriter.Result r) {
+    out.println("Changes (dry run: nothing written)");
+    TextTable t = new TextTable("Layer", "Key", "Before", "After", ">Rule");
+    for (Change c : r.changes()) {
+      String before;
+      try {
+        before = InitializerSpec.parse(c.before()).describe();
+      } catch (RuntimeException e) {
+        before = c.before().toString();
+      }
+      t.row(c.layerPath(), c.key(), before, c.written().describe() + (c.changed() ? "" : " (unchanged)"),
+          Integer.toString(c.rule()));
+    }
+    if (t.isEmpty()) {
+      out.println("  (none)");
+    } else {
+      t.print(out, "  ");
+    }
+  }
+
+  private ObjectNode toJson(List<Rule> parsed, ConfigRewriter.Result r, Plan plan, WriteResult result, List<String> notes) {
+    ObjectNode doc = JsonOutput.success("set-init");
+    doc.put("input", input.toString());
+    doc.put("output", result == null ? null : result.output().toString());
+    doc.put("format", result == null ? null : OpsSupport.formatName(result.format()));
+    doc.put("dryRun", dryRun);
+    ArrayNode rs = doc.putArray("rules");
+    for (Rule rule : parsed) {
+      ObjectNode o = rs.addObject();
+      o.put("text", rule.text());
+      o.put("selector", rule.selector().toString());
+      o.set("initializer", OpsSupport.specJson(rule.spec()));
+    }
+    ArrayNode cs = doc.putArray("changes");
+    for (Change c : r.changes()) {
+      ObjectNode o = cs.addObject();
+      o.put("layer", c.layerPath());
+      o.put("className", c.className());
+      o.put("role", c.role().label());
+      o.put("key", c.key());
+      o.set("before", c.before());
+      o.set("after", c.after());
+      o.set("requested", OpsSupport.specJson(c.requested()));
+      o.set("written", OpsSupport.specJson(c.written()));
+      o.put("rule", c.rule());
+      o.put("changed", c.changed());
+    }
+    if (plan == null) {
+      doc.putNull("reinit");
+    } else {
+      ObjectNode ri = doc.putObject("reinit");
+      ri.put("seed", plan.seed());
+      ri.put("drawn", plan.drawnCount());
+      ri.set("weights", ReinitCommand.entriesJson(plan.entries().stream().filter(Reinitializer.Entry::drawn).toList()));
+    }
+    ArrayNode n = doc.putArray("notes");
+    notes.forEach(n::add);
+    return doc;
+  }
+}

@@ -1,0 +1,300 @@
+package dev.initkit.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.format.MalformedModelException;
+import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.format.config.ConfigGeneration;
+import dev.initkit.init.InitializerSpec;
+import dev.initkit.internal.Json;
+import dev.initkit.model.Layer;
+import dev.initkit.model.Model;
+import dev.initkit.model.Weight;
+import dev.initkit.model.WeightRole;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Rewrites the initializer configs of a model by rules ({@code set-init}): each rule selects weights
+ * ({@link Selector}) and names an initializer ({@link InitializerSpec#fromCommandLine}); the
+ * selected layers' initializer keys get the spec in the config's own generation form (Keras 3 form
+ * for Keras 3 configs, the legacy {@code .h5} ones of Keras 3 included; Keras 2 form otherwise).
+ *
+ * <p>A rule applies to the kernels it selects (depthwise and pointwise kernels included) unless its
+ * selector names roles ({@code role:bias}), then to exactly the roles selected. The key is the
+ * role's ({@link WeightRole#initializerKey()}) in the layer config, in every wrapped copy
+ * (both directions of a {@code Bidirectional}, the layer of a {@code TimeDistributed}, an RNN's
+ * cell). Later rules win over earlier ones for the same key.
+ *
+ * <p>The config text is changed only where a value changes: every other byte, every other layer's
+ * config included, stays as written. Weights are not touched ({@link Reinitializer} draws them).
+ * Stateless and thread-safe.
+ */
+public final class ConfigRewriter {
+  private ConfigRewriter() {}
+
+  /**
+   * One rule, {@code SELECTOR=SPEC}.
+   *
+   * @param text the rule as given
+   */
+  public record Rule(Selector selector, InitializerSpec spec, String text) {
+    public Rule {
+      Objects.requireNonNull(selector, "selector");
+      Objects.requireNonNull(spec, "spec");
+      Objects.requireNonNull(text, "text");
+    }
+
+    /**
+     * Parses {@code SELECTOR=SPEC}, split at the first {@code =} (a spec may hold more: {@code
+     * dense_*=he_normal(seed=3)}).
+     *
+     * @throws IllegalArgumentException naming the rule and what is wrong with it
+     */
+    public static Rule parse(String text) {
+      int eq = text.indexOf('=');
+      if (eq < 0) {
+        throw new IllegalArgumentException("rule '" + text + "': expected SELECTOR=SPEC, e.g. 'class:Dense=he_normal'");
+      }
+      String sel = text.substring(0, eq).trim();
+      String spec = text.substring(eq + 1).trim();
+      if (sel.isEmpty() || spec.isEmpty()) {
+        throw new IllegalArgumentException("rule '" + text + "': expected SELECTOR=SPEC with both parts non-empty");
+      }
+      try {
+        InitializerSpec s = InitializerSpec.fromCommandLine(spec);
+        return new Rule(Selector.parse(sel), s, text);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("rule '" + text + "': " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * One rewritten initializer key.
+   *
+   * @param layerPath the layer's path through nested models
+   * @param className the layer's class
+   * @param role the weight role whose initializer it is
+   * @param key where, relative to the layer config ({@code kernel_initializer}, {@code
+   *     layer/config/kernel_initializer}, {@code backward_layer/config/recurrent_initializer})
+   * @param before the value as it was
+   * @param after the value written
+   * @param requested the spec the rule asked for
+   * @param written the spec written ({@code requested}, or its Keras-loadable fallback)
+   * @param rule 1-based index of the rule that set it last
+   */
+  public record Change(String layerPath, String className, WeightRole role, String key, JsonNode before,
+      JsonNode after, InitializerSpec requested, InitializerSpec written, int rule) {
+    /** True when the value written differs from the one before. */
+    public boolean changed() {
+      return !before.equals(after);
+    }
+  }
+
+  /**
+   * The rewrite.
+   *
+   * @param model the model with the new config (config text, parsed tree and layers' configs)
+   * @param changes one entry per initializer key a rule set, in model order
+   * @param notes remarks for the user (fallbacks written for initkit-only kinds, rules that matched
+   *     nothing)
+   * @param draws specs to draw instead of what the new config says, by {@link
+   *     Reinitializer#overrideKey}: the requested initkit-only kinds whose config got a fallback
+   * @param selection the weights the rules set, as a selector (for {@code --reinit})
+   */
+  public record Result(Model model, List<Change> changes, List<String> notes, Map<String, InitializerSpec> draws,
+      Selector selection) {
+    public Result {
+      changes = List.copyOf(changes);
+      notes = List.copyOf(notes);
+      draws = Map.copyOf(draws);
+    }
+  }
+
+  /**
+   * Applies the rules to a model's config.
+   *
+   * @throws UnsupportedModelException when the model has no config, its config is Keras 1, or a
+   *     selected layer's config has no key for a selected role (the message names the layer)
+   * @throws MalformedModelException when the rewritten config cannot be read back (a bug guard)
+   * @throws IllegalArgumentException when a rule selects a weight that has no initializer (role
+   *     {@code other}), naming it
+   */
+  public static Result rewrite(Model model, List<Rule> rules) throws IOException {
+    Path file = Path.of(model.source().isEmpty() ? "." : model.source());
+    if (model.config().isEmpty() || model.configText().isEmpty()) {
+      throw new UnsupportedModelException(file, "", "set-init needs the model config, and this weights-only file has none:"
+          + " pass the architecture JSON with --config");
+    }
+    JsonNode config = model.config().get();
+    ConfigGeneration gen = ConfigGeneration.detect(config);
+    if (gen == ConfigGeneration.KERAS1) {
+      throw new UnsupportedModelException(file, "model_config", "Keras 1 configs (init/inner_init) are not rewritten:"
+          + " load the model in Keras 2 and save it again, or use reinit --scheme to draw new weights");
+    }
+    boolean keras3 = gen == ConfigGeneration.KERAS3;
+    Map<Layer, String> pointers = LayerConfigs.pointers(model);
+    List<WeightSite> sites = WeightSite.of(model);
+
+    // (layer, role) -> last rule that selected it; keyed by identity so equal-looking layers stay apart
+    Map<Layer, Map<WeightRole, Integer>> chosen = new IdentityHashMap<>();
+    List<Layer> layerOrder = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    for (int r = 0; r < rules.size(); r++) {
+      Rule rule = rules.get(r);
+      int hits = 0;
+      for (WeightSite s : sites) {
+        if (!rule.selector().matches(s)) {
+          continue;
+        }
+        WeightRole role = s.weight().role();
+        if (!rule.selector().namesRoles() && role != WeightRole.KERNEL && role != WeightRole.DEPTHWISE_KERNEL
+            && role != WeightRole.POINTWISE_KERNEL) {
+          continue;
+        }
+        if (role.initializerKey() == null) {
+          throw new IllegalArgumentException("rule '" + rule.text() + "' selects " + s.layerPath() + "/"
+              + s.weight().shortName() + ", which has no initializer key (role " + role.label() + ")");
+        }
+        chosen.computeIfAbsent(s.layer(), k -> new LinkedHashMap<>()).put(role, r);
+        hits++;
+      }
+      if (hits == 0) {
+        notes.add("rule " + (r + 1) + " (" + rule.text() + ") selects no weight"
+            + (rule.selector().namesRoles() ? "" : " (without role:, a rule applies to kernels only)"));
+      }
+    }
+
+    Set<Layer> ordered = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (WeightSite s : sites) {
+      if (chosen.containsKey(s.layer()) && ordered.add(s.layer())) {
+        layerOrder.add(s.layer());
+      }
+    }
+    Map<String, JsonNode> replacements = new LinkedHashMap<>();
+    List<Change> changes = new ArrayList<>();
+    Map<String, InitializerSpec> draws = new LinkedHashMap<>();
+    Set<String> fallbackNoted = new HashSet<>();
+    Set<String> selectedKeys = new HashSet<>();
+    Map<Layer, String> paths = new IdentityHashMap<>();
+    for (WeightSite s : sites) {
+      paths.putIfAbsent(s.layer(), s.layerPath());
+    }
+    for (Layer layer : layerOrder) {
+      String ptr = pointers.get(layer);
+      String layerPath = paths.get(layer);
+      if (ptr == null) {
+        throw new UnsupportedModelException(file, layerPath, "the layer is not in the model config, so its initializers cannot be set");
+      }
+      Map<WeightRole, Integer> roles = chosen.get(layer);
+      List<WeightRole> roleOrder = new ArrayList<>();
+      for (Weight w : layer.weights()) {
+        if (roles.containsKey(w.role()) && !roleOrder.contains(w.role())) {
+          roleOrder.add(w.role());
+        }
+      }
+      for (WeightRole role : roleOrder) {
+        int ruleIndex = roles.get(role);
+        Rule rule = rules.get(ruleIndex);
+        List<String> keyPaths = LayerConfigs.keyPaths(layer, role);
+        if (keyPaths.isEmpty()) {
+          throw new UnsupportedModelException(file, layerPath, layer.className() + " config has no '" + role.initializerKey()
+              + "': Keras would not accept it for this layer, so it is not added");
+        }
+        InitializerSpec requested = rule.spec();
+        InitializerSpec written = requested;
+        if (!requested.kerasLoadable()) {
+          written = requested.kerasFallback().orElseThrow(() -> new IllegalArgumentException(
+              "rule '" + rule.text() + "': " + requested.describe() + " cannot be written to a config"));
+          if (fallbackNoted.add(requested.describe() + "->" + written.describe())) {
+            notes.add(requested.describe() + " is initkit-only (stock Keras cannot load it): the config gets "
+                + written.describe() + " instead; only --reinit draws " + requested.describe() + " values");
+          }
+        }
+        JsonNode json = keras3 ? written.toKeras3Json() : written.toKeras2Json();
+        for (String kp : keyPaths) {
+          String full = JsonSplice.pointer(ptr, kp);
+          JsonNode before = config.at(full);
+          replacements.put(full, json);
+          changes.add(new Change(layerPath, layer.className(), role, kp, before.deepCopy(), json.deepCopy(), requested,
+              written, ruleIndex + 1));
+        }
+        for (WeightSite s : sites) {
+          if (s.layer() == layer && s.weight().role() == role) {
+            selectedKeys.add(Reinitializer.overrideKey(s));
+            if (written != requested) {
+              draws.put(Reinitializer.overrideKey(s), requested);
+            }
+          }
+        }
+      }
+    }
+
+    Model rewritten = model;
+    List<Map.Entry<String, JsonNode>> real = replacements.entrySet().stream()
+        .filter(r -> !config.at(r.getKey()).equals(r.getValue())).toList();
+    if (!real.isEmpty()) {
+      Map<String, JsonNode> todo = new LinkedHashMap<>();
+      real.forEach(r -> todo.put(r.getKey(), r.getValue()));
+      rewritten = withConfig(model, file, todo);
+    }
+    Selector selection = Selector.of("weights set by the rules", s -> selectedKeys.contains(Reinitializer.overrideKey(s)), true);
+    return new Result(rewritten, changes, notes, draws, selection);
+  }
+
+  /** The model with values of its config replaced, text and tree and layer configs in step. */
+  private static Model withConfig(Model model, Path file, Map<String, JsonNode> replacements) throws IOException {
+    String text = model.configText().orElseThrow();
+    String newText = JsonSplice.replace(text, replacements);
+    JsonNode expected = model.config().orElseThrow().deepCopy();
+    for (Map.Entry<String, JsonNode> r : replacements.entrySet()) {
+      setAt(expected, r.getKey(), r.getValue());
+    }
+    JsonNode parsed;
+    try {
+      parsed = Json.parse(newText);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new MalformedModelException(file, "model_config", "rewritten config does not parse: " + e.getOriginalMessage(), e);
+    }
+    if (!parsed.equals(expected)) {
+      // the splice must give exactly the intended tree; if it ever does not, write the tree whole
+      newText = Json.write(expected);
+      parsed = Json.parse(newText);
+    }
+    Map<Layer, String> pointers = LayerConfigs.pointers(model);
+    List<Layer> layers = rebuild(model.layers(), pointers, parsed);
+    return model.toBuilder().config(newText, parsed).layers(layers).build();
+  }
+
+  private static List<Layer> rebuild(List<Layer> layers, Map<Layer, String> pointers, JsonNode root) {
+    List<Layer> out = new ArrayList<>();
+    for (Layer l : layers) {
+      String p = pointers.get(l);
+      JsonNode cfg = p == null ? l.config() : root.at(p);
+      out.add(new Layer(l.name(), l.className(), cfg, l.weights(), rebuild(l.children(), pointers, root)));
+    }
+    return out;
+  }
+
+  private static void setAt(JsonNode root, String pointer, JsonNode value) {
+    int slash = pointer.lastIndexOf('/');
+    JsonNode parent = root.at(pointer.substring(0, slash));
+    String last = pointer.substring(slash + 1).replace("~1", "/").replace("~0", "~");
+    if (parent instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+      o.set(last, value.deepCopy());
+    } else if (parent instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
+      a.set(Integer.parseInt(last), value.deepCopy());
+    } else {
+      throw new IllegalStateException("no container at " + pointer);
+    }
+  }
+}

@@ -1,0 +1,599 @@
+package dev.initkit.ops;
+
+import dev.initkit.init.AutoScheme;
+import dev.initkit.init.Fans;
+import dev.initkit.init.InitializerSpec;
+import dev.initkit.model.Layer;
+import dev.initkit.model.LoadedModel;
+import dev.initkit.model.Model;
+import dev.initkit.model.Shape;
+import dev.initkit.model.Weight;
+import dev.initkit.model.WeightRole;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * How every weight of a model is, and should be, initialized: the configured initializer (canonical
+ * and as written), Keras's fans, the standard deviation the initializer implies, the statistics of
+ * the stored values, the scheme the layer's activation calls for, and warnings; at model level a
+ * data-free estimate of how activation variance evolves through depth.
+ *
+ * <p>Values are read tensor by tensor through a bounded buffer ({@link TensorStats}); nothing else
+ * is held in memory. Immutable once built; thread-safe.
+ *
+ * <h2>Depth estimate</h2>
+ *
+ * The layers with a kernel, in model order, are treated as one chain (branches, residual additions
+ * and recurrence are ignored), starting at {@code Var_in = 1}: {@code Var_out = fan_in * E[W²] *
+ * gain² * Var_in}, where {@code E[W²]} is the weight's mean square (implied by the configured
+ * initializer, or observed in the file), {@code fan_in} the number of inputs summed per output
+ * (Keras's fan_in, except depthwise kernels: {@code prod(kernel_size)}, and transposed convolutions:
+ * {@code in * prod(kernel_size) / prod(strides)}), and {@code gain²} the factor the activation
+ * applies to the second moment of a zero-mean input in the small-signal regime: 1/2 for the ReLU
+ * family (exact for ReLU: {@code E[relu(x)²] = Var(x)/2}, the He factor; used for leaky ReLU, ELU,
+ * GELU and swish too), 1 for SELU (its self-normalising fixed point), 1 for linear, tanh and sigmoid
+ * and anything else (the linear regime Glorot's derivation assumes; for tanh an upper bound; for
+ * sigmoid and softmax it ignores their non-zero mean). Normalisation layers reset the variance to
+ * {@code E[gamma²]}; an embedding starts it at {@code E[E²]}; attention layers are passed through.
+ * Biases are ignored. A variance below {@value #VANISHING} is flagged as vanishing, above {@value
+ * #EXPLODING} as exploding.
+ */
+public final class InitReport {
+  /** Below this the estimated activation variance is flagged as vanishing. */
+  public static final double VANISHING = 1e-2;
+  /** Above this the estimated activation variance is flagged as exploding. */
+  public static final double EXPLODING = 1e2;
+  /** ReLU-like layers with kernels from which a Glorot initializer is flagged. */
+  public static final int DEEP_RELU_LAYERS = 8;
+
+  /** The assumptions of the depth estimate, for display. */
+  public static final String DEPTH_ASSUMPTIONS =
+      "Var_out = fan_in * E[W^2] * gain^2 * Var_in from Var_in = 1 over the layers with a kernel in model order"
+          + " (one chain: branches, residuals and recurrence ignored; biases ignored);"
+          + " gain^2 = 1/2 for the ReLU family (E[relu(x)^2] = Var(x)/2), 1 for selu, 1 for linear/tanh/sigmoid/other"
+          + " (linear regime); normalisation layers reset to E[gamma^2]";
+
+  private static final Set<WeightRole> KERNEL_ROLES =
+      Set.of(WeightRole.KERNEL, WeightRole.DEPTHWISE_KERNEL, WeightRole.POINTWISE_KERNEL, WeightRole.RECURRENT_KERNEL,
+          WeightRole.EMBEDDINGS);
+  private static final Set<String> RELU_FAMILY =
+      Set.of("relu", "relu6", "elu", "gelu", "swish", "silu", "leakyrelu", "prelu", "mish", "celu", "hardswish",
+          "hardsilu", "thresholdedrelu");
+  private static final Set<String> SATURATING = Set.of("tanh", "sigmoid", "hardsigmoid", "softsign", "hardtanh");
+  private static final Set<String> NORMALIZATION =
+      Set.of("BatchNormalization", "LayerNormalization", "GroupNormalization", "SyncBatchNormalization",
+          "RMSNormalization");
+  private static final Set<String> ATTENTION = Set.of("MultiHeadAttention", "GroupQueryAttention", "Attention",
+      "AdditiveAttention");
+
+  /**
+   * A warning about one weight or about the model.
+   *
+   * @param code a stable identifier: {@code zero-kernel}, {@code constant-kernel}, {@code
+   *     constant-initializer}, {@code he-saturating}, {@code glorot-deep-relu}, {@code
+   *     legacy-normal}, {@code keras1}, {@code dl4j-lecun-uniform}, {@code dl4j-variance-scaling},
+   *     {@code dl4j-identity}, {@code custom-initializer}, {@code invalid-initializer}, {@code
+   *     unusable-initializer}, {@code non-finite}, {@code depth-vanishing}, {@code depth-exploding}
+   * @param layerPath the layer, or null for the model
+   * @param weight the weight's short name, or null
+   * @param message one line for people
+   */
+  public record Warning(String code, String layerPath, String weight, String message) {}
+
+  /**
+   * The report on one weight.
+   *
+   * @param site where the weight is
+   * @param className the layer class (the wrapper's, e.g. {@code Bidirectional}); "" when unknown
+   * @param activation the activation of the (wrapped) layer, or null
+   * @param followingActivation the activation a separate following layer applies, or null
+   * @param configured the configured initializer
+   * @param fans Keras's fans for the shape
+   * @param expectedMean mean the configured initializer implies (NaN when unknown)
+   * @param expectedStd standard deviation it implies (NaN when unknown)
+   * @param observed the stored values' statistics, or null for non-floating weights
+   * @param stdRatio observed std / expected std (NaN when either is unknown or expected is 0)
+   * @param recommended what the activation calls for ({@link AutoScheme#choose}), or null to keep
+   * @param recommendedReason one line saying why
+   * @param warnings warnings about this weight
+   * @param notes remarks on how the initializer was written
+   */
+  public record WeightEntry(WeightSite site, String className, String activation, String followingActivation,
+      ConfiguredInitializer configured, Fans fans, double expectedMean, double expectedStd, TensorStats observed,
+      double stdRatio, InitializerSpec recommended, String recommendedReason, List<Warning> warnings, List<String> notes) {
+    public WeightEntry {
+      warnings = List.copyOf(warnings);
+      notes = List.copyOf(notes);
+    }
+
+    /** The weight. */
+    public Weight weight() {
+      return site.weight();
+    }
+
+    /**
+     * Whether the configured initializer already gives what the recommendation asks for: the same
+     * mean and standard deviation for this weight's shape (He uniform satisfies a He normal
+     * recommendation; the variance is what the activation calls for). True when both keep the
+     * weight; null when either is unknown.
+     */
+    public Boolean recommendationMet() {
+      InitializerSpec c = configured.spec();
+      if (c == null || recommended == null) {
+        return c == null && recommended == null ? Boolean.TRUE : null;
+      }
+      if (c.kind() == InitializerSpec.Kind.UNKNOWN) {
+        return null;
+      }
+      if (c.sameDistribution(recommended)) {
+        return true;
+      }
+      try {
+        double[] want = expected(recommended, weight().shape(), weight().role(), configured.unitForgetBias());
+        return close(want[0], expectedMean) && close(want[1], expectedStd);
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+    }
+
+    private static boolean close(double a, double b) {
+      return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.max(Math.abs(a), Math.abs(b)));
+    }
+  }
+
+  /**
+   * One layer of the depth estimate.
+   *
+   * @param layerPath the layer
+   * @param className its class
+   * @param activation the activation whose gain applies (own or following), or null
+   * @param fanIn inputs summed per output (NaN for normalisation and embedding steps)
+   * @param weightMeanSquare E[W²] used (for normalisation E[gamma²], for embeddings E[E²])
+   * @param gain2 the activation's second-moment factor
+   * @param variance the estimated activation variance after this layer (NaN when unknown)
+   * @param note how the step was computed, when not a plain kernel step
+   */
+  public record DepthStep(String layerPath, String className, String activation, double fanIn,
+      double weightMeanSquare, double gain2, double variance, String note) {}
+
+  /**
+   * The depth estimate on one basis.
+   *
+   * @param basis {@code configured} or {@code observed}
+   * @param steps per layer
+   * @param finalVariance the variance after the last step (NaN when unknown; 1 when no step)
+   * @param status {@code ok}, {@code vanishing}, {@code exploding} (of the final value) or {@code
+   *     unknown}
+   * @param firstOutOfRange the first layer where the variance left [{@value #VANISHING}, {@value
+   *     #EXPLODING}], or null
+   */
+  public record DepthEstimate(String basis, List<DepthStep> steps, double finalVariance, String status,
+      String firstOutOfRange) {
+    public DepthEstimate {
+      steps = List.copyOf(steps);
+    }
+  }
+
+  private final Model model;
+  private final List<WeightEntry> weights;
+  private final List<Warning> warnings;
+  private final DepthEstimate configuredDepth;
+  private final DepthEstimate observedDepth;
+  private final int reluLayers;
+
+  private InitReport(Model model, List<WeightEntry> weights, List<Warning> warnings, DepthEstimate configuredDepth,
+      DepthEstimate observedDepth, int reluLayers) {
+    this.model = model;
+    this.weights = List.copyOf(weights);
+    this.warnings = List.copyOf(warnings);
+    this.configuredDepth = configuredDepth;
+    this.observedDepth = observedDepth;
+    this.reluLayers = reluLayers;
+  }
+
+  /** The model reported on. */
+  public Model model() {
+    return model;
+  }
+
+  /** One entry per layer weight, in model order. */
+  public List<WeightEntry> weights() {
+    return weights;
+  }
+
+  /**
+   * Every warning: the weights' in model order (a Keras 1 remark once per layer), then the model's.
+   */
+  public List<Warning> warnings() {
+    return warnings;
+  }
+
+  /** The depth estimate under the configured initializers. */
+  public DepthEstimate configuredDepth() {
+    return configuredDepth;
+  }
+
+  /** The depth estimate from the weights stored in the file. */
+  public DepthEstimate observedDepth() {
+    return observedDepth;
+  }
+
+  /** Number of layers with a kernel whose activation is ReLU-like. */
+  public int reluLayers() {
+    return reluLayers;
+  }
+
+  /** {@link #of(LoadedModel, ProgressListener)} without a listener. */
+  public static InitReport of(LoadedModel loaded) throws IOException {
+    return of(loaded, ProgressListener.NONE);
+  }
+
+  /**
+   * Builds the report, reading every floating-point layer weight once.
+   *
+   * @param listener told about each tensor before it is read
+   * @throws IOException when values cannot be read (or the thread is interrupted)
+   */
+  public static InitReport of(LoadedModel loaded, ProgressListener listener) throws IOException {
+    Objects.requireNonNull(listener, "listener");
+    Model model = loaded.model();
+    List<WeightSite> sites = WeightSite.of(model);
+    Map<Layer, String> following = LayerConfigs.followingActivations(model);
+    ByteBuffer buffer = ByteBuffer.allocateDirect(TensorStats.BLOCK_BYTES);
+
+    // first pass over configs: how many kernel layers are ReLU-like (for the deep-stack warning)
+    Map<Layer, String> activations = new IdentityHashMap<>();
+    int relu = 0;
+    for (WeightSite s : sites) {
+      if (activations.containsKey(s.layer())) {
+        continue;
+      }
+      String a = effectiveActivation(s.layer(), following.get(s.layer()));
+      activations.put(s.layer(), a);
+      if (hasKernel(s.layer()) && a != null && RELU_FAMILY.contains(LayerConfigs.normalise(a))) {
+        relu++;
+      }
+    }
+
+    List<WeightEntry> entries = new ArrayList<>();
+    List<Warning> all = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < sites.size(); i++) {
+      WeightSite s = sites.get(i);
+      Weight w = s.weight();
+      listener.tensor(i, sites.size(), s.layerPath() + "/" + w.shortName(), w.shape().elementCount());
+      TensorStats stats = w.dtype().isFloating() ? TensorStats.of(w, loaded.tensors(), buffer) : null;
+      WeightEntry e = entry(s, following.get(s.layer()), activations.get(s.layer()), stats, relu);
+      entries.add(e);
+      for (Warning x : e.warnings()) {
+        // one line per layer for remarks that do not depend on the weight (Keras 1 notes)
+        if (!x.code().equals("keras1") || seen.add(x.layerPath() + "\u0000" + x.message())) {
+          all.add(x);
+        }
+      }
+    }
+    DepthEstimate conf = depth(entries, false);
+    DepthEstimate obs = depth(entries, true);
+    for (DepthEstimate d : List.of(conf, obs)) {
+      if (d.status().equals("vanishing") || d.status().equals("exploding")) {
+        all.add(new Warning("depth-" + d.status(), null, null, String.format(Locale.ROOT,
+            "%s weights: estimated activation variance %s through depth (%.3g after %d layers; out of range from %s on)",
+            d.basis(), d.status().equals("vanishing") ? "vanishes" : "explodes", d.finalVariance(), d.steps().size(),
+            d.firstOutOfRange())));
+      }
+    }
+    return new InitReport(model, entries, all, conf, obs, relu);
+  }
+
+  private static boolean hasKernel(Layer l) {
+    for (Weight w : l.weights()) {
+      if (w.role() == WeightRole.KERNEL || w.role() == WeightRole.DEPTHWISE_KERNEL) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The layer's own activation (through wrappers), or the following one when it is linear or none. */
+  private static String effectiveActivation(Layer layer, String following) {
+    String own = LayerConfigs.effective(layer, 0, WeightRole.KERNEL).activation();
+    if ((own == null || LayerConfigs.normalise(own).equals("linear")) && following != null) {
+      return following;
+    }
+    return own;
+  }
+
+  private static WeightEntry entry(WeightSite s, String following, String activation, TensorStats stats, int reluLayers) {
+    Layer layer = s.layer();
+    Weight w = s.weight();
+    WeightRole role = w.role();
+    int index = layer.weights().indexOf(w);
+    ConfiguredInitializer c = ConfiguredInitializer.of(layer, index, role);
+    Fans fans = Fans.of(w.shape());
+    List<Warning> warns = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    String path = s.layerPath();
+    String wn = w.shortName();
+
+    double eMean = Double.NaN;
+    double eStd = Double.NaN;
+    InitializerSpec spec = c.spec();
+    if (spec != null && spec.kind() != InitializerSpec.Kind.UNKNOWN) {
+      try {
+        double[] m = expected(spec, w.shape(), role, c.unitForgetBias());
+        eMean = m[0];
+        eStd = m[1];
+      } catch (IllegalArgumentException ex) {
+        warns.add(new Warning("unusable-initializer", path, wn, spec.describe() + " cannot initialize shape "
+            + w.shape() + ": " + ex.getMessage()));
+      }
+    }
+    double ratio = stats != null && Double.isFinite(eStd) && eStd > 0 && Double.isFinite(stats.std())
+        ? stats.std() / eStd : Double.NaN;
+
+    AutoScheme.Choice rec = AutoScheme.choose(layer, role, following);
+
+    if (spec != null) {
+      notes.addAll(spec.notes());
+    }
+    // configured initializer
+    switch (c.source()) {
+      case INVALID:
+        warns.add(new Warning("invalid-initializer", path, wn, "invalid initializer config (" + c.key() + "): " + c.error()));
+        break;
+      case KERAS1:
+        for (String n : spec.notes()) {
+          warns.add(new Warning("keras1", path, wn, n));
+        }
+        break;
+      default:
+        break;
+    }
+    if (spec != null && spec.kind() == InitializerSpec.Kind.UNKNOWN) {
+      warns.add(new Warning("custom-initializer", path, wn, spec.describe()
+          + ": initkit keeps it verbatim and cannot draw it (reinit leaves this weight as it is)"));
+    }
+    if (spec != null && spec.legacyNormal()) {
+      warns.add(new Warning("legacy-normal", path, wn, "VarianceScaling with distribution 'normal' was written by old Keras"
+          + " (2.0-2.1) or tfjs, where it meant a truncated normal without the 0.8796 correction (std about 12% low);"
+          + " current Keras draws the corrected truncated normal"));
+    }
+    boolean kernelRole = KERNEL_ROLES.contains(role);
+    if (kernelRole && spec != null && isConstant(spec) && w.shape().elementCount() > 1) {
+      warns.add(new Warning("constant-initializer", path, wn, "configured " + spec.describe() + " on a " + role.label()
+          + ": every unit of a freshly built model starts identical, so symmetry is never broken"));
+    }
+    if (kernelRole && stats != null && stats.constant()) {
+      boolean zero = stats.min() == 0;
+      warns.add(new Warning(zero ? "zero-kernel" : "constant-kernel", path, wn, "all " + stats.count() + " values are "
+          + (zero ? "zero" : "equal (" + fmt(stats.min()) + ")")
+          + ": the units get identical gradients, so symmetry is not broken"));
+    }
+    if (stats != null && stats.nonFinite() > 0) {
+      warns.add(new Warning("non-finite", path, wn, stats.nonFinite() + " NaN or infinite values"));
+    }
+    String act = activation == null ? null : LayerConfigs.normalise(activation);
+    if (spec != null && role != WeightRole.RECURRENT_KERNEL && role != WeightRole.BIAS && isHe(spec) && act != null
+        && SATURATING.contains(act)) {
+      warns.add(new Warning("he-saturating", path, wn, spec.describe() + " (variance 2/fan_in) under " + activation
+          + ": twice the variance a " + activation + " unit keeps in its linear range, pushing it into saturation;"
+          + " Glorot (or LeCun) suits " + activation));
+    }
+    if (spec != null && (role == WeightRole.KERNEL || role == WeightRole.DEPTHWISE_KERNEL) && isGlorot(spec) && act != null
+        && RELU_FAMILY.contains(act) && reluLayers >= DEEP_RELU_LAYERS) {
+      warns.add(new Warning("glorot-deep-relu", path, wn, spec.describe() + " under " + activation + " in a stack of "
+          + reluLayers + " ReLU-like layers: each layer roughly halves the activation variance (Glorot keeps 1/fan_avg,"
+          + " ReLU needs 2/fan_in); He normal keeps it"));
+    }
+    // the DL4J Keras importer's known mapping traps
+    if (spec != null && spec.preset().orElse(null) == InitializerSpec.Preset.LECUN_UNIFORM && !spec.legacyVarianceScalingForm()) {
+      warns.add(new Warning("dl4j-lecun-uniform", path, wn, "DL4J's Keras import maps LecunUniform to U(±3/sqrt(fan_in)),"
+          + " 3x the variance Keras's U(±sqrt(3/fan_in)) has"));
+    }
+    if (spec != null && writtenAsVarianceScaling(c) && spec.kind() == InitializerSpec.Kind.VARIANCE_SCALING
+        && spec.distribution() != InitializerSpec.Distribution.UNIFORM && !spec.legacyNormal()) {
+      warns.add(new Warning("dl4j-variance-scaling", path, wn, "DL4J's Keras import reads VarianceScaling with distribution '"
+          + spec.distribution().kerasName() + "' as a uniform distribution (it only tests for \"normal\"):"
+          + " same variance, different shape"));
+    }
+    if (spec != null && spec.kind() == InitializerSpec.Kind.IDENTITY && w.shape().rank() == 2
+        && w.shape().dim(0) != w.shape().dim(1)) {
+      warns.add(new Warning("dl4j-identity", path, wn, "Identity on a non-square " + w.shape()
+          + " kernel: Keras allows it, DL4J's import accepts only square matrices"));
+    }
+    return new WeightEntry(s, layer.className(), LayerConfigs.effective(layer, index, role).activation(), following, c,
+        fans, eMean, eStd, stats, ratio, rec.spec(), rec.reason(), warns, notes);
+  }
+
+  /** Mean and std a spec implies, with the LSTM forget-gate ones where they apply. */
+  private static double[] expected(InitializerSpec spec, Shape shape, WeightRole role, boolean unitForgetBias) {
+    if (unitForgetBias && shape.rank() == 1 && shape.dim(0) % 4 == 0 && shape.dim(0) > 0) {
+      long u = shape.dim(0) / 4;
+      Shape s1 = Shape.of(u);
+      Shape s2 = Shape.of(2 * u);
+      double m1 = spec.expectedMean(s1, role);
+      double v1 = sq(spec.expectedStd(s1, role));
+      double m2 = spec.expectedMean(s2, role);
+      double v2 = sq(spec.expectedStd(s2, role));
+      double mean = (m1 + 1 + 2 * m2) / 4;
+      double ms = ((v1 + m1 * m1) + 1 + 2 * (v2 + m2 * m2)) / 4;
+      return new double[] {mean, Math.sqrt(Math.max(0, ms - mean * mean))};
+    }
+    return new double[] {spec.expectedMean(shape, role), spec.expectedStd(shape, role)};
+  }
+
+  private static boolean writtenAsVarianceScaling(ConfiguredInitializer c) {
+    if (c.asWritten() == null) {
+      return false;
+    }
+    String cn = c.asWritten().isTextual() ? c.asWritten().asText() : c.asWritten().path("class_name").asText("");
+    return LayerConfigs.normalise(cn).equals("variancescaling");
+  }
+
+  private static boolean isConstant(InitializerSpec s) {
+    return s.kind() == InitializerSpec.Kind.ZEROS || s.kind() == InitializerSpec.Kind.ONES
+        || s.kind() == InitializerSpec.Kind.CONSTANT;
+  }
+
+  private static boolean isHe(InitializerSpec s) {
+    return s.kind() == InitializerSpec.Kind.VARIANCE_SCALING && s.mode() == InitializerSpec.Mode.FAN_IN
+        && Math.abs(s.scale() - 2.0) < 1e-9;
+  }
+
+  private static boolean isGlorot(InitializerSpec s) {
+    return s.kind() == InitializerSpec.Kind.VARIANCE_SCALING && s.mode() == InitializerSpec.Mode.FAN_AVG
+        && Math.abs(s.scale() - 1.0) < 1e-9;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // depth estimate
+
+  private static DepthEstimate depth(List<WeightEntry> entries, boolean observed) {
+    String basis = observed ? "observed" : "configured";
+    Map<Layer, List<WeightEntry>> byLayer = new IdentityHashMap<>();
+    Map<Layer, Boolean> seen = new IdentityHashMap<>();
+    List<Layer> order = new ArrayList<>();
+    for (WeightEntry e : entries) {
+      Layer l = e.site().layer();
+      if (seen.put(l, Boolean.TRUE) == null) {
+        order.add(l);
+      }
+      byLayer.computeIfAbsent(l, k -> new ArrayList<>()).add(e);
+    }
+    List<DepthStep> steps = new ArrayList<>();
+    double v = 1.0;
+    String first = null;
+    for (Layer l : order) {
+      List<WeightEntry> ws = byLayer.get(l);
+      String path = ws.get(0).site().layerPath();
+      String cls = l.className();
+      WeightEntry gamma = find(ws, WeightRole.GAMMA);
+      WeightEntry kernel = find(ws, WeightRole.KERNEL);
+      WeightEntry dw = find(ws, WeightRole.DEPTHWISE_KERNEL);
+      WeightEntry pw = find(ws, WeightRole.POINTWISE_KERNEL);
+      WeightEntry emb = find(ws, WeightRole.EMBEDDINGS);
+      DepthStep step;
+      if (NORMALIZATION.contains(cls) || (gamma != null && kernel == null && dw == null)) {
+        double g = gamma == null ? 1.0 : meanSquare(gamma, observed);
+        v = g;
+        step = new DepthStep(path, cls, null, Double.NaN, g, 1, v, "normalises: resets to E[gamma^2]");
+      } else if (emb != null) {
+        double m = meanSquare(emb, observed);
+        v = m;
+        step = new DepthStep(path, cls, null, Double.NaN, m, 1, v, "embedding: starts at E[E^2]");
+      } else if (ATTENTION.contains(cls)) {
+        step = new DepthStep(path, cls, null, Double.NaN, Double.NaN, 1, v, "attention: passed through (not estimated)");
+      } else if (kernel != null || dw != null) {
+        String act = effectiveActivation(l, ws.get(0).followingActivation());
+        double g2 = gain2(act);
+        double fanIn;
+        double ms;
+        String note = null;
+        if (dw != null) {
+          Shape s = dw.weight().shape();
+          double k = 1;
+          for (int i = 0; i < s.rank() - 2; i++) {
+            k *= s.dim(i);
+          }
+          fanIn = k;
+          ms = meanSquare(dw, observed);
+          note = "depthwise: fan_in = prod(kernel_size)";
+          if (pw != null) {
+            double pf = pw.fans().fanIn();
+            ms = ms * pf * meanSquare(pw, observed);
+            note = "separable: prod(kernel_size) * E[Wd^2] * fan_in(pointwise) * E[Wp^2]";
+          }
+        } else {
+          fanIn = kernel.fans().fanIn();
+          ms = meanSquare(kernel, observed);
+          if (cls.contains("Transpose") && kernel.weight().shape().rank() >= 3) {
+            fanIn = transposeFanIn(l, kernel.weight().shape());
+            note = "transposed: fan_in = in * prod(kernel_size) / prod(strides)";
+          } else if (find(ws, WeightRole.RECURRENT_KERNEL) != null) {
+            note = "recurrent: input kernel only";
+          }
+        }
+        v = fanIn * ms * g2 * v;
+        step = new DepthStep(path, cls, act, fanIn, ms, g2, v, note);
+      } else {
+        continue; // weights without a kernel role (PReLU alpha...): no step
+      }
+      steps.add(step);
+      if (first == null && Double.isFinite(v) && (v < VANISHING || v > EXPLODING)) {
+        first = path;
+      }
+    }
+    String status;
+    if (!Double.isFinite(v)) {
+      status = "unknown";
+    } else if (v < VANISHING) {
+      status = "vanishing";
+    } else if (v > EXPLODING) {
+      status = "exploding";
+    } else {
+      status = "ok";
+    }
+    return new DepthEstimate(basis, steps, v, status, first);
+  }
+
+  private static WeightEntry find(List<WeightEntry> ws, WeightRole role) {
+    for (WeightEntry e : ws) {
+      if (e.weight().role() == role) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  private static double meanSquare(WeightEntry e, boolean observed) {
+    if (observed) {
+      return e.observed() == null ? Double.NaN : e.observed().meanSquare();
+    }
+    return e.expectedStd() * e.expectedStd() + e.expectedMean() * e.expectedMean();
+  }
+
+  private static double transposeFanIn(Layer l, Shape s) {
+    double k = 1;
+    for (int i = 0; i < s.rank() - 2; i++) {
+      k *= s.dim(i);
+    }
+    double stride = 1;
+    var strides = LayerConfigs.effective(l, 0, WeightRole.KERNEL).config().get("strides");
+    if (strides != null && strides.isArray()) {
+      for (var x : strides) {
+        stride *= Math.max(1, x.asInt(1));
+      }
+    } else if (strides != null && strides.isInt()) {
+      stride = Math.pow(Math.max(1, strides.asInt()), s.rank() - 2);
+    }
+    return Math.max(1, s.dim(-1) * k / stride);
+  }
+
+  /** The activation's second-moment factor (see the class comment). */
+  public static double gain2(String activation) {
+    if (activation == null) {
+      return 1;
+    }
+    String a = LayerConfigs.normalise(activation);
+    if (RELU_FAMILY.contains(a)) {
+      return 0.5;
+    }
+    return 1;
+  }
+
+  private static double sq(double x) {
+    return x * x;
+  }
+
+  private static String fmt(double x) {
+    return String.format(Locale.ROOT, "%.4g", x);
+  }
+}
