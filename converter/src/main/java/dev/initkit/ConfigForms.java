@@ -19,15 +19,18 @@ final class ConfigForms {
   private ConfigForms() {}
 
   /**
-   * The config for a legacy HDF5 file: the portable Keras 2 form that both tf-keras and Keras 3 load
-   * ({@link ConfigTranslator#toKeras2}). Keras 1 configs, and HDF5 configs the translator cannot
-   * express, are written exactly as they were read, with a note: the file then loads where the
-   * original did.
+   * The config for a legacy HDF5 file. A Keras 1/2 or tf.keras config read from HDF5 is written
+   * exactly as it was: every reader that loads the original (tf-keras, DL4J, Keras 3 where it can)
+   * loads the copy. A Keras 3 config (from a {@code .keras} archive or Keras 3's own {@code .h5})
+   * becomes the portable Keras 2 form that both tf-keras and Keras 3 load ({@link
+   * ConfigTranslator#toKeras2}); what that form cannot express from an HDF5 source is kept as
+   * written, with a note.
    */
   static String keras2Text(Model model, Consumer<String> notes) throws IOException {
     JsonNode c = model.config().orElseThrow();
     boolean fromH5 = model.sourceFormat().startsWith("h5");
-    if (ConfigGeneration.detect(c) == ConfigGeneration.KERAS1) {
+    ConfigGeneration generation = ConfigGeneration.detect(c);
+    if (generation == ConfigGeneration.KERAS1 || (fromH5 && generation == ConfigGeneration.KERAS2)) {
       return model.configText().orElseThrow();
     }
     try {

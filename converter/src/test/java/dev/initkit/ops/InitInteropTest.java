@@ -79,7 +79,9 @@ class InitInteropTest {
       boolean h5 = mf.flavor().ext.equals(".h5");
       boolean mha = hasMultiHeadAttention(mf.path());
       String loader = h5 && mha ? "tfkeras" : mf.flavor().loader;
-      List<String> loaders = !h5 ? List.of(loader) : mha ? List.of("tfkeras") : List.of("keras3", "tfkeras");
+      // a tf-keras h5 keeps its config as written (it loads where the original does); a Keras 3 h5
+      // gets the portable form
+      List<String> loaders = !h5 || mf.flavor() == Flavor.TFKERAS_H5 ? List.of(loader) : mha ? List.of("tfkeras") : List.of("keras3", "tfkeras");
       // set-init without --reinit: same predictions, initializers as meant
       Path set = tmp.resolve(base + ".set" + mf.flavor().ext);
       List<Change> changes = setInit(mf.path(), set, rules, false, 0);
