@@ -142,6 +142,8 @@ public final class ConfigRewriter {
           + " load the model in Keras 2 and save it again, or use reinit --scheme to draw new weights");
     }
     boolean keras3 = gen == ConfigGeneration.KERAS3;
+    // tf-keras 2.13+ writes Keras 2 configs whose initializers carry module keys: match the file
+    boolean moduleKeys = !keras3 && initializersHaveModule(config);
     Map<Layer, String> pointers = LayerConfigs.pointers(model);
     List<WeightSite> sites = WeightSite.of(model);
 
@@ -220,7 +222,7 @@ public final class ConfigRewriter {
                 + written.describe() + " instead; only --reinit draws " + requested.describe() + " values");
           }
         }
-        JsonNode json = keras3 ? written.toKeras3Json() : written.toKeras2Json();
+        JsonNode json = keras3 ? written.toKeras3Json() : moduleKeys ? withModule(written.toKeras2Json()) : written.toKeras2Json();
         for (String kp : keyPaths) {
           String full = JsonSplice.pointer(ptr, kp);
           JsonNode before = config.at(full);
@@ -296,5 +298,40 @@ public final class ConfigRewriter {
     } else {
       throw new IllegalStateException("no container at " + pointer);
     }
+  }
+
+  /** True when any {@code *_initializer} object in the config has a {@code module} key. */
+  private static boolean initializersHaveModule(JsonNode node) {
+    if (node.isObject()) {
+      for (java.util.Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (e.getKey().endsWith("_initializer") && e.getValue().isObject() && e.getValue().has("module")) {
+          return true;
+        }
+        if (initializersHaveModule(e.getValue())) {
+          return true;
+        }
+      }
+    } else if (node.isArray()) {
+      for (JsonNode c : node) {
+        if (initializersHaveModule(c)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** A Keras 2 initializer object in tf-keras 2.13+'s form: module and registered_name added. */
+  private static JsonNode withModule(JsonNode keras2) {
+    if (!keras2.isObject() || !keras2.has("class_name")) {
+      return keras2;
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    o.put("module", "keras.initializers");
+    o.set("class_name", keras2.get("class_name"));
+    o.set("config", keras2.get("config"));
+    o.putNull("registered_name");
+    return o;
   }
 }

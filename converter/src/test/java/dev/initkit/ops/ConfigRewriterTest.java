@@ -80,7 +80,9 @@ class ConfigRewriterTest {
     // the rewritten config text differs from the file's only inside the replaced values
     assertOnlyValuesChanged(original.configText().orElseThrow(), res.model().configText().orElseThrow(), res, null);
     for (Change c : res.changes()) {
-      assertEquals(keras3, c.after().has("module"), "written in the config's own generation form: " + c.after());
+      if (keras3) {
+        assertTrue(c.after().has("module"), "written in the config's own generation form: " + c.after());
+      }
     }
     try (LoadedModel o = ModelIO.open(out); LoadedModel i = ModelIO.open(mf.path()); LoadedModel b = ModelIO.open(base)) {
       Model written = o.model();
