@@ -262,21 +262,9 @@ public final class AutoScheme {
     return new Effective(cls, cfg);
   }
 
-  /** The activation a layer config names, or null (Keras 3 may serialise it as an object). */
+  /** The activation a layer config names, or null (see {@link Layer#activationOf}). */
   static String activationOf(JsonNode config) {
-    JsonNode a = config.get("activation");
-    if (a == null || a.isNull()) {
-      return null;
-    }
-    if (a.isTextual()) {
-      return a.asText();
-    }
-    JsonNode cn = a.get("class_name");
-    if (cn != null && cn.isTextual()) {
-      JsonNode inner = a.path("config").path("name");
-      return inner.isTextual() ? inner.asText() : cn.asText();
-    }
-    return a.toString();
+    return Layer.activationOf(config);
   }
 
   /** Lower case without separators: {@code LeakyReLU} and {@code leaky_relu} give {@code leakyrelu}. */

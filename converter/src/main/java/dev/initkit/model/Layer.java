@@ -50,6 +50,14 @@ public record Layer(String name, String className, JsonNode config, List<Weight>
 
   /** The activation named in the config ({@code activation} key), or null. */
   public String activation() {
+    return activationOf(config);
+  }
+
+  /**
+   * The activation a layer config names ({@code activation} key), or null. Keras 3 may serialise it
+   * as an object ({@code {"class_name": "ReLU", ...}}); its name is then returned.
+   */
+  public static String activationOf(JsonNode config) {
     JsonNode a = config.get("activation");
     if (a == null || a.isNull()) {
       return null;
