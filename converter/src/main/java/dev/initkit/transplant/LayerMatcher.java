@@ -59,6 +59,43 @@ final class LayerMatcher {
     return out;
   }
 
+  /**
+   * A Keras 3 weights file read without config holds a nested model as one layer with every inner
+   * variable: regroups such layers' weights by the class-derived path their stored keys name
+   * ({@code /layers/functional/layers/sequential/layers/dense/vars/0} is {@code
+   * functional/sequential/dense}), so that they pair with the target's inner layers. Sub-objects of
+   * one layer ({@code .../multi_head_attention/query_dense/vars/0}) stay with their layer.
+   */
+  static List<Ref> byStoredPath(List<Ref> sources) {
+    List<Ref> out = new ArrayList<>();
+    for (Ref r : sources) {
+      Map<String, List<WeightSite>> groups = new LinkedHashMap<>();
+      for (WeightSite s : r.sites()) {
+        groups.computeIfAbsent(storedPath(s.weight().key(), r.path()), k -> new ArrayList<>()).add(s);
+      }
+      if (groups.size() == 1 && groups.containsKey(r.path())) {
+        out.add(r);
+        continue;
+      }
+      groups.forEach((path, sites) -> out.add(new Ref(r.layer(), path, path, List.copyOf(sites))));
+    }
+    return out;
+  }
+
+  /** The layer path a Keras 3 weights key names: its {@code layers/NAME} steps, joined by {@code /}. */
+  static String storedPath(String key, String fallback) {
+    String k = key.startsWith("@") ? key.substring(key.indexOf(':') + 1) : key;
+    String[] parts = k.split("/");
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i + 1 < parts.length; i++) {
+      if (parts[i].equals("layers")) {
+        names.add(parts[i + 1]);
+        i++;
+      }
+    }
+    return names.isEmpty() ? fallback : String.join("/", names);
+  }
+
   private static void archivePaths(List<Layer> layers, String prefix, boolean sequential, Map<Layer, String> out) {
     List<Layer> stored = new ArrayList<>();
     List<String> classes = new ArrayList<>();

@@ -72,8 +72,8 @@ public final class Transplanter {
    */
   public static TransplantPlan plan(Model source, Model target, TransplantOptions options) throws TransplantException, IOException {
     List<Ref> targets = LayerMatcher.refs(target);
-    List<Ref> sources = LayerMatcher.refs(source);
     boolean classDerived = source.config().isEmpty() && source.sourceFormat().equals("keras3-weights");
+    List<Ref> sources = classDerived ? LayerMatcher.byStoredPath(LayerMatcher.refs(source)) : LayerMatcher.refs(source);
     LayerMatcher.Result match = LayerMatcher.match(options.strategy(), options.mapping(), targets, sources, classDerived);
     Map<Layer, Pair> byTarget = new IdentityHashMap<>();
     for (Pair p : match.pairs()) {
@@ -393,9 +393,9 @@ public final class Transplanter {
   }
 
   private static List<Unused> unused(List<Ref> sources, Map<Layer, Pair> byTarget, List<Entry> entries) {
-    Map<Layer, String> pairedTo = new IdentityHashMap<>();
+    Map<Ref, String> pairedTo = new HashMap<>();
     for (Pair p : byTarget.values()) {
-      pairedTo.put(p.source().layer(), p.target().path());
+      pairedTo.put(p.source(), p.target().path());
     }
     Map<String, Entry> usedBy = new HashMap<>();
     for (Entry e : entries) {
@@ -411,10 +411,10 @@ public final class Transplanter {
           continue;
         }
         String reason;
-        if (!pairedTo.containsKey(s.layer())) {
+        if (!pairedTo.containsKey(s)) {
           reason = "no target layer matched " + s.path();
         } else if (e == null) {
-          reason = "matched target layer " + pairedTo.get(s.layer()) + ", which has no weight " + w.seedName();
+          reason = "matched target layer " + pairedTo.get(s) + ", which has no weight " + w.seedName();
         } else {
           reason = "matched " + e.target().layerPath() + "/" + e.target().weight().shortName() + ": " + e.detail().split(";")[0];
         }
