@@ -7,7 +7,8 @@ import java.util.Locale;
  * The shape adaptations the user opted into. Without one, a matched weight whose shape differs is
  * initialized (and reported); nothing is reshaped silently.
  *
- * @param inputChannels the first layer's kernel with another input-channel count: summed over the
+ * @param inputChannels the first convolution's kernel (the first layer with a kernel of rank 3 or
+ *     more) with another input-channel count: summed over the
  *     source channels for one channel; otherwise channel {@code i} is source channel {@code i mod c}
  *     times {@code c / c'} (timm's {@code adapt_input_conv}, generalised from {@code c = 3})
  * @param head what to do with the head (the last layer with weights) when its shape differs

@@ -80,6 +80,10 @@ public final class Transplanter {
       byTarget.put(p.target().layer(), p);
     }
 
+    // the first convolution: the first layer with a kernel of rank 3 or more (a stem after a
+    // Rescaling or Normalization layer is still the stem)
+    Ref firstConv = targets.stream().filter(r -> r.sites().stream().anyMatch(s -> s.weight().role() == WeightRole.KERNEL
+        && s.weight().shape().rank() >= 3)).findFirst().orElse(null);
     List<Decision> decisions = new ArrayList<>();
     for (Ref t : targets) {
       Pair p = byTarget.get(t.layer());
@@ -97,7 +101,7 @@ public final class Transplanter {
           decisions.add(new Decision(s, Action.INITIALIZED, null, "matched layer " + p.source().path() + " has no weight "
               + s.seedName(), false, null));
         } else {
-          decisions.add(decide(s, from, t, options.adaptations()));
+          decisions.add(decide(s, from, t, t == firstConv, options.adaptations()));
         }
       }
     }
@@ -270,7 +274,7 @@ public final class Transplanter {
     return out;
   }
 
-  private static Decision decide(WeightSite t, WeightSite s, Ref layer, Adaptations a) {
+  private static Decision decide(WeightSite t, WeightSite s, Ref layer, boolean firstConv, Adaptations a) {
     Weight tw = t.weight();
     Weight sw = s.weight();
     String from = s.layerPath() + "/" + sw.shortName();
@@ -287,7 +291,7 @@ public final class Transplanter {
     if (ts.rank() != ss.rank()) {
       return new Decision(t, Action.INITIALIZED, s, differs + " (another rank: no adaptation applies)", false, null);
     }
-    if (t.depth() == 1 && tw.role() == WeightRole.KERNEL && ts.rank() >= 3 && onlyAxisDiffers(ts, ss, ts.rank() - 2)) {
+    if (firstConv && tw.role() == WeightRole.KERNEL && ts.rank() >= 3 && onlyAxisDiffers(ts, ss, ts.rank() - 2)) {
       if (a.inputChannels()) {
         return new Decision(t, Action.ADAPTED, s, "", false, new InputChannelAdapter(ss.dim(-2), ts.dim(-2)))
             .withDetail(from);

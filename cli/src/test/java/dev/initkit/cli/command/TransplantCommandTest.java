@@ -165,4 +165,21 @@ class TransplantCommandTest {
     Cli.run("transplant", "--from", cnn("source.keras"), "--to", cnn("same.keras"), "-o", out).assertExit(5);
     assertEquals("existing", Files.readString(out));
   }
+
+  @Test
+  void schemeAndWeightsOnlyFiles(@TempDir Path dir) {
+    // a tf-keras weights-only source into a model with an extra layer, written as a Keras 3 weights file
+    Path out = dir.resolve("o.weights.h5");
+    JsonNode doc = Cli.run("transplant", "--json", "--from", cnn("source_weights.h5"), "--to", cnn("extra.keras"), "-o", out,
+        "--match", "structure", "--scheme", "he_normal").assertExit(0).json();
+    assertEquals("weights.h5", doc.get("format").asText());
+    assertEquals("he_normal", doc.get("scheme").asText());
+    JsonNode kernel = doc.get("weights").get(8);
+    JsonNode bias = doc.get("weights").get(9);
+    assertEquals("extra", kernel.get("layer").asText());
+    assertEquals("HeNormal", kernel.at("/initializer/className").asText());
+    assertEquals("Zeros", bias.at("/initializer/className").asText()); // a fixed spec draws kernels; biases as configured
+    JsonNode inspect = Cli.run("inspect", "--json", out).assertExit(0).json();
+    assertEquals(12, inspect.at("/totals/weights").asInt());
+  }
 }
