@@ -239,10 +239,14 @@ public final class Transplanter {
    * weights to {@code out} atomically (the format from its name unless {@code write} says).
    *
    * @throws TransplantException when nothing matched, or {@code strict} and some weight is unmatched
+   * @throws IllegalArgumentException when {@code out} is {@code from} or {@code to}
    * @throws IOException when a model cannot be read or the output written
    */
   public static Result transplant(Path from, Path to, Path out, TransplantOptions options, boolean strict,
       ModelIO.WriteOptions write) throws TransplantException, IOException {
+    if (java.nio.file.Files.exists(out) && java.nio.file.Files.exists(from)) {
+      dev.initkit.internal.AtomicFiles.checkNotSameFile(from, out); // the target is checked by ModelIO.write
+    }
     try (LoadedModel src = ModelIO.open(from); LoadedModel dst = ModelIO.open(to)) {
       TransplantPlan plan = plan(src.model(), dst.model(), options);
       if (strict) {
