@@ -1,7 +1,10 @@
 package dev.initkit.cli;
 
+import dev.initkit.cli.command.AnalyzeCommand;
+import dev.initkit.cli.command.CompareCommand;
 import dev.initkit.cli.command.ConvertCommand;
 import dev.initkit.cli.command.InspectCommand;
+import dev.initkit.cli.command.LsuvCommand;
 import dev.initkit.cli.command.ReinitCommand;
 import dev.initkit.cli.command.ReportCommand;
 import dev.initkit.cli.command.SetInitCommand;
@@ -22,6 +25,9 @@ import picocli.CommandLine.HelpCommand;
       ReportCommand.class,
       SetInitCommand.class,
       ReinitCommand.class,
+      AnalyzeCommand.class,
+      LsuvCommand.class,
+      CompareCommand.class,
       HelpCommand.class
     },
     footer = {"", "Run 'initkit help COMMAND' for a command's options."})
