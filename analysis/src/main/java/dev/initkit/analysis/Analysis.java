@@ -73,9 +73,9 @@ public final class Analysis {
   /** Per layer statistics under each scheme, in the order given. */
   public static List<SchemeAnalysis> analyze(Path file, List<String> schemes, WorkerRequest.LsuvOptions lsuv, Settings s)
       throws IOException {
-    return withCopies(file, schemes, s, (entries, classes) -> ForkedWorker.run(
-        new WorkerRequest("analyze", entries, dataPath(s), s.batch(), s.seed(), lsuv, null, classes), file, s.launch(),
-        s.progress()).analyses());
+    return withCopies(file, schemes, s, (entries, f) -> ForkedWorker.run(
+        new WorkerRequest("analyze", entries, dataPath(s), s.batch(), s.seed(), lsuv, null, f.classes(), f.activations(),
+            f.modelClass()), file, s.data(), s.launch(), s.progress()).analyses());
   }
 
   /**
@@ -84,6 +84,7 @@ public final class Analysis {
    */
   public static LsuvOutcome lsuv(Path file, Path out, WriteOptions write, WorkerRequest.LsuvOptions lsuv, Settings s)
       throws IOException {
+    checkData(s);
     Path dir = Files.createTempDirectory("initkit-lsuv");
     try (LoadedModel loaded = ModelIO.open(file, s.read())) {
       requireConfig(loaded, file);
@@ -91,8 +92,8 @@ public final class Analysis {
       Path h5 = dir.resolve("orthonormal.h5");
       ModelIO.write(forDl4j(pre), h5, new WriteOptions(Format.H5, true, false));
       WorkerRequest req = new WorkerRequest("lsuv", List.of(new WorkerRequest.ModelEntry(LSUV, h5.toString(), false)),
-          dataPath(s), s.batch(), s.seed(), lsuv, null, layerClasses(loaded));
-      LsuvResult r = ForkedWorker.run(req, file, s.launch(), s.progress()).lsuv();
+          dataPath(s), s.batch(), s.seed(), lsuv, null, layerClasses(loaded), layerActivations(loaded), modelClass(loaded));
+      LsuvResult r = ForkedWorker.run(req, file, s.data(), s.launch(), s.progress()).lsuv();
       Map<String, Double> factors = new LinkedHashMap<>();
       for (WeightSite site : WeightSite.of(pre.model())) {
         if (site.weight().role() != WeightRole.KERNEL) {
@@ -120,9 +121,9 @@ public final class Analysis {
     if (s.data() == null) {
       throw new IllegalArgumentException("compare needs --data: labelled training data (.npz with x_train/y_train, or CSV)");
     }
-    return withCopies(file, schemes, s, (entries, classes) -> {
+    return withCopies(file, schemes, s, (entries, f) -> {
       WorkerResult r = ForkedWorker.run(new WorkerRequest("train", entries, dataPath(s), s.batch(), s.seed(), lsuv, training,
-          classes), file, s.launch(), s.progress());
+          f.classes(), f.activations(), f.modelClass()), file, s.data(), s.launch(), s.progress());
       return new Comparison(r.runs(), r.analyses());
     });
   }
@@ -130,8 +131,15 @@ public final class Analysis {
   /** Training curves and the initial per layer statistics, per scheme. */
   public record Comparison(List<TrainingRun> runs, List<SchemeAnalysis> initial) {}
 
+  /** What the worker is told about the model's layers. */
+  private record Facts(Map<String, String> classes, Map<String, String> activations, String modelClass) {
+    static Facts of(LoadedModel loaded) {
+      return new Facts(layerClasses(loaded), layerActivations(loaded), Analysis.modelClass(loaded));
+    }
+  }
+
   private interface Task<T> {
-    T run(List<WorkerRequest.ModelEntry> entries, Map<String, String> classes) throws IOException;
+    T run(List<WorkerRequest.ModelEntry> entries, Facts facts) throws IOException;
   }
 
   private static <T> T withCopies(Path file, List<String> schemes, Settings s, Task<T> task) throws IOException {
@@ -142,6 +150,7 @@ public final class Analysis {
     for (String name : schemes) {
       parsed.add(FILE.equals(name) || LSUV.equals(name) ? null : Scheme.parse(name)); // bad names fail before any work
     }
+    checkData(s);
     Path dir = Files.createTempDirectory("initkit-analysis-models");
     try (LoadedModel loaded = ModelIO.open(file, s.read())) {
       requireConfig(loaded, file);
@@ -161,7 +170,7 @@ public final class Analysis {
         ModelIO.write(forDl4j(copy), h5, new WriteOptions(Format.H5, true, false));
         entries.add(new WorkerRequest.ModelEntry(name, h5.toString(), LSUV.equals(name)));
       }
-      return task.run(entries, layerClasses(loaded));
+      return task.run(entries, Facts.of(loaded));
     } finally {
       deleteTree(dir);
     }
@@ -190,12 +199,35 @@ public final class Analysis {
     }
   }
 
+  private static Map<String, String> layerActivations(LoadedModel loaded) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (Layer l : loaded.model().allLayers()) {
+      String a = l.activation();
+      if (a != null) {
+        m.put(l.name(), a.toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+    return m;
+  }
+
+  private static String modelClass(LoadedModel loaded) {
+    return loaded.model().config().map(c -> c.path("class_name").asText(null)).orElse(null);
+  }
+
   private static Map<String, String> layerClasses(LoadedModel loaded) {
     Map<String, String> m = new LinkedHashMap<>();
     for (Layer l : loaded.model().allLayers()) {
       m.put(l.name(), l.className());
     }
     return m;
+  }
+
+  /** A missing data file is an I/O error found before DL4J's JVM starts. */
+  private static void checkData(Settings s) throws IOException {
+    if (s.data() != null && !Files.isRegularFile(s.data())) {
+      throw new java.nio.file.NoSuchFileException(s.data().toString(), null,
+          Files.isDirectory(s.data()) ? "a directory: give a .npy, .npz or .csv file" : "no such file");
+    }
   }
 
   private static String dataPath(Settings s) {

@@ -95,7 +95,7 @@ public final class Dl4jWorker {
         List<SchemeAnalysis> out = new ArrayList<>();
         for (ModelEntry m : req.models()) {
           progress("analyzing " + m.label());
-          Imported net = importModel(m.h5(), req.layerClasses());
+          Imported net = importModel(m.h5(), req);
           data = labelled(data, net);
           INDArray x = batch(net, data, req.batch(), req.seed());
           if (m.lsuv()) {
@@ -106,13 +106,13 @@ public final class Dl4jWorker {
         return new WorkerResult(out, null, null, null, null, List.of());
       }
       case "lsuv": {
-        Imported net = importModel(req.models().get(0).h5(), req.layerClasses());
+        Imported net = importModel(req.models().get(0).h5(), req);
         INDArray x = batch(net, data, req.batch(), req.seed());
         return new WorkerResult(null, Lsuv.run(net.net(), x, req.lsuv(), Dl4jWorker::progress), null, null, null, List.of());
       }
       case "train": {
         if (data != null && !req.models().isEmpty()) {
-          data = labelled(data, importModel(req.models().get(0).h5(), req.layerClasses()));
+          data = labelled(data, importModel(req.models().get(0).h5(), req));
         }
         if (data == null || data.yTrain == null) {
           throw new UserError("compare needs labelled data: an .npz with x_train/y_train (and x_test/y_test) or x/y,"
@@ -121,7 +121,7 @@ public final class Dl4jWorker {
         List<TrainingRun> runs = new ArrayList<>();
         List<SchemeAnalysis> analyses = new ArrayList<>();
         for (ModelEntry m : req.models()) {
-          Imported net = importModel(m.h5(), req.layerClasses());
+          Imported net = importModel(m.h5(), req);
           data = labelled(data, net);
           INDArray x = batch(net, data, req.batch(), req.seed());
           LsuvResult l = null;
@@ -150,22 +150,42 @@ public final class Dl4jWorker {
   }
 
   /** An imported network and the shape of one input sample (DL4J's, batch dimension excluded). */
-  record Imported(MultiLayerNetwork net, long[] sampleShape, Map<String, String> kerasClasses) {}
+  record Imported(MultiLayerNetwork net, long[] sampleShape, Map<String, String> kerasClasses,
+      Map<String, String> kerasActivations) {
+
+    /** Keras's activation of a layer it knows (null when the layer has none), else DL4J's. */
+    String activationOf(int i) {
+      Layer l = net.getLayer(i);
+      String name = l.conf().getLayer().getLayerName();
+      if (kerasClasses.containsKey(name)) {
+        return kerasActivations.get(name);
+      }
+      return activation(l);
+    }
+  }
 
   /** Imports a Sequential model (DL4J's MultiLayerNetwork); names the layers DL4J lacks on failure. */
-  static Imported importModel(String h5, Map<String, String> layerClasses) throws ImportFailure {
+  static Imported importModel(String h5, WorkerRequest req) throws ImportFailure {
+    Map<String, String> layerClasses = req.layerClasses();
     try {
       KerasSequentialModel km = new KerasSequentialModel().modelBuilder().modelHdf5Filename(h5)
           .enforceTrainingConfig(false).buildSequential();
       MultiLayerNetwork net = km.getMultiLayerNetwork();
       InputType in = km.getOutputTypes().get(km.getInputLayerNames().get(0));
       long[] shape = in.getShape(false);
-      return new Imported(net, shape, layerClasses);
+      return new Imported(net, shape, layerClasses, req.layerActivations());
     } catch (Throwable t) {
       List<String> unsupported = unsupportedLayers(layerClasses);
-      String msg = unsupported.isEmpty()
-          ? "DL4J cannot import the model: " + describe(t)
-          : "DL4J cannot run these layers: " + String.join(", ", unsupported) + " (DL4J: " + firstLine(t) + ")";
+      boolean notSequential = req.modelClass() != null && !"Sequential".equals(req.modelClass());
+      String msg;
+      if (!unsupported.isEmpty()) {
+        msg = "DL4J cannot run these layers: " + String.join(", ", unsupported)
+            + (notSequential ? "; and only Sequential models are run (this one is " + req.modelClass() + ")" : " (DL4J: " + firstLine(t) + ")");
+      } else if (notSequential) {
+        msg = "only Sequential models are run (this one is " + req.modelClass() + ", which DL4J imports as a ComputationGraph)";
+      } else {
+        msg = "DL4J cannot import the model: " + describe(t);
+      }
       throw new ImportFailure(msg, unsupported);
     }
   }
@@ -307,7 +327,7 @@ public final class Dl4jWorker {
     for (int i = 0; i < base.getnLayers(); i++) {
       Layer l = net.getLayer(i);
       String name = l.conf().getLayer().getLayerName();
-      String act = activation(l);
+      String act = imported.activationOf(i);
       float[] out = floats(acts.get(i + 1));
       long[] outShape = acts.get(i + 1).shape();
       double[] ms = meanStd(out);
@@ -411,7 +431,7 @@ public final class Dl4jWorker {
       return Double.NaN;
     }
     boolean tanh = act.equals("tanh") || act.equals("hardtanh");
-    boolean sigmoid = act.equals("sigmoid") || act.equals("hardsigmoid");
+    boolean sigmoid = act.equals("sigmoid") || act.equals("hardsigmoid") || act.equals("hard_sigmoid");
     if (!tanh && !sigmoid) {
       return Double.NaN;
     }

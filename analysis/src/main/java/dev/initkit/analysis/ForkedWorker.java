@@ -62,13 +62,14 @@ public final class ForkedWorker {
    * Runs one request.
    *
    * @param model the user's model file, named in errors
+   * @param data the user's data file as given, named in errors about it; may be null
    * @param progress receives the child's progress lines (called from another thread)
    * @return the result, never an error result
    * @throws UnsupportedModelException DL4J cannot import or run the model, crashed or timed out
    * @throws MalformedModelException the data cannot be used
    * @throws IOException the child cannot be started
    */
-  public static WorkerResult run(WorkerRequest request, Path model, Launch launch, Consumer<String> progress)
+  public static WorkerResult run(WorkerRequest request, Path model, Path data, Launch launch, Consumer<String> progress)
       throws IOException {
     Path dir = Files.createTempDirectory("initkit-analysis");
     try {
@@ -117,8 +118,9 @@ public final class ForkedWorker {
       WorkerResult r = WorkerJson.MAPPER.readValue(res.toFile(), WorkerResult.class);
       if (r.error() != null) {
         if (WorkerResult.DATA.equals(r.errorKind())) {
-          Path data = request.data() == null ? model : Path.of(request.data());
-          throw new MalformedModelException(data, "", stripFile(r.error(), data));
+          Path named = data == null ? model : data;
+          String msg = request.data() == null ? r.error() : stripFile(r.error(), Path.of(request.data()));
+          throw new MalformedModelException(named, "", msg);
         }
         throw new UnsupportedModelException(model, "", r.error());
       }

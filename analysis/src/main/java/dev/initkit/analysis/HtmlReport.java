@@ -94,7 +94,7 @@ public final class HtmlReport {
               .append(pct(l.saturatedFraction())).append("</td><td>").append(fmt(l.gradNorm())).append("</td><td class=\"mark-")
               .append(l.mark() == null ? "none" : l.mark()).append("\">").append(l.mark() == null ? "" : l.mark()).append("</td></tr>\n");
         }
-        b.append("</table>\n<details><summary>Kernel histograms</summary>\n");
+        b.append("</table>\n<details open><summary>Kernel histograms</summary>\n");
         for (LayerStats l : a.layers()) {
           if (!l.weights().isEmpty()) {
             b.append(histogram(l.name(), l.weights().get(0), color(schemes, a.scheme())));

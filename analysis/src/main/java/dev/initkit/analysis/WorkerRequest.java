@@ -14,6 +14,9 @@ import java.util.Map;
  * @param lsuv LSUV options (task {@code lsuv}, and {@code train} entries that ask for it)
  * @param training training options (task {@code train}), or null
  * @param layerClasses Keras class per layer name, to name the layers DL4J cannot run
+ * @param layerActivations Keras activation per layer name (absent: the layer has none), which the
+ *     statistics use: DL4J gives weightless layers such as Dropout an activation of their own
+ * @param modelClass the Keras model class ({@code Sequential}, {@code Functional}, ...)
  */
 public record WorkerRequest(
     String task,
@@ -23,7 +26,9 @@ public record WorkerRequest(
     long seed,
     LsuvOptions lsuv,
     TrainingOptions training,
-    Map<String, String> layerClasses) {
+    Map<String, String> layerClasses,
+    Map<String, String> layerActivations,
+    String modelClass) {
 
   /** One model: a label (the scheme) and its .h5; {@code lsuv} applies LSUV before the task. */
   public record ModelEntry(String label, String h5, boolean lsuv) {}
