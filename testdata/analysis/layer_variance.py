@@ -2,12 +2,14 @@
 """Per layer output variance of a model on a held-out batch, measured by real Keras.
 
     .venv/bin/python testdata/analysis/layer_variance.py MODEL [--batch 512] [--seed 12345] [--loader keras3|tfkeras]
+                                                           [--npz DATA.npz --key x_train]
 
 Loads MODEL (Keras 3 for .keras, tf-keras for .h5 unless --loader says otherwise; compile=False),
 feeds a standard-normal batch of the model's input shape drawn with numpy's default_rng(seed), and
 prints one JSON object on stdout: {"loaded": true, "layers": [{"name", "variance", "std"}, ...]}
 for every layer with weights, in model order (the variance over all elements of the layer's output,
-after its activation: what LSUV equalizes). Used by the lsuv and analyze tests.
+after its activation: what LSUV equalizes). With --npz, the batch is the first --batch rows of that
+array instead. Used by the lsuv and analyze tests.
 """
 import os
 
@@ -33,6 +35,8 @@ def main():
     ap.add_argument("--batch", type=int, default=512)
     ap.add_argument("--seed", type=int, default=12345)
     ap.add_argument("--loader", choices=["keras3", "tfkeras"])
+    ap.add_argument("--npz")
+    ap.add_argument("--key", default="x_train")
     a = ap.parse_args()
     loader = a.loader or ("keras3" if a.model.endswith(".keras") else "tfkeras")
     if loader == "keras3":
@@ -46,7 +50,10 @@ def main():
     layers = [l for l in model.layers if l.weights]
     probe = Model(inputs=model.inputs, outputs=[l.output for l in layers])
     shape = (a.batch,) + tuple(model.inputs[0].shape[1:])
-    x = np.random.default_rng(a.seed).standard_normal(shape).astype("float32")
+    if a.npz:
+        x = np.load(a.npz)[a.key][: a.batch].astype("float32")
+    else:
+        x = np.random.default_rng(a.seed).standard_normal(shape).astype("float32")
     outs = probe.predict(x, verbose=0)
     if not isinstance(outs, list):
         outs = [outs]

@@ -69,8 +69,8 @@ public final class HtmlReport {
           .append(esc(s)).append("</span>");
     }
     b.append("</p>\n<p>Click a scheme to hide or show it. Marks: a layer is <em>vanishing</em> when its output std falls below ")
-        .append(Marks.VANISH).append(" of the input's or its gradient norm below ").append(Marks.VANISH)
-        .append(" of the largest, <em>exploding</em> above ").append(fmt(Marks.EXPLODE)).append(" times.</p>\n");
+        .append(Marks.VANISH).append(" of the input's or its kernel gradient norm below ").append(Marks.VANISH)
+        .append(" of the last layer's, <em>exploding</em> above ").append(fmt(Marks.EXPLODE)).append(" times.</p>\n");
     if (!analyses.isEmpty()) {
       List<String> names = analyses.get(0).layers().stream().map(LayerStats::name).toList();
       Map<String, double[]> std = new LinkedHashMap<>();

@@ -5,11 +5,11 @@ import java.util.List;
 
 /**
  * Where a signal vanishes or explodes through depth. A layer is {@code vanishing} when its output
- * std is below {@value #VANISH} times the batch's input std or its kernel gradient norm is below
- * {@value #VANISH} times the largest kernel gradient norm of the model; {@code exploding} when its
- * output std is above {@value #EXPLODE} times the input's, or its gradient norm above {@value
- * #EXPLODE} times the last layer's (gradients growing towards the input). Plain ratios, so they read
- * the same whatever the data's scale.
+ * std is below {@value #VANISH} times the batch's input std, or its kernel gradient norm below
+ * {@value #VANISH} times the last layer's (gradients shrinking on their way back to the input), or
+ * every gradient is 0; {@code exploding} when its output std is above {@value #EXPLODE} times the
+ * input's, or its gradient norm above {@value #EXPLODE} times the last layer's (gradients growing
+ * towards the input). Plain ratios, so they read the same whatever the data's scale.
  */
 public final class Marks {
   /** Below this ratio a signal counts as vanished. */
@@ -34,7 +34,7 @@ public final class Marks {
     for (LayerStats l : layers) {
       String mark = null;
       double ratio = inputStd > 0 ? l.outputStd() / inputStd : Double.NaN;
-      boolean gradVanish = Double.isFinite(l.gradNorm()) && maxGrad > 0 && l.gradNorm() < VANISH * maxGrad;
+      boolean gradVanish = Double.isFinite(l.gradNorm()) && lastGrad > 0 && l.gradNorm() < VANISH * lastGrad;
       boolean gradExplode = Double.isFinite(l.gradNorm()) && lastGrad > 0 && l.gradNorm() > EXPLODE * lastGrad;
       if (ratio < VANISH || gradVanish || (Double.isFinite(l.gradNorm()) && maxGrad == 0)) {
         mark = "vanishing";

@@ -1,0 +1,128 @@
+package dev.initkit.cli.command;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.cli.Cli;
+import dev.initkit.cli.ExitCodes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code initkit analyze} on models written by real Keras (testdata/generate_analysis.py), with DL4J
+ * in a child JVM. Each DL4J run costs a JVM start (about 5 s).
+ */
+class AnalyzeCommandTest {
+  @TempDir Path tmp;
+
+  private static List<JsonNode> denseLayers(JsonNode scheme) {
+    List<JsonNode> out = new ArrayList<>();
+    scheme.get("layers").forEach(l -> {
+      if (l.get("name").asText().startsWith("dense_")) {
+        out.add(l);
+      }
+    });
+    return out;
+  }
+
+  /** The depth test: He keeps the std through 20 ReLU layers, small random (+-0.01) collapses it. */
+  @Test
+  void heKeepsTheSignalThroughDepthAndSmallRandomCollapsesIt() throws Exception {
+    Path html = tmp.resolve("report.html");
+    Cli.Result r = Cli.run("analyze", Cli.model("analysis/mlp20", "tfkeras.h5"), "--scheme", "he_normal,small_uniform(limit=0.01)",
+        "--html", html, "--json").assertExit(ExitCodes.OK);
+    JsonNode doc = r.json();
+    assertEquals("analyze", doc.get("command").asText());
+    JsonNode schemes = doc.get("schemes");
+    assertEquals(2, schemes.size());
+    assertEquals("he_normal", schemes.get(0).get("scheme").asText());
+
+    List<JsonNode> he = denseLayers(schemes.get(0));
+    assertEquals(20, he.size());
+    double heRatio = he.get(19).get("output_std").asDouble() / he.get(0).get("output_std").asDouble();
+    assertTrue(heRatio >= 0.5 && heRatio <= 2, "He: last/first output std " + heRatio);
+    for (JsonNode l : he) {
+      assertTrue(l.get("grad_norm").asDouble() > 1e-3, "He: a gradient reaches " + l);
+      assertTrue(l.get("dead_fraction").isNumber(), "ReLU layers report dead units: " + l);
+      assertTrue(l.get("saturated_fraction").isNull(), l::toString);
+      assertTrue(l.get("mark").isNull(), "He: no vanishing/exploding mark: " + l);
+    }
+
+    List<JsonNode> small = denseLayers(schemes.get(1));
+    double smallRatio = small.get(19).get("output_std").asDouble() / small.get(0).get("output_std").asDouble();
+    assertTrue(smallRatio < 1e-3, "small: last/first output std " + smallRatio);
+    assertEquals("vanishing", small.get(19).get("mark").asText());
+    assertTrue(small.get(19).get("grad_norm").asDouble() < 1e-6 * he.get(19).get("grad_norm").asDouble());
+
+    String page = Files.readString(html);
+    assertTrue(page.contains("<svg") && page.contains("he_normal") && page.contains("dense_20"), "HTML report content");
+  }
+
+  /** The statistics are the model's: per layer std equals what real Keras computes on the same data. */
+  @Test
+  void layerStdMatchesRealKerasOnTheSameBatch() throws Exception {
+    Path data = Cli.testdata().resolve("data/digits.npz");
+    Path model = Cli.model("analysis/mlp20", "keras3.keras");
+    JsonNode doc = Cli.run("analyze", model, "--data", data, "--batch", 200, "--json").assertExit(ExitCodes.OK).json();
+    JsonNode scheme = doc.get("schemes").get(0);
+    assertEquals("file", scheme.get("scheme").asText());
+    Map<String, JsonNode> keras = KerasProbe.layers(model, "--npz", data.toString(), "--key", "x_train", "--batch", "200");
+    assertEquals(21, scheme.get("layers").size());
+    for (JsonNode l : scheme.get("layers")) {
+      double k = keras.get(l.get("name").asText()).get("std").asDouble();
+      double d = l.get("output_std").asDouble();
+      assertEquals(k, d, 1e-4 * Math.max(1, k), "std of " + l.get("name").asText());
+    }
+  }
+
+  @Test
+  void saturatedTanhUnitsAreCounted() {
+    JsonNode doc = Cli.run("analyze", Cli.model("analysis/tanh6", "tfkeras.h5"), "--json").assertExit(ExitCodes.OK).json();
+    JsonNode layers = doc.get("schemes").get(0).get("layers");
+    assertEquals("tanh", layers.get(1).get("activation").asText());
+    for (int i = 1; i < 6; i++) {
+      // RandomNormal(stddev=1) on 64 inputs: pre-activations with std ~8, mostly beyond |y| > 0.99
+      assertTrue(layers.get(i).get("saturated_fraction").asDouble() > 0.5, layers.get(i)::toString);
+      assertTrue(layers.get(i).get("dead_fraction").isNull());
+    }
+    assertEquals("xent", doc.get("schemes").get(0).get("loss").asText());
+  }
+
+  @Test
+  void layersDl4jCannotRunAreListed() {
+    Cli.Result r = Cli.run("analyze", Cli.model("gru", "tfkeras.h5"), "-q");
+    r.assertExit(ExitCodes.UNSUPPORTED);
+    String line = r.assertOneErrorLine();
+    assertTrue(line.contains("gru_a (GRU)") && line.contains("gru_b (GRU)"), line);
+    assertTrue(line.contains("tfkeras.h5"), line);
+  }
+
+  @Test
+  void dataOfTheWrongShapeNamesTheDataFile() {
+    Path data = Cli.testdata().resolve("data/digits.npz");
+    JsonNode err = Cli.run("analyze", Cli.model("analysis/tanh6", "tfkeras.h5"), "--data", data, "--json")
+        .assertExit(ExitCodes.MALFORMED).assertJsonError(ExitCodes.MALFORMED, "malformed");
+    assertEquals(data.toString(), err.get("file").asText());
+    assertTrue(err.get("message").asText().contains("64 values"), err::toString);
+  }
+
+  @Test
+  void missingDataIsAnIoErrorBeforeDl4jStarts() {
+    Cli.Result r = Cli.run("analyze", Cli.model("analysis/tanh6", "tfkeras.h5"), "--data", tmp.resolve("none.npy"), "-q");
+    r.assertExit(ExitCodes.IO);
+    assertTrue(r.assertOneErrorLine().contains("none.npy"));
+  }
+
+  @Test
+  void anUnknownSchemeIsAUsageError() {
+    Cli.Result r = Cli.run("analyze", Cli.model("analysis/tanh6", "tfkeras.h5"), "--scheme", "he_normal,bogus_init", "-q");
+    r.assertExit(ExitCodes.USAGE);
+    assertTrue(r.assertOneErrorLine().contains("bogus_init"));
+  }
+}
