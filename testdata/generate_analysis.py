@@ -7,9 +7,9 @@ Run with the pinned venv (testdata/setup-venv.sh; scikit-learn is pinned there f
 
 Writes:
 
-    models/analysis/mlp20/tfkeras.h5     20 Dense(128, relu) layers + Dense(10, softmax) on 64 inputs,
-    models/analysis/mlp20/keras3.keras   He-normal kernels, zero biases; tf-keras and Keras 3, same weights
-    models/analysis/tanh6/tfkeras.h5     6 Dense(64, tanh) + Dense(1, sigmoid), RandomNormal(stddev=1)
+    analysis/models/mlp20/tfkeras.h5     20 Dense(128, relu) layers + Dense(10, softmax) on 64 inputs,
+    analysis/models/mlp20/keras3.keras   He-normal kernels, zero biases; tf-keras and Keras 3, same weights
+    analysis/models/tanh6/tfkeras.h5     6 Dense(64, tanh) + Dense(1, sigmoid), RandomNormal(stddev=1)
                                          kernels: a net whose tanh units saturate
     data/digits.npz                      scikit-learn's bundled 8x8 handwritten digits (UCI, 1797 images),
                                          pixels / 16 as float32; a stratified 80/20 split with seed 0:
@@ -40,7 +40,8 @@ from sklearn.model_selection import train_test_split
 tf.get_logger().setLevel(logging.ERROR)
 
 HERE = Path(__file__).resolve().parent
-MODELS = HERE / "models" / "analysis"
+# not under models/: generate.py wipes that directory
+MODELS = HERE / "analysis" / "models"
 DATA = HERE / "data"
 
 

@@ -84,9 +84,11 @@ final class AnalysisSupport {
     }
     t.print(out, "  ");
     List<LayerStats> ls = s.layers();
-    if (ls.size() >= 2) {
-      double ratio = ls.get(ls.size() - 1).outputStd() / ls.get(0).outputStd();
-      out.println("  last/first output std: " + OpsSupport.num(ratio));
+    if (ls.size() >= 3) {
+      // the head (softmax, sigmoid, linear) is not comparable: the last layer before it is
+      LayerStats last = ls.get(ls.size() - 2);
+      out.println("  output std " + last.name() + " / " + ls.get(0).name() + ": "
+          + OpsSupport.num(last.outputStd() / ls.get(0).outputStd()));
     }
   }
 }

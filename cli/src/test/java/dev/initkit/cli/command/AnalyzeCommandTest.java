@@ -35,7 +35,7 @@ class AnalyzeCommandTest {
   @Test
   void heKeepsTheSignalThroughDepthAndSmallRandomCollapsesIt() throws Exception {
     Path html = tmp.resolve("report.html");
-    Cli.Result r = Cli.run("analyze", Cli.model("analysis/mlp20", "tfkeras.h5"), "--scheme", "he_normal,small_uniform(limit=0.01)",
+    Cli.Result r = Cli.run("analyze", Cli.testdata().resolve("analysis/models/mlp20/tfkeras.h5"), "--scheme", "he_normal,small_uniform(limit=0.01)",
         "--html", html, "--json").assertExit(ExitCodes.OK);
     JsonNode doc = r.json();
     assertEquals("analyze", doc.get("command").asText());
@@ -68,7 +68,7 @@ class AnalyzeCommandTest {
   @Test
   void layerStdMatchesRealKerasOnTheSameBatch() throws Exception {
     Path data = Cli.testdata().resolve("data/digits.npz");
-    Path model = Cli.model("analysis/mlp20", "keras3.keras");
+    Path model = Cli.testdata().resolve("analysis/models/mlp20/keras3.keras");
     JsonNode doc = Cli.run("analyze", model, "--data", data, "--batch", 200, "--json").assertExit(ExitCodes.OK).json();
     JsonNode scheme = doc.get("schemes").get(0);
     assertEquals("file", scheme.get("scheme").asText());
@@ -83,7 +83,7 @@ class AnalyzeCommandTest {
 
   @Test
   void saturatedTanhUnitsAreCounted() {
-    JsonNode doc = Cli.run("analyze", Cli.model("analysis/tanh6", "tfkeras.h5"), "--json").assertExit(ExitCodes.OK).json();
+    JsonNode doc = Cli.run("analyze", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "--json").assertExit(ExitCodes.OK).json();
     JsonNode layers = doc.get("schemes").get(0).get("layers");
     assertEquals("tanh", layers.get(1).get("activation").asText());
     for (int i = 1; i < 6; i++) {
@@ -106,7 +106,7 @@ class AnalyzeCommandTest {
   @Test
   void dataOfTheWrongShapeNamesTheDataFile() {
     Path data = Cli.testdata().resolve("data/digits.npz");
-    JsonNode err = Cli.run("analyze", Cli.model("analysis/tanh6", "tfkeras.h5"), "--data", data, "--json")
+    JsonNode err = Cli.run("analyze", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "--data", data, "--json")
         .assertExit(ExitCodes.MALFORMED).assertJsonError(ExitCodes.MALFORMED, "malformed");
     assertEquals(data.toString(), err.get("file").asText());
     assertTrue(err.get("message").asText().contains("64 values"), err::toString);
@@ -114,14 +114,14 @@ class AnalyzeCommandTest {
 
   @Test
   void missingDataIsAnIoErrorBeforeDl4jStarts() {
-    Cli.Result r = Cli.run("analyze", Cli.model("analysis/tanh6", "tfkeras.h5"), "--data", tmp.resolve("none.npy"), "-q");
+    Cli.Result r = Cli.run("analyze", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "--data", tmp.resolve("none.npy"), "-q");
     r.assertExit(ExitCodes.IO);
     assertTrue(r.assertOneErrorLine().contains("none.npy"));
   }
 
   @Test
   void anUnknownSchemeIsAUsageError() {
-    Cli.Result r = Cli.run("analyze", Cli.model("analysis/tanh6", "tfkeras.h5"), "--scheme", "he_normal,bogus_init", "-q");
+    Cli.Result r = Cli.run("analyze", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "--scheme", "he_normal,bogus_init", "-q");
     r.assertExit(ExitCodes.USAGE);
     assertTrue(r.assertOneErrorLine().contains("bogus_init"));
   }

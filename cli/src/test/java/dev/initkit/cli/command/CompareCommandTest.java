@@ -21,7 +21,7 @@ class CompareCommandTest {
   @Test
   void heNormalReachesALowerLossThanZerosAndTheReportRenders() throws Exception {
     Path html = tmp.resolve("compare.html");
-    JsonNode doc = Cli.run("compare", Cli.model("analysis/mlp20", "tfkeras.h5"), "--schemes", "zeros,he_normal",
+    JsonNode doc = Cli.run("compare", Cli.testdata().resolve("analysis/models/mlp20/tfkeras.h5"), "--schemes", "zeros,he_normal",
         "--data", Cli.testdata().resolve("data/digits.npz"), "--epochs", 2, "--seed", 1, "--html", html, "--json")
         .assertExit(ExitCodes.OK).json();
     JsonNode runs = doc.get("runs");
@@ -70,7 +70,7 @@ class CompareCommandTest {
   void compareNeedsLabels() throws Exception {
     Path x = tmp.resolve("x.csv");
     Files.writeString(x, "1,2,3\n4,5,6\n");
-    Cli.Result r = Cli.run("compare", Cli.model("analysis/mlp20", "tfkeras.h5"), "--schemes", "zeros", "--data", x, "-q");
+    Cli.Result r = Cli.run("compare", Cli.testdata().resolve("analysis/models/mlp20/tfkeras.h5"), "--schemes", "zeros", "--data", x, "-q");
     r.assertExit(ExitCodes.MALFORMED);
     assertTrue(r.assertOneErrorLine().contains("x.csv"));
   }

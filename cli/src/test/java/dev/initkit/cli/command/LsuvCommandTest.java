@@ -21,7 +21,7 @@ class LsuvCommandTest {
   void everyLayerHasUnitVarianceOnAHeldOutBatchInRealKeras() throws Exception {
     Path out = tmp.resolve("lsuv.keras");
     double tol = 0.1;
-    JsonNode doc = Cli.run("lsuv", Cli.model("analysis/mlp20", "keras3.keras"), "-o", out, "--tol", tol, "--seed", 3, "--json")
+    JsonNode doc = Cli.run("lsuv", Cli.testdata().resolve("analysis/models/mlp20/keras3.keras"), "-o", out, "--tol", tol, "--seed", 3, "--json")
         .assertExit(ExitCodes.OK).json();
     assertEquals(out.toString(), doc.get("output").asText());
     assertEquals("keras", doc.get("format").asText());
@@ -49,7 +49,7 @@ class LsuvCommandTest {
   @Test
   void anExistingOutputIsRefusedWithoutForce() throws Exception {
     Path out = Files.writeString(tmp.resolve("exists.h5"), "keep me");
-    Cli.Result r = Cli.run("lsuv", Cli.model("analysis/tanh6", "tfkeras.h5"), "-o", out);
+    Cli.Result r = Cli.run("lsuv", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "-o", out);
     r.assertExit(ExitCodes.IO);
     assertTrue(r.assertOneErrorLine().contains("--force"));
     assertEquals("keep me", Files.readString(out));
@@ -57,6 +57,6 @@ class LsuvCommandTest {
 
   @Test
   void aWeightsOnlyOutputIsAUsageError() {
-    Cli.run("lsuv", Cli.model("analysis/tanh6", "tfkeras.h5"), "-o", tmp.resolve("w.weights.h5")).assertExit(ExitCodes.USAGE);
+    Cli.run("lsuv", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "-o", tmp.resolve("w.weights.h5")).assertExit(ExitCodes.USAGE);
   }
 }
