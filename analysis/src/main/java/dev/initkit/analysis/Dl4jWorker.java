@@ -16,22 +16,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.modelimport.keras.config.Keras2LayerConfiguration;
+import org.deeplearning4j.nn.modelimport.keras.KerasModel;
 import org.deeplearning4j.nn.modelimport.keras.KerasSequentialModel;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
 /**
@@ -42,8 +35,6 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 public final class Dl4jWorker {
   /** Prefix of the progress lines the parent forwards. */
   static final String PROGRESS = "@progress ";
-
-  private static final String LOSS_LAYER = "__initkit_loss";
 
   private Dl4jWorker() {}
 
@@ -150,13 +141,12 @@ public final class Dl4jWorker {
   }
 
   /** An imported network and the shape of one input sample (DL4J's, batch dimension excluded). */
-  record Imported(MultiLayerNetwork net, long[] sampleShape, Map<String, String> kerasClasses,
+  record Imported(Dl4jNet net, long[] sampleShape, Map<String, String> kerasClasses,
       Map<String, String> kerasActivations) {
 
     /** Keras's activation of a layer it knows (null when the layer has none), else DL4J's. */
-    String activationOf(int i) {
-      Layer l = net.getLayer(i);
-      String name = l.conf().getLayer().getLayerName();
+    String activationOf(Layer l) {
+      String name = Dl4jNet.name(l);
       if (kerasClasses.containsKey(name)) {
         return kerasActivations.get(name);
       }
@@ -164,35 +154,37 @@ public final class Dl4jWorker {
     }
   }
 
-  /** Imports a Sequential model (DL4J's MultiLayerNetwork); names the layers DL4J lacks on failure. */
+  /** Imports a Sequential (MultiLayerNetwork) or single-input Functional (ComputationGraph) model; names the layers DL4J lacks on failure. */
   static Imported importModel(String h5, WorkerRequest req) throws ImportFailure {
     Map<String, String> layerClasses = req.layerClasses();
     try {
-      KerasSequentialModel km = new KerasSequentialModel().modelBuilder().modelHdf5Filename(h5)
-          .enforceTrainingConfig(false).buildSequential();
-      MultiLayerNetwork net = km.getMultiLayerNetwork();
+      if ("Sequential".equals(req.modelClass())) {
+        KerasSequentialModel km = new KerasSequentialModel().modelBuilder().modelHdf5Filename(h5)
+            .enforceTrainingConfig(false).buildSequential();
+        InputType in = km.getOutputTypes().get(km.getInputLayerNames().get(0));
+        return new Imported(Dl4jNet.of(km.getMultiLayerNetwork()), in.getShape(false), layerClasses, req.layerActivations());
+      }
+      KerasModel km = new KerasModel().modelBuilder().modelHdf5Filename(h5).enforceTrainingConfig(false).buildModel();
+      if (km.getInputLayerNames().size() != 1) {
+        throw new UserError("only models with one input are run (this one has " + km.getInputLayerNames().size() + ")");
+      }
       InputType in = km.getOutputTypes().get(km.getInputLayerNames().get(0));
-      long[] shape = in.getShape(false);
-      return new Imported(net, shape, layerClasses, req.layerActivations());
+      return new Imported(Dl4jNet.of(km.getComputationGraph()), in.getShape(false), layerClasses, req.layerActivations());
+    } catch (UserError e) {
+      throw new ImportFailure(e.getMessage(), List.of());
     } catch (Throwable t) {
       List<String> unsupported = unsupportedLayers(layerClasses);
-      boolean notSequential = req.modelClass() != null && !"Sequential".equals(req.modelClass());
-      String msg;
-      if (!unsupported.isEmpty()) {
-        msg = "DL4J cannot run these layers: " + String.join(", ", unsupported)
-            + (notSequential ? "; and only Sequential models are run (this one is " + req.modelClass() + ")" : " (DL4J: " + firstLine(t) + ")");
-      } else if (notSequential) {
-        msg = "only Sequential models are run (this one is " + req.modelClass() + ", which DL4J imports as a ComputationGraph)";
-      } else {
-        msg = "DL4J cannot import the model: " + describe(t);
-      }
+      String msg = unsupported.isEmpty()
+          ? "DL4J cannot import the model: " + describe(t)
+          : "DL4J cannot run these layers: " + String.join(", ", unsupported) + " (DL4J: " + firstLine(t) + ")";
       throw new ImportFailure(msg, unsupported);
     }
   }
 
   /** The layers whose Keras class DL4J's import has no mapping for, as {@code name (Class)}. */
   static List<String> unsupportedLayers(Map<String, String> layerClasses) {
-    Set<String> known = new LinkedHashSet<>(List.of("InputLayer", "Sequential", "Functional", "Model"));
+    // nested models are not in the set: DL4J imports no model inside a model (DEPENDENCIES.md)
+    Set<String> known = new LinkedHashSet<>(List.of("InputLayer"));
     try {
       Keras2LayerConfiguration c = new Keras2LayerConfiguration();
       for (Method m : c.getClass().getMethods()) {
@@ -255,8 +247,8 @@ public final class Dl4jWorker {
   }
 
   /** The head's activation decides the standard loss: softmax - cross-entropy, sigmoid - binary, else MSE. */
-  static LossFunction lossFor(MultiLayerNetwork net) {
-    String act = activation(net.getLayer(net.getnLayers() - 1));
+  static LossFunction lossFor(Dl4jNet net) {
+    String act = activation(net.head());
     if ("softmax".equals(act)) {
       return LossFunction.MCXENT;
     }
@@ -264,31 +256,6 @@ public final class Dl4jWorker {
       return LossFunction.XENT;
     }
     return LossFunction.MSE;
-  }
-
-  /**
-   * The same network with a parameterless loss layer after its head (Keras's import keeps the head a
-   * plain layer), sharing nothing with the original; optionally with an updater on every layer.
-   */
-  static MultiLayerNetwork withLoss(MultiLayerNetwork net, LossFunction loss, IUpdater updater) {
-    MultiLayerConfiguration conf = net.getLayerWiseConfigurations().clone();
-    List<NeuralNetConfiguration> confs = new ArrayList<>(conf.getConfs());
-    NeuralNetConfiguration last = confs.get(confs.size() - 1).clone();
-    last.clearVariables();
-    last.setLayer(new LossLayer.Builder(loss).activation(Activation.IDENTITY).name(LOSS_LAYER).build());
-    confs.add(last);
-    conf.setConfs(confs);
-    if (updater != null) {
-      for (NeuralNetConfiguration c : confs) {
-        if (c.getLayer() instanceof BaseLayer b) {
-          b.setIUpdater(updater.clone());
-          b.setBiasUpdater(updater.clone());
-        }
-      }
-    }
-    MultiLayerNetwork out = new MultiLayerNetwork(conf);
-    out.init(net.params().dup(), false);
-    return out;
   }
 
   /** Labels for the batch: the data's classes one-hot, else seeded random targets for the loss. */
@@ -314,27 +281,32 @@ public final class Dl4jWorker {
 
   /** One forward and backward pass; the network itself is left unchanged. */
   static SchemeAnalysis analyze(String label, Imported imported, INDArray x, long[] classes, long seed) {
-    MultiLayerNetwork base = imported.net();
-    LossFunction loss = lossFor(base);
-    MultiLayerNetwork net = withLoss(base, loss, null);
-    List<INDArray> acts = net.feedForward(x, false);
-    INDArray y = targets(loss, acts.get(acts.size() - 2).shape(), classes, seed);
-    net.setInput(x);
-    net.setLabels(y);
-    net.computeGradientAndScore();
-    Map<String, INDArray> grads = net.gradient().gradientForVariable();
+    LossFunction loss = lossFor(imported.net());
+    Map<String, INDArray> acts = imported.net().forward(x);
+    int rank = acts.get(Dl4jNet.name(imported.net().head())).rank();
+    Dl4jNet net = imported.net().withLoss(loss, null, rank);
+    List<Layer> layerList = net.layers();
+    INDArray y = targets(loss, acts.get(Dl4jNet.name(layerList.get(layerList.size() - 1))).shape(), classes, seed);
+    Map<String, INDArray> grads = Map.of();
+    String gradientError = null;
+    double lossValue = Double.NaN;
+    try {
+      grads = net.gradients(x, y);
+      lossValue = net.score();
+    } catch (RuntimeException e) {
+      gradientError = "DL4J's backward pass failed: " + firstLine(e);
+    }
     List<LayerStats> layers = new ArrayList<>();
-    for (int i = 0; i < base.getnLayers(); i++) {
-      Layer l = net.getLayer(i);
-      String name = l.conf().getLayer().getLayerName();
-      String act = imported.activationOf(i);
-      float[] out = floats(acts.get(i + 1));
-      long[] outShape = acts.get(i + 1).shape();
+    for (Layer l : layerList) {
+      String name = Dl4jNet.name(l);
+      String act = imported.activationOf(l);
+      INDArray a = acts.get(name);
+      float[] out = floats(a);
       double[] ms = meanStd(out);
       List<WeightStats> ws = new ArrayList<>();
       double kernelGrad = Double.NaN;
       for (Map.Entry<String, INDArray> p : l.paramTable().entrySet()) {
-        INDArray g = grads.get(i + "_" + p.getKey());
+        INDArray g = grads.get(name + "_" + p.getKey());
         // DL4J's backward pass sums over the batch (its updater divides later): the mean loss's gradient
         double gn = g == null ? Double.NaN : g.norm2Number().doubleValue() / x.size(0);
         float[] w = floats(p.getValue());
@@ -344,11 +316,12 @@ public final class Dl4jWorker {
         }
       }
       String cls = imported.kerasClasses().getOrDefault(name, l.conf().getLayer().getClass().getSimpleName());
-      layers.add(new LayerStats(name, cls, act, ms[0], ms[1], deadFraction(act, out, outShape),
+      layers.add(new LayerStats(name, cls, act, ms[0], ms[1], deadFraction(act, out, a.shape()),
           saturatedFraction(act, out), kernelGrad, null, ws));
     }
     double inStd = meanStd(floats(x))[1];
-    return new SchemeAnalysis(label, inStd, loss.name().toLowerCase(Locale.ROOT), net.score(), Marks.apply(inStd, layers));
+    return new SchemeAnalysis(label, inStd, loss.name().toLowerCase(Locale.ROOT), lossValue, Marks.apply(inStd, layers),
+        gradientError);
   }
 
   static String activation(Layer l) {

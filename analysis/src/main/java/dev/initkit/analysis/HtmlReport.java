@@ -84,7 +84,8 @@ public final class HtmlReport {
       for (SchemeAnalysis a : analyses) {
         b.append("<h2 data-scheme=\"").append(esc(a.scheme())).append("\">Scheme ").append(esc(a.scheme())).append("</h2>\n")
             .append("<div data-scheme=\"").append(esc(a.scheme())).append("\"><p>input std ").append(fmt(a.inputStd()))
-            .append(", loss ").append(esc(a.loss())).append(" = ").append(fmt(a.lossValue())).append("</p>\n")
+            .append(", loss ").append(esc(a.loss())).append(" = ").append(fmt(a.lossValue()))
+            .append(a.gradientError() == null ? "" : "; no gradients: " + esc(a.gradientError())).append("</p>\n")
             .append("<table><tr><th>layer</th><th>class</th><th>activation</th><th>mean</th><th>std</th><th>dead</th>")
             .append("<th>saturated</th><th>grad norm</th><th>mark</th></tr>\n");
         for (LayerStats l : a.layers()) {

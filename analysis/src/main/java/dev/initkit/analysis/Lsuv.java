@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -18,18 +17,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class Lsuv {
   private Lsuv() {}
 
-  static LsuvResult run(MultiLayerNetwork net, INDArray x, WorkerRequest.LsuvOptions o, Consumer<String> progress) {
+  static LsuvResult run(Dl4jNet net, INDArray x, WorkerRequest.LsuvOptions o, Consumer<String> progress) {
     List<LsuvResult.Layer> out = new ArrayList<>();
-    int n = net.getnLayers();
-    for (int i = 0; i < n; i++) {
-      Layer l = net.getLayer(i);
+    for (Layer l : net.layers()) {
       if (!l.paramTable().containsKey("W")) {
         continue;
       }
-      String name = l.conf().getLayer().getLayerName();
+      String name = Dl4jNet.name(l);
       String act = Dl4jWorker.activation(l);
-      double v = variance(net, i, x);
-      long perSample = outputsPerSample(net, i, x);
+      INDArray first = net.outputOf(l, x);
+      double v = variance(first);
+      long perSample = first.length() / first.size(0);
       if (perSample < o.minOutputs()) {
         out.add(new LsuvResult.Layer(name, false, "fewer than " + o.minOutputs() + " outputs (" + perSample + ")", 0, v, v, 1));
         continue;
@@ -46,7 +44,7 @@ final class Lsuv {
         double s = 1 / Math.sqrt(v);
         w.muli(s);
         scale *= s;
-        v = variance(net, i, x);
+        v = variance(net.outputOf(l, x));
         measured++;
       }
       progress.accept(String.format(java.util.Locale.ROOT, "lsuv %s: variance %.4g -> %.4g in %d scalings", name, v0, v, measured - 1));
@@ -55,14 +53,8 @@ final class Lsuv {
     return new LsuvResult((int) x.size(0), out);
   }
 
-  private static double variance(MultiLayerNetwork net, int layer, INDArray x) {
-    List<INDArray> acts = net.feedForwardToLayer(layer, x, false);
-    double[] ms = Dl4jWorker.meanStd(Dl4jWorker.floats(acts.get(layer + 1)));
+  private static double variance(INDArray output) {
+    double[] ms = Dl4jWorker.meanStd(Dl4jWorker.floats(output));
     return ms[1] * ms[1];
-  }
-
-  private static long outputsPerSample(MultiLayerNetwork net, int layer, INDArray x) {
-    INDArray a = net.feedForwardToLayer(layer, x, false).get(layer + 1);
-    return a.length() / a.size(0);
   }
 }

@@ -10,5 +10,8 @@ import java.util.List;
  * @param loss the loss the gradients are of ({@code mcxent}, {@code xent}, {@code mse})
  * @param lossValue its value on the batch
  * @param layers per layer, input to output
+ * @param gradientError why DL4J computed no gradients (its backward pass fails on some imported
+ *     convolution layouts), or null; the forward statistics stand
  */
-public record SchemeAnalysis(String scheme, double inputStd, String loss, double lossValue, List<LayerStats> layers) {}
+public record SchemeAnalysis(String scheme, double inputStd, String loss, double lossValue, List<LayerStats> layers,
+    String gradientError) {}

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Adam;
@@ -18,22 +17,21 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 final class Trainer {
   private Trainer() {}
 
-  static TrainingRun train(String label, MultiLayerNetwork imported, Data data, WorkerRequest.TrainingOptions o, long seed,
+  static TrainingRun train(String label, Dl4jNet imported, Data data, WorkerRequest.TrainingOptions o, long seed,
       LsuvResult lsuv, Consumer<String> progress) throws Dl4jWorker.UserError {
     LossFunction loss = Dl4jWorker.lossFor(imported);
     if (loss != LossFunction.MCXENT) {
       throw new Dl4jWorker.UserError("compare trains classifiers: the model's last layer must have a softmax activation");
     }
-    MultiLayerNetwork net = Dl4jWorker.withLoss(imported, loss, new Adam(o.learningRate()));
-    long k = net.getLayer(imported.getnLayers() - 1).paramTable().get("b") != null
-        ? net.getLayer(imported.getnLayers() - 1).paramTable().get("b").length() : imported.output(data.xTrain.getRow(0, true)).size(1);
+    Dl4jNet net = imported.withLoss(loss, new Adam(o.learningRate()), 2);
+    long k = net.output(data.xTrain.getRow(0, true)).size(1);
     INDArray yTrain = oneHot(data.yTrain, k);
     INDArray xTest = data.xTest != null ? data.xTest : data.xTrain;
     long[] yTestClasses = data.xTest != null ? data.yTest : data.yTrain;
     INDArray yTest = oneHot(yTestClasses, k);
     DataSet train = new DataSet(data.xTrain, yTrain);
     DataSet test = new DataSet(xTest, yTest);
-    double initialLoss = net.score(train, false);
+    double initialLoss = net.score(train);
     double initialAcc = accuracy(net, xTest, yTestClasses);
     List<TrainingRun.Epoch> epochs = new ArrayList<>();
     Integer toTarget = null;
@@ -48,8 +46,8 @@ final class Trainer {
         net.fit(new DataSet(data.xTrain.getRows(idx), yTrain.getRows(idx)));
       }
       seconds += (System.nanoTime() - t0) / 1e9;
-      double trainLoss = net.score(train, false);
-      double testLoss = net.score(test, false);
+      double trainLoss = net.score(train);
+      double testLoss = net.score(test);
       double acc = accuracy(net, xTest, yTestClasses);
       epochs.add(new TrainingRun.Epoch(e, trainLoss, testLoss, acc, seconds));
       if (toTarget == null && acc >= o.targetAccuracy()) {
@@ -84,8 +82,8 @@ final class Trainer {
     return y;
   }
 
-  private static double accuracy(MultiLayerNetwork net, INDArray x, long[] classes) {
-    INDArray pred = net.output(x, false).argMax(1);
+  private static double accuracy(Dl4jNet net, INDArray x, long[] classes) {
+    INDArray pred = net.output(x).argMax(1);
     long right = 0;
     for (int i = 0; i < classes.length; i++) {
       right += pred.getLong(i) == classes[i] ? 1 : 0;

@@ -23,7 +23,7 @@ class HtmlReportTest {
     LayerStats.WeightStats w = new LayerStats.WeightStats("kernel", new long[] {4, 4}, 0.5, 0.1, h);
     return new SchemeAnalysis(name, 1, "mse", 1, List.of(
         new LayerStats("d1", "Dense", "relu", 0, 1, 0, Double.NaN, 0.2, null, List.of(w)),
-        new LayerStats("d<2>", "Dense", "relu", 0, factor, 0.5, Double.NaN, 0.1, "vanishing", List.of(w))));
+        new LayerStats("d<2>", "Dense", "relu", 0, factor, 0.5, Double.NaN, 0.1, "vanishing", List.of(w))), null);
   }
 
   private static int count(String text, String regex) {

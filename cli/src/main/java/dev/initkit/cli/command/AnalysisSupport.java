@@ -45,6 +45,7 @@ final class AnalysisSupport {
       OpsSupport.put(o, "inputStd", s.inputStd());
       o.put("loss", s.loss());
       OpsSupport.put(o, "lossValue", s.lossValue());
+      o.put("gradientError", s.gradientError());
       ArrayNode layers = o.putArray("layers");
       for (LayerStats l : s.layers()) {
         ObjectNode x = layers.addObject();
@@ -75,7 +76,7 @@ final class AnalysisSupport {
 
   static void printAnalysis(PrintWriter out, SchemeAnalysis s) {
     out.println("Scheme " + s.scheme() + ": input std " + OpsSupport.num(s.inputStd()) + ", loss " + s.loss() + " "
-        + OpsSupport.num(s.lossValue()));
+        + OpsSupport.num(s.lossValue()) + (s.gradientError() == null ? "" : "; no gradients (" + s.gradientError() + ")"));
     TextTable t = new TextTable("Layer", "Class", "Activation", "mean", "std", "dead", "saturated", "grad norm", "Mark");
     for (LayerStats l : s.layers()) {
       t.row(l.name(), l.className(), l.activation(), OpsSupport.num(l.outputMean()), OpsSupport.num(l.outputStd()),

@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
     })
 public final class AnalyzeCommand extends AbstractCommand {
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The model (.keras, .h5, ...); DL4J runs Sequential models.")
+  @Parameters(index = "0", paramLabel = "FILE", description = "The model (.keras, .h5, ...): Sequential, or Functional with one input and one output.")
   Path input;
 
   @Option(names = "--data", order = 1, paramLabel = "PATH",

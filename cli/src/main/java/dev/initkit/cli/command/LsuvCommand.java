@@ -36,7 +36,7 @@ import picocli.CommandLine.Parameters;
     })
 public final class LsuvCommand extends AbstractCommand {
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The model (.keras, .h5, ...); DL4J runs Sequential models.")
+  @Parameters(index = "0", paramLabel = "FILE", description = "The model (.keras, .h5, ...): Sequential, or Functional with one input and one output.")
   Path input;
 
   @Option(names = {"-o", "--output"}, order = 1, required = true, paramLabel = "OUT", description = "Where to write: .keras or .h5.")

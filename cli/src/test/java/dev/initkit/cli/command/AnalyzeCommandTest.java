@@ -81,6 +81,37 @@ class AnalyzeCommandTest {
     }
   }
 
+  /**
+   * Functional models run as DL4J ComputationGraphs: a Dense stack with its gradients, and a
+   * convolution model whose forward statistics stand although DL4J's backward pass fails on it.
+   */
+  @Test
+  void functionalModelsMatchRealKerasToo() throws Exception {
+    for (String m : List.of("mlp_inits", "conv2d")) {
+      Path model = Cli.model(m, "tfkeras.h5");
+      Path data = Cli.model(m, "input.npz");
+      JsonNode scheme = Cli.run("analyze", model, "--data", data, "--json").assertExit(ExitCodes.OK).json().get("schemes").get(0);
+      Map<String, JsonNode> keras = KerasProbe.layers(model, "--npz", data.toString(), "--key", "x0");
+      int compared = 0;
+      for (JsonNode l : scheme.get("layers")) {
+        JsonNode k = keras.get(l.get("name").asText());
+        if (k != null) {
+          assertEquals(k.get("std").asDouble(), l.get("output_std").asDouble(), 1e-4 * Math.max(1, k.get("std").asDouble()),
+              m + "/" + l.get("name").asText());
+          compared++;
+        }
+      }
+      assertTrue(compared >= 3, m + ": layers compared " + compared);
+      if (m.equals("mlp_inits")) {
+        assertTrue(scheme.get("gradientError").isNull(), scheme::toString);
+        assertTrue(scheme.get("layers").get(0).get("grad_norm").asDouble() > 0);
+      } else {
+        assertTrue(scheme.get("gradientError").asText().contains("backward"), scheme::toString);
+        assertTrue(scheme.get("layers").get(0).get("grad_norm").isNull());
+      }
+    }
+  }
+
   @Test
   void saturatedTanhUnitsAreCounted() {
     JsonNode doc = Cli.run("analyze", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "--json").assertExit(ExitCodes.OK).json();
