@@ -17,9 +17,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * The user's data, read in the child JVM: {@code .npy} (inputs only), {@code .npz} ({@code
  * x_train}/{@code y_train}/{@code x_test}/{@code y_test}, or {@code x}/{@code y}, else the first
- * array by name as inputs) or CSV (numbers; a non-numeric first line is a header; with {@code
- * --labels-last}-style data the last column is the class, see {@link #load}). Without a test split,
- * the last 20% of the rows are held out.
+ * array by name as inputs; labels as class indices or one-hot) or CSV (numbers; a non-numeric first
+ * line is a header; one column more than a flat model input makes the last column the class, see
+ * {@link #withLabelColumnFor}). Labelled data without a test split has its last 20% held out.
  */
 final class Data {
   final INDArray xTrain;
@@ -113,7 +113,7 @@ final class Data {
     return new Data(x.get(NDArrayIndex.interval(0, cut)).dup(), ytr, x.get(NDArrayIndex.interval(cut, n)).dup(), yte);
   }
 
-  /** Numbers only; when any row's last value is an integer in every row and {@code labels} is asked, it is the class. */
+  /** Numbers separated by commas, semicolons or tabs; every row as wide as the first. */
   private static Data csv(Path file) throws IOException, Dl4jWorker.UserError {
     List<double[]> rows = new ArrayList<>();
     int cols = -1;

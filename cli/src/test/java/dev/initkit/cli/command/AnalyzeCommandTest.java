@@ -134,6 +134,17 @@ class AnalyzeCommandTest {
     assertTrue(line.contains("tfkeras.h5"), line);
   }
 
+  /** DL4J's JVM is killed at the time limit; the user gets one line, exit code 4, and no JVM is left behind. */
+  @Test
+  void aRunPastTheTimeLimitIsKilledWithOneClearError() {
+    long before = ProcessHandle.current().descendants().count();
+    Cli.Result r = Cli.run("analyze", Cli.testdata().resolve("analysis/models/mlp20/tfkeras.h5"), "--timeout", 1, "-q");
+    r.assertExit(ExitCodes.UNSUPPORTED);
+    String line = r.assertOneErrorLine();
+    assertTrue(line.contains("did not finish within 1 s") && line.contains("tfkeras.h5"), line);
+    assertEquals(before, ProcessHandle.current().descendants().count(), "the child JVM is gone");
+  }
+
   @Test
   void dataOfTheWrongShapeNamesTheDataFile() {
     Path data = Cli.testdata().resolve("data/digits.npz");
