@@ -14,6 +14,9 @@ Writes:
     data/digits.npz                      scikit-learn's bundled 8x8 handwritten digits (UCI, 1797 images),
                                          pixels / 16 as float32; a stratified 80/20 split with seed 0:
                                          x_train (1437, 64), y_train (1437,) int64, x_test, y_test
+    analysis/models/cnn8/tfkeras.h5      Conv2D(8, 3, relu) + Flatten + Dense(10, softmax) on 8x8x1 images
+    data/digits_png/<class>/NNN.png      the first 5 test digits of each class as 8x8 grayscale PNGs
+                                         (round(pixel * 255)), written by TensorFlow's PNG encoder
 
 Deterministic (fixed seeds); the .npz and the weights are identical between runs.
 """
@@ -80,6 +83,27 @@ def save(name, build):
     print(f"wrote {d}")
 
 
+def cnn8(lib):
+    lib.utils.set_random_seed(8)
+    return lib.Sequential([
+        lib.Input(shape=(8, 8, 1), name="image"),
+        lib.layers.Conv2D(8, 3, activation="relu", name="conv"),
+        lib.layers.Flatten(name="flatten"),
+        lib.layers.Dense(10, activation="softmax", name="head"),
+    ], name="cnn8")
+
+
+def digit_pngs(x_test, y_test):
+    root = DATA / "digits_png"
+    for c in range(10):
+        d = root / str(c)
+        d.mkdir(parents=True, exist_ok=True)
+        for i, row in enumerate(x_test[y_test == c][:5]):
+            img = np.round(row.reshape(8, 8, 1) * 255).astype("uint8")
+            tf.io.write_file(str(d / f"{i:03d}.png"), tf.io.encode_png(img))
+    print(f"wrote {root}")
+
+
 def digits():
     DATA.mkdir(parents=True, exist_ok=True)
     d = load_digits()
@@ -88,9 +112,11 @@ def digits():
     x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.2, random_state=0, stratify=y)
     np.savez(DATA / "digits.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     print(f"wrote {DATA / 'digits.npz'}: {x_train.shape[0]} train, {x_test.shape[0]} test")
+    digit_pngs(x_test, y_test)
 
 
 if __name__ == "__main__":
     save("mlp20", mlp20)
     save("tanh6", tanh6)
+    save("cnn8", cnn8)
     digits()

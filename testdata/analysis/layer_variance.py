@@ -9,7 +9,7 @@ feeds a standard-normal batch of the model's input shape drawn with numpy's defa
 prints one JSON object on stdout: {"loaded": true, "layers": [{"name", "variance", "std"}, ...]}
 for every layer with weights, in model order (the variance over all elements of the layer's output,
 after its activation: what LSUV equalizes). With --npz, the batch is the first --batch rows of that
-array instead. Used by the lsuv and analyze tests.
+array instead; with --images, the PNGs of a folder in name order. Used by the lsuv and analyze tests.
 """
 import os
 
@@ -37,6 +37,7 @@ def main():
     ap.add_argument("--loader", choices=["keras3", "tfkeras"])
     ap.add_argument("--npz")
     ap.add_argument("--key", default="x_train")
+    ap.add_argument("--images", help="a folder of PNGs read in name order, scaled to [0, 1] (no resizing)")
     a = ap.parse_args()
     loader = a.loader or ("keras3" if a.model.endswith(".keras") else "tfkeras")
     if loader == "keras3":
@@ -50,7 +51,12 @@ def main():
     layers = [l for l in model.layers if l.weights]
     probe = Model(inputs=model.inputs, outputs=[l.output for l in layers])
     shape = (a.batch,) + tuple(model.inputs[0].shape[1:])
-    if a.npz:
+    if a.images:
+        import tensorflow as tf
+        names = sorted(n for n in os.listdir(a.images) if n.lower().endswith(".png"))
+        x = np.stack([tf.io.decode_png(tf.io.read_file(os.path.join(a.images, n)), channels=shape[-1]).numpy()
+                      for n in names]).astype("float32") / 255.0
+    elif a.npz:
         x = np.load(a.npz)[a.key][: a.batch].astype("float32")
     else:
         x = np.random.default_rng(a.seed).standard_normal(shape).astype("float32")

@@ -47,7 +47,7 @@ public final class Analysis {
    * Common settings.
    *
    * @param read how to read the model
-   * @param data the user's data (.npy, .npz, .csv) or null for standard-normal inputs
+   * @param data the user's data (.npy, .npz, .csv, a folder of images) or null for standard-normal inputs
    * @param batch samples per analysis / LSUV batch
    * @param seed seed of the draws, the generated batch and the shuffles
    * @param launch how to start DL4J's JVM
@@ -224,9 +224,8 @@ public final class Analysis {
 
   /** A missing data file is an I/O error found before DL4J's JVM starts. */
   private static void checkData(Settings s) throws IOException {
-    if (s.data() != null && !Files.isRegularFile(s.data())) {
-      throw new java.nio.file.NoSuchFileException(s.data().toString(), null,
-          Files.isDirectory(s.data()) ? "a directory: give a .npy, .npz or .csv file" : "no such file");
+    if (s.data() != null && !Files.exists(s.data())) {
+      throw new java.nio.file.NoSuchFileException(s.data().toString(), null, "no such file or directory");
     }
   }
 

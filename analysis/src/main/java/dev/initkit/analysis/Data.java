@@ -26,12 +26,19 @@ final class Data {
   final long[] yTrain;
   final INDArray xTest;
   final long[] yTest;
+  /** A folder of images, read once the model's input size is known ({@link Images}); else null. */
+  final Path imageDir;
 
-  private Data(INDArray xTrain, long[] yTrain, INDArray xTest, long[] yTest) {
+  Data(INDArray xTrain, long[] yTrain, INDArray xTest, long[] yTest) {
+    this(xTrain, yTrain, xTest, yTest, null);
+  }
+
+  private Data(INDArray xTrain, long[] yTrain, INDArray xTest, long[] yTest, Path imageDir) {
     this.xTrain = xTrain;
     this.yTrain = yTrain;
     this.xTest = xTest;
     this.yTest = yTest;
+    this.imageDir = imageDir;
   }
 
   /** The first n training labels, or null without labels. */
@@ -46,6 +53,9 @@ final class Data {
 
   static Data load(Path file) throws Dl4jWorker.UserError {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (Files.isDirectory(file)) {
+      return new Data(null, null, null, null, file);
+    }
     if (!Files.isRegularFile(file)) {
       throw new Dl4jWorker.UserError(file + ": no such file");
     }
@@ -100,7 +110,7 @@ final class Data {
   }
 
   /** Holds out the last 20% (at least one row) when there are labels. */
-  private static Data split(INDArray x, long[] y) {
+  static Data split(INDArray x, long[] y) {
     long n = x.size(0);
     if (y == null || n < 2) {
       return new Data(x, y, null, null);

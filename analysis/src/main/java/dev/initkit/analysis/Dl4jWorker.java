@@ -130,9 +130,18 @@ public final class Dl4jWorker {
     }
   }
 
-  /** A CSV with one column more than a flat input: the last column is the class. */
-  private static Data labelled(Data data, Imported net) {
-    return data == null || net.sampleShape().length != 1 ? data : data.withLabelColumnFor(net.sampleShape()[0]);
+  /**
+   * The data in the model's terms: a folder of images read at the model's input size; a CSV with one
+   * column more than a flat input gets its last column as the class.
+   */
+  private static Data labelled(Data data, Imported net) throws UserError {
+    if (data == null) {
+      return null;
+    }
+    if (data.imageDir != null) {
+      return Images.load(data.imageDir, net.inputType());
+    }
+    return net.sampleShape().length != 1 ? data : data.withLabelColumnFor(net.sampleShape()[0]);
   }
 
   static void progress(String line) {
@@ -141,8 +150,13 @@ public final class Dl4jWorker {
   }
 
   /** An imported network and the shape of one input sample (DL4J's, batch dimension excluded). */
-  record Imported(Dl4jNet net, long[] sampleShape, Map<String, String> kerasClasses,
+  record Imported(Dl4jNet net, InputType inputType, Map<String, String> kerasClasses,
       Map<String, String> kerasActivations) {
+
+    /** One sample's shape as DL4J reads it (batch dimension excluded). */
+    long[] sampleShape() {
+      return inputType.getShape(false);
+    }
 
     /** Keras's activation of a layer it knows (null when the layer has none), else DL4J's. */
     String activationOf(Layer l) {
@@ -162,14 +176,14 @@ public final class Dl4jWorker {
         KerasSequentialModel km = new KerasSequentialModel().modelBuilder().modelHdf5Filename(h5)
             .enforceTrainingConfig(false).buildSequential();
         InputType in = km.getOutputTypes().get(km.getInputLayerNames().get(0));
-        return new Imported(Dl4jNet.of(km.getMultiLayerNetwork()), in.getShape(false), layerClasses, req.layerActivations());
+        return new Imported(Dl4jNet.of(km.getMultiLayerNetwork()), in, layerClasses, req.layerActivations());
       }
       KerasModel km = new KerasModel().modelBuilder().modelHdf5Filename(h5).enforceTrainingConfig(false).buildModel();
       if (km.getInputLayerNames().size() != 1) {
         throw new UserError("only models with one input are run (this one has " + km.getInputLayerNames().size() + ")");
       }
       InputType in = km.getOutputTypes().get(km.getInputLayerNames().get(0));
-      return new Imported(Dl4jNet.of(km.getComputationGraph()), in.getShape(false), layerClasses, req.layerActivations());
+      return new Imported(Dl4jNet.of(km.getComputationGraph()), in, layerClasses, req.layerActivations());
     } catch (UserError e) {
       throw new ImportFailure(e.getMessage(), List.of());
     } catch (Throwable t) {

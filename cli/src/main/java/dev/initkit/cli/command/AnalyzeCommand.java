@@ -37,7 +37,7 @@ public final class AnalyzeCommand extends AbstractCommand {
   Path input;
 
   @Option(names = "--data", order = 1, paramLabel = "PATH",
-      description = "Inputs: .npy, .npz (x / x_train, optional y), or CSV. Default: standard-normal inputs shaped from the model's input.")
+      description = "Inputs: .npy, .npz (x / x_train, optional y), CSV, or a folder of images (sub-folders = classes). Default: standard-normal inputs shaped from the model's input.")
   Path data;
 
   @Option(names = "--scheme", order = 2, split = ",", paramLabel = "A,B",

@@ -112,6 +112,30 @@ class AnalyzeCommandTest {
     }
   }
 
+  /** A folder of images is read at the model's input size, as Keras reads the same PNGs. */
+  @Test
+  void aFolderOfImagesIsReadAsKerasReadsIt() throws Exception {
+    Path model = Cli.testdata().resolve("analysis/models/cnn8/tfkeras.h5");
+    Path pngs = Cli.testdata().resolve("data/digits_png/3");
+    JsonNode scheme = Cli.run("analyze", model, "--data", pngs, "--json").assertExit(ExitCodes.OK).json().get("schemes").get(0);
+    Map<String, JsonNode> keras = KerasProbe.layers(model, "--images", pngs.toString());
+    for (String layer : List.of("conv", "head")) {
+      JsonNode ours = null;
+      for (JsonNode l : scheme.get("layers")) {
+        if (l.get("name").asText().equals(layer)) {
+          ours = l;
+        }
+      }
+      double k = keras.get(layer).get("std").asDouble();
+      assertEquals(k, ours.get("output_std").asDouble(), 1e-4 * Math.max(1, k), layer);
+    }
+    // class folders give labels (the loss is then the data's); a flat-input model cannot read images
+    Cli.run("analyze", model, "--data", pngs.getParent(), "-q").assertExit(ExitCodes.OK);
+    Cli.Result r = Cli.run("analyze", Cli.testdata().resolve("analysis/models/mlp20/tfkeras.h5"), "--data", pngs, "-q");
+    r.assertExit(ExitCodes.MALFORMED);
+    assertTrue(r.assertOneErrorLine().contains("image input"));
+  }
+
   @Test
   void saturatedTanhUnitsAreCounted() {
     JsonNode doc = Cli.run("analyze", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "--json").assertExit(ExitCodes.OK).json();
