@@ -17,7 +17,7 @@ import picocli.CommandLine.HelpCommand;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Keras / TensorFlow model files from Java: inspect, convert, report on initializers,"
-        + " rewrite them and draw fresh weights.",
+        + " rewrite them, draw fresh weights, and see and optimize signal propagation (analyze, lsuv, compare).",
     synopsisSubcommandLabel = "COMMAND",
     subcommands = {
       InspectCommand.class,

@@ -56,6 +56,20 @@ class CompareCommandTest {
     return i < 0 ? "none" : dom.substring(i, Math.min(dom.length(), i + 20));
   }
 
+  /** {@code report --html} writes analyze's report of the stored weights; it renders too. */
+  @Test
+  void reportWritesTheHtmlReportToo() throws Exception {
+    Path html = tmp.resolve("report.html");
+    JsonNode doc = Cli.run("report", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "--html", html, "--json")
+        .assertExit(ExitCodes.OK).json();
+    assertEquals("report", doc.get("command").asText());
+    String page = Files.readString(html);
+    assertTrue(page.contains("tanh_6") && page.contains("Kernel histograms"), "report content");
+    Chromium.Page loaded = Chromium.load(html);
+    assertEquals(java.util.List.of(), loaded.console(), "console messages");
+    assertTrue(loaded.dom().contains("data-charts=\"2\""), chartsOf(loaded.dom()));
+  }
+
   /** The console check sees what a broken page logs (so an empty list means something). */
   @Test
   void theConsoleCheckCatchesScriptErrors() throws Exception {
