@@ -42,8 +42,9 @@ final class Chromium {
   /** Loads the page, with the console going to the log; returns the DOM and the console lines. */
   static Page load(Path html) throws IOException, InterruptedException {
     Path log = Files.createTempFile("chromium", ".log");
+    Path profile = Files.createTempDirectory("chromium-profile");
     try {
-      List<String> cmd = new ArrayList<>(base());
+      List<String> cmd = new ArrayList<>(base(profile));
       cmd.add("--dump-dom");
       cmd.add(html.toUri().toString());
       Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
@@ -53,23 +54,33 @@ final class Chromium {
       return new Page(dom, console);
     } finally {
       Files.deleteIfExists(log);
+      deleteTree(profile);
     }
   }
 
   /** Takes a screenshot of the page. */
   static void screenshot(Path html, Path png) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(base());
-    cmd.add("--window-size=1200,1600");
-    cmd.add("--screenshot=" + png.toAbsolutePath());
-    cmd.add(html.toUri().toString());
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium did not finish");
+    Path profile = Files.createTempDirectory("chromium-profile");
+    try {
+      List<String> cmd = new ArrayList<>(base(profile));
+      cmd.add("--window-size=1200,1600");
+      cmd.add("--screenshot=" + png.toAbsolutePath());
+      cmd.add(html.toUri().toString());
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium did not finish");
+    } finally {
+      deleteTree(profile);
+    }
   }
 
-  private static List<String> base() throws IOException {
+  private static void deleteTree(Path dir) throws IOException {
+    try (var s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+  }
+
+  private static List<String> base(Path profile) {
     // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start; a fresh profile per run
-    Path profile = Files.createTempDirectory("chromium-profile");
-    profile.toFile().deleteOnExit();
     return List.of(executable(), "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
         "--no-first-run", "--enable-logging=stderr", "--v=0", "--user-data-dir=" + profile);
   }
