@@ -90,13 +90,23 @@ final class BundleIndex {
       throw new MalformedModelException(shown, "variables/variables.index",
           "block at " + offset + " of " + length + " bytes lies outside the file (truncated?)");
     }
+    int compression = all.get((int) (offset + length)) & 0xff;
+    if (compression == 1) { // Snappy, as LevelDB tables allow
+      byte[] raw;
+      try {
+        raw = Snappy.decompress(all.array(), (int) offset, (int) (offset + length));
+      } catch (IOException e) {
+        throw new MalformedModelException(shown, "variables/variables.index", e.getMessage(), e);
+      }
+      all = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+      offset = 0;
+      length = raw.length;
+    } else if (compression != 0) {
+      throw new UnsupportedModelException(shown, "variables/variables.index",
+          "checkpoint index block compressed with type " + compression);
+    }
     int start = (int) offset;
     int end = (int) (offset + length);
-    int compression = all.get(end) & 0xff;
-    if (compression != 0) {
-      throw new UnsupportedModelException(shown, "variables/variables.index",
-          "compressed checkpoint index block (type " + compression + ")");
-    }
     int restarts = all.getInt(end - 4);
     int dataEnd = end - 4 - 4 * restarts;
     if (restarts < 0 || dataEnd < start) {

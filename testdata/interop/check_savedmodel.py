@@ -1,0 +1,108 @@
+#!/usr/bin/env python
+"""Interop checker for SavedModels initkit wrote: load each with TensorFlow, run its serving
+signature, and compare its checkpoint with the SavedModel it came from.
+
+    .venv/bin/python testdata/interop/check_savedmodel.py CASES.json
+
+CASES.json is a JSON list of cases:
+
+    {
+      "id": "mlp-reinit",
+      "dir": "path/the/savedmodel/initkit/wrote",
+      "input": "path/input.npz",             # key x0
+      "expected": "path/expected.npz",       # optional; key y0
+      "expect": "equal" | "different",       # serving output vs expected (default equal)
+      "tolerance": 1e-5,
+      "reference": "path/original/savedmodel" # optional: compare checkpoint entries with it
+    }
+
+Prints one JSON document on stdout: {"results": [{"id", "ok", "reason", "maxDiff",
+"variables": {KEY: {"identical": bool|null, "mean", "std", "count"}}}]}.  A case is ok iff the
+SavedModel loads, the signature runs and gives finite outputs of the expected shape, and the
+"expect" comparison holds.  Logging goes to stderr.
+"""
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+import json
+import logging
+import sys
+import traceback
+
+import numpy as np
+import tensorflow as tf
+
+tf.get_logger().setLevel(logging.ERROR)
+
+
+def serve(d, x):
+    m = tf.saved_model.load(d)
+    f = m.signatures["serving_default"]
+    spec = f.structured_input_signature[1]
+    if len(spec) != 1:
+        raise ValueError("expected one input, the signature has %s" % sorted(spec))
+    name, s = next(iter(spec.items()))
+    out = f(**{name: tf.constant(x, dtype=s.dtype)})
+    if len(out) != 1:
+        raise ValueError("expected one output, the signature has %s" % sorted(out))
+    return next(iter(out.values())).numpy()
+
+
+def variables(d, reference):
+    r = tf.train.load_checkpoint(os.path.join(d, "variables", "variables"))
+    ref = tf.train.load_checkpoint(os.path.join(reference, "variables", "variables")) if reference else None
+    out = {}
+    for key in sorted(r.get_variable_to_shape_map()):
+        v = r.get_tensor(key)
+        if not isinstance(v, np.ndarray) or v.dtype.kind != "f":
+            continue
+        same = None
+        if ref is not None:
+            rv = ref.get_tensor(key)
+            same = bool(rv.shape == v.shape and rv.dtype == v.dtype and rv.tobytes() == v.tobytes())
+        out[key] = {"identical": same, "mean": float(v.mean()) if v.size else 0.0,
+                    "std": float(v.std()) if v.size else 0.0, "count": int(v.size)}
+    if ref is not None:
+        missing = set(ref.get_variable_to_shape_map()) - set(r.get_variable_to_shape_map())
+        if missing:
+            raise ValueError("checkpoint entries lost: %s" % sorted(missing))
+    return out
+
+
+def run(case):
+    res = {"id": case["id"], "ok": False, "reason": None, "maxDiff": None, "variables": {}}
+    try:
+        x = np.load(case["input"])["x0"]
+        y = serve(case["dir"], x)
+        if not np.all(np.isfinite(y)):
+            raise ValueError("non-finite outputs")
+        res["variables"] = variables(case["dir"], case.get("reference"))
+        if "expected" in case:
+            e = np.load(case["expected"])["y0"]
+            if e.shape != y.shape:
+                raise ValueError("output shape %s, expected %s" % (y.shape, e.shape))
+            diff = float(np.max(np.abs(y.astype("float64") - e.astype("float64"))))
+            res["maxDiff"] = diff
+            tol = case.get("tolerance", 1e-5)
+            want = case.get("expect", "equal")
+            if want == "equal" and diff > tol:
+                raise ValueError("outputs differ from expected by %g > %g" % (diff, tol))
+            if want == "different" and diff <= tol:
+                raise ValueError("outputs equal the original's (max diff %g): nothing changed" % diff)
+        res["ok"] = True
+    except Exception as e:  # one failing case must not hide the others
+        traceback.print_exc(file=sys.stderr)
+        res["reason"] = "%s: %s" % (type(e).__name__, e)
+    return res
+
+
+def main():
+    cases = json.load(open(sys.argv[1]))
+    json.dump({"results": [run(c) for c in cases]}, sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()
