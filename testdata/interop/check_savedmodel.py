@@ -13,7 +13,10 @@ CASES.json is a JSON list of cases:
       "expected": "path/expected.npz",       # optional; key y0
       "expect": "equal" | "different",       # serving output vs expected (default equal)
       "tolerance": 1e-5,
-      "reference": "path/original/savedmodel" # optional: compare checkpoint entries with it
+      "reference": "path/original/savedmodel", # optional: compare checkpoint entries with it
+      "tfkeras_layer": "head"                  # optional: also load with tf_keras.models.load_model,
+                                               # check its predictions equal the signature's, and
+                                               # report that layer's config as "layerConfig"
     }
 
 Prints one JSON document on stdout: {"results": [{"id", "ok", "reason", "maxDiff",
@@ -91,6 +94,14 @@ def run(case):
                 raise ValueError("outputs differ from expected by %g > %g" % (diff, tol))
             if want == "different" and diff <= tol:
                 raise ValueError("outputs equal the original's (max diff %g): nothing changed" % diff)
+        if "tfkeras_layer" in case:
+            import tf_keras
+            km = tf_keras.models.load_model(case["dir"], compile=False)
+            ky = km.predict(x, verbose=0)
+            kd = float(np.max(np.abs(ky.astype("float64") - y.astype("float64"))))
+            if kd > 1e-5:
+                raise ValueError("tf_keras predictions differ from the signature's by %g" % kd)
+            res["layerConfig"] = km.get_layer(case["tfkeras_layer"]).get_config()
         res["ok"] = True
     except Exception as e:  # one failing case must not hide the others
         traceback.print_exc(file=sys.stderr)
@@ -100,7 +111,7 @@ def run(case):
 
 def main():
     cases = json.load(open(sys.argv[1]))
-    json.dump({"results": [run(c) for c in cases]}, sys.stdout)
+    json.dump({"results": [run(c) for c in cases]}, sys.stdout, default=str)
     print()
 
 

@@ -237,6 +237,9 @@ public final class ModelIO {
         AtomicFiles.write(out, options.overwrite(), tmp -> KerasH5Writer.write(model, loaded.tensors(), null, tmp));
         break;
       case KERAS: {
+        if (model.config().isEmpty() && model.sourceFormat().equals("savedmodel")) {
+          throw new UnsupportedModelException(Path.of(model.source()), "", "a .keras archive needs the Keras config, and this SavedModel has none (no Keras metadata: Keras 3 model.export or plain TensorFlow)");
+        }
         if (model.config().isEmpty()) {
           throw new UnsupportedModelException(Path.of(model.source()), "", "a .keras archive needs the model config, and this weights-only file has none: pass the architecture JSON with --config, or write .weights.h5");
         }

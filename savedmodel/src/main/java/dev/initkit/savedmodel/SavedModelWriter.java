@@ -90,12 +90,14 @@ final class SavedModelWriter {
       if (bytes > Integer.MAX_VALUE - 16) {
         throw new UnsupportedModelException(out, w.key(), "a tensor of " + bytes + " bytes is too large to write");
       }
-      ByteBuffer buf = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+      // direct: some sources (HDF5) transfer into native memory only
+      ByteBuffer buf = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
       long rows = w.shape().rank() == 0 ? 1 : w.shape().dim(0);
       if (rows > 0) {
         tensors.readRows(w, 0, rows, buf);
       }
-      byte[] values = buf.array();
+      byte[] values = new byte[(int) bytes];
+      buf.flip().get(values);
       for (String key : c.aliases().getOrDefault(w.key(), List.of(w.key()))) {
         replaced.put(key, values);
       }
