@@ -253,11 +253,11 @@ final class SavedModelReader {
     }
     JsonNode config = null;
     if (rootMeta.path("model_config").isObject()) {
-      config = rootMeta.get("model_config");
+      config = decode(rootMeta.get("model_config"));
     } else if (rootMeta.path("config").path("layers").isArray()) {
       ObjectNode c = Json.mapper().createObjectNode();
       c.put("class_name", rootMeta.path("class_name").asText());
-      c.set("config", rootMeta.get("config"));
+      c.set("config", decode(rootMeta.get("config")));
       config = c;
     }
     if (rootMeta.path("training_config").isObject()) {
@@ -277,7 +277,7 @@ final class SavedModelReader {
       String name = meta.path("name").asText(path.substring(5));
       stored.put(name, layerVariables(dir, og, n.nodeId(), keyOfNode, index));
       classes.put(name, meta.path("class_name").asText(""));
-      configs.put(name, meta.get("config"));
+      configs.put(name, decode(meta.get("config")));
     }
     if (config != null) {
       String text = Json.write(config);
@@ -294,6 +294,36 @@ final class SavedModelReader {
       out.add(new Layer(e.getKey(), cls, configs.get(e.getKey()), refined, List.of()));
     }
     return out;
+  }
+
+  /**
+   * A config as tf-keras's {@code get_config()} returns it: the metadata JSON encodes tuples as
+   * {@code {"class_name": "__tuple__", "items": [...]}} (tf-keras json_utils) and marks shared
+   * objects with {@code shared_object_id}; the decoded form is what the .h5/.keras writers and
+   * Keras 3 expect.
+   */
+  static JsonNode decode(JsonNode n) {
+    if (n == null) {
+      return null;
+    }
+    if (n.isObject()) {
+      if (n.path("class_name").asText().equals("__tuple__") && n.path("items").isArray()) {
+        return decode(n.get("items"));
+      }
+      ObjectNode o = Json.mapper().createObjectNode();
+      n.fields().forEachRemaining(e -> {
+        if (!e.getKey().equals("shared_object_id")) {
+          o.set(e.getKey(), decode(e.getValue()));
+        }
+      });
+      return o;
+    }
+    if (n.isArray()) {
+      var a = Json.mapper().createArrayNode();
+      n.forEach(x -> a.add(decode(x)));
+      return a;
+    }
+    return n;
   }
 
   private static JsonNode parseMetadata(Path dir, KerasMetadata.Node n) throws MalformedModelException {
