@@ -42,9 +42,9 @@ final class SavedModelWriter {
     Model model = loaded.model();
     Path source = Path.of(model.source());
     if (!model.sourceFormat().equals("savedmodel") || !Files.isRegularFile(source.resolve("saved_model.pb"))) {
-      throw new UnsupportedModelException(out, "",
-          "writing a SavedModel from a " + model.sourceFormat() + " file is not supported yet:"
-              + " initkit writes SavedModels as changed copies of a SavedModel");
+      // a Keras file: build the serving graph (the model is validated before anything is written)
+      AtomicFiles.writeDirectory(out, overwrite, tmp -> KerasGraphExporter.export(loaded, tmp, notes));
+      return;
     }
     SavedModelReader.Contents c = SavedModelReader.read(source);
     Map<String, byte[]> replaced = changedValues(loaded, c, out);
