@@ -35,7 +35,7 @@ final class TfJava {
       if (e.getValue().dataType == DataType.DT_INT32) {
         TInt32 t = TInt32.tensorOf(Shape.of(dims));
         for (long i = 0; i < n; i++) {
-          t.asRawTensor().data().asInts().setInt((int) ((i * 7) % 20), i);
+          t.asRawTensor().data().asInts().setInt((int) ((i * 7) % 5), i);
         }
         x = t;
       } else {
