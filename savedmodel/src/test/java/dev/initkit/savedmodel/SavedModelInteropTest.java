@@ -75,6 +75,7 @@ class SavedModelInteropTest {
         expect.put(id + ".reinit", new Expectation(src, plan));
       }
       addCase(cases, id + ".reinit", re, model, src, "different", null);
+      checkFingerprint(src, re);
       assertArrayEquals(TfJava.serve(src), TfJava.serve(copy), "TF Java: unchanged copy of " + s);
       assertFalse(java.util.Arrays.equals(TfJava.serve(src), TfJava.serve(re)), "TF Java: reinit of " + s);
     }
@@ -105,6 +106,22 @@ class SavedModelInteropTest {
         setInitResult.toString());
     assertTrue(failures.isEmpty(), String.join("\n", failures));
     assertEquals(cases.size(), results.path("results").size());
+  }
+
+  /** The copy's fingerprint: the graph hashes as the original's, the checkpoint hash of its new index. */
+  private static void checkFingerprint(Path original, Path written) throws IOException {
+    Path fp = original.resolve("fingerprint.pb");
+    if (!Files.exists(fp)) {
+      return;
+    }
+    var a = org.tensorflow.proto.FingerprintDef.parseFrom(Files.readAllBytes(fp));
+    var b = org.tensorflow.proto.FingerprintDef.parseFrom(Files.readAllBytes(written.resolve("fingerprint.pb")));
+    assertEquals(a.getSavedModelChecksum(), b.getSavedModelChecksum());
+    assertEquals(a.getGraphDefProgramHash(), b.getGraphDefProgramHash());
+    assertEquals(a.getSignatureDefHash(), b.getSignatureDefHash());
+    assertEquals(a.getSavedObjectGraphHash(), b.getSavedObjectGraphHash());
+    assertEquals(Fingerprints.checkpointHash(written.resolve("variables/variables.index")), b.getCheckpointHash());
+    assertFalse(a.getCheckpointHash() == b.getCheckpointHash(), "new values, new index checksums, new hash");
   }
 
   /** Unchanged entries byte-identical; drawn ones new, with the spec's standard deviation. */
