@@ -99,6 +99,10 @@ final class KerasGraphExporter {
     try (Graph g = new Graph()) {
       KerasGraphExporter x = new KerasGraphExporter(model, loaded.tensors(), g);
       x.write(dir, notes);
+    } catch (org.tensorflow.exceptions.TensorFlowException | IllegalArgumentException e) {
+      // TensorFlow refuses the graph (shapes of the config and the weights disagree, ...)
+      throw new dev.initkit.format.MalformedModelException(Path.of(model.source()), "",
+          "TensorFlow cannot build the serving graph: " + firstLine(e.getMessage()), e);
     }
   }
 
@@ -725,6 +729,10 @@ final class KerasGraphExporter {
       return -1;
     }
     return padding.equals("SAME") ? (in + s - 1) / s : (in - (k - 1) * d - 1) / s + 1;
+  }
+
+  private static String firstLine(String s) {
+    return s == null ? "" : s.lines().findFirst().orElse("");
   }
 
   private UnsupportedModelException unsupported(String layer, String what) {

@@ -107,6 +107,9 @@ final class SavedModelReader {
     String metaSource = "none";
     Path kerasPb = dir.resolve("keras_metadata.pb");
     if (Files.isRegularFile(kerasPb)) {
+      if (Files.size(kerasPb) > MAX_PB_BYTES) {
+        throw new UnsupportedModelException(dir, "keras_metadata.pb", "larger than 1 GiB");
+      }
       try {
         kerasNodes = KerasMetadata.parse(Files.readAllBytes(kerasPb));
       } catch (IOException e) {
@@ -233,12 +236,30 @@ final class SavedModelReader {
       }
       TrackableObject t = tg.getNodes(i);
       for (var a : t.getAttributesList()) {
-        if (a.getName().equals(VARIABLE_VALUE) && index.entries().containsKey(a.getCheckpointKey())) {
+        BundleEntryProto e = index.entries().get(a.getCheckpointKey());
+        if (a.getName().equals(VARIABLE_VALUE) && e != null && sameVariable(og.getNodes(i).getVariable(), e)) {
           keys.put(i, a.getCheckpointKey());
         }
       }
     }
     return keys;
+  }
+
+  /** The graph's variable and the checkpoint entry agree on dtype and (known) shape. */
+  private static boolean sameVariable(SavedVariable v, BundleEntryProto e) {
+    if (v.getDtype() != e.getDtype()) {
+      return false;
+    }
+    if (v.getShape().getUnknownRank() || v.getShape().getDimCount() != e.getShape().getDimCount()) {
+      return v.getShape().getUnknownRank();
+    }
+    for (int d = 0; d < v.getShape().getDimCount(); d++) {
+      long size = v.getShape().getDim(d).getSize();
+      if (size >= 0 && size != e.getShape().getDim(d).getSize()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static List<Layer> kerasLayers(Path dir, SavedObjectGraph og, List<KerasMetadata.Node> nodes,
@@ -417,9 +438,29 @@ final class SavedModelReader {
       String layer = slash > 0 ? w.name().substring(0, slash) : w.name();
       byLayer.computeIfAbsent(layer, k -> new ArrayList<>()).add(w);
     }
+    // Keras 3 names variables "<model>/<layer>/<var>": the model's name says nothing about the layer
+    String common = commonFirstComponent(byLayer.keySet());
     List<Layer> out = new ArrayList<>();
-    byLayer.forEach((name, ws) -> out.add(new Layer(name, "", null, ws, List.of())));
+    byLayer.forEach((name, ws) -> out.add(new Layer(common == null ? name : name.substring(common.length() + 1),
+        "", null, ws, List.of())));
     return out;
+  }
+
+  /** The first path component every name shares, when every name has more than one; else null. */
+  private static String commonFirstComponent(Set<String> names) {
+    String common = null;
+    for (String n : names) {
+      int slash = n.indexOf('/');
+      if (slash <= 0) {
+        return null;
+      }
+      String first = n.substring(0, slash);
+      if (common != null && !common.equals(first)) {
+        return null;
+      }
+      common = first;
+    }
+    return names.size() > 1 ? common : null;
   }
 
   static DType dtypeOf(DataType dt) {
