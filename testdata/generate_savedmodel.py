@@ -10,6 +10,7 @@ Every SavedModel is written by real TensorFlow, never by hand:
     NAME/keras3_export/  Keras 3 model.export(dir): a serving SavedModel, inference only,
                          no Keras metadata
     NAME/tfkeras.h5      the same tf-keras model as HDF5 (same weights), for convert checks
+                         ("compiled": trained with Adam, so the checkpoint holds optimizer state)
     NAME/input.npz       fixed inputs x0
     NAME/expected.npz    the model's predictions y0 (the same for every file of NAME)
 
@@ -84,6 +85,30 @@ def tfk_embed_gru():
     ], name="embed_gru")
 
 
+def save_tfkeras_compiled(name):
+    """A compiled, trained tf-keras model: its checkpoint holds Adam's slots and step counter."""
+    tf_keras.utils.set_random_seed(1)
+    L = tf_keras.layers
+    model = tf_keras.Sequential([
+        L.InputLayer(input_shape=(4,)),
+        L.Dense(8, activation="relu", name="d1"),
+        L.Dense(1, name="d2"),
+    ], name="compiled")
+    model.compile(optimizer="adam", loss="mse")
+    x = inputs((4,))
+    rng = np.random.default_rng(0)
+    xt = rng.normal(size=(16, 4)).astype("float32")
+    model.fit(xt, xt.sum(axis=1, keepdims=True), epochs=2, verbose=0)
+    d = OUT / name
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True)
+    model.save(d / "tfkeras", save_format="tf")
+    model.save(d / "tfkeras.h5")
+    np.savez(d / "input.npz", x0=x)
+    np.savez(d / "expected.npz", y0=model.predict(x, verbose=0))
+    print("wrote", d)
+
+
 def k3_mlp():
     L = keras.layers
     return keras.Sequential([
@@ -144,6 +169,7 @@ def main():
     save_tfkeras("cnn", tfk_cnn, (8, 8, 2))
     save_tfkeras("lstm", tfk_lstm, (4, 3))
     save_tfkeras("embed_gru", tfk_embed_gru, (5,), integer=True)
+    save_tfkeras_compiled("compiled")
     save_keras3_export("k3_mlp_export", k3_mlp, (6,))
 
 

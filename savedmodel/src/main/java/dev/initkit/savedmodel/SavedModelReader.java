@@ -141,7 +141,36 @@ final class SavedModelReader {
       layers = variableLayers(og, keyOfNode, index, aliases);
     }
     b.layers(layers);
+    b.optimizerWeights(optimizerEntries(dir, index));
     return new Contents(dir, sm, mg, index, kerasNodes, metaSource, b.build(), aliases);
+  }
+
+  /** True for a checkpoint key of optimizer state (tf-keras: {@code optimizer/...} and slot variables). */
+  static boolean isOptimizerKey(String key) {
+    return key.startsWith("optimizer/") || key.contains("/.OPTIMIZER_SLOT/");
+  }
+
+  /**
+   * Optimizer slots and counters: the state the writer zeroes when the layer
+   * weights are redrawn (a fresh optimizer), as opposed to hyperparameters such as the learning rate.
+   */
+  static boolean isOptimizerState(String key) {
+    return key.contains("/.OPTIMIZER_SLOT/") || key.startsWith("optimizer/_variables/")
+        || key.startsWith("optimizer/iter/") || key.startsWith("optimizer/_iterations/");
+  }
+
+  private static List<Weight> optimizerEntries(Path dir, BundleIndex index) throws IOException {
+    List<Weight> out = new ArrayList<>();
+    if (index == null) {
+      return out;
+    }
+    for (Map.Entry<String, BundleEntryProto> e : index.entries().entrySet()) {
+      if (isOptimizerKey(e.getKey()) && dtypeOf(e.getValue().getDtype()) != null) {
+        Weight w = weight(dir, null, e.getKey(), e.getValue());
+        out.add(new Weight(w.name(), w.shape(), w.dtype(), WeightRole.OTHER, w.key()));
+      }
+    }
+    return out;
   }
 
   /** TF 2.4-era files: the Keras metadata lives on the user objects of saved_model.pb. */

@@ -48,6 +48,7 @@ final class SavedModelWriter {
     }
     SavedModelReader.Contents c = SavedModelReader.read(source);
     Map<String, byte[]> replaced = changedValues(loaded, c, out);
+    resetOptimizerState(loaded.model(), c, replaced, notes);
     byte[] newMetadata = rewrittenMetadata(model, c, notes);
     AtomicFiles.writeDirectory(out, overwrite, tmp -> {
       copyTree(source, tmp);
@@ -103,6 +104,27 @@ final class SavedModelWriter {
       }
     }
     return replaced;
+  }
+
+  /**
+   * When the model dropped its optimizer weights (reinit), the checkpoint still has to hold every
+   * entry its object graph names, so the optimizer's slots and step counter are zeroed instead: the
+   * state of a fresh optimizer. Hyperparameters (learning rate, betas) are kept.
+   */
+  private static void resetOptimizerState(Model model, SavedModelReader.Contents c, Map<String, byte[]> replaced,
+      Consumer<String> notes) {
+    if (!model.optimizerWeights().isEmpty() || c.model().optimizerWeights().isEmpty()) {
+      return;
+    }
+    int n = 0;
+    for (Weight w : c.model().optimizerWeights()) {
+      if (SavedModelReader.isOptimizerState(w.key())) {
+        replaced.put(w.key(), new byte[(int) w.byteSize()]);
+        n++;
+      }
+    }
+    notes.accept("optimizer state reset in the SavedModel's checkpoint (" + n + " slot and step variables"
+        + " zeroed, as a fresh optimizer's; hyperparameters kept): its object graph needs every entry");
   }
 
   /**

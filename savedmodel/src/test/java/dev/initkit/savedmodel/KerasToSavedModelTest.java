@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** .keras/.h5 written as serving SavedModels: TensorFlow predicts what Keras predicted. */
 class KerasToSavedModelTest {
   private static final List<String> MODELS = List.of("mlp", "mlp_inits", "conv1d", "conv2d", "batchnorm",
-      "embedding", "simple_rnn", "lstm", "gru", "gru_v1");
+      "embedding", "simple_rnn", "lstm", "gru", "gru_v1",
+      // Functional with BatchNormalization, Activation, pooling, Flatten; Embedding into GRU
+      "savedmodel/cnn", "savedmodel/embed_gru");
 
   private static Path models() {
     return SavedModelReadTest.testdata().getParent();
@@ -46,7 +48,7 @@ class KerasToSavedModelTest {
         if (!Files.exists(src)) {
           continue;
         }
-        Path out = tmp.resolve(m + "." + file.replace('.', '_'));
+        Path out = tmp.resolve(m.replace('/', '_') + "." + file.replace('.', '_'));
         try (LoadedModel lm = ModelIO.open(src)) {
           ModelIO.write(lm, out, WriteOptions.defaults().withFormat(Format.SAVED_MODEL));
           // the written checkpoint holds the source's values under layer/weight names

@@ -44,7 +44,7 @@ class SavedModelReadTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"mlp", "cnn", "lstm", "embed_gru"})
+  @ValueSource(strings = {"mlp", "cnn", "lstm", "embed_gru", "compiled"})
   void tfKerasSavedModelMatchesItsH5(String name) throws IOException {
     Path dir = testdata().resolve(name);
     try (LoadedModel sm = ModelIO.open(dir.resolve("tfkeras"));
@@ -70,6 +70,17 @@ class SavedModelReadTest {
           assertArrayEquals(values(h5, wb.get(j)), values(sm, wa.get(j)), "values of " + wa.get(j).name());
         }
       }
+    }
+  }
+
+  @Test
+  void compiledModelListsItsOptimizerState() throws IOException {
+    try (LoadedModel sm = ModelIO.open(testdata().resolve("compiled/tfkeras"))) {
+      List<String> keys = sm.model().optimizerWeights().stream().map(Weight::key).toList();
+      // Adam: m and v for 4 layer weights, the step counter and the learning rate
+      assertEquals(10, keys.size(), keys.toString());
+      assertEquals(9, keys.stream().filter(SavedModelReader::isOptimizerState).count(), keys.toString());
+      assertTrue(sm.model().trainingConfigText().isPresent());
     }
   }
 
