@@ -9,8 +9,10 @@ CASES.json is a JSON list of cases:
     {
       "id": "mlp-reinit",
       "dir": "path/the/savedmodel/initkit/wrote",
-      "input": "path/input.npz",             # key x0
-      "expected": "path/expected.npz",       # optional; key y0
+      "input": "path/input.npz",             # key x0; optional: without it a fixed input is made
+                                             # from the signature (unknown dimensions = 2)
+      "expected": "path/expected.npz",       # optional; key y0; without it, with "reference":
+                                             # the reference SavedModel's output on the same input
       "expect": "equal" | "different",       # serving output vs expected (default equal)
       "tolerance": 1e-5,
       "reference": "path/original/savedmodel", # optional: compare checkpoint entries with it
@@ -40,12 +42,26 @@ import tensorflow as tf
 tf.get_logger().setLevel(logging.ERROR)
 
 
-def serve(d, x):
-    m = tf.saved_model.load(d)
-    f = m.signatures["serving_default"]
+def signature(d):
+    f = tf.saved_model.load(d).signatures["serving_default"]
     spec = f.structured_input_signature[1]
     if len(spec) != 1:
         raise ValueError("expected one input, the signature has %s" % sorted(spec))
+    return f, spec
+
+
+def made_input(d):
+    _, spec = signature(d)
+    s = next(iter(spec.values()))
+    shape = [2 if v is None else v for v in s.shape.as_list()]
+    n = int(np.prod(shape))
+    if s.dtype.is_integer:
+        return (np.arange(n) % 5).reshape(shape).astype(s.dtype.as_numpy_dtype)
+    return np.sin(np.arange(n) * 0.37).reshape(shape).astype(s.dtype.as_numpy_dtype)
+
+
+def serve(d, x):
+    f, spec = signature(d)
     name, s = next(iter(spec.items()))
     out = f(**{name: tf.constant(x, dtype=s.dtype)})
     if len(out) != 1:
@@ -54,16 +70,19 @@ def serve(d, x):
 
 
 def variables(d, reference):
+    if not os.path.exists(os.path.join(d, "variables", "variables.index")):
+        return {}
     r = tf.train.load_checkpoint(os.path.join(d, "variables", "variables"))
     ref = tf.train.load_checkpoint(os.path.join(reference, "variables", "variables")) if reference else None
     out = {}
     for key in sorted(r.get_variable_to_shape_map()):
         v = r.get_tensor(key)
-        if not isinstance(v, np.ndarray) or v.dtype.kind != "f":
+        if not isinstance(v, (np.ndarray, np.generic)) or np.asarray(v).dtype.kind != "f":
             continue
+        v = np.asarray(v)
         same = None
         if ref is not None:
-            rv = ref.get_tensor(key)
+            rv = np.asarray(ref.get_tensor(key))
             same = bool(rv.shape == v.shape and rv.dtype == v.dtype and rv.tobytes() == v.tobytes())
         out[key] = {"identical": same, "mean": float(v.mean()) if v.size else 0.0,
                     "std": float(v.std()) if v.size else 0.0, "count": int(v.size)}
@@ -77,13 +96,17 @@ def variables(d, reference):
 def run(case):
     res = {"id": case["id"], "ok": False, "reason": None, "maxDiff": None, "variables": {}}
     try:
-        x = np.load(case["input"])["x0"]
+        x = np.load(case["input"])["x0"] if "input" in case else made_input(case["reference"])
         y = serve(case["dir"], x)
         if not np.all(np.isfinite(y)):
             raise ValueError("non-finite outputs")
         res["variables"] = variables(case["dir"], case.get("reference"))
+        e = None
         if "expected" in case:
             e = np.load(case["expected"])["y0"]
+        elif case.get("reference"):
+            e = serve(case["reference"], x)
+        if e is not None:
             if e.shape != y.shape:
                 raise ValueError("output shape %s, expected %s" % (y.shape, e.shape))
             diff = float(np.max(np.abs(y.astype("float64") - e.astype("float64"))))
