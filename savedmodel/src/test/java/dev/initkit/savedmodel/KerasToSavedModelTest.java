@@ -92,11 +92,14 @@ class KerasToSavedModelTest {
     assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("log")));
     List<String> failures = new ArrayList<>();
     JsonNode results = Json.parse(Files.readString(out)).path("results");
+    double worst = 0;
     for (JsonNode r : results) {
       if (!r.path("ok").asBoolean()) {
         failures.add(r.path("id").asText() + ": " + r.path("reason").asText());
       }
+      worst = Math.max(worst, r.path("maxDiff").asDouble());
     }
+    System.out.println("serving SavedModels vs Keras: " + results.size() + " exports, largest difference " + worst);
     assertEquals(cases.size(), results.size());
     assertTrue(failures.isEmpty(), String.join("\n", failures));
   }
