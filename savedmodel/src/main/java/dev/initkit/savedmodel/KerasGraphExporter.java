@@ -214,6 +214,11 @@ final class KerasGraphExporter {
         return globalPool(e, x, cls.contains("Max"));
       case "BatchNormalization":
         return batchNorm(e, x, ws);
+      case "LayerNormalization":
+        return layerNorm(e, x, ws);
+      case "DepthwiseConv2D":
+      case "SeparableConv2D":
+        return activation(e, separable(e, x, ws, cls.equals("SeparableConv2D")));
       case "Activation":
         return new T(activation(e, c.path("activation").asText(Layer.activationOf(c)), x.op()), x.shape());
       case "ReLU":
@@ -241,7 +246,8 @@ final class KerasGraphExporter {
         return recurrent(e, x, ws);
       default:
         throw unsupported(e.name(), "layer class " + cls + " (serving SavedModels support Dense, Conv1D/2D,"
-            + " pooling, BatchNormalization, activations, Dropout, Flatten, Reshape, Embedding, SimpleRNN, LSTM, GRU)");
+            + " DepthwiseConv2D, SeparableConv2D, pooling, BatchNormalization, LayerNormalization, activations, Dropout,"
+            + " Flatten, Reshape, Embedding, SimpleRNN, LSTM, GRU)");
     }
   }
 
@@ -362,6 +368,69 @@ final class KerasGraphExporter {
       y = tf.math.add(y, beta);
     }
     return new T(y, x.shape());
+  }
+
+  private T layerNorm(ConfigLayers.Entry e, T x, List<Weight> ws) throws IOException {
+    JsonNode c = e.config();
+    JsonNode axis = c.path("axis");
+    long a = axis.isArray() ? (axis.size() == 1 ? axis.get(0).asLong() : Long.MIN_VALUE) : axis.asLong(-1);
+    if (a != -1 && a != x.rank() - 1) {
+      throw unsupported(e.name(), "LayerNormalization over axis " + axis + " (only the last axis)");
+    }
+    if (c.path("rms_scaling").asBoolean(false)) {
+      throw unsupported(e.name(), "LayerNormalization with rms_scaling");
+    }
+    boolean scale = c.path("scale").asBoolean(true);
+    boolean center = c.path("center").asBoolean(true);
+    int i = 0;
+    Operand<TFloat32> gamma = scale ? variable(e, ws, i++) : null;
+    Operand<TFloat32> beta = center ? variable(e, ws, i) : null;
+    float eps = (float) c.path("epsilon").asDouble(1e-3);
+    Operand<TInt32> last = tf.constant(new int[] {-1});
+    Operand<TFloat32> mean = tf.math.mean(x.op(), last, org.tensorflow.op.math.Mean.keepDims(true));
+    Operand<TFloat32> var = tf.math.mean(tf.math.squaredDifference(x.op(), mean), last,
+        org.tensorflow.op.math.Mean.keepDims(true));
+    Operand<TFloat32> y = tf.math.mul(tf.math.sub(x.op(), mean), tf.math.rsqrt(tf.math.add(var, tf.constant(eps))));
+    if (gamma != null) {
+      y = tf.math.mul(y, gamma);
+    }
+    if (beta != null) {
+      y = tf.math.add(y, beta);
+    }
+    return new T(y, x.shape());
+  }
+
+  /** DepthwiseConv2D, and SeparableConv2D as a depthwise then a 1x1 pointwise convolution. */
+  private T separable(ConfigLayers.Entry e, T x, List<Weight> ws, boolean pointwise) throws IOException {
+    JsonNode c = e.config();
+    checkChannelsLast(e);
+    String padding = padding(e);
+    long[] k = longs(c.path("kernel_size"));
+    long[] s = longs(c.path("strides"));
+    long[] d = longs(c.path("dilation_rate"));
+    if (s.length == 1) {
+      s = new long[] {s[0], s[0]};
+    }
+    if (d.length <= 1) {
+      long v = d.length == 0 ? 1 : d[0];
+      d = new long[] {v, v};
+    }
+    if ((s[0] > 1 || s[1] > 1) && (d[0] > 1 || d[1] > 1)) {
+      throw unsupported(e.name(), "strides and dilation together");
+    }
+    Operand<TFloat32> y = tf.nn.depthwiseConv2dNative(x.op(), variable(e, ws, 0), List.of(1L, s[0], s[1], 1L), padding,
+        org.tensorflow.op.nn.DepthwiseConv2dNative.dilations(List.of(1L, d[0], d[1], 1L)));
+    long channels = ws.get(0).shape().dim(2) * ws.get(0).shape().dim(3);
+    int next = 1;
+    if (pointwise) {
+      y = tf.nn.conv2d(y, variable(e, ws, next++), List.of(1L, 1L, 1L, 1L), "VALID");
+      channels = ws.get(1).shape().dim(3);
+    }
+    if (c.path("use_bias").asBoolean(true)) {
+      y = tf.nn.biasAdd(y, variable(e, ws, next));
+    }
+    return new T(y, new long[] {-1, outLength(x.shape()[1], k[0], s[0], d[0], padding),
+        outLength(x.shape()[2], k.length > 1 ? k[1] : k[0], s[1], d[1], padding), channels});
   }
 
   private T embedding(ConfigLayers.Entry e, T x, List<Weight> ws, Placeholder<?> intInput) throws IOException {

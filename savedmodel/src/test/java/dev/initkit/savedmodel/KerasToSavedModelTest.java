@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** .keras/.h5 written as serving SavedModels: TensorFlow predicts what Keras predicted. */
 class KerasToSavedModelTest {
   private static final List<String> MODELS = List.of("mlp", "mlp_inits", "conv1d", "conv2d", "batchnorm",
-      "embedding", "simple_rnn", "lstm", "gru", "gru_v1",
+      "embedding", "simple_rnn", "lstm", "gru", "gru_v1", "compiled", "layernorm", "depthwise_conv2d",
+      "separable_conv2d",
       // Functional with BatchNormalization, Activation, pooling, Flatten; Embedding into GRU
       "savedmodel/cnn", "savedmodel/embed_gru");
 
@@ -80,7 +81,7 @@ class KerasToSavedModelTest {
         exported.add(out.getFileName().toString());
       }
     }
-    assertTrue(exported.size() >= 15, exported.toString());
+    assertTrue(exported.size() >= 25, exported.toString());
     String python = System.getProperty("initkit.python", "");
     assumeTrue(!python.isEmpty(), "set -Dinitkit.python to compare with Keras's predictions");
     Path casesFile = tmp.resolve("cases.json");
