@@ -66,6 +66,17 @@ def tfk_cnn():
     return tf_keras.Model(inp, out, name="cnn")
 
 
+def tfk_residual():
+    """Functional with merges: a residual Add and a Concatenate."""
+    L = tf_keras.layers
+    inp = L.Input((6,), name="x")
+    h = L.Dense(6, activation="relu", name="d1")(inp)
+    r = L.Add(name="res")([inp, h])
+    c = L.Concatenate(name="cat")([r, L.Dense(3, activation="tanh", name="d2")(r)])
+    out = L.Dense(2, name="head")(c)
+    return tf_keras.Model(inp, out, name="residual")
+
+
 def tfk_lstm():
     L = tf_keras.layers
     return tf_keras.Sequential([
@@ -168,6 +179,7 @@ def main():
     save_tfkeras("mlp", tfk_mlp, (6,))
     save_tfkeras("cnn", tfk_cnn, (8, 8, 2))
     save_tfkeras("lstm", tfk_lstm, (4, 3))
+    save_tfkeras("residual", tfk_residual, (6,))
     save_tfkeras("embed_gru", tfk_embed_gru, (5,), integer=True)
     save_tfkeras_compiled("compiled")
     save_keras3_export("k3_mlp_export", k3_mlp, (6,))

@@ -59,7 +59,8 @@ import org.tensorflow.types.family.TType;
 final class KerasGraphExporter {
   private static final Set<String> IDENTITY = Set.of("Dropout", "SpatialDropout1D", "SpatialDropout2D",
       "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization");
-  static final String INPUT_KEY_SUFFIX = ":0";
+  private static final Set<String> MERGES = Set.of("Add", "Subtract", "Multiply", "Average", "Maximum",
+      "Minimum", "Concatenate");
 
   private final Model model;
   private final TensorSource tensors;
@@ -154,10 +155,25 @@ final class KerasGraphExporter {
       } else if (sequential) {
         in = previous;
       } else {
-        in = outputs.get(inboundName(e));
-        if (in == null) {
-          throw unsupported(e.name(), "its input " + inboundName(e) + " is not built before it");
+        List<String> names = inboundNames(e);
+        List<T> ins = new ArrayList<>();
+        for (String n : names) {
+          T t = outputs.get(n);
+          if (t == null) {
+            throw unsupported(e.name(), "its input " + n + " is not built before it");
+          }
+          ins.add(t);
         }
+        if (MERGES.contains(e.className())) {
+          T merged = merge(e, ins);
+          outputs.put(e.name(), merged);
+          previous = merged;
+          continue;
+        }
+        if (ins.size() != 1) {
+          throw unsupported(e.name(), e.className() + " with " + ins.size() + " inputs");
+        }
+        in = ins.get(0);
       }
       Layer layer = byName.get(e.name());
       List<Weight> ws = layer == null ? List.of() : layer.weights();
@@ -247,7 +263,7 @@ final class KerasGraphExporter {
       default:
         throw unsupported(e.name(), "layer class " + cls + " (serving SavedModels support Dense, Conv1D/2D,"
             + " DepthwiseConv2D, SeparableConv2D, pooling, BatchNormalization, LayerNormalization, activations, Dropout,"
-            + " Flatten, Reshape, Embedding, SimpleRNN, LSTM, GRU)");
+            + " Flatten, Reshape, Embedding, SimpleRNN, LSTM, GRU, merges)");
     }
   }
 
@@ -742,8 +758,8 @@ final class KerasGraphExporter {
     return out;
   }
 
-  /** The single layer feeding a Functional layer (Keras 2 or Keras 3 inbound_nodes). */
-  private String inboundName(ConfigLayers.Entry e) throws UnsupportedModelException {
+  /** The layers feeding a Functional layer's only call (Keras 2 or Keras 3 inbound_nodes). */
+  private List<String> inboundNames(ConfigLayers.Entry e) throws UnsupportedModelException {
     JsonNode nodes = e.raw().path("inbound_nodes");
     if (nodes.size() != 1) {
       throw unsupported(e.name(), "a layer called " + nodes.size() + " times");
@@ -761,10 +777,62 @@ final class KerasGraphExporter {
         }
       });
     }
-    if (names.size() != 1) {
-      throw unsupported(e.name(), e.className() + " with " + names.size() + " inputs");
+    if (names.isEmpty()) {
+      throw unsupported(e.name(), e.className() + " without inputs");
     }
-    return names.get(0);
+    return names;
+  }
+
+  private T merge(ConfigLayers.Entry e, List<T> ins) throws UnsupportedModelException {
+    if (ins.size() < 2) {
+      throw unsupported(e.name(), e.className() + " with " + ins.size() + " input");
+    }
+    if (e.className().equals("Concatenate")) {
+      int rank = ins.get(0).rank();
+      int axis = e.config().path("axis").asInt(-1);
+      int a = axis < 0 ? rank + axis : axis;
+      long[] shape = ins.get(0).shape().clone();
+      long sum = 0;
+      List<Operand<TFloat32>> ops = new ArrayList<>();
+      for (T t : ins) {
+        if (t.rank() != rank) {
+          throw unsupported(e.name(), "Concatenate of tensors of different ranks");
+        }
+        sum = sum < 0 || t.shape()[a] < 0 ? -1 : sum + t.shape()[a];
+        ops.add(t.op());
+      }
+      shape[a] = sum;
+      return new T(tf.concat(ops, tf.constant(a)), shape);
+    }
+    Operand<TFloat32> y = ins.get(0).op();
+    for (int i = 1; i < ins.size(); i++) {
+      Operand<TFloat32> b = ins.get(i).op();
+      switch (e.className()) {
+        case "Add":
+        case "Average":
+          y = tf.math.add(y, b);
+          break;
+        case "Subtract":
+          if (ins.size() != 2) {
+            throw unsupported(e.name(), "Subtract of " + ins.size() + " inputs");
+          }
+          y = tf.math.sub(y, b);
+          break;
+        case "Multiply":
+          y = tf.math.mul(y, b);
+          break;
+        case "Maximum":
+          y = tf.math.maximum(y, b);
+          break;
+        default: // Minimum
+          y = tf.math.minimum(y, b);
+          break;
+      }
+    }
+    if (e.className().equals("Average")) {
+      y = tf.math.mul(y, tf.constant(1f / ins.size()));
+    }
+    return new T(y, ins.get(0).shape());
   }
 
   private void checkChannelsLast(ConfigLayers.Entry e) throws UnsupportedModelException {

@@ -33,7 +33,7 @@ class KerasToSavedModelTest {
       "embedding", "simple_rnn", "lstm", "gru", "gru_v1", "compiled", "layernorm", "depthwise_conv2d",
       "separable_conv2d",
       // Functional with BatchNormalization, Activation, pooling, Flatten; Embedding into GRU
-      "savedmodel/cnn", "savedmodel/embed_gru");
+      "savedmodel/cnn", "savedmodel/embed_gru", "savedmodel/residual");
 
   private static Path models() {
     return SavedModelReadTest.testdata().getParent();

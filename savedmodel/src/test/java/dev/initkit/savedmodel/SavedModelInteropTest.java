@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * checker keeps the run short.
  */
 class SavedModelInteropTest {
-  private static final List<String> TF_KERAS = List.of("mlp", "cnn", "lstm", "embed_gru", "compiled");
+  private static final List<String> TF_KERAS = List.of("mlp", "cnn", "lstm", "embed_gru", "compiled", "residual");
 
   /** What one written SavedModel should show. */
   private record Expectation(Path original, Reinitializer.Plan plan) {}

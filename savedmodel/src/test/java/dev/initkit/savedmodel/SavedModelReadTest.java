@@ -44,7 +44,7 @@ class SavedModelReadTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"mlp", "cnn", "lstm", "embed_gru", "compiled"})
+  @ValueSource(strings = {"mlp", "cnn", "lstm", "embed_gru", "compiled", "residual"})
   void tfKerasSavedModelMatchesItsH5(String name) throws IOException {
     Path dir = testdata().resolve(name);
     try (LoadedModel sm = ModelIO.open(dir.resolve("tfkeras"));
