@@ -7,6 +7,7 @@ Every SavedModel is written by real TensorFlow, never by hand:
 
     NAME/tfkeras/        tf-keras model.save(dir, save_format="tf"): variables, the object
                          graph and keras_metadata.pb (the Keras config)
+    NAME/tfkeras/ of "subclassed": a subclassed tf-keras model (no .h5: it has no config)
     NAME/keras3_export/  Keras 3 model.export(dir): a serving SavedModel, inference only,
                          no Keras metadata
     NAME/tfkeras.h5      the same tf-keras model as HDF5 (same weights), for convert checks
@@ -120,6 +121,32 @@ def save_tfkeras_compiled(name):
     print("wrote", d)
 
 
+class Subclassed(tf_keras.Model):
+    """A subclassed model: Keras metadata per layer, but no layer graph in the root's config."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.a = tf_keras.layers.Dense(8, activation="relu", name="a")
+        self.b = tf_keras.layers.Dense(2, name="b")
+
+    def call(self, x):
+        return self.b(self.a(x))
+
+
+def save_tfkeras_subclassed(name):
+    tf_keras.utils.set_random_seed(1)
+    model = Subclassed(name="subclassed")
+    x = inputs((4,))
+    model(x)
+    d = OUT / name
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True)
+    model.save(d / "tfkeras", save_format="tf")
+    np.savez(d / "input.npz", x0=x)
+    np.savez(d / "expected.npz", y0=model.predict(x, verbose=0))
+    print("wrote", d)
+
+
 def k3_mlp():
     L = keras.layers
     return keras.Sequential([
@@ -182,6 +209,7 @@ def main():
     save_tfkeras("residual", tfk_residual, (6,))
     save_tfkeras("embed_gru", tfk_embed_gru, (5,), integer=True)
     save_tfkeras_compiled("compiled")
+    save_tfkeras_subclassed("subclassed")
     save_keras3_export("k3_mlp_export", k3_mlp, (6,))
 
 

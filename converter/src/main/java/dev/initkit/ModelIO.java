@@ -238,7 +238,7 @@ public final class ModelIO {
         break;
       case KERAS: {
         if (model.config().isEmpty() && model.sourceFormat().equals("savedmodel")) {
-          throw new UnsupportedModelException(Path.of(model.source()), "", "a .keras archive needs the Keras config, and this SavedModel has none (no Keras metadata: Keras 3 model.export or plain TensorFlow)");
+          throw new UnsupportedModelException(Path.of(model.source()), "", "a .keras archive needs the Keras config, and this SavedModel has none (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model)");
         }
         if (model.config().isEmpty()) {
           throw new UnsupportedModelException(Path.of(model.source()), "", "a .keras archive needs the model config, and this weights-only file has none: pass the architecture JSON with --config, or write .weights.h5");

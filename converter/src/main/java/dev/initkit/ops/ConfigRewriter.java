@@ -134,7 +134,7 @@ public final class ConfigRewriter {
     if (model.config().isEmpty() || model.configText().isEmpty()) {
       if (model.sourceFormat().equals("savedmodel")) {
         throw new UnsupportedModelException(file, "", "set-init needs the Keras config, and this SavedModel has none"
-            + " (no Keras metadata: Keras 3 model.export or plain TensorFlow); reinit works on its variables");
+            + " (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model); reinit works on its variables");
       }
       throw new UnsupportedModelException(file, "", "set-init needs the model config, and this weights-only file has none:"
           + " pass the architecture JSON with --config");

@@ -310,6 +310,11 @@ final class SavedModelReader {
       c.set("config", decode(rootMeta.get("config")));
       config = c;
     }
+    if (config != null && !config.path("config").path("layers").isArray() && !config.path("config").isArray()) {
+      // a subclassed model: its config is whatever get_config returned, not a layer graph
+      b.metadata("savedmodel.model_class", config.path("class_name").asText(""));
+      config = null;
+    }
     if (rootMeta.path("training_config").isObject()) {
       b.trainingConfigText(Json.write(rootMeta.get("training_config")));
     }

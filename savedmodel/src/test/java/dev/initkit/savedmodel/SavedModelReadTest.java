@@ -85,6 +85,18 @@ class SavedModelReadTest {
   }
 
   @Test
+  void subclassedModelHasLayersFromMetadataButNoModelConfig() throws IOException {
+    try (LoadedModel sm = ModelIO.open(testdata().resolve("subclassed/tfkeras"))) {
+      Model m = sm.model();
+      assertTrue(m.config().isEmpty(), "a subclassed model's config is not a layer graph");
+      assertEquals(List.of("a:Dense:relu", "b:Dense:linear"),
+          m.layers().stream().map(l -> l.name() + ":" + l.className() + ":" + l.activation()).toList());
+      assertEquals(List.of("kernel", "bias", "kernel", "bias"),
+          m.layerWeights().stream().map(w -> w.role().label()).toList());
+    }
+  }
+
+  @Test
   void keras3ExportHasVariablesButNoConfig() throws IOException {
     Path dir = testdata().resolve("k3_mlp_export");
     try (LoadedModel sm = ModelIO.open(dir.resolve("keras3_export"));
