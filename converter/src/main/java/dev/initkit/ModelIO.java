@@ -106,6 +106,9 @@ public final class ModelIO {
       case SHARDED_WEIGHTS_JSON:
         return KerasArchiveReader.readShardedWeights(path, companion(path, options));
       case SAVED_MODEL_DIR:
+        if (options.config() != null) {
+          throw new UnsupportedModelException(path, "", "an architecture JSON (--config) is not used with a SavedModel: its Keras config comes from its own Keras metadata");
+        }
         return SavedModelSupport.load(path).read(path);
       case KERAS_JSON_CONFIG:
         throw new UnsupportedModelException(path, "", "an architecture JSON holds no weights: give the weights file and pass this file with --config");

@@ -44,6 +44,8 @@ class SavedModelCommandsTest {
     assertTrue(err.contains("this SavedModel has none"), err);
     err = Cli.run("convert", in, "-o", tmp.resolve("out.keras")).assertExit(4).assertOneErrorLine();
     assertTrue(err.contains("this SavedModel has none"), err);
+    err = Cli.run("inspect", in, "--config", Cli.model("mlp", "tfkeras.json")).assertExit(4).assertOneErrorLine();
+    assertTrue(err.contains("--config"), err);
     // its variables still reinitialize
     Cli.run("reinit", in, "-o", tmp.resolve("fresh"), "--scheme", "he_normal", "-q").assertExit(0);
     assertTrue(Files.isRegularFile(tmp.resolve("fresh/saved_model.pb")));
