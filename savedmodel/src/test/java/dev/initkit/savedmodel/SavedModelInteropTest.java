@@ -142,6 +142,10 @@ class SavedModelInteropTest {
         } else {
           corpusCase(cases, id + ".copy", copy, src, "equal");
           expect.put(id + ".copy", new Expectation(src, null));
+          assertArrayEquals(TfJava.serve(src), TfJava.serve(copy), "TF Java: copy of " + id);
+          if (plan.drawnCount() > 0) {
+            assertFalse(java.util.Arrays.equals(TfJava.serve(src), TfJava.serve(re)), "TF Java: reinit of " + id);
+          }
         }
         if (plan.drawnCount() > 0) {
           corpusCase(cases, id + ".reinit", re, src, "different");

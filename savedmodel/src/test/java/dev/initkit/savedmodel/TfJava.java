@@ -26,7 +26,9 @@ final class TfJava {
       }
       var e = in.entrySet().iterator().next();
       long[] dims = e.getValue().shape.asArray();
-      dims[0] = 2;
+      for (int i = 0; i < dims.length; i++) {
+        dims[i] = dims[i] < 0 ? 2 : dims[i]; // the batch and any unknown dimension
+      }
       long n = 1;
       for (long d : dims) {
         n *= d;
