@@ -174,6 +174,7 @@ final class SavedModelReader {
   }
 
   /** TF 2.4-era files: the Keras metadata lives on the user objects of saved_model.pb. */
+  @SuppressWarnings("deprecation") // the deprecated field is exactly what those files use
   private static List<KerasMetadata.Node> embeddedMetadata(SavedObjectGraph og) throws IOException {
     // re-encoded as SavedMetadata nodes so the rest of the reader sees one form; paths from BFS
     Map<Integer, String> paths = nodePaths(og);
