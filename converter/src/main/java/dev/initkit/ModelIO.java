@@ -6,6 +6,7 @@ import dev.initkit.format.Format;
 import dev.initkit.format.FormatDetector;
 import dev.initkit.format.MalformedModelException;
 import dev.initkit.format.ModelFormatException;
+import dev.initkit.format.SavedModelSupport;
 import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.format.h5.KerasH5Reader;
 import dev.initkit.format.h5.KerasH5Writer;
@@ -105,7 +106,10 @@ public final class ModelIO {
       case SHARDED_WEIGHTS_JSON:
         return KerasArchiveReader.readShardedWeights(path, companion(path, options));
       case SAVED_MODEL_DIR:
-        throw new UnsupportedModelException(path, "saved_model.pb", "TensorFlow SavedModel directories are not supported yet");
+        if (options.config() != null) {
+          throw new UnsupportedModelException(path, "", "an architecture JSON (--config) is not used with a SavedModel: its Keras config comes from its own Keras metadata");
+        }
+        return SavedModelSupport.load(path).read(path);
       case KERAS_JSON_CONFIG:
         throw new UnsupportedModelException(path, "", "an architecture JSON holds no weights: give the weights file and pass this file with --config");
       default:
@@ -236,6 +240,9 @@ public final class ModelIO {
         AtomicFiles.write(out, options.overwrite(), tmp -> KerasH5Writer.write(model, loaded.tensors(), null, tmp));
         break;
       case KERAS: {
+        if (model.config().isEmpty() && model.sourceFormat().equals("savedmodel")) {
+          throw new UnsupportedModelException(Path.of(model.source()), "", "a .keras archive needs the Keras config, and this SavedModel has none (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model)");
+        }
         if (model.config().isEmpty()) {
           throw new UnsupportedModelException(Path.of(model.source()), "", "a .keras archive needs the model config, and this weights-only file has none: pass the architecture JSON with --config, or write .weights.h5");
         }
@@ -249,6 +256,9 @@ public final class ModelIO {
       }
       case KERAS3_WEIGHTS:
         AtomicFiles.write(out, options.overwrite(), tmp -> KerasArchiveWriter.writeWeights(model, loaded.tensors(), tmp, out, notes::add));
+        break;
+      case SAVED_MODEL:
+        SavedModelSupport.load(out).write(loaded, out, options.overwrite(), notes::add);
         break;
       default:
         throw new UnsupportedModelException(out, "", "writing " + format.name().toLowerCase(Locale.ROOT) + " is not supported yet");

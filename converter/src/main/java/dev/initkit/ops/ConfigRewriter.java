@@ -132,6 +132,10 @@ public final class ConfigRewriter {
   public static Result rewrite(Model model, List<Rule> rules) throws IOException {
     Path file = Path.of(model.source().isEmpty() ? "." : model.source());
     if (model.config().isEmpty() || model.configText().isEmpty()) {
+      if (model.sourceFormat().equals("savedmodel")) {
+        throw new UnsupportedModelException(file, "", "set-init needs the Keras config, and this SavedModel has none"
+            + " (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model); reinit works on its variables");
+      }
       throw new UnsupportedModelException(file, "", "set-init needs the model config, and this weights-only file has none:"
           + " pass the architecture JSON with --config");
     }

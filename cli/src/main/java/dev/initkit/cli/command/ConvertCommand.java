@@ -172,7 +172,7 @@ public final class ConvertCommand extends AbstractCommand {
   }
 
   /** Bytes of a file, or of all files below a directory. */
-  private static long sizeOf(Path p) throws IOException {
+  static long sizeOf(Path p) throws IOException {
     if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
       return Files.size(p);
     }

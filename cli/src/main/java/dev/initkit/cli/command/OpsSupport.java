@@ -83,10 +83,23 @@ final class OpsSupport {
     return m.config().map(c -> ConfigGeneration.detect(c).name().toLowerCase(Locale.ROOT)).orElse(null);
   }
 
-  /** The output format from OUT's name, or a usage error. */
+  /**
+   * The output format from OUT's name, or a usage error. A SavedModel input written to a name
+   * without an extension is written as a SavedModel directory.
+   */
   static Format outputFormat(CommandLine cl, Path out) {
-    return Format.fromFileName(out).orElseThrow(() -> new ParameterException(cl,
-        "cannot tell the output format from the name " + out + ": end OUT with .h5, .keras or .weights.h5"));
+    return outputFormat(cl, out, null);
+  }
+
+  /** {@link #outputFormat(CommandLine, Path)}; a name without an extension means a SavedModel when {@code input} (may be null) is one. */
+  static Format outputFormat(CommandLine cl, Path out, Path input) {
+    return Format.fromFileName(out).or(() -> {
+      boolean savedModelIn = input != null && Files.isRegularFile(input.resolve("saved_model.pb"));
+      boolean noExtension = out.getFileName() != null && !out.getFileName().toString().contains(".");
+      return savedModelIn && noExtension ? java.util.Optional.of(Format.SAVED_MODEL) : java.util.Optional.empty();
+    }).orElseThrow(() -> new ParameterException(cl,
+        "cannot tell the output format from the name " + out + ": end OUT with .h5, .keras or .weights.h5"
+            + " (or, for a SavedModel input, give a name without an extension)"));
   }
 
   /** Refuses OUT = IN (also through links), or an OUT directory holding IN, even with --force. */

@@ -96,7 +96,7 @@ public final class ReinitCommand extends AbstractCommand {
       if (outputPath == null) {
         throw usage("missing -o OUT (or give --dry-run to print the plan only)");
       }
-      format = OpsSupport.outputFormat(spec.commandLine(), outputPath);
+      format = OpsSupport.outputFormat(spec.commandLine(), outputPath, input);
       OpsSupport.checkNotInput(spec.commandLine(), input, outputPath);
       if (Files.exists(outputPath) && !force) {
         throw new java.nio.file.FileAlreadyExistsException(outputPath.toString(), null,
@@ -139,7 +139,7 @@ public final class ReinitCommand extends AbstractCommand {
       out().flush();
     } else {
       info("wrote " + result.output() + " (" + OpsSupport.formatName(result.format()) + ", "
-          + HumanFormat.bytes(Files.size(result.output())) + "): " + plan.drawnCount() + " weights drawn with seed "
+          + HumanFormat.bytes(ConvertCommand.sizeOf(result.output())) + "): " + plan.drawnCount() + " weights drawn with seed "
           + plan.seed());
       for (String n : notes) {
         info("note: " + n);

@@ -93,7 +93,7 @@ public final class SetInitCommand extends AbstractCommand {
       if (outputPath == null) {
         throw usage("missing -o OUT (or give --dry-run to print the changes only)");
       }
-      format = OpsSupport.outputFormat(spec.commandLine(), outputPath);
+      format = OpsSupport.outputFormat(spec.commandLine(), outputPath, input);
       OpsSupport.checkNotInput(spec.commandLine(), input, outputPath);
       if (Files.exists(outputPath) && !force) {
         throw new java.nio.file.FileAlreadyExistsException(outputPath.toString(), null,
@@ -143,7 +143,7 @@ public final class SetInitCommand extends AbstractCommand {
       out().flush();
     } else {
       info("wrote " + result.output() + " (" + OpsSupport.formatName(result.format()) + ", "
-          + HumanFormat.bytes(Files.size(result.output())) + "): " + changed + " initializer"
+          + HumanFormat.bytes(ConvertCommand.sizeOf(result.output())) + "): " + changed + " initializer"
           + (changed == 1 ? "" : "s") + " changed"
           + (plan == null ? ", weights unchanged" : ", " + plan.drawnCount() + " weights drawn with seed " + plan.seed()));
       if (!output.quiet()) {

@@ -164,7 +164,14 @@ public final class KerasH5Reader {
     return out;
   }
 
-  private static List<Layer> layersFromConfig(Path path, JsonNode config, Map<String, List<Weight>> stored, Model.Builder b) throws MalformedModelException {
+  /**
+   * The layers of a model config with their stored weights, matched by layer name (else, as Keras
+   * does, by order among the layers that can hold weights); a nested model's weights go to its
+   * inner layers by their variable paths. Also used by the SavedModel reader.
+   *
+   * @param stored each top-level layer's weights in Keras order, keyed by layer name
+   */
+  public static List<Layer> layersFromConfig(Path path, JsonNode config, Map<String, List<Weight>> stored, Model.Builder b) throws MalformedModelException {
     List<ConfigLayers.Entry> entries;
     try {
       entries = ConfigLayers.entries(config);

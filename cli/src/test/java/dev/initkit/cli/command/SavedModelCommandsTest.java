@@ -1,0 +1,118 @@
+package dev.initkit.cli.command;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.cli.Cli;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands on SavedModel directories, black-box. */
+class SavedModelCommandsTest {
+  private static Path savedModel(String model, String dir) {
+    return Cli.model("savedmodel/" + model, dir);
+  }
+
+  @Test
+  void inspectListsKerasLayersAndVariables() {
+    JsonNode doc = Cli.run("inspect", "--json", savedModel("cnn", "tfkeras")).assertExit(0).json();
+    assertEquals("savedmodel", doc.path("format").asText());
+    assertEquals("Functional", doc.path("model").path("className").asText());
+    List<String> weights = new ArrayList<>();
+    doc.path("layers").forEach(l -> l.path("weights").forEach(w -> weights.add(l.path("name").asText() + ":" + w.path("role").asText())));
+    assertEquals(List.of("conv:kernel", "conv:bias", "bn:gamma", "bn:beta", "bn:moving_mean", "bn:moving_variance",
+        "logits:kernel", "logits:bias"), weights);
+    assertEquals(417, doc.path("totals").path("params").asLong());
+  }
+
+  @Test
+  void exportWithoutKerasMetadataListsVariablesAndSaysItHasNoConfig(@TempDir Path tmp) {
+    Path in = savedModel("k3_mlp_export", "keras3_export");
+    JsonNode doc = Cli.run("inspect", "--json", in).assertExit(0).json();
+    assertFalse(doc.path("model").path("hasConfig").asBoolean(true));
+    assertEquals(163, doc.path("totals").path("params").asLong());
+    String err = Cli.run("set-init", in, "-o", tmp.resolve("out"), "--rule", "all=he_normal").assertExit(4).assertOneErrorLine();
+    assertTrue(err.contains("this SavedModel has none"), err);
+    err = Cli.run("convert", in, "-o", tmp.resolve("out.keras")).assertExit(4).assertOneErrorLine();
+    assertTrue(err.contains("this SavedModel has none"), err);
+    err = Cli.run("inspect", in, "--config", Cli.model("mlp", "tfkeras.json")).assertExit(4).assertOneErrorLine();
+    assertTrue(err.contains("--config"), err);
+    // its variables still reinitialize
+    Cli.run("reinit", in, "-o", tmp.resolve("fresh"), "--scheme", "he_normal", "-q").assertExit(0);
+    assertTrue(Files.isRegularFile(tmp.resolve("fresh/saved_model.pb")));
+  }
+
+  @Test
+  void reportReadsStoredValues() {
+    JsonNode doc = Cli.run("report", "--json", savedModel("lstm", "tfkeras")).assertExit(0).json();
+    assertEquals("savedmodel", doc.path("format").asText());
+    JsonNode bias = doc.path("weights").get(2);
+    assertEquals("bias", bias.path("role").asText());
+    assertTrue(bias.path("initializer").path("unitForgetBias").asBoolean(), bias.toString());
+    // the stored LSTM bias holds Keras's forget-gate ones: a quarter of 20 values
+    assertEquals(0.25, bias.path("observed").path("mean").asDouble(), 1e-6);
+  }
+
+  @Test
+  void reinitWritesASavedModelDirectoryAndRefusesToClobber(@TempDir Path tmp) throws IOException {
+    Path in = savedModel("mlp", "tfkeras");
+    Path out = tmp.resolve("fresh");
+    JsonNode doc = Cli.run("reinit", "--json", in, "-o", out, "--only", "head").assertExit(0).json();
+    assertEquals("savedmodel", doc.path("format").asText());
+    assertEquals(2, doc.path("drawn").asInt());
+    assertTrue(Files.isRegularFile(out.resolve("variables/variables.index")));
+    assertEquals(Cli.sha256(in.resolve("saved_model.pb")), Cli.sha256(out.resolve("saved_model.pb")),
+        "the graph is copied byte for byte");
+    Cli.run("reinit", in, "-o", out).assertExit(5);
+    // a name with an extension initkit does not write is a usage error, never a guess
+    Cli.run("reinit", in, "-o", tmp.resolve("fresh.bin")).assertExit(2);
+    // reading the written copy back: the reinitialized layer differs, the others do not
+    JsonNode a = Cli.run("report", "--json", in).assertExit(0).json();
+    JsonNode b = Cli.run("report", "--json", out).assertExit(0).json();
+    for (int i = 0; i < a.path("weights").size(); i++) {
+      JsonNode wa = a.path("weights").get(i);
+      JsonNode wb = b.path("weights").get(i);
+      boolean head = wa.path("layer").asText().equals("head") && wa.path("role").asText().equals("kernel");
+      assertEquals(!head, wa.path("observed").equals(wb.path("observed")), wa.path("weight").asText());
+    }
+  }
+
+  @Test
+  void corpusSavedModelsInspectOrFailWithOneLine() throws IOException {
+    Path dir = Cli.corpus().resolve("savedmodel");
+    try (var s = Files.list(dir)) {
+      for (Path d : s.sorted().toList()) {
+        Cli.Result r = Cli.run("inspect", "--json", d);
+        if (r.exitCode() != 0) {
+          r.assertOneErrorLine();
+        } else {
+          assertEquals("savedmodel", r.json().path("format").asText());
+        }
+      }
+    }
+  }
+
+  /** Commands on other formats never load TensorFlow (its start-up costs seconds). */
+  @Test
+  void otherFormatsDoNotLoadTensorFlow() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-verbose:class", "-cp", System.getProperty("java.class.path"),
+        "dev.initkit.cli.Main", "report", Cli.model("mlp", "tfkeras.h5").toString())
+        .redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    String text = new String(out, StandardCharsets.UTF_8);
+    assertEquals(0, p.exitValue(), text.length() > 2000 ? text.substring(text.length() - 2000) : text);
+    assertTrue(text.contains("dev.initkit.cli.Main"), "class loading was not traced");
+    assertFalse(text.contains("org.tensorflow"), "TensorFlow classes loaded for an .h5 report");
+  }
+}
