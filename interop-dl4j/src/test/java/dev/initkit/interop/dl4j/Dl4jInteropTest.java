@@ -152,7 +152,7 @@ class Dl4jInteropTest {
     if (o.imported()) {
       record(c, "EQUAL", what(o) + (o.crashed() || r.crashed() ? " (a JVM died on the original or the rewrite: " + both.replace('\n', ' ') + ")" : ""));
       try {
-        assertSameConfirmed(o, r);
+        assertSameConfirmed(c, o, r);
       } catch (AssertionError e) {
         record(c, "DIFFERS", e.getMessage().replace('\n', ' '));
         throw e;
@@ -188,7 +188,7 @@ class Dl4jInteropTest {
    * {@link #assertSame}; a difference seen where either side shared its JVM with other files (whose
    * native heap corruption could leak into it) is checked again with both alone.
    */
-  private static void assertSameConfirmed(ProbeResult o, ProbeResult r) throws IOException {
+  private static void assertSameConfirmed(Case c, ProbeResult o, ProbeResult r) throws IOException {
     try {
       assertSame(o, r);
     } catch (AssertionError first) {
@@ -196,7 +196,18 @@ class Dl4jInteropTest {
         throw first;
       }
       ProbeResult o2 = Dl4jRunner.run(o.file(), TIMEOUT);
+      if (!o2.imported()) {
+        // the original itself does not import alone (seen: its JVM dies in unrelated JDK code after
+        // DL4J corrupted the native heap): DL4J is unstable on this model, nothing stable to compare
+        String detail = "in batch JVMs: " + first.getMessage() + "; the original alone: " + o2.summary();
+        record(c, "UNSTABLE", detail.replace('\n', ' '));
+        abort("DL4J is unstable on this model (the original does not import when run alone): no stable comparison\n  " + detail);
+      }
+      // the rewrite gets the same retries a crash gets in check()
       ProbeResult r2 = Dl4jRunner.run(r.file(), TIMEOUT);
+      for (int i = 0; i < 3 && !r2.imported() && r2.crashed(); i++) {
+        r2 = Dl4jRunner.run(r.file(), TIMEOUT);
+      }
       try {
         assertSame(o2, r2);
       } catch (AssertionError again) {
