@@ -104,6 +104,13 @@ public final class FuzzInputs {
           }
         }
       }
+      // SavedModel directories: their protobufs and variables are corrupted ("savedmodel" family)
+      Path sm = corpus.resolve("savedmodel");
+      if (Files.isDirectory(sm)) {
+        try (Stream<Path> s = Files.list(sm)) {
+          s.filter(p -> Files.isRegularFile(p.resolve("saved_model.pb"))).sorted().forEach(out::add);
+        }
+      }
     }
     if (testdataModels != null && Files.isDirectory(testdataModels)) {
       try (Stream<Path> s = Files.walk(testdataModels)) {
@@ -220,7 +227,9 @@ public final class FuzzInputs {
     boolean h5 = !dir && isHdf5(s);
     boolean hasJson = dir || zip || isJsonFile(s) || companionOf(s) != null || (h5 && hasModelConfig(s));
     List<String> families = new ArrayList<>();
-    if (dir) {
+    if (dir && Files.isRegularFile(s.resolve("saved_model.pb"))) {
+      families.add("savedmodel");
+    } else if (dir) {
       families.addAll(List.of("dir", "json", "json", "flip"));
     } else {
       families.addAll(List.of("flip", "flip", "flip", "truncate"));
@@ -254,6 +263,8 @@ public final class FuzzInputs {
         return zipInner(s, dir, family.equals("zipflip"));
       case "dir":
         return dirMutation(s, dir);
+      case "savedmodel":
+        return savedModelMutation(s, dir);
       default:
         throw new IllegalArgumentException(family);
     }
@@ -1361,6 +1372,78 @@ public final class FuzzInputs {
       default:
         throw new IllegalStateException(op);
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // SavedModel directories
+
+  static final List<String> SAVED_MODEL_OPS = List.of("pb_flip", "pb_flip", "pb_truncate", "pb_length_bomb",
+      "pb_empty", "pb_garbage", "pb_missing", "variables_flip", "variables_truncate", "variables_missing");
+
+  /**
+   * Corrupts a copy of a SavedModel directory: bit flips, truncation, a protobuf length prefix
+   * that claims gigabytes, an empty or random {@code .pb}, a missing file, in {@code
+   * saved_model.pb}, {@code keras_metadata.pb}, {@code fingerprint.pb} or the variables.
+   */
+  private Path savedModelMutation(Path s, Path dir) throws IOException {
+    String op = SAVED_MODEL_OPS.get(rng.nextInt(SAVED_MODEL_OPS.size()));
+    Path copy = copyDir(s, dir.resolve(s.getFileName()));
+    List<Path> pbs = new ArrayList<>();
+    List<Path> vars = new ArrayList<>();
+    try (Stream<Path> st = Files.walk(copy)) {
+      for (Path p : st.filter(Files::isRegularFile).sorted().toList()) {
+        (p.getParent().getFileName().toString().equals("variables") ? vars : pbs).add(p);
+      }
+    }
+    if (op.startsWith("variables") && vars.isEmpty()) {
+      op = "pb_flip"; // a graph-only SavedModel has no variables
+    }
+    // saved_model.pb twice as likely as any other protobuf
+    pbs.add(copy.resolve("saved_model.pb"));
+    Path f = (op.startsWith("variables") ? vars : pbs).get(rng.nextInt((op.startsWith("variables") ? vars : pbs).size()));
+    String rel = copy.relativize(f).toString();
+    byte[] b = Files.readAllBytes(f);
+    String detail;
+    switch (op) {
+      case "pb_flip":
+      case "variables_flip":
+        detail = flipBits(b, null);
+        Files.write(f, b);
+        break;
+      case "pb_truncate":
+      case "variables_truncate": {
+        int cut = b.length == 0 ? 0 : rng.nextInt(b.length);
+        Files.write(f, java.util.Arrays.copyOf(b, cut));
+        detail = "at " + cut + " of " + b.length;
+        break;
+      }
+      case "pb_length_bomb": {
+        // a length-delimited field (wire type 2) whose varint length claims ~2^35 bytes
+        int pos = b.length < 8 ? 0 : rng.nextInt(b.length - 6);
+        byte[] bomb = {(byte) 0x0a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0x7f};
+        byte[] out = java.util.Arrays.copyOf(b, Math.max(b.length, pos + bomb.length));
+        System.arraycopy(bomb, 0, out, pos, bomb.length);
+        Files.write(f, out);
+        detail = "at " + pos;
+        break;
+      }
+      case "pb_empty":
+        Files.write(f, new byte[0]);
+        detail = "";
+        break;
+      case "pb_garbage": {
+        byte[] g = new byte[1 + rng.nextInt(4096)];
+        rng.nextBytes(g);
+        Files.write(f, g);
+        detail = g.length + " random bytes";
+        break;
+      }
+      default: // pb_missing, variables_missing
+        Files.delete(f);
+        detail = "deleted";
+    }
+    lastOp = "savedmodel:" + op + " " + rel + " " + detail;
+    return copy;
   }
 
   // ---------------------------------------------------------------------------------------------

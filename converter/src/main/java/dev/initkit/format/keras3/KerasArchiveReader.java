@@ -135,7 +135,7 @@ public final class KerasArchiveReader {
       throw bomb(path, name, declared, compressed);
     }
     long limit = declared >= 0 ? declared : free - TEMP_SPACE_MARGIN;
-    byte[] buf = new byte[1 << 16];
+    byte[] buf = new byte[1 << 20]; // 1 MiB reads and writes: 16x fewer system calls than 64 KiB
     long total = 0;
     try (InputStream in = memberStream(zip, e, path); OutputStream out = Files.newOutputStream(tmp)) {
       while (true) {

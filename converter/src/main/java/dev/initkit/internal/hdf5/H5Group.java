@@ -209,8 +209,12 @@ public final class H5Group extends H5Node {
     }
   }
 
-  /** Upper bound of the buffer a copy streams through (one larger row gets its own). */
-  static final int COPY_BLOCK_BYTES = 8 * 1024 * 1024;
+  /**
+   * Upper bound of the buffer a copy streams through (one larger row gets its own). 1 MiB, as
+   * {@code H5Ocopy} uses: with 8 MiB writes the kernel spent 3x the system time copying the same
+   * bytes into the page cache (convert of a 1 GiB model: 2.2 s of sys instead of 0.7 s).
+   */
+  static final int COPY_BLOCK_BYTES = 1024 * 1024;
 
   private static final ThreadLocal<ByteBuffer> COPY_BUFFER =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(COPY_BLOCK_BYTES).order(ByteOrder.LITTLE_ENDIAN));
