@@ -15,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ ! -f "$ROOT/cli/target/initkit-cli-0.1.0-SNAPSHOT.jar" ] && [[ " $* " != *" --initkit "* ]]; then
   (cd "$ROOT" && mvn -B -q -DskipTests package)
 fi
-if [ ! -x "$ROOT/.venv/bin/python" ]; then
+if [ ! -x "$ROOT/.venv/bin/python" ] && [[ " $* " != *" --python "* ]]; then
   echo "bench: no testdata virtual environment: run 'bash testdata/setup-venv.sh' (or 'bash scripts/test.sh') first" >&2
   exit 1
 fi

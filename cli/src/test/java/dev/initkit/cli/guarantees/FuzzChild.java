@@ -106,6 +106,9 @@ public final class FuzzChild {
     deleteTree(dir);
     Files.createDirectories(dir);
     String before = hash(input);
+    if (Boolean.getBoolean(SELF_TEST) && input.getFileName().toString().startsWith("selftest-")) {
+      misbehave(input);
+    }
     library(input, dir, jtmp, c);
     cli(input, dir, jtmp, c);
     String after = hash(input);
@@ -113,6 +116,39 @@ public final class FuzzChild {
       c.problem("input changed: sha256 " + before + " -> " + after);
     }
     deleteTree(dir);
+  }
+
+  /**
+   * With this system property set (only {@code FuzzHarnessSelfTest} sets it), an input named
+   * {@code selftest-<what>...} makes the child break the promise named {@code <what>}, so that
+   * the test can show the harness reports each kind of failure.
+   */
+  static final String SELF_TEST = "initkit.fuzz.selfTest";
+
+  private static void misbehave(Path input) throws Exception {
+    String what = input.getFileName().toString().substring("selftest-".length()).replaceAll("\\..*$", "");
+    switch (what) {
+      case "crash":
+        Runtime.getRuntime().halt(134); // as a native crash ends the JVM: no END line
+        break;
+      case "hang":
+        Thread.sleep(Long.MAX_VALUE);
+        break;
+      case "oom": {
+        List<long[]> hog = new ArrayList<>();
+        while (true) {
+          hog.add(new long[1 << 20]);
+        }
+      }
+      case "stacktrace":
+        new IllegalStateException("self-test").printStackTrace();
+        break;
+      case "change":
+        Files.write(input, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
+        break;
+      default:
+        throw new IllegalArgumentException("unknown self-test " + what);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

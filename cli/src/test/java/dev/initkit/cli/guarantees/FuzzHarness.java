@@ -66,8 +66,16 @@ public final class FuzzHarness {
 
   private String classPath;
 
+  private final List<String> childProperties = new ArrayList<>();
+
   public FuzzHarness(Options options) {
     this.options = options;
+  }
+
+  /** Passes {@code -Dkey=value} to every child JVM. */
+  public FuzzHarness childProperty(String key, String value) {
+    childProperties.add("-D" + key + "=" + value);
+    return this;
   }
 
   /**
@@ -177,13 +185,13 @@ public final class FuzzHarness {
     Files.writeString(list, sb.toString(), StandardCharsets.UTF_8);
     Path stderr = dir.resolve("stderr.txt");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = List.of(
+    List<String> cmd = new ArrayList<>(List.of(
         java, "-Xmx" + options.heap(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-XX:MaxDirectMemorySize=128m", "-XX:-CreateCoredumpOnCrash",
         "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"),
-        "-Djava.io.tmpdir=" + jtmp, "-Duser.language=de", "-Duser.country=DE",
-        "-cp", classPath(),
-        FuzzChild.class.getName(), list.toString(), work.toString());
+        "-Djava.io.tmpdir=" + jtmp, "-Duser.language=de", "-Duser.country=DE"));
+    cmd.addAll(childProperties);
+    cmd.addAll(List.of("-cp", classPath(), FuzzChild.class.getName(), list.toString(), work.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr.toFile());
     childrenStarted.incrementAndGet();
     Process p = pb.start();
