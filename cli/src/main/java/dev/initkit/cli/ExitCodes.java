@@ -64,7 +64,7 @@ public final class ExitCodes {
     m.put(
         Integer.toString(IO),
         "I/O error (missing file, permission, disk full, output exists without --force)");
-    m.put(Integer.toString(CHECK_FAILED), "check failed (reserved)");
+    m.put(Integer.toString(CHECK_FAILED), "check failed (transplant: nothing matched, or --strict found unmatched weights)");
     return m;
   }
 }

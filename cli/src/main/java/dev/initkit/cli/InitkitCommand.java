@@ -5,6 +5,7 @@ import dev.initkit.cli.command.InspectCommand;
 import dev.initkit.cli.command.ReinitCommand;
 import dev.initkit.cli.command.ReportCommand;
 import dev.initkit.cli.command.SetInitCommand;
+import dev.initkit.cli.command.TransplantCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 
@@ -14,7 +15,7 @@ import picocli.CommandLine.HelpCommand;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Keras / TensorFlow model files from Java: inspect, convert, report on initializers,"
-        + " rewrite them and draw fresh weights.",
+        + " rewrite them, draw fresh weights and transplant pretrained ones.",
     synopsisSubcommandLabel = "COMMAND",
     subcommands = {
       InspectCommand.class,
@@ -22,6 +23,7 @@ import picocli.CommandLine.HelpCommand;
       ReportCommand.class,
       SetInitCommand.class,
       ReinitCommand.class,
+      TransplantCommand.class,
       HelpCommand.class
     },
     footer = {"", "Run 'initkit help COMMAND' for a command's options."})

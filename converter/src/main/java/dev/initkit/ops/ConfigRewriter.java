@@ -253,6 +253,44 @@ public final class ConfigRewriter {
     return new Result(rewritten, changes, notes, draws, selection);
   }
 
+  /**
+   * The model with top-level keys of some layers' configs set (e.g. {@code trainable: false}), text
+   * and tree and layer configs in step; every other byte of the config stays as written. Each key
+   * must already be in the layer's config (Keras writes {@code trainable} for every layer).
+   *
+   * @param values new values by layer (identity, as in {@code model}) and key
+   * @throws UnsupportedModelException when the model has no config, a layer is not in it, or a
+   *     layer's config lacks a key
+   */
+  public static Model setLayerKeys(Model model, Map<Layer, Map<String, JsonNode>> values) throws IOException {
+    Path file = Path.of(model.source().isEmpty() ? "." : model.source());
+    if (values.isEmpty()) {
+      return model;
+    }
+    if (model.config().isEmpty() || model.configText().isEmpty()) {
+      throw new UnsupportedModelException(file, "", "the model has no config to rewrite: pass the architecture JSON with --config");
+    }
+    Map<Layer, String> pointers = LayerConfigs.pointers(model);
+    Map<String, JsonNode> replacements = new LinkedHashMap<>();
+    for (Map.Entry<Layer, Map<String, JsonNode>> e : values.entrySet()) {
+      String ptr = pointers.get(e.getKey());
+      if (ptr == null) {
+        throw new UnsupportedModelException(file, e.getKey().name(), "the layer is not in the model config");
+      }
+      for (Map.Entry<String, JsonNode> kv : e.getValue().entrySet()) {
+        String full = JsonSplice.pointer(ptr, kv.getKey());
+        JsonNode before = model.config().get().at(full);
+        if (before.isMissingNode()) {
+          throw new UnsupportedModelException(file, e.getKey().name(), "the layer config has no '" + kv.getKey() + "' key");
+        }
+        if (!before.equals(kv.getValue())) {
+          replacements.put(full, kv.getValue());
+        }
+      }
+    }
+    return replacements.isEmpty() ? model : withConfig(model, file, replacements);
+  }
+
   /** The model with values of its config replaced, text and tree and layer configs in step. */
   private static Model withConfig(Model model, Path file, Map<String, JsonNode> replacements) throws IOException {
     String text = model.configText().orElseThrow();

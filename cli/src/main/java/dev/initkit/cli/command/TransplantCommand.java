@@ -1,0 +1,305 @@
+package dev.initkit.cli.command;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.ModelIO;
+import dev.initkit.ModelIO.ReadOptions;
+import dev.initkit.ModelIO.WriteOptions;
+import dev.initkit.ModelIO.WriteResult;
+import dev.initkit.cli.AbstractCommand;
+import dev.initkit.cli.ErrorReporter;
+import dev.initkit.cli.ExceptionMapper;
+import dev.initkit.cli.ExitCodes;
+import dev.initkit.cli.HumanFormat;
+import dev.initkit.cli.JsonOutput;
+import dev.initkit.cli.TextTable;
+import dev.initkit.cli.VersionProvider;
+import dev.initkit.format.Format;
+import dev.initkit.model.LoadedModel;
+import dev.initkit.ops.Reinitializer;
+import dev.initkit.ops.Selector;
+import dev.initkit.ops.WeightSite;
+import dev.initkit.transplant.Action;
+import dev.initkit.transplant.Adaptations;
+import dev.initkit.transplant.LayerMapping;
+import dev.initkit.transplant.MatchStrategy;
+import dev.initkit.transplant.TransplantException;
+import dev.initkit.transplant.TransplantOptions;
+import dev.initkit.transplant.TransplantPlan;
+import dev.initkit.transplant.TransplantPlan.Entry;
+import dev.initkit.transplant.TransplantPlan.Unused;
+import dev.initkit.transplant.Transplanter;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code initkit transplant --from SRC --to DST -o OUT}: copies pretrained weights from SRC into
+ * the architecture of DST, with a plan and a report of every weight.
+ */
+@Command(
+    name = "transplant",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    sortOptions = false,
+    description = {
+      "Copy pretrained weights from SRC into the architecture of DST and write the result to OUT.",
+      "Layers match by name (default), order, structure or a mapping file; a weight whose shape"
+          + " differs is adapted only when asked (--adapt); everything that gets no value from SRC is"
+          + " drawn from DST's configured initializers (or --scheme) under the seed contract.",
+      "Prints, per target weight, loaded / adapted (how) / initialized (why) / skipped, and every"
+          + " SRC weight left unused. Exit code 6 when nothing matches, or with --strict when any"
+          + " target weight stays unmatched."
+    })
+public final class TransplantCommand extends AbstractCommand {
+
+  @Option(names = "--from", required = true, order = 1, paramLabel = "SRC",
+      description = "The model whose weights are transplanted (.keras, .h5, weights-only .h5, .weights.h5).")
+  Path from;
+
+  @Option(names = "--to", required = true, order = 2, paramLabel = "DST",
+      description = "The model that receives them: its architecture and config are written.")
+  Path to;
+
+  @Option(names = {"-o", "--output"}, order = 3, paramLabel = "OUT",
+      description = "Where to write: .keras, .h5 or .weights.h5 (required unless --dry-run).")
+  Path outputPath;
+
+  @Option(names = "--match", order = 4, paramLabel = "name|order|structure", defaultValue = "name",
+      description = "How target layers find source layers (default: ${DEFAULT-VALUE}).")
+  String match;
+
+  @Option(names = "--map", order = 5, paramLabel = "FILE",
+      description = "Explicit mapping, one 'SOURCE -> TARGET' layer path per line, * globs (replaces --match).")
+  Path map;
+
+  @Option(names = "--adapt", order = 6, paramLabel = "KIND",
+      description = "Opt into a shape adaptation (repeat or comma-separate): input-channels, head=fresh,"
+          + " head=keep, vocab, units, gates, all.")
+  List<String> adapt = new ArrayList<>();
+
+  @Option(names = "--scheme", order = 7, paramLabel = "configured|auto|SPEC", defaultValue = "configured",
+      description = "What weights without a transplanted value are drawn from (default: ${DEFAULT-VALUE}).")
+  String scheme;
+
+  @Option(names = "--seed", order = 8, paramLabel = "N", description = "Seed of the draws (default: 0).")
+  Long seed;
+
+  @Option(names = "--freeze", order = 9, paramLabel = "SELECTOR",
+      description = "Write trainable: false for the transplanted layers a selector matches (repeat: any; 'all').")
+  List<String> freeze = new ArrayList<>();
+
+  @Option(names = "--strict", order = 10, description = "Fail (exit code 6, nothing written) if any target weight gets no value from SRC.")
+  boolean strict;
+
+  @Option(names = "--dry-run", order = 11, description = "Print the plan; write nothing.")
+  boolean dryRun;
+
+  @Option(names = {"-f", "--force"}, order = 12, description = "Replace OUT if it exists.")
+  boolean force;
+
+  @Option(names = "--from-config", order = 13, paramLabel = "ARCH.json", description = "Architecture JSON for a weights-only SRC.")
+  Path fromConfig;
+
+  @Option(names = "--to-config", order = 14, paramLabel = "ARCH.json", description = "Architecture JSON for a weights-only DST.")
+  Path toConfig;
+
+  /** {@inheritDoc} */
+  @Override
+  protected int run() throws Exception {
+    TransplantOptions options = options();
+    Format format = null;
+    if (!dryRun) {
+      if (outputPath == null) {
+        throw usage("missing -o OUT (or give --dry-run to print the plan only)");
+      }
+      format = OpsSupport.outputFormat(spec.commandLine(), outputPath);
+      OpsSupport.checkNotInput(spec.commandLine(), from, outputPath);
+      OpsSupport.checkNotInput(spec.commandLine(), to, outputPath);
+      if (Files.exists(outputPath) && !force) {
+        throw new java.nio.file.FileAlreadyExistsException(outputPath.toString(), null, "already exists; use --force to overwrite it");
+      }
+    }
+    ReadOptions fromRead = fromConfig == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(fromConfig);
+    ReadOptions toRead = toConfig == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(toConfig);
+    TransplantPlan plan;
+    WriteResult result = null;
+    try (LoadedModel src = ModelIO.open(from, fromRead); LoadedModel dst = ModelIO.open(to, toRead)) {
+      try {
+        plan = Transplanter.plan(src.model(), dst.model(), options);
+        if (strict) {
+          Transplanter.requireAllMatched(plan);
+        }
+      } catch (TransplantException e) {
+        return failed(e);
+      }
+      if (!dryRun) {
+        info("transplanting " + plan.transplanted() + " of " + plan.entries().size() + " weights; drawing "
+            + plan.count(Action.INITIALIZED) + " with seed " + plan.seed());
+        LoadedModel out = Transplanter.apply(src, dst, plan,
+            OpsSupport.progress(err(), !output.quiet() && !output.json(), "drawing"));
+        result = ModelIO.write(out, outputPath, new WriteOptions(format, force, false));
+      }
+    }
+    List<String> notes = new ArrayList<>(plan.notes());
+    if (result != null) {
+      notes.addAll(result.notes());
+    }
+    if (output.json()) {
+      ObjectNode doc = JsonOutput.success("transplant");
+      fill(doc, plan, result, notes);
+      JsonOutput.write(out(), doc);
+      return ExitCodes.OK;
+    }
+    if (!output.quiet()) {
+      printReport(out(), plan, dryRun);
+      for (String n : notes) {
+        out().println("note: " + n);
+      }
+      out().flush();
+    }
+    if (result != null) {
+      info("wrote " + result.output() + " (" + OpsSupport.formatName(result.format()) + ", "
+          + HumanFormat.bytes(Files.size(result.output())) + "): " + summary(plan));
+    }
+    return ExitCodes.OK;
+  }
+
+  private TransplantOptions options() throws java.io.IOException {
+    TransplantOptions o = TransplantOptions.defaults();
+    if (map != null) {
+      if (spec.commandLine().getParseResult().hasMatchedOption("--match")) {
+        throw usage("--map and --match cannot be combined: a mapping file is its own strategy");
+      }
+      o = o.withMapping(LayerMapping.read(map));
+    } else {
+      o = o.withStrategy(MatchStrategy.parse(match));
+    }
+    o = o.withAdaptations(Adaptations.parse(adapt)).withScheme(Reinitializer.Scheme.parse(scheme))
+        .withSeed(seed == null ? Reinitializer.DEFAULT_SEED : seed);
+    if (!freeze.isEmpty()) {
+      List<Selector> sel = new ArrayList<>();
+      for (String f : freeze) {
+        sel.add(Selector.parse(f));
+      }
+      o = o.withFreeze(Selector.anyOf(sel));
+    }
+    return o;
+  }
+
+  /** Nothing matched, or --strict found unmatched weights: exit code 6, with the plan shown. */
+  private int failed(TransplantException e) {
+    ExceptionMapper.Failure f = new ExceptionMapper.Failure(ExitCodes.CHECK_FAILED, e.getMessage(), null, null, e);
+    err().println(ErrorReporter.PREFIX + f.message());
+    err().flush();
+    if (output.json()) {
+      ObjectNode doc = JsonOutput.failure("transplant", f);
+      if (e.plan() != null) {
+        fill(doc, e.plan(), null, e.plan().notes());
+      }
+      JsonOutput.write(out(), doc);
+    } else if (e.plan() != null && !output.quiet()) {
+      printReport(out(), e.plan(), true);
+      out().flush();
+    }
+    return ExitCodes.CHECK_FAILED;
+  }
+
+  private static String summary(TransplantPlan p) {
+    return String.format(Locale.ROOT, "%d loaded, %d adapted, %d initialized, %d skipped; %d source weights unused",
+        p.count(Action.LOADED), p.count(Action.ADAPTED), p.count(Action.INITIALIZED), p.count(Action.SKIPPED), p.unused().size());
+  }
+
+  private void fill(ObjectNode doc, TransplantPlan plan, WriteResult result, List<String> notes) {
+    doc.put("source", from.toString());
+    doc.put("target", to.toString());
+    doc.put("output", result == null ? null : result.output().toString());
+    doc.put("format", result == null ? null : OpsSupport.formatName(result.format()));
+    doc.put("dryRun", dryRun);
+    doc.put("strict", strict);
+    doc.put("match", plan.strategy().label());
+    doc.put("mapping", map == null ? null : map.toString());
+    ArrayNode ad = doc.putArray("adapt");
+    plan.adaptations().labels().forEach(ad::add);
+    doc.put("scheme", plan.scheme());
+    doc.put("seed", plan.seed());
+    ObjectNode totals = doc.putObject("totals");
+    totals.put("targetWeights", plan.entries().size());
+    for (Action a : Action.values()) {
+      totals.put(a.label(), plan.count(a));
+    }
+    totals.put("unmatched", plan.unmatched().size());
+    totals.put("unusedSource", plan.unused().size());
+    ArrayNode pairs = doc.putArray("layers");
+    for (TransplantPlan.LayerPair p : plan.pairs()) {
+      ObjectNode o = pairs.addObject();
+      o.put("target", p.target());
+      o.put("source", p.source());
+      o.put("how", p.how());
+    }
+    ArrayNode ws = doc.putArray("weights");
+    for (Entry e : plan.entries()) {
+      ObjectNode o = ws.addObject();
+      site(o, e.target());
+      o.put("action", e.action().label());
+      o.put("adaptation", e.adapter() == null ? null : e.adapter().kind());
+      o.put("detail", e.detail());
+      o.put("requested", e.requested());
+      o.put("unmatched", e.unmatched());
+      if (e.source() == null) {
+        o.putNull("source");
+      } else {
+        site(o.putObject("source"), e.source());
+      }
+      o.set("initializer", OpsSupport.specJson(e.fresh() == null ? null : e.fresh().spec()));
+      o.put("streamSeed", e.fresh() == null ? null : String.format(Locale.ROOT, "%016x", e.fresh().streamSeed()));
+    }
+    ArrayNode un = doc.putArray("unusedSource");
+    for (Unused u : plan.unused()) {
+      ObjectNode o = un.addObject();
+      site(o, u.source());
+      o.put("reason", u.reason());
+    }
+    ArrayNode fr = doc.putArray("frozen");
+    plan.frozen().forEach(fr::add);
+    ArrayNode n = doc.putArray("notes");
+    notes.forEach(n::add);
+  }
+
+  private static void site(ObjectNode o, WeightSite s) {
+    o.put("layer", s.layerPath());
+    o.put("weight", s.weight().name());
+    o.put("role", s.weight().role().label());
+    o.set("shape", OpsSupport.shape(s.weight().shape()));
+    o.put("dtype", s.weight().dtype().toString());
+  }
+
+  /** The report (or plan) tables. */
+  static void printReport(PrintWriter out, TransplantPlan plan, boolean planOnly) {
+    out.println((planOnly ? "Plan" : "Transplant") + ": match " + plan.strategy().label()
+        + (plan.adaptations().labels().isEmpty() ? "" : ", adapt " + String.join(",", plan.adaptations().labels()))
+        + ", scheme " + plan.scheme() + ", seed " + plan.seed() + ": " + summary(plan) + (planOnly ? " (nothing written)" : ""));
+    TextTable t = new TextTable("Layer", "Weight", "Shape", "Action", "Source", "Detail");
+    for (Entry e : plan.entries()) {
+      t.row(e.target().layerPath(), e.target().weight().shortName(), e.target().weight().shape().toString(), e.action().label(),
+          e.source() == null ? null : e.source().layerPath() + "/" + e.source().weight().shortName(), e.detail());
+    }
+    t.print(out, "  ");
+    if (!plan.unused().isEmpty()) {
+      out.println("Source weights left unused (" + plan.unused().size() + ")");
+      TextTable u = new TextTable("Layer", "Weight", "Shape", "Reason");
+      for (Unused x : plan.unused()) {
+        u.row(x.source().layerPath(), x.source().weight().shortName(), x.source().weight().shape().toString(), x.reason());
+      }
+      u.print(out, "  ");
+    }
+    if (!plan.frozen().isEmpty()) {
+      out.println("Frozen (trainable: false): " + String.join(", ", plan.frozen()));
+    }
+  }
+}

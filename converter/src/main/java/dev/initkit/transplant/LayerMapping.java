@@ -1,0 +1,182 @@
+package dev.initkit.transplant;
+
+import dev.initkit.format.MalformedModelException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An explicit source-to-target layer mapping, one rule a line: {@code SOURCE -> TARGET}, where both
+ * sides are layer paths (nested models' names joined by {@code /}) and {@code *} matches any run of
+ * characters. The text a target's {@code *}s matched fills the source's {@code *}s in order, so
+ * {@code encoder/* -> backbone/*} maps {@code backbone/conv1} to {@code encoder/conv1}; a source
+ * with more {@code *}s than its target must match exactly one source layer. {@code #} starts a
+ * comment; blank lines are ignored. The first rule whose target matches a layer decides; a rule
+ * {@code - -> TARGET} leaves the matching layers unmapped. Immutable and thread-safe.
+ */
+public final class LayerMapping {
+  /** The largest mapping file read, in bytes. */
+  static final long MAX_BYTES = 4L * 1024 * 1024;
+
+  /** One rule. */
+  public record Rule(String source, String target, int line) {
+    public Rule {
+      Objects.requireNonNull(source, "source");
+      Objects.requireNonNull(target, "target");
+    }
+  }
+
+  private final List<Rule> rules;
+  private final List<Pattern> targetPatterns;
+  private final String origin;
+
+  private LayerMapping(List<Rule> rules, String origin) {
+    this.rules = List.copyOf(rules);
+    this.origin = origin;
+    this.targetPatterns = this.rules.stream().map(r -> glob(r.target())).toList();
+  }
+
+  /** The rules in file order. */
+  public List<Rule> rules() {
+    return rules;
+  }
+
+  /** Where the rules came from (a file name), for messages. */
+  public String origin() {
+    return origin;
+  }
+
+  /**
+   * Reads a mapping file.
+   *
+   * @throws MalformedModelException naming the file and line of a rule that does not parse
+   * @throws IOException when the file cannot be read
+   */
+  public static LayerMapping read(Path file) throws IOException {
+    if (Files.size(file) > MAX_BYTES) {
+      throw new MalformedModelException(file, "", "a mapping file of " + Files.size(file) + " bytes, more than the " + MAX_BYTES + " initkit reads");
+    }
+    try {
+      return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    } catch (IllegalArgumentException e) {
+      throw new MalformedModelException(file, "", e.getMessage());
+    }
+  }
+
+  /**
+   * Parses mapping text.
+   *
+   * @throws IllegalArgumentException naming the line that is not {@code SOURCE -> TARGET}
+   */
+  public static LayerMapping parse(String text, String origin) {
+    List<Rule> rules = new ArrayList<>();
+    String[] lines = text.split("\r?\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      String l = lines[i];
+      int hash = l.indexOf('#');
+      if (hash >= 0) {
+        l = l.substring(0, hash);
+      }
+      l = l.strip();
+      if (l.isEmpty()) {
+        continue;
+      }
+      int arrow = l.indexOf("->");
+      if (arrow < 0 || l.indexOf("->", arrow + 2) >= 0) {
+        throw new IllegalArgumentException("line " + (i + 1) + ": expected 'SOURCE -> TARGET', found '" + l + "'");
+      }
+      String s = l.substring(0, arrow).strip();
+      String t = l.substring(arrow + 2).strip();
+      if (s.isEmpty() || t.isEmpty()) {
+        throw new IllegalArgumentException("line " + (i + 1) + ": expected 'SOURCE -> TARGET' with both sides non-empty");
+      }
+      if (!s.equals("-") && count(s) < count(t)) {
+        throw new IllegalArgumentException("line " + (i + 1) + ": the source '" + s + "' has fewer * than the target '" + t
+            + "': every * of the target must fill one of the source");
+      }
+      rules.add(new Rule(s, t, i + 1));
+    }
+    if (rules.isEmpty()) {
+      throw new IllegalArgumentException("no rule: expected lines 'SOURCE -> TARGET'");
+    }
+    return new LayerMapping(rules, origin);
+  }
+
+  /** What the mapping says for one target layer. */
+  public record Resolution(Rule rule, String sourcePath, String problem) {
+    /** True when a source layer was found. */
+    public boolean found() {
+      return sourcePath != null;
+    }
+  }
+
+  /**
+   * The source layer path for a target layer path, among the given source paths; empty when no
+   * rule matches the target.
+   */
+  public Optional<Resolution> resolve(String targetPath, List<String> sourcePaths) {
+    for (int i = 0; i < rules.size(); i++) {
+      Matcher m = targetPatterns.get(i).matcher(targetPath);
+      if (!m.matches()) {
+        continue;
+      }
+      Rule r = rules.get(i);
+      if (r.source().equals("-")) {
+        return Optional.of(new Resolution(r, null, "unmapped by line " + r.line() + " of " + origin));
+      }
+      StringBuilder filled = new StringBuilder();
+      int g = 1;
+      for (char c : r.source().toCharArray()) {
+        if (c == '*' && g <= m.groupCount()) {
+          filled.append(m.group(g++));
+        } else {
+          filled.append(c);
+        }
+      }
+      String want = filled.toString();
+      if (want.indexOf('*') < 0) {
+        return Optional.of(sourcePaths.contains(want) ? new Resolution(r, want, null)
+            : new Resolution(r, null, "line " + r.line() + " of " + origin + " names source layer '" + want + "', which the source does not have"));
+      }
+      Pattern p = glob(want);
+      List<String> hits = sourcePaths.stream().filter(sp -> p.matcher(sp).matches()).toList();
+      if (hits.size() == 1) {
+        return Optional.of(new Resolution(r, hits.get(0), null));
+      }
+      return Optional.of(new Resolution(r, null, "line " + r.line() + " of " + origin + ": source '" + want + "' matches "
+          + (hits.isEmpty() ? "no layer" : hits.size() + " layers (" + String.join(", ", hits.subList(0, Math.min(3, hits.size()))) + ")")));
+    }
+    return Optional.empty();
+  }
+
+  private static int count(String s) {
+    return (int) s.chars().filter(c -> c == '*').count();
+  }
+
+  private static Pattern glob(String g) {
+    StringBuilder re = new StringBuilder();
+    StringBuilder lit = new StringBuilder();
+    for (char c : g.toCharArray()) {
+      if (c == '*') {
+        if (lit.length() > 0) {
+          re.append(Pattern.quote(lit.toString()));
+          lit.setLength(0);
+        }
+        re.append("(.*?)");
+      } else {
+        lit.append(c);
+      }
+    }
+    if (lit.length() > 0) {
+      re.append(Pattern.quote(lit.toString()));
+    }
+    return Pattern.compile(re.toString());
+  }
+}

@@ -1,0 +1,37 @@
+package dev.initkit.transplant;
+
+/**
+ * A transplant that cannot do what was asked: nothing matched (the message suggests what to try),
+ * or {@code strict} found target weights left unmatched. The plan is attached so that a front end
+ * can still show it.
+ */
+public final class TransplantException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  /** Why. */
+  public enum Kind {
+    /** No target weight got a value from the source. */
+    NOTHING_MATCHED,
+    /** Strict mode, and some target weights were initialized or skipped for want of a match. */
+    UNMATCHED
+  }
+
+  private final transient TransplantPlan plan;
+  private final Kind kind;
+
+  public TransplantException(Kind kind, String message, TransplantPlan plan) {
+    super(message);
+    this.kind = kind;
+    this.plan = plan;
+  }
+
+  /** Why the transplant failed. */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The plan as far as it was made. */
+  public TransplantPlan plan() {
+    return plan;
+  }
+}

@@ -1,0 +1,465 @@
+package dev.initkit.transplant;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import dev.initkit.ModelIO;
+import dev.initkit.format.ModelFormatException;
+import dev.initkit.init.Initializer;
+import dev.initkit.model.Layer;
+import dev.initkit.model.LoadedModel;
+import dev.initkit.model.Model;
+import dev.initkit.model.Shape;
+import dev.initkit.model.Weight;
+import dev.initkit.model.WeightRole;
+import dev.initkit.ops.ConfigRewriter;
+import dev.initkit.ops.GeneratedTensors;
+import dev.initkit.ops.ProgressListener;
+import dev.initkit.ops.Reinitializer;
+import dev.initkit.ops.Selector;
+import dev.initkit.ops.WeightSite;
+import dev.initkit.transplant.LayerMatcher.Pair;
+import dev.initkit.transplant.LayerMatcher.Ref;
+import dev.initkit.transplant.TransplantPlan.Entry;
+import dev.initkit.transplant.TransplantPlan.LayerPair;
+import dev.initkit.transplant.TransplantPlan.Unused;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Transplants pretrained weights from a source model into a target model of a possibly changed
+ * architecture: {@link #plan} pairs the layers ({@link MatchStrategy}), pairs each layer's weights
+ * (by role and index, or by position when a side's roles are unknown, as in a Keras 3 weights file
+ * without config: file names, {@code :0} suffixes and class-derived archive paths never matter),
+ * and decides for every target weight: loaded (same shape and dtype), adapted (an opted-in {@link
+ * Adaptations adaptation}), initialized (drawn from the target's configured initializers or the
+ * requested scheme, under the {@link dev.initkit.init.SeedContract}), or skipped (its stored values
+ * kept when it cannot be drawn). {@link #apply} gives the target with those values, streamed tensor
+ * by tensor when written. Stateless and thread-safe.
+ */
+public final class Transplanter {
+  private static final Set<String> LSTM = Set.of("LSTM", "CuDNNLSTM", "LSTMV2", "LSTMCell", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
+      "ConvLSTM1DCell", "ConvLSTM2DCell", "ConvLSTM3DCell");
+  private static final Set<String> GRU = Set.of("GRU", "CuDNNGRU", "GRUV2", "GRUCell");
+  private static final Set<String> SIMPLE_RNN = Set.of("SimpleRNN", "SimpleRNNCell");
+
+  private Transplanter() {}
+
+  /** A decision before the fresh draws are known. */
+  private record Decision(WeightSite target, Action action, WeightSite source, String detail, boolean requested, Adapter adapter) {
+    /** An adapted decision's detail: the adapter's description and the source weight. */
+    Decision withDetail(String from) {
+      return new Decision(target, action, source, adapter.describe() + " (from " + from + ")", requested, adapter);
+    }
+  }
+
+  /**
+   * Plans a transplant from {@code source} into {@code target}.
+   *
+   * @throws TransplantException ({@link TransplantException.Kind#NOTHING_MATCHED}) when no target
+   *     weight would get a value from the source; the message says what to try
+   * @throws ModelFormatException when a target weight to draw has an invalid initializer config, or
+   *     frozen layers' configs cannot be rewritten
+   * @throws IOException when the config cannot be rewritten
+   */
+  public static TransplantPlan plan(Model source, Model target, TransplantOptions options) throws TransplantException, IOException {
+    List<Ref> targets = LayerMatcher.refs(target);
+    boolean classDerived = source.config().isEmpty() && source.sourceFormat().equals("keras3-weights");
+    List<Ref> sources = classDerived ? LayerMatcher.byStoredPath(LayerMatcher.refs(source)) : LayerMatcher.refs(source);
+    LayerMatcher.Result match = LayerMatcher.match(options.strategy(), options.mapping(), targets, sources, classDerived);
+    Map<Layer, Pair> byTarget = new IdentityHashMap<>();
+    for (Pair p : match.pairs()) {
+      byTarget.put(p.target().layer(), p);
+    }
+
+    // the first convolution: the first layer with a kernel of rank 3 or more (a stem after a
+    // Rescaling or Normalization layer is still the stem)
+    Ref firstConv = targets.stream().filter(r -> r.sites().stream().anyMatch(s -> s.weight().role() == WeightRole.KERNEL
+        && s.weight().shape().rank() >= 3)).findFirst().orElse(null);
+    List<Decision> decisions = new ArrayList<>();
+    for (Ref t : targets) {
+      Pair p = byTarget.get(t.layer());
+      if (p == null) {
+        String why = match.problems().getOrDefault(t.layer(), "no source layer matched");
+        for (WeightSite s : t.sites()) {
+          decisions.add(new Decision(s, Action.INITIALIZED, null, why, false, null));
+        }
+        continue;
+      }
+      Map<WeightSite, WeightSite> weights = pairWeights(t, p.source());
+      for (WeightSite s : t.sites()) {
+        WeightSite from = weights.get(s);
+        if (from == null) {
+          decisions.add(new Decision(s, Action.INITIALIZED, null, "matched layer " + p.source().path() + " has no weight "
+              + s.seedName(), false, null));
+        } else {
+          decisions.add(decide(s, from, t, t == firstConv, options.adaptations()));
+        }
+      }
+    }
+
+    // the fresh draws: only for weights that need them, so an invalid initializer elsewhere does not matter
+    Set<String> needFresh = new HashSet<>();
+    for (Decision d : decisions) {
+      if (d.action() == Action.INITIALIZED || (d.adapter() != null && d.adapter().usesFresh())) {
+        needFresh.add(d.target().weight().key());
+      }
+    }
+    Map<String, Reinitializer.Entry> fresh = freshEntries(target, options, needFresh);
+
+    List<Entry> entries = new ArrayList<>();
+    for (Decision d : decisions) {
+      Reinitializer.Entry f = fresh.get(d.target().weight().key());
+      if (d.action() == Action.INITIALIZED) {
+        if (f != null && f.drawn()) {
+          entries.add(new Entry(d.target(), Action.INITIALIZED, d.source(), d.detail() + "; drawn: " + f.spec().describe()
+              + (f.unitForgetBias() ? " + forget-gate ones" : ""), d.requested(), f, null));
+        } else {
+          entries.add(new Entry(d.target(), Action.SKIPPED, d.source(), d.detail() + "; the target's stored values kept ("
+              + (f == null ? "nothing to draw" : f.reason()) + ")", false, null, null));
+        }
+      } else if (d.action() == Action.ADAPTED) {
+        String detail = d.detail();
+        Reinitializer.Entry use = null;
+        if (d.adapter().usesFresh()) {
+          if (f != null && f.drawn()) {
+            use = f;
+            detail += " (fresh: " + f.spec().describe() + (f.unitForgetBias() ? " + forget-gate ones" : "") + ")";
+          } else {
+            detail += " (fresh: the target's stored values, " + (f == null ? "nothing to draw" : f.reason()) + ")";
+          }
+        }
+        entries.add(new Entry(d.target(), Action.ADAPTED, d.source(), detail, false, use, d.adapter()));
+      } else {
+        entries.add(new Entry(d.target(), d.action(), d.source(), d.detail(), false, null, null));
+      }
+    }
+
+    List<Unused> unused = unused(sources, byTarget, entries);
+    List<LayerPair> pairs = match.pairs().stream().map(p -> new LayerPair(p.target().path(), p.source().path(), p.how())).toList();
+    List<String> notes = new ArrayList<>();
+    if (!source.config().isPresent() && options.strategy() == MatchStrategy.ORDER && source.sourceFormat().equals("keras3-weights")) {
+      notes.add("the source is a Keras 3 weights file without config: its layers are in archive order (class-derived names),"
+          + " not model order; --match name pairs them by class-derived path");
+    }
+
+    Model out = target;
+    List<String> frozen = new ArrayList<>();
+    if (options.freeze() != null) {
+      Map<Layer, Map<String, JsonNode>> values = new LinkedHashMap<>();
+      Map<Layer, String> paths = new IdentityHashMap<>();
+      for (Entry e : entries) {
+        if ((e.action() == Action.LOADED || e.action() == Action.ADAPTED) && options.freeze().matches(e.target())
+            && !values.containsKey(e.target().layer())) {
+          values.put(e.target().layer(), Map.of("trainable", BooleanNode.FALSE));
+          paths.put(e.target().layer(), e.target().layerPath());
+        }
+      }
+      out = ConfigRewriter.setLayerKeys(target, values);
+      values.keySet().forEach(l -> frozen.add(paths.get(l)));
+      if (frozen.isEmpty()) {
+        notes.add("--freeze " + options.freeze() + " selects no transplanted layer");
+      }
+    }
+    if (!out.optimizerWeights().isEmpty()) {
+      notes.add("the target's optimizer weights dropped (" + out.optimizerWeights().size() + " variables): their state belonged to its old weights");
+      out = out.withoutOptimizerWeights();
+    }
+    TransplantPlan plan = new TransplantPlan(out, entries, unused, pairs, options.strategy(), options.adaptations(),
+        options.scheme().label(), options.seed(), frozen, notes);
+    if (plan.transplanted() == 0) {
+      throw new TransplantException(TransplantException.Kind.NOTHING_MATCHED, nothingMatched(plan, options, targets, sources), plan);
+    }
+    return plan;
+  }
+
+  /**
+   * Fails when some target weight got no value from the source and was not meant to be fresh
+   * ({@code --strict}).
+   *
+   * @throws TransplantException ({@link TransplantException.Kind#UNMATCHED}) naming the first ones
+   */
+  public static void requireAllMatched(TransplantPlan plan) throws TransplantException {
+    List<Entry> u = plan.unmatched();
+    if (u.isEmpty()) {
+      return;
+    }
+    String first = u.stream().limit(3).map(e -> e.target().layerPath() + "/" + e.target().weight().shortName() + " ("
+        + e.detail().split(";")[0] + ")").collect(Collectors.joining(", "));
+    throw new TransplantException(TransplantException.Kind.UNMATCHED, "strict: " + u.size() + " of " + plan.entries().size()
+        + " target weights got no value from the source: " + first + (u.size() > 3 ? ", ..." : ""), plan);
+  }
+
+  /** {@link #apply(LoadedModel, LoadedModel, TransplantPlan, ProgressListener)} without a listener. */
+  public static LoadedModel apply(LoadedModel source, LoadedModel target, TransplantPlan plan) {
+    return apply(source, target, plan, ProgressListener.NONE);
+  }
+
+  /**
+   * The target with the plan applied, as a view over both models' open tensors: keep {@code
+   * source} and {@code target} open while using (writing) it, and close only them.
+   *
+   * @param listener told about each drawn tensor as a writer asks for it
+   */
+  public static LoadedModel apply(LoadedModel source, LoadedModel target, TransplantPlan plan, ProgressListener listener) {
+    Map<String, GeneratedTensors.Draw> draws = new LinkedHashMap<>();
+    Map<String, String> labels = new LinkedHashMap<>();
+    Map<String, TransplantTensors.Feed> feeds = new HashMap<>();
+    for (Entry e : plan.entries()) {
+      Weight w = e.target().weight();
+      if (e.fresh() != null && e.fresh().drawn()) {
+        Initializer init = Initializer.of(e.fresh().spec(), w.role());
+        if (e.fresh().unitForgetBias()) {
+          init = Initializer.lstmUnitForgetBias(init);
+        }
+        draws.put(w.key(), new GeneratedTensors.Draw(init, e.fresh().streamSeed()));
+        labels.put(w.key(), e.target().layerPath() + "/" + w.shortName());
+      }
+      if (e.action() == Action.LOADED || e.action() == Action.ADAPTED) {
+        feeds.put(w.key(), new TransplantTensors.Feed(e.source().weight(), e.adapter()));
+      }
+    }
+    GeneratedTensors fresh = new GeneratedTensors(target.tensors(), draws, labels, listener);
+    return target.withModel(plan.output()).withTensors(new TransplantTensors(source.tensors(), fresh, feeds));
+  }
+
+  /** The outcome of {@link #transplant}. */
+  public record Result(TransplantPlan plan, ModelIO.WriteResult written) {}
+
+  /**
+   * Opens both models, plans, checks ({@code strict}), and writes the target with the transplanted
+   * weights to {@code out} atomically (the format from its name unless {@code write} says).
+   *
+   * @throws TransplantException when nothing matched, or {@code strict} and some weight is unmatched
+   * @throws IllegalArgumentException when {@code out} is {@code from} or {@code to}
+   * @throws IOException when a model cannot be read or the output written
+   */
+  public static Result transplant(Path from, Path to, Path out, TransplantOptions options, boolean strict,
+      ModelIO.WriteOptions write) throws TransplantException, IOException {
+    if (java.nio.file.Files.exists(out) && java.nio.file.Files.exists(from)) {
+      dev.initkit.internal.AtomicFiles.checkNotSameFile(from, out); // the target is checked by ModelIO.write
+    }
+    try (LoadedModel src = ModelIO.open(from); LoadedModel dst = ModelIO.open(to)) {
+      TransplantPlan plan = plan(src.model(), dst.model(), options);
+      if (strict) {
+        requireAllMatched(plan);
+      }
+      return new Result(plan, ModelIO.write(apply(src, dst, plan), out, write));
+    }
+  }
+
+  /** Pairs a layer's weights: by seed name (role and index) when both sides know roles, else by position. */
+  private static Map<WeightSite, WeightSite> pairWeights(Ref t, Ref s) {
+    boolean roles = t.sites().stream().noneMatch(x -> x.weight().role() == WeightRole.OTHER)
+        && s.sites().stream().noneMatch(x -> x.weight().role() == WeightRole.OTHER);
+    Map<WeightSite, WeightSite> out = new HashMap<>();
+    if (roles) {
+      Map<String, WeightSite> bySeed = new HashMap<>();
+      s.sites().forEach(x -> bySeed.put(x.seedName(), x));
+      for (WeightSite x : t.sites()) {
+        WeightSite m = bySeed.get(x.seedName());
+        if (m != null) {
+          out.put(x, m);
+        }
+      }
+    } else {
+      for (int i = 0; i < Math.min(t.sites().size(), s.sites().size()); i++) {
+        out.put(t.sites().get(i), s.sites().get(i));
+      }
+    }
+    return out;
+  }
+
+  private static Decision decide(WeightSite t, WeightSite s, Ref layer, boolean firstConv, Adaptations a) {
+    Weight tw = t.weight();
+    Weight sw = s.weight();
+    String from = s.layerPath() + "/" + sw.shortName();
+    Shape ts = tw.shape();
+    Shape ss = sw.shape();
+    if (tw.dtype() != sw.dtype()) {
+      return new Decision(t, Action.INITIALIZED, s, "dtype differs: source " + from + " is " + sw.dtype() + ", the target "
+          + tw.dtype(), false, null);
+    }
+    if (ts.equals(ss)) {
+      return new Decision(t, Action.LOADED, s, "same shape and dtype", false, null);
+    }
+    String differs = "shape differs: source " + from + " " + ss + ", target " + ts;
+    if (ts.rank() != ss.rank()) {
+      return new Decision(t, Action.INITIALIZED, s, differs + " (another rank: no adaptation applies)", false, null);
+    }
+    if (firstConv && tw.role() == WeightRole.KERNEL && ts.rank() >= 3 && onlyAxisDiffers(ts, ss, ts.rank() - 2)) {
+      if (a.inputChannels()) {
+        return new Decision(t, Action.ADAPTED, s, "", false, new InputChannelAdapter(ss.dim(-2), ts.dim(-2)))
+            .withDetail(from);
+      }
+      return new Decision(t, Action.INITIALIZED, s, differs + " (input channels " + ss.dim(-2) + " -> " + ts.dim(-2)
+          + ": --adapt input-channels adapts them)", false, null);
+    }
+    if (t.head() && a.head() != Adaptations.HeadMode.NONE) {
+      if (a.head() == Adaptations.HeadMode.FRESH) {
+        return new Decision(t, Action.INITIALIZED, s, differs + ": head drawn fresh (--adapt head=fresh)", true, null);
+      }
+      return adapted(t, s, from, new OverlapAdapter("head=keep", 1, ss, ts, "head: the overlapping units kept"));
+    }
+    int gates = gateCount(layer.layer());
+    if (gates > 0) {
+      if (a.gates() && ts.dim(-1) % gates == 0 && ss.dim(-1) % gates == 0) {
+        return adapted(t, s, from, new OverlapAdapter("gates", gates, ss, ts, "recurrent units"));
+      }
+      return new Decision(t, Action.INITIALIZED, s, differs + " (recurrent: --adapt gates resizes it gate by gate)", false, null);
+    }
+    if (tw.role() == WeightRole.EMBEDDINGS && onlyAxisDiffers(ts, ss, 0)) {
+      if (a.vocab()) {
+        return adapted(t, s, from, new OverlapAdapter("vocab", 1, ss, ts, "vocabulary " + ss.dim(0) + " -> " + ts.dim(0)));
+      }
+      return new Decision(t, Action.INITIALIZED, s, differs + " (vocabulary " + ss.dim(0) + " -> " + ts.dim(0)
+          + ": --adapt vocab copies the shared rows)", false, null);
+    }
+    if (a.units()) {
+      return adapted(t, s, from, new OverlapAdapter("units", 1, ss, ts, allAtMost(ts, ss) ? "units sliced" : allAtMost(ss, ts)
+          ? "units padded" : "units sliced and padded"));
+    }
+    String hint = t.head() ? "--adapt head=keep or head=fresh" : "--adapt units slices or pads it";
+    return new Decision(t, Action.INITIALIZED, s, differs + " (" + hint + ")", false, null);
+  }
+
+  private static Decision adapted(WeightSite t, WeightSite s, String from, Adapter adapter) {
+    return new Decision(t, Action.ADAPTED, s, "", false, adapter).withDetail(from);
+  }
+
+  private static boolean onlyAxisDiffers(Shape a, Shape b, int axis) {
+    for (int i = 0; i < a.rank(); i++) {
+      if (i != axis && a.dim(i) != b.dim(i)) {
+        return false;
+      }
+    }
+    return a.dim(axis) != b.dim(axis);
+  }
+
+  private static boolean allAtMost(Shape a, Shape b) {
+    for (int i = 0; i < a.rank(); i++) {
+      if (a.dim(i) > b.dim(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Gate blocks on the last axis of a recurrent layer's weights: 4 (LSTM), 3 (GRU), 1 (SimpleRNN), else 0. */
+  static int gateCount(Layer layer) {
+    String cls = layer.className();
+    JsonNode cfg = layer.config();
+    for (int i = 0; i < 4; i++) {
+      JsonNode inner = cfg.path("layer");
+      if (!inner.path("class_name").isTextual()) {
+        inner = cfg.path("cell");
+      }
+      if (!inner.path("class_name").isTextual()) {
+        break;
+      }
+      if (LSTM.contains(cls) || GRU.contains(cls) || SIMPLE_RNN.contains(cls)) {
+        break;
+      }
+      cls = inner.path("class_name").asText();
+      cfg = inner.path("config");
+    }
+    return LSTM.contains(cls) ? 4 : GRU.contains(cls) ? 3 : SIMPLE_RNN.contains(cls) ? 1 : 0;
+  }
+
+  private static Map<String, Reinitializer.Entry> freshEntries(Model target, TransplantOptions o, Set<String> keys)
+      throws ModelFormatException {
+    Map<String, Reinitializer.Entry> out = new HashMap<>();
+    if (keys.isEmpty()) {
+      return out;
+    }
+    Selector needed = Selector.of("weights without a transplanted value", s -> keys.contains(s.weight().key()), false);
+    Reinitializer.Plan p = Reinitializer.plan(target, o.scheme(), needed, o.seed());
+    for (Reinitializer.Entry e : p.entries()) {
+      if (keys.contains(e.site().weight().key())) {
+        out.put(e.site().weight().key(), e);
+      }
+    }
+    if (o.scheme() instanceof Reinitializer.Fixed) {
+      // a fixed spec draws kernels; the other roles come from their configured initializers
+      Reinitializer.Plan c = Reinitializer.plan(target, Reinitializer.Scheme.configured(), needed, o.seed());
+      for (Reinitializer.Entry e : c.entries()) {
+        Reinitializer.Entry f = out.get(e.site().weight().key());
+        if (f != null && !f.drawn()) {
+          out.put(e.site().weight().key(), e);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<Unused> unused(List<Ref> sources, Map<Layer, Pair> byTarget, List<Entry> entries) {
+    Map<Ref, String> pairedTo = new HashMap<>();
+    for (Pair p : byTarget.values()) {
+      pairedTo.put(p.source(), p.target().path());
+    }
+    Map<String, Entry> usedBy = new HashMap<>();
+    for (Entry e : entries) {
+      if (e.source() != null) {
+        usedBy.put(e.source().weight().key(), e);
+      }
+    }
+    List<Unused> out = new ArrayList<>();
+    for (Ref s : sources) {
+      for (WeightSite w : s.sites()) {
+        Entry e = usedBy.get(w.weight().key());
+        if (e != null && (e.action() == Action.LOADED || e.action() == Action.ADAPTED)) {
+          continue;
+        }
+        String reason;
+        if (!pairedTo.containsKey(s)) {
+          reason = "no target layer matched " + s.path();
+        } else if (e == null) {
+          reason = "matched target layer " + pairedTo.get(s) + ", which has no weight " + w.seedName();
+        } else {
+          reason = "matched " + e.target().layerPath() + "/" + e.target().weight().shortName() + ": " + e.detail().split(";")[0];
+        }
+        out.add(new Unused(w, reason));
+      }
+    }
+    return out;
+  }
+
+  private static String nothingMatched(TransplantPlan plan, TransplantOptions o, List<Ref> targets, List<Ref> sources) {
+    if (targets.isEmpty()) {
+      return "the target has no layer weights to transplant into";
+    }
+    if (sources.isEmpty()) {
+      return "the source has no layer weights to transplant";
+    }
+    if (plan.pairs().isEmpty()) {
+      String names = " (source: " + sample(sources) + "; target: " + sample(targets) + ")";
+      if (o.strategy() == MatchStrategy.NAME) {
+        long structure = LayerMatcher.match(MatchStrategy.STRUCTURE, null, targets, sources, false).pairs().size();
+        return "no target layer matched a source layer by name" + names + ": the names differ; try --match "
+            + (structure > 0 ? "structure (" + structure + " layers would pair by class and shapes) or --match order" : "order")
+            + ", or give --map FILE";
+      }
+      if (o.strategy() == MatchStrategy.STRUCTURE) {
+        return "no target layer has the class and weight shapes of a source layer" + names
+            + ": try --match name or --match order with --adapt";
+      }
+      return "no target layer matched a source layer" + names + ": try --match name or --match structure";
+    }
+    Entry first = plan.entries().stream().filter(e -> e.source() != null).findFirst().orElse(plan.entries().get(0));
+    return plan.pairs().size() + " layers matched, but no weight could be used (e.g. " + first.target().layerPath() + "/"
+        + first.target().weight().shortName() + ": " + first.detail().split(";")[0] + "): opt into adaptations with --adapt"
+        + " (input-channels, head=keep, vocab, units, gates), or try another --match";
+  }
+
+  private static String sample(List<Ref> refs) {
+    return refs.stream().limit(4).map(Ref::path).collect(Collectors.joining(", ")) + (refs.size() > 4 ? ", ..." : "");
+  }
+}
