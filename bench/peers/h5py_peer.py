@@ -7,6 +7,7 @@ Usage:
   h5py_peer.py convert IN.h5 OUT.h5           (h5 -> h5: a copy of the whole tree)
   h5py_peer.py inspect MODEL                  (.h5 or .keras)
   h5py_peer.py report  MODEL                  (.h5 or .keras)
+  h5py_peer.py transplant SRC.h5 TARGET.keras OUT.keras   (same-named layers' weights into a copy of TARGET)
 
 reinit   copies the file, then for every "kernel" of a layer of the given classes draws He normal
          exactly as Keras defines it (truncated normal, |z| <= 2 re-drawn, stddev =
@@ -141,6 +142,35 @@ def keras_to_h5(a):
             mw.attrs["layer_names"] = names
 
 
+def transplant(a):
+    """Every weight of a source layer (legacy .h5) into the same-named layer of a copy of the
+    target (.keras), where the shapes agree; the target's config and metadata are kept."""
+    out_dir = os.path.dirname(os.path.abspath(a.output))
+    copied = 0
+    with zipfile.ZipFile(a.target) as z, tempfile.TemporaryDirectory(dir=out_dir) as td, \
+            h5py.File(a.source, "r") as src:
+        weights = z.extract("model.weights.h5", td)
+        with h5py.File(weights, "r+") as dst:
+            g = src["model_weights"]
+            for lname in g.attrs["layer_names"]:
+                lname = as_str(lname)
+                path = f"layers/{lname}/vars"
+                if path not in dst:
+                    continue
+                vs = dst[path]
+                for i, w in enumerate(as_str(x) for x in g[lname].attrs["weight_names"]):
+                    if str(i) in vs and vs[str(i)].shape == g[lname][w].shape:
+                        vs[str(i)][...] = g[lname][w][()]
+                        copied += 1
+        with zipfile.ZipFile(a.output, "w", zipfile.ZIP_STORED) as out:
+            for info in z.infolist():
+                if info.filename == "model.weights.h5":
+                    out.write(weights, "model.weights.h5")
+                else:
+                    out.writestr(info.filename, z.read(info.filename))
+    print(f"{a.output}: {copied} weights transplanted", file=sys.stderr)
+
+
 def open_config_and_weights(path, stack):
     """(config dict, {weight path: dataset}) of a .h5 or .keras file."""
     if zipfile.is_zipfile(path):
@@ -192,6 +222,10 @@ def main():
     c.add_argument("output")
     for op in ("inspect", "report"):
         sub.add_parser(op).add_argument("input")
+    t = sub.add_parser("transplant")
+    t.add_argument("source")
+    t.add_argument("target")
+    t.add_argument("output")
     a = ap.parse_args()
     if a.op == "reinit":
         reinit(a)
@@ -202,6 +236,8 @@ def main():
             (h5_to_keras if a.output.endswith(".keras") else h5_to_h5)(a)
     elif a.op == "inspect":
         inspect(a)
+    elif a.op == "transplant":
+        transplant(a)
     else:
         report(a)
 

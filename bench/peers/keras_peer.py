@@ -39,11 +39,12 @@ def all_layers(model):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("op", choices=["reinit", "convert", "inspect", "report"])
+    ap.add_argument("op", choices=["reinit", "convert", "inspect", "report", "transplant"])
     ap.add_argument("input")
     ap.add_argument("output", nargs="?")
     ap.add_argument("--classes", default="Dense")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--target", help="transplant: the model whose same-named layers get the input's weights")
     a = ap.parse_args()
     model = keras.saving.load_model(a.input, compile=False)
     if a.op == "reinit":
@@ -60,6 +61,20 @@ def main():
         model.save(a.output)
     elif a.op == "convert":
         model.save(a.output)
+    elif a.op == "transplant":
+        target = keras.saving.load_model(a.target, compile=False)
+        source = {layer.name: layer for layer in all_layers(model)}
+        copied = 0
+        for layer in all_layers(target):
+            src = source.get(layer.name)
+            if src is None or not layer.weights:
+                continue
+            ws = src.get_weights()
+            if [w.shape for w in ws] == [tuple(v.shape) for v in layer.weights]:
+                layer.set_weights(ws)
+                copied += len(ws)
+        print(f"{a.output}: {copied} weights transplanted", file=sys.stderr)
+        target.save(a.output)
     elif a.op == "inspect":
         model.summary()
     else:
