@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: installs the pinned Keras stack (testdata/requirements.txt) into .venv, builds,
-# and runs the unit, corpus, interop (real Keras 3 / tf-keras), DL4J and streaming tests.
+# and runs the unit, corpus, interop (real Keras 3 / tf-keras), DL4J, streaming and HTML report (headless
+# Chromium, installed when missing) tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=$(bash testdata/setup-venv.sh | tail -n 1)
+bash scripts/install-chromium.sh
 export TF_CPP_MIN_LOG_LEVEL=3
 mvn -B -ntp verify -Dinitkit.python="$PY" "$@"

@@ -1,7 +1,10 @@
 package dev.initkit.cli;
 
+import dev.initkit.cli.command.AnalyzeCommand;
+import dev.initkit.cli.command.CompareCommand;
 import dev.initkit.cli.command.ConvertCommand;
 import dev.initkit.cli.command.InspectCommand;
+import dev.initkit.cli.command.LsuvCommand;
 import dev.initkit.cli.command.ReinitCommand;
 import dev.initkit.cli.command.ReportCommand;
 import dev.initkit.cli.command.SetInitCommand;
@@ -15,7 +18,8 @@ import picocli.CommandLine.HelpCommand;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Keras / TensorFlow model files from Java: inspect, convert, report on initializers,"
-        + " rewrite them, draw fresh weights and transplant pretrained ones.",
+        + " rewrite them, draw fresh weights, transplant pretrained ones, and see and optimize signal"
+        + " propagation (analyze, lsuv, compare).",
     synopsisSubcommandLabel = "COMMAND",
     subcommands = {
       InspectCommand.class,
@@ -24,6 +28,9 @@ import picocli.CommandLine.HelpCommand;
       SetInitCommand.class,
       ReinitCommand.class,
       TransplantCommand.class,
+      AnalyzeCommand.class,
+      LsuvCommand.class,
+      CompareCommand.class,
       HelpCommand.class
     },
     footer = {"", "Run 'initkit help COMMAND' for a command's options."})

@@ -67,6 +67,14 @@ public final class ReportCommand extends AbstractCommand {
   @Option(names = "--markdown", order = 2, description = "Print Markdown tables instead of plain text.")
   boolean markdown;
 
+  @Option(names = "--html", order = 3, paramLabel = "OUT.html",
+      description = "Also write analyze's HTML report of the stored weights (per layer activation std, gradient norm and"
+          + " histograms; DL4J on a standard-normal batch, in a separate JVM).")
+  Path html;
+
+  @Option(names = {"-f", "--force"}, order = 4, description = "Replace the HTML report if it exists.")
+  boolean force;
+
   /** {@inheritDoc} */
   @Override
   protected int run() throws Exception {
@@ -74,6 +82,9 @@ public final class ReportCommand extends AbstractCommand {
       throw usage("--markdown and --json cannot be combined");
     }
     ReadOptions options = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
+    if (html != null) {
+      writeHtml(options); // first: a model DL4J cannot run fails before anything is printed
+    }
     InitReport report;
     String format;
     try (LoadedModel loaded = ModelIO.open(file, options)) {
@@ -90,6 +101,19 @@ public final class ReportCommand extends AbstractCommand {
       out().flush();
     }
     return ExitCodes.OK;
+  }
+
+  private void writeHtml(ReadOptions options) throws java.io.IOException {
+    if (java.nio.file.Files.exists(html) && !force) {
+      throw new java.nio.file.FileAlreadyExistsException(html.toString(), null, "already exists; use --force to overwrite it");
+    }
+    dev.initkit.analysis.Analysis.Settings s = new dev.initkit.analysis.Analysis.Settings(options, null, 256,
+        dev.initkit.ops.Reinitializer.DEFAULT_SEED, AnalysisSupport.launch(600),
+        AnalysisSupport.progress(err(), !output.quiet() && !output.json()));
+    var analyses = dev.initkit.analysis.Analysis.analyze(file, java.util.List.of(dev.initkit.analysis.Analysis.FILE),
+        dev.initkit.analysis.Analysis.lsuvDefaults(), s);
+    dev.initkit.analysis.HtmlReport.write(html, file.getFileName().toString(), analyses, null, force);
+    info("wrote " + html);
   }
 
   // ------------------------------------------------------------------------------------------

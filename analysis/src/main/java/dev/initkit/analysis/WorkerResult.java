@@ -1,0 +1,25 @@
+package dev.initkit.analysis;
+
+import java.util.List;
+
+/**
+ * What the child JVM answers. Exactly one of the results is set for a successful task; on failure
+ * {@code error} says why in one line and {@code unsupportedLayers} lists the layers DL4J cannot run.
+ */
+public record WorkerResult(
+    List<SchemeAnalysis> analyses,
+    LsuvResult lsuv,
+    List<TrainingRun> runs,
+    String error,
+    String errorKind,
+    List<String> unsupportedLayers) {
+
+  /** {@code errorKind} of a problem with the user's data. */
+  public static final String DATA = "data";
+
+  /** {@code errorKind} of a model DL4J cannot import or run. */
+  public static final String UNSUPPORTED = "unsupported";
+
+  /** {@code errorKind} of anything else DL4J threw. */
+  public static final String FAILED = "failed";
+}

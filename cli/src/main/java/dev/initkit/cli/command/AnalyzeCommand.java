@@ -1,0 +1,105 @@
+package dev.initkit.cli.command;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.ModelIO.ReadOptions;
+import dev.initkit.analysis.Analysis;
+import dev.initkit.analysis.HtmlReport;
+import dev.initkit.analysis.SchemeAnalysis;
+import dev.initkit.cli.AbstractCommand;
+import dev.initkit.cli.ExitCodes;
+import dev.initkit.cli.JsonOutput;
+import dev.initkit.cli.VersionProvider;
+import dev.initkit.ops.Reinitializer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code initkit analyze FILE}: per layer signal statistics of a batch, under one or more schemes. */
+@Command(
+    name = "analyze",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    sortOptions = false,
+    description = {
+      "Forward a batch through the model (DL4J, in a separate time-limited JVM) and report per layer the output"
+          + " mean and std, dead ReLU units, saturated tanh/sigmoid outputs and the kernel gradient norm of a"
+          + " standard loss (cross-entropy for a softmax head, binary cross-entropy for sigmoid, else MSE against"
+          + " random targets); marks where signals vanish or explode.",
+      "With several --scheme values, a reinitialized copy per scheme is analyzed side by side."
+    })
+public final class AnalyzeCommand extends AbstractCommand {
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The model (.keras, .h5, ...): Sequential, or Functional with one input and one output.")
+  Path input;
+
+  @Option(names = "--data", order = 1, paramLabel = "PATH",
+      description = "Inputs: .npy, .npz (x / x_train, optional y), CSV, or a folder of images (sub-folders = classes). Default: standard-normal inputs shaped from the model's input.")
+  Path data;
+
+  @Option(names = "--scheme", order = 2, split = ",", paramLabel = "A,B",
+      description = "Schemes to compare: file (the stored weights, default), lsuv, configured, auto, or an initializer"
+          + " spec for the kernels (he_normal, glorot_uniform, small, zeros, ...).")
+  List<String> schemes = new ArrayList<>();
+
+  @Option(names = "--html", order = 3, paramLabel = "OUT.html", description = "Also write a self-contained HTML report.")
+  Path html;
+
+  @Option(names = "--batch", order = 4, paramLabel = "N", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--seed", order = 5, paramLabel = "N", description = "Seed of the draws and the generated batch (default: 0).")
+  Long seed;
+
+  @Option(names = "--timeout", order = 6, paramLabel = "SECONDS", defaultValue = "600",
+      description = "Time limit of DL4J's JVM (default: ${DEFAULT-VALUE}).")
+  long timeout;
+
+  @Option(names = {"-f", "--force"}, order = 7, description = "Replace the HTML report if it exists.")
+  boolean force;
+
+  @Option(names = "--config", order = 8, paramLabel = "ARCH.json", description = "Architecture JSON for a weights-only FILE.")
+  Path config;
+
+  /** {@inheritDoc} */
+  @Override
+  protected int run() throws Exception {
+    if (batch < 1) {
+      throw usage("--batch must be at least 1, got " + batch);
+    }
+    if (html != null && Files.exists(html) && !force) {
+      throw new java.nio.file.FileAlreadyExistsException(html.toString(), null, "already exists; use --force to overwrite it");
+    }
+    List<String> use = schemes.isEmpty() ? List.of(Analysis.FILE) : schemes;
+    ReadOptions read = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
+    boolean talk = !output.quiet() && !output.json();
+    info("analyzing " + input + " under " + String.join(", ", use) + " (DL4J in a separate JVM)");
+    Analysis.Settings s = new Analysis.Settings(read, data, batch, seed == null ? Reinitializer.DEFAULT_SEED : seed,
+        AnalysisSupport.launch(timeout), AnalysisSupport.progress(err(), talk));
+    List<SchemeAnalysis> result = Analysis.analyze(input, use, Analysis.lsuvDefaults(), s);
+    if (html != null) {
+      HtmlReport.write(html, input.getFileName().toString(), result, null, force);
+      info("wrote " + html);
+    }
+    if (output.json()) {
+      ObjectNode doc = JsonOutput.success("analyze");
+      doc.put("file", input.toString());
+      doc.put("data", data == null ? null : data.toString());
+      doc.put("batch", batch);
+      doc.put("seed", s.seed());
+      doc.put("html", html == null ? null : html.toString());
+      doc.set("schemes", AnalysisSupport.schemesJson(result));
+      JsonOutput.write(out(), doc);
+    } else {
+      for (SchemeAnalysis a : result) {
+        AnalysisSupport.printAnalysis(out(), a);
+        out().println();
+      }
+      out().flush();
+    }
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,62 @@
+package dev.initkit.cli.command;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.cli.Cli;
+import dev.initkit.cli.ExitCodes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code initkit lsuv}, checked by real Keras on a held-out batch. */
+class LsuvCommandTest {
+  @TempDir Path tmp;
+
+  @Test
+  void everyLayerHasUnitVarianceOnAHeldOutBatchInRealKeras() throws Exception {
+    Path out = tmp.resolve("lsuv.keras");
+    double tol = 0.1;
+    JsonNode doc = Cli.run("lsuv", Cli.testdata().resolve("analysis/models/mlp20/keras3.keras"), "-o", out, "--tol", tol, "--seed", 3, "--json")
+        .assertExit(ExitCodes.OK).json();
+    assertEquals(out.toString(), doc.get("output").asText());
+    assertEquals("keras", doc.get("format").asText());
+    JsonNode layers = doc.get("layers");
+    assertEquals(21, layers.size());
+    for (int i = 0; i < 20; i++) {
+      JsonNode l = layers.get(i);
+      assertTrue(l.get("scaled").asBoolean(), l::toString);
+      assertTrue(Math.abs(l.get("finalVariance").asDouble() - 1) < tol, l::toString);
+      assertTrue(l.get("iterations").asInt() >= 1, l::toString); // orthonormal alone is not unit variance after ReLU
+    }
+    JsonNode head = layers.get(20);
+    assertFalse(head.get("scaled").asBoolean());
+    assertTrue(head.get("skipReason").asText().contains("outputs"), head::toString);
+
+    // a batch LSUV never saw (another seed, numpy's generator), through real Keras 3 loading the output
+    Map<String, JsonNode> keras = KerasProbe.layers(out, "--seed", "987", "--batch", "512");
+    for (int i = 0; i < 20; i++) {
+      String name = layers.get(i).get("name").asText();
+      double v = keras.get(name).get("variance").asDouble();
+      assertTrue(Math.abs(v - 1) <= tol, name + ": held-out variance " + v);
+    }
+  }
+
+  @Test
+  void anExistingOutputIsRefusedWithoutForce() throws Exception {
+    Path out = Files.writeString(tmp.resolve("exists.h5"), "keep me");
+    Cli.Result r = Cli.run("lsuv", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "-o", out);
+    r.assertExit(ExitCodes.IO);
+    assertTrue(r.assertOneErrorLine().contains("--force"));
+    assertEquals("keep me", Files.readString(out));
+  }
+
+  @Test
+  void aWeightsOnlyOutputIsAUsageError() {
+    Cli.run("lsuv", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "-o", tmp.resolve("w.weights.h5")).assertExit(ExitCodes.USAGE);
+  }
+}
