@@ -435,14 +435,24 @@ public final class FormatDetector {
                 + "): not a Keras 3 .keras archive");
       }
       Enumeration<? extends ZipEntry> entries = zip.entries();
+      Set<String> seen = new java.util.HashSet<>();
       while (entries.hasMoreElements()) {
         String name = entries.nextElement().getName();
         checkEntryName(file, name);
+        if (!seen.add(name)) {
+          // zip tools disagree on which of two same-named members they read: refuse to guess
+          throw malformed(
+              file, name, "the archive holds two members of this name (tampered?)");
+        }
         names.add(name);
       }
     } catch (ZipException e) {
       throw new MalformedModelException(
           file, null, "corrupt zip archive: " + e.getMessage() + " (incomplete download?)", e);
+    } catch (IllegalArgumentException e) {
+      // java.util.zip's report of an entry name that is not valid UTF-8
+      throw new MalformedModelException(
+          file, null, "corrupt zip archive: undecodable entry name (" + e.getMessage() + ")", e);
     }
     if (names.contains(CONFIG_JSON)) {
       for (String weights : KERAS_WEIGHTS) {

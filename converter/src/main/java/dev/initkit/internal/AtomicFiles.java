@@ -98,7 +98,11 @@ public final class AtomicFiles {
       if (exists) {
         copyPermissions(target, temp);
       }
-      writer.accept(temp);
+      try {
+        writer.accept(temp);
+      } catch (IOException e) {
+        throw diskFullOr(e, target, dir);
+      }
       if (!Files.isRegularFile(temp, LinkOption.NOFOLLOW_LINKS)) {
         throw new IOException(target + ": the writer left no file at " + temp);
       }
@@ -144,7 +148,11 @@ public final class AtomicFiles {
     }
     Path temp = createTemp(targetDir, dir, true);
     try {
-      writer.accept(temp);
+      try {
+        writer.accept(temp);
+      } catch (IOException e) {
+        throw diskFullOr(e, targetDir, dir);
+      }
       forceTree(temp);
       if (Files.exists(targetDir, LinkOption.NOFOLLOW_LINKS)) {
         if (!overwrite) {
@@ -194,6 +202,42 @@ public final class AtomicFiles {
           "output " + output + " contains the input " + input
               + ": replacing it would delete the input; write to another path");
     }
+  }
+
+  /**
+   * Creates an empty scratch file beside {@code target} (for a writer that needs one more file,
+   * e.g. the weights of an archive before they are zipped), named like this class's temporaries
+   * so that one left by a killed process is found by {@link #TEMP_NAME}. The caller deletes it.
+   */
+  public static Path createTempSibling(Path target) throws IOException {
+    Path dir = parentOf(target);
+    return createTemp(target, dir, false);
+  }
+
+  /** Free space below which a failed write is reported as a full disk. */
+  static final long FULL_DISK_BYTES = 1L << 20;
+
+  /**
+   * A writer's failure on a full file system, whatever layer noticed it (HDF5 reports a failed
+   * write as its own error, not as an I/O error), becomes one clear I/O error; others pass.
+   */
+  private static IOException diskFullOr(IOException e, Path target, Path dir) {
+    if (e instanceof FileSystemException) {
+      return e;
+    }
+    long free;
+    try {
+      free = Files.getFileStore(dir).getUsableSpace();
+    } catch (IOException | RuntimeException ignored) {
+      return e;
+    }
+    if (free >= FULL_DISK_BYTES && !String.valueOf(e.getMessage()).contains("No space left")) {
+      return e;
+    }
+    FileSystemException full = new FileSystemException(target.toString(), null,
+        "no space left on the device holding " + dir + "; nothing was written");
+    full.initCause(e);
+    return full;
   }
 
   // ---------------------------------------------------------------------------------------------

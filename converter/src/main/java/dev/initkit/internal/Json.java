@@ -13,16 +13,25 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public final class Json {
   /** Largest config initkit parses (characters). Real configs are well under a few MB. */
-  public static final int MAX_CONFIG_CHARS = 64 * 1024 * 1024;
+  public static final int MAX_CONFIG_CHARS = 32 * 1024 * 1024;
+  /**
+   * Most JSON tokens in one config. A config is parsed into a tree, and a tree of tens of
+   * millions of small nodes ({@code [0,0,0,...]} in 32 MB) would exhaust a small heap; the largest
+   * real configs (a ResNet-152, a TextVectorization vocabulary) have a few hundred thousand.
+   */
+  public static final long MAX_TOKENS = 2_000_000;
+  /** Deepest nesting accepted; real configs nest a few dozen levels. */
+  public static final int MAX_DEPTH = 400;
 
   private static final ObjectMapper MAPPER =
       new ObjectMapper(
           JsonFactory.builder()
               .streamReadConstraints(
                   StreamReadConstraints.builder()
-                      .maxNestingDepth(400)
+                      .maxNestingDepth(MAX_DEPTH)
                       .maxStringLength(MAX_CONFIG_CHARS)
                       .maxNumberLength(1000)
+                      .maxTokenCount(MAX_TOKENS)
                       .build())
               .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
               .build());
@@ -43,7 +52,28 @@ public final class Json {
     if (text.length() > MAX_CONFIG_CHARS) {
       throw new IllegalArgumentException("config of " + text.length() + " characters exceeds the limit of " + MAX_CONFIG_CHARS);
     }
-    return MAPPER.readTree(text);
+    JsonNode tree = MAPPER.readTree(text);
+    checkFinite(tree);
+    return tree;
+  }
+
+  /**
+   * Refuses numbers that overflow a double ({@code 1e400} parses as infinity): JSON has no
+   * infinities, and code comparing config values exactly (as BigDecimal) cannot take one.
+   */
+  private static void checkFinite(JsonNode root) {
+    java.util.ArrayDeque<JsonNode> todo = new java.util.ArrayDeque<>();
+    if (root != null) {
+      todo.push(root);
+    }
+    while (!todo.isEmpty()) {
+      JsonNode n = todo.pop();
+      if (n.isContainerNode()) {
+        n.forEach(todo::push);
+      } else if ((n.isDouble() || n.isFloat()) && !Double.isFinite(n.doubleValue())) {
+        throw new IllegalArgumentException("a number beyond the range of a double (" + n.asText() + "); JSON has no infinities");
+      }
+    }
   }
 
   /** Compact JSON text. */

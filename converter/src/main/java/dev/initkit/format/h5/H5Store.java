@@ -66,7 +66,7 @@ public final class H5Store implements TensorSource, AutoCloseable {
     }
   }
 
-  /** Copies a weight's dataset natively into {@code dst} under {@code name}. */
+  /** Copies a weight's dataset into {@code dst} under {@code name}, streamed ({@link H5Group#copyFrom}). */
   public void copyTo(Weight weight, H5Group dst, String name) throws IOException {
     try {
       dst.copyFrom(fileOf(weight.key()).root(), pathOf(weight.key()), name);

@@ -126,6 +126,7 @@ public final class KerasH5Reader {
     if (layerNames == null) {
       throw new MalformedModelException(path, weightsGroup.path() + "@layer_names", "missing: not a Keras weights group");
     }
+    checkNames(path, weightsGroup.path() + "@layer_names", layerNames);
     Map<String, List<Weight>> stored = new LinkedHashMap<>();
     for (String ln : layerNames) {
       stored.put(ln, layerWeights(path, weightsGroup, ln));
@@ -145,6 +146,7 @@ public final class KerasH5Reader {
         List<String> wn = names(path, og, "weight_names");
         List<Weight> ow = new ArrayList<>();
         if (wn != null) {
+          checkNames(path, og.path() + "@weight_names", wn);
           for (String n : wn) {
             ow.add(weight(path, og, n, n));
           }
@@ -299,6 +301,7 @@ public final class KerasH5Reader {
       if (wn == null) {
         return out;
       }
+      checkNames(path, g.path() + "@weight_names", wn);
       for (String n : wn) {
         out.add(weight(path, g, n, n));
       }
@@ -307,15 +310,44 @@ public final class KerasH5Reader {
   }
 
   private static Weight weight(Path path, H5Group g, String relPath, String name) throws IOException {
-    if (g.kind(relPath) != H5Group.Kind.DATASET) {
+    H5Group.Kind kind = g.kind(relPath);
+    if (kind == H5Group.Kind.OTHER) {
+      throw new MalformedModelException(path, g.path() + "/" + relPath, "not a dataset: a soft or external link, or another kind of object (Keras writes datasets; initkit follows no links to other files)");
+    }
+    if (kind != H5Group.Kind.DATASET) {
       throw new MalformedModelException(path, g.path() + "/" + relPath, "missing weight: weight_names lists it but the file has no such dataset");
     }
     try (H5Dataset ds = g.openDataset(relPath)) {
+      ds.checkStorage();
       DType dt = ds.dtype();
       return new Weight(name, Shape.of(ds.dims()), dt, WeightRole.fromVariableName(name), ds.path());
     } catch (H5Exception e) {
       throw new MalformedModelException(path, g.path() + "/" + relPath, e.getMessage(), e);
     }
+  }
+
+  /**
+   * A name list Keras wrote names each layer or weight once. A list that repeats a name (or is
+   * absurdly long) would make initkit read, and write, the same data again and again: an
+   * untrusted file's way to turn kilobytes into hours.
+   */
+  private static void checkNames(Path path, String location, List<String> names) throws MalformedModelException {
+    if (names.size() > MAX_NAMES) {
+      throw new MalformedModelException(path, location, "lists " + names.size() + " names, more than the " + MAX_NAMES + " initkit reads");
+    }
+    Set<String> seen = new HashSet<>();
+    for (String n : names) {
+      if (!seen.add(n)) {
+        throw new MalformedModelException(path, location, "lists '" + abbreviate(n) + "' twice (Keras writes each name once)");
+      }
+    }
+  }
+
+  /** More names in one list than any Keras model has. */
+  static final int MAX_NAMES = 1_000_000;
+
+  private static String abbreviate(String s) {
+    return s.length() > 80 ? s.substring(0, 80) + "..." : s;
   }
 
   /** A list-of-names attribute, joined from Keras's split form ({@code name0}, {@code name1}, ...). */
@@ -365,7 +397,10 @@ public final class KerasH5Reader {
       }
       return n;
     } catch (JsonProcessingException e) {
-      throw new MalformedModelException(path, location, "malformed JSON: " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+      // constraint violations (nesting, size, token count) carry no location
+      com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+      throw new MalformedModelException(path, location, "malformed JSON: " + e.getOriginalMessage()
+          + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
     } catch (IllegalArgumentException e) {
       throw new MalformedModelException(path, location, e.getMessage());
     }

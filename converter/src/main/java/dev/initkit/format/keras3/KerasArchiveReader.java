@@ -45,9 +45,24 @@ public final class KerasArchiveReader {
 
   private KerasArchiveReader() {}
 
-  /** Reads a zipped {@code .keras} archive. */
+  /**
+   * A deflated member may inflate to at most this many times its compressed size once it is past
+   * {@link #BOMB_FLOOR_BYTES} (Apache POI's zip bomb default). Keras stores members uncompressed.
+   */
+  static final long MAX_INFLATE_RATIO = 100;
+  /** Below this, a member is extracted whatever its compression ratio. */
+  static final long BOMB_FLOOR_BYTES = 16L << 20;
+  /** Free space kept on the temporary directory's file system after extracting the weights. */
+  static final long TEMP_SPACE_MARGIN = 64L << 20;
+
+  /**
+   * Reads a zipped {@code .keras} archive. The archive is untrusted: a member that inflates past
+   * its declared size or far beyond its compressed size (a decompression bomb), or that would not
+   * fit in the temporary directory, is refused before or while it is extracted.
+   */
   public static LoadedModel readZip(Path path) throws IOException {
-    try (ZipFile zip = new ZipFile(path.toFile())) {
+    try (ZipFile zip = openZip(path)) {
+      checkUnique(zip, path);
       String config = text(zip, path, "config.json", true);
       String metadata = text(zip, path, "metadata.json", false);
       ZipEntry w = zip.getEntry(WEIGHTS_H5);
@@ -61,10 +76,16 @@ public final class KerasArchiveReader {
       Path tmp = Files.createTempFile("initkit-", ".weights.h5");
       boolean ok = false;
       try {
-        try (InputStream in = zip.getInputStream(w); OutputStream out = Files.newOutputStream(tmp)) {
-          in.transferTo(out);
-        }
+        extract(zip, w, path, tmp);
         H5File f = open(path, tmp, WEIGHTS_H5);
+        // HDF5 keeps the file open by descriptor: unlinking it now means nothing is left behind in
+        // the temporary directory even if the process is killed (where unlinking an open file is
+        // refused, as on Windows, it is deleted on close instead)
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+          // deleted when the model is closed
+        }
         LoadedModel m = assemble(path, List.of(f), () -> Files.deleteIfExists(tmp), config, metadata, "keras");
         ok = true;
         return m;
@@ -73,14 +94,93 @@ public final class KerasArchiveReader {
           Files.deleteIfExists(tmp);
         }
       }
+    } catch (IllegalArgumentException e) {
+      // java.util.zip reports undecodable entry names so
+      throw new MalformedModelException(path, "", "corrupt zip archive: " + e.getMessage(), e);
+    }
+  }
+
+  private static ZipFile openZip(Path path) throws IOException {
+    try {
+      return new ZipFile(path.toFile());
+    } catch (java.util.zip.ZipException e) {
+      throw new MalformedModelException(path, "", "corrupt zip archive: " + e.getMessage() + " (incomplete download?)", e);
+    }
+  }
+
+  /** Two members of the same name: which one a reader takes differs between zip tools. */
+  private static void checkUnique(ZipFile zip, Path path) throws MalformedModelException {
+    Set<String> seen = new HashSet<>();
+    for (java.util.Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
+      String n = en.nextElement().getName();
+      if (!seen.add(n)) {
+        throw new MalformedModelException(path, n, "the archive holds two members of this name (tampered?)");
+      }
+    }
+  }
+
+  /** Copies a member to {@code tmp}, refusing bombs and lies about sizes. */
+  private static void extract(ZipFile zip, ZipEntry e, Path path, Path tmp) throws IOException {
+    String name = e.getName();
+    long declared = e.getSize();
+    long compressed = e.getCompressedSize();
+    long free = Files.getFileStore(tmp.toAbsolutePath().getParent()).getUsableSpace();
+    if (declared >= 0 && declared > free - TEMP_SPACE_MARGIN) {
+      throw new java.nio.file.FileSystemException(tmp.getParent().toString(), null,
+          "not enough temporary space to extract " + name + " of " + path + ": it needs " + declared
+              + " bytes, " + free + " are free (set java.io.tmpdir to a larger file system)");
+    }
+    boolean deflated = e.getMethod() != ZipEntry.STORED;
+    if (deflated && declared > BOMB_FLOOR_BYTES && compressed > 0 && declared / compressed > MAX_INFLATE_RATIO) {
+      throw bomb(path, name, declared, compressed);
+    }
+    long limit = declared >= 0 ? declared : free - TEMP_SPACE_MARGIN;
+    byte[] buf = new byte[1 << 20]; // 1 MiB reads and writes: 16x fewer system calls than 64 KiB
+    long total = 0;
+    try (InputStream in = memberStream(zip, e, path); OutputStream out = Files.newOutputStream(tmp)) {
+      while (true) {
+        int n;
+        try {
+          n = in.read(buf);
+        } catch (java.util.zip.ZipException | java.io.EOFException ex) {
+          throw new MalformedModelException(path, name, "corrupt archive member: " + ex.getMessage(), ex);
+        }
+        if (n < 0) {
+          break;
+        }
+        total += n;
+        if (total > limit) {
+          throw new MalformedModelException(path, name, "inflates to more than the " + limit + " bytes it declares (a tampered archive or a decompression bomb)");
+        }
+        if (deflated && total > BOMB_FLOOR_BYTES && compressed > 0 && total / compressed > MAX_INFLATE_RATIO) {
+          throw bomb(path, name, total, compressed);
+        }
+        out.write(buf, 0, n);
+      }
+    }
+    if (declared >= 0 && total != declared) {
+      throw new MalformedModelException(path, name, "holds " + total + " bytes but declares " + declared + " (truncated or tampered archive)");
+    }
+  }
+
+  private static UnsupportedModelException bomb(Path path, String name, long size, long compressed) {
+    return new UnsupportedModelException(path, name, "inflates to " + size + " bytes from " + compressed
+        + " (more than " + MAX_INFLATE_RATIO + ":1, a decompression bomb?); Keras stores archive members uncompressed: re-save the model with Keras");
+  }
+
+  private static InputStream memberStream(ZipFile zip, ZipEntry e, Path path) throws IOException {
+    try {
+      return zip.getInputStream(e);
+    } catch (java.util.zip.ZipException ex) {
+      throw new MalformedModelException(path, e.getName(), "unreadable archive member: " + ex.getMessage(), ex);
     }
   }
 
   /** Reads an unzipped archive directory. */
   public static LoadedModel readDirectory(Path dir) throws IOException {
-    String config = Files.readString(dir.resolve("config.json"), StandardCharsets.UTF_8);
+    String config = boundedText(dir.resolve("config.json"), dir);
     Path meta = dir.resolve("metadata.json");
-    String metadata = Files.exists(meta) ? Files.readString(meta, StandardCharsets.UTF_8) : null;
+    String metadata = Files.exists(meta) ? boundedText(meta, dir) : null;
     Path w = dir.resolve(WEIGHTS_H5);
     if (Files.exists(w)) {
       return assemble(dir, List.of(open(dir, w, WEIGHTS_H5)), null, config, metadata, "keras");
@@ -104,8 +204,25 @@ public final class KerasArchiveReader {
     return assemble(manifest, openShards(manifest), null, config, null, "keras3-weights");
   }
 
+  /**
+   * A JSON member of an unzipped archive (or a manifest), read only if it is a regular file of at
+   * most {@link #MAX_JSON_BYTES}: a link to {@code /dev/zero} or a multi-gigabyte file is refused.
+   */
+  static String boundedText(Path file, Path shown) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new MalformedModelException(shown, file.getFileName().toString(), Files.exists(file) ? "not a regular file" : "missing");
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] b = in.readNBytes((int) MAX_JSON_BYTES + 1);
+      if (b.length > MAX_JSON_BYTES) {
+        throw new MalformedModelException(shown, file.getFileName().toString(), "larger than the " + MAX_JSON_BYTES + " bytes initkit reads");
+      }
+      return new String(b, StandardCharsets.UTF_8);
+    }
+  }
+
   private static List<H5File> openShards(Path manifest) throws IOException {
-    JsonNode m = parse(manifest, "", Files.readString(manifest, StandardCharsets.UTF_8));
+    JsonNode m = parse(manifest, "", boundedText(manifest, manifest));
     JsonNode map = m.path("weight_map");
     if (!map.isObject()) {
       throw new MalformedModelException(manifest, "/weight_map", "missing: not a sharded weights manifest");
@@ -159,8 +276,13 @@ public final class KerasArchiveReader {
     if (e.getSize() > MAX_JSON_BYTES) {
       throw new MalformedModelException(path, name, "declares " + e.getSize() + " bytes, more than the " + MAX_JSON_BYTES + " initkit reads");
     }
-    try (InputStream in = zip.getInputStream(e)) {
-      byte[] b = in.readNBytes((int) MAX_JSON_BYTES + 1);
+    try (InputStream in = memberStream(zip, e, path)) {
+      byte[] b;
+      try {
+        b = in.readNBytes((int) MAX_JSON_BYTES + 1);
+      } catch (java.util.zip.ZipException | java.io.EOFException ex) {
+        throw new MalformedModelException(path, name, "corrupt archive member: " + ex.getMessage(), ex);
+      }
       if (b.length > MAX_JSON_BYTES) {
         throw new MalformedModelException(path, name, "larger than the " + MAX_JSON_BYTES + " bytes initkit reads");
       }
@@ -176,7 +298,10 @@ public final class KerasArchiveReader {
       }
       return n;
     } catch (JsonProcessingException e) {
-      throw new MalformedModelException(path, location, "malformed JSON: " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+      // constraint violations (nesting, size, token count) carry no location
+      com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+      throw new MalformedModelException(path, location, "malformed JSON: " + e.getOriginalMessage()
+          + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
     } catch (IllegalArgumentException e) {
       throw new MalformedModelException(path, location, e.getMessage());
     }

@@ -26,16 +26,32 @@ final class WeightsIndex {
   private final Map<String, Entry> datasets = new TreeMap<>();
   private final Map<String, String> groupNames = new TreeMap<>();
 
+  /** Deeper group nesting than any Keras model has (nested models add three levels each). */
+  static final int MAX_DEPTH = 128;
+  /** More groups and datasets than any Keras weights file has. */
+  static final int MAX_OBJECTS = 2_000_000;
+
+  private int objects;
+
   static WeightsIndex of(List<H5File> files) throws H5Exception {
     WeightsIndex idx = new WeightsIndex();
     idx.groups.put("", new TreeSet<>());
     for (int i = 0; i < files.size(); i++) {
-      idx.walk(i, files.get(i).root(), "");
+      idx.walk(i, files.get(i).root(), "", 0);
     }
     return idx;
   }
 
-  private void walk(int shard, H5Group g, String path) throws H5Exception {
+  /**
+   * Walks the tree depth first. The file is untrusted: an object reached through more than one
+   * hard link (a cycle, or one group shared many times, which would make the walk infinite or
+   * exponential) is refused, as are nesting and object counts beyond anything Keras writes, and
+   * datasets whose declared size the file cannot back ({@link H5Dataset#checkStorage()}).
+   */
+  private void walk(int shard, H5Group g, String path, int depth) throws H5Exception {
+    if (depth > MAX_DEPTH) {
+      throw new H5Exception("groups nested more than " + MAX_DEPTH + " deep at /" + path);
+    }
     if (g.hasAttribute("name")) {
       String n = g.attribute("name").asString();
       if (n != null) {
@@ -43,19 +59,31 @@ final class WeightsIndex {
       }
     }
     for (String child : g.childNames()) {
+      if (++objects > MAX_OBJECTS) {
+        throw new H5Exception("more than " + MAX_OBJECTS + " groups and datasets");
+      }
       String cp = path.isEmpty() ? child : path + "/" + child;
       H5Group.Kind k = g.kind(child);
+      if (k == H5Group.Kind.GROUP || k == H5Group.Kind.DATASET) {
+        int links = g.hardLinkCount(child);
+        if (links != 1) {
+          throw new H5Exception("/" + cp + " is reachable through " + links + " hard links (a cycle or a shared object, which Keras never writes)");
+        }
+      }
       if (k == H5Group.Kind.GROUP) {
         groups.computeIfAbsent(path, x -> new TreeSet<>()).add(child);
         groups.computeIfAbsent(cp, x -> new TreeSet<>());
         try (H5Group c = g.openGroup(child)) {
-          walk(shard, c, cp);
+          walk(shard, c, cp, depth + 1);
         }
       } else if (k == H5Group.Kind.DATASET) {
         groups.computeIfAbsent(path, x -> new TreeSet<>());
         try (H5Dataset d = g.openDataset(child)) {
+          d.checkStorage();
           datasets.put(cp, new Entry(H5Store.key(shard, "/" + cp), Shape.of(d.dims()), d.dtype()));
         }
+      } else if (k == H5Group.Kind.OTHER) {
+        throw new H5Exception("/" + cp + " is a soft, external or user-defined link (Keras writes none; initkit follows none)");
       }
     }
   }

@@ -18,22 +18,37 @@ public final class H5Dataset extends H5Node {
   private final byte[] encodedType;
   private final DType dtype;
 
-  H5Dataset(long id, String path) throws H5Exception {
-    super(id, path);
+  H5Dataset(long id, String path, H5File owner) throws H5Exception {
+    super(id, path, owner);
     long space = check(H5Dget_space(id), "H5Dget_space " + path);
-    long type = check(H5Dget_type(id), "H5Dget_type " + path);
+    long type = -1;
     try {
+      type = check(H5Dget_type(id), "H5Dget_type " + path);
       int spaceClass = H5Sget_simple_extent_type(space);
       if (spaceClass == H5S_SCALAR) {
         dims = new long[0];
       } else if (spaceClass == H5S_NULL) {
         throw new H5Exception("dataset " + path + " has no data (null dataspace)");
-      } else {
-        int rank = H5Sget_simple_extent_ndims(space);
+      } else if (spaceClass == H5S_SIMPLE) {
+        int rank = (int) check(H5Sget_simple_extent_ndims(space), "H5Sget_simple_extent_ndims " + path);
         dims = new long[rank];
-        H5Sget_simple_extent_dims(space, dims, (long[]) null);
+        check(H5Sget_simple_extent_dims(space, dims, (long[]) null), "H5Sget_simple_extent_dims " + path);
+      } else {
+        throw new H5Exception("dataset " + path + " has an unknown dataspace class " + spaceClass);
       }
-      elementSize = H5Tget_size(type);
+      // HDF5 dimensions are unsigned 64-bit: a corrupt file can declare ones no long holds
+      long n = 1;
+      for (long d : dims) {
+        if (d < 0) {
+          throw new H5Exception("dataset " + path + " declares dimensions " + java.util.Arrays.toString(dims) + " beyond any size a file can hold");
+        }
+        n = multiplyOrFail(n, d, path);
+      }
+      elementSize = check(H5Tget_size(type), "H5Tget_size " + path);
+      if (elementSize <= 0) {
+        throw new H5Exception("dataset " + path + " has an element size of " + elementSize + " bytes");
+      }
+      multiplyOrFail(n, elementSize, path);
       encodedType = H5Types.encode(type);
       boolean bf16 = false;
       if (H5Aexists(id, "dtype") > 0) {
@@ -41,10 +56,113 @@ public final class H5Dataset extends H5Node {
         bf16 = "bfloat16".equals(tag.asString());
       }
       dtype = H5Types.toDType(type, bf16);
+      if (dtype.size() != elementSize) {
+        throw new H5Exception("dataset " + path + " stores " + elementSize + "-byte elements, but is tagged " + dtype.kerasName() + " (" + dtype.size() + " bytes)");
+      }
     } finally {
-      H5Tclose(type);
+      if (type >= 0) H5Tclose(type);
       H5Sclose(space);
     }
+  }
+
+  private static long multiplyOrFail(long a, long b, String path) throws H5Exception {
+    long r = a * b;
+    if (a != 0 && (r / a != b || r < 0)) {
+      throw new H5Exception("dataset " + path + " declares more elements than a file can hold");
+    }
+    return r;
+  }
+
+  /** Largest chunk initkit lets HDF5 allocate and inflate in one piece (HDF5 allows 4 GiB). */
+  public static final long MAX_CHUNK_BYTES = 64L << 20;
+  /** Deflate expands at most 1032:1; a filtered dataset declaring more than this is not real. */
+  static final long MAX_FILTER_RATIO = 1100;
+
+  /**
+   * Checks, before anything reads it, that this dataset's declared size is backed by its own file:
+   * no raw data in other files (external storage, virtual datasets), contiguous data inside the
+   * file, chunks no larger than {@link #MAX_CHUNK_BYTES}, and a declared size that the file could
+   * hold (for compressed chunks: at most {@link #MAX_FILTER_RATIO} times the file). An untrusted
+   * file that declares terabytes in a few kilobytes is refused here rather than handed to HDF5,
+   * which would allocate, inflate or copy whatever the header says.
+   *
+   * @throws H5Exception naming the dataset and what is wrong
+   */
+  public void checkStorage() throws H5Exception {
+    Hdf5.lock();
+    long dcpl = -1;
+    long fid = -1;
+    try {
+      String where = "dataset " + path();
+      fid = check(H5Iget_file_id(id()), "H5Iget_file_id " + path());
+      long[] size = new long[1];
+      check(H5Fget_filesize(fid, size), "H5Fget_filesize");
+      long fileSize = size[0];
+      long bytes = byteSize();
+      dcpl = check(H5Dget_create_plist(id()), "H5Dget_create_plist " + path());
+      if (H5Pget_external_count(dcpl) > 0) {
+        throw new H5Exception(where + " keeps its data in external files: initkit reads only the model file itself");
+      }
+      int layout = H5Pget_layout(dcpl);
+      switch (layout) {
+        case H5D_COMPACT:
+          if (bytes > 65536) {
+            throw new H5Exception(where + " is compact but declares " + bytes + " bytes");
+          }
+          break;
+        case H5D_CONTIGUOUS: {
+          if (bytes > fileSize) {
+            throw new H5Exception(where + " declares " + bytes + " bytes of data in a file of " + fileSize + " bytes");
+          }
+          long offset = H5Dget_offset(id());
+          if (offset >= 0 && bytes > 0 && (offset > fileSize || bytes > fileSize - offset)) {
+            throw new H5Exception(where + " declares " + bytes + " bytes at offset " + offset + ", past the end of the " + fileSize + "-byte file");
+          }
+          // the layout's own size must be what the dataspace and type say: HDF5 copies by it
+          long stored = H5Dget_storage_size(id());
+          if (offset >= 0 && stored != bytes) {
+            throw new H5Exception(where + " stores " + stored + " bytes for a " + java.util.Arrays.toString(dims) + " array of " + elementSize + "-byte elements (" + bytes + " bytes)");
+          }
+          break;
+        }
+        case H5D_CHUNKED: {
+          int rank = dims.length;
+          long[] chunk = new long[Math.max(1, rank)];
+          int crank = (int) check(H5Pget_chunk(dcpl, chunk.length, chunk), "H5Pget_chunk " + path());
+          long chunkBytes = elementSize;
+          for (int i = 0; i < Math.min(crank, chunk.length); i++) {
+            if (chunk[i] <= 0) {
+              throw new H5Exception(where + " has a chunk dimension of " + chunk[i]);
+            }
+            chunkBytes = chunk[i] > MAX_CHUNK_BYTES ? Long.MAX_VALUE : Math.min(Long.MAX_VALUE / 2, chunkBytes * chunk[i]);
+          }
+          if (chunkBytes > MAX_CHUNK_BYTES) {
+            throw new H5Exception(where + " has chunks of " + (chunkBytes == Long.MAX_VALUE ? "more than 2^63" : chunkBytes) + " bytes (initkit reads chunks of up to " + MAX_CHUNK_BYTES + ")");
+          }
+          boolean filtered = H5Pget_nfilters(dcpl) > 0;
+          long limit = filtered ? saturatedMultiply(fileSize, MAX_FILTER_RATIO) : fileSize;
+          if (bytes > limit + chunkBytes) {
+            throw new H5Exception(where + " declares " + bytes + " bytes of data in a file of " + fileSize + " bytes" + (filtered ? " (more than any compression gives)" : ""));
+          }
+          break;
+        }
+        default:
+          throw new H5Exception(where + " has storage layout " + layout + " (virtual or unknown): initkit reads only datasets stored in the file itself");
+      }
+      // a copy carries every attribute along (copyFrom): each must read soundly first
+      for (String a : attributeNames()) {
+        attribute(a);
+      }
+    } finally {
+      if (dcpl >= 0) H5Pclose(dcpl);
+      if (fid >= 0) H5Fclose(fid);
+      Hdf5.unlock();
+    }
+  }
+
+  private static long saturatedMultiply(long a, long b) {
+    long r = a * b;
+    return a != 0 && (r / a != b || r < 0) ? Long.MAX_VALUE : r;
   }
 
   /** The dataset's dimensions (empty for a scalar). */
@@ -162,9 +280,13 @@ public final class H5Dataset extends H5Node {
         fs = fspace;
         ms = mspace;
       }
-      Hdf5.check(
-          write ? H5Dwrite(id(), type, ms, fs, H5P_DEFAULT, ptr) : H5Dread(id(), type, ms, fs, H5P_DEFAULT, ptr),
-          (write ? "H5Dwrite " : "H5Dread ") + path());
+      try {
+        Hdf5.check(
+            write ? H5Dwrite(id(), type, ms, fs, H5P_DEFAULT, ptr) : H5Dread(id(), type, ms, fs, H5P_DEFAULT, ptr),
+            (write ? "H5Dwrite " : "H5Dread ") + path());
+      } catch (H5Exception e) {
+        throw write ? writeFailed(e) : e;
+      }
       buf.position((int) (buf.position() + bytes));
     } finally {
       if (mspace >= 0) H5Sclose(mspace);

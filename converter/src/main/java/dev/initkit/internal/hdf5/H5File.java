@@ -13,11 +13,25 @@ public final class H5File implements AutoCloseable {
   private long id;
   private final Path path;
   private final H5Group root;
+  private final H5Raw raw;
 
-  private H5File(long id, Path path) {
+  private volatile boolean writeFailed;
+
+  private H5File(long id, Path path, H5Raw raw) throws H5Exception {
     this.id = id;
     this.path = path;
-    this.root = new H5Group(openRoot(id), "/");
+    this.raw = raw;
+    // a damaged root group header fails here, not later as a "closed object"
+    this.root = new H5Group(check(openRoot(id), "open the root group of " + path), "/", this);
+  }
+
+  H5Raw raw() {
+    return raw;
+  }
+
+  /** A write into this file failed: closing it must not try to flush into a full disk. */
+  void markWriteFailed() {
+    writeFailed = true;
   }
 
   private static long openRoot(long fid) {
@@ -37,13 +51,53 @@ public final class H5File implements AutoCloseable {
   private static H5File open(Path path, int flags) throws H5Exception {
     Hdf5.lock();
     long fapl = -1;
+    long fid = -1;
+    boolean ok = false;
     try {
       fapl = strongClose();
-      long fid = check(H5Fopen(path.toString(), flags, fapl), "open HDF5 file");
-      return new H5File(fid, path);
+      fid = check(H5Fopen(path.toString(), flags, fapl), "open HDF5 file");
+      H5Raw raw = rawReader(fid, path);
+      try {
+        H5File f = new H5File(fid, path, raw);
+        ok = true;
+        return f;
+      } finally {
+        if (!ok) {
+          raw.close();
+        }
+      }
     } finally {
+      if (!ok && fid >= 0) H5Fclose(fid);
       if (fapl >= 0) H5Pclose(fapl);
       Hdf5.unlock();
+    }
+  }
+
+  /**
+   * A Java view of the file's bytes (opened now, so it stays readable if the path is unlinked),
+   * with the user block size and address widths HDF5 found, for {@link H5Raw}.
+   */
+  private static H5Raw rawReader(long fid, Path path) throws H5Exception {
+    long fcpl = check(H5Fget_create_plist(fid), "H5Fget_create_plist");
+    java.nio.channels.FileChannel ch = null;
+    try (org.bytedeco.javacpp.SizeTPointer so = new org.bytedeco.javacpp.SizeTPointer(1);
+        org.bytedeco.javacpp.SizeTPointer sl = new org.bytedeco.javacpp.SizeTPointer(1)) {
+      long[] userblock = new long[1];
+      check(H5Pget_userblock(fcpl, userblock), "H5Pget_userblock");
+      check(H5Pget_sizes(fcpl, so, sl), "H5Pget_sizes");
+      ch = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.READ);
+      return new H5Raw(ch, userblock[0], (int) so.get(), (int) sl.get());
+    } catch (java.io.IOException e) {
+      if (ch != null) {
+        try {
+          ch.close();
+        } catch (java.io.IOException ignored) {
+          // nothing more to do
+        }
+      }
+      throw new H5Exception("cannot read " + path + ": " + e.getMessage());
+    } finally {
+      H5Pclose(fcpl);
     }
   }
 
@@ -57,7 +111,12 @@ public final class H5File implements AutoCloseable {
     try {
       fapl = strongClose();
       long fid = check(H5Fcreate(path.toString(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), "create HDF5 file");
-      return new H5File(fid, path);
+      try {
+        return new H5File(fid, path, null);
+      } catch (H5Exception e) {
+        H5Fclose(fid);
+        throw e;
+      }
     } finally {
       if (fapl >= 0) H5Pclose(fapl);
       Hdf5.unlock();
@@ -83,6 +142,14 @@ public final class H5File implements AutoCloseable {
     return path;
   }
 
+  private void truncate() {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.truncate(0);
+    } catch (java.io.IOException | RuntimeException e) {
+      // nothing more to free
+    }
+  }
+
   /** Flushes buffers to the operating system. */
   public void flush() throws H5Exception {
     Hdf5.lock();
@@ -102,9 +169,31 @@ public final class H5File implements AutoCloseable {
     Hdf5.lock();
     try {
       root.close();
-      check(H5Fclose(id), "close HDF5 file");
+      if (writeFailed && raw == null) {
+        // A write failed (a full disk, an I/O error): the file is garbage to the caller. Closing
+        // flushes HDF5's metadata, and when that flush fails too, HDF5 1.14.3 leaks cache state
+        // and crashes the process at exit. Emptying the file first gives the flush room.
+        truncate();
+      }
+      if (H5Fclose(id) < 0) {
+        H5Exception failure = new H5Exception("close HDF5 file " + path + " failed" + Hdf5.lastErrorText());
+        if (raw == null) {
+          // a file being written could not be flushed (a full disk, an I/O error). HDF5 1.14.3 then
+          // keeps it half closed, holding its space, and crashes at process exit when it retries.
+          // The half-written file is garbage to the caller anyway: empty it, so that the flush
+          // that closing needs has room, and close it for good.
+          truncate();
+          if (H5Fclose(id) < 0) {
+            failure.addSuppressed(new H5Exception("closing again failed too" + Hdf5.lastErrorText()));
+          }
+        }
+        throw failure;
+      }
     } finally {
       id = -1;
+      if (raw != null) {
+        raw.close();
+      }
       Hdf5.unlock();
     }
   }

@@ -21,10 +21,22 @@ import org.bytedeco.javacpp.SizeTPointer;
 public abstract class H5Node implements AutoCloseable {
   private long id;
   private final String path;
+  /** The file this object lives in. */
+  final H5File owner;
+  /** The file's bytes as Java reads them (null for files initkit creates). */
+  final H5Raw raw;
 
-  H5Node(long id, String path) {
+  H5Node(long id, String path, H5File owner) {
     this.id = id;
     this.path = path;
+    this.owner = owner;
+    this.raw = owner.raw();
+  }
+
+  /** Records a failed write on the file (see {@link H5File#close()}) and returns the error. */
+  H5Exception writeFailed(H5Exception e) {
+    owner.markWriteFailed();
+    return e;
   }
 
   /** The absolute path of this object inside its file, e.g. {@code /model_weights/dense}. */
@@ -71,6 +83,22 @@ public abstract class H5Node implements AutoCloseable {
     }
   }
 
+  /** The file address of this object's header (caller holds the lock). */
+  private long headerAddress(String where) throws H5Exception {
+    org.bytedeco.hdf5.H5O_info2_t info = new org.bytedeco.hdf5.H5O_info2_t();
+    try {
+      check(H5Oget_info3(id(), info, H5O_INFO_BASIC), "H5Oget_info " + where);
+      // the native VOL's token is the header address, little-endian
+      long addr = 0;
+      for (int i = 7; i >= 0; i--) {
+        addr = (addr << 8) | (info.token().__data(i) & 0xff);
+      }
+      return addr;
+    } finally {
+      info.close();
+    }
+  }
+
   private long H5Oget_info_num_attrs() throws H5Exception {
     org.bytedeco.hdf5.H5O_info2_t info = new org.bytedeco.hdf5.H5O_info2_t();
     try {
@@ -104,16 +132,28 @@ public abstract class H5Node implements AutoCloseable {
       int spaceClass = H5Sget_simple_extent_type(space);
       boolean nullSpace = spaceClass == H5S_NULL;
       long n = nullSpace ? 0 : check(H5Sget_simple_extent_npoints(space), "npoints " + where);
-      int rank = nullSpace ? 0 : H5Sget_simple_extent_ndims(space);
+      int rank = nullSpace ? 0 : (int) check(H5Sget_simple_extent_ndims(space), "ndims " + where);
       long[] dims = null;
       if (spaceClass == H5S_SIMPLE) {
         dims = new long[rank];
-        H5Sget_simple_extent_dims(space, dims, (long[]) null);
+        check(H5Sget_simple_extent_dims(space, dims, (long[]) null), "dims " + where);
       }
+      long size = check(H5Tget_size(ftype), "H5Tget_size " + where);
+      checkAttributeSize(n, size, where);
       if (H5Tget_class(ftype) == H5T_STRING) {
         AttrValue.Charset cs = H5Tget_cset(ftype) == H5T_CSET_UTF8 ? AttrValue.Charset.UTF8 : AttrValue.Charset.ASCII;
         boolean vlen = H5Tis_variable_str(ftype) > 0;
-        List<String> values = vlen ? readVlenStrings(attr, ftype, space, n, where) : readFixedStrings(attr, ftype, n, where);
+        List<String> values = null;
+        if (vlen && raw != null) {
+          // read in Java, every heap reference checked: HDF5 1.14.3 trusts them (see H5Raw)
+          values = raw.vlenStrings(headerAddress(where), name, n);
+          if (values == H5Raw.DENSE) {
+            values = null; // dense attribute storage, which Keras never writes: HDF5 reads it
+          }
+        }
+        if (values == null) {
+          values = vlen ? readVlenStrings(attr, ftype, space, n, where) : readFixedStrings(attr, ftype, n, where);
+        }
         if (dims == null && !nullSpace) {
           return new AttrValue.Str(values.get(0), vlen, cs);
         }
@@ -125,6 +165,19 @@ public abstract class H5Node implements AutoCloseable {
       if (ftype >= 0) H5Tclose(ftype);
       if (attr >= 0) H5Aclose(attr);
       Hdf5.unlock();
+    }
+  }
+
+  /** Largest attribute initkit reads: the largest config it parses (see {@code Json}). */
+  public static final long MAX_ATTRIBUTE_BYTES = 64L << 20;
+
+  /**
+   * Refuses attributes whose declared element count or byte size no Keras file has, before
+   * anything is allocated for them (a corrupt header can declare 2^64 elements).
+   */
+  private static void checkAttributeSize(long n, long size, String where) throws H5Exception {
+    if (n < 0 || size < 0 || (n > 0 && size > MAX_ATTRIBUTE_BYTES / n)) {
+      throw new H5Exception("attribute " + where + " declares " + Long.toUnsignedString(n) + " elements of " + size + " bytes, more than the " + MAX_ATTRIBUTE_BYTES + " bytes initkit reads");
     }
   }
 
@@ -158,9 +211,7 @@ public abstract class H5Node implements AutoCloseable {
     if (n == 0 || size == 0) {
       return out;
     }
-    if (n * size > Integer.MAX_VALUE) {
-      throw new H5Exception("attribute " + where + " is too large: " + n * size + " bytes");
-    }
+    checkAttributeSize(n, size, where);
     byte[] bytes = new byte[(int) (n * size)];
     try (BytePointer buf = new BytePointer(n * size)) {
       check(H5Aread(attr, ftype, buf), "H5Aread " + where);
@@ -183,6 +234,7 @@ public abstract class H5Node implements AutoCloseable {
     if (H5Tdetect_class(ftype, H5T_VLEN) > 0 || H5Tdetect_class(ftype, H5T_REFERENCE) > 0) {
       throw new H5Exception("attribute " + where + " has a variable-length or reference type initkit does not copy");
     }
+    checkAttributeSize(n, size, where);
     byte[] data = new byte[(int) (n * size)];
     if (n > 0) {
       try (BytePointer buf = new BytePointer(n * size)) {
@@ -235,6 +287,8 @@ public abstract class H5Node implements AutoCloseable {
       if (data != null) {
         check(H5Awrite(attr, type, data), "H5Awrite " + where);
       }
+    } catch (H5Exception e) {
+      throw writeFailed(e);
     } finally {
       if (attr >= 0) H5Aclose(attr);
       if (space >= 0) H5Sclose(space);
@@ -260,6 +314,8 @@ public abstract class H5Node implements AutoCloseable {
       }
       space = check(H5Screate_simple(1, new long[] {0}, null), "H5Screate " + where);
       attr = check(H5Acreate2(id(), name, H5T_IEEE_F64LE_g(), space, H5P_DEFAULT, H5P_DEFAULT), "H5Acreate " + where);
+    } catch (H5Exception e) {
+      throw writeFailed(e);
     } finally {
       if (attr >= 0) H5Aclose(attr);
       if (space >= 0) H5Sclose(space);

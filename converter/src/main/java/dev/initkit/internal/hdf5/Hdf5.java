@@ -61,12 +61,50 @@ public final class Hdf5 {
     return LOCK.isHeldByCurrentThread();
   }
 
-  /** Throws when an HDF5 call returned a negative status or id. */
+  /**
+   * Runs {@code action} while holding the HDF5 lock: no other thread's HDF5 call can run in
+   * between. The lock is reentrant, so initkit calls inside the action work as usual. For callers
+   * that share the process with other HDF5 users, and for tests of the locking itself.
+   */
+  public static <T, E extends Exception> T withLock(LockedAction<T, E> action) throws E {
+    lock();
+    try {
+      return action.run();
+    } finally {
+      unlock();
+    }
+  }
+
+  /**
+   * An action run under the HDF5 lock.
+   *
+   * @param <T> its result
+   * @param <E> what it throws
+   */
+  @FunctionalInterface
+  public interface LockedAction<T, E extends Exception> {
+    /** Runs the action. */
+    T run() throws E;
+  }
+
+  /**
+   * Throws when an HDF5 call returned a negative status or id. Every checked call must be made
+   * with the lock held; one that is not is a bug in this package, and fails here loudly instead of
+   * corrupting the library's state some day under concurrency.
+   */
   static long check(long result, String what) throws H5Exception {
+    if (!LOCK.isHeldByCurrentThread()) {
+      throw new IllegalStateException("HDF5 call without the HDF5 lock: " + what);
+    }
     if (result < 0) {
       throw new H5Exception(what + " failed" + lastError());
     }
     return result;
+  }
+
+  /** {@link #lastError()} for callers in this package that check results themselves. */
+  static String lastErrorText() {
+    return lastError();
   }
 
   /** The innermost message of HDF5's current error stack, or "" (caller holds the lock). */
