@@ -26,32 +26,21 @@ for what exists per model):
 The script is deterministic (fixed seeds, op determinism); files differ between
 runs only in timestamps (metadata.json date_saved, zip entry times).
 """
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ["KERAS_BACKEND"] = "tensorflow"
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-os.environ.setdefault("PYTHONHASHSEED", "0")
+import keras_env  # noqa: F401  (first: quiet, CPU-only TensorFlow)
 
 import json
-import logging
 import random
 import shutil
 import signal
 import sys
 import time
 import traceback
-import warnings
 from pathlib import Path
-
-warnings.filterwarnings("ignore")
-logging.getLogger("absl").setLevel(logging.ERROR)
 
 import numpy as np
 import tensorflow as tf
 
-tf.get_logger().setLevel(logging.ERROR)
-tf.config.experimental.enable_op_determinism()
+keras_env.determinism()
 
 import keras  # noqa: E402  (Keras 3)
 import tf_keras  # noqa: E402  (Keras 2 API, legacy)

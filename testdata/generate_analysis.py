@@ -20,18 +20,9 @@ Writes:
 
 Deterministic (fixed seeds); the .npz and the weights are identical between runs.
 """
-import os
+import keras_env  # noqa: F401  (first: quiet, CPU-only TensorFlow)
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ["KERAS_BACKEND"] = "tensorflow"
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-
-import logging
-import warnings
 from pathlib import Path
-
-warnings.filterwarnings("ignore")
-logging.getLogger("absl").setLevel(logging.ERROR)
 
 import numpy as np
 import tensorflow as tf
@@ -39,8 +30,6 @@ import keras
 import tf_keras
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-
-tf.get_logger().setLevel(logging.ERROR)
 
 HERE = Path(__file__).resolve().parent
 # not under models/: generate.py wipes that directory

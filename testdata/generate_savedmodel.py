@@ -18,25 +18,13 @@ Every SavedModel is written by real TensorFlow, never by hand:
 Deterministic (fixed seeds); the SavedModel bytes differ between runs only where TF
 stamps them (fingerprint.pb).
 """
-import os
+import keras_env  # noqa: F401  (first: quiet, CPU-only TensorFlow)
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ["KERAS_BACKEND"] = "tensorflow"
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-os.environ.setdefault("PYTHONHASHSEED", "0")
-
-import logging
 import shutil
-import warnings
 from pathlib import Path
-
-warnings.filterwarnings("ignore")
-logging.getLogger("absl").setLevel(logging.ERROR)
 
 import numpy as np
 import tensorflow as tf
-
-tf.get_logger().setLevel(logging.ERROR)
 
 import keras  # noqa: E402  (Keras 3)
 import tf_keras  # noqa: E402  (Keras 2 API)

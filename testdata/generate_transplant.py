@@ -37,28 +37,17 @@ filters), gap, head (Dense softmax); renamed.keras uses features_conv0, features
 features_relu0, features_conv1, features_pool, classifier. Deterministic: fixed seeds, op
 determinism.
 """
-import os
+import keras_env  # noqa: F401  (first: quiet, CPU-only TensorFlow)
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ["KERAS_BACKEND"] = "tensorflow"
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-os.environ.setdefault("PYTHONHASHSEED", "0")
-
-import logging
 import shutil
 import sys
 import time
-import warnings
 from pathlib import Path
-
-warnings.filterwarnings("ignore")
-logging.getLogger("absl").setLevel(logging.ERROR)
 
 import numpy as np
 import tensorflow as tf
 
-tf.get_logger().setLevel(logging.ERROR)
-tf.config.experimental.enable_op_determinism()
+keras_env.determinism()
 
 import keras  # noqa: E402  (Keras 3)
 import tf_keras  # noqa: E402
