@@ -305,7 +305,13 @@ public final class H5Group extends H5Node {
         return false;
       }
       FileChannel in = src.raw.channel();
-      if (srcOffset > in.size() || total > in.size() - srcOffset) {
+      long inSize;
+      try {
+        inSize = in.size();
+      } catch (IOException e) {
+        return false;
+      }
+      if (srcOffset > inSize || total > inSize - srcOffset) {
         return false;
       }
       long headRows = headBytes / src.rowBytes();
@@ -332,8 +338,6 @@ public final class H5Group extends H5Node {
         throw dst.writeFailed(new H5Exception("write dataset " + dst.path() + " failed: " + e.getMessage()));
       }
       return true;
-    } catch (IOException e) {
-      return false;
     } finally {
       Hdf5.unlock();
     }
