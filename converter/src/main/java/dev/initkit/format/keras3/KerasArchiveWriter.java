@@ -57,6 +57,15 @@ public final class KerasArchiveWriter {
     Path weights = AtomicFiles.createTempSibling(out);
     try {
       writeWeights(model, tensors, weights, out, notes);
+      List<StoredZipWriter.Member> members = List.of(
+          new StoredZipWriter.Member("metadata.json", metadataJson(model).getBytes(StandardCharsets.UTF_8), null),
+          new StoredZipWriter.Member("config.json", keras3ConfigText.getBytes(StandardCharsets.UTF_8), null),
+          new StoredZipWriter.Member("model.weights.h5", null, weights));
+      if (StoredZipWriter.fits(members)) {
+        // the same bytes as below, in one pass over the weights
+        StoredZipWriter.write(out, members, ENTRY_TIME);
+        return;
+      }
       try (OutputStream os = Files.newOutputStream(out); ZipOutputStream zip = new ZipOutputStream(os)) {
         storeEntry(zip, "metadata.json", metadataJson(model).getBytes(StandardCharsets.UTF_8));
         storeEntry(zip, "config.json", keras3ConfigText.getBytes(StandardCharsets.UTF_8));

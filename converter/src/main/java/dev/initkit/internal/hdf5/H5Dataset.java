@@ -209,6 +209,34 @@ public final class H5Dataset extends H5Node {
     }
   }
 
+  /**
+   * The absolute file offset of this dataset's bytes when they are stored as one plain run in the
+   * file itself (contiguous layout, allocated, no external files, integer or float elements, which
+   * hold no references into the file); -1 otherwise.
+   */
+  long contiguousOffset() throws H5Exception {
+    Hdf5.lock();
+    long dcpl = -1;
+    long type = -1;
+    try {
+      dcpl = check(H5Dget_create_plist(id()), "H5Dget_create_plist " + path());
+      if (H5Pget_layout(dcpl) != H5D_CONTIGUOUS || H5Pget_external_count(dcpl) != 0 || H5Pget_nfilters(dcpl) != 0) {
+        return -1;
+      }
+      type = check(H5Dget_type(id()), "H5Dget_type " + path());
+      int cls = H5Tget_class(type);
+      if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
+        return -1;
+      }
+      long offset = H5Dget_offset(id());
+      return offset < 0 ? -1 : offset;
+    } finally {
+      if (type >= 0) H5Tclose(type);
+      if (dcpl >= 0) H5Pclose(dcpl);
+      Hdf5.unlock();
+    }
+  }
+
   /** Byte order of the stored elements (HDF5 types from Keras files are little-endian). */
   public ByteOrder byteOrder() throws H5Exception {
     Hdf5.lock();

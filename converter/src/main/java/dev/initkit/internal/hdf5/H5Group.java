@@ -4,7 +4,10 @@ import static dev.initkit.internal.hdf5.Hdf5.check;
 import static org.bytedeco.hdf5.global.hdf5.*;
 
 import dev.initkit.model.DType;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -231,6 +234,11 @@ public final class H5Group extends H5Node {
    * before anything is read.
    */
   public void copyFrom(H5Group srcParent, String srcName, String dstName) throws H5Exception {
+    copyFrom(srcParent, srcName, dstName, RAW_COPY);
+  }
+
+  /** {@link #copyFrom(H5Group, String, String)}, kernel-side for large plain datasets only if {@code raw}. */
+  void copyFrom(H5Group srcParent, String srcName, String dstName, boolean raw) throws H5Exception {
     try (H5Dataset src = srcParent.openDataset(srcName)) {
       src.checkStorage();
       try (H5Dataset dst = createDataset(dstName, src.encodedType(), src.dims())) {
@@ -250,6 +258,12 @@ public final class H5Group extends H5Node {
           buf = ByteBuffer.allocateDirect((int) rowBytes).order(ByteOrder.LITTLE_ENDIAN);
         }
         long perBlock = Math.max(1, buf.capacity() / rowBytes);
+        long first = Math.min(rows, perBlock);
+        // the first block through HDF5 (it allocates the destination's storage), the rest
+        // kernel-side when both sides are plain contiguous bytes (see copyRawBytes)
+        if (raw && rows > first && copyRawBytes(src, dst, first * rowBytes, buf)) {
+          return;
+        }
         for (long r = 0; r < rows; r += perBlock) {
           long n = Math.min(perBlock, rows - r);
           buf.clear();
@@ -260,6 +274,80 @@ public final class H5Group extends H5Node {
       }
     }
   }
+
+  /**
+   * Smallest dataset copied kernel-side ({@link #copyRawBytes}): below it the saving is smaller than
+   * the extra system calls.
+   */
+  static final long RAW_COPY_MIN_BYTES = 8L * COPY_BLOCK_BYTES;
+
+  /**
+   * Copies a contiguous, allocated source dataset's bytes into the new contiguous destination
+   * without passing them through user space ({@code sendfile} through {@link
+   * FileChannel#transferTo}): the first {@code headBytes} go through {@code H5Dwrite} as before,
+   * which allocates the destination's storage exactly where the streamed copy would, then the rest
+   * is copied file to file at the two datasets' offsets. The destination's bytes are the same as
+   * the streamed copy's (a raw copy of the same type, the same HDF5 calls for allocation); HDF5
+   * keeps no cached raw data of a dataset written in blocks above its 64 KiB sieve buffer. Holds the
+   * HDF5 lock throughout, so no HDF5 call touches either file meanwhile.
+   *
+   * @return false (nothing written) when the fast path does not apply; the caller streams instead
+   */
+  private static boolean copyRawBytes(H5Dataset src, H5Dataset dst, long headBytes, ByteBuffer buf) throws H5Exception {
+    long total = src.byteSize();
+    if (total < RAW_COPY_MIN_BYTES || src.raw == null || dst.raw != null) {
+      return false;
+    }
+    Hdf5.lock();
+    try {
+      long srcOffset = src.contiguousOffset();
+      if (srcOffset < 0 || src.storageSize() != total) {
+        return false;
+      }
+      FileChannel in = src.raw.channel();
+      long inSize;
+      try {
+        inSize = in.size();
+      } catch (IOException e) {
+        return false;
+      }
+      if (srcOffset > inSize || total > inSize - srcOffset) {
+        return false;
+      }
+      long headRows = headBytes / src.rowBytes();
+      buf.clear();
+      src.readRows(0, headRows, buf);
+      buf.flip();
+      dst.writeRows(0, headRows, buf);
+      long dstOffset = dst.contiguousOffset();
+      if (dstOffset < 0) {
+        throw new H5Exception("dataset " + dst.path() + ": no storage allocated after the first write");
+      }
+      try (FileChannel out = FileChannel.open(dst.owner.path(), StandardOpenOption.WRITE)) {
+        long done = headBytes;
+        while (done < total) {
+          out.position(dstOffset + done);
+          long n = in.transferTo(srcOffset + done, total - done, out);
+          if (n <= 0) {
+            throw new H5Exception("copy of dataset " + src.path() + " stopped at byte " + done + " of " + total);
+          }
+          done += n;
+        }
+        RAW_COPIED_BYTES.addAndGet(total - headBytes);
+      } catch (IOException e) {
+        throw dst.writeFailed(new H5Exception("write dataset " + dst.path() + " failed: " + e.getMessage()));
+      }
+      return true;
+    } finally {
+      Hdf5.unlock();
+    }
+  }
+
+  /** Bytes copied kernel-side so far (tests check that the fast path was taken). */
+  static final java.util.concurrent.atomic.AtomicLong RAW_COPIED_BYTES = new java.util.concurrent.atomic.AtomicLong();
+
+  /** {@code -Dinitkit.rawCopy=false} streams every copy through HDF5 (to compare). */
+  private static final boolean RAW_COPY = Boolean.parseBoolean(System.getProperty("initkit.rawCopy", "true"));
 
   private static long intermediateGroups() throws H5Exception {
     long lcpl = check(H5Pcreate(H5P_CLS_LINK_CREATE_ID_g()), "H5Pcreate lcpl");

@@ -59,6 +59,11 @@ final class H5Raw {
     }
   }
 
+  /** The file's channel (readable even after the path was unlinked), for raw copies of data. */
+  FileChannel channel() {
+    return ch;
+  }
+
   void close() {
     try {
       ch.close();
