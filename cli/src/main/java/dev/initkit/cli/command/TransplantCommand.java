@@ -67,7 +67,7 @@ public final class TransplantCommand extends AbstractCommand {
   Path to;
 
   @Option(names = {"-o", "--output"}, order = 3, paramLabel = "OUT",
-      description = "Where to write: .keras, .h5 or .weights.h5 (required unless --dry-run).")
+      description = "Where to write: .keras, .h5 or .weights.h5, or a name without extension for a SavedModel when DST is one (required unless --dry-run).")
   Path outputPath;
 
   @Option(names = "--match", order = 4, paramLabel = "name|order|structure", defaultValue = "name",
@@ -118,7 +118,7 @@ public final class TransplantCommand extends AbstractCommand {
       if (outputPath == null) {
         throw usage("missing -o OUT (or give --dry-run to print the plan only)");
       }
-      format = OpsSupport.outputFormat(spec.commandLine(), outputPath);
+      format = OpsSupport.outputFormat(spec.commandLine(), outputPath, to);
       OpsSupport.checkNotInput(spec.commandLine(), from, outputPath);
       OpsSupport.checkNotInput(spec.commandLine(), to, outputPath);
       if (Files.exists(outputPath) && !force) {

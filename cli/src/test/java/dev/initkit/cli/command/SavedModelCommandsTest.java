@@ -87,6 +87,30 @@ class SavedModelCommandsTest {
   }
 
   @Test
+  void transplantIntoASavedModelRestoresThePretrainedWeights(@TempDir Path tmp) {
+    Path original = savedModel("cnn", "tfkeras");
+    Path fresh = tmp.resolve("fresh");
+    Path restored = tmp.resolve("restored");
+    Cli.run("reinit", original, "-o", fresh, "--seed", "3", "-q").assertExit(0);
+    // the same model's weights from its .h5, into the reinitialized SavedModel: a SavedModel again
+    JsonNode doc = Cli.run("transplant", "--json", "--from", savedModel("cnn", "tfkeras.h5"), "--to", fresh, "-o", restored)
+        .assertExit(0).json();
+    assertEquals("savedmodel", doc.path("format").asText());
+    assertEquals(8, doc.path("totals").path("loaded").asInt());
+    assertTrue(Files.isRegularFile(restored.resolve("saved_model.pb")));
+    JsonNode a = Cli.run("report", "--json", original).assertExit(0).json().path("weights");
+    JsonNode f = Cli.run("report", "--json", fresh).assertExit(0).json().path("weights");
+    JsonNode r = Cli.run("report", "--json", restored).assertExit(0).json().path("weights");
+    assertEquals(a.size(), r.size());
+    boolean someDiffered = false;
+    for (int i = 0; i < a.size(); i++) {
+      assertEquals(a.get(i).path("observed"), r.get(i).path("observed"), a.get(i).path("weight").asText());
+      someDiffered |= !a.get(i).path("observed").equals(f.get(i).path("observed"));
+    }
+    assertTrue(someDiffered, "reinit changed nothing, so the transplant proved nothing");
+  }
+
+  @Test
   void corpusSavedModelsInspectOrFailWithOneLine() throws IOException {
     Path dir = Cli.corpus().resolve("savedmodel");
     try (var s = Files.list(dir)) {
