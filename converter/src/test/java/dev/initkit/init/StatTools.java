@@ -7,8 +7,11 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.function.DoubleUnaryOperator;
 
-/** Statistics for the initializer tests: exact CDFs, the Kolmogorov–Smirnov test, moments. */
-final class StatTools {
+/**
+ * Statistics for the initializer tests (and the ops tests, which test draws too): exact CDFs, the
+ * Kolmogorov–Smirnov test, moments.
+ */
+public final class StatTools {
   private StatTools() {}
 
   /** Significance level of every distribution test. */
@@ -21,7 +24,7 @@ final class StatTools {
    * The standard normal CDF by Marsaglia's series (J. Stat. Softw. 11(4), 2004): Φ(x) = 1/2 + φ(x)
    * (x + x³/3 + x⁵/(3·5) + ...), absolute error about 1e-15 for |x| < 8.
    */
-  static double phi(double x) {
+  public static double phi(double x) {
     if (x < -8) {
       return 0;
     }
@@ -47,16 +50,16 @@ final class StatTools {
     return Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
   }
 
-  static DoubleUnaryOperator uniformCdf(double lo, double hi) {
+  public static DoubleUnaryOperator uniformCdf(double lo, double hi) {
     return x -> x <= lo ? 0 : x >= hi ? 1 : (x - lo) / (hi - lo);
   }
 
-  static DoubleUnaryOperator normalCdf(double mean, double sd) {
+  public static DoubleUnaryOperator normalCdf(double mean, double sd) {
     return x -> phi((x - mean) / sd);
   }
 
   /** CDF of N(mean, sd²) truncated to [mean - 2 sd, mean + 2 sd]. */
-  static DoubleUnaryOperator truncatedNormalCdf(double mean, double sd) {
+  public static DoubleUnaryOperator truncatedNormalCdf(double mean, double sd) {
     double lo = phi(-2);
     double z = phi(2) - lo;
     return x -> {
@@ -66,7 +69,7 @@ final class StatTools {
   }
 
   /** The KS statistic D = sup |F_n - F| of a sample against a continuous CDF. */
-  static double ksStatistic(double[] sample, DoubleUnaryOperator cdf) {
+  public static double ksStatistic(double[] sample, DoubleUnaryOperator cdf) {
     double[] x = sample.clone();
     Arrays.sort(x);
     int n = x.length;
@@ -82,7 +85,7 @@ final class StatTools {
    * The asymptotic p-value P(K > λ) = 2 Σ (-1)^(k-1) exp(-2 k² λ²) of the Kolmogorov distribution,
    * with Stephens's small-sample correction λ = D (√n + 0.12 + 0.11/√n).
    */
-  static double ksPValue(double d, int n) {
+  public static double ksPValue(double d, int n) {
     double sn = Math.sqrt(n);
     double lambda = d * (sn + 0.12 + 0.11 / sn);
     if (lambda < 0.2) {

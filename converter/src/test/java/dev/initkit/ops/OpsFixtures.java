@@ -11,9 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.function.DoubleUnaryOperator;
 
 /** The generated real-Keras models and statistics helpers shared by the ops tests. */
 final class OpsFixtures {
@@ -86,78 +84,5 @@ final class OpsFixtures {
     byte[] b = TestFiles.bytes(m, w);
     java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     return dev.initkit.init.DTypeCodec.decodeAll(buf, w.dtype());
-  }
-
-  // ------------------------------------------------------------------------------------------
-  // statistics (as in the init package's StatTools)
-
-  /** Standard normal CDF (Marsaglia's series). */
-  static double phi(double x) {
-    if (x < -8) {
-      return 0;
-    }
-    if (x > 8) {
-      return 1;
-    }
-    double s = x;
-    double t = 0;
-    double b = x;
-    double q = x * x;
-    double i = 1;
-    while (s != t) {
-      t = s;
-      i += 2;
-      b *= q / i;
-      s = t + b;
-    }
-    return 0.5 + s * Math.exp(-0.5 * q - 0.91893853320467274178);
-  }
-
-  static DoubleUnaryOperator uniformCdf(double lo, double hi) {
-    return x -> x <= lo ? 0 : x >= hi ? 1 : (x - lo) / (hi - lo);
-  }
-
-  static DoubleUnaryOperator normalCdf(double mean, double sd) {
-    return x -> phi((x - mean) / sd);
-  }
-
-  static DoubleUnaryOperator truncatedNormalCdf(double mean, double sd) {
-    double lo = phi(-2);
-    double z = phi(2) - lo;
-    return x -> {
-      double u = (x - mean) / sd;
-      return u <= -2 ? 0 : u >= 2 ? 1 : (phi(u) - lo) / z;
-    };
-  }
-
-  /** KS statistic of a sample against a continuous CDF. */
-  static double ks(double[] sample, DoubleUnaryOperator cdf) {
-    double[] x = sample.clone();
-    Arrays.sort(x);
-    int n = x.length;
-    double d = 0;
-    for (int i = 0; i < n; i++) {
-      double f = cdf.applyAsDouble(x[i]);
-      d = Math.max(d, Math.max((i + 1) / (double) n - f, f - i / (double) n));
-    }
-    return d;
-  }
-
-  /** Asymptotic Kolmogorov p-value with Stephens's correction. */
-  static double ksPValue(double d, int n) {
-    double sn = Math.sqrt(n);
-    double lambda = d * (sn + 0.12 + 0.11 / sn);
-    if (lambda < 0.2) {
-      return 1;
-    }
-    double sum = 0;
-    for (int k = 1; k <= 100; k++) {
-      double term = Math.exp(-2.0 * k * k * lambda * lambda);
-      sum += (k % 2 == 1 ? term : -term);
-      if (term < 1e-18) {
-        break;
-      }
-    }
-    return Math.max(0, Math.min(1, 2 * sum));
   }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.initkit.ModelIO;
 import dev.initkit.init.InitializerSpec;
 import dev.initkit.init.Sampling;
+import dev.initkit.init.StatTools;
 import dev.initkit.model.DType;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Weight;
@@ -217,7 +218,7 @@ class ReinitializerTest {
             case NORMAL:
             case TRUNCATED_NORMAL:
               if (v.length >= 50 && w.dtype() != DType.FLOAT16) {
-                double p = OpsFixtures.ksPValue(OpsFixtures.ks(v, cdf(s)), v.length);
+                double p = StatTools.ksPValue(StatTools.ksStatistic(v, cdf(s)), v.length);
                 assertTrue(p > ALPHA, what + ": KS p = " + p);
                 ks++;
               }
@@ -235,11 +236,11 @@ class ReinitializerTest {
   private static DoubleUnaryOperator cdf(Sampling s) {
     switch (s.type()) {
       case UNIFORM:
-        return OpsFixtures.uniformCdf(s.a(), s.b());
+        return StatTools.uniformCdf(s.a(), s.b());
       case NORMAL:
-        return OpsFixtures.normalCdf(s.a(), s.b());
+        return StatTools.normalCdf(s.a(), s.b());
       default:
-        return OpsFixtures.truncatedNormalCdf(s.a(), s.b());
+        return StatTools.truncatedNormalCdf(s.a(), s.b());
     }
   }
 
@@ -280,7 +281,7 @@ class ReinitializerTest {
         double[] v = OpsFixtures.values(fresh, e.site().weight());
         assertEquals(100_000, v.length);
         Sampling s = e.spec().sampling(e.site().weight().shape());
-        double p = OpsFixtures.ksPValue(OpsFixtures.ks(v, cdf(s)), v.length);
+        double p = StatTools.ksPValue(StatTools.ksStatistic(v, cdf(s)), v.length);
         assertTrue(p > ALPHA, text + ": KS p = " + p);
         TensorStats st = TensorStats.of(v);
         double mean = e.spec().expectedMean(e.site().weight().shape());
