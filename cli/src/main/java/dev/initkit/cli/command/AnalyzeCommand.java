@@ -10,7 +10,6 @@ import dev.initkit.cli.ExitCodes;
 import dev.initkit.cli.JsonOutput;
 import dev.initkit.cli.VersionProvider;
 import dev.initkit.ops.Reinitializer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,8 +69,8 @@ public final class AnalyzeCommand extends AbstractCommand {
     if (batch < 1) {
       throw usage("--batch must be at least 1, got " + batch);
     }
-    if (html != null && Files.exists(html) && !force) {
-      throw new java.nio.file.FileAlreadyExistsException(html.toString(), null, "already exists; use --force to overwrite it");
+    if (html != null) {
+      OpsSupport.refuseExisting(html, force);
     }
     List<String> use = schemes.isEmpty() ? List.of(Analysis.FILE) : schemes;
     ReadOptions read = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);

@@ -13,7 +13,6 @@ import dev.initkit.cli.JsonOutput;
 import dev.initkit.cli.TextTable;
 import dev.initkit.cli.VersionProvider;
 import dev.initkit.ops.Reinitializer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,8 +76,8 @@ public final class CompareCommand extends AbstractCommand {
     if (epochs < 1 || batchSize < 1 || !(lr > 0)) {
       throw usage("need --epochs >= 1, --batch-size >= 1 and --lr > 0");
     }
-    if (html != null && Files.exists(html) && !force) {
-      throw new java.nio.file.FileAlreadyExistsException(html.toString(), null, "already exists; use --force to overwrite it");
+    if (html != null) {
+      OpsSupport.refuseExisting(html, force);
     }
     boolean talk = !output.quiet() && !output.json();
     long useSeed = seed == null ? Reinitializer.DEFAULT_SEED : seed;

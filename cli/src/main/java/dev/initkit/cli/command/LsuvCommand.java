@@ -78,9 +78,7 @@ public final class LsuvCommand extends AbstractCommand {
       throw usage("lsuv writes a full model: end OUT with .h5 or .keras");
     }
     OpsSupport.checkNotInput(spec.commandLine(), input, outputPath);
-    if (Files.exists(outputPath) && !force) {
-      throw new java.nio.file.FileAlreadyExistsException(outputPath.toString(), null, "already exists; use --force to overwrite it");
-    }
+    OpsSupport.refuseExisting(outputPath, force);
     ReadOptions read = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
     boolean talk = !output.quiet() && !output.json();
     long useSeed = seed == null ? Reinitializer.DEFAULT_SEED : seed;

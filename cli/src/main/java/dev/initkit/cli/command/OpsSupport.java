@@ -102,6 +102,13 @@ final class OpsSupport {
             + " (or, for a SavedModel input, give a name without an extension)"));
   }
 
+  /** Refuses an existing {@code out} unless {@code force} (exit code 5, as for every file initkit writes). */
+  static void refuseExisting(Path out, boolean force) throws java.nio.file.FileAlreadyExistsException {
+    if (Files.exists(out) && !force) {
+      throw new java.nio.file.FileAlreadyExistsException(out.toString(), null, "already exists; use --force to overwrite it");
+    }
+  }
+
   /** Refuses OUT = IN (also through links), or an OUT directory holding IN, even with --force. */
   static void checkNotInput(CommandLine cl, Path input, Path output) throws IOException {
     if (!Files.exists(output) || !Files.exists(input)) {

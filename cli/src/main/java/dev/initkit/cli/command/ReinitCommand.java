@@ -20,7 +20,6 @@ import dev.initkit.ops.Reinitializer.Plan;
 import dev.initkit.ops.Reinitializer.Scheme;
 import dev.initkit.ops.Selector;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,10 +97,7 @@ public final class ReinitCommand extends AbstractCommand {
       }
       format = OpsSupport.outputFormat(spec.commandLine(), outputPath, input);
       OpsSupport.checkNotInput(spec.commandLine(), input, outputPath);
-      if (Files.exists(outputPath) && !force) {
-        throw new java.nio.file.FileAlreadyExistsException(outputPath.toString(), null,
-            "already exists; use --force to overwrite it");
-      }
+      OpsSupport.refuseExisting(outputPath, force);
     }
     ReadOptions read = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
     Plan plan;

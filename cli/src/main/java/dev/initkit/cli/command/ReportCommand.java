@@ -93,20 +93,15 @@ public final class ReportCommand extends AbstractCommand {
     }
     if (output.json()) {
       JsonOutput.write(out(), toJson(report, format));
-    } else if (markdown) {
-      printMarkdown(out(), report, format);
-      out().flush();
     } else {
-      printText(out(), report, format);
+      print(out(), report, format, markdown);
       out().flush();
     }
     return ExitCodes.OK;
   }
 
   private void writeHtml(ReadOptions options) throws java.io.IOException {
-    if (java.nio.file.Files.exists(html) && !force) {
-      throw new java.nio.file.FileAlreadyExistsException(html.toString(), null, "already exists; use --force to overwrite it");
-    }
+    OpsSupport.refuseExisting(html, force);
     dev.initkit.analysis.Analysis.Settings s = new dev.initkit.analysis.Analysis.Settings(options, null, 256,
         dev.initkit.ops.Reinitializer.DEFAULT_SEED, AnalysisSupport.launch(600),
         AnalysisSupport.progress(err(), !output.quiet() && !output.json()));
@@ -242,30 +237,18 @@ public final class ReportCommand extends AbstractCommand {
     void print();
   }
 
-  private void printText(PrintWriter out, InitReport r, String format) {
-    header(out, r, format, false);
-    section(out, "Weights", false);
-    Table t = table(out, false, "Layer", "Weight", "Role", "Shape", "Configured", ">fan_in", ">fan_out", ">exp std",
+  /** The report as a text table, or as Markdown ({@code md}): the same sections either way. */
+  private void print(PrintWriter out, InitReport r, String format, boolean md) {
+    header(out, r, format, md);
+    section(out, "Weights", md);
+    Table t = table(out, md, "Layer", "Weight", "Role", "Shape", "Configured", ">fan_in", ">fan_out", ">exp std",
         ">mean", ">std", ">min", ">max", ">zeros", ">ratio", "Recommended");
     weightRows(t, r);
     t.print();
-    recommendations(out, r, false);
-    warnings(out, r, false);
-    depth(out, r.configuredDepth(), false);
-    depth(out, r.observedDepth(), false);
-  }
-
-  private void printMarkdown(PrintWriter out, InitReport r, String format) {
-    header(out, r, format, true);
-    section(out, "Weights", true);
-    Table t = table(out, true, "Layer", "Weight", "Role", "Shape", "Configured", ">fan_in", ">fan_out", ">exp std",
-        ">mean", ">std", ">min", ">max", ">zeros", ">ratio", "Recommended");
-    weightRows(t, r);
-    t.print();
-    recommendations(out, r, true);
-    warnings(out, r, true);
-    depth(out, r.configuredDepth(), true);
-    depth(out, r.observedDepth(), true);
+    recommendations(out, r, md);
+    warnings(out, r, md);
+    depth(out, r.configuredDepth(), md);
+    depth(out, r.observedDepth(), md);
   }
 
   private void header(PrintWriter out, InitReport r, String format, boolean md) {

@@ -21,7 +21,6 @@ import dev.initkit.ops.ConfigRewriter.Rule;
 import dev.initkit.ops.Reinitializer;
 import dev.initkit.ops.Reinitializer.Plan;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,10 +94,7 @@ public final class SetInitCommand extends AbstractCommand {
       }
       format = OpsSupport.outputFormat(spec.commandLine(), outputPath, input);
       OpsSupport.checkNotInput(spec.commandLine(), input, outputPath);
-      if (Files.exists(outputPath) && !force) {
-        throw new java.nio.file.FileAlreadyExistsException(outputPath.toString(), null,
-            "already exists; use --force to overwrite it");
-      }
+      OpsSupport.refuseExisting(outputPath, force);
     }
     ReadOptions read = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
     ConfigRewriter.Result rewrite;

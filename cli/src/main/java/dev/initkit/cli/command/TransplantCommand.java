@@ -121,9 +121,7 @@ public final class TransplantCommand extends AbstractCommand {
       format = OpsSupport.outputFormat(spec.commandLine(), outputPath, to);
       OpsSupport.checkNotInput(spec.commandLine(), from, outputPath);
       OpsSupport.checkNotInput(spec.commandLine(), to, outputPath);
-      if (Files.exists(outputPath) && !force) {
-        throw new java.nio.file.FileAlreadyExistsException(outputPath.toString(), null, "already exists; use --force to overwrite it");
-      }
+      OpsSupport.refuseExisting(outputPath, force);
     }
     ReadOptions fromRead = fromConfig == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(fromConfig);
     ReadOptions toRead = toConfig == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(toConfig);
