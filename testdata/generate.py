@@ -29,7 +29,6 @@ runs only in timestamps (metadata.json date_saved, zip entry times).
 import keras_env  # noqa: F401  (first: quiet, CPU-only TensorFlow)
 
 import json
-import random
 import shutil
 import signal
 import sys
@@ -53,20 +52,6 @@ OUT = HERE / "models"
 TOL_SAME = 1e-6          # Keras 3 reloading its own file (bit-identical in practice)
 TOL_CROSS = 1e-5         # tf-keras vs Keras 3 predictions (float32 / float64)
 TOL_CROSS_F16 = 1e-2     # ... for float16 models
-
-
-def seed_all(seed):
-    random.seed(seed)
-    np.random.seed(seed)
-    tf.random.set_seed(seed)
-    keras.utils.set_random_seed(seed)
-    tf_keras.utils.set_random_seed(seed)
-
-
-def clear(seed):
-    keras.backend.clear_session()
-    tf_keras.backend.clear_session()
-    seed_all(seed)
 
 
 def predict(model, xs):
@@ -574,7 +559,7 @@ def build_one(spec, index):
     xs = [make(rng_in) for make in spec["inputs"]]
 
     # ---- Keras 3 model
-    clear(seed)
+    keras_env.fresh_session(seed)
     k3 = spec["build"](keras)
     perturb(k3, np.random.default_rng(seed + 1))
 

@@ -60,19 +60,6 @@ RENAMED = dict(stem="features_conv0", bn="features_norm0", relu="features_relu0"
                gap="features_pool", head="classifier")
 
 
-def seed_all(seed):
-    np.random.seed(seed)
-    tf.random.set_seed(seed)
-    keras.utils.set_random_seed(seed)
-    tf_keras.utils.set_random_seed(seed)
-
-
-def clear(seed):
-    keras.backend.clear_session()
-    tf_keras.backend.clear_session()
-    seed_all(seed)
-
-
 def trunk(K, n, conv2_filters=6):
     L = K.layers
     return [
@@ -125,7 +112,7 @@ def copy_to_tfkeras(src, dst):
 
 
 def fresh(build, path, seed):
-    clear(seed)
+    keras_env.fresh_session(seed)
     m = build()
     m.save(path)
     return m
@@ -147,7 +134,7 @@ def main():
     np.savez(OUT / "inputs.npz", **inputs)
 
     # the trained CNN source, in every generation
-    clear(1)
+    keras_env.fresh_session(1)
     src = cnn(keras)
     x = rng.normal(size=(24, 8, 8, 3)).astype("float32")
     train(src, x, 5, 1)
@@ -163,7 +150,7 @@ def main():
 
     # untrained targets
     fresh(lambda: cnn(keras), OUT / "cnn/same.keras", 11)
-    clear(12)
+    keras_env.fresh_session(12)
     cnn(tf_keras).save(OUT / "cnn/same_tfkeras.h5")
     fresh(lambda: cnn(keras, classes=3), OUT / "cnn/head3.keras", 13)
     fresh(lambda: cnn(keras, channels=1), OUT / "cnn/gray.keras", 14)
@@ -176,7 +163,7 @@ def main():
     # recurrent sources and targets
     tokens = rng.integers(0, 20, size=(24, 7)).astype("int32")
     for cell, seed in (("lstm", 2), ("gru", 3)):
-        clear(seed)
+        keras_env.fresh_session(seed)
         m = rnn(keras, cell)
         train(m, tokens, 3, seed)
         m.save(OUT / f"rnn/{cell}_source.keras")

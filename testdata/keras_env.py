@@ -22,3 +22,20 @@ tf.get_logger().setLevel(logging.ERROR)
 
 def determinism():
     tf.config.experimental.enable_op_determinism()
+
+
+def fresh_session(seed):
+    """Clears both Keras generations' sessions and seeds every generator they draw from."""
+    import random
+
+    import keras
+    import numpy as np
+    import tf_keras
+
+    keras.backend.clear_session()
+    tf_keras.backend.clear_session()
+    random.seed(seed)
+    np.random.seed(seed)
+    tf.random.set_seed(seed)
+    keras.utils.set_random_seed(seed)
+    tf_keras.utils.set_random_seed(seed)
