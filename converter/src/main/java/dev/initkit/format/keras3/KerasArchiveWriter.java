@@ -21,11 +21,15 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -46,33 +50,77 @@ public final class KerasArchiveWriter {
   private KerasArchiveWriter() {}
 
   /**
-   * Writes a {@code .keras} zip.
+   * Writes a {@code .keras} zip. HDF5 writes the weights once, in place at {@code out}, after a
+   * user block that then receives the other members ({@link UserBlockZip}); a config too large for
+   * that layout, or an archive that needs zip64, costs a second copy of the weights.
    *
    * @param keras3ConfigText the model config in Keras 3 form
    * @param notes receives one line per thing dropped or changed on the way
    */
   public static void writeZip(Model model, TensorSource tensors, String keras3ConfigText, Path out, Consumer<String> notes) throws IOException {
+    byte[] metadata = metadataJson(model).getBytes(StandardCharsets.UTF_8);
+    byte[] config = keras3ConfigText.getBytes(StandardCharsets.UTF_8);
+    Optional<UserBlockZip> inPlace = UserBlockZip.plan(List.of("metadata.json", "config.json"), List.of(metadata, config), "model.weights.h5", ENTRY_TIME);
+    if (inPlace.isPresent()) {
+      // the weights are written once, by HDF5, where the archive holds them
+      writeWeights(model, tensors, out, out, notes, inPlace.get().userBlockBytes());
+      if (!inPlace.get().finish(out)) {
+        zipAside(out, metadata, config, inPlace.get().userBlockBytes());
+      }
+      return;
+    }
     // beside the output, named as AtomicFiles names temporaries: one a killed process leaves
     // behind is recognisable (AtomicFiles.TEMP_NAME), and the next run does not trip over it
     Path weights = AtomicFiles.createTempSibling(out);
     try {
       writeWeights(model, tensors, weights, out, notes);
       List<StoredZipWriter.Member> members = List.of(
-          new StoredZipWriter.Member("metadata.json", metadataJson(model).getBytes(StandardCharsets.UTF_8), null),
-          new StoredZipWriter.Member("config.json", keras3ConfigText.getBytes(StandardCharsets.UTF_8), null),
+          new StoredZipWriter.Member("metadata.json", metadata, null),
+          new StoredZipWriter.Member("config.json", config, null),
           new StoredZipWriter.Member("model.weights.h5", null, weights));
       if (StoredZipWriter.fits(members)) {
         // the same bytes as below, in one pass over the weights
         StoredZipWriter.write(out, members, ENTRY_TIME);
         return;
       }
-      try (OutputStream os = Files.newOutputStream(out); ZipOutputStream zip = new ZipOutputStream(os)) {
-        storeEntry(zip, "metadata.json", metadataJson(model).getBytes(StandardCharsets.UTF_8));
-        storeEntry(zip, "config.json", keras3ConfigText.getBytes(StandardCharsets.UTF_8));
-        storeFile(zip, "model.weights.h5", weights);
+      zipWithStream(out, metadata, config, weights, 0);
+    } finally {
+      Files.deleteIfExists(weights);
+    }
+  }
+
+  /**
+   * An archive too large for zip32 (4 GiB or more): the weights written in place at {@code out} move
+   * to a temporary beside it, and {@code ZipOutputStream} (which writes zip64) copies them back.
+   */
+  private static void zipAside(Path out, byte[] metadata, byte[] config, long userBlock) throws IOException {
+    Path weights = AtomicFiles.createTempSibling(out);
+    try {
+      Set<PosixFilePermission> mode = posixPermissions(out);
+      Files.move(out, weights, StandardCopyOption.REPLACE_EXISTING);
+      zipWithStream(out, metadata, config, weights, userBlock);
+      if (mode != null) {
+        Files.setPosixFilePermissions(out, mode); // what AtomicFiles gave the output
       }
     } finally {
       Files.deleteIfExists(weights);
+    }
+  }
+
+  private static Set<PosixFilePermission> posixPermissions(Path p) {
+    try {
+      return Files.getPosixFilePermissions(p);
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
+    }
+  }
+
+  /** The archive through {@code ZipOutputStream}; the weights are {@code weights} from {@code skip} on. */
+  private static void zipWithStream(Path out, byte[] metadata, byte[] config, Path weights, long skip) throws IOException {
+    try (OutputStream os = Files.newOutputStream(out); ZipOutputStream zip = new ZipOutputStream(os)) {
+      storeEntry(zip, "metadata.json", metadata);
+      storeEntry(zip, "config.json", config);
+      storeFile(zip, "model.weights.h5", weights, skip);
     }
   }
 
@@ -86,7 +134,12 @@ public final class KerasArchiveWriter {
 
   /** Writes a bare Keras 3 {@code .weights.h5} file. */
   public static void writeWeights(Model model, TensorSource tensors, Path file, Path shown, Consumer<String> notes) throws IOException {
-    try (H5File f = H5File.create(file)) {
+    writeWeights(model, tensors, file, shown, notes, 0);
+  }
+
+  /** Writes the weights as HDF5 after a user block of {@code userBlock} bytes (0: none). */
+  private static void writeWeights(Model model, TensorSource tensors, Path file, Path shown, Consumer<String> notes, long userBlock) throws IOException {
+    try (H5File f = H5File.create(file, userBlock)) {
       H5Group root = f.root();
       boolean keepPaths = model.metadata().containsKey(KerasArchiveReader.GROUPS) && allKeras3Keys(model);
       if (keepPaths) {
@@ -248,17 +301,19 @@ public final class KerasArchiveWriter {
     zip.closeEntry();
   }
 
-  private static void storeFile(ZipOutputStream zip, String name, Path file) throws IOException {
+  private static void storeFile(ZipOutputStream zip, String name, Path file, long skip) throws IOException {
     CRC32 crc = new CRC32();
     byte[] buf = new byte[1 << 20];
     try (InputStream in = Files.newInputStream(file)) {
+      in.skipNBytes(skip);
       for (int n; (n = in.read(buf)) > 0; ) {
         crc.update(buf, 0, n);
       }
     }
-    zip.putNextEntry(storedEntry(name, Files.size(file), crc.getValue()));
+    zip.putNextEntry(storedEntry(name, Files.size(file) - skip, crc.getValue()));
     // 1 MiB writes: InputStream.transferTo's 16 KiB ones cost 64 system calls per MiB
     try (InputStream in = Files.newInputStream(file)) {
+      in.skipNBytes(skip);
       for (int n; (n = in.readNBytes(buf, 0, buf.length)) > 0; ) {
         zip.write(buf, 0, n);
       }

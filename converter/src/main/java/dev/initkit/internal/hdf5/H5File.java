@@ -106,11 +106,24 @@ public final class H5File implements AutoCloseable {
    * does by default, so older HDF5 readers (tf-keras, DL4J) open what we write.
    */
   public static H5File create(Path path) throws H5Exception {
+    return create(path, 0);
+  }
+
+  /**
+   * Creates (truncating) a file whose HDF5 data starts after a user block of {@code userBlockBytes}
+   * (0, or a power of two of at least 512) that HDF5 leaves alone: the caller fills it once the
+   * file is closed. Addresses in the file are relative to the block's end, so the bytes from there
+   * on are a valid HDF5 file by themselves too.
+   */
+  public static H5File create(Path path, long userBlockBytes) throws H5Exception {
     Hdf5.lock();
     long fapl = -1;
+    long fcpl = -1;
     try {
       fapl = strongClose();
-      long fid = check(H5Fcreate(path.toString(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), "create HDF5 file");
+      fcpl = check(H5Pcreate(H5P_CLS_FILE_CREATE_ID_g()), "H5Pcreate fcpl");
+      check(H5Pset_userblock(fcpl, userBlockBytes), "H5Pset_userblock " + userBlockBytes);
+      long fid = check(H5Fcreate(path.toString(), H5F_ACC_TRUNC, fcpl, fapl), "create HDF5 file");
       try {
         return new H5File(fid, path, null);
       } catch (H5Exception e) {
@@ -118,6 +131,7 @@ public final class H5File implements AutoCloseable {
         throw e;
       }
     } finally {
+      if (fcpl >= 0) H5Pclose(fcpl);
       if (fapl >= 0) H5Pclose(fapl);
       Hdf5.unlock();
     }

@@ -2,6 +2,12 @@ package dev.initkit.format.keras3;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.initkit.internal.hdf5.AttrValue;
+import dev.initkit.internal.hdf5.H5File;
+import dev.initkit.internal.hdf5.H5Group;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,17 +17,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The one-pass zip writer gives the bytes {@link ZipOutputStream} gives, and the stored-member
- * locator finds a member's bytes where {@link ZipOutputStream} put them.
+ * The one-pass zip writer gives the bytes {@link ZipOutputStream} gives, the user-block layout puts
+ * an HDF5 member exactly at the end of HDF5's user block, and the stored-member locator finds a
+ * member's bytes where the writers put them.
  */
 class StoredZipTest {
   @TempDir Path dir;
@@ -69,6 +79,86 @@ class StoredZipTest {
         assertEquals(-1, StoredMemberLocator.dataOffset(ch, "absent.h5", size));
       }
     }
+  }
+
+  @Test
+  void userBlockArchiveHoldsTheHdf5FileWhereHdf5WroteIt() throws Exception {
+    byte[] metadata = "{\"keras_version\": \"3.12.0\"}".getBytes(StandardCharsets.UTF_8);
+    int headers = 3 * 30 + "metadata.json".length() + "config.json".length() + "model.weights.h5".length();
+    int fills4k = 4096 - headers - metadata.length;
+    // config sizes: a tiny one; one filling 4 KiB exactly (no padding); 3 bytes short of it (too
+    // little room for a padding record: 8 KiB); ResNet50's (170 KB: padding in two headers); and
+    // one no padding can take to a power of two (224 KB to pad, three headers hold 196 KB)
+    Map<Integer, Long> blocks = new LinkedHashMap<>();
+    blocks.put(2, 512L);
+    blocks.put(fills4k, 4096L);
+    blocks.put(fills4k - 3, 8192L);
+    blocks.put(169_849, 256L << 10);
+    blocks.put(300_000, -1L);
+    for (Map.Entry<Integer, Long> c : blocks.entrySet()) {
+      int configSize = c.getKey();
+      byte[] config = new byte[configSize];
+      java.util.Arrays.fill(config, (byte) ' ');
+      java.util.Optional<UserBlockZip> plan = UserBlockZip.plan(List.of("metadata.json", "config.json"), List.of(metadata, config), "model.weights.h5", TIME);
+      if (c.getValue() < 0) {
+        assertTrue(plan.isEmpty(), configSize + " bytes of config");
+        continue;
+      }
+      long block = plan.orElseThrow().userBlockBytes();
+      assertEquals(c.getValue(), block, configSize + " bytes of config");
+      Path z = dir.resolve("ub" + configSize + ".keras");
+      try (H5File f = H5File.create(z, block); H5Group g = f.root().createGroup("layers/dense/vars")) {
+        g.setAttribute("name", AttrValue.Str.vlenUtf8("dense"));
+      }
+      assertTrue(plan.get().finish(z));
+
+      try (ZipFile zip = new ZipFile(z.toFile())) {
+        assertArrayEquals(metadata, zip.getInputStream(zip.getEntry("metadata.json")).readAllBytes());
+        assertArrayEquals(config, zip.getInputStream(zip.getEntry("config.json")).readAllBytes());
+        ZipEntry w = zip.getEntry("model.weights.h5");
+        assertEquals(centralDirectoryOffset(z) - block, w.getSize(), "the member runs from the block's end to the directory");
+        byte[] member = zip.getInputStream(w).readAllBytes(); // checks the CRC
+        Path alone = dir.resolve("alone" + configSize + ".h5");
+        Files.write(alone, member);
+        try (H5File f = H5File.openReadOnly(alone)) {
+          assertEquals(List.of("layers"), f.root().childNames(), "HDF5 rebases the superblock found at 0");
+        }
+        try (H5File f = H5File.openReadOnly(z)) {
+          assertEquals(List.of("layers"), f.root().childNames(), "the archive is an HDF5 file with a user block");
+        }
+        try (FileChannel ch = FileChannel.open(z, StandardOpenOption.READ)) {
+          assertEquals(block, StoredMemberLocator.dataOffset(ch, "model.weights.h5", member.length), "the member starts at the user block's end");
+        }
+      }
+      // a streaming reader walks header to header: the padding leaves no gap
+      try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(Files.newInputStream(z))) {
+        List<String> names = new java.util.ArrayList<>();
+        for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+          names.add(e.getName());
+          in.readAllBytes();
+        }
+        assertEquals(List.of("metadata.json", "config.json", "model.weights.h5"), names);
+      }
+    }
+  }
+
+  @Test
+  void userBlockArchiveLeavesZip64SizesToTheCaller() throws Exception {
+    UserBlockZip plan = UserBlockZip.plan(List.of("metadata.json"), List.of(new byte[10]), "model.weights.h5", TIME).orElseThrow();
+    Path z = dir.resolve("big.keras");
+    try (H5File f = H5File.create(z, plan.userBlockBytes())) {
+      f.root();
+    }
+    try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(z.toFile(), "rw")) {
+      raf.setLength(ZipProbe.ZIP32_LIMIT); // sparse: a member of 4 GiB
+    }
+    assertFalse(plan.finish(z));
+    assertEquals(ZipProbe.ZIP32_LIMIT, Files.size(z), "nothing appended");
+  }
+
+  private static long centralDirectoryOffset(Path z) throws IOException {
+    byte[] b = Files.readAllBytes(z);
+    return ByteBuffer.wrap(b, b.length - 22, 22).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(b.length - 22 + 16);
   }
 
   @Test
