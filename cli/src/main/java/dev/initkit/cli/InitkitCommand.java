@@ -1,18 +1,8 @@
 package dev.initkit.cli;
 
-import dev.initkit.cli.command.AnalyzeCommand;
-import dev.initkit.cli.command.CompareCommand;
-import dev.initkit.cli.command.ConvertCommand;
-import dev.initkit.cli.command.InspectCommand;
-import dev.initkit.cli.command.LsuvCommand;
-import dev.initkit.cli.command.ReinitCommand;
-import dev.initkit.cli.command.ReportCommand;
-import dev.initkit.cli.command.SetInitCommand;
-import dev.initkit.cli.command.TransplantCommand;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.HelpCommand;
 
-/** The top command, {@code initkit}: only dispatches to the verbs. */
+/** The top command, {@code initkit}: only dispatches to the verbs (added by {@link Main}, see {@link Verbs}). */
 @Command(
     name = "initkit",
     mixinStandardHelpOptions = true,
@@ -21,18 +11,6 @@ import picocli.CommandLine.HelpCommand;
         + " rewrite them, draw fresh weights, transplant pretrained ones, and see and optimize signal"
         + " propagation (analyze, lsuv, compare).",
     synopsisSubcommandLabel = "COMMAND",
-    subcommands = {
-      InspectCommand.class,
-      ConvertCommand.class,
-      ReportCommand.class,
-      SetInitCommand.class,
-      ReinitCommand.class,
-      TransplantCommand.class,
-      AnalyzeCommand.class,
-      LsuvCommand.class,
-      CompareCommand.class,
-      HelpCommand.class
-    },
     footer = {"", "Run 'initkit help COMMAND' for a command's options."})
 public final class InitkitCommand extends AbstractCommand {
   /** Without a verb there is nothing to do: a usage error. */

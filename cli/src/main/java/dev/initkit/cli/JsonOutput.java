@@ -20,16 +20,18 @@ public final class JsonOutput {
   /** The version of every document's layout; raised only on incompatible changes. */
   public static final int SCHEMA_VERSION = 1;
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final ObjectWriter WRITER =
-      MAPPER.writer(
-          new DefaultPrettyPrinter(
-                  Separators.createDefaultInstance()
-                      .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
-                      .withObjectEmptySeparator("")
-                      .withArrayEmptySeparator(""))
-              .withObjectIndenter(new DefaultIndenter("  ", "\n"))
-              .withArrayIndenter(new DefaultIndenter("  ", "\n")));
+  /** The pretty printer, created on the first document: an ObjectMapper is slow to create. */
+  private static final class Writer {
+    static final ObjectWriter INSTANCE =
+        new ObjectMapper().writer(
+            new DefaultPrettyPrinter(
+                    Separators.createDefaultInstance()
+                        .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                        .withObjectEmptySeparator("")
+                        .withArrayEmptySeparator(""))
+                .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+                .withArrayIndenter(new DefaultIndenter("  ", "\n")));
+  }
 
   private JsonOutput() {}
 
@@ -69,7 +71,7 @@ public final class JsonOutput {
   /** Writes one document and a final newline, then flushes. */
   public static void write(PrintWriter out, JsonNode document) {
     try {
-      out.print(WRITER.writeValueAsString(document));
+      out.print(Writer.INSTANCE.writeValueAsString(document));
     } catch (JsonProcessingException e) {
       // trees built from nodes always serialize; reaching this is a bug
       throw new IllegalStateException("cannot write JSON output", e);

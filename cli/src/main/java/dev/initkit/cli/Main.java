@@ -3,12 +3,9 @@ package dev.initkit.cli;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Help;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParseResult;
-import picocli.CommandLine.RunLast;
 
 /** The {@code initkit} command line. */
 public final class Main {
@@ -18,15 +15,21 @@ public final class Main {
   public static void main(String[] args) {
     // stderr carries initkit's own messages only: javacpp's loader warnings go to SLF4J, which
     // the CLI binds to a no-op logger (the library sets this too, but only once HDF5 loads)
-    if (System.getProperty("org.bytedeco.javacpp.logger") == null) {
-      System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
-    }
+    setDefault("org.bytedeco.javacpp.logger", "slf4j");
+    // Start-up: a lookup that fails, or one for all copies of a resource, opens every jar on the
+    // class path. Picocli looks for groovy.lang.Closure unless told not to; SLF4J looks for its
+    // providers with a ServiceLoader unless named one (then it says so on stderr, below WARN).
+    setDefault("picocli.disable.closures", "true");
+    // picocli looks up converters for java.sql and java.time types reflectively; no option uses them
+    setDefault("picocli.converters.excludes", "java.sql.*,java.time.*");
+    setDefault("slf4j.provider", "org.slf4j.nop.NOPServiceProvider");
+    setDefault("slf4j.internal.verbosity", "WARN");
     PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
     PrintWriter err =
         new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
     int code;
     try {
-      code = newCommandLine(out, err).execute(args);
+      code = newCommandLine(out, err, args).execute(args);
     } catch (Throwable t) {
       // only before picocli's handlers are in place (out of memory while starting up)
       ExceptionMapper.Failure f = ExceptionMapper.describe(t);
@@ -38,6 +41,13 @@ public final class Main {
     System.exit(code);
   }
 
+  /** Sets a system property unless the user set it (JAVA_OPTS=-D...). */
+  private static void setDefault(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
+  }
+
   /**
    * A fully configured command line writing to the given streams: exit codes and their help
    * listing, the error handlers, no ANSI colours. Use one per run: the shared options remember
@@ -47,7 +57,22 @@ public final class Main {
    * @param err where messages and errors go; not closed
    */
   public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {
+    return newCommandLine(out, err, null);
+  }
+
+  /**
+   * {@link #newCommandLine(PrintWriter, PrintWriter)} with only the subcommands that {@code args}
+   * need: start-up pays for the reflection over one verb's annotations, not all ten. What any
+   * command line prints is the same as with every subcommand ({@link Verbs}).
+   *
+   * @param args the arguments this command line will execute; null for every subcommand
+   */
+  public static CommandLine newCommandLine(PrintWriter out, PrintWriter err, String[] args) {
     CommandLine cl = new CommandLine(new InitkitCommand());
+    // before the settings below: picocli passes them on to the subcommands present
+    for (Object sub : Verbs.needed(args).values()) {
+      cl.addSubcommand(sub);
+    }
     ErrorReporter reporter = new ErrorReporter();
     cl.setOut(out);
     cl.setErr(err);
@@ -55,23 +80,9 @@ public final class Main {
     cl.setExitCodeExceptionMapper(new ExceptionMapper());
     cl.setExecutionExceptionHandler(reporter);
     cl.setParameterExceptionHandler(reporter);
-    cl.setExecutionStrategy(parseResult -> execute(parseResult, reporter));
+    cl.setExecutionStrategy(new LastCommand(reporter));
     addExitCodeList(cl);
     return cl;
-  }
-
-  /**
-   * Runs the last command given, as picocli's {@link RunLast} does. Picocli passes only
-   * exceptions to the execution exception handler; errors (out of memory, a failed native library
-   * load) would escape {@code execute} with a stack trace, so they are reported here.
-   */
-  private static int execute(ParseResult parseResult, ErrorReporter reporter) {
-    try {
-      return new RunLast().execute(parseResult);
-    } catch (Error e) {
-      List<CommandLine> commands = parseResult.asCommandLineList();
-      return reporter.report(e, commands.get(commands.size() - 1));
-    }
   }
 
   private static void addExitCodeList(CommandLine cl) {

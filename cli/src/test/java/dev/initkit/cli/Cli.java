@@ -93,7 +93,8 @@ public final class Cli {
     }
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cl = Main.newCommandLine(new PrintWriter(out), new PrintWriter(err));
+    // as main() builds it: only the subcommands these arguments need
+    CommandLine cl = Main.newCommandLine(new PrintWriter(out), new PrintWriter(err), a);
     customize.accept(cl);
     int code = cl.execute(a);
     return new Result(code, out.toString(), err.toString());

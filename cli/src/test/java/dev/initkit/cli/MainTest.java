@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -36,6 +40,31 @@ class MainTest {
     Cli.Result r2 = Cli.run("inspect", "--help").assertExit(0);
     assertTrue(r2.out().contains("--config"), r2.out());
     assertTrue(r2.out().contains("--json"), r2.out());
+  }
+
+  @Test
+  void aNamedVerbGetsOnlyItsOwnSubcommand() {
+    assertEquals(List.of("inspect", "convert", "report", "set-init", "reinit", "transplant",
+            "analyze", "lsuv", "compare", "help"),
+        verbs((String[]) null));
+    assertEquals(List.of("inspect"), verbs("inspect", "m.h5"));
+    assertEquals(List.of("reinit"), verbs("--json", "-q", "reinit", "m.h5", "-o", "x.h5"));
+    assertEquals(List.of(), verbs("--version"));
+    // anything picocli could read otherwise gets every verb, as before
+    List<String> all = verbs((String[]) null);
+    for (String[] args : List.of(new String[] {}, new String[] {"--help"},
+        new String[] {"help", "inspect"}, new String[] {"frobnicate"},
+        new String[] {"--", "inspect"}, new String[] {"-qv", "inspect"},
+        new String[] {"@args.txt"}, new String[] {"--version", "--help"})) {
+      assertEquals(all, verbs(args), () -> String.join(" ", args));
+    }
+  }
+
+  private static List<String> verbs(String... args) {
+    StringWriter sink = new StringWriter();
+    CommandLine cl =
+        Main.newCommandLine(new PrintWriter(sink), new PrintWriter(sink), args);
+    return new ArrayList<>(cl.getSubcommands().keySet());
   }
 
   @Test

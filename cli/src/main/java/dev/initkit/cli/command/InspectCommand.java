@@ -13,6 +13,7 @@ import dev.initkit.cli.TextTable;
 import dev.initkit.cli.VersionProvider;
 import dev.initkit.cli.command.ModelDescription.LayerRow;
 import dev.initkit.format.Detection;
+import dev.initkit.internal.Json;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
 import dev.initkit.model.Weight;
@@ -169,7 +170,7 @@ public final class InspectCommand extends AbstractCommand {
       out.println();
       out.println("Metadata");
       TextTable t = new TextTable("Key", "Value");
-      metadata.forEach((k, v) -> t.row(k, v.isTextual() ? v.asText() : v.toString()));
+      metadata.forEach((k, v) -> t.row(k, v.isTextual() ? v.asText() : Json.write(v)));
       t.print(out, "  ");
     }
 
@@ -206,7 +207,7 @@ public final class InspectCommand extends AbstractCommand {
     out.println("Initializers (as written in the config)");
     TextTable inits = new TextTable("Layer", "Key", "Value");
     for (LayerRow r : d.layers()) {
-      r.initializers().forEach((k, v) -> inits.row(r.path(), k, v.toString()));
+      r.initializers().forEach((k, v) -> inits.row(r.path(), k, Json.write(v)));
     }
     printOrNone(out, inits);
 

@@ -2,10 +2,10 @@ package dev.initkit.cli.command;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.cli.JsonOutput;
+import dev.initkit.internal.Json;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Model;
 import dev.initkit.model.Weight;
@@ -33,7 +33,6 @@ final class ModelDescription {
   /** Keras 1 initializer keys; later versions all end in {@code _initializer}. */
   private static final Set<String> KERAS1_INIT_KEYS = Set.of("init", "inner_init", "forget_bias_init");
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /**
    * One layer in depth-first order.
@@ -167,7 +166,7 @@ final class ModelDescription {
     }
     JsonNode t;
     try {
-      t = MAPPER.readTree(model.trainingConfigText().get());
+      t = Json.parseLenient(model.trainingConfigText().get());
     } catch (JsonProcessingException e) {
       return null; // the reader already validated it; a mere hint is not worth failing for
     }
@@ -217,7 +216,7 @@ final class ModelDescription {
       JsonNode n = null;
       if (v != null && v.strip().startsWith("{")) {
         try {
-          n = MAPPER.readTree(v);
+          n = Json.parseLenient(v);
         } catch (JsonProcessingException ex) {
           n = null;
         }

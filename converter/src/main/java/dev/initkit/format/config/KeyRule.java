@@ -1,8 +1,8 @@
 package dev.initkit.format.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.initkit.internal.Json;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,11 +63,9 @@ record KeyRule(String key, Kind kind, JsonNode value) {
     NULL_OMITTED_BY_KERAS3
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private static JsonNode json(String text) {
     try {
-      return JSON.readTree(text);
+      return Json.parseLenient(text);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }
