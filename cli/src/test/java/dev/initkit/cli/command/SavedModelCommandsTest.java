@@ -128,15 +128,60 @@ class SavedModelCommandsTest {
   /** Commands on other formats never load TensorFlow (its start-up costs seconds). */
   @Test
   void otherFormatsDoNotLoadTensorFlow() throws Exception {
+    String text = traced(List.of("-verbose:class"), "report", Cli.model("mlp", "tfkeras.h5").toString());
+    assertTrue(text.contains("dev.initkit.cli.Main"), "class loading was not traced");
+    assertFalse(text.contains("org.tensorflow"), "TensorFlow classes loaded for an .h5 report");
+  }
+
+  /**
+   * Reading a SavedModel is plain Java: TensorFlow Java's generated protobuf classes load, but
+   * neither its native libraries (libtensorflow*, libjnitensorflow) nor any other TensorFlow Java
+   * class: the checkpoint's values and object graph are read without a TensorFlow session.
+   */
+  @Test
+  void readingASavedModelLoadsNoNativeTensorFlow(@TempDir Path tmp) throws Exception {
+    Path sm = savedModel("cnn", "tfkeras");
+    List<String[]> commands = List.of(new String[] {"inspect", sm.toString()},
+        new String[] {"report", sm.toString()},
+        new String[] {"convert", sm.toString(), "-o", tmp.resolve("cnn.keras").toString()});
+    for (String[] command : commands) {
+      String text = traced(List.of("-verbose:class", "-Xlog:library=info"), command);
+      assertTrue(text.contains("org.tensorflow.proto."), command[0] + ": the SavedModel protos were not traced");
+      for (String line : text.lines().toList()) {
+        // JavaCPP itself may load: HDF5 (writing .keras/.h5) is a JavaCPP preset too
+        boolean nativeLibrary = line.contains("Loaded library") && line.contains("tensorflow");
+        boolean tfRuntimeClass = line.contains("org.tensorflow.") && !line.contains("org.tensorflow.proto.");
+        assertFalse(nativeLibrary || tfRuntimeClass, command[0] + " of a SavedModel: " + line);
+      }
+    }
+  }
+
+  /** {@code inspect} of a SavedModel prints its report and nothing on stderr (no TensorFlow log lines). */
+  @Test
+  void inspectOfASavedModelIsSilentOnStderr() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-verbose:class", "-cp", System.getProperty("java.class.path"),
-        "dev.initkit.cli.Main", "report", Cli.model("mlp", "tfkeras.h5").toString())
-        .redirectErrorStream(true).start();
+    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        "dev.initkit.cli.Main", "inspect", savedModel("lstm", "tfkeras").toString()).start();
+    p.getOutputStream().close();
+    byte[] out = p.getInputStream().readAllBytes();
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), err);
+    assertTrue(out.length > 0);
+    assertEquals("", err);
+  }
+
+  /** Runs the command line in a new JVM with the given JVM options; stdout and stderr together. */
+  private static String traced(List<String> jvmOptions, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.initkit.cli.Main"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     byte[] out = p.getInputStream().readAllBytes();
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     String text = new String(out, StandardCharsets.UTF_8);
     assertEquals(0, p.exitValue(), text.length() > 2000 ? text.substring(text.length() - 2000) : text);
-    assertTrue(text.contains("dev.initkit.cli.Main"), "class loading was not traced");
-    assertFalse(text.contains("org.tensorflow"), "TensorFlow classes loaded for an .h5 report");
+    return text;
   }
 }
