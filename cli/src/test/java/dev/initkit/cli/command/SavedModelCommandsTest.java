@@ -125,6 +125,66 @@ class SavedModelCommandsTest {
     }
   }
 
+  /**
+   * A damaged data shard (bit flips anywhere, truncation) is one error line naming the shard, exit
+   * 3 (cli/README), whatever command reads it: every value is checked against its CRC-32C. A flip
+   * in an entry the command does not read (a hyperparameter, the save counter) may pass.
+   */
+  @Test
+  void damagedDataShardsAreOneErrorLine(@TempDir Path tmp) throws IOException {
+    List<Path> models = new ArrayList<>(List.of(savedModel("mlp", "tfkeras"), savedModel("lstm", "tfkeras")));
+    try (var s = Files.list(Cli.corpus().resolve("savedmodel"))) {
+      s.filter(d -> Files.isDirectory(d.resolve("variables"))).sorted().forEach(models::add);
+    }
+    int caught = 0;
+    int runs = 0;
+    for (Path src : models) {
+      Path shard = src.resolve("variables/variables.data-00000-of-00001");
+      if (!Files.isRegularFile(shard)) {
+        continue;
+      }
+      byte[] clean = Files.readAllBytes(shard);
+      for (int i = 0; i < 12; i++) {
+        Path copy = copyDir(src, tmp.resolve(src.getFileName() + "-" + runs));
+        byte[] b = clean.clone();
+        if (i < 8) {
+          b[(int) ((long) clean.length * (2 * i + 1) / 16)] ^= (byte) (1 << i);
+        } else {
+          b = java.util.Arrays.copyOf(b, clean.length * (i - 8) / 4);
+        }
+        Files.write(copy.resolve("variables/variables.data-00000-of-00001"), b);
+        String[] command = i % 2 == 0 ? new String[] {"report", copy.toString()}
+            : new String[] {"convert", copy.toString(), "-o", copy.resolveSibling(copy.getFileName() + ".keras").toString()};
+        Cli.Result r = Cli.run((Object[]) command);
+        runs++;
+        if (r.exitCode() == 0) {
+          assertTrue(i < 8, "a truncated shard was read: " + copy);
+          continue;
+        }
+        assertEquals(3, r.exitCode(), r.err());
+        String line = r.assertOneErrorLine();
+        assertTrue(line.contains("variables/variables.data-00000-of-00001: "), line);
+        assertTrue(line.contains("checksum mismatch in ") || line.contains("truncated") || line.contains("corrupt"), line);
+        caught++;
+      }
+    }
+    assertTrue(runs >= 60 && caught * 10 >= runs * 8, caught + " of " + runs + " damaged shards caught");
+  }
+
+  private static Path copyDir(Path src, Path dst) throws IOException {
+    try (var s = Files.walk(src)) {
+      for (Path p : s.toList()) {
+        Path t = dst.resolve(src.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t);
+        }
+      }
+    }
+    return dst;
+  }
+
   /** Commands on other formats never load TensorFlow (its start-up costs seconds). */
   @Test
   void otherFormatsDoNotLoadTensorFlow() throws Exception {
