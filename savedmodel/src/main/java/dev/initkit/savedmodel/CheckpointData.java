@@ -5,10 +5,13 @@ import dev.initkit.format.UnsupportedModelException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
 import org.tensorflow.proto.BundleEntryProto;
 import org.tensorflow.proto.BundleHeaderProto;
 import org.tensorflow.proto.DataType;
@@ -69,7 +72,7 @@ final class CheckpointData {
     }
     int pos = 0;
     long[] lengths = new long[(int) count];
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    CRC32C crc = new CRC32C();
     for (int i = 0; i < count; i++) {
       long length = 0;
       for (int shift = 0; ; shift += 7) {
@@ -85,7 +88,7 @@ final class CheckpointData {
       lengths[i] = length;
       // the checksum covers each length as a little-endian uint32 (uint64 past 4 GiB), not as varint
       boolean wide = Long.compareUnsigned(length, 0xffffffffL) > 0;
-      ByteBuffer le = ByteBuffer.allocate(wide ? 8 : 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer le = ByteBuffer.allocate(wide ? 8 : 4).order(ByteOrder.LITTLE_ENDIAN);
       if (wide) {
         le.putLong(length);
       } else {
@@ -96,7 +99,7 @@ final class CheckpointData {
     if (pos + 4 > all.length) {
       throw truncated(key, e, "the lengths' checksum is cut off");
     }
-    int stored = ByteBuffer.wrap(all, pos, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+    int stored = ByteBuffer.wrap(all, pos, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
     if (Crc32c.unmask(stored) != (int) crc.getValue()) {
       throw checksum(key, e);
     }
@@ -107,7 +110,7 @@ final class CheckpointData {
       if (lengths[i] > all.length - pos) {
         throw truncated(key, e, "string " + i + " of " + lengths[i] + " bytes runs past the entry");
       }
-      out[i] = java.util.Arrays.copyOfRange(all, pos, pos + (int) lengths[i]);
+      out[i] = Arrays.copyOfRange(all, pos, pos + (int) lengths[i]);
       crc.update(all, pos, (int) lengths[i]);
       pos += (int) lengths[i];
     }
@@ -174,7 +177,8 @@ final class CheckpointData {
     long n = 1;
     for (var d : e.getShape().getDimList()) {
       if (d.getSize() < 0 || (d.getSize() > 0 && n > Long.MAX_VALUE / d.getSize())) {
-        throw new MalformedModelException(dir, "variables/variables.index: " + key, "invalid shape " + e.getShape().getDimList().stream().map(x -> x.getSize()).toList());
+        throw new MalformedModelException(dir, "variables/variables.index: " + key,
+            "invalid shape " + e.getShape().getDimList().stream().map(x -> x.getSize()).toList());
       }
       n *= d.getSize();
     }
