@@ -12,25 +12,32 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.tensorflow.proto.BundleEntryProto;
+import org.tensorflow.proto.BundleHeaderProto;
 
 /**
  * The entries of a TensorFlow checkpoint's {@code variables.index}: every key with its dtype and
  * shape, in key order.
  *
- * <p>TensorFlow Java has no checkpoint reader, and {@code RestoreV2} must be told each key's dtype
- * up front, so the index (a LevelDB table of {@code BundleEntryProto} values, written
- * uncompressed by TensorFlow's tensor bundle) is read here in plain Java. Values are read through
- * TensorFlow ({@link Checkpoint}).
+ * <p>TensorFlow Java has no checkpoint reader, so the index (a LevelDB table of {@code
+ * BundleEntryProto} values, written uncompressed by TensorFlow's tensor bundle) is read here in
+ * plain Java. Values are read from the data shards by {@link CheckpointData}.
  */
 final class BundleIndex {
   private static final long TABLE_MAGIC = 0xdb4775248b80fb57L;
   private static final int FOOTER = 48;
   private static final int MAX_INDEX_BYTES = 256 << 20;
 
+  private final BundleHeaderProto header;
   private final Map<String, BundleEntryProto> entries;
 
-  private BundleIndex(Map<String, BundleEntryProto> entries) {
+  private BundleIndex(BundleHeaderProto header, Map<String, BundleEntryProto> entries) {
+    this.header = header;
     this.entries = Collections.unmodifiableMap(entries);
+  }
+
+  /** The header entry (key ""): number of data shards and byte order. */
+  BundleHeaderProto header() {
+    return header;
   }
 
   /** Every entry except the header (key ""), in key order. */
@@ -63,24 +70,29 @@ final class BundleIndex {
           "not a checkpoint index (bad table magic number)");
     }
     Map<String, BundleEntryProto> out = new LinkedHashMap<>();
+    BundleHeaderProto header = null;
     Map<String, byte[]> index = block(all, indexOffset, indexSize, shown);
     for (byte[] handle : index.values()) {
       Reader h = new Reader(ByteBuffer.wrap(handle), 0, handle.length, shown);
       long offset = h.varint();
       long length = h.varint();
       for (Map.Entry<String, byte[]> e : block(all, offset, length, shown).entrySet()) {
-        if (e.getKey().isEmpty()) {
-          continue; // the BundleHeaderProto
-        }
         try {
+          if (e.getKey().isEmpty()) {
+            header = BundleHeaderProto.parseFrom(e.getValue());
+            continue;
+          }
           out.put(e.getKey(), BundleEntryProto.parseFrom(e.getValue()));
         } catch (InvalidProtocolBufferException ex) {
           throw new MalformedModelException(shown, "variables/variables.index: " + e.getKey(),
-              "invalid BundleEntryProto: " + ex.getMessage());
+              "invalid " + (e.getKey().isEmpty() ? "BundleHeaderProto: " : "BundleEntryProto: ") + ex.getMessage());
         }
       }
     }
-    return new BundleIndex(out);
+    if (header == null) {
+      throw new MalformedModelException(shown, "variables/variables.index", "no header entry (key \"\")");
+    }
+    return new BundleIndex(header, out);
   }
 
   /** The key-value pairs of one table block, keys decoded as UTF-8. */

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
@@ -29,9 +28,9 @@ import org.tensorflow.types.TUint8;
 import org.tensorflow.types.family.TType;
 
 /**
- * A TensorFlow checkpoint ({@code variables/variables}) read with {@code RestoreV2} and written
- * with {@code SaveV2} through TensorFlow Java. This is the only class that runs TensorFlow ops, so
- * TensorFlow's native library loads the first time one of its methods runs, never earlier.
+ * A TensorFlow checkpoint ({@code variables/variables}) written with {@code SaveV2} through
+ * TensorFlow Java. This is the only class that runs TensorFlow ops, so TensorFlow's native library
+ * loads only when a SavedModel is written; reads are plain Java ({@link CheckpointData}).
  *
  * <p>Not {@code SavedModelBundle.exporter}: it silently drops resource variables, which every Keras
  * SavedModel uses (DEPENDENCIES.md).
@@ -64,43 +63,6 @@ final class Checkpoint {
         return TString.class;
       default:
         return null;
-    }
-  }
-
-  /**
-   * Restores tensors. Numeric values come back as their raw little-endian bytes; a string tensor
-   * as the bytes of its first element (the object graph is a scalar string).
-   *
-   * @param prefix the checkpoint prefix ({@code <dir>/variables/variables})
-   */
-  static List<byte[]> restore(String prefix, List<String> keys, List<DataType> dtypes) {
-    List<Class<? extends TType>> types = new ArrayList<>();
-    for (DataType dt : dtypes) {
-      types.add(typeOf(dt));
-    }
-    try (Graph g = new Graph(); Session s = new Session(g)) {
-      Ops tf = Ops.create(g);
-      Restore r = tf.train.restore(tf.constant(prefix),
-          tf.constant(StandardCharsets.UTF_8, keys.toArray(new String[0])),
-          tf.constant(StandardCharsets.UTF_8, blanks(keys.size())), types);
-      Session.Runner runner = s.runner();
-      for (var out : r.tensors()) {
-        runner.fetch(out);
-      }
-      List<byte[]> values = new ArrayList<>();
-      try (Result result = runner.run()) {
-        for (int i = 0; i < keys.size(); i++) {
-          Tensor t = result.get(i);
-          if (t instanceof TString str) {
-            values.add(str.asBytes().getObject(str.shape().isScalar() ? new long[0] : new long[str.shape().numDimensions()]));
-          } else {
-            byte[] bytes = new byte[(int) t.numBytes()];
-            t.asRawTensor().data().read(bytes);
-            values.add(bytes);
-          }
-        }
-      }
-      return values;
     }
   }
 

@@ -6,32 +6,23 @@ import dev.initkit.model.Weight;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import org.tensorflow.proto.BundleEntryProto;
-import org.tensorflow.proto.DataType;
 
 /**
- * The values of a SavedModel's variables, restored from its checkpoint with {@code RestoreV2}. The
- * first read restores every weight of up to {@link #BATCH_BYTES} in one session run (a report reads
- * them all); larger checkpoints restore one tensor at a time and keep only the last. Thread-safe.
+ * The values of a SavedModel's variables, read from its checkpoint's data shards in plain Java
+ * ({@link CheckpointData}). Keeps the last tensor read, since a weight is read in row ranges.
+ * Thread-safe.
  */
 final class CheckpointTensors implements TensorSource, AutoCloseable {
-  static final long BATCH_BYTES = 256L << 20;
-
   private final Path dir;
-  private final String prefix;
-  private final BundleIndex index;
-  private final Map<String, byte[]> cache = new LinkedHashMap<>();
-  private boolean batched;
+  private final CheckpointData data;
+  private String lastKey;
+  private byte[] lastValues;
   private boolean closed;
 
-  CheckpointTensors(Path dir, String prefix, BundleIndex index) {
+  /** @param index the checkpoint's index, or null when the SavedModel has no variables */
+  CheckpointTensors(Path dir, BundleIndex index) throws IOException {
     this.dir = dir;
-    this.prefix = prefix;
-    this.index = index;
+    this.data = index == null ? null : new CheckpointData(dir, index);
   }
 
   /** The directory whose checkpoint this reads. */
@@ -57,51 +48,20 @@ final class CheckpointTensors implements TensorSource, AutoCloseable {
     if (closed) {
       throw new IllegalStateException(dir + " is closed");
     }
-    byte[] v = cache.get(key);
-    if (v != null) {
-      return v;
-    }
-    BundleEntryProto e = index == null ? null : index.entries().get(key);
-    if (e == null) {
-      throw new MalformedModelException(dir, key, "not in the checkpoint");
-    }
-    List<String> keys = new ArrayList<>();
-    if (!batched) {
-      batched = true;
-      long sum = 0;
-      for (Map.Entry<String, BundleEntryProto> x : index.entries().entrySet()) {
-        if (x.getValue().getDtype() != DataType.DT_STRING && Checkpoint.typeOf(x.getValue().getDtype()) != null) {
-          sum += x.getValue().getSize();
-          keys.add(x.getKey());
-        }
+    if (!key.equals(lastKey)) {
+      if (data == null) {
+        throw new MalformedModelException(dir, key, "not in the checkpoint");
       }
-      if (sum > BATCH_BYTES) {
-        keys.clear();
-      }
+      lastValues = data.numeric(key);
+      lastKey = key;
     }
-    if (keys.isEmpty()) {
-      cache.clear();
-      keys.add(key);
-    }
-    List<DataType> types = new ArrayList<>();
-    for (String k : keys) {
-      types.add(index.entries().get(k).getDtype());
-    }
-    List<byte[]> values;
-    try {
-      values = Checkpoint.restore(prefix, keys, types);
-    } catch (RuntimeException ex) {
-      throw new MalformedModelException(dir, "variables/" + key, "TensorFlow cannot restore it: " + ex.getMessage(), ex);
-    }
-    for (int i = 0; i < keys.size(); i++) {
-      cache.put(keys.get(i), values.get(i));
-    }
-    return cache.get(key);
+    return lastValues;
   }
 
   @Override
   public synchronized void close() {
     closed = true;
-    cache.clear();
+    lastKey = null;
+    lastValues = null;
   }
 }

@@ -70,7 +70,7 @@ final class SavedModelReader {
 
   static LoadedModel open(Path dir) throws IOException {
     Contents c = read(dir);
-    CheckpointTensors tensors = new CheckpointTensors(c.dir(), c.prefix(), c.index());
+    CheckpointTensors tensors = new CheckpointTensors(c.dir(), c.index());
     return new LoadedModel(c.model(), tensors, tensors);
   }
 
@@ -236,7 +236,7 @@ final class SavedModelReader {
 
   /**
    * Checkpoint key of every variable node of the SavedModel's object graph, from the checkpoint's
-   * own object graph ({@code _CHECKPOINTABLE_OBJECT_GRAPH}, read with RestoreV2). Both graphs
+   * own object graph ({@code _CHECKPOINTABLE_OBJECT_GRAPH}, a scalar string entry). Both graphs
    * number nodes alike (TensorFlow builds them from one list), which is checked: a node must be
    * a variable with a VARIABLE_VALUE attribute in both.
    */
@@ -246,14 +246,12 @@ final class SavedModelReader {
     if (index == null || !index.entries().containsKey(OBJECT_GRAPH_KEY)) {
       return keys;
     }
-    byte[] bytes;
-    try {
-      bytes = Checkpoint.restore(dir.resolve("variables").resolve("variables").toString(),
-          List.of(OBJECT_GRAPH_KEY), List.of(DataType.DT_STRING)).get(0);
-    } catch (RuntimeException e) {
+    byte[][] graph = new CheckpointData(dir, index).strings(OBJECT_GRAPH_KEY);
+    if (graph.length != 1) {
       throw new MalformedModelException(dir, "variables/" + OBJECT_GRAPH_KEY,
-          "TensorFlow cannot restore the checkpoint's object graph: " + e.getMessage(), e);
+          "expected one serialized object graph, found " + graph.length + " strings");
     }
+    byte[] bytes = graph[0];
     TrackableObjectGraph tg;
     try {
       tg = TrackableObjectGraph.parseFrom(bytes);

@@ -8,7 +8,8 @@ import java.util.function.Consumer;
 
 /**
  * The {@link SavedModelSupport} service, on TensorFlow Java. Constructing it loads nothing
- * native: TensorFlow starts on the first checkpoint read or write.
+ * native, and neither does reading a SavedModel (plain Java): TensorFlow starts on the first
+ * checkpoint write.
  */
 public final class TfSavedModelSupport implements SavedModelSupport {
   /** Called by {@link java.util.ServiceLoader}. */

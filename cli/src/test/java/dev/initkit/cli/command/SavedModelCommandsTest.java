@@ -125,18 +125,123 @@ class SavedModelCommandsTest {
     }
   }
 
+  /**
+   * A damaged data shard (bit flips anywhere, truncation) is one error line naming the shard, exit
+   * 3 (cli/README), whatever command reads it: every value is checked against its CRC-32C. A flip
+   * in an entry the command does not read (a hyperparameter, the save counter) may pass.
+   */
+  @Test
+  void damagedDataShardsAreOneErrorLine(@TempDir Path tmp) throws IOException {
+    List<Path> models = new ArrayList<>(List.of(savedModel("mlp", "tfkeras"), savedModel("lstm", "tfkeras")));
+    try (var s = Files.list(Cli.corpus().resolve("savedmodel"))) {
+      s.filter(d -> Files.isDirectory(d.resolve("variables"))).sorted().forEach(models::add);
+    }
+    int caught = 0;
+    int runs = 0;
+    for (Path src : models) {
+      Path shard = src.resolve("variables/variables.data-00000-of-00001");
+      if (!Files.isRegularFile(shard)) {
+        continue;
+      }
+      byte[] clean = Files.readAllBytes(shard);
+      for (int i = 0; i < 12; i++) {
+        Path copy = copyDir(src, tmp.resolve(src.getFileName() + "-" + runs));
+        byte[] b = clean.clone();
+        if (i < 8) {
+          b[(int) ((long) clean.length * (2 * i + 1) / 16)] ^= (byte) (1 << i);
+        } else {
+          b = java.util.Arrays.copyOf(b, clean.length * (i - 8) / 4);
+        }
+        Files.write(copy.resolve("variables/variables.data-00000-of-00001"), b);
+        String[] command = i % 2 == 0 ? new String[] {"report", copy.toString()}
+            : new String[] {"convert", copy.toString(), "-o", copy.resolveSibling(copy.getFileName() + ".keras").toString()};
+        Cli.Result r = Cli.run((Object[]) command);
+        runs++;
+        if (r.exitCode() == 0) {
+          assertTrue(i < 8, "a truncated shard was read: " + copy);
+          continue;
+        }
+        assertEquals(3, r.exitCode(), r.err());
+        String line = r.assertOneErrorLine();
+        assertTrue(line.contains("variables/variables.data-00000-of-00001: "), line);
+        assertTrue(line.contains("checksum mismatch in ") || line.contains("truncated") || line.contains("corrupt"), line);
+        caught++;
+      }
+    }
+    assertTrue(runs >= 60 && caught * 10 >= runs * 8, caught + " of " + runs + " damaged shards caught");
+  }
+
+  private static Path copyDir(Path src, Path dst) throws IOException {
+    try (var s = Files.walk(src)) {
+      for (Path p : s.toList()) {
+        Path t = dst.resolve(src.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t);
+        }
+      }
+    }
+    return dst;
+  }
+
   /** Commands on other formats never load TensorFlow (its start-up costs seconds). */
   @Test
   void otherFormatsDoNotLoadTensorFlow() throws Exception {
+    String text = traced(List.of("-verbose:class"), "report", Cli.model("mlp", "tfkeras.h5").toString());
+    assertTrue(text.contains("dev.initkit.cli.Main"), "class loading was not traced");
+    assertFalse(text.contains("org.tensorflow"), "TensorFlow classes loaded for an .h5 report");
+  }
+
+  /**
+   * Reading a SavedModel is plain Java: TensorFlow Java's generated protobuf classes load, but
+   * neither its native libraries (libtensorflow*, libjnitensorflow) nor any other TensorFlow Java
+   * class: the checkpoint's values and object graph are read without a TensorFlow session.
+   */
+  @Test
+  void readingASavedModelLoadsNoNativeTensorFlow(@TempDir Path tmp) throws Exception {
+    Path sm = savedModel("cnn", "tfkeras");
+    List<String[]> commands = List.of(new String[] {"inspect", sm.toString()},
+        new String[] {"report", sm.toString()},
+        new String[] {"convert", sm.toString(), "-o", tmp.resolve("cnn.keras").toString()});
+    for (String[] command : commands) {
+      String text = traced(List.of("-verbose:class", "-Xlog:library=info"), command);
+      assertTrue(text.contains("org.tensorflow.proto."), command[0] + ": the SavedModel protos were not traced");
+      for (String line : text.lines().toList()) {
+        // JavaCPP itself may load: HDF5 (writing .keras/.h5) is a JavaCPP preset too
+        boolean nativeLibrary = line.contains("Loaded library") && line.contains("tensorflow");
+        boolean tfRuntimeClass = line.contains("org.tensorflow.") && !line.contains("org.tensorflow.proto.");
+        assertFalse(nativeLibrary || tfRuntimeClass, command[0] + " of a SavedModel: " + line);
+      }
+    }
+  }
+
+  /** {@code inspect} of a SavedModel prints its report and nothing on stderr (no TensorFlow log lines). */
+  @Test
+  void inspectOfASavedModelIsSilentOnStderr() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-verbose:class", "-cp", System.getProperty("java.class.path"),
-        "dev.initkit.cli.Main", "report", Cli.model("mlp", "tfkeras.h5").toString())
-        .redirectErrorStream(true).start();
+    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        "dev.initkit.cli.Main", "inspect", savedModel("lstm", "tfkeras").toString()).start();
+    p.getOutputStream().close();
+    byte[] out = p.getInputStream().readAllBytes();
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), err);
+    assertTrue(out.length > 0);
+    assertEquals("", err);
+  }
+
+  /** Runs the command line in a new JVM with the given JVM options; stdout and stderr together. */
+  private static String traced(List<String> jvmOptions, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.initkit.cli.Main"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     byte[] out = p.getInputStream().readAllBytes();
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     String text = new String(out, StandardCharsets.UTF_8);
     assertEquals(0, p.exitValue(), text.length() > 2000 ? text.substring(text.length() - 2000) : text);
-    assertTrue(text.contains("dev.initkit.cli.Main"), "class loading was not traced");
-    assertFalse(text.contains("org.tensorflow"), "TensorFlow classes loaded for an .h5 report");
+    return text;
   }
 }

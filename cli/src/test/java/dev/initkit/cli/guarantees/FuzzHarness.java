@@ -325,15 +325,6 @@ public final class FuzzHarness {
     }
   }
 
-  /**
-   * The two lines TensorFlow's native code prints at a JVM's first TensorFlow session, whatever the
-   * input (absl logs before absl::InitializeLog, which no environment variable silences: README,
-   * "Known limits"). Only these exact lines are excused; anything else on stderr is a finding.
-   */
-  private static final java.util.regex.Pattern TENSORFLOW_START_UP = java.util.regex.Pattern.compile(
-      "WARNING: All log messages before absl::InitializeLog\\(\\) is called are written to STDERR"
-          + "|I\\d{4} [\\d:.]+ +\\d+ mlir_graph_optimization_pass\\.cc:\\d+\\] MLIR V1 optimization pass is not enabled");
-
   /** Anything on the child's stderr between an input's markers belongs to that input. */
   private void attributeStderr(Path stderr, Map<String, Input> byId) throws IOException {
     if (!Files.exists(stderr)) {
@@ -343,9 +334,6 @@ public final class FuzzHarness {
     StringBuilder outside = new StringBuilder();
     Map<Input, StringBuilder> text = new LinkedHashMap<>();
     for (String l : Files.readAllLines(stderr, StandardCharsets.ISO_8859_1)) {
-      if (TENSORFLOW_START_UP.matcher(l).matches()) {
-        continue;
-      }
       if (l.startsWith("@@BEGIN ")) {
         current = byId.get(l.substring(8));
       } else if (l.startsWith("@@END ")) {
