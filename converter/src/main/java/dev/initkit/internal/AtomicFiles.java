@@ -98,7 +98,7 @@ public final class AtomicFiles {
       if (exists) {
         copyPermissions(target, temp);
       }
-      try {
+      try (SyncAhead ahead = SyncAhead.start(temp)) {
         writer.accept(temp);
       } catch (IOException e) {
         throw diskFullOr(e, target, dir);

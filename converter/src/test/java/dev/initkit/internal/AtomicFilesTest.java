@@ -76,6 +76,52 @@ class AtomicFilesTest {
     assertEquals("fresh", Files.readString(target));
   }
 
+  /**
+   * A large output is forced to disk while it is written (SyncAhead); the forcing thread runs
+   * during the writer, survives the writer recreating its file, and is gone when write returns.
+   */
+  @Test
+  void largeOutputIsForcedAheadByAThreadThatEndsWithTheWrite() throws Exception {
+    Path target = tmp.resolve("big.bin");
+    byte[] block = new byte[1 << 20];
+    for (int i = 0; i < block.length; i++) {
+      block[i] = (byte) (i * 31);
+    }
+    AtomicReference<Boolean> aheadSeen = new AtomicReference<>(false);
+    AtomicFiles.write(target, false, temp -> {
+      Files.delete(temp); // the writer may recreate its file (HDF5 does)
+      try (var out = Files.newOutputStream(temp)) {
+        for (int mib = 0; mib < 160; mib++) {
+          out.write(block);
+          if (mib % 16 == 0) {
+            aheadSeen.compareAndSet(false, syncAheadThreadAlive());
+            sleep(20);
+          }
+        }
+      }
+    });
+    assertTrue(aheadSeen.get(), "no sync-ahead thread while writing");
+    assertFalse(syncAheadThreadAlive(), "the sync-ahead thread outlived the write");
+    assertEquals(160L << 20, Files.size(target));
+    try (var in = Files.newInputStream(target)) {
+      byte[] got = in.readNBytes(block.length);
+      assertTrue(java.util.Arrays.equals(block, got));
+    }
+  }
+
+  private static boolean syncAheadThreadAlive() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(t -> t.isAlive() && t.getName().equals("initkit-sync-ahead"));
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @Test
   void writerFailureLeavesNewTargetAbsentAndNoTemporary() throws IOException {
     Path target = tmp.resolve("out.h5");
