@@ -51,8 +51,9 @@ public final class KerasArchiveWriter {
 
   /**
    * Writes a {@code .keras} zip. HDF5 writes the weights once, in place at {@code out}, after a
-   * user block that then receives the other members ({@link UserBlockZip}); a config too large for
-   * that layout, or an archive that needs zip64, costs a second copy of the weights.
+   * user block that then receives the other members ({@link UserBlockZip}), with zip64 fields when
+   * the archive reaches 4 GiB; a config too large for that layout, or (zip64) a block with no 20
+   * bytes of padding to spare, costs a second copy of the weights.
    *
    * @param keras3ConfigText the model config in Keras 3 form
    * @param notes receives one line per thing dropped or changed on the way
@@ -90,7 +91,8 @@ public final class KerasArchiveWriter {
   }
 
   /**
-   * An archive too large for zip32 (4 GiB or more): the weights written in place at {@code out} move
+   * An archive too large for zip32 (4 GiB or more) whose user block has no room for the weights'
+   * zip64 record (rare: see {@link UserBlockZip#finish}): the weights written in place at {@code out} move
    * to a temporary beside it, and {@code ZipOutputStream} (which writes zip64) copies them back.
    */
   private static void zipAside(Path out, byte[] metadata, byte[] config, long userBlock) throws IOException {

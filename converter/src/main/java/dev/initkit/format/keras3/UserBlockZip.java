@@ -69,19 +69,20 @@ final class UserBlockZip {
     while (block < content || (block > content && block - content < PADDING_MIN)) {
       block *= 2;
     }
-    int[] padding = spread(probe, names.size(), block - content);
+    int[] padding = spread(probe, names.size(), block - content, 0);
     return padding == null ? Optional.empty() : Optional.of(new UserBlockZip(probe, List.copyOf(leading), block, padding));
   }
 
   /**
    * Padding per local header, the last member's first: each 0 or a record of {@link #PADDING_MIN}
-   * to what its 16-bit extra length allows; null when they cannot hold {@code total}.
+   * to what its 16-bit extra length allows, the last member's less {@code lastReserve} bytes of
+   * other records; null when they cannot hold {@code total}.
    */
-  private static int[] spread(ZipProbe probe, int entries, long total) {
+  private static int[] spread(ZipProbe probe, int entries, long total, int lastReserve) {
     int[] padding = new int[entries];
     long left = total;
     for (int i = entries - 1; i >= 0 && left > 0; i--) {
-      int take = (int) Math.min(left, EXTRA_MAX - probe.localExtraLength(i));
+      int take = (int) Math.min(left, EXTRA_MAX - probe.localExtraLength(i) - (i == entries - 1 ? lastReserve : 0));
       if (left - take > 0 && left - take < PADDING_MIN) {
         take -= PADDING_MIN; // leave the next header room for a whole record
       }
@@ -100,8 +101,12 @@ final class UserBlockZip {
   }
 
   /**
-   * Completes the archive once HDF5 has closed {@code file}; false, the file untouched, when the
-   * archive would need zip64 fields (4 GiB or more).
+   * Completes the archive once HDF5 has closed {@code file}. An archive of 4 GiB or more gets zip64
+   * fields: the last member's local header trades {@link ZipProbe#ZIP64_LOCAL_EXTRA} bytes of
+   * padding for a zip64 record with its sizes (the data start stays where HDF5 put the superblock),
+   * its central directory entry gets a zip64 record, and a zip64 end record and locator precede the
+   * end record. False, the file untouched, only when the padding cannot make that room (a block
+   * filled to within a few bytes by the leading members).
    */
   boolean finish(Path file) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -111,8 +116,13 @@ final class UserBlockZip {
       }
       int last = leading.size();
       long memberSize = end - userBlock;
-      if (end + probe.centralDirectoryLength() + 22 >= ZipProbe.ZIP32_LIMIT) {
-        return false;
+      boolean zip64 = end + probe.centralDirectoryLength() + 22 >= ZipProbe.ZIP32_LIMIT;
+      int[] pads = padding;
+      if (zip64) {
+        pads = spread(probe, last + 1, java.util.Arrays.stream(padding).sum() - ZipProbe.ZIP64_LOCAL_EXTRA, ZipProbe.ZIP64_LOCAL_EXTRA);
+        if (pads == null) {
+          return false;
+        }
       }
       long[] crc = new long[last + 1];
       long[] size = new long[last + 1];
@@ -125,30 +135,32 @@ final class UserBlockZip {
         crc[i] = c.getValue();
         size[i] = data.length;
         offset[i] = block.position();
-        block.put(probe.localHeader(i, crc[i], size[i], padding(i, 1))).put(data);
+        block.put(probe.localHeader(i, crc[i], size[i], padding(pads[i], 1))).put(data);
       }
       crc[last] = crc(ch, userBlock, memberSize);
       size[last] = memberSize;
       offset[last] = block.position();
-      block.put(probe.localHeader(last, crc[last], size[last], padding(last, (int) Math.min(userBlock, 1 << 15))));
+      byte[] lastPadding = padding(pads[last], (int) Math.min(userBlock, 1 << 15));
+      block.put(zip64 ? probe.localHeader64(last, crc[last], size[last], lastPadding) : probe.localHeader(last, crc[last], size[last], lastPadding));
       if (block.hasRemaining()) {
         throw new IllegalStateException("user block layout: " + block.remaining() + " bytes left");
       }
       ZipProbe.writeFully(ch, block.flip(), 0);
-      ByteBuffer cen = probe.centralDirectory(crc, size, offset);
+      ByteBuffer cen = zip64 ? probe.centralDirectory64(crc, size, offset, last) : probe.centralDirectory(crc, size, offset);
+      int cenLength = cen.remaining();
       ZipProbe.writeFully(ch, cen, end);
-      ZipProbe.writeFully(ch, probe.endRecord(end), end + cen.capacity());
+      ZipProbe.writeFully(ch, zip64 ? probe.endRecords64(end, cenLength) : probe.endRecord(end), end + cenLength);
     }
     return true;
   }
 
-  /** Header {@code i}'s padding record (none when its share is 0). */
-  private byte[] padding(int i, int alignment) {
-    if (padding[i] == 0) {
+  /** A padding record of {@code length} bytes (none when 0). */
+  private static byte[] padding(int length, int alignment) {
+    if (length == 0) {
       return new byte[0];
     }
-    ByteBuffer b = ByteBuffer.allocate(padding[i]).order(ByteOrder.LITTLE_ENDIAN);
-    b.putShort((short) PADDING_ID).putShort((short) (padding[i] - 4)).putShort((short) alignment);
+    ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+    b.putShort((short) PADDING_ID).putShort((short) (length - 4)).putShort((short) alignment);
     return b.array();
   }
 

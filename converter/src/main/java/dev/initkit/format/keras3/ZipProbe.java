@@ -18,6 +18,20 @@ import java.util.zip.ZipOutputStream;
 final class ZipProbe {
   static final int LOC_FIXED = 30;
   static final long ZIP32_LIMIT = 0xFFFFFFFFL;
+  /** A local header's zip64 extended information record: id, length, size, compressed size. */
+  static final int ZIP64_LOCAL_EXTRA = 20;
+
+  private static final int ZIP64_ID = 0x0001;
+  private static final int ZIP64_VERSION = 45;
+  private static final int LOC_VERSION = 4;
+  private static final int CEN_VERSION_MADE = 4;
+  private static final int CEN_VERSION = 6;
+  private static final int CEN_EXTRA_LENGTH = 30;
+  private static final int END_ENTRIES_DISK = 8;
+  private static final int END_ENTRIES = 10;
+  private static final int END_CEN_LENGTH = 12;
+  private static final int ZIP64_END_LENGTH = 56;
+  private static final int ZIP64_LOCATOR_LENGTH = 20;
 
   private static final int LOC_CRC = 14;
   private static final int LOC_EXTRA_LENGTH = 28;
@@ -100,6 +114,19 @@ final class ZipProbe {
     return loc;
   }
 
+  /**
+   * Entry {@code i}'s local header in zip64 form, for a member of {@code size} bytes (stored): version
+   * needed 4.5, both 32-bit sizes 0xFFFFFFFF, and a zip64 record with the sizes ahead of {@code
+   * extra} (APPNOTE 4.5.3: a local header's zip64 record holds both sizes).
+   */
+  ByteBuffer localHeader64(int i, long crc, long size, byte[] extra) {
+    ByteBuffer ext = ByteBuffer.allocate(ZIP64_LOCAL_EXTRA + extra.length).order(ByteOrder.LITTLE_ENDIAN);
+    ext.putShort((short) ZIP64_ID).putShort((short) 16).putLong(size).putLong(size).put(extra);
+    ByteBuffer loc = localHeader(i, crc, ZIP32_LIMIT, ext.array());
+    loc.putShort(LOC_VERSION, (short) ZIP64_VERSION);
+    return loc;
+  }
+
   /** Length of the central directory. */
   int centralDirectoryLength() {
     return endStart - cenStart;
@@ -112,9 +139,68 @@ final class ZipProbe {
     for (int i = 0; i < locStart.length; i++) {
       putSizes(cen, p + CEN_CRC, crc[i], size[i]);
       cen.putInt(p + CEN_OFFSET, (int) offset[i]);
-      p += 46 + cen.getShort(p + 28) + cen.getShort(p + 30) + cen.getShort(p + 32);
+      p += cenEntryLength(cen, p);
     }
     return cen;
+  }
+
+  /**
+   * The central directory as {@link #centralDirectory}, but entry {@code zip64Entry}'s sizes in a
+   * zip64 record appended to its extra field (32-bit sizes 0xFFFFFFFF, versions 4.5). Local header
+   * offsets must fit in 32 bits.
+   */
+  ByteBuffer centralDirectory64(long[] crc, long[] size, long[] offset, int zip64Entry) {
+    ByteBuffer plain = centralDirectory(crc, size, offset);
+    ByteBuffer cen = ByteBuffer.allocate(plain.capacity() + ZIP64_LOCAL_EXTRA).order(ByteOrder.LITTLE_ENDIAN);
+    int p = 0;
+    for (int i = 0; i < locStart.length; i++) {
+      if (offset[i] >= ZIP32_LIMIT) {
+        throw new IllegalArgumentException("local header offset needs zip64: " + offset[i]);
+      }
+      int len = cenEntryLength(plain, p);
+      if (i != zip64Entry) {
+        cen.put(plain.slice(p, len));
+      } else {
+        int at = cen.position();
+        int extraEnd = p + 46 + Short.toUnsignedInt(plain.getShort(p + 28)) + Short.toUnsignedInt(plain.getShort(p + CEN_EXTRA_LENGTH));
+        cen.put(plain.slice(p, extraEnd - p));
+        cen.putShort((short) ZIP64_ID).putShort((short) 16).putLong(size[i]).putLong(size[i]);
+        cen.put(plain.slice(extraEnd, p + len - extraEnd)); // the comment
+        cen.putShort(at + CEN_VERSION_MADE, (short) ZIP64_VERSION);
+        cen.putShort(at + CEN_VERSION, (short) ZIP64_VERSION);
+        cen.putInt(at + CEN_CRC + 4, (int) ZIP32_LIMIT);
+        cen.putInt(at + CEN_CRC + 8, (int) ZIP32_LIMIT);
+        cen.putShort(at + CEN_EXTRA_LENGTH, (short) (plain.getShort(p + CEN_EXTRA_LENGTH) + ZIP64_LOCAL_EXTRA));
+      }
+      p += len;
+    }
+    return cen.flip();
+  }
+
+  /**
+   * The zip64 end of central directory record, its locator and the end record, for a central
+   * directory of {@code cenLength} bytes at {@code cenOffset} (4 GiB or more): the end record keeps
+   * its exact entry counts and length, its offset is 0xFFFFFFFF (APPNOTE 4.4.1.4).
+   */
+  ByteBuffer endRecords64(long cenOffset, long cenLength) {
+    int entries = locStart.length;
+    ByteBuffer b = ByteBuffer.allocate(ZIP64_END_LENGTH + ZIP64_LOCATOR_LENGTH + END_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+    long zip64End = cenOffset + cenLength;
+    b.putInt(0x06064b50).putLong(ZIP64_END_LENGTH - 12) // size of the rest of the record
+        .putShort((short) ZIP64_VERSION).putShort((short) ZIP64_VERSION)
+        .putInt(0).putInt(0) // this disk, the central directory's disk
+        .putLong(entries).putLong(entries).putLong(cenLength).putLong(cenOffset);
+    b.putInt(0x07064b50).putInt(0).putLong(zip64End).putInt(1); // disk of the zip64 end, offset, disks
+    ByteBuffer end = copy(endStart, END_LENGTH);
+    end.putShort(END_ENTRIES_DISK, (short) entries).putShort(END_ENTRIES, (short) entries);
+    end.putInt(END_CEN_LENGTH, (int) cenLength);
+    end.putInt(END_CEN_OFFSET, cenOffset >= ZIP32_LIMIT ? (int) ZIP32_LIMIT : (int) cenOffset);
+    b.put(end);
+    return b.flip();
+  }
+
+  private static int cenEntryLength(ByteBuffer cen, int p) {
+    return 46 + Short.toUnsignedInt(cen.getShort(p + 28)) + Short.toUnsignedInt(cen.getShort(p + CEN_EXTRA_LENGTH)) + Short.toUnsignedInt(cen.getShort(p + 32));
   }
 
   /** The end record, for a central directory at {@code cenOffset}. */

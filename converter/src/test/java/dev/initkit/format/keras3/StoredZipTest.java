@@ -143,17 +143,114 @@ class StoredZipTest {
   }
 
   @Test
-  void userBlockArchiveLeavesZip64SizesToTheCaller() throws Exception {
-    UserBlockZip plan = UserBlockZip.plan(List.of("metadata.json"), List.of(new byte[10]), "model.weights.h5", TIME).orElseThrow();
+  void userBlockArchiveOf4GiBGetsZip64FieldsInPlace() throws Exception {
+    byte[] metadata = "{\"keras_version\": \"3.12.0\"}".getBytes(StandardCharsets.UTF_8);
+    byte[] config = "{\"class_name\": \"Sequential\"}".getBytes(StandardCharsets.UTF_8);
+    UserBlockZip plan = UserBlockZip.plan(List.of("metadata.json", "config.json"), List.of(metadata, config), "model.weights.h5", TIME).orElseThrow();
+    long block = plan.userBlockBytes();
     Path z = dir.resolve("big.keras");
+    try (H5File f = H5File.create(z, block)) {
+      f.root();
+    }
+    byte[] superblock = new byte[8];
+    try (FileChannel ch = FileChannel.open(z, StandardOpenOption.READ)) {
+      ch.read(ByteBuffer.wrap(superblock), block);
+    }
+    long hdf5 = Files.size(z) - block;
+    try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(z.toFile(), "rw")) {
+      raf.setLength(ZipProbe.ZIP32_LIMIT + 4096); // sparse: a member of 4 GiB, zeros after the HDF5 file
+    }
+    long member = ZipProbe.ZIP32_LIMIT + 4096 - block;
+    CRC32 crc = new CRC32();
+    try (FileChannel ch = FileChannel.open(z, StandardOpenOption.READ)) {
+      ByteBuffer head = ByteBuffer.allocate((int) hdf5);
+      ch.read(head, block);
+      crc.update(head.array());
+    }
+    byte[] zeros = new byte[1 << 20];
+    for (long left = member - hdf5; left > 0; left -= zeros.length) {
+      crc.update(zeros, 0, (int) Math.min(left, zeros.length));
+    }
+
+    assertTrue(plan.finish(z));
+
+    assertEquals(ZipProbe.ZIP32_LIMIT + 4096, centralDirectoryOffset64(z), "the directory follows the member");
+    try (FileChannel ch = FileChannel.open(z, StandardOpenOption.READ)) {
+      byte[] at = new byte[8];
+      ch.read(ByteBuffer.wrap(at), block);
+      assertArrayEquals(superblock, at, "the member's data still starts at the user block's end");
+    }
+    try (ZipFile zip = new ZipFile(z.toFile())) {
+      assertArrayEquals(metadata, zip.getInputStream(zip.getEntry("metadata.json")).readAllBytes());
+      assertArrayEquals(config, zip.getInputStream(zip.getEntry("config.json")).readAllBytes());
+      ZipEntry w = zip.getEntry("model.weights.h5");
+      assertEquals(member, w.getSize());
+      assertEquals(member, w.getCompressedSize());
+      assertEquals(crc.getValue(), w.getCrc());
+      try (java.io.InputStream in = zip.getInputStream(w)) {
+        assertArrayEquals(superblock, in.readNBytes(8), "ZipFile finds the data at the block's end");
+      }
+    }
+    // a streaming reader takes the member's sizes from the zip64 record of its local header
+    try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(Files.newInputStream(z))) {
+      assertEquals("metadata.json", in.getNextEntry().getName());
+      assertArrayEquals(metadata, in.readAllBytes());
+      assertEquals("config.json", in.getNextEntry().getName());
+      assertArrayEquals(config, in.readAllBytes());
+      ZipEntry w = in.getNextEntry();
+      assertEquals("model.weights.h5", w.getName());
+      assertEquals(member, w.getSize());
+      assertEquals(member, w.getCompressedSize());
+      assertArrayEquals(superblock, in.readNBytes(8));
+    }
+    try (H5File f = H5File.openReadOnly(z)) {
+      f.root(); // the archive is still an HDF5 file with a user block
+    }
+  }
+
+  @Test
+  void userBlockArchiveWithNoRoomForAZip64RecordIsLeftToTheCaller() throws Exception {
+    byte[] metadata = "{\"keras_version\": \"3.12.0\"}".getBytes(StandardCharsets.UTF_8);
+    int headers = 3 * 30 + "metadata.json".length() + "config.json".length() + "model.weights.h5".length();
+    byte[] config = new byte[4096 - headers - metadata.length]; // fills 4 KiB: no padding to trade
+    UserBlockZip plan = UserBlockZip.plan(List.of("metadata.json", "config.json"), List.of(metadata, config), "model.weights.h5", TIME).orElseThrow();
+    assertEquals(4096, plan.userBlockBytes());
+    Path z = dir.resolve("full.keras");
     try (H5File f = H5File.create(z, plan.userBlockBytes())) {
       f.root();
     }
     try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(z.toFile(), "rw")) {
-      raf.setLength(ZipProbe.ZIP32_LIMIT); // sparse: a member of 4 GiB
+      raf.setLength(ZipProbe.ZIP32_LIMIT); // sparse
     }
     assertFalse(plan.finish(z));
     assertEquals(ZipProbe.ZIP32_LIMIT, Files.size(z), "nothing appended");
+  }
+
+  /** The central directory offset from the zip64 end record, found through its locator. */
+  private static long centralDirectoryOffset64(Path z) throws IOException {
+    try (FileChannel ch = FileChannel.open(z, StandardOpenOption.READ)) {
+      long size = ch.size();
+      ByteBuffer end = ByteBuffer.allocate(22).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      ch.read(end, size - 22);
+      assertEquals(0x06054b50, end.getInt(0));
+      assertEquals(0xFFFFFFFF, end.getInt(16), "the end record's offset does not fit");
+      assertEquals(3, end.getShort(10));
+      ByteBuffer loc = ByteBuffer.allocate(20).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      ch.read(loc, size - 22 - 20);
+      assertEquals(0x07064b50, loc.getInt(0));
+      assertEquals(1, loc.getInt(16));
+      long zip64End = loc.getLong(8);
+      assertEquals(size - 22 - 20 - 56, zip64End);
+      ByteBuffer rec = ByteBuffer.allocate(56).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      ch.read(rec, zip64End);
+      assertEquals(0x06064b50, rec.getInt(0));
+      assertEquals(44, rec.getLong(4));
+      assertEquals(3, rec.getLong(24));
+      assertEquals(3, rec.getLong(32));
+      assertEquals(zip64End - rec.getLong(48), rec.getLong(40), "the directory runs to the zip64 end record");
+      assertEquals(Integer.toUnsignedLong(end.getInt(12)), rec.getLong(40));
+      return rec.getLong(48);
+    }
   }
 
   private static long centralDirectoryOffset(Path z) throws IOException {
