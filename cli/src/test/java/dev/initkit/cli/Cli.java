@@ -122,6 +122,24 @@ public final class Cli {
     return Path.of(p);
   }
 
+  /**
+   * Copies the directory tree {@code src} to {@code dst} (created, files replaced) and returns
+   * {@code dst}: a SavedModel or an unzipped archive to damage or run on without touching testdata.
+   */
+  public static Path copyTree(Path src, Path dst) throws IOException {
+    try (java.util.stream.Stream<Path> s = Files.walk(src)) {
+      for (Path p : s.toList()) {
+        Path t = dst.resolve(src.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+    return dst;
+  }
+
   /** SHA-256 of a file's bytes, hex. */
   public static String sha256(Path file) throws IOException {
     try {

@@ -152,18 +152,6 @@ class CheckpointDataTest {
   }
 
   private static Path copyOfMlp(Path tmp) throws IOException {
-    Path src = SavedModelReadTest.testdata().resolve("mlp/tfkeras");
-    Path copy = tmp.resolve("mlp");
-    try (Stream<Path> s = Files.walk(src)) {
-      for (Path p : s.toList()) {
-        Path t = copy.resolve(src.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
-    return copy;
+    return SavedModelReadTest.copyTree(SavedModelReadTest.testdata().resolve("mlp/tfkeras"), tmp.resolve("mlp"));
   }
 }

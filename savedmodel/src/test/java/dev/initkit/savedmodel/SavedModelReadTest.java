@@ -178,17 +178,7 @@ class SavedModelReadTest {
   @Test
   void damagedIndexIsOneClearError(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
     Path src = testdata().resolve("mlp/tfkeras");
-    Path copy = tmp.resolve("broken");
-    try (Stream<Path> s = Files.walk(src)) {
-      for (Path p : s.toList()) {
-        Path t = copy.resolve(src.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
+    Path copy = copyTree(src, tmp.resolve("broken"));
     Path index = copy.resolve("variables/variables.index");
     byte[] b = Files.readAllBytes(index);
     Files.write(index, java.util.Arrays.copyOf(b, b.length - 10));
@@ -197,5 +187,20 @@ class SavedModelReadTest {
     } catch (ModelFormatException e) {
       assertTrue(e.getMessage().contains("variables.index"), e.getMessage());
     }
+  }
+
+  /** Copies the directory tree {@code src} to {@code dst} (created) and returns {@code dst}. */
+  static Path copyTree(Path src, Path dst) throws IOException {
+    try (Stream<Path> s = Files.walk(src)) {
+      for (Path p : s.toList()) {
+        Path t = dst.resolve(src.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t);
+        }
+      }
+    }
+    return dst;
   }
 }

@@ -145,7 +145,7 @@ class SavedModelCommandsTest {
       }
       byte[] clean = Files.readAllBytes(shard);
       for (int i = 0; i < 12; i++) {
-        Path copy = copyDir(src, tmp.resolve(src.getFileName() + "-" + runs));
+        Path copy = Cli.copyTree(src, tmp.resolve(src.getFileName() + "-" + runs));
         byte[] b = clean.clone();
         if (i < 8) {
           b[(int) ((long) clean.length * (2 * i + 1) / 16)] ^= (byte) (1 << i);
@@ -169,20 +169,6 @@ class SavedModelCommandsTest {
       }
     }
     assertTrue(runs >= 60 && caught * 10 >= runs * 8, caught + " of " + runs + " damaged shards caught");
-  }
-
-  private static Path copyDir(Path src, Path dst) throws IOException {
-    try (var s = Files.walk(src)) {
-      for (Path p : s.toList()) {
-        Path t = dst.resolve(src.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
-    return dst;
   }
 
   /** Commands on other formats never load TensorFlow (its start-up costs seconds). */

@@ -2,6 +2,7 @@ package dev.initkit.cli.guarantees;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.initkit.cli.Cli;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -96,16 +97,7 @@ public final class FuzzHarness {
       }
       Path dst = root.resolve(i++ + "-" + src.getFileName());
       if (Files.isDirectory(src)) {
-        try (Stream<Path> s = Files.walk(src)) {
-          for (Path p : s.toList()) {
-            Path t = dst.resolve(src.relativize(p).toString());
-            if (Files.isDirectory(p)) {
-              Files.createDirectories(t);
-            } else {
-              Files.copy(p, t);
-            }
-          }
-        }
+        Cli.copyTree(src, dst);
       } else {
         Files.copy(src, dst);
       }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.cli.Cli;
 import dev.initkit.cli.guarantees.FuzzHarness.Input;
 import dev.initkit.internal.hdf5.AttrValue;
 import dev.initkit.internal.hdf5.H5File;
@@ -275,7 +276,7 @@ public final class FuzzInputs {
 
   private Path flip(Path s, Path dir) throws IOException {
     if (Files.isDirectory(s)) {
-      Path copy = copyDir(s, dir.resolve(s.getFileName()));
+      Path copy = Cli.copyTree(s, dir.resolve(s.getFileName()));
       Path w = copy.resolve("model.weights.h5");
       byte[] b = Files.readAllBytes(w);
       String d = flipBits(b, null);
@@ -339,7 +340,7 @@ public final class FuzzInputs {
 
   private Path jsonMutation(Path s, Path dir) throws Exception {
     if (Files.isDirectory(s)) {
-      Path copy = copyDir(s, dir.resolve(s.getFileName()));
+      Path copy = Cli.copyTree(s, dir.resolve(s.getFileName()));
       String name = rng.nextInt(5) == 0 ? "metadata.json" : "config.json";
       Path c = copy.resolve(name);
       Files.writeString(c, mutateJsonText(Files.readString(c, StandardCharsets.UTF_8)));
@@ -1334,7 +1335,7 @@ public final class FuzzInputs {
 
   private Path dirMutation(Path s, Path dir) throws IOException {
     String op = DIR_OPS.get(rng.nextInt(DIR_OPS.size()));
-    Path copy = copyDir(s, dir.resolve(s.getFileName()));
+    Path copy = Cli.copyTree(s, dir.resolve(s.getFileName()));
     lastOp = "dir:" + op;
     switch (op) {
       case "dir_symlink_out": {
@@ -1387,7 +1388,7 @@ public final class FuzzInputs {
    */
   private Path savedModelMutation(Path s, Path dir) throws IOException {
     String op = SAVED_MODEL_OPS.get(rng.nextInt(SAVED_MODEL_OPS.size()));
-    Path copy = copyDir(s, dir.resolve(s.getFileName()));
+    Path copy = Cli.copyTree(s, dir.resolve(s.getFileName()));
     List<Path> pbs = new ArrayList<>();
     List<Path> vars = new ArrayList<>();
     try (Stream<Path> st = Files.walk(copy)) {
@@ -1455,20 +1456,6 @@ public final class FuzzInputs {
     Skip() {
       super(null, null, false, false);
     }
-  }
-
-  private static Path copyDir(Path from, Path to) throws IOException {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path p : s.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-    }
-    return to;
   }
 
   /** Copies {@code <name>.json} beside a weights file into the input's directory. */
