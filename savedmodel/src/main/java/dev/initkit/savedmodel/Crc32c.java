@@ -17,10 +17,6 @@ final class Crc32c {
     return (int) crc.getValue();
   }
 
-  static int mask(int crc) {
-    return Integer.rotateRight(crc, 15) + MASK_DELTA;
-  }
-
   static int unmask(int masked) {
     return Integer.rotateLeft(masked - MASK_DELTA, 15);
   }
