@@ -1,5 +1,6 @@
 package dev.initkit.cli;
 
+import dev.initkit.internal.hdf5.Hdf5;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,10 @@ public final class Main {
     PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
     PrintWriter err =
         new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+    if (Verbs.opensModelFile(args)) {
+      // the native library loads on another core while picocli reads its annotations
+      Hdf5.preloadInBackground();
+    }
     int code;
     try {
       code = newCommandLine(out, err, args).execute(args);
@@ -38,6 +43,11 @@ public final class Main {
     }
     out.flush();
     err.flush();
+    try {
+      Hdf5.awaitPreload();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     System.exit(code);
   }
 

@@ -85,6 +85,26 @@ final class Verbs {
     return out;
   }
 
+  /**
+   * True when {@code args} run a verb on a model file (an argument naming a regular file; a
+   * SavedModel is a directory): that run will load HDF5, so it may start loading it early. A guess
+   * that only decides when the library loads, never whether a command works.
+   */
+  static boolean opensModelFile(String[] args) {
+    String verb = verb(args);
+    if (verb == null || verb.equals("help")) {
+      return false;
+    }
+    boolean file = false;
+    for (String a : args) {
+      if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) {
+        return false;
+      }
+      file |= !a.startsWith("-") && !NAMES.contains(a) && new java.io.File(a).isFile();
+    }
+    return file;
+  }
+
   /** The verb, when only known flags precede it; null for anything else. */
   private static String verb(String[] args) {
     for (String a : args) {

@@ -21,6 +21,16 @@ public final class Hdf5 {
 
   private static volatile boolean initialized;
 
+  /**
+   * Why loading failed, kept for every later caller: the JVM reports a class whose initialisation
+   * failed only as "Could not initialize class", without the first error's message.
+   */
+  private static RuntimeException loadFailure;
+
+  private static Error loadError;
+
+  private static Thread preload;
+
   private Hdf5() {}
 
   /** Loads and initialises the library once; silences HDF5's own stderr error printing. */
@@ -30,19 +40,76 @@ public final class Hdf5 {
     }
     LOCK.lock();
     try {
+      if (loadError != null) {
+        throw loadError;
+      }
+      if (loadFailure != null) {
+        throw loadFailure;
+      }
       if (!initialized) {
         // javacpp prints loader warnings on stderr unless routed to SLF4J, where the application
         // decides (the CLI binds a no-op logger: its stderr carries only its own messages)
         if (System.getProperty("org.bytedeco.javacpp.logger") == null) {
           System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
         }
-        H5open();
+        try {
+          H5open();
+        } catch (Error e) {
+          loadError = e;
+          throw e;
+        } catch (RuntimeException e) {
+          loadFailure = e;
+          throw e;
+        }
         // errors are turned into exceptions by check(); HDF5 must not print stacks on stderr
         H5Eset_auto2(H5E_DEFAULT, null, null);
         initialized = true;
       }
     } finally {
       LOCK.unlock();
+    }
+  }
+
+  /**
+   * Starts loading the native library on a daemon thread and returns at once, so that a short
+   * command overlaps the load (about 50 ms: javacpp's resource lookups, the dynamic linking) with
+   * its own start-up. The first HDF5 call waits for it; a load that failed fails that call with
+   * the original error. Pair with {@link #awaitPreload()} before the process exits: HDF5's exit
+   * handlers must not run while another thread is still inside its initialisation.
+   */
+  public static synchronized void preloadInBackground() {
+    if (initialized || preload != null) {
+      return;
+    }
+    Thread t = new Thread(Hdf5::preloadQuietly, "initkit-hdf5-load");
+    t.setDaemon(true);
+    preload = t;
+    t.start();
+  }
+
+  private static void preloadQuietly() {
+    try {
+      // The JVM loads native libraries one at a time, under one lock held through HDF5's dynamic
+      // linking: load NIO's first, or the caller's first FileChannel waits for all of HDF5's.
+      Class.forName("sun.nio.ch.IOUtil", true, null);
+    } catch (ClassNotFoundException | LinkageError e) {
+      // another JDK: only the overlap is lost
+    }
+    try {
+      ensureInitialized();
+    } catch (RuntimeException | Error e) {
+      // kept in loadFailure / loadError: the first real HDF5 call reports it
+    }
+  }
+
+  /** Waits for a load started by {@link #preloadInBackground()}; returns at once if none was. */
+  public static void awaitPreload() throws InterruptedException {
+    Thread t;
+    synchronized (Hdf5.class) {
+      t = preload;
+    }
+    if (t != null) {
+      t.join();
     }
   }
 
