@@ -19,6 +19,9 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 /**
@@ -41,6 +44,15 @@ public final class AtomicFiles {
   // keeps ".<name>.initkit-<16 hex>.tmp" under the usual 255-byte name limit even in UTF-8
   private static final int MAX_NAME_CHARS = 60;
   private static final SecureRandom RANDOM = new SecureRandom();
+
+  /**
+   * Temporaries created and not yet renamed or deleted. When the process is stopped (Ctrl-C,
+   * SIGTERM) while writing, a shutdown hook deletes them: the target stays untouched and nothing
+   * is left beside it. A path renamed away meanwhile is simply gone.
+   */
+  private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
+
+  private static final AtomicBoolean HOOK = new AtomicBoolean();
 
   private AtomicFiles() {}
 
@@ -115,6 +127,7 @@ public final class AtomicFiles {
       forceDirectory(dir);
     } finally {
       deleteQuietly(temp);
+      PENDING.remove(temp);
     }
   }
 
@@ -166,6 +179,7 @@ public final class AtomicFiles {
       forceDirectory(dir);
     } finally {
       deleteTreeQuietly(temp);
+      PENDING.remove(temp);
     }
   }
 
@@ -207,11 +221,21 @@ public final class AtomicFiles {
   /**
    * Creates an empty scratch file beside {@code target} (for a writer that needs one more file,
    * e.g. the weights of an archive before they are zipped), named like this class's temporaries
-   * so that one left by a killed process is found by {@link #TEMP_NAME}. The caller deletes it.
+   * so that one left by a killed process is found by {@link #TEMP_NAME}. The caller deletes it with
+   * {@link #deleteTemp}; a process stopped before that deletes it on its way out.
    */
   public static Path createTempSibling(Path target) throws IOException {
     Path dir = parentOf(target);
     return createTemp(target, dir, false);
+  }
+
+  /** Deletes a scratch file from {@link #createTempSibling}. */
+  public static void deleteTemp(Path temp) throws IOException {
+    try {
+      Files.deleteIfExists(temp);
+    } finally {
+      PENDING.remove(temp);
+    }
   }
 
   /** Free space below which a failed write is reported as a full disk. */
@@ -265,7 +289,12 @@ public final class AtomicFiles {
     for (int attempt = 0; ; attempt++) {
       Path temp = dir.resolve(tempName(target, "tmp"));
       try {
-        return directory ? Files.createDirectory(temp) : Files.createFile(temp);
+        Path created = directory ? Files.createDirectory(temp) : Files.createFile(temp);
+        PENDING.add(created);
+        if (HOOK.compareAndSet(false, true)) {
+          Runtime.getRuntime().addShutdownHook(new Thread(AtomicFiles::deletePending, "initkit-temp-cleanup"));
+        }
+        return created;
       } catch (FileAlreadyExistsException e) {
         if (attempt >= 10) {
           throw e;
@@ -420,6 +449,17 @@ public final class AtomicFiles {
       ch.force(true);
     } catch (IOException | UnsupportedOperationException e) {
       // best effort, as in Kafka's Utils.flushDir
+    }
+  }
+
+  /** The shutdown hook: deletes the temporaries of writes the process did not finish. */
+  private static void deletePending() {
+    for (Path p : PENDING) {
+      if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        deleteTreeQuietly(p);
+      } else {
+        deleteQuietly(p);
+      }
     }
   }
 

@@ -86,7 +86,7 @@ public final class KerasArchiveWriter {
       }
       zipWithStream(out, metadata, config, weights, 0);
     } finally {
-      Files.deleteIfExists(weights);
+      AtomicFiles.deleteTemp(weights);
     }
   }
 
@@ -105,7 +105,7 @@ public final class KerasArchiveWriter {
         Files.setPosixFilePermissions(out, mode); // what AtomicFiles gave the output
       }
     } finally {
-      Files.deleteIfExists(weights);
+      AtomicFiles.deleteTemp(weights);
     }
   }
 
