@@ -34,7 +34,8 @@ MODELS = {
     "small": {"classes": ["Dense"]},
 }
 SCALING_OPS = ["reinit", "convert h5->keras", "convert h5->h5"]
-OPS = ["reinit", "convert h5->keras", "convert keras->h5", "convert h5->h5", "transplant", "inspect", "report"]
+OPS = ["reinit", "convert h5->keras", "convert keras->h5", "convert h5->h5", "transplant", "inspect",
+       "inspect .keras", "report"]
 
 
 def log(msg):
@@ -202,6 +203,11 @@ def commands(a, model, path_h5, path_keras, op, out_dir):
         cmds["initkit"] = (ik + ["inspect", path_h5], [])
         cmds["h5py"] = (hp + ["inspect", path_h5], [])
         cmds["keras"] = (kp + ["inspect", path_h5], [])
+    elif op == "inspect .keras":
+        # the weights member read where it lies in the archive (initkit) or through zipfile (peers)
+        cmds["initkit"] = (ik + ["inspect", path_keras], [])
+        cmds["h5py"] = (hp + ["inspect", path_keras], [])
+        cmds["keras"] = (kp + ["inspect", path_keras], [])
     elif op == "report":
         cmds["floor"] = (["dd", f"if={path_h5}", "of=/dev/null", "bs=4M", "status=none"], [])
         cmds["initkit"] = (ik + ["report", path_h5], [])

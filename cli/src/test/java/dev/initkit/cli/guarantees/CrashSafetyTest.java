@@ -107,6 +107,34 @@ class CrashSafetyTest {
     assertEquals(inputHash, Cli.sha256(big), "the input changed");
   }
 
+  @Test
+  void writeStoppedBySigtermKeepsThePreviousOutputAndLeavesNoTemporary() throws Exception {
+    Path big = tmp.resolve("big.h5");
+    writeDenseModel(big, 8192, 8192); // 256 MiB of weights
+    for (String ext : List.of(".keras", ".h5")) {
+      Path outDir = Files.createDirectories(tmp.resolve("term" + ext.replace('.', '-')));
+      Path out = outDir.resolve("model" + ext);
+      Cli.run("convert", Cli.model("mlp", "tfkeras.h5"), "-o", out).assertExit(0);
+      String previous = Cli.sha256(out);
+      Process p = cli("convert", big.toString(), "-o", out.toString(), "--force");
+      boolean stoppedMidWrite = false;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (p.isAlive() && System.nanoTime() < deadline) {
+        if (tempBytes(outDir) > (16L << 20)) {
+          p.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the JVM runs its shutdown hooks
+          stoppedMidWrite = true;
+          break;
+        }
+        Thread.sleep(5);
+      }
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+      assertTrue(stoppedMidWrite, ext + ": the write finished before it could be stopped (exit " + p.exitValue() + ")");
+      assertEquals(143, p.exitValue(), ext);
+      assertEquals(previous, Cli.sha256(out), ext + ": the previous output changed");
+      assertEquals(List.of(out.getFileName().toString()), names(outDir), ext + ": temporaries left");
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
   // full disk
 
@@ -142,10 +170,33 @@ class CrashSafetyTest {
     writeDenseModel(model, 1024, 1024);
     Path keras = tmp.resolve("model.keras");
     Cli.run("convert", model, "-o", keras).assertExit(0);
-    // reading a .keras extracts its weights to java.io.tmpdir: here, a full one
-    String line = expectOneLine(cli(List.of("-Djava.io.tmpdir=" + full), "inspect", keras.toString()), 5);
+    // a stored weights member is read where it lies: no temporary space needed
+    Process p = cli(List.of("-Djava.io.tmpdir=" + full), "inspect", keras.toString());
+    String said = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), said);
+    assertEquals(List.of(), names(full), "temporaries left in java.io.tmpdir");
+    // a compressed one is extracted to java.io.tmpdir: here, a full one
+    Path deflated = tmp.resolve("deflated.keras");
+    deflate(keras, deflated);
+    String line = expectOneLine(cli(List.of("-Djava.io.tmpdir=" + full), "inspect", deflated.toString()), 5);
     assertTrue(line.contains("space"), line);
     assertEquals(List.of(), names(full), "temporaries left in java.io.tmpdir");
+  }
+
+  /** The same archive with every member compressed (zip tools other than Keras may write such). */
+  private static void deflate(Path from, Path to) throws IOException {
+    try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(from.toFile());
+        java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(to))) {
+      for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
+        java.util.zip.ZipEntry d = new java.util.zip.ZipEntry(e.getName());
+        d.setMethod(java.util.zip.ZipEntry.DEFLATED);
+        out.putNextEntry(d);
+        try (java.io.InputStream i = in.getInputStream(e)) {
+          i.transferTo(out);
+        }
+        out.closeEntry();
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

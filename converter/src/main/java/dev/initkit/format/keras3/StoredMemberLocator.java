@@ -9,27 +9,32 @@ import java.util.Arrays;
 
 /**
  * Finds where a stored (uncompressed) zip member's bytes start in the archive file, so that they can
- * be copied file to file by the kernel instead of through {@code ZipFile}'s stream (which reads
- * into a Java array and writes from it: two more copies of every byte). Only the plain zip layout
- * is handled (no zip64 fields, no archive comment search beyond the format's 64 KiB); anything
- * else answers -1 and the caller streams the member as before.
+ * be read in place or copied file to file by the kernel instead of through {@code ZipFile}'s stream
+ * (which reads into a Java array and writes from it: two more copies of every byte). The plain zip
+ * layout and its zip64 extension (archives from 4 GiB on) are handled, without a search for an
+ * archive comment beyond the format's 64 KiB; anything else answers -1 and the caller streams the
+ * member as before.
  */
 final class StoredMemberLocator {
   private static final int END_SIG = 0x06054b50;
+  private static final int ZIP64_END_SIG = 0x06064b50;
+  private static final int ZIP64_LOCATOR_SIG = 0x07064b50;
   private static final int CEN_SIG = 0x02014b50;
   private static final int LOC_SIG = 0x04034b50;
+  private static final int ZIP64_EXTRA_ID = 0x0001;
   private static final long UNSET = 0xFFFFFFFFL;
 
   private StoredMemberLocator() {}
 
   /**
    * The file offset of member {@code name}'s data, when it is stored with exactly {@code size}
-   * bytes inside the file; -1 when that cannot be told from a plain zip32 directory.
+   * bytes inside the file; -1 when that cannot be told from the zip directory.
    */
   static long dataOffset(FileChannel ch, String name, long size) throws IOException {
     long fileSize = ch.size();
     int tail = (int) Math.min(fileSize, 22 + 0xFFFF);
-    ByteBuffer end = read(ch, fileSize - tail, tail);
+    long tailStart = fileSize - tail;
+    ByteBuffer end = read(ch, tailStart, tail);
     int e = -1;
     for (int i = tail - 22; i >= 0; i--) {
       if (end.getInt(i) == END_SIG && i + 22 + Short.toUnsignedInt(end.getShort(i + 20)) == tail) {
@@ -42,7 +47,27 @@ final class StoredMemberLocator {
     }
     long cenSize = Integer.toUnsignedLong(end.getInt(e + 12));
     long cenOffset = Integer.toUnsignedLong(end.getInt(e + 16));
-    if (cenSize == UNSET || cenOffset == UNSET || cenOffset + cenSize > fileSize - tail + e || cenSize > 64L << 20) {
+    long cenEnd = tailStart + e;
+    long endAt = tailStart + e;
+    if (endAt >= 20) {
+      // zip64: a locator just before the classic end record points to the zip64 end record
+      ByteBuffer loc = read(ch, endAt - 20, 20);
+      if (loc.getInt(0) == ZIP64_LOCATOR_SIG) {
+        long at = loc.getLong(8);
+        if (at < 0 || at > endAt - 20 - 56) {
+          return -1;
+        }
+        ByteBuffer z = read(ch, at, 56);
+        if (z.getInt(0) != ZIP64_END_SIG) {
+          return -1;
+        }
+        cenSize = z.getLong(40);
+        cenOffset = z.getLong(48);
+        cenEnd = at;
+      }
+    }
+    if (cenSize < 0 || cenOffset < 0 || cenSize == UNSET || cenOffset == UNSET || cenSize > 64L << 20
+        || cenOffset > cenEnd - cenSize) {
       return -1;
     }
     ByteBuffer cen = read(ch, cenOffset, (int) cenSize);
@@ -54,17 +79,23 @@ final class StoredMemberLocator {
       int n = Short.toUnsignedInt(cen.getShort(p + 28));
       int x = Short.toUnsignedInt(cen.getShort(p + 30));
       int c = Short.toUnsignedInt(cen.getShort(p + 32));
-      if (p + 46 + n > cenSize) {
+      if (p + 46L + n + x > cenSize) {
         return -1;
       }
       byte[] got = new byte[n];
       cen.get(p + 46, got);
       if (Arrays.equals(got, want)) {
         int method = Short.toUnsignedInt(cen.getShort(p + 10));
-        long csize = Integer.toUnsignedLong(cen.getInt(p + 20));
-        long usize = Integer.toUnsignedLong(cen.getInt(p + 24));
-        long loc = Integer.toUnsignedLong(cen.getInt(p + 42));
-        if (method != 0 || csize != size || usize != size || loc == UNSET || loc + 30 > fileSize) {
+        long[] sizes = {
+          Integer.toUnsignedLong(cen.getInt(p + 24)), // uncompressed
+          Integer.toUnsignedLong(cen.getInt(p + 20)), // compressed
+          Integer.toUnsignedLong(cen.getInt(p + 42)), // local header offset
+        };
+        if (!zip64Sizes(cen.slice(p + 46 + n, x).order(ByteOrder.LITTLE_ENDIAN), sizes)) {
+          return -1;
+        }
+        long loc = sizes[2];
+        if (method != 0 || sizes[0] != size || sizes[1] != size || loc < 0 || loc > fileSize - 30) {
           return -1;
         }
         ByteBuffer h = read(ch, loc, 30);
@@ -72,11 +103,43 @@ final class StoredMemberLocator {
           return -1;
         }
         long data = loc + 30 + Short.toUnsignedInt(h.getShort(26)) + Short.toUnsignedInt(h.getShort(28));
-        return data + size <= fileSize ? data : -1;
+        return size <= fileSize - data ? data : -1;
       }
       p += 46 + n + x + c;
     }
     return -1;
+  }
+
+  /**
+   * Replaces the fields of {@code sizes} (uncompressed, compressed, local header offset) that are
+   * all ones by their values from the zip64 extra record, in that order; false if one is missing.
+   */
+  private static boolean zip64Sizes(ByteBuffer extra, long[] sizes) {
+    if (sizes[0] != UNSET && sizes[1] != UNSET && sizes[2] != UNSET) {
+      return true;
+    }
+    for (int q = 0; q + 4 <= extra.limit(); ) {
+      int id = Short.toUnsignedInt(extra.getShort(q));
+      int len = Short.toUnsignedInt(extra.getShort(q + 2));
+      if (q + 4 + len > extra.limit()) {
+        return false;
+      }
+      if (id == ZIP64_EXTRA_ID) {
+        int at = q + 4;
+        for (int i = 0; i < 3; i++) {
+          if (sizes[i] == UNSET) {
+            if (at + 8 > q + 4 + len) {
+              return false;
+            }
+            sizes[i] = extra.getLong(at);
+            at += 8;
+          }
+        }
+        return sizes[0] >= 0 && sizes[1] >= 0 && sizes[2] >= 0;
+      }
+      q += 4 + len;
+    }
+    return false;
   }
 
   private static ByteBuffer read(FileChannel ch, long at, int len) throws IOException {

@@ -74,6 +74,94 @@ public final class H5File implements AutoCloseable {
   }
 
   /**
+   * Opens, read-only, the HDF5 file stored in bytes {@code [offset, offset + length)} of {@code
+   * container} (a stored member of a zip archive) where it lies, without copying it out. Reads go
+   * through a channel opened now, so the file stays readable if the path is unlinked.
+   *
+   * @param shown how the file is named in messages and by {@link #path()}
+   */
+  public static H5File openMember(Path container, long offset, long length, Path shown) throws H5Exception {
+    java.nio.channels.FileChannel ch;
+    try {
+      ch = java.nio.channels.FileChannel.open(container, java.nio.file.StandardOpenOption.READ);
+    } catch (java.io.IOException e) {
+      throw new H5Exception("cannot read " + container + ": " + e.getMessage());
+    }
+    Hdf5.lock();
+    long fapl = -1;
+    long fid = -1;
+    boolean ok = false;
+    try {
+      fapl = strongClose();
+      // unique per open: HDF5 would take a second open of one name for the same file
+      String name = container + "@" + offset + "#" + MEMBER_OPENS.incrementAndGet();
+      fid = check(MemberDriver.open(name, new MemberDriver.Range(ch, offset, length), fapl), "open HDF5 file");
+      long fcpl = check(H5Fget_create_plist(fid), "H5Fget_create_plist");
+      H5Raw raw;
+      try (org.bytedeco.javacpp.SizeTPointer so = new org.bytedeco.javacpp.SizeTPointer(1);
+          org.bytedeco.javacpp.SizeTPointer sl = new org.bytedeco.javacpp.SizeTPointer(1)) {
+        long[] userblock = new long[1];
+        check(H5Pget_userblock(fcpl, userblock), "H5Pget_userblock");
+        check(H5Pget_sizes(fcpl, so, sl), "H5Pget_sizes");
+        raw = new H5Raw(ch, offset, length, userblock[0], (int) so.get(), (int) sl.get());
+      } finally {
+        H5Pclose(fcpl);
+      }
+      H5File f = new H5File(fid, shown, raw);
+      MEMBER_FILES.add(f);
+      if (MEMBER_FILES_HOOK.compareAndSet(false, true)) {
+        Runtime.getRuntime().addShutdownHook(new Thread(H5File::closeMemberFiles, "initkit-hdf5-exit"));
+      }
+      ok = true;
+      return f;
+    } finally {
+      if (!ok) {
+        if (fid >= 0) H5Fclose(fid);
+        try {
+          ch.close();
+        } catch (java.io.IOException ignored) {
+          // read-only: nothing to lose
+        }
+      }
+      if (fapl >= 0) H5Pclose(fapl);
+      Hdf5.unlock();
+    }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicLong MEMBER_OPENS = new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Files read through {@link MemberDriver} and not closed yet. HDF5 closes what is still open when
+   * the process exits, after the JVM is gone, and closing such a file calls back into Java ("Could
+   * not attach the JavaVM to the current thread" on stderr): a shutdown hook closes them first.
+   */
+  private static final java.util.Set<H5File> MEMBER_FILES = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private static final java.util.concurrent.atomic.AtomicBoolean MEMBER_FILES_HOOK = new java.util.concurrent.atomic.AtomicBoolean();
+
+  private static void closeMemberFiles() {
+    try {
+      // a thread still inside a long HDF5 call holds the lock: wait for it, but not forever
+      if (!Hdf5.LOCK.tryLock(5, java.util.concurrent.TimeUnit.SECONDS)) {
+        return;
+      }
+    } catch (InterruptedException e) {
+      return;
+    }
+    try {
+      for (H5File f : MEMBER_FILES) {
+        try {
+          f.close();
+        } catch (H5Exception | RuntimeException e) {
+          // exiting: nothing more to do
+        }
+      }
+    } finally {
+      Hdf5.LOCK.unlock();
+    }
+  }
+
+  /**
    * A Java view of the file's bytes (opened now, so it stays readable if the path is unlinked),
    * with the user block size and address widths HDF5 found, for {@link H5Raw}.
    */
@@ -208,6 +296,7 @@ public final class H5File implements AutoCloseable {
       if (raw != null) {
         raw.close();
       }
+      MEMBER_FILES.remove(this);
       Hdf5.unlock();
     }
   }

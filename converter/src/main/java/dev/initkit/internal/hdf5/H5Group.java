@@ -307,10 +307,11 @@ public final class H5Group extends H5Node {
       FileChannel in = src.raw.channel();
       long inSize;
       try {
-        inSize = in.size();
+        inSize = Math.min(in.size(), src.raw.channelEnd());
       } catch (IOException e) {
         return false;
       }
+      srcOffset = src.raw.channelOffset(srcOffset);
       if (srcOffset > inSize || total > inSize - srcOffset) {
         return false;
       }

@@ -41,19 +41,31 @@ final class H5Raw {
   private static final long MAX_COLLECTION_BYTES = 256L << 20;
 
   private final FileChannel ch;
+  /** Where the HDF5 file starts in {@link #ch}: 0, or a member's offset in an archive. */
+  private final long start;
   private final long base;
   private final int so;
   private final int sl;
+  /** Where the HDF5 file ends in {@link #ch}. */
   private final long size;
   /** Parsed global heap collections by address: index -> {data offset, size}. */
   private final Map<Long, Map<Integer, long[]>> collections = new HashMap<>();
 
   H5Raw(FileChannel ch, long base, int sizeOfOffsets, int sizeOfLengths) throws IOException {
+    this(ch, 0, ch.size(), base, sizeOfOffsets, sizeOfLengths);
+  }
+
+  /**
+   * A reader of the HDF5 file in bytes {@code [start, start + length)} of {@code ch}, whose data
+   * starts {@code base} bytes after {@code start} (its user block).
+   */
+  H5Raw(FileChannel ch, long start, long length, long base, int sizeOfOffsets, int sizeOfLengths) throws H5Exception {
     this.ch = ch;
-    this.base = base;
+    this.start = start;
+    this.base = start + base;
     this.so = sizeOfOffsets;
     this.sl = sizeOfLengths;
-    this.size = ch.size();
+    this.size = start + length;
     if (so < 2 || so > 8 || sl < 2 || sl > 8) {
       throw new H5Exception("HDF5 offsets of " + so + " and lengths of " + sl + " bytes are not supported");
     }
@@ -62,6 +74,16 @@ final class H5Raw {
   /** The file's channel (readable even after the path was unlinked), for raw copies of data. */
   FileChannel channel() {
     return ch;
+  }
+
+  /** Where in {@link #channel()} the byte at HDF5's file offset {@code offset} lies. */
+  long channelOffset(long offset) {
+    return start + offset;
+  }
+
+  /** Where in {@link #channel()} the HDF5 file ends. */
+  long channelEnd() {
+    return size;
   }
 
   void close() {
