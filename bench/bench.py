@@ -147,10 +147,16 @@ def snapshot_build(work):
     for j in jars:
         shutil.copy2(os.path.join(target, j), os.path.join(snap, "cli", "target", j))
     shutil.copytree(os.path.join(target, "lib"), os.path.join(snap, "cli", "target", "lib"))
-    model = os.path.join(ROOT, "testdata", "models", "mlp", "tfkeras.h5")  # the launcher's CDS training input
-    if os.path.exists(model):
-        os.makedirs(os.path.join(snap, "testdata", "models", "mlp"))
-        shutil.copy2(model, os.path.join(snap, "testdata", "models", "mlp"))
+    # the inputs of the launcher's class-data-sharing training (see ./initkit): without them the
+    # archive holds only --version's and --help's classes, and every short run loads the rest
+    for rel in ("models/mlp/tfkeras.h5", "models/mlp/keras3.keras", "models/savedmodel/mlp/tfkeras"):
+        src = os.path.join(ROOT, "testdata", rel)
+        dst = os.path.join(snap, "testdata", rel)
+        if os.path.isdir(src):
+            shutil.copytree(src, dst)
+        elif os.path.exists(src):
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(src, dst)
     shutil.copy2(os.path.join(ROOT, "initkit"), os.path.join(snap, "initkit"))
     return os.path.join(snap, "initkit")
 

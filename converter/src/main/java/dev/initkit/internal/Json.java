@@ -63,6 +63,19 @@ public final class Json {
 
   private Json() {}
 
+  /** The factory {@link #parse} reads with (its limits, duplicate keys rejected). */
+  public static JsonFactory factory() {
+    return FACTORY;
+  }
+
+  /** A JSON object of string values, in the map's order (for {@link #write}; no mapper needed). */
+  public static com.fasterxml.jackson.databind.node.ObjectNode object(Map<String, String> values) {
+    com.fasterxml.jackson.databind.node.ObjectNode n =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    values.forEach(n::put);
+    return n;
+  }
+
   /** The shared mapper (thread-safe once configured), on the same limits as {@link #parse}. */
   public static ObjectMapper mapper() {
     return Mapper.INSTANCE;

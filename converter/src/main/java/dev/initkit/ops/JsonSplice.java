@@ -64,7 +64,7 @@ final class JsonSplice {
    */
   static Map<String, long[]> spans(String text, java.util.Set<String> pointers) throws IOException {
     Map<String, long[]> spans = new HashMap<>();
-    JsonFactory f = Json.mapper().getFactory();
+    JsonFactory f = Json.factory();
     try (JsonParser p = f.createParser(text)) {
       p.nextToken();
       walk(p, "", pointers, spans);

@@ -2,6 +2,7 @@ package dev.initkit.format.keras3;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.initkit.format.ConfigLayers;
 import dev.initkit.format.MalformedModelException;
 import dev.initkit.format.UnsupportedModelException;
@@ -393,7 +394,7 @@ public final class KerasArchiveReader {
         b.kerasVersion(meta.path("keras_version").asText(null));
       }
       WeightsIndex idx = WeightsIndex.of(files);
-      b.metadata(GROUPS, Json.mapper().valueToTree(idx.allGroups()).toString());
+      b.metadata(GROUPS, Json.write(Json.object(idx.allGroups())));
       Set<String> used = new HashSet<>();
       String prefix = idx.hasGroup("layers") ? "layers" : idx.hasGroup("_layer_checkpoint_dependencies") ? "_layer_checkpoint_dependencies" : "layers";
       List<Layer> layers = config == null ? layersWithoutConfig(idx, prefix, used) : container(path, config, prefix, idx, used);
@@ -470,7 +471,7 @@ public final class KerasArchiveReader {
   private static List<Weight> collect(String layerName, String cls, String p, WeightsIndex idx, Set<String> used, JsonNode config) {
     List<Map.Entry<String, WeightsIndex.Entry>> found = new ArrayList<>();
     gather(cls, p, idx, found);
-    List<String> names = Keras3Layout.variableNames(cls, config == null ? Json.mapper().createObjectNode() : config, found.size());
+    List<String> names = Keras3Layout.variableNames(cls, config == null ? JsonNodeFactory.instance.objectNode() : config, found.size());
     List<Weight> out = new ArrayList<>();
     for (int i = 0; i < found.size(); i++) {
       Map.Entry<String, WeightsIndex.Entry> e = found.get(i);

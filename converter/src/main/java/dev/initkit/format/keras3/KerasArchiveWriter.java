@@ -183,7 +183,7 @@ public final class KerasArchiveWriter {
 
   /** Same groups, same names, same paths as the Keras 3 file the model came from. */
   private static void writeLikeSource(Model model, TensorSource tensors, H5Group root) throws IOException {
-    JsonNode groups = Json.mapper().readTree(model.metadata().get(KerasArchiveReader.GROUPS));
+    JsonNode groups = Json.parse(model.metadata().get(KerasArchiveReader.GROUPS));
     boolean keepOptimizer = !model.optimizerWeights().isEmpty();
     for (Iterator<Map.Entry<String, JsonNode>> it = groups.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> g = it.next();
@@ -291,7 +291,7 @@ public final class KerasArchiveWriter {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("keras_version", TARGET_KERAS_VERSION);
     m.put("date_saved", "1980-01-02@00:00:00");
-    return Json.mapper().valueToTree(m).toString();
+    return Json.write(Json.object(m));
   }
 
   private static void storeEntry(ZipOutputStream zip, String name, byte[] data) throws IOException {
