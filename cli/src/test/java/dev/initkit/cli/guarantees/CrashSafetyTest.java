@@ -73,16 +73,7 @@ class CrashSafetyTest {
       String previous = Cli.sha256(out);
 
       Process p = cli("convert", big.toString(), "-o", out.toString(), "--force");
-      boolean killedMidWrite = false;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (p.isAlive() && System.nanoTime() < deadline) {
-        if (tempBytes(outDir) > (16L << 20)) {
-          p.destroyForcibly(); // SIGKILL
-          killedMidWrite = true;
-          break;
-        }
-        Thread.sleep(5);
-      }
+      boolean killedMidWrite = stopMidWrite(p, outDir, Process::destroyForcibly); // SIGKILL
       p.waitFor(60, TimeUnit.SECONDS);
       assertTrue(killedMidWrite, ext + ": the write finished before it could be killed (exit " + p.exitValue() + ")");
       assertEquals(previous, Cli.sha256(out), ext + ": the previous output changed");
@@ -117,22 +108,31 @@ class CrashSafetyTest {
       Cli.run("convert", Cli.model("mlp", "tfkeras.h5"), "-o", out).assertExit(0);
       String previous = Cli.sha256(out);
       Process p = cli("convert", big.toString(), "-o", out.toString(), "--force");
-      boolean stoppedMidWrite = false;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (p.isAlive() && System.nanoTime() < deadline) {
-        if (tempBytes(outDir) > (16L << 20)) {
-          p.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the JVM runs its shutdown hooks
-          stoppedMidWrite = true;
-          break;
-        }
-        Thread.sleep(5);
-      }
+      // SIGTERM, as Ctrl-C's SIGINT: the JVM runs its shutdown hooks
+      boolean stoppedMidWrite = stopMidWrite(p, outDir, Process::destroy);
       assertTrue(p.waitFor(60, TimeUnit.SECONDS));
       assertTrue(stoppedMidWrite, ext + ": the write finished before it could be stopped (exit " + p.exitValue() + ")");
       assertEquals(143, p.exitValue(), ext);
       assertEquals(previous, Cli.sha256(out), ext + ": the previous output changed");
       assertEquals(List.of(out.getFileName().toString()), names(outDir), ext + ": temporaries left");
     }
+  }
+
+  /**
+   * Stops {@code p} with {@code stop} once its temporaries in {@code outDir} pass 16 MiB; false if
+   * it ended (or two minutes passed) first.
+   */
+  private static boolean stopMidWrite(Process p, Path outDir, java.util.function.Consumer<Process> stop)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (p.isAlive() && System.nanoTime() < deadline) {
+      if (tempBytes(outDir) > (16L << 20)) {
+        stop.accept(p);
+        return true;
+      }
+      Thread.sleep(5);
+    }
+    return false;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -47,8 +47,8 @@ final class StoredMemberLocator {
     }
     long cenSize = Integer.toUnsignedLong(end.getInt(e + 12));
     long cenOffset = Integer.toUnsignedLong(end.getInt(e + 16));
-    long cenEnd = tailStart + e;
     long endAt = tailStart + e;
+    long cenEnd = endAt; // where the directory must end: the end record, or the zip64 one
     if (endAt >= 20) {
       // zip64: a locator just before the classic end record points to the zip64 end record
       ByteBuffer loc = read(ch, endAt - 20, 20);

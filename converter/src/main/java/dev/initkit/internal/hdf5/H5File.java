@@ -96,18 +96,7 @@ public final class H5File implements AutoCloseable {
       // unique per open: HDF5 would take a second open of one name for the same file
       String name = container + "@" + offset + "#" + MEMBER_OPENS.incrementAndGet();
       fid = check(MemberDriver.open(name, new MemberDriver.Range(ch, offset, length), fapl), "open HDF5 file");
-      long fcpl = check(H5Fget_create_plist(fid), "H5Fget_create_plist");
-      H5Raw raw;
-      try (org.bytedeco.javacpp.SizeTPointer so = new org.bytedeco.javacpp.SizeTPointer(1);
-          org.bytedeco.javacpp.SizeTPointer sl = new org.bytedeco.javacpp.SizeTPointer(1)) {
-        long[] userblock = new long[1];
-        check(H5Pget_userblock(fcpl, userblock), "H5Pget_userblock");
-        check(H5Pget_sizes(fcpl, so, sl), "H5Pget_sizes");
-        raw = new H5Raw(ch, offset, length, userblock[0], (int) so.get(), (int) sl.get());
-      } finally {
-        H5Pclose(fcpl);
-      }
-      H5File f = new H5File(fid, shown, raw);
+      H5File f = new H5File(fid, shown, rawReader(fid, ch, offset, length));
       MEMBER_FILES.add(f);
       if (MEMBER_FILES_HOOK.compareAndSet(false, true)) {
         Runtime.getRuntime().addShutdownHook(new Thread(H5File::closeMemberFiles, "initkit-hdf5-exit"));
@@ -166,15 +155,10 @@ public final class H5File implements AutoCloseable {
    * with the user block size and address widths HDF5 found, for {@link H5Raw}.
    */
   private static H5Raw rawReader(long fid, Path path) throws H5Exception {
-    long fcpl = check(H5Fget_create_plist(fid), "H5Fget_create_plist");
     java.nio.channels.FileChannel ch = null;
-    try (org.bytedeco.javacpp.SizeTPointer so = new org.bytedeco.javacpp.SizeTPointer(1);
-        org.bytedeco.javacpp.SizeTPointer sl = new org.bytedeco.javacpp.SizeTPointer(1)) {
-      long[] userblock = new long[1];
-      check(H5Pget_userblock(fcpl, userblock), "H5Pget_userblock");
-      check(H5Pget_sizes(fcpl, so, sl), "H5Pget_sizes");
+    try {
       ch = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.READ);
-      return new H5Raw(ch, userblock[0], (int) so.get(), (int) sl.get());
+      return rawReader(fid, ch, 0, ch.size());
     } catch (java.io.IOException e) {
       if (ch != null) {
         try {
@@ -184,6 +168,18 @@ public final class H5File implements AutoCloseable {
         }
       }
       throw new H5Exception("cannot read " + path + ": " + e.getMessage());
+    }
+  }
+
+  /** {@link #rawReader(long, Path)} for the HDF5 file in bytes {@code [start, start + length)} of {@code ch}. */
+  private static H5Raw rawReader(long fid, java.nio.channels.FileChannel ch, long start, long length) throws H5Exception {
+    long fcpl = check(H5Fget_create_plist(fid), "H5Fget_create_plist");
+    try (org.bytedeco.javacpp.SizeTPointer so = new org.bytedeco.javacpp.SizeTPointer(1);
+        org.bytedeco.javacpp.SizeTPointer sl = new org.bytedeco.javacpp.SizeTPointer(1)) {
+      long[] userblock = new long[1];
+      check(H5Pget_userblock(fcpl, userblock), "H5Pget_userblock");
+      check(H5Pget_sizes(fcpl, so, sl), "H5Pget_sizes");
+      return new H5Raw(ch, start, length, userblock[0], (int) so.get(), (int) sl.get());
     } finally {
       H5Pclose(fcpl);
     }

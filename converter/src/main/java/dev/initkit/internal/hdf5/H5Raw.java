@@ -51,10 +51,6 @@ final class H5Raw {
   /** Parsed global heap collections by address: index -> {data offset, size}. */
   private final Map<Long, Map<Integer, long[]>> collections = new HashMap<>();
 
-  H5Raw(FileChannel ch, long base, int sizeOfOffsets, int sizeOfLengths) throws IOException {
-    this(ch, 0, ch.size(), base, sizeOfOffsets, sizeOfLengths);
-  }
-
   /**
    * A reader of the HDF5 file in bytes {@code [start, start + length)} of {@code ch}, whose data
    * starts {@code base} bytes after {@code start} (its user block).

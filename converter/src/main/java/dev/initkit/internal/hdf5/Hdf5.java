@@ -25,9 +25,7 @@ public final class Hdf5 {
    * Why loading failed, kept for every later caller: the JVM reports a class whose initialisation
    * failed only as "Could not initialize class", without the first error's message.
    */
-  private static RuntimeException loadFailure;
-
-  private static Error loadError;
+  private static Throwable loadFailure;
 
   private static Thread preload;
 
@@ -40,11 +38,10 @@ public final class Hdf5 {
     }
     LOCK.lock();
     try {
-      if (loadError != null) {
-        throw loadError;
-      }
-      if (loadFailure != null) {
-        throw loadFailure;
+      if (loadFailure instanceof Error e) {
+        throw e;
+      } else if (loadFailure != null) {
+        throw (RuntimeException) loadFailure;
       }
       if (!initialized) {
         // javacpp prints loader warnings on stderr unless routed to SLF4J, where the application
@@ -54,10 +51,7 @@ public final class Hdf5 {
         }
         try {
           H5open();
-        } catch (Error e) {
-          loadError = e;
-          throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
           loadFailure = e;
           throw e;
         }
@@ -98,7 +92,7 @@ public final class Hdf5 {
     try {
       ensureInitialized();
     } catch (RuntimeException | Error e) {
-      // kept in loadFailure / loadError: the first real HDF5 call reports it
+      // kept in loadFailure: the first real HDF5 call reports it
     }
   }
 

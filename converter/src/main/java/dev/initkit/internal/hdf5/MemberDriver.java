@@ -2,7 +2,6 @@ package dev.initkit.internal.hdf5;
 
 import static org.bytedeco.hdf5.global.hdf5.*;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.Map;
@@ -211,8 +210,6 @@ final class MemberDriver {
           Pointer.memset(dst.position(done), 0, size - done);
         }
         return 0;
-      } catch (IOException | RuntimeException e) {
-        return -1;
       } catch (Throwable t) {
         return -1;
       }
