@@ -26,9 +26,9 @@ import java.util.SplittableRandom;
  *       * 0x9e3779b97f4a7c15)}, i.e. the {@code (i+1)}-th output of SplitMix64 seeded with {@code
  *       s}. Within a block, element {@code j} takes the {@code j}-th draw of that generator:
  *       uniform draws are {@code nextDouble()} (53 bits, {@code [0,1)}); normal draws are {@code
- *       nextGaussian()} (JDK 17+ modified ziggurat); a truncated normal re-draws {@code
- *       nextGaussian()} until {@code |z| <= 2}; a random sign is the sign bit of {@code
- *       nextLong()}.
+ *       nextGaussian()} (JDK 17+ modified ziggurat); a truncated normal is one {@link
+ *       TruncatedZiggurat#next} (a ziggurat of the normal truncated to [-2, 2], specified there);
+ *       a random sign is the sign bit of {@code nextLong()}.
  *   <li>Whole-tensor initializers draw their Gaussian matrix (Orthogonal: shape {@code (max(rows,
  *       cols), min(rows, cols))}) with the same block rule, then compute deterministically
  *       (Householder QR in a fixed order). Identity, Zeros, Ones, Constant and Sinusoidal use no
@@ -38,8 +38,8 @@ import java.util.SplittableRandom;
  * </ol>
  *
  * <p>The generator and Gaussian algorithm are the JDK's ({@link SplittableRandom} since Java 8 and
- * {@code RandomGenerator.nextGaussian} since Java 17); a golden test pins the first values so that a
- * change in a future JDK is detected. The numbers cannot equal Keras's: Keras's own streams differ
+ * {@code RandomGenerator.nextGaussian} since Java 17), the truncated normal initkit's own; a golden
+ * test pins the first values so that a change in a future JDK is detected. The numbers cannot equal Keras's: Keras's own streams differ
  * per backend (TF stateless ops, JAX keys, numpy), so initkit matches the distributions exactly
  * and defines this contract for reproducibility.
  *
@@ -49,7 +49,8 @@ public final class SeedContract {
   /** Elements per generator block. Part of the contract: changing it changes every output. */
   public static final int BLOCK_SIZE = 1 << 16;
 
-  private static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;
+  /** SplitMix64's increment, the one {@code new SplittableRandom(seed)} uses. */
+  static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;
   private static final long DOMAIN = 0x696e69746b697431L; // "initkit1"
 
   private SeedContract() {}
@@ -84,6 +85,14 @@ public final class SeedContract {
   /** The generator of block {@code blockIndex}. */
   public static SplittableRandom blockGenerator(long streamSeed, long blockIndex) {
     return new SplittableRandom(blockSeed(streamSeed, blockIndex));
+  }
+
+  /**
+   * {@code SplittableRandom.nextDouble()} from the {@code nextLong()} it is made of: the top 53
+   * bits, times 2^-53.
+   */
+  static double unitDouble(long bits) {
+    return (bits >>> 11) * 0x1.0p-53;
   }
 
   /** FNV-1a 64 of the UTF-8 bytes of {@code s}, finalised with {@link #mix64}. */
