@@ -17,6 +17,8 @@ CASES.json is a JSON list; every case has "id" and "kind". A model reference is
   formula   {"a": REF (source conv kernel), "b": REF (adapted kernel), "mode": "sum"|"tile"}
             sum: b[..., 0, :] == float32(sum over a's input channels in float64);
             tile: b[..., j, :] == float32(a[..., j mod c, :] * c / c') in float64, exactly
+  cast      {"a": REF (source), "b": REF (target), "dtype": D}
+            b has dtype D, a does not, and b is bit for bit a.astype(D) (numpy's rounding)
   features  {"a": REF (source, layer = feature layer), "b": REF (target), "input": NPZ, "key": K,
              "tolerance": T}
             the feature layers' outputs on input[K] agree within T (default 0: identical)
@@ -121,6 +123,11 @@ def check(case):
             want = a64[..., idx, :] * (c / c2)
         want = want.astype(b.dtype)
         return None if same_bits(want, b) else f"max diff {np.max(np.abs(want.astype(np.float64) - b)):.3g}"
+    if kind == "cast":
+        a, b = weight(case["a"]), weight(case["b"])
+        if str(b.dtype) != case["dtype"] or a.dtype == b.dtype:
+            return f"dtypes {a.dtype} -> {b.dtype}, expected a cast to {case['dtype']}"
+        return None if same_bits(a.astype(b.dtype), b) else f"not a.astype({b.dtype}): {a.ravel()[:3]} vs {b.ravel()[:3]}"
     if kind == "features":
         x = np.load(case["input"])[case["key"]]
         fa, fb = features(case["a"], x), features(case["b"], x)

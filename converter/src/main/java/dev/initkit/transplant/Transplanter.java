@@ -40,7 +40,8 @@ import java.util.stream.Collectors;
  * (by role and index, or by position when a side's roles are unknown, as in a Keras 3 weights file
  * without config: file names, {@code :0} suffixes and class-derived archive paths never matter),
  * and decides for every target weight: loaded (same shape and dtype), adapted (an opted-in {@link
- * Adaptations adaptation}), initialized (drawn from the target's configured initializers or the
+ * Adaptations adaptation}, or a floating-point dtype cast of a weight of the same shape, which
+ * Keras's {@code load_weights} does too), initialized (drawn from the target's configured initializers or the
  * requested scheme, under the {@link dev.initkit.init.SeedContract}), or skipped (its stored values
  * kept when it cannot be drawn). {@link #apply} gives the target with those values, streamed tensor
  * by tensor when written. Stateless and thread-safe.
@@ -285,8 +286,16 @@ public final class Transplanter {
     Shape ts = tw.shape();
     Shape ss = sw.shape();
     if (tw.dtype() != sw.dtype()) {
-      return new Decision(t, Action.INITIALIZED, s, "dtype differs: source " + from + " is " + sw.dtype() + ", the target "
-          + tw.dtype(), false, null);
+      String differs = "dtype differs: source " + from + " is " + sw.dtype() + ", the target " + tw.dtype();
+      if (!tw.dtype().isFloating() || !sw.dtype().isFloating()) {
+        return new Decision(t, Action.INITIALIZED, s, differs + " (only floating-point weights are cast)", false, null);
+      }
+      if (!tw.shape().equals(sw.shape())) {
+        return new Decision(t, Action.INITIALIZED, s, differs + " and shape differs: " + sw.shape() + " -> " + tw.shape()
+            + " (a cast and a shape adaptation together are not done)", false, null);
+      }
+      // as Keras's load_weights: a float16 checkpoint loads into a float32 model, and back
+      return adapted(t, s, from, new DTypeAdapter(sw.dtype(), tw.dtype()));
     }
     if (ts.equals(ss)) {
       return new Decision(t, Action.LOADED, s, "same shape and dtype", false, null);

@@ -116,6 +116,19 @@ class TransplantInteropTest {
       features(lstm, "keras3", "head", out, "keras3", "head", "tokens");
     }
 
+    // floating-point dtypes cast as Keras's load_weights casts them: float16 -> float64 exactly,
+    // float64 -> float16 rounded to nearest (the testdata models float16 and float64 share layers)
+    Path f16 = TestFiles.testdata().resolve("models/float16/keras3.keras");
+    Path f64 = TestFiles.testdata().resolve("models/float64/keras3.keras");
+    Path widened = run(f16, f64.toString(), "f16-into-f64.keras", opts());
+    Path narrowed = run(f64, f16.toString(), "f64-into-f16.h5", opts());
+    for (String layer : List.of("dense_a", "dense_b")) {
+      for (int i = 0; i < 2; i++) {
+        cast(f16, widened, layer, i, "float64");
+        cast(f64, narrowed, layer, i, "float16");
+      }
+    }
+
     Path casesFile = tmp.resolve("cases.json");
     Files.writeString(casesFile, Json.write(cases));
     Path log = tmp.resolve("check.log");
@@ -186,6 +199,13 @@ class TransplantInteropTest {
     ref(c, "a", a, "keras3", layerA, i);
     ref(c, "b", b, "keras3", layerB, j);
     c.put("gates", gates);
+  }
+
+  private void cast(Path a, Path b, String layer, int i, String dtype) {
+    ObjectNode c = add("cast", "cast " + b.getFileName() + " " + layer + "#" + i);
+    ref(c, "a", a, "keras3", layer, i);
+    ref(c, "b", b, "keras3", layer, i);
+    c.put("dtype", dtype);
   }
 
   private void formula(Path a, Path b, String mode) {

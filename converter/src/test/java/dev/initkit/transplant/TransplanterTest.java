@@ -205,6 +205,43 @@ class TransplanterTest {
         keep.entries().get(8).detail());
   }
 
+  /**
+   * float16 weights into the same float64 model are widened exactly, float64 into float16 rounded
+   * to nearest (as Keras's load_weights casts); an integer dtype is never cast.
+   */
+  @Test
+  void floatingDtypesAreCastValueByValue() throws Exception {
+    Path f16 = TestFiles.testdata().resolve("models/float16/keras3.keras");
+    Path f64 = TestFiles.testdata().resolve("models/float64/keras3.keras");
+    Map<String, byte[]> half = weights(f16);
+    Map<String, byte[]> dbl = weights(f64);
+    Path widened = tmp.resolve("widened.keras");
+    Path narrowed = tmp.resolve("narrowed.h5");
+    Transplanter.Result w = Transplanter.transplant(f16, f64, widened, TransplantOptions.defaults(), false, ModelIO.WriteOptions.defaults());
+    Transplanter.Result n = Transplanter.transplant(f64, f16, narrowed, TransplantOptions.defaults(), false, ModelIO.WriteOptions.defaults());
+    for (Transplanter.Result r : List.of(w, n)) {
+      assertEquals(4, r.plan().count(Action.ADAPTED));
+      assertTrue(r.plan().entries().stream().allMatch(e -> e.adapter() instanceof DTypeAdapter), r.plan().entries().toString());
+    }
+    assertEquals("dtype float16 -> float64 (exact)", w.plan().entries().get(0).adapter().describe());
+    assertEquals("dtype float64 -> float16 (rounded to nearest)", n.plan().entries().get(0).adapter().describe());
+    Map<String, byte[]> up = weights(widened);
+    Map<String, byte[]> down = weights(narrowed);
+    for (String k : half.keySet()) {
+      ByteBuffer h = ByteBuffer.wrap(half.get(k)).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer u = ByteBuffer.wrap(up.get(k)).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer d = ByteBuffer.wrap(dbl.get(k)).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer dn = ByteBuffer.wrap(down.get(k)).order(ByteOrder.LITTLE_ENDIAN);
+      assertEquals(half.get(k).length * 4, up.get(k).length, k);
+      for (int i = 0; i < half.get(k).length / 2; i++) {
+        assertEquals(dev.initkit.init.DTypeCodec.fromFloat16(h.getShort(2 * i)), u.getDouble(8 * i), 0, k + " " + i);
+        assertEquals(dev.initkit.init.DTypeCodec.toFloat16(d.getDouble(8 * i)), dn.getShort(2 * i), k + " " + i);
+      }
+    }
+    assertThrows(IllegalArgumentException.class, () -> new DTypeAdapter(dev.initkit.model.DType.INT32,
+        dev.initkit.model.DType.FLOAT32));
+  }
+
   @Test
   void shapeDifferencesAreNeverAdaptedUnasked() throws Exception {
     TransplantPlan gray = plan("cnn/source.keras", "cnn/gray.keras", TransplantOptions.defaults());

@@ -81,6 +81,21 @@ class TransplantCommandTest {
     }));
   }
 
+  /** float16 weights into the float64 model: every weight adapted by a dtype cast, named in the report. */
+  @Test
+  void floatingDtypesAreCast(@TempDir Path dir) {
+    Path out = dir.resolve("o.keras");
+    JsonNode doc = Cli.run("transplant", "--json", "--from", Cli.model("float16", "keras3.keras"), "--to",
+        Cli.model("float64", "keras3.keras"), "-o", out).assertExit(0).json();
+    assertEquals(4, doc.at("/totals/adapted").asInt());
+    for (JsonNode w : doc.get("weights")) {
+      assertEquals("adapted", w.get("action").asText(), w.toString());
+      assertEquals("dtype", w.get("adaptation").asText(), w.toString());
+    }
+    JsonNode inspect = Cli.run("inspect", "--json", out).assertExit(0).json();
+    assertTrue(inspect.toString().contains("\"float64\""), inspect.toString());
+  }
+
   @Test
   void dryRunWritesNothing(@TempDir Path dir) {
     Path out = dir.resolve("o.keras");
