@@ -39,9 +39,9 @@ import java.util.SplittableRandom;
  *
  * <p>The generator and Gaussian algorithm are the JDK's ({@link SplittableRandom} since Java 8 and
  * {@code RandomGenerator.nextGaussian} since Java 17), the truncated normal initkit's own; a golden
- * test pins the first values so that a change in a future JDK is detected. The numbers cannot equal Keras's: Keras's own streams differ
- * per backend (TF stateless ops, JAX keys, numpy), so initkit matches the distributions exactly
- * and defines this contract for reproducibility.
+ * test pins the first values so that a change in a future JDK is detected. The numbers cannot
+ * equal Keras's: Keras's own streams differ per backend (TF stateless ops, JAX keys, numpy), so
+ * initkit matches the distributions exactly and defines this contract for reproducibility.
  *
  * <p>All methods are pure and thread-safe.
  */

@@ -45,6 +45,15 @@ public final class Shape {
     return n;
   }
 
+  /**
+   * Elements in one row of the leading dimension, the unit tensors stream in (a scalar is one row
+   * of one element; a shape with no rows has rows of its other dimensions' product, or 0 when one
+   * of those is 0).
+   */
+  public long elementsPerRow() {
+    return rank() == 0 ? 1 : elementCount() / Math.max(1, dims[0]);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof Shape s && Arrays.equals(dims, s.dims);

@@ -73,7 +73,7 @@ public final class GeneratedTensors implements TensorSource {
       listener.tensor(Math.min(started.getAndIncrement(), draws.size() - 1), draws.size(), labels.getOrDefault(weight.key(), weight.name()),
           weight.shape().elementCount());
     }
-    long perRow = weight.shape().rank() == 0 ? 1 : weight.shape().elementCount() / Math.max(1, weight.shape().dim(0));
+    long perRow = weight.shape().elementsPerRow();
     fill(d, weight, dst, firstRow * perRow, rows * perRow);
   }
 

@@ -44,8 +44,8 @@ public record DTypeAdapter(DType from, DType to) implements Adapter {
   @Override
   public void readRows(TensorSource source, Weight fromWeight, TensorSource fresh, Weight toWeight, long firstRow, long rows,
       ByteBuffer dst) throws IOException {
-    long perRow = fromWeight.shape().rank() == 0 ? 1 : fromWeight.shape().elementCount() / Math.max(1, fromWeight.shape().dim(0));
-    ByteBuffer buf = ByteBuffer.wrap(OverlapAdapter.read(source, fromWeight, firstRow, rows, rows * perRow * from.size()))
+    long bytes = rows * fromWeight.shape().elementsPerRow() * from.size();
+    ByteBuffer buf = ByteBuffer.wrap(OverlapAdapter.read(source, fromWeight, firstRow, rows, bytes))
         .order(ByteOrder.LITTLE_ENDIAN);
     double[] values = DTypeCodec.decodeAll(buf, from);
     DTypeCodec.encode(values, 0, values.length, to, dst);

@@ -41,9 +41,9 @@ import java.util.stream.Collectors;
  * without config: file names, {@code :0} suffixes and class-derived archive paths never matter),
  * and decides for every target weight: loaded (same shape and dtype), adapted (an opted-in {@link
  * Adaptations adaptation}, or a floating-point dtype cast of a weight of the same shape, which
- * Keras's {@code load_weights} does too), initialized (drawn from the target's configured initializers or the
- * requested scheme, under the {@link dev.initkit.init.SeedContract}), or skipped (its stored values
- * kept when it cannot be drawn). {@link #apply} gives the target with those values, streamed tensor
+ * Keras's {@code load_weights} does too), initialized (drawn from the target's configured
+ * initializers or the requested scheme, under the {@link dev.initkit.init.SeedContract}), or
+ * skipped (its stored values kept when it cannot be drawn). {@link #apply} gives the target with those values, streamed tensor
  * by tensor when written. Stateless and thread-safe.
  */
 public final class Transplanter {
@@ -290,8 +290,8 @@ public final class Transplanter {
       if (!tw.dtype().isFloating() || !sw.dtype().isFloating()) {
         return new Decision(t, Action.INITIALIZED, s, differs + " (only floating-point weights are cast)", false, null);
       }
-      if (!tw.shape().equals(sw.shape())) {
-        return new Decision(t, Action.INITIALIZED, s, differs + " and shape differs: " + sw.shape() + " -> " + tw.shape()
+      if (!ts.equals(ss)) {
+        return new Decision(t, Action.INITIALIZED, s, differs + " and shape differs: " + ss + " -> " + ts
             + " (a cast and a shape adaptation together are not done)", false, null);
       }
       // as Keras's load_weights: a float16 checkpoint loads into a float32 model, and back
