@@ -63,9 +63,14 @@ public final class KerasArchiveWriter {
     byte[] config = keras3ConfigText.getBytes(StandardCharsets.UTF_8);
     Optional<UserBlockZip> inPlace = UserBlockZip.plan(List.of("metadata.json", "config.json"), List.of(metadata, config), "model.weights.h5", ENTRY_TIME);
     if (inPlace.isPresent()) {
-      // the weights are written once, by HDF5, where the archive holds them
-      writeWeights(model, tensors, out, out, notes, inPlace.get().userBlockBytes());
-      if (!inPlace.get().finish(out)) {
+      // the weights are written once, by HDF5, where the archive holds them; the member's CRC is
+      // computed dataset by dataset as HDF5 closes them
+      boolean finished;
+      try (RegionCrc crc = new RegionCrc(out)) {
+        writeWeights(model, tensors, out, out, notes, inPlace.get().userBlockBytes(), crc);
+        finished = inPlace.get().finish(out, crc);
+      }
+      if (!finished) {
         zipAside(out, metadata, config, inPlace.get().userBlockBytes());
       }
       return;
@@ -136,12 +141,19 @@ public final class KerasArchiveWriter {
 
   /** Writes a bare Keras 3 {@code .weights.h5} file. */
   public static void writeWeights(Model model, TensorSource tensors, Path file, Path shown, Consumer<String> notes) throws IOException {
-    writeWeights(model, tensors, file, shown, notes, 0);
+    writeWeights(model, tensors, file, shown, notes, 0, null);
   }
 
-  /** Writes the weights as HDF5 after a user block of {@code userBlock} bytes (0: none). */
-  private static void writeWeights(Model model, TensorSource tensors, Path file, Path shown, Consumer<String> notes, long userBlock) throws IOException {
+  /**
+   * Writes the weights as HDF5 after a user block of {@code userBlock} bytes (0: none); {@code crc}
+   * (or null) is told where each dataset's bytes are.
+   */
+  private static void writeWeights(Model model, TensorSource tensors, Path file, Path shown, Consumer<String> notes, long userBlock, RegionCrc crc)
+      throws IOException {
     try (H5File f = H5File.create(file, userBlock)) {
+      if (crc != null) {
+        f.onDatasetClosed(crc::written);
+      }
       H5Group root = f.root();
       boolean keepPaths = model.metadata().containsKey(KerasArchiveReader.GROUPS) && allKeras3Keys(model);
       if (keepPaths) {

@@ -16,8 +16,8 @@ import java.util.zip.CRC32;
  * the archive file itself with a user block ({@code H5Pset_userblock}) that holds the leading
  * members and the last member's local header, so the member's data starts exactly where HDF5's
  * superblock does. After HDF5 has closed the file, {@link #finish} writes the leading members and
- * the header into the block, computes the member's CRC in one read and appends the central
- * directory.
+ * the header into the block, completes the member's CRC (most of it computed while HDF5 wrote,
+ * {@link RegionCrc}) and appends the central directory.
  *
  * <p>The member alone is a valid HDF5 file: HDF5 stores addresses relative to the superblock and
  * rebases a superblock found at another offset than the one it was written at (h5py opens it
@@ -37,7 +37,6 @@ final class UserBlockZip {
   private static final int MIN_USER_BLOCK = 512;
   private static final int PADDING_MIN = 6; // id, length, alignment
   private static final int EXTRA_MAX = 0xFFFF;
-  private static final int BLOCK = 1 << 20;
 
   private final ZipProbe probe;
   private final List<byte[]> leading;
@@ -108,7 +107,7 @@ final class UserBlockZip {
    * end record. False, the file untouched, only when the padding cannot make that room (a block
    * filled to within a few bytes by the leading members).
    */
-  boolean finish(Path file) throws IOException {
+  boolean finish(Path file, RegionCrc memberCrc) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       long end = ch.size();
       if (end < userBlock) {
@@ -137,7 +136,7 @@ final class UserBlockZip {
         offset[i] = block.position();
         block.put(probe.localHeader(i, crc[i], size[i], padding(pads[i], 1))).put(data);
       }
-      crc[last] = crc(ch, userBlock, memberSize);
+      crc[last] = memberCrc.of(ch, userBlock, end);
       size[last] = memberSize;
       offset[last] = block.position();
       byte[] lastPadding = padding(pads[last], (int) Math.min(userBlock, 1 << 15));
@@ -162,21 +161,5 @@ final class UserBlockZip {
     ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
     b.putShort((short) PADDING_ID).putShort((short) (length - 4)).putShort((short) alignment);
     return b.array();
-  }
-
-  /** CRC-32 of {@code size} bytes from {@code at}: one read of the member, through a direct buffer. */
-  private static long crc(FileChannel ch, long at, long size) throws IOException {
-    CRC32 c = new CRC32();
-    ByteBuffer buf = ByteBuffer.allocateDirect(BLOCK);
-    for (long done = 0; done < size; ) {
-      buf.clear().limit((int) Math.min(BLOCK, size - done));
-      int n = ch.read(buf, at + done);
-      if (n < 0) {
-        throw new IOException("file ends " + (size - done) + " bytes early");
-      }
-      c.update(buf.flip());
-      done += n;
-    }
-    return c.getValue();
   }
 }

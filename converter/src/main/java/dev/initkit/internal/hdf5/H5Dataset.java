@@ -17,9 +17,16 @@ public final class H5Dataset extends H5Node {
   private final long elementSize;
   private final byte[] encodedType;
   private final DType dtype;
+  /** Created by this process (its bytes were written here), not opened from the file. */
+  private final boolean created;
 
   H5Dataset(long id, String path, H5File owner) throws H5Exception {
+    this(id, path, owner, false);
+  }
+
+  H5Dataset(long id, String path, H5File owner, boolean created) throws H5Exception {
     super(id, path, owner);
+    this.created = created;
     long space = check(H5Dget_space(id), "H5Dget_space " + path);
     long type = -1;
     try {
@@ -234,6 +241,30 @@ public final class H5Dataset extends H5Node {
       if (type >= 0) H5Tclose(type);
       if (dcpl >= 0) H5Pclose(dcpl);
       Hdf5.unlock();
+    }
+  }
+
+  /**
+   * Closes the dataset; one this process created tells its file's {@link H5File.WrittenRegions}
+   * where its bytes are, now that HDF5 has flushed them (closing flushes the dataset's sieve buffer;
+   * HDF5 never rewrites raw data it holds no cache of).
+   */
+  @Override
+  public void close() {
+    H5File.WrittenRegions listener = created && !closed() ? owner.writtenRegions() : null;
+    long offset = -1;
+    long length = 0;
+    if (listener != null) {
+      try {
+        offset = contiguousOffset();
+        length = storageSize();
+      } catch (H5Exception | RuntimeException e) {
+        offset = -1; // not a plain run of bytes: the listener is not told
+      }
+    }
+    super.close();
+    if (offset >= 0 && length > 0) {
+      listener.written(offset, length);
     }
   }
 

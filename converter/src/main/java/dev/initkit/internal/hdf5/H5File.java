@@ -16,6 +16,14 @@ public final class H5File implements AutoCloseable {
   private final H5Raw raw;
 
   private volatile boolean writeFailed;
+  private volatile WrittenRegions writtenRegions;
+
+  /** Told where the bytes of each dataset created in a file are, once the dataset is closed. */
+  @FunctionalInterface
+  public interface WrittenRegions {
+    /** Bytes {@code [offset, offset + length)} of the file (absolute offsets) are final. */
+    void written(long offset, long length);
+  }
 
   private H5File(long id, Path path, H5Raw raw) throws H5Exception {
     this.id = id;
@@ -23,6 +31,15 @@ public final class H5File implements AutoCloseable {
     this.raw = raw;
     // a damaged root group header fails here, not later as a "closed object"
     this.root = new H5Group(check(openRoot(id), "open the root group of " + path), "/", this);
+  }
+
+  /** Tells {@code listener} of each dataset created in this file from now on, once it is closed. */
+  public void onDatasetClosed(WrittenRegions listener) {
+    this.writtenRegions = listener;
+  }
+
+  WrittenRegions writtenRegions() {
+    return writtenRegions;
   }
 
   H5Raw raw() {

@@ -202,7 +202,7 @@ public final class H5Group extends H5Node {
       dcpl = check(H5Pcreate(H5P_CLS_DATASET_CREATE_ID_g()), "H5Pcreate dcpl");
       H5Pset_obj_track_times(dcpl, false);
       long id = check(H5Dcreate2(id(), relPath, type, space, lcpl, dcpl, H5P_DEFAULT), "create dataset " + childPath(relPath));
-      return new H5Dataset(id, childPath(relPath), owner);
+      return new H5Dataset(id, childPath(relPath), owner, true);
     } catch (H5Exception e) {
       throw writeFailed(e);
     } finally {

@@ -51,6 +51,11 @@ public abstract class H5Node implements AutoCloseable {
     return id;
   }
 
+  /** True once closed. */
+  boolean closed() {
+    return id < 0;
+  }
+
   String childPath(String name) {
     return path.endsWith("/") ? path + name : path + "/" + name;
   }
