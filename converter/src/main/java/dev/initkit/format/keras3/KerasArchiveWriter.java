@@ -18,10 +18,12 @@ import dev.initkit.model.Weight;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -316,15 +318,13 @@ public final class KerasArchiveWriter {
   }
 
   private static void storeFile(ZipOutputStream zip, String name, Path file, long skip) throws IOException {
-    CRC32 crc = new CRC32();
-    byte[] buf = new byte[1 << 20];
-    try (InputStream in = Files.newInputStream(file)) {
-      in.skipNBytes(skip);
-      for (int n; (n = in.read(buf)) > 0; ) {
-        crc.update(buf, 0, n);
-      }
+    long size = Files.size(file) - skip;
+    long crc;
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      crc = RegionCrc.crc(ch, skip, size);
     }
-    zip.putNextEntry(storedEntry(name, Files.size(file) - skip, crc.getValue()));
+    zip.putNextEntry(storedEntry(name, size, crc));
+    byte[] buf = new byte[1 << 20];
     // 1 MiB writes: InputStream.transferTo's 16 KiB ones cost 64 system calls per MiB
     try (InputStream in = Files.newInputStream(file)) {
       in.skipNBytes(skip);

@@ -30,6 +30,14 @@ class RegionCrcTest {
     return c.getValue();
   }
 
+  /** Writes {@code size} random bytes (from {@code seed}) to {@code f} and returns them. */
+  private static byte[] randomFile(Path f, int size, long seed) throws IOException {
+    byte[] b = new byte[size];
+    new Random(seed).nextBytes(b);
+    Files.write(f, b);
+    return b;
+  }
+
   @Test
   void combiningTwoCrcsGivesTheCrcOfTheConcatenation() {
     Random r = new Random(7);
@@ -66,10 +74,8 @@ class RegionCrcTest {
 
   @Test
   void regionsCheckedInTheBackgroundAndGapsReadAtTheEndGiveTheSpansCrc() throws IOException {
-    byte[] b = new byte[6 << 20];
-    new Random(11).nextBytes(b);
     Path f = dir.resolve("f.bin");
-    Files.write(f, b);
+    byte[] b = randomFile(f, 6 << 20, 11);
     int from = 512;
     long before = RegionCrc.BACKGROUND_BYTES.get();
     try (RegionCrc crc = new RegionCrc(f); FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
@@ -86,10 +92,8 @@ class RegionCrcTest {
 
   @Test
   void aFileWithoutRegionsIsReadWhole() throws IOException {
-    byte[] b = new byte[3 << 20];
-    new Random(5).nextBytes(b);
     Path f = dir.resolve("g.bin");
-    Files.write(f, b);
+    byte[] b = randomFile(f, 3 << 20, 5);
     try (RegionCrc crc = new RegionCrc(f); FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
       assertEquals(crc(b, 0, b.length), crc.of(ch, 0, b.length));
       assertEquals(crc(b, 0, 0), crc.of(ch, 7, 7));

@@ -254,22 +254,26 @@ class Dl4jInteropTest {
 
   /** Runs the file alone up to {@code tries} times: does one run import it the same as {@code original}? */
   private static boolean matchesAlone(ProbeResult original, Path file, int tries) throws IOException {
-    for (int i = 0; i < tries; i++) {
+    return firstAlone(file, tries, p -> {
       try {
-        assertSame(original, Dl4jRunner.run(file, TIMEOUT));
+        assertSame(original, p);
         return true;
       } catch (AssertionError differs) {
-        // try again
+        return false;
       }
-    }
-    return false;
+    }) != null;
   }
 
   /** Runs the file alone up to {@code tries} times; the first result where DL4J imports it, or null. */
   private static ProbeResult importsAlone(Path file, int tries) throws IOException {
+    return firstAlone(file, tries, ProbeResult::imported);
+  }
+
+  /** Runs the file alone up to {@code tries} times; the first result that passes {@code wanted}, or null. */
+  private static ProbeResult firstAlone(Path file, int tries, java.util.function.Predicate<ProbeResult> wanted) throws IOException {
     for (int i = 0; i < tries; i++) {
       ProbeResult p = Dl4jRunner.run(file, TIMEOUT);
-      if (p.imported()) {
+      if (wanted.test(p)) {
         return p;
       }
     }
@@ -278,12 +282,7 @@ class Dl4jInteropTest {
 
   /** Runs the file alone a few more times: does DL4J's JVM die on it (before or after its result)? */
   private static boolean crashesAlone(Path file) throws IOException {
-    for (int i = 0; i < 4; i++) {
-      if (Dl4jRunner.run(file, TIMEOUT).crashed()) {
-        return true;
-      }
-    }
-    return false;
+    return firstAlone(file, 4, ProbeResult::crashed) != null;
   }
 
   /** What was compared, for the summary. */
