@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Structural mutations of Keras HDF5 files for initkit's fuzzer (FuzzTest / fuzz/run.sh).
+"""Structural mutations of Keras HDF5 files for initkit's fuzzer (FuzzIT / fuzz/run.sh).
 
 Byte-level mutations (bit flips, truncation) and JSON/zip tampering are done in Java; this script
 does what needs an HDF5 library to express: attributes replaced with values of the wrong type,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The long fuzz run: mutated copies of every file of ../shared/keras-corpus and testdata/models
-# through the library and the command line in child JVMs (FuzzTest, FuzzChild, FuzzHarness in
+# through the library and the command line in child JVMs (FuzzIT, FuzzChild, FuzzHarness in
 # cli/src/test/java/dev/initkit/cli/guarantees). The normal test run does the same for 2 minutes
 # with a fixed seed; this runs for as long as asked with a new seed each time.
 #
@@ -37,8 +37,9 @@ fi
 
 echo "fuzz: seed $seed, $minutes min, $parallel children, report in $report" >&2
 # converter and cli in one reactor: the fuzzed library is this checkout's build, never an older
-# initkit-converter snapshot from ~/.m2 (FuzzTest matches no converter test, so only it runs)
-mvn ${MVN_FLAGS:-} -B -ntp -pl converter,cli test -Dtest=FuzzTest -Dsurefire.failIfNoSpecifiedTests=false \
+# initkit-converter snapshot from ~/.m2 (FuzzIT matches no converter test, so only it runs)
+mvn ${MVN_FLAGS:-} -B -ntp -pl converter,cli verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dit.test=FuzzIT -Dfailsafe.failIfNoSpecifiedTests=false \
   -Dinitkit.fuzz.seconds=$((minutes * 60)) -Dinitkit.fuzz.seed="$seed" \
   -Dinitkit.fuzz.parallel="$parallel" -Dinitkit.fuzz.timeout="$timeout" \
   -Dinitkit.fuzz.report="$report" -Dinitkit.python="$python"

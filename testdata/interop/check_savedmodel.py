@@ -11,18 +11,27 @@ CASES.json is a JSON list of cases:
       "dir": "path/the/savedmodel/initkit/wrote",
       "input": "path/input.npz",             # key x0; optional: without it a fixed input is made
                                              # from the signature (unknown dimensions = 2)
-      "expected": "path/expected.npz",       # optional; key y0; without it, with "reference":
-                                             # the reference SavedModel's output on the same input
-      "expect": "equal" | "different",       # serving output vs expected (default equal)
-      "tolerance": 1e-5,
-      "reference": "path/original/savedmodel", # optional: compare checkpoint entries with it
+      "expected": "path/expected.npz",       # optional; key y0: a sanity check of the reference
+                                             # (recorded on another machine: loose, relative), or
+                                             # the baseline when there is no reference
+      "expect": "equal" | "different",       # serving output vs the baseline (default equal)
+      "tolerance": 1e-5,                     # on max |a-b| / max(1, |b|); 0 = bit-equal
+      "reference": "path/original/savedmodel", # optional: the baseline is its serving output, run
+                                               # in this process; checkpoint entries are compared
+      "keras_reference": {"file": "path/model.keras", "loader": "keras3" | "tfkeras"},
+                                               # optional: the baseline is that Keras model's
+                                               # prediction in this process (a Keras file exported)
       "tfkeras_layer": "head"                  # optional: also load with tf_keras.models.load_model,
                                                # check its predictions equal the signature's, and
                                                # report that layer's config as "layerConfig"
     }
 
+The baseline is always computed in this process on this machine when a reference is given:
+floats recorded on another CPU differ in their last bits and are never the reference for what
+initkit wrote.
+
 Prints one JSON document on stdout: {"results": [{"id", "ok", "reason", "maxDiff",
-"variables": {KEY: {"identical": bool|null, "mean", "std", "count"}}}]}.  A case is ok iff the
+"referenceVsExpected", "variables": {KEY: {"identical": bool|null, "mean", "std", "count"}}}]}.  A case is ok iff the
 SavedModel loads, the signature runs and gives finite outputs of the expected shape, and the
 "expect" comparison holds.  Logging goes to stderr.
 """
@@ -93,6 +102,27 @@ def variables(d, reference):
     return out
 
 
+SANITY_TOLERANCE = 1e-3  # a reference vs predictions recorded on another machine
+
+
+def difference(y, e, what):
+    if e.shape != y.shape:
+        raise ValueError("output shape %s, %s %s" % (y.shape, what, e.shape))
+    a, b = y.astype("float64"), e.astype("float64")
+    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b)))) if a.size else 0.0
+
+
+def keras_predict(ref, x):
+    if ref.get("loader", "tfkeras") == "keras3":
+        os.environ["KERAS_BACKEND"] = "tensorflow"
+        import keras
+        m = keras.saving.load_model(ref["file"], compile=False)
+    else:
+        import tf_keras
+        m = tf_keras.models.load_model(ref["file"], compile=False)
+    return np.asarray(m.predict(x, verbose=0, batch_size=len(x)))
+
+
 def run(case):
     res = {"id": case["id"], "ok": False, "reason": None, "maxDiff": None, "variables": {}}
     try:
@@ -101,22 +131,29 @@ def run(case):
         if not np.all(np.isfinite(y)):
             raise ValueError("non-finite outputs")
         res["variables"] = variables(case["dir"], case.get("reference"))
-        e = None
-        if "expected" in case:
-            e = np.load(case["expected"])["y0"]
+        recorded = np.load(case["expected"])["y0"] if "expected" in case else None
+        e, what = None, None
+        if case.get("keras_reference"):
+            e, what = keras_predict(case["keras_reference"], x), "Keras's prediction of the original"
         elif case.get("reference"):
-            e = serve(case["reference"], x)
+            e, what = serve(case["reference"], x), "the original's serving output"
+        if e is not None and recorded is not None:
+            sane = difference(e, recorded, "expected.npz")
+            res["referenceVsExpected"] = sane
+            if sane > case.get("sanity_tolerance", SANITY_TOLERANCE):
+                raise ValueError("the original itself is %g off expected.npz: stale test data?" % sane)
+        elif recorded is not None:
+            e, what = recorded, "expected.npz"
         if e is not None:
-            if e.shape != y.shape:
-                raise ValueError("output shape %s, expected %s" % (y.shape, e.shape))
-            diff = float(np.max(np.abs(y.astype("float64") - e.astype("float64"))))
+            diff = difference(y, e, what)
             res["maxDiff"] = diff
+            res["against"] = what
             tol = case.get("tolerance", 1e-5)
             want = case.get("expect", "equal")
             if want == "equal" and diff > tol:
-                raise ValueError("outputs differ from expected by %g > %g" % (diff, tol))
-            if want == "different" and diff <= tol:
-                raise ValueError("outputs equal the original's (max diff %g): nothing changed" % diff)
+                raise ValueError("outputs differ from %s by %g > %g" % (what, diff, tol))
+            if want == "different" and diff <= max(tol, 1e-6):
+                raise ValueError("outputs equal %s (max diff %g): nothing changed" % (what, diff))
         if "tfkeras_layer" in case:
             import tf_keras
             km = tf_keras.models.load_model(case["dir"], compile=False)

@@ -1,6 +1,6 @@
 """Cross-checks initkit's initializer specs against the real Keras 3 and tf_keras.
 
-Input: a JSON file written by dev.initkit.init.KerasCrossCheckTest (or by hand):
+Input: a JSON file written by dev.initkit.init.KerasCrossCheckIT (or by hand):
   {"cases": [{"name", "keras2", "keras3", "class3", "class2", "params",
               "sampling": [{"shape", "type", "a", "b"}], "values": [{"shape", "values"}]}],
    "orthogonal": [{"name", "shape", "gain", "normals", "values"}]}

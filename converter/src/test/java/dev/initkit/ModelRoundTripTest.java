@@ -10,6 +10,7 @@ import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
 import dev.initkit.model.Weight;
+import dev.initkit.testing.CorpusOutcomes;
 import dev.initkit.testing.TestFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,7 +34,24 @@ class ModelRoundTripTest {
   Stream<DynamicTest> corpusFilesReadOrAreRejectedClearly() throws IOException {
     List<Path> files = TestFiles.corpusModels();
     assertTrue(files.size() >= 90, "expected the whole corpus, found " + files.size());
-    return files.stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> roundTrip(p)));
+    CorpusOutcomes pinned = CorpusOutcomes.load();
+    Path root = TestFiles.corpus();
+    return files.stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> {
+      CorpusOutcomes.Outcome want = pinned.of(root, p);
+      try (LoadedModel m = ModelIO.open(p)) {
+        assertTrue(want.reads(), "pinned as " + want.kind() + " (testdata/corpus/EXPECTED.tsv) but reads");
+        long params = 0;
+        for (Weight w : m.model().layerWeights()) {
+          params += w.shape().elementCount();
+        }
+        assertEquals(want.params(), params, "pinned parameter count (testdata/corpus/EXPECTED.tsv)");
+      } catch (ModelFormatException e) {
+        assertEquals(want.kind(), e instanceof UnsupportedModelException ? "unsupported" : "malformed",
+            "pinned outcome (testdata/corpus/EXPECTED.tsv) changed: " + e.getMessage());
+        assertTrue(e.getMessage().contains(want.message()), e.getMessage());
+      }
+      roundTrip(p);
+    }));
   }
 
   @TestFactory

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The report's structure; the browser check is CompareCommandTest's (on a real comparison). */
+/** The report's structure; the browser check is CompareCommandIT's (on a real comparison). */
 class HtmlReportTest {
   @TempDir Path tmp;
 

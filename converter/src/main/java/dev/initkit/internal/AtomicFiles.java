@@ -17,7 +17,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -105,6 +107,9 @@ public final class AtomicFiles {
     if (exists && !overwrite) {
       throw alreadyExists(target);
     }
+    if (exists) {
+      checkReplaceable(target);
+    }
     Path temp = createTemp(target, dir, false);
     try {
       if (exists) {
@@ -159,6 +164,9 @@ public final class AtomicFiles {
     if (exists && !overwrite) {
       throw alreadyExists(targetDir);
     }
+    if (exists) {
+      checkReplaceable(targetDir);
+    }
     Path temp = createTemp(targetDir, dir, true);
     try {
       try {
@@ -171,6 +179,7 @@ public final class AtomicFiles {
         if (!overwrite) {
           throw alreadyExists(targetDir);
         }
+        checkReplaceable(targetDir); // what appeared meanwhile must pass the same rule
         replaceDirectory(temp, targetDir, dir);
       } else {
         // renaming a directory onto a path that appeared meanwhile fails rather than merges
@@ -181,6 +190,77 @@ public final class AtomicFiles {
       deleteTreeQuietly(temp);
       PENDING.remove(temp);
     }
+  }
+
+  /** Top-level names of a SavedModel directory (TensorFlow's and Keras's writers). */
+  private static final Set<String> SAVED_MODEL_NAMES = Set.of(
+      "saved_model.pb", "saved_model.pbtxt", "keras_metadata.pb", "fingerprint.pb", "variables", "assets", "assets.extra");
+
+  /** Top-level names of an unzipped Keras 3 archive. */
+  private static final Set<String> UNZIPPED_KERAS_NAMES = Set.of(
+      "config.json", "metadata.json", "model.weights.h5", "model.weights.json", "assets");
+
+  /**
+   * What {@code --force} may replace: a regular file or a link (the link itself is replaced, never
+   * what it points to), an empty directory, or a directory with exactly a model directory's layout
+   * (a SavedModel: {@code saved_model.pb} with its {@code variables}, {@code assets} ...; an
+   * unzipped {@code .keras}: {@code config.json}, {@code metadata.json}, weights). Never a device,
+   * FIFO or socket, and never a foreign tree, whose files would be deleted.
+   *
+   * @throws FileAlreadyExistsException naming the target and why it is not replaced
+   */
+  public static void checkReplaceable(Path target) throws IOException {
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException gone) {
+      return;
+    }
+    if (a.isRegularFile() || a.isSymbolicLink()) {
+      return;
+    }
+    if (!a.isDirectory()) {
+      throw new FileAlreadyExistsException(target.toString(), null,
+          "is not a regular file (a device, FIFO or socket): initkit replaces only files and model directories it can recognise, even with --force");
+    }
+    List<String> names = new ArrayList<>();
+    try (var entries = Files.list(target)) {
+      entries.forEach(e -> names.add(e.getFileName().toString()));
+    }
+    if (names.isEmpty() || isModelDirectory(target, names)) {
+      return;
+    }
+    throw new FileAlreadyExistsException(target.toString(), null,
+        "is a directory that is not a SavedModel or an unzipped .keras archive: initkit will not delete it, even with --force; write to another path");
+  }
+
+  private static boolean isModelDirectory(Path dir, List<String> names) throws IOException {
+    if ((names.contains("saved_model.pb") || names.contains("saved_model.pbtxt")) && SAVED_MODEL_NAMES.containsAll(names)) {
+      Path variables = dir.resolve("variables");
+      if (!Files.exists(variables, LinkOption.NOFOLLOW_LINKS)) {
+        return true;
+      }
+      if (!Files.isDirectory(variables, LinkOption.NOFOLLOW_LINKS)) {
+        return false;
+      }
+      try (var entries = Files.list(variables)) {
+        return entries.allMatch(e -> e.getFileName().toString().startsWith("variables.")
+            && Files.isRegularFile(e, LinkOption.NOFOLLOW_LINKS));
+      }
+    }
+    if (names.contains("config.json") && names.contains("metadata.json")) {
+      for (String n : names) {
+        // sharded weights: model.weights.json and its model_00000.weights.h5 shards
+        if (!UNZIPPED_KERAS_NAMES.contains(n) && !n.endsWith(".weights.h5")) {
+          return false;
+        }
+        if (!n.equals("assets") && !Files.isRegularFile(dir.resolve(n), LinkOption.NOFOLLOW_LINKS)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   /**

@@ -326,11 +326,63 @@ class AtomicFilesTest {
   void overwriteReplacesDirectoryAndRemovesOldContent() throws IOException {
     Path target = Files.createDirectory(tmp.resolve("sm"));
     fillSavedModel(target, "old");
-    Files.writeString(target.resolve("stale.txt"), "stale");
+    Path stale = Files.writeString(target.resolve("variables/variables.data-00000-of-00001"), "stale");
     AtomicFiles.writeDirectory(target, true, temp -> fillSavedModel(temp, "new"));
     assertEquals("new", Files.readString(target.resolve("saved_model.pb")));
-    assertFalse(Files.exists(target.resolve("stale.txt")));
+    assertFalse(Files.exists(stale));
     assertEquals(List.of("sm"), names(tmp));
+  }
+
+  /** --force never deletes a tree that is not a model directory, nor a file inside one. */
+  @Test
+  void overwriteRefusesAForeignDirectoryTree() throws IOException {
+    Path victim = Files.createDirectories(tmp.resolve("victim/sub/deeper"));
+    Files.writeString(victim.resolve("thesis.tex"), "years of work");
+    Path target = tmp.resolve("victim");
+    FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
+        () -> AtomicFiles.writeDirectory(target, true, temp -> fillSavedModel(temp, "new")));
+    assertTrue(e.getMessage().contains("victim") && e.getMessage().contains("will not delete"), e.getMessage());
+    assertEquals("years of work", Files.readString(victim.resolve("thesis.tex")));
+    // a SavedModel with a foreign file beside it is not a SavedModel any more
+    Path sm = Files.createDirectory(tmp.resolve("sm"));
+    fillSavedModel(sm, "old");
+    Files.writeString(sm.resolve("notes.txt"), "mine");
+    assertThrows(FileAlreadyExistsException.class,
+        () -> AtomicFiles.writeDirectory(sm, true, temp -> fillSavedModel(temp, "new")));
+    assertEquals("mine", Files.readString(sm.resolve("notes.txt")));
+    assertEquals(List.of("sm", "victim"), names(tmp));
+  }
+
+  /** --force replaces only regular files: a FIFO (like a device or a socket) stays. */
+  @Test
+  void overwriteRefusesSpecialFiles() throws Exception {
+    Path fifo = tmp.resolve("fifo");
+    Process p = new ProcessBuilder("mkfifo", fifo.toString()).start();
+    assertTrue(p.waitFor() == 0 && Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS), "mkfifo");
+    FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
+        () -> AtomicFiles.write(fifo, true, temp -> Files.writeString(temp, "x")));
+    assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    assertThrows(FileAlreadyExistsException.class,
+        () -> AtomicFiles.writeDirectory(fifo, true, temp -> fillSavedModel(temp, "new")));
+    assertTrue(Files.readAttributes(fifo, java.nio.file.attribute.BasicFileAttributes.class,
+        java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther(), "the FIFO is still a FIFO");
+    assertEquals(List.of("fifo"), names(tmp));
+    // /dev/null is a character device: refused before anything is written beside it
+    assertThrows(FileAlreadyExistsException.class, () -> AtomicFiles.checkReplaceable(Path.of("/dev/null")));
+  }
+
+  /** An unzipped .keras directory (sharded weights too) and an empty directory may be replaced. */
+  @Test
+  void overwriteReplacesAnUnzippedKerasDirectory() throws IOException {
+    Path k = Files.createDirectory(tmp.resolve("k"));
+    for (String n : List.of("config.json", "metadata.json", "model.weights.json", "model_00000.weights.h5")) {
+      Files.writeString(k.resolve(n), "old");
+    }
+    AtomicFiles.checkReplaceable(k);
+    AtomicFiles.checkReplaceable(Files.createDirectory(tmp.resolve("empty")));
+    AtomicFiles.writeDirectory(k, true, temp -> fillSavedModel(temp, "new"));
+    assertEquals("new", Files.readString(k.resolve("saved_model.pb")));
+    assertFalse(Files.exists(k.resolve("config.json")));
   }
 
   @Test

@@ -195,6 +195,26 @@ class ConvertCommandTest {
     assertEquals(Set.of("m.h5"), names(dir));
   }
 
+  /** Issue 18: --force replaced a FIFO or device with a file and deleted foreign directory trees. */
+  @Test
+  void forceReplacesNeitherSpecialFilesNorForeignTrees(@TempDir Path dir) throws Exception {
+    Path in = Cli.model("mlp", "keras3.keras");
+    Path fifo = dir.resolve("fifo.h5");
+    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+    String line = Cli.run("convert", in, "-o", fifo, "--force").assertExit(5).assertOneErrorLine();
+    assertTrue(line.contains(fifo.toString()) && line.contains("not a regular file"), line);
+    Path victim = Files.createDirectories(dir.resolve("victimdir/sub/deeper"));
+    Files.writeString(victim.resolve("thesis.tex"), "years of work");
+    for (String[] to : new String[][] {{"--to", "keras", "--unzipped"}, {"--to", "savedmodel"}}) {
+      List<Object> args = new java.util.ArrayList<>(List.of("convert", in, "-o", dir.resolve("victimdir"), "--force"));
+      args.addAll(List.of((Object[]) to));
+      line = Cli.run(args.toArray()).assertExit(5).assertOneErrorLine();
+      assertTrue(line.contains("will not delete"), line);
+      assertEquals("years of work", Files.readString(victim.resolve("thesis.tex")));
+    }
+    assertEquals(Set.of("fifo.h5", "victimdir"), names(dir));
+  }
+
   @Test
   void unzippedWritesADirectory(@TempDir Path dir) {
     Path out = dir.resolve("m.keras");

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code initkit analyze} on models written by real Keras (testdata/generate_analysis.py), with DL4J
  * in a child JVM. Each DL4J run costs a JVM start (about 5 s).
  */
-class AnalyzeCommandTest {
+class AnalyzeCommandIT {
   @TempDir Path tmp;
 
   private static List<JsonNode> denseLayers(JsonNode scheme) {

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * The file system cases need root (mount, chattr); without it they are skipped, saying so.
  */
-class CrashSafetyTest {
+class CrashSafetyIT {
   @TempDir Path tmp;
   private final List<Path> mounts = new ArrayList<>();
   private final List<Path> immutable = new ArrayList<>();

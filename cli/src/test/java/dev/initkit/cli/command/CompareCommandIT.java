@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code initkit compare} on the bundled digits, and its HTML report in headless Chromium. */
-class CompareCommandTest {
+class CompareCommandIT {
   @TempDir Path tmp;
 
   @Test

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code initkit lsuv}, checked by real Keras on a held-out batch. */
-class LsuvCommandTest {
+class LsuvCommandIT {
   @TempDir Path tmp;
 
   @Test

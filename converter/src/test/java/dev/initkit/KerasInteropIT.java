@@ -6,10 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.internal.Json;
 import dev.initkit.model.LoadedModel;
+import dev.initkit.testing.InteropCases;
+import dev.initkit.testing.InteropCases.Original;
 import dev.initkit.testing.TestFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,11 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The truth test: real Keras 3 and tf-keras load every file initkit wrote from the generated models
- * and predict what the original predicted (max abs difference 1e-6). Runs the pinned Python stack
+ * and predict what the original predicts, both loaded in the same Python process on this machine:
+ * bit for bit where the same Keras loads both, within the model's cross-framework tolerance where
+ * only the other generation loads the original ({@link InteropCases}). Each case's measured
+ * difference is printed. Runs the pinned Python stack
  * from {@code testdata/requirements.txt} ({@code -Dinitkit.python=PATH}, set by {@code .ci/run});
  * without that property the test is skipped, with it a missing interpreter is a failure.
  */
-class KerasInteropTest {
+class KerasInteropIT {
   @TempDir Path tmp;
 
   @Test
@@ -40,14 +44,12 @@ class KerasInteropTest {
 
     ArrayNode cases = Json.mapper().createArrayNode();
     List<String> skipped = new ArrayList<>();
+    InteropCases ic = InteropCases.fromManifest();
     JsonNode manifest = Json.mapper().readTree(TestFiles.testdata().resolve("models/MANIFEST.json").toFile());
     for (JsonNode entry : manifest.path("models")) {
       String m = entry.path("name").asText();
-      Path dir = TestFiles.testdata().resolve("models").resolve(m);
+      Path dir = ic.dir(m);
       JsonNode files = entry.path("files");
-      Path in = dir.resolve(files.path("input").asText());
-      Path exp = dir.resolve(files.path("expected").asText());
-      // Keras 3 hangs or fails on some tf-keras files; ask it only where it loads the original
       // Keras 3 cannot load MultiHeadAttention from any legacy-HDF5 config form (README: limits)
       boolean mha = false;
       for (JsonNode c : entry.path("layer_classes")) {
@@ -59,24 +61,25 @@ class KerasInteropTest {
       Path k3 = dir.resolve("keras3.keras");
       Path k3h5 = dir.resolve("keras3.h5");
       Path tfk = dir.resolve("tfkeras.h5");
+      Conversion c = new Conversion(ic, cases, skipped, m);
       // Keras 3 archive: same format, and to legacy h5, which both generations must load
-      addCase(cases, skipped, k3, tmp.resolve(m + ".k3.keras"), in, exp, List.of("keras3"), null);
-      addCase(cases, skipped, k3, tmp.resolve(m + ".k3-to.h5"), in, exp, h5Loaders, null);
-      addCase(cases, skipped, k3h5, tmp.resolve(m + ".k3h5.h5"), in, exp, h5Loaders, null);
-      addCase(cases, skipped, k3h5, tmp.resolve(m + ".k3h5-to.keras"), in, exp, List.of("keras3"), null);
-      addCase(cases, skipped, tfk, tmp.resolve(m + ".tfk.h5"), in, exp, k3LoadsTfk ? List.of("tfkeras", "keras3") : List.of("tfkeras"), null);
-      addCase(cases, skipped, tfk, tmp.resolve(m + ".tfk-to.keras"), in, exp, List.of("keras3"), null);
+      c.file(k3, Original.KERAS3_KERAS, tmp.resolve(m + ".k3.keras"), List.of("keras3"));
+      c.file(k3, Original.KERAS3_KERAS, tmp.resolve(m + ".k3-to.h5"), h5Loaders);
+      c.file(k3h5, Original.KERAS3_H5, tmp.resolve(m + ".k3h5.h5"), h5Loaders);
+      c.file(k3h5, Original.KERAS3_H5, tmp.resolve(m + ".k3h5-to.keras"), List.of("keras3"));
+      c.file(tfk, Original.TFKERAS_H5, tmp.resolve(m + ".tfk.h5"), k3LoadsTfk ? List.of("tfkeras", "keras3") : List.of("tfkeras"));
+      c.file(tfk, Original.TFKERAS_H5, tmp.resolve(m + ".tfk-to.keras"), List.of("keras3"));
       if (files.has("keras3_weights_h5")) {
-        addCase(cases, skipped, dir.resolve(files.path("keras3_weights_h5").asText()), tmp.resolve(m + ".k3w.weights.h5"), in, exp, List.of("keras3"), k3);
+        c.weights(dir.resolve(files.path("keras3_weights_h5").asText()), tmp.resolve(m + ".k3w.weights.h5"), "keras3", k3);
       }
       if (files.has("tfkeras_weights_h5")) {
-        addCase(cases, skipped, dir.resolve(files.path("tfkeras_weights_h5").asText()), tmp.resolve(m + ".tfkw.h5"), in, exp, List.of("tfkeras"), dir.resolve(files.path("tfkeras_json").asText()));
+        c.weights(dir.resolve(files.path("tfkeras_weights_h5").asText()), tmp.resolve(m + ".tfkw.h5"), "tfkeras", dir.resolve(files.path("tfkeras_json").asText()));
       }
       if (files.has("keras3_unzipped")) {
-        addCase(cases, skipped, dir.resolve(files.path("keras3_unzipped").asText()), tmp.resolve(m + ".unzipped-to.keras"), in, exp, List.of("keras3"), null);
+        c.file(dir.resolve(files.path("keras3_unzipped").asText()), Original.KERAS3_UNZIPPED, tmp.resolve(m + ".unzipped-to.keras"), List.of("keras3"));
       }
       if (files.has("keras3_sharded_weights")) {
-        addCase(cases, skipped, dir.resolve(files.path("keras3_sharded_weights").asText()), tmp.resolve(m + ".sharded-to.weights.h5"), in, exp, List.of("keras3"), k3);
+        c.weights(dir.resolve(files.path("keras3_sharded_weights").asText()), tmp.resolve(m + ".sharded-to.weights.h5"), "keras3", k3);
       }
     }
     assertTrue(cases.size() >= 60, "expected many interop cases, built " + cases.size() + "; skipped: " + skipped);
@@ -100,31 +103,33 @@ class KerasInteropTest {
     return String.join("\n", l.subList(Math.max(0, l.size() - 15), l.size()));
   }
 
-  private static void addCase(ArrayNode cases, List<String> skipped, Path src, Path out, Path input, Path expected, List<String> loaders, Path architecture) throws IOException {
-    if (!Files.exists(src)) {
-      return;
+  /** Converts one model's files and adds, per loader, a case against the original in that run. */
+  private record Conversion(InteropCases ic, ArrayNode cases, List<String> skipped, String model) {
+    void file(Path src, Original original, Path out, List<String> loaders) throws IOException {
+      if (convert(src, out)) {
+        for (String loader : loaders) {
+          ic.add(cases, out.getFileName() + " [" + loader + "]", model, out, loader, null, ic.reference(model, original, loader), "equal");
+        }
+      }
     }
-    try (LoadedModel lm = ModelIO.open(src, ModelIO.ReadOptions.defaults().withConfig(null))) {
-      ModelIO.write(lm, out, ModelIO.WriteOptions.defaults());
-    } catch (UnsupportedModelException e) {
-      skipped.add(out.getFileName() + ": " + e.detail());
-      return;
+
+    void weights(Path src, Path out, String loader, Path architecture) throws IOException {
+      if (convert(src, out)) {
+        ic.add(cases, out.getFileName() + " [" + loader + "]", model, out, loader, architecture, ic.weightsReference(src, architecture, loader), "equal");
+      }
     }
-    for (String loader : loaders) {
-      ObjectNode c = cases.addObject();
-      c.put("id", out.getFileName() + " [" + loader + "]");
-      c.put("file", out.toString());
-      c.put("loader", loader);
-      c.put("input", input.toString());
-      c.put("expected", expected.toString());
-      c.put("tolerance", 1e-6);
-      c.put("expect", "equal");
-      if (architecture != null) {
-        ObjectNode w = c.putObject("weights_into");
-        w.put("architecture", architecture.toString());
-        w.put("loader", loader);
+
+    private boolean convert(Path src, Path out) throws IOException {
+      if (!Files.exists(src)) {
+        return false;
+      }
+      try (LoadedModel lm = ModelIO.open(src, ModelIO.ReadOptions.defaults().withConfig(null))) {
+        ModelIO.write(lm, out, ModelIO.WriteOptions.defaults());
+        return true;
+      } catch (UnsupportedModelException e) {
+        skipped.add(out.getFileName() + ": " + e.detail());
+        return false;
       }
     }
   }
-
 }

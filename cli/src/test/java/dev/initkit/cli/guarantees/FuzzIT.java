@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * <p>Structural HDF5 mutations need a Python with h5py ({@code initkit.python}, else the
  * checkout's {@code .venv}); without one, the byte, JSON and zip mutations still run.
  */
-class FuzzTest {
+class FuzzIT {
   static final long DEFAULT_SEED = 20251123L;
 
   @Test

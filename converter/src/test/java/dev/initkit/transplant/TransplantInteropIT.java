@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * values block by block. Sources are the trained models of {@code testdata/generate_transplant.py}.
  * Skipped without {@code -Dinitkit.python}.
  */
-class TransplantInteropTest {
+class TransplantInteropIT {
   @TempDir Path tmp;
 
   private Path root;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The launcher's outcomes: a refused file, a JVM that dies, a JVM that hangs, a batch. */
 @DisabledIfSystemProperty(named = "initkit.skipDl4j", matches = "(?i)true", disabledReason = "DL4J tests skipped (-Dinitkit.skipDl4j=true)")
-class Dl4jRunnerTest {
+class Dl4jRunnerIT {
   @BeforeAll
   static void enabled() {
     assumeFalse(Boolean.getBoolean("initkit.skipDl4j"), "DL4J tests skipped (-Dinitkit.skipDl4j=true)");

@@ -15,6 +15,8 @@ import dev.initkit.model.Weight;
 import dev.initkit.ops.ConfigRewriter.Change;
 import dev.initkit.ops.OpsFixtures.Flavor;
 import dev.initkit.ops.OpsFixtures.ModelFile;
+import dev.initkit.testing.InteropCases;
+import dev.initkit.testing.InteropCases.Original;
 import dev.initkit.testing.TestFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <ul>
  *   <li>{@code set-init} (the rules of {@link ConfigRewriterTest#RULES} and an initkit-only
  *       sinusoidal rule) without {@code --reinit}: the file loads and predicts exactly what the
- *       original did (max abs difference 1e-6); {@code keras.initializers.get(...)} (or tf-keras's)
+ *       original predicts, loaded in the same process ({@link InteropCases}); {@code keras.initializers.get(...)} (or tf-keras's)
  *       on every rewritten entry gives the class and parameters initkit wrote;
  *   <li>{@code set-init --reinit}, {@code reinit} (configured) and {@code reinit} with another
  *       scheme (auto for Keras 3 files, glorot_normal for tf-keras ones): the file loads and its
@@ -48,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs {@code testdata/interop/check.py} and {@code src/test/resources/ops/check_initializers.py}
  * with the python of {@code -Dinitkit.python} (skipped when unset; a failure when set but missing).
  */
-class InitInteropTest {
+class InitInteropIT {
   @TempDir Path tmp;
 
   private static final String SINUSOIDAL_RULE = "depth:1=sinusoidal";
@@ -61,12 +63,13 @@ class InitInteropTest {
     Path checker = TestFiles.testdata().resolve("interop/check.py");
     assertTrue(Files.exists(checker), "missing " + checker);
     Path initChecker = tmp.resolve("check_initializers.py");
-    try (InputStream in = InitInteropTest.class.getResourceAsStream("/ops/check_initializers.py")) {
+    try (InputStream in = InitInteropIT.class.getResourceAsStream("/ops/check_initializers.py")) {
       assertTrue(in != null, "missing resource ops/check_initializers.py");
       Files.copy(in, initChecker);
     }
 
     ArrayNode cases = Json.mapper().createArrayNode();
+    InteropCases interop = InteropCases.fromManifest();
     ArrayNode initCases = Json.mapper().createArrayNode();
     List<String> rules = new ArrayList<>(ConfigRewriterTest.RULES);
     rules.add(SINUSOIDAL_RULE);
@@ -85,7 +88,7 @@ class InitInteropTest {
       // set-init without --reinit: same predictions, initializers as meant
       Path set = tmp.resolve(base + ".set" + mf.flavor().ext);
       List<Change> changes = setInit(mf.path(), set, rules, false, 0);
-      addCases(cases, set, loaders, mf, "equal");
+      addCases(interop, cases, set, loaders, mf, "equal");
       ObjectNode ic = initCases.addObject();
       ic.put("id", set.getFileName().toString());
       ic.put("file", set.toString());
@@ -106,16 +109,16 @@ class InitInteropTest {
       // set-init --reinit: loads, predictions differ
       Path setRe = tmp.resolve(base + ".set-reinit" + mf.flavor().ext);
       setInit(mf.path(), setRe, rules, true, 1);
-      addCases(cases, setRe, loaders, mf, "different");
+      addCases(interop, cases, setRe, loaders, mf, "different");
       // reinit, configured
       Path re = tmp.resolve(base + ".reinit" + mf.flavor().ext);
       reinit(mf.path(), re, Reinitializer.Scheme.configured(), 0);
-      addCases(cases, re, loaders, mf, "different");
+      addCases(interop, cases, re, loaders, mf, "different");
       // reinit, another scheme
       Path other = tmp.resolve(base + ".reinit-other" + mf.flavor().ext);
       reinit(mf.path(), other, mf.flavor() == Flavor.TFKERAS_H5
           ? Reinitializer.Scheme.parse("glorot_normal") : Reinitializer.Scheme.auto(), 3);
-      addCases(cases, other, loaders, mf, "different");
+      addCases(interop, cases, other, loaders, mf, "different");
     }
     assertTrue(files >= 60, "expected the generated models in three formats, found " + files);
 
@@ -182,9 +185,15 @@ class InitInteropTest {
     return out;
   }
 
-  private static void addCases(ArrayNode cases, Path file, List<String> loaders, ModelFile mf, String expect) {
+  /** Per loader, a case against the original loaded in the same run (InteropCases). */
+  private static void addCases(InteropCases ic, ArrayNode cases, Path file, List<String> loaders, ModelFile mf, String expect) {
+    Original original = switch (mf.flavor()) {
+      case KERAS3_KERAS -> Original.KERAS3_KERAS;
+      case KERAS3_H5 -> Original.KERAS3_H5;
+      case TFKERAS_H5 -> Original.TFKERAS_H5;
+    };
     for (String l : loaders) {
-      addCase(cases, file, l, mf, expect);
+      ic.add(cases, file.getFileName() + " [" + l + "]", mf.model(), file, l, null, ic.reference(mf.model(), original, l), expect);
     }
   }
 
@@ -192,17 +201,6 @@ class InitInteropTest {
     try (dev.initkit.model.LoadedModel m = dev.initkit.ModelIO.open(p)) {
       return m.model().allLayers().stream().anyMatch(l -> l.className().equals("MultiHeadAttention"));
     }
-  }
-
-  private static void addCase(ArrayNode cases, Path file, String loader, ModelFile mf, String expect) {
-    ObjectNode c = cases.addObject();
-    c.put("id", file.getFileName() + " [" + loader + "]");
-    c.put("file", file.toString());
-    c.put("loader", loader);
-    c.put("input", mf.input().toString());
-    c.put("expected", mf.expected().toString());
-    c.put("tolerance", 1e-6);
-    c.put("expect", expect);
   }
 
   private record Result(int exit, List<String> lines) {
@@ -224,7 +222,7 @@ class InitInteropTest {
     assertTrue(p.waitFor(30, TimeUnit.MINUTES), "timed out: " + command);
     String text = Files.readString(log, StandardCharsets.UTF_8);
     List<String> lines = text.lines().filter(l -> l.startsWith("PASS") || l.startsWith("FAIL") || l.matches("\\d+ passed, \\d+ failed")).toList();
-    lines.stream().filter(l -> l.startsWith("FAIL")).forEach(System.out::println);
+    lines.stream().filter(l -> l.startsWith("PASS") || l.startsWith("FAIL")).forEach(System.out::println);
     if (p.exitValue() != 0 && lines.isEmpty()) {
       List<String> all = text.lines().toList();
       System.out.println(String.join("\n", all.subList(Math.max(0, all.size() - 20), all.size())));

@@ -48,7 +48,7 @@ import org.opentest4j.TestAbortedException;
  * reports) in that directory.
  */
 @DisabledIfSystemProperty(named = "initkit.skipDl4j", matches = "(?i)true", disabledReason = "DL4J tests skipped (-Dinitkit.skipDl4j=true)")
-class Dl4jInteropTest {
+class Dl4jInteropIT {
   private static final double TOLERANCE = 1e-6;
   private static final Duration TIMEOUT = Duration.ofSeconds(Long.getLong("initkit.dl4j.timeoutSeconds", 60));
 

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * when the system property {@code initkit.python} names a Python with keras and tf_keras (e.g.
  * {@code -Dinitkit.python=.venv/bin/python}); skipped otherwise.
  */
-class KerasCrossCheckTest {
+class KerasCrossCheckIT {
 
   private static final List<Shape> SHAPES = List.of(Shape.of(400, 250), Shape.of(3, 3, 16, 32),
       Shape.of(4, 4, 32, 256), Shape.of(3, 3, 32, 2), Shape.of(7), Shape.of(), Shape.of(128, 1024),
@@ -143,7 +143,7 @@ class KerasCrossCheckTest {
     Path casesFile = tmp.resolve("cases.json");
     Json.MAPPER.writeValue(casesFile.toFile(), doc);
     Path script = tmp.resolve("check_specs.py");
-    try (InputStream in = KerasCrossCheckTest.class.getResourceAsStream("/init/check_specs.py")) {
+    try (InputStream in = KerasCrossCheckIT.class.getResourceAsStream("/init/check_specs.py")) {
       assertTrue(in != null, "check_specs.py on the test classpath");
       Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
     }
