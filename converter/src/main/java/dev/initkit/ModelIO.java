@@ -13,6 +13,7 @@ import dev.initkit.format.h5.KerasH5Writer;
 import dev.initkit.format.keras3.KerasArchiveReader;
 import dev.initkit.format.keras3.KerasArchiveWriter;
 import dev.initkit.internal.AtomicFiles;
+import dev.initkit.internal.OutputSafety;
 import dev.initkit.internal.Json;
 import dev.initkit.internal.hdf5.H5Exception;
 import dev.initkit.internal.hdf5.H5File;
@@ -223,9 +224,8 @@ public final class ModelIO {
         .orElseThrow(() -> new IllegalArgumentException(out + ": cannot tell the output format from the name: use .h5, .keras or .weights.h5, or give the format"));
     Model model = loaded.model();
     List<String> notes = new ArrayList<>();
-    Path source = Path.of(model.source().isEmpty() ? "." : model.source());
-    if (Files.exists(out) && Files.exists(source)) {
-      AtomicFiles.checkNotSameFile(source, out);
+    if (!model.source().isEmpty()) {
+      OutputSafety.check(Path.of(model.source()), out);
     }
     switch (format) {
       case H5: {

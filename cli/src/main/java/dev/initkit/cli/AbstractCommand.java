@@ -1,5 +1,8 @@
 package dev.initkit.cli;
 
+import dev.initkit.internal.OutputSafety;
+import java.nio.file.Path;
+
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
@@ -53,6 +56,19 @@ public abstract class AbstractCommand implements Callable<Integer> {
     if (!output.quiet() && !output.json()) {
       err().println(line);
       err().flush();
+    }
+  }
+
+  /**
+   * The output-safety rule for every file this command writes ({@code -o}, {@code --html}): never
+   * one of the inputs, never a directory holding one, never inside one, even with {@code --force}
+   * (a usage error, exit code {@link ExitCodes#USAGE}). Null inputs (options not given) are skipped.
+   */
+  protected final void checkOutput(Path output, Path... inputs) {
+    try {
+      OutputSafety.check(java.util.Arrays.asList(inputs), output);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
     }
   }
 

@@ -264,41 +264,6 @@ public final class AtomicFiles {
   }
 
   /**
-   * Refuses to write {@code output} over {@code input}: the same file (also through links), or a
-   * directory that contains the input, which replacing would delete.
-   *
-   * @throws IllegalArgumentException if writing {@code output} would destroy {@code input}
-   */
-  public static void checkNotSameFile(Path input, Path output) {
-    if (!Files.exists(output) || !Files.exists(input)) {
-      return; // a new output cannot be the input
-    }
-    boolean same;
-    Path realInput;
-    Path realOutput;
-    try {
-      same = Files.isSameFile(input, output);
-      realInput = input.toRealPath();
-      realOutput = output.toRealPath();
-    } catch (IOException e) {
-      // cannot resolve links: compare the paths as written
-      realInput = input.toAbsolutePath().normalize();
-      realOutput = output.toAbsolutePath().normalize();
-      same = realInput.equals(realOutput);
-    }
-    if (same) {
-      throw new IllegalArgumentException(
-          "output " + output + " is the input " + input
-              + ": write to another path (the input is read while the output is written)");
-    }
-    if (Files.isDirectory(realOutput) && realInput.startsWith(realOutput)) {
-      throw new IllegalArgumentException(
-          "output " + output + " contains the input " + input
-              + ": replacing it would delete the input; write to another path");
-    }
-  }
-
-  /**
    * Creates an empty scratch file beside {@code target} (for a writer that needs one more file,
    * e.g. the weights of an archive before they are zipped), named like this class's temporaries
    * so that one left by a killed process is found by {@link #TEMP_NAME}. The caller deletes it with

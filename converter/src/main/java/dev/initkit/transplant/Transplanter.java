@@ -245,9 +245,7 @@ public final class Transplanter {
    */
   public static Result transplant(Path from, Path to, Path out, TransplantOptions options, boolean strict,
       ModelIO.WriteOptions write) throws TransplantException, IOException {
-    if (java.nio.file.Files.exists(out) && java.nio.file.Files.exists(from)) {
-      dev.initkit.internal.AtomicFiles.checkNotSameFile(from, out); // the target is checked by ModelIO.write
-    }
+    dev.initkit.internal.OutputSafety.check(java.util.List.of(from, to), out);
     try (LoadedModel src = ModelIO.open(from); LoadedModel dst = ModelIO.open(to)) {
       TransplantPlan plan = plan(src.model(), dst.model(), options);
       if (strict) {

@@ -70,6 +70,7 @@ public final class AnalyzeCommand extends AbstractCommand {
       throw usage("--batch must be at least 1, got " + batch);
     }
     if (html != null) {
+      checkOutput(html, input, data, config);
       OpsSupport.refuseExisting(html, force);
     }
     List<String> use = schemes.isEmpty() ? List.of(Analysis.FILE) : schemes;

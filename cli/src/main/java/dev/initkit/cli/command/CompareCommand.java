@@ -77,6 +77,7 @@ public final class CompareCommand extends AbstractCommand {
       throw usage("need --epochs >= 1, --batch-size >= 1 and --lr > 0");
     }
     if (html != null) {
+      checkOutput(html, input, data);
       OpsSupport.refuseExisting(html, force);
     }
     boolean talk = !output.quiet() && !output.json();

@@ -91,7 +91,7 @@ public final class ConvertCommand extends AbstractCommand {
     if (unzipped && format != Format.KERAS) {
       throw usage("--unzipped applies to the keras format only, not " + formatName(format));
     }
-    checkNotInput();
+    checkOutput(outputPath, input, config);
     ReadOptions read =
         config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
     WriteOptions write = new WriteOptions(format, force, unzipped);
@@ -136,21 +136,6 @@ public final class ConvertCommand extends AbstractCommand {
           throw usage("cannot tell the target format from the name " + outputPath
               + ": give --to h5|keras|weights.h5, or end OUT with .h5, .keras or .weights.h5");
         });
-  }
-
-  /** Refuses OUT = IN (also through links), or an OUT directory holding IN, even with --force. */
-  private void checkNotInput() throws IOException {
-    if (!Files.exists(outputPath) || !Files.exists(input)) {
-      return;
-    }
-    if (Files.isSameFile(input, outputPath)) {
-      throw usage("output " + outputPath + " is the input " + input + ": write to another path");
-    }
-    if (Files.isDirectory(outputPath)
-        && input.toRealPath().startsWith(outputPath.toRealPath())) {
-      throw usage("output " + outputPath + " contains the input " + input
-          + ": replacing it would delete the input; write to another path");
-    }
   }
 
   /** The format as {@code --to} spells it. */

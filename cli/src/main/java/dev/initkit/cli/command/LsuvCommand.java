@@ -77,7 +77,7 @@ public final class LsuvCommand extends AbstractCommand {
     if (format == Format.H5_WEIGHTS || format == Format.KERAS3_WEIGHTS) {
       throw usage("lsuv writes a full model: end OUT with .h5 or .keras");
     }
-    OpsSupport.checkNotInput(spec.commandLine(), input, outputPath);
+    checkOutput(outputPath, input, data, config);
     OpsSupport.refuseExisting(outputPath, force);
     ReadOptions read = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
     boolean talk = !output.quiet() && !output.json();

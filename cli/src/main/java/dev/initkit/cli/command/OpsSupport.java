@@ -109,20 +109,6 @@ final class OpsSupport {
     }
   }
 
-  /** Refuses OUT = IN (also through links), or an OUT directory holding IN, even with --force. */
-  static void checkNotInput(CommandLine cl, Path input, Path output) throws IOException {
-    if (!Files.exists(output) || !Files.exists(input)) {
-      return;
-    }
-    if (Files.isSameFile(input, output)) {
-      throw new ParameterException(cl, "output " + output + " is the input " + input + ": write to another path");
-    }
-    if (Files.isDirectory(output) && input.toRealPath().startsWith(output.toRealPath())) {
-      throw new ParameterException(cl, "output " + output + " contains the input " + input
-          + ": replacing it would delete the input; write to another path");
-    }
-  }
-
   /** The format as {@code --to} spells it. */
   static String formatName(Format f) {
     return ConvertCommand.formatName(f);

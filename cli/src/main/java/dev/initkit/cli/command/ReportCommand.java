@@ -101,6 +101,7 @@ public final class ReportCommand extends AbstractCommand {
   }
 
   private void writeHtml(ReadOptions options) throws java.io.IOException {
+    checkOutput(html, file, config);
     OpsSupport.refuseExisting(html, force);
     dev.initkit.analysis.Analysis.Settings s = new dev.initkit.analysis.Analysis.Settings(options, null, 256,
         dev.initkit.ops.Reinitializer.DEFAULT_SEED, AnalysisSupport.launch(600),

@@ -93,7 +93,7 @@ public final class SetInitCommand extends AbstractCommand {
         throw usage("missing -o OUT (or give --dry-run to print the changes only)");
       }
       format = OpsSupport.outputFormat(spec.commandLine(), outputPath, input);
-      OpsSupport.checkNotInput(spec.commandLine(), input, outputPath);
+      checkOutput(outputPath, input, config);
       OpsSupport.refuseExisting(outputPath, force);
     }
     ReadOptions read = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);

@@ -119,8 +119,7 @@ public final class TransplantCommand extends AbstractCommand {
         throw usage("missing -o OUT (or give --dry-run to print the plan only)");
       }
       format = OpsSupport.outputFormat(spec.commandLine(), outputPath, to);
-      OpsSupport.checkNotInput(spec.commandLine(), from, outputPath);
-      OpsSupport.checkNotInput(spec.commandLine(), to, outputPath);
+      checkOutput(outputPath, from, to, map, fromConfig, toConfig);
       OpsSupport.refuseExisting(outputPath, force);
     }
     ReadOptions fromRead = fromConfig == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(fromConfig);
