@@ -13,6 +13,7 @@ import dev.initkit.format.h5.KerasH5Writer;
 import dev.initkit.format.keras3.KerasArchiveReader;
 import dev.initkit.format.keras3.KerasArchiveWriter;
 import dev.initkit.internal.AtomicFiles;
+import dev.initkit.internal.BoundedText;
 import dev.initkit.internal.OutputSafety;
 import dev.initkit.internal.Json;
 import dev.initkit.internal.hdf5.H5Exception;
@@ -21,7 +22,6 @@ import dev.initkit.internal.hdf5.H5Group;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -184,11 +184,8 @@ public final class ModelIO {
     if (c.isEmpty()) {
       return null;
     }
-    if (Files.size(c.get()) > Json.MAX_CONFIG_CHARS) {
-      throw new MalformedModelException(c.get(), "", "an architecture JSON of " + Files.size(c.get()) + " bytes, more than the " + Json.MAX_CONFIG_CHARS + " initkit reads");
-    }
-    // decoded leniently: an invalid UTF-8 byte is a config problem, not an I/O error
-    String text = new String(Files.readAllBytes(c.get()), StandardCharsets.UTF_8);
+    // bounded whatever the file system says of its size (--config /dev/zero), strict UTF-8
+    String text = BoundedText.readFile(c.get(), Json.MAX_CONFIG_CHARS, c.get(), "");
     JsonNode n;
     try {
       n = Json.parse(text);

@@ -2,7 +2,6 @@ package dev.initkit.transplant;
 
 import dev.initkit.format.MalformedModelException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,11 +59,10 @@ public final class LayerMapping {
    * @throws IOException when the file cannot be read
    */
   public static LayerMapping read(Path file) throws IOException {
-    if (Files.size(file) > MAX_BYTES) {
-      throw new MalformedModelException(file, "", "a mapping file of " + Files.size(file) + " bytes, more than the " + MAX_BYTES + " initkit reads");
-    }
+    // bounded whatever the file system says of its size (--map /dev/zero)
+    String text = dev.initkit.internal.BoundedText.readFile(file, MAX_BYTES, file, "");
     try {
-      return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+      return parse(text, file.toString());
     } catch (IllegalArgumentException e) {
       throw new MalformedModelException(file, "", e.getMessage());
     }

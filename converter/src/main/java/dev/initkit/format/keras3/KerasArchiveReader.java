@@ -7,6 +7,7 @@ import dev.initkit.format.ConfigLayers;
 import dev.initkit.format.MalformedModelException;
 import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.format.h5.H5Store;
+import dev.initkit.internal.BoundedText;
 import dev.initkit.internal.Json;
 import dev.initkit.internal.hdf5.H5Exception;
 import dev.initkit.internal.hdf5.H5File;
@@ -18,7 +19,6 @@ import dev.initkit.model.WeightRole;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -248,17 +248,12 @@ public final class KerasArchiveReader {
    * most {@link #MAX_JSON_BYTES}: a link to {@code /dev/zero} or a multi-gigabyte file is refused.
    */
   static String boundedText(Path file, Path shown) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new MalformedModelException(shown, file.getFileName().toString(), Files.exists(file) ? "not a regular file" : "missing");
+    if (!Files.exists(file)) {
+      throw new MalformedModelException(shown, file.getFileName().toString(), "missing");
     }
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] b = in.readNBytes((int) MAX_JSON_BYTES + 1);
-      if (b.length > MAX_JSON_BYTES) {
-        throw new MalformedModelException(shown, file.getFileName().toString(), "larger than the " + MAX_JSON_BYTES + " bytes initkit reads");
-      }
-      return new String(b, StandardCharsets.UTF_8);
-    }
+    return BoundedText.readFile(file, MAX_JSON_BYTES, shown, file.getFileName().toString());
   }
+
 
   private static List<H5File> openShards(Path manifest) throws IOException {
     JsonNode m = parse(manifest, "", boundedText(manifest, manifest));
@@ -284,6 +279,10 @@ public final class KerasArchiveReader {
         }
         if (!Files.exists(p)) {
           throw new MalformedModelException(manifest, "/weight_map", "shard file " + s + " is missing");
+        }
+        if (!Files.isRegularFile(p)) {
+          // a FIFO or device would block HDF5's open forever
+          throw new MalformedModelException(manifest, "/weight_map", "shard " + s + " is not a regular file");
         }
         files.add(open(manifest, p, s));
       }
@@ -352,7 +351,7 @@ public final class KerasArchiveReader {
       if (b.length > MAX_JSON_BYTES) {
         throw new MalformedModelException(path, name, "larger than the " + MAX_JSON_BYTES + " bytes initkit reads");
       }
-      return new String(b, StandardCharsets.UTF_8);
+      return BoundedText.utf8(b, path, name);
     }
   }
 

@@ -197,9 +197,15 @@ public abstract class H5Node implements AutoCloseable {
       H5Tset_cset(mtype, H5Tget_cset(ftype));
       check(H5Aread(attr, mtype, ptrs), "H5Aread " + where);
       try {
+        long total = 0;
         for (long i = 0; i < n; i++) {
           BytePointer p = ptrs.get(BytePointer.class, i);
-          out.add(p == null || p.isNull() ? "" : p.getString(StandardCharsets.UTF_8));
+          long len = p == null || p.isNull() ? 0 : BytePointer.strlen(p);
+          total += len;
+          if (total > MAX_ATTRIBUTE_BYTES) {
+            throw new H5Exception("attribute " + where + " holds strings of more than the " + MAX_ATTRIBUTE_BYTES + " bytes initkit reads");
+          }
+          out.add(len == 0 ? "" : p.getString(StandardCharsets.UTF_8));
         }
       } finally {
         H5Treclaim(mtype, space, H5P_DEFAULT, ptrs);

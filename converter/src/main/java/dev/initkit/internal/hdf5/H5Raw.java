@@ -344,10 +344,16 @@ final class H5Raw {
       throw new H5Exception("attribute data of " + points + " strings overruns its message");
     }
     List<String> out = new ArrayList<>((int) points);
+    long total = 0;
     for (long i = 0; i < points; i++) {
       long len = b.getInt() & 0xffffffffL;
       long collection = offset(b);
       long index = b.getInt() & 0xffffffffL;
+      total += len;
+      if (total > H5Node.MAX_ATTRIBUTE_BYTES) {
+        // checked before the heap object is read: the README's cap holds for strings too
+        throw new H5Exception("attribute strings of more than the " + H5Node.MAX_ATTRIBUTE_BYTES + " bytes initkit reads");
+      }
       out.add(heapString(collection, index, len));
     }
     return out;
