@@ -5,6 +5,7 @@ import dev.initkit.format.Detection;
 import dev.initkit.format.Format;
 import dev.initkit.format.FormatDetector;
 import dev.initkit.format.MalformedModelException;
+import dev.initkit.format.StoredWeightsCheck;
 import dev.initkit.format.ModelFormatException;
 import dev.initkit.format.SavedModelSupport;
 import dev.initkit.format.UnsupportedModelException;
@@ -96,6 +97,17 @@ public final class ModelIO {
    * @throws IOException the file cannot be read
    */
   public static LoadedModel open(Path path, ReadOptions options) throws IOException {
+    LoadedModel m = read(path, options);
+    try {
+      StoredWeightsCheck.check(path, m.model());
+    } catch (MalformedModelException e) {
+      m.close();
+      throw e;
+    }
+    return m;
+  }
+
+  private static LoadedModel read(Path path, ReadOptions options) throws IOException {
     Detection d = FormatDetector.detect(path);
     switch (d.kind()) {
       case HDF5:
