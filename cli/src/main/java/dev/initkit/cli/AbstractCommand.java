@@ -24,6 +24,9 @@ public abstract class AbstractCommand implements Callable<Integer> {
   @Mixin(name = OutputOptions.NAME)
   protected OutputOptions output;
 
+  private TerminalWriter text;
+  private TerminalWriter messages;
+
   /** Checks the shared options, then runs the command. */
   @Override
   public final Integer call() throws Exception {
@@ -41,14 +44,27 @@ public abstract class AbstractCommand implements Callable<Integer> {
    */
   protected abstract int run() throws Exception;
 
-  /** Standard output: the result (text, or the JSON document). */
+  /**
+   * Standard output: the result. Text goes through a {@link TerminalWriter}, so nothing from the
+   * model file reaches the terminal raw; with {@code --json}, the plain writer, since Jackson
+   * escapes the document's strings and consumers need the true names.
+   */
   protected final PrintWriter out() {
-    return spec.commandLine().getOut();
+    if (output.json()) {
+      return spec.commandLine().getOut();
+    }
+    if (text == null) {
+      text = new TerminalWriter(spec.commandLine().getOut(), false);
+    }
+    return text;
   }
 
-  /** Standard error: messages for the user. */
+  /** Standard error: messages for the user, through a {@link TerminalWriter} as {@link #out()}. */
   protected final PrintWriter err() {
-    return spec.commandLine().getErr();
+    if (messages == null) {
+      messages = new TerminalWriter(spec.commandLine().getErr(), true);
+    }
+    return messages;
   }
 
   /** Prints an informational line on stderr, unless {@code --quiet} or {@code --json}. */

@@ -148,17 +148,16 @@ public final class ExceptionMapper implements IExitCodeExceptionMapper {
     return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
   }
 
-  /** Folds a message onto one line: native libraries and parsers like multi-line messages. */
+  /**
+   * Folds a message onto one line (native libraries and parsers like multi-line messages) and
+   * shows any other control character escaped, as all text from a model file is ({@link
+   * TerminalText}).
+   */
   static String oneLine(String message) {
     if (message == null) {
       return "";
     }
-    String s = message.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
-    StringBuilder sb = new StringBuilder(s.length());
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      sb.append(Character.isISOControl(c) ? ' ' : c);
-    }
-    return sb.toString();
+    String s = message.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ").replace('\t', ' ');
+    return TerminalText.escape(s);
   }
 }

@@ -8,8 +8,9 @@ import java.util.Objects;
 
 /**
  * A plain-text table with aligned columns, a header and a rule under it; no colours, no
- * box-drawing characters. Cells are single lines; a null cell prints as {@code -}. Not
- * thread-safe.
+ * box-drawing characters. Cells are single lines: control characters in a cell are shown escaped
+ * ({@link TerminalText}), here rather than only by the writer, so that the columns align on what
+ * is printed. A null cell prints as {@code -}. Not thread-safe.
  */
 public final class TextTable {
   private final String[] headers;
@@ -43,7 +44,7 @@ public final class TextTable {
     }
     String[] copy = new String[cells.length];
     for (int i = 0; i < cells.length; i++) {
-      copy[i] = cells[i] == null ? "-" : cells[i];
+      copy[i] = cells[i] == null ? "-" : TerminalText.escape(cells[i]);
     }
     rows.add(copy);
     return this;

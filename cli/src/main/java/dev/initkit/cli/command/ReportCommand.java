@@ -7,6 +7,7 @@ import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.ExitCodes;
 import dev.initkit.cli.JsonOutput;
+import dev.initkit.cli.TerminalText;
 import dev.initkit.cli.TextTable;
 import dev.initkit.cli.VersionProvider;
 import dev.initkit.init.InitializerSpec;
@@ -340,9 +341,15 @@ public final class ReportCommand extends AbstractCommand {
     String end = "final variance " + OpsSupport.num(d.finalVariance()) + ": " + d.status()
         + (d.firstOutOfRange() == null ? "" : " (out of [" + OpsSupport.num(InitReport.VANISHING) + ", "
             + OpsSupport.num(InitReport.EXPLODING) + "] from " + d.firstOutOfRange() + " on)");
-    out.println(md ? "\n" + end : "  " + end);
+    if (md) {
+      out.println(); // a paragraph after the table; out escapes line breaks inside printed text
+    }
+    out.println(md ? end : "  " + end);
     if (d.basis().equals("observed")) {
-      out.println(md ? "\n_" + InitReport.DEPTH_ASSUMPTIONS + "._" : "  (" + InitReport.DEPTH_ASSUMPTIONS + ")");
+      if (md) {
+        out.println();
+      }
+      out.println(md ? "_" + InitReport.DEPTH_ASSUMPTIONS + "._" : "  (" + InitReport.DEPTH_ASSUMPTIONS + ")");
     }
   }
 
@@ -390,7 +397,8 @@ public final class ReportCommand extends AbstractCommand {
     };
   }
 
+  /** A Markdown table cell: one line whatever the writer, and no {@code |} ending it early. */
   private static String cell(String s) {
-    return s.replace("|", "\\|").replace("\n", " ");
+    return TerminalText.escape(s).replace("|", "\\|");
   }
 }
