@@ -85,7 +85,7 @@ public final class Analysis {
   public static LsuvOutcome lsuv(Path file, Path out, WriteOptions write, WorkerRequest.LsuvOptions lsuv, Settings s)
       throws IOException {
     checkData(s);
-    Path dir = Files.createTempDirectory("initkit-lsuv");
+    Path dir = dev.initkit.internal.AtomicFiles.createScratchDirectory("initkit-lsuv");
     try (LoadedModel loaded = ModelIO.open(file, s.read())) {
       requireConfig(loaded, file);
       LoadedModel pre = orthonormal(loaded, s.seed());
@@ -108,7 +108,7 @@ public final class Analysis {
       WriteResult w = ModelIO.write(pre.withTensors(new ScaledTensors(pre.tensors(), factors)), out, write);
       return new LsuvOutcome(r, w);
     } finally {
-      deleteTree(dir);
+      dev.initkit.internal.AtomicFiles.deleteScratch(dir);
     }
   }
 
@@ -151,7 +151,7 @@ public final class Analysis {
       parsed.add(FILE.equals(name) || LSUV.equals(name) ? null : Scheme.parse(name)); // bad names fail before any work
     }
     checkData(s);
-    Path dir = Files.createTempDirectory("initkit-analysis-models");
+    Path dir = dev.initkit.internal.AtomicFiles.createScratchDirectory("initkit-analysis-models");
     try (LoadedModel loaded = ModelIO.open(file, s.read())) {
       requireConfig(loaded, file);
       List<WorkerRequest.ModelEntry> entries = new ArrayList<>();
@@ -172,7 +172,7 @@ public final class Analysis {
       }
       return task.run(entries, Facts.of(loaded));
     } finally {
-      deleteTree(dir);
+      dev.initkit.internal.AtomicFiles.deleteScratch(dir);
     }
   }
 
@@ -233,11 +233,4 @@ public final class Analysis {
     return s.data() == null ? null : s.data().toAbsolutePath().toString();
   }
 
-  private static void deleteTree(Path dir) {
-    try (var w = Files.walk(dir)) {
-      w.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException e) {
-      // a temporary directory left behind is harmless
-    }
-  }
 }

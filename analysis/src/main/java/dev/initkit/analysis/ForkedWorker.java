@@ -71,7 +71,7 @@ public final class ForkedWorker {
    */
   public static WorkerResult run(WorkerRequest request, Path model, Path data, Launch launch, Consumer<String> progress)
       throws IOException {
-    Path dir = Files.createTempDirectory("initkit-analysis");
+    Path dir = dev.initkit.internal.AtomicFiles.createScratchDirectory("initkit-analysis");
     try {
       Path req = dir.resolve("request.json");
       Path res = dir.resolve("result.json");
@@ -89,6 +89,7 @@ public final class ForkedWorker {
       pb.environment().put("OMP_NUM_THREADS", "1"); // the same numerics on every run and machine
       pb.environment().put("OPENBLAS_NUM_THREADS", "1");
       Process p = pb.start();
+      Workers.started(p, dir);
       Deque<String> tail = new ArrayDeque<>();
       Thread reader = new Thread(() -> pump(p, tail, progress), "dl4j-worker-stderr");
       reader.setDaemon(true);
@@ -126,7 +127,8 @@ public final class ForkedWorker {
       }
       return r;
     } finally {
-      deleteTree(dir);
+      Workers.finished(dir);
+      dev.initkit.internal.AtomicFiles.deleteScratch(dir);
     }
   }
 
@@ -194,11 +196,35 @@ public final class ForkedWorker {
     }
   }
 
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException e) {
-      // a temporary directory left behind is harmless
+  /**
+   * The worker JVMs running now: a process stopped while one runs (Ctrl-C, SIGTERM) kills it on the
+   * way out and deletes its directory, which it would otherwise go on writing into.
+   */
+  private static final class Workers {
+    private static final java.util.Map<Path, Process> LIVE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static {
+      Runtime.getRuntime().addShutdownHook(new Thread(Workers::stopAll, "initkit-worker-stop"));
+    }
+
+    static void started(Process p, Path dir) {
+      LIVE.put(dir, p);
+    }
+
+    static void finished(Path dir) {
+      LIVE.remove(dir);
+    }
+
+    private static void stopAll() {
+      LIVE.forEach((dir, p) -> {
+        p.destroyForcibly();
+        try {
+          p.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        dev.initkit.internal.AtomicFiles.deleteScratch(dir);
+      });
     }
   }
 }

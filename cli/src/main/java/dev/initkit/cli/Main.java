@@ -42,6 +42,11 @@ public final class Main {
       code = f.code();
     }
     out.flush();
+    if (out.checkError() && code != ExitCodes.IO) {
+      // PrintWriter swallows write errors: a result that never reached stdout is not a success
+      err.println(ErrorReporter.PREFIX + "standard output: write failed (full device, closed pipe or file size limit)");
+      code = ExitCodes.IO;
+    }
     err.flush();
     try {
       Hdf5.awaitPreload();

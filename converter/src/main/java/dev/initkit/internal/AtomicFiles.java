@@ -294,6 +294,12 @@ public final class AtomicFiles {
     if (e instanceof FileSystemException) {
       return e;
     }
+    if (String.valueOf(e.getMessage()).contains("File too large")) {
+      FileSystemException big = new FileSystemException(target.toString(), null,
+          "the file size limit was reached (ulimit -f, or the file system's largest file); nothing was written");
+      big.initCause(e);
+      return big;
+    }
     long free;
     try {
       free = Files.getFileStore(dir).getUsableSpace();
@@ -335,10 +341,7 @@ public final class AtomicFiles {
       Path temp = dir.resolve(tempName(target, "tmp"));
       try {
         Path created = directory ? Files.createDirectory(temp) : Files.createFile(temp);
-        PENDING.add(created);
-        if (HOOK.compareAndSet(false, true)) {
-          Runtime.getRuntime().addShutdownHook(new Thread(AtomicFiles::deletePending, "initkit-temp-cleanup"));
-        }
+        pending(created);
         return created;
       } catch (FileAlreadyExistsException e) {
         if (attempt >= 10) {
@@ -498,6 +501,30 @@ public final class AtomicFiles {
   }
 
   /** The shutdown hook: deletes the temporaries of writes the process did not finish. */
+  private static void pending(Path created) {
+    PENDING.add(created);
+    if (HOOK.compareAndSet(false, true)) {
+      Runtime.getRuntime().addShutdownHook(new Thread(AtomicFiles::deletePending, "initkit-temp-cleanup"));
+    }
+  }
+
+  /**
+   * A scratch directory in {@code java.io.tmpdir} (DL4J's copies of a model, a worker's request):
+   * deleted by {@link #deleteScratch}, or on the way out when the process is stopped first, so
+   * that no failed or interrupted run leaves one behind.
+   */
+  public static Path createScratchDirectory(String prefix) throws IOException {
+    Path d = Files.createTempDirectory(prefix);
+    pending(d);
+    return d;
+  }
+
+  /** Deletes a scratch directory and all it holds; quietly, as its contents are initkit's own. */
+  public static void deleteScratch(Path dir) {
+    deleteTreeQuietly(dir);
+    PENDING.remove(dir);
+  }
+
   private static void deletePending() {
     for (Path p : PENDING) {
       if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {

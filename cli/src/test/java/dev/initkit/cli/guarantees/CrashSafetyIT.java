@@ -253,6 +253,35 @@ class CrashSafetyIT {
     return cli(List.of(), args);
   }
 
+  /**
+   * Issue 18, item 1: a write that fails (here at the file size limit, as on a full disk) made
+   * HDF5 1.14.3 crash the JVM when the file was closed or at exit (SIGSEGV, exit 139). Every
+   * command and format: exit 5, one line, no output, no temporary, no crash, however often.
+   */
+  @Test
+  void aFailedWriteIsAnIoErrorAndNeverACrash() throws Exception {
+    Path model = Cli.model("mlp_inits", "keras3.keras");
+    Path out = Files.createDirectory(tmp.resolve("limited"));
+    List<String[]> runs = List.of(
+        new String[] {"convert", model.toString(), "-o", out.resolve("m.h5").toString()},
+        new String[] {"convert", model.toString(), "-o", out.resolve("m.keras").toString()},
+        new String[] {"convert", model.toString(), "-o", out.resolve("u.keras").toString(), "--unzipped"},
+        new String[] {"-q", "reinit", model.toString(), "-o", out.resolve("r.h5").toString()},
+        new String[] {"-q", "set-init", model.toString(), "-o", out.resolve("s.keras").toString(), "--rule", "all=he_normal", "--reinit"});
+    for (int round = 0; round < 2; round++) {
+      for (String[] args : runs) {
+        List<String> cmd = new ArrayList<>(List.of("bash", "-c", "ulimit -f 16 && exec \"$@\"", "limited"));
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of("-Xmx256m", "-XX:ErrorFile=" + tmp.resolve("hs_err_%p.log"), "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String line = expectOneLine(p, 5);
+        assertTrue(line.contains("file size limit"), line);
+        assertEquals(List.of(), names(out), String.join(" ", args) + ": output or temporary left");
+      }
+    }
+  }
+
   /** The command line in its own JVM, so that it can be killed. */
   private Process cli(List<String> jvmArgs, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();

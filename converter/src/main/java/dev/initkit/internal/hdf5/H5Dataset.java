@@ -346,6 +346,9 @@ public final class H5Dataset extends H5Node {
       } catch (H5Exception e) {
         throw write ? writeFailed(e) : e;
       }
+      if (write) {
+        owner().checkWrites(); // the driver swallowed a failed write: stop now, not at close
+      }
       buf.position((int) (buf.position() + bytes));
     } finally {
       if (mspace >= 0) H5Sclose(mspace);

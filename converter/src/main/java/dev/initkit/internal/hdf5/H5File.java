@@ -46,6 +46,17 @@ public final class H5File implements AutoCloseable {
     return raw;
   }
 
+  /** Throws the first write failure the driver recorded for this file, if any. */
+  void checkWrites() throws H5Exception {
+    java.io.IOException lost = WriteDriver.failure(path);
+    if (lost != null) {
+      markWriteFailed();
+      H5Exception e = new H5Exception("writing " + path + " failed: " + lost.getMessage());
+      e.initCause(lost);
+      throw e;
+    }
+  }
+
   /** A write into this file failed: closing it must not try to flush into a full disk. */
   void markWriteFailed() {
     writeFailed = true;
@@ -114,10 +125,7 @@ public final class H5File implements AutoCloseable {
       String name = container + "@" + offset + "#" + MEMBER_OPENS.incrementAndGet();
       fid = check(MemberDriver.open(name, new MemberDriver.Range(ch, offset, length), fapl), "open HDF5 file");
       H5File f = new H5File(fid, shown, rawReader(fid, ch, offset, length));
-      MEMBER_FILES.add(f);
-      if (MEMBER_FILES_HOOK.compareAndSet(false, true)) {
-        Runtime.getRuntime().addShutdownHook(new Thread(H5File::closeMemberFiles, "initkit-hdf5-exit"));
-      }
+      javaDriven(f);
       ok = true;
       return f;
     } finally {
@@ -145,26 +153,35 @@ public final class H5File implements AutoCloseable {
 
   private static final java.util.concurrent.atomic.AtomicBoolean MEMBER_FILES_HOOK = new java.util.concurrent.atomic.AtomicBoolean();
 
+  /** Registers a file whose driver calls back into Java ({@link MemberDriver}, {@link WriteDriver}). */
+  private static void javaDriven(H5File f) {
+    MEMBER_FILES.add(f);
+    if (MEMBER_FILES_HOOK.compareAndSet(false, true)) {
+      Runtime.getRuntime().addShutdownHook(new Thread(H5File::closeMemberFiles, "initkit-hdf5-exit"));
+    }
+  }
+
   private static void closeMemberFiles() {
+    // a file being written when the process is stopped is deleted by AtomicFiles: its remaining
+    // writes are discarded, so a thread inside a long write returns and the close below is quick
+    WriteDriver.discardAll();
     try {
       // a thread still inside a long HDF5 call holds the lock: wait for it, but not forever
-      if (!Hdf5.LOCK.tryLock(5, java.util.concurrent.TimeUnit.SECONDS)) {
+      if (!Hdf5.LOCK.tryLock(30, java.util.concurrent.TimeUnit.SECONDS)) {
         return;
       }
     } catch (InterruptedException e) {
       return;
     }
-    try {
-      for (H5File f : MEMBER_FILES) {
-        try {
-          f.close();
-        } catch (H5Exception | RuntimeException e) {
-          // exiting: nothing more to do
-        }
+    for (H5File f : MEMBER_FILES) {
+      try {
+        f.close();
+      } catch (H5Exception | RuntimeException e) {
+        // exiting: nothing more to do
       }
-    } finally {
-      Hdf5.LOCK.unlock();
     }
+    // The lock is kept: a thread that goes on after this hook must not open a file that HDF5
+    // would close at exit, after the JVM is gone, through a driver written in Java.
   }
 
   /**
@@ -224,9 +241,11 @@ public final class H5File implements AutoCloseable {
       fapl = strongClose();
       fcpl = check(H5Pcreate(H5P_CLS_FILE_CREATE_ID_g()), "H5Pcreate fcpl");
       check(H5Pset_userblock(fcpl, userBlockBytes), "H5Pset_userblock " + userBlockBytes);
-      long fid = check(H5Fcreate(path.toString(), H5F_ACC_TRUNC, fcpl, fapl), "create HDF5 file");
+      long fid = check(WriteDriver.create(path, fcpl, fapl), "create HDF5 file");
       try {
-        return new H5File(fid, path, null);
+        H5File f = new H5File(fid, path, null);
+        javaDriven(f);
+        return f;
       } catch (H5Exception e) {
         H5Fclose(fid);
         throw e;
@@ -290,7 +309,15 @@ public final class H5File implements AutoCloseable {
         // and crashes the process at exit. Emptying the file first gives the flush room.
         truncate();
       }
-      if (H5Fclose(id) < 0) {
+      int closed = H5Fclose(id);
+      java.io.IOException lost = WriteDriver.takeFailure(path);
+      if (lost != null) {
+        // a write failed and the driver discarded the rest: HDF5 closed cleanly, the file is garbage
+        H5Exception failure = new H5Exception("writing " + path + " failed: " + lost.getMessage());
+        failure.initCause(lost);
+        throw failure;
+      }
+      if (closed < 0) {
         H5Exception failure = new H5Exception("close HDF5 file " + path + " failed" + Hdf5.lastErrorText());
         if (raw == null) {
           // a file being written could not be flushed (a full disk, an I/O error). HDF5 1.14.3 then

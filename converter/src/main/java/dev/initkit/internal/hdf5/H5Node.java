@@ -33,6 +33,11 @@ public abstract class H5Node implements AutoCloseable {
     this.raw = owner.raw();
   }
 
+  /** The file this object belongs to. */
+  H5File owner() {
+    return owner;
+  }
+
   /** Records a failed write on the file (see {@link H5File#close()}) and returns the error. */
   H5Exception writeFailed(H5Exception e) {
     owner.markWriteFailed();
