@@ -1,24 +1,21 @@
 package dev.initkit.ops;
 
+import dev.initkit.internal.Glob;
 import dev.initkit.model.WeightRole;
-import java.nio.file.FileSystems;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
-import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Predicate;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Which weights an operation applies to. A selector is comma-separated terms that must all match:
  *
  * <ul>
  *   <li>{@code GLOB} or {@code name:GLOB}: the layer name or its path through nested models ({@code
- *       dense_*}, {@code encoder/*})
+ *       dense_*}, {@code encoder/*}; java.nio's glob syntax: {@code *} stays within a {@code /} component,
+ *       {@code **} crosses them)
  *   <li>{@code class:GLOB}: the Keras layer class ({@code Conv2D}, {@code Conv*})
  *   <li>{@code activation:NAME}: the layer's own activation, looking through wrappers ({@code relu};
  *       case, {@code _} and {@code -} do not matter)
@@ -168,19 +165,11 @@ public final class Selector {
     if (g.isEmpty()) {
       throw new IllegalArgumentException("empty glob in selector");
     }
-    PathMatcher m;
     try {
-      m = FileSystems.getDefault().getPathMatcher("glob:" + g);
-    } catch (PatternSyntaxException e) {
-      throw new IllegalArgumentException("bad glob '" + g + "': " + e.getDescription(), e);
+      return Glob.path(g)::matches;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("bad glob '" + g + "': " + e.getMessage(), e);
     }
-    return name -> {
-      try {
-        return m.matches(Path.of(name));
-      } catch (InvalidPathException e) {
-        return false; // a name no path can hold (NUL) matches no glob
-      }
-    };
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.initkit.transplant;
 
 import dev.initkit.format.MalformedModelException;
+import dev.initkit.internal.Glob;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,8 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * An explicit source-to-target layer mapping, one rule a line: {@code SOURCE -> TARGET}, where both
@@ -33,13 +32,13 @@ public final class LayerMapping {
   }
 
   private final List<Rule> rules;
-  private final List<Pattern> targetPatterns;
+  private final List<Glob> targetGlobs;
   private final String origin;
 
   private LayerMapping(List<Rule> rules, String origin) {
     this.rules = List.copyOf(rules);
     this.origin = origin;
-    this.targetPatterns = this.rules.stream().map(r -> glob(r.target())).toList();
+    this.targetGlobs = this.rules.stream().map(r -> Glob.stars(r.target())).toList();
   }
 
   /** The rules in file order. */
@@ -121,8 +120,8 @@ public final class LayerMapping {
    */
   public Optional<Resolution> resolve(String targetPath, List<String> sourcePaths) {
     for (int i = 0; i < rules.size(); i++) {
-      Matcher m = targetPatterns.get(i).matcher(targetPath);
-      if (!m.matches()) {
+      List<String> stars = targetGlobs.get(i).captures(targetPath);
+      if (stars == null) {
         continue;
       }
       Rule r = rules.get(i);
@@ -130,10 +129,10 @@ public final class LayerMapping {
         return Optional.of(new Resolution(r, null, "unmapped by line " + r.line() + " of " + origin));
       }
       StringBuilder filled = new StringBuilder();
-      int g = 1;
+      int g = 0;
       for (char c : r.source().toCharArray()) {
-        if (c == '*' && g <= m.groupCount()) {
-          filled.append(m.group(g++));
+        if (c == '*' && g < stars.size()) {
+          filled.append(stars.get(g++));
         } else {
           filled.append(c);
         }
@@ -143,8 +142,8 @@ public final class LayerMapping {
         return Optional.of(sourcePaths.contains(want) ? new Resolution(r, want, null)
             : new Resolution(r, null, "line " + r.line() + " of " + origin + " names source layer '" + want + "', which the source does not have"));
       }
-      Pattern p = glob(want);
-      List<String> hits = sourcePaths.stream().filter(sp -> p.matcher(sp).matches()).toList();
+      Glob p = Glob.stars(want);
+      List<String> hits = sourcePaths.stream().filter(p::matches).toList();
       if (hits.size() == 1) {
         return Optional.of(new Resolution(r, hits.get(0), null));
       }
@@ -156,25 +155,5 @@ public final class LayerMapping {
 
   private static int count(String s) {
     return (int) s.chars().filter(c -> c == '*').count();
-  }
-
-  private static Pattern glob(String g) {
-    StringBuilder re = new StringBuilder();
-    StringBuilder lit = new StringBuilder();
-    for (char c : g.toCharArray()) {
-      if (c == '*') {
-        if (lit.length() > 0) {
-          re.append(Pattern.quote(lit.toString()));
-          lit.setLength(0);
-        }
-        re.append("(.*?)");
-      } else {
-        lit.append(c);
-      }
-    }
-    if (lit.length() > 0) {
-      re.append(Pattern.quote(lit.toString()));
-    }
-    return Pattern.compile(re.toString());
   }
 }

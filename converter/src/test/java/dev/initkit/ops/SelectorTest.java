@@ -3,10 +3,17 @@ package dev.initkit.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.initkit.ModelIO;
+import dev.initkit.model.DType;
+import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
+import dev.initkit.model.Shape;
+import dev.initkit.model.Weight;
+import dev.initkit.model.WeightRole;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -71,5 +78,34 @@ class SelectorTest {
       Selector s = Selector.parse("activation:" + act + ",class:TimeDistributed");
       assertEquals(2, WeightSite.of(m.model()).stream().filter(s::matches).count());
     }
+  }
+
+  /** One Dense kernel of a layer with this name and class, outside any model. */
+  private static WeightSite site(String name, String className) {
+    Weight w = new Weight("kernel", Shape.of(1, 1), DType.FLOAT32, WeightRole.KERNEL, name + "/kernel");
+    return new WeightSite(new Layer(name, className, null, List.of(w), List.of()), name, 1, true, w, "kernel#0");
+  }
+
+  /** Issue 18 item 9: java.nio's glob recursed once per star; 50,000 of them overflowed the stack. */
+  @Test
+  void fiftyThousandStarsParseAndMatch() {
+    String stars = "*".repeat(50_000);
+    assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+      assertTrue(Selector.parse("class:" + stars).matches(site("dense", "Dense")));
+      assertTrue(Selector.parse(stars).matches(site("x".repeat(70_000), "Dense")));
+      assertFalse(Selector.parse("class:" + stars + "?" + stars + "Conv").matches(site("dense", "Dense")));
+    });
+  }
+
+  /** Issue 18 item 9: a few hundred stars against a 70,000-character name backtracked for minutes. */
+  @Test
+  void manyStarsAgainstALongNameFinishQuickly() {
+    String name = "a".repeat(70_000);
+    String pattern = "*a".repeat(300) + "*b";
+    assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+      assertFalse(Selector.parse(pattern).matches(site(name, "Dense")));
+      assertFalse(Selector.parse("class:" + pattern).matches(site("dense", name)));
+      assertTrue(Selector.parse("*a".repeat(300) + "*").matches(site(name, "Dense")));
+    });
   }
 }

@@ -39,6 +39,18 @@ class ReinitCommandTest {
     assertEquals(0, inspect.at("/training/optimizerWeights").asInt());
   }
 
+  /** Issue 18 item 9: 50,000 stars overflowed the stack of java.nio's glob; now they match every class. */
+  @Test
+  void fiftyThousandStarsSelectWithoutAStackTrace() {
+    Cli.Result r = Cli.run("reinit", Cli.model("lstm", "keras3.keras"), "--dry-run", "--only", "class:" + "*".repeat(50_000))
+        .assertExit(0);
+    assertTrue(r.out().startsWith("Plan: scheme configured, seed 0: 8 of 8 weights drawn"), r.out());
+    assertFalse(r.err().contains("Exception") || r.err().contains("Error"), r.err());
+    String bad = Cli.run("reinit", Cli.model("lstm", "keras3.keras"), "--dry-run", "--only", "class:[z-a]")
+        .assertExit(2).assertOneErrorLine();
+    assertTrue(bad.contains("bad glob '[z-a]'"), bad);
+  }
+
   @Test
   void dryRunPrintsThePlan(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("o.keras");
