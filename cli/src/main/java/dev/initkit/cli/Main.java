@@ -42,8 +42,8 @@ public final class Main {
       code = f.code();
     }
     out.flush();
-    if (out.checkError() && code != ExitCodes.IO) {
-      // PrintWriter swallows write errors: a result that never reached stdout is not a success
+    if ((out.checkError() || System.out.checkError()) && code != ExitCodes.IO) {
+      // PrintWriter and PrintStream swallow write errors: a result that never reached stdout is no success
       err.println(ErrorReporter.PREFIX + "standard output: write failed (full device, closed pipe or file size limit)");
       code = ExitCodes.IO;
     }

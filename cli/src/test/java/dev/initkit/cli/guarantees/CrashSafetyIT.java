@@ -253,6 +253,66 @@ class CrashSafetyIT {
     return cli(List.of(), args);
   }
 
+  /** Issue 18, item 10: a result that cannot be written to stdout (a full device) is not a success. */
+  @Test
+  void aFailedWriteToStandardOutputIsExit5() throws Exception {
+    assumeTrue(Files.exists(Path.of("/dev/full")), "no /dev/full here");
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        "inspect", "--json", Cli.model("mlp", "keras3.keras").toString()));
+    Process p = new ProcessBuilder(cmd).redirectOutput(new java.io.File("/dev/full")).start();
+    String line = expectOneLine(p, 5);
+    assertTrue(line.contains("standard output"), line);
+  }
+
+  /** Issue 18, item 12: failed analyze and lsuv runs left initkit-analysis and initkit-lsuv directories. */
+  @Test
+  void failedAnalysisRunsLeaveNoScratchDirectory() throws Exception {
+    Path jtmp = Files.createDirectory(tmp.resolve("java-tmp"));
+    Path model = Cli.model("mha", "keras3.keras"); // DL4J imports no MultiHeadAttention
+    for (String[] args : List.of(new String[] {"analyze", model.toString()},
+        new String[] {"lsuv", model.toString(), "-o", tmp.resolve("lsuv.keras").toString()})) {
+      Process p = cli(List.of("-Djava.io.tmpdir=" + jtmp), args);
+      p.getErrorStream().readAllBytes();
+      assertTrue(p.waitFor(300, TimeUnit.SECONDS));
+      assertTrue(p.exitValue() == 3 || p.exitValue() == 4, args[0] + ": exit " + p.exitValue());
+      assertEquals(List.of(), names(jtmp), args[0] + ": scratch left in java.io.tmpdir");
+    }
+    // stopped while DL4J runs: the worker is killed and both scratch directories go
+    Path mlp = Path.of(System.getProperty("initkit.testdata")).resolve("analysis/models/mlp20/tfkeras.h5");
+    assumeTrue(Files.exists(mlp), "no " + mlp);
+    Process p = cli(List.of("-Djava.io.tmpdir=" + jtmp), "analyze", mlp.toString());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (p.isAlive() && System.nanoTime() < deadline && names(jtmp).stream().noneMatch(n -> n.startsWith("initkit-analysis") && !n.contains("models"))) {
+      Thread.sleep(20);
+    }
+    assertTrue(p.isAlive(), "analyze ended before the worker started");
+    p.destroy(); // SIGTERM
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    Thread.sleep(500);
+    assertEquals(List.of(), names(jtmp), "scratch left in java.io.tmpdir after SIGTERM");
+  }
+
+  /**
+   * Issue 18, item 12: the JVM's own output (SIGQUIT's thread dump) went to stdout, into a --json
+   * document. The launcher sends all of it to stderr: shown with the flag table the JVM prints
+   * through the same stream, which must land on stderr while stdout holds only the result.
+   */
+  @Test
+  void theJvmsOwnOutputNeverReachesStandardOutput() throws Exception {
+    Path launcher = Path.of(System.getProperty("initkit.testdata")).getParent().resolve("initkit");
+    assumeTrue(Files.isExecutable(launcher), "no launcher at " + launcher);
+    ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--json", "inspect", Cli.model("mlp", "keras3.keras").toString());
+    pb.environment().put("JAVA_OPTS", "-XX:+PrintFlagsFinal");
+    Path out = tmp.resolve("stdout.json");
+    Path err = tmp.resolve("stderr.txt");
+    Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), Files.readString(err));
+    assertTrue(Files.readString(err).contains("DisplayVMOutputToStderr"), "the JVM's flag table goes to stderr");
+    dev.initkit.internal.Json.parse(Files.readString(out, StandardCharsets.UTF_8)); // stdout: one clean document
+  }
+
   /**
    * Issue 18, item 1: a write that fails (here at the file size limit, as on a full disk) made
    * HDF5 1.14.3 crash the JVM when the file was closed or at exit (SIGSEGV, exit 139). Every
