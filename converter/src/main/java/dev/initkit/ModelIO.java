@@ -13,6 +13,7 @@ import dev.initkit.format.h5.KerasH5Reader;
 import dev.initkit.format.h5.KerasH5Writer;
 import dev.initkit.format.keras3.KerasArchiveReader;
 import dev.initkit.format.keras3.KerasArchiveWriter;
+import dev.initkit.format.h5.H5Store;
 import dev.initkit.internal.AtomicFiles;
 import dev.initkit.internal.BoundedText;
 import dev.initkit.internal.OutputSafety;
@@ -22,6 +23,7 @@ import dev.initkit.internal.hdf5.H5File;
 import dev.initkit.internal.hdf5.H5Group;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
+import dev.initkit.model.Weight;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -222,6 +224,37 @@ public final class ModelIO {
   }
 
   /**
+   * Checks the integrity of the stored bytes that {@code loaded}'s values were read or copied from
+   * so far (a {@code .keras} member's CRC-32, computed beside the reads); values that were not
+   * read are not checked. Writers call it before an output is kept; a caller that reads values
+   * itself calls it when done.
+   *
+   * @throws MalformedModelException when the stored bytes are damaged
+   */
+  public static void verifyStoredBytes(LoadedModel loaded) throws IOException {
+    java.util.Set<H5Store> stores = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    Model m = loaded.model();
+    for (List<Weight> ws : List.of(m.layerWeights(), m.optimizerWeights(), m.modelWeights())) {
+      for (Weight w : ws) {
+        if (loaded.tensors().origin(w) instanceof H5Store s) {
+          stores.add(s);
+        }
+      }
+    }
+    for (H5Store s : stores) {
+      s.verify();
+    }
+  }
+
+  /** The writer, then the verdict on the bytes it read: a damaged input leaves no output. */
+  private static AtomicFiles.IoConsumer<Path> checked(LoadedModel loaded, AtomicFiles.IoConsumer<Path> writer) {
+    return tmp -> {
+      writer.accept(tmp);
+      verifyStoredBytes(loaded);
+    };
+  }
+
+  /**
    * Writes a model atomically. The target format comes from {@code options.format()} or else the
    * output's name ({@code .keras}, {@code .weights.h5}, {@code .h5}).
    *
@@ -242,11 +275,11 @@ public final class ModelIO {
         if (config == null) {
           notes.add("no model config: wrote a weights-only file");
         }
-        AtomicFiles.write(out, options.overwrite(), tmp -> KerasH5Writer.write(model, loaded.tensors(), config, tmp));
+        AtomicFiles.write(out, options.overwrite(), checked(loaded, tmp -> KerasH5Writer.write(model, loaded.tensors(), config, tmp)));
         break;
       }
       case H5_WEIGHTS:
-        AtomicFiles.write(out, options.overwrite(), tmp -> KerasH5Writer.write(model, loaded.tensors(), null, tmp));
+        AtomicFiles.write(out, options.overwrite(), checked(loaded, tmp -> KerasH5Writer.write(model, loaded.tensors(), null, tmp)));
         break;
       case KERAS: {
         if (model.config().isEmpty() && model.sourceFormat().equals("savedmodel")) {
@@ -257,14 +290,14 @@ public final class ModelIO {
         }
         String config = ConfigForms.keras3Text(model, notes::add);
         if (options.unzipped()) {
-          AtomicFiles.writeDirectory(out, options.overwrite(), tmp -> KerasArchiveWriter.writeDirectory(model, loaded.tensors(), config, tmp, notes::add));
+          AtomicFiles.writeDirectory(out, options.overwrite(), checked(loaded, tmp -> KerasArchiveWriter.writeDirectory(model, loaded.tensors(), config, tmp, notes::add)));
         } else {
-          AtomicFiles.write(out, options.overwrite(), tmp -> KerasArchiveWriter.writeZip(model, loaded.tensors(), config, tmp, notes::add));
+          AtomicFiles.write(out, options.overwrite(), checked(loaded, tmp -> KerasArchiveWriter.writeZip(model, loaded.tensors(), config, tmp, notes::add)));
         }
         break;
       }
       case KERAS3_WEIGHTS:
-        AtomicFiles.write(out, options.overwrite(), tmp -> KerasArchiveWriter.writeWeights(model, loaded.tensors(), tmp, out, notes::add));
+        AtomicFiles.write(out, options.overwrite(), checked(loaded, tmp -> KerasArchiveWriter.writeWeights(model, loaded.tensors(), tmp, out, notes::add)));
         break;
       case SAVED_MODEL:
         SavedModelSupport.load(out).write(loaded, out, options.overwrite(), notes::add);

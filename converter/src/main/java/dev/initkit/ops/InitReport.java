@@ -290,6 +290,7 @@ public final class InitReport {
             d.firstOutOfRange())));
       }
     }
+    dev.initkit.ModelIO.verifyStoredBytes(loaded); // statistics of damaged bytes are no report
     return new InitReport(model, entries, all, conf, obs, relu);
   }
 

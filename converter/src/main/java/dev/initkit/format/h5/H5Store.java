@@ -21,6 +21,23 @@ public final class H5Store implements TensorSource, AutoCloseable {
   private final List<H5File> files;
   private final Path shownPath;
   private final AutoCloseable extra;
+  private final SourceCheck check;
+
+  /**
+   * A check of the stored bytes' integrity (a {@code .keras} member's CRC-32): told of the first
+   * read or copy of weight data, and asked for its verdict before an output made from them is
+   * kept (writers call {@link H5Store#verify}).
+   */
+  public interface SourceCheck {
+    /** Weight data was read or copied: the check may start. */
+    void accessed();
+
+    /** Waits for the check of what was accessed; throws when the bytes are damaged. */
+    void verify() throws IOException;
+
+    /** The store closed: stop. */
+    void close();
+  }
 
   /**
    * Wraps open files and takes ownership of them.
@@ -29,9 +46,22 @@ public final class H5Store implements TensorSource, AutoCloseable {
    * @param extra closed after the files (e.g. deletes an extracted temporary file); may be null
    */
   public H5Store(List<H5File> files, Path shownPath, AutoCloseable extra) {
+    this(files, shownPath, extra, null);
+  }
+
+  /** {@link #H5Store(List, Path, AutoCloseable)} with a check of the stored bytes; may be null. */
+  public H5Store(List<H5File> files, Path shownPath, AutoCloseable extra, SourceCheck check) {
     this.files = List.copyOf(files);
     this.shownPath = shownPath;
     this.extra = extra;
+    this.check = check;
+  }
+
+  /** The integrity check's verdict on the data read so far (none: nothing to check). */
+  public void verify() throws IOException {
+    if (check != null) {
+      check.verify();
+    }
   }
 
   /** Wraps one open file and takes ownership of it. */
@@ -59,6 +89,9 @@ public final class H5Store implements TensorSource, AutoCloseable {
 
   @Override
   public void readRows(Weight weight, long firstRow, long rows, ByteBuffer dst) throws IOException {
+    if (check != null) {
+      check.accessed();
+    }
     try (H5Dataset ds = fileOf(weight.key()).root().openDataset(pathOf(weight.key()))) {
       ds.readRows(firstRow, rows, dst);
     } catch (H5Exception e) {
@@ -68,6 +101,9 @@ public final class H5Store implements TensorSource, AutoCloseable {
 
   /** Copies a weight's dataset into {@code dst} under {@code name}, streamed ({@link H5Group#copyFrom}). */
   public void copyTo(Weight weight, H5Group dst, String name) throws IOException {
+    if (check != null) {
+      check.accessed();
+    }
     try {
       dst.copyFrom(fileOf(weight.key()).root(), pathOf(weight.key()), name);
     } catch (H5Exception e) {
@@ -77,6 +113,9 @@ public final class H5Store implements TensorSource, AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    if (check != null) {
+      check.close();
+    }
     IOException first = null;
     for (H5File f : files) {
       try {

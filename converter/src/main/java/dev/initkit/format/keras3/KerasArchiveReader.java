@@ -66,6 +66,12 @@ public final class KerasArchiveReader {
   public static LoadedModel readZip(Path path) throws IOException {
     try (ZipFile zip = openZip(path)) {
       checkUnique(zip, path);
+      try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        List<StoredMemberLocator.Member> members = StoredMemberLocator.directory(ch);
+        if (members != null) {
+          StoredMemberLocator.checkLocalHeaders(ch, members, path);
+        }
+      }
       String config = text(zip, path, "config.json", true);
       String metadata = text(zip, path, "metadata.json", false);
       ZipEntry w = zip.getEntry(WEIGHTS_H5);
@@ -75,9 +81,10 @@ public final class KerasArchiveReader {
         }
         throw new MalformedModelException(path, WEIGHTS_H5, "missing: the archive holds no weights");
       }
+      MemberCrc check = storedCheck(path, w);
       H5File inPlace = openInPlace(path, w);
       if (inPlace != null) {
-        return assemble(path, List.of(inPlace), () -> {}, config, metadata, "keras");
+        return assemble(path, List.of(inPlace), () -> {}, config, metadata, "keras", check);
       }
       // a compressed member (or one whose place the zip directory does not tell) is extracted to
       // a private temporary file, which HDF5 opens by path
@@ -94,7 +101,8 @@ public final class KerasArchiveReader {
         } catch (IOException e) {
           // deleted when the model is closed
         }
-        LoadedModel m = assemble(path, List.of(f), () -> Files.deleteIfExists(tmp), config, metadata, "keras");
+        // a compressed member's CRC was checked as it inflated; a stored one's is checked beside the reads
+        LoadedModel m = assemble(path, List.of(f), () -> Files.deleteIfExists(tmp), config, metadata, "keras", check);
         ok = true;
         return m;
       } finally {
@@ -148,6 +156,7 @@ public final class KerasArchiveReader {
     long limit = declared >= 0 ? declared : free - TEMP_SPACE_MARGIN;
     byte[] buf = new byte[1 << 20]; // 1 MiB reads and writes: 16x fewer system calls than 64 KiB
     long total = 0;
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32(); // as the bytes stream: no second pass
     try (InputStream in = memberStream(zip, e, path); OutputStream out = Files.newOutputStream(tmp)) {
       while (true) {
         int n;
@@ -166,11 +175,15 @@ public final class KerasArchiveReader {
         if (deflated && total > BOMB_FLOOR_BYTES && compressed > 0 && total / compressed > MAX_INFLATE_RATIO) {
           throw bomb(path, name, total, compressed);
         }
+        crc.update(buf, 0, n);
         out.write(buf, 0, n);
       }
     }
     if (declared >= 0 && total != declared) {
       throw new MalformedModelException(path, name, "holds " + total + " bytes but declares " + declared + " (truncated or tampered archive)");
+    }
+    if (e.getCrc() != -1 && crc.getValue() != e.getCrc()) {
+      throw MemberCrc.mismatch(path, name, crc.getValue(), e.getCrc());
     }
   }
 
@@ -184,7 +197,7 @@ public final class KerasArchiveReader {
    */
   private static boolean copyStored(Path path, String name, long size, Path tmp) throws IOException {
     try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ)) {
-      long at = StoredMemberLocator.dataOffset(in, name, size);
+      long at = StoredMemberLocator.dataOffset(in, name, size, path);
       if (at < 0) {
         return false;
       }
@@ -307,7 +320,7 @@ public final class KerasArchiveReader {
     }
     long at;
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-      at = StoredMemberLocator.dataOffset(ch, w.getName(), w.getSize());
+      at = StoredMemberLocator.dataOffset(ch, w.getName(), w.getSize(), path);
     }
     if (at < 0) {
       return null;
@@ -317,6 +330,18 @@ public final class KerasArchiveReader {
     } catch (H5Exception e) {
       throw new MalformedModelException(path, w.getName(), "not a readable HDF5 file: " + e.getMessage(), e);
     }
+  }
+
+  /** The CRC-32 check of a stored weights member, read where it lies; null for a compressed one. */
+  private static MemberCrc storedCheck(Path path, ZipEntry w) throws IOException {
+    if (w.getMethod() != ZipEntry.STORED || w.getSize() <= 0 || w.getCrc() == -1) {
+      return null;
+    }
+    long at;
+    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+      at = StoredMemberLocator.dataOffset(ch, w.getName(), w.getSize(), path);
+    }
+    return at < 0 ? null : new MemberCrc(path, w.getName(), at, w.getSize(), w.getCrc());
   }
 
   /** {@code -Dinitkit.inPlace=false} extracts every weights member (to compare). */
@@ -351,7 +376,17 @@ public final class KerasArchiveReader {
       if (b.length > MAX_JSON_BYTES) {
         throw new MalformedModelException(path, name, "larger than the " + MAX_JSON_BYTES + " bytes initkit reads");
       }
+      checkCrc(path, e, b);
       return BoundedText.utf8(b, path, name);
+    }
+  }
+
+  /** java.util.zip checks no CRC when reading through ZipFile; Keras's zipfile refuses a wrong one. */
+  private static void checkCrc(Path path, ZipEntry e, byte[] b) throws MalformedModelException {
+    java.util.zip.CRC32 c = new java.util.zip.CRC32();
+    c.update(b);
+    if (e.getCrc() != -1 && c.getValue() != e.getCrc()) {
+      throw MemberCrc.mismatch(path, e.getName(), c.getValue(), e.getCrc());
     }
   }
 
@@ -373,7 +408,12 @@ public final class KerasArchiveReader {
   }
 
   private static LoadedModel assemble(Path path, List<H5File> files, AutoCloseable extra, String configText, String metadataText, String format) throws IOException {
-    H5Store store = new H5Store(files, path, extra);
+    return assemble(path, files, extra, configText, metadataText, format, null);
+  }
+
+  private static LoadedModel assemble(Path path, List<H5File> files, AutoCloseable extra, String configText, String metadataText, String format,
+      H5Store.SourceCheck check) throws IOException {
+    H5Store store = new H5Store(files, path, extra, check);
     boolean ok = false;
     try {
       Model.Builder b = Model.builder().source(path.toString()).sourceFormat(format);

@@ -26,11 +26,15 @@ final class StoredMemberLocator {
 
   private StoredMemberLocator() {}
 
+  /** One member as the central directory describes it; {@code local} already includes the prefix. */
+  record Member(String name, byte[] rawName, int method, long size, long compressedSize, long crc, long local) {}
+
   /**
-   * The file offset of member {@code name}'s data, when it is stored with exactly {@code size}
-   * bytes inside the file; -1 when that cannot be told from the zip directory.
+   * The members of the archive's central directory, with local header offsets moved by the bytes
+   * prepended to the archive (a self-extractor's stub) as java.util.zip and Python's zipfile move
+   * them; null when the directory cannot be told from a plain or zip64 end record.
    */
-  static long dataOffset(FileChannel ch, String name, long size) throws IOException {
+  static java.util.List<Member> directory(FileChannel ch) throws IOException {
     long fileSize = ch.size();
     int tail = (int) Math.min(fileSize, 22 + 0xFFFF);
     long tailStart = fileSize - tail;
@@ -43,7 +47,7 @@ final class StoredMemberLocator {
       }
     }
     if (e < 0) {
-      return -1;
+      return null;
     }
     long cenSize = Integer.toUnsignedLong(end.getInt(e + 12));
     long cenOffset = Integer.toUnsignedLong(end.getInt(e + 16));
@@ -55,11 +59,11 @@ final class StoredMemberLocator {
       if (loc.getInt(0) == ZIP64_LOCATOR_SIG) {
         long at = loc.getLong(8);
         if (at < 0 || at > endAt - 20 - 56) {
-          return -1;
+          return null;
         }
         ByteBuffer z = read(ch, at, 56);
         if (z.getInt(0) != ZIP64_END_SIG) {
-          return -1;
+          return null;
         }
         cenSize = z.getLong(40);
         cenOffset = z.getLong(48);
@@ -68,44 +72,90 @@ final class StoredMemberLocator {
     }
     if (cenSize < 0 || cenOffset < 0 || cenSize == UNSET || cenOffset == UNSET || cenSize > 64L << 20
         || cenOffset > cenEnd - cenSize) {
-      return -1;
+      return null;
     }
-    ByteBuffer cen = read(ch, cenOffset, (int) cenSize);
-    byte[] want = name.getBytes(StandardCharsets.UTF_8);
+    // The directory ends where the end record begins; its offsets count from the archive's start,
+    // which prepended bytes move: the difference is added to every offset, as other readers do.
+    long cenStart = cenEnd - cenSize;
+    long prefix = cenStart - cenOffset;
+    ByteBuffer cen = read(ch, cenStart, (int) cenSize);
+    java.util.List<Member> out = new java.util.ArrayList<>();
     for (int p = 0; p + 46 <= cenSize; ) {
       if (cen.getInt(p) != CEN_SIG) {
-        return -1;
+        return null;
       }
       int n = Short.toUnsignedInt(cen.getShort(p + 28));
       int x = Short.toUnsignedInt(cen.getShort(p + 30));
       int c = Short.toUnsignedInt(cen.getShort(p + 32));
       if (p + 46L + n + x > cenSize) {
+        return null;
+      }
+      byte[] raw = new byte[n];
+      cen.get(p + 46, raw);
+      long[] sizes = {
+        Integer.toUnsignedLong(cen.getInt(p + 24)), // uncompressed
+        Integer.toUnsignedLong(cen.getInt(p + 20)), // compressed
+        Integer.toUnsignedLong(cen.getInt(p + 42)), // local header offset
+      };
+      if (!zip64Sizes(cen.slice(p + 46 + n, x).order(ByteOrder.LITTLE_ENDIAN), sizes) || sizes[2] < 0) {
+        return null;
+      }
+      out.add(new Member(new String(raw, StandardCharsets.UTF_8), raw, Short.toUnsignedInt(cen.getShort(p + 10)),
+          sizes[0], sizes[1], Integer.toUnsignedLong(cen.getInt(p + 16)), sizes[2] + prefix));
+      p += 46 + n + x + c;
+    }
+    return out;
+  }
+
+  /**
+   * Every member's local header must name what the directory names: Python's zipfile, and so
+   * Keras, refuses an archive where they differ, while java.util.zip never looks.
+   *
+   * @throws dev.initkit.format.MalformedModelException naming the member
+   */
+  static void checkLocalHeaders(FileChannel ch, java.util.List<Member> members, java.nio.file.Path shown) throws IOException {
+    long fileSize = ch.size();
+    for (Member m : members) {
+      if (m.local() > fileSize - 30) {
+        throw new dev.initkit.format.MalformedModelException(shown, m.name(), "its local header lies beyond the archive's end");
+      }
+      ByteBuffer h = read(ch, m.local(), 30);
+      int ln = Short.toUnsignedInt(h.getShort(26));
+      if (h.getInt(0) != LOC_SIG || ln != m.rawName().length || m.local() + 30 + ln > fileSize
+          || !read(ch, m.local() + 30, ln).equals(ByteBuffer.wrap(m.rawName()))) {
+        throw new dev.initkit.format.MalformedModelException(shown, m.name(),
+            "its local header does not match the zip directory (another name, or no header): tampered?");
+      }
+    }
+  }
+
+  /**
+   * The file offset of member {@code name}'s data, when it is stored with exactly {@code size}
+   * bytes inside the file; -1 when that cannot be told from the zip directory.
+   *
+   * @throws dev.initkit.format.MalformedModelException when the member's local header disagrees with
+   *     the directory: readers would not agree on which bytes it holds
+   */
+  static long dataOffset(FileChannel ch, String name, long size, java.nio.file.Path shown) throws IOException {
+    java.util.List<Member> members = directory(ch);
+    if (members == null) {
+      return -1;
+    }
+    byte[] want = name.getBytes(StandardCharsets.UTF_8);
+    for (Member m : members) {
+      if (!Arrays.equals(m.rawName(), want)) {
+        continue;
+      }
+      if (m.method() != 0 || m.size() != size || m.compressedSize() != size) {
         return -1;
       }
-      byte[] got = new byte[n];
-      cen.get(p + 46, got);
-      if (Arrays.equals(got, want)) {
-        int method = Short.toUnsignedInt(cen.getShort(p + 10));
-        long[] sizes = {
-          Integer.toUnsignedLong(cen.getInt(p + 24)), // uncompressed
-          Integer.toUnsignedLong(cen.getInt(p + 20)), // compressed
-          Integer.toUnsignedLong(cen.getInt(p + 42)), // local header offset
-        };
-        if (!zip64Sizes(cen.slice(p + 46 + n, x).order(ByteOrder.LITTLE_ENDIAN), sizes)) {
-          return -1;
-        }
-        long loc = sizes[2];
-        if (method != 0 || sizes[0] != size || sizes[1] != size || loc < 0 || loc > fileSize - 30) {
-          return -1;
-        }
-        ByteBuffer h = read(ch, loc, 30);
-        if (h.getInt(0) != LOC_SIG || Short.toUnsignedInt(h.getShort(8)) != 0) {
-          return -1;
-        }
-        long data = loc + 30 + Short.toUnsignedInt(h.getShort(26)) + Short.toUnsignedInt(h.getShort(28));
-        return size <= fileSize - data ? data : -1;
+      checkLocalHeaders(ch, java.util.List.of(m), shown);
+      ByteBuffer h = read(ch, m.local(), 30);
+      if (Short.toUnsignedInt(h.getShort(8)) != 0) {
+        return -1;
       }
-      p += 46 + n + x + c;
+      long data = m.local() + 30 + Short.toUnsignedInt(h.getShort(26)) + Short.toUnsignedInt(h.getShort(28));
+      return size <= ch.size() - data ? data : -1;
     }
     return -1;
   }

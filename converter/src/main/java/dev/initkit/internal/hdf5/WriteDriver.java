@@ -296,10 +296,11 @@ final class WriteDriver {
       }
       if (f.failure == null && f.eoa != f.eof) {
         try {
-          if (f.eoa < f.ch.size()) {
+          long size = f.ch.size(); // raw copies write past what this driver saw
+          if (f.eoa < size) {
             f.ch.truncate(f.eoa);
-          } else {
-            f.ch.write(ByteBuffer.allocate(1), f.eoa - 1); // extend, as ftruncate does
+          } else if (f.eoa > size) {
+            f.ch.write(ByteBuffer.allocate(1), f.eoa - 1); // extend with a hole, as ftruncate does
           }
         } catch (IOException e) {
           f.fail(e);

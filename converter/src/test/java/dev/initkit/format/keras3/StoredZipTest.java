@@ -71,12 +71,12 @@ class StoredZipTest {
       assertEquals(-1, Files.mismatch(fast, slow), "archives with a " + size + "-byte member differ");
 
       try (FileChannel ch = FileChannel.open(fast, StandardOpenOption.READ)) {
-        long at = StoredMemberLocator.dataOffset(ch, "model.weights.h5", size);
+        long at = StoredMemberLocator.dataOffset(ch, "model.weights.h5", size, Path.of("test.keras"));
         ByteBuffer got = ByteBuffer.allocate(size);
         ch.read(got, at);
         assertArrayEquals(data, got.array());
-        assertEquals(-1, StoredMemberLocator.dataOffset(ch, "model.weights.h5", size + 1L), "a size the directory does not declare");
-        assertEquals(-1, StoredMemberLocator.dataOffset(ch, "absent.h5", size));
+        assertEquals(-1, StoredMemberLocator.dataOffset(ch, "model.weights.h5", size + 1L, Path.of("test.keras")), "a size the directory does not declare");
+        assertEquals(-1, StoredMemberLocator.dataOffset(ch, "absent.h5", size, Path.of("test.keras")));
       }
     }
   }
@@ -127,7 +127,7 @@ class StoredZipTest {
           assertEquals(List.of("layers"), f.root().childNames(), "the archive is an HDF5 file with a user block");
         }
         try (FileChannel ch = FileChannel.open(z, StandardOpenOption.READ)) {
-          assertEquals(block, StoredMemberLocator.dataOffset(ch, "model.weights.h5", member.length), "the member starts at the user block's end");
+          assertEquals(block, StoredMemberLocator.dataOffset(ch, "model.weights.h5", member.length, Path.of("test.keras")), "the member starts at the user block's end");
         }
       }
       // a streaming reader walks header to header: the padding leaves no gap
@@ -268,7 +268,7 @@ class StoredZipTest {
       zip.closeEntry();
     }
     try (FileChannel ch = FileChannel.open(z, StandardOpenOption.READ)) {
-      assertEquals(-1, StoredMemberLocator.dataOffset(ch, "model.weights.h5", b.length));
+      assertEquals(-1, StoredMemberLocator.dataOffset(ch, "model.weights.h5", b.length, Path.of("test.keras")));
     }
   }
 
