@@ -137,7 +137,11 @@ final class StoredMemberLocator {
    *     the directory: readers would not agree on which bytes it holds
    */
   static long dataOffset(FileChannel ch, String name, long size, java.nio.file.Path shown) throws IOException {
-    java.util.List<Member> members = directory(ch);
+    return dataOffset(ch, directory(ch), name, size, shown);
+  }
+
+  /** {@link #dataOffset(FileChannel, String, long, java.nio.file.Path)} in a directory already read (null: none). */
+  static long dataOffset(FileChannel ch, java.util.List<Member> members, String name, long size, java.nio.file.Path shown) throws IOException {
     if (members == null) {
       return -1;
     }
