@@ -66,7 +66,10 @@ public final class FuzzInputs {
       "dotdot", "absolute", "dotdot_weights", "dup_config", "dup_weights", "missing_config",
       "missing_weights", "missing_metadata", "declared_huge", "declared_small", "bomb", "bomb_lying",
       "bomb_config", "many_entries", "nested_zip", "method_unknown", "encrypted_flag", "crc_wrong",
-      "prefix_garbage", "comment_fake_eocd", "truncated_cd", "bad_name_utf8", "deflated_weights");
+      "prefix_garbage", "comment_fake_eocd", "truncated_cd", "bad_name_utf8", "deflated_weights",
+      // issue 18: a member's bytes changed under its CRC; a local header naming another member;
+      // another archive prepended (offsets move, as java.util.zip and Python move them)
+      "data_flip_keep_crc", "local_name_differs", "prefix_zip");
   static final List<String> DIR_OPS = List.of("dir_symlink_out", "dir_config_huge", "dir_fifo_weights");
 
   private final Path root;
@@ -1036,6 +1039,39 @@ public final class FuzzInputs {
           z.putInt(z.loc + 14, z.getInt(z.loc + 14) ^ 0x5a5a5a5a);
         });
         return out;
+      case "data_flip_keep_crc": {
+        writeZip(out, members);
+        patchZip(out, rng.nextBoolean() ? "model.weights.h5" : "config.json", z -> {
+          int data = z.loc + 30 + (z.getShort(z.loc + 26) & 0xffff) + (z.getShort(z.loc + 28) & 0xffff);
+          int size = z.getInt(z.cd + 20);
+          if (size <= 0) {
+            throw new Skip();
+          }
+          int at = data + rng.nextInt(size);
+          z.buf.put(at, (byte) (z.buf.get(at) ^ (1 << rng.nextInt(8))));
+        });
+        return out;
+      }
+      case "local_name_differs":
+        writeZip(out, members);
+        patchZip(out, rng.nextBoolean() ? "model.weights.h5" : "config.json", z -> {
+          byte[] evil = "../".getBytes(StandardCharsets.UTF_8);
+          z.buf.put(z.loc + 30, evil);
+        });
+        return out;
+      case "prefix_zip": {
+        writeZip(out, members);
+        byte[] b = Files.readAllBytes(out);
+        ByteArrayOutputStream other = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(other)) {
+          storedEntry(z, "model.weights.h5", new byte[64 + rng.nextInt(4096)]);
+        }
+        try (OutputStream os = Files.newOutputStream(out)) {
+          os.write(other.toByteArray());
+          os.write(b);
+        }
+        return out;
+      }
       case "prefix_garbage": {
         writeZip(out, members);
         byte[] b = Files.readAllBytes(out);

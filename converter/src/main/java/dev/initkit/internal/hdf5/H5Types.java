@@ -51,6 +51,11 @@ final class H5Types {
       if (size == 8) return signed ? DType.INT64 : DType.UINT64;
     } else if (cls == H5T_ENUM && size == 1) {
       return DType.BOOL; // h5py's bool is an int8 enum {FALSE, TRUE}
+    } else if (cls == H5T_OPAQUE && size == 2) {
+      // Keras 3 (3.12 to 3.15 measured) stores bfloat16 through ml_dtypes as h5py's 2-byte void
+      // ("|V2", an untagged opaque type): in .keras and .weights.h5 with a "dtype" attribute, in
+      // legacy .h5 without; no other 2-byte opaque type occurs in Keras files
+      return DType.BFLOAT16;
     }
     throw new H5Exception("unsupported HDF5 datatype (class " + cls + ", " + size + " bytes)");
   }
@@ -70,7 +75,7 @@ final class H5Types {
         return t;
       }
       case BFLOAT16:
-        return H5Tcopy(H5T_STD_U16LE_g());
+        return Hdf5.check(H5Tcreate(H5T_OPAQUE, 2), "H5Tcreate opaque"); // Keras's own form (see toDType)
       case FLOAT32:
         return H5Tcopy(H5T_IEEE_F32LE_g());
       case FLOAT64:
