@@ -37,6 +37,31 @@ public record Fans(long fanIn, long fanOut) {
     return new Fans(Math.multiplyExact(shape.dim(-2), rf), Math.multiplyExact(shape.dim(-1), rf));
   }
 
+  /**
+   * The fans Keras 3.15 and later compute when the initializer names its axes ({@code input_axes},
+   * {@code output_axes}, as {@code EinsumDense} sets them from its equation): the product of the
+   * dimensions on each list. Negative axes count from the end, as in Python.
+   */
+  public static Fans of(Shape shape, java.util.List<Integer> inputAxes, java.util.List<Integer> outputAxes) {
+    Objects.requireNonNull(shape, "shape");
+    if (inputAxes == null || outputAxes == null) {
+      return of(shape);
+    }
+    return new Fans(product(shape, inputAxes), product(shape, outputAxes));
+  }
+
+  private static long product(Shape shape, java.util.List<Integer> axes) {
+    long n = 1;
+    for (int a : axes) {
+      int i = a < 0 ? shape.rank() + a : a;
+      if (i < 0 || i >= shape.rank()) {
+        throw new IllegalArgumentException("fan axis " + a + " outside shape " + shape);
+      }
+      n = Math.multiplyExact(n, shape.dim(i));
+    }
+    return n;
+  }
+
   /** {@code (fan_in + fan_out) / 2}, as Keras's {@code fan_avg} mode computes it (a float). */
   public double fanAvg() {
     return (fanIn + (double) fanOut) / 2.0;

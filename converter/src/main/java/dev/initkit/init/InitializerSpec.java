@@ -177,6 +177,11 @@ public final class InitializerSpec {
   private final boolean legacyNormal;
   private final boolean keras1;
   private final List<String> notes;
+  /** Keras 3.15's {@code input_axes}/{@code output_axes}: null where the classic rule applies. */
+  private final List<Integer> inputAxes;
+  private final List<Integer> outputAxes;
+  /** The config carries the axes keys (even null): it was written by Keras 3.15 or later. */
+  private final boolean fanAxesKeyed;
 
   private InitializerSpec(Builder x) {
     this.kind = x.kind;
@@ -193,6 +198,9 @@ public final class InitializerSpec {
     this.legacyNormal = x.legacyNormal;
     this.keras1 = x.keras1;
     this.notes = List.copyOf(x.notes);
+    this.inputAxes = x.inputAxes == null ? null : List.copyOf(x.inputAxes);
+    this.outputAxes = x.outputAxes == null ? null : List.copyOf(x.outputAxes);
+    this.fanAxesKeyed = x.fanAxesKeyed;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -828,6 +836,36 @@ public final class InitializerSpec {
   // Derived copies
 
   /**
+   * The fans this initializer computes for {@code shape}: from its axes where it names them
+   * (Keras 3.15 and later: {@code input_axes}/{@code output_axes}), else Keras's classic rule.
+   */
+  public Fans fans(Shape shape) {
+    return Fans.of(shape, inputAxes, outputAxes);
+  }
+
+  /** The axes of Keras 3.15's fan rule, when set: {@code [input_axes, output_axes]}. */
+  public Optional<List<List<Integer>>> fanAxes() {
+    return inputAxes == null || outputAxes == null ? Optional.empty() : Optional.of(List.of(inputAxes, outputAxes));
+  }
+
+  /** True when the config carries {@code input_axes}/{@code output_axes} keys: Keras 3.15 or later wrote it. */
+  public boolean fanAxesKeyed() {
+    return fanAxesKeyed;
+  }
+
+  /**
+   * A copy that computes its fans on these axes, as Keras 3.15's {@code EinsumDense} makes its
+   * kernel initializer do (the written config is kept: the axes are not written, as Keras does not).
+   */
+  public InitializerSpec withFanAxes(List<Integer> in, List<Integer> out) {
+    require(Kind.VARIANCE_SCALING);
+    Builder x = new Builder(this);
+    x.inputAxes = List.copyOf(in);
+    x.outputAxes = List.copyOf(out);
+    return x.build();
+  }
+
+  /**
    * A copy with another seed (null for none).
    *
    * @throws IllegalArgumentException if the kind takes no seed and {@code seed} is not null
@@ -945,7 +983,7 @@ public final class InitializerSpec {
    */
   public double scaledVariance(Shape shape) {
     require(Kind.VARIANCE_SCALING);
-    Fans f = Fans.of(shape);
+    Fans f = fans(shape);
     double n;
     switch (mode) {
       case FAN_IN:
@@ -1097,7 +1135,9 @@ public final class InitializerSpec {
         && mode == s.mode
         && distribution == s.distribution
         && preset == s.preset
-        && Objects.equals(seed, s.seed);
+        && Objects.equals(seed, s.seed)
+        && Objects.equals(inputAxes, s.inputAxes)
+        && Objects.equals(outputAxes, s.outputAxes);
   }
 
   @Override
@@ -1105,7 +1145,7 @@ public final class InitializerSpec {
     if (kind == Kind.UNKNOWN) {
       return written.hashCode();
     }
-    return Objects.hash(kind, a, b, mode, distribution, preset, seed);
+    return Objects.hash(kind, a, b, mode, distribution, preset, seed, inputAxes, outputAxes);
   }
 
   private void require(Kind... kinds) {
@@ -1148,6 +1188,9 @@ public final class InitializerSpec {
     boolean legacyNormal;
     boolean keras1;
     final List<String> notes = new ArrayList<>();
+    List<Integer> inputAxes;
+    List<Integer> outputAxes;
+    boolean fanAxesKeyed;
 
     Builder(Kind kind) {
       this.kind = kind;
@@ -1164,6 +1207,9 @@ public final class InitializerSpec {
       written = s.written;
       customName = s.customName;
       unknownDescription = s.unknownDescription;
+      inputAxes = s.inputAxes;
+      outputAxes = s.outputAxes;
+      fanAxesKeyed = s.fanAxesKeyed;
       legacyVarianceScalingForm = s.legacyVarianceScalingForm;
       legacyNormal = s.legacyNormal;
       keras1 = s.keras1;

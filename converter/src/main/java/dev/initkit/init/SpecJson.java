@@ -7,6 +7,7 @@ import dev.initkit.init.InitializerSpec.Kind;
 import dev.initkit.init.InitializerSpec.Mode;
 import dev.initkit.init.InitializerSpec.Preset;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -160,14 +161,19 @@ final class SpecJson {
         break;
       case VARIANCE_SCALING:
         if (x.preset != null) {
-          known = Set.of("seed");
+          known = Set.of("seed", "input_axes", "output_axes");
           x.a = x.preset.scale();
           x.mode = x.preset.mode();
           x.distribution = x.preset.distribution();
         } else {
-          known = Set.of("scale", "mode", "distribution", "seed");
+          known = Set.of("scale", "mode", "distribution", "seed", "input_axes", "output_axes");
           varianceScaling(x, className, config);
         }
+        // Keras 3.15.0 added the fan axes (keras pull request 22789): their keys, even null, tell
+        // which Keras wrote the config; lists replace the classic fan rule
+        x.fanAxesKeyed = config.has("input_axes") || config.has("output_axes");
+        x.inputAxes = axes(config.get("input_axes"), className, "input_axes");
+        x.outputAxes = axes(config.get("output_axes"), className, "output_axes");
         break;
       case ORTHOGONAL:
         known = Set.of("gain", "seed");
@@ -200,6 +206,24 @@ final class SpecJson {
       }
     }
     return x;
+  }
+
+  /** A list of axis indices, or null for null or absent. */
+  private static List<Integer> axes(JsonNode n, String className, String key) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isArray() || n.size() > 64) {
+      throw new IllegalArgumentException(className + " " + key + " must be a list of axis indices or null, not " + abbreviate(n));
+    }
+    List<Integer> out = new java.util.ArrayList<>();
+    for (JsonNode a : n) {
+      if (!a.isIntegralNumber() || !a.canConvertToInt() || Math.abs(a.intValue()) > 64) {
+        throw new IllegalArgumentException(className + " " + key + " must hold small integers, not " + abbreviate(n));
+      }
+      out.add(a.intValue());
+    }
+    return out;
   }
 
   private static void varianceScaling(Builder x, String className, JsonNode config) {

@@ -84,8 +84,19 @@ public record ConfiguredInitializer(
     String where = LayerConfigs.join(eff.path(), key);
     if (v != null && !v.isNull()) {
       try {
-        return new ConfiguredInitializer(InitializerSpec.parse(v), v.deepCopy(), where, Source.CONFIG,
-            "config " + where, ufb, null);
+        InitializerSpec spec = InitializerSpec.parse(v);
+        String reason = "config " + where;
+        if (role == WeightRole.KERNEL && w != null && spec.kind() == InitializerSpec.Kind.VARIANCE_SCALING
+            && spec.fanAxesKeyed() && spec.fanAxes().isEmpty()) {
+          // written by Keras 3.15 or later (the axes keys): EinsumDense sets the axes at build
+          List<List<Integer>> axes = EinsumFanAxes.of(layer, w);
+          if (axes != null) {
+            spec = spec.withFanAxes(axes.get(0), axes.get(1));
+            reason += "; fans on input axes " + axes.get(0) + ", output axes " + axes.get(1)
+                + " (Keras 3.15+ EinsumDense rule)";
+          }
+        }
+        return new ConfiguredInitializer(spec, v.deepCopy(), where, Source.CONFIG, reason, ufb, null);
       } catch (IllegalArgumentException e) {
         return new ConfiguredInitializer(null, v.deepCopy(), where, Source.INVALID,
             "invalid config " + where + ": " + e.getMessage(), ufb, e.getMessage());

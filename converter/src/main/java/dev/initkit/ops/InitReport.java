@@ -318,7 +318,8 @@ public final class InitReport {
     WeightRole role = w.role();
     int index = layer.weights().indexOf(w);
     ConfiguredInitializer c = ConfiguredInitializer.of(layer, index, role);
-    Fans fans = Fans.of(w.shape());
+    // the configured initializer's own fans: Keras 3.15's axes where it sets them, else the classic rule
+    Fans fans = c.spec() != null && c.spec().kind() == InitializerSpec.Kind.VARIANCE_SCALING ? c.spec().fans(w.shape()) : Fans.of(w.shape());
     List<Warning> warns = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     String path = s.layerPath();
@@ -344,6 +345,9 @@ public final class InitReport {
 
     if (spec != null) {
       notes.addAll(spec.notes());
+      spec.fanAxes().ifPresent(a -> notes.add("fans " + fans.fanIn() + "/" + fans.fanOut() + " on input axes " + a.get(0)
+          + ", output axes " + a.get(1) + ": the rule of the Keras that wrote the file (3.15+, keras pull request 22789);"
+          + " Keras before 3.15 computes " + Fans.of(w.shape()).fanIn() + "/" + Fans.of(w.shape()).fanOut()));
     }
     // configured initializer
     switch (c.source()) {
