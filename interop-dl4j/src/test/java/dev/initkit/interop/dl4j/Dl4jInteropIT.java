@@ -156,6 +156,14 @@ class Dl4jInteropIT {
       } else if (died && (o.crashed() || crashesAlone(o.file()))) {
         record(c, "UNSTABLE", both.replace('\n', ' '));
         abort("DL4J crashes on this model (native heap corruption), on the original too: no stable comparison\n  " + both);
+      } else if (r.status() == ProbeResult.Status.CRASHED && r.error() != null && r.error().contains("[libjvm.so")) {
+        // The JVM itself died inside its own code (its symbol table, class loading): the heap ND4J's
+        // native code corrupted, not a reading of the file, which DL4J reports as an exception. On a
+        // fresh-clone CI run (2026-12-05) the Theano-ordered conv model's rewrite died so 9 times in a
+        // row, where alone on the same machine it imported 6 of 6 times and the original died 2 of 6:
+        // no evidence about initkit's file either way
+        record(c, "UNSTABLE", ("the JVM died inside libjvm: " + both).replace('\n', ' '));
+        abort("DL4J's JVM died inside libjvm on the rewrite (heap corruption by ND4J): no stable comparison\n  " + both);
       } else {
         record(c, o.imported() ? "DIFFERS" : "WORSE", both.replace('\n', ' '));
         fail((o.imported() ? "DL4J imports the original but not initkit's rewrite" : "DL4J fails worse on initkit's rewrite than on the original")
@@ -389,6 +397,11 @@ class Dl4jInteropIT {
         counts.getOrDefault("ORIGINAL_NOT_IMPORTABLE", 0), counts.getOrDefault("ORIGINAL_CRASHED", 0),
         counts.getOrDefault("ORIGINAL_TIMED_OUT", 0), counts.getOrDefault("UNSTABLE", 0), counts.getOrDefault("INITKIT_REJECTS", 0),
         counts.getOrDefault("INITKIT_ERROR", 0), counts.getOrDefault("WORSE", 0), (System.nanoTime() - startNanos) / 1e9);
+    // a few files DL4J crashes on (the Theano-ordered conv models) are expected; many would hide a real problem
+    int unstable = counts.getOrDefault("UNSTABLE", 0);
+    if (unstable > 4) {
+      throw new AssertionError(unstable + " files recorded as DL4J-unstable, more than the 4 expected: " + OUTCOMES);
+    }
   }
 
   /** Corpus h5-full/*.h5|.hdf5 and testdata models/NAME/*.h5 except weights-only files. */
