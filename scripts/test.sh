@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=$(bash testdata/setup-venv.sh | tail -n 1)
+# the newest Keras stack: KerasInteropIT runs against both ends of the version matrix
+PY_NEWEST=$(bash testdata/setup-venv.sh testdata/requirements-newest.txt .venv-newest | tail -n 1)
 bash scripts/install-chromium.sh
 export TF_CPP_MIN_LOG_LEVEL=3
-mvn -B -ntp verify -Dinitkit.python="$PY" "$@"
+mvn -B -ntp verify -Dinitkit.python="$PY" -Dinitkit.pythonNewest="$PY_NEWEST" "$@"

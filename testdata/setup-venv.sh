@@ -4,14 +4,16 @@
 # skipped when the venv's stamp file matches the sha256 of requirements.txt.
 #
 #   bash testdata/setup-venv.sh        # prints the venv's python path last
+#   bash testdata/setup-venv.sh testdata/requirements-newest.txt .venv-newest
 #
 # Needs only python3 (3.11) with the venv module and network access to PyPI.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
-VENV="$REPO/.venv"
-REQ="$HERE/requirements.txt"
+# optional: another requirements file and venv (the version matrix: requirements-newest.txt)
+REQ="$(cd "$(dirname "${1:-$HERE/requirements.txt}")" && pwd)/$(basename "${1:-$HERE/requirements.txt}")"
+VENV="$REPO/${2:-.venv}"
 STAMP="$VENV/.requirements.sha256"
 PY="$VENV/bin/python"
 

@@ -87,17 +87,34 @@ class KerasInteropIT {
     assertTrue(cases.size() >= 60, "expected many interop cases, built " + cases.size() + "; skipped: " + skipped);
     Path casesFile = tmp.resolve("cases.json");
     Files.writeString(casesFile, Json.write(cases));
-    Path results = tmp.resolve("results.json");
-    Process p = new ProcessBuilder(python, checker.toString(), casesFile.toString(), "--json-out", results.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("check.log").toFile())
-        .start();
-    assertTrue(p.waitFor(20, TimeUnit.MINUTES), "interop check timed out");
-    String log = Files.readString(tmp.resolve("check.log"), StandardCharsets.UTF_8);
-    List<String> lines = log.lines().filter(l -> l.startsWith("PASS") || l.startsWith("FAIL")).toList();
-    lines.forEach(System.out::println);
-    System.out.println("interop: " + cases.size() + " cases; not convertible: " + skipped);
-    assertEquals(0, p.exitValue(), "interop failures:\n" + String.join("\n", lines.stream().filter(l -> l.startsWith("FAIL")).toList()) + "\n" + tail(log));
+    // both ends of the version matrix: the pinned stack and, when set up, the newest one
+    // (testdata/requirements-newest.txt); each loads the originals and initkit's files itself
+    java.util.Map<String, String> stacks = new java.util.LinkedHashMap<>();
+    stacks.put("pinned", python);
+    String newest = System.getProperty("initkit.pythonNewest", "");
+    if (!newest.isEmpty()) {
+      assertTrue(Files.isExecutable(Path.of(newest)), "newest-stack python not found: " + newest);
+      stacks.put("newest", newest);
+    }
+    List<String> failures = new ArrayList<>();
+    for (var stack : stacks.entrySet()) {
+      Path log = tmp.resolve("check-" + stack.getKey() + ".log");
+      Process p = new ProcessBuilder(stack.getValue(), checker.toString(), casesFile.toString(),
+          "--json-out", tmp.resolve("results-" + stack.getKey() + ".json").toString())
+          .redirectErrorStream(true)
+          .redirectOutput(log.toFile())
+          .start();
+      assertTrue(p.waitFor(20, TimeUnit.MINUTES), "interop check timed out (" + stack.getKey() + ")");
+      String text = Files.readString(log, StandardCharsets.UTF_8);
+      List<String> lines = text.lines().filter(l -> l.startsWith("PASS") || l.startsWith("FAIL")).toList();
+      lines.forEach(l -> System.out.println("[" + stack.getKey() + "] " + l));
+      System.out.println("interop (" + stack.getKey() + " Keras): " + cases.size() + " cases, "
+          + lines.stream().filter(l -> l.startsWith("PASS")).count() + " passed; not convertible: " + skipped);
+      if (p.exitValue() != 0) {
+        failures.add(stack.getKey() + ":\n" + String.join("\n", lines.stream().filter(l -> l.startsWith("FAIL")).toList()) + "\n" + tail(text));
+      }
+    }
+    assertEquals(List.of(), failures, "interop failures");
   }
 
   private static String tail(String log) {
