@@ -271,7 +271,7 @@ final class Keras2Translation {
           }
         }
         case KERAS2_ONLY_INERT -> cfg.remove(rule.key());
-        case KERAS3_ONLY, KERAS3_OLD_RELEASES -> {
+        case KERAS3_ONLY, KERAS3_OLD_RELEASES, KERAS3_NEWER_RELEASES -> {
           if (v != null) {
             if (!SameValue.of(v, rule.value())) {
               throw where.unsupported(cls, rule.key(),

@@ -209,7 +209,7 @@ final class Keras3Translation {
             cfg.remove(rule.key());
           }
         }
-        case KERAS3_OLD_RELEASES -> {
+        case KERAS3_OLD_RELEASES, KERAS3_NEWER_RELEASES -> {
           // Keras 3.12 rejects it; its default value changes nothing.
           if (v != null && SameValue.of(v, rule.value())) {
             cfg.remove(rule.key());

@@ -57,6 +57,13 @@ record KeyRule(String key, Kind kind, JsonNode value) {
      */
     KERAS3_OLD_RELEASES,
     /**
+     * Newer Keras 3 releases write it (Keras 3.15: MultiHeadAttention {@code use_gate},
+     * {@code sliding_window}); Keras 3.12 and tf-keras reject it. Handled as {@link
+     * #KERAS3_OLD_RELEASES}: dropped where it holds the default, so that one config loads in every
+     * Keras; going down any other value is unsupported.
+     */
+    KERAS3_NEWER_RELEASES,
+    /**
      * Both accept it; Keras 3 omits it when it is null. Up: drop when null. Down: add null when
      * absent.
      */
@@ -105,6 +112,11 @@ record KeyRule(String key, Kind kind, JsonNode value) {
       add(rules, c, "kernel_constraint", Kind.KERAS2_ONLY_INERT, "null");
     }
     add(rules, "LayerNormalization", "rms_scaling", Kind.KERAS3_ONLY, "false");
+    // tf-keras 2.21 writes it (Keras 3 has no such option); false is the plain masked softmax
+    add(rules, "MultiHeadAttention", "softmax_robust_masking", Kind.KERAS2_ONLY, "false");
+    // Keras 3.15 writes them (a gated projection, local attention); their defaults change nothing
+    add(rules, "MultiHeadAttention", "use_gate", Kind.KERAS3_NEWER_RELEASES, "false");
+    add(rules, "MultiHeadAttention", "sliding_window", Kind.KERAS3_NEWER_RELEASES, "null");
     // Keras 3 reads the sequence length from the input, and ignores input_length.
     add(rules, "Embedding", "input_length", Kind.KERAS2_ONLY_INERT, "null");
     for (String c : List.of("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D",

@@ -134,6 +134,20 @@ final class ObjectSpecs {
       // A Keras 3 SeedGenerator object: tf-keras seeds are plain integers.
       throw where.unsupported(className, field, "seed is a Keras 3 SeedGenerator, not an integer");
     }
+    if (kind == Kind.INITIALIZER && (config.has("input_axes") || config.has("output_axes"))) {
+      // Keras 3.15's fan axes: tf-keras rejects the keys. Null is the classic rule tf-keras has
+      // (EinsumDense's derived axes are not written, and tf-keras draws its own way); explicit
+      // axes change the fans, which tf-keras cannot express.
+      for (String k : new String[] {"input_axes", "output_axes"}) {
+        JsonNode v = config.get(k);
+        if (v != null && !v.isNull()) {
+          throw where.unsupported(className, field, k + " = " + v + " (Keras 3.15's fan axes) has no tf-keras equivalent");
+        }
+      }
+      config = config.deepCopy();
+      config.remove("input_axes");
+      config.remove("output_axes");
+    }
     return keras2Object(className, config);
   }
 

@@ -204,6 +204,47 @@ class ConfigTranslatorTest {
     assertEquals("m/lc", e2.location());
   }
 
+  /**
+   * Issue 16/17: tf-keras 2.21 writes MultiHeadAttention's softmax_robust_masking, which Keras 3
+   * rejects; Keras 3.15 writes use_gate and sliding_window, which tf-keras and Keras 3.12 reject.
+   * Their defaults are dropped across generations; any other value is refused, naming the field.
+   */
+  @Test
+  void multiHeadAttentionKeysOfNewerReleasesCrossGenerations() throws Exception {
+    ObjectNode tfk = (ObjectNode) config("mha/tfkeras.h5");
+    ObjectNode mha = mhaConfig(tfk);
+    mha.put("softmax_robust_masking", false);
+    assertFalse(mhaConfig((ObjectNode) ConfigTranslator.toKeras3(tfk)).has("softmax_robust_masking"));
+    mha.put("softmax_robust_masking", true);
+    UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> ConfigTranslator.toKeras3(tfk));
+    assertTrue(e.detail().contains("softmax_robust_masking"), e.detail());
+
+    ObjectNode k3 = (ObjectNode) config("mha/keras3.keras");
+    ObjectNode mha3 = mhaConfig(k3);
+    mha3.put("use_gate", false);
+    mha3.putNull("sliding_window");
+    ObjectNode down = mhaConfig((ObjectNode) ConfigTranslator.toKeras2(k3));
+    assertFalse(down.has("use_gate") || down.has("sliding_window"), down.toString());
+    mha3.put("use_gate", true);
+    e = assertThrows(UnsupportedModelException.class, () -> ConfigTranslator.toKeras2(k3));
+    assertTrue(e.detail().contains("use_gate"), e.detail());
+  }
+
+  private static JsonNode config(String file) throws java.io.IOException {
+    try (dev.initkit.model.LoadedModel m = dev.initkit.ModelIO.open(dev.initkit.testing.TestFiles.testdata().resolve("models/" + file))) {
+      return m.model().config().orElseThrow().deepCopy();
+    }
+  }
+
+  private static ObjectNode mhaConfig(ObjectNode model) {
+    for (JsonNode l : model.path("config").path("layers")) {
+      if (l.path("class_name").asText().equals("MultiHeadAttention")) {
+        return (ObjectNode) l.path("config");
+      }
+    }
+    throw new AssertionError("no MultiHeadAttention in " + model);
+  }
+
   @Test
   void keras3OnlyFormsAreRefusedByToKeras2() {
     ObjectNode model = (ObjectNode) Examples.keras3("mlp");
