@@ -345,9 +345,10 @@ public final class InitReport {
 
     if (spec != null) {
       notes.addAll(spec.notes());
+      Fans classic = Fans.of(w.shape());
       spec.fanAxes().ifPresent(a -> notes.add("fans " + fans.fanIn() + "/" + fans.fanOut() + " on input axes " + a.get(0)
           + ", output axes " + a.get(1) + ": the rule of the Keras that wrote the file (3.15+, keras pull request 22789);"
-          + " Keras before 3.15 computes " + Fans.of(w.shape()).fanIn() + "/" + Fans.of(w.shape()).fanOut()));
+          + " Keras before 3.15 computes " + classic.fanIn() + "/" + classic.fanOut()));
     }
     // configured initializer
     switch (c.source()) {

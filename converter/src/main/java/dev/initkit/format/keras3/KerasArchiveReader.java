@@ -320,7 +320,7 @@ public final class KerasArchiveReader {
    * inspecting a 1 GiB archive took).
    */
   private static H5File openInPlace(Path path, ZipEntry w, long at) throws IOException {
-    if (w.getMethod() != ZipEntry.STORED || w.getSize() <= 0 || !IN_PLACE || at < 0) {
+    if (!IN_PLACE || at < 0) { // at >= 0 only for a stored, non-empty member
       return null;
     }
     try {

@@ -114,11 +114,6 @@ final class WriteDriver {
     }
   }
 
-  /** Files this driver has open now. */
-  static int openCount() {
-    return OPEN.size();
-  }
-
   private static long driverId() throws H5Exception {
     if (driverId < 0) {
       H5FD_class_t c = new H5FD_class_t();
