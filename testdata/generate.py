@@ -579,6 +579,8 @@ def build_one(spec, index):
     keras_env.fresh_session(seed)
     k3 = spec["build"](keras)
     perturb(k3, np.random.default_rng(seed + 1))
+    if "after_perturb" in spec:
+        spec["after_perturb"](k3)  # e.g. Normalization caches its mean/variance from its variables
 
     # ---- tf-keras twin (built now so the compiled model can be trained in step)
     tfk, tfk_reason = None, None

@@ -75,6 +75,11 @@ public record ConfiguredInitializer(
       }
     }
     String key = role.initializerKey();
+    InitializerSpec fixed = key == null && w != null ? FixedInitializers.of(layer.className(), w.shortName()) : null;
+    if (fixed != null) {
+      return new ConfiguredInitializer(fixed, null, null, Source.DEFAULT,
+          "no config key: Keras's fixed initializer for " + layer.className() + " " + w.shortName(), false, null);
+    }
     if (key == null) {
       return new ConfiguredInitializer(null, null, null, Source.NONE,
           "no initializer key for a weight of role " + role.label() + ": left unchanged", false, null);

@@ -24,6 +24,12 @@ public final class Keras3Layout {
   private static final List<String> RNN =
       List.of("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "RNN");
 
+  /** Keras 3's GroupedQueryAttention, exported as GroupQueryAttention too. */
+  private static final List<String> GROUPED_ATTENTION = List.of("GroupedQueryAttention", "GroupQueryAttention");
+
+  /** Exported names whose Python class is spelled otherwise (keras/src/layers/__init__ aliases). */
+  private static final Map<String, String> PYTHON_CLASS = Map.of("GroupQueryAttention", "GroupedQueryAttention");
+
   private Keras3Layout() {}
 
   /** Keras's {@code naming.to_snake_case}. */
@@ -41,7 +47,8 @@ public final class Keras3Layout {
     Map<String, Integer> used = new HashMap<>();
     List<String> out = new ArrayList<>();
     for (String c : classNames) {
-      String base = snakeCase(c);
+      // Keras names the object by its Python class, which a few exported names alias
+      String base = snakeCase(PYTHON_CLASS.getOrDefault(c, c));
       Integer n = used.get(base);
       if (n == null) {
         used.put(base, 0);
@@ -92,6 +99,19 @@ public final class Keras3Layout {
       addParts(prefix + "layer/", ic, inner.path("config"), inner.path("config").path("name").asText(ic), n, out);
       return;
     }
+    if (GROUPED_ATTENTION.contains(cls)) {
+      // Keras 3.10+: the projections are private attributes (_query_dense, ...); query and output
+      // are larger than key and value, so the split comes from the config, not n / 4
+      int per = n / 4;
+      out.add(new Part(prefix + "vars", 0, name));
+      out.add(new Part(prefix + "_query_dense/vars", per, "query"));
+      out.add(new Part(prefix + "_key_dense/vars", per, "key"));
+      out.add(new Part(prefix + "_value_dense/vars", per, "value"));
+      out.add(new Part(prefix + "_output_dense/vars", n - 3 * per, "attention_output"));
+      out.add(new Part(prefix + "_dropout_layer/vars", 0, "dropout"));
+      out.add(new Part(prefix + "_softmax/vars", 0, "softmax"));
+      return;
+    }
     if (cls.equals("MultiHeadAttention")) {
       int per = n / 4;
       out.add(new Part(prefix + "vars", 0, name));
@@ -116,6 +136,11 @@ public final class Keras3Layout {
       preferred = List.of("forward_layer", "backward_layer");
     } else if (className.equals("MultiHeadAttention")) {
       preferred = List.of("query_dense", "key_dense", "value_dense", "output_dense");
+    } else if (GROUPED_ATTENTION.contains(className)) {
+      preferred = List.of("_query_dense", "_key_dense", "_value_dense", "_output_dense");
+    } else if (className.equals("SpectralNormalization")) {
+      // the wrapper's own variables (the kernel it normalises, vector_u) come first in layer.weights
+      preferred = List.of("vars", "layer");
     } else {
       preferred = List.of();
     }
@@ -205,6 +230,56 @@ public final class Keras3Layout {
         JsonNode inner = config.path("layer");
         return knownNames(inner.path("class_name").asText(""), inner.path("config"));
       }
+      case "LSTMCell":
+      case "GRUCell":
+      case "SimpleRNNCell":
+        return bias ? List.of("kernel", "recurrent_kernel", "bias") : List.of("kernel", "recurrent_kernel");
+      case "RNN": {
+        // a generic RNN names its cell's variables; StackedRNNCells one cell after another
+        JsonNode cell = config.path("cell");
+        String cc = cell.path("class_name").asText("");
+        if (!cc.equals("StackedRNNCells")) {
+          return knownNames(cc, cell.path("config"));
+        }
+        List<String> l = new ArrayList<>();
+        int i = 0;
+        for (JsonNode one : cell.path("config").path("cells")) {
+          List<String> names = knownNames(one.path("class_name").asText(""), one.path("config"));
+          if (names == null) return null;
+          for (String s : names) l.add("cell_" + i + "/" + s);
+          i++;
+        }
+        return l;
+      }
+      case "GroupNormalization": {
+        List<String> l = new ArrayList<>();
+        if (config.path("scale").asBoolean(true)) l.add("gamma");
+        if (config.path("center").asBoolean(true)) l.add("beta");
+        return l;
+      }
+      case "RMSNormalization":
+        return List.of("scale");
+      case "Attention": {
+        List<String> l = new ArrayList<>();
+        if (config.path("use_scale").asBoolean(false)) l.add("scale");
+        if (config.path("score_mode").asText("dot").equals("concat")) l.add("concat_score_weight");
+        return l;
+      }
+      case "AdditiveAttention":
+        return config.path("use_scale").asBoolean(true) ? List.of("scale") : List.of();
+      case "ReversibleEmbedding":
+        return config.path("tie_weights").asBoolean(true) ? List.of("embeddings") : List.of("embeddings", "reverse_embeddings");
+      case "SpectralNormalization": {
+        // the wrapper saves the wrapped layer's kernel again beside its own vector_u
+        JsonNode inner = config.path("layer");
+        List<String> one = knownNames(inner.path("class_name").asText(""), inner.path("config"));
+        if (one == null) return null;
+        List<String> l = new ArrayList<>(List.of("kernel", "vector_u"));
+        for (String s : one) l.add("layer/" + s);
+        return l;
+      }
+      case "GroupedQueryAttention":
+      case "GroupQueryAttention":
       case "MultiHeadAttention": {
         List<String> l = new ArrayList<>();
         for (String p : List.of("query", "key", "value", "attention_output")) {
