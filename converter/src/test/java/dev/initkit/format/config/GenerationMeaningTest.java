@@ -131,6 +131,11 @@ class GenerationMeaningTest {
           + " 'class_name': 'GRU', 'config': {'name': 'gru', 'trainable': true, 'dtype': 'float32',"
           + " 'units': 2, 'activation': 'tanh', 'recurrent_activation': 'sigmoid',"
           + " 'return_sequences': true}, 'registered_name': null}}},"
+          + "{'class_name': 'RNN', 'config': {'name': 'rnn', 'trainable': true, 'dtype': 'float32',"
+          + " 'return_sequences': true, 'cell': {'module': 'keras.layers', 'class_name': 'LSTMCell',"
+          + " 'config': {'name': 'cell', 'trainable': true, 'dtype': 'float32', 'units': 2,"
+          + " 'activation': 'tanh', 'recurrent_activation': 'hard_sigmoid'},"
+          + " 'registered_name': null}}},"
           + "{'class_name': 'Sequential', 'config': {'name': 'inner', 'layers': ["
           + "{'class_name': 'Dense', 'config': {'name': 'dense_hs', 'trainable': true,"
           + " 'dtype': 'float32', 'units': 2, 'activation': 'hard_sigmoid'}}]}},"
@@ -143,8 +148,8 @@ class GenerationMeaningTest {
   void hardSigmoidLayersAreFoundWhereverTheyAre() throws Exception {
     JsonNode tfk = tfKerasSequential(HARD_SIGMOID_LAYERS);
     List<MeaningChange> up = ConfigTranslator.meaningChanges(tfk, ConfigGeneration.KERAS3);
-    assertEquals(List.of("lstm_1 recurrent_activation", "inner/dense_hs activation",
-        "act activation"), up.stream().map(c -> c.layerPath() + " " + c.key()).toList());
+    assertEquals(List.of("lstm_1 recurrent_activation", "rnn/cell recurrent_activation",
+        "inner/dense_hs activation", "act activation"), up.stream().map(c -> c.layerPath() + " " + c.key()).toList());
     assertEquals(1.0 / 12.0, up.get(0).activation().maxChange(), 1e-12);
     assertEquals("layer lstm_1: recurrent_activation hard_sigmoid means clip(x/6 + 0.5, 0, 1) in"
         + " Keras 3, clip(0.2x + 0.5, 0, 1) in tf-keras/Keras 2: outputs of that activation change"
@@ -155,7 +160,7 @@ class GenerationMeaningTest {
   void theOtherDirectionIsReportedFromKeras3() throws Exception {
     JsonNode k3 = ConfigTranslator.toKeras3(tfKerasSequential(HARD_SIGMOID_LAYERS));
     List<MeaningChange> down = ConfigTranslator.meaningChanges(k3, ConfigGeneration.KERAS2);
-    assertEquals(List.of("lstm_1", "inner/dense_hs", "act"),
+    assertEquals(List.of("lstm_1", "rnn/cell", "inner/dense_hs", "act"),
         down.stream().map(MeaningChange::layerPath).toList());
     assertTrue(down.get(0).message().contains("means clip(0.2x + 0.5, 0, 1) in tf-keras/Keras 2,"
         + " clip(x/6 + 0.5, 0, 1) in Keras 3"), down.get(0).message());
