@@ -377,6 +377,30 @@ def m_compiled(K):
     ], name="compiled_model")
 
 
+# tf-keras-only models (spec only="tfkeras"): what Keras 3 lacks or computes differently, the
+# sources of initkit's cross-generation translations and warnings; built with tf_keras alone.
+
+def m_thresholded_relu(K):
+    # Keras 3 removed ThresholdedReLU; initkit writes it as ReLU(threshold=theta)
+    L = K.layers
+    return K.Sequential([
+        K.Input(shape=(6,), name="x"),
+        L.Dense(8, name="dense_a"),
+        L.ThresholdedReLU(theta=0.3, name="thresholded_a"),
+        L.Dense(5, name="dense_b"),
+        L.ThresholdedReLU(name="thresholded_default"),  # theta 1.0
+    ], name="thresholded_relu")
+
+
+def m_hard_sigmoid(K):
+    # hard_sigmoid is clip(0.2x + 0.5) in tf-keras and clip(x/6 + 0.5) in Keras 3
+    L = K.layers
+    x = K.Input(shape=(4, 3), name="x")
+    h = L.LSTM(5, recurrent_activation="hard_sigmoid", name="lstm_hs")(x)
+    y = L.Dense(4, activation="hard_sigmoid", name="dense_hs")(h)
+    return K.Model(x, y, name="hard_sigmoid")
+
+
 def f32(shape):
     return lambda rng: rng.standard_normal(shape).astype(np.float32)
 
@@ -441,6 +465,15 @@ MODELS = [
     dict(name="compiled", build=m_compiled, inputs=[f32((4, 6))], compiled=True,
          notes=["compiled with Adam(learning_rate=0.01), categorical_crossentropy, accuracy; "
                 "trained 2 steps, so optimizer variables and training_config are saved"]),
+    # tf-keras only (seeds follow the list index: appended last); added with --add
+    dict(name="thresholded_relu", build=m_thresholded_relu, inputs=[lambda rng: 2 * rng.standard_normal((6, 6)).astype(np.float32)],
+         only="tfkeras",
+         notes=["tf-keras only: ThresholdedReLU(theta=0.3) and ThresholdedReLU() (theta 1.0), "
+                "a class Keras 3 removed"]),
+    dict(name="hard_sigmoid", build=m_hard_sigmoid, inputs=[lambda rng: 2 * rng.standard_normal((6, 4, 3)).astype(np.float32)],
+         only="tfkeras",
+         notes=["tf-keras only: LSTM recurrent_activation='hard_sigmoid' and Dense "
+                "activation='hard_sigmoid', which Keras 3 computes differently"]),
 ]
 
 
@@ -561,7 +594,50 @@ def probe_compare(model_loader, xs, expected, tol):
     return try_probe(run)
 
 
+def build_tfkeras_only(spec, index):
+    """A model only tf-keras builds or computes as meant: tfkeras.h5, its own predictions as
+    expected.npz, and what Keras 3 makes of the file (crossload)."""
+    name = spec["name"]
+    seed = 1234 + 17 * index
+    d = OUT / name
+    d.mkdir(parents=True)
+    rng_in = np.random.default_rng(seed)
+    xs = [make(rng_in) for make in spec["inputs"]]
+    keras_env.fresh_session(seed)
+    tfk = spec["build"](tf_keras)
+    perturb(tfk, np.random.default_rng(seed + 1))
+    expected = predict(tfk, xs)
+    np.savez(d / "input.npz", **{f"x{i}": x for i, x in enumerate(xs)})
+    np.savez(d / "expected.npz", **{f"y{i}": y for i, y in enumerate(expected)})
+    tfk.save(d / "tfkeras.h5")
+    m = tf_keras.models.load_model(d / "tfkeras.h5", compile=False)
+    diff = max_diff(predict(m, xs), expected)
+    if diff > TOL_SAME:
+        raise RuntimeError(f"{name}: tf-keras reload of tfkeras.h5 differs by {diff}")
+    crossload = {"keras3_loads_tfkeras_h5": probe_compare(
+        lambda: keras.saving.load_model(d / "tfkeras.h5", compile=False), xs, expected, TOL_CROSS)}
+    return {
+        "name": name,
+        "model_class": type(tfk).__name__,
+        "files": {"input": "input.npz", "expected": "expected.npz", "tfkeras_h5": "tfkeras.h5"},
+        "layer_classes": layer_classes(tfk),
+        "layer_names": [l.name for l in tfk.layers],
+        "inputs": [{"key": f"x{i}", "shape": list(a.shape), "dtype": str(a.dtype)} for i, a in enumerate(xs)],
+        "outputs": [{"key": f"y{i}", "shape": list(a.shape), "dtype": str(a.dtype)} for i, a in enumerate(expected)],
+        # expected.npz is tf-keras's own here: both tolerances are tf-keras reloading its file
+        "tolerance": {"keras3": TOL_SAME, "tfkeras": TOL_CROSS},
+        "compiled": False,
+        "keras_loads_legacy_h5": True,
+        "only": "tfkeras",
+        "seed": seed,
+        "notes": list(spec.get("notes", [])),
+        "crossload": crossload,
+    }
+
+
 def build_one(spec, index):
+    if spec.get("only") == "tfkeras":
+        return build_tfkeras_only(spec, index)
     name = spec["name"]
     seed = 1234 + 17 * index
     d = OUT / name

@@ -5,6 +5,7 @@ import dev.initkit.format.ModelFormatException;
 import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.format.config.ConfigGeneration;
 import dev.initkit.format.config.ConfigTranslator;
+import dev.initkit.format.config.MeaningChange;
 import dev.initkit.internal.Json;
 import dev.initkit.model.Model;
 import java.io.IOException;
@@ -24,9 +25,11 @@ final class ConfigForms {
    * loads the copy. A Keras 3 config (from a {@code .keras} archive or Keras 3's own {@code .h5})
    * becomes the portable Keras 2 form that both tf-keras and Keras 3 load ({@link
    * ConfigTranslator#toKeras2}); what that form cannot express from an HDF5 source is kept as
-   * written, with a note.
+   * written, with a note. Where the translation changes what a layer computes, {@code changes}
+   * hears of it.
    */
-  static String keras2Text(Model model, Consumer<String> notes) throws IOException {
+  static String keras2Text(Model model, Consumer<String> notes, Consumer<MeaningChange> changes)
+      throws IOException {
     JsonNode c = model.config().orElseThrow();
     boolean fromH5 = model.sourceFormat().startsWith("h5");
     ConfigGeneration generation = ConfigGeneration.detect(c);
@@ -34,7 +37,9 @@ final class ConfigForms {
       return model.configText().orElseThrow();
     }
     try {
-      return Json.write(ConfigTranslator.toKeras2(c));
+      String text = Json.write(ConfigTranslator.toKeras2(c));
+      ConfigTranslator.meaningChanges(c, ConfigGeneration.KERAS2).forEach(changes);
+      return text;
     } catch (ModelFormatException e) {
       if (!fromH5) {
         throw new UnsupportedModelException(Path.of(model.source()), e.location(), e.detail(), e);
@@ -44,7 +49,12 @@ final class ConfigForms {
     }
   }
 
-  static String keras3Text(Model model, Consumer<String> notes) throws IOException {
+  /**
+   * The config for a {@code .keras} archive: an archive's config as written, any other translated
+   * to Keras 3 form ({@link ConfigTranslator#toKeras3}).
+   */
+  static String keras3Text(Model model, Consumer<String> notes, Consumer<MeaningChange> changes)
+      throws IOException {
     JsonNode c = model.config().orElseThrow();
     if (model.sourceFormat().equals("keras")) {
       return model.configText().orElseThrow();
@@ -52,7 +62,9 @@ final class ConfigForms {
     if (model.trainingConfigText().isPresent()) {
       notes.accept("training config not carried into the .keras archive: Keras 3 compiles differently; load with compile=False and compile again");
     }
-    return Json.write(translate(model, c, true));
+    String text = Json.write(translate(model, c, true));
+    ConfigTranslator.meaningChanges(c, ConfigGeneration.KERAS3).forEach(changes);
+    return text;
   }
 
   private static JsonNode translate(Model model, JsonNode c, boolean toKeras3) throws IOException {

@@ -9,6 +9,7 @@ import dev.initkit.format.StoredWeightsCheck;
 import dev.initkit.format.ModelFormatException;
 import dev.initkit.format.SavedModelSupport;
 import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.format.config.MeaningChange;
 import dev.initkit.format.h5.KerasH5Reader;
 import dev.initkit.format.h5.KerasH5Writer;
 import dev.initkit.format.keras3.KerasArchiveReader;
@@ -56,26 +57,60 @@ public final class ModelIO {
     }
   }
 
-  /** Options for writing. */
-  public record WriteOptions(Format format, boolean overwrite, boolean unzipped) {
-    /** Format from the output's extension, no overwrite, zipped archives. */
+  /**
+   * Options for writing.
+   *
+   * @param strict refuse ({@link UnsupportedModelException}, nothing written) a conversion that
+   *     would change what a layer computes, instead of writing it with a warning
+   */
+  public record WriteOptions(Format format, boolean overwrite, boolean unzipped, boolean strict) {
+    /** Not strict. */
+    public WriteOptions(Format format, boolean overwrite, boolean unzipped) {
+      this(format, overwrite, unzipped, false);
+    }
+
+    /** Format from the output's extension, no overwrite, zipped archives, not strict. */
     public static WriteOptions defaults() {
-      return new WriteOptions(null, false, false);
+      return new WriteOptions(null, false, false, false);
     }
 
     public WriteOptions withFormat(Format f) {
-      return new WriteOptions(f, overwrite, unzipped);
+      return new WriteOptions(f, overwrite, unzipped, strict);
     }
 
     public WriteOptions withOverwrite(boolean o) {
-      return new WriteOptions(format, o, unzipped);
+      return new WriteOptions(format, o, unzipped, strict);
+    }
+
+    public WriteOptions withStrict(boolean s) {
+      return new WriteOptions(format, overwrite, unzipped, s);
     }
   }
 
-  /** What a write did. */
-  public record WriteResult(Path output, Format format, List<String> notes) {
+  /**
+   * What a write did.
+   *
+   * @param notes what the caller may want to know (a config kept as written, a training config
+   *     left out)
+   * @param changes where the written model computes something else than the original when loaded
+   *     by the other Keras generation ({@link MeaningChange#message()} says it in one line); empty
+   *     under {@link WriteOptions#strict()}, which refuses such a write
+   */
+  public record WriteResult(Path output, Format format, List<String> notes,
+      List<MeaningChange> changes) {
     public WriteResult {
       notes = List.copyOf(notes);
+      changes = List.copyOf(changes);
+    }
+
+    /** A write that changed nothing a layer computes. */
+    public WriteResult(Path output, Format format, List<String> notes) {
+      this(output, format, notes, List.of());
+    }
+
+    /** The changes as one-line warnings. */
+    public List<String> warnings() {
+      return changes.stream().map(MeaningChange::message).toList();
     }
   }
 
@@ -266,15 +301,17 @@ public final class ModelIO {
         .orElseThrow(() -> new IllegalArgumentException(out + ": cannot tell the output format from the name: use .h5, .keras or .weights.h5, or give the format"));
     Model model = loaded.model();
     List<String> notes = new ArrayList<>();
+    List<MeaningChange> changes = new ArrayList<>();
     if (!model.source().isEmpty()) {
       OutputSafety.check(Path.of(model.source()), out);
     }
     switch (format) {
       case H5: {
-        String config = model.config().isPresent() ? ConfigForms.keras2Text(model, notes::add) : null;
+        String config = model.config().isPresent() ? ConfigForms.keras2Text(model, notes::add, changes::add) : null;
         if (config == null) {
           notes.add("no model config: wrote a weights-only file");
         }
+        refuseIfStrict(model, options, changes);
         AtomicFiles.write(out, options.overwrite(), checked(loaded, tmp -> KerasH5Writer.write(model, loaded.tensors(), config, tmp)));
         break;
       }
@@ -288,7 +325,8 @@ public final class ModelIO {
         if (model.config().isEmpty()) {
           throw new UnsupportedModelException(Path.of(model.source()), "", "a .keras archive needs the model config, and this weights-only file has none: pass the architecture JSON with --config, or write .weights.h5");
         }
-        String config = ConfigForms.keras3Text(model, notes::add);
+        String config = ConfigForms.keras3Text(model, notes::add, changes::add);
+        refuseIfStrict(model, options, changes);
         if (options.unzipped()) {
           AtomicFiles.writeDirectory(out, options.overwrite(), checked(loaded, tmp -> KerasArchiveWriter.writeDirectory(model, loaded.tensors(), config, tmp, notes::add)));
         } else {
@@ -305,6 +343,17 @@ public final class ModelIO {
       default:
         throw new UnsupportedModelException(out, "", "writing " + format.name().toLowerCase(Locale.ROOT) + " is not supported yet");
     }
-    return new WriteResult(out, format, notes);
+    return new WriteResult(out, format, notes, changes);
+  }
+
+  /** Under strict mode, refuses a write that changes what a layer computes, before writing. */
+  private static void refuseIfStrict(Model model, WriteOptions options, List<MeaningChange> changes)
+      throws UnsupportedModelException {
+    if (options.strict() && !changes.isEmpty()) {
+      MeaningChange first = changes.get(0);
+      String more = changes.size() > 1 ? " (and " + (changes.size() - 1) + " more)" : "";
+      throw new UnsupportedModelException(model.source().isEmpty() ? null : Path.of(model.source()),
+          first.layerPath(), first.detail() + more + "; refused under strict mode");
+    }
   }
 }

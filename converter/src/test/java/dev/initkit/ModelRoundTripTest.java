@@ -91,7 +91,7 @@ class ModelRoundTripTest {
       try (LoadedModel out = ModelIO.open(a)) {
         assertSameWeights(in, out);
         // .keras keeps its config exactly; legacy HDF5 gets the portable Keras 2 form both Kerases load
-        String expectedConfig = m.config().isEmpty() || !m.sourceFormat().startsWith("h5") ? m.configText().orElse(null) : ConfigForms.keras2Text(m, n -> {});
+        String expectedConfig = m.config().isEmpty() || !m.sourceFormat().startsWith("h5") ? m.configText().orElse(null) : ConfigForms.keras2Text(m, n -> {}, c -> {});
         assertEquals(expectedConfig, out.model().configText().orElse(null), "config as written");
         assertEquals(m.allLayers().stream().map(l -> l.name() + ":" + l.className()).toList(),
             out.model().allLayers().stream().map(l -> l.name() + ":" + l.className()).toList(), "layers kept");

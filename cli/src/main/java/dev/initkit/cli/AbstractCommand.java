@@ -76,6 +76,20 @@ public abstract class AbstractCommand implements Callable<Integer> {
   }
 
   /**
+   * Prints warnings on stderr, one line each, {@code initkit: warning: ...}, unless {@code
+   * --quiet}; also with {@code --json}, whose document carries them as well.
+   */
+  protected final void warn(java.util.List<String> warnings) {
+    if (output.quiet()) {
+      return;
+    }
+    for (String w : warnings) {
+      err().println("initkit: warning: " + w);
+    }
+    err().flush();
+  }
+
+  /**
    * The output-safety rule for every file this command writes ({@code -o}, {@code --html}): never
    * one of the inputs, never a directory holding one, never inside one, even with {@code --force}
    * (a usage error, exit code {@link ExitCodes#USAGE}). Null inputs (options not given) are skipped.

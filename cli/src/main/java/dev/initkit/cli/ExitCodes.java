@@ -16,7 +16,7 @@ public final class ExitCodes {
   public static final int USAGE = 2;
   /** The input breaks its format: truncated, corrupt, not a model file, malformed config. */
   public static final int MALFORMED = 3;
-  /** The input is valid but uses something initkit does not handle (yet). */
+  /** The input is valid but uses something initkit does not handle (yet), or {@code convert --strict} refused a conversion that would change what a layer computes. */
   public static final int UNSUPPORTED = 4;
   /** Reading or writing failed: missing file, permission, disk full, output exists. */
   public static final int IO = 5;
@@ -60,7 +60,7 @@ public final class ExitCodes {
     m.put(Integer.toString(INTERNAL), "internal error (a bug in initkit: please report it)");
     m.put(Integer.toString(USAGE), "usage error (bad option or argument)");
     m.put(Integer.toString(MALFORMED), "malformed input (not a model file, damaged, truncated)");
-    m.put(Integer.toString(UNSUPPORTED), "unsupported input (valid, but not handled yet)");
+    m.put(Integer.toString(UNSUPPORTED), "unsupported input (valid, but not handled yet), or convert --strict refused a change of what a layer computes");
     m.put(
         Integer.toString(IO),
         "I/O error (missing file, permission, disk full, output exists without --force)");

@@ -39,7 +39,9 @@ import picocli.CommandLine.TypeConversionException;
       "Write a model in another format: legacy HDF5 (.h5), Keras 3 archive (.keras),"
           + " or weights only (.weights.h5).",
       "The target format comes from --to, else from OUT's name. An existing OUT is replaced only"
-          + " with --force; OUT may never be IN (exit code 2)."
+          + " with --force; OUT may never be IN (exit code 2).",
+      "Between Keras 2 (tf-keras) and Keras 3 a layer using hard_sigmoid computes something else:"
+          + " the conversion is written with a warning per layer, or refused with --strict."
     })
 public final class ConvertCommand extends AbstractCommand {
 
@@ -84,6 +86,15 @@ public final class ConvertCommand extends AbstractCommand {
       description = "Write a .keras archive as a directory instead of a zip file.")
   boolean unzipped;
 
+  @Option(
+      names = "--strict",
+      order = 6,
+      description = "Refuse (exit code 4, nothing written) when the conversion would change what a"
+          + " layer computes: a conversion between Keras 2 (tf-keras) and Keras 3 of a layer using"
+          + " hard_sigmoid, which the two define differently. Without it such a conversion is"
+          + " written, with one warning per layer.")
+  boolean strict;
+
   /** {@inheritDoc} */
   @Override
   protected int run() throws Exception {
@@ -94,7 +105,7 @@ public final class ConvertCommand extends AbstractCommand {
     checkOutput(outputPath, input, config);
     ReadOptions read =
         config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
-    WriteOptions write = new WriteOptions(format, force, unzipped);
+    WriteOptions write = new WriteOptions(format, force, unzipped, strict);
     WriteResult result;
     String inputFormat;
     try (LoadedModel loaded = ModelIO.open(input, read)) {
@@ -102,6 +113,7 @@ public final class ConvertCommand extends AbstractCommand {
       result = ModelIO.write(loaded, outputPath, write);
     }
     long bytes = sizeOf(result.output());
+    warn(result.warnings());
     if (output.json()) {
       ObjectNode doc = JsonOutput.success("convert");
       doc.put("input", input.toString());
@@ -112,6 +124,8 @@ public final class ConvertCommand extends AbstractCommand {
       doc.put("bytes", bytes);
       ArrayNode notes = doc.putArray("notes");
       result.notes().forEach(notes::add);
+      ArrayNode warnings = doc.putArray("warnings");
+      result.warnings().forEach(warnings::add);
       JsonOutput.write(out(), doc);
     } else {
       info("wrote " + result.output() + " (" + formatName(result.format())

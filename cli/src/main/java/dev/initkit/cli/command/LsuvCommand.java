@@ -109,6 +109,8 @@ public final class LsuvCommand extends AbstractCommand {
       }
       ArrayNode notes = doc.putArray("notes");
       r.written().notes().forEach(notes::add);
+      ArrayNode warnings = doc.putArray("warnings");
+      r.written().warnings().forEach(warnings::add);
       JsonOutput.write(out(), doc);
     } else {
       TextTable t = new TextTable("Layer", "Scaled", "Iterations", "Var before", "Var after", "Scale", "Note");
@@ -123,6 +125,7 @@ public final class LsuvCommand extends AbstractCommand {
           + HumanFormat.bytes(Files.size(r.written().output())) + ")");
       r.written().notes().forEach(n -> info("note: " + n));
     }
+    warn(r.written().warnings());
     return ExitCodes.OK;
   }
 }

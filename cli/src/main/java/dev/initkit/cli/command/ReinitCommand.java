@@ -124,6 +124,7 @@ public final class ReinitCommand extends AbstractCommand {
     }
     if (result != null) {
       notes.addAll(result.notes());
+      warn(result.warnings()); // a write across Keras generations may change what a layer computes
     }
     if (output.json()) {
       JsonOutput.write(out(), toJson(plan, result, notes, selectors));
@@ -159,6 +160,10 @@ public final class ReinitCommand extends AbstractCommand {
     doc.set("weights", entriesJson(plan.entries()));
     ArrayNode n = doc.putArray("notes");
     notes.forEach(n::add);
+    ArrayNode w = doc.putArray("warnings");
+    if (result != null) {
+      result.warnings().forEach(w::add);
+    }
     return doc;
   }
 

@@ -123,6 +123,7 @@ public final class SetInitCommand extends AbstractCommand {
     }
     if (result != null) {
       notes.addAll(result.notes());
+      warn(result.warnings()); // a write across Keras generations may change what a layer computes
     }
     long changed = rewrite.changes().stream().filter(Change::changed).count();
     if (output.json()) {
@@ -224,6 +225,10 @@ public final class SetInitCommand extends AbstractCommand {
     }
     ArrayNode n = doc.putArray("notes");
     notes.forEach(n::add);
+    ArrayNode w = doc.putArray("warnings");
+    if (result != null) {
+      result.warnings().forEach(w::add);
+    }
     return doc;
   }
 }

@@ -146,6 +146,7 @@ public final class TransplantCommand extends AbstractCommand {
     List<String> notes = new ArrayList<>(plan.notes());
     if (result != null) {
       notes.addAll(result.notes());
+      warn(result.warnings()); // a write across Keras generations may change what a layer computes
     }
     if (output.json()) {
       ObjectNode doc = JsonOutput.success("transplant");
@@ -266,6 +267,10 @@ public final class TransplantCommand extends AbstractCommand {
     plan.frozen().forEach(fr::add);
     ArrayNode n = doc.putArray("notes");
     notes.forEach(n::add);
+    ArrayNode w = doc.putArray("warnings");
+    if (result != null) {
+      result.warnings().forEach(w::add);
+    }
   }
 
   private static void site(ObjectNode o, WeightSite s) {

@@ -137,6 +137,78 @@ class ConvertCommandTest {
     assertTrue(doc.get("notes").isArray());
   }
 
+  /** Warning lines on stderr. */
+  private static List<String> warnings(Cli.Result r) {
+    return r.err().lines().filter(l -> l.startsWith("initkit: warning: ")).toList();
+  }
+
+  @Test
+  void hardSigmoidAcrossGenerationsIsWrittenWithOneWarningPerLayer(@TempDir Path dir) {
+    // tf-keras's hard_sigmoid is clip(0.2x + 0.5), Keras 3's clip(x/6 + 0.5)
+    Path in = Cli.model("hard_sigmoid", "tfkeras.h5");
+    Path out = dir.resolve("m.keras");
+    Cli.Result r = Cli.run("convert", in, "-o", out).assertExit(0);
+    assertEquals(List.of(
+        "initkit: warning: layer lstm_hs: recurrent_activation hard_sigmoid means clip(x/6 + 0.5,"
+            + " 0, 1) in Keras 3, clip(0.2x + 0.5, 0, 1) in tf-keras/Keras 2: outputs of that"
+            + " activation change by up to 0.0833",
+        "initkit: warning: layer dense_hs: activation hard_sigmoid means clip(x/6 + 0.5, 0, 1) in"
+            + " Keras 3, clip(0.2x + 0.5, 0, 1) in tf-keras/Keras 2: outputs of that activation"
+            + " change by up to 0.0833"), warnings(r));
+    assertTrue(Files.isRegularFile(out));
+
+    JsonNode doc = Cli.run("convert", "--json", "--force", in, "-o", out).assertExit(0).json();
+    assertEquals(2, doc.get("warnings").size(), doc::toString);
+    assertTrue(doc.get("warnings").get(0).asText().startsWith("layer lstm_hs: "), doc::toString);
+
+    // within the generation nothing changes meaning: no warning
+    Cli.Result same = Cli.run("convert", in, "-o", dir.resolve("m.h5")).assertExit(0);
+    assertEquals(List.of(), warnings(same));
+    assertEquals(0, Cli.run("convert", "--json", in, "-o", dir.resolve("m2.h5"))
+        .assertExit(0).json().get("warnings").size());
+  }
+
+  @Test
+  void strictRefusesAConversionThatChangesWhatALayerComputes(@TempDir Path dir) {
+    Path out = dir.resolve("m.keras");
+    Cli.Result r = Cli.run("convert", "--strict", Cli.model("hard_sigmoid", "tfkeras.h5"), "-o",
+        out).assertExit(4);
+    String line = r.assertOneErrorLine();
+    assertTrue(line.contains("lstm_hs") && line.contains("hard_sigmoid")
+        && line.contains("(and 1 more)") && line.contains("strict"), line);
+    assertEquals(Set.of(), names(dir), "nothing written under --strict");
+    // what keeps its meaning converts under --strict as well
+    Cli.run("convert", "--strict", Cli.model("thresholded_relu", "tfkeras.h5"), "-o", out)
+        .assertExit(0);
+    assertTrue(Files.isRegularFile(out));
+  }
+
+  @Test
+  void thresholdedReluConvertsToKeras3AsReluWithoutWarning(@TempDir Path dir) throws IOException {
+    Path out = dir.resolve("m.keras");
+    Cli.Result r = Cli.run("convert", Cli.model("thresholded_relu", "tfkeras.h5"), "-o", out)
+        .assertExit(0);
+    assertEquals(List.of(), warnings(r));
+    JsonNode dst = Cli.run("inspect", "--json", out).assertExit(0).json();
+    assertTrue(dst.toString().contains("\"ReLU\"") && !dst.toString().contains("ThresholdedReLU"),
+        dst::toString);
+  }
+
+  @Test
+  void otherCommandsWritingAcrossGenerationsWarnToo(@TempDir Path dir) {
+    Path in = Cli.model("hard_sigmoid", "tfkeras.h5");
+    Cli.Result reinit = Cli.run("reinit", in, "-o", dir.resolve("r.keras")).assertExit(0);
+    assertEquals(2, warnings(reinit).size(), reinit.err());
+    Cli.Result setInit = Cli.run("set-init", in, "-o", dir.resolve("s.keras"), "--rule",
+        "all=zeros").assertExit(0);
+    assertEquals(2, warnings(setInit).size(), setInit.err());
+    JsonNode doc = Cli.run("reinit", "--json", in, "-o", dir.resolve("r2.keras")).assertExit(0)
+        .json();
+    assertEquals(2, doc.get("warnings").size(), doc::toString);
+    assertEquals(List.of(), warnings(Cli.run("reinit", in, "-o", dir.resolve("r.h5"))
+        .assertExit(0)));
+  }
+
   @Test
   void toOverridesTheExtension(@TempDir Path dir) throws IOException {
     Path out = dir.resolve("model.bin");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.format.MalformedModelException;
 import dev.initkit.format.ModelFormatException;
 import dev.initkit.format.UnsupportedModelException;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -39,6 +40,11 @@ import java.util.Objects;
  *       LeakyReLU {@code alpha}/{@code negative_slope}, Bidirectional's backward layer, Lambda's
  *       code layout, ...).
  * </ul>
+ *
+ * <p>tf-keras's {@code ThresholdedReLU(theta)}, which Keras 3 removed, becomes {@code
+ * ReLU(threshold=theta)}: both compute {@code x if x > theta else 0} (checked on a grid including
+ * x = theta, {@code testdata/survey_generations.py}). Where a translated config loads but computes
+ * something else ({@code hard_sigmoid}), {@link #meaningChanges} says where and by how much.
  *
  * <p>A value that only means something in one generation (LSTM {@code time_major=true}, a
  * quantised dtype policy, a layer class the other side lacks) raises {@link
@@ -150,6 +156,26 @@ public final class ConfigTranslator {
     Objects.requireNonNull(spec, "spec");
     return ObjectSpecs.toKeras2(ObjectSpecs.Kind.INITIALIZER, spec, new Where("initializer"),
         null);
+  }
+
+  /**
+   * Where converting {@code model} to the {@code target} generation keeps the config loadable but
+   * changes what a layer computes: a layer (nested ones included) using an activation the two
+   * generations define differently ({@link RedefinedActivation}, {@code hard_sigmoid}). Empty when
+   * the config already is of the target generation (nothing is translated) or is Keras 1.
+   *
+   * @param model a model config of any generation
+   * @param target the generation the converted config will be loaded by
+   * @return the changes, in config order
+   */
+  public static List<MeaningChange> meaningChanges(JsonNode model, ConfigGeneration target) {
+    Objects.requireNonNull(model, "model config");
+    Objects.requireNonNull(target, "target");
+    ConfigGeneration source = ConfigGeneration.detect(model);
+    if (source == target || source == ConfigGeneration.KERAS1 || target == ConfigGeneration.KERAS1) {
+      return List.of();
+    }
+    return MeaningChanges.of(model, target == ConfigGeneration.KERAS3);
   }
 
   private static void rejectKeras1(JsonNode model) throws UnsupportedModelException {

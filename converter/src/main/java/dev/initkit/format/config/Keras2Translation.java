@@ -129,7 +129,7 @@ final class Keras2Translation {
         case "layer", "backward_layer" -> out.set(key, wrapped(v, nested(v, where,
             "Bidirectional".equals(cls) ? Scope.BIDIRECTIONAL_INNER : Scope.NESTED)));
         case "cell", "cells" -> out.set(key, wrapped(v, nested(v, where, Scope.NESTED)));
-        case "activation", "recurrent_activation" -> out.set(key, activation(v, where));
+        case "activation", "recurrent_activation" -> out.set(key, activation(v, where, cls, key));
         default -> {
           ObjectSpecs.Kind kind = ObjectSpecs.Kind.ofKey(key);
           out.set(key, kind != null ? ObjectSpecs.toKeras2(kind, v, where, key) : v.deepCopy());
@@ -244,14 +244,19 @@ final class Keras2Translation {
     return out;
   }
 
-  private JsonNode activation(JsonNode v, Where where) throws ModelFormatException {
+  private JsonNode activation(JsonNode v, Where where, String owner, String key)
+      throws ModelFormatException {
+    if (v.isTextual() && KerasCatalog.KERAS3_ONLY_ACTIVATIONS.contains(v.asText())) {
+      throw where.unsupported(owner, key, key + " = \"" + v.asText()
+          + "\": tf-keras has no such activation");
+    }
     if (!v.isObject()) {
       return v.deepCopy();
     }
     String cls = v.path("class_name").asText();
     if ("function".equals(cls) && v.path("config").isTextual()) {
       // Keras 3 wraps a registered activation function; Keras 2 names it.
-      return v.get("config").deepCopy();
+      return activation(v.get("config"), where, owner, key);
     }
     if (KerasCatalog.COMMON_LAYERS.contains(cls)) {
       return layer((ObjectNode) v, where, Scope.NESTED);

@@ -49,6 +49,9 @@ final class Keras3Translation {
     if (isUserCode(in, cls)) {
       return in.deepCopy();
     }
+    if ("ThresholdedReLU".equals(cls)) {
+      return layer(ThresholdedRelu.asRelu(in, where), where, scope);
+    }
     String reason = KerasCatalog.KERAS2_ONLY_LAYERS.get(cls);
     if (reason != null) {
       throw where.unsupported(cls, null, reason);
@@ -178,7 +181,8 @@ final class Keras3Translation {
   private JsonNode activation(JsonNode v, Where where) throws ModelFormatException {
     // A layer object used as an activation (tf-keras allows LeakyReLU() there); function names
     // are plain strings in both generations.
-    if (v.isObject() && KerasCatalog.COMMON_LAYERS.contains(v.path("class_name").asText())) {
+    String cls = v.path("class_name").asText();
+    if (v.isObject() && (KerasCatalog.COMMON_LAYERS.contains(cls) || "ThresholdedReLU".equals(cls))) {
       return layer((ObjectNode) v, where, Scope.NESTED);
     }
     return v.deepCopy();

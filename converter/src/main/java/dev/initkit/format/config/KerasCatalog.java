@@ -48,7 +48,6 @@ final class KerasCatalog {
       Map.ofEntries(
           Map.entry("LocallyConnected1D", "Keras 3 removed LocallyConnected layers"),
           Map.entry("LocallyConnected2D", "Keras 3 removed LocallyConnected layers"),
-          Map.entry("ThresholdedReLU", "Keras 3 removed ThresholdedReLU (use ReLU(threshold=...))"),
           Map.entry("DenseFeatures", "feature columns do not exist in Keras 3"),
           Map.entry("RandomHeight", "Keras 3 has no RandomHeight layer"),
           Map.entry("RandomWidth", "Keras 3 has no RandomWidth layer"),
@@ -58,6 +57,16 @@ final class KerasCatalog {
           Map.entry("CuDNNLSTM", "CuDNNLSTM keeps two bias vectors; Keras 3 LSTM has one"),
           Map.entry("CuDNNGRU", "CuDNNGRU keeps two bias vectors in a layout Keras 3 does not read"),
           Map.entry("AbstractRNNCell", "an abstract base class, not a layer"));
+
+  /**
+   * Activation names Keras 3 resolves and tf-keras does not (tf-keras 2.20.1/2.21.0 against Keras
+   * 3.12.0/3.15.1, {@code testdata/survey_generations.py}): a Keras 3 layer using one cannot be
+   * written for tf-keras.
+   */
+  static final Set<String> KERAS3_ONLY_ACTIVATIONS =
+      Set.of("celu", "glu", "hard_shrink", "hard_silu", "hard_swish", "hard_tanh", "log_sigmoid",
+          "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink",
+          "threshold");
 
   /** Keras 3 built-in layers tf-keras lacks. */
   static final Set<String> KERAS3_ONLY_LAYERS =

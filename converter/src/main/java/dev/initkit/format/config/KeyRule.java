@@ -140,8 +140,10 @@ record KeyRule(String key, Kind kind, JsonNode value) {
     add(rules, "AlphaDropout", "noise_shape", Kind.KERAS3_WRITTEN, "null");
     add(rules, "ZeroPadding1D", "data_format", Kind.KERAS3_ONLY, "\"channels_last\"");
     add(rules, "CategoryEncoding", "sparse", Kind.KERAS2_ONLY, "false");
+    // tf-keras's base-class field; Keras 3's constructor rejects it, and the layer has no weights
+    add(rules, "Discretization", "trainable", Kind.KERAS2_ONLY_INERT, "true");
     for (String c : List.of("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
-        "RandomContrast")) {
+        "RandomContrast", "RandomCrop", "RandomBrightness")) {
       // Which TF random generator tf-keras uses; it changes the random stream, not the model.
       add(rules, c, "rng_type", Kind.KERAS2_ONLY_INERT, "\"stateful\"");
     }
