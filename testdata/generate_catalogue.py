@@ -253,8 +253,10 @@ def draws(init, shape, dtype):
     quantiles, mean and std of >= SAMPLES values. An unseeded Keras 3 initializer fixes a seed when
     it is made, so each draw comes from a fresh one made from its config, as each new layer's is."""
     def fresh():
-        if hasattr(init, "get_config") and "seed" in init.get_config() and init.get_config()["seed"] is None:
-            return type(init).from_config(init.get_config())
+        # Keras 3.15's EinsumDense remakes its initializer with the axes and the seed it drew: the
+        # catalogue's recipes set no seed, so every draw gets a fresh one
+        if hasattr(init, "get_config") and "seed" in init.get_config():
+            return type(init).from_config(dict(init.get_config(), seed=None))
         return init
 
     def draw():

@@ -49,51 +49,15 @@ class KerasInteropIT {
     assertTrue(Files.exists(checker), "missing " + checker);
 
     ArrayNode cases = Json.mapper().createArrayNode();
+    // the catalogue a newer Keras wrote (testdata/catalogue/keras-3.15.1): only that stack loads it
+    ArrayNode newestOnly = Json.mapper().createArrayNode();
     List<String> skipped = new ArrayList<>();
-    InteropCases ic = InteropCases.fromManifest();
-    JsonNode manifest = Json.mapper().readTree(TestFiles.testdata().resolve("models/MANIFEST.json").toFile());
     String only = System.getProperty("initkit.interop.models", "");
     java.util.Set<String> selected = only.isEmpty() ? java.util.Set.of() : java.util.Set.of(only.split(","));
-    for (JsonNode entry : manifest.path("models")) {
-      String m = entry.path("name").asText();
-      if (!selected.isEmpty() && !selected.contains(m)) {
-        continue;
-      }
-      Path dir = ic.dir(m);
-      JsonNode files = entry.path("files");
-      // Keras 3 cannot load MultiHeadAttention from any legacy-HDF5 config form (README: limits)
-      boolean mha = false;
-      for (JsonNode c : entry.path("layer_classes")) {
-        mha |= c.asText().equals("MultiHeadAttention");
-      }
-      // no Keras reloads a legacy .h5 of some models (bfloat16), its own included: written, not loaded
-      boolean h5Loads = entry.path("keras_loads_legacy_h5").asBoolean(true);
-      List<String> h5Loaders = !h5Loads ? List.of() : mha ? List.of("tfkeras") : List.of("keras3", "tfkeras");
-      // a tf-keras h5 keeps its config as written: it loads wherever the original does
-      boolean k3LoadsTfk = entry.path("crossload").path("keras3_loads_tfkeras_h5").path("ok").asBoolean(false);
-      Path k3 = dir.resolve("keras3.keras");
-      Path k3h5 = dir.resolve("keras3.h5");
-      Path tfk = dir.resolve("tfkeras.h5");
-      Conversion c = new Conversion(ic, cases, skipped, m);
-      // Keras 3 archive: same format, and to legacy h5, which both generations must load
-      c.file(k3, Original.KERAS3_KERAS, tmp.resolve(m + ".k3.keras"), List.of("keras3"));
-      c.file(k3, Original.KERAS3_KERAS, tmp.resolve(m + ".k3-to.h5"), h5Loaders);
-      c.file(k3h5, Original.KERAS3_H5, tmp.resolve(m + ".k3h5.h5"), h5Loaders);
-      c.file(k3h5, Original.KERAS3_H5, tmp.resolve(m + ".k3h5-to.keras"), List.of("keras3"));
-      c.file(tfk, Original.TFKERAS_H5, tmp.resolve(m + ".tfk.h5"), k3LoadsTfk ? List.of("tfkeras", "keras3") : List.of("tfkeras"));
-      c.file(tfk, Original.TFKERAS_H5, tmp.resolve(m + ".tfk-to.keras"), List.of("keras3"));
-      if (files.has("keras3_weights_h5")) {
-        c.weights(dir.resolve(files.path("keras3_weights_h5").asText()), tmp.resolve(m + ".k3w.weights.h5"), "keras3", k3);
-      }
-      if (files.has("tfkeras_weights_h5")) {
-        c.weights(dir.resolve(files.path("tfkeras_weights_h5").asText()), tmp.resolve(m + ".tfkw.h5"), "tfkeras", dir.resolve(files.path("tfkeras_json").asText()));
-      }
-      if (files.has("keras3_unzipped")) {
-        c.file(dir.resolve(files.path("keras3_unzipped").asText()), Original.KERAS3_UNZIPPED, tmp.resolve(m + ".unzipped-to.keras"), List.of("keras3"));
-      }
-      if (files.has("keras3_sharded_weights")) {
-        c.weights(dir.resolve(files.path("keras3_sharded_weights").asText()), tmp.resolve(m + ".sharded-to.weights.h5"), "keras3", k3);
-      }
+    addCases(InteropCases.fromManifest(), "", cases, skipped, selected);
+    for (Path root : TestFiles.catalogueRoots()) {
+      boolean pinnedWrote = root.getFileName().toString().equals("keras-" + TestFiles.pinnedKeras());
+      addCases(InteropCases.fromManifest(root), root.getFileName() + ".", pinnedWrote ? cases : newestOnly, skipped, selected);
     }
     assertTrue(cases.size() >= (selected.isEmpty() ? 60 : 1), "expected many interop cases, built " + cases.size() + "; skipped: " + skipped);
     Path casesFile = tmp.resolve("cases.json");
@@ -110,7 +74,16 @@ class KerasInteropIT {
     List<String> failures = new ArrayList<>();
     for (var stack : stacks.entrySet()) {
       Path log = tmp.resolve("check-" + stack.getKey() + ".log");
-      Process p = new ProcessBuilder(stack.getValue(), checker.toString(), casesFile.toString(),
+      Path stackCases = casesFile;
+      int count = cases.size();
+      if (stack.getKey().equals("newest") && newestOnly.size() > 0) {
+        ArrayNode all = cases.deepCopy();
+        all.addAll(newestOnly);
+        stackCases = tmp.resolve("cases-newest.json");
+        Files.writeString(stackCases, Json.write(all));
+        count = all.size();
+      }
+      Process p = new ProcessBuilder(stack.getValue(), checker.toString(), stackCases.toString(),
           "--json-out", tmp.resolve("results-" + stack.getKey() + ".json").toString())
           .redirectErrorStream(true)
           .redirectOutput(log.toFile())
@@ -119,13 +92,62 @@ class KerasInteropIT {
       String text = Files.readString(log, StandardCharsets.UTF_8);
       List<String> lines = text.lines().filter(l -> l.startsWith("PASS") || l.startsWith("FAIL")).toList();
       lines.forEach(l -> System.out.println("[" + stack.getKey() + "] " + l));
-      System.out.println("interop (" + stack.getKey() + " Keras): " + cases.size() + " cases, "
+      System.out.println("interop (" + stack.getKey() + " Keras): " + count + " cases, "
           + lines.stream().filter(l -> l.startsWith("PASS")).count() + " passed; not convertible: " + skipped);
       if (p.exitValue() != 0) {
         failures.add(stack.getKey() + ":\n" + String.join("\n", lines.stream().filter(l -> l.startsWith("FAIL")).toList()) + "\n" + tail(text));
       }
     }
     assertEquals(List.of(), failures, "interop failures");
+  }
+
+  /** Converts each model's files of one manifest and adds a case per file and loader. */
+  private void addCases(InteropCases ic, String tag, ArrayNode cases, List<String> skipped, java.util.Set<String> selected)
+      throws IOException {
+    for (JsonNode entry : ic.entries()) {
+      String m = entry.path("name").asText();
+      if (!selected.isEmpty() && !selected.contains(m)) {
+        continue;
+      }
+      Path dir = ic.dir(m);
+      JsonNode files = entry.path("files");
+      // Keras 3 cannot load MultiHeadAttention from any legacy-HDF5 config form (README: limits)
+      boolean mha = false;
+      for (JsonNode c : entry.path("layer_classes")) {
+        mha |= c.asText().equals("MultiHeadAttention");
+      }
+      // no Keras reloads a legacy .h5 of some models (bfloat16), its own included: written, not loaded
+      boolean h5Loads = entry.path("keras_loads_legacy_h5").asBoolean(true);
+      // a Keras-3-only class (the catalogue's GroupQueryAttention, RMSNormalization, ...) has no tf-keras
+      boolean tfkerasLacks = entry.path("tfkeras_skipped").asText("").startsWith("tf-keras cannot build");
+      List<String> h5Loaders = !h5Loads ? List.of() : mha ? List.of("tfkeras") : tfkerasLacks ? List.of("keras3") : List.of("keras3", "tfkeras");
+      // a tf-keras h5 keeps its config as written: it loads wherever the original does
+      boolean k3LoadsTfk = entry.path("crossload").path("keras3_loads_tfkeras_h5").path("ok").asBoolean(false);
+      Path k3 = dir.resolve("keras3.keras");
+      Path k3h5 = dir.resolve("keras3.h5");
+      Path tfk = dir.resolve("tfkeras.h5");
+      Conversion c = new Conversion(ic, cases, skipped, m);
+      String t = tag + m;
+      // Keras 3 archive: same format, and to legacy h5, which both generations must load
+      c.file(k3, Original.KERAS3_KERAS, tmp.resolve(t + ".k3.keras"), List.of("keras3"));
+      c.file(k3, Original.KERAS3_KERAS, tmp.resolve(t + ".k3-to.h5"), h5Loaders);
+      c.file(k3h5, Original.KERAS3_H5, tmp.resolve(t + ".k3h5.h5"), h5Loaders);
+      c.file(k3h5, Original.KERAS3_H5, tmp.resolve(t + ".k3h5-to.keras"), List.of("keras3"));
+      c.file(tfk, Original.TFKERAS_H5, tmp.resolve(t + ".tfk.h5"), k3LoadsTfk ? List.of("tfkeras", "keras3") : List.of("tfkeras"));
+      c.file(tfk, Original.TFKERAS_H5, tmp.resolve(t + ".tfk-to.keras"), List.of("keras3"));
+      if (files.has("keras3_weights_h5")) {
+        c.weights(dir.resolve(files.path("keras3_weights_h5").asText()), tmp.resolve(t + ".k3w.weights.h5"), "keras3", k3);
+      }
+      if (files.has("tfkeras_weights_h5")) {
+        c.weights(dir.resolve(files.path("tfkeras_weights_h5").asText()), tmp.resolve(t + ".tfkw.h5"), "tfkeras", dir.resolve(files.path("tfkeras_json").asText()));
+      }
+      if (files.has("keras3_unzipped")) {
+        c.file(dir.resolve(files.path("keras3_unzipped").asText()), Original.KERAS3_UNZIPPED, tmp.resolve(t + ".unzipped-to.keras"), List.of("keras3"));
+      }
+      if (files.has("keras3_sharded_weights")) {
+        c.weights(dir.resolve(files.path("keras3_sharded_weights").asText()), tmp.resolve(t + ".sharded-to.weights.h5"), "keras3", k3);
+      }
+    }
   }
 
   private static String tail(String log) {

@@ -26,6 +26,9 @@ final class EinsumFanAxes {
       case "EinsumDense":
         return fromEquation(layer.config().path("equation").asText(""), rank);
       case "MultiHeadAttention":
+      case "GroupQueryAttention":
+      case "GroupedQueryAttention":
+        // GroupedQueryAttention's projections ("bqm,muh->bquh", "bquh,uhm->bqm") split as MHA's
         return multiHeadAttention(w.name(), rank);
       default:
         return null;

@@ -45,17 +45,10 @@ class KerasCatalogueTest {
    */
   private static final double CHI_SQUARE_LIMIT = 80;
 
-  static List<Path> roots() throws IOException {
-    Path cat = TestFiles.testdata().resolve("catalogue");
-    try (Stream<Path> s = Files.list(cat)) {
-      return s.filter(p -> Files.isRegularFile(p.resolve("MANIFEST.json"))).sorted().toList();
-    }
-  }
-
   @TestFactory
   Stream<DynamicTest> fansAndDrawsAreKeras() throws IOException {
     List<DynamicTest> tests = new ArrayList<>();
-    List<Path> roots = roots();
+    List<Path> roots = TestFiles.catalogueRoots();
     assertTrue(!roots.isEmpty(), "no catalogue under testdata/catalogue");
     for (Path root : roots) {
       JsonNode manifest = Json.mapper().readTree(root.resolve("MANIFEST.json").toFile());

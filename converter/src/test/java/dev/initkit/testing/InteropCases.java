@@ -23,8 +23,10 @@ import java.util.Map;
  */
 public final class InteropCases {
   private final Map<String, JsonNode> models = new LinkedHashMap<>();
+  private final Path root;
 
-  private InteropCases(JsonNode manifest) {
+  private InteropCases(Path root, JsonNode manifest) {
+    this.root = root;
     for (JsonNode m : manifest.path("models")) {
       models.put(m.path("name").asText(), m);
     }
@@ -32,7 +34,17 @@ public final class InteropCases {
 
   /** The generated models' manifest ({@code testdata/models/MANIFEST.json}). */
   public static InteropCases fromManifest() throws IOException {
-    return new InteropCases(Json.mapper().readTree(TestFiles.testdata().resolve("models/MANIFEST.json").toFile()));
+    return fromManifest(TestFiles.testdata().resolve("models"));
+  }
+
+  /** The models of another directory with a {@code MANIFEST.json} of the same form (a catalogue). */
+  public static InteropCases fromManifest(Path root) throws IOException {
+    return new InteropCases(root, Json.mapper().readTree(root.resolve("MANIFEST.json").toFile()));
+  }
+
+  /** The manifest's model entries, in its order. */
+  public java.util.Collection<JsonNode> entries() {
+    return models.values();
   }
 
   /** An original file of a generated model, as the manifest's {@code files} key names it. */
@@ -76,7 +88,7 @@ public final class InteropCases {
 
   /** The model's directory. */
   public Path dir(String model) {
-    return TestFiles.testdata().resolve("models").resolve(model);
+    return root.resolve(model);
   }
 
   /**

@@ -31,6 +31,38 @@ public final class TestFiles {
     return Path.of(p).toAbsolutePath().normalize();
   }
 
+  /**
+   * The catalogue directories ({@code testdata/catalogue/keras-VERSION}, written by {@code
+   * testdata/generate_catalogue.py} under each Keras of the version matrix).
+   */
+  public static List<Path> catalogueRoots() throws IOException {
+    Path cat = testdata().resolve("catalogue");
+    try (Stream<Path> s = Files.list(cat)) {
+      return s.filter(p -> Files.isRegularFile(p.resolve("MANIFEST.json"))).sorted().toList();
+    }
+  }
+
+  /** Model directories of every catalogue. */
+  public static List<Path> catalogueModelDirs() throws IOException {
+    List<Path> out = new java.util.ArrayList<>();
+    for (Path root : catalogueRoots()) {
+      try (Stream<Path> s = Files.list(root)) {
+        s.filter(Files::isDirectory).sorted().forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  /** The Keras version the pinned stack installs ({@code keras==X} in testdata/requirements.txt). */
+  public static String pinnedKeras() throws IOException {
+    for (String line : Files.readAllLines(testdata().resolve("requirements.txt"))) {
+      if (line.startsWith("keras==")) {
+        return line.substring("keras==".length()).trim();
+      }
+    }
+    throw new IllegalStateException("no keras== pin in testdata/requirements.txt");
+  }
+
   /** Generated model directories under testdata/models. */
   public static List<Path> modelDirs() throws IOException {
     Path models = testdata().resolve("models");

@@ -49,6 +49,9 @@ final class Keras2Translation {
     if (isUserCode(in, cls)) {
       return in.deepCopy();
     }
+    if (KerasCatalog.ONE_FORMAT_ONLY.containsKey(cls)) {
+      throw where.unsupported(cls, null, KerasCatalog.ONE_FORMAT_ONLY.get(cls));
+    }
     if (KerasCatalog.KERAS3_ONLY_LAYERS.contains(cls)) {
       throw where.unsupported(cls, null, "tf-keras has no " + cls + " layer");
     }

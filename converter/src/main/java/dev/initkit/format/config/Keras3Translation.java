@@ -52,6 +52,9 @@ final class Keras3Translation {
     if ("ThresholdedReLU".equals(cls)) {
       return layer(ThresholdedRelu.asRelu(in, where), where, scope);
     }
+    if (KerasCatalog.ONE_FORMAT_ONLY.containsKey(cls)) {
+      throw where.unsupported(cls, null, KerasCatalog.ONE_FORMAT_ONLY.get(cls));
+    }
     String reason = KerasCatalog.KERAS2_ONLY_LAYERS.get(cls);
     if (reason != null) {
       throw where.unsupported(cls, null, reason);

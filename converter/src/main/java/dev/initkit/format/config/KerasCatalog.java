@@ -68,10 +68,18 @@ final class KerasCatalog {
           "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink",
           "threshold");
 
+  /**
+   * Layers whose variables the two file layouts count differently, so that no weight mapping makes
+   * a file of one format load in the other (found by the catalogue, testdata/generate_catalogue.py).
+   */
+  static final Map<String, String> ONE_FORMAT_ONLY =
+      Map.of("SpectralNormalization", "Keras saves the wrapped layer's kernel twice in .keras (the wrapper's"
+          + " variables and the layer's) and once in legacy .h5; initkit copies it within one format only");
+
   /** Keras 3 built-in layers tf-keras lacks. */
   static final Set<String> KERAS3_ONLY_LAYERS =
       Set.of(
-          "AugMix", "AutoContrast", "CutMix", "Equalization", "FlaxLayer", "GroupQueryAttention",
+          "AugMix", "AutoContrast", "CutMix", "Equalization", "FlaxLayer", "GroupQueryAttention", "GroupedQueryAttention",
           "JaxLayer", "MaxNumBoundingBoxes", "MelSpectrogram", "MixUp", "Pipeline",
           "RMSNormalization", "RandAugment", "RandomColorDegeneration", "RandomColorJitter",
           "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur", "RandomGrayscale",

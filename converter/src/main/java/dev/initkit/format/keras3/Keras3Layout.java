@@ -77,6 +77,27 @@ public final class Keras3Layout {
   }
 
   private static void addParts(String prefix, String cls, JsonNode config, String name, int n, List<Part> out) {
+    JsonNode cell = config.path("cell");
+    if (cls.equals("RNN") && cell.path("class_name").asText("").equals("StackedRNNCells")) {
+      // each cell keeps its variables under cell/cells/<snake_case(class)>[_N]
+      out.add(new Part(prefix + "vars", 0, name));
+      out.add(new Part(prefix + "cell/vars", 0, "stacked_rnn_cells"));
+      List<String> classes = new ArrayList<>();
+      for (JsonNode one : cell.path("config").path("cells")) {
+        classes.add(one.path("class_name").asText(""));
+      }
+      List<String> groups = containerNames(classes);
+      int left = n;
+      int i = 0;
+      for (JsonNode one : cell.path("config").path("cells")) {
+        List<String> names = knownNames(classes.get(i), one.path("config"));
+        int count = i == classes.size() - 1 || names == null ? left : Math.min(left, names.size());
+        out.add(new Part(prefix + "cell/cells/" + groups.get(i) + "/vars", count, one.path("config").path("name").asText(groups.get(i))));
+        left -= count;
+        i++;
+      }
+      return;
+    }
     if (RNN.contains(cls)) {
       out.add(new Part(prefix + "vars", 0, name));
       out.add(new Part(prefix + "cell/vars", n, snakeCase(cls) + "_cell"));
