@@ -55,6 +55,14 @@ public record ConfiguredInitializer(
 
   /** The configured initializer of the weight at {@code weightIndex} of {@code layer}'s weights. */
   public static ConfiguredInitializer of(Layer layer, int weightIndex, WeightRole role) {
+    return of(layer, weightIndex, role, FanRule.AS_WRITTEN);
+  }
+
+  /**
+   * The configured initializer of the weight at {@code weightIndex} of {@code layer}'s weights, with
+   * the fans {@code rule} gives an EinsumDense kernel (as another Keras would draw it).
+   */
+  public static ConfiguredInitializer of(Layer layer, int weightIndex, WeightRole role, FanRule rule) {
     LayerConfigs.Effective eff = LayerConfigs.effective(layer, weightIndex, role);
     Weight w = weightIndex >= 0 && weightIndex < layer.weights().size() ? layer.weights().get(weightIndex) : null;
     boolean ufb = role == WeightRole.BIAS && LayerConfigs.unitForgetBias(eff);
@@ -91,15 +99,20 @@ public record ConfiguredInitializer(
       try {
         InitializerSpec spec = InitializerSpec.parse(v);
         String reason = "config " + where;
-        if (role == WeightRole.KERNEL && w != null && spec.kind() == InitializerSpec.Kind.VARIANCE_SCALING
-            && spec.fanAxesKeyed() && spec.fanAxes().isEmpty()) {
+        boolean derived = spec.kind() == InitializerSpec.Kind.VARIANCE_SCALING && spec.fanAxes().isEmpty();
+        List<List<Integer>> axes = role == WeightRole.KERNEL && w != null && derived ? EinsumFanAxes.of(layer, w) : null;
+        boolean einsum = switch (rule) {
           // written by Keras 3.15 or later (the axes keys): EinsumDense sets the axes at build
-          List<List<Integer>> axes = EinsumFanAxes.of(layer, w);
-          if (axes != null) {
-            spec = spec.withFanAxes(axes.get(0), axes.get(1));
-            reason += "; fans on input axes " + axes.get(0) + ", output axes " + axes.get(1)
-                + " (Keras 3.15+ EinsumDense rule)";
-          }
+          case AS_WRITTEN -> spec.fanAxesKeyed();
+          case EINSUM_AXES -> true;
+          case CLASSIC -> false;
+        };
+        if (axes != null && einsum) {
+          spec = spec.withFanAxes(axes.get(0), axes.get(1));
+          reason += "; fans on input axes " + axes.get(0) + ", output axes " + axes.get(1)
+              + " (Keras 3.15+ EinsumDense rule" + (rule == FanRule.AS_WRITTEN ? ")" : ", as asked)");
+        } else if (axes != null && spec.fanAxesKeyed()) {
+          reason += "; classic fans (as Keras before 3.15, as asked)";
         }
         return new ConfiguredInitializer(spec, v.deepCopy(), where, Source.CONFIG, reason, ufb, null);
       } catch (IllegalArgumentException e) {

@@ -47,6 +47,11 @@ public final class Reinitializer {
       return new Configured();
     }
 
+    /** What the config names, with the fans another Keras would draw it with ({@link FanRule#ofKeras}). */
+    static Scheme configured(FanRule fanRule) {
+      return new Configured(fanRule);
+    }
+
     /** The activation-aware choice of {@link AutoScheme#choose(Layer, WeightRole, String)}. */
     static Scheme auto() {
       return new Auto();
@@ -78,7 +83,16 @@ public final class Reinitializer {
   }
 
   /** The layer's configured initializer. */
-  public record Configured() implements Scheme {
+  public record Configured(FanRule fanRule) implements Scheme {
+    public Configured {
+      Objects.requireNonNull(fanRule, "fanRule");
+    }
+
+    /** The file's own rules. */
+    public Configured() {
+      this(FanRule.AS_WRITTEN);
+    }
+
     @Override
     public String label() {
       return "configured";
@@ -207,7 +221,8 @@ public final class Reinitializer {
           }
         }
       } else {
-        ConfiguredInitializer c = ConfiguredInitializer.of(s.layer(), s.layer().weights().indexOf(s.weight()), s.weight().role());
+        FanRule rule = scheme instanceof Configured cfg ? cfg.fanRule() : FanRule.AS_WRITTEN;
+        ConfiguredInitializer c = ConfiguredInitializer.of(s.layer(), s.layer().weights().indexOf(s.weight()), s.weight().role(), rule);
         switch (c.source()) {
           case NONE:
             out.add(new Entry(s, null, c.reason(), false, stream, false));

@@ -14,6 +14,7 @@ import dev.initkit.cli.TextTable;
 import dev.initkit.cli.VersionProvider;
 import dev.initkit.format.Format;
 import dev.initkit.model.LoadedModel;
+import dev.initkit.ops.FanRule;
 import dev.initkit.ops.Reinitializer;
 import dev.initkit.ops.Reinitializer.Entry;
 import dev.initkit.ops.Reinitializer.Plan;
@@ -76,6 +77,12 @@ public final class ReinitCommand extends AbstractCommand {
   @Option(names = "--dry-run", order = 6, description = "Print the plan (per weight: drawn or kept, spec, reason); write nothing.")
   boolean dryRun;
 
+  @Option(names = "--as-keras", order = 8, paramLabel = "VERSION",
+      description = "With --scheme configured: draw as that Keras would (its fan rules): 3.15 and later give"
+          + " EinsumDense and attention kernels fans on their equation's axes, earlier Keras and tf-keras 2.x"
+          + " the classic fans. Default: the rules of the Keras that wrote FILE.")
+  String asKeras;
+
   @Option(names = "--config", order = 7, paramLabel = "ARCH.json",
       description = "Architecture JSON (model.to_json()) for a weights-only FILE.")
   Path config;
@@ -84,6 +91,16 @@ public final class ReinitCommand extends AbstractCommand {
   @Override
   protected int run() throws Exception {
     Scheme s = Scheme.parse(scheme);
+    if (asKeras != null) {
+      if (!(s instanceof Reinitializer.Configured)) {
+        throw usage("--as-keras applies to --scheme configured only, not " + scheme);
+      }
+      try {
+        s = Scheme.configured(FanRule.ofKeras(asKeras));
+      } catch (IllegalArgumentException e) {
+        throw usage("--as-keras: " + e.getMessage());
+      }
+    }
     List<Selector> selectors = new ArrayList<>();
     for (String o : only) {
       selectors.add(Selector.parse(o));
