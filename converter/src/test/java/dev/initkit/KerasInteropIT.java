@@ -57,7 +57,9 @@ class KerasInteropIT {
       }
       // no Keras reloads a legacy .h5 of some models (bfloat16), its own included: written, not loaded
       boolean h5Loads = entry.path("keras_loads_legacy_h5").asBoolean(true);
-      List<String> h5Loaders = !h5Loads ? List.of() : mha ? List.of("tfkeras") : List.of("keras3", "tfkeras");
+      // a quantized model's legacy .h5 keeps its Keras 3 config (tf-keras has no quantized layers)
+      boolean quantized = entry.has("quantization");
+      List<String> h5Loaders = !h5Loads ? List.of() : mha ? List.of("tfkeras") : quantized ? List.of("keras3") : List.of("keras3", "tfkeras");
       // a tf-keras h5 keeps its config as written: it loads wherever the original does
       boolean k3LoadsTfk = entry.path("crossload").path("keras3_loads_tfkeras_h5").path("ok").asBoolean(false);
       Path k3 = dir.resolve("keras3.keras");
@@ -87,6 +89,24 @@ class KerasInteropIT {
     assertTrue(cases.size() >= 60, "expected many interop cases, built " + cases.size() + "; skipped: " + skipped);
     Path casesFile = tmp.resolve("cases.json");
     Files.writeString(casesFile, Json.write(cases));
+    // models only the newest Keras writes and loads (testdata/models-newest, e.g. 3.15's int4/128)
+    ArrayNode newestCases = cases.deepCopy();
+    Path q = TestFiles.testdata().resolve("models-newest/quant_int4");
+    Path qk = q.resolve("keras3.keras");
+    for (String[] f : new String[][] {{"keras3.keras", "to.keras"}, {"keras3.keras", "to.weights.h5"}, {"keras3.h5", "to.h5"},
+        {"keras3.h5", "h5-to.keras"}, {"keras3.weights.h5", "w-to.weights.h5"}}) {
+      Path src = q.resolve(f[0]);
+      Path out = tmp.resolve("newest-quant_int4." + f[1]);
+      try (LoadedModel lm = ModelIO.open(src)) {
+        ModelIO.write(lm, out, ModelIO.WriteOptions.defaults());
+      }
+      boolean weightsOnly = out.toString().endsWith(".weights.h5");
+      InteropCases.Reference ref = weightsOnly && f[0].endsWith(".weights.h5")
+          ? ic.weightsReference(src, qk, "keras3") : new InteropCases.Reference(src, "keras3", null, 0);
+      ic.addIn(newestCases, out.getFileName() + " [keras3]", q, out, "keras3", weightsOnly ? qk : null, ref);
+    }
+    Path newestFile = tmp.resolve("cases-newest.json");
+    Files.writeString(newestFile, Json.write(newestCases));
     // both ends of the version matrix: the pinned stack and, when set up, the newest one
     // (testdata/requirements-newest.txt); each loads the originals and initkit's files itself
     java.util.Map<String, String> stacks = new java.util.LinkedHashMap<>();
@@ -99,7 +119,8 @@ class KerasInteropIT {
     List<String> failures = new ArrayList<>();
     for (var stack : stacks.entrySet()) {
       Path log = tmp.resolve("check-" + stack.getKey() + ".log");
-      Process p = new ProcessBuilder(stack.getValue(), checker.toString(), casesFile.toString(),
+      Path file = stack.getKey().equals("newest") ? newestFile : casesFile;
+      Process p = new ProcessBuilder(stack.getValue(), checker.toString(), file.toString(),
           "--json-out", tmp.resolve("results-" + stack.getKey() + ".json").toString())
           .redirectErrorStream(true)
           .redirectOutput(log.toFile())
@@ -108,7 +129,7 @@ class KerasInteropIT {
       String text = Files.readString(log, StandardCharsets.UTF_8);
       List<String> lines = text.lines().filter(l -> l.startsWith("PASS") || l.startsWith("FAIL")).toList();
       lines.forEach(l -> System.out.println("[" + stack.getKey() + "] " + l));
-      System.out.println("interop (" + stack.getKey() + " Keras): " + cases.size() + " cases, "
+      System.out.println("interop (" + stack.getKey() + " Keras): " + lines.size() + " cases, "
           + lines.stream().filter(l -> l.startsWith("PASS")).count() + " passed; not convertible: " + skipped);
       if (p.exitValue() != 0) {
         failures.add(stack.getKey() + ":\n" + String.join("\n", lines.stream().filter(l -> l.startsWith("FAIL")).toList()) + "\n" + tail(text));
