@@ -46,8 +46,12 @@ class KerasInteropIT {
     List<String> skipped = new ArrayList<>();
     InteropCases ic = InteropCases.fromManifest();
     JsonNode manifest = Json.mapper().readTree(TestFiles.testdata().resolve("models/MANIFEST.json").toFile());
+    List<String> olderOnly = new ArrayList<>();
     for (JsonNode entry : manifest.path("models")) {
       String m = entry.path("name").asText();
+      if (entry.path("quantization").asText().equals("int4")) {
+        olderOnly.add(m);
+      }
       Path dir = ic.dir(m);
       JsonNode files = entry.path("files");
       // Keras 3 cannot load MultiHeadAttention from any legacy-HDF5 config form (README: limits)
@@ -90,7 +94,14 @@ class KerasInteropIT {
     Path casesFile = tmp.resolve("cases.json");
     Files.writeString(casesFile, Json.write(cases));
     // models only the newest Keras writes and loads (testdata/models-newest, e.g. 3.15's int4/128)
-    ArrayNode newestCases = cases.deepCopy();
+    // ... and not the models the newest Keras cannot load: Keras 3.15 reads a 3.12 int4 file as its own
+    // int4 (packed along the other axis: "variable.shape=(8, 6), Received: value.shape=(4, 12)")
+    ArrayNode newestCases = Json.mapper().createArrayNode();
+    for (JsonNode c : cases) {
+      if (!olderOnly.contains(c.path("id").asText().split("\\.")[0])) {
+        newestCases.add(c);
+      }
+    }
     Path q = TestFiles.testdata().resolve("models-newest/quant_int4");
     Path qk = q.resolve("keras3.keras");
     for (String[] f : new String[][] {{"keras3.keras", "to.keras"}, {"keras3.keras", "to.weights.h5"}, {"keras3.h5", "to.h5"},
