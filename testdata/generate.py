@@ -401,6 +401,24 @@ def m_hard_sigmoid(K):
     return K.Model(x, y, name="hard_sigmoid")
 
 
+def m_quantized(K):
+    """Embedding, Dense, EinsumDense and a float LayerNormalization; quantized after the weights
+    are set (build_one calls model.quantize(spec["quantize"]), Keras 3 only)."""
+    L = K.layers
+    x = K.Input(shape=(7,), dtype="int32", name="tokens")
+    h = L.Embedding(20, 8, name="embed")(x)
+    h = L.Dense(12, activation="relu", name="dense")(h)
+    h = L.EinsumDense("abc,cd->abd", output_shape=(None, 6), bias_axes="d", name="einsum")(h)
+    h = L.LayerNormalization(name="ln")(h)
+    h = L.GlobalAveragePooling1D(name="gap")(h)
+    y = L.Dense(3, name="head")(h)
+    return K.Model(x, y, name="quantized_model")
+
+
+def tokens(shape):
+    return lambda rng: rng.integers(0, 20, size=shape).astype(np.int32)
+
+
 def f32(shape):
     return lambda rng: rng.standard_normal(shape).astype(np.float32)
 
@@ -474,6 +492,20 @@ MODELS = [
          only="tfkeras",
          notes=["tf-keras only: LSTM recurrent_activation='hard_sigmoid' and Dense "
                 "activation='hard_sigmoid', which Keras 3 computes differently"]),
+
+
+    # appended after the others (seeds follow the list index); added with --add quant_int8 ...
+    dict(name="quant_int8", seed=1693, build=m_quantized, inputs=[tokens((3, 7))], quantize="int8", keras3_weights=True,
+         notes=["model.quantize('int8'): Embedding, Dense and EinsumDense store int8 codes plus a float32 "
+                "kernel_scale/embeddings_scale (QuantizedDTypePolicy); LayerNormalization stays float"]),
+    dict(name="quant_int4", seed=1710, build=m_quantized, inputs=[tokens((3, 7))], quantize="int4", keras3_weights=True,
+         notes=["model.quantize('int4'): two int4 codes packed per int8 byte along the input axis "
+                "(Keras 3.12: kernel (ceil(in/2), out))"]),
+    dict(name="quant_float8", seed=1727, build=m_quantized, inputs=[tokens((3, 7))], quantize="float8", keras3_weights=True,
+         keras3_legacy_h5=False,
+         notes=["model.quantize('float8'): Dense and EinsumDense keep a float32 kernel plus scales and amax "
+                "histories (QuantizedFloat8DTypePolicy); Embedding is not quantized; no keras3.h5: Keras cannot "
+                "reload its own float8 legacy .h5 (Shape mismatch ... inputs_scale, Keras 3.12 and 3.15.1)"]),
 ]
 
 
@@ -598,7 +630,7 @@ def build_tfkeras_only(spec, index):
     """A model only tf-keras builds or computes as meant: tfkeras.h5, its own predictions as
     expected.npz, and what Keras 3 makes of the file (crossload)."""
     name = spec["name"]
-    seed = 1234 + 17 * index
+    seed = spec.get("seed", 1234 + 17 * index)  # explicit where a model was added at another index
     d = OUT / name
     d.mkdir(parents=True)
     rng_in = np.random.default_rng(seed)
@@ -639,7 +671,7 @@ def build_one(spec, index):
     if spec.get("only") == "tfkeras":
         return build_tfkeras_only(spec, index)
     name = spec["name"]
-    seed = 1234 + 17 * index
+    seed = spec.get("seed", 1234 + 17 * index)  # explicit where a model was added at another index
     d = OUT / name
     d.mkdir(parents=True)
     files = {}
@@ -658,14 +690,20 @@ def build_one(spec, index):
     if "after_perturb" in spec:
         spec["after_perturb"](k3)  # e.g. Normalization caches its mean/variance from its variables
 
+    if spec.get("quantize"):
+        k3.quantize(spec["quantize"])
+
     # ---- tf-keras twin (built now so the compiled model can be trained in step)
     tfk, tfk_reason = None, None
-    try:
-        tf_keras.utils.set_random_seed(seed)
-        tfk = spec["build"](tf_keras)
-        copy_weights(k3, tfk, name)
-    except Exception as e:  # noqa: BLE001
-        tfk, tfk_reason = None, f"tf-keras cannot build the same model: {type(e).__name__}: {e}"
+    if spec.get("quantize"):
+        tfk_reason = "tf-keras has no quantized layers (model.quantize is Keras 3 only)"
+    else:
+        try:
+            tf_keras.utils.set_random_seed(seed)
+            tfk = spec["build"](tf_keras)
+            copy_weights(k3, tfk, name)
+        except Exception as e:  # noqa: BLE001
+            tfk, tfk_reason = None, f"tf-keras cannot build the same model: {type(e).__name__}: {e}"
 
     if spec.get("compiled"):
         train_compiled(k3, tfk, xs, seed)
@@ -794,6 +832,8 @@ def build_one(spec, index):
         "notes": notes,
         "crossload": crossload,
     }
+    if spec.get("quantize"):
+        entry["quantization"] = spec["quantize"]
     if tfk_reason:
         entry["tfkeras_skipped"] = tfk_reason
     return entry

@@ -5,12 +5,21 @@
     python -m venv /tmp/newest && /tmp/newest/bin/pip install -r testdata/requirements-newest.txt
     /tmp/newest/bin/python testdata/generate_newest.py
 
-Writes testdata/models-newest/<name>/keras3.keras and facts.json. facts.json records, per kernel
+    /tmp/newest/bin/python testdata/generate_newest.py quant_int4   # only the named models
+
+Writes testdata/models-newest/<name>/.
+
+mha_einsum: keras3.keras and facts.json. facts.json records, per kernel
 (by initkit's weight name), the fans Keras computed when it built the layer: Keras 3.15.0 made
 EinsumDense give its VarianceScaling kernel initializer input and output axes derived from the
 equation (keras pull request 22789), so every MultiHeadAttention projection draws with other fans
 than the classic rule. The fans are read from Keras itself (the axes it passed, through a spy on
 EinsumDense._update_kernel_initializer, and its own compute_fans), never restated here.
+
+quant_int4: Keras 3.15's int4 (Int4DTypePolicy "int4/128": sub-channel, asymmetric; kernel packed
+along the output axis, kernel_scale and kernel_zero per group of 128 inputs, g_idx), on Embedding,
+Dense and EinsumDense: keras3.keras, keras3.weights.h5, keras3.h5 (Keras reloads all three),
+input.npz (x0) and expected.npz (y0, the quantized model's predictions).
 """
 import json
 import os
@@ -59,12 +68,7 @@ def einsum_layers(model):
             yield f"{layer.name}/kernel", layer
 
 
-def main():
-    if OUT.exists():
-        shutil.rmtree(OUT)
-    name = "mha_einsum"
-    d = OUT / name
-    d.mkdir(parents=True)
+def write_mha_einsum(d):
     mha_einsum().save(d / "keras3.keras")
     AXES.clear()
     model = keras.saving.load_model(d / "keras3.keras")  # Keras builds every layer again: the spy sees the axes
@@ -78,7 +82,53 @@ def main():
                                     "fan_in": int(fan_in), "fan_out": int(fan_out),
                                     "initializer": type(layer.kernel_initializer).__name__}
     (d / "facts.json").write_text(json.dumps(facts, indent=2) + "\n")
-    print(f"wrote {d}: {len(facts['kernels'])} kernels, Keras {keras.__version__}", file=sys.stderr)
+    return f"{len(facts['kernels'])} kernels"
+
+
+def write_quant_int4(d):
+    keras.utils.set_random_seed(5)
+    L = keras.layers
+    x = keras.Input((7,), dtype="int32", name="tokens")
+    h = L.Embedding(20, 8, name="embed")(x)
+    h = L.Dense(12, activation="relu", name="dense")(h)
+    h = L.EinsumDense("abc,cd->abd", output_shape=(None, 6), bias_axes="d", name="einsum")(h)
+    h = L.LayerNormalization(name="ln")(h)
+    h = L.GlobalAveragePooling1D(name="gap")(h)
+    model = keras.Model(x, L.Dense(3, name="head")(h), name="quantized_model")
+    rng = np.random.default_rng(5)
+    for v in model.weights:  # biases and LayerNormalization off their constant initial values
+        w = np.asarray(v.numpy())
+        if np.all(w == w.reshape(-1)[0]):
+            v.assign((w + rng.normal(0.0, 0.2, w.shape)).astype(w.dtype))
+    model.quantize("int4")
+    xs = rng.integers(0, 20, size=(3, 7)).astype(np.int32)
+    y = np.asarray(model.predict(xs, verbose=0))
+    model.save(d / "keras3.keras")
+    model.save_weights(d / "keras3.weights.h5")
+    model.save(d / "keras3.h5")
+    np.savez(d / "input.npz", x0=xs)
+    np.savez(d / "expected.npz", y0=y)
+    for f in ("keras3.keras", "keras3.h5"):  # Keras reloads its own files exactly
+        diff = float(np.max(np.abs(keras.saving.load_model(d / f, compile=False).predict(xs, verbose=0) - y)))
+        if diff != 0.0:
+            raise RuntimeError(f"quant_int4: Keras reloads {f} {diff} apart")
+    return "int4 " + model.get_layer("dense").dtype_policy.name
+
+
+MODELS = {"mha_einsum": write_mha_einsum, "quant_int4": write_quant_int4}
+
+
+def main():
+    names = sys.argv[1:] or list(MODELS)
+    if not sys.argv[1:] and OUT.exists():
+        shutil.rmtree(OUT)
+    for name in names:
+        d = OUT / name
+        if d.exists():
+            shutil.rmtree(d)
+        d.mkdir(parents=True)
+        what = MODELS[name](d)
+        print(f"wrote {d}: {what}, Keras {keras.__version__}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -115,7 +115,8 @@ class ModelRoundTripTest {
           try {
             ModelIO.write(o, back, ModelIO.WriteOptions.defaults());
           } catch (UnsupportedModelException e) {
-            // a Keras-3-only class read from Keras 3's own .h5 has no portable Keras 2 form
+            // .keras -> .h5 means tf-keras's portable form: a Keras-3-only class or a quantized layer
+            // read from Keras 3's own .h5 has none, and is refused
             System.out.println("NOT-CONVERTIBLE " + e.getMessage());
             assumeTrue(false, "not convertible back: " + e.getMessage());
           }

@@ -167,6 +167,8 @@ public final class ConfigRewriter {
             && role != WeightRole.POINTWISE_KERNEL) {
           continue;
         }
+        QuantizedWeights.refuse(file, s, "rule '" + rule.text() + "' setting its initializer",
+            "narrow the rule's selector to leave the layer out");
         if (role.initializerKey() == null) {
           throw new IllegalArgumentException("rule '" + rule.text() + "' selects " + s.layerPath() + "/"
               + s.weight().shortName() + ", which has no initializer key (role " + role.label() + ")");

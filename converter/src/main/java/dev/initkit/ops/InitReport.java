@@ -6,6 +6,7 @@ import dev.initkit.init.InitializerSpec;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
+import dev.initkit.model.Quantization;
 import dev.initkit.model.Shape;
 import dev.initkit.model.Weight;
 import dev.initkit.model.WeightRole;
@@ -96,7 +97,8 @@ public final class InitReport {
    * @param activation the activation of the (wrapped) layer, or null
    * @param followingActivation the activation a separate following layer applies, or null
    * @param configured the configured initializer
-   * @param fans Keras's fans for the shape
+   * @param fans Keras's fans for the shape; null for quantized codes and their state, whose stored
+   *     shape (int4: packed) is not the kernel's and whose values no initializer drew
    * @param expectedMean mean the configured initializer implies (NaN when unknown)
    * @param expectedStd standard deviation it implies (NaN when unknown)
    * @param observed the stored values' statistics, or null for non-floating weights
@@ -105,10 +107,13 @@ public final class InitReport {
    * @param recommendedReason one line saying why
    * @param warnings warnings about this weight
    * @param notes remarks on how the initializer was written
+   * @param quantization the layer's quantization when this weight is one of its quantized values or
+   *     their state (then {@code fans} is null and nothing is expected of the stored codes), else null
    */
   public record WeightEntry(WeightSite site, String className, String activation, String followingActivation,
       ConfiguredInitializer configured, Fans fans, double expectedMean, double expectedStd, TensorStats observed,
-      double stdRatio, InitializerSpec recommended, String recommendedReason, List<Warning> warnings, List<String> notes) {
+      double stdRatio, InitializerSpec recommended, String recommendedReason, List<Warning> warnings, List<String> notes,
+      Quantization quantization) {
     public WeightEntry {
       warnings = List.copyOf(warnings);
       notes = List.copyOf(notes);
@@ -318,6 +323,15 @@ public final class InitReport {
     WeightRole role = w.role();
     int index = layer.weights().indexOf(w);
     ConfiguredInitializer c = ConfiguredInitializer.of(layer, index, role);
+    Quantization q = QuantizedWeights.of(s).orElse(null);
+    if (q != null && q.part(w.shortName()) != Quantization.Part.SCALED_FLOAT) {
+      // codes and scales: no initializer drew them, and int4 codes are packed, so fans and an
+      // expected spread would describe another tensor; the stored statistics of float state stay
+      return new WeightEntry(s, layer.className(), LayerConfigs.effective(layer, index, role).activation(), following, c,
+          null, Double.NaN, Double.NaN, stats, Double.NaN, null,
+          "quantized: kept as Keras's quantize computed it", List.of(),
+          List.of("quantized: " + QuantizedWeights.describe(q, w)), q);
+    }
     // the configured initializer's own fans: Keras 3.15's axes where it sets them, else the classic rule
     Fans fans = c.spec() != null && c.spec().kind() == InitializerSpec.Kind.VARIANCE_SCALING ? c.spec().fans(w.shape()) : Fans.of(w.shape());
     List<Warning> warns = new ArrayList<>();
@@ -415,8 +429,12 @@ public final class InitReport {
       warns.add(new Warning("dl4j-identity", path, wn, "Identity on a non-square " + w.shape()
           + " kernel: Keras allows it, DL4J's import accepts only square matrices"));
     }
+    if (q != null) {
+      notes.add("quantized: " + QuantizedWeights.describe(q, w));
+    }
     return new WeightEntry(s, layer.className(), LayerConfigs.effective(layer, index, role).activation(), following, c,
-        fans, eMean, eStd, stats, ratio, rec.spec(), rec.reason(), warns, notes);
+        fans, eMean, eStd, stats, ratio, q == null ? rec.spec() : null,
+        q == null ? rec.reason() : "quantized: kept as Keras's quantize calibrated it", warns, notes, q);
   }
 
   /** Mean and std a spec implies, with the LSTM forget-gate ones where they apply. */
@@ -491,6 +509,10 @@ public final class InitReport {
         double g = gamma == null ? 1.0 : meanSquare(gamma, observed);
         v = g;
         step = new DepthStep(path, cls, null, Double.NaN, g, 1, v, "normalises: resets to E[gamma^2]");
+      } else if (ws.stream().anyMatch(e -> e.quantization() != null && e.fans() == null)) {
+        // int codes stand for a kernel only with their scales: not estimated (as attention)
+        step = new DepthStep(path, cls, null, Double.NaN, Double.NaN, 1, v,
+            "quantized (" + ws.get(0).quantization().mode() + "): passed through (not estimated)");
       } else if (emb != null) {
         double m = meanSquare(emb, observed);
         v = m;

@@ -176,6 +176,8 @@ public final class Reinitializer {
         out.add(new Entry(s, null, "not selected", false, stream, false));
         continue;
       }
+      QuantizedWeights.refuse(file, s, "redrawing it",
+          "leave the layer out with --only (its bias and the model's float layers can still be drawn)");
       if (!s.weight().dtype().isFloating()) {
         out.add(new Entry(s, null, "kept: not a floating-point weight (" + s.weight().dtype() + ")", false, stream, false));
         continue;

@@ -8,12 +8,14 @@ import dev.initkit.init.Initializer;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
+import dev.initkit.model.Quantization;
 import dev.initkit.model.Shape;
 import dev.initkit.model.Weight;
 import dev.initkit.model.WeightRole;
 import dev.initkit.ops.ConfigRewriter;
 import dev.initkit.ops.GeneratedTensors;
 import dev.initkit.ops.ProgressListener;
+import dev.initkit.ops.QuantizedWeights;
 import dev.initkit.ops.Reinitializer;
 import dev.initkit.ops.Selector;
 import dev.initkit.ops.WeightSite;
@@ -88,6 +90,9 @@ public final class Transplanter {
     List<Decision> decisions = new ArrayList<>();
     for (Ref t : targets) {
       Pair p = byTarget.get(t.layer());
+      if (quantizedTarget(t, p, decisions)) {
+        continue;
+      }
       if (p == null) {
         String why = match.problems().getOrDefault(t.layer(), "no source layer matched");
         for (WeightSite s : t.sites()) {
@@ -257,8 +262,9 @@ public final class Transplanter {
 
   /** Pairs a layer's weights: by seed name (role and index) when both sides know roles, else by position. */
   private static Map<WeightSite, WeightSite> pairWeights(Ref t, Ref s) {
-    boolean roles = t.sites().stream().noneMatch(x -> x.weight().role() == WeightRole.OTHER)
-        && s.sites().stream().noneMatch(x -> x.weight().role() == WeightRole.OTHER);
+    // a quantized layer's scales have no role, but its kernel and bias do (a legacy .h5 lists the bias first)
+    boolean roles = (Quantization.of(t.layer()).isPresent() || t.sites().stream().noneMatch(x -> x.weight().role() == WeightRole.OTHER))
+        && (Quantization.of(s.layer()).isPresent() || s.sites().stream().noneMatch(x -> x.weight().role() == WeightRole.OTHER));
     Map<WeightSite, WeightSite> out = new HashMap<>();
     if (roles) {
       Map<String, WeightSite> bySeed = new HashMap<>();
@@ -277,10 +283,69 @@ public final class Transplanter {
     return out;
   }
 
+  /**
+   * A quantized target layer keeps what it stores unless its source is quantized the same way with
+   * the same shapes: codes and scales are copied together or not at all, and never drawn.
+   *
+   * @return true when the layer's decisions were added
+   */
+  private static boolean quantizedTarget(Ref t, Pair p, List<Decision> decisions) {
+    Quantization q = Quantization.of(t.layer()).orElse(null);
+    if (q == null) {
+      return false;
+    }
+    Quantization sq = p == null ? null : Quantization.of(p.source().layer()).orElse(null);
+    List<WeightSite> from = p == null ? List.of() : p.source().sites();
+    boolean same = sq != null && sq.mode().equals(q.mode()) && from.size() == t.sites().size();
+    for (int i = 0; same && i < from.size(); i++) {
+      Weight a = t.sites().get(i).weight();
+      Weight b = from.get(i).weight();
+      same = a.shortName().equals(b.shortName()) && a.shape().equals(b.shape()) && a.dtype() == b.dtype();
+    }
+    if (same) {
+      for (int i = 0; i < from.size(); i++) {
+        decisions.add(new Decision(t.sites().get(i), Action.LOADED, from.get(i), "same quantization (" + q.mode()
+            + "), shape and dtype", false, null));
+      }
+      return true;
+    }
+    String why = p == null ? "no source layer matched"
+        : sq == null ? "source " + p.source().path() + " is not quantized"
+        : "source " + p.source().path() + " is quantized differently (" + sq.mode() + ", or other shapes)";
+    for (WeightSite s : t.sites()) {
+      if (QuantizedWeights.of(s).isEmpty()) {
+        continue; // the bias: decided below like any float weight
+      }
+      decisions.add(new Decision(s, Action.SKIPPED, null, "target is quantized (" + q.mode() + "): " + why
+          + "; its codes and scales are kept as stored (quantized values are copied only from the same quantization,"
+          + " never drawn)", false, null));
+    }
+    // float weights of the layer (the bias) go through the ordinary rules
+    List<WeightSite> floats = t.sites().stream().filter(s -> QuantizedWeights.of(s).isEmpty()).toList();
+    if (p == null) {
+      floats.forEach(s -> decisions.add(new Decision(s, Action.INITIALIZED, null, why, false, null)));
+    } else {
+      Map<WeightSite, WeightSite> pairs = pairWeights(t, p.source());
+      for (WeightSite s : floats) {
+        WeightSite src = pairs.get(s);
+        decisions.add(src == null
+            ? new Decision(s, Action.INITIALIZED, null, "matched layer " + p.source().path() + " has no weight " + s.seedName(), false, null)
+            : decide(s, src, t, false, Adaptations.none()));
+      }
+    }
+    return true;
+  }
+
   private static Decision decide(WeightSite t, WeightSite s, Ref layer, boolean firstConv, Adaptations a) {
     Weight tw = t.weight();
     Weight sw = s.weight();
     String from = s.layerPath() + "/" + sw.shortName();
+    java.util.Optional<Quantization> sq = QuantizedWeights.of(s).filter(q -> q.part(sw.shortName()) != Quantization.Part.SCALED_FLOAT);
+    if (sq.isPresent()) {
+      // int codes stand for the float kernel only with their scale (a float8 kernel is the float kernel itself)
+      return new Decision(t, Action.INITIALIZED, s, "source " + from + " is quantized (" + QuantizedWeights.describe(sq.get(), sw)
+          + "), not a float " + tw.role().label() + ": not copied", false, null);
+    }
     Shape ts = tw.shape();
     Shape ss = sw.shape();
     if (tw.dtype() != sw.dtype()) {

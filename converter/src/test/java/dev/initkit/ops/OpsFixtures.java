@@ -52,7 +52,10 @@ final class OpsFixtures {
     JsonNode manifest = Json.mapper().readTree(TestFiles.testdata().resolve("models/MANIFEST.json").toFile());
     List<String> out = new ArrayList<>();
     for (JsonNode e : manifest.path("models")) {
-      out.add(e.path("name").asText());
+      // quantized models: their codes are refused by set-init/reinit and have no fans (QuantizedModelTest)
+      if (!e.has("quantization")) {
+        out.add(e.path("name").asText());
+      }
     }
     assertTrue(out.size() >= 20, "expected the generated models, found " + out);
     return out;

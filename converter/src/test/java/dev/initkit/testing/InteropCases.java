@@ -130,14 +130,27 @@ public final class InteropCases {
    * ("different").
    */
   public ObjectNode add(ArrayNode cases, String id, String model, Path file, String loader, Path architecture, Reference ref, String expect) {
+    // the original against what generate.py recorded on another machine: loose, relative
+    return add(cases, id, dir(model), file, loader, architecture, ref, expect, Math.max(1e-3, 10 * crossTolerance(model)));
+  }
+
+  /**
+   * Adds an "equal" case for a model outside the manifest (a directory with {@code input.npz} and
+   * {@code expected.npz}, e.g. {@code testdata/models-newest/NAME}).
+   */
+  public ObjectNode addIn(ArrayNode cases, String id, Path dir, Path file, String loader, Path architecture, Reference ref) {
+    return add(cases, id, dir, file, loader, architecture, ref, "equal", 1e-3);
+  }
+
+  private static ObjectNode add(ArrayNode cases, String id, Path dir, Path file, String loader, Path architecture, Reference ref,
+      String expect, double sanity) {
     ObjectNode c = cases.addObject();
     c.put("id", id);
     c.put("file", file.toString());
     c.put("loader", loader);
-    c.put("input", dir(model).resolve("input.npz").toString());
-    c.put("expected", dir(model).resolve("expected.npz").toString());
-    // the original against what generate.py recorded on another machine: loose, relative
-    c.put("sanity_tolerance", Math.max(1e-3, 10 * crossTolerance(model)));
+    c.put("input", dir.resolve("input.npz").toString());
+    c.put("expected", dir.resolve("expected.npz").toString());
+    c.put("sanity_tolerance", sanity);
     c.put("tolerance", ref.tolerance());
     c.put("expect", expect);
     c.set("reference", ref.toJson());

@@ -170,8 +170,22 @@ public final class ReportCommand extends AbstractCommand {
     init.put("unitForgetBias", c.unitForgetBias());
     ArrayNode notes = init.putArray("notes");
     e.notes().forEach(notes::add);
-    o.put("fanIn", e.fans().fanIn());
-    o.put("fanOut", e.fans().fanOut());
+    if (e.fans() == null) {
+      o.putNull("fanIn");
+      o.putNull("fanOut");
+    } else {
+      o.put("fanIn", e.fans().fanIn());
+      o.put("fanOut", e.fans().fanOut());
+    }
+    if (e.quantization() == null) {
+      o.putNull("quantization");
+    } else {
+      ObjectNode qn = o.putObject("quantization");
+      qn.put("mode", e.quantization().mode());
+      qn.put("policy", e.quantization().policy());
+      qn.put("part", e.quantization().part(e.weight().shortName()).name().toLowerCase(Locale.ROOT));
+      qn.put("describe", e.quantization().describe(e.weight().shortName(), e.weight().dtype()));
+    }
     OpsSupport.put(o, "expectedMean", e.expectedMean());
     OpsSupport.put(o, "expectedStd", e.expectedStd());
     TensorStats t = e.observed();
@@ -247,6 +261,7 @@ public final class ReportCommand extends AbstractCommand {
         ">mean", ">std", ">min", ">max", ">zeros", ">ratio", "Recommended");
     weightRows(t, r);
     t.print();
+    quantized(out, r, md);
     recommendations(out, r, md);
     warnings(out, r, md);
     depth(out, r.configuredDepth(), md);
@@ -288,12 +303,29 @@ public final class ReportCommand extends AbstractCommand {
               + (e.configured().unitForgetBias() ? " + forget-gate ones" : "");
       t.row(e.site().layerPath(), e.weight().shortName(), e.weight().role().label(), e.weight().shape().toString(),
           configured,
-          Long.toString(e.fans().fanIn()), Long.toString(e.fans().fanOut()), OpsSupport.num(e.expectedStd()),
+          e.fans() == null ? "-" : Long.toString(e.fans().fanIn()), e.fans() == null ? "-" : Long.toString(e.fans().fanOut()),
+          OpsSupport.num(e.expectedStd()),
           s == null ? "-" : OpsSupport.num(s.mean()), s == null ? "-" : OpsSupport.num(s.std()),
           s == null ? "-" : OpsSupport.num(s.min()), s == null ? "-" : OpsSupport.num(s.max()),
           s == null ? "-" : OpsSupport.percent(s.zeroFraction()), OpsSupport.num(e.stdRatio()),
-          e.recommended() == null ? "keep" : e.recommended().describe());
+          e.quantization() != null && e.recommended() == null ? "keep (quantized " + e.quantization().mode() + ")"
+              : e.recommended() == null ? "keep" : e.recommended().describe());
     }
+  }
+
+  /** Quantized layers' weights: what is stored (codes, scales) instead of fans and spreads. */
+  private void quantized(PrintWriter out, InitReport r, boolean md) {
+    List<WeightEntry> q = r.weights().stream().filter(e -> e.quantization() != null).toList();
+    if (q.isEmpty()) {
+      return;
+    }
+    section(out, "Quantized weights (Keras model.quantize: kept as stored; reinit and set-init refuse them)", md);
+    Table t = table(out, md, "Layer", "Weight", "Stored", "Shape", "Mode", "Policy", "What");
+    for (WeightEntry e : q) {
+      t.row(e.site().layerPath(), e.weight().shortName(), e.weight().dtype().kerasName(), e.weight().shape().toString(),
+          e.quantization().mode(), e.quantization().policy(), e.quantization().describe(e.weight().shortName(), e.weight().dtype()));
+    }
+    t.print();
   }
 
   private static void recommendations(PrintWriter out, InitReport r, boolean md) {

@@ -205,7 +205,7 @@ final class ObjectSpecs {
     String cls = dtype.path("class_name").asText("");
     if (KerasCatalog.KERAS3_QUANTIZED_POLICIES.contains(cls)) {
       throw where.unsupported(className, "dtype",
-          cls + " marks a quantised layer; tf-keras has no quantised layers");
+          cls + " marks a quantised layer; tf-keras has no quantised layers (.keras and .weights.h5 keep it for Keras 3)");
     }
     if (KerasCatalog.KERAS3_FLOAT_POLICIES.contains(cls)
         || KerasCatalog.KERAS2_POLICIES.contains(cls)) {

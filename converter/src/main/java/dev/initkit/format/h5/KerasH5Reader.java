@@ -17,6 +17,7 @@ import dev.initkit.model.DType;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
+import dev.initkit.model.Quantization;
 import dev.initkit.model.Shape;
 import dev.initkit.model.Weight;
 import dev.initkit.model.WeightRole;
@@ -228,7 +229,13 @@ public final class KerasH5Reader {
       for (Weight w : ws) {
         refined.add(new Weight(w.name(), w.shape(), w.dtype(), WeightRole.of(e.className(), w.name()), w.key()));
       }
-      return new Layer(e.name(), e.className(), e.config(), refined, List.of());
+      // a quantized layer's legacy list leads with the bias (trainable first): hold Keras's save order,
+      // the archives' positional order, as every other layer does (KerasH5Writer restores the legacy one)
+      boolean bias = refined.stream().anyMatch(w -> w.shortName().equals("bias"));
+      List<Weight> ordered = Quantization.of(e.config())
+          .map(q -> Quantization.arrange(refined, q.saveOrder(e.className(), bias)))
+          .orElse(refined);
+      return new Layer(e.name(), e.className(), e.config(), ordered, List.of());
     }
     List<ConfigLayers.Entry> inner;
     try {

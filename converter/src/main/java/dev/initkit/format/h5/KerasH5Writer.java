@@ -10,6 +10,7 @@ import dev.initkit.internal.hdf5.H5Group;
 import dev.initkit.internal.hdf5.H5Node;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Model;
+import dev.initkit.model.Quantization;
 import dev.initkit.model.TensorSource;
 import dev.initkit.model.Weight;
 import java.io.IOException;
@@ -67,7 +68,7 @@ public final class KerasH5Writer {
         weightsRoot.setAttribute("backend", AttrValue.Str.vlenAscii(backend));
         weightsRoot.setAttribute("keras_version", AttrValue.Str.vlenAscii(kv));
         for (Layer l : stored) {
-          writeGroup(weightsRoot, l.name(), l.allWeights(), tensors, vlenNames);
+          writeGroup(weightsRoot, l.name(), legacyOrder(l), tensors, vlenNames);
         }
         if (model.hasModelWeightsGroup()) {
           writeGroup(weightsRoot, KerasH5Reader.TOP_LEVEL_GROUP, model.modelWeights(), tensors, vlenNames);
@@ -103,6 +104,20 @@ public final class KerasH5Writer {
       out.add(l);
     }
     return out;
+  }
+
+  /**
+   * A layer's weights in the order Keras's legacy loader assigns them: trainable first, so a
+   * quantized layer's bias leads its (non-trainable) codes and scales.
+   */
+  static List<Weight> legacyOrder(Layer l) {
+    boolean bias = l.allWeights().stream().anyMatch(w -> w.shortName().equals("bias"));
+    return Quantization.of(l)
+        .map(q -> {
+          List<String> save = q.saveOrder(l.className(), bias);
+          return save == null ? l.allWeights() : Quantization.arrange(l.allWeights(), q.legacyOrder(save));
+        })
+        .orElse(l.allWeights());
   }
 
   private static void writeGroup(H5Group parent, String name, List<Weight> weights, TensorSource tensors, boolean vlenNames) throws IOException {

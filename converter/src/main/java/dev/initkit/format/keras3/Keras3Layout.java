@@ -1,6 +1,7 @@
 package dev.initkit.format.keras3;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.model.Quantization;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -197,6 +198,10 @@ public final class Keras3Layout {
 
   private static List<String> knownNames(String cls, JsonNode config) {
     boolean bias = config.path("use_bias").asBoolean(true);
+    List<String> quantized = Quantization.of(config).map(q -> q.saveOrder(cls, bias)).orElse(null);
+    if (quantized != null) {
+      return quantized;
+    }
     switch (cls) {
       case "Dense":
       case "EinsumDense":

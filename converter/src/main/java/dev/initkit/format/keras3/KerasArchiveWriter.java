@@ -13,6 +13,7 @@ import dev.initkit.internal.hdf5.H5File;
 import dev.initkit.internal.hdf5.H5Group;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Model;
+import dev.initkit.model.Quantization;
 import dev.initkit.model.TensorSource;
 import dev.initkit.model.Weight;
 import java.io.IOException;
@@ -280,7 +281,10 @@ public final class KerasArchiveWriter {
   }
 
   private static void writeParts(H5Group root, String p, Layer l, TensorSource tensors) throws IOException {
-    List<Weight> ws = l.allWeights();
+    // a legacy .h5 lists a quantized layer's bias first; Keras loads an archive in its save order
+    List<Weight> ws = Quantization.of(l)
+        .map(q -> Quantization.arrange(l.allWeights(), q.saveOrder(l.className(), hasBias(l))))
+        .orElse(l.allWeights());
     int next = 0;
     for (Keras3Layout.Part part : Keras3Layout.parts(keras3Class(l.className()), l.config(), l.name(), ws.size())) {
       try (H5Group vars = root.createGroup(p + "/" + part.relPath())) {
@@ -290,6 +294,10 @@ public final class KerasArchiveWriter {
         }
       }
     }
+  }
+
+  private static boolean hasBias(Layer l) {
+    return l.allWeights().stream().anyMatch(w -> w.shortName().equals("bias"));
   }
 
   /** Keras 3's class for a tf.keras/Keras 2 class name (the path names come from Keras 3 classes). */
