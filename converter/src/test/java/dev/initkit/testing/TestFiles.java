@@ -63,6 +63,17 @@ public final class TestFiles {
     throw new IllegalStateException("no keras== pin in testdata/requirements.txt");
   }
 
+  /** Names of the generated models Keras quantized (MANIFEST.json {@code quantization}). */
+  public static java.util.Set<String> quantizedModels() throws IOException {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (var e : dev.initkit.internal.Json.mapper().readTree(testdata().resolve("models/MANIFEST.json").toFile()).path("models")) {
+      if (e.has("quantization")) {
+        out.add(e.path("name").asText());
+      }
+    }
+    return out;
+  }
+
   /** Generated model directories under testdata/models. */
   public static List<Path> modelDirs() throws IOException {
     Path models = testdata().resolve("models");

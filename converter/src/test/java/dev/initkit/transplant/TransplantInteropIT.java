@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.ModelIO;
 import dev.initkit.internal.Json;
+import dev.initkit.testing.PythonStacks;
 import dev.initkit.testing.TestFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -131,17 +132,20 @@ class TransplantInteropIT {
 
     Path casesFile = tmp.resolve("cases.json");
     Files.writeString(casesFile, Json.write(cases));
-    Path log = tmp.resolve("check.log");
-    Process p = new ProcessBuilder(python, checker.toString(), casesFile.toString()).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
-    assertTrue(p.waitFor(20, TimeUnit.MINUTES), "checker timed out");
-    String text = Files.readString(log, StandardCharsets.UTF_8);
-    List<String> fails = text.lines().filter(l -> l.startsWith("FAIL")).toList();
-    String summary = text.lines().filter(l -> l.matches("\\d+ passed, \\d+ failed")).findFirst().orElse(text);
-    System.out.println("transplant interop: " + cases.size() + " cases, " + summary);
-    assertEquals(List.of(), fails, summary);
-    assertEquals(0, p.exitValue(), summary);
-    assertEquals(cases.size() + " passed, 0 failed", summary);
+    // both ends of the version matrix check the same transplants
+    for (var stack : PythonStacks.all().entrySet()) {
+      Path log = tmp.resolve("check-" + stack.getKey() + ".log");
+      Process p = new ProcessBuilder(stack.getValue(), checker.toString(), casesFile.toString()).redirectErrorStream(true)
+          .redirectOutput(log.toFile()).start();
+      assertTrue(p.waitFor(20, TimeUnit.MINUTES), "checker timed out (" + stack.getKey() + ")");
+      String text = Files.readString(log, StandardCharsets.UTF_8);
+      List<String> fails = text.lines().filter(l -> l.startsWith("FAIL")).toList();
+      String summary = stack.getKey() + " Keras: " + text.lines().filter(l -> l.matches("\\d+ passed, \\d+ failed")).findFirst().orElse(text);
+      System.out.println("transplant interop: " + cases.size() + " cases, " + summary);
+      assertEquals(List.of(), fails, summary);
+      assertEquals(0, p.exitValue(), summary);
+      assertEquals(stack.getKey() + " Keras: " + cases.size() + " passed, 0 failed", summary);
+    }
   }
 
   private static TransplantOptions opts() {

@@ -91,22 +91,32 @@ class KerasToSavedModelIT {
     assumeTrue(!python.isEmpty(), "set -Dinitkit.python to compare with Keras's predictions");
     Path casesFile = tmp.resolve("cases.json");
     Files.writeString(casesFile, Json.write(cases));
-    Path out = tmp.resolve("results.json");
-    Process p = new ProcessBuilder(python, models().getParent().resolve("interop/check_savedmodel.py").toString(),
-        casesFile.toString()).redirectOutput(out.toFile()).redirectError(tmp.resolve("log").toFile()).start();
-    assertTrue(p.waitFor(10, TimeUnit.MINUTES));
-    assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("log")));
-    List<String> failures = new ArrayList<>();
-    JsonNode results = Json.parse(Files.readString(out)).path("results");
-    double worst = 0;
-    for (JsonNode r : results) {
-      if (!r.path("ok").asBoolean()) {
-        failures.add(r.path("id").asText() + ": " + r.path("reason").asText());
-      }
-      worst = Math.max(worst, r.path("maxDiff").asDouble());
-      System.out.println(r.path("id").asText() + ": diff " + r.path("maxDiff").asText() + " vs " + r.path("against").asText("-"));
+    // both ends of the version matrix (TensorFlow 2.20 and, when set up, 2.21) serve the exports
+    java.util.Map<String, String> stacks = new java.util.LinkedHashMap<>();
+    stacks.put("pinned", python);
+    if (!System.getProperty("initkit.pythonNewest", "").isEmpty()) {
+      stacks.put("newest", System.getProperty("initkit.pythonNewest"));
     }
-    System.out.println("serving SavedModels vs Keras in the same process: " + results.size() + " exports, largest difference " + worst);
+    List<String> failures = new ArrayList<>();
+    JsonNode results = null;
+    for (var stack : stacks.entrySet()) {
+      Path out = tmp.resolve("results-" + stack.getKey() + ".json");
+      Process p = new ProcessBuilder(stack.getValue(), models().getParent().resolve("interop/check_savedmodel.py").toString(),
+          casesFile.toString()).redirectOutput(out.toFile()).redirectError(tmp.resolve("log").toFile()).start();
+      assertTrue(p.waitFor(10, TimeUnit.MINUTES));
+      assertEquals(0, p.exitValue(), stack.getKey() + ": " + Files.readString(tmp.resolve("log")));
+      results = Json.parse(Files.readString(out)).path("results");
+      double worst = 0;
+      for (JsonNode r : results) {
+        if (!r.path("ok").asBoolean()) {
+          failures.add(stack.getKey() + " " + r.path("id").asText() + ": " + r.path("reason").asText());
+        }
+        worst = Math.max(worst, r.path("maxDiff").asDouble());
+        System.out.println("[" + stack.getKey() + "] " + r.path("id").asText() + ": diff " + r.path("maxDiff").asText() + " vs " + r.path("against").asText("-"));
+      }
+      System.out.println("serving SavedModels vs Keras in the same process (" + stack.getKey() + "): " + results.size()
+          + " exports, largest difference " + worst);
+    }
     assertEquals(cases.size(), results.size());
     assertTrue(failures.isEmpty(), String.join("\n", failures));
   }

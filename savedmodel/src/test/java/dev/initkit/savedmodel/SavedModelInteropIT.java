@@ -315,18 +315,36 @@ class SavedModelInteropIT {
     }
   }
 
+  /**
+   * The pinned stack's results, which the caller examines; the newest stack ({@code
+   * -Dinitkit.pythonNewest}, TensorFlow 2.21), when set up, must come to the same verdict per case.
+   */
   private static JsonNode run(String python, Path checker, ArrayNode cases, Path tmp) throws Exception {
+    JsonNode results = runOnce("pinned", python, checker, cases, tmp);
+    String newest = System.getProperty("initkit.pythonNewest", "");
+    if (!newest.isEmpty()) {
+      JsonNode other = runOnce("newest", newest, checker, cases, tmp);
+      for (JsonNode r : results.path("results")) {
+        JsonNode n = find(other, r.path("id").asText());
+        assertEquals(r.path("ok").asBoolean(), n.path("ok").asBoolean(),
+            "the newest stack disagrees on " + r.path("id").asText() + ": " + n.path("reason").asText(""));
+      }
+    }
+    return results;
+  }
+
+  private static JsonNode runOnce(String stack, String python, Path checker, ArrayNode cases, Path tmp) throws Exception {
     Path casesFile = tmp.resolve("cases.json");
     Files.writeString(casesFile, Json.write(cases));
-    Path out = tmp.resolve("results.json");
-    Path log = tmp.resolve("check.log");
+    Path out = tmp.resolve("results-" + stack + ".json");
+    Path log = tmp.resolve("check-" + stack + ".log");
     Process p = new ProcessBuilder(python, checker.toString(), casesFile.toString())
         .redirectOutput(out.toFile()).redirectError(log.toFile()).start();
-    assertTrue(p.waitFor(10, TimeUnit.MINUTES), "check_savedmodel.py timed out");
-    assertEquals(0, p.exitValue(), Files.readString(log));
+    assertTrue(p.waitFor(10, TimeUnit.MINUTES), "check_savedmodel.py timed out (" + stack + ")");
+    assertEquals(0, p.exitValue(), stack + ": " + Files.readString(log));
     JsonNode results = Json.parse(Files.readString(out));
     for (JsonNode r : results.path("results")) {
-      System.out.println((r.path("ok").asBoolean() ? "PASS " : "FAIL ") + r.path("id").asText() + ": "
+      System.out.println("[" + stack + "] " + (r.path("ok").asBoolean() ? "PASS " : "FAIL ") + r.path("id").asText() + ": "
           + (r.path("ok").asBoolean() ? "diff " + r.path("maxDiff").asText() + " vs " + r.path("against").asText("-") : r.path("reason").asText()));
     }
     return results;

@@ -17,7 +17,7 @@ class ReportCommandTest {
 
   private static final List<String> WEIGHT_FIELDS = List.of("layer", "className", "activation", "followingActivation",
       "weight", "role", "shape", "dtype", "depth", "head", "trainable", "initializer", "fanIn", "fanOut", "expectedMean",
-      "expectedStd", "observed", "stdRatio", "recommended", "warnings");
+      "expectedStd", "observed", "stdRatio", "recommended", "quantization", "warnings");
 
   @Test
   void jsonSchema() {
