@@ -121,26 +121,16 @@ public final class Keras3Layout {
       addParts(prefix + "layer/", ic, inner.path("config"), inner.path("config").path("name").asText(ic), n, out);
       return;
     }
-    if (GROUPED_ATTENTION.contains(cls)) {
-      // Keras 3.10+: the projections are private attributes (_query_dense, ...); query and output
-      // are larger than key and value, so the split comes from the config, not n / 4
+    if (cls.equals("MultiHeadAttention") || GROUPED_ATTENTION.contains(cls)) {
+      // each projection holds the same variables (kernel, bias); GroupedQueryAttention keeps them in
+      // private attributes (_query_dense, ...)
+      String p = cls.equals("MultiHeadAttention") ? prefix : prefix + "_";
       int per = n / 4;
       out.add(new Part(prefix + "vars", 0, name));
-      out.add(new Part(prefix + "_query_dense/vars", per, "query"));
-      out.add(new Part(prefix + "_key_dense/vars", per, "key"));
-      out.add(new Part(prefix + "_value_dense/vars", per, "value"));
-      out.add(new Part(prefix + "_output_dense/vars", n - 3 * per, "attention_output"));
-      out.add(new Part(prefix + "_dropout_layer/vars", 0, "dropout"));
-      out.add(new Part(prefix + "_softmax/vars", 0, "softmax"));
-      return;
-    }
-    if (cls.equals("MultiHeadAttention")) {
-      int per = n / 4;
-      out.add(new Part(prefix + "vars", 0, name));
-      out.add(new Part(prefix + "query_dense/vars", per, "query"));
-      out.add(new Part(prefix + "key_dense/vars", per, "key"));
-      out.add(new Part(prefix + "value_dense/vars", per, "value"));
-      out.add(new Part(prefix + "output_dense/vars", n - 3 * per, "attention_output"));
+      out.add(new Part(p + "query_dense/vars", per, "query"));
+      out.add(new Part(p + "key_dense/vars", per, "key"));
+      out.add(new Part(p + "value_dense/vars", per, "value"));
+      out.add(new Part(p + "output_dense/vars", n - 3 * per, "attention_output"));
       out.add(new Part(prefix + "_dropout_layer/vars", 0, "dropout"));
       out.add(new Part(prefix + "_softmax/vars", 0, "softmax"));
       return;
