@@ -144,17 +144,14 @@ public final class Keras3Layout {
    */
   static List<String> childOrder(String className, List<String> children) {
     List<String> preferred;
-    if (className.equals("Bidirectional")) {
-      preferred = List.of("forward_layer", "backward_layer");
-    } else if (className.equals("MultiHeadAttention")) {
-      preferred = List.of("query_dense", "key_dense", "value_dense", "output_dense");
-    } else if (GROUPED_ATTENTION.contains(className)) {
-      preferred = List.of("_query_dense", "_key_dense", "_value_dense", "_output_dense");
-    } else if (className.equals("SpectralNormalization")) {
+    if (className.equals("SpectralNormalization")) {
       // the wrapper's own variables (the kernel it normalises, vector_u) come first in layer.weights
       preferred = List.of("vars", "layer");
     } else {
-      preferred = List.of();
+      // by attribute name, so that a weights-only file (no config, no class) reads in the same order:
+      // Bidirectional's forward layer first, attention projections as built
+      preferred = List.of("forward_layer", "backward_layer", "query_dense", "key_dense", "value_dense", "output_dense",
+          "_query_dense", "_key_dense", "_value_dense", "_output_dense");
     }
     List<String> out = new ArrayList<>();
     for (String p : preferred) {
