@@ -40,9 +40,33 @@ public final class KerasH5Writer {
    * @param keras2ConfigText the model config in Keras 2 form, or null to write weights only
    */
   public static void write(Model model, TensorSource tensors, String keras2ConfigText, Path out) throws IOException {
+    write(model, tensors, keras2ConfigText, Form.of(model), out);
+  }
+
+  /**
+   * What the file says of itself and how its weights are named.
+   *
+   * @param kerasVersion the {@code keras_version} attribute: readers choose by it (DL4J refuses a
+   *     major version other than 1 or 2)
+   * @param backend the {@code backend} attribute
+   * @param tfKerasWeightNames name each weight as tf-keras does, {@code layer/.../weight:0} from
+   *     the layer's name on (Keras 3 writes {@code model/layer/weight}, tf-keras {@code
+   *     layer/weight:0}); else the names as read
+   */
+  public record Form(String kerasVersion, String backend, boolean tfKerasWeightNames) {
+    /** The model's own header (Keras 3.12.0 on TensorFlow where the source recorded none), names as read. */
+    public static Form of(Model model) {
+      return new Form(model.kerasVersion().orElse("3.12.0"), model.backend().orElse("tensorflow"), false);
+    }
+  }
+
+  /** As {@link #write(Model, TensorSource, String, Path)}, in the form given. */
+  public static void write(Model model, TensorSource tensors, String keras2ConfigText, Form form, Path out)
+      throws IOException {
     boolean vlenNames = !"fixed".equals(model.metadata().get(KerasH5Reader.NAMES_FORM));
-    String kv = model.kerasVersion().orElse("3.12.0");
-    String backend = model.backend().orElse("tensorflow");
+    String kv = form.kerasVersion();
+    String backend = form.backend();
+    boolean tfNames = form.tfKerasWeightNames();
     try (H5File f = H5File.create(out)) {
       H5Group root = f.root();
       H5Group weightsRoot;
@@ -68,10 +92,10 @@ public final class KerasH5Writer {
         weightsRoot.setAttribute("backend", AttrValue.Str.vlenAscii(backend));
         weightsRoot.setAttribute("keras_version", AttrValue.Str.vlenAscii(kv));
         for (Layer l : stored) {
-          writeGroup(weightsRoot, l.name(), legacyOrder(l), tensors, vlenNames);
+          writeGroup(weightsRoot, l.name(), legacyOrder(l), tensors, vlenNames, tfNames);
         }
         if (model.hasModelWeightsGroup()) {
-          writeGroup(weightsRoot, KerasH5Reader.TOP_LEVEL_GROUP, model.modelWeights(), tensors, vlenNames);
+          writeGroup(weightsRoot, KerasH5Reader.TOP_LEVEL_GROUP, model.modelWeights(), tensors, vlenNames, false);
         }
       } finally {
         if (weightsRoot != root) {
@@ -80,7 +104,7 @@ public final class KerasH5Writer {
       }
       if (keras2ConfigText != null && !model.optimizerWeights().isEmpty()) {
         try (H5Group og = root.createGroup("optimizer_weights")) {
-          writeWeights(og, model.optimizerWeights(), tensors, vlenNames);
+          writeWeights(og, model.optimizerWeights(), tensors, vlenNames, null);
         }
       }
     } catch (H5Exception e) {
@@ -120,14 +144,17 @@ public final class KerasH5Writer {
         .orElse(l.allWeights());
   }
 
-  private static void writeGroup(H5Group parent, String name, List<Weight> weights, TensorSource tensors, boolean vlenNames) throws IOException {
+  private static void writeGroup(H5Group parent, String name, List<Weight> weights, TensorSource tensors, boolean vlenNames,
+      boolean tfNames) throws IOException {
     try (H5Group g = parent.createGroup(name)) {
-      writeWeights(g, weights, tensors, vlenNames);
+      writeWeights(g, weights, tensors, vlenNames, tfNames ? name : null);
     }
   }
 
-  private static void writeWeights(H5Group g, List<Weight> weights, TensorSource tensors, boolean vlenNames) throws IOException {
-    List<String> names = uniqueNames(weights);
+  /** @param tfNamesFrom the layer name tf-keras-style weight names start at, or null for names as read */
+  private static void writeWeights(H5Group g, List<Weight> weights, TensorSource tensors, boolean vlenNames,
+      String tfNamesFrom) throws IOException {
+    List<String> names = uniqueNames(weights, tfNamesFrom);
     setNames(g, "weight_names", names, vlenNames);
     for (int i = 0; i < weights.size(); i++) {
       TensorCopier.copy(weights.get(i), tensors, g, names.get(i));
@@ -135,11 +162,11 @@ public final class KerasH5Writer {
   }
 
   /** Dataset names must be unique in a group; Keras 3 can produce duplicates (keras#19375). */
-  private static List<String> uniqueNames(List<Weight> weights) {
+  private static List<String> uniqueNames(List<Weight> weights, String tfNamesFrom) {
     Set<String> seen = new HashSet<>();
     List<String> out = new ArrayList<>();
     for (Weight w : weights) {
-      String n = w.name();
+      String n = tfNamesFrom == null ? w.name() : tfKerasName(w.name(), tfNamesFrom);
       String candidate = n;
       for (int k = 1; !seen.add(candidate); k++) {
         candidate = n + "_" + k;
@@ -147,6 +174,19 @@ public final class KerasH5Writer {
       out.add(candidate);
     }
     return out;
+  }
+
+  /**
+   * {@code mlp/dense/kernel} -> {@code dense/kernel:0}: from the layer's name on, with the tensor
+   * index tf-keras appends. DL4J's import finds no weights under Keras 3's names.
+   */
+  static String tfKerasName(String name, String layer) {
+    String n = name;
+    int at = n.startsWith(layer + "/") ? 0 : n.indexOf("/" + layer + "/");
+    if (at > 0) {
+      n = n.substring(at + 1);
+    }
+    return n.matches(".*:\\d+") ? n : n + ":0";
   }
 
   /** Writes a name list, empty or split as Keras does. */
