@@ -320,8 +320,8 @@ public final class ModelIO {
     switch (format) {
       case H5: {
         TargetRuntime runtime = options.runtime();
-        if (runtime == TargetRuntime.DL4J && model.config().isEmpty()) {
-          throw new UnsupportedModelException(source(model), "", "DL4J's Keras import needs the model config, and this weights-only file has none: pass the architecture JSON with --config");
+        if (runtime == TargetRuntime.DL4J) {
+          refuseForDl4j(model);
         }
         String config = model.config().isEmpty() ? null : h5ConfigText(model, runtime, notes, changes);
         if (config == null) {
@@ -396,6 +396,22 @@ public final class ModelIO {
         return ConfigForms.dl4jText(model, changes::add);
       default:
         throw new IllegalStateException(runtime + " writes no .h5");
+    }
+  }
+
+  /** What DL4J cannot read whatever the config says: no config, bfloat16 datasets. */
+  private static void refuseForDl4j(Model model) throws UnsupportedModelException {
+    if (model.config().isEmpty()) {
+      throw new UnsupportedModelException(source(model), "", "DL4J's Keras import needs the model config, and this weights-only file has none: pass the architecture JSON with --config");
+    }
+    for (dev.initkit.model.Layer l : model.allLayers()) {
+      for (Weight w : l.weights()) {
+        if (w.dtype() == dev.initkit.model.DType.BFLOAT16) {
+          // measured on testdata bfloat16: "H5Dread failed" in DL4J's Hdf5Archive.readDataSet
+          throw new UnsupportedModelException(source(model), l.name(), "weight " + w.name()
+              + " is bfloat16, which DL4J's HDF5 reader cannot read");
+        }
+      }
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.initkit.format.config;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,13 +20,39 @@ final class Dl4jCatalog {
           "Conv2D", "Conv3D", "Conv2DTranspose", "Conv3DTranspose", "Cropping1D", "Cropping2D",
           "Cropping3D", "Dense", "DepthwiseConv2D", "Dropout", "ELU", "Embedding", "Flatten",
           "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-          "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
-          "GlobalMaxPooling3D", "InputLayer", "LeakyReLU", "LocallyConnected1D", "LSTM",
+          "GlobalMaxPooling1D", "GlobalMaxPooling2D", "InputLayer", "LeakyReLU", "LocallyConnected1D", "LSTM",
           "Masking", "Maximum", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Multiply",
           "Permute", "PReLU", "ReLU", "RepeatVector", "Reshape", "SeparableConv2D", "SimpleRNN",
           "Softmax", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Subtract",
           "ThresholdedReLU", "TimeDistributed", "UpSampling1D", "UpSampling2D", "UpSampling3D",
           "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D");
+
+  /**
+   * Classes DL4J maps but fails on, with what it did on the bundled models (Dl4jForRuntimeIT, on
+   * tf-keras's own files as on initkit's).
+   */
+  static final Map<String, String> FAILS =
+      Map.of(
+          "GlobalAveragePooling3D", "DL4J's pooling import has no 3D global pooling (\"Unsupported Keras pooling layer\")",
+          "GlobalMaxPooling3D", "DL4J's pooling import has no 3D global pooling (\"Unsupported Keras pooling layer\")",
+          "DepthwiseConv2D", "DL4J's import fails on it (IndexOutOfBoundsException on testdata depthwise_conv2d, tf-keras's file too)",
+          "TimeDistributed", "DL4J imports it but cannot run it (testdata timedistributed, tf-keras's file too: a ReshapePreprocessor shape mismatch on its own input shape, SIGSEGV in ND4J on Keras's)");
+
+  /**
+   * The weight names DL4J looks up, per class (others: kernel and bias), after removing the
+   * layer's name from the stored name: a layer named inside one of them ({@code embed} in {@code
+   * embeddings}) loses part of its weight's name ("Parameter embeddings does not exist").
+   */
+  static List<String> weightNames(String className) {
+    return switch (className) {
+      case "Embedding" -> List.of("embeddings");
+      case "BatchNormalization" -> List.of("gamma", "beta", "moving_mean", "moving_variance");
+      case "LSTM", "SimpleRNN" -> List.of("kernel", "recurrent_kernel", "bias");
+      case "SeparableConv2D" -> List.of("depthwise_kernel", "pointwise_kernel", "bias");
+      case "PReLU" -> List.of("alpha");
+      default -> List.of("kernel", "bias");
+    };
+  }
 
   /** The layers DL4J's Bidirectional import wraps ({@code KerasBidirectional}). */
   static final Set<String> BIDIRECTIONAL_INNER = Set.of("LSTM", "SimpleRNN");
