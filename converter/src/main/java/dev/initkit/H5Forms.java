@@ -5,7 +5,7 @@ import dev.initkit.model.Model;
 
 /**
  * The {@code keras_version}/{@code backend} of a legacy HDF5 file written for a runtime, and its
- * weight names (tf-keras's for DL4J). The
+ * weight names (DL4J's for DL4J). The
  * source's own where the written config is of its generation; else the version whose config form
  * is written (tf-keras 2.20.1 for Keras 2 forms, Keras 3.12.0 for Keras 3's), on TensorFlow.
  */
@@ -21,7 +21,7 @@ final class H5Forms {
     Form own = Form.of(model);
     if (runtime == TargetRuntime.DL4J) {
       // DL4J: "Keras major version has to be either 1 or 2 (3 provided)"; and it finds weights
-      // only under tf-keras's names
+      // only under names of its own (KerasH5Writer.Form)
       return major(own.kerasVersion()) <= 2 ? new Form(own.kerasVersion(), own.backend(), true)
           : new Form(KERAS2_VERSION, "tensorflow", true);
     }

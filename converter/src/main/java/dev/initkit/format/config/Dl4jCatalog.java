@@ -1,6 +1,5 @@
 package dev.initkit.format.config;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -28,31 +27,18 @@ final class Dl4jCatalog {
           "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D");
 
   /**
-   * Classes DL4J maps but fails on, with what it did on the bundled models (Dl4jForRuntimeIT, on
-   * tf-keras's own files as on initkit's).
+   * Classes DL4J maps but fails on, or computes differently, with what it did on the bundled
+   * models and the catalogue (Dl4jForRuntimeIT; on tf-keras's own files as on initkit's).
    */
   static final Map<String, String> FAILS =
       Map.of(
           "GlobalAveragePooling3D", "DL4J's pooling import has no 3D global pooling (\"Unsupported Keras pooling layer\")",
           "GlobalMaxPooling3D", "DL4J's pooling import has no 3D global pooling (\"Unsupported Keras pooling layer\")",
           "DepthwiseConv2D", "DL4J's import fails on it (IndexOutOfBoundsException on testdata depthwise_conv2d, tf-keras's file too)",
+          "PReLU", "DL4J imports it and predicts something else (catalogue PReLU, alpha of shape (5, 3): 0.58 off Keras)",
+          "Conv3DTranspose", "DL4J imports it and predicts something else (catalogue Conv3DTranspose: 2.9 off Keras)",
+          "LocallyConnected1D", "DL4J's import fails on its bias (catalogue LocallyConnected1D, tf-keras's file: \"Cannot set parameter b, invalid shape\")",
           "TimeDistributed", "DL4J imports it but cannot run it (testdata timedistributed, tf-keras's file too: a ReshapePreprocessor shape mismatch on its own input shape, SIGSEGV in ND4J on Keras's)");
-
-  /**
-   * The weight names DL4J looks up, per class (others: kernel and bias), after removing the
-   * layer's name from the stored name: a layer named inside one of them ({@code embed} in {@code
-   * embeddings}) loses part of its weight's name ("Parameter embeddings does not exist").
-   */
-  static List<String> weightNames(String className) {
-    return switch (className) {
-      case "Embedding" -> List.of("embeddings");
-      case "BatchNormalization" -> List.of("gamma", "beta", "moving_mean", "moving_variance");
-      case "LSTM", "SimpleRNN" -> List.of("kernel", "recurrent_kernel", "bias");
-      case "SeparableConv2D" -> List.of("depthwise_kernel", "pointwise_kernel", "bias");
-      case "PReLU" -> List.of("alpha");
-      default -> List.of("kernel", "bias");
-    };
-  }
 
   /** The layers DL4J's Bidirectional import wraps ({@code KerasBidirectional}). */
   static final Set<String> BIDIRECTIONAL_INNER = Set.of("LSTM", "SimpleRNN");

@@ -27,8 +27,7 @@ import java.util.List;
  *
  * <p>Layers DL4J maps no class to or fails on (an Identity initializer of gain 1 included),
  * nested models (DL4J imports none), shared layers
- * (DL4J builds each layer once: "cycle detected in graph"), layers whose name DL4J cuts out of
- * their weights' names, and Lambda code are refused before writing, all of them in one line
+ * (DL4J builds each layer once: "cycle detected in graph") and Lambda code are refused before writing, all of them in one line
  * ({@code name (Class): why; ...}), located at the first.
  */
 final class Dl4jForm {
@@ -171,14 +170,6 @@ final class Dl4jForm {
           && init.path("config").path("gain").asDouble(1.0) == 1.0) {
         refused.add(new Refusal(where, name, cls, e.getKey() + " = Identity(gain=1.0), on which"
             + " DL4J's import fails (\"Error getting Keras weight initialization\")"));
-        return;
-      }
-    }
-    for (String weight : Dl4jCatalog.weightNames(cls)) {
-      if (name != null && !name.isEmpty() && !weight.equals(name) && weight.contains(name)
-          && !"InputLayer".equals(cls) && !"Bidirectional".equals(cls)) {
-        refused.add(new Refusal(where, name, cls, "DL4J cuts the layer's name out of its weights'"
-            + " names and then misses '" + weight + "' (rename the layer)"));
         return;
       }
     }

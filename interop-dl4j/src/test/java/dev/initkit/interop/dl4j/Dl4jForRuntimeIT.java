@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The truth test of {@code convert --for dl4j}: for every bundled model ({@code testdata/models},
- * written by Keras 3 and tf-keras), initkit writes the dl4j form of each original ({@code
+ * written by Keras 3 and tf-keras) and every model of the catalogue the pinned Keras wrote ({@code
+ * testdata/catalogue/keras-3.12.0}), initkit writes the dl4j form of each original ({@code
  * keras3.h5}, {@code keras3.keras}, {@code tfkeras.h5}) or refuses it before writing with one line
  * naming the layer. DL4J's {@code KerasModelImport} (in a child JVM, {@link Dl4jRunner}) imports
  * every file written and predicts, on the model's {@code input.npz}, what Keras predicts on the
@@ -74,14 +75,18 @@ class Dl4jForRuntimeIT {
     String python = System.getProperty("initkit.python", "");
     assumeTrue(!python.isEmpty(), "set -Dinitkit.python to the testdata venv's python");
     Path testdata = Path.of(System.getProperty("initkit.testdata", "../testdata"));
-    Path models = testdata.resolve("models");
-    JsonNode manifest = JSON.readTree(models.resolve("MANIFEST.json").toFile());
     String only = System.getProperty("initkit.dl4j.models", "");
     Set<String> selected = only.isEmpty() ? Set.of() : Set.of(only.split(","));
 
-    // 1. initkit writes the dl4j form of every original, or refuses it
+    // 1. initkit writes the dl4j form of every original, or refuses it: the bundled models and the
+    // catalogue the pinned Keras wrote (one model per layer class)
     List<Case> cases = new ArrayList<>();
-    for (JsonNode m : manifest.path("models")) {
+    for (Path models : List.of(testdata.resolve("models"), testdata.resolve("catalogue/keras-3.12.0"))) {
+      if (!Files.exists(models.resolve("MANIFEST.json"))) {
+        continue;
+      }
+      String tag = models.getFileName().toString().equals("models") ? "" : models.getFileName() + "/";
+      for (JsonNode m : JSON.readTree(models.resolve("MANIFEST.json").toFile()).path("models")) {
       String name = m.path("name").asText();
       if (!selected.isEmpty() && !selected.contains(name)) {
         continue;
@@ -91,19 +96,20 @@ class Dl4jForRuntimeIT {
         if (!Files.exists(original)) {
           continue;
         }
-        Path out = tmp.resolve(name + "." + source.replace('.', '-') + ".dl4j.h5");
+        Path out = tmp.resolve(tag.replace('/', '.') + name + "." + source.replace('.', '-') + ".dl4j.h5");
         boolean float16 = false;
         try (LoadedModel lm = ModelIO.open(original)) {
           float16 = computesInFloat16(lm);
           ModelIO.write(lm, out, ModelIO.WriteOptions.defaults().withRuntime(TargetRuntime.DL4J));
-          cases.add(new Case(name, source, original, out, null, float16));
+          cases.add(new Case(tag + name, source, original, out, null, float16));
         } catch (UnsupportedModelException e) {
           assertFalse(Files.exists(out), "refused, yet written: " + out);
-          cases.add(new Case(name, source, original, null, e.getMessage(), float16));
+          cases.add(new Case(tag + name, source, original, null, e.getMessage(), float16));
         }
       }
+      }
     }
-    assertFalse(cases.isEmpty(), "no bundled models under " + models);
+    assertFalse(cases.isEmpty(), "no bundled models under " + testdata);
 
     // 2. Keras predicts on the originals, now, here
     ArrayNode list = JSON.createArrayNode();
