@@ -303,8 +303,11 @@ public final class ModelIO {
   }
 
   /**
-   * Writes a model atomically. The target format comes from {@code options.format()} or else the
-   * output's name ({@code .keras}, {@code .weights.h5}, {@code .h5}).
+   * Writes a model atomically. The target format comes from {@code options.format()}, else the
+   * output's name ({@code .keras}, {@code .weights.h5}, {@code .h5}), else {@code
+   * options.runtime()} ({@link #targetFormat}). With a runtime, the config and header are written
+   * in the form it loads ({@link TargetRuntime}), and what it cannot express raises {@link
+   * UnsupportedModelException} before anything is written.
    *
    * @throws java.nio.file.FileAlreadyExistsException when the output exists and overwrite is off
    * @throws ModelFormatException when the model cannot be expressed in the target format

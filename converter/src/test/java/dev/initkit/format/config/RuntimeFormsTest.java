@@ -64,6 +64,23 @@ class RuntimeFormsTest {
     assertTrue(!e.getMessage().contains("\n"));
   }
 
+  /** tf-keras: a key it lacks is dropped at its default, refused otherwise, naming layer, key and value. */
+  @Test
+  void aKeyTfKerasLacksIsRefusedUnlessAtItsDefault() throws IOException {
+    Path mha = TestFiles.testdata().resolve("catalogue/keras-3.15.1/MultiHeadAttention/keras3.keras");
+    JsonNode c = config(mha);
+    JsonNode k2 = ConfigTranslator.toKeras2(c);
+    assertTrue(!k2.toString().contains("use_gate"), "dropped at its default");
+    com.fasterxml.jackson.databind.node.ObjectNode gated = c.deepCopy();
+    for (JsonNode l : gated.at("/config/layers")) {
+      if (l.path("class_name").asText().equals("MultiHeadAttention")) {
+        ((com.fasterxml.jackson.databind.node.ObjectNode) l.get("config")).put("use_gate", true);
+      }
+    }
+    UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> ConfigTranslator.toKeras2(gated));
+    assertTrue(e.getMessage().contains("use_gate = true") && e.location().contains("/"), e.getMessage());
+  }
+
   @Test
   void theRuntimePicksTheFormatOnlyWhereNothingElseDoes() {
     ModelIO.WriteOptions o = ModelIO.WriteOptions.defaults();
