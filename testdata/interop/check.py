@@ -53,6 +53,13 @@ iff the model loads and predicts finite values ("equal" only).
 Relative paths are resolved against the current directory, else against the
 directory of CASES.json.
 
+    .venv/bin/python testdata/interop/check.py --predict LIST.json --predict-out OUT.json
+
+writes what Keras predicts, for another runtime's test to compare against (DL4J's, in
+Dl4jForRuntimeIT) in the same run on the same machine: LIST is a JSON list of
+{"id", "file", "loader", "input"}; OUT maps each id to {"shapes": [[...]], "outputs":
+[[flattened row-major float64]]} or {"error": "..."}.  Exit status 0 once OUT is written.
+
 Prints one line per case, "PASS id: diff D vs what" or "FAIL id: reason", then exactly one line
 "N passed, N failed".  Exit status 0 iff nothing failed.  All other output
 (Keras/TF logging) goes to stderr.
@@ -492,6 +499,32 @@ def self_test_negative(models_dir):
     ]
 
 
+def write_predictions(list_path, out_path, timeout):
+    """--predict: each file's outputs on its input, as JSON (see the module docstring)."""
+    out = {}
+    for spec in json.loads(list_path.read_text()):
+        pid = str(spec.get("id", spec.get("file")))
+        old = signal.signal(signal.SIGALRM, _on_alarm)
+        if timeout > 0:
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                xs = ordered_arrays(resolve(spec["input"], list_path.parent), "x")
+                ys = predict_case(spec, spec["loader"], list_path.parent, xs)
+            out[pid] = {"shapes": [list(y.shape) for y in ys],
+                        "outputs": [np.asarray(y, dtype=np.float64).ravel().tolist() for y in ys]}
+        except CaseTimeout:
+            out[pid] = {"error": f"timed out after {timeout:g}s"}
+        except Exception as e:  # noqa: BLE001
+            out[pid] = {"error": f"{type(e).__name__}: {_one_line(e)}"}
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+        print(f"predicted {pid}: {out[pid].get('error', out[pid].get('shapes'))}", file=REAL_STDOUT, flush=True)
+    out_path.write_text(json.dumps(out) + "\n")
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cases", nargs="?", help="CASES.json (list of cases)")
@@ -502,7 +535,14 @@ def main(argv=None):
                     help="check the generated files in testdata/models (MANIFEST.json)")
     ap.add_argument("--models", default=str(DEFAULT_MODELS), help="models dir for --self-test")
     ap.add_argument("--cases-out", help="with --self-test: also write the generated cases here")
+    ap.add_argument("--predict", help="LIST.json: predict each file (see above) instead of checking cases")
+    ap.add_argument("--predict-out", help="with --predict: where the predictions go (JSON)")
     args = ap.parse_args(argv)
+    if args.predict:
+        if not args.predict_out:
+            ap.error("--predict needs --predict-out")
+        _import_frameworks()
+        return write_predictions(Path(args.predict).resolve(), Path(args.predict_out), args.timeout)
     if bool(args.cases) == bool(args.self_test):
         ap.error("give exactly one of CASES.json or --self-test")
 

@@ -67,6 +67,69 @@ final class ConfigForms {
     return text;
   }
 
+  /**
+   * The config for a legacy HDF5 file that tf-keras 2.x loads: as {@link #keras2Text}, but what
+   * the Keras 2 form cannot express is refused (one line naming layer, key and value) instead of
+   * kept as written, since tf-keras would fail on it.
+   */
+  static String tfKerasText(Model model, Consumer<MeaningChange> changes) throws IOException {
+    JsonNode c = model.config().orElseThrow();
+    ConfigGeneration generation = ConfigGeneration.detect(c);
+    if (generation == ConfigGeneration.KERAS1
+        || (model.sourceFormat().startsWith("h5") && generation == ConfigGeneration.KERAS2)) {
+      return model.configText().orElseThrow();
+    }
+    String text = Json.write(translate(model, c, ConfigTranslator::toKeras2));
+    ConfigTranslator.meaningChanges(c, ConfigGeneration.KERAS2).forEach(changes);
+    return text;
+  }
+
+  /**
+   * The config for a legacy HDF5 file in the form Keras 3 itself writes ({@link
+   * ConfigTranslator#toKeras3H5}); a Keras 3 config read from HDF5 as written.
+   */
+  static String keras3H5Text(Model model, Consumer<MeaningChange> changes) throws IOException {
+    JsonNode c = model.config().orElseThrow();
+    ConfigGeneration generation = ConfigGeneration.detect(c);
+    if (model.sourceFormat().startsWith("h5") && generation == ConfigGeneration.KERAS3) {
+      return model.configText().orElseThrow();
+    }
+    String text = Json.write(translate(model, c, ConfigTranslator::toKeras3H5));
+    ConfigTranslator.meaningChanges(c, ConfigGeneration.KERAS3).forEach(changes);
+    return text;
+  }
+
+  /**
+   * The config for a legacy HDF5 file DL4J's Keras import reads ({@link
+   * ConfigTranslator#toDl4j}); a Keras 1 config as written (DL4J reads Keras 1 itself).
+   */
+  static String dl4jText(Model model, Consumer<MeaningChange> changes) throws IOException {
+    JsonNode c = model.config().orElseThrow();
+    ConfigGeneration generation = ConfigGeneration.detect(c);
+    if (generation == ConfigGeneration.KERAS1) {
+      return model.configText().orElseThrow();
+    }
+    String text = Json.write(translate(model, c, ConfigTranslator::toDl4j));
+    ConfigTranslator.meaningChanges(c, ConfigGeneration.KERAS2).forEach(changes);
+    return text;
+  }
+
+  private interface Translation {
+    JsonNode apply(JsonNode config) throws ModelFormatException;
+  }
+
+  private static JsonNode translate(Model model, JsonNode c, Translation t) throws IOException {
+    try {
+      return t.apply(c);
+    } catch (ModelFormatException e) {
+      throw new UnsupportedModelException(source(model), e.location(), e.detail(), e);
+    }
+  }
+
+  private static Path source(Model model) {
+    return model.source().isEmpty() ? null : Path.of(model.source());
+  }
+
   private static JsonNode translate(Model model, JsonNode c, boolean toKeras3) throws IOException {
     try {
       return toKeras3 ? ConfigTranslator.toKeras3(c) : ConfigTranslator.toKeras2(c);

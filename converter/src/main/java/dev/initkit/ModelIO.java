@@ -62,28 +62,41 @@ public final class ModelIO {
    *
    * @param strict refuse ({@link UnsupportedModelException}, nothing written) a conversion that
    *     would change what a layer computes, instead of writing it with a warning
+   * @param runtime the runtime the output is for ({@link TargetRuntime}): the config form, the
+   *     header and, where neither {@code format} nor the output's name gives one, the format; null
+   *     writes initkit's portable forms
    */
-  public record WriteOptions(Format format, boolean overwrite, boolean unzipped, boolean strict) {
-    /** Not strict. */
+  public record WriteOptions(Format format, boolean overwrite, boolean unzipped, boolean strict,
+      TargetRuntime runtime) {
+    /** For no runtime in particular. */
+    public WriteOptions(Format format, boolean overwrite, boolean unzipped, boolean strict) {
+      this(format, overwrite, unzipped, strict, null);
+    }
+
+    /** Not strict, for no runtime in particular. */
     public WriteOptions(Format format, boolean overwrite, boolean unzipped) {
-      this(format, overwrite, unzipped, false);
+      this(format, overwrite, unzipped, false, null);
     }
 
     /** Format from the output's extension, no overwrite, zipped archives, not strict. */
     public static WriteOptions defaults() {
-      return new WriteOptions(null, false, false, false);
+      return new WriteOptions(null, false, false, false, null);
     }
 
     public WriteOptions withFormat(Format f) {
-      return new WriteOptions(f, overwrite, unzipped, strict);
+      return new WriteOptions(f, overwrite, unzipped, strict, runtime);
     }
 
     public WriteOptions withOverwrite(boolean o) {
-      return new WriteOptions(format, o, unzipped, strict);
+      return new WriteOptions(format, o, unzipped, strict, runtime);
     }
 
     public WriteOptions withStrict(boolean s) {
-      return new WriteOptions(format, overwrite, unzipped, s);
+      return new WriteOptions(format, overwrite, unzipped, s, runtime);
+    }
+
+    public WriteOptions withRuntime(TargetRuntime r) {
+      return new WriteOptions(format, overwrite, unzipped, strict, r);
     }
   }
 
@@ -290,15 +303,17 @@ public final class ModelIO {
   }
 
   /**
-   * Writes a model atomically. The target format comes from {@code options.format()} or else the
-   * output's name ({@code .keras}, {@code .weights.h5}, {@code .h5}).
+   * Writes a model atomically. The target format comes from {@code options.format()}, else the
+   * output's name ({@code .keras}, {@code .weights.h5}, {@code .h5}), else {@code
+   * options.runtime()} ({@link #targetFormat}). With a runtime, the config and header are written
+   * in the form it loads ({@link TargetRuntime}), and what it cannot express raises {@link
+   * UnsupportedModelException} before anything is written.
    *
    * @throws java.nio.file.FileAlreadyExistsException when the output exists and overwrite is off
    * @throws ModelFormatException when the model cannot be expressed in the target format
    */
   public static WriteResult write(LoadedModel loaded, Path out, WriteOptions options) throws IOException {
-    Format format = options.format() != null ? options.format() : Format.fromFileName(out)
-        .orElseThrow(() -> new IllegalArgumentException(out + ": cannot tell the output format from the name: use .h5, .keras or .weights.h5, or give the format"));
+    Format format = targetFormat(out, options);
     Model model = loaded.model();
     List<String> notes = new ArrayList<>();
     List<MeaningChange> changes = new ArrayList<>();
@@ -307,12 +322,17 @@ public final class ModelIO {
     }
     switch (format) {
       case H5: {
-        String config = model.config().isPresent() ? ConfigForms.keras2Text(model, notes::add, changes::add) : null;
+        TargetRuntime runtime = options.runtime();
+        if (runtime == TargetRuntime.DL4J) {
+          refuseForDl4j(model);
+        }
+        String config = model.config().isEmpty() ? null : h5ConfigText(model, runtime, notes, changes);
         if (config == null) {
           notes.add("no model config: wrote a weights-only file");
         }
         refuseIfStrict(model, options, changes);
-        AtomicFiles.write(out, options.overwrite(), checked(loaded, tmp -> KerasH5Writer.write(model, loaded.tensors(), config, tmp)));
+        KerasH5Writer.Form form = H5Forms.of(model, runtime);
+        AtomicFiles.write(out, options.overwrite(), checked(loaded, tmp -> KerasH5Writer.write(model, loaded.tensors(), config, form, tmp)));
         break;
       }
       case H5_WEIGHTS:
@@ -344,6 +364,62 @@ public final class ModelIO {
         throw new UnsupportedModelException(out, "", "writing " + format.name().toLowerCase(Locale.ROOT) + " is not supported yet");
     }
     return new WriteResult(out, format, notes, changes);
+  }
+
+  /**
+   * The format to write: the one given, else the output's extension, else the runtime's default;
+   * one the runtime does not load is refused.
+   *
+   * @throws IllegalArgumentException when there is none, or the runtime does not load it
+   */
+  public static Format targetFormat(Path out, WriteOptions options) {
+    TargetRuntime runtime = options.runtime();
+    Format format = options.format() != null ? options.format() : Format.fromFileName(out)
+        .or(() -> java.util.Optional.ofNullable(runtime == null ? null : runtime.defaultFormat()))
+        .orElseThrow(() -> new IllegalArgumentException(out + ": cannot tell the output format from the name: use .h5, .keras or .weights.h5, or give the format"));
+    if (runtime != null && !runtime.accepts(format)) {
+      throw new IllegalArgumentException(runtime.cliName() + " does not load the " + format.extension()
+          + " format" + (options.format() == null ? " that " + out.getFileName() + " names" : "")
+          + ": it loads " + runtime.defaultFormat().extension() + (runtime == TargetRuntime.KERAS3 ? " or h5" : ""));
+    }
+    return format;
+  }
+
+  private static String h5ConfigText(Model model, TargetRuntime runtime, List<String> notes,
+      List<MeaningChange> changes) throws IOException {
+    if (runtime == null) {
+      return ConfigForms.keras2Text(model, notes::add, changes::add);
+    }
+    switch (runtime) {
+      case KERAS3:
+        return ConfigForms.keras3H5Text(model, changes::add);
+      case TF_KERAS:
+        return ConfigForms.tfKerasText(model, changes::add);
+      case DL4J:
+        return ConfigForms.dl4jText(model, changes::add);
+      default:
+        throw new IllegalStateException(runtime + " writes no .h5");
+    }
+  }
+
+  /** What DL4J cannot read whatever the config says: no config, bfloat16 datasets. */
+  private static void refuseForDl4j(Model model) throws UnsupportedModelException {
+    if (model.config().isEmpty()) {
+      throw new UnsupportedModelException(source(model), "", "DL4J's Keras import needs the model config, and this weights-only file has none: pass the architecture JSON with --config");
+    }
+    for (dev.initkit.model.Layer l : model.allLayers()) {
+      for (Weight w : l.weights()) {
+        if (w.dtype() == dev.initkit.model.DType.BFLOAT16) {
+          // measured on testdata bfloat16: "H5Dread failed" in DL4J's Hdf5Archive.readDataSet
+          throw new UnsupportedModelException(source(model), l.name(), "weight " + w.name()
+              + " is bfloat16, which DL4J's HDF5 reader cannot read");
+        }
+      }
+    }
+  }
+
+  private static Path source(Model model) {
+    return model.source().isEmpty() ? null : Path.of(model.source());
   }
 
   /** Under strict mode, refuses a write that changes what a layer computes, before writing. */

@@ -161,6 +161,15 @@ class KerasInteropIT {
       c.file(k3h5, Original.KERAS3_H5, tmp.resolve(t + ".k3h5-to.keras"), List.of("keras3"));
       c.file(tfk, Original.TFKERAS_H5, tmp.resolve(t + ".tfk.h5"), k3LoadsTfk ? List.of("tfkeras", "keras3") : List.of("tfkeras"));
       c.file(tfk, Original.TFKERAS_H5, tmp.resolve(t + ".tfk-to.keras"), List.of("keras3"));
+      // --for: Keras 3's own .h5 form (Keras-3-only and quantized layers included), and tf-keras's
+      if (h5Loads) {
+        c.file(k3, Original.KERAS3_KERAS, tmp.resolve(t + ".k3-for-keras3.h5"), List.of("keras3"), TargetRuntime.KERAS3);
+        c.file(tfk, Original.TFKERAS_H5, tmp.resolve(t + ".tfk-for-keras3.h5"), List.of("keras3"), TargetRuntime.KERAS3);
+        List<String> tfOnly = tfkerasLacks || quantized ? List.of() : List.of("tfkeras");
+        c.file(k3, Original.KERAS3_KERAS, tmp.resolve(t + ".k3-for-tfkeras.h5"), tfOnly, TargetRuntime.TF_KERAS);
+        c.file(k3h5, Original.KERAS3_H5, tmp.resolve(t + ".k3h5-for-tfkeras.h5"), tfOnly, TargetRuntime.TF_KERAS);
+        c.file(tfk, Original.TFKERAS_H5, tmp.resolve(t + ".tfk-for-tfkeras.h5"), List.of("tfkeras"), TargetRuntime.TF_KERAS);
+      }
       if (files.has("keras3_weights_h5")) {
         c.weights(dir.resolve(files.path("keras3_weights_h5").asText()), tmp.resolve(t + ".k3w.weights.h5"), "keras3", k3);
       }
@@ -184,7 +193,12 @@ class KerasInteropIT {
   /** Converts one model's files and adds, per loader, a case against the original in that run. */
   private record Conversion(InteropCases ic, ArrayNode cases, List<String> skipped, String model) {
     void file(Path src, Original original, Path out, List<String> loaders) throws IOException {
-      ModelIO.WriteResult written = convert(src, out);
+      file(src, original, out, loaders, null);
+    }
+
+    /** As above, written {@code --for runtime} (null: initkit's portable forms). */
+    void file(Path src, Original original, Path out, List<String> loaders, TargetRuntime runtime) throws IOException {
+      ModelIO.WriteResult written = convert(src, out, runtime);
       if (written == null) {
         return;
       }
@@ -204,17 +218,17 @@ class KerasInteropIT {
     }
 
     void weights(Path src, Path out, String loader, Path architecture) throws IOException {
-      if (convert(src, out) != null) {
+      if (convert(src, out, null) != null) {
         ic.add(cases, out.getFileName() + " [" + loader + "]", model, out, loader, architecture, ic.weightsReference(src, architecture, loader), "equal");
       }
     }
 
-    private ModelIO.WriteResult convert(Path src, Path out) throws IOException {
+    private ModelIO.WriteResult convert(Path src, Path out, TargetRuntime runtime) throws IOException {
       if (!Files.exists(src)) {
         return null;
       }
       try (LoadedModel lm = ModelIO.open(src, ModelIO.ReadOptions.defaults().withConfig(null))) {
-        return ModelIO.write(lm, out, ModelIO.WriteOptions.defaults());
+        return ModelIO.write(lm, out, ModelIO.WriteOptions.defaults().withRuntime(runtime));
       } catch (UnsupportedModelException e) {
         skipped.add(out.getFileName() + ": " + e.detail());
         return null;

@@ -1,6 +1,7 @@
 package dev.initkit.analysis;
 
 import dev.initkit.ModelIO;
+import dev.initkit.TargetRuntime;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
@@ -39,7 +40,12 @@ public final class Analysis {
   public static final String LSUV = "lsuv";
 
   /** The keras_version written into DL4J's copy of a Keras 3 model (its config is in the tf.keras form). */
-  private static final String TF_KERAS_FORM_VERSION = "2.15.0";
+  /**
+   * The copies DL4J reads: the dl4j form ({@code convert --for dl4j}): a Keras 2 header, nested
+   * single input/output lists and tf-keras weight names, so that Keras-3-written files run too.
+   */
+  private static final WriteOptions DL4J_COPY =
+      new WriteOptions(Format.H5, true, false, false, TargetRuntime.DL4J);
 
   private Analysis() {}
 
@@ -90,7 +96,7 @@ public final class Analysis {
       requireConfig(loaded, file);
       LoadedModel pre = orthonormal(loaded, s.seed());
       Path h5 = dir.resolve("orthonormal.h5");
-      ModelIO.write(forDl4j(pre), h5, new WriteOptions(Format.H5, true, false));
+      ModelIO.write(pre, h5, DL4J_COPY);
       WorkerRequest req = new WorkerRequest("lsuv", List.of(new WorkerRequest.ModelEntry(LSUV, h5.toString(), false)),
           dataPath(s), s.batch(), s.seed(), lsuv, null, layerClasses(loaded), layerActivations(loaded), modelClass(loaded));
       LsuvResult r = ForkedWorker.run(req, file, s.data(), s.launch(), s.progress()).lsuv();
@@ -167,25 +173,13 @@ public final class Analysis {
           copy = Reinitializer.apply(loaded, Reinitializer.plan(loaded.model(), parsed.get(i), Selector.all(), s.seed()));
         }
         Path h5 = dir.resolve("scheme" + i + ".h5");
-        ModelIO.write(forDl4j(copy), h5, new WriteOptions(Format.H5, true, false));
+        ModelIO.write(copy, h5, DL4J_COPY);
         entries.add(new WorkerRequest.ModelEntry(name, h5.toString(), LSUV.equals(name)));
       }
       return task.run(entries, Facts.of(loaded));
     } finally {
       dev.initkit.internal.AtomicFiles.deleteScratch(dir);
     }
-  }
-
-  /**
-   * The copy DL4J reads: its .h5 gets the tf.keras config form from the writer, but the writer keeps
-   * the source's {@code keras_version}, and DL4J refuses a major version other than 1 or 2.
-   */
-  private static LoadedModel forDl4j(LoadedModel m) {
-    String v = m.model().kerasVersion().orElse("");
-    if (v.startsWith("1.") || v.startsWith("2.")) {
-      return m;
-    }
-    return m.withModel(m.model().toBuilder().kerasVersion(TF_KERAS_FORM_VERSION).build());
   }
 
   private static LoadedModel orthonormal(LoadedModel loaded, long seed) throws IOException {

@@ -6,6 +6,7 @@ import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
+import dev.initkit.TargetRuntime;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.ExitCodes;
 import dev.initkit.cli.HumanFormat;
@@ -67,8 +68,21 @@ public final class ConvertCommand extends AbstractCommand {
   Format to;
 
   @Option(
-      names = "--config",
+      names = "--for",
       order = 3,
+      paramLabel = "RUNTIME",
+      converter = RuntimeConverter.class,
+      completionCandidates = RuntimeCandidates.class,
+      description = "Write what this runtime loads: ${COMPLETION-CANDIDATES}. keras3: .keras, or"
+          + " .h5 as Keras 3 writes it; tf-keras: .h5 with only the keys tf-keras knows; dl4j:"
+          + " .h5 that DL4J's KerasModelImport reads; tensorflow: a SavedModel with a serving"
+          + " signature. Without an extension on OUT it picks the format. What the runtime cannot"
+          + " express is refused before writing (exit code 4).")
+  TargetRuntime runtime;
+
+  @Option(
+      names = "--config",
+      order = 4,
       paramLabel = "ARCH.json",
       description = "Architecture JSON (model.to_json()) for a weights-only IN."
           + " Default: <name>.json beside IN, if there is one.")
@@ -76,19 +90,19 @@ public final class ConvertCommand extends AbstractCommand {
 
   @Option(
       names = {"-f", "--force"},
-      order = 4,
+      order = 5,
       description = "Replace OUT if it exists.")
   boolean force;
 
   @Option(
       names = "--unzipped",
-      order = 5,
+      order = 6,
       description = "Write a .keras archive as a directory instead of a zip file.")
   boolean unzipped;
 
   @Option(
       names = "--strict",
-      order = 6,
+      order = 7,
       description = "Refuse (exit code 4, nothing written) when the conversion would change what a"
           + " layer computes: a conversion between Keras 2 (tf-keras) and Keras 3 of a layer using"
           + " hard_sigmoid, which the two define differently. Without it such a conversion is"
@@ -105,7 +119,7 @@ public final class ConvertCommand extends AbstractCommand {
     checkOutput(outputPath, input, config);
     ReadOptions read =
         config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
-    WriteOptions write = new WriteOptions(format, force, unzipped, strict);
+    WriteOptions write = new WriteOptions(format, force, unzipped, strict, runtime);
     WriteResult result;
     String inputFormat;
     try (LoadedModel loaded = ModelIO.open(input, read)) {
@@ -120,6 +134,7 @@ public final class ConvertCommand extends AbstractCommand {
       doc.put("inputFormat", inputFormat);
       doc.put("output", result.output().toString());
       doc.put("format", formatName(result.format()));
+      doc.put("runtime", runtime == null ? null : runtime.cliName());
       doc.put("unzipped", unzipped);
       doc.put("bytes", bytes);
       ArrayNode notes = doc.putArray("notes");
@@ -129,7 +144,8 @@ public final class ConvertCommand extends AbstractCommand {
       JsonOutput.write(out(), doc);
     } else {
       info("wrote " + result.output() + " (" + formatName(result.format())
-          + (unzipped ? ", unzipped" : "") + ", " + HumanFormat.bytes(bytes) + ") from "
+          + (unzipped ? ", unzipped" : "") + (runtime == null ? "" : ", for " + runtime.cliName())
+          + ", " + HumanFormat.bytes(bytes) + ") from "
           + input + " (" + inputFormat + ")");
       for (String note : result.notes()) {
         info("note: " + note);
@@ -139,6 +155,17 @@ public final class ConvertCommand extends AbstractCommand {
   }
 
   private Format targetFormat() {
+    if (runtime != null) {
+      if (unzipped && to == null && Format.fromFileName(outputPath).isEmpty()) {
+        to = Format.KERAS;
+      }
+      try {
+        return ModelIO.targetFormat(outputPath, new WriteOptions(to, force, unzipped, strict, runtime));
+      } catch (IllegalArgumentException e) {
+        throw usage("--for " + runtime.cliName() + ": " + e.getMessage()
+            + (to != null ? " (--to " + formatName(to) + ")" : ""));
+      }
+    }
     if (to != null) {
       return to;
     }
@@ -196,6 +223,28 @@ public final class ConvertCommand extends AbstractCommand {
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
       }
+    }
+  }
+
+  /** Parses {@code --for} with {@link TargetRuntime#parse(String)}. */
+  public static final class RuntimeConverter implements ITypeConverter<TargetRuntime> {
+    /** {@inheritDoc} */
+    @Override
+    public TargetRuntime convert(String value) {
+      try {
+        return TargetRuntime.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** The {@code --for} values shown in help and offered by shell completion. */
+  public static final class RuntimeCandidates implements Iterable<String> {
+    /** {@inheritDoc} */
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return java.util.Arrays.stream(TargetRuntime.values()).map(TargetRuntime::cliName).iterator();
     }
   }
 

@@ -31,6 +31,32 @@ class AnalyzeCommandIT {
     return out;
   }
 
+  /**
+   * Issue 17: DL4J refuses Keras-3-written files (major version 3, flat input_layers, Keras 3
+   * weight names); analyze hands it the dl4j form ({@code convert --for dl4j}), so the bundled
+   * Keras 3 files run and give the statistics of the same weights written by tf-keras.
+   */
+  @Test
+  void keras3WrittenFilesRunAsTheirTfKerasTwins() throws Exception {
+    for (String m : List.of("mlp", "conv2d", "lstm")) {
+      Path data = Cli.model(m, "input.npz");
+      JsonNode twin = Cli.run("analyze", Cli.model(m, "tfkeras.h5"), "--data", data, "--json", "-q")
+          .assertExit(ExitCodes.OK).json().get("schemes").get(0);
+      for (String f : List.of("keras3.h5", "keras3.keras")) {
+        JsonNode scheme = Cli.run("analyze", Cli.model(m, f), "--data", data, "--json", "-q")
+            .assertExit(ExitCodes.OK).json().get("schemes").get(0);
+        assertEquals(twin.get("layers").size(), scheme.get("layers").size(), m + "/" + f);
+        for (int i = 0; i < twin.get("layers").size(); i++) {
+          JsonNode a = twin.get("layers").get(i);
+          JsonNode b = scheme.get("layers").get(i);
+          assertEquals(a.get("name").asText(), b.get("name").asText(), m + "/" + f);
+          assertEquals(a.get("output_std").asDouble(), b.get("output_std").asDouble(),
+              1e-5 * Math.max(1, a.get("output_std").asDouble()), m + "/" + f + " " + a.get("name").asText());
+        }
+      }
+    }
+  }
+
   /** The issue's depth test: He keeps the std through 20 ReLU layers, small random (+-0.01) collapses it. */
   @Test
   void heKeepsTheSignalThroughDepthAndSmallRandomCollapsesIt() throws Exception {

@@ -46,6 +46,15 @@ class LsuvCommandIT {
     }
   }
 
+  /** Issue 17: a Keras-3-written .h5, which DL4J refuses as it is, goes through its dl4j form. */
+  @Test
+  void aKeras3WrittenFileIsAccepted() throws Exception {
+    Path out = tmp.resolve("lsuv-k3.h5");
+    Cli.run("lsuv", Cli.model("mlp", "keras3.h5"), "--data", Cli.model("mlp", "input.npz"), "-o", out, "-q")
+        .assertExit(ExitCodes.OK);
+    assertTrue(Files.isRegularFile(out));
+  }
+
   @Test
   void anExistingOutputIsRefusedWithoutForce() throws Exception {
     Path out = Files.writeString(tmp.resolve("exists.h5"), "keep me");

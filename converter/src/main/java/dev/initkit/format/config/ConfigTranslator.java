@@ -127,6 +127,41 @@ public final class ConfigTranslator {
   }
 
   /**
+   * A model config in the form Keras 3's own legacy {@code .h5} writer gives it (see {@link
+   * Keras3H5Form}): the Keras 3 schema without the keys that writer leaves out. Keras 3 loads it
+   * with every Keras-3-only layer (GroupQueryAttention, RMSNormalization, quantised layers...).
+   *
+   * @param model a model config of any generation but Keras 1
+   * @return a new tree
+   * @throws UnsupportedModelException for a Keras 1 config or a layer Keras 3 cannot express
+   * @throws MalformedModelException when the config lacks what every Keras version writes
+   */
+  public static JsonNode toKeras3H5(JsonNode model)
+      throws UnsupportedModelException, MalformedModelException {
+    JsonNode keras3 = ConfigGeneration.detect(model) == ConfigGeneration.KERAS3
+        ? model : toKeras3(model);
+    return Keras3H5Form.of(keras3);
+  }
+
+  /**
+   * A model config in the form DeepLearning4J's {@code KerasModelImport} (1.0.0-M2.1) reads: the
+   * Keras 2 form of {@link #toKeras2}, with a single model input or output as a one-element list,
+   * as tf-keras writes it (see {@link Dl4jForm}).
+   *
+   * @param model a Keras 2 or Keras 3 model config (DL4J reads Keras 1 configs as they are)
+   * @return a new tree
+   * @throws UnsupportedModelException for a layer DL4J maps no class to, a nested model or a
+   *     Lambda layer (the location names the layer), or what {@link #toKeras2} refuses
+   * @throws MalformedModelException when the config lacks what every Keras version writes
+   */
+  public static JsonNode toDl4j(JsonNode model)
+      throws UnsupportedModelException, MalformedModelException {
+    // a Keras 2 config is what DL4J was written against: checked, not translated
+    return Dl4jForm.of(ConfigGeneration.detect(model) == ConfigGeneration.KERAS2
+        ? model : toKeras2(model));
+  }
+
+  /**
    * One initializer spec in Keras 3 form: {@code {"class_name": "GlorotUniform", "config":
    * {"seed": null}}} gains {@code "module": "keras.initializers"} and {@code "registered_name":
    * null}. A string shorthand such as {@code "glorot_uniform"} is valid in both generations and

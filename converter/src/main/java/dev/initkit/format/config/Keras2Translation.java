@@ -149,7 +149,7 @@ final class Keras2Translation {
     for (String key : KerasCatalog.KERAS3_NULL_EXTENSIONS) {
       JsonNode v = out.get(key);
       if (v != null && !v.isNull()) {
-        throw where.unsupported(cls, key, "tf-keras layers have no " + key);
+        throw where.unsupported(cls, key, key + " = " + v + ": tf-keras layers have no " + key);
       }
       out.remove(key);
     }

@@ -40,9 +40,36 @@ public final class KerasH5Writer {
    * @param keras2ConfigText the model config in Keras 2 form, or null to write weights only
    */
   public static void write(Model model, TensorSource tensors, String keras2ConfigText, Path out) throws IOException {
+    write(model, tensors, keras2ConfigText, Form.of(model), out);
+  }
+
+  /**
+   * What the file says of itself and how its weights are named.
+   *
+   * @param kerasVersion the {@code keras_version} attribute: readers choose by it (DL4J refuses a
+   *     major version other than 1 or 2)
+   * @param backend the {@code backend} attribute
+   * @param dl4jWeightNames name each weight as DL4J's import finds it: tf-keras's {@code
+   *     layer/.../weight:0} from the layer's name on (Keras 3 writes {@code model/layer/weight},
+   *     where DL4J finds nothing), the dataset prefixed with the layer's name ({@code
+   *     dense/dense_kernel:0}, the old Keras form: DL4J cuts the layer's name out of the dataset
+   *     name, which broke {@code embeddings} under a layer named {@code embed}); else the names as
+   *     read
+   */
+  public record Form(String kerasVersion, String backend, boolean dl4jWeightNames) {
+    /** The model's own header (Keras 3.12.0 on TensorFlow where the source recorded none), names as read. */
+    public static Form of(Model model) {
+      return new Form(model.kerasVersion().orElse("3.12.0"), model.backend().orElse("tensorflow"), false);
+    }
+  }
+
+  /** As {@link #write(Model, TensorSource, String, Path)}, in the form given. */
+  public static void write(Model model, TensorSource tensors, String keras2ConfigText, Form form, Path out)
+      throws IOException {
     boolean vlenNames = !"fixed".equals(model.metadata().get(KerasH5Reader.NAMES_FORM));
-    String kv = model.kerasVersion().orElse("3.12.0");
-    String backend = model.backend().orElse("tensorflow");
+    String kv = form.kerasVersion();
+    String backend = form.backend();
+    boolean dl4jNames = form.dl4jWeightNames();
     try (H5File f = H5File.create(out)) {
       H5Group root = f.root();
       H5Group weightsRoot;
@@ -68,10 +95,10 @@ public final class KerasH5Writer {
         weightsRoot.setAttribute("backend", AttrValue.Str.vlenAscii(backend));
         weightsRoot.setAttribute("keras_version", AttrValue.Str.vlenAscii(kv));
         for (Layer l : stored) {
-          writeGroup(weightsRoot, l.name(), legacyOrder(l), tensors, vlenNames);
+          writeGroup(weightsRoot, l.name(), legacyOrder(l), tensors, vlenNames, dl4jNames);
         }
         if (model.hasModelWeightsGroup()) {
-          writeGroup(weightsRoot, KerasH5Reader.TOP_LEVEL_GROUP, model.modelWeights(), tensors, vlenNames);
+          writeGroup(weightsRoot, KerasH5Reader.TOP_LEVEL_GROUP, model.modelWeights(), tensors, vlenNames, false);
         }
       } finally {
         if (weightsRoot != root) {
@@ -80,7 +107,7 @@ public final class KerasH5Writer {
       }
       if (keras2ConfigText != null && !model.optimizerWeights().isEmpty()) {
         try (H5Group og = root.createGroup("optimizer_weights")) {
-          writeWeights(og, model.optimizerWeights(), tensors, vlenNames);
+          writeWeights(og, model.optimizerWeights(), tensors, vlenNames, null);
         }
       }
     } catch (H5Exception e) {
@@ -120,14 +147,17 @@ public final class KerasH5Writer {
         .orElse(l.allWeights());
   }
 
-  private static void writeGroup(H5Group parent, String name, List<Weight> weights, TensorSource tensors, boolean vlenNames) throws IOException {
+  private static void writeGroup(H5Group parent, String name, List<Weight> weights, TensorSource tensors, boolean vlenNames,
+      boolean dl4jNames) throws IOException {
     try (H5Group g = parent.createGroup(name)) {
-      writeWeights(g, weights, tensors, vlenNames);
+      writeWeights(g, weights, tensors, vlenNames, dl4jNames ? name : null);
     }
   }
 
-  private static void writeWeights(H5Group g, List<Weight> weights, TensorSource tensors, boolean vlenNames) throws IOException {
-    List<String> names = uniqueNames(weights);
+  /** @param dl4jNamesOf the layer DL4J-style weight names are made for, or null for names as read */
+  private static void writeWeights(H5Group g, List<Weight> weights, TensorSource tensors, boolean vlenNames,
+      String dl4jNamesOf) throws IOException {
+    List<String> names = uniqueNames(weights, dl4jNamesOf);
     setNames(g, "weight_names", names, vlenNames);
     for (int i = 0; i < weights.size(); i++) {
       TensorCopier.copy(weights.get(i), tensors, g, names.get(i));
@@ -135,11 +165,11 @@ public final class KerasH5Writer {
   }
 
   /** Dataset names must be unique in a group; Keras 3 can produce duplicates (keras#19375). */
-  private static List<String> uniqueNames(List<Weight> weights) {
+  private static List<String> uniqueNames(List<Weight> weights, String dl4jNamesOf) {
     Set<String> seen = new HashSet<>();
     List<String> out = new ArrayList<>();
     for (Weight w : weights) {
-      String n = w.name();
+      String n = dl4jNamesOf == null ? w.name() : dl4jName(w.name(), dl4jNamesOf);
       String candidate = n;
       for (int k = 1; !seen.add(candidate); k++) {
         candidate = n + "_" + k;
@@ -147,6 +177,25 @@ public final class KerasH5Writer {
       out.add(candidate);
     }
     return out;
+  }
+
+  /**
+   * {@code mlp/dense/kernel} -> {@code dense/dense_kernel:0}: from the layer's name on, with the
+   * tensor index tf-keras appends, the dataset prefixed with the layer's name (see {@link
+   * Form#dl4jWeightNames()}).
+   */
+  static String dl4jName(String name, String layer) {
+    String n = name;
+    int at = n.startsWith(layer + "/") ? 0 : n.indexOf("/" + layer + "/");
+    if (at > 0) {
+      n = n.substring(at + 1);
+    }
+    if (!n.matches(".*:\\d+")) {
+      n = n + ":0";
+    }
+    int slash = n.lastIndexOf('/');
+    String dataset = n.substring(slash + 1);
+    return dataset.startsWith(layer + "_") ? n : n.substring(0, slash + 1) + layer + "_" + dataset;
   }
 
   /** Writes a name list, empty or split as Keras does. */
