@@ -140,7 +140,24 @@ public final class ConfigTranslator {
       throws UnsupportedModelException, MalformedModelException {
     JsonNode keras3 = ConfigGeneration.detect(model) == ConfigGeneration.KERAS3
         ? model : toKeras3(model);
+    rejectOneFormatOnly(keras3, Where.top(keras3.path("config").path("name").asText("")));
     return Keras3H5Form.of(keras3);
+  }
+
+  /**
+   * Refuses a layer whose variables the two file layouts count differently (SpectralNormalization
+   * keeps its wrapped kernel twice in {@code .keras}, once in {@code .h5}), wherever it is nested.
+   */
+  private static void rejectOneFormatOnly(JsonNode config, Where where) throws UnsupportedModelException {
+    JsonNode layers = config.path("config").path("layers");
+    for (JsonNode l : layers) {
+      String cls = l.path("class_name").asText("");
+      Where at = where.child(l.path("config").path("name").asText(null));
+      if (KerasCatalog.ONE_FORMAT_ONLY.containsKey(cls)) {
+        throw at.unsupported(cls, null, KerasCatalog.ONE_FORMAT_ONLY.get(cls));
+      }
+      rejectOneFormatOnly(l, at);
+    }
   }
 
   /**

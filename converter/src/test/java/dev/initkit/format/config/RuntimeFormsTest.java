@@ -36,7 +36,11 @@ class RuntimeFormsTest {
     for (Path d : dirs) {
       Path k = d.resolve("keras3.keras");
       Path h = d.resolve("keras3.h5");
-      if (Files.exists(k) && Files.exists(h)) {
+      if (Files.exists(k) && Files.exists(h) && d.getFileName().toString().equals("SpectralNormalization")) {
+        // its kernel is saved twice in .keras, once in .h5: no config form makes the weights fit
+        UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> ConfigTranslator.toKeras3H5(config(k)));
+        assertTrue(e.getMessage().contains("twice"), e.getMessage());
+      } else if (Files.exists(k) && Files.exists(h)) {
         assertEquals(config(h), ConfigTranslator.toKeras3H5(config(k)), d.toString());
         compared++;
       }
