@@ -79,9 +79,7 @@ final class ConfigForms {
         || (model.sourceFormat().startsWith("h5") && generation == ConfigGeneration.KERAS2)) {
       return model.configText().orElseThrow();
     }
-    String text = Json.write(translate(model, c, ConfigTranslator::toKeras2));
-    ConfigTranslator.meaningChanges(c, ConfigGeneration.KERAS2).forEach(changes);
-    return text;
+    return translated(model, c, ConfigTranslator::toKeras2, ConfigGeneration.KERAS2, changes);
   }
 
   /**
@@ -94,9 +92,7 @@ final class ConfigForms {
     if (model.sourceFormat().startsWith("h5") && generation == ConfigGeneration.KERAS3) {
       return model.configText().orElseThrow();
     }
-    String text = Json.write(translate(model, c, ConfigTranslator::toKeras3H5));
-    ConfigTranslator.meaningChanges(c, ConfigGeneration.KERAS3).forEach(changes);
-    return text;
+    return translated(model, c, ConfigTranslator::toKeras3H5, ConfigGeneration.KERAS3, changes);
   }
 
   /**
@@ -109,13 +105,19 @@ final class ConfigForms {
     if (generation == ConfigGeneration.KERAS1) {
       return model.configText().orElseThrow();
     }
-    String text = Json.write(translate(model, c, ConfigTranslator::toDl4j));
-    ConfigTranslator.meaningChanges(c, ConfigGeneration.KERAS2).forEach(changes);
-    return text;
+    return translated(model, c, ConfigTranslator::toDl4j, ConfigGeneration.KERAS2, changes);
   }
 
   private interface Translation {
     JsonNode apply(JsonNode config) throws ModelFormatException;
+  }
+
+  /** The config translated for a runtime, as JSON text; {@code changes} hears where it re-means a layer. */
+  private static String translated(Model model, JsonNode c, Translation t, ConfigGeneration target,
+      Consumer<MeaningChange> changes) throws IOException {
+    String text = Json.write(translate(model, c, t));
+    ConfigTranslator.meaningChanges(c, target).forEach(changes);
+    return text;
   }
 
   private static JsonNode translate(Model model, JsonNode c, Translation t) throws IOException {

@@ -217,7 +217,8 @@ public final class Keras3Layout {
         l.add("moving_variance");
         return l;
       }
-      case "LayerNormalization": {
+      case "LayerNormalization":
+      case "GroupNormalization": {
         List<String> l = new ArrayList<>();
         if (config.path("scale").asBoolean(true)) l.add("gamma");
         if (config.path("center").asBoolean(true)) l.add("beta");
@@ -262,12 +263,6 @@ public final class Keras3Layout {
           for (String s : names) l.add("cell_" + i + "/" + s);
           i++;
         }
-        return l;
-      }
-      case "GroupNormalization": {
-        List<String> l = new ArrayList<>();
-        if (config.path("scale").asBoolean(true)) l.add("gamma");
-        if (config.path("center").asBoolean(true)) l.add("beta");
         return l;
       }
       case "RMSNormalization":
