@@ -1,6 +1,7 @@
 package dev.initkit.init;
 
 import dev.initkit.model.DType;
+import dev.initkit.model.HalfFloats;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
@@ -48,18 +49,7 @@ public final class DTypeCodec {
 
   /** The value of binary16 bits {@code h}. */
   public static double fromFloat16(short h) {
-    int bits = h & 0xffff;
-    int e = (bits >>> 10) & 0x1f;
-    int m = bits & 0x3ff;
-    double v;
-    if (e == 0) {
-      v = m * 0x1p-24;
-    } else if (e == 31) {
-      v = m == 0 ? Double.POSITIVE_INFINITY : Double.NaN;
-    } else {
-      v = Math.scalb((double) (1024 + m), e - 25);
-    }
-    return (bits & 0x8000) != 0 ? -v : v;
+    return HalfFloats.fromFloat16(h);
   }
 
   /** The bfloat16 bits nearest to {@code v} (ties to even). */
@@ -82,7 +72,7 @@ public final class DTypeCodec {
 
   /** The value of bfloat16 bits {@code h}. */
   public static double fromBFloat16(short h) {
-    return Float.intBitsToFloat((h & 0xffff) << 16);
+    return HalfFloats.fromBFloat16(h);
   }
 
   /** {@code v} rounded to the dtype, as a double. */

@@ -37,6 +37,44 @@ public final class LoadedModel implements AutoCloseable {
     return tensors;
   }
 
+  /**
+   * The weight {@code variable} of the layer named {@code layer} (nested models' layers included), as
+   * every format spells it: {@code weight("conv_b", "kernel")} finds {@code conv_b/kernel:0} of an
+   * {@code .h5}, {@code conv_b/kernel} of a {@code .keras} and Keras 1's {@code conv_b_W} by {@code "W"}.
+   * A path suffix tells a wrapper's weights apart ({@code "forward_lstm/lstm_cell/kernel"}).
+   *
+   * @throws java.util.NoSuchElementException when there is no such layer, or no weight or several
+   *     weights of that name (the message lists the layer's weights)
+   */
+  public Weight weight(String layer, String variable) {
+    return WeightValues.find(model, layer, variable);
+  }
+
+  /**
+   * All values of {@code weight} as floats, whatever its stored dtype (wider types rounded).
+   *
+   * @throws IllegalArgumentException when the tensor is larger than a Java array (read it in rows)
+   * @throws IOException when the stored data cannot be read
+   */
+  public float[] readFloats(Weight weight) throws IOException {
+    return WeightValues.readFloats(tensors(), weight);
+  }
+
+  /** All values of {@code weight} as doubles; as {@link #readFloats}. */
+  public double[] readDoubles(Weight weight) throws IOException {
+    return WeightValues.readDoubles(tensors(), weight);
+  }
+
+  /**
+   * All values of {@code weight}, in its stored dtype and in {@code dst}'s byte order, at {@code
+   * dst}'s position (heap or direct); advances it.
+   *
+   * @throws IllegalArgumentException when {@code dst} has fewer than {@link Weight#byteSize} bytes left
+   */
+  public void read(Weight weight, java.nio.ByteBuffer dst) throws IOException {
+    WeightValues.read(tensors(), weight, dst);
+  }
+
   /** A view with another description over the same tensors (it does not own the resources). */
   public LoadedModel withModel(Model other) {
     return new LoadedModel(other, tensors, null);
