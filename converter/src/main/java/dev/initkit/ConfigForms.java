@@ -62,9 +62,7 @@ final class ConfigForms {
     if (model.trainingConfigText().isPresent()) {
       notes.accept("training config not carried into the .keras archive: Keras 3 compiles differently; load with compile=False and compile again");
     }
-    String text = Json.write(translate(model, c, true));
-    ConfigTranslator.meaningChanges(c, ConfigGeneration.KERAS3).forEach(changes);
-    return text;
+    return translated(model, c, ConfigTranslator::toKeras3, ConfigGeneration.KERAS3, changes);
   }
 
   /**
@@ -124,20 +122,12 @@ final class ConfigForms {
     try {
       return t.apply(c);
     } catch (ModelFormatException e) {
+      // the translator knows the JSON location; the user needs the file too
       throw new UnsupportedModelException(source(model), e.location(), e.detail(), e);
     }
   }
 
   private static Path source(Model model) {
     return model.source().isEmpty() ? null : Path.of(model.source());
-  }
-
-  private static JsonNode translate(Model model, JsonNode c, boolean toKeras3) throws IOException {
-    try {
-      return toKeras3 ? ConfigTranslator.toKeras3(c) : ConfigTranslator.toKeras2(c);
-    } catch (ModelFormatException e) {
-      // the translator knows the JSON location; the user needs the file too
-      throw new UnsupportedModelException(Path.of(model.source()), e.location(), e.detail(), e);
-    }
   }
 }
