@@ -32,20 +32,22 @@ import java.util.Set;
  *
  * <h2>Depth estimate</h2>
  *
- * The layers with a kernel, in model order, are treated as one chain (branches, residual additions
- * and recurrence are ignored), starting at {@code Var_in = 1}: {@code Var_out = fan_in * E[W²] *
- * gain² * Var_in}, where {@code E[W²]} is the weight's mean square (implied by the configured
- * initializer, or observed in the file), {@code fan_in} the number of inputs summed per output
- * (Keras's fan_in, except depthwise kernels: {@code prod(kernel_size)}, and transposed convolutions:
- * {@code in * prod(kernel_size) / prod(strides)}), and {@code gain²} the factor the activation
- * applies to the second moment of a zero-mean input in the small-signal regime: 1/2 for the ReLU
- * family (exact for ReLU: {@code E[relu(x)²] = Var(x)/2}, the He factor; used for leaky ReLU, ELU,
- * GELU and swish too), 1 for SELU (its self-normalising fixed point), 1 for linear, tanh and sigmoid
- * and anything else (the linear regime Glorot's derivation assumes; for tanh an upper bound; for
- * sigmoid and softmax it ignores their non-zero mean). Normalisation layers reset the variance to
- * {@code E[gamma²]}; an embedding starts it at {@code E[E²]}; attention layers are passed through.
- * Biases are ignored. A variance below {@value #VANISHING} is flagged as vanishing, above {@value
- * #EXPLODING} as exploding.
+ * Where the model has a config, the estimate follows its graph ({@link SignalEstimate}): from
+ * standard-normal inputs, every call maps the mean and second moment of its inputs' elements to its
+ * output's. A layer with a kernel computes {@code E[y^2] = fan_in * E[W^2] * E[x^2]} (plus the
+ * weights' and bias's means where they are not zero), where {@code E[W^2]} is the weight's mean
+ * square (implied by the configured initializer, or observed in the file) and {@code fan_in} the
+ * number of inputs summed per output (Keras's fan_in, except depthwise kernels: {@code
+ * prod(kernel_size)}, and transposed convolutions: {@code in * prod(kernel_size) / prod(strides)});
+ * an activation maps a Gaussian pre-activation exactly ({@code E[relu(x)^2] = E[x^2]/2}, He's
+ * factor; tanh, sigmoid, GELU, SELU... by quadrature). Additions add (independent branches),
+ * concatenations average by channels, normalization layers output {@code E[gamma^2] + E[beta^2]}
+ * (batch statistics, as in training), pooling takes the maximum of Gaussians or shrinks the spread
+ * of an average, attention averages its projected values over the key positions, recurrent layers
+ * iterate their gates and state over the time steps, embeddings start at {@code E[E^2]}, nested and
+ * shared models are followed call by call. Without a config (weights-only files) the layers with a
+ * kernel, in model order, are treated as one chain. The step where the pre-activation second
+ * moment leaves [{@value #VANISHING}, {@value #EXPLODING}] is flagged as vanishing or exploding.
  */
 public final class InitReport {
   /** Below this the estimated activation variance is flagged as vanishing. */
@@ -57,10 +59,10 @@ public final class InitReport {
 
   /** The assumptions of the depth estimate, for display. */
   public static final String DEPTH_ASSUMPTIONS =
-      "Var_out = fan_in * E[W^2] * gain^2 * Var_in from Var_in = 1 over the layers with a kernel in model order"
-          + " (one chain: branches, residuals and recurrence ignored; biases ignored);"
-          + " gain^2 = 1/2 for the ReLU family (E[relu(x)^2] = Var(x)/2), 1 for selu, 1 for linear/tanh/sigmoid/other"
-          + " (linear regime); normalisation layers reset to E[gamma^2]";
+      "E[x^2] from standard-normal inputs along the model's graph: E[y^2] = fan_in * E[W^2] * E[x^2] per kernel,"
+          + " activations applied to Gaussian pre-activations exactly (E[relu(x)^2] = E[x^2]/2), additions add,"
+          + " concatenations average by channels, normalisation outputs E[gamma^2] + E[beta^2], pooling, attention"
+          + " and recurrence followed (weights-only files: one chain of the kernels in model order)";
 
   private static final Set<WeightRole> KERNEL_ROLES =
       Set.of(WeightRole.KERNEL, WeightRole.DEPTHWISE_KERNEL, WeightRole.POINTWISE_KERNEL, WeightRole.RECURRENT_KERNEL,
@@ -162,12 +164,20 @@ public final class InitReport {
    * @param activation the activation whose gain applies (own or following), or null
    * @param fanIn inputs summed per output (NaN for normalisation and embedding steps)
    * @param weightMeanSquare E[W²] used (for normalisation E[gamma²], for embeddings E[E²])
-   * @param gain2 the activation's second-moment factor
-   * @param variance the estimated activation variance after this layer (NaN when unknown)
+   * @param gain2 the activation's second-moment factor (output E[x²] / pre-activation E[x²])
+   * @param variance the estimated second moment E[x²] of the elements after this layer (the
+   *     scale He and Glorot preserve; NaN when unknown)
    * @param note how the step was computed, when not a plain kernel step
+   * @param mean the estimated mean of the elements after this layer (NaN when not estimated: the
+   *     chain estimate of weights-only files)
    */
   public record DepthStep(String layerPath, String className, String activation, double fanIn,
-      double weightMeanSquare, double gain2, double variance, String note) {}
+      double weightMeanSquare, double gain2, double variance, String note, double mean) {
+    /** The estimated standard deviation of the elements after this layer (NaN when unknown). */
+    public double std() {
+      return Math.sqrt(Math.max(0, variance - (Double.isNaN(mean) ? 0 : mean * mean)));
+    }
+  }
 
   /**
    * The depth estimate on one basis.
@@ -285,14 +295,28 @@ public final class InitReport {
         }
       }
     }
-    DepthEstimate conf = depth(entries, false);
-    DepthEstimate obs = depth(entries, true);
+    DepthEstimate conf = SignalEstimate.of(model, entries, false);
+    DepthEstimate obs = SignalEstimate.of(model, entries, true);
+    if (conf == null || obs == null) {
+      conf = chainEstimate(entries, false);
+      obs = chainEstimate(entries, true);
+    }
+    if (!conf.status().equals("vanishing")) {
+      // the deep-ReLU remark holds only where the estimate says the signal vanishes
+      all.removeIf(w -> w.code().equals("glorot-deep-relu"));
+      entries.replaceAll(e -> e.warnings().stream().noneMatch(w -> w.code().equals("glorot-deep-relu")) ? e
+          : new WeightEntry(e.site(), e.className(), e.activation(), e.followingActivation(), e.configured(), e.fans(),
+              e.expectedMean(), e.expectedStd(), e.observed(), e.stdRatio(), e.recommended(), e.recommendedReason(),
+              e.warnings().stream().filter(w -> !w.code().equals("glorot-deep-relu")).toList(), e.notes(),
+              e.quantization()));
+    }
     for (DepthEstimate d : List.of(conf, obs)) {
       if (d.status().equals("vanishing") || d.status().equals("exploding")) {
         all.add(new Warning("depth-" + d.status(), null, null, String.format(Locale.ROOT,
-            "%s weights: estimated activation variance %s through depth (%.3g after %d layers; out of range from %s on)",
-            d.basis(), d.status().equals("vanishing") ? "vanishes" : "explodes", d.finalVariance(), d.steps().size(),
-            d.firstOutOfRange())));
+            "%s weights: the estimated signal %s at %s (E[x^2] leaves [%s, %s]; %.3g at the output)%s",
+            d.basis(), d.status().equals("vanishing") ? "vanishes" : "explodes", d.firstOutOfRange(),
+            fmt(VANISHING), fmt(EXPLODING), d.finalVariance(),
+            d.status().equals("vanishing") && relu > 0 ? ": He initialization keeps E[x^2] through ReLU layers" : "")));
       }
     }
     dev.initkit.ModelIO.verifyStoredBytes(loaded); // statistics of damaged bytes are no report
@@ -408,7 +432,7 @@ public final class InitReport {
           + " Glorot (or LeCun) suits " + activation));
     }
     if (spec != null && (role == WeightRole.KERNEL || role == WeightRole.DEPTHWISE_KERNEL) && isGlorot(spec) && act != null
-        && RELU_FAMILY.contains(act) && reluLayers >= DEEP_RELU_LAYERS) {
+        && RELU_FAMILY.contains(act) && reluLayers > 0) {
       warns.add(new Warning("glorot-deep-relu", path, wn, spec.describe() + " under " + activation + " in a stack of "
           + reluLayers + " ReLU-like layers: each layer roughly halves the activation variance (Glorot keeps 1/fan_avg,"
           + " ReLU needs 2/fan_in); He normal keeps it"));
@@ -480,7 +504,8 @@ public final class InitReport {
   // ------------------------------------------------------------------------------------------
   // depth estimate
 
-  private static DepthEstimate depth(List<WeightEntry> entries, boolean observed) {
+  /** The chain estimate (weights-only files; kept to compare the graph estimate against). */
+  static DepthEstimate chainEstimate(List<WeightEntry> entries, boolean observed) {
     String basis = observed ? "observed" : "configured";
     Map<Layer, List<WeightEntry>> byLayer = new IdentityHashMap<>();
     Map<Layer, Boolean> seen = new IdentityHashMap<>();
@@ -508,17 +533,17 @@ public final class InitReport {
       if (NORMALIZATION.contains(cls) || (gamma != null && kernel == null && dw == null)) {
         double g = gamma == null ? 1.0 : meanSquare(gamma, observed);
         v = g;
-        step = new DepthStep(path, cls, null, Double.NaN, g, 1, v, "normalises: resets to E[gamma^2]");
+        step = new DepthStep(path, cls, null, Double.NaN, g, 1, v, "normalises: resets to E[gamma^2]", Double.NaN);
       } else if (ws.stream().anyMatch(e -> e.quantization() != null && e.fans() == null)) {
         // int codes stand for a kernel only with their scales: not estimated (as attention)
         step = new DepthStep(path, cls, null, Double.NaN, Double.NaN, 1, v,
-            "quantized (" + ws.get(0).quantization().mode() + "): passed through (not estimated)");
+            "quantized (" + ws.get(0).quantization().mode() + "): passed through (not estimated)", Double.NaN);
       } else if (emb != null) {
         double m = meanSquare(emb, observed);
         v = m;
-        step = new DepthStep(path, cls, null, Double.NaN, m, 1, v, "embedding: starts at E[E^2]");
+        step = new DepthStep(path, cls, null, Double.NaN, m, 1, v, "embedding: starts at E[E^2]", Double.NaN);
       } else if (ATTENTION.contains(cls)) {
-        step = new DepthStep(path, cls, null, Double.NaN, Double.NaN, 1, v, "attention: passed through (not estimated)");
+        step = new DepthStep(path, cls, null, Double.NaN, Double.NaN, 1, v, "attention: passed through (not estimated)", Double.NaN);
       } else if (kernel != null || dw != null) {
         String act = effectiveActivation(l, ws.get(0).followingActivation());
         double g2 = gain2(act);
@@ -550,7 +575,7 @@ public final class InitReport {
           }
         }
         v = fanIn * ms * g2 * v;
-        step = new DepthStep(path, cls, act, fanIn, ms, g2, v, note);
+        step = new DepthStep(path, cls, act, fanIn, ms, g2, v, note, Double.NaN);
       } else {
         continue; // weights without a kernel role (PReLU alpha...): no step
       }

@@ -236,6 +236,8 @@ public final class ReportCommand extends AbstractCommand {
       OpsSupport.put(so, "weightMeanSquare", s.weightMeanSquare());
       OpsSupport.put(so, "gain2", s.gain2());
       OpsSupport.put(so, "variance", s.variance());
+      OpsSupport.put(so, "mean", s.mean());
+      OpsSupport.put(so, "std", Double.isNaN(s.mean()) ? Double.NaN : s.std());
       so.put("note", s.note());
     }
     OpsSupport.put(o, "finalVariance", d.finalVariance());
@@ -359,20 +361,22 @@ public final class ReportCommand extends AbstractCommand {
   }
 
   private static void depth(PrintWriter out, DepthEstimate d, boolean md) {
-    section(out, "Activation variance through depth (" + d.basis() + " weights)", md);
+    section(out, "Signal through depth (" + d.basis() + " weights)", md);
     if (d.steps().isEmpty()) {
-      out.println(md ? "No layer with a kernel." : "  (no layer with a kernel)");
+      out.println(md ? "No layer estimated." : "  (no layer estimated)");
       return;
     }
-    Table t = table(out, md, "Layer", "Class", "Activation", ">fan_in", ">E[W^2]", ">gain^2", ">Var out", "Note");
+    Table t = table(out, md, "Layer", "Class", "Activation", ">fan_in", ">E[W^2]", ">gain^2", ">E[x^2] out", ">std out",
+        "Note");
     for (DepthStep s : d.steps()) {
       t.row(s.layerPath(), s.className(), s.activation(), OpsSupport.num(s.fanIn()), OpsSupport.num(s.weightMeanSquare()),
-          OpsSupport.num(s.gain2()), OpsSupport.num(s.variance()), s.note());
+          OpsSupport.num(s.gain2()), OpsSupport.num(s.variance()), OpsSupport.num(Double.isNaN(s.mean()) ? Double.NaN : s.std()),
+          s.note());
     }
     t.print();
-    String end = "final variance " + OpsSupport.num(d.finalVariance()) + ": " + d.status()
-        + (d.firstOutOfRange() == null ? "" : " (out of [" + OpsSupport.num(InitReport.VANISHING) + ", "
-            + OpsSupport.num(InitReport.EXPLODING) + "] from " + d.firstOutOfRange() + " on)");
+    String end = "E[x^2] at the output " + OpsSupport.num(d.finalVariance()) + ": " + d.status()
+        + (d.firstOutOfRange() == null ? "" : " (leaves [" + OpsSupport.num(InitReport.VANISHING) + ", "
+            + OpsSupport.num(InitReport.EXPLODING) + "] at " + d.firstOutOfRange() + ")");
     if (md) {
       out.println(); // a paragraph after the table; out escapes line breaks inside printed text
     }

@@ -48,7 +48,7 @@ class ReportCommandTest {
     JsonNode depth = doc.get("depth");
     assertEquals(Set.of("assumptions", "vanishingBelow", "explodingAbove", "configured", "observed"), fields(depth));
     assertEquals(Set.of("steps", "finalVariance", "status", "firstOutOfRange"), fields(depth.get("configured")));
-    assertEquals(Set.of("layer", "className", "activation", "fanIn", "weightMeanSquare", "gain2", "variance", "note"),
+    assertEquals(Set.of("layer", "className", "activation", "fanIn", "weightMeanSquare", "gain2", "variance", "mean", "std", "note"),
         fields(depth.at("/configured/steps/0")));
   }
 
@@ -62,7 +62,7 @@ class ReportCommandTest {
   void textAndMarkdown() {
     Cli.Result text = Cli.run("report", Cli.model("mlp", "tfkeras.h5")).assertExit(0);
     assertEquals("", text.err());
-    assertTrue(text.out().contains("Activation variance through depth (configured weights)"), text.out());
+    assertTrue(text.out().contains("Signal through depth (configured weights)"), text.out());
     assertTrue(text.out().contains("constant-initializer"), text.out());
     Cli.Result md = Cli.run("report", "--markdown", Cli.model("mlp", "tfkeras.h5")).assertExit(0);
     assertTrue(md.out().startsWith("# Initialization report"), md.out());

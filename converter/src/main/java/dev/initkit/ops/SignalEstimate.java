@@ -1,0 +1,737 @@
+package dev.initkit.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.format.ConfigLayers;
+import dev.initkit.format.config.CallGraph;
+import dev.initkit.model.Layer;
+import dev.initkit.model.Model;
+import dev.initkit.model.Shape;
+import dev.initkit.model.WeightRole;
+import dev.initkit.ops.InitReport.DepthEstimate;
+import dev.initkit.ops.InitReport.DepthStep;
+import dev.initkit.ops.InitReport.WeightEntry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.DoubleUnaryOperator;
+
+/**
+ * The data-free signal estimate on the model's real graph (see {@link InitReport}'s class comment):
+ * every call of every layer, in the order the config's graph gives, maps the mean and second moment
+ * of its inputs' elements to those of its output, from standard-normal model inputs. Branches and
+ * merges, residual additions, normalization, pooling, attention, embeddings, recurrence over time
+ * and nested and shared models are followed; weights enter through their mean and mean square (the
+ * configured initializer's, or the stored values').
+ */
+final class SignalEstimate {
+  /**
+   * Element statistics of one tensor: mean, second moment, channels (last axis; -1 unknown), and
+   * for sequences the correlation of neighbouring time steps (0 for independent steps, as the
+   * standard-normal model input has; a recurrent layer's states are correlated).
+   */
+  record Signal(double mean, double q, long channels, double rho) {
+    Signal(double mean, double q, long channels) {
+      this(mean, q, channels, 0);
+    }
+
+    Signal withChannels(long c) {
+      return new Signal(mean, q, c, rho);
+    }
+
+    Signal withRho(double r) {
+      return new Signal(mean, q, channels, r);
+    }
+
+    double std() {
+      return Math.sqrt(Math.max(0, q - mean * mean));
+    }
+  }
+
+  private static final Set<String> PASS_THROUGH = Set.of("Dropout", "SpatialDropout1D", "SpatialDropout2D",
+      "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization", "Flatten",
+      "Reshape", "Permute", "RepeatVector", "Masking", "Identity", "Cropping1D", "Cropping2D", "Cropping3D",
+      "UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
+      "InputLayer", "Lambda", "TFOpLambda", "SlicingOpLambda", "GetItem");
+  private static final Set<String> NORMALIZATION = Set.of("BatchNormalization", "LayerNormalization",
+      "GroupNormalization", "SyncBatchNormalization", "RMSNormalization");
+  private static final Set<String> RNN = Set.of("SimpleRNN", "LSTM", "GRU", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM1D",
+      "ConvLSTM2D", "ConvLSTM3D");
+  /** Time steps assumed where the config does not give the sequence length. */
+  private static final int DEFAULT_STEPS = 20;
+
+  private final Map<String, List<WeightEntry>> weights;
+  private final Map<String, Layer> layers;
+  private final boolean observed;
+  private final List<DepthStep> steps = new ArrayList<>();
+  private String first;
+  private String status = "ok";
+
+  private SignalEstimate(Model model, List<WeightEntry> entries, boolean observed) {
+    this.weights = new HashMap<>();
+    for (WeightEntry e : entries) {
+      weights.computeIfAbsent(e.site().layer().name(), k -> new ArrayList<>()).add(e);
+    }
+    this.layers = new HashMap<>();
+    for (Layer l : model.allLayers()) {
+      layers.putIfAbsent(l.name(), l);
+    }
+    this.observed = observed;
+  }
+
+  /** The estimate on the config's graph, or null when the model has no config graph to follow. */
+  static DepthEstimate of(Model model, List<WeightEntry> entries, boolean observed) {
+    if (model.config().isEmpty()) {
+      return null;
+    }
+    CallGraph g;
+    try {
+      g = CallGraph.of(model.config().get());
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    SignalEstimate s = new SignalEstimate(model, entries, observed);
+    List<Signal> outs;
+    try {
+      outs = s.run(g, List.of(), "");
+    } catch (StackOverflowError | RuntimeException e) {
+      // a graph deeper than the stack, or a config this reading does not follow (SignalEstimateTest
+      // runs every corpus and generated model through it): the chain estimate instead
+      return null;
+    }
+    double v = outs.isEmpty() ? 1 : outs.get(0).q();
+    String status = !Double.isFinite(v) ? "unknown" : s.status;
+    return new DepthEstimate(observed ? "observed" : "configured", s.steps, v, status, s.first);
+  }
+
+  /** Runs a (possibly nested) graph on the given input signals (none: standard normal). */
+  private List<Signal> run(CallGraph g, List<Signal> bound, String prefix) {
+    Map<CallGraph.Ref, Signal> memo = new HashMap<>();
+    for (int i = 0; i < g.inputs().size(); i++) {
+      CallGraph.Ref in = g.inputs().get(i);
+      Signal s = i < bound.size() ? bound.get(i) : new Signal(0, 1, inputChannels(g, in));
+      memo.put(new CallGraph.Ref(in.layer(), in.node(), 0), s);
+    }
+    List<Signal> out = new ArrayList<>();
+    for (CallGraph.Ref r : g.outputs()) {
+      out.add(eval(g, r, memo, prefix));
+    }
+    return out;
+  }
+
+  private Signal eval(CallGraph g, CallGraph.Ref ref, Map<CallGraph.Ref, Signal> memo, String prefix) {
+    CallGraph.Call call = g.call(ref);
+    CallGraph.Ref key = new CallGraph.Ref(ref.layer(), call == null ? ref.node() : call.node(), 0);
+    Signal known = memo.get(key);
+    if (known != null) {
+      return known;
+    }
+    if (call == null) {
+      // an input layer not bound (a second model input): standard normal
+      Signal s = new Signal(0, 1, inputChannels(g, ref));
+      memo.put(key, s);
+      return s;
+    }
+    List<Signal> ins = new ArrayList<>();
+    for (CallGraph.Ref r : call.inputs()) {
+      ins.add(eval(g, r, memo, prefix));
+    }
+    if (ins.isEmpty()) {
+      ins.add(new Signal(0, 1, -1));
+    }
+    String path = prefix + call.entry().name() + (call.node() > 0 ? "#" + call.node() : "");
+    Signal out;
+    if (Layer.isModelClass(call.entry().className())) {
+      List<Signal> o = run(CallGraph.nested(call.entry()), ins, prefix + call.entry().name() + "/");
+      out = o.isEmpty() ? ins.get(0) : o.get(Math.min(ref.tensor(), o.size() - 1));
+    } else {
+      out = apply(call.entry(), ins, call.shapes(), path);
+    }
+    memo.put(key, out);
+    return out;
+  }
+
+  private static long inputChannels(CallGraph g, CallGraph.Ref in) {
+    ConfigLayers.Entry e = g.entries().get(in.layer());
+    if (e == null && !g.entries().isEmpty()) {
+      e = g.entries().values().iterator().next(); // a Sequential's first layer carries the input shape
+    }
+    if (e == null) {
+      return -1;
+    }
+    JsonNode c = e.config();
+    for (String k : List.of("batch_shape", "batch_input_shape", "input_shape")) {
+      JsonNode s = c.path(k);
+      if (s.isArray() && s.size() > 0 && s.get(s.size() - 1).isNumber()) {
+        return s.get(s.size() - 1).asLong();
+      }
+    }
+    return -1;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // layers
+
+  private Signal apply(ConfigLayers.Entry e, List<Signal> ins, List<long[]> shapes, String path) {
+    String cls = e.className();
+    JsonNode c = e.config();
+    Signal x = ins.get(0);
+    List<WeightEntry> ws = weights.getOrDefault(e.name(), List.of());
+    if (cls.equals("TimeDistributed") && c.path("layer").isObject()) {
+      ConfigLayers.Entry inner = new ConfigLayers.Entry(e.name(), c.path("layer").path("class_name").asText(""),
+          c.path("layer").path("config"), e.raw());
+      return apply(inner, ins, shapes, path);
+    }
+    if (cls.equals("Bidirectional") && c.path("layer").isObject()) {
+      return bidirectional(e, x, ws, shape(shapes, 0), path);
+    }
+    if (PASS_THROUGH.contains(cls)) {
+      return x;
+    }
+    switch (cls) {
+      case "Add":
+      case "Subtract":
+      case "Average":
+      case "Multiply":
+      case "Maximum":
+      case "Minimum":
+      case "Concatenate":
+      case "Merge":
+        return step(path, cls, null, merge(cls, c, ins), Double.NaN, Double.NaN, "merge of " + ins.size() + " inputs");
+      case "Activation":
+        return activationStep(path, cls, c.path("activation").asText("linear"), x, x, Double.NaN, Double.NaN, null);
+      case "ReLU": {
+        double maxValue = c.path("max_value").isNumber() ? c.get("max_value").asDouble() : Double.POSITIVE_INFINITY;
+        double slope = c.path("negative_slope").asDouble(0);
+        double threshold = c.path("threshold").asDouble(0);
+        return fnStep(path, cls, "relu", v -> v >= threshold ? Math.min(v, maxValue) : slope * (v - threshold), x);
+      }
+      case "LeakyReLU": {
+        double a = c.has("negative_slope") ? c.get("negative_slope").asDouble() : c.path("alpha").asDouble(0.3);
+        return fnStep(path, cls, "leaky_relu", v -> v >= 0 ? v : a * v, x);
+      }
+      case "ELU": {
+        double a = c.path("alpha").asDouble(1);
+        return fnStep(path, cls, "elu", v -> v >= 0 ? v : a * Math.expm1(v), x);
+      }
+      case "ThresholdedReLU": {
+        double t = c.path("theta").asDouble(1);
+        return fnStep(path, cls, "thresholded_relu", v -> v > t ? v : 0, x);
+      }
+      case "PReLU": {
+        WeightEntry alpha = find(ws, WeightRole.ALPHA);
+        double a = alpha == null ? 0 : mean(alpha);
+        return fnStep(path, cls, "prelu", v -> v >= 0 ? v : a * v, x);
+      }
+      case "Softmax":
+        return activationStep(path, cls, "softmax", x, x, Double.NaN, Double.NaN, null);
+      case "Rescaling": {
+        double s = c.path("scale").asDouble(1);
+        double o = c.path("offset").asDouble(0);
+        return new Signal(s * x.mean() + o, s * s * x.q() + 2 * s * o * x.mean() + o * o, x.channels());
+      }
+      case "UnitNormalization":
+        return step(path, cls, null, new Signal(0, x.channels() > 0 ? 1.0 / x.channels() : Double.NaN, x.channels()),
+            Double.NaN, Double.NaN, "unit norm over the channels: E[x^2] = 1/channels");
+      default:
+        break;
+    }
+    if (cls.contains("Pooling") || cls.startsWith("MaxPool") || cls.startsWith("AvgPool")) {
+      return pooling(e, x, shape(shapes, 0), path);
+    }
+    if (ws.stream().anyMatch(w -> w.quantization() != null && w.fans() == null)) {
+      // int codes stand for a kernel only with their scales: not estimated
+      return step(path, cls, null, x, Double.NaN, Double.NaN,
+          "quantized (" + ws.get(0).quantization().mode() + "): passed through (not estimated)");
+    }
+    if (NORMALIZATION.contains(cls)) {
+      return normalization(e, x, ws, path);
+    }
+    if (cls.equals("Embedding") || cls.equals("ReversibleEmbedding")) {
+      WeightEntry emb = find(ws, WeightRole.EMBEDDINGS);
+      if (emb == null) {
+        return x;
+      }
+      long dim = emb.weight().shape().dim(-1);
+      return step(path, cls, null, new Signal(mean(emb), meanSquare(emb), dim), Double.NaN, meanSquare(emb),
+          "embedding: E[E], E[E^2]");
+    }
+    if (cls.equals("MultiHeadAttention") || cls.equals("GroupQueryAttention") || cls.equals("GroupedQueryAttention")) {
+      return attention(e, ins, ws, shapes, path);
+    }
+    if (RNN.contains(cls) || cls.equals("RNN")) {
+      return recurrent(e, cls, x, ws, shape(shapes, 0), path);
+    }
+    WeightEntry kernel = find(ws, WeightRole.KERNEL);
+    WeightEntry dw = find(ws, WeightRole.DEPTHWISE_KERNEL);
+    if (kernel != null || dw != null) {
+      return kernelLayer(e, x, ws, kernel, dw, path);
+    }
+    if (cls.equals("Attention") || cls.equals("AdditiveAttention")) {
+      // the softmax-weighted average of the values (the second input; the query when alone)
+      Signal v = ins.size() > 1 ? ins.get(1) : x;
+      return step(path, cls, null, new Signal(v.mean(), v.mean() * v.mean() + v.std() * v.std(), v.channels()),
+          Double.NaN, Double.NaN, "attention: a weighted average of the values (their spread kept)");
+    }
+    if (!ws.isEmpty()) {
+      return step(path, cls, null, x, Double.NaN, Double.NaN, "not estimated: passed through");
+    }
+    return x;
+  }
+
+  private Signal kernelLayer(ConfigLayers.Entry e, Signal x, List<WeightEntry> ws, WeightEntry kernel, WeightEntry dw,
+      String path) {
+    double fanIn;
+    double ms;
+    double mw;
+    String note = null;
+    long channels;
+    if (dw != null) {
+      Shape s = dw.weight().shape();
+      double k = 1;
+      for (int i = 0; i < s.rank() - 2; i++) {
+        k *= s.dim(i);
+      }
+      fanIn = k;
+      ms = meanSquare(dw);
+      mw = mean(dw);
+      channels = x.channels() > 0 ? x.channels() * s.dim(-1) : -1;
+      note = "depthwise: fan_in = prod(kernel_size)";
+      WeightEntry pw = find(ws, WeightRole.POINTWISE_KERNEL);
+      if (pw != null) {
+        Signal mid = linear(new Signal(x.mean(), x.q(), channels), fanIn, ms, mw, null);
+        fanIn = pw.fans().fanIn();
+        ms = meanSquare(pw);
+        mw = mean(pw);
+        x = mid;
+        channels = pw.weight().shape().dim(-1);
+        note = "separable: depthwise then pointwise";
+      }
+    } else {
+      fanIn = kernel.fans().fanIn();
+      ms = meanSquare(kernel);
+      mw = mean(kernel);
+      channels = kernel.weight().shape().rank() >= 2 ? kernel.weight().shape().dim(-1) : -1;
+      if (e.className().contains("Transpose") && kernel.weight().shape().rank() >= 3) {
+        fanIn = transposeFanIn(e.config(), kernel.weight().shape());
+        channels = kernel.weight().shape().dim(-2);
+        note = "transposed: fan_in = in * prod(kernel_size) / prod(strides)";
+      } else if (e.className().equals("EinsumDense")) {
+        channels = -1;
+      }
+    }
+    Signal pre = linear(x, fanIn, ms, mw, find(ws, WeightRole.BIAS)).withChannels(channels);
+    String act = Layer.activationOf(e.config());
+    return activationStep(path, e.className(), act == null ? "linear" : act, pre, x, fanIn, ms, note);
+  }
+
+  /** {@code sum_i W_i x_i + b} over {@code fanIn} terms with independent weights. */
+  private Signal linear(Signal x, double fanIn, double ms, double mw, WeightEntry bias) {
+    double mean = fanIn * mw * x.mean();
+    double q = fanIn * ms * x.q() + fanIn * (fanIn - 1) * mw * mw * x.mean() * x.mean();
+    if (bias != null) {
+      double mb = mean(bias);
+      q += meanSquare(bias) + 2 * mb * mean;
+      mean += mb;
+    }
+    return new Signal(mean, q, x.channels(), x.rho());
+  }
+
+  private Signal activationStep(String path, String cls, String activation, Signal pre, Signal in, double fanIn,
+      double ms, String note) {
+    Signal out;
+    String a = activation.toLowerCase(Locale.ROOT);
+    if (a.equals("softmax") || a.equals("log_softmax") || a.equals("sparsemax")) {
+      // the outputs of one row sum to 1; with logits of variance s^2 over C classes each is about
+      // exp(z - s^2/2) / C, so E[p^2] = exp(s^2) / C^2, at most E[p] = 1/C
+      long c = pre.channels();
+      double s2 = pre.std() * pre.std();
+      out = c > 0 ? new Signal(1.0 / c, Math.min(Math.exp(s2) / ((double) c * c), 1.0 / c), c)
+          : new Signal(Double.NaN, Double.NaN, c);
+      note = note == null ? "softmax: E[p^2] = exp(Var(logits)) / classes^2" : note;
+    } else {
+      DoubleUnaryOperator f = GaussianMoments.activation(a);
+      if (f == null) {
+        f = v -> v;
+        note = (note == null ? "" : note + "; ") + "activation " + activation + " not modelled: identity";
+      }
+      double[] m = GaussianMoments.of(f, pre.mean(), pre.q());
+      out = new Signal(m[0], m[1], pre.channels(), pre.rho());
+    }
+    double gain = pre.q() > 0 ? out.q() / pre.q() : Double.NaN;
+    steps.add(new DepthStep(path, cls, activation, fanIn, ms, gain, out.q(), note, out.mean()));
+    // what initialization controls is the pre-activation scale; bounded outputs (softmax,
+    // sigmoid) are their own business
+    check(path, pre.q());
+    return out;
+  }
+
+  private Signal fnStep(String path, String cls, String name, DoubleUnaryOperator f, Signal x) {
+    double[] m = GaussianMoments.of(f, x.mean(), x.q());
+    Signal out = new Signal(m[0], m[1], x.channels(), x.rho());
+    steps.add(new DepthStep(path, cls, name, Double.NaN, Double.NaN, x.q() > 0 ? out.q() / x.q() : Double.NaN,
+        out.q(), null, out.mean()));
+    return out;
+  }
+
+  private Signal step(String path, String cls, String activation, Signal out, double fanIn, double ms, String note) {
+    steps.add(new DepthStep(path, cls, activation, fanIn, ms, 1, out.q(), note, out.mean()));
+    check(path, out.q());
+    return out;
+  }
+
+  private void check(String path, double q) {
+    if (first == null && Double.isFinite(q) && (q < InitReport.VANISHING || q > InitReport.EXPLODING)) {
+      first = path;
+      status = q < InitReport.VANISHING ? "vanishing" : "exploding";
+    }
+  }
+
+  private Signal merge(String cls, JsonNode c, List<Signal> ins) {
+    int n = ins.size();
+    switch (cls) {
+      case "Add":
+      case "Average":
+      case "Merge": {
+        double mean = 0;
+        double q = 0;
+        for (Signal s : ins) {
+          q += s.q() + 2 * s.mean() * mean; // independent terms: cross terms are products of means
+          mean += s.mean();
+        }
+        if (cls.equals("Average")) {
+          return new Signal(mean / n, q / ((double) n * n), ins.get(0).channels());
+        }
+        return new Signal(mean, q, ins.get(0).channels());
+      }
+      case "Subtract": {
+        Signal a = ins.get(0);
+        Signal b = ins.get(1);
+        return new Signal(a.mean() - b.mean(), a.q() + b.q() - 2 * a.mean() * b.mean(), a.channels());
+      }
+      case "Multiply": {
+        double mean = 1;
+        double q = 1;
+        for (Signal s : ins) {
+          mean *= s.mean();
+          q *= s.q();
+        }
+        return new Signal(mean, q, ins.get(0).channels());
+      }
+      case "Maximum":
+      case "Minimum": {
+        Signal a = average(ins);
+        double[] m = GaussianMoments.maxOf(n, cls.equals("Maximum") ? a.mean() : -a.mean(), a.q());
+        return new Signal(cls.equals("Maximum") ? m[0] : -m[0], m[1], a.channels());
+      }
+      default: { // Concatenate: channel-weighted, when the channels are known
+        double w = 0;
+        double mean = 0;
+        double q = 0;
+        long channels = 0;
+        for (Signal s : ins) {
+          double k = s.channels() > 0 ? s.channels() : 1;
+          w += k;
+          mean += k * s.mean();
+          q += k * s.q();
+          channels = channels >= 0 && s.channels() > 0 ? channels + s.channels() : -1;
+        }
+        int axis = c.path("axis").asInt(-1);
+        return new Signal(mean / w, q / w, axis == -1 ? channels : ins.get(0).channels());
+      }
+    }
+  }
+
+  private static Signal average(List<Signal> ins) {
+    double mean = 0;
+    double q = 0;
+    for (Signal s : ins) {
+      mean += s.mean() / ins.size();
+      q += s.q() / ins.size();
+    }
+    return new Signal(mean, q, ins.get(0).channels());
+  }
+
+  private Signal pooling(ConfigLayers.Entry e, Signal x, long[] shape, String path) {
+    String cls = e.className();
+    boolean max = cls.contains("Max");
+    long k;
+    String note;
+    if (cls.startsWith("Global") || cls.startsWith("Adaptive")) {
+      k = positions(e, shapeOf(e, shape));
+      note = k > 0 ? "global over " + k + " positions" : "global over positions the config does not give: the spread is kept";
+    } else {
+      k = 1;
+      JsonNode p = e.config().path("pool_size");
+      if (p.isArray()) {
+        for (JsonNode d : p) {
+          k *= Math.max(1, d.asLong(1));
+        }
+      } else if (p.isNumber()) {
+        k = p.asLong();
+      }
+      note = "pool of " + k;
+    }
+    Signal out;
+    if (k <= 0) {
+      out = x;
+    } else if (max) {
+      double[] m = GaussianMoments.maxOf(k, x.mean(), x.q());
+      out = new Signal(m[0], m[1], x.channels());
+    } else {
+      // independent positions: the mean stays, the spread shrinks with the count
+      double var = x.std() * x.std() / k;
+      out = new Signal(x.mean(), x.mean() * x.mean() + var, x.channels());
+    }
+    return step(path, cls, null, out, Double.NaN, Double.NaN, note);
+  }
+
+  /** Positions a global pooling averages over, from the input's shape; -1 when not given. */
+  private static long positions(ConfigLayers.Entry e, long[] s) {
+    if (s.length < 3) {
+      return -1;
+    }
+    boolean channelsFirst = e.config().path("data_format").asText("channels_last").equals("channels_first");
+    long k = 1;
+    for (int i = channelsFirst ? 2 : 1; i < (channelsFirst ? s.length : s.length - 1); i++) {
+      if (s[i] <= 0) {
+        return -1;
+      }
+      k *= s[i];
+    }
+    return k;
+  }
+
+  /**
+   * The shape of input {@code i}: as the call records it (Keras 3 functional), else the layer's
+   * Keras 3 {@code build_config}; empty when neither says.
+   */
+  private static long[] shape(List<long[]> shapes, int i) {
+    return i < shapes.size() ? shapes.get(i) : new long[0];
+  }
+
+  private static long[] shapeOf(ConfigLayers.Entry e, long[] recorded) {
+    if (recorded.length > 0) {
+      return recorded;
+    }
+    JsonNode s = e.raw().path("build_config").path("input_shape");
+    long[] out = new long[s.isArray() ? s.size() : 0];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = s.get(i).isNumber() ? s.get(i).asLong() : -1;
+    }
+    return out;
+  }
+
+  private Signal normalization(ConfigLayers.Entry e, Signal x, List<WeightEntry> ws, String path) {
+    WeightEntry gamma = find(ws, WeightRole.GAMMA);
+    WeightEntry beta = find(ws, WeightRole.BETA);
+    double g2 = gamma == null ? 1 : meanSquare(gamma);
+    double b = beta == null ? 0 : mean(beta);
+    double b2 = beta == null ? 0 : meanSquare(beta);
+    // normalized by the batch statistics (in training, where the initialization matters), then
+    // scaled by gamma and shifted by beta; epsilon keeps a tiny signal tiny: var / (var + eps)
+    double var = e.className().equals("RMSNormalization") ? x.q() : x.std() * x.std();
+    double eps = e.config().path("epsilon").asDouble(1e-3);
+    double kept = var / (var + eps);
+    Signal out = new Signal(b, g2 * kept + b2, x.channels(), x.rho());
+    return step(path, e.className(), null, out, Double.NaN, g2, kept < 0.5
+        ? String.format(Locale.ROOT, "normalises, but the input's variance %.3g is small beside epsilon %.3g", var, eps)
+        : "normalises: E[gamma^2] + E[beta^2]");
+  }
+
+  private Signal attention(ConfigLayers.Entry e, List<Signal> ins, List<WeightEntry> ws, List<long[]> shapes,
+      String path) {
+    Signal value = ins.size() > 1 ? ins.get(1) : ins.get(0);
+    WeightEntry wv = named(ws, "value");
+    WeightEntry wo = named(ws, "output");
+    if (wv == null || wo == null) {
+      return step(path, e.className(), null, ins.get(0), Double.NaN, Double.NaN, "attention: passed through (not estimated)");
+    }
+    // the value projection sums over the model dimension (the kernel's first axis; Keras's own
+    // fans treat its (d_model, heads, dim) kernel as a convolution's)
+    Signal v = linear(value, wv.weight().shape().dim(0), meanSquare(wv), mean(wv), named(ws, "value", WeightRole.BIAS));
+    // softmax-weighted average of the values over the key positions: near uniform at
+    // initialization, so the spread shrinks with the sequence length when the config gives it
+    long t = sequenceLength(e, shapes);
+    double var = v.std() * v.std() / Math.max(1, t);
+    Signal att = new Signal(v.mean(), v.mean() * v.mean() + var, v.channels());
+    double fan = wo.weight().shape().elementCount() / (double) wo.weight().shape().dim(-1);
+    Signal out = linear(att, fan, meanSquare(wo), mean(wo), named(ws, "output", WeightRole.BIAS));
+    return step(path, e.className(), null, out, fan, meanSquare(wo), t > 1
+        ? "attention: values averaged over " + t + " positions, then the output projection"
+        : "attention: value and output projections (the averaging over positions not modelled)");
+  }
+
+  private static long sequenceLength(ConfigLayers.Entry e, List<long[]> shapes) {
+    long[] v = shape(shapes, shapes.size() > 1 ? 1 : 0);
+    if (v.length >= 3 && v[1] > 0) {
+      return v[1];
+    }
+    JsonNode b = e.raw().path("build_config");
+    for (String k : List.of("value_shape", "key_shape", "query_shape", "input_shape")) {
+      JsonNode s = b.path(k);
+      if (s.isArray() && s.size() >= 3 && s.get(1).isNumber()) {
+        return s.get(1).asLong();
+      }
+    }
+    return -1;
+  }
+
+  private Signal bidirectional(ConfigLayers.Entry e, Signal x, List<WeightEntry> ws, long[] shape, String path) {
+    JsonNode inner = e.config().path("layer");
+    ConfigLayers.Entry cell = new ConfigLayers.Entry(e.name(), inner.path("class_name").asText(""), inner.path("config"),
+        e.raw());
+    // both directions see the same statistics: estimate one on its half of the weights
+    List<WeightEntry> half = ws.subList(0, Math.max(1, ws.size() / 2));
+    Signal one = recurrentOn(cell, cell.className(), x, half, steps(e, shape));
+    String mode = e.config().path("merge_mode").asText("concat");
+    Signal out = switch (mode) {
+      case "sum" -> new Signal(2 * one.mean(), 2 * one.q() + 2 * one.mean() * one.mean(), one.channels());
+      case "mul" -> new Signal(one.mean() * one.mean(), one.q() * one.q(), one.channels());
+      case "ave" -> new Signal(one.mean(), (one.q() + one.mean() * one.mean()) / 2, one.channels());
+      default -> one.withChannels(one.channels() > 0 ? 2 * one.channels() : -1);
+    };
+    return step(path, e.className(), null, out, Double.NaN, Double.NaN, "bidirectional (" + mode + ")");
+  }
+
+  private Signal recurrent(ConfigLayers.Entry e, String cls, Signal x, List<WeightEntry> ws, long[] shape, String path) {
+    int n = steps(e, shape);
+    Signal out = recurrentOn(e, cls, x, ws, n);
+    return step(path, cls, null, out, Double.NaN, Double.NaN, "recurrent: gates and state over " + n + " steps"
+        + (e.config().path("return_sequences").asBoolean(false) ? " (the sequence: averaged over the steps)" : ""));
+  }
+
+  /**
+   * A recurrent layer's output after the sequence: the gates and state iterated over the time
+   * steps with Gaussian pre-activations whose second moment is the input's contribution ({@code
+   * fan_in * E[W^2] * E[x^2]}) plus the state's ({@code units * E[U^2] * E[h^2]}).
+   */
+  private Signal recurrentOn(ConfigLayers.Entry e, String cls, Signal x, List<WeightEntry> ws, int n) {
+    WeightEntry k = find(ws, WeightRole.KERNEL);
+    WeightEntry u = find(ws, WeightRole.RECURRENT_KERNEL);
+    if (k == null) {
+      return x;
+    }
+    JsonNode c = e.config();
+    String c0 = cls.replace("CuDNN", "").replace("ConvLSTM1D", "LSTM").replace("ConvLSTM2D", "LSTM")
+        .replace("ConvLSTM3D", "LSTM");
+    long units = c.path("units").asLong(c.path("filters").asLong(k.weight().shape().dim(-1)));
+    double inQ = k.fans().fanIn() * meanSquare(k) * x.q();
+    double uMs = u == null ? 0 : meanSquare(u);
+    double uFan = u == null ? 0 : u.fans().fanIn();
+    DoubleUnaryOperator act = GaussianMoments.activation(c.path("activation").asText("tanh"));
+    DoubleUnaryOperator gate = GaussianMoments.activation(c.path("recurrent_activation").asText("sigmoid"));
+    act = act == null ? Math::tanh : act;
+    gate = gate == null ? v -> 1 / (1 + Math.exp(-v)) : gate;
+    boolean forgetBias = c.path("unit_forget_bias").asBoolean(true);
+    double h = 0;
+    double hMean = 0;
+    double cState = 0;
+    double rho = x.rho();
+    double rhoOut = 0;
+    boolean sequence = c.path("return_sequences").asBoolean(false);
+    double sumQ = 0;
+    double sumMean = 0;
+    for (int t = 0; t < n; t++) {
+      double pre = inQ + uFan * uMs * h;
+      if (c0.equals("LSTM")) {
+        double[] i = GaussianMoments.of(gate, 0, pre);
+        double[] f = GaussianMoments.of(gate, forgetBias ? 1 : 0, pre + (forgetBias ? 1 : 0));
+        double[] g = GaussianMoments.of(act, 0, pre);
+        // the cell state is an AR(1) filter (coefficient E[f]) of its inputs: inputs correlated
+        // over time (rho) add up coherently, by (1 + f rho) / (1 - f rho)
+        cState = f[1] * cState + i[1] * g[1] * (1 + f[0] * rho) / (1 - f[0] * rho);
+        rhoOut = (f[0] + rho) / (1 + f[0] * rho);
+        double[] tc = GaussianMoments.of(act, 0, cState);
+        h = i[1] * tc[1]; // the output gate has the input gate's statistics
+        hMean = 0;
+      } else if (c0.equals("GRU")) {
+        double[] z = GaussianMoments.of(gate, 0, pre);
+        double[] r = GaussianMoments.of(gate, 0, pre);
+        double[] hh = GaussianMoments.of(act, 0, inQ + r[1] * uFan * uMs * h);
+        double oneMinusZ2 = 1 - 2 * z[0] + z[1];
+        h = z[1] * h + oneMinusZ2 * hh[1] * (1 + z[0] * rho) / (1 - z[0] * rho);
+        rhoOut = (z[0] + rho) / (1 + z[0] * rho);
+        hMean = 0;
+      } else {
+        double[] s = GaussianMoments.of(act, 0, pre);
+        rhoOut = pre > 0 ? (uFan * uMs * h + rho * inQ) / pre : 0;
+        h = s[1];
+        hMean = s[0];
+      }
+      sumQ += h;
+      sumMean += hMean;
+    }
+    // a sequence's elements are every step's state: the average over the steps
+    return sequence ? new Signal(sumMean / n, sumQ / n, units, rhoOut) : new Signal(hMean, h, units);
+  }
+
+  private static int steps(ConfigLayers.Entry e, long[] recorded) {
+    long[] s = shapeOf(e, recorded);
+    if (s.length >= 3 && s[1] > 0) {
+      return (int) Math.min(1000, s[1]);
+    }
+    return DEFAULT_STEPS;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // weights
+
+  private double meanSquare(WeightEntry e) {
+    if (observed) {
+      return e.observed() == null ? Double.NaN : e.observed().meanSquare();
+    }
+    return e.expectedStd() * e.expectedStd() + e.expectedMean() * e.expectedMean();
+  }
+
+  private double mean(WeightEntry e) {
+    if (observed) {
+      return e.observed() == null ? Double.NaN : e.observed().mean();
+    }
+    return e.expectedMean();
+  }
+
+  private static WeightEntry find(List<WeightEntry> ws, WeightRole role) {
+    for (WeightEntry e : ws) {
+      if (e.weight().role() == role) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  /** The kernel of an attention sub-layer ({@code value}, {@code output}/{@code attention_output}). */
+  private static WeightEntry named(List<WeightEntry> ws, String part) {
+    return named(ws, part, WeightRole.KERNEL);
+  }
+
+  private static WeightEntry named(List<WeightEntry> ws, String part, WeightRole role) {
+    for (WeightEntry e : ws) {
+      String n = e.weight().name();
+      if (e.weight().role() == role && (n.contains("/" + part + "/") || n.contains(part + "_dense/")
+          || n.contains("attention_" + part + "/") || n.startsWith(part + "/"))) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  private static double transposeFanIn(JsonNode config, Shape s) {
+    double k = 1;
+    for (int i = 0; i < s.rank() - 2; i++) {
+      k *= s.dim(i);
+    }
+    double stride = 1;
+    JsonNode strides = config.get("strides");
+    if (strides != null && strides.isArray()) {
+      for (JsonNode x : strides) {
+        stride *= Math.max(1, x.asInt(1));
+      }
+    } else if (strides != null && strides.isInt()) {
+      stride = Math.pow(Math.max(1, strides.asInt()), s.rank() - 2);
+    }
+    return Math.max(1, s.dim(-1) * k / stride);
+  }
+}
