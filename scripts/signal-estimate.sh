@@ -5,9 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=$(bash testdata/setup-venv.sh | tail -n 1)
+PY_NEWEST=$(bash testdata/setup-venv.sh testdata/requirements-newest.txt .venv-newest | tail -n 1)
 export TF_CPP_MIN_LOG_LEVEL=3
 mvn -B -ntp -q verify -pl converter -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dit.test=SignalEstimateIT -Dfailsafe.failIfNoSpecifiedTests=false -Dinitkit.python="$PY"
+  -Dit.test=SignalEstimateIT -Dfailsafe.failIfNoSpecifiedTests=false -Dinitkit.python="$PY" -Dinitkit.pythonNewest="$PY_NEWEST"
 mkdir -p docs
 cp converter/target/signal-estimate.md docs/signal-estimate.md
 echo "wrote docs/signal-estimate.md"

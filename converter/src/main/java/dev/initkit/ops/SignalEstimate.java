@@ -397,14 +397,18 @@ final class SignalEstimate {
       case "Merge": {
         double mean = 0;
         double q = 0;
+        double rho = 0;
         for (Signal s : ins) {
           q += s.q() + 2 * s.mean() * mean; // independent terms: cross terms are products of means
           mean += s.mean();
+          rho += s.rho() * s.std() * s.std();
         }
+        double var = Math.max(q - mean * mean, 1e-300);
+        rho = Math.min(1, rho / var); // the correlated parts' share of the sum's variance
         if (cls.equals("Average")) {
-          return new Signal(mean / n, q / ((double) n * n), ins.get(0).channels());
+          return new Signal(mean / n, q / ((double) n * n), ins.get(0).channels(), rho);
         }
-        return new Signal(mean, q, ins.get(0).channels());
+        return new Signal(mean, q, ins.get(0).channels(), rho);
       }
       case "Subtract": {
         Signal a = ins.get(0);
@@ -481,8 +485,8 @@ final class SignalEstimate {
       double[] m = GaussianMoments.maxOf(k, x.mean(), x.q());
       out = new Signal(m[0], m[1], x.channels());
     } else {
-      // independent positions: the mean stays, the spread shrinks with the count
-      double var = x.std() * x.std() / k;
+      // the mean stays; the spread shrinks with the count, less where positions are correlated
+      double var = x.std() * x.std() * (1.0 / k + x.rho() * (1 - 1.0 / k));
       out = new Signal(x.mean(), x.mean() * x.mean() + var, x.channels());
     }
     return step(path, cls, null, out, Double.NaN, Double.NaN, note);
@@ -555,12 +559,25 @@ final class SignalEstimate {
     // softmax-weighted average of the values over the key positions: near uniform at
     // initialization, so the spread shrinks with the sequence length when the config gives it
     long t = sequenceLength(e, shapes);
-    double var = v.std() * v.std() / Math.max(1, t);
-    Signal att = new Signal(v.mean(), v.mean() * v.mean() + var, v.channels());
+    // the scores q.k/sqrt(d) have variance E[q^2] E[k^2] per head; a softmax of logits with
+    // variance s^2 over T keys concentrates on about T / exp(s^2) of them
+    WeightEntry wq = named(ws, "query");
+    WeightEntry wk = named(ws, "key");
+    double scoreVar = 0;
+    if (wq != null && wk != null) {
+      Signal key = ins.size() > 2 ? ins.get(2) : value;
+      double qq = ins.get(0).q() * wq.weight().shape().dim(0) * meanSquare(wq);
+      double kq = key.q() * wk.weight().shape().dim(0) * meanSquare(wk);
+      scoreVar = qq * kq;
+    }
+    double tEff = t > 1 ? Math.max(1, t / Math.exp(Math.min(scoreVar, 50))) : 1;
+    double var = v.std() * v.std() / tEff;
+    // positions attending to the same keys carry the same average: correlated by the overlap
+    Signal att = new Signal(v.mean(), v.mean() * v.mean() + var, v.channels(), t > 1 ? tEff / t : 0);
     double fan = wo.weight().shape().elementCount() / (double) wo.weight().shape().dim(-1);
     Signal out = linear(att, fan, meanSquare(wo), mean(wo), named(ws, "output", WeightRole.BIAS));
     return step(path, e.className(), null, out, fan, meanSquare(wo), t > 1
-        ? "attention: values averaged over " + t + " positions, then the output projection"
+        ? String.format(Locale.ROOT, "attention: values averaged over about %.3g of %d positions, then the output projection", tEff, t)
         : "attention: value and output projections (the averaging over positions not modelled)");
   }
 
