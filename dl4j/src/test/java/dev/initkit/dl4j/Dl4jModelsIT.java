@@ -136,6 +136,56 @@ class Dl4jModelsIT {
     }
   }
 
+  /**
+   * A DepthwiseConv2D after a convolution (Functional and Sequential, from Keras 3's .keras and
+   * .h5), which DL4J's import takes: the models are built and predicted by Keras in this run
+   * ({@code depthwise_models.py}).
+   */
+  @TestFactory
+  Stream<DynamicTest> aDepthwiseConvAfterAConvolutionPredictsWhatKerasPredicts(@TempDir Path tmp) throws Exception {
+    String python = System.getProperty("initkit.python", "");
+    assumeTrue(!python.isEmpty(), "set -Dinitkit.python to the testdata venv's python");
+    Path script = tmp.resolve("depthwise_models.py");
+    try (var in = Dl4jModelsIT.class.getResourceAsStream("depthwise_models.py")) {
+      Files.copy(in, script);
+    }
+    Path log = tmp.resolve("models.log");
+    Process p = new ProcessBuilder(python, script.toString(), tmp.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "depthwise_models.py timed out");
+    assertEquals(0, p.exitValue(), () -> "depthwise_models.py failed:\n" + readQuietly(log));
+    List<DynamicTest> tests = new ArrayList<>();
+    for (String model : List.of("functional", "sequential")) {
+      for (String source : List.of("keras3.keras", "keras3.h5")) {
+        Path original = tmp.resolve(model).resolve(source);
+        tests.add(dynamicTest(model + "/" + source, () -> {
+          INDArray want = Nd4j.createFromNpyFile(original.resolveSibling("expected.npy").toFile());
+          INDArray[] in = input(original);
+          try (LoadedModel lm = ModelIO.open(original)) {
+            double worst = worst(Dl4jModels.toComputationGraph(lm).output(false, in)[0], want);
+            String mln = "";
+            if (model.equals("sequential")) {
+              mln = String.format(Locale.ROOT, ", MultiLayerNetwork %.3g", worst(Dl4jModels.toMultiLayerNetwork(lm).output(in[0], false), want));
+            }
+            System.out.printf(Locale.ROOT, "[dl4j handoff] PASS depthwise %s/%s: ComputationGraph %.3g%s off Keras%n", model, source, worst, mln);
+          }
+        }));
+      }
+    }
+    return tests.stream();
+  }
+
+  private static double worst(INDArray got, INDArray want) {
+    assertEquals(Arrays.toString(want.shape()), Arrays.toString(got.shape()), "output shape");
+    float[] g = got.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    float[] w = want.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    double worst = 0;
+    for (int j = 0; j < g.length; j++) {
+      worst = Math.max(worst, Math.abs(g[j] - w[j]) / Math.max(1, Math.abs(w[j])));
+    }
+    assertTrue(worst <= TOLERANCE, "DL4J predicts " + worst + " off Keras (> " + TOLERANCE + ")");
+    return worst;
+  }
+
   /** Both networks, or the refusal; any other failure fails the whole factory, as it should. */
   private static Case handOver(String label, Path original) throws IOException {
     try (LoadedModel lm = ModelIO.open(original)) {
