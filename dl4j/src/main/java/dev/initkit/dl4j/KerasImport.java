@@ -35,63 +35,63 @@ final class KerasImport {
   private KerasImport() {}
 
   static MultiLayerNetwork sequential(Dl4jFile file) throws UnsupportedModelException {
+    KerasSequentialModel km = read(file, new KerasSequentialModel().modelBuilder(), KerasModelBuilder::buildSequential);
+    try {
+      MultiLayerConfiguration conf = km.getMultiLayerConfiguration();
+      for (NeuralNetConfiguration c : conf.getConfs()) {
+        c.setSeed(INIT_SEED);
+        avoidDistributionInit(c.getLayer());
+      }
+      MultiLayerNetwork net = new MultiLayerNetwork(conf);
+      net.init();
+      return (MultiLayerNetwork) KerasModelUtils.copyWeightsToModel(net, km.getLayers());
+    } catch (InvalidKerasConfigurationException | UnsupportedKerasConfigurationException | RuntimeException e) {
+      throw refused(file, e);
+    }
+  }
+
+  static ComputationGraph functional(Dl4jFile file) throws UnsupportedModelException {
+    KerasModel km = read(file, new KerasModel().modelBuilder(), KerasModelBuilder::buildModel);
+    try {
+      ComputationGraphConfiguration conf = km.getComputationGraphConfiguration();
+      conf.getDefaultConfiguration().setSeed(INIT_SEED);
+      for (GraphVertex v : conf.getVertices().values()) {
+        if (v instanceof LayerVertex lv && lv.getLayerConf() != null) {
+          lv.getLayerConf().setSeed(INIT_SEED);
+          avoidDistributionInit(lv.getLayerConf().getLayer());
+        }
+      }
+      ComputationGraph graph = new ComputationGraph(conf);
+      graph.init();
+      return (ComputationGraph) KerasModelUtils.copyWeightsToModel(graph, km.getLayers());
+    } catch (InvalidKerasConfigurationException | UnsupportedKerasConfigurationException | RuntimeException e) {
+      throw refused(file, e);
+    }
+  }
+
+  /** How DL4J builds its model from an opened builder. */
+  @FunctionalInterface
+  private interface Build<M> {
+    M build(KerasModelBuilder b) throws Exception;
+  }
+
+  /**
+   * DL4J reads the file (configuration and weights) under initkit's HDF5 lock: the native library
+   * is not thread-safe, and DL4J's own lock does not keep initkit's calls out.
+   */
+  private static <M> M read(Dl4jFile file, KerasModelBuilder builder, Build<M> build) throws UnsupportedModelException {
     return Hdf5.withLock(() -> {
-      KerasSequentialModel km;
       KerasModelBuilder b = null;
       try {
-        b = new KerasSequentialModel().modelBuilder().modelHdf5Filename(file.path().toString()).enforceTrainingConfig(false);
-        km = b.buildSequential();
-      } catch (java.io.IOException | InvalidKerasConfigurationException | UnsupportedKerasConfigurationException | RuntimeException e) {
+        b = builder.modelHdf5Filename(file.path().toString()).enforceTrainingConfig(false);
+        return build.build(b);
+      } catch (Exception e) {
         throw refused(file, e);
       } finally {
         // DL4J closes its HDF5 archives only when the import succeeds
         if (b != null) {
           b.close();
         }
-      }
-      try {
-        MultiLayerConfiguration conf = km.getMultiLayerConfiguration();
-        for (NeuralNetConfiguration c : conf.getConfs()) {
-          c.setSeed(INIT_SEED);
-          avoidDistributionInit(c.getLayer());
-        }
-        MultiLayerNetwork net = new MultiLayerNetwork(conf);
-        net.init();
-        return (MultiLayerNetwork) KerasModelUtils.copyWeightsToModel(net, km.getLayers());
-      } catch (InvalidKerasConfigurationException | UnsupportedKerasConfigurationException | RuntimeException e) {
-        throw refused(file, e);
-      }
-    });
-  }
-
-  static ComputationGraph functional(Dl4jFile file) throws UnsupportedModelException {
-    return Hdf5.withLock(() -> {
-      KerasModel km;
-      KerasModelBuilder b = null;
-      try {
-        b = new KerasModel().modelBuilder().modelHdf5Filename(file.path().toString()).enforceTrainingConfig(false);
-        km = b.buildModel();
-      } catch (java.io.IOException | InvalidKerasConfigurationException | UnsupportedKerasConfigurationException | RuntimeException e) {
-        throw refused(file, e);
-      } finally {
-        if (b != null) {
-          b.close();
-        }
-      }
-      try {
-        ComputationGraphConfiguration conf = km.getComputationGraphConfiguration();
-        conf.getDefaultConfiguration().setSeed(INIT_SEED);
-        for (GraphVertex v : conf.getVertices().values()) {
-          if (v instanceof LayerVertex lv && lv.getLayerConf() != null) {
-            lv.getLayerConf().setSeed(INIT_SEED);
-            avoidDistributionInit(lv.getLayerConf().getLayer());
-          }
-        }
-        ComputationGraph graph = new ComputationGraph(conf);
-        graph.init();
-        return (ComputationGraph) KerasModelUtils.copyWeightsToModel(graph, km.getLayers());
-      } catch (InvalidKerasConfigurationException | UnsupportedKerasConfigurationException | RuntimeException e) {
-        throw refused(file, e);
       }
     });
   }
