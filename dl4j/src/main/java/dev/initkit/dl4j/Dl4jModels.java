@@ -14,7 +14,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  *
  * <p>How: initkit writes the model's dl4j form ({@code TargetRuntime.DL4J}: Keras 2 {@code .h5},
  * tf.keras config, the layer classes DL4J maps) to a private temporary file, DL4J's Keras import
- * reads it ({@code enforceTrainingConfig=false}), and the file is deleted. Where DL4J cannot express
+ * reads it ({@code enforceTrainingConfig=false}), and the file is deleted (it needs room for one copy of
+ * the weights in {@code java.io.tmpdir}). Where DL4J cannot express
  * the model, initkit refuses before DL4J is called, with a {@link UnsupportedModelException} naming
  * the layer.
  *
