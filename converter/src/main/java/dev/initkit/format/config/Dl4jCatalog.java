@@ -34,11 +34,13 @@ final class Dl4jCatalog {
       Map.of(
           "GlobalAveragePooling3D", "DL4J's pooling import has no 3D global pooling (\"Unsupported Keras pooling layer\")",
           "GlobalMaxPooling3D", "DL4J's pooling import has no 3D global pooling (\"Unsupported Keras pooling layer\")",
-          "DepthwiseConv2D", "DL4J's import fails on it (IndexOutOfBoundsException on testdata depthwise_conv2d, tf-keras's file too)",
           "PReLU", "DL4J imports it and predicts something else (catalogue PReLU, alpha of shape (5, 3): 0.58 off Keras)",
           "Conv3DTranspose", "DL4J imports it and predicts something else (catalogue Conv3DTranspose: 2.9 off Keras)",
           "LocallyConnected1D", "DL4J's import fails on its bias (catalogue LocallyConnected1D, tf-keras's file: \"Cannot set parameter b, invalid shape\")",
-          "TimeDistributed", "DL4J imports it but cannot run it (testdata timedistributed, tf-keras's file too: a ReshapePreprocessor shape mismatch on its own input shape, SIGSEGV in ND4J on Keras's)");
+          "TimeDistributed", "DL4J's import unwraps it into the wrapped layer on [batch * steps, features] and types its output"
+              + " feed-forward, dropping the time axis, so the next layer is built for one step (testdata timedistributed:"
+              + " Flatten became a reshape to [3], \"Input shape [8, 3] and target shape [2, 3] do not match\","
+              + " on tf-keras's own file too)");
 
   /** The layers DL4J's Bidirectional import wraps ({@code KerasBidirectional}). */
   static final Set<String> BIDIRECTIONAL_INNER = Set.of("LSTM", "SimpleRNN");

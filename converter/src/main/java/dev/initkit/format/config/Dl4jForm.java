@@ -20,6 +20,9 @@ import java.util.List;
  *       the inputs' shapes in layer-list order and gave one input the other's width;
  *   <li>an Embedding has an {@code input_length} (from the input layer feeding it, else null):
  *       DL4J requires the key ("config missing input_length field");
+ *   <li>in a Sequential model with a DepthwiseConv2D, each layer names the one before it in
+ *       {@code inbound_nodes}: DL4J finds the DepthwiseConv2D's input channels through them
+ *       ({@link Dl4jDepthwiseInput}, which also says where it cannot);
  *   <li>an Orthogonal initializer has a {@code gain} (Keras 3 omits it at 1): DL4J reads it
  *       unconditionally (NullPointerException); {@code silu} is written {@code swish}, the name
  *       DL4J knows for the same function.
@@ -48,8 +51,17 @@ final class Dl4jForm {
     JsonNode config = out.path("config");
     JsonNode layers = config.isArray() ? config : config.path("layers");
     List<Refusal> refused = new ArrayList<>();
+    boolean sequential = "Sequential".equals(out.path("class_name").asText());
+    boolean depthwise = false;
     for (JsonNode layer : layers) {
       check(layer, top.child(LayerDicts.name(layer)), refused);
+      if ("DepthwiseConv2D".equals(layer.path("class_name").asText())) {
+        depthwise = true;
+        String why = Dl4jDepthwiseInput.refusal(layer, layers, sequential);
+        if (why != null) {
+          refused.add(new Refusal(top.child(LayerDicts.name(layer)), LayerDicts.name(layer), "DepthwiseConv2D", why));
+        }
+      }
       if (layer.path("inbound_nodes").size() > 1) {
         Where at = top.child(LayerDicts.name(layer));
         refused.add(new Refusal(at, LayerDicts.name(layer), layer.path("class_name").asText(),
@@ -76,6 +88,9 @@ final class Dl4jForm {
     }
     for (JsonNode layer : config.isArray() ? config : config.path("layers")) {
       fill(layer, layers);
+    }
+    if (sequential && depthwise) {
+      Dl4jDepthwiseInput.nameInbound(config.isArray() ? config : config.path("layers"));
     }
     return out;
   }

@@ -95,10 +95,10 @@ public final class KerasH5Writer {
         weightsRoot.setAttribute("backend", AttrValue.Str.vlenAscii(backend));
         weightsRoot.setAttribute("keras_version", AttrValue.Str.vlenAscii(kv));
         for (Layer l : stored) {
-          writeGroup(weightsRoot, l.name(), legacyOrder(l), tensors, vlenNames, dl4jNames);
+          writeGroup(weightsRoot, l.name(), legacyOrder(l), tensors, vlenNames, dl4jNames ? l.className() : null);
         }
         if (model.hasModelWeightsGroup()) {
-          writeGroup(weightsRoot, KerasH5Reader.TOP_LEVEL_GROUP, model.modelWeights(), tensors, vlenNames, false);
+          writeGroup(weightsRoot, KerasH5Reader.TOP_LEVEL_GROUP, model.modelWeights(), tensors, vlenNames, null);
         }
       } finally {
         if (weightsRoot != root) {
@@ -107,7 +107,7 @@ public final class KerasH5Writer {
       }
       if (keras2ConfigText != null && !model.optimizerWeights().isEmpty()) {
         try (H5Group og = root.createGroup("optimizer_weights")) {
-          writeWeights(og, model.optimizerWeights(), tensors, vlenNames, null);
+          writeWeights(og, model.optimizerWeights(), tensors, vlenNames, null, null);
         }
       }
     } catch (H5Exception e) {
@@ -147,17 +147,18 @@ public final class KerasH5Writer {
         .orElse(l.allWeights());
   }
 
+  /** @param dl4jClass the layer's class where DL4J-style weight names are made, or null for names as read */
   private static void writeGroup(H5Group parent, String name, List<Weight> weights, TensorSource tensors, boolean vlenNames,
-      boolean dl4jNames) throws IOException {
+      String dl4jClass) throws IOException {
     try (H5Group g = parent.createGroup(name)) {
-      writeWeights(g, weights, tensors, vlenNames, dl4jNames ? name : null);
+      writeWeights(g, weights, tensors, vlenNames, dl4jClass == null ? null : name, dl4jClass);
     }
   }
 
   /** @param dl4jNamesOf the layer DL4J-style weight names are made for, or null for names as read */
   private static void writeWeights(H5Group g, List<Weight> weights, TensorSource tensors, boolean vlenNames,
-      String dl4jNamesOf) throws IOException {
-    List<String> names = uniqueNames(weights, dl4jNamesOf);
+      String dl4jNamesOf, String dl4jClass) throws IOException {
+    List<String> names = uniqueNames(weights, dl4jNamesOf, dl4jClass);
     setNames(g, "weight_names", names, vlenNames);
     for (int i = 0; i < weights.size(); i++) {
       TensorCopier.copy(weights.get(i), tensors, g, names.get(i));
@@ -165,11 +166,11 @@ public final class KerasH5Writer {
   }
 
   /** Dataset names must be unique in a group; Keras 3 can produce duplicates (keras#19375). */
-  private static List<String> uniqueNames(List<Weight> weights, String dl4jNamesOf) {
+  private static List<String> uniqueNames(List<Weight> weights, String dl4jNamesOf, String dl4jClass) {
     Set<String> seen = new HashSet<>();
     List<String> out = new ArrayList<>();
     for (Weight w : weights) {
-      String n = dl4jNamesOf == null ? w.name() : dl4jName(w.name(), dl4jNamesOf);
+      String n = dl4jNamesOf == null ? w.name() : dl4jName(keras2Name(w.name(), dl4jClass), dl4jNamesOf);
       String candidate = n;
       for (int k = 1; !seen.add(candidate); k++) {
         candidate = n + "_" + k;
@@ -195,8 +196,27 @@ public final class KerasH5Writer {
     }
     int slash = n.lastIndexOf('/');
     String dataset = n.substring(slash + 1);
-    return dataset.startsWith(layer + "_") ? n : n.substring(0, slash + 1) + layer + "_" + dataset;
+    // a weight of a layer named like its start (depthwise_kernel of a layer named "depthwise") is
+    // not prefixed yet: DL4J would cut "depthwise" out and look for "kernel"
+    boolean prefixed = dataset.startsWith(layer + "_") && !KERAS2_WEIGHT_NAMES.contains(dataset.replaceFirst(":\\d+$", ""));
+    return prefixed ? n : n.substring(0, slash + 1) + layer + "_" + dataset;
   }
+
+  /**
+   * A weight's name as Keras 2 called it, where Keras 3 renamed it and DL4J looks it up by name:
+   * Keras 3's DepthwiseConv2D variable is {@code kernel} (its .h5 says so), Keras 2's and DL4J's
+   * {@code depthwise_kernel}.
+   */
+  static String keras2Name(String name, String layerClass) {
+    if ("DepthwiseConv2D".equals(layerClass)) {
+      return name.replaceFirst("(^|/)kernel(:\\d+)?$", "$1depthwise_kernel$2");
+    }
+    return name;
+  }
+
+  /** The weight names of Keras 2 layers DL4J imports, which are never the layer-prefixed old form. */
+  private static final Set<String> KERAS2_WEIGHT_NAMES = Set.of("kernel", "bias", "depthwise_kernel", "pointwise_kernel",
+      "recurrent_kernel", "gamma", "beta", "moving_mean", "moving_variance", "embeddings", "alpha");
 
   /** Writes a name list, empty or split as Keras does. */
   static void setNames(H5Node node, String attr, List<String> names, boolean vlen) throws H5Exception {

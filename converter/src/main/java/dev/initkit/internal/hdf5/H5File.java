@@ -6,8 +6,15 @@ import static org.bytedeco.hdf5.global.hdf5.*;
 import java.nio.file.Path;
 
 /**
- * An open HDF5 file. Opened with the "strong" close degree, so closing the file also closes any
- * object handle still open in it: a forgotten child handle cannot keep a half-written file alive.
+ * An open HDF5 file.
+ *
+ * <p>Opened with the driver's default close degree (weak for files on disk), the one every other
+ * HDF5 user in the process gets from {@code H5P_DEFAULT} (DL4J's Keras import, for one). HDF5 shares
+ * one open file between all opens of a path and refuses an open whose degree differs from the first
+ * ("file close degree doesn't match"): with the strong degree, a file initkit held could not be
+ * opened by DL4J, and a file DL4J held (a handle it leaked) looked damaged to initkit. What the strong
+ * degree gave is kept by {@link #close()}: it closes every object still open through this file's
+ * handle (and only those), so a forgotten child handle cannot keep a half-written file alive.
  */
 public final class H5File implements AutoCloseable {
   private long id;
@@ -82,7 +89,7 @@ public final class H5File implements AutoCloseable {
     long fid = -1;
     boolean ok = false;
     try {
-      fapl = strongClose();
+      fapl = defaultCloseDegree();
       fid = check(H5Fopen(path.toString(), flags, fapl), "open HDF5 file");
       H5Raw raw = rawReader(fid, path);
       try {
@@ -120,7 +127,7 @@ public final class H5File implements AutoCloseable {
     long fid = -1;
     boolean ok = false;
     try {
-      fapl = strongClose();
+      fapl = defaultCloseDegree();
       // unique per open: HDF5 would take a second open of one name for the same file
       String name = container + "@" + offset + "#" + MEMBER_OPENS.incrementAndGet();
       fid = check(MemberDriver.open(name, new MemberDriver.Range(ch, offset, length), fapl), "open HDF5 file");
@@ -238,7 +245,7 @@ public final class H5File implements AutoCloseable {
     long fapl = -1;
     long fcpl = -1;
     try {
-      fapl = strongClose();
+      fapl = defaultCloseDegree();
       fcpl = check(H5Pcreate(H5P_CLS_FILE_CREATE_ID_g()), "H5Pcreate fcpl");
       check(H5Pset_userblock(fcpl, userBlockBytes), "H5Pset_userblock " + userBlockBytes);
       long fid = check(WriteDriver.create(path, fcpl, fapl), "create HDF5 file");
@@ -257,10 +264,45 @@ public final class H5File implements AutoCloseable {
     }
   }
 
-  private static long strongClose() throws H5Exception {
+  private static long defaultCloseDegree() throws H5Exception {
     long fapl = check(H5Pcreate(H5P_CLS_FILE_ACCESS_ID_g()), "H5Pcreate fapl");
-    H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+    // not strong: every open of one file must use the same degree, and other HDF5 users use the default
+    H5Pset_fclose_degree(fapl, H5F_CLOSE_DEFAULT);
     return fapl;
+  }
+
+  /** Object handles {@link #close()} found still open through a file's handle, since the JVM started. */
+  private static final java.util.concurrent.atomic.AtomicLong STRAY_HANDLES = new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * How many object handles (groups, datasets, named datatypes, attributes) were still open when
+   * their file was closed, and were closed with it, since the JVM started: 0 unless a reader or writer
+   * forgot one. For tests.
+   */
+  public static long strayHandlesClosed() {
+    return STRAY_HANDLES.get();
+  }
+
+  /**
+   * Closes the objects still open through this file's handle, as the strong close degree did, but
+   * leaves alone what other HDF5 users opened in the same file ({@code H5F_OBJ_LOCAL}).
+   */
+  private void closeStrayHandles() {
+    int types = H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR | H5F_OBJ_LOCAL;
+    long n = H5Fget_obj_count(id, types);
+    if (n <= 0) {
+      return;
+    }
+    long[] ids = new long[(int) n];
+    long got = H5Fget_obj_ids(id, types, n, ids);
+    for (int i = 0; i < got; i++) {
+      STRAY_HANDLES.incrementAndGet();
+      if (H5Iget_type(ids[i]) == H5I_ATTR) {
+        H5Aclose(ids[i]);
+      } else {
+        H5Oclose(ids[i]);
+      }
+    }
   }
 
   /** The root group; closed with the file. */
@@ -309,6 +351,7 @@ public final class H5File implements AutoCloseable {
         // and crashes the process at exit. Emptying the file first gives the flush room.
         truncate();
       }
+      closeStrayHandles();
       int closed = H5Fclose(id);
       java.io.IOException lost = WriteDriver.takeFailure(path);
       if (lost != null) {

@@ -68,6 +68,37 @@ class RuntimeFormsTest {
     assertTrue(!e.getMessage().contains("\n"));
   }
 
+  /**
+   * DL4J finds a DepthwiseConv2D's input channels at the nearest convolution before it: refused
+   * straight after the input (testdata depthwise_conv2d), accepted after a convolution, where a
+   * Sequential model's layers name the one before them for DL4J.
+   */
+  @Test
+  void dl4jTakesADepthwiseConvOnlyWhereAConvolutionComesBeforeIt() throws IOException {
+    UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
+        () -> ConfigTranslator.toDl4j(config(TestFiles.testdata().resolve("models/depthwise_conv2d/tfkeras.h5"))));
+    assertTrue(e.getMessage().contains("depthwise (DepthwiseConv2D)") && e.getMessage().contains("getNInFromConfig")
+        && e.getMessage().contains("model's input image"), e.getMessage());
+    assertTrue(!e.getMessage().contains("\n"));
+
+    String input = "{\"class_name\": \"InputLayer\", \"config\": {\"name\": \"image\", \"batch_input_shape\": [null, 8, 8, 3], \"dtype\": \"float32\"}}";
+    String conv = "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"conv\", \"filters\": 4, \"kernel_size\": [1, 1], \"activation\": \"linear\"}}";
+    String pool = "{\"class_name\": \"MaxPooling2D\", \"config\": {\"name\": \"pool\"}}";
+    String flat = "{\"class_name\": \"Reshape\", \"config\": {\"name\": \"reshape\", \"target_shape\": [4, 4, 12]}}";
+    String dw = "{\"class_name\": \"DepthwiseConv2D\", \"config\": {\"name\": \"depthwise\", \"kernel_size\": [3, 3], \"depth_multiplier\": 2}}";
+    JsonNode ok = ConfigTranslator.toDl4j(sequential(input, conv, pool, dw));
+    assertEquals("[[[\"pool\",0,0,{}]]]", ok.at("/config/layers/3/inbound_nodes").toString());
+    assertEquals("[[[\"image\",0,0,{}]]]", ok.at("/config/layers/1/inbound_nodes").toString());
+    UnsupportedModelException reshaped = assertThrows(UnsupportedModelException.class,
+        () -> ConfigTranslator.toDl4j(sequential(input, conv, flat, dw)));
+    assertTrue(reshaped.getMessage().contains("from reshape (Reshape)"), reshaped.getMessage());
+  }
+
+  private static JsonNode sequential(String... layers) throws IOException {
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"class_name\": \"Sequential\", \"keras_version\": \"2.15.0\","
+        + " \"config\": {\"name\": \"s\", \"layers\": [" + String.join(", ", layers) + "]}}");
+  }
+
   /** tf-keras: a key it lacks is dropped at its default, refused otherwise, naming layer, key and value. */
   @Test
   void aKeyTfKerasLacksIsRefusedUnlessAtItsDefault() throws IOException {
