@@ -9,8 +9,10 @@ configured one, He normal, Glorot uniform, small random N(0, 0.01^2)), Keras bui
 the model (the scheme set on every kernel of the config, Keras drawing the weights),
 saves it as OUT_DIR/<arch>-<scheme>.keras, and runs its forward pass in training
 mode (normalization on batch statistics, dropout off) on a seeded standard-normal
-batch. OUT_DIR/measured.json holds, per model, every layer's output statistics
-(mean, E[x^2], std over all elements), in layer order: what initkit's data-free
+batch, and its backward pass for the loss sum(y * r), r standard normal (a
+unit-variance gradient at the output). OUT_DIR/measured.json holds, per model,
+every layer's output statistics (mean, E[x^2], std over all elements) and the
+second moment of the gradient at that output, in layer order: what initkit's data-free
 estimate is compared against (SignalEstimateIT).
 """
 import json
@@ -95,16 +97,26 @@ def with_scheme(model, scheme):
 
 
 def measure(model, seed):
+    import tensorflow as tf
     rng = np.random.default_rng(seed)
     inputs = [rng.standard_normal((16,) + tuple(i.shape[1:])).astype("float32") for i in model.inputs]
     layers = [l for l in model.layers if not isinstance(l, keras.layers.InputLayer)]
-    probe = keras.Model(model.inputs, [l.output for l in layers])
-    outs = probe(inputs, training=True)
+    probe = keras.Model(model.inputs, [l.output for l in layers] + list(model.outputs))
+    # the loss sum(y * r) with r standard normal: a unit-variance gradient at every output
+    weights = [rng.standard_normal((16,) + tuple(o.shape[1:])).astype("float32") for o in model.outputs]
+    with tf.GradientTape() as tape:
+        outs = probe(inputs, training=True)
+        loss = tf.add_n([tf.reduce_sum(y * r) for y, r in zip(outs[len(layers):], weights)])
+    grads = tape.gradient(loss, outs[:len(layers)])
     stats = []
-    for layer, y in zip(layers, outs):
+    for layer, y, g in zip(layers, outs, grads):
         y = np.asarray(y, dtype="float64")
-        stats.append({"layer": layer.name, "class": layer.__class__.__name__, "mean": float(y.mean()),
-                      "second_moment": float((y * y).mean()), "std": float(y.std())})
+        entry = {"layer": layer.name, "class": layer.__class__.__name__, "mean": float(y.mean()),
+                 "second_moment": float((y * y).mean()), "std": float(y.std())}
+        if g is not None:
+            g = np.asarray(g, dtype="float64")
+            entry["grad_second_moment"] = float((g * g).mean())
+        stats.append(entry)
     return stats
 
 

@@ -36,6 +36,58 @@ final class GaussianMoments {
   }
 
   /**
+   * {E[p_i^2], E[|J g|^2] / C} of a softmax over {@code classes} logits drawn independently from
+   * N(0, variance), J = diag(p) - p p^T its Jacobian and g a unit-variance gradient: Monte Carlo
+   * with a fixed seed (deterministic), since the sum in the denominator has no closed form.
+   */
+  static double[] softmax(long classes, double variance) {
+    if (classes <= 0) {
+      return new double[] {Double.NaN, Double.NaN};
+    }
+    int c = (int) Math.min(classes, 100_000);
+    int draws = (int) Math.max(200, 400_000 / c);
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(1);
+    double sd = Math.sqrt(Math.max(0, variance));
+    double[] z = new double[c];
+    double p2 = 0;
+    double jg = 0;
+    for (int d = 0; d < draws; d++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int i = 0; i < c; i++) {
+        z[i] = sd * gaussian(rng);
+        max = Math.max(max, z[i]);
+      }
+      double sum = 0;
+      for (int i = 0; i < c; i++) {
+        z[i] = Math.exp(z[i] - max);
+        sum += z[i];
+      }
+      double s2 = 0;
+      double s3 = 0;
+      for (int i = 0; i < c; i++) {
+        double p = z[i] / sum;
+        s2 += p * p;
+        s3 += p * p * p;
+      }
+      p2 += s2;
+      jg += s2 - 2 * s3 + s2 * s2; // E_g |diag(p) g - p (p.g)|^2
+    }
+    return new double[] {p2 / draws / c, jg / draws / c};
+  }
+
+  private static double gaussian(java.util.SplittableRandom rng) {
+    double u = rng.nextDouble();
+    double v = rng.nextDouble();
+    return Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** E[f'(X)^2] for X ~ N(mean, variance), the derivative by central differences. */
+  static double derivativeSquare(DoubleUnaryOperator f, double mean, double secondMoment) {
+    double h = 1e-5;
+    return of(v -> (f.applyAsDouble(v + h) - f.applyAsDouble(v - h)) / (2 * h), mean, secondMoment)[1];
+  }
+
+  /**
    * {mean, second moment} of the largest of {@code k} independent draws of {@code N(mean, variance)}
    * (max pooling over {@code k} positions), from the density {@code k Φ(z)^(k-1) φ(z)}.
    */

@@ -170,9 +170,11 @@ public final class InitReport {
    * @param note how the step was computed, when not a plain kernel step
    * @param mean the estimated mean of the elements after this layer (NaN when not estimated: the
    *     chain estimate of weights-only files)
+   * @param gradient the estimated second moment of the loss gradient at this layer's output, for a
+   *     unit-variance gradient at the model's outputs (the backward pass; NaN when not estimated)
    */
   public record DepthStep(String layerPath, String className, String activation, double fanIn,
-      double weightMeanSquare, double gain2, double variance, String note, double mean) {
+      double weightMeanSquare, double gain2, double variance, String note, double mean, double gradient) {
     /** The estimated standard deviation of the elements after this layer (NaN when unknown). */
     public double std() {
       return Math.sqrt(Math.max(0, variance - (Double.isNaN(mean) ? 0 : mean * mean)));
@@ -533,17 +535,17 @@ public final class InitReport {
       if (NORMALIZATION.contains(cls) || (gamma != null && kernel == null && dw == null)) {
         double g = gamma == null ? 1.0 : meanSquare(gamma, observed);
         v = g;
-        step = new DepthStep(path, cls, null, Double.NaN, g, 1, v, "normalises: resets to E[gamma^2]", Double.NaN);
+        step = new DepthStep(path, cls, null, Double.NaN, g, 1, v, "normalises: resets to E[gamma^2]", Double.NaN, Double.NaN);
       } else if (ws.stream().anyMatch(e -> e.quantization() != null && e.fans() == null)) {
         // int codes stand for a kernel only with their scales: not estimated (as attention)
         step = new DepthStep(path, cls, null, Double.NaN, Double.NaN, 1, v,
-            "quantized (" + ws.get(0).quantization().mode() + "): passed through (not estimated)", Double.NaN);
+            "quantized (" + ws.get(0).quantization().mode() + "): passed through (not estimated)", Double.NaN, Double.NaN);
       } else if (emb != null) {
         double m = meanSquare(emb, observed);
         v = m;
-        step = new DepthStep(path, cls, null, Double.NaN, m, 1, v, "embedding: starts at E[E^2]", Double.NaN);
+        step = new DepthStep(path, cls, null, Double.NaN, m, 1, v, "embedding: starts at E[E^2]", Double.NaN, Double.NaN);
       } else if (ATTENTION.contains(cls)) {
-        step = new DepthStep(path, cls, null, Double.NaN, Double.NaN, 1, v, "attention: passed through (not estimated)", Double.NaN);
+        step = new DepthStep(path, cls, null, Double.NaN, Double.NaN, 1, v, "attention: passed through (not estimated)", Double.NaN, Double.NaN);
       } else if (kernel != null || dw != null) {
         String act = effectiveActivation(l, ws.get(0).followingActivation());
         double g2 = gain2(act);
@@ -575,7 +577,7 @@ public final class InitReport {
           }
         }
         v = fanIn * ms * g2 * v;
-        step = new DepthStep(path, cls, act, fanIn, ms, g2, v, note, Double.NaN);
+        step = new DepthStep(path, cls, act, fanIn, ms, g2, v, note, Double.NaN, Double.NaN);
       } else {
         continue; // weights without a kernel role (PReLU alpha...): no step
       }

@@ -32,17 +32,17 @@ final class SignalEstimate {
    * for sequences the correlation of neighbouring time steps (0 for independent steps, as the
    * standard-normal model input has; a recurrent layer's states are correlated).
    */
-  record Signal(double mean, double q, long channels, double rho) {
+  record Signal(double mean, double q, long channels, double rho, double within) {
+    Signal(double mean, double q, long channels, double rho) {
+      this(mean, q, channels, rho, Math.max(0, q - mean * mean));
+    }
+
     Signal(double mean, double q, long channels) {
       this(mean, q, channels, 0);
     }
 
     Signal withChannels(long c) {
-      return new Signal(mean, q, c, rho);
-    }
-
-    Signal withRho(double r) {
-      return new Signal(mean, q, channels, r);
+      return new Signal(mean, q, c, rho, within);
     }
 
     double std() {
@@ -68,6 +68,16 @@ final class SignalEstimate {
   private final List<DepthStep> steps = new ArrayList<>();
   private String first;
   private String status = "ok";
+  // the backward pass: every tensor (by path) in the order the forward pass finished it, and who
+  // consumes it with which second-moment gain E[g_in^2] / E[g_out^2]
+  private final List<String> order = new ArrayList<>();
+  private final Map<String, List<Edge>> consumers = new HashMap<>();
+  /** Backward gains of the call being applied, one per input (null: 1 each). */
+  private double[] back;
+  /** The input gradient gain of the last recurrent layer estimated. */
+  private double rnnBack = 1;
+
+  private record Edge(String consumer, String producer, double gain) {}
 
   private SignalEstimate(Model model, List<WeightEntry> entries, boolean observed) {
     this.weights = new HashMap<>();
@@ -95,7 +105,8 @@ final class SignalEstimate {
     SignalEstimate s = new SignalEstimate(model, entries, observed);
     List<Signal> outs;
     try {
-      outs = s.run(g, List.of(), "");
+      outs = s.run(g, List.of(), List.of(), "");
+      s.backward(g);
     } catch (StackOverflowError | RuntimeException e) {
       // a graph deeper than the stack, or a config this reading does not follow (SignalEstimateTest
       // runs every corpus and generated model through it): the chain estimate instead
@@ -106,19 +117,58 @@ final class SignalEstimate {
     return new DepthEstimate(observed ? "observed" : "configured", s.steps, v, status, s.first);
   }
 
-  /** Runs a (possibly nested) graph on the given input signals (none: standard normal). */
-  private List<Signal> run(CallGraph g, List<Signal> bound, String prefix) {
+  /**
+   * Runs a (possibly nested) graph on the given input signals (none: standard normal); {@code
+   * boundKeys} are the tensors outside that feed its inputs.
+   */
+  private List<Signal> run(CallGraph g, List<Signal> bound, List<String> boundKeys, String prefix) {
     Map<CallGraph.Ref, Signal> memo = new HashMap<>();
     for (int i = 0; i < g.inputs().size(); i++) {
       CallGraph.Ref in = g.inputs().get(i);
       Signal s = i < bound.size() ? bound.get(i) : new Signal(0, 1, inputChannels(g, in));
       memo.put(new CallGraph.Ref(in.layer(), in.node(), 0), s);
+      String key = prefix + in.layer();
+      order.add(key);
+      if (i < boundKeys.size()) {
+        edge(key, boundKeys.get(i), 1);
+      }
     }
     List<Signal> out = new ArrayList<>();
     for (CallGraph.Ref r : g.outputs()) {
       out.add(eval(g, r, memo, prefix));
     }
     return out;
+  }
+
+  private void edge(String consumer, String producer, double gain) {
+    consumers.computeIfAbsent(producer, k -> new ArrayList<>()).add(new Edge(consumer, producer, gain));
+  }
+
+  /** The path of the tensor a ref names: the producing call's, as the steps name it. */
+  private static String key(CallGraph g, CallGraph.Ref ref, String prefix) {
+    CallGraph.Call c = g.call(ref);
+    return prefix + ref.layer() + (c != null && c.node() > 0 ? "#" + c.node() : "");
+  }
+
+  /**
+   * The backward pass: a unit-variance gradient at the model's outputs, carried to every tensor in
+   * reverse order of the forward pass, summed over its consumers (independent contributions).
+   */
+  private void backward(CallGraph g) {
+    Map<String, Double> grad = new HashMap<>();
+    for (CallGraph.Ref r : g.outputs()) {
+      grad.put(key(g, r, ""), 1.0);
+    }
+    for (int i = order.size() - 1; i >= 0; i--) {
+      String node = order.get(i);
+      double sum = grad.getOrDefault(node, 0.0);
+      for (Edge e : consumers.getOrDefault(node, List.of())) {
+        sum += e.gain() * grad.getOrDefault(e.consumer(), 0.0);
+      }
+      grad.put(node, sum);
+    }
+    steps.replaceAll(s -> new DepthStep(s.layerPath(), s.className(), s.activation(), s.fanIn(), s.weightMeanSquare(),
+        s.gain2(), s.variance(), s.note(), s.mean(), grad.getOrDefault(s.layerPath(), Double.NaN)));
   }
 
   private Signal eval(CallGraph g, CallGraph.Ref ref, Map<CallGraph.Ref, Signal> memo, String prefix) {
@@ -132,6 +182,7 @@ final class SignalEstimate {
       // an input layer not bound (a second model input): standard normal
       Signal s = new Signal(0, 1, inputChannels(g, ref));
       memo.put(key, s);
+      order.add(key(g, ref, prefix));
       return s;
     }
     List<Signal> ins = new ArrayList<>();
@@ -142,12 +193,28 @@ final class SignalEstimate {
       ins.add(new Signal(0, 1, -1));
     }
     String path = prefix + call.entry().name() + (call.node() > 0 ? "#" + call.node() : "");
+    List<String> inKeys = new ArrayList<>();
+    for (CallGraph.Ref r : call.inputs()) {
+      inKeys.add(key(g, r, prefix));
+    }
     Signal out;
     if (Layer.isModelClass(call.entry().className())) {
-      List<Signal> o = run(CallGraph.nested(call.entry()), ins, prefix + call.entry().name() + "/");
-      out = o.isEmpty() ? ins.get(0) : o.get(Math.min(ref.tensor(), o.size() - 1));
+      CallGraph nested = CallGraph.nested(call.entry());
+      String inner = prefix + call.entry().name() + "/";
+      List<Signal> o = run(nested, ins, inKeys, inner);
+      int t = Math.min(ref.tensor(), Math.max(0, o.size() - 1));
+      out = o.isEmpty() ? ins.get(0) : o.get(t);
+      order.add(path);
+      if (!nested.outputs().isEmpty()) {
+        edge(path, key(nested, nested.outputs().get(t), inner), 1);
+      }
     } else {
+      back = null;
       out = apply(call.entry(), ins, call.shapes(), path);
+      order.add(path);
+      for (int i = 0; i < inKeys.size(); i++) {
+        edge(path, inKeys.get(i), back == null ? 1 : back[Math.min(i, back.length - 1)]);
+      }
     }
     memo.put(key, out);
     return out;
@@ -201,7 +268,7 @@ final class SignalEstimate {
       case "Merge":
         return step(path, cls, null, merge(cls, c, ins), Double.NaN, Double.NaN, "merge of " + ins.size() + " inputs");
       case "Activation":
-        return activationStep(path, cls, c.path("activation").asText("linear"), x, x, Double.NaN, Double.NaN, null);
+        return activationStep(path, cls, c.path("activation").asText("linear"), x, 1, Double.NaN, Double.NaN, null);
       case "ReLU": {
         double maxValue = c.path("max_value").isNumber() ? c.get("max_value").asDouble() : Double.POSITIVE_INFINITY;
         double slope = c.path("negative_slope").asDouble(0);
@@ -226,13 +293,15 @@ final class SignalEstimate {
         return fnStep(path, cls, "prelu", v -> v >= 0 ? v : a * v, x);
       }
       case "Softmax":
-        return activationStep(path, cls, "softmax", x, x, Double.NaN, Double.NaN, null);
+        return activationStep(path, cls, "softmax", x, 1, Double.NaN, Double.NaN, null);
       case "Rescaling": {
         double s = c.path("scale").asDouble(1);
         double o = c.path("offset").asDouble(0);
+        back = new double[] {s * s};
         return new Signal(s * x.mean() + o, s * s * x.q() + 2 * s * o * x.mean() + o * o, x.channels());
       }
       case "UnitNormalization":
+        back = new double[] {x.channels() > 0 && x.q() > 0 ? 1.0 / (x.channels() * x.q()) : 1};
         return step(path, cls, null, new Signal(0, x.channels() > 0 ? 1.0 / x.channels() : Double.NaN, x.channels()),
             Double.NaN, Double.NaN, "unit norm over the channels: E[x^2] = 1/channels");
       default:
@@ -255,6 +324,7 @@ final class SignalEstimate {
         return x;
       }
       long dim = emb.weight().shape().dim(-1);
+      back = new double[] {0}; // integer indices: the gradient ends in the table
       return step(path, cls, null, new Signal(mean(emb), meanSquare(emb), dim), Double.NaN, meanSquare(emb),
           "embedding: E[E], E[E^2]");
     }
@@ -267,7 +337,7 @@ final class SignalEstimate {
     WeightEntry kernel = find(ws, WeightRole.KERNEL);
     WeightEntry dw = find(ws, WeightRole.DEPTHWISE_KERNEL);
     if (kernel != null || dw != null) {
-      return kernelLayer(e, x, ws, kernel, dw, path);
+      return kernelLayer(e, x, ws, kernel, dw, shapeOf(e, shape(shapes, 0)), path);
     }
     if (cls.equals("Attention") || cls.equals("AdditiveAttention")) {
       // the softmax-weighted average of the values (the second input; the query when alone)
@@ -282,25 +352,30 @@ final class SignalEstimate {
   }
 
   private Signal kernelLayer(ConfigLayers.Entry e, Signal x, List<WeightEntry> ws, WeightEntry kernel, WeightEntry dw,
-      String path) {
+      long[] inShape, String path) {
     double fanIn;
     double ms;
     double mw;
+    double backward; // E[g_x^2] / E[g_pre^2]: each input feeds fan_out outputs
     String note = null;
     long channels;
+    double strides = strides(e.config());
     if (dw != null) {
       Shape s = dw.weight().shape();
       double k = 1;
       for (int i = 0; i < s.rank() - 2; i++) {
         k *= s.dim(i);
       }
-      fanIn = k;
+      double[] taps = Padding.taps(e.config(), inShape, s);
+      fanIn = k * taps[0];
       ms = meanSquare(dw);
       mw = mean(dw);
       channels = x.channels() > 0 ? x.channels() * s.dim(-1) : -1;
-      note = "depthwise: fan_in = prod(kernel_size)";
+      note = "depthwise: fan_in = prod(kernel_size)" + Padding.describe(taps);
+      backward = (Double.isNaN(taps[1]) ? k / strides : taps[1]) * s.dim(-1) * ms;
       WeightEntry pw = find(ws, WeightRole.POINTWISE_KERNEL);
       if (pw != null) {
+        backward *= pw.weight().shape().dim(-1) * meanSquare(pw);
         Signal mid = linear(new Signal(x.mean(), x.q(), channels), fanIn, ms, mw, null);
         fanIn = pw.fans().fanIn();
         ms = meanSquare(pw);
@@ -310,47 +385,82 @@ final class SignalEstimate {
         note = "separable: depthwise then pointwise";
       }
     } else {
+      Shape ks = kernel.weight().shape();
       fanIn = kernel.fans().fanIn();
       ms = meanSquare(kernel);
       mw = mean(kernel);
-      channels = kernel.weight().shape().rank() >= 2 ? kernel.weight().shape().dim(-1) : -1;
-      if (e.className().contains("Transpose") && kernel.weight().shape().rank() >= 3) {
-        fanIn = transposeFanIn(e.config(), kernel.weight().shape());
-        channels = kernel.weight().shape().dim(-2);
+      channels = ks.rank() >= 2 ? ks.dim(-1) : -1;
+      backward = kernel.fans().fanOut() / strides * ms;
+      if (ks.rank() >= 3 && !e.className().contains("Transpose") && !e.className().contains("LocallyConnected")) {
+        // 'same' padding on a small map: the taps that fall on the zeros sum nothing
+        double[] taps = Padding.taps(e.config(), inShape, ks);
+        fanIn *= taps[0];
+        if (!Double.isNaN(taps[1])) {
+          backward = taps[1] * ks.dim(-1) * ms;
+        }
+        note = Padding.describe(taps).isEmpty() ? null : Padding.describe(taps).substring(2);
+      }
+      if (e.className().contains("Transpose") && ks.rank() >= 3) {
+        fanIn = transposeFanIn(e.config(), ks);
+        channels = ks.dim(-2);
+        backward = kernel.fans().fanIn() * ms; // each input scatters over prod(kernel_size) * filters
         note = "transposed: fan_in = in * prod(kernel_size) / prod(strides)";
       } else if (e.className().equals("EinsumDense")) {
         channels = -1;
+        backward = ks.elementCount() / (double) Math.max(1, ks.dim(0)) * ms;
       }
     }
     Signal pre = linear(x, fanIn, ms, mw, find(ws, WeightRole.BIAS)).withChannels(channels);
     String act = Layer.activationOf(e.config());
-    return activationStep(path, e.className(), act == null ? "linear" : act, pre, x, fanIn, ms, note);
+    return activationStep(path, e.className(), act == null ? "linear" : act, pre, backward, fanIn, ms, note);
   }
 
-  /** {@code sum_i W_i x_i + b} over {@code fanIn} terms with independent weights. */
+  private static double strides(JsonNode config) {
+    JsonNode s = config.get("strides");
+    double out = 1;
+    if (s != null && s.isArray()) {
+      for (JsonNode x : s) {
+        out *= Math.max(1, x.asInt(1));
+      }
+    } else if (s != null && s.isInt()) {
+      out = Math.max(1, s.asInt());
+    }
+    return out;
+  }
+
+  /**
+   * {@code sum_i W_i x_i + b} over {@code fanIn} terms with independent weights. A unit's weights
+   * are fixed, so an input with a mean gives each output channel a mean of its own: the variance
+   * within a channel (what batch statistics see) is only the inputs' variance's share.
+   */
   private Signal linear(Signal x, double fanIn, double ms, double mw, WeightEntry bias) {
     double mean = fanIn * mw * x.mean();
     double q = fanIn * ms * x.q() + fanIn * (fanIn - 1) * mw * mw * x.mean() * x.mean();
+    double within = fanIn * ms * x.within();
     if (bias != null) {
       double mb = mean(bias);
       q += meanSquare(bias) + 2 * mb * mean;
       mean += mb;
     }
-    return new Signal(mean, q, x.channels(), x.rho());
+    return new Signal(mean, q, x.channels(), x.rho(), within);
   }
 
-  private Signal activationStep(String path, String cls, String activation, Signal pre, Signal in, double fanIn,
-      double ms, String note) {
+  /**
+   * An activation applied to {@code pre}; {@code linearBack} is what the linear map before it (if
+   * any) does to the gradient's second moment.
+   */
+  private Signal activationStep(String path, String cls, String activation, Signal pre, double linearBack,
+      double fanIn, double ms, String note) {
+    double derivative;
     Signal out;
     String a = activation.toLowerCase(Locale.ROOT);
     if (a.equals("softmax") || a.equals("log_softmax") || a.equals("sparsemax")) {
-      // the outputs of one row sum to 1; with logits of variance s^2 over C classes each is about
-      // exp(z - s^2/2) / C, so E[p^2] = exp(s^2) / C^2, at most E[p] = 1/C
+      // the outputs of one row sum to 1 and concentrate as the logits spread
       long c = pre.channels();
-      double s2 = pre.std() * pre.std();
-      out = c > 0 ? new Signal(1.0 / c, Math.min(Math.exp(s2) / ((double) c * c), 1.0 / c), c)
-          : new Signal(Double.NaN, Double.NaN, c);
-      note = note == null ? "softmax: E[p^2] = exp(Var(logits)) / classes^2" : note;
+      double[] sm = GaussianMoments.softmax(c, pre.std() * pre.std());
+      out = c > 0 ? new Signal(1.0 / c, sm[0], c) : new Signal(Double.NaN, Double.NaN, c);
+      note = note == null ? "softmax over " + c + " classes" : note;
+      derivative = c > 0 && sm[0] > 0 ? sm[1] : Double.NaN; // E[|J g|^2] per element for a unit g
     } else {
       DoubleUnaryOperator f = GaussianMoments.activation(a);
       if (f == null) {
@@ -358,10 +468,15 @@ final class SignalEstimate {
         note = (note == null ? "" : note + "; ") + "activation " + activation + " not modelled: identity";
       }
       double[] m = GaussianMoments.of(f, pre.mean(), pre.q());
-      out = new Signal(m[0], m[1], pre.channels(), pre.rho());
+      // the share of the variance within channels (see linear) carries through
+      double preVar = pre.std() * pre.std();
+      double share = preVar > 0 ? Math.min(1, pre.within() / preVar) : 1;
+      out = new Signal(m[0], m[1], pre.channels(), pre.rho(), Math.max(0, m[1] - m[0] * m[0]) * share);
+      derivative = GaussianMoments.derivativeSquare(f, pre.mean(), pre.q());
     }
+    back = new double[] {linearBack * derivative};
     double gain = pre.q() > 0 ? out.q() / pre.q() : Double.NaN;
-    steps.add(new DepthStep(path, cls, activation, fanIn, ms, gain, out.q(), note, out.mean()));
+    steps.add(new DepthStep(path, cls, activation, fanIn, ms, gain, out.q(), note, out.mean(), Double.NaN));
     // what initialization controls is the pre-activation scale; bounded outputs (softmax,
     // sigmoid) are their own business
     check(path, pre.q());
@@ -371,13 +486,14 @@ final class SignalEstimate {
   private Signal fnStep(String path, String cls, String name, DoubleUnaryOperator f, Signal x) {
     double[] m = GaussianMoments.of(f, x.mean(), x.q());
     Signal out = new Signal(m[0], m[1], x.channels(), x.rho());
+    back = new double[] {GaussianMoments.derivativeSquare(f, x.mean(), x.q())};
     steps.add(new DepthStep(path, cls, name, Double.NaN, Double.NaN, x.q() > 0 ? out.q() / x.q() : Double.NaN,
-        out.q(), null, out.mean()));
+        out.q(), null, out.mean(), Double.NaN));
     return out;
   }
 
   private Signal step(String path, String cls, String activation, Signal out, double fanIn, double ms, String note) {
-    steps.add(new DepthStep(path, cls, activation, fanIn, ms, 1, out.q(), note, out.mean()));
+    steps.add(new DepthStep(path, cls, activation, fanIn, ms, 1, out.q(), note, out.mean(), Double.NaN));
     check(path, out.q());
     return out;
   }
@@ -391,6 +507,7 @@ final class SignalEstimate {
 
   private Signal merge(String cls, JsonNode c, List<Signal> ins) {
     int n = ins.size();
+    back = null; // each input gets the gradient (Add, Subtract, Concatenate's slices)
     switch (cls) {
       case "Add":
       case "Average":
@@ -406,6 +523,7 @@ final class SignalEstimate {
         double var = Math.max(q - mean * mean, 1e-300);
         rho = Math.min(1, rho / var); // the correlated parts' share of the sum's variance
         if (cls.equals("Average")) {
+          back = new double[] {1.0 / ((double) n * n)};
           return new Signal(mean / n, q / ((double) n * n), ins.get(0).channels(), rho);
         }
         return new Signal(mean, q, ins.get(0).channels(), rho);
@@ -418,15 +536,20 @@ final class SignalEstimate {
       case "Multiply": {
         double mean = 1;
         double q = 1;
+        back = new double[n];
         for (Signal s : ins) {
           mean *= s.mean();
           q *= s.q();
+        }
+        for (int i = 0; i < n; i++) {
+          back[i] = ins.get(i).q() > 0 ? q / ins.get(i).q() : 0; // the product of the others
         }
         return new Signal(mean, q, ins.get(0).channels());
       }
       case "Maximum":
       case "Minimum": {
         Signal a = average(ins);
+        back = new double[] {1.0 / n}; // the gradient goes to the largest
         double[] m = GaussianMoments.maxOf(n, cls.equals("Maximum") ? a.mean() : -a.mean(), a.q());
         return new Signal(cls.equals("Maximum") ? m[0] : -m[0], m[1], a.channels());
       }
@@ -479,6 +602,8 @@ final class SignalEstimate {
       note = "pool of " + k;
     }
     Signal out;
+    // each output's gradient goes to its maximum (1 of k) or is shared by k inputs (1/k each)
+    back = new double[] {k <= 0 ? 1 : max ? 1.0 / k : 1.0 / ((double) k * k)};
     if (k <= 0) {
       out = x;
     } else if (max) {
@@ -536,9 +661,11 @@ final class SignalEstimate {
     double b2 = beta == null ? 0 : meanSquare(beta);
     // normalized by the batch statistics (in training, where the initialization matters), then
     // scaled by gamma and shifted by beta; epsilon keeps a tiny signal tiny: var / (var + eps)
-    double var = e.className().equals("RMSNormalization") ? x.q() : x.std() * x.std();
+    double var = e.className().equals("RMSNormalization") ? x.q()
+        : e.className().equals("BatchNormalization") ? x.within() : x.std() * x.std();
     double eps = e.config().path("epsilon").asDouble(1e-3);
     double kept = var / (var + eps);
+    back = new double[] {g2 / (var + eps)}; // the gradient scaled by gamma / sqrt(var + eps)
     Signal out = new Signal(b, g2 * kept + b2, x.channels(), x.rho());
     return step(path, e.className(), null, out, Double.NaN, g2, kept < 0.5
         ? String.format(Locale.ROOT, "normalises, but the input's variance %.3g is small beside epsilon %.3g", var, eps)
@@ -576,6 +703,13 @@ final class SignalEstimate {
     Signal att = new Signal(v.mean(), v.mean() * v.mean() + var, v.channels(), t > 1 ? tEff / t : 0);
     double fan = wo.weight().shape().elementCount() / (double) wo.weight().shape().dim(-1);
     Signal out = linear(att, fan, meanSquare(wo), mean(wo), named(ws, "output", WeightRole.BIAS));
+    // backward along the value path (the scores' path is left out): the output projection, the
+    // average (each value position shares the gradient of the tEff queries that attend to it),
+    // the value projection
+    double g = wo.weight().shape().dim(-1) * meanSquare(wo) / tEff
+        * (wv.weight().shape().elementCount() / (double) wv.weight().shape().dim(0)) * meanSquare(wv);
+    back = new double[ins.size()];
+    back[ins.size() > 1 ? 1 : 0] = g;
     return step(path, e.className(), null, out, fan, meanSquare(wo), t > 1
         ? String.format(Locale.ROOT, "attention: values averaged over about %.3g of %d positions, then the output projection", tEff, t)
         : "attention: value and output projections (the averaging over positions not modelled)");
@@ -604,6 +738,12 @@ final class SignalEstimate {
     List<WeightEntry> half = ws.subList(0, Math.max(1, ws.size() / 2));
     Signal one = recurrentOn(cell, cell.className(), x, half, steps(e, shape));
     String mode = e.config().path("merge_mode").asText("concat");
+    // the input's gradient: both directions' contributions
+    back = new double[] {2 * rnnBack * switch (mode) {
+      case "ave" -> 0.25;
+      case "mul" -> one.q();
+      default -> 1;
+    }};
     Signal out = switch (mode) {
       case "sum" -> new Signal(2 * one.mean(), 2 * one.q() + 2 * one.mean() * one.mean(), one.channels());
       case "mul" -> new Signal(one.mean() * one.mean(), one.q() * one.q(), one.channels());
@@ -616,6 +756,7 @@ final class SignalEstimate {
   private Signal recurrent(ConfigLayers.Entry e, String cls, Signal x, List<WeightEntry> ws, long[] shape, String path) {
     int n = steps(e, shape);
     Signal out = recurrentOn(e, cls, x, ws, n);
+    back = new double[] {rnnBack};
     return step(path, cls, null, out, Double.NaN, Double.NaN, "recurrent: gates and state over " + n + " steps"
         + (e.config().path("return_sequences").asBoolean(false) ? " (the sequence: averaged over the steps)" : ""));
   }
@@ -628,6 +769,7 @@ final class SignalEstimate {
   private Signal recurrentOn(ConfigLayers.Entry e, String cls, Signal x, List<WeightEntry> ws, int n) {
     WeightEntry k = find(ws, WeightRole.KERNEL);
     WeightEntry u = find(ws, WeightRole.RECURRENT_KERNEL);
+    rnnBack = 1;
     if (k == null) {
       return x;
     }
@@ -651,6 +793,9 @@ final class SignalEstimate {
     boolean sequence = c.path("return_sequences").asBoolean(false);
     double sumQ = 0;
     double sumMean = 0;
+    double d = 1; // E[dh/dpre^2] along the candidate path at the last step
+    double carry = 0; // E[(d state_t / d state_t-1)^2]: how the gradient travels back in time
+    int paths = 1; // gates sharing the kernel's columns
     for (int t = 0; t < n; t++) {
       double pre = inQ + uFan * uMs * h;
       if (c0.equals("LSTM")) {
@@ -664,6 +809,9 @@ final class SignalEstimate {
         double[] tc = GaussianMoments.of(act, 0, cState);
         h = i[1] * tc[1]; // the output gate has the input gate's statistics
         hMean = 0;
+        d = i[1] * GaussianMoments.derivativeSquare(act, 0, cState) * i[1] * GaussianMoments.derivativeSquare(act, 0, pre);
+        carry = f[1];
+        paths = 4;
       } else if (c0.equals("GRU")) {
         double[] z = GaussianMoments.of(gate, 0, pre);
         double[] r = GaussianMoments.of(gate, 0, pre);
@@ -672,15 +820,24 @@ final class SignalEstimate {
         h = z[1] * h + oneMinusZ2 * hh[1] * (1 + z[0] * rho) / (1 - z[0] * rho);
         rhoOut = (z[0] + rho) / (1 + z[0] * rho);
         hMean = 0;
+        d = oneMinusZ2 * GaussianMoments.derivativeSquare(act, 0, inQ + r[1] * uFan * uMs * h);
+        carry = z[1];
+        paths = 3;
       } else {
         double[] s = GaussianMoments.of(act, 0, pre);
         rhoOut = pre > 0 ? (uFan * uMs * h + rho * inQ) / pre : 0;
         h = s[1];
         hMean = s[0];
+        d = GaussianMoments.derivativeSquare(act, 0, pre);
+        carry = Math.min(1, units * uMs * d);
       }
       sumQ += h;
       sumMean += hMean;
     }
+    // backward to x_t: the kernel's columns of one path, the candidate's derivative, and the
+    // gradient carried back from later steps (all of them for a sequence, the last one otherwise)
+    double later = carry >= 1 ? n : (1 - Math.pow(carry, n)) / (1 - carry);
+    rnnBack = k.weight().shape().dim(-1) / (double) paths * meanSquare(k) * d * (sequence ? later : later / n);
     // a sequence's elements are every step's state: the average over the steps
     return sequence ? new Signal(sumMean / n, sumQ / n, units, rhoOut) : new Signal(hMean, h, units);
   }

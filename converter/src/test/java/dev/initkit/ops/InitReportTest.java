@@ -192,6 +192,12 @@ class InitReportTest {
     assertEquals(0.0025 * (10 * s.get(2).variance() + 90 * s.get(2).mean() * s.get(2).mean()), s.get(3).variance(), 1e-9);
     // softmax over 4 classes: about 1/4 each
     assertEquals(0.25, s.get(4).mean(), 1e-12);
+    // backward: a unit gradient at the output; through the linear Constant(0.05) layer each input
+    // feeds fan_out = units outputs with E[W²] = 0.0025
+    assertEquals(1.0, s.get(4).gradient(), 1e-12);
+    long units = entry(r, "dense_const", WeightRole.KERNEL, 0).weight().shape().dim(-1);
+    assertEquals(s.get(3).gradient() * units * 0.0025, s.get(2).gradient(), 1e-9);
+
     assertEquals("ok", r.configuredDepth().status());
     // observed: E[W²] is the stored weights' mean square
     DepthStep o = r.observedDepth().steps().get(0);

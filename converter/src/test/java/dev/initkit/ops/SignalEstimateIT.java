@@ -28,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * initialization, He normal, Glorot uniform and small random N(0, 0.01²) ({@code
  * testdata/signal/measure.py}), and measures every layer's output on a standard-normal batch in
  * this run. initkit's estimate of E[x²] from the saved files (the configured initializers' moments)
- * is compared layer by layer with Keras's, and with the chain estimate it replaced; the table goes
- * to {@code target/signal-estimate.md}.
+ * is compared layer by layer with Keras's, and with the chain estimate it replaced; so is the
+ * backward pass (the gradient at every layer's output for a unit-variance gradient at the model's
+ * output) with Keras's GradientTape. The table goes to {@code target/signal-estimate.md}.
  */
 class SignalEstimateIT {
   /** Estimated and measured root mean squares within this factor count as agreeing. */
@@ -38,8 +39,9 @@ class SignalEstimateIT {
   @Test
   void estimateFollowsKerasMeasurement(@TempDir Path tmp) throws Exception {
     StringBuilder table = new StringBuilder("| Keras | model | scheme | layers compared | within 2x (graph) |"
-        + " within 2x (chain) | verdict measured | verdict estimated | worst layer (estimate / measured RMS) |\n"
-        + "|---|---|---|---|---|---|---|---|---|\n");
+        + " within 2x (chain) | verdict measured | verdict estimated | worst layer (estimate / measured RMS) |"
+        + " gradients within 2x | worst gradient (estimate / measured RMS) |\n"
+        + "|---|---|---|---|---|---|---|---|---|---|---|\n");
     List<String> failures = new ArrayList<>();
     StringBuilder details = new StringBuilder();
     List<String> versions = new ArrayList<>();
@@ -64,8 +66,8 @@ class SignalEstimateIT {
         + " estimates it from the saved file without data (`report`'s depth estimate, configured initializers)."
         + " \"Chain\" is the estimate before the graph-aware one: the kernels in model order as one chain."
         + " Verdicts: where E[x^2] leaves [0.01, 100] (outputs bounded by softmax/sigmoid aside).\n\n"
-        + table + "\n## Every layer\n\n| Keras | model | scheme | layer | class | estimated RMS | measured RMS | chain RMS |\n"
-        + "|---|---|---|---|---|---|---|---|\n" + details);
+        + table + "\n## Every layer\n\n| Keras | model | scheme | layer | class | estimated RMS | measured RMS | chain RMS |"
+        + " estimated gradient RMS | measured gradient RMS |\n|---|---|---|---|---|---|---|---|---|---|\n" + details);
     System.out.println(table);
     assertTrue(failures.isEmpty(), String.join("\n", failures));
   }
@@ -95,6 +97,10 @@ class SignalEstimateIT {
       }
       int compared = 0;
       int agree = 0;
+      int gradCompared = 0;
+      int gradAgree = 0;
+      double gradWorst = 1;
+      String gradWorstLayer = "-";
       int chainAgree = 0;
       double worst = 1;
       String worstLayer = "-";
@@ -106,9 +112,21 @@ class SignalEstimateIT {
         }
         double est = Math.sqrt(st.variance());
         double meas = Math.sqrt(l.path("second_moment").asDouble());
-        details.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %.4g | %.4g | %s |%n", keras, m.path("arch").asText(),
-            m.path("scheme").asText(), st.layerPath(), st.className(), est, meas,
-            chainRatio.containsKey(st.layerPath()) ? String.format(Locale.ROOT, "%.4g", chainRatio.get(st.layerPath()) * meas) : ""));
+        double gEst = Math.sqrt(st.gradient());
+        double gMeas = Math.sqrt(l.path("grad_second_moment").asDouble(Double.NaN));
+        details.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %.4g | %.4g | %s | %.4g | %.4g |%n", keras,
+            m.path("arch").asText(), m.path("scheme").asText(), st.layerPath(), st.className(), est, meas,
+            chainRatio.containsKey(st.layerPath()) ? String.format(Locale.ROOT, "%.4g", chainRatio.get(st.layerPath()) * meas) : "",
+            gEst, gMeas));
+        if (Double.isFinite(gEst) && Double.isFinite(gMeas) && gMeas >= 1e-6) { // below: vanished, float noise
+          gradCompared++;
+          gradAgree += within(gEst / gMeas) ? 1 : 0;
+          double goff = Math.max(gEst / gMeas, gMeas / gEst);
+          if (goff > gradWorst) {
+            gradWorst = goff;
+            gradWorstLayer = String.format(Locale.ROOT, "%s (%.3g / %.3g)", st.layerPath(), gEst, gMeas);
+          }
+        }
         compared++;
         boolean ok = within(est / meas);
         agree += ok ? 1 : 0;
@@ -126,9 +144,10 @@ class SignalEstimateIT {
         }
       }
       String verdict = verdict(m, graph);
-      table.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %d of %d | %s | %s | %s |%n", keras, m.path("arch").asText(),
-          m.path("scheme").asText(), compared, agree, chainAgree, chain.steps().size(), verdict,
-          graph.status() + (graph.firstOutOfRange() == null ? "" : " at " + graph.firstOutOfRange()), worstLayer));
+      table.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %d of %d | %s | %s | %s | %d of %d | %s |%n", keras,
+          m.path("arch").asText(), m.path("scheme").asText(), compared, agree, chainAgree, chain.steps().size(), verdict,
+          graph.status() + (graph.firstOutOfRange() == null ? "" : " at " + graph.firstOutOfRange()), worstLayer,
+          gradAgree, gradCompared, gradWorstLayer));
       String id = keras + " " + m.path("arch").asText() + "/" + m.path("scheme").asText();
       if (compared < m.path("layers").size() / 2) {
         failures.add(id + ": only " + compared + " of " + m.path("layers").size() + " layers estimated");
@@ -146,6 +165,13 @@ class SignalEstimateIT {
       }
       if (id.endsWith("mlp20/glorot_uniform") && !warnings.contains("glorot-deep-relu")) {
         failures.add(id + ": Glorot under 20 ReLU layers vanishes, and is not flagged: " + warnings);
+      }
+      // the backward pass: ResNet50's estimate drifts by up to ~2.7x over its 16 residual blocks
+      // (batch normalization's subtraction of the batch mean of the gradient is not modelled)
+      double needed = m.path("arch").asText().equals("resnet50") ? 0.5 : 0.75;
+      if (gradAgree < needed * gradCompared) {
+        failures.add(id + ": gradients within " + FACTOR + "x on " + gradAgree + " of " + gradCompared + " layers, worst "
+            + gradWorstLayer);
       }
       if (!verdict.equals(graph.status())) {
         failures.add(id + ": measured " + verdict + ", estimated " + graph.status());

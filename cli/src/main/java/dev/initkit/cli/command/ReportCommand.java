@@ -238,6 +238,7 @@ public final class ReportCommand extends AbstractCommand {
       OpsSupport.put(so, "variance", s.variance());
       OpsSupport.put(so, "mean", s.mean());
       OpsSupport.put(so, "std", Double.isNaN(s.mean()) ? Double.NaN : s.std());
+      OpsSupport.put(so, "gradient", s.gradient());
       so.put("note", s.note());
     }
     OpsSupport.put(o, "finalVariance", d.finalVariance());
@@ -367,11 +368,11 @@ public final class ReportCommand extends AbstractCommand {
       return;
     }
     Table t = table(out, md, "Layer", "Class", "Activation", ">fan_in", ">E[W^2]", ">gain^2", ">E[x^2] out", ">std out",
-        "Note");
+        ">E[g^2] out", "Note");
     for (DepthStep s : d.steps()) {
       t.row(s.layerPath(), s.className(), s.activation(), OpsSupport.num(s.fanIn()), OpsSupport.num(s.weightMeanSquare()),
           OpsSupport.num(s.gain2()), OpsSupport.num(s.variance()), OpsSupport.num(Double.isNaN(s.mean()) ? Double.NaN : s.std()),
-          s.note());
+          OpsSupport.num(s.gradient()), s.note());
     }
     t.print();
     String end = "E[x^2] at the output " + OpsSupport.num(d.finalVariance()) + ": " + d.status()
