@@ -202,15 +202,17 @@ public final class InitReport {
   private final Model model;
   private final List<WeightEntry> weights;
   private final List<Warning> warnings;
+  private final List<Warning> advice;
   private final DepthEstimate configuredDepth;
   private final DepthEstimate observedDepth;
   private final int reluLayers;
 
-  private InitReport(Model model, List<WeightEntry> weights, List<Warning> warnings, DepthEstimate configuredDepth,
-      DepthEstimate observedDepth, int reluLayers) {
+  private InitReport(Model model, List<WeightEntry> weights, List<Warning> warnings, List<Warning> advice,
+      DepthEstimate configuredDepth, DepthEstimate observedDepth, int reluLayers) {
     this.model = model;
     this.weights = List.copyOf(weights);
     this.warnings = List.copyOf(warnings);
+    this.advice = List.copyOf(advice);
     this.configuredDepth = configuredDepth;
     this.observedDepth = observedDepth;
     this.reluLayers = reluLayers;
@@ -231,6 +233,15 @@ public final class InitReport {
    */
   public List<Warning> warnings() {
     return warnings;
+  }
+
+  /**
+   * What the literature advises for the architecture families the model's graph shows (residual
+   * branches, recurrent and depthwise kernels), where the configured initializers do otherwise;
+   * codes start with {@code advice-}.
+   */
+  public List<Warning> advice() {
+    return advice;
   }
 
   /** The depth estimate under the configured initializers. */
@@ -322,7 +333,7 @@ public final class InitReport {
       }
     }
     dev.initkit.ModelIO.verifyStoredBytes(loaded); // statistics of damaged bytes are no report
-    return new InitReport(model, entries, all, conf, obs, relu);
+    return new InitReport(model, entries, all, ArchitectureAdvice.of(model, entries), conf, obs, relu);
   }
 
   private static boolean hasKernel(Layer l) {

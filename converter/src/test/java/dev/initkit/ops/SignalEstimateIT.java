@@ -82,11 +82,13 @@ class SignalEstimateIT {
       DepthEstimate graph;
       DepthEstimate chain;
       List<String> warnings;
+      List<String> advice;
       try (LoadedModel lm = ModelIO.open(Path.of(m.path("file").asText()))) {
         InitReport r = InitReport.of(lm);
         graph = r.configuredDepth();
         chain = InitReport.chainEstimate(r.weights(), false);
         warnings = r.warnings().stream().map(InitReport.Warning::code).toList();
+        advice = r.advice().stream().map(InitReport.Warning::message).toList();
       }
       Map<String, Double> chainRatio = new HashMap<>();
       for (DepthStep st : chain.steps()) {
@@ -162,6 +164,10 @@ class SignalEstimateIT {
       // flagged every Glorot convolution of ResNet50), the deep-ReLU remark where it vanishes
       if (graph.status().equals("ok") && warnings.stream().anyMatch(w -> w.equals("glorot-deep-relu") || w.startsWith("depth-"))) {
         failures.add(id + ": estimate ok but warned " + warnings);
+      }
+      // ResNet50 v1 has 16 residual blocks, each branch ending in a BatchNormalization with Ones
+      if (m.path("arch").asText().equals("resnet50") && advice.stream().noneMatch(a -> a.startsWith("16 residual branches"))) {
+        failures.add(id + ": no zero-gamma advice for the 16 residual branches: " + advice);
       }
       if (id.endsWith("mlp20/glorot_uniform") && !warnings.contains("glorot-deep-relu")) {
         failures.add(id + ": Glorot under 20 ReLU layers vanishes, and is not flagged: " + warnings);

@@ -135,6 +135,10 @@ public final class ReportCommand extends AbstractCommand {
     for (Warning w : r.warnings()) {
       warnings.add(warningJson(w));
     }
+    ArrayNode advice = doc.putArray("advice");
+    for (Warning w : r.advice()) {
+      advice.add(warningJson(w));
+    }
     ObjectNode depth = doc.putObject("depth");
     depth.put("assumptions", InitReport.DEPTH_ASSUMPTIONS);
     depth.put("vanishingBelow", InitReport.VANISHING);
@@ -355,7 +359,15 @@ public final class ReportCommand extends AbstractCommand {
       out.println(md ? "None." : "  (none)");
       return;
     }
-    for (Warning w : r.warnings()) {
+    lines(out, r.warnings(), md);
+    if (!r.advice().isEmpty()) {
+      section(out, "Advice for this architecture (" + r.advice().size() + ")", md);
+      lines(out, r.advice(), md);
+    }
+  }
+
+  private static void lines(PrintWriter out, List<Warning> ws, boolean md) {
+    for (Warning w : ws) {
       String where = w.layerPath() == null ? "model" : w.layerPath() + (w.weight() == null ? "" : "/" + w.weight());
       out.println((md ? "- `" + where + "` **" + w.code() + "**: " : "  " + where + ": " + w.code() + ": ") + w.message());
     }

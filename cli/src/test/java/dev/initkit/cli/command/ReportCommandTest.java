@@ -25,7 +25,7 @@ class ReportCommandTest {
     assertEquals(1, doc.get("schemaVersion").asInt());
     assertTrue(doc.get("ok").asBoolean());
     assertEquals("report", doc.get("command").asText());
-    for (String f : List.of("file", "format", "kerasVersion", "configForm", "totals", "weights", "warnings", "depth")) {
+    for (String f : List.of("file", "format", "kerasVersion", "configForm", "totals", "weights", "warnings", "advice", "depth")) {
       assertTrue(doc.has(f), f);
     }
     assertEquals("keras3", doc.get("configForm").asText());
