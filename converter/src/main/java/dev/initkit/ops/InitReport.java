@@ -191,11 +191,20 @@ public final class InitReport {
    *     unknown}
    * @param firstOutOfRange the first layer where the variance left [{@value #VANISHING}, {@value
    *     #EXPLODING}], or null
+   * @param inputs the graph: for each layer call (by its path, as the steps name it), the paths of
+   *     the tensors it is called on, in argument order (model inputs and layers that leave the
+   *     signal as it is have no step); empty for the chain estimate
    */
   public record DepthEstimate(String basis, List<DepthStep> steps, double finalVariance, String status,
-      String firstOutOfRange) {
+      String firstOutOfRange, Map<String, List<String>> inputs) {
     public DepthEstimate {
       steps = List.copyOf(steps);
+      inputs = Map.copyOf(inputs);
+    }
+
+    /** The paths a step's layer call takes its inputs from (empty when not known). */
+    public List<String> inputsOf(DepthStep step) {
+      return inputs.getOrDefault(step.layerPath(), List.of());
     }
   }
 
@@ -607,7 +616,7 @@ public final class InitReport {
     } else {
       status = "ok";
     }
-    return new DepthEstimate(basis, steps, v, status, first);
+    return new DepthEstimate(basis, steps, v, status, first, Map.of());
   }
 
   private static WeightEntry find(List<WeightEntry> ws, WeightRole role) {

@@ -72,6 +72,7 @@ final class SignalEstimate {
   // consumes it with which second-moment gain E[g_in^2] / E[g_out^2]
   private final List<String> order = new ArrayList<>();
   private final Map<String, List<Edge>> consumers = new HashMap<>();
+  private final Map<String, List<String>> inputs = new HashMap<>();
   /** Backward gains of the call being applied, one per input (null: 1 each). */
   private double[] back;
   /** The input gradient gain of the last recurrent layer estimated. */
@@ -114,7 +115,7 @@ final class SignalEstimate {
     }
     double v = outs.isEmpty() ? 1 : outs.get(0).q();
     String status = !Double.isFinite(v) ? "unknown" : s.status;
-    return new DepthEstimate(observed ? "observed" : "configured", s.steps, v, status, s.first);
+    return new DepthEstimate(observed ? "observed" : "configured", s.steps, v, status, s.first, s.inputs);
   }
 
   /**
@@ -142,6 +143,7 @@ final class SignalEstimate {
 
   private void edge(String consumer, String producer, double gain) {
     consumers.computeIfAbsent(producer, k -> new ArrayList<>()).add(new Edge(consumer, producer, gain));
+    inputs.computeIfAbsent(consumer, k -> new ArrayList<>()).add(producer);
   }
 
   /** The path of the tensor a ref names: the producing call's, as the steps name it. */

@@ -243,6 +243,12 @@ public final class ReportCommand extends AbstractCommand {
       OpsSupport.put(so, "mean", s.mean());
       OpsSupport.put(so, "std", Double.isNaN(s.mean()) ? Double.NaN : s.std());
       OpsSupport.put(so, "gradient", s.gradient());
+      if (!d.inputs().isEmpty()) {
+        ArrayNode in = so.putArray("inputs");
+        d.inputsOf(s).forEach(in::add);
+      } else {
+        so.putNull("inputs");
+      }
       so.put("note", s.note());
     }
     OpsSupport.put(o, "finalVariance", d.finalVariance());

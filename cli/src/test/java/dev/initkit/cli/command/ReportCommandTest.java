@@ -48,7 +48,7 @@ class ReportCommandTest {
     JsonNode depth = doc.get("depth");
     assertEquals(Set.of("assumptions", "vanishingBelow", "explodingAbove", "configured", "observed"), fields(depth));
     assertEquals(Set.of("steps", "finalVariance", "status", "firstOutOfRange"), fields(depth.get("configured")));
-    assertEquals(Set.of("layer", "className", "activation", "fanIn", "weightMeanSquare", "gain2", "variance", "mean", "std", "gradient", "note"),
+    assertEquals(Set.of("layer", "className", "activation", "fanIn", "weightMeanSquare", "gain2", "variance", "mean", "std", "gradient", "inputs", "note"),
         fields(depth.at("/configured/steps/0")));
   }
 
