@@ -11,10 +11,13 @@ import org.tensorflow.types.TFloat32;
 final class Activations {
   private final ExportContext cx;
   private final Ops tf;
+  private final String kerasVersion;
 
-  Activations(ExportContext cx) {
+  /** {@code kerasVersion}: the version that wrote the file ("" when unknown), for hard_sigmoid. */
+  Activations(ExportContext cx, String kerasVersion) {
     this.cx = cx;
     this.tf = cx.tf;
+    this.kerasVersion = kerasVersion;
   }
 
   /** The layer's own {@code activation} applied to its output. */
@@ -53,8 +56,17 @@ final class Activations {
             tf.math.add(tf.constant(1f), tf.math.erf(tf.math.mul(x, tf.constant((float) (1 / Math.sqrt(2)))))));
       case "exponential":
         return tf.math.exp(x);
+      case "hard_sigmoid":
+        // tf-keras and Keras 1/2 clip 0.2x + 0.5; Keras 3 computes relu6(x + 3) / 6
+        if (kerasVersion.startsWith("3")) {
+          return tf.math.div(tf.nn.relu6(tf.math.add(x, tf.constant(3f))), tf.constant(6f));
+        }
+        if (kerasVersion.startsWith("2") || kerasVersion.startsWith("1")) {
+          return tf.clipByValue(tf.math.add(tf.math.mul(x, tf.constant(0.2f)), tf.constant(0.5f)),
+              tf.constant(0f), tf.constant(1f));
+        }
+        throw cx.unsupported(e.name(), "activation hard_sigmoid from a file without keras_version");
       default:
-        // hard_sigmoid differs between tf-keras (0.2x + 0.5) and Keras 3 (relu6(x + 3) / 6): refused
         throw cx.unsupported(e.name(), "activation " + name);
     }
   }

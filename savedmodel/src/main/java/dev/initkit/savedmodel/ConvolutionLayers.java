@@ -42,6 +42,21 @@ final class ConvolutionLayers {
     return out;
   }
 
+  /** A channels_last convolution over n (1, 2, 3) spatial axes of any operand, no bias. */
+  Operand<TFloat32> convolve(Operand<TFloat32> in, Operand<TFloat32> kernel, int n, long[] s, long[] d, String padding) {
+    if (n == 3) {
+      return tf.nn.conv3d(in, kernel, five(s, 3), padding, Conv3d.dilations(five(d, 3)));
+    }
+    long[] s2 = n == 1 ? new long[] {1, s[0]} : s;
+    long[] d2 = n == 1 ? new long[] {1, d[0]} : d;
+    if (n == 1) {
+      in = tf.expandDims(in, tf.constant(1));
+      kernel = tf.expandDims(kernel, tf.constant(0));
+    }
+    Operand<TFloat32> y = tf.nn.conv2d(in, kernel, five(s2, 2), padding, Conv2d.dilations(five(d2, 2)));
+    return n == 1 ? tf.squeeze(y, Squeeze.axis(List.of(1L))) : y;
+  }
+
   /** Conv1D/2D/3D. */
   GraphValue conv(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
     JsonNode c = e.config();
@@ -186,6 +201,57 @@ final class ConvolutionLayers {
       shape[i + 1] = ExportContext.outLength(x.dim(i + 1), k[i], s[i], d[i], padding);
     }
     shape[n + 1] = channels;
+    return act.apply(e, new GraphValue(y, shape));
+  }
+
+  /**
+   * tf-keras's LocallyConnected1D/2D (implementation 1, valid padding): every output position has
+   * its own kernel, applied to its patch flattened as (rows, cols, channels), patches row-major.
+   */
+  GraphValue locallyConnected(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+    JsonNode c = e.config();
+    cx.checkChannelsLast(e);
+    cx.checkStatic(e, x);
+    if (c.path("implementation").asInt(1) != 1 || !cx.padding(e).equals("VALID")) {
+      throw cx.unsupported(e.name(), e.className() + " other than implementation 1 with valid padding");
+    }
+    int n = x.rank() - 2;
+    long[] k = ExportContext.longs(c.path("kernel_size"), n);
+    long[] s = ExportContext.longs(c.path("strides"), n);
+    long[] out = new long[n];
+    long positions = 1;
+    for (int i = 0; i < n; i++) {
+      out[i] = ExportContext.outLength(x.dim(i + 1), k[i], s[i], 1, "VALID");
+      positions *= out[i];
+    }
+    long patch = x.last();
+    for (long v : k) {
+      patch *= v;
+    }
+    List<Operand<TFloat32>> patches = new ArrayList<>();
+    for (long p = 0; p < positions; p++) {
+      long[] begin = new long[x.rank()];
+      long[] size = x.shape();
+      size[0] = -1;
+      long rest = p;
+      for (int i = n - 1; i >= 0; i--) {
+        begin[i + 1] = (rest % out[i]) * s[i];
+        size[i + 1] = k[i];
+        rest /= out[i];
+      }
+      patches.add(tf.reshape(tf.slice(x.op(), tf.constant(begin), tf.constant(size)), tf.constant(new long[] {-1, patch})));
+    }
+    Operand<TFloat32> all = tf.stack(patches, org.tensorflow.op.core.Stack.axis(1L));
+    Operand<TFloat32> y = tf.linalg.einsum(List.of(all, cx.variable(e, ws, 0)), "blk,lkf->blf");
+    long filters = ws.get(0).shape().dim(2);
+    long[] shape = new long[n + 2];
+    shape[0] = -1;
+    System.arraycopy(out, 0, shape, 1, n);
+    shape[n + 1] = filters;
+    y = tf.reshape(y, tf.constant(shape));
+    if (c.path("use_bias").asBoolean(true)) {
+      y = tf.math.add(y, cx.variable(e, ws, 1));
+    }
     return act.apply(e, new GraphValue(y, shape));
   }
 

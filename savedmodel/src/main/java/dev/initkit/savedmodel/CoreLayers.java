@@ -155,6 +155,26 @@ final class CoreLayers {
     return new GraphValue(tf.gather(table, ids, tf.constant(0)), shape);
   }
 
+  /**
+   * Normalization (adapted mean and variance; weights mean, variance, count):
+   * (x - mean) / max(sqrt(variance), 1e-7), or its inverse, as Keras computes it.
+   */
+  GraphValue normalization(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+    lastAxisOnly(e, x);
+    if (ws.size() < 2 || ws.get(0).shape().rank() > 1 && ws.get(0).shape().rank() != x.rank() - 1) {
+      throw cx.unsupported(e.name(), "Normalization with statistics of shape " + (ws.isEmpty() ? "none" : ws.get(0).shape()));
+    }
+    Operand<TFloat32> mean = cx.variable(e, ws, 0);
+    if (ws.size() > 2) {
+      cx.variable(e, ws, 2); // count: unused for inference, kept so the checkpoint holds every weight
+    }
+    Operand<TFloat32> sd = tf.math.maximum(tf.math.sqrt(cx.variable(e, ws, 1)), tf.constant(1e-7f));
+    Operand<TFloat32> y = e.config().path("invert").asBoolean(false)
+        ? tf.math.add(mean, tf.math.mul(x.op(), sd))
+        : tf.math.div(tf.math.sub(x.op(), mean), sd);
+    return new GraphValue(y, x.shape());
+  }
+
   /** ReLU, LeakyReLU, ELU, PReLU, Softmax and Activation layers. */
   GraphValue activationLayer(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
     JsonNode c = e.config();
@@ -192,6 +212,11 @@ final class CoreLayers {
         float a = (float) c.path("alpha").asDouble(1.0);
         y = a == 1f ? tf.nn.elu(x.op())
             : tf.select(tf.math.greater(x.op(), tf.constant(0f)), x.op(), tf.math.mul(tf.constant(a), tf.nn.elu(x.op())));
+        break;
+      }
+      case "ThresholdedReLU": { // tf-keras: x where x > theta, else 0
+        float theta = (float) c.path("theta").asDouble(1.0);
+        y = tf.math.mul(x.op(), tf.dtypes.cast(tf.math.greater(x.op(), tf.constant(theta)), TFloat32.class));
         break;
       }
       default: { // PReLU: relu(x) - alpha * relu(-x)

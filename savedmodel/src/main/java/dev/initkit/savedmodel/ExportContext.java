@@ -87,6 +87,8 @@ final class ExportContext {
         return TBfloat16.class;
       case FLOAT64:
         return TFloat64.class;
+      case INT64: // Normalization's count: kept, never read
+        return org.tensorflow.types.TInt64.class;
       default:
         throw unsupported(e.name(), "weights of dtype " + d + " (quantized or integer weights)");
     }

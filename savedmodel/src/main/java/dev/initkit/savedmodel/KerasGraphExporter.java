@@ -54,11 +54,12 @@ final class KerasGraphExporter {
       "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D",
       "AvgPool1D", "AvgPool2D", "AvgPool3D");
   private static final Set<String> ACTIVATIONS = Set.of("Activation", "ReLU", "Softmax", "LeakyReLU", "ELU",
-      "PReLU");
+      "PReLU", "ThresholdedReLU");
   private static final String SUPPORTED = "serving SavedModels support Dense, Conv1D/2D/3D and their"
       + " Transpose, DepthwiseConv1D/2D, SeparableConv1D/2D, pooling, BatchNormalization,"
       + " LayerNormalization, GroupNormalization, RMSNormalization, activations, Dropout, shape layers,"
-      + " Embedding, SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed, merges and nested models";
+      + " Embedding, SimpleRNN, LSTM, GRU, RNN of their cells, Bidirectional, TimeDistributed, EinsumDense,"
+      + " attention layers, ConvLSTM, SpectralNormalization, LocallyConnected, merges and nested models";
 
   private final Model model;
   private final LoadedModel loaded;
@@ -71,6 +72,7 @@ final class KerasGraphExporter {
   private final ShapeLayers shapes;
   private final RecurrentLayers rnn;
   private final MergeLayers merges;
+  private final AttentionLayers attention;
 
   private KerasGraphExporter(LoadedModel loaded, Graph g) {
     this.loaded = loaded;
@@ -79,12 +81,13 @@ final class KerasGraphExporter {
     this.g = g;
     this.tf = Ops.create(g);
     this.cx = new ExportContext(tf, file);
-    Activations act = new Activations(cx);
+    Activations act = new Activations(cx, model.kerasVersion().orElse(""));
     this.core = new CoreLayers(cx, act);
     this.conv = new ConvolutionLayers(cx, act);
     this.shapes = new ShapeLayers(cx);
     this.rnn = new RecurrentLayers(cx, act);
     this.merges = new MergeLayers(cx);
+    this.attention = new AttentionLayers(cx, act);
   }
 
   /** Builds the graph and writes the SavedModel into the (empty) directory {@code dir}. */
@@ -165,7 +168,8 @@ final class KerasGraphExporter {
     List<ServingBundleWriter.Port> outputs = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
       String key = keys.get(1).get(i);
-      Operand<TFloat32> y = tf.withName(key.replace('/', '_')).identity(results.get(i).op());
+      // under their own scope: an output named like an op the layers made (reshape, ...) would clash
+      Operand<TFloat32> y = tf.withSubScope("outputs").withName(key.replace('/', '_')).identity(results.get(i).op());
       outputs.add(new ServingBundleWriter.Port(key, y, DataType.DT_FLOAT, results.get(i).shape()));
     }
     ServingBundleWriter.write(g, tf, cx.variables(), loaded.tensors(), inputs, outputs, dir);
@@ -333,18 +337,38 @@ final class KerasGraphExporter {
     return out;
   }
 
+  /** Keyword tensors the attention layers take (value, then key); any other one is refused. */
   private void keywordTensors(ConfigLayers.Entry e, JsonNode kwargs, List<Ref> out) throws UnsupportedModelException {
+    Map<String, Ref> found = new HashMap<>();
     var it = kwargs.fields();
     while (it.hasNext()) {
       var f = it.next();
-      List<Ref> found = new ArrayList<>();
-      history(f.getValue(), found);
-      if (found.isEmpty() && f.getValue().isArray() && f.getValue().size() >= 3 && f.getValue().get(0).isTextual()) {
-        found.add(new Ref(f.getValue().get(0).asText(), f.getValue().get(1).asInt(), f.getValue().get(2).asInt()));
+      List<Ref> refs = new ArrayList<>();
+      history(f.getValue(), refs);
+      JsonNode v = f.getValue();
+      if (refs.isEmpty() && v.isArray() && v.size() >= 3 && v.get(0).isTextual() && v.get(1).isNumber()) {
+        refs.add(new Ref(v.get(0).asText(), v.get(1).asInt(), v.get(2).asInt()));
       }
-      if (!found.isEmpty()) {
+      if (refs.isEmpty()) {
+        if (f.getKey().equals("use_causal_mask") && v.asBoolean(false)) {
+          throw cx.unsupported(e.name(), e.className() + " with use_causal_mask");
+        }
+        continue;
+      }
+      if (!(f.getKey().equals("value") || f.getKey().equals("key")) || refs.size() != 1
+          || !AttentionLayers.CLASSES.contains(e.className())) {
         throw cx.unsupported(e.name(), e.className() + " called with the tensor argument " + f.getKey());
       }
+      found.put(f.getKey(), refs.get(0));
+    }
+    if (found.containsKey("value")) {
+      out.add(found.get("value"));
+    }
+    if (found.containsKey("key")) {
+      if (!found.containsKey("value")) {
+        throw cx.unsupported(e.name(), e.className() + " called with a key but no value");
+      }
+      out.add(found.get("key"));
     }
   }
 
@@ -373,9 +397,17 @@ final class KerasGraphExporter {
     if (Layer.isModelClass(e.className())) {
       return callModel(e.raw(), layer == null ? Map.of() : layersOf(layer.children()), path, ins);
     }
+    JsonNode policy = e.config().path("dtype");
+    if (policy.path("class_name").asText().startsWith("Quantized")) {
+      // quantized layers compute with their scales (int8/int4 codes, float8 fake-quantization)
+      throw cx.unsupported(e.name(), "a quantized layer (" + policy.path("class_name").asText() + ")");
+    }
     LayerCall call = ExportContext.call(e, path);
     if (MergeLayers.CLASSES.contains(e.className())) {
       return List.of(merges.merge(call, ins));
+    }
+    if (AttentionLayers.CLASSES.contains(e.className())) {
+      return List.of(attention.apply(call, ins, layer == null ? List.of() : layer.weights()));
     }
     if (ins.size() != 1) {
       throw cx.unsupported(e.name(), e.className() + " with " + ins.size() + " inputs");
@@ -436,6 +468,26 @@ final class KerasGraphExporter {
         return core.rmsNorm(e, x, ws);
       case "Embedding":
         return core.embedding(e, x, ws);
+      case "Normalization":
+        return core.normalization(e, x, ws);
+      case "EinsumDense":
+        return attention.einsumDense(e, x, ws);
+      case "ReversibleEmbedding":
+        if (e.config().path("logit_soft_cap").isNumber()) {
+          throw cx.unsupported(e.name(), "ReversibleEmbedding with logit_soft_cap");
+        }
+        return core.embedding(e, x, ws); // called forward it is an Embedding (the reverse is another call)
+      case "RNN":
+        return rnn.cells(e, x, ws);
+      case "ConvLSTM1D":
+      case "ConvLSTM2D":
+      case "ConvLSTM3D":
+        return rnn.convLstm(e, x, ws, conv);
+      case "LocallyConnected1D":
+      case "LocallyConnected2D":
+        return conv.locallyConnected(e, x, ws);
+      case "SpectralNormalization":
+        return spectralNormalization(e, x, ws);
       case "Bidirectional":
         return rnn.bidirectional(e, x, ws);
       case "TimeDistributed":
@@ -443,6 +495,28 @@ final class KerasGraphExporter {
       default:
         throw cx.unsupported(e.name(), "layer class " + cls + " (" + SUPPORTED + ")");
     }
+  }
+
+  /**
+   * SpectralNormalization at inference is its wrapped layer with the stored (already normalized)
+   * kernel; vector_u (and Keras 3's second copy of the kernel) are kept in the checkpoint only.
+   */
+  private GraphValue spectralNormalization(LayerCall e, GraphValue x, List<Weight> ws) throws IOException {
+    JsonNode inner = e.config().path("layer");
+    String cls = inner.path("class_name").asText();
+    List<Weight> ordered = new ArrayList<>();
+    for (String name : List.of("kernel", "bias")) {
+      ws.stream().filter(w -> w.shortName().equals(name) && !ordered.contains(w)).findFirst().ifPresent(ordered::add);
+    }
+    ws.stream().filter(w -> !ordered.contains(w)).forEach(ordered::add);
+    if (Layer.isModelClass(cls) || ordered.isEmpty() || !ordered.get(0).shortName().equals("kernel")) {
+      throw cx.unsupported(e.name(), "SpectralNormalization of " + cls);
+    }
+    GraphValue y = layer(e.withInner(cls, inner.path("config")), x, ordered);
+    for (int i = 0; i < ordered.size(); i++) {
+      cx.variable(e, ordered, i); // those the wrapped layer did not read, for the checkpoint
+    }
+    return y;
   }
 
   /** The wrapped layer applied to each step: steps folded into the batch, then unfolded. */

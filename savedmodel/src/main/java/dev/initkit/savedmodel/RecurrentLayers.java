@@ -33,6 +33,116 @@ final class RecurrentLayers {
   }
 
   /**
+   * ConvLSTM1D/2D/3D: an LSTM whose products are convolutions (the input's with the layer's
+   * padding, strides and dilation; the state's "same" with stride 1), unrolled over the steps.
+   */
+  GraphValue convLstm(LayerCall e, GraphValue x, List<Weight> ws, ConvolutionLayers conv)
+      throws UnsupportedModelException {
+    JsonNode c = e.config();
+    cx.checkChannelsLast(e);
+    cx.checkStatic(e, x);
+    if (c.path("return_state").asBoolean(false) || c.path("stateful").asBoolean(false)) {
+      throw cx.unsupported(e.name(), e.className() + " with return_state or stateful");
+    }
+    int n = x.rank() - 3;
+    String padding = cx.padding(e);
+    long[] k = ExportContext.longs(c.path("kernel_size"), n);
+    long[] s = ExportContext.longs(c.path("strides"), n);
+    long[] d = ExportContext.longs(c.path("dilation_rate"), n);
+    long[] ones = new long[n];
+    java.util.Arrays.fill(ones, 1);
+    Operand<TFloat32> kernel = cx.variable(e, ws, 0);
+    Operand<TFloat32> rec = cx.variable(e, ws, 1);
+    Operand<TFloat32> b = c.path("use_bias").asBoolean(true) ? cx.variable(e, ws, 2) : null;
+    long filters = c.path("filters").asLong();
+    String a = c.path("activation").asText("tanh");
+    String recAct = c.path("recurrent_activation").asText("sigmoid");
+    List<Operand<TFloat32>> xs = new ArrayList<>(tf.unstack(x.op(), x.dim(1), Unstack.axis(1L)).output());
+    if (c.path("go_backwards").asBoolean(false)) {
+      Collections.reverse(xs);
+    }
+    Operand<TFloat32> h = null;
+    Operand<TFloat32> cell = null;
+    List<Operand<TFloat32>> hs = new ArrayList<>();
+    for (Operand<TFloat32> xt : xs) {
+      Operand<TFloat32> z = conv.convolve(xt, kernel, n, s, d, padding);
+      if (b != null) {
+        z = tf.nn.biasAdd(z, b);
+      }
+      if (h == null) { // the zero state, shaped like one gate of the first step
+        h = tf.zerosLike(split(z, 4).get(0));
+        cell = h;
+      }
+      z = tf.math.add(z, conv.convolve(h, rec, n, ones, ones, "SAME"));
+      List<Operand<TFloat32>> g = split(z, 4);
+      Operand<TFloat32> i = act.apply(e, recAct, g.get(0));
+      Operand<TFloat32> f = act.apply(e, recAct, g.get(1));
+      Operand<TFloat32> o = act.apply(e, recAct, g.get(3));
+      cell = tf.math.add(tf.math.mul(f, cell), tf.math.mul(i, act.apply(e, a, g.get(2))));
+      h = tf.math.mul(o, act.apply(e, a, cell));
+      hs.add(h);
+    }
+    long[] step = new long[n + 2];
+    step[0] = -1;
+    for (int i = 0; i < n; i++) {
+      step[i + 1] = ExportContext.outLength(x.dim(i + 2), k[i], s[i], d[i], padding);
+    }
+    step[n + 1] = filters;
+    if (c.path("return_sequences").asBoolean(false)) {
+      long[] shape = new long[n + 3];
+      shape[0] = -1;
+      shape[1] = hs.size();
+      System.arraycopy(step, 1, shape, 2, n + 1);
+      return new GraphValue(tf.stack(hs, Stack.axis(1L)), shape);
+    }
+    return new GraphValue(h, step);
+  }
+
+  /**
+   * RNN over a SimpleRNNCell, LSTMCell or GRUCell (the matching layer, with the RNN's own options), or
+   * over StackedRNNCells (each cell's sequence feeds the next; the last follows the RNN's options).
+   */
+  GraphValue cells(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+    JsonNode c = e.config();
+    JsonNode cell = c.path("cell");
+    List<JsonNode> cells = new ArrayList<>();
+    if (cell.path("class_name").asText().equals("StackedRNNCells")) {
+      cell.path("config").path("cells").forEach(cells::add);
+    } else {
+      cells.add(cell);
+    }
+    if (cells.isEmpty()) {
+      throw cx.unsupported(e.name(), "RNN without a cell");
+    }
+    GraphValue y = x;
+    int first = 0;
+    for (int i = 0; i < cells.size(); i++) {
+      JsonNode k = cells.get(i);
+      String cls = k.path("class_name").asText();
+      if (!cls.endsWith("Cell") || !CLASSES.contains(cls.substring(0, cls.length() - 4))) {
+        throw cx.unsupported(e.name(), "RNN over " + cls);
+      }
+      com.fasterxml.jackson.databind.node.ObjectNode cfg = k.path("config").deepCopy();
+      boolean last = i == cells.size() - 1;
+      for (String key : List.of("return_state", "stateful", "time_major")) {
+        cfg.set(key, c.path(key));
+      }
+      cfg.put("return_sequences", !last || c.path("return_sequences").asBoolean(false));
+      // a stack runs its cells together over one direction: reversed input once, for the first
+      cfg.put("go_backwards", i == 0 && c.path("go_backwards").asBoolean(false));
+      int n = cfg.path("use_bias").asBoolean(true) ? 3 : 2;
+      if (first + n > ws.size()) {
+        throw cx.unsupported(e.name(), "RNN cells with " + ws.size() + " weights");
+      }
+      LayerCall one = e.withInner(cls.substring(0, cls.length() - 4), cfg);
+      List<Operand<TFloat32>> hs = steps(one, y, ws, first, cfg.path("go_backwards").asBoolean());
+      y = sequenceOrLast(one, hs, ws.get(first + 1).shape().dim(0));
+      first += n;
+    }
+    return y;
+  }
+
+  /**
    * Bidirectional: the forward layer's weights then the backward one's; the backward run's
    * sequence is flipped back to time order before merging, as Keras does.
    */

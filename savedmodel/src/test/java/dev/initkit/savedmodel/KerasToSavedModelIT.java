@@ -42,63 +42,11 @@ class KerasToSavedModelIT {
    * supported, or a model newly refused) fails the test until this list says so.
    */
   private static final Map<String, String> REFUSED = Map.ofEntries(
-      Map.entry("catalogue/keras-3.12.0/AdditiveAttention/keras3.h5", "AdditiveAttention with 2 inputs"),
-      Map.entry("catalogue/keras-3.12.0/AdditiveAttention/keras3.keras", "AdditiveAttention with 2 inputs"),
-      Map.entry("catalogue/keras-3.12.0/AdditiveAttention/tfkeras.h5", "AdditiveAttention with 2 inputs"),
-      Map.entry("catalogue/keras-3.12.0/Attention/keras3.h5", "Attention with 2 inputs"),
-      Map.entry("catalogue/keras-3.12.0/Attention/keras3.keras", "Attention with 2 inputs"),
-      Map.entry("catalogue/keras-3.12.0/Attention/tfkeras.h5", "Attention with 2 inputs"),
-      Map.entry("catalogue/keras-3.12.0/ConvLSTM1D/keras3.h5", "layer class ConvLSTM1D"),
-      Map.entry("catalogue/keras-3.12.0/ConvLSTM1D/keras3.keras", "layer class ConvLSTM1D"),
-      Map.entry("catalogue/keras-3.12.0/ConvLSTM1D/tfkeras.h5", "layer class ConvLSTM1D"),
-      Map.entry("catalogue/keras-3.12.0/ConvLSTM2D/keras3.h5", "layer class ConvLSTM2D"),
-      Map.entry("catalogue/keras-3.12.0/ConvLSTM2D/keras3.keras", "layer class ConvLSTM2D"),
-      Map.entry("catalogue/keras-3.12.0/ConvLSTM2D/tfkeras.h5", "layer class ConvLSTM2D"),
-      Map.entry("catalogue/keras-3.12.0/ConvLSTM3D/keras3.h5", "layer class ConvLSTM3D"),
-      Map.entry("catalogue/keras-3.12.0/ConvLSTM3D/keras3.keras", "layer class ConvLSTM3D"),
-      Map.entry("catalogue/keras-3.12.0/ConvLSTM3D/tfkeras.h5", "layer class ConvLSTM3D"),
-      Map.entry("catalogue/keras-3.12.0/EinsumDense/keras3.h5", "layer class EinsumDense"),
-      Map.entry("catalogue/keras-3.12.0/EinsumDense/keras3.keras", "layer class EinsumDense"),
-      Map.entry("catalogue/keras-3.12.0/EinsumDense/tfkeras.h5", "layer class EinsumDense"),
-      Map.entry("catalogue/keras-3.12.0/GRUCell/keras3.h5", "layer class RNN"),
-      Map.entry("catalogue/keras-3.12.0/GRUCell/keras3.keras", "layer class RNN"),
-      Map.entry("catalogue/keras-3.12.0/GRUCell/tfkeras.h5", "layer class RNN"),
-      Map.entry("catalogue/keras-3.12.0/GroupQueryAttention/keras3.h5", "GroupedQueryAttention with 2 inputs"),
-      Map.entry("catalogue/keras-3.12.0/GroupQueryAttention/keras3.keras", "GroupQueryAttention with 2 inputs"),
-      Map.entry("catalogue/keras-3.12.0/LSTMCell/keras3.h5", "layer class RNN"),
-      Map.entry("catalogue/keras-3.12.0/LSTMCell/keras3.keras", "layer class RNN"),
-      Map.entry("catalogue/keras-3.12.0/LSTMCell/tfkeras.h5", "layer class RNN"),
-      Map.entry("catalogue/keras-3.12.0/LocallyConnected1D/tfkeras.h5", "layer class LocallyConnected1D"),
-      Map.entry("catalogue/keras-3.12.0/LocallyConnected2D/tfkeras.h5", "layer class LocallyConnected2D"),
-      Map.entry("catalogue/keras-3.12.0/MultiHeadAttention/keras3.h5", "MultiHeadAttention with 2 inputs"),
-      Map.entry("catalogue/keras-3.12.0/MultiHeadAttention/keras3.keras", "MultiHeadAttention with 2 inputs"),
-      Map.entry("catalogue/keras-3.12.0/MultiHeadAttention/tfkeras.h5", "MultiHeadAttention called with the tensor argument value"),
-      Map.entry("catalogue/keras-3.12.0/Normalization/keras3.h5", "layer class Normalization"),
-      Map.entry("catalogue/keras-3.12.0/Normalization/keras3.keras", "layer class Normalization"),
-      Map.entry("catalogue/keras-3.12.0/Normalization/tfkeras.h5", "layer class Normalization"),
-      Map.entry("catalogue/keras-3.12.0/RNN/keras3.h5", "layer class RNN"),
-      Map.entry("catalogue/keras-3.12.0/RNN/keras3.keras", "layer class RNN"),
-      Map.entry("catalogue/keras-3.12.0/RNN/tfkeras.h5", "layer class RNN"),
-      Map.entry("catalogue/keras-3.12.0/ReversibleEmbedding/keras3.h5", "layer class ReversibleEmbedding"),
-      Map.entry("catalogue/keras-3.12.0/ReversibleEmbedding/keras3.keras", "layer class ReversibleEmbedding"),
-      Map.entry("catalogue/keras-3.12.0/SimpleRNNCell/keras3.h5", "layer class RNN"),
-      Map.entry("catalogue/keras-3.12.0/SimpleRNNCell/keras3.keras", "layer class RNN"),
-      Map.entry("catalogue/keras-3.12.0/SimpleRNNCell/tfkeras.h5", "layer class RNN"),
-      Map.entry("catalogue/keras-3.12.0/SpectralNormalization/keras3.h5", "layer class SpectralNormalization"),
-      Map.entry("catalogue/keras-3.12.0/SpectralNormalization/keras3.keras", "layer class SpectralNormalization"),
-      Map.entry("catalogue/keras-3.12.0/StackedRNNCells/keras3.h5", "layer class RNN"),
-      Map.entry("catalogue/keras-3.12.0/StackedRNNCells/keras3.keras", "layer class RNN"),
-      Map.entry("catalogue/keras-3.12.0/StackedRNNCells/tfkeras.h5", "layer class RNN"),
-      Map.entry("hard_sigmoid/tfkeras.h5", "activation hard_sigmoid"),
-      Map.entry("mha/keras3.h5", "MultiHeadAttention with 2 inputs"),
-      Map.entry("mha/keras3.keras", "MultiHeadAttention with 2 inputs"),
-      Map.entry("mha/tfkeras.h5", "MultiHeadAttention called with the tensor argument value"),
-      Map.entry("quant_float8/keras3.keras", "layer class EinsumDense"),
-      Map.entry("quant_int4/keras3.h5", "weights of dtype int8 (quantized or integer weights)"),
-      Map.entry("quant_int4/keras3.keras", "weights of dtype int8 (quantized or integer weights)"),
-      Map.entry("quant_int8/keras3.h5", "weights of dtype int8 (quantized or integer weights)"),
-      Map.entry("quant_int8/keras3.keras", "weights of dtype int8 (quantized or integer weights)"),
-      Map.entry("thresholded_relu/tfkeras.h5", "layer class ThresholdedReLU"));
+      Map.entry("quant_float8/keras3.keras", "layer dense: cannot write a serving SavedModel: a quantized layer (QuantizedFloat8DTypePolicy)"),
+      Map.entry("quant_int4/keras3.h5", "layer embed: cannot write a serving SavedModel: a quantized layer (QuantizedDTypePolicy)"),
+      Map.entry("quant_int4/keras3.keras", "layer embed: cannot write a serving SavedModel: a quantized layer (QuantizedDTypePolicy)"),
+      Map.entry("quant_int8/keras3.h5", "layer embed: cannot write a serving SavedModel: a quantized layer (QuantizedDTypePolicy)"),
+      Map.entry("quant_int8/keras3.keras", "layer embed: cannot write a serving SavedModel: a quantized layer (QuantizedDTypePolicy)"));
 
   /** Per-case results of the last run (a compatibility matrix is emitted from them). */
   static final List<Result> RESULTS = new ArrayList<>();
@@ -173,7 +121,12 @@ class KerasToSavedModelIT {
             continue;
           }
           keys = KerasGraphExporter.signatureKeys(lm.model().config().get());
-          checkCheckpoint(lm, out);
+          try {
+            checkCheckpoint(lm, out);
+          } catch (Exception | AssertionError e) {
+            failures.add(id + ": checkpoint " + e);
+            continue;
+          }
         }
         ObjectNode c = cases.addObject();
         c.put("id", id);
@@ -314,11 +267,12 @@ class KerasToSavedModelIT {
 
   @Test
   void unsupportedLayerIsNamedAndNothingIsWritten(@TempDir Path tmp) throws Exception {
-    Path out = tmp.resolve("clstm");
-    try (LoadedModel lm = ModelIO.open(models().getParent().resolve("catalogue/keras-3.12.0/ConvLSTM2D/keras3.keras"))) {
+    // a quantized layer stays refused: Keras computes it with its scales, not its codes as floats
+    Path out = tmp.resolve("q");
+    try (LoadedModel lm = ModelIO.open(models().resolve("quant_int8/keras3.keras"))) {
       UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
           () -> ModelIO.write(lm, out, WriteOptions.defaults().withFormat(Format.SAVED_MODEL)));
-      assertTrue(e.getMessage().contains("ConvLSTM2D") && e.getMessage().contains("convlstm2d"), e.getMessage());
+      assertTrue(e.getMessage().contains("quantized") && e.getMessage().contains("layer embed"), e.getMessage());
     }
     assertFalse(Files.exists(out));
     try (var s = Files.list(tmp)) {
