@@ -421,6 +421,19 @@ def m_shape_layers_3d(K):
     return K.Model(x, y, name="shape_layers_3d_model")
 
 
+def m_misc_layers(K):
+    L = K.layers
+    a = K.Input(shape=(4, 3), name="seq_a")
+    b = K.Input(shape=(5, 3), name="seq_b")
+    h = L.Rescaling(0.5, offset=-0.25, name="rescale")(a)
+    h = L.UnitNormalization(name="unitnorm")(h)
+    d = L.Dot(axes=(2, 2), name="dot3")([h, b])
+    v = L.Dot(axes=1, normalize=True, name="dot2")([L.GlobalAveragePooling1D(name="gap_a")(a),
+                                                    L.GlobalAveragePooling1D(name="gap_b")(b)])
+    f = L.Dense(2, name="dense")(L.Flatten(name="flatten")(L.Identity(name="identity")(d)))
+    return K.Model([a, b], [f, v], name="misc_layers_model")
+
+
 # tf-keras-only models (spec only="tfkeras"): what Keras 3 lacks or computes differently, the
 # sources of initkit's cross-generation translations and warnings; built with tf_keras alone.
 
@@ -560,6 +573,9 @@ MODELS = [
     dict(name="shape_layers_3d", build=m_shape_layers_3d, inputs=[f32((2, 4, 4, 4, 2))],
          notes=["ZeroPadding3D, Cropping3D, UpSampling3D, MaxPooling3D, AveragePooling3D, "
                 "GlobalMaxPooling3D around one Conv3D"]),
+    dict(name="misc_layers", build=m_misc_layers, inputs=[f32((2, 4, 3)), f32((2, 5, 3))],
+         notes=["Rescaling, UnitNormalization, Dot over axes (2, 2) and normalized Dot of rank 2, "
+                "GlobalAveragePooling1D, Identity; two inputs, two outputs"]),
 ]
 
 

@@ -175,6 +175,44 @@ final class CoreLayers {
     return new GraphValue(y, x.shape());
   }
 
+  /** Rescaling: x * scale + offset (numbers, or one value per channel). */
+  GraphValue rescaling(LayerCall e, GraphValue x) throws UnsupportedModelException {
+    Operand<TFloat32> y = tf.math.add(tf.math.mul(x.op(), constant(e, e.config().path("scale"), 1)),
+        constant(e, e.config().path("offset"), 0));
+    return new GraphValue(y, x.shape());
+  }
+
+  private Operand<TFloat32> constant(LayerCall e, JsonNode v, double missing) throws UnsupportedModelException {
+    if (v.isMissingNode() || v.isNull()) {
+      return tf.constant((float) missing);
+    }
+    if (v.isNumber()) {
+      return tf.constant((float) v.asDouble());
+    }
+    if (v.isArray()) {
+      float[] f = new float[v.size()];
+      for (int i = 0; i < f.length; i++) {
+        if (!v.get(i).isNumber()) {
+          throw cx.unsupported(e.name(), "Rescaling by " + v);
+        }
+        f[i] = (float) v.get(i).asDouble();
+      }
+      return tf.constant(f);
+    }
+    throw cx.unsupported(e.name(), "Rescaling by " + v);
+  }
+
+  /** UnitNormalization over the last axis: x / sqrt(max(sum(x^2), 1e-12)). */
+  GraphValue unitNorm(LayerCall e, GraphValue x) throws UnsupportedModelException {
+    lastAxisOnly(e, x);
+    return new GraphValue(l2Normalize(x.op(), -1), x.shape());
+  }
+
+  Operand<TFloat32> l2Normalize(Operand<TFloat32> x, int axis) {
+    Operand<TFloat32> ss = tf.sum(tf.math.square(x), tf.constant(new int[] {axis}), org.tensorflow.op.core.Sum.keepDims(true));
+    return tf.math.mul(x, tf.math.rsqrt(tf.math.maximum(ss, tf.constant(1e-12f))));
+  }
+
   /** ReLU, LeakyReLU, ELU, PReLU, Softmax and Activation layers. */
   GraphValue activationLayer(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
     JsonNode c = e.config();

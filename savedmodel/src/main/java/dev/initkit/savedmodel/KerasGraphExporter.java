@@ -470,6 +470,10 @@ final class KerasGraphExporter {
         return core.embedding(e, x, ws);
       case "Normalization":
         return core.normalization(e, x, ws);
+      case "Rescaling":
+        return core.rescaling(e, x);
+      case "UnitNormalization":
+        return core.unitNorm(e, x);
       case "EinsumDense":
         return attention.einsumDense(e, x, ws);
       case "ReversibleEmbedding":

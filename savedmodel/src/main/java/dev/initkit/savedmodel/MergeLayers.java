@@ -1,5 +1,6 @@
 package dev.initkit.savedmodel;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.format.UnsupportedModelException;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,7 @@ import org.tensorflow.types.TFloat32;
 /** Add, Subtract, Multiply, Average, Maximum, Minimum and Concatenate. */
 final class MergeLayers {
   static final Set<String> CLASSES = Set.of("Add", "Subtract", "Multiply", "Average", "Maximum",
-      "Minimum", "Concatenate");
+      "Minimum", "Concatenate", "Dot");
 
   private final ExportContext cx;
   private final Ops tf;
@@ -24,6 +25,9 @@ final class MergeLayers {
   GraphValue merge(LayerCall e, List<GraphValue> ins) throws UnsupportedModelException {
     if (ins.size() < 2) {
       throw cx.unsupported(e.name(), e.className() + " with " + ins.size() + " input");
+    }
+    if (e.className().equals("Dot")) {
+      return dot(e, ins);
     }
     if (e.className().equals("Concatenate")) {
       int rank = ins.get(0).rank();
@@ -73,6 +77,43 @@ final class MergeLayers {
       y = tf.math.mul(y, tf.constant(1f / ins.size()));
     }
     return new GraphValue(y, shape);
+  }
+
+  /**
+   * Dot of two rank-2 or rank-3 tensors over one axis each (Keras's batch_dot; rank 2 gives (batch,
+   * 1)), the inputs l2-normalized along those axes first when normalize is set.
+   */
+  private GraphValue dot(LayerCall e, List<GraphValue> ins) throws UnsupportedModelException {
+    JsonNode axes = e.config().path("axes");
+    if (ins.size() != 2) {
+      throw cx.unsupported(e.name(), "Dot of " + ins.size() + " inputs");
+    }
+    GraphValue a = ins.get(0);
+    GraphValue b = ins.get(1);
+    int r = a.rank();
+    int ax = axes.isArray() ? axes.get(0).asInt() : axes.asInt();
+    int bx = axes.isArray() ? axes.get(1).asInt() : axes.asInt();
+    ax = ax < 0 ? ax + r : ax;
+    bx = bx < 0 ? bx + b.rank() : bx;
+    if (r != b.rank() || r < 2 || r > 3 || ax < 1 || bx < 1 || ax >= r || bx >= r) {
+      throw cx.unsupported(e.name(), "Dot of ranks " + r + " and " + b.rank() + " over axes " + axes);
+    }
+    Operand<TFloat32> x = a.op();
+    Operand<TFloat32> y = b.op();
+    if (e.config().path("normalize").asBoolean(false)) {
+      Operand<TFloat32> sx = tf.sum(tf.math.square(x), tf.constant(new int[] {ax}), org.tensorflow.op.core.Sum.keepDims(true));
+      Operand<TFloat32> sy = tf.sum(tf.math.square(y), tf.constant(new int[] {bx}), org.tensorflow.op.core.Sum.keepDims(true));
+      x = tf.math.mul(x, tf.math.rsqrt(tf.math.maximum(sx, tf.constant(1e-12f))));
+      y = tf.math.mul(y, tf.math.rsqrt(tf.math.maximum(sy, tf.constant(1e-12f))));
+    }
+    if (r == 2) {
+      Operand<TFloat32> s = tf.sum(tf.math.mul(x, y), tf.constant(new int[] {1}), org.tensorflow.op.core.Sum.keepDims(true));
+      return new GraphValue(s, new long[] {-1, 1});
+    }
+    String la = ax == 1 ? "zi" : "iz";
+    String lb = bx == 1 ? "zj" : "jz";
+    Operand<TFloat32> s = tf.linalg.einsum(List.of(x, y), "b" + la + ",b" + lb + "->bij");
+    return new GraphValue(s, new long[] {-1, a.dim(3 - ax), b.dim(3 - bx)});
   }
 
   private static long[] broadcast(long[] a, long[] b) {
