@@ -73,6 +73,7 @@ final class KerasGraphExporter {
   private final RecurrentLayers rnn;
   private final MergeLayers merges;
   private final AttentionLayers attention;
+  private final WrapperLayers wrappers;
 
   private KerasGraphExporter(LoadedModel loaded, Graph g) {
     this.loaded = loaded;
@@ -88,6 +89,7 @@ final class KerasGraphExporter {
     this.rnn = new RecurrentLayers(cx, act);
     this.merges = new MergeLayers(cx);
     this.attention = new AttentionLayers(cx, act);
+    this.wrappers = new WrapperLayers(cx, this::layer);
   }
 
   /** Builds the graph and writes the SavedModel into the (empty) directory {@code dir}. */
@@ -491,61 +493,14 @@ final class KerasGraphExporter {
       case "LocallyConnected2D":
         return conv.locallyConnected(e, x, ws);
       case "SpectralNormalization":
-        return spectralNormalization(e, x, ws);
+        return wrappers.spectralNormalization(e, x, ws);
       case "Bidirectional":
         return rnn.bidirectional(e, x, ws);
       case "TimeDistributed":
-        return timeDistributed(e, x, ws);
+        return wrappers.timeDistributed(e, x, ws);
       default:
         throw cx.unsupported(e.name(), "layer class " + cls + " (" + SUPPORTED + ")");
     }
-  }
-
-  /**
-   * SpectralNormalization at inference is its wrapped layer with the stored (already normalized)
-   * kernel; vector_u (and Keras 3's second copy of the kernel) are kept in the checkpoint only.
-   */
-  private GraphValue spectralNormalization(LayerCall e, GraphValue x, List<Weight> ws) throws IOException {
-    JsonNode inner = e.config().path("layer");
-    String cls = inner.path("class_name").asText();
-    List<Weight> ordered = new ArrayList<>();
-    for (String name : List.of("kernel", "bias")) {
-      ws.stream().filter(w -> w.shortName().equals(name) && !ordered.contains(w)).findFirst().ifPresent(ordered::add);
-    }
-    ws.stream().filter(w -> !ordered.contains(w)).forEach(ordered::add);
-    if (Layer.isModelClass(cls) || ordered.isEmpty() || !ordered.get(0).shortName().equals("kernel")) {
-      throw cx.unsupported(e.name(), "SpectralNormalization of " + cls);
-    }
-    GraphValue y = layer(e.withInner(cls, inner.path("config")), x, ordered);
-    for (int i = 0; i < ordered.size(); i++) {
-      cx.variable(e, ordered, i); // those the wrapped layer did not read, for the checkpoint
-    }
-    return y;
-  }
-
-  /** The wrapped layer applied to each step: steps folded into the batch, then unfolded. */
-  private GraphValue timeDistributed(LayerCall e, GraphValue x, List<Weight> ws) throws IOException {
-    JsonNode inner = e.config().path("layer");
-    String cls = inner.path("class_name").asText();
-    if (Layer.isModelClass(cls) || cls.equals("TimeDistributed") || cls.equals("Bidirectional")) {
-      throw cx.unsupported(e.name(), "TimeDistributed of " + cls);
-    }
-    cx.checkStatic(e, x);
-    long steps = x.dim(1);
-    long[] folded = new long[x.rank() - 1];
-    folded[0] = -1;
-    System.arraycopy(x.shape(), 2, folded, 1, folded.length - 1);
-    GraphValue y = layer(e.withInner(cls, inner.path("config")), cx.reshape(x, folded), ws);
-    long[] shape = new long[y.rank() + 1];
-    shape[0] = -1;
-    shape[1] = steps;
-    System.arraycopy(y.shape(), 1, shape, 2, y.rank() - 1);
-    for (int i = 2; i < shape.length; i++) {
-      if (shape[i] < 0) {
-        throw cx.unsupported(e.name(), "TimeDistributed of " + cls + " with an output of unknown dimensions");
-      }
-    }
-    return cx.reshape(y, shape);
   }
 
   // ---------------------------------------------------------------------------------------------
