@@ -377,6 +377,63 @@ def m_compiled(K):
     ], name="compiled_model")
 
 
+# weightless layers between weighted ones (the serving SavedModel exporter's shape layers)
+def m_shape_layers_1d(K):
+    L = K.layers
+    x = K.Input(shape=(5, 4), name="seq")
+    h = L.ZeroPadding1D((2, 1), name="pad1d")(x)
+    h = L.Cropping1D((1, 2), name="crop1d")(h)
+    h = L.UpSampling1D(2, name="up1d")(h)
+    h = L.AveragePooling1D(3, strides=2, padding="same", name="avg1d")(h)
+    h = L.Permute((2, 1), name="permute")(h)
+    h = L.LeakyReLU(0.2, name="leaky")(h)
+    h = L.Flatten(name="flatten")(h)
+    h = L.Dense(3, name="dense")(h)
+    h = L.RepeatVector(2, name="repeat")(h)
+    h = L.ELU(0.5, name="elu")(h)
+    y = L.Reshape((3, 2), name="reshape")(h)
+    return K.Model(x, y, name="shape_layers_1d_model")
+
+
+def m_shape_layers_2d(K):
+    L = K.layers
+    x = K.Input(shape=(6, 5, 2), name="image")
+    h = L.ZeroPadding2D(((1, 0), (2, 1)), name="pad2d")(x)
+    h = L.Conv2D(3, 2, name="conv")(h)
+    h = L.Cropping2D(((1, 1), (0, 2)), name="crop2d")(h)
+    h = L.UpSampling2D((2, 1), name="up2d")(h)
+    h = L.AveragePooling2D(2, name="avg2d")(h)
+    h = L.Permute((2, 1, 3), name="permute")(h)
+    y = L.GlobalAveragePooling2D(keepdims=True, name="gap")(h)
+    return K.Model(x, y, name="shape_layers_2d_model")
+
+
+def m_shape_layers_3d(K):
+    L = K.layers
+    x = K.Input(shape=(4, 4, 4, 2), name="volume")
+    h = L.ZeroPadding3D(1, name="pad3d")(x)
+    h = L.Cropping3D(((1, 0), (0, 1), (1, 1)), name="crop3d")(h)
+    h = L.UpSampling3D((1, 2, 1), name="up3d")(h)
+    h = L.Conv3D(3, 2, padding="same", name="conv3d")(h)
+    h = L.MaxPooling3D(2, name="max3d")(h)
+    h = L.AveragePooling3D((1, 2, 1), name="avg3d")(h)
+    y = L.GlobalMaxPooling3D(name="gmp3d")(h)
+    return K.Model(x, y, name="shape_layers_3d_model")
+
+
+def m_misc_layers(K):
+    L = K.layers
+    a = K.Input(shape=(4, 3), name="seq_a")
+    b = K.Input(shape=(5, 3), name="seq_b")
+    h = L.Rescaling(0.5, offset=-0.25, name="rescale")(a)
+    h = L.UnitNormalization(name="unitnorm")(h)
+    d = L.Dot(axes=(2, 2), name="dot3")([h, b])
+    v = L.Dot(axes=1, normalize=True, name="dot2")([L.GlobalAveragePooling1D(name="gap_a")(a),
+                                                    L.GlobalAveragePooling1D(name="gap_b")(b)])
+    f = L.Dense(2, name="dense")(L.Flatten(name="flatten")(L.Identity(name="identity")(d)))
+    return K.Model([a, b], [f, v], name="misc_layers_model")
+
+
 # tf-keras-only models (spec only="tfkeras"): what Keras 3 lacks or computes differently, the
 # sources of initkit's cross-generation translations and warnings; built with tf_keras alone.
 
@@ -506,6 +563,19 @@ MODELS = [
          notes=["model.quantize('float8'): Dense and EinsumDense keep a float32 kernel plus scales and amax "
                 "histories (QuantizedFloat8DTypePolicy); Embedding is not quantized; no keras3.h5: Keras cannot "
                 "reload its own float8 legacy .h5 (Shape mismatch ... inputs_scale, Keras 3.12 and 3.15.1)"]),
+    # appended after the others (seeds follow the list index); added with --add shape_layers_1d ...
+    dict(name="shape_layers_1d", build=m_shape_layers_1d, inputs=[f32((3, 5, 4))],
+         notes=["ZeroPadding1D, Cropping1D, UpSampling1D, AveragePooling1D same, Permute, LeakyReLU, "
+                "Flatten, RepeatVector, ELU(0.5), Reshape around one Dense"]),
+    dict(name="shape_layers_2d", build=m_shape_layers_2d, inputs=[f32((2, 6, 5, 2))],
+         notes=["ZeroPadding2D, Cropping2D, UpSampling2D, AveragePooling2D, Permute, "
+                "GlobalAveragePooling2D keepdims around one Conv2D"]),
+    dict(name="shape_layers_3d", build=m_shape_layers_3d, inputs=[f32((2, 4, 4, 4, 2))],
+         notes=["ZeroPadding3D, Cropping3D, UpSampling3D, MaxPooling3D, AveragePooling3D, "
+                "GlobalMaxPooling3D around one Conv3D"]),
+    dict(name="misc_layers", build=m_misc_layers, inputs=[f32((2, 4, 3)), f32((2, 5, 3))],
+         notes=["Rescaling, UnitNormalization, Dot over axes (2, 2) and normalized Dot of rank 2, "
+                "GlobalAveragePooling1D, Identity; two inputs, two outputs"]),
 ]
 
 

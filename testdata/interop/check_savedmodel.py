@@ -21,9 +21,17 @@ CASES.json is a JSON list of cases:
       "keras_reference": {"file": "path/model.keras", "loader": "keras3" | "tfkeras"},
                                                # optional: the baseline is that Keras model's
                                                # prediction in this process (a Keras file exported)
-      "tfkeras_layer": "head"                  # optional: also load with tf_keras.models.load_model,
+      "tfkeras_layer": "head",                 # optional: also load with tf_keras.models.load_model,
                                                # check its predictions equal the signature's, and
                                                # report that layer's config as "layerConfig"
+      "signature_inputs": ["a", "b"],          # optional: the signature's input keys in the model's
+                                               # order, fed input.npz's x0, x1, ... (default: one input)
+      "signature_outputs": ["out_a", "out_b"], # optional: its output keys in order, compared with
+                                               # y0, y1, ... (default: one output)
+      "dump": "path/dir"                       # optional: write the inputs fed and the baseline there
+                                               # (raw little-endian x<i>.bin in the signature's dtype,
+                                               # y<i>.bin float64), listed in the result as "dump",
+                                               # so another runtime is compared with the same numbers
     }
 
 The baseline is always computed in this process on this machine when a reference is given:
@@ -51,12 +59,23 @@ import tensorflow as tf
 tf.get_logger().setLevel(logging.ERROR)
 
 
-def signature(d):
+def signature(d, one=True):
     f = tf.saved_model.load(d).signatures["serving_default"]
     spec = f.structured_input_signature[1]
-    if len(spec) != 1:
+    if one and len(spec) != 1:
         raise ValueError("expected one input, the signature has %s" % sorted(spec))
     return f, spec
+
+
+def serve_named(d, xs, in_keys, out_keys):
+    """Feeds xs by in_keys, returns the outputs listed in out_keys (the model's orders)."""
+    f, spec = signature(d, one=False)
+    if sorted(spec) != sorted(in_keys):
+        raise ValueError("signature inputs %s, expected %s" % (sorted(spec), sorted(in_keys)))
+    out = f(**{k: tf.constant(x, dtype=spec[k].dtype) for k, x in zip(in_keys, xs)})
+    if sorted(out) != sorted(out_keys):
+        raise ValueError("signature outputs %s, expected %s" % (sorted(out), sorted(out_keys)))
+    return [out[k].numpy() for k in out_keys], [spec[k].dtype.as_numpy_dtype for k in in_keys]
 
 
 def made_input(d):
@@ -112,6 +131,67 @@ def difference(y, e, what):
     return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b)))) if a.size else 0.0
 
 
+def keras_predict_all(ref, xs):
+    """Keras's predictions, one array per model output."""
+    y = keras_model_predict(ref, xs if len(xs) > 1 else xs[0])
+    if isinstance(y, dict):
+        y = list(y.values())
+    return [np.asarray(v) for v in y] if isinstance(y, (list, tuple)) else [np.asarray(y)]
+
+
+def keras_model_predict(ref, x):
+    if ref.get("loader", "tfkeras") == "keras3":
+        os.environ["KERAS_BACKEND"] = "tensorflow"
+        import keras
+        m = keras.saving.load_model(ref["file"], compile=False)
+    else:
+        import tf_keras
+        m = tf_keras.models.load_model(ref["file"], compile=False)
+    n = len(x[0]) if isinstance(x, list) else len(x)
+    return m.predict(x, verbose=0, batch_size=n)
+
+
+def run_named(case):
+    """A case with signature_inputs/outputs: every output compared with Keras's, inputs and baseline dumped."""
+    res = {"id": case["id"], "ok": False, "reason": None, "maxDiff": None}
+    try:
+        data = np.load(case["input"])
+        in_keys, out_keys = case["signature_inputs"], case["signature_outputs"]
+        xs = [data["x%d" % i] for i in range(len(in_keys))]
+        ys, dtypes = serve_named(case["dir"], xs, in_keys, out_keys)
+        for y in ys:
+            if not np.all(np.isfinite(y)):
+                raise ValueError("non-finite outputs")
+        es = keras_predict_all(case["keras_reference"], xs)
+        if len(es) != len(ys):
+            raise ValueError("Keras gives %d outputs, the signature %d" % (len(es), len(ys)))
+        if "dump" in case:
+            d = case["dump"]
+            os.makedirs(d, exist_ok=True)
+            dump = {"inputs": [], "outputs": []}
+            for i, (k, x, t) in enumerate(zip(in_keys, xs, dtypes)):
+                a = np.ascontiguousarray(np.asarray(x).astype(t))
+                f = os.path.join(d, "x%d.bin" % i)
+                a.astype(a.dtype.newbyteorder("<")).tofile(f)
+                dump["inputs"].append({"key": k, "dtype": str(a.dtype), "shape": list(a.shape), "file": f})
+            for i, (k, e) in enumerate(zip(out_keys, es)):
+                f = os.path.join(d, "y%d.bin" % i)
+                np.asarray(e, dtype="<f8").tofile(f)
+                dump["outputs"].append({"key": k, "shape": list(np.shape(e)), "file": f})
+            res["dump"] = dump
+        diff = max(difference(y, np.asarray(e), "Keras's prediction") for y, e in zip(ys, es))
+        res["maxDiff"] = diff
+        res["against"] = "Keras's prediction of the original"
+        tol = case.get("tolerance", 1e-5)
+        if diff > tol:
+            raise ValueError("outputs differ from Keras's by %g > %g" % (diff, tol))
+        res["ok"] = True
+    except Exception as e:  # one failing case must not hide the others
+        traceback.print_exc(file=sys.stderr)
+        res["reason"] = "%s: %s" % (type(e).__name__, e)
+    return res
+
+
 def keras_predict(ref, x):
     if ref.get("loader", "tfkeras") == "keras3":
         os.environ["KERAS_BACKEND"] = "tensorflow"
@@ -124,6 +204,8 @@ def keras_predict(ref, x):
 
 
 def run(case):
+    if "signature_inputs" in case:
+        return run_named(case)
     res = {"id": case["id"], "ok": False, "reason": None, "maxDiff": None, "variables": {}}
     try:
         x = np.load(case["input"])["x0"] if "input" in case else made_input(case["reference"])

@@ -16,6 +16,52 @@ import org.tensorflow.types.TInt32;
 final class TfJava {
   private TfJava() {}
 
+  /** One raw little-endian array: the signature key, its numpy dtype name, shape and file. */
+  record Feed(String key, String dtype, long[] shape, java.nio.file.Path file) {}
+
+  /**
+   * The serving_default outputs for the given inputs, each as doubles, in the order of {@code
+   * outputKeys}.
+   */
+  static java.util.List<double[]> serve(Path dir, java.util.List<Feed> inputs, java.util.List<String> outputKeys)
+      throws java.io.IOException {
+    try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve")) {
+      SessionFunction f = b.function(Signature.DEFAULT_KEY);
+      Map<String, Tensor> feeds = new java.util.LinkedHashMap<>();
+      try {
+        for (Feed in : inputs) {
+          Class<? extends org.tensorflow.types.family.TType> type;
+          switch (in.dtype()) {
+            case "float32": type = TFloat32.class; break;
+            case "float64": type = org.tensorflow.types.TFloat64.class; break;
+            case "float16": type = org.tensorflow.types.TFloat16.class; break;
+            case "int32": type = TInt32.class; break;
+            default: throw new AssertionError("input dtype " + in.dtype());
+          }
+          byte[] raw = java.nio.file.Files.readAllBytes(in.file());
+          feeds.put(in.key(), Tensor.of(type, Shape.of(in.shape()),
+              org.tensorflow.ndarray.buffer.DataBuffers.of(raw, true, false)));
+        }
+        try (Result r = f.call(feeds)) {
+          java.util.List<double[]> out = new java.util.ArrayList<>();
+          for (String k : outputKeys) {
+            TFloat32 y = (TFloat32) r.get(k).orElseThrow(() -> new AssertionError("no output " + k));
+            float[] v = new float[(int) y.size()];
+            y.asRawTensor().data().asFloats().read(v);
+            double[] d = new double[v.length];
+            for (int i = 0; i < v.length; i++) {
+              d[i] = v[i];
+            }
+            out.add(d);
+          }
+          return out;
+        }
+      } finally {
+        feeds.values().forEach(Tensor::close);
+      }
+    }
+  }
+
   /** The serving_default output for a deterministic input batch of 2 (ints below 20 for int inputs). */
   static float[] serve(Path dir) {
     try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve")) {
