@@ -70,7 +70,7 @@ final class Dl4jDepthwiseInput {
   }
 
   /** The layer feeding {@code layer}'s first input: from its inbound node, or the one before it in a Sequential list. */
-  private static JsonNode inbound(JsonNode layer, JsonNode layers, boolean sequential) {
+  static JsonNode inbound(JsonNode layer, JsonNode layers, boolean sequential) {
     JsonNode prev = null;
     String from = layer.path("inbound_nodes").path(0).path(0).path(0).asText(null);
     for (JsonNode l : layers) {

@@ -62,6 +62,11 @@ final class Dl4jForm {
           refused.add(new Refusal(top.child(LayerDicts.name(layer)), LayerDicts.name(layer), "DepthwiseConv2D", why));
         }
       }
+      String shapeRule = Dl4jShapeRules.refusal(layer, layers, sequential);
+      if (shapeRule != null) {
+        refused.add(new Refusal(top.child(LayerDicts.name(layer)), LayerDicts.name(layer),
+            layer.path("class_name").asText(), shapeRule));
+      }
       if (layer.path("inbound_nodes").size() > 1) {
         Where at = top.child(LayerDicts.name(layer));
         refused.add(new Refusal(at, LayerDicts.name(layer), layer.path("class_name").asText(),
