@@ -7,11 +7,7 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
-import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.modelimport.keras.KerasModel;
 import org.deeplearning4j.nn.modelimport.keras.KerasSequentialModel;
@@ -20,8 +16,6 @@ import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfig
 import org.deeplearning4j.nn.modelimport.keras.utils.KerasModelBuilder;
 import org.deeplearning4j.nn.modelimport.keras.utils.KerasModelUtils;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.weights.WeightInitDistribution;
-import org.deeplearning4j.nn.weights.WeightInitXavier;
 
 /**
  * DL4J's {@code KerasModelImport.importKeras*ModelAndWeights(path, false)} spelled out, so that the
@@ -40,7 +34,7 @@ final class KerasImport {
       MultiLayerConfiguration conf = km.getMultiLayerConfiguration();
       for (NeuralNetConfiguration c : conf.getConfs()) {
         c.setSeed(INIT_SEED);
-        avoidDistributionInit(c.getLayer());
+        InitialValues.avoidDistributionInit(c.getLayer());
       }
       MultiLayerNetwork net = new MultiLayerNetwork(conf);
       net.init();
@@ -58,7 +52,7 @@ final class KerasImport {
       for (GraphVertex v : conf.getVertices().values()) {
         if (v instanceof LayerVertex lv && lv.getLayerConf() != null) {
           lv.getLayerConf().setSeed(INIT_SEED);
-          avoidDistributionInit(lv.getLayerConf().getLayer());
+          InitialValues.avoidDistributionInit(lv.getLayerConf().getLayer());
         }
       }
       ComputationGraph graph = new ComputationGraph(conf);
@@ -94,27 +88,6 @@ final class KerasImport {
         }
       }
     });
-  }
-
-  /**
-   * Distribution-based initial values (Keras Orthogonal becomes one) as Xavier, through wrappers:
-   * DL4J's orthogonal initialisation never returns for some LSTM/SimpleRNN kernels, and the imported
-   * weights overwrite the initial values anyway.
-   */
-  private static void avoidDistributionInit(Layer layer) {
-    if (layer instanceof BaseLayer b && b.getWeightInitFn() instanceof WeightInitDistribution) {
-      b.setWeightInitFn(new WeightInitXavier());
-    }
-    if (layer instanceof BaseRecurrentLayer r && r.getWeightInitFnRecurrent() instanceof WeightInitDistribution) {
-      r.setWeightInitFnRecurrent(new WeightInitXavier());
-    }
-    if (layer instanceof BaseWrapperLayer w) {
-      avoidDistributionInit(w.getUnderlying());
-    }
-    if (layer instanceof Bidirectional bi) {
-      avoidDistributionInit(bi.getFwd());
-      avoidDistributionInit(bi.getBwd());
-    }
   }
 
   /** DL4J's refusal of a file initkit wrote for it, on one line, naming the model's source. */

@@ -3,6 +3,7 @@ package dev.initkit.interop.dl4j;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.dl4j.InitialValues;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,21 +27,15 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer;
 import org.deeplearning4j.nn.conf.layers.EmbeddingLayer;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
-import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.modelimport.keras.KerasModel;
 import org.deeplearning4j.nn.modelimport.keras.KerasSequentialModel;
 import org.deeplearning4j.nn.modelimport.keras.utils.KerasModelUtils;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.weights.WeightInitDistribution;
-import org.deeplearning4j.nn.weights.WeightInitXavier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -287,7 +282,7 @@ public final class Dl4jProbe {
       for (NeuralNetConfiguration c : conf.getConfs()) {
         c.setSeed(INIT_SEED);
         if (avoidDistributionInit) {
-          avoidDistributionInit(c.getLayer());
+          InitialValues.avoidDistributionInit(c.getLayer());
         }
       }
       MultiLayerNetwork fresh = new MultiLayerNetwork(conf);
@@ -343,7 +338,7 @@ public final class Dl4jProbe {
         if (v instanceof LayerVertex lv && lv.getLayerConf() != null) {
           lv.getLayerConf().setSeed(INIT_SEED);
           if (avoidDistributionInit) {
-            avoidDistributionInit(lv.getLayerConf().getLayer());
+            InitialValues.avoidDistributionInit(lv.getLayerConf().getLayer());
           }
         }
       }
@@ -401,27 +396,6 @@ public final class Dl4jProbe {
       functionalFailure.addSuppressed(sequentialFailure);
       Exception e = new Exception("sequential import: " + describe(sequentialFailure) + " | functional import: " + describe(functionalFailure));
       throw e;
-    }
-  }
-
-  /**
-   * Replaces distribution-based initial values (Keras Orthogonal becomes one) by Xavier, recursively
-   * through wrappers. DL4J's orthogonal initialisation never returns for some LSTM/SimpleRNN layers;
-   * the initial values are overwritten by the imported weights anyway.
-   */
-  private static void avoidDistributionInit(Layer layer) {
-    if (layer instanceof BaseLayer b && b.getWeightInitFn() instanceof WeightInitDistribution) {
-      b.setWeightInitFn(new WeightInitXavier());
-    }
-    if (layer instanceof BaseRecurrentLayer r && r.getWeightInitFnRecurrent() instanceof WeightInitDistribution) {
-      r.setWeightInitFnRecurrent(new WeightInitXavier());
-    }
-    if (layer instanceof BaseWrapperLayer w) {
-      avoidDistributionInit(w.getUnderlying());
-    }
-    if (layer instanceof Bidirectional bi) {
-      avoidDistributionInit(bi.getFwd());
-      avoidDistributionInit(bi.getBwd());
     }
   }
 
