@@ -16,7 +16,7 @@ ENTRIES.json is a JSON list of originals:
     }
 
 Corpus files come without an input, so one is generated from the original's input shapes and
-dtypes (seeded by the id: the same every run): batch 2, other unknown dimensions 8, standard normal
+dtypes (seeded by the id: the same every run): batch 2, other unknown dimensions 8 (sequences) or 32 (images), standard normal
 floats, or integers below the smallest Embedding input_dim when the model has an Embedding. The
 original is loaded by both Keras generations; the reference of an output is the original in the
 output's own loader when that loads it, else in the other one. An output passes when every output
@@ -78,7 +78,10 @@ def generate_inputs(model, seed):
     emb = _embedding_dims(model)
     xs = []
     for t in model.inputs:
-        shape = [2 if i == 0 and d is None else (8 if d is None else int(d)) for i, d in enumerate(tuple(t.shape))]
+        dims = tuple(t.shape)
+        # unknown sizes: 8 steps of a sequence, 32 pixels of an image (enough for a few VALID convolutions)
+        free = 32 if len(dims) >= 4 else 8
+        shape = [2 if i == 0 and d is None else (free if d is None else int(d)) for i, d in enumerate(dims)]
         dtype = str(getattr(t.dtype, "name", t.dtype))
         if emb or "int" in dtype:
             x = rng.integers(0, max(1, min(emb) if emb else 10), size=shape)

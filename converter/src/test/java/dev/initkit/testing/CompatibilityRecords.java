@@ -48,6 +48,12 @@ public final class CompatibilityRecords implements AutoCloseable {
   public enum Verdict {
     /** The runtime loads initkit's output and predicts what Keras predicts on the original. */
     LOADS_AND_PREDICTS("loads-and-predicts"),
+    /**
+     * Loads, but predicts otherwise where initkit warned that it would ({@code convert}'s warning: an
+     * activation the target generation defines differently, e.g. Keras 2's hard_sigmoid in Keras 3);
+     * {@code reason} has the warning and {@code max_diff} the measured change.
+     */
+    CHANGED_AS_WARNED("changed-as-warned"),
     /** initkit refused before writing (one line naming layer, key and value). */
     REFUSED("refused-before-writing"),
     /** No Keras here loads the original, so nothing to compare with; {@code reason} says why. */
