@@ -84,8 +84,9 @@ def generate_inputs(model, seed):
         shape = [2 if i == 0 and d is None else (free if d is None else int(d)) for i, d in enumerate(dims)]
         dtype = str(getattr(t.dtype, "name", t.dtype))
         if emb or "int" in dtype:
+            # int32 where Keras wants it, else float32 indices: DL4J reads neither uint16 nor int64 .npz
             x = rng.integers(0, max(1, min(emb) if emb else 10), size=shape)
-            xs.append(x.astype(dtype if "int" in dtype else "float32"))
+            xs.append(x.astype("int32" if dtype in ("int32", "int64") else "float32"))
         else:
             xs.append(rng.standard_normal(shape).astype("float32" if "float" not in dtype or dtype == "bfloat16" else dtype))
     return xs

@@ -41,6 +41,22 @@ import java.util.concurrent.TimeUnit;
  *       what went wrong
  * </ul>
  *
+ * <p>A suite records its cases like this (the {@code tensorflow} column, for a SavedModel test):
+ *
+ * <pre>{@code
+ * try (CompatibilityRecords rec = CompatibilityRecords.open("savedmodel", "pinned",
+ *     CompatibilityRecords.kerasStack(python))) {      // or "TensorFlow 2.20.0 (Python)", "TF Java 1.1.0"
+ *   rec.add("mlp", "keras3.keras", "Keras 3", "3.12.0", "tensorflow",
+ *       Verdict.LOADS_AND_PREDICTS, maxDiff, 1e-5, null);
+ *   rec.add("lstm", "tfkeras.h5", "tf.keras", "2.20.1", "tensorflow",
+ *       Verdict.REFUSED, Double.NaN, Double.NaN, CompatibilityRecords.refusal(e));
+ * }
+ * }</pre>
+ *
+ * and {@code scripts/compatibility.sh} runs the suite ({@code -Dit.test=...}, {@code -pl ...})
+ * before {@code scripts/compatibility.py}, which knows the suite names of its section titles
+ * ({@code SUITES}; an unknown suite gets a section under its own name).
+ *
  * <p>Not thread-safe per instance; each suite and stack writes its own file.
  */
 public final class CompatibilityRecords implements AutoCloseable {

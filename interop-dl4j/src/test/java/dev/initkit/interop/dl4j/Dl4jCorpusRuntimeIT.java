@@ -26,10 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
@@ -99,28 +95,21 @@ class Dl4jCorpusRuntimeIT {
     assertEquals(0, p.exitValue(), () -> "check_corpus.py failed:\n" + read(tmp.resolve("corpus-keras.log")));
     JsonNode keras = JSON.readTree(results.toFile());
 
-    // 3. DL4J imports each written file and predicts on its original's input (each file has its own)
-    Map<String, ProbeResult> dl4j = new ConcurrentHashMap<>();
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      List<Future<?>> jobs = new ArrayList<>();
-      for (var w : written.entrySet()) {
-        JsonNode k = keras.path(w.getKey());
-        String input = k.path("input").isTextual() ? k.path("input").asText() : null;
-        jobs.add(pool.submit(() -> {
-          Dl4jRunner.Options o = Dl4jRunner.Options.defaults().withParallelism(1).withRetryTimeoutsAvoidingDistributionInit(true)
-              .withWorkDir(tmp.resolve("probes"));
-          Dl4jRunner.Run run = Dl4jRunner.runAll(List.of(w.getValue()), TIMEOUT, input == null ? o : o.withInput(input)).get(w.getValue());
-          dl4j.put(w.getKey(), run.result().imported() || run.workaround() == null ? run.result() : run.workaround());
-          return null;
-        }));
+    // 3. DL4J imports each written file and predicts on its original's input, batched into a few JVMs
+    Map<Path, String> inputs = new java.util.HashMap<>();
+    for (var w : written.entrySet()) {
+      JsonNode k = keras.path(w.getKey());
+      if (k.path("input").isTextual()) {
+        inputs.put(w.getValue(), k.path("input").asText());
       }
-      for (Future<?> f : jobs) {
-        f.get();
-      }
-    } finally {
-      pool.shutdownNow();
     }
+    Map<Path, Dl4jRunner.Run> runs = Dl4jRunner.runAll(List.copyOf(written.values()), inputs, TIMEOUT,
+        Dl4jRunner.Options.defaults().withRetryTimeoutsAvoidingDistributionInit(true).withWorkDir(tmp.resolve("probes")));
+    Map<String, ProbeResult> dl4j = new TreeMap<>();
+    written.forEach((path, out) -> {
+      Dl4jRunner.Run run = runs.get(out);
+      dl4j.put(path, run.result().imported() || run.workaround() == null ? run.result() : run.workaround());
+    });
 
     // 4. the verdicts: recorded, pinned
     Map<String, Verdict> verdicts = new TreeMap<>();
