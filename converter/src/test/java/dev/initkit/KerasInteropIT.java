@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.internal.Json;
 import dev.initkit.model.LoadedModel;
+import dev.initkit.testing.CompatibilityRecords;
+import dev.initkit.testing.CompatibilityRecords.Verdict;
 import dev.initkit.testing.InteropCases;
 import dev.initkit.testing.InteropCases.Original;
 import dev.initkit.testing.TestFiles;
@@ -36,9 +38,22 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link ModelIO.WriteResult#changes()}) is checked against what its warning states: the converted
  * model, in the other generation, predicts within the largest change the warnings give, and
  * differs by more than the frameworks' own tolerance (the warning is real).
+ *
+ * <p>Each {@code --for keras3} / {@code --for tf-keras} case, and each refusal, is appended to
+ * {@code keras-interop-<stack>.jsonl} ({@link CompatibilityRecords}) for docs/COMPATIBILITY.md.
  */
 class KerasInteropIT {
   @TempDir Path tmp;
+  /** The {@code --for} cases by check.py id, and the refusals, for the compatibility records. */
+  private final java.util.Map<String, ForCase> forCases = new java.util.HashMap<>();
+  private final List<ForCase> forRefusals = new ArrayList<>();
+
+  /**
+   * One {@code --for} conversion: which case list it went to ({@code cases}: the pinned stack's,
+   * {@code newestOnly}: the newest's), and the refusal or reason it was not loaded.
+   */
+  private record ForCase(ArrayNode list, String tagModel, String model, String source, String generation, String version,
+      TargetRuntime runtime, Verdict verdict, String reason) {}
 
   @Test
   void realKerasLoadsWhatInitkitWrites() throws Exception {
@@ -101,6 +116,7 @@ class KerasInteropIT {
     }
     List<String> failures = new ArrayList<>();
     for (var stack : stacks.entrySet()) {
+      boolean isNewest = stack.getKey().equals("newest");
       Path log = tmp.resolve("check-" + stack.getKey() + ".log");
       Path stackCases = stack.getKey().equals("newest") ? newestFile : casesFile;
       int count = stack.getKey().equals("newest") ? newestCases.size() : cases.size();
@@ -115,11 +131,35 @@ class KerasInteropIT {
       lines.forEach(l -> System.out.println("[" + stack.getKey() + "] " + l));
       System.out.println("interop (" + stack.getKey() + " Keras): " + count + " cases, "
           + lines.stream().filter(l -> l.startsWith("PASS")).count() + " passed; not convertible: " + skipped);
+      record(stack.getKey(), CompatibilityRecords.kerasStack(stack.getValue()), tmp.resolve("results-" + stack.getKey() + ".json"),
+          f -> isNewest ? f.list() == newestOnly || (f.list() == cases && !olderOnly.contains(f.tagModel())) : f.list() == cases);
       if (p.exitValue() != 0) {
         failures.add(stack.getKey() + ":\n" + String.join("\n", lines.stream().filter(l -> l.startsWith("FAIL")).toList()) + "\n" + tail(text));
       }
     }
     assertEquals(List.of(), failures, "interop failures");
+  }
+
+  /** Appends one stack's {@code --for} results and the refusals that apply to it. */
+  private void record(String key, String stack, Path results, java.util.function.Predicate<ForCase> applies) throws IOException {
+    try (CompatibilityRecords out = CompatibilityRecords.open("keras-interop", key, stack)) {
+      if (Files.exists(results)) {
+        for (JsonNode r : Json.mapper().readTree(results.toFile()).path("results")) {
+          ForCase f = forCases.get(r.path("id").asText());
+          if (f != null && applies.test(f)) {
+            Verdict v = CompatibilityRecords.verdictOf(r);
+            out.add(f.model(), f.source(), f.generation(), f.version(), f.runtime().cliName(), v,
+                r.path("max_abs_diff").asDouble(Double.NaN), r.path("tolerance").asDouble(Double.NaN),
+                v == Verdict.FAILS ? r.path("reason").asText() : null);
+          }
+        }
+      }
+      for (ForCase f : forRefusals) {
+        if (applies.test(f)) {
+          out.add(f.model(), f.source(), f.generation(), f.version(), f.runtime().cliName(), f.verdict(), Double.NaN, Double.NaN, f.reason());
+        }
+      }
+    }
   }
 
   /** Converts each model's files of one manifest and adds a case per file and loader. */
@@ -152,7 +192,7 @@ class KerasInteropIT {
       Path k3 = dir.resolve("keras3.keras");
       Path k3h5 = dir.resolve("keras3.h5");
       Path tfk = dir.resolve("tfkeras.h5");
-      Conversion c = new Conversion(ic, cases, skipped, m);
+      Conversion c = new Conversion(ic, cases, skipped, m, tag, forCases, forRefusals);
       String t = tag + m;
       // Keras 3 archive: same format, and to legacy h5, which both generations must load
       c.file(k3, Original.KERAS3_KERAS, tmp.resolve(t + ".k3.keras"), List.of("keras3"));
@@ -169,6 +209,12 @@ class KerasInteropIT {
         c.file(k3, Original.KERAS3_KERAS, tmp.resolve(t + ".k3-for-tfkeras.h5"), tfOnly, TargetRuntime.TF_KERAS);
         c.file(k3h5, Original.KERAS3_H5, tmp.resolve(t + ".k3h5-for-tfkeras.h5"), tfOnly, TargetRuntime.TF_KERAS);
         c.file(tfk, Original.TFKERAS_H5, tmp.resolve(t + ".tfk-for-tfkeras.h5"), List.of("tfkeras"), TargetRuntime.TF_KERAS);
+      } else {
+        String why = "not checked: no Keras reloads a legacy .h5 of this model, its own included (MANIFEST keras_loads_legacy_h5)";
+        for (TargetRuntime r : List.of(TargetRuntime.KERAS3, TargetRuntime.TF_KERAS)) {
+          c.unverified(k3, r, why);
+          c.unverified(tfk, r, why);
+        }
       }
       if (files.has("keras3_weights_h5")) {
         c.weights(dir.resolve(files.path("keras3_weights_h5").asText()), tmp.resolve(t + ".k3w.weights.h5"), "keras3", k3);
@@ -191,7 +237,8 @@ class KerasInteropIT {
   }
 
   /** Converts one model's files and adds, per loader, a case against the original in that run. */
-  private record Conversion(InteropCases ic, ArrayNode cases, List<String> skipped, String model) {
+  private record Conversion(InteropCases ic, ArrayNode cases, List<String> skipped, String model, String tag,
+      java.util.Map<String, ForCase> forCases, List<ForCase> forRefusals) {
     void file(Path src, Original original, Path out, List<String> loaders) throws IOException {
       file(src, original, out, loaders, null);
     }
@@ -202,6 +249,9 @@ class KerasInteropIT {
       if (written == null) {
         return;
       }
+      if (runtime != null && loaders.isEmpty()) {
+        unverified(src, runtime, "written, not loaded: the model has a layer tf-keras lacks, or Keras quantized it (MANIFEST tfkeras_skipped, quantization)");
+      }
       // the largest change the warnings state, for a model loaded by the other generation
       double stated = written.changes().stream().mapToDouble(c -> c.activation().maxChange()).max().orElse(0);
       for (String loader : loaders) {
@@ -211,8 +261,10 @@ class KerasInteropIT {
           ic.add(cases, id + " within the warning's " + String.format(java.util.Locale.ROOT, "%.3g", stated), model, out, loader, null,
               new InteropCases.Reference(ref.file(), ref.loader(), null, stated), "equal");
           ic.add(cases, id + " changed, as warned", model, out, loader, null, ref, "different");
+          forCase(runtime, src, id + " within the warning's " + String.format(java.util.Locale.ROOT, "%.3g", stated));
         } else {
           ic.add(cases, id, model, out, loader, null, ref, "equal");
+          forCase(runtime, src, id);
         }
       }
     }
@@ -231,8 +283,33 @@ class KerasInteropIT {
         return ModelIO.write(lm, out, ModelIO.WriteOptions.defaults().withRuntime(runtime));
       } catch (UnsupportedModelException e) {
         skipped.add(out.getFileName() + ": " + e.detail());
+        if (runtime != null) {
+          forRefusals.add(forCase(runtime, src, Verdict.REFUSED, CompatibilityRecords.refusal(e)));
+        }
         return null;
       }
+    }
+
+    /** A --for case that was written but is not checked (and why). */
+    void unverified(Path src, TargetRuntime runtime, String why) {
+      if (Files.exists(src)) {
+        forRefusals.add(forCase(runtime, src, Verdict.UNVERIFIED, why));
+      }
+    }
+
+    private void forCase(TargetRuntime runtime, Path src, String id) {
+      if (runtime != null) {
+        forCases.put(id, forCase(runtime, src, null, null));
+      }
+    }
+
+    private ForCase forCase(TargetRuntime runtime, Path src, Verdict verdict, String reason) {
+      String source = src.getFileName().toString();
+      boolean tfk = source.startsWith("tfkeras");
+      String version = ic.version(tfk ? "tf_keras" : "keras");
+      String generation = tfk ? "tf.keras" : "Keras 3";
+      String name = tag.isEmpty() ? model : tag.substring(0, tag.length() - 1) + "/" + model;
+      return new ForCase(cases, tag + model, name, source, generation, version, runtime, verdict, reason);
     }
   }
 }

@@ -75,6 +75,11 @@ public final class CorpusOutcomes {
     }
   }
 
+  /** The pinned paths (directories without their trailing slash), in the table's order. */
+  public java.util.List<String> paths() {
+    return java.util.List.copyOf(rows.keySet());
+  }
+
   public int size() {
     return rows.size();
   }

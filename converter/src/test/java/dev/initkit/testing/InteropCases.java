@@ -24,9 +24,11 @@ import java.util.Map;
 public final class InteropCases {
   private final Map<String, JsonNode> models = new LinkedHashMap<>();
   private final Path root;
+  private final JsonNode versions;
 
   private InteropCases(Path root, JsonNode manifest) {
     this.root = root;
+    this.versions = manifest.path("versions");
     for (JsonNode m : manifest.path("models")) {
       models.put(m.path("name").asText(), m);
     }
@@ -40,6 +42,11 @@ public final class InteropCases {
   /** The models of another directory with a {@code MANIFEST.json} of the same form (a catalogue). */
   public static InteropCases fromManifest(Path root) throws IOException {
     return new InteropCases(root, Json.mapper().readTree(root.resolve("MANIFEST.json").toFile()));
+  }
+
+  /** The version the generator ran with ({@code keras}, {@code tf_keras}), or null. */
+  public String version(String key) {
+    return versions.hasNonNull(key) ? versions.path(key).asText() : null;
   }
 
   /** The manifest's model entries, in its order. */

@@ -182,9 +182,21 @@ public final class Dl4jRunner {
    * @throws IOException the work directory cannot be made or a JVM cannot be started
    */
   public static Map<Path, Run> runAll(List<Path> files, Duration timeoutPerFile, Options options) throws IOException {
+    return runAll(files, Map.of(), timeoutPerFile, options);
+  }
+
+  /**
+   * As {@link #runAll(List, Duration, Options)}, each file with its own {@code --input} where
+   * {@code inputs} has one (files of different models batched into the same JVMs).
+   *
+   * @param inputs file -> its probe's {@code --input} (an .npz path or a seed); others take {@code
+   *     options.input()}
+   */
+  public static Map<Path, Run> runAll(List<Path> files, Map<Path, String> inputs, Duration timeoutPerFile, Options options)
+      throws IOException {
     Path work = options.workDir() != null ? Files.createDirectories(options.workDir()) : Files.createTempDirectory("initkit-dl4j");
     List<Path> unique = new ArrayList<>(new java.util.LinkedHashSet<>(files));
-    Map<Path, ProbeResult> plain = new Pool(work, timeoutPerFile, options, false).runAll(unique);
+    Map<Path, ProbeResult> plain = new Pool(work, timeoutPerFile, options, inputs, false).runAll(unique);
     List<Path> timedOut = new ArrayList<>();
     for (Path f : unique) {
       if (plain.get(f).status() == ProbeResult.Status.TIMED_OUT) {
@@ -193,7 +205,7 @@ public final class Dl4jRunner {
     }
     Map<Path, ProbeResult> retried = Map.of();
     if (options.retryTimeoutsAvoidingDistributionInit() && !timedOut.isEmpty()) {
-      retried = new Pool(work, timeoutPerFile, options, true).runAll(timedOut);
+      retried = new Pool(work, timeoutPerFile, options, inputs, true).runAll(timedOut);
     }
     Map<Path, Run> out = new LinkedHashMap<>();
     for (Path f : unique) {
@@ -212,7 +224,10 @@ public final class Dl4jRunner {
     private final Map<Integer, ProbeResult> results = new ConcurrentHashMap<>();
     private List<Path> files;
 
-    Pool(Path work, Duration timeout, Options options, boolean avoidDistributionInit) {
+    private final Map<Path, String> inputs;
+
+    Pool(Path work, Duration timeout, Options options, Map<Path, String> inputs, boolean avoidDistributionInit) {
+      this.inputs = Map.copyOf(inputs);
       this.work = work;
       this.timeout = timeout;
       this.options = options;
@@ -343,7 +358,8 @@ public final class Dl4jRunner {
         if (f.toString().contains("\t") || f.toString().contains("\n")) {
           throw new IllegalArgumentException("file name with a tab or a line break: " + f);
         }
-        lines.add(f + "\t" + out + "\t" + (options.input() == null ? "" : options.input()));
+        String input = inputs.getOrDefault(files.get(jobs.get(k)), options.input());
+        lines.add(f + "\t" + out + "\t" + (input == null ? "" : input));
       }
       Path list = dir.resolve("list.txt");
       Files.write(list, lines, StandardCharsets.UTF_8);

@@ -16,6 +16,8 @@ import dev.initkit.ModelIO;
 import dev.initkit.TargetRuntime;
 import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.model.LoadedModel;
+import dev.initkit.testing.CompatibilityRecords;
+import dev.initkit.testing.CompatibilityRecords.Verdict;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * run, on this machine ({@code check.py --predict}), never read from numbers recorded elsewhere.
  *
  * <p>Needs {@code -Dinitkit.python} (the pinned stack); skipped without it and with {@code
- * -Dinitkit.skipDl4j=true}. {@code -Dinitkit.dl4j.models=a,b} runs those models only.
+ * -Dinitkit.skipDl4j=true}. {@code -Dinitkit.dl4j.models=a,b} runs those models only. Each case is
+ * appended to {@code dl4j-for-dl4j.jsonl} ({@link CompatibilityRecords}) for docs/COMPATIBILITY.md.
  */
 @DisabledIfSystemProperty(named = "initkit.skipDl4j", matches = "(?i)true", disabledReason = "DL4J tests skipped (-Dinitkit.skipDl4j=true)")
 class Dl4jForRuntimeIT {
@@ -59,7 +62,11 @@ class Dl4jForRuntimeIT {
   private static final List<String> SOURCES = List.of("keras3.h5", "keras3.keras", "tfkeras.h5");
 
   /** One original and what initkit made of it: a file, or the refusal. */
-  private record Case(String model, String source, Path original, Path written, String refusal, boolean float16) {
+  private record Case(String model, String source, Path original, Path written, String refusal, boolean float16, String version) {
+    String generation() {
+      return source.startsWith("tfkeras") ? "tf.keras" : "Keras 3";
+    }
+
     String label() {
       return model + "/" + source;
     }
@@ -86,7 +93,8 @@ class Dl4jForRuntimeIT {
         continue;
       }
       String tag = models.getFileName().toString().equals("models") ? "" : models.getFileName() + "/";
-      for (JsonNode m : JSON.readTree(models.resolve("MANIFEST.json").toFile()).path("models")) {
+      JsonNode manifest = JSON.readTree(models.resolve("MANIFEST.json").toFile());
+      for (JsonNode m : manifest.path("models")) {
       String name = m.path("name").asText();
       if (!selected.isEmpty() && !selected.contains(name)) {
         continue;
@@ -98,13 +106,14 @@ class Dl4jForRuntimeIT {
         }
         Path out = tmp.resolve(tag.replace('/', '.') + name + "." + source.replace('.', '-') + ".dl4j.h5");
         boolean float16 = false;
+        String version = manifest.path("versions").path(source.startsWith("tfkeras") ? "tf_keras" : "keras").asText(null);
         try (LoadedModel lm = ModelIO.open(original)) {
           float16 = computesInFloat16(lm);
           ModelIO.write(lm, out, ModelIO.WriteOptions.defaults().withRuntime(TargetRuntime.DL4J));
-          cases.add(new Case(tag + name, source, original, out, null, float16));
+          cases.add(new Case(tag + name, source, original, out, null, float16, version));
         } catch (UnsupportedModelException e) {
           assertFalse(Files.exists(out), "refused, yet written: " + out);
-          cases.add(new Case(tag + name, source, original, null, e.getMessage(), float16));
+          cases.add(new Case(tag + name, source, original, null, e.getMessage(), float16, version));
         }
       }
       }
@@ -150,23 +159,46 @@ class Dl4jForRuntimeIT {
     long imported = cases.stream().filter(c -> c.written() != null).count();
     System.out.printf(Locale.ROOT, "[dl4j --for] %d originals: %d written and probed, %d refused by initkit%n",
         cases.size(), imported, cases.size() - imported);
+    CompatibilityRecords records = CompatibilityRecords.open("dl4j-for", "dl4j", "DL4J " + DL4J_VERSION + " (vs " + CompatibilityRecords.kerasStack(python) + ")");
     return cases.stream().map(c -> dynamicTest(c.label(), () -> {
       if (c.written() == null) {
         System.out.println("[dl4j --for] REFUSED " + c.label() + ": " + c.refusal());
+        records.add(c.model(), c.source(), c.generation(), c.version(), "dl4j", Verdict.REFUSED, Double.NaN, Double.NaN, refusalLine(c.refusal()));
         assertFalse(c.refusal().contains("\n"), "one line: " + c.refusal());
         return;
       }
-      ProbeResult r = dl4j.get(c.written());
-      JsonNode k = predicted.path(c.label());
-      if (k.has("error")) {
-        fail(c.label() + ": Keras cannot predict on the original: " + k.get("error").asText());
+      double tolerance = c.float16() ? FLOAT16_TOLERANCE : TOLERANCE;
+      try {
+        check(c, dl4j, predicted, records, tolerance);
+      } catch (AssertionError e) {
+        records.add(c.model(), c.source(), c.generation(), c.version(), "dl4j", Verdict.FAILS, Double.NaN, tolerance, e.getMessage());
+        throw e;
       }
-      assertTrue(r != null && r.imported() && r.forwardError() == null,
-          () -> c.label() + ": DL4J does not import initkit's --for dl4j file: " + (r == null ? "no result" : r.summary()));
-      double worst = worst(c.label(), k, r, c.float16() ? FLOAT16_TOLERANCE : TOLERANCE);
-      System.out.printf(Locale.ROOT, "[dl4j --for] PASS %s: max diff %.3g vs Keras on the original (%s%s)%n", c.label(), worst, r.kind(),
-          c.float16() ? ", Keras in float16" : "");
     }));
+  }
+
+  /** The DL4J version the probes run ({@code dl4j.version} of the poms). */
+  static final String DL4J_VERSION = "1.0.0-M2.1";
+
+  /** initkit's refusal without the temporary file's path ({@code <file>: <location>: <detail>}). */
+  static String refusalLine(String message) {
+    int cut = message.indexOf(": ");
+    return cut > 0 && message.substring(0, cut).contains("/") ? message.substring(cut + 2) : message;
+  }
+
+  private static void check(Case c, Map<Path, ProbeResult> dl4j, JsonNode predicted, CompatibilityRecords records, double tolerance) {
+    ProbeResult r = dl4j.get(c.written());
+    JsonNode k = predicted.path(c.label());
+    if (k.has("error")) {
+      fail(c.label() + ": Keras cannot predict on the original: " + k.get("error").asText());
+    }
+    assertTrue(r != null && r.imported() && r.forwardError() == null,
+        () -> c.label() + ": DL4J does not import initkit's --for dl4j file: " + (r == null ? "no result" : r.summary()));
+    double worst = worst(c.label(), k, r, tolerance);
+    System.out.printf(Locale.ROOT, "[dl4j --for] PASS %s: max diff %.3g vs Keras on the original (%s%s)%n", c.label(), worst, r.kind(),
+        c.float16() ? ", Keras in float16" : "");
+    records.add(c.model(), c.source(), c.generation(), c.version(), "dl4j", Verdict.LOADS_AND_PREDICTS, worst, tolerance,
+        c.float16() ? "Keras computes in float16, DL4J in float32" : null);
   }
 
   /** The largest |dl4j - keras| / max(1, |keras|) over all outputs; fails beyond the tolerance. */
