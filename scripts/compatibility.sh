@@ -17,9 +17,9 @@ if [ "${NEWEST:-1}" != 0 ]; then
 fi
 export TF_CPP_MIN_LOG_LEVEL=3
 rm -rf target/compatibility
-mvn -B -ntp verify -pl converter,interop-dl4j \
+mvn -B -ntp verify -pl converter,dl4j,interop-dl4j,savedmodel \
   -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dit.test=KerasInteropIT,KerasCorpusRuntimeIT,Dl4jForRuntimeIT,Dl4jCorpusRuntimeIT -Dfailsafe.failIfNoSpecifiedTests=false \
+  -Dit.test=KerasInteropIT,KerasCorpusRuntimeIT,Dl4jForRuntimeIT,Dl4jCorpusRuntimeIT,KerasToSavedModelIT -Dfailsafe.failIfNoSpecifiedTests=false \
   -Dmaven.test.failure.ignore=true -Dspotless.check.skip=true "${ARGS[@]}" "$@"
 mvn_status=$?
 python3 scripts/compatibility.py || exit 1

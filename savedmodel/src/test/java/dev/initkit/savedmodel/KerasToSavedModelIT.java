@@ -96,6 +96,8 @@ class KerasToSavedModelIT {
     ArrayNode cases = Json.mapper().createArrayNode();
     Map<String, String> refused = new java.util.TreeMap<>();
     Map<String, String[]> ids = new java.util.LinkedHashMap<>();
+    Map<String, String> versions = new HashMap<>();
+    Map<String, Double> tolerances = new HashMap<>();
     List<String> failures = new ArrayList<>();
     for (Path dir : modelDirs()) {
       String model = modelId(dir);
@@ -110,6 +112,8 @@ class KerasToSavedModelIT {
         List<List<String>> keys;
         try (LoadedModel lm = ModelIO.open(src)) {
           tol = tolerance(lm);
+          versions.put(id, lm.model().kerasVersion().orElse(""));
+          tolerances.put(id, tol);
           try {
             ModelIO.write(lm, out, WriteOptions.defaults().withFormat(Format.SAVED_MODEL));
           } catch (UnsupportedModelException e) {
@@ -230,6 +234,7 @@ class KerasToSavedModelIT {
     }
     System.out.println("serving SavedModels vs Keras, TF Java: " + pinned.size() + " exports, largest difference " + worstJava);
     refused.forEach((id, why) -> System.out.println("[refused] " + id + ": " + why));
+    record(python, failures, versions, tolerances);
     System.out.println("cases " + RESULTS.size() + ": " + cases.size() + " exported, " + refused.size() + " refused");
     // the refused set is pinned: each refusal names its reason, and nothing else is refused
     for (var r : refused.entrySet()) {
@@ -278,6 +283,31 @@ class KerasToSavedModelIT {
     assertFalse(Files.exists(out));
     try (var s = Files.list(tmp)) {
       assertEquals(0, s.count(), "no temporary left behind");
+    }
+  }
+
+  /**
+   * The tensorflow column of docs/COMPATIBILITY.md: every case with its verdict (an export served by
+   * TF Python of each stack and by TF Java, within the case's tolerance of Keras; a refusal before
+   * writing; or a failure named in {@code failures}).
+   */
+  private static void record(String python, List<String> failures, Map<String, String> versions,
+      Map<String, Double> tolerances) {
+    String stack = dev.initkit.testing.CompatibilityRecords.kerasStack(python).replaceFirst("^keras", "TF Python with keras")
+        + (System.getProperty("initkit.pythonNewest", "").isEmpty() ? "" : " and the newest stack") + ", TF Java";
+    try (var rec = dev.initkit.testing.CompatibilityRecords.open("savedmodel", "pinned", stack)) {
+      for (Result r : RESULTS) {
+        String version = versions.getOrDefault(r.id(), "");
+        boolean failed = failures.stream().anyMatch(f -> f.contains(r.id() + ":"));
+        var verdict = r.verdict().equals("refused") ? dev.initkit.testing.CompatibilityRecords.Verdict.REFUSED
+            : failed ? dev.initkit.testing.CompatibilityRecords.Verdict.FAILS
+            : dev.initkit.testing.CompatibilityRecords.Verdict.LOADS_AND_PREDICTS;
+        double diff = Math.max(r.maxDiffPython() == null ? 0 : r.maxDiffPython(), r.maxDiffJava() == null ? 0 : r.maxDiffJava());
+        rec.add(r.model(), r.source(), dev.initkit.testing.CompatibilityRecords.generation(version), version, "tensorflow",
+            verdict, verdict == dev.initkit.testing.CompatibilityRecords.Verdict.REFUSED ? Double.NaN : diff,
+            verdict == dev.initkit.testing.CompatibilityRecords.Verdict.REFUSED ? Double.NaN : tolerances.getOrDefault(r.id(), 1e-5),
+            r.reason());
+      }
     }
   }
 }
