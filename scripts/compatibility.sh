@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates docs/COMPATIBILITY.md: runs the truth ITs that record compatibility cases
-# (KerasInteropIT, KerasCorpusRuntimeIT, Dl4jForRuntimeIT, Dl4jCorpusRuntimeIT) into
+# (KerasInteropIT, KerasCorpusRuntimeIT, Dl4jForRuntimeIT, Dl4jCorpusRuntimeIT, KerasToSavedModelIT) into
 # target/compatibility/*.jsonl, then scripts/compatibility.py writes the page from them.
 # A failing case still lands in the page (as FAILS); the script then exits 1.
 #
@@ -23,7 +23,7 @@ mvn -B -ntp verify -pl converter,dl4j,interop-dl4j,savedmodel \
   -Dmaven.test.failure.ignore=true -Dspotless.check.skip=true "${ARGS[@]}" "$@"
 mvn_status=$?
 python3 scripts/compatibility.py || exit 1
-if [ "$mvn_status" != 0 ] || grep -qs '<failures>[1-9]\|<errors>[1-9]' converter/target/failsafe-reports/failsafe-summary.xml interop-dl4j/target/failsafe-reports/failsafe-summary.xml; then
+if [ "$mvn_status" != 0 ] || grep -qs '<failures>[1-9]\|<errors>[1-9]' converter/target/failsafe-reports/failsafe-summary.xml interop-dl4j/target/failsafe-reports/failsafe-summary.xml savedmodel/target/failsafe-reports/failsafe-summary.xml; then
   echo "compatibility: some truth tests failed (see the FAILS cells of docs/COMPATIBILITY.md and target/failsafe-reports)" >&2
   exit 1
 fi
