@@ -32,6 +32,8 @@ final class Dl4jCatalog {
    */
   static final Map<String, String> FAILS =
       Map.of(
+          "Masking", "DL4J imports it as a SameDiff layer that throws NullPointerException when it predicts"
+              + " (corpus k2-masking-lstm.h5)",
           "GlobalAveragePooling3D", "DL4J's pooling import has no 3D global pooling (\"Unsupported Keras pooling layer\")",
           "GlobalMaxPooling3D", "DL4J's pooling import has no 3D global pooling (\"Unsupported Keras pooling layer\")",
           "PReLU", "DL4J imports it and predicts something else (catalogue PReLU, alpha of shape (5, 3): 0.58 off Keras)",

@@ -12,7 +12,8 @@ import java.util.Set;
  *       inputs only ("Layer reshape could not be mapped to Layer, Vertex, or InputPreProcessor");
  *   <li>a Permute of image axes: DL4J applies Keras's channels-last permutation to its own
  *       channels-first arrays (shape_layers_2d: 4 channels out where Keras has 3);
- *   <li>global pooling with {@code keepdims}: DL4J's pooling drops the pooled axes.
+ *   <li>global pooling with {@code keepdims}: DL4J's pooling drops the pooled axes;
+ *   <li>a channels_first layer (corpus files of Keras 2.3 and tf.keras 1.x: input shape mismatch).
  * </ul>
  */
 final class Dl4jShapeRules {
@@ -30,6 +31,10 @@ final class Dl4jShapeRules {
   static String refusal(JsonNode layer, JsonNode layers, boolean sequential) {
     String cls = layer.path("class_name").asText();
     JsonNode c = layer.path("config");
+    if (c.path("data_format").asText("").equals("channels_first")) {
+      return "data_format channels_first, on which DL4J's import builds the next layers for other shapes (corpus"
+          + " k2-conv2d-dropout-sequential.hdf5 and tfk1-conv2dtranspose.h5: input shape mismatch)";
+    }
     if (cls.startsWith("Global") && c.path("keepdims").asBoolean(false)) {
       return "keepdims=True, which DL4J's global pooling does not read: it drops the pooled axes";
     }
