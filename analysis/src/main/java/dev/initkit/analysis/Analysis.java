@@ -11,6 +11,7 @@ import dev.initkit.init.InitializerSpec;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.WeightRole;
+import dev.initkit.ops.InitReport;
 import dev.initkit.ops.Reinitializer;
 import dev.initkit.ops.Reinitializer.Scheme;
 import dev.initkit.ops.Selector;
@@ -79,9 +80,28 @@ public final class Analysis {
   /** Per layer statistics under each scheme, in the order given. */
   public static List<SchemeAnalysis> analyze(Path file, List<String> schemes, WorkerRequest.LsuvOptions lsuv, Settings s)
       throws IOException {
-    return withCopies(file, schemes, s, (entries, f) -> ForkedWorker.run(
+    return withCopies(file, schemes, s, (entries, f) -> withEstimates(ForkedWorker.run(
         new WorkerRequest("analyze", entries, dataPath(s), s.batch(), s.seed(), lsuv, null, f.classes(), f.activations(),
-            f.modelClass()), file, s.data(), s.launch(), s.progress()).analyses());
+            f.modelClass()), file, s.data(), s.launch(), s.progress()).analyses(), f.estimates()));
+  }
+
+  /** Each scheme's measurement with the data-free estimate of its weights beside it. */
+  private static List<SchemeAnalysis> withEstimates(List<SchemeAnalysis> measured, Map<String, Map<String, Double>> estimates) {
+    return measured.stream().map(a -> a.withEstimate(estimates.getOrDefault(a.scheme(), Map.of()))).toList();
+  }
+
+  /**
+   * {@code report}'s data-free estimate of each layer's output std on a copy's weights (the observed
+   * basis: the values the worker runs), by layer path; empty when the model has no graph to follow.
+   */
+  private static Map<String, Double> estimate(LoadedModel copy) throws IOException {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (InitReport.DepthStep step : InitReport.of(copy).observedDepth().steps()) {
+      if (!Double.isNaN(step.mean()) && Double.isFinite(step.std())) {
+        out.put(step.layerPath(), step.std());
+      }
+    }
+    return out;
   }
 
   /**
@@ -130,7 +150,7 @@ public final class Analysis {
     return withCopies(file, schemes, s, (entries, f) -> {
       WorkerResult r = ForkedWorker.run(new WorkerRequest("train", entries, dataPath(s), s.batch(), s.seed(), lsuv, training,
           f.classes(), f.activations(), f.modelClass()), file, s.data(), s.launch(), s.progress());
-      return new Comparison(r.runs(), r.analyses());
+      return new Comparison(r.runs(), withEstimates(r.analyses(), f.estimates()));
     });
   }
 
@@ -138,9 +158,10 @@ public final class Analysis {
   public record Comparison(List<TrainingRun> runs, List<SchemeAnalysis> initial) {}
 
   /** What the worker is told about the model's layers. */
-  private record Facts(Map<String, String> classes, Map<String, String> activations, String modelClass) {
-    static Facts of(LoadedModel loaded) {
-      return new Facts(layerClasses(loaded), layerActivations(loaded), Analysis.modelClass(loaded));
+  private record Facts(Map<String, String> classes, Map<String, String> activations, String modelClass,
+      Map<String, Map<String, Double>> estimates) {
+    static Facts of(LoadedModel loaded, Map<String, Map<String, Double>> estimates) {
+      return new Facts(layerClasses(loaded), layerActivations(loaded), Analysis.modelClass(loaded), estimates);
     }
   }
 
@@ -161,6 +182,7 @@ public final class Analysis {
     try (LoadedModel loaded = ModelIO.open(file, s.read())) {
       requireConfig(loaded, file);
       List<WorkerRequest.ModelEntry> entries = new ArrayList<>();
+      Map<String, Map<String, Double>> estimates = new LinkedHashMap<>();
       for (int i = 0; i < schemes.size(); i++) {
         String name = schemes.get(i);
         s.progress().accept("preparing " + name);
@@ -175,8 +197,11 @@ public final class Analysis {
         Path h5 = dir.resolve("scheme" + i + ".h5");
         ModelIO.write(copy, h5, DL4J_COPY);
         entries.add(new WorkerRequest.ModelEntry(name, h5.toString(), LSUV.equals(name)));
+        if (!LSUV.equals(name)) { // LSUV's scales come from the batch: nothing to estimate before it
+          estimates.put(name, estimate(copy));
+        }
       }
-      return task.run(entries, Facts.of(loaded));
+      return task.run(entries, Facts.of(loaded, estimates));
     } finally {
       dev.initkit.internal.AtomicFiles.deleteScratch(dir);
     }

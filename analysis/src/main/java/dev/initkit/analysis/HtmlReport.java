@@ -25,6 +25,8 @@ public final class HtmlReport {
   private static final int MR = 20;
   private static final int MT = 30;
   private static final int MB = 60;
+  /** The suffix of a scheme's estimated series, drawn dashed in its colour. */
+  private static final String ESTIMATE = " (estimate)";
 
   private HtmlReport() {}
 
@@ -75,11 +77,25 @@ public final class HtmlReport {
       List<String> names = analyses.get(0).layers().stream().map(LayerStats::name).toList();
       Map<String, double[]> std = new LinkedHashMap<>();
       Map<String, double[]> grad = new LinkedHashMap<>();
+      boolean estimated = false;
       for (SchemeAnalysis a : analyses) {
         std.put(a.scheme(), a.layers().stream().mapToDouble(LayerStats::outputStd).toArray());
         grad.put(a.scheme(), a.layers().stream().mapToDouble(LayerStats::gradNorm).toArray());
       }
-      b.append("<h2>Activation std across depth</h2>\n").append(chart(names, std, schemes, true, "layer", "output std (log)"));
+      for (SchemeAnalysis a : analyses) {
+        if (!a.estimatedStd().isEmpty()) {
+          // report's data-free estimate for a standard-normal input, scaled to the batch's std
+          std.put(a.scheme() + ESTIMATE, a.layers().stream()
+              .mapToDouble(l -> a.estimatedStd().getOrDefault(l.name(), Double.NaN) * a.inputStd()).toArray());
+          estimated = true;
+        }
+      }
+      b.append("<h2>Activation std across depth</h2>\n");
+      if (estimated) {
+        b.append("<p>Dashed: what <code>report</code> estimates without data (its depth estimate on each scheme's weights,"
+            + " for a standard-normal input times the batch's std); solid: measured on the batch.</p>\n");
+      }
+      b.append(chart(names, std, schemes, true, "layer", "output std (log)"));
       b.append("<h2>Kernel gradient norm across depth</h2>\n").append(chart(names, grad, schemes, true, "layer", "grad norm (log)"));
       for (SchemeAnalysis a : analyses) {
         b.append("<h2 data-scheme=\"").append(esc(a.scheme())).append("\">Scheme ").append(esc(a.scheme())).append("</h2>\n")
@@ -209,8 +225,10 @@ public final class HtmlReport {
     s.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 14 %.1f)\">%s</text>\n",
         MT + ph / 2, MT + ph / 2, esc(yTitle)));
     for (Map.Entry<String, double[]> e : series.entrySet()) {
-      String c = color(schemes, e.getKey());
-      s.append("<g data-scheme=\"").append(esc(e.getKey())).append("\">");
+      boolean dashed = e.getKey().endsWith(ESTIMATE);
+      String scheme = dashed ? e.getKey().substring(0, e.getKey().length() - ESTIMATE.length()) : e.getKey();
+      String c = color(schemes, scheme);
+      s.append("<g data-scheme=\"").append(esc(scheme)).append("\">");
       StringBuilder pts = new StringBuilder();
       double[] v = e.getValue();
       for (int i = 0; i < v.length && i < n; i++) {
@@ -224,8 +242,8 @@ public final class HtmlReport {
         s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"><title>%s %s: %s</title></circle>",
             px, py, c, esc(e.getKey()), esc(xs.get(i)), fmt(v[i])));
       }
-      s.append("<polyline fill=\"none\" stroke=\"").append(c).append("\" stroke-width=\"1.8\" points=\"").append(pts.toString().trim())
-          .append("\"/></g>\n");
+      s.append("<polyline fill=\"none\" stroke=\"").append(c).append(dashed ? "\" stroke-dasharray=\"6 4" : "")
+          .append("\" stroke-width=\"1.8\" points=\"").append(pts.toString().trim()).append("\"/></g>\n");
     }
     return s.append("</svg>\n").toString();
   }

@@ -50,6 +50,24 @@ class HtmlReportTest {
   }
 
   @Test
+  void theEstimateIsDrawnDashedBesideTheMeasurementScaledToTheBatch() {
+    SchemeAnalysis measured = scheme("a", 0.9);
+    SchemeAnalysis withEstimate = new SchemeAnalysis("a", 2.0, "mse", 1, measured.layers(), null, java.util.Map.of())
+        .withEstimate(java.util.Map.of("d1", 0.5, "d<2>", 0.25));
+    String html = HtmlReport.render("m.h5", List.of(withEstimate), null);
+    // std chart: the measured line and the dashed estimate; grad chart: the measured line
+    assertEquals(3, count(html, "<polyline"));
+    assertEquals(1, count(html, "stroke-dasharray"));
+    // the estimate for a standard-normal input times the batch's std (2): 1 and 0.5
+    assertTrue(html.contains("a (estimate) d1: 1.000</title>"), html);
+    assertTrue(html.contains("a (estimate) d&lt;2&gt;: 0.5000</title>"), html);
+    // one legend entry: clicking the scheme hides its estimate too
+    assertEquals(1, count(html, "<span data-scheme=\"a\""));
+    assertEquals(0, count(html, "data-scheme=\"a \\(estimate\\)\""));
+    assertEquals(0, count(HtmlReport.render("m.h5", List.of(measured), null), "stroke-dasharray"));
+  }
+
+  @Test
   void writesAtomicallyAndRefusesToOverwrite() throws Exception {
     Path out = tmp.resolve("r.html");
     HtmlReport.write(out, "m", List.of(scheme("a", 1)), null, false);
