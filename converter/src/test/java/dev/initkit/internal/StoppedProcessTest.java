@@ -51,7 +51,6 @@ class StoppedProcessTest {
   private static Process child(String... args) throws IOException {
     List<String> cmd = new java.util.ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dorg.bytedeco.javacpp.logger=slf4j", "-Dslf4j.internal.verbosity=ERROR",
         "-cp", System.getProperty("java.class.path"), StoppedProcessTest.class.getName()));
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).redirectErrorStream(true).start();

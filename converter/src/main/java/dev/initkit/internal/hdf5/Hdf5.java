@@ -44,11 +44,9 @@ public final class Hdf5 {
         throw (RuntimeException) loadFailure;
       }
       if (!initialized) {
-        // javacpp prints loader warnings on stderr unless routed to SLF4J, where the application
-        // decides (the CLI binds a no-op logger: its stderr carries only its own messages)
-        if (System.getProperty("org.bytedeco.javacpp.logger") == null) {
-          System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
-        }
+        // No JVM-global logging setup here: with javacpp at the hdf5 preset's own version
+        // (pom.xml) the loader has nothing to warn about, and where javacpp's messages go is the
+        // application's choice (org.bytedeco.javacpp.logger; the CLI routes them to SLF4J).
         try {
           H5open();
         } catch (RuntimeException | Error e) {

@@ -1,0 +1,82 @@
+package dev.initkit.guarantees;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.initkit.ModelIO;
+import dev.initkit.format.Format;
+import dev.initkit.model.LoadedModel;
+import dev.initkit.model.Weight;
+import dev.initkit.testing.TestFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A library prints nothing: in a fresh JVM with the converter's own class path (no SLF4J binding,
+ * no logging set up), opening, reading, writing and reopening every bundled format leaves stdout
+ * and stderr empty, and the library sets no JVM-global property. A fresh JVM because javacpp
+ * decides where its messages go once, when its loader class initialises: in the test JVM another
+ * test may have done it first.
+ */
+class SilentLibraryTest {
+  @TempDir Path dir;
+
+  /** The child: reads, writes and rereads the models given, in the order given. */
+  public static void main(String[] args) throws Exception {
+    Path out = Path.of(args[0]);
+    int n = 0;
+    for (int i = 1; i < args.length; i++) {
+      try (LoadedModel m = ModelIO.open(Path.of(args[i]))) {
+        for (Weight w : m.model().layerWeights()) {
+          m.readFloats(w);
+        }
+        for (Format f : List.of(Format.KERAS, Format.H5)) {
+          Path target = out.resolve((n++) + (f == Format.KERAS ? ".keras" : ".h5"));
+          ModelIO.write(m, target, ModelIO.WriteOptions.defaults().withFormat(f));
+          try (LoadedModel again = ModelIO.open(target)) {
+            for (Weight w : again.model().layerWeights()) {
+              again.readFloats(w);
+            }
+          }
+        }
+      }
+    }
+    // a library leaves the JVM's global settings alone
+    System.exit(System.getProperty("org.bytedeco.javacpp.logger") == null ? 0 : 3);
+  }
+
+  @Test
+  void readingAndWritingEveryFormatPrintsNothing() throws Exception {
+    Path models = TestFiles.testdata().resolve("models");
+    List<String> cmd = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), SilentLibraryTest.class.getName(),
+        dir.toString()));
+    for (String m : List.of("conv2d/keras3.h5", "conv2d/tfkeras.h5", "conv2d/keras3.keras",
+        "lstm/keras3.keras", "mlp/tfkeras.h5")) {
+      cmd.add(models.resolve(m).toString());
+    }
+    Path stdout = dir.resolve("stdout.txt");
+    Path stderr = dir.resolve("stderr.txt");
+    Process p = new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile())
+        .start();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child finished");
+    String err = read(stderr);
+    assertEquals(0, p.exitValue(), "child exit (3: a global property was set); stderr: " + err);
+    assertEquals("", read(stdout), "stdout");
+    assertEquals("", err, "stderr");
+    try (var files = Files.list(dir)) {
+      assertEquals(12, files.count(), "10 outputs and the two captures");
+    }
+  }
+
+  private static String read(Path p) throws IOException {
+    return Files.readString(p, StandardCharsets.UTF_8);
+  }
+}
