@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test: installs the pinned Keras stack (testdata/requirements.txt) into .venv, builds,
-# and runs the unit, corpus, interop (real Keras 3 / tf-keras), DL4J, streaming and HTML report (headless
-# Chromium, installed when missing) tests.
+# Runs every test: checks the documentation's links (scripts/check_docs.py), installs the pinned
+# Keras stack (testdata/requirements.txt) into .venv, builds, and runs the unit, corpus, interop
+# (real Keras 3 / tf-keras), DL4J, streaming and HTML report (headless Chromium, installed when
+# missing) tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# the docs first: a broken link or an overlong README fails in a second, before any install
+python3 scripts/check_docs.py
 PY=$(bash testdata/setup-venv.sh | tail -n 1)
 # the newest Keras stack: KerasInteropIT runs against both ends of the version matrix
 PY_NEWEST=$(bash testdata/setup-venv.sh testdata/requirements-newest.txt .venv-newest | tail -n 1)

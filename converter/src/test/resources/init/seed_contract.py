@@ -1,4 +1,4 @@
-"""An independent transcription of initkit's seed contract (README, "Seed contract"), in plain
+"""An independent transcription of initkit's seed contract (docs/user-guide.md, "Seed contract"), in plain
 Python: the stream seed, the block rule, SplitMix64 (SplittableRandom's nextLong/nextDouble) and the
 two-sigma ziggurat of a truncated normal. SeedContractTranscriptionTest compares its output with
 initkit's draws.

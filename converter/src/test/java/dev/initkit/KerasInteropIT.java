@@ -175,7 +175,7 @@ class KerasInteropIT {
       }
       Path dir = ic.dir(m);
       JsonNode files = entry.path("files");
-      // Keras 3 cannot load MultiHeadAttention from any legacy-HDF5 config form (README: limits)
+      // Keras 3 cannot load MultiHeadAttention from any legacy-HDF5 config form (docs/user-guide.md: known limits)
       boolean mha = false;
       for (JsonNode c : entry.path("layer_classes")) {
         mha |= c.asText().equals("MultiHeadAttention");

@@ -43,7 +43,7 @@ public final class TensorCopier {
   /**
    * Target size of one block (system property {@code initkit.blockBytes}); a single row larger than
    * this gets a buffer of its own. Default 2 MiB: with 4 MiB and 16 MiB blocks the kernel's copy of
-   * the written bytes into the page cache took 3-5x the sys time (bench/README.md).
+   * the written bytes into the page cache took 3-5x the sys time (docs/performance.md).
    */
   static final int BLOCK_BYTES = Math.max(4096, Integer.getInteger("initkit.blockBytes", 2 * 1024 * 1024));
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 18, item 8 and the UTF-8 part of item 5: every limit the README states holds before
+ * Issue 18, item 8 and the UTF-8 part of item 5: every limit docs/guarantees.md states holds before
  * anything is allocated, whatever the file system says of a file's size, and text that is not
  * UTF-8 is a malformed file, as it is for Python's json.
  */
@@ -88,7 +88,7 @@ class InputLimitsTest {
     });
   }
 
-  /** The README caps attributes at 64 MiB; a variable-length string attribute of more was read. */
+  /** docs/guarantees.md caps attributes at 64 MiB; a variable-length string attribute of more was read. */
   @Test
   void attributeOverTheCapIsRefused() throws IOException {
     Path h5 = tmp.resolve("big-attr.h5");

@@ -14,10 +14,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The seed contract as the README writes it, transcribed in plain Python, gives initkit's values. */
+/** The seed contract as docs/user-guide.md writes it, transcribed in plain Python, gives initkit's values. */
 class SeedContractPythonIT {
   /**
-   * The README's contract, transcribed independently in plain Python ({@code init/seed_contract.py}:
+   * The contract of docs/user-guide.md, transcribed independently in plain Python ({@code init/seed_contract.py}:
    * stream seed, block rule, SplitMix64, the ziggurat's tables from its constant), gives the same
    * values as initkit for the first 70000 elements (two seed blocks) of a TruncatedNormal(0, 1).
    */

@@ -79,7 +79,7 @@ class InitInteropIT {
       files++;
       String base = mf.model() + "." + mf.flavor().tag();
       // legacy h5 outputs are portable: both Kerases must load them, except MultiHeadAttention,
-      // which only tf-keras can load from any h5 config form (README, known limits)
+      // which only tf-keras can load from any h5 config form (docs/user-guide.md, known limits)
       boolean h5 = mf.flavor().ext.equals(".h5");
       boolean mha = hasMultiHeadAttention(mf.path());
       String loader = h5 && mha ? "tfkeras" : mf.flavor().loader;

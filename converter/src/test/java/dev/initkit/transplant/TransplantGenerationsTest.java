@@ -43,7 +43,7 @@ class TransplantGenerationsTest {
       }
       for (String src : List.of("tfkeras.h5", "keras3.weights.h5", "keras3.h5")) {
         Path from = d.resolve(src);
-        // Keras saves SpectralNormalization's kernel twice in .keras, once in .h5 (README: limits)
+        // Keras saves SpectralNormalization's kernel twice in .keras, once in .h5 (docs/testing.md, the catalogue: SpectralNormalization across formats)
         boolean spectral = d.getFileName().toString().equals("SpectralNormalization") && src.endsWith("keras3.h5");
         if (Files.exists(from) && !spectral) {
           tests.add(DynamicTest.dynamicTest(d.getParent().getFileName() + "/" + d.getFileName() + "/" + src, () -> restores(from, keras)));

@@ -226,7 +226,7 @@ final class ModelDescription {
     return out;
   }
 
-  /** The JSON form of a weight (see the README's schema). */
+  /** The JSON form of a weight (see the schema in docs/cli-reference.md). */
   static ObjectNode weightJson(Weight w) {
     ObjectNode n = JsonOutput.nodes().objectNode();
     n.put("name", w.name());

@@ -127,7 +127,7 @@ class SavedModelCommandsTest {
 
   /**
    * A damaged data shard (bit flips anywhere, truncation) is one error line naming the shard, exit
-   * 3 (cli/README), whatever command reads it: every value is checked against its CRC-32C. A flip
+   * 3 (docs/cli-reference.md), whatever command reads it: every value is checked against its CRC-32C. A flip
    * in an entry the command does not read (a hyperparameter, the save counter) may pass.
    */
   @Test

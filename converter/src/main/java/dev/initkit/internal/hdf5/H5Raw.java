@@ -351,7 +351,7 @@ final class H5Raw {
       long index = b.getInt() & 0xffffffffL;
       total += len;
       if (total > H5Node.MAX_ATTRIBUTE_BYTES) {
-        // checked before the heap object is read: the README's cap holds for strings too
+        // checked before the heap object is read: docs/guarantees.md's cap holds for strings too
         throw new H5Exception("attribute strings of more than the " + H5Node.MAX_ATTRIBUTE_BYTES + " bytes initkit reads");
       }
       out.add(heapString(collection, index, len));
