@@ -136,7 +136,7 @@ final class LayerConfigs {
 
   /**
    * Every config path (relative to the layer's config) that holds this role's initializer key
-   * ({@link #initializerKey}) for the layer, in all wrapped copies (both directions of a
+   * ({@link WeightRole#initializerKey()}) for the layer, in all wrapped copies (both directions of a
    * Bidirectional, every cell). Only paths where the key is present are returned.
    */
   static List<String> keyPaths(Layer layer, WeightRole role) {
