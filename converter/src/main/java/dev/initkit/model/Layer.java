@@ -16,7 +16,8 @@ import java.util.Objects;
  *
  * @param name the layer name from the config (or the file when there is no config)
  * @param className the Keras class name, e.g. {@code Dense}; "" when unknown (weights-only files)
- * @param config the layer's {@code config} object as written (treated as read-only), or a JSON null
+ * @param config the layer's {@code config} object as written, or a JSON null; {@link #config()} hands
+ *     out a copy, so a caller's change never reaches this layer, its model or anything written
  * @param weights weights in Keras order
  * @param children layers of a nested model, else empty
  */
@@ -24,9 +25,18 @@ public record Layer(String name, String className, JsonNode config, List<Weight>
   public Layer {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(className, "className");
-    config = config == null ? NullNode.getInstance() : config;
+    config = config == null ? NullNode.getInstance() : config.deepCopy(); // the caller keeps theirs
     weights = List.copyOf(weights);
     children = List.copyOf(children);
+  }
+
+  /**
+   * A copy of the layer's {@code config} object (Jackson trees are mutable: a change to what this
+   * returns stays with the caller), or a JSON null.
+   */
+  @Override
+  public JsonNode config() {
+    return config.deepCopy();
   }
 
   /** True when this layer is a nested model. */

@@ -6,12 +6,18 @@ import java.util.Objects;
 /**
  * A model description together with the open source of its weight values. Closing it releases the
  * file handles and temporary files the reader holds; a second close does nothing.
+ *
+ * <p>An owner ({@link #ownsResources()}) comes from a reader; a view ({@link #withModel}, {@link
+ * #withTensors}, what {@code Reinitializer.apply} returns) shares its owner's open file and lives
+ * only as long as it: once the owner is closed, reading through a view fails with an {@link
+ * IllegalStateException} that says so, instead of failing in the closed file.
  */
 public final class LoadedModel implements AutoCloseable {
   private final Model model;
   private final TensorSource tensors;
   private final AutoCloseable resources;
-  private boolean closed;
+  private final LoadedModel owner; // null for an owner
+  private volatile boolean closed;
 
   /**
    * Wraps a model and its tensors.
@@ -19,9 +25,22 @@ public final class LoadedModel implements AutoCloseable {
    * @param resources what to close with this object (may be null)
    */
   public LoadedModel(Model model, TensorSource tensors, AutoCloseable resources) {
+    this(model, tensors, resources, null);
+  }
+
+  private LoadedModel(Model model, TensorSource tensors, AutoCloseable resources, LoadedModel owner) {
     this.model = Objects.requireNonNull(model, "model");
     this.tensors = Objects.requireNonNull(tensors, "tensors");
     this.resources = resources;
+    this.owner = owner;
+  }
+
+  /**
+   * True for an owner (closing it releases the file), false for a view over another's tensors,
+   * which closing releases nothing.
+   */
+  public boolean ownsResources() {
+    return owner == null;
   }
 
   /** The model description. */
@@ -33,6 +52,10 @@ public final class LoadedModel implements AutoCloseable {
   public TensorSource tensors() {
     if (closed) {
       throw new IllegalStateException("model " + model.source() + " is closed");
+    }
+    if (owner != null && owner.closed) {
+      throw new IllegalStateException("model " + model.source()
+          + " is a view over a closed model: keep the model it came from open while using it");
     }
     return tensors;
   }
@@ -75,14 +98,24 @@ public final class LoadedModel implements AutoCloseable {
     WeightValues.read(tensors(), weight, dst);
   }
 
-  /** A view with another description over the same tensors (it does not own the resources). */
+  /**
+   * A view with another description over the same tensors: it does not own the file, and reads
+   * through it fail once this model's owner is closed.
+   */
   public LoadedModel withModel(Model other) {
-    return new LoadedModel(other, tensors, null);
+    return new LoadedModel(other, tensors, null, root());
   }
 
-  /** A view with another tensor source (it does not own the resources). */
+  /**
+   * A view with another tensor source (which may read this model's file): it does not own the
+   * file, and reads through it fail once this model's owner is closed.
+   */
   public LoadedModel withTensors(TensorSource other) {
-    return new LoadedModel(model, other, null);
+    return new LoadedModel(model, other, null, root());
+  }
+
+  private LoadedModel root() {
+    return owner == null ? this : owner;
   }
 
   @Override

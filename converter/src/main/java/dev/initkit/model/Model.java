@@ -33,7 +33,7 @@ public final class Model {
     this.kerasVersion = b.kerasVersion;
     this.backend = b.backend;
     this.configText = b.configText;
-    this.config = b.config;
+    this.config = b.config == null ? null : b.config.deepCopy(); // the builder's tree stays the caller's
     this.trainingConfigText = b.trainingConfigText;
     this.layers = List.copyOf(b.layers);
     this.optimizerWeights = List.copyOf(b.optimizerWeights);
@@ -70,9 +70,12 @@ public final class Model {
     return Optional.ofNullable(configText);
   }
 
-  /** The parsed model config (read-only by contract: copy before changing), if any. */
+  /**
+   * A copy of the parsed model config, if any: a change to it stays with the caller (to change the
+   * model, build another with {@link #toBuilder()}).
+   */
   public Optional<JsonNode> config() {
-    return Optional.ofNullable(config);
+    return Optional.ofNullable(config == null ? null : config.deepCopy());
   }
 
   /** The training config as written (HDF5 {@code training_config}), if any. */
