@@ -3,7 +3,7 @@ package dev.initkit.init;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.format.MalformedModelException;
+import dev.initkit.MalformedModelException;
 import dev.initkit.model.Shape;
 import dev.initkit.model.WeightRole;
 import java.nio.file.Path;

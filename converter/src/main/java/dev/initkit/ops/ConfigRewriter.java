@@ -1,8 +1,8 @@
 package dev.initkit.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.MalformedModelException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.config.ConfigGeneration;
 import dev.initkit.init.InitializerSpec;
 import dev.initkit.internal.Json;

@@ -1,6 +1,6 @@
 package dev.initkit.ops;
 
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.model.Quantization;
 import dev.initkit.model.Weight;
 import java.nio.file.Path;

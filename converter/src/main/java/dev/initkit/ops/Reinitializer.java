@@ -1,8 +1,8 @@
 package dev.initkit.ops;
 
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.ModelFormatException;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.MalformedModelException;
+import dev.initkit.ModelFormatException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.init.AutoScheme;
 import dev.initkit.init.Initializer;
 import dev.initkit.init.InitializerSpec;

@@ -2,8 +2,9 @@ package dev.initkit.transplant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
+import dev.initkit.ModelFormatException;
 import dev.initkit.ModelIO;
-import dev.initkit.format.ModelFormatException;
+import dev.initkit.TransplantException;
 import dev.initkit.init.Initializer;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;

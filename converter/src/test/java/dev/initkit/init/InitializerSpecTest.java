@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.initkit.format.MalformedModelException;
+import dev.initkit.MalformedModelException;
 import dev.initkit.init.InitializerSpec.Distribution;
 import dev.initkit.init.InitializerSpec.Kind;
 import dev.initkit.init.InitializerSpec.Mode;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.initkit.ModelIO;
+import dev.initkit.TransplantException;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;

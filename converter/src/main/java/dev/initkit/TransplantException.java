@@ -1,4 +1,6 @@
-package dev.initkit.transplant;
+package dev.initkit;
+
+import dev.initkit.transplant.TransplantPlan;
 
 /**
  * A transplant that cannot do what was asked: nothing matched (the message suggests what to try),
