@@ -2,6 +2,7 @@ package dev.initkit.cli.command;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.Hint;
 import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
@@ -176,7 +177,11 @@ public final class TransplantCommand extends AbstractCommand {
       }
       o = o.withMapping(LayerMapping.read(map));
     } else {
-      o = o.withStrategy(MatchStrategy.parse(match));
+      try {
+        o = o.withStrategy(MatchStrategy.parse(match));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(ExceptionMapper.respell(e.getMessage(), List.of(Hint.LAYER_MAPPING)), e);
+      }
     }
     o = o.withAdaptations(Adaptations.parse(adapt)).withScheme(Reinitializer.Scheme.parse(scheme))
         .withSeed(seed == null ? Reinitializer.DEFAULT_SEED : seed);
@@ -192,7 +197,8 @@ public final class TransplantCommand extends AbstractCommand {
 
   /** Nothing matched, or --strict found unmatched weights: exit code 6, with the plan shown. */
   private int failed(TransplantException e) {
-    ExceptionMapper.Failure f = new ExceptionMapper.Failure(ExitCodes.CHECK_FAILED, e.getMessage(), null, null, e);
+    ExceptionMapper.Failure f = new ExceptionMapper.Failure(ExitCodes.CHECK_FAILED,
+        ExceptionMapper.respell(e.getMessage(), e.hints()), null, null, e);
     err().println(ErrorReporter.PREFIX + f.message());
     err().flush();
     if (output.json()) {
