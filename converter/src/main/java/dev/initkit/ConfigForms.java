@@ -1,8 +1,6 @@
 package dev.initkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.initkit.format.ModelFormatException;
-import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.format.config.ConfigGeneration;
 import dev.initkit.format.config.ConfigTranslator;
 import dev.initkit.format.config.MeaningChange;

@@ -4,11 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.format.Detection;
 import dev.initkit.format.Format;
 import dev.initkit.format.FormatDetector;
-import dev.initkit.format.MalformedModelException;
 import dev.initkit.format.StoredWeightsCheck;
-import dev.initkit.format.ModelFormatException;
 import dev.initkit.format.SavedModelSupport;
-import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.format.config.MeaningChange;
 import dev.initkit.format.h5.KerasH5Reader;
 import dev.initkit.format.h5.KerasH5Writer;
@@ -170,11 +167,11 @@ public final class ModelIO {
         return KerasArchiveReader.readShardedWeights(path, companion(path, options));
       case SAVED_MODEL_DIR:
         if (options.config() != null) {
-          throw new UnsupportedModelException(path, "", "an architecture JSON (--config) is not used with a SavedModel: its Keras config comes from its own Keras metadata");
+          throw new UnsupportedModelException(path, "", "an architecture JSON (" + Hint.ARCHITECTURE_CONFIG.apiName() + ") is not used with a SavedModel: its Keras config comes from its own Keras metadata", Hint.ARCHITECTURE_CONFIG);
         }
         return SavedModelSupport.load(path).read(path);
       case KERAS_JSON_CONFIG:
-        throw new UnsupportedModelException(path, "", "an architecture JSON holds no weights: give the weights file and pass this file with --config");
+        throw new UnsupportedModelException(path, "", "an architecture JSON holds no weights: give the weights file and pass this file with " + Hint.ARCHITECTURE_CONFIG.apiName(), Hint.ARCHITECTURE_CONFIG);
       default:
         throw new UnsupportedModelException(path, "", "unsupported input kind " + d.kind());
     }
@@ -343,7 +340,7 @@ public final class ModelIO {
           throw new UnsupportedModelException(Path.of(model.source()), "", "a .keras archive needs the Keras config, and this SavedModel has none (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model)");
         }
         if (model.config().isEmpty()) {
-          throw new UnsupportedModelException(Path.of(model.source()), "", "a .keras archive needs the model config, and this weights-only file has none: pass the architecture JSON with --config, or write .weights.h5");
+          throw new UnsupportedModelException(Path.of(model.source()), "", "a .keras archive needs the model config, and this weights-only file has none: pass the architecture JSON with " + Hint.ARCHITECTURE_CONFIG.apiName() + ", or write .weights.h5", Hint.ARCHITECTURE_CONFIG);
         }
         String config = ConfigForms.keras3Text(model, notes::add, changes::add);
         refuseIfStrict(model, options, changes);
@@ -405,7 +402,7 @@ public final class ModelIO {
   /** What DL4J cannot read whatever the config says: no config, bfloat16 datasets. */
   private static void refuseForDl4j(Model model) throws UnsupportedModelException {
     if (model.config().isEmpty()) {
-      throw new UnsupportedModelException(source(model), "", "DL4J's Keras import needs the model config, and this weights-only file has none: pass the architecture JSON with --config");
+      throw new UnsupportedModelException(source(model), "", "DL4J's Keras import needs the model config, and this weights-only file has none: pass the architecture JSON with " + Hint.ARCHITECTURE_CONFIG.apiName(), Hint.ARCHITECTURE_CONFIG);
     }
     for (dev.initkit.model.Layer l : model.allLayers()) {
       for (Weight w : l.weights()) {

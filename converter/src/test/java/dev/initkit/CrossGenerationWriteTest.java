@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.format.config.MeaningChange;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.testing.TestFiles;

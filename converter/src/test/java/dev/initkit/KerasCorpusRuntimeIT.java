@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.internal.Json;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.testing.CompatibilityRecords;

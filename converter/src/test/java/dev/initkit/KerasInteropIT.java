@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.internal.Json;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.testing.CompatibilityRecords;

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.initkit.format.ModelFormatException;
-import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
 import dev.initkit.model.Weight;

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.model.DType;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
@@ -20,7 +19,6 @@ import dev.initkit.ops.Selector;
 import dev.initkit.testing.TestFiles;
 import dev.initkit.transplant.Action;
 import dev.initkit.transplant.MatchStrategy;
-import dev.initkit.transplant.TransplantException;
 import dev.initkit.transplant.TransplantOptions;
 import dev.initkit.transplant.TransplantPlan;
 import dev.initkit.transplant.Transplanter;

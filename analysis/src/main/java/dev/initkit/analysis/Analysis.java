@@ -1,12 +1,13 @@
 package dev.initkit.analysis;
 
+import dev.initkit.Hint;
 import dev.initkit.ModelIO;
 import dev.initkit.TargetRuntime;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.Format;
-import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.init.InitializerSpec;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
@@ -208,13 +209,14 @@ public final class Analysis {
   }
 
   private static LoadedModel orthonormal(LoadedModel loaded, long seed) throws IOException {
-    Scheme orth = Scheme.fixed(InitializerSpec.fromCommandLine("orthogonal"));
+    Scheme orth = Scheme.fixed(InitializerSpec.parse("orthogonal"));
     return Reinitializer.apply(loaded, Reinitializer.plan(loaded.model(), orth, Selector.all(), seed));
   }
 
   private static void requireConfig(LoadedModel loaded, Path file) throws UnsupportedModelException {
     if (loaded.model().config().isEmpty()) {
-      throw new UnsupportedModelException(file, "", "a weights-only file has no architecture to run: give --config ARCH.json");
+      throw new UnsupportedModelException(file, "", "a weights-only file has no architecture to run: give the architecture JSON as "
+          + Hint.ARCHITECTURE_CONFIG.apiName(), Hint.ARCHITECTURE_CONFIG);
     }
   }
 

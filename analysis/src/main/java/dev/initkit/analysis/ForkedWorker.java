@@ -1,7 +1,7 @@
 package dev.initkit.analysis;
 
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.MalformedModelException;
+import dev.initkit.UnsupportedModelException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

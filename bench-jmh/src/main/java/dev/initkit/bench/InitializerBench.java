@@ -50,7 +50,7 @@ public class InitializerBench {
 
   @Setup
   public void setup() {
-    init = Initializer.of(InitializerSpec.fromCommandLine(SPECS.get(kind)));
+    init = Initializer.of(InitializerSpec.parse(SPECS.get(kind)));
     dst = ByteBuffer.allocateDirect(N * 4).order(ByteOrder.LITTLE_ENDIAN);
     threads = Runtime.getRuntime().availableProcessors();
   }

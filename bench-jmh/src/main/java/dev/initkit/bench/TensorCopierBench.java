@@ -64,7 +64,7 @@ public class TensorCopierBench {
     Path src = dir.resolve("src.h5");
     try (H5File f = H5File.create(src); H5Dataset ds = f.root().createDataset("t", DType.FLOAT32, new long[] {ROWS, COLS})) {
       ByteBuffer rows = ByteBuffer.allocateDirect((int) (COLS * 4 * 256)).order(ByteOrder.LITTLE_ENDIAN);
-      Initializer init = Initializer.of(InitializerSpec.fromCommandLine("glorot_uniform"));
+      Initializer init = Initializer.of(InitializerSpec.parse("glorot_uniform"));
       for (long r = 0; r < ROWS; r += 256) {
         rows.clear();
         init.fill(weight.shape(), DType.FLOAT32, 7, rows, r * COLS, 256 * COLS);
@@ -87,7 +87,7 @@ public class TensorCopierBench {
         break;
       default: {
         // what reinit's source does for a drawn weight: rows -> element range -> Initializer.fill
-        Initializer he = Initializer.of(InitializerSpec.fromCommandLine("he_normal"));
+        Initializer he = Initializer.of(InitializerSpec.parse("he_normal"));
         source = (w, firstRow, rows, dst) -> {
           long perRow = w.shape().elementCount() / w.shape().dim(0);
           he.fill(w.shape(), w.dtype(), 1, dst, firstRow * perRow, rows * perRow);

@@ -1,8 +1,10 @@
 package dev.initkit.cli;
 
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.ModelFormatException;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.Hint;
+import dev.initkit.MalformedModelException;
+import dev.initkit.ModelFormatException;
+import dev.initkit.OutputExistsException;
+import dev.initkit.UnsupportedModelException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -11,6 +13,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.IExitCodeExceptionMapper;
 import picocli.CommandLine.ParameterException;
@@ -31,6 +34,10 @@ import picocli.CommandLine.ParameterException;
  *       ExitCodes#IO}
  *   <li>everything else, errors included: {@link ExitCodes#INTERNAL}
  * </ul>
+ *
+ * <p>Library messages name the library's settings ({@link Hint}, e.g. {@code
+ * WriteOptions.overwrite}); the exception lists them, and this class puts the flag in their place
+ * ({@link #respell}: {@code --force}).
  *
  * Thread-safe (stateless).
  */
@@ -71,7 +78,11 @@ public final class ExceptionMapper implements IExitCodeExceptionMapper {
       return formatFailure(ExitCodes.MALFORMED, m);
     }
     if (e instanceof FileSystemException f) {
-      return new Failure(ExitCodes.IO, oneLine(fileSystemMessage(f)), f.getFile(), null, e);
+      String message = fileSystemMessage(f);
+      if (f instanceof OutputExistsException o) {
+        message = respell(message, o.hints());
+      }
+      return new Failure(ExitCodes.IO, oneLine(message), f.getFile(), null, e);
     }
     if (e instanceof IOException) {
       return new Failure(ExitCodes.IO, oneLine(messageOf(e)), null, null, e);
@@ -85,7 +96,31 @@ public final class ExceptionMapper implements IExitCodeExceptionMapper {
   private static Failure formatFailure(int code, ModelFormatException m) {
     String file = m.file() == null ? null : m.file().toString();
     String location = m.location().isEmpty() ? null : m.location();
-    return new Failure(code, oneLine(messageOf(m)), file, location, m);
+    return new Failure(code, oneLine(respell(messageOf(m), m.hints())), file, location, m);
+  }
+
+  /**
+   * A library message in the command line's terms: each part of the API it names ({@link Hint})
+   * becomes the flag that sets it, e.g. {@code WriteOptions.overwrite} becomes {@code --force}.
+   */
+  public static String respell(String message, List<Hint> hints) {
+    return Hint.respell(message, hints, ExceptionMapper::flag);
+  }
+
+  /** How the command line spells a hint. */
+  static String flag(Hint hint) {
+    return switch (hint) {
+      case OVERWRITE -> "--force";
+      case ARCHITECTURE_CONFIG -> "--config";
+      case REINIT_SCHEME -> "reinit --scheme";
+      case REINIT_SELECTOR -> "--only";
+      case MATCH_STRATEGY -> "--match";
+      case MATCH_NAME -> "--match name";
+      case MATCH_ORDER -> "--match order";
+      case MATCH_STRUCTURE -> "--match structure";
+      case LAYER_MAPPING -> "--map FILE";
+      case ADAPTATIONS -> "--adapt";
+    };
   }
 
   /** Strips the wrappers that only carry another exception. */

@@ -4,6 +4,7 @@ import dev.initkit.internal.hdf5.Hdf5;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ResourceBundle;
 import picocli.CommandLine;
 import picocli.CommandLine.Help;
 import picocli.CommandLine.Model.CommandSpec;
@@ -89,6 +90,7 @@ public final class Main {
       cl.addSubcommand(sub);
     }
     ErrorReporter reporter = new ErrorReporter();
+    cl.setResourceBundle(ResourceBundle.getBundle(CommonOptions.BUNDLE));
     cl.setOut(out);
     cl.setErr(err);
     cl.setColorScheme(Help.defaultColorScheme(Help.Ansi.OFF));

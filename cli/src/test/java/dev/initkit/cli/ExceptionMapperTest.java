@@ -3,16 +3,19 @@ package dev.initkit.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.initkit.Hint;
+import dev.initkit.MalformedModelException;
+import dev.initkit.ModelFormatException;
+import dev.initkit.OutputExistsException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.cli.ExceptionMapper.Failure;
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.ModelFormatException;
-import dev.initkit.format.UnsupportedModelException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ExceptionMapperTest {
@@ -51,6 +54,24 @@ class ExceptionMapperTest {
     assertEquals(5, exists.code());
     assertEquals("a: already exists; use --force to overwrite it", exists.message());
     assertEquals("a", exists.file());
+  }
+
+  /** The library names its settings; the command line says which flag sets them. */
+  @Test
+  void libraryHintsBecomeFlags() {
+    Failure exists = ExceptionMapper.describe(new OutputExistsException("a",
+        OutputExistsException.Reason.OVERWRITE_OFF, "already exists; use WriteOptions.overwrite to overwrite it"));
+    assertEquals(5, exists.code());
+    assertEquals("a: already exists; use --force to overwrite it", exists.message());
+    Failure config = ExceptionMapper.describe(new UnsupportedModelException(Path.of("w.h5"), "",
+        "pass the architecture JSON with ReadOptions.config", Hint.ARCHITECTURE_CONFIG));
+    assertEquals(4, config.code());
+    assertEquals("w.h5: pass the architecture JSON with --config", config.message());
+    assertEquals("try --match structure (2 layers would pair) or --match order, or give --map FILE",
+        ExceptionMapper.respell("try MatchStrategy.STRUCTURE (2 layers would pair) or MatchStrategy.ORDER, or give"
+            + " TransplantOptions.mapping", List.of(Hint.MATCH_STRUCTURE, Hint.MATCH_ORDER, Hint.LAYER_MAPPING)));
+    // a name the exception does not list stays as it is
+    assertEquals("see ReadOptions.config", ExceptionMapper.respell("see ReadOptions.config", List.of()));
   }
 
   @Test

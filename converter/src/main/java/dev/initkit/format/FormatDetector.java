@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.initkit.MalformedModelException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.Detection.Hdf5Superblock;
 import dev.initkit.format.Detection.Kind;
 import java.io.BufferedInputStream;

@@ -1,5 +1,7 @@
 package dev.initkit.format;
 
+import dev.initkit.MalformedModelException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.model.LoadedModel;
 import java.io.IOException;
 import java.nio.file.Path;

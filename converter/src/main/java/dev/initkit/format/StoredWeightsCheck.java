@@ -1,6 +1,7 @@
 package dev.initkit.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.MalformedModelException;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Model;
 import dev.initkit.model.Weight;

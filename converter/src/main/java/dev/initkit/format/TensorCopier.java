@@ -1,5 +1,6 @@
 package dev.initkit.format;
 
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.h5.H5Store;
 import dev.initkit.init.SeedContract;
 import dev.initkit.internal.hdf5.H5Dataset;

@@ -3,7 +3,7 @@ package dev.initkit.init;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.format.MalformedModelException;
+import dev.initkit.MalformedModelException;
 import dev.initkit.model.Shape;
 import dev.initkit.model.WeightRole;
 import java.nio.file.Path;
@@ -374,19 +374,22 @@ public final class InitializerSpec {
   }
 
   /**
-   * Parses an initializer written by a user on the command line, e.g. {@code he_normal}, {@code
+   * Parses an initializer written as text, e.g. {@code he_normal}, {@code
    * glorot_uniform(seed=7)}, {@code orthogonal(gain=1.0)}, {@code
    * variance_scaling(scale=2,mode=fan_out,distribution=uniform)}, {@code constant(0.1)}, {@code
    * random_normal(stddev=0.02)}, {@code truncated_normal(mean=0,stddev=0.05)}, {@code zeros},
    * {@code ones}, {@code identity}, {@code small}, {@code small_uniform}, {@code sinusoidal}.
    *
+   * <p>The text form is the one {@link #toCommandLine} writes; {@link #parse(JsonNode)} reads the
+   * Keras config form instead.
+   *
    * @throws IllegalArgumentException naming the text and what was expected, for anything else
    */
-  public static InitializerSpec fromCommandLine(String text) {
+  public static InitializerSpec parse(String text) {
     return SpecString.parse(text);
   }
 
-  /** The names {@link #fromCommandLine} accepts, with their parameters, for help texts. */
+  /** The names {@link #parse(String)} accepts, with their parameters, for help texts. */
   public static List<String> commandLineForms() {
     return SpecString.FORMS;
   }
@@ -642,7 +645,7 @@ public final class InitializerSpec {
   }
 
   /**
-   * The spec as a command-line string that {@link #fromCommandLine} parses back to an equal spec,
+   * The spec as a command-line string that {@link #parse(String)} parses back to an equal spec,
    * e.g. {@code he_normal(seed=3)}, {@code variance_scaling(scale=2.0,mode=fan_in,
    * distribution=uniform)}.
    *

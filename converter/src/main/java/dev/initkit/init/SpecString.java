@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Parses command-line initializer strings. Not API: see InitializerSpec.fromCommandLine. */
+/** Parses initializers written as text. Not API: see InitializerSpec.parse(String). */
 final class SpecString {
   private SpecString() {}
 

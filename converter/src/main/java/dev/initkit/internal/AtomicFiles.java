@@ -1,5 +1,7 @@
 package dev.initkit.internal;
 
+import dev.initkit.Hint;
+import dev.initkit.OutputExistsException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
@@ -201,13 +203,13 @@ public final class AtomicFiles {
       "config.json", "metadata.json", "model.weights.h5", "model.weights.json", "assets");
 
   /**
-   * What {@code --force} may replace: a regular file or a link (the link itself is replaced, never
+   * What overwriting ({@code WriteOptions.overwrite}) may replace: a regular file or a link (the link itself is replaced, never
    * what it points to), an empty directory, or a directory with exactly a model directory's layout
    * (a SavedModel: {@code saved_model.pb} with its {@code variables}, {@code assets} ...; an
    * unzipped {@code .keras}: {@code config.json}, {@code metadata.json}, weights). Never a device,
    * FIFO or socket, and never a foreign tree, whose files would be deleted.
    *
-   * @throws FileAlreadyExistsException naming the target and why it is not replaced
+   * @throws OutputExistsException naming the target and why it is not replaced
    */
   public static void checkReplaceable(Path target) throws IOException {
     BasicFileAttributes a;
@@ -220,8 +222,9 @@ public final class AtomicFiles {
       return;
     }
     if (!a.isDirectory()) {
-      throw new FileAlreadyExistsException(target.toString(), null,
-          "is not a regular file (a device, FIFO or socket): initkit replaces only files and model directories it can recognise, even with --force");
+      throw new OutputExistsException(target.toString(), OutputExistsException.Reason.NOT_A_FILE,
+          "is not a regular file (a device, FIFO or socket): initkit replaces only files and model directories it can recognise, even with "
+          + Hint.OVERWRITE.apiName());
     }
     List<String> names = new ArrayList<>();
     try (var entries = Files.list(target)) {
@@ -230,8 +233,9 @@ public final class AtomicFiles {
     if (names.isEmpty() || isModelDirectory(target, names)) {
       return;
     }
-    throw new FileAlreadyExistsException(target.toString(), null,
-        "is a directory that is not a SavedModel or an unzipped .keras archive: initkit will not delete it, even with --force; write to another path");
+    throw new OutputExistsException(target.toString(), OutputExistsException.Reason.FOREIGN_DIRECTORY,
+        "is a directory that is not a SavedModel or an unzipped .keras archive: initkit will not delete it, even with "
+        + Hint.OVERWRITE.apiName() + "; write to another path");
   }
 
   private static boolean isModelDirectory(Path dir, List<String> names) throws IOException {
@@ -331,8 +335,8 @@ public final class AtomicFiles {
   }
 
   private static FileAlreadyExistsException alreadyExists(Path target) {
-    return new FileAlreadyExistsException(
-        target.toString(), null, "already exists; use --force to overwrite it");
+    return new OutputExistsException(target.toString(), OutputExistsException.Reason.OVERWRITE_OFF,
+        "already exists; use " + Hint.OVERWRITE.apiName() + " to overwrite it");
   }
 
   /** Creates the temporary with default permissions (unlike createTempFile's owner-only ones). */

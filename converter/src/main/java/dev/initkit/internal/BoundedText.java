@@ -1,6 +1,6 @@
 package dev.initkit.internal;
 
-import dev.initkit.format.MalformedModelException;
+import dev.initkit.MalformedModelException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -1,8 +1,9 @@
 package dev.initkit.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.Hint;
+import dev.initkit.MalformedModelException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.config.ConfigGeneration;
 import dev.initkit.init.InitializerSpec;
 import dev.initkit.internal.Json;
@@ -24,7 +25,7 @@ import java.util.Set;
 
 /**
  * Rewrites the initializer configs of a model by rules ({@code set-init}): each rule selects weights
- * ({@link Selector}) and names an initializer ({@link InitializerSpec#fromCommandLine}); the
+ * ({@link Selector}) and names an initializer ({@link InitializerSpec#parse(String)}); the
  * selected layers' initializer keys get the spec in the config's own generation form (Keras 3 form
  * for Keras 3 configs, the legacy {@code .h5} ones of Keras 3 included; Keras 2 form otherwise).
  *
@@ -70,7 +71,7 @@ public final class ConfigRewriter {
         throw new IllegalArgumentException("rule '" + text + "': expected SELECTOR=SPEC with both parts non-empty");
       }
       try {
-        InitializerSpec s = InitializerSpec.fromCommandLine(spec);
+        InitializerSpec s = InitializerSpec.parse(spec);
         return new Rule(Selector.parse(sel), s, text);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("rule '" + text + "': " + e.getMessage(), e);
@@ -137,13 +138,14 @@ public final class ConfigRewriter {
             + " (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model); reinit works on its variables");
       }
       throw new UnsupportedModelException(file, "", "set-init needs the model config, and this weights-only file has none:"
-          + " pass the architecture JSON with --config");
+          + " pass the architecture JSON with " + Hint.ARCHITECTURE_CONFIG.apiName(), Hint.ARCHITECTURE_CONFIG);
     }
     JsonNode config = model.config().get();
     ConfigGeneration gen = ConfigGeneration.detect(config);
     if (gen == ConfigGeneration.KERAS1) {
       throw new UnsupportedModelException(file, "model_config", "Keras 1 configs (init/inner_init) are not rewritten:"
-          + " load the model in Keras 2 and save it again, or use reinit --scheme to draw new weights");
+          + " load the model in Keras 2 and save it again, or use " + Hint.REINIT_SCHEME.apiName() + " to draw new weights",
+          Hint.REINIT_SCHEME);
     }
     boolean keras3 = gen == ConfigGeneration.KERAS3;
     // tf-keras 2.13+ writes Keras 2 configs whose initializers carry module keys: match the file
@@ -274,7 +276,8 @@ public final class ConfigRewriter {
       return model;
     }
     if (model.config().isEmpty() || model.configText().isEmpty()) {
-      throw new UnsupportedModelException(file, "", "the model has no config to rewrite: pass the architecture JSON with --config");
+      throw new UnsupportedModelException(file, "", "the model has no config to rewrite: pass the architecture JSON with "
+          + Hint.ARCHITECTURE_CONFIG.apiName(), Hint.ARCHITECTURE_CONFIG);
     }
     Map<Layer, String> pointers = LayerConfigs.pointers(model);
     Map<String, JsonNode> replacements = new LinkedHashMap<>();

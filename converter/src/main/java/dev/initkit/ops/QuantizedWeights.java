@@ -1,6 +1,7 @@
 package dev.initkit.ops;
 
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.Hint;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.model.Quantization;
 import dev.initkit.model.Weight;
 import java.nio.file.Path;
@@ -28,15 +29,17 @@ public final class QuantizedWeights {
    * Refuses {@code action} on a selected quantized weight, naming the layer and the weight.
    *
    * @param hint how to leave the weight out
+   * @param hints the parts of the API {@code hint} names
    *
    * @throws UnsupportedModelException when the weight is quantized
    */
-  public static void refuse(Path file, WeightSite site, String action, String hint) throws UnsupportedModelException {
+  public static void refuse(Path file, WeightSite site, String action, String hint, Hint... hints)
+      throws UnsupportedModelException {
     Optional<Quantization> q = of(site);
     if (q.isPresent()) {
       throw new UnsupportedModelException(file, site.layerPath() + "/" + site.weight().shortName(),
           "quantized weight (" + describe(q.get(), site.weight()) + "): " + action + " would break the values Keras's"
-          + " quantize computed together from one float kernel; " + hint);
+          + " quantize computed together from one float kernel; " + hint, hints);
     }
   }
 }

@@ -1,8 +1,9 @@
 package dev.initkit.ops;
 
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.ModelFormatException;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.Hint;
+import dev.initkit.MalformedModelException;
+import dev.initkit.ModelFormatException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.init.AutoScheme;
 import dev.initkit.init.Initializer;
 import dev.initkit.init.InitializerSpec;
@@ -64,7 +65,7 @@ public final class Reinitializer {
 
     /**
      * Parses {@code configured}, {@code auto} or an initializer spec ({@link
-     * InitializerSpec#fromCommandLine}).
+     * InitializerSpec#parse(String)}).
      *
      * @throws IllegalArgumentException naming the text when it is none of these
      */
@@ -75,7 +76,7 @@ public final class Reinitializer {
       if (text.equalsIgnoreCase("auto")) {
         return auto();
       }
-      return fixed(InitializerSpec.fromCommandLine(text));
+      return fixed(InitializerSpec.parse(text));
     }
 
     /** How the scheme is written on the command line. */
@@ -176,8 +177,8 @@ public final class Reinitializer {
         out.add(new Entry(s, null, "not selected", false, stream, false));
         continue;
       }
-      QuantizedWeights.refuse(file, s, "redrawing it",
-          "leave the layer out with --only (its bias and the model's float layers can still be drawn)");
+      QuantizedWeights.refuse(file, s, "redrawing it", "leave the layer out with " + Hint.REINIT_SELECTOR.apiName()
+          + " (its bias and the model's float layers can still be drawn)", Hint.REINIT_SELECTOR);
       if (!s.weight().dtype().isFloating()) {
         out.add(new Entry(s, null, "kept: not a floating-point weight (" + s.weight().dtype() + ")", false, stream, false));
         continue;

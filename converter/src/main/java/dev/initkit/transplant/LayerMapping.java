@@ -1,6 +1,6 @@
 package dev.initkit.transplant;
 
-import dev.initkit.format.MalformedModelException;
+import dev.initkit.MalformedModelException;
 import dev.initkit.internal.Glob;
 import java.io.IOException;
 import java.nio.file.Files;

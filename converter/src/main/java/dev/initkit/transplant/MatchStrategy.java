@@ -1,5 +1,6 @@
 package dev.initkit.transplant;
 
+import dev.initkit.Hint;
 import java.util.Locale;
 
 /** How target layers find their source layers. */
@@ -20,7 +21,7 @@ public enum MatchStrategy {
   /** An explicit mapping file ({@link LayerMapping}). */
   MAPPING;
 
-  /** The name as the command line spells it. */
+  /** The name in lower case, as {@link #parse} reads it. */
   public String label() {
     return name().toLowerCase(Locale.ROOT);
   }
@@ -28,7 +29,7 @@ public enum MatchStrategy {
   /**
    * Parses {@code name}, {@code order} or {@code structure} (a mapping comes with its file).
    *
-   * @throws IllegalArgumentException naming the text otherwise
+   * @throws IllegalArgumentException naming the text otherwise, and {@link Hint#LAYER_MAPPING}
    */
   public static MatchStrategy parse(String text) {
     for (MatchStrategy s : values()) {
@@ -37,6 +38,6 @@ public enum MatchStrategy {
       }
     }
     throw new IllegalArgumentException("unknown match strategy '" + text + "': expected name, order or structure"
-        + " (or --map FILE for an explicit mapping)");
+        + " (or " + Hint.LAYER_MAPPING.apiName() + " for an explicit mapping)");
   }
 }

@@ -2,8 +2,10 @@ package dev.initkit.transplant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
+import dev.initkit.Hint;
+import dev.initkit.ModelFormatException;
 import dev.initkit.ModelIO;
-import dev.initkit.format.ModelFormatException;
+import dev.initkit.TransplantException;
 import dev.initkit.init.Initializer;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
@@ -182,14 +184,14 @@ public final class Transplanter {
     TransplantPlan plan = new TransplantPlan(out, entries, unused, pairs, options.strategy(), options.adaptations(),
         options.scheme().label(), options.seed(), frozen, notes);
     if (plan.transplanted() == 0) {
-      throw new TransplantException(TransplantException.Kind.NOTHING_MATCHED, nothingMatched(plan, options, targets, sources), plan);
+      throw nothingMatched(plan, options, targets, sources);
     }
     return plan;
   }
 
   /**
    * Fails when some target weight got no value from the source and was not meant to be fresh
-   * ({@code --strict}).
+   * ({@code strict}).
    *
    * @throws TransplantException ({@link TransplantException.Kind#UNMATCHED}) naming the first ones
    */
@@ -504,31 +506,42 @@ public final class Transplanter {
     return out;
   }
 
-  private static String nothingMatched(TransplantPlan plan, TransplantOptions o, List<Ref> targets, List<Ref> sources) {
+  /** Nothing matched: what to try next, naming the options by their {@link Hint#apiName()}. */
+  private static TransplantException nothingMatched(TransplantPlan plan, TransplantOptions o, List<Ref> targets, List<Ref> sources) {
     if (targets.isEmpty()) {
-      return "the target has no layer weights to transplant into";
+      return nothingMatched(plan, "the target has no layer weights to transplant into");
     }
     if (sources.isEmpty()) {
-      return "the source has no layer weights to transplant";
+      return nothingMatched(plan, "the source has no layer weights to transplant");
     }
     if (plan.pairs().isEmpty()) {
       String names = " (source: " + sample(sources) + "; target: " + sample(targets) + ")";
       if (o.strategy() == MatchStrategy.NAME) {
         long structure = LayerMatcher.match(MatchStrategy.STRUCTURE, null, targets, sources, false).pairs().size();
-        return "no target layer matched a source layer by name" + names + ": the names differ; try --match "
-            + (structure > 0 ? "structure (" + structure + " layers would pair by class and shapes) or --match order" : "order")
-            + ", or give --map FILE";
+        String tryNext = structure > 0
+            ? Hint.MATCH_STRUCTURE.apiName() + " (" + structure + " layers would pair by class and shapes) or " + Hint.MATCH_ORDER.apiName()
+            : Hint.MATCH_ORDER.apiName();
+        return nothingMatched(plan, "no target layer matched a source layer by name" + names + ": the names differ; try "
+            + tryNext + ", or give " + Hint.LAYER_MAPPING.apiName(),
+            Hint.MATCH_STRUCTURE, Hint.MATCH_ORDER, Hint.LAYER_MAPPING);
       }
       if (o.strategy() == MatchStrategy.STRUCTURE) {
-        return "no target layer has the class and weight shapes of a source layer" + names
-            + ": try --match name or --match order with --adapt";
+        return nothingMatched(plan, "no target layer has the class and weight shapes of a source layer" + names
+            + ": try " + Hint.MATCH_NAME.apiName() + " or " + Hint.MATCH_ORDER.apiName() + " with " + Hint.ADAPTATIONS.apiName(),
+            Hint.MATCH_NAME, Hint.MATCH_ORDER, Hint.ADAPTATIONS);
       }
-      return "no target layer matched a source layer" + names + ": try --match name or --match structure";
+      return nothingMatched(plan, "no target layer matched a source layer" + names + ": try " + Hint.MATCH_NAME.apiName()
+          + " or " + Hint.MATCH_STRUCTURE.apiName(), Hint.MATCH_NAME, Hint.MATCH_STRUCTURE);
     }
     Entry first = plan.entries().stream().filter(e -> e.source() != null).findFirst().orElse(plan.entries().get(0));
-    return plan.pairs().size() + " layers matched, but no weight could be used (e.g. " + first.target().layerPath() + "/"
-        + first.target().weight().shortName() + ": " + first.detail().split(";")[0] + "): opt into adaptations with --adapt"
-        + " (input-channels, head=keep, vocab, units, gates), or try another --match";
+    return nothingMatched(plan, plan.pairs().size() + " layers matched, but no weight could be used (e.g. " + first.target().layerPath() + "/"
+        + first.target().weight().shortName() + ": " + first.detail().split(";")[0] + "): opt into adaptations with "
+        + Hint.ADAPTATIONS.apiName() + " (input-channels, head=keep, vocab, units, gates), or try another " + Hint.MATCH_STRATEGY.apiName(),
+        Hint.ADAPTATIONS, Hint.MATCH_STRATEGY);
+  }
+
+  private static TransplantException nothingMatched(TransplantPlan plan, String message, Hint... hints) {
+    return new TransplantException(TransplantException.Kind.NOTHING_MATCHED, message, plan, hints);
   }
 
   private static String sample(List<Ref> refs) {

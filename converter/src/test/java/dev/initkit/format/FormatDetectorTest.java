@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.initkit.MalformedModelException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.Detection.Kind;
 import java.io.IOException;
 import java.nio.ByteBuffer;

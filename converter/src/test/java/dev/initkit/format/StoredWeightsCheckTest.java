@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.MalformedModelException;
 import dev.initkit.ModelIO;
 import dev.initkit.internal.Json;
 import dev.initkit.internal.hdf5.AttrValue;

@@ -118,10 +118,10 @@ class TensorCopierTest {
       throw new AssertionError("not drawn: " + x);
     };
     GeneratedTensors drawn = new GeneratedTensors(none, Map.of(w.key(),
-        new GeneratedTensors.Draw(Initializer.of(InitializerSpec.fromCommandLine("he_normal")), SeedContract.streamSeed(1, "dense", "kernel"))));
+        new GeneratedTensors.Draw(Initializer.of(InitializerSpec.parse("he_normal")), SeedContract.streamSeed(1, "dense", "kernel"))));
     byte[] expected = copy(w, drawn, 1, TensorCopier.BLOCK_BYTES);
     ByteBuffer direct = ByteBuffer.allocateDirect(expected.length);
-    Initializer.of(InitializerSpec.fromCommandLine("he_normal")).fill(w.shape(), w.dtype(), SeedContract.streamSeed(1, "dense", "kernel"), direct);
+    Initializer.of(InitializerSpec.parse("he_normal")).fill(w.shape(), w.dtype(), SeedContract.streamSeed(1, "dense", "kernel"), direct);
     direct.flip();
     byte[] reference = new byte[expected.length];
     direct.get(reference);

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.initkit.MalformedModelException;
+import dev.initkit.ModelFormatException;
 import dev.initkit.ModelIO;
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.ModelFormatException;
 import dev.initkit.internal.hdf5.AttrValue;
 import dev.initkit.internal.hdf5.H5File;
 import dev.initkit.internal.hdf5.H5Node;

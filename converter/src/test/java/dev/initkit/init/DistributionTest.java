@@ -47,7 +47,7 @@ class DistributionTest {
             Family.UNIFORM, -0.05, 0.05, DType.FLOAT32),
         new Case("RandomUniform(-1, 3)", InitializerSpec.randomUniform(-1, 3, 7L), BIG,
             Family.UNIFORM, -1, 3, DType.FLOAT64),
-        new Case("small_uniform", InitializerSpec.fromCommandLine("small_uniform"), BIG,
+        new Case("small_uniform", InitializerSpec.parse("small_uniform"), BIG,
             Family.UNIFORM, -0.01, 0.01, DType.FLOAT32),
         new Case("RandomNormal default", InitializerSpec.randomNormal(0, 0.05, null), BIG,
             Family.NORMAL, 0, 0.05, DType.FLOAT32),
@@ -85,7 +85,7 @@ class DistributionTest {
                     + "\"distribution\":\"normal\",\"seed\":null}}")), BIG,
             Family.TRUNCATED, 0, Math.sqrt(2.0 / 400) / 0.87962566103423978, DType.FLOAT32),
         // LSTM kernel (128, 4*256): Glorot over fans 128 / 1024
-        new Case("GlorotUniform LSTM kernel", InitializerSpec.fromCommandLine("glorot_uniform(seed=9)"),
+        new Case("GlorotUniform LSTM kernel", InitializerSpec.parse("glorot_uniform(seed=9)"),
             Shape.of(128, 1024), Family.UNIFORM, -Math.sqrt(6.0 / 1152), Math.sqrt(6.0 / 1152), DType.FLOAT32));
   }
 
@@ -169,7 +169,7 @@ class DistributionTest {
   /** SmallSign is a two-point distribution: values exactly ±0.01, each sign with probability 1/2. */
   @Test
   void smallSignIsTwoPoint() {
-    InitializerSpec spec = InitializerSpec.fromCommandLine("small");
+    InitializerSpec spec = InitializerSpec.parse("small");
     double[] x = StatTools.draw(Initializer.of(spec), BIG, DType.FLOAT32, 99);
     float plus = 0.01f;
     int positives = 0;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.initkit.format.MalformedModelException;
+import dev.initkit.MalformedModelException;
 import dev.initkit.init.InitializerSpec.Distribution;
 import dev.initkit.init.InitializerSpec.Kind;
 import dev.initkit.init.InitializerSpec.Mode;
@@ -255,7 +255,7 @@ class InitializerSpecTest {
       assertEquals(k2, p3.toKeras2Json(), "the two forms describe the same thing");
       assertEquals(s.describe(), p2.describe());
       assertTrue(p2.notes().isEmpty(), "no notes on our own output: " + p2.notes());
-      assertEquals(s, InitializerSpec.fromCommandLine(s.toCommandLine()), s.toCommandLine());
+      assertEquals(s, InitializerSpec.parse(s.toCommandLine()), s.toCommandLine());
     }
   }
 
@@ -292,7 +292,7 @@ class InitializerSpecTest {
         "  He-Normal  | HeNormal",
       })
   void commandLineStrings(String text, String described) {
-    assertEquals(described, InitializerSpec.fromCommandLine(text).describe());
+    assertEquals(described, InitializerSpec.parse(text).describe());
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
@@ -317,7 +317,7 @@ class InitializerSpecTest {
       })
   void commandLineErrors(String text, String messagePart) {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> InitializerSpec.fromCommandLine(text));
+        assertThrows(IllegalArgumentException.class, () -> InitializerSpec.parse(text));
     assertTrue(e.getMessage().contains(messagePart), e.getMessage());
   }
 

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.initkit.Hint;
+import dev.initkit.OutputExistsException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -169,7 +171,10 @@ class AtomicFilesTest {
             FileAlreadyExistsException.class,
             () -> AtomicFiles.write(target, false, temp -> Files.writeString(temp, "new")));
     assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
-    assertTrue(e.getMessage().contains("--force"), e.getMessage());
+    assertTrue(e.getMessage().contains("use WriteOptions.overwrite to overwrite it"), e.getMessage());
+    assertFalse(e.getMessage().contains("--force"), e.getMessage());
+    assertEquals(OutputExistsException.Reason.OVERWRITE_OFF, ((OutputExistsException) e).reason());
+    assertEquals(List.of(Hint.OVERWRITE), ((OutputExistsException) e).hints());
     assertEquals("old", Files.readString(target));
     assertEquals(List.of("out.h5"), names(tmp));
   }
@@ -317,7 +322,8 @@ class AtomicFilesTest {
         assertThrows(
             FileAlreadyExistsException.class,
             () -> AtomicFiles.writeDirectory(target, false, temp -> fillSavedModel(temp, "new")));
-    assertTrue(e.getMessage().contains("--force"), e.getMessage());
+    assertTrue(e.getMessage().contains("WriteOptions.overwrite"), e.getMessage());
+    assertEquals(OutputExistsException.Reason.OVERWRITE_OFF, ((OutputExistsException) e).reason());
     assertEquals("old", Files.readString(target.resolve("saved_model.pb")));
     assertEquals(List.of("sm"), names(tmp));
   }
@@ -342,6 +348,7 @@ class AtomicFilesTest {
     FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
         () -> AtomicFiles.writeDirectory(target, true, temp -> fillSavedModel(temp, "new")));
     assertTrue(e.getMessage().contains("victim") && e.getMessage().contains("will not delete"), e.getMessage());
+    assertEquals(OutputExistsException.Reason.FOREIGN_DIRECTORY, ((OutputExistsException) e).reason());
     assertEquals("years of work", Files.readString(victim.resolve("thesis.tex")));
     // a SavedModel with a foreign file beside it is not a SavedModel any more
     Path sm = Files.createDirectory(tmp.resolve("sm"));
@@ -362,6 +369,7 @@ class AtomicFilesTest {
     FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
         () -> AtomicFiles.write(fifo, true, temp -> Files.writeString(temp, "x")));
     assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    assertEquals(OutputExistsException.Reason.NOT_A_FILE, ((OutputExistsException) e).reason());
     assertThrows(FileAlreadyExistsException.class,
         () -> AtomicFiles.writeDirectory(fifo, true, temp -> fillSavedModel(temp, "new")));
     assertTrue(Files.readAttributes(fifo, java.nio.file.attribute.BasicFileAttributes.class,

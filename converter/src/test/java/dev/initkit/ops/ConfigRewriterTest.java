@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.ModelIO;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.config.ConfigGeneration;
 import dev.initkit.init.InitializerSpec;
 import dev.initkit.model.Layer;

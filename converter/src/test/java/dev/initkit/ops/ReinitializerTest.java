@@ -119,7 +119,7 @@ class ReinitializerTest {
   void parallelRangesEqualOneThread() throws IOException {
     dev.initkit.model.Shape shape = dev.initkit.model.Shape.of(1000, 700);
     for (String spec : List.of("he_normal", "glorot_uniform", "truncated_normal(stddev=0.2)")) {
-      dev.initkit.init.Initializer init = dev.initkit.init.Initializer.of(InitializerSpec.fromCommandLine(spec));
+      dev.initkit.init.Initializer init = dev.initkit.init.Initializer.of(InitializerSpec.parse(spec));
       Weight w = new Weight("w", shape, DType.FLOAT32, WeightRole.KERNEL, "k");
       java.nio.ByteBuffer whole = java.nio.ByteBuffer.allocate((int) (shape.elementCount() * 4));
       init.fill(shape, DType.FLOAT32, 77, whole);

@@ -3,9 +3,9 @@ package dev.initkit.ops;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.ModelFormatException;
 import dev.initkit.ModelIO;
 import dev.initkit.format.ConfigLayers;
-import dev.initkit.format.ModelFormatException;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.testing.TestFiles;
 import java.io.IOException;

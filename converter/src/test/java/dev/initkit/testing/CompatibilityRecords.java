@@ -197,7 +197,7 @@ public final class CompatibilityRecords implements AutoCloseable {
   }
 
   /** initkit's refusal line without the file: {@code <location>: <detail>}. */
-  public static String refusal(dev.initkit.format.ModelFormatException e) {
+  public static String refusal(dev.initkit.ModelFormatException e) {
     return e.location() == null || e.location().isEmpty() ? e.detail() : e.location() + ": " + e.detail();
   }
 

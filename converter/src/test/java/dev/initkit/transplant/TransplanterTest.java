@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.initkit.Hint;
 import dev.initkit.ModelIO;
+import dev.initkit.TransplantException;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
@@ -138,7 +140,9 @@ class TransplanterTest {
     TransplantException e = assertThrows(TransplantException.class,
         () -> plan("cnn/source.keras", "cnn/renamed.keras", TransplantOptions.defaults()));
     assertEquals(TransplantException.Kind.NOTHING_MATCHED, e.kind());
-    assertTrue(e.getMessage().contains("try --match structure (4 layers would pair"), e.getMessage());
+    assertTrue(e.getMessage().contains("try MatchStrategy.STRUCTURE (4 layers would pair by class and shapes) or"
+        + " MatchStrategy.ORDER, or give TransplantOptions.mapping"), e.getMessage());
+    assertEquals(List.of(Hint.MATCH_STRUCTURE, Hint.MATCH_ORDER, Hint.LAYER_MAPPING), e.hints());
     assertNotNull(e.plan());
     assertEquals(10, e.plan().unused().size());
   }

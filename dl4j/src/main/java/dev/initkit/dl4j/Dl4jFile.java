@@ -2,7 +2,7 @@ package dev.initkit.dl4j;
 
 import dev.initkit.ModelIO;
 import dev.initkit.TargetRuntime;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.model.LoadedModel;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.initkit.dl4j;
 
-import dev.initkit.format.ModelFormatException;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.ModelFormatException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.model.LoadedModel;
 import java.io.IOException;
 import java.nio.file.Path;

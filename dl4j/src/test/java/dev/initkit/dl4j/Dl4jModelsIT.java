@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.ModelIO;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.model.DType;
 import dev.initkit.model.LoadedModel;
 import java.io.File;

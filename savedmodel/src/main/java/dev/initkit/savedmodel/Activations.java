@@ -1,6 +1,6 @@
 package dev.initkit.savedmodel;
 
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.model.Layer;
 import java.util.Locale;
 import org.tensorflow.Operand;

@@ -1,7 +1,7 @@
 package dev.initkit.savedmodel;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.model.Weight;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,8 +1,8 @@
 package dev.initkit.savedmodel;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.MalformedModelException;
+import dev.initkit.UnsupportedModelException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,7 +1,7 @@
 package dev.initkit.savedmodel;
 
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.MalformedModelException;
+import dev.initkit.UnsupportedModelException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package dev.initkit.savedmodel;
 
-import dev.initkit.format.MalformedModelException;
+import dev.initkit.MalformedModelException;
 import dev.initkit.model.TensorSource;
 import dev.initkit.model.Weight;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.initkit.savedmodel;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.ConfigLayers;
-import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.model.DType;
 import dev.initkit.model.Weight;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package dev.initkit.savedmodel;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.MalformedModelException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.ConfigLayers;
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;

@@ -2,8 +2,8 @@ package dev.initkit.savedmodel;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.ConfigLayers;
-import dev.initkit.format.UnsupportedModelException;
 import dev.initkit.internal.AtomicFiles;
 import dev.initkit.internal.Json;
 import dev.initkit.model.Layer;

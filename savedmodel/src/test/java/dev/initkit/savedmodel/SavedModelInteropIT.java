@@ -69,7 +69,7 @@ class SavedModelInteropIT {
       try (LoadedModel m = ModelIO.open(src)) {
         boolean configured = m.model().config().isPresent();
         Reinitializer.Plan plan = Reinitializer.plan(m.model(),
-            configured ? Reinitializer.Scheme.configured() : new Reinitializer.Fixed(InitializerSpec.fromCommandLine("he_normal")),
+            configured ? Reinitializer.Scheme.configured() : new Reinitializer.Fixed(InitializerSpec.parse("he_normal")),
             configured ? Selector.parse("depth:1") : Selector.all(), 7);
         ModelIO.write(Reinitializer.apply(m, plan), re, WriteOptions.defaults().withFormat(Format.SAVED_MODEL));
         expect.put(id + ".reinit", new Expectation(src, plan));
@@ -130,7 +130,7 @@ class SavedModelInteropIT {
           boolean configured = m.model().config().isPresent();
           plan = Reinitializer.plan(m.model(),
               configured ? Reinitializer.Scheme.configured()
-                  : new Reinitializer.Fixed(InitializerSpec.fromCommandLine("random_normal(stddev=0.5)")),
+                  : new Reinitializer.Fixed(InitializerSpec.parse("random_normal(stddev=0.5)")),
               configured ? Selector.all() : Selector.parse("role:other"), 3);
           if (plan.drawnCount() > 0) {
             ModelIO.write(Reinitializer.apply(m, plan), re, WriteOptions.defaults().withFormat(Format.SAVED_MODEL));

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.initkit.ModelFormatException;
 import dev.initkit.ModelIO;
-import dev.initkit.format.ModelFormatException;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;

@@ -6,6 +6,7 @@ import dev.initkit.analysis.Analysis;
 import dev.initkit.analysis.HtmlReport;
 import dev.initkit.analysis.SchemeAnalysis;
 import dev.initkit.cli.AbstractCommand;
+import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExitCodes;
 import dev.initkit.cli.JsonOutput;
 import dev.initkit.cli.VersionProvider;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -57,11 +59,9 @@ public final class AnalyzeCommand extends AbstractCommand {
       description = "Time limit of DL4J's JVM (default: ${DEFAULT-VALUE}).")
   long timeout;
 
-  @Option(names = {"-f", "--force"}, order = 7, description = "Replace the HTML report if it exists.")
-  boolean force;
+  @Mixin CommonOptions.Force force;
 
-  @Option(names = "--config", order = 8, paramLabel = "ARCH.json", description = "Architecture JSON for a weights-only FILE.")
-  Path config;
+  @Mixin CommonOptions.ArchitectureConfig config;
 
   /** {@inheritDoc} */
   @Override
@@ -70,18 +70,18 @@ public final class AnalyzeCommand extends AbstractCommand {
       throw usage("--batch must be at least 1, got " + batch);
     }
     if (html != null) {
-      checkOutput(html, input, data, config);
-      OpsSupport.refuseExisting(html, force);
+      checkOutput(html, input, data, config.path());
+      OpsSupport.refuseExisting(html, force.on());
     }
     List<String> use = schemes.isEmpty() ? List.of(Analysis.FILE) : schemes;
-    ReadOptions read = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
+    ReadOptions read = config.readOptions();
     boolean talk = !output.quiet() && !output.json();
     info("analyzing " + input + " under " + String.join(", ", use) + " (DL4J in a separate JVM)");
     Analysis.Settings s = new Analysis.Settings(read, data, batch, seed == null ? Reinitializer.DEFAULT_SEED : seed,
         AnalysisSupport.launch(timeout), AnalysisSupport.progress(err(), talk));
     List<SchemeAnalysis> result = Analysis.analyze(input, use, Analysis.lsuvDefaults(), s);
     if (html != null) {
-      HtmlReport.write(html, input.getFileName().toString(), result, null, force);
+      HtmlReport.write(html, input.getFileName().toString(), result, null, force.on());
       info("wrote " + html);
     }
     if (output.json()) {

@@ -8,6 +8,7 @@ import dev.initkit.analysis.HtmlReport;
 import dev.initkit.analysis.TrainingRun;
 import dev.initkit.analysis.WorkerRequest;
 import dev.initkit.cli.AbstractCommand;
+import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExitCodes;
 import dev.initkit.cli.JsonOutput;
 import dev.initkit.cli.TextTable;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -67,8 +69,7 @@ public final class CompareCommand extends AbstractCommand {
   @Option(names = "--timeout", order = 9, paramLabel = "SECONDS", defaultValue = "1800", description = "Time limit of DL4J's JVM (default: ${DEFAULT-VALUE}).")
   long timeout;
 
-  @Option(names = {"-f", "--force"}, order = 10, description = "Replace the HTML report if it exists.")
-  boolean force;
+  @Mixin CommonOptions.Force force;
 
   /** {@inheritDoc} */
   @Override
@@ -78,7 +79,7 @@ public final class CompareCommand extends AbstractCommand {
     }
     if (html != null) {
       checkOutput(html, input, data);
-      OpsSupport.refuseExisting(html, force);
+      OpsSupport.refuseExisting(html, force.on());
     }
     boolean talk = !output.quiet() && !output.json();
     long useSeed = seed == null ? Reinitializer.DEFAULT_SEED : seed;
@@ -88,7 +89,7 @@ public final class CompareCommand extends AbstractCommand {
     Analysis.Comparison c = Analysis.compare(input, schemes,
         new WorkerRequest.TrainingOptions(epochs, batchSize, lr, target), Analysis.lsuvDefaults(), s);
     if (html != null) {
-      HtmlReport.write(html, input.getFileName().toString(), c.initial(), c.runs(), force);
+      HtmlReport.write(html, input.getFileName().toString(), c.initial(), c.runs(), force.on());
       info("wrote " + html);
     }
     if (output.json()) {

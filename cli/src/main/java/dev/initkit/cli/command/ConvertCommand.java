@@ -8,6 +8,7 @@ import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
 import dev.initkit.TargetRuntime;
 import dev.initkit.cli.AbstractCommand;
+import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExitCodes;
 import dev.initkit.cli.HumanFormat;
 import dev.initkit.cli.JsonOutput;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.TypeConversionException;
@@ -49,13 +51,7 @@ public final class ConvertCommand extends AbstractCommand {
   @Parameters(index = "0", paramLabel = "IN", description = "The model to read.")
   Path input;
 
-  @Option(
-      names = {"-o", "--output"},
-      order = 1,
-      required = true,
-      paramLabel = "OUT",
-      description = "Where to write (a file; a directory with --unzipped).")
-  Path outputPath;
+  @Mixin CommonOptions.RequiredOutput outputFile;
 
   @Option(
       names = "--to",
@@ -80,29 +76,19 @@ public final class ConvertCommand extends AbstractCommand {
           + " express is refused before writing (exit code 4).")
   TargetRuntime runtime;
 
-  @Option(
-      names = "--config",
-      order = 4,
-      paramLabel = "ARCH.json",
-      description = "Architecture JSON (model.to_json()) for a weights-only IN."
-          + " Default: <name>.json beside IN, if there is one.")
-  Path config;
+  @Mixin CommonOptions.ArchitectureConfig config;
 
-  @Option(
-      names = {"-f", "--force"},
-      order = 5,
-      description = "Replace OUT if it exists.")
-  boolean force;
+  @Mixin CommonOptions.Force force;
 
   @Option(
       names = "--unzipped",
-      order = 6,
+      order = 93,
       description = "Write a .keras archive as a directory instead of a zip file.")
   boolean unzipped;
 
   @Option(
       names = "--strict",
-      order = 7,
+      order = 94,
       description = "Refuse (exit code 4, nothing written) when the conversion would change what a"
           + " layer computes: a conversion between Keras 2 (tf-keras) and Keras 3 of a layer using"
           + " hard_sigmoid, which the two define differently. Without it such a conversion is"
@@ -116,15 +102,14 @@ public final class ConvertCommand extends AbstractCommand {
     if (unzipped && format != Format.KERAS) {
       throw usage("--unzipped applies to the keras format only, not " + formatName(format));
     }
-    checkOutput(outputPath, input, config);
-    ReadOptions read =
-        config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
-    WriteOptions write = new WriteOptions(format, force, unzipped, strict, runtime);
+    checkOutput(outputFile.path(), input, config.path());
+    ReadOptions read = config.readOptions();
+    WriteOptions write = new WriteOptions(format, force.on(), unzipped, strict, runtime);
     WriteResult result;
     String inputFormat;
     try (LoadedModel loaded = ModelIO.open(input, read)) {
       inputFormat = InspectCommand.formatName(loaded.model());
-      result = ModelIO.write(loaded, outputPath, write);
+      result = ModelIO.write(loaded, outputFile.path(), write);
     }
     long bytes = sizeOf(result.output());
     warn(result.warnings());
@@ -156,11 +141,11 @@ public final class ConvertCommand extends AbstractCommand {
 
   private Format targetFormat() {
     if (runtime != null) {
-      if (unzipped && to == null && Format.fromFileName(outputPath).isEmpty()) {
+      if (unzipped && to == null && Format.fromFileName(outputFile.path()).isEmpty()) {
         to = Format.KERAS;
       }
       try {
-        return ModelIO.targetFormat(outputPath, new WriteOptions(to, force, unzipped, strict, runtime));
+        return ModelIO.targetFormat(outputFile.path(), new WriteOptions(to, force.on(), unzipped, strict, runtime));
       } catch (IllegalArgumentException e) {
         throw usage("--for " + runtime.cliName() + ": " + e.getMessage()
             + (to != null ? " (--to " + formatName(to) + ")" : ""));
@@ -169,12 +154,12 @@ public final class ConvertCommand extends AbstractCommand {
     if (to != null) {
       return to;
     }
-    return Format.fromFileName(outputPath)
+    return Format.fromFileName(outputFile.path())
         .orElseGet(() -> {
           if (unzipped) {
             return Format.KERAS;
           }
-          throw usage("cannot tell the target format from the name " + outputPath
+          throw usage("cannot tell the target format from the name " + outputFile.path()
               + ": give --to h5|keras|weights.h5, or end OUT with .h5, .keras or .weights.h5");
         });
   }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.cli.AbstractCommand;
+import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExitCodes;
 import dev.initkit.cli.HumanFormat;
 import dev.initkit.cli.JsonOutput;
@@ -21,7 +22,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -50,26 +51,19 @@ public final class InspectCommand extends AbstractCommand {
       })
   Path file;
 
-  @Option(
-      names = "--config",
-      order = 1,
-      paramLabel = "ARCH.json",
-      description = "Architecture JSON (model.to_json()) for a weights-only file."
-          + " Default: <name>.json beside the file, if there is one.")
-  Path config;
+  @Mixin CommonOptions.ArchitectureConfig config;
 
   /** {@inheritDoc} */
   @Override
   protected int run() throws Exception {
-    ReadOptions options =
-        config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
+    ReadOptions options = config.readOptions();
     Detection detection = ModelIO.detect(file);
     ModelDescription d;
     try (LoadedModel loaded = ModelIO.open(file, options)) {
       d = ModelDescription.of(loaded.model());
     }
     String format = formatName(d.model());
-    if (config != null && (format.equals("h5") || format.equals("keras"))) {
+    if (config.path() != null && (format.equals("h5") || format.equals("keras"))) {
       info("note: --config ignored: " + file + " holds its own model config");
     }
     if (output.json()) {

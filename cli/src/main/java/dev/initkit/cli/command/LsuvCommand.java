@@ -8,6 +8,7 @@ import dev.initkit.analysis.Analysis;
 import dev.initkit.analysis.LsuvResult;
 import dev.initkit.analysis.WorkerRequest;
 import dev.initkit.cli.AbstractCommand;
+import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExitCodes;
 import dev.initkit.cli.HumanFormat;
 import dev.initkit.cli.JsonOutput;
@@ -18,6 +19,7 @@ import dev.initkit.ops.Reinitializer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -39,8 +41,7 @@ public final class LsuvCommand extends AbstractCommand {
   @Parameters(index = "0", paramLabel = "FILE", description = "The model (.keras, .h5, ...): Sequential, or Functional with one input and one output.")
   Path input;
 
-  @Option(names = {"-o", "--output"}, order = 1, required = true, paramLabel = "OUT", description = "Where to write: .keras or .h5.")
-  Path outputPath;
+  @Mixin CommonOptions.RequiredOutput outputFile;
 
   @Option(names = "--data", order = 2, paramLabel = "PATH",
       description = "The batch: .npy, .npz or CSV (first --batch rows). Default: standard-normal inputs.")
@@ -61,11 +62,9 @@ public final class LsuvCommand extends AbstractCommand {
   @Option(names = "--timeout", order = 7, paramLabel = "SECONDS", defaultValue = "600", description = "Time limit of DL4J's JVM (default: ${DEFAULT-VALUE}).")
   long timeout;
 
-  @Option(names = {"-f", "--force"}, order = 8, description = "Replace OUT if it exists.")
-  boolean force;
+  @Mixin CommonOptions.Force force;
 
-  @Option(names = "--config", order = 9, paramLabel = "ARCH.json", description = "Architecture JSON for a weights-only FILE.")
-  Path config;
+  @Mixin CommonOptions.ArchitectureConfig config;
 
   /** {@inheritDoc} */
   @Override
@@ -73,19 +72,19 @@ public final class LsuvCommand extends AbstractCommand {
     if (!(tol > 0) || maxIter < 1 || batch < 2) {
       throw usage("need --tol > 0, --max-iter >= 1 and --batch >= 2");
     }
-    Format format = OpsSupport.outputFormat(spec.commandLine(), outputPath);
+    Format format = OpsSupport.outputFormat(spec.commandLine(), outputFile.path());
     if (format == Format.H5_WEIGHTS || format == Format.KERAS3_WEIGHTS) {
       throw usage("lsuv writes a full model: end OUT with .h5 or .keras");
     }
-    checkOutput(outputPath, input, data, config);
-    OpsSupport.refuseExisting(outputPath, force);
-    ReadOptions read = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
+    checkOutput(outputFile.path(), input, data, config.path());
+    OpsSupport.refuseExisting(outputFile.path(), force.on());
+    ReadOptions read = config.readOptions();
     boolean talk = !output.quiet() && !output.json();
     long useSeed = seed == null ? Reinitializer.DEFAULT_SEED : seed;
     info("lsuv on " + input + ": orthonormal pre-init (seed " + useSeed + "), then unit variance per layer (DL4J in a separate JVM)");
     Analysis.Settings s = new Analysis.Settings(read, data, batch, useSeed, AnalysisSupport.launch(timeout),
         AnalysisSupport.progress(err(), talk));
-    Analysis.LsuvOutcome r = Analysis.lsuv(input, outputPath, new WriteOptions(format, force, false),
+    Analysis.LsuvOutcome r = Analysis.lsuv(input, outputFile.path(), new WriteOptions(format, force.on(), false),
         new WorkerRequest.LsuvOptions(tol, maxIter, 32), s);
     if (output.json()) {
       ObjectNode doc = JsonOutput.success("lsuv");

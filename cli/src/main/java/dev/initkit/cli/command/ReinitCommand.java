@@ -7,6 +7,7 @@ import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
 import dev.initkit.cli.AbstractCommand;
+import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExitCodes;
 import dev.initkit.cli.HumanFormat;
 import dev.initkit.cli.JsonOutput;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -52,9 +54,7 @@ public final class ReinitCommand extends AbstractCommand {
   @Parameters(index = "0", paramLabel = "FILE", description = "The model to read (.keras, .h5, ...).")
   Path input;
 
-  @Option(names = {"-o", "--output"}, order = 1, paramLabel = "OUT",
-      description = "Where to write: .keras, .h5 or .weights.h5 (required unless --dry-run).")
-  Path outputPath;
+  @Mixin CommonOptions.Output outputFile;
 
   @Option(names = "--scheme", order = 2, paramLabel = "configured|auto|SPEC", defaultValue = "configured",
       description = "What to draw (default: ${DEFAULT-VALUE}). SPEC e.g. he_normal, orthogonal(gain=1.0),"
@@ -71,21 +71,17 @@ public final class ReinitCommand extends AbstractCommand {
       description = "Seed of the draws (default: " + Reinitializer.DEFAULT_SEED + ").")
   Long seed;
 
-  @Option(names = {"-f", "--force"}, order = 5, description = "Replace OUT if it exists.")
-  boolean force;
+  @Mixin CommonOptions.Force force;
 
-  @Option(names = "--dry-run", order = 6, description = "Print the plan (per weight: drawn or kept, spec, reason); write nothing.")
-  boolean dryRun;
+  @Mixin CommonOptions.DryRun dryRun;
 
-  @Option(names = "--as-keras", order = 8, paramLabel = "VERSION",
+  @Option(names = "--as-keras", order = 93, paramLabel = "VERSION",
       description = "With --scheme configured: draw as that Keras would (its fan rules): 3.15 and later give"
           + " EinsumDense and attention kernels fans on their equation's axes, earlier Keras and tf-keras 2.x"
           + " the classic fans. Default: the rules of the Keras that wrote FILE.")
   String asKeras;
 
-  @Option(names = "--config", order = 7, paramLabel = "ARCH.json",
-      description = "Architecture JSON (model.to_json()) for a weights-only FILE.")
-  Path config;
+  @Mixin CommonOptions.ArchitectureConfig config;
 
   /** {@inheritDoc} */
   @Override
@@ -108,27 +104,27 @@ public final class ReinitCommand extends AbstractCommand {
     Selector selector = selectors.isEmpty() ? Selector.all() : Selector.anyOf(selectors);
     long useSeed = seed == null ? Reinitializer.DEFAULT_SEED : seed;
     Format format = null;
-    if (!dryRun) {
-      if (outputPath == null) {
+    if (!dryRun.on()) {
+      if (outputFile.path() == null) {
         throw usage("missing -o OUT (or give --dry-run to print the plan only)");
       }
-      format = OpsSupport.outputFormat(spec.commandLine(), outputPath, input);
-      checkOutput(outputPath, input, config);
-      OpsSupport.refuseExisting(outputPath, force);
+      format = OpsSupport.outputFormat(spec.commandLine(), outputFile.path(), input);
+      checkOutput(outputFile.path(), input, config.path());
+      OpsSupport.refuseExisting(outputFile.path(), force.on());
     }
-    ReadOptions read = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
+    ReadOptions read = config.readOptions();
     Plan plan;
     WriteResult result = null;
     int optimizerWeights;
     try (LoadedModel loaded = ModelIO.open(input, read)) {
       optimizerWeights = loaded.model().optimizerWeights().size();
       plan = Reinitializer.plan(loaded.model(), s, selector, useSeed);
-      if (!dryRun) {
+      if (!dryRun.on()) {
         info("seed " + useSeed + ", scheme " + plan.scheme() + ": drawing " + plan.drawnCount() + " of "
             + plan.entries().size() + " weights");
         LoadedModel fresh = Reinitializer.apply(loaded, plan,
             OpsSupport.progress(err(), !output.quiet() && !output.json(), "drawing"));
-        result = ModelIO.write(fresh, outputPath, new WriteOptions(format, force, false));
+        result = ModelIO.write(fresh, outputFile.path(), new WriteOptions(format, force.on(), false));
       }
     }
     List<String> notes = new ArrayList<>();
@@ -136,7 +132,7 @@ public final class ReinitCommand extends AbstractCommand {
       notes.add("no weight was drawn: " + (plan.entries().isEmpty() ? "the model has no layer weights"
           : "the selection matches nothing drawable (weights without a config have no known roles: give --config)"));
     }
-    if (!dryRun && optimizerWeights > 0) {
+    if (!dryRun.on() && optimizerWeights > 0) {
       notes.add("optimizer weights dropped (" + optimizerWeights + " variables): their state belonged to the old weights");
     }
     if (result != null) {
@@ -145,7 +141,7 @@ public final class ReinitCommand extends AbstractCommand {
     }
     if (output.json()) {
       JsonOutput.write(out(), toJson(plan, result, notes, selectors));
-    } else if (dryRun) {
+    } else if (dryRun.on()) {
       printPlan(out(), plan, optimizerWeights);
       for (String n : notes) {
         out().println("note: " + n);
@@ -167,7 +163,7 @@ public final class ReinitCommand extends AbstractCommand {
     doc.put("input", input.toString());
     doc.put("output", result == null ? null : result.output().toString());
     doc.put("format", result == null ? null : OpsSupport.formatName(result.format()));
-    doc.put("dryRun", dryRun);
+    doc.put("dryRun", dryRun.on());
     doc.put("scheme", plan.scheme());
     doc.put("seed", plan.seed());
     ArrayNode sel = doc.putArray("only");

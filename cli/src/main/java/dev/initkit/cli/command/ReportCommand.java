@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.cli.AbstractCommand;
+import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExitCodes;
 import dev.initkit.cli.JsonOutput;
 import dev.initkit.cli.TerminalText;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -57,24 +59,18 @@ public final class ReportCommand extends AbstractCommand {
   @Parameters(index = "0", paramLabel = "FILE", description = "The model (.keras, .h5, .weights.h5, ...).")
   Path file;
 
-  @Option(
-      names = "--config",
-      order = 1,
-      paramLabel = "ARCH.json",
-      description = "Architecture JSON (model.to_json()) for a weights-only file."
-          + " Default: <name>.json beside the file, if there is one.")
-  Path config;
+  @Mixin CommonOptions.ArchitectureConfig config;
 
-  @Option(names = "--markdown", order = 2, description = "Print Markdown tables instead of plain text.")
+  // the shared options' order: listed between --config and --force, as declared
+  @Option(names = "--markdown", order = CommonOptions.TAIL_ORDER, description = "Print Markdown tables instead of plain text.")
   boolean markdown;
 
-  @Option(names = "--html", order = 3, paramLabel = "OUT.html",
+  @Option(names = "--html", order = CommonOptions.TAIL_ORDER, paramLabel = "OUT.html",
       description = "Also write analyze's HTML report of the stored weights (per layer activation std, gradient norm and"
           + " histograms; DL4J on a standard-normal batch, in a separate JVM).")
   Path html;
 
-  @Option(names = {"-f", "--force"}, order = 4, description = "Replace the HTML report if it exists.")
-  boolean force;
+  @Mixin CommonOptions.Force force;
 
   /** {@inheritDoc} */
   @Override
@@ -82,7 +78,7 @@ public final class ReportCommand extends AbstractCommand {
     if (markdown && output.json()) {
       throw usage("--markdown and --json cannot be combined");
     }
-    ReadOptions options = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
+    ReadOptions options = config.readOptions();
     if (html != null) {
       writeHtml(options); // first: a model DL4J cannot run fails before anything is printed
     }
@@ -102,14 +98,14 @@ public final class ReportCommand extends AbstractCommand {
   }
 
   private void writeHtml(ReadOptions options) throws java.io.IOException {
-    checkOutput(html, file, config);
-    OpsSupport.refuseExisting(html, force);
+    checkOutput(html, file, config.path());
+    OpsSupport.refuseExisting(html, force.on());
     dev.initkit.analysis.Analysis.Settings s = new dev.initkit.analysis.Analysis.Settings(options, null, 256,
         dev.initkit.ops.Reinitializer.DEFAULT_SEED, AnalysisSupport.launch(600),
         AnalysisSupport.progress(err(), !output.quiet() && !output.json()));
     var analyses = dev.initkit.analysis.Analysis.analyze(file, java.util.List.of(dev.initkit.analysis.Analysis.FILE),
         dev.initkit.analysis.Analysis.lsuvDefaults(), s);
-    dev.initkit.analysis.HtmlReport.write(html, file.getFileName().toString(), analyses, null, force);
+    dev.initkit.analysis.HtmlReport.write(html, file.getFileName().toString(), analyses, null, force.on());
     info("wrote " + html);
   }
 

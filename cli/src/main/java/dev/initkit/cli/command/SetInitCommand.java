@@ -7,6 +7,7 @@ import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
 import dev.initkit.cli.AbstractCommand;
+import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExitCodes;
 import dev.initkit.cli.HumanFormat;
 import dev.initkit.cli.JsonOutput;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -49,9 +51,7 @@ public final class SetInitCommand extends AbstractCommand {
   @Parameters(index = "0", paramLabel = "FILE", description = "The model to read (.keras, .h5).")
   Path input;
 
-  @Option(names = {"-o", "--output"}, order = 1, paramLabel = "OUT",
-      description = "Where to write: .keras or .h5 (required unless --dry-run).")
-  Path outputPath;
+  @Mixin CommonOptions.Output outputFile;
 
   @Option(names = "--rule", order = 2, required = true, paramLabel = "SELECTOR=SPEC",
       description = "A rule (repeatable; later rules win). SELECTOR terms, comma = and: GLOB or name:GLOB,"
@@ -66,15 +66,11 @@ public final class SetInitCommand extends AbstractCommand {
       description = "Seed of the --reinit draws (default: " + Reinitializer.DEFAULT_SEED + ").")
   Long seed;
 
-  @Option(names = {"-f", "--force"}, order = 5, description = "Replace OUT if it exists.")
-  boolean force;
+  @Mixin CommonOptions.Force force;
 
-  @Option(names = "--dry-run", order = 6, description = "Print the changes (and the draws with --reinit); write nothing.")
-  boolean dryRun;
+  @Mixin CommonOptions.DryRun dryRun;
 
-  @Option(names = "--config", order = 7, paramLabel = "ARCH.json",
-      description = "Architecture JSON (model.to_json()) for a weights-only FILE.")
-  Path config;
+  @Mixin CommonOptions.ArchitectureConfig config;
 
   /** {@inheritDoc} */
   @Override
@@ -88,15 +84,15 @@ public final class SetInitCommand extends AbstractCommand {
     }
     long useSeed = seed == null ? Reinitializer.DEFAULT_SEED : seed;
     Format format = null;
-    if (!dryRun) {
-      if (outputPath == null) {
+    if (!dryRun.on()) {
+      if (outputFile.path() == null) {
         throw usage("missing -o OUT (or give --dry-run to print the changes only)");
       }
-      format = OpsSupport.outputFormat(spec.commandLine(), outputPath, input);
-      checkOutput(outputPath, input, config);
-      OpsSupport.refuseExisting(outputPath, force);
+      format = OpsSupport.outputFormat(spec.commandLine(), outputFile.path(), input);
+      checkOutput(outputFile.path(), input, config.path());
+      OpsSupport.refuseExisting(outputFile.path(), force.on());
     }
-    ReadOptions read = config == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(config);
+    ReadOptions read = config.readOptions();
     ConfigRewriter.Result rewrite;
     Plan plan = null;
     WriteResult result = null;
@@ -108,17 +104,17 @@ public final class SetInitCommand extends AbstractCommand {
       if (reinit) {
         plan = Reinitializer.plan(rewrite.model(), Reinitializer.Scheme.configured(), rewrite.selection(), useSeed,
             rewrite.draws());
-        if (!dryRun) {
+        if (!dryRun.on()) {
           info("seed " + useSeed + ": drawing " + plan.drawnCount() + " weights from their new initializers");
           target = Reinitializer.apply(target, plan, OpsSupport.progress(err(), !output.quiet() && !output.json(), "drawing"));
         }
       }
-      if (!dryRun) {
-        result = ModelIO.write(target, outputPath, new WriteOptions(format, force, false));
+      if (!dryRun.on()) {
+        result = ModelIO.write(target, outputFile.path(), new WriteOptions(format, force.on(), false));
       }
     }
     List<String> notes = new ArrayList<>(rewrite.notes());
-    if (reinit && !dryRun && optimizerWeights > 0) {
+    if (reinit && !dryRun.on() && optimizerWeights > 0) {
       notes.add("optimizer weights dropped (" + optimizerWeights + " variables): their state belonged to the old weights");
     }
     if (result != null) {
@@ -128,7 +124,7 @@ public final class SetInitCommand extends AbstractCommand {
     long changed = rewrite.changes().stream().filter(Change::changed).count();
     if (output.json()) {
       JsonOutput.write(out(), toJson(parsed, rewrite, plan, result, notes));
-    } else if (dryRun) {
+    } else if (dryRun.on()) {
       printChanges(out(), rewrite);
       if (plan != null) {
         out().println();
@@ -193,7 +189,7 @@ public final class SetInitCommand extends AbstractCommand {
     doc.put("input", input.toString());
     doc.put("output", result == null ? null : result.output().toString());
     doc.put("format", result == null ? null : OpsSupport.formatName(result.format()));
-    doc.put("dryRun", dryRun);
+    doc.put("dryRun", dryRun.on());
     ArrayNode rs = doc.putArray("rules");
     for (Rule rule : parsed) {
       ObjectNode o = rs.addObject();

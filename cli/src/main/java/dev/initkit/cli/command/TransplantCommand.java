@@ -2,11 +2,14 @@ package dev.initkit.cli.command;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.Hint;
 import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
+import dev.initkit.TransplantException;
 import dev.initkit.cli.AbstractCommand;
+import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ErrorReporter;
 import dev.initkit.cli.ExceptionMapper;
 import dev.initkit.cli.ExitCodes;
@@ -23,7 +26,6 @@ import dev.initkit.transplant.Action;
 import dev.initkit.transplant.Adaptations;
 import dev.initkit.transplant.LayerMapping;
 import dev.initkit.transplant.MatchStrategy;
-import dev.initkit.transplant.TransplantException;
 import dev.initkit.transplant.TransplantOptions;
 import dev.initkit.transplant.TransplantPlan;
 import dev.initkit.transplant.TransplantPlan.Entry;
@@ -36,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -58,17 +61,15 @@ import picocli.CommandLine.Option;
     })
 public final class TransplantCommand extends AbstractCommand {
 
-  @Option(names = "--from", required = true, order = 1, paramLabel = "SRC",
+  @Option(names = "--from", required = true, order = 0, paramLabel = "SRC",
       description = "The model whose weights are transplanted (.keras, .h5, weights-only .h5, .weights.h5).")
   Path from;
 
-  @Option(names = "--to", required = true, order = 2, paramLabel = "DST",
+  @Option(names = "--to", required = true, order = 0, paramLabel = "DST",
       description = "The model that receives them: its architecture and config are written.")
   Path to;
 
-  @Option(names = {"-o", "--output"}, order = 3, paramLabel = "OUT",
-      description = "Where to write: .keras, .h5 or .weights.h5, or a name without extension for a SavedModel when DST is one (required unless --dry-run).")
-  Path outputPath;
+  @Mixin CommonOptions.Output outputFile;
 
   @Option(names = "--match", order = 4, paramLabel = "name|order|structure", defaultValue = "name",
       description = "How target layers find source layers (default: ${DEFAULT-VALUE}).")
@@ -97,16 +98,14 @@ public final class TransplantCommand extends AbstractCommand {
   @Option(names = "--strict", order = 10, description = "Fail (exit code 6, nothing written) if any target weight gets no value from SRC.")
   boolean strict;
 
-  @Option(names = "--dry-run", order = 11, description = "Print the plan; write nothing.")
-  boolean dryRun;
+  @Mixin CommonOptions.DryRun dryRun;
 
-  @Option(names = {"-f", "--force"}, order = 12, description = "Replace OUT if it exists.")
-  boolean force;
+  @Mixin CommonOptions.Force force;
 
-  @Option(names = "--from-config", order = 13, paramLabel = "ARCH.json", description = "Architecture JSON for a weights-only SRC.")
+  @Option(names = "--from-config", order = 93, paramLabel = "ARCH.json", description = "Architecture JSON for a weights-only SRC.")
   Path fromConfig;
 
-  @Option(names = "--to-config", order = 14, paramLabel = "ARCH.json", description = "Architecture JSON for a weights-only DST.")
+  @Option(names = "--to-config", order = 94, paramLabel = "ARCH.json", description = "Architecture JSON for a weights-only DST.")
   Path toConfig;
 
   /** {@inheritDoc} */
@@ -114,13 +113,13 @@ public final class TransplantCommand extends AbstractCommand {
   protected int run() throws Exception {
     TransplantOptions options = options();
     Format format = null;
-    if (!dryRun) {
-      if (outputPath == null) {
+    if (!dryRun.on()) {
+      if (outputFile.path() == null) {
         throw usage("missing -o OUT (or give --dry-run to print the plan only)");
       }
-      format = OpsSupport.outputFormat(spec.commandLine(), outputPath, to);
-      checkOutput(outputPath, from, to, map, fromConfig, toConfig);
-      OpsSupport.refuseExisting(outputPath, force);
+      format = OpsSupport.outputFormat(spec.commandLine(), outputFile.path(), to);
+      checkOutput(outputFile.path(), from, to, map, fromConfig, toConfig);
+      OpsSupport.refuseExisting(outputFile.path(), force.on());
     }
     ReadOptions fromRead = fromConfig == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(fromConfig);
     ReadOptions toRead = toConfig == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(toConfig);
@@ -135,12 +134,12 @@ public final class TransplantCommand extends AbstractCommand {
       } catch (TransplantException e) {
         return failed(e);
       }
-      if (!dryRun) {
+      if (!dryRun.on()) {
         info("transplanting " + plan.transplanted() + " of " + plan.entries().size() + " weights; drawing "
             + plan.count(Action.INITIALIZED) + " with seed " + plan.seed());
         LoadedModel out = Transplanter.apply(src, dst, plan,
             OpsSupport.progress(err(), !output.quiet() && !output.json(), "drawing"));
-        result = ModelIO.write(out, outputPath, new WriteOptions(format, force, false));
+        result = ModelIO.write(out, outputFile.path(), new WriteOptions(format, force.on(), false));
       }
     }
     List<String> notes = new ArrayList<>(plan.notes());
@@ -155,7 +154,7 @@ public final class TransplantCommand extends AbstractCommand {
       return ExitCodes.OK;
     }
     if (!output.quiet()) {
-      printReport(out(), plan, dryRun);
+      printReport(out(), plan, dryRun.on());
       for (String n : notes) {
         out().println("note: " + n);
       }
@@ -176,7 +175,11 @@ public final class TransplantCommand extends AbstractCommand {
       }
       o = o.withMapping(LayerMapping.read(map));
     } else {
-      o = o.withStrategy(MatchStrategy.parse(match));
+      try {
+        o = o.withStrategy(MatchStrategy.parse(match));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(ExceptionMapper.respell(e.getMessage(), List.of(Hint.LAYER_MAPPING)), e);
+      }
     }
     o = o.withAdaptations(Adaptations.parse(adapt)).withScheme(Reinitializer.Scheme.parse(scheme))
         .withSeed(seed == null ? Reinitializer.DEFAULT_SEED : seed);
@@ -192,7 +195,8 @@ public final class TransplantCommand extends AbstractCommand {
 
   /** Nothing matched, or --strict found unmatched weights: exit code 6, with the plan shown. */
   private int failed(TransplantException e) {
-    ExceptionMapper.Failure f = new ExceptionMapper.Failure(ExitCodes.CHECK_FAILED, e.getMessage(), null, null, e);
+    ExceptionMapper.Failure f = new ExceptionMapper.Failure(ExitCodes.CHECK_FAILED,
+        ExceptionMapper.respell(e.getMessage(), e.hints()), null, null, e);
     err().println(ErrorReporter.PREFIX + f.message());
     err().flush();
     if (output.json()) {
@@ -218,7 +222,7 @@ public final class TransplantCommand extends AbstractCommand {
     doc.put("target", to.toString());
     doc.put("output", result == null ? null : result.output().toString());
     doc.put("format", result == null ? null : OpsSupport.formatName(result.format()));
-    doc.put("dryRun", dryRun);
+    doc.put("dryRun", dryRun.on());
     doc.put("strict", strict);
     doc.put("match", plan.strategy().label());
     doc.put("mapping", map == null ? null : map.toString());

@@ -1,9 +1,9 @@
 package dev.initkit.format.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.ModelFormatException;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.MalformedModelException;
+import dev.initkit.ModelFormatException;
+import dev.initkit.UnsupportedModelException;
 import java.util.List;
 import java.util.Objects;
 

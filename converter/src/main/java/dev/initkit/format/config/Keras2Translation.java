@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.format.ModelFormatException;
+import dev.initkit.ModelFormatException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

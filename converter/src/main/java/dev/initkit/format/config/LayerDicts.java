@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.format.MalformedModelException;
+import dev.initkit.MalformedModelException;
 import java.util.Map;
 
 /** Reading the common parts of a serialised layer: {@code {"class_name", "config", "name", ...}}. */

@@ -2,7 +2,7 @@ package dev.initkit.format.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.format.ModelFormatException;
+import dev.initkit.ModelFormatException;
 import java.util.Map;
 
 /**

@@ -1,7 +1,8 @@
 package dev.initkit.format.config;
 
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.MalformedModelException;
+import dev.initkit.UnsupportedModelException;
+
 
 /**
  * The layer being translated, as a path of layer names from the outermost model ({@code

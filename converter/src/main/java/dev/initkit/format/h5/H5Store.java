@@ -1,6 +1,6 @@
 package dev.initkit.format.h5;
 
-import dev.initkit.format.MalformedModelException;
+import dev.initkit.MalformedModelException;
 import dev.initkit.internal.hdf5.H5Dataset;
 import dev.initkit.internal.hdf5.H5Exception;
 import dev.initkit.internal.hdf5.H5File;

@@ -2,10 +2,10 @@ package dev.initkit.format.h5;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.MalformedModelException;
+import dev.initkit.ModelFormatException;
 import dev.initkit.format.ConfigLayers;
 import dev.initkit.format.Format;
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.ModelFormatException;
 import dev.initkit.internal.Json;
 import dev.initkit.internal.hdf5.AttrValue;
 import dev.initkit.internal.hdf5.H5Dataset;

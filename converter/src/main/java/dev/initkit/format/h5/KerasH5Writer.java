@@ -1,7 +1,7 @@
 package dev.initkit.format.h5;
 
+import dev.initkit.ModelFormatException;
 import dev.initkit.format.ConfigLayers;
-import dev.initkit.format.ModelFormatException;
 import dev.initkit.format.TensorCopier;
 import dev.initkit.internal.hdf5.AttrValue;
 import dev.initkit.internal.hdf5.H5Exception;

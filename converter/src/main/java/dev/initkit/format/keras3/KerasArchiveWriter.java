@@ -1,9 +1,9 @@
 package dev.initkit.format.keras3;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.MalformedModelException;
+import dev.initkit.ModelFormatException;
 import dev.initkit.format.ConfigLayers;
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.ModelFormatException;
 import dev.initkit.format.TensorCopier;
 import dev.initkit.internal.AtomicFiles;
 import dev.initkit.internal.Json;

@@ -1,6 +1,6 @@
 package dev.initkit.format.keras3;
 
-import dev.initkit.format.MalformedModelException;
+import dev.initkit.MalformedModelException;
 import dev.initkit.format.h5.H5Store;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -111,19 +111,19 @@ final class StoredMemberLocator {
    * Every member's local header must name what the directory names: Python's zipfile, and so
    * Keras, refuses an archive where they differ, while java.util.zip never looks.
    *
-   * @throws dev.initkit.format.MalformedModelException naming the member
+   * @throws dev.initkit.MalformedModelException naming the member
    */
   static void checkLocalHeaders(FileChannel ch, java.util.List<Member> members, java.nio.file.Path shown) throws IOException {
     long fileSize = ch.size();
     for (Member m : members) {
       if (m.local() > fileSize - 30) {
-        throw new dev.initkit.format.MalformedModelException(shown, m.name(), "its local header lies beyond the archive's end");
+        throw new dev.initkit.MalformedModelException(shown, m.name(), "its local header lies beyond the archive's end");
       }
       ByteBuffer h = read(ch, m.local(), 30);
       int ln = Short.toUnsignedInt(h.getShort(26));
       if (h.getInt(0) != LOC_SIG || ln != m.rawName().length || m.local() + 30 + ln > fileSize
           || !read(ch, m.local() + 30, ln).equals(ByteBuffer.wrap(m.rawName()))) {
-        throw new dev.initkit.format.MalformedModelException(shown, m.name(),
+        throw new dev.initkit.MalformedModelException(shown, m.name(),
             "its local header does not match the zip directory (another name, or no header): tampered?");
       }
     }
@@ -133,7 +133,7 @@ final class StoredMemberLocator {
    * The file offset of member {@code name}'s data, when it is stored with exactly {@code size}
    * bytes inside the file; -1 when that cannot be told from the zip directory.
    *
-   * @throws dev.initkit.format.MalformedModelException when the member's local header disagrees with
+   * @throws dev.initkit.MalformedModelException when the member's local header disagrees with
    *     the directory: readers would not agree on which bytes it holds
    */
   static long dataOffset(FileChannel ch, String name, long size, java.nio.file.Path shown) throws IOException {

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.format.ModelFormatException;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.ModelFormatException;
+import dev.initkit.UnsupportedModelException;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -305,12 +305,12 @@ class ConfigTranslatorTest {
 
   @Test
   void malformedConfigsAreReportedAsSuch() {
-    assertThrows(dev.initkit.format.MalformedModelException.class,
+    assertThrows(dev.initkit.MalformedModelException.class,
         () -> ConfigTranslator.toKeras3(Examples.parse("{'class_name': 'Functional', 'config':"
             + " {'name': 'm', 'layers': [{'class_name': 'Dense', 'name': 'd', 'config': {},"
             + " 'inbound_nodes': [[['nowhere', 0, 0, {}]]]}], 'input_layers': [],"
             + " 'output_layers': []}}")));
-    assertThrows(dev.initkit.format.MalformedModelException.class,
+    assertThrows(dev.initkit.MalformedModelException.class,
         () -> ConfigTranslator.toKeras2(Examples.parse("[1, 2]")));
   }
 

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.initkit.format.MalformedModelException;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.MalformedModelException;
+import dev.initkit.UnsupportedModelException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.internal.Json;
 import java.util.List;
 import org.junit.jupiter.api.Test;

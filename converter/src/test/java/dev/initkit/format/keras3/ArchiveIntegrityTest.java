@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.initkit.MalformedModelException;
 import dev.initkit.ModelIO;
-import dev.initkit.format.MalformedModelException;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Weight;
 import dev.initkit.ops.InitReport;

@@ -6,8 +6,8 @@ import static org.bytedeco.hdf5.global.hdf5.H5Fget_obj_count;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.initkit.ModelFormatException;
 import dev.initkit.ModelIO;
-import dev.initkit.format.ModelFormatException;
 import dev.initkit.model.DType;
 import dev.initkit.model.LoadedModel;
 import java.io.IOException;

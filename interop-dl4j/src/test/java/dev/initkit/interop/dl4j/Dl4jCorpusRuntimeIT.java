@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.ModelIO;
 import dev.initkit.TargetRuntime;
-import dev.initkit.format.UnsupportedModelException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.testing.CompatibilityRecords;
 import dev.initkit.testing.CompatibilityRecords.Verdict;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
+import dev.initkit.ModelFormatException;
 import dev.initkit.ModelIO;
-import dev.initkit.format.ModelFormatException;
 import dev.initkit.model.LoadedModel;
 import java.io.IOException;
 import java.nio.file.Files;

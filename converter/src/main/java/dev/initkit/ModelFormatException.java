@@ -1,7 +1,8 @@
-package dev.initkit.format;
+package dev.initkit;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -16,6 +17,7 @@ public class ModelFormatException extends IOException {
   private final transient Path file;
   private final String location;
   private final String detail;
+  private final List<Hint> hints;
 
   /**
    * Creates an error.
@@ -26,15 +28,28 @@ public class ModelFormatException extends IOException {
    * @param detail what is wrong, ideally "expected X, found Y" and what the user can do
    */
   public ModelFormatException(Path file, String location, String detail) {
-    this(file, location, detail, null);
+    this(file, location, detail, (Throwable) null);
   }
 
   /** Like {@link #ModelFormatException(Path, String, String)} with a cause kept for debugging. */
   public ModelFormatException(Path file, String location, String detail, Throwable cause) {
+    this(file, location, detail, cause, List.of());
+  }
+
+  /**
+   * Like {@link #ModelFormatException(Path, String, String)} for a detail that tells the caller
+   * what to do in the library's terms, naming each of {@code hints} by its {@link Hint#apiName()}.
+   */
+  public ModelFormatException(Path file, String location, String detail, Hint... hints) {
+    this(file, location, detail, null, List.of(hints));
+  }
+
+  private ModelFormatException(Path file, String location, String detail, Throwable cause, List<Hint> hints) {
     super(format(file, location, detail), cause);
     this.file = file;
     this.location = location == null ? "" : location;
     this.detail = Objects.requireNonNull(detail, "detail");
+    this.hints = List.copyOf(hints);
   }
 
   private static String format(Path file, String location, String detail) {
@@ -61,5 +76,10 @@ public class ModelFormatException extends IOException {
   /** The message without file and location. */
   public String detail() {
     return detail;
+  }
+
+  /** The parts of the API the message points the caller to, by their {@link Hint#apiName()}. */
+  public List<Hint> hints() {
+    return hints;
   }
 }

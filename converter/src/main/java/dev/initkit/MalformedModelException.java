@@ -1,4 +1,4 @@
-package dev.initkit.format;
+package dev.initkit;
 
 import java.nio.file.Path;
 

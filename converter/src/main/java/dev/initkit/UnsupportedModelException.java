@@ -1,4 +1,4 @@
-package dev.initkit.format;
+package dev.initkit;
 
 import java.nio.file.Path;
 
@@ -14,5 +14,10 @@ public class UnsupportedModelException extends ModelFormatException {
   /** See {@link ModelFormatException#ModelFormatException(Path, String, String, Throwable)}. */
   public UnsupportedModelException(Path file, String location, String detail, Throwable cause) {
     super(file, location, detail, cause);
+  }
+
+  /** See {@link ModelFormatException#ModelFormatException(Path, String, String, Hint...)}. */
+  public UnsupportedModelException(Path file, String location, String detail, Hint... hints) {
+    super(file, location, detail, hints);
   }
 }

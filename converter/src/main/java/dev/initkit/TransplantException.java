@@ -1,4 +1,7 @@
-package dev.initkit.transplant;
+package dev.initkit;
+
+import dev.initkit.transplant.TransplantPlan;
+import java.util.List;
 
 /**
  * A transplant that cannot do what was asked: nothing matched (the message suggests what to try),
@@ -18,11 +21,22 @@ public final class TransplantException extends Exception {
 
   private final transient TransplantPlan plan;
   private final Kind kind;
+  private final List<Hint> hints;
 
-  public TransplantException(Kind kind, String message, TransplantPlan plan) {
+  /**
+   * Creates the exception.
+   *
+   * @param kind why
+   * @param message what failed and what to try, naming each of {@code hints} by its {@link
+   *     Hint#apiName()}
+   * @param plan the plan as far as it was made
+   * @param hints the parts of the API the message points the caller to
+   */
+  public TransplantException(Kind kind, String message, TransplantPlan plan, Hint... hints) {
     super(message);
     this.kind = kind;
     this.plan = plan;
+    this.hints = List.of(hints);
   }
 
   /** Why the transplant failed. */
@@ -33,5 +47,10 @@ public final class TransplantException extends Exception {
   /** The plan as far as it was made. */
   public TransplantPlan plan() {
     return plan;
+  }
+
+  /** The parts of the API the message points the caller to, by their {@link Hint#apiName()}. */
+  public List<Hint> hints() {
+    return hints;
   }
 }
