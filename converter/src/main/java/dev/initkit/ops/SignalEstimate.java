@@ -15,11 +15,11 @@ import dev.initkit.ops.InitReport.DepthEstimate;
 import dev.initkit.ops.InitReport.DepthStep;
 import dev.initkit.ops.InitReport.WeightEntry;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.EnumSet;
 import java.util.Set;
 import java.util.function.DoubleUnaryOperator;
 

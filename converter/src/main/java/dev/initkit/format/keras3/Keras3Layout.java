@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.keras.LayerClasses;
 import dev.initkit.keras.LayerFamily;
 import dev.initkit.keras.Recurrence;
+import dev.initkit.keras.Wrappers;
 import dev.initkit.model.Quantization;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -105,8 +106,8 @@ public final class Keras3Layout {
       out.add(new Part(prefix + "cell/vars", n, snakeCase(cls) + "_cell"));
       return;
     }
-    if (cls.equals("Bidirectional")) {
-      JsonNode inner = config.path("layer");
+    if (cls.equals(Wrappers.BIDIRECTIONAL)) {
+      JsonNode inner = config.path(Wrappers.LAYER);
       String ic = inner.path("class_name").asText("LSTM");
       String in = inner.path("config").path("name").asText(snakeCase(ic));
       JsonNode icfg = inner.path("config");
@@ -115,8 +116,8 @@ public final class Keras3Layout {
       addParts(prefix + "backward_layer/", ic, icfg, "backward_" + in, n - n / 2, out);
       return;
     }
-    if (cls.equals("TimeDistributed")) {
-      JsonNode inner = config.path("layer");
+    if (cls.equals(Wrappers.TIME_DISTRIBUTED)) {
+      JsonNode inner = config.path(Wrappers.LAYER);
       String ic = inner.path("class_name").asText("");
       out.add(new Part(prefix + "vars", 0, name));
       addParts(prefix + "layer/", ic, inner.path("config"), inner.path("config").path("name").asText(ic), n, out);
