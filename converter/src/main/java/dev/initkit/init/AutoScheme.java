@@ -1,8 +1,11 @@
 package dev.initkit.init;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import dev.initkit.init.InitializerSpec.Preset;
+import dev.initkit.keras.LayerFamily;
+import dev.initkit.keras.Recurrence;
+import dev.initkit.keras.Wrappers;
+import dev.initkit.keras.Wrappers.Wrapped;
 import dev.initkit.model.Layer;
 import dev.initkit.model.WeightRole;
 import java.util.Locale;
@@ -59,15 +62,6 @@ public final class AutoScheme {
   private static final Set<String> GLOROT_ACTIVATIONS =
       Set.of("tanh", "sigmoid", "hardsigmoid", "softmax", "logsoftmax", "linear", "softsign", "exponential",
           "hardtanh", "tanhshrink", "logsigmoid", "sparsemax", "softshrink", "hardshrink");
-  private static final Set<String> RECURRENT_CLASSES =
-      Set.of("LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
-          "LSTMCell", "GRUCell", "SimpleRNNCell", "RNN", "StackedRNNCells", "LSTMV2", "GRUV2");
-  private static final Set<String> LSTM_CLASSES =
-      Set.of("LSTM", "CuDNNLSTM", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "LSTMCell", "LSTMV2");
-  private static final Set<String> WRAPPERS = Set.of("Bidirectional", "TimeDistributed", "Wrapper");
-
-  /** The wrapped layer's class and config, looking through wrappers. */
-  private record Effective(String className, JsonNode config) {}
 
   /** {@link #choose(Layer, WeightRole, String)} without a following activation. */
   public static Choice choose(Layer layer, WeightRole role) {
@@ -89,7 +83,7 @@ public final class AutoScheme {
   public static Choice choose(Layer layer, WeightRole role, String followingActivation) {
     Objects.requireNonNull(layer, "layer");
     Objects.requireNonNull(role, "role");
-    Effective eff = unwrap(layer);
+    Wrapped eff = unwrap(layer);
     switch (role) {
       case BIAS: {
         boolean ufb = unitForgetBias(layer);
@@ -121,7 +115,8 @@ public final class AutoScheme {
     }
     // KERNEL, DEPTHWISE_KERNEL, POINTWISE_KERNEL
     String what = role == WeightRole.KERNEL ? "kernel" : role.label().replace('_', ' ');
-    if (RECURRENT_CLASSES.contains(eff.className())) {
+    LayerFamily family = LayerFamily.of(eff.className());
+    if (family == LayerFamily.RECURRENT || family == LayerFamily.RECURRENT_CELL) {
       return new Choice(InitializerSpec.preset(Preset.GLOROT_UNIFORM, null),
           eff.className() + " input kernel: Glorot uniform (Keras default; the gates are sigmoid/tanh)", false);
     }
@@ -171,7 +166,7 @@ public final class AutoScheme {
   public static Choice configured(Layer layer, WeightRole role) {
     Objects.requireNonNull(layer, "layer");
     Objects.requireNonNull(role, "role");
-    Effective eff = unwrap(layer);
+    Wrapped eff = unwrap(layer);
     boolean ufb = role == WeightRole.BIAS && unitForgetBias(layer);
     String key = role.initializerKey();
     if (key == null) {
@@ -215,20 +210,8 @@ public final class AutoScheme {
    * forget_bias_init: "one"}.
    */
   public static boolean unitForgetBias(Layer layer) {
-    Effective eff = unwrap(layer);
-    if (!LSTM_CLASSES.contains(eff.className())) {
-      return false;
-    }
-    JsonNode u = eff.config().get("unit_forget_bias");
-    if (u != null && u.isBoolean()) {
-      return u.asBoolean();
-    }
-    JsonNode k1 = eff.config().get("forget_bias_init");
-    if (k1 != null && k1.isTextual()) {
-      String s = normalise(k1.asText());
-      return s.equals("one") || s.equals("ones");
-    }
-    return true;
+    Wrapped eff = unwrap(layer);
+    return Recurrence.unitForgetBias(eff.className(), eff.config());
   }
 
   private static String keras1Key(WeightRole role) {
@@ -248,18 +231,9 @@ public final class AutoScheme {
     }
   }
 
-  private static Effective unwrap(Layer layer) {
-    String cls = layer.className();
-    JsonNode cfg = layer.config() == null ? NullNode.getInstance() : layer.config();
-    for (int depth = 0; depth < 8 && WRAPPERS.contains(cls); depth++) {
-      JsonNode inner = cfg.get("layer");
-      if (inner == null || !inner.path("class_name").isTextual()) {
-        break;
-      }
-      cls = inner.get("class_name").asText();
-      cfg = inner.path("config");
-    }
-    return new Effective(cls, cfg);
+  /** The wrapped layer's class and config, looking through wrappers. */
+  private static Wrapped unwrap(Layer layer) {
+    return Wrappers.unwrap(layer.className(), layer.config());
   }
 
   /** The activation a layer config names, or null (see {@link Layer#activationOf}). */

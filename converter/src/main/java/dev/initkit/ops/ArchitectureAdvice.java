@@ -3,6 +3,8 @@ package dev.initkit.ops;
 import dev.initkit.format.ConfigLayers;
 import dev.initkit.format.config.CallGraph;
 import dev.initkit.init.InitializerSpec;
+import dev.initkit.keras.LayerFamily;
+import dev.initkit.keras.Wrappers;
 import dev.initkit.model.Model;
 import dev.initkit.model.WeightRole;
 import dev.initkit.ops.InitReport.Warning;
@@ -24,12 +26,13 @@ import java.util.Set;
  * variance it needs). Codes start with {@code advice-}.
  */
 final class ArchitectureAdvice {
-  private static final Set<String> NORMALIZATION = Set.of("BatchNormalization", "LayerNormalization",
-      "GroupNormalization", "SyncBatchNormalization");
-  private static final Set<String> RECURRENT = Set.of("SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D",
-      "ConvLSTM3D", "Bidirectional");
 
   private ArchitectureAdvice() {}
+
+  /** A recurrent layer, or a Bidirectional holding one. */
+  private static boolean recurrent(String cls) {
+    return LayerFamily.RECURRENT.contains(cls) || cls.equals(Wrappers.BIDIRECTIONAL);
+  }
 
   static List<Warning> of(Model model, List<WeightEntry> entries) {
     List<Warning> out = new ArrayList<>();
@@ -43,7 +46,7 @@ final class ArchitectureAdvice {
       if (spec == null || spec.kind() == InitializerSpec.Kind.UNKNOWN) {
         continue;
       }
-      if (e.weight().role() == WeightRole.RECURRENT_KERNEL && RECURRENT.contains(e.className())
+      if (e.weight().role() == WeightRole.RECURRENT_KERNEL && recurrent(e.className())
           && spec.kind() != InitializerSpec.Kind.ORTHOGONAL && spec.kind() != InitializerSpec.Kind.IDENTITY) {
         out.add(new Warning("advice-orthogonal-recurrent", e.site().layerPath(), e.weight().shortName(),
             spec.describe() + " on a recurrent kernel: an orthogonal one keeps the state's norm from step to step"
@@ -109,7 +112,7 @@ final class ArchitectureAdvice {
         CallGraph.Ref b = c.inputs().get(1);
         CallGraph.Ref branch = depth(g, a, memo) >= depth(g, b, memo) ? a : b;
         ConfigLayers.Entry producer = g.entries().get(branch.layer());
-        if (producer == null || !NORMALIZATION.contains(producer.className())) {
+        if (producer == null || !LayerFamily.NORMALIZATION.contains(producer.className())) {
           continue;
         }
         for (WeightEntry w : byLayer.getOrDefault(producer.name(), List.of())) {

@@ -1,6 +1,7 @@
 package dev.initkit.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.keras.LayerClasses;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Weight;
 import java.util.ArrayList;
@@ -22,11 +23,10 @@ final class EinsumFanAxes {
    */
   static List<List<Integer>> of(Layer layer, Weight w) {
     int rank = w.shape().rank();
-    switch (layer.className()) {
+    switch (LayerClasses.canonical(layer.className())) {
       case "EinsumDense":
         return fromEquation(layer.config().path("equation").asText(""), rank);
       case "MultiHeadAttention":
-      case "GroupQueryAttention":
       case "GroupedQueryAttention":
         // GroupedQueryAttention's projections ("bqm,muh->bquh", "bquh,uhm->bqm") split as MHA's
         return multiHeadAttention(w.name(), rank);

@@ -3,6 +3,8 @@ package dev.initkit.ops;
 import dev.initkit.init.AutoScheme;
 import dev.initkit.init.Fans;
 import dev.initkit.init.InitializerSpec;
+import dev.initkit.keras.ConvGeometry;
+import dev.initkit.keras.LayerFamily;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
@@ -71,11 +73,6 @@ public final class InitReport {
       Set.of("relu", "relu6", "elu", "gelu", "swish", "silu", "leakyrelu", "prelu", "mish", "celu", "hardswish",
           "hardsilu", "thresholdedrelu");
   private static final Set<String> SATURATING = Set.of("tanh", "sigmoid", "hardsigmoid", "softsign", "hardtanh");
-  private static final Set<String> NORMALIZATION =
-      Set.of("BatchNormalization", "LayerNormalization", "GroupNormalization", "SyncBatchNormalization",
-          "RMSNormalization");
-  private static final Set<String> ATTENTION = Set.of("MultiHeadAttention", "GroupQueryAttention", "Attention",
-      "AdditiveAttention");
 
   /**
    * A warning about one weight or about the model.
@@ -552,7 +549,7 @@ public final class InitReport {
       WeightEntry pw = find(ws, WeightRole.POINTWISE_KERNEL);
       WeightEntry emb = find(ws, WeightRole.EMBEDDINGS);
       DepthStep step;
-      if (NORMALIZATION.contains(cls) || (gamma != null && kernel == null && dw == null)) {
+      if (LayerFamily.NORMALIZATION.contains(cls) || (gamma != null && kernel == null && dw == null)) {
         double g = gamma == null ? 1.0 : meanSquare(gamma, observed);
         v = g;
         step = new DepthStep(path, cls, null, Double.NaN, g, 1, v, "normalises: resets to E[gamma^2]", Double.NaN, Double.NaN);
@@ -564,7 +561,7 @@ public final class InitReport {
         double m = meanSquare(emb, observed);
         v = m;
         step = new DepthStep(path, cls, null, Double.NaN, m, 1, v, "embedding: starts at E[E^2]", Double.NaN, Double.NaN);
-      } else if (ATTENTION.contains(cls)) {
+      } else if (LayerFamily.ATTENTION.contains(cls)) {
         step = new DepthStep(path, cls, null, Double.NaN, Double.NaN, 1, v, "attention: passed through (not estimated)", Double.NaN, Double.NaN);
       } else if (kernel != null || dw != null) {
         String act = effectiveActivation(l, ws.get(0).followingActivation());
@@ -589,8 +586,9 @@ public final class InitReport {
         } else {
           fanIn = kernel.fans().fanIn();
           ms = meanSquare(kernel, observed);
-          if (cls.contains("Transpose") && kernel.weight().shape().rank() >= 3) {
-            fanIn = transposeFanIn(l, kernel.weight().shape());
+          if (LayerFamily.TRANSPOSED_CONV.contains(cls) && kernel.weight().shape().rank() >= 3) {
+            fanIn = ConvGeometry.transposedFanIn(LayerConfigs.effective(l, 0, WeightRole.KERNEL).config(),
+                kernel.weight().shape());
             note = "transposed: fan_in = in * prod(kernel_size) / prod(strides)";
           } else if (find(ws, WeightRole.RECURRENT_KERNEL) != null) {
             note = "recurrent: input kernel only";
@@ -633,23 +631,6 @@ public final class InitReport {
       return e.observed() == null ? Double.NaN : e.observed().meanSquare();
     }
     return e.expectedStd() * e.expectedStd() + e.expectedMean() * e.expectedMean();
-  }
-
-  private static double transposeFanIn(Layer l, Shape s) {
-    double k = 1;
-    for (int i = 0; i < s.rank() - 2; i++) {
-      k *= s.dim(i);
-    }
-    double stride = 1;
-    var strides = LayerConfigs.effective(l, 0, WeightRole.KERNEL).config().get("strides");
-    if (strides != null && strides.isArray()) {
-      for (var x : strides) {
-        stride *= Math.max(1, x.asInt(1));
-      }
-    } else if (strides != null && strides.isInt()) {
-      stride = Math.pow(Math.max(1, strides.asInt()), s.rank() - 2);
-    }
-    return Math.max(1, s.dim(-1) * k / stride);
   }
 
   /** The activation's second-moment factor (see the class comment). */

@@ -7,7 +7,11 @@ import dev.initkit.model.Layer;
 import dev.initkit.model.Model;
 import dev.initkit.model.Weight;
 import dev.initkit.model.WeightRole;
+import dev.initkit.keras.LayerFamily;
+import dev.initkit.keras.Recurrence;
+import dev.initkit.keras.Wrappers;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,17 +28,8 @@ import java.util.Set;
  * entries); layers the config does not name (a reader appends them, with no class) have no pointer.
  */
 final class LayerConfigs {
-  private static final Set<String> WRAPPERS = Set.of("Bidirectional", "TimeDistributed", "Wrapper");
-  private static final Set<String> LSTM_CLASSES =
-      Set.of("LSTM", "CuDNNLSTM", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "LSTMCell", "LSTMV2");
-  /** Layers whose output is an activation function of their input. */
-  private static final Set<String> ACTIVATION_LAYERS =
-      Set.of("Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "ThresholdedReLU");
-  /** Layers an activation may follow through without changing what it applies to. */
-  private static final Set<String> PASS_THROUGH =
-      Set.of("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
-          "GaussianDropout", "AlphaDropout", "BatchNormalization", "LayerNormalization",
-          "GroupNormalization", "UnitNormalization", "SyncBatchNormalization");
+  /** Families of the layers an activation may follow through without changing what it applies to. */
+  private static final Set<LayerFamily> PASS_THROUGH = EnumSet.of(LayerFamily.STOCHASTIC, LayerFamily.NORMALIZATION);
 
   private LayerConfigs() {}
 
@@ -91,14 +86,14 @@ final class LayerConfigs {
     String path = "";
     int n = layer.weights().size();
     for (int depth = 0; depth < 8; depth++) {
-      if (WRAPPERS.contains(cls)) {
-        String key = "layer";
-        if (cls.equals("Bidirectional") && weightIndex >= 0 && n > 0 && weightIndex >= n / 2
-            && cfg.path("backward_layer").path("config").isObject()) {
-          key = "backward_layer";
+      if (Wrappers.isWrapper(cls)) {
+        String key = Wrappers.LAYER;
+        if (cls.equals(Wrappers.BIDIRECTIONAL) && weightIndex >= 0 && n > 0 && weightIndex >= n / 2
+            && cfg.path(Wrappers.BACKWARD_LAYER).path("config").isObject()) {
+          key = Wrappers.BACKWARD_LAYER;
         }
-        JsonNode inner = cfg.get(key);
-        if (inner == null || !inner.path("class_name").isTextual() || !inner.path("config").isObject()) {
+        JsonNode inner = Wrappers.inner(cfg, key);
+        if (inner == null || !inner.path("config").isObject()) {
           break;
         }
         cls = inner.get("class_name").asText();
@@ -169,19 +164,7 @@ final class LayerConfigs {
 
   /** True when the effective layer is an LSTM whose bias gets Keras's forget-gate ones. */
   static boolean unitForgetBias(Effective e) {
-    if (!LSTM_CLASSES.contains(e.className())) {
-      return false;
-    }
-    JsonNode u = e.config().get("unit_forget_bias");
-    if (u != null && u.isBoolean()) {
-      return u.asBoolean();
-    }
-    JsonNode k1 = e.config().get("forget_bias_init");
-    if (k1 != null && k1.isTextual()) {
-      String s = normalise(k1.asText());
-      return s.equals("one") || s.equals("ones");
-    }
-    return true;
+    return Recurrence.unitForgetBias(e.className(), e.config());
   }
 
   /** Index of the weight among the layer's weights of the same role. */
@@ -219,7 +202,7 @@ final class LayerConfigs {
       if (raw != null && raw.has("inbound_nodes") && !mentions(raw.get("inbound_nodes"), prev)) {
         return null;
       }
-      if (ACTIVATION_LAYERS.contains(next.className())) {
+      if (LayerFamily.ACTIVATION.contains(next.className())) {
         switch (next.className()) {
           case "Activation":
             return next.activation();
@@ -237,7 +220,7 @@ final class LayerConfigs {
             return "thresholded_relu";
         }
       }
-      if (!PASS_THROUGH.contains(next.className())) {
+      if (!PASS_THROUGH.contains(LayerFamily.of(next.className()))) {
         return null;
       }
       prev = next.name();

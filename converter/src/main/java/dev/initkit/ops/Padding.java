@@ -1,6 +1,7 @@
 package dev.initkit.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.keras.ConvGeometry;
 import dev.initkit.model.Shape;
 import java.util.Locale;
 
@@ -25,7 +26,9 @@ final class Padding {
     if (spatial < 1 || in.length != spatial + 2) {
       return new double[] {1, Double.NaN};
     }
-    boolean same = config.path("padding").asText("valid").equalsIgnoreCase("same");
+    boolean same = ConvGeometry.samePadding(config);
+    long[] strides = ConvGeometry.strides(config, spatial);
+    long[] dilation = ConvGeometry.dilation(config, spatial);
     double forward = 1;
     double perInput = 1;
     for (int i = 0; i < spatial; i++) {
@@ -34,8 +37,8 @@ final class Padding {
         return new double[] {1, Double.NaN};
       }
       long k = kernel.dim(i);
-      long s = at(config.path("strides"), i, 1);
-      long d = at(config.path("dilation_rate"), i, 1);
+      long s = strides[i];
+      long d = dilation[i];
       long span = (k - 1) * d + 1;
       long outN = same ? (n + s - 1) / s : Math.max(0, (n - span) / s + 1);
       long pad = same ? Math.max((outN - 1) * s + span - n, 0) / 2 : 0;
@@ -52,13 +55,6 @@ final class Padding {
       perInput *= valid / (double) n;
     }
     return new double[] {forward, perInput};
-  }
-
-  private static long at(JsonNode v, int i, long dflt) {
-    if (v.isArray()) {
-      return v.size() > i ? Math.max(1, v.get(i).asLong(dflt)) : dflt;
-    }
-    return v.isNumber() ? Math.max(1, v.asLong()) : dflt;
   }
 
   /** "" when the padding sums every tap, else a note for the depth table. */

@@ -3,6 +3,10 @@ package dev.initkit.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.format.ConfigLayers;
 import dev.initkit.format.config.CallGraph;
+import dev.initkit.keras.ConvGeometry;
+import dev.initkit.keras.LayerFamily;
+import dev.initkit.keras.Recurrence;
+import dev.initkit.keras.Wrappers;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Model;
 import dev.initkit.model.Shape;
@@ -11,6 +15,7 @@ import dev.initkit.ops.InitReport.DepthEstimate;
 import dev.initkit.ops.InitReport.DepthStep;
 import dev.initkit.ops.InitReport.WeightEntry;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,15 +55,9 @@ final class SignalEstimate {
     }
   }
 
-  private static final Set<String> PASS_THROUGH = Set.of("Dropout", "SpatialDropout1D", "SpatialDropout2D",
-      "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization", "Flatten",
-      "Reshape", "Permute", "RepeatVector", "Masking", "Identity", "Cropping1D", "Cropping2D", "Cropping3D",
-      "UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
-      "InputLayer", "Lambda", "TFOpLambda", "SlicingOpLambda", "GetItem");
-  private static final Set<String> NORMALIZATION = Set.of("BatchNormalization", "LayerNormalization",
-      "GroupNormalization", "SyncBatchNormalization", "RMSNormalization");
-  private static final Set<String> RNN = Set.of("SimpleRNN", "LSTM", "GRU", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM1D",
-      "ConvLSTM2D", "ConvLSTM3D");
+  /** Families whose layers pass the signal on unchanged (the identity, dropout, moving values, unknown code). */
+  private static final Set<LayerFamily> PASS_THROUGH =
+      EnumSet.of(LayerFamily.STOCHASTIC, LayerFamily.IDENTITY, LayerFamily.SHAPE, LayerFamily.FUNCTION);
   /** Time steps assumed where the config does not give the sequence length. */
   private static final int DEFAULT_STEPS = 20;
 
@@ -73,10 +72,24 @@ final class SignalEstimate {
   private final List<String> order = new ArrayList<>();
   private final Map<String, List<Edge>> consumers = new HashMap<>();
   private final Map<String, List<String>> inputs = new HashMap<>();
-  /** Backward gains of the call being applied, one per input (null: 1 each). */
-  private double[] back;
-  /** The input gradient gain of the last recurrent layer estimated. */
-  private double rnnBack = 1;
+
+  /**
+   * A layer's output signal and its backward gains E[g_in^2] / E[g_out^2], one per input (null: 1
+   * each; fewer than the inputs: the last one for the rest).
+   */
+  private record Applied(Signal out, double[] back) {
+    /** The signal with the gradient passed back unchanged. */
+    static Applied of(Signal out) {
+      return new Applied(out, null);
+    }
+
+    static Applied of(Signal out, double back) {
+      return new Applied(out, new double[] {back});
+    }
+  }
+
+  /** A recurrent layer's output and the gain E[g_x^2] / E[g_out^2] of its input's gradient. */
+  private record RecurrentOut(Signal out, double inputBack) {}
 
   private record Edge(String consumer, String producer, double gain) {}
 
@@ -211,8 +224,9 @@ final class SignalEstimate {
         edge(path, key(nested, nested.outputs().get(t), inner), 1);
       }
     } else {
-      back = null;
-      out = apply(call.entry(), ins, call.shapes(), path);
+      Applied a = apply(call.entry(), ins, call.shapes(), path);
+      out = a.out();
+      double[] back = a.back();
       order.add(path);
       for (int i = 0; i < inKeys.size(); i++) {
         edge(path, inKeys.get(i), back == null ? 1 : back[Math.min(i, back.length - 1)]);
@@ -243,21 +257,23 @@ final class SignalEstimate {
   // ------------------------------------------------------------------------------------------
   // layers
 
-  private Signal apply(ConfigLayers.Entry e, List<Signal> ins, List<long[]> shapes, String path) {
+  private Applied apply(ConfigLayers.Entry e, List<Signal> ins, List<long[]> shapes, String path) {
     String cls = e.className();
     JsonNode c = e.config();
     Signal x = ins.get(0);
     List<WeightEntry> ws = weights.getOrDefault(e.name(), List.of());
-    if (cls.equals("TimeDistributed") && c.path("layer").isObject()) {
-      ConfigLayers.Entry inner = new ConfigLayers.Entry(e.name(), c.path("layer").path("class_name").asText(""),
-          c.path("layer").path("config"), e.raw());
+    if (cls.equals(Wrappers.TIME_DISTRIBUTED) && c.path(Wrappers.LAYER).isObject()) {
+      JsonNode wrapped = c.path(Wrappers.LAYER);
+      ConfigLayers.Entry inner = new ConfigLayers.Entry(e.name(), wrapped.path("class_name").asText(""),
+          wrapped.path("config"), e.raw());
       return apply(inner, ins, shapes, path);
     }
-    if (cls.equals("Bidirectional") && c.path("layer").isObject()) {
+    if (cls.equals(Wrappers.BIDIRECTIONAL) && c.path(Wrappers.LAYER).isObject()) {
       return bidirectional(e, x, ws, shape(shapes, 0), path);
     }
-    if (PASS_THROUGH.contains(cls)) {
-      return x;
+    LayerFamily family = LayerFamily.of(cls);
+    if (PASS_THROUGH.contains(family)) {
+      return Applied.of(x);
     }
     switch (cls) {
       case "Add":
@@ -267,8 +283,11 @@ final class SignalEstimate {
       case "Maximum":
       case "Minimum":
       case "Concatenate":
-      case "Merge":
-        return step(path, cls, null, merge(cls, c, ins), Double.NaN, Double.NaN, "merge of " + ins.size() + " inputs");
+      case "Merge": {
+        Applied m = merge(cls, c, ins);
+        return new Applied(step(path, cls, null, m.out(), Double.NaN, Double.NaN, "merge of " + ins.size() + " inputs"),
+            m.back());
+      }
       case "Activation":
         return activationStep(path, cls, c.path("activation").asText("linear"), x, 1, Double.NaN, Double.NaN, null);
       case "ReLU": {
@@ -299,13 +318,12 @@ final class SignalEstimate {
       case "Rescaling": {
         double s = c.path("scale").asDouble(1);
         double o = c.path("offset").asDouble(0);
-        back = new double[] {s * s};
-        return new Signal(s * x.mean() + o, s * s * x.q() + 2 * s * o * x.mean() + o * o, x.channels());
+        return Applied.of(new Signal(s * x.mean() + o, s * s * x.q() + 2 * s * o * x.mean() + o * o, x.channels()), s * s);
       }
       case "UnitNormalization":
-        back = new double[] {x.channels() > 0 && x.q() > 0 ? 1.0 / (x.channels() * x.q()) : 1};
-        return step(path, cls, null, new Signal(0, x.channels() > 0 ? 1.0 / x.channels() : Double.NaN, x.channels()),
-            Double.NaN, Double.NaN, "unit norm over the channels: E[x^2] = 1/channels");
+        return Applied.of(step(path, cls, null, new Signal(0, x.channels() > 0 ? 1.0 / x.channels() : Double.NaN,
+            x.channels()), Double.NaN, Double.NaN, "unit norm over the channels: E[x^2] = 1/channels"),
+            x.channels() > 0 && x.q() > 0 ? 1.0 / (x.channels() * x.q()) : 1);
       default:
         break;
     }
@@ -314,26 +332,26 @@ final class SignalEstimate {
     }
     if (ws.stream().anyMatch(w -> w.quantization() != null && w.fans() == null)) {
       // int codes stand for a kernel only with their scales: not estimated
-      return step(path, cls, null, x, Double.NaN, Double.NaN,
-          "quantized (" + ws.get(0).quantization().mode() + "): passed through (not estimated)");
+      return Applied.of(step(path, cls, null, x, Double.NaN, Double.NaN,
+          "quantized (" + ws.get(0).quantization().mode() + "): passed through (not estimated)"));
     }
-    if (NORMALIZATION.contains(cls)) {
+    if (family == LayerFamily.NORMALIZATION) {
       return normalization(e, x, ws, path);
     }
-    if (cls.equals("Embedding") || cls.equals("ReversibleEmbedding")) {
+    if (family == LayerFamily.EMBEDDING) {
       WeightEntry emb = find(ws, WeightRole.EMBEDDINGS);
       if (emb == null) {
-        return x;
+        return Applied.of(x);
       }
       long dim = emb.weight().shape().dim(-1);
-      back = new double[] {0}; // integer indices: the gradient ends in the table
-      return step(path, cls, null, new Signal(mean(emb), meanSquare(emb), dim), Double.NaN, meanSquare(emb),
-          "embedding: E[E], E[E^2]");
+      // integer indices: the gradient ends in the table
+      return Applied.of(step(path, cls, null, new Signal(mean(emb), meanSquare(emb), dim), Double.NaN, meanSquare(emb),
+          "embedding: E[E], E[E^2]"), 0);
     }
-    if (cls.equals("MultiHeadAttention") || cls.equals("GroupQueryAttention") || cls.equals("GroupedQueryAttention")) {
+    if (family == LayerFamily.ATTENTION && !isDotAttention(cls)) {
       return attention(e, ins, ws, shapes, path);
     }
-    if (RNN.contains(cls) || cls.equals("RNN")) {
+    if (family == LayerFamily.RECURRENT) {
       return recurrent(e, cls, x, ws, shape(shapes, 0), path);
     }
     WeightEntry kernel = find(ws, WeightRole.KERNEL);
@@ -341,19 +359,24 @@ final class SignalEstimate {
     if (kernel != null || dw != null) {
       return kernelLayer(e, x, ws, kernel, dw, shapeOf(e, shape(shapes, 0)), path);
     }
-    if (cls.equals("Attention") || cls.equals("AdditiveAttention")) {
+    if (isDotAttention(cls)) {
       // the softmax-weighted average of the values (the second input; the query when alone)
       Signal v = ins.size() > 1 ? ins.get(1) : x;
-      return step(path, cls, null, new Signal(v.mean(), v.mean() * v.mean() + v.std() * v.std(), v.channels()),
-          Double.NaN, Double.NaN, "attention: a weighted average of the values (their spread kept)");
+      return Applied.of(step(path, cls, null, new Signal(v.mean(), v.mean() * v.mean() + v.std() * v.std(),
+          v.channels()), Double.NaN, Double.NaN, "attention: a weighted average of the values (their spread kept)"));
     }
     if (!ws.isEmpty()) {
-      return step(path, cls, null, x, Double.NaN, Double.NaN, "not estimated: passed through");
+      return Applied.of(step(path, cls, null, x, Double.NaN, Double.NaN, "not estimated: passed through"));
     }
-    return x;
+    return Applied.of(x);
   }
 
-  private Signal kernelLayer(ConfigLayers.Entry e, Signal x, List<WeightEntry> ws, WeightEntry kernel, WeightEntry dw,
+  /** Attention without projections of its own ({@code Attention}, {@code AdditiveAttention}): the inputs are q, v, k. */
+  private static boolean isDotAttention(String cls) {
+    return cls.equals("Attention") || cls.equals("AdditiveAttention");
+  }
+
+  private Applied kernelLayer(ConfigLayers.Entry e, Signal x, List<WeightEntry> ws, WeightEntry kernel, WeightEntry dw,
       long[] inShape, String path) {
     double fanIn;
     double ms;
@@ -361,7 +384,6 @@ final class SignalEstimate {
     double backward; // E[g_x^2] / E[g_pre^2]: each input feeds fan_out outputs
     String note = null;
     long channels;
-    double strides = strides(e.config());
     if (dw != null) {
       Shape s = dw.weight().shape();
       double k = 1;
@@ -369,6 +391,7 @@ final class SignalEstimate {
         k *= s.dim(i);
       }
       double[] taps = Padding.taps(e.config(), inShape, s);
+      double strides = ConvGeometry.strideProduct(e.config(), s.rank() - 2);
       fanIn = k * taps[0];
       ms = meanSquare(dw);
       mw = mean(dw);
@@ -392,8 +415,10 @@ final class SignalEstimate {
       ms = meanSquare(kernel);
       mw = mean(kernel);
       channels = ks.rank() >= 2 ? ks.dim(-1) : -1;
-      backward = kernel.fans().fanOut() / strides * ms;
-      if (ks.rank() >= 3 && !e.className().contains("Transpose") && !e.className().contains("LocallyConnected")) {
+      backward = kernel.fans().fanOut() / ConvGeometry.strideProduct(e.config(), ks.rank() - 2) * ms;
+      LayerFamily family = LayerFamily.of(e.className());
+      boolean transposed = family == LayerFamily.TRANSPOSED_CONV;
+      if (ks.rank() >= 3 && !transposed && family != LayerFamily.LOCALLY_CONNECTED) {
         // 'same' padding on a small map: the taps that fall on the zeros sum nothing
         double[] taps = Padding.taps(e.config(), inShape, ks);
         fanIn *= taps[0];
@@ -402,8 +427,8 @@ final class SignalEstimate {
         }
         note = Padding.describe(taps).isEmpty() ? null : Padding.describe(taps).substring(2);
       }
-      if (e.className().contains("Transpose") && ks.rank() >= 3) {
-        fanIn = transposeFanIn(e.config(), ks);
+      if (transposed && ks.rank() >= 3) {
+        fanIn = ConvGeometry.transposedFanIn(e.config(), ks);
         channels = ks.dim(-2);
         backward = kernel.fans().fanIn() * ms; // each input scatters over prod(kernel_size) * filters
         note = "transposed: fan_in = in * prod(kernel_size) / prod(strides)";
@@ -415,19 +440,6 @@ final class SignalEstimate {
     Signal pre = linear(x, fanIn, ms, mw, find(ws, WeightRole.BIAS)).withChannels(channels);
     String act = Layer.activationOf(e.config());
     return activationStep(path, e.className(), act == null ? "linear" : act, pre, backward, fanIn, ms, note);
-  }
-
-  private static double strides(JsonNode config) {
-    JsonNode s = config.get("strides");
-    double out = 1;
-    if (s != null && s.isArray()) {
-      for (JsonNode x : s) {
-        out *= Math.max(1, x.asInt(1));
-      }
-    } else if (s != null && s.isInt()) {
-      out = Math.max(1, s.asInt());
-    }
-    return out;
   }
 
   /**
@@ -451,7 +463,7 @@ final class SignalEstimate {
    * An activation applied to {@code pre}; {@code linearBack} is what the linear map before it (if
    * any) does to the gradient's second moment.
    */
-  private Signal activationStep(String path, String cls, String activation, Signal pre, double linearBack,
+  private Applied activationStep(String path, String cls, String activation, Signal pre, double linearBack,
       double fanIn, double ms, String note) {
     double derivative;
     Signal out;
@@ -476,22 +488,20 @@ final class SignalEstimate {
       out = new Signal(m[0], m[1], pre.channels(), pre.rho(), Math.max(0, m[1] - m[0] * m[0]) * share);
       derivative = GaussianMoments.derivativeSquare(f, pre.mean(), pre.q());
     }
-    back = new double[] {linearBack * derivative};
     double gain = pre.q() > 0 ? out.q() / pre.q() : Double.NaN;
     steps.add(new DepthStep(path, cls, activation, fanIn, ms, gain, out.q(), note, out.mean(), Double.NaN));
     // what initialization controls is the pre-activation scale; bounded outputs (softmax,
     // sigmoid) are their own business
     check(path, pre.q());
-    return out;
+    return Applied.of(out, linearBack * derivative);
   }
 
-  private Signal fnStep(String path, String cls, String name, DoubleUnaryOperator f, Signal x) {
+  private Applied fnStep(String path, String cls, String name, DoubleUnaryOperator f, Signal x) {
     double[] m = GaussianMoments.of(f, x.mean(), x.q());
     Signal out = new Signal(m[0], m[1], x.channels(), x.rho());
-    back = new double[] {GaussianMoments.derivativeSquare(f, x.mean(), x.q())};
     steps.add(new DepthStep(path, cls, name, Double.NaN, Double.NaN, x.q() > 0 ? out.q() / x.q() : Double.NaN,
         out.q(), null, out.mean(), Double.NaN));
-    return out;
+    return Applied.of(out, GaussianMoments.derivativeSquare(f, x.mean(), x.q()));
   }
 
   private Signal step(String path, String cls, String activation, Signal out, double fanIn, double ms, String note) {
@@ -507,9 +517,9 @@ final class SignalEstimate {
     }
   }
 
-  private Signal merge(String cls, JsonNode c, List<Signal> ins) {
+  /** A merge's output; each input gets the gradient unless said otherwise (Add, Subtract, Concatenate's slices). */
+  private static Applied merge(String cls, JsonNode c, List<Signal> ins) {
     int n = ins.size();
-    back = null; // each input gets the gradient (Add, Subtract, Concatenate's slices)
     switch (cls) {
       case "Add":
       case "Average":
@@ -525,20 +535,19 @@ final class SignalEstimate {
         double var = Math.max(q - mean * mean, 1e-300);
         rho = Math.min(1, rho / var); // the correlated parts' share of the sum's variance
         if (cls.equals("Average")) {
-          back = new double[] {1.0 / ((double) n * n)};
-          return new Signal(mean / n, q / ((double) n * n), ins.get(0).channels(), rho);
+          return Applied.of(new Signal(mean / n, q / ((double) n * n), ins.get(0).channels(), rho), 1.0 / ((double) n * n));
         }
-        return new Signal(mean, q, ins.get(0).channels(), rho);
+        return Applied.of(new Signal(mean, q, ins.get(0).channels(), rho));
       }
       case "Subtract": {
         Signal a = ins.get(0);
         Signal b = ins.get(1);
-        return new Signal(a.mean() - b.mean(), a.q() + b.q() - 2 * a.mean() * b.mean(), a.channels());
+        return Applied.of(new Signal(a.mean() - b.mean(), a.q() + b.q() - 2 * a.mean() * b.mean(), a.channels()));
       }
       case "Multiply": {
         double mean = 1;
         double q = 1;
-        back = new double[n];
+        double[] back = new double[n];
         for (Signal s : ins) {
           mean *= s.mean();
           q *= s.q();
@@ -546,14 +555,14 @@ final class SignalEstimate {
         for (int i = 0; i < n; i++) {
           back[i] = ins.get(i).q() > 0 ? q / ins.get(i).q() : 0; // the product of the others
         }
-        return new Signal(mean, q, ins.get(0).channels());
+        return new Applied(new Signal(mean, q, ins.get(0).channels()), back);
       }
       case "Maximum":
       case "Minimum": {
         Signal a = average(ins);
-        back = new double[] {1.0 / n}; // the gradient goes to the largest
         double[] m = GaussianMoments.maxOf(n, cls.equals("Maximum") ? a.mean() : -a.mean(), a.q());
-        return new Signal(cls.equals("Maximum") ? m[0] : -m[0], m[1], a.channels());
+        // the gradient goes to the largest
+        return Applied.of(new Signal(cls.equals("Maximum") ? m[0] : -m[0], m[1], a.channels()), 1.0 / n);
       }
       default: { // Concatenate: channel-weighted, when the channels are known
         double w = 0;
@@ -568,7 +577,7 @@ final class SignalEstimate {
           channels = channels >= 0 && s.channels() > 0 ? channels + s.channels() : -1;
         }
         int axis = c.path("axis").asInt(-1);
-        return new Signal(mean / w, q / w, axis == -1 ? channels : ins.get(0).channels());
+        return Applied.of(new Signal(mean / w, q / w, axis == -1 ? channels : ins.get(0).channels()));
       }
     }
   }
@@ -583,7 +592,7 @@ final class SignalEstimate {
     return new Signal(mean, q, ins.get(0).channels());
   }
 
-  private Signal pooling(ConfigLayers.Entry e, Signal x, long[] shape, String path) {
+  private Applied pooling(ConfigLayers.Entry e, Signal x, long[] shape, String path) {
     String cls = e.className();
     boolean max = cls.contains("Max");
     long k;
@@ -605,7 +614,7 @@ final class SignalEstimate {
     }
     Signal out;
     // each output's gradient goes to its maximum (1 of k) or is shared by k inputs (1/k each)
-    back = new double[] {k <= 0 ? 1 : max ? 1.0 / k : 1.0 / ((double) k * k)};
+    double back = k <= 0 ? 1 : max ? 1.0 / k : 1.0 / ((double) k * k);
     if (k <= 0) {
       out = x;
     } else if (max) {
@@ -616,7 +625,7 @@ final class SignalEstimate {
       double var = x.std() * x.std() * (1.0 / k + x.rho() * (1 - 1.0 / k));
       out = new Signal(x.mean(), x.mean() * x.mean() + var, x.channels());
     }
-    return step(path, cls, null, out, Double.NaN, Double.NaN, note);
+    return Applied.of(step(path, cls, null, out, Double.NaN, Double.NaN, note), back);
   }
 
   /** Positions a global pooling averages over, from the input's shape; -1 when not given. */
@@ -655,7 +664,7 @@ final class SignalEstimate {
     return out;
   }
 
-  private Signal normalization(ConfigLayers.Entry e, Signal x, List<WeightEntry> ws, String path) {
+  private Applied normalization(ConfigLayers.Entry e, Signal x, List<WeightEntry> ws, String path) {
     WeightEntry gamma = find(ws, WeightRole.GAMMA);
     WeightEntry beta = find(ws, WeightRole.BETA);
     double g2 = gamma == null ? 1 : meanSquare(gamma);
@@ -667,20 +676,20 @@ final class SignalEstimate {
         : e.className().equals("BatchNormalization") ? x.within() : x.std() * x.std();
     double eps = e.config().path("epsilon").asDouble(1e-3);
     double kept = var / (var + eps);
-    back = new double[] {g2 / (var + eps)}; // the gradient scaled by gamma / sqrt(var + eps)
     Signal out = new Signal(b, g2 * kept + b2, x.channels(), x.rho());
-    return step(path, e.className(), null, out, Double.NaN, g2, kept < 0.5
+    return Applied.of(step(path, e.className(), null, out, Double.NaN, g2, kept < 0.5
         ? String.format(Locale.ROOT, "normalises, but the input's variance %.3g is small beside epsilon %.3g", var, eps)
-        : "normalises: E[gamma^2] + E[beta^2]");
+        : "normalises: E[gamma^2] + E[beta^2]"), g2 / (var + eps)); // the gradient scaled by gamma / sqrt(var + eps)
   }
 
-  private Signal attention(ConfigLayers.Entry e, List<Signal> ins, List<WeightEntry> ws, List<long[]> shapes,
+  private Applied attention(ConfigLayers.Entry e, List<Signal> ins, List<WeightEntry> ws, List<long[]> shapes,
       String path) {
     Signal value = ins.size() > 1 ? ins.get(1) : ins.get(0);
     WeightEntry wv = named(ws, "value");
     WeightEntry wo = named(ws, "output");
     if (wv == null || wo == null) {
-      return step(path, e.className(), null, ins.get(0), Double.NaN, Double.NaN, "attention: passed through (not estimated)");
+      return Applied.of(step(path, e.className(), null, ins.get(0), Double.NaN, Double.NaN,
+          "attention: passed through (not estimated)"));
     }
     // the value projection sums over the model dimension (the kernel's first axis; Keras's own
     // fans treat its (d_model, heads, dim) kernel as a convolution's)
@@ -710,11 +719,11 @@ final class SignalEstimate {
     // the value projection
     double g = wo.weight().shape().dim(-1) * meanSquare(wo) / tEff
         * (wv.weight().shape().elementCount() / (double) wv.weight().shape().dim(0)) * meanSquare(wv);
-    back = new double[ins.size()];
+    double[] back = new double[ins.size()];
     back[ins.size() > 1 ? 1 : 0] = g;
-    return step(path, e.className(), null, out, fan, meanSquare(wo), t > 1
+    return new Applied(step(path, e.className(), null, out, fan, meanSquare(wo), t > 1
         ? String.format(Locale.ROOT, "attention: values averaged over about %.3g of %d positions, then the output projection", tEff, t)
-        : "attention: value and output projections (the averaging over positions not modelled)");
+        : "attention: value and output projections (the averaging over positions not modelled)"), back);
   }
 
   private static long sequenceLength(ConfigLayers.Entry e, List<long[]> shapes) {
@@ -732,35 +741,36 @@ final class SignalEstimate {
     return -1;
   }
 
-  private Signal bidirectional(ConfigLayers.Entry e, Signal x, List<WeightEntry> ws, long[] shape, String path) {
-    JsonNode inner = e.config().path("layer");
+  private Applied bidirectional(ConfigLayers.Entry e, Signal x, List<WeightEntry> ws, long[] shape, String path) {
+    JsonNode inner = e.config().path(Wrappers.LAYER);
     ConfigLayers.Entry cell = new ConfigLayers.Entry(e.name(), inner.path("class_name").asText(""), inner.path("config"),
         e.raw());
     // both directions see the same statistics: estimate one on its half of the weights
     List<WeightEntry> half = ws.subList(0, Math.max(1, ws.size() / 2));
-    Signal one = recurrentOn(cell, cell.className(), x, half, steps(e, shape));
+    RecurrentOut r = recurrentOn(cell, cell.className(), x, half, steps(e, shape));
+    Signal one = r.out();
     String mode = e.config().path("merge_mode").asText("concat");
     // the input's gradient: both directions' contributions
-    back = new double[] {2 * rnnBack * switch (mode) {
+    double back = 2 * r.inputBack() * switch (mode) {
       case "ave" -> 0.25;
       case "mul" -> one.q();
       default -> 1;
-    }};
+    };
     Signal out = switch (mode) {
       case "sum" -> new Signal(2 * one.mean(), 2 * one.q() + 2 * one.mean() * one.mean(), one.channels());
       case "mul" -> new Signal(one.mean() * one.mean(), one.q() * one.q(), one.channels());
       case "ave" -> new Signal(one.mean(), (one.q() + one.mean() * one.mean()) / 2, one.channels());
       default -> one.withChannels(one.channels() > 0 ? 2 * one.channels() : -1);
     };
-    return step(path, e.className(), null, out, Double.NaN, Double.NaN, "bidirectional (" + mode + ")");
+    return Applied.of(step(path, e.className(), null, out, Double.NaN, Double.NaN, "bidirectional (" + mode + ")"), back);
   }
 
-  private Signal recurrent(ConfigLayers.Entry e, String cls, Signal x, List<WeightEntry> ws, long[] shape, String path) {
+  private Applied recurrent(ConfigLayers.Entry e, String cls, Signal x, List<WeightEntry> ws, long[] shape, String path) {
     int n = steps(e, shape);
-    Signal out = recurrentOn(e, cls, x, ws, n);
-    back = new double[] {rnnBack};
-    return step(path, cls, null, out, Double.NaN, Double.NaN, "recurrent: gates and state over " + n + " steps"
-        + (e.config().path("return_sequences").asBoolean(false) ? " (the sequence: averaged over the steps)" : ""));
+    RecurrentOut r = recurrentOn(e, cls, x, ws, n);
+    return Applied.of(step(path, cls, null, r.out(), Double.NaN, Double.NaN, "recurrent: gates and state over " + n
+        + " steps" + (e.config().path("return_sequences").asBoolean(false) ? " (the sequence: averaged over the steps)"
+        : "")), r.inputBack());
   }
 
   /**
@@ -768,16 +778,14 @@ final class SignalEstimate {
    * steps with Gaussian pre-activations whose second moment is the input's contribution ({@code
    * fan_in * E[W^2] * E[x^2]}) plus the state's ({@code units * E[U^2] * E[h^2]}).
    */
-  private Signal recurrentOn(ConfigLayers.Entry e, String cls, Signal x, List<WeightEntry> ws, int n) {
+  private RecurrentOut recurrentOn(ConfigLayers.Entry e, String cls, Signal x, List<WeightEntry> ws, int n) {
     WeightEntry k = find(ws, WeightRole.KERNEL);
     WeightEntry u = find(ws, WeightRole.RECURRENT_KERNEL);
-    rnnBack = 1;
     if (k == null) {
-      return x;
+      return new RecurrentOut(x, 1);
     }
     JsonNode c = e.config();
-    String c0 = cls.replace("CuDNN", "").replace("ConvLSTM1D", "LSTM").replace("ConvLSTM2D", "LSTM")
-        .replace("ConvLSTM3D", "LSTM");
+    Recurrence kind = Recurrence.of(cls);
     long units = c.path("units").asLong(c.path("filters").asLong(k.weight().shape().dim(-1)));
     double inQ = k.fans().fanIn() * meanSquare(k) * x.q();
     double uMs = u == null ? 0 : meanSquare(u);
@@ -800,7 +808,7 @@ final class SignalEstimate {
     int paths = 1; // gates sharing the kernel's columns
     for (int t = 0; t < n; t++) {
       double pre = inQ + uFan * uMs * h;
-      if (c0.equals("LSTM")) {
+      if (kind == Recurrence.LSTM) {
         double[] i = GaussianMoments.of(gate, 0, pre);
         double[] f = GaussianMoments.of(gate, forgetBias ? 1 : 0, pre + (forgetBias ? 1 : 0));
         double[] g = GaussianMoments.of(act, 0, pre);
@@ -814,7 +822,7 @@ final class SignalEstimate {
         d = i[1] * GaussianMoments.derivativeSquare(act, 0, cState) * i[1] * GaussianMoments.derivativeSquare(act, 0, pre);
         carry = f[1];
         paths = 4;
-      } else if (c0.equals("GRU")) {
+      } else if (kind == Recurrence.GRU) {
         double[] z = GaussianMoments.of(gate, 0, pre);
         double[] r = GaussianMoments.of(gate, 0, pre);
         double[] hh = GaussianMoments.of(act, 0, inQ + r[1] * uFan * uMs * h);
@@ -839,9 +847,10 @@ final class SignalEstimate {
     // backward to x_t: the kernel's columns of one path, the candidate's derivative, and the
     // gradient carried back from later steps (all of them for a sequence, the last one otherwise)
     double later = carry >= 1 ? n : (1 - Math.pow(carry, n)) / (1 - carry);
-    rnnBack = k.weight().shape().dim(-1) / (double) paths * meanSquare(k) * d * (sequence ? later : later / n);
+    double inputBack = k.weight().shape().dim(-1) / (double) paths * meanSquare(k) * d * (sequence ? later : later / n);
     // a sequence's elements are every step's state: the average over the steps
-    return sequence ? new Signal(sumMean / n, sumQ / n, units, rhoOut) : new Signal(hMean, h, units);
+    return new RecurrentOut(sequence ? new Signal(sumMean / n, sumQ / n, units, rhoOut) : new Signal(hMean, h, units),
+        inputBack);
   }
 
   private static int steps(ConfigLayers.Entry e, long[] recorded) {
@@ -894,20 +903,4 @@ final class SignalEstimate {
     return null;
   }
 
-  private static double transposeFanIn(JsonNode config, Shape s) {
-    double k = 1;
-    for (int i = 0; i < s.rank() - 2; i++) {
-      k *= s.dim(i);
-    }
-    double stride = 1;
-    JsonNode strides = config.get("strides");
-    if (strides != null && strides.isArray()) {
-      for (JsonNode x : strides) {
-        stride *= Math.max(1, x.asInt(1));
-      }
-    } else if (strides != null && strides.isInt()) {
-      stride = Math.pow(Math.max(1, strides.asInt()), s.rank() - 2);
-    }
-    return Math.max(1, s.dim(-1) * k / stride);
-  }
 }

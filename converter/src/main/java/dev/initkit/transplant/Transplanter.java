@@ -7,6 +7,7 @@ import dev.initkit.ModelFormatException;
 import dev.initkit.ModelIO;
 import dev.initkit.TransplantException;
 import dev.initkit.init.Initializer;
+import dev.initkit.keras.Recurrence;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
@@ -51,11 +52,6 @@ import java.util.stream.Collectors;
  * by tensor when written. Stateless and thread-safe.
  */
 public final class Transplanter {
-  private static final Set<String> LSTM = Set.of("LSTM", "CuDNNLSTM", "LSTMV2", "LSTMCell", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
-      "ConvLSTM1DCell", "ConvLSTM2DCell", "ConvLSTM3DCell");
-  private static final Set<String> GRU = Set.of("GRU", "CuDNNGRU", "GRUV2", "GRUCell");
-  private static final Set<String> SIMPLE_RNN = Set.of("SimpleRNN", "SimpleRNNCell");
-
   private Transplanter() {}
 
   /** A decision before the fresh draws are known. */
@@ -439,13 +435,14 @@ public final class Transplanter {
       if (!inner.path("class_name").isTextual()) {
         break;
       }
-      if (LSTM.contains(cls) || GRU.contains(cls) || SIMPLE_RNN.contains(cls)) {
+      if (Recurrence.of(cls) != null) {
         break;
       }
       cls = inner.path("class_name").asText();
       cfg = inner.path("config");
     }
-    return LSTM.contains(cls) ? 4 : GRU.contains(cls) ? 3 : SIMPLE_RNN.contains(cls) ? 1 : 0;
+    Recurrence kind = Recurrence.of(cls);
+    return kind == null ? 0 : kind.gates();
   }
 
   private static Map<String, Reinitializer.Entry> freshEntries(Model target, TransplantOptions o, Set<String> keys)

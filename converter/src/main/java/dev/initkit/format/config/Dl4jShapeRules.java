@@ -1,6 +1,8 @@
 package dev.initkit.format.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.keras.LayerFamily;
+import dev.initkit.keras.Wrappers;
 import java.util.Set;
 
 /**
@@ -58,7 +60,7 @@ final class Dl4jShapeRules {
       if (SEQUENCES.contains(cls) || (cls.equals("Permute") && c.path("dims").size() == 2)) {
         return true;
       }
-      if (Set.of("LSTM", "GRU", "SimpleRNN", "Bidirectional").contains(cls)) {
+      if (LayerFamily.RECURRENT.contains(cls) || cls.equals(Wrappers.BIDIRECTIONAL)) {
         return c.path("return_sequences").asBoolean(false) || c.path("layer").path("config").path("return_sequences").asBoolean(false);
       }
       if (!KEEP.contains(cls)) {

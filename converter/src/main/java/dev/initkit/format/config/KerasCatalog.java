@@ -1,5 +1,6 @@
 package dev.initkit.format.config;
 
+import dev.initkit.keras.LayerFamily;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -146,8 +147,7 @@ final class KerasCatalog {
       Set.of("quantization_config", "lora_rank", "lora_alpha");
 
   /** Recurrent layers (not cells) that carry {@code zero_output_for_mask} in Keras 3. */
-  static final Set<String> RECURRENT_LAYERS =
-      Set.of("RNN", "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D");
+  static final Set<String> RECURRENT_LAYERS = LayerFamily.RECURRENT.members();
 
   /** Layers and cells whose tf-keras config carries {@code implementation}. */
   static final Set<String> HAS_IMPLEMENTATION = Set.of("LSTM", "GRU", "LSTMCell", "GRUCell");

@@ -3,6 +3,7 @@ package dev.initkit.format.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.initkit.internal.Json;
+import dev.initkit.keras.LayerFamily;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,8 +120,7 @@ record KeyRule(String key, Kind kind, JsonNode value) {
     add(rules, "MultiHeadAttention", "sliding_window", Kind.KERAS3_NEWER_RELEASES, "null");
     // Keras 3 reads the sequence length from the input, and ignores input_length.
     add(rules, "Embedding", "input_length", Kind.KERAS2_ONLY_INERT, "null");
-    for (String c : List.of("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D",
-        "ConvLSTM3D")) {
+    for (String c : LayerFamily.RECURRENT.members()) {
       add(rules, c, "time_major", Kind.KERAS2_ONLY, "false");
     }
     for (String c : List.of("LSTM", "GRU", "LSTMCell", "GRUCell", "SimpleRNNCell", "ConvLSTM1D",

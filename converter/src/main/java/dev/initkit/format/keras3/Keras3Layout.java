@@ -1,6 +1,10 @@
 package dev.initkit.format.keras3;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.keras.LayerClasses;
+import dev.initkit.keras.LayerFamily;
+import dev.initkit.keras.Recurrence;
+import dev.initkit.keras.Wrappers;
 import dev.initkit.model.Quantization;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,8 +26,6 @@ public final class Keras3Layout {
   private static final Pattern UPPER_WORD = Pattern.compile("(.)([A-Z][a-z]+)");
   private static final Pattern LOWER_UPPER = Pattern.compile("([a-z])([A-Z])");
 
-  private static final List<String> RNN =
-      List.of("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "RNN");
 
   /** Keras 3's GroupedQueryAttention, exported as GroupQueryAttention too. */
   private static final List<String> GROUPED_ATTENTION = List.of("GroupedQueryAttention", "GroupQueryAttention");
@@ -99,13 +101,13 @@ public final class Keras3Layout {
       }
       return;
     }
-    if (RNN.contains(cls)) {
+    if (LayerFamily.RECURRENT.members().contains(cls)) {
       out.add(new Part(prefix + "vars", 0, name));
       out.add(new Part(prefix + "cell/vars", n, snakeCase(cls) + "_cell"));
       return;
     }
-    if (cls.equals("Bidirectional")) {
-      JsonNode inner = config.path("layer");
+    if (cls.equals(Wrappers.BIDIRECTIONAL)) {
+      JsonNode inner = config.path(Wrappers.LAYER);
       String ic = inner.path("class_name").asText("LSTM");
       String in = inner.path("config").path("name").asText(snakeCase(ic));
       JsonNode icfg = inner.path("config");
@@ -114,8 +116,8 @@ public final class Keras3Layout {
       addParts(prefix + "backward_layer/", ic, icfg, "backward_" + in, n - n / 2, out);
       return;
     }
-    if (cls.equals("TimeDistributed")) {
-      JsonNode inner = config.path("layer");
+    if (cls.equals(Wrappers.TIME_DISTRIBUTED)) {
+      JsonNode inner = config.path(Wrappers.LAYER);
       String ic = inner.path("class_name").asText("");
       out.add(new Part(prefix + "vars", 0, name));
       addParts(prefix + "layer/", ic, inner.path("config"), inner.path("config").path("name").asText(ic), n, out);
@@ -189,6 +191,10 @@ public final class Keras3Layout {
     if (quantized != null) {
       return quantized;
     }
+    if (Recurrence.of(cls) != null && !LayerClasses.isAlias(cls)) {
+      // recurrent layers and cells of Keras 3: the gates side by side in each weight
+      return bias ? List.of("kernel", "recurrent_kernel", "bias") : List.of("kernel", "recurrent_kernel");
+    }
     switch (cls) {
       case "Dense":
       case "EinsumDense":
@@ -224,13 +230,6 @@ public final class Keras3Layout {
         if (config.path("center").asBoolean(true)) l.add("beta");
         return l;
       }
-      case "LSTM":
-      case "GRU":
-      case "SimpleRNN":
-      case "ConvLSTM1D":
-      case "ConvLSTM2D":
-      case "ConvLSTM3D":
-        return bias ? List.of("kernel", "recurrent_kernel", "bias") : List.of("kernel", "recurrent_kernel");
       case "Bidirectional": {
         JsonNode inner = config.path("layer");
         List<String> one = knownNames(inner.path("class_name").asText(""), inner.path("config"));
@@ -244,10 +243,6 @@ public final class Keras3Layout {
         JsonNode inner = config.path("layer");
         return knownNames(inner.path("class_name").asText(""), inner.path("config"));
       }
-      case "LSTMCell":
-      case "GRUCell":
-      case "SimpleRNNCell":
-        return bias ? List.of("kernel", "recurrent_kernel", "bias") : List.of("kernel", "recurrent_kernel");
       case "RNN": {
         // a generic RNN names its cell's variables; StackedRNNCells one cell after another
         JsonNode cell = config.path("cell");
