@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
     description = {
       "Train one copy of a classifier per scheme for the same budget (DL4J, Adam, cross-entropy, the same"
           + " shuffles for every copy) and report loss and accuracy per epoch and the time to reach --target accuracy.",
-      "DATASET: .npz with x_train/y_train and optionally x_test/y_test (else x/y, 20% held out), or CSV whose last"
+      "DATASET: .npz with x_train/y_train and optionally x_test/y_test (else x/y, 20%% held out), or CSV whose last"
           + " column is the class. testdata/data/digits.npz is a small real one (8x8 handwritten digits)."
     })
 public final class CompareCommand extends AbstractCommand {

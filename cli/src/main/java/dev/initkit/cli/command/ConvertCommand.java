@@ -60,7 +60,8 @@ public final class ConvertCommand extends AbstractCommand {
       converter = FormatConverter.class,
       completionCandidates = FormatCandidates.class,
       description = "Target format: ${COMPLETION-CANDIDATES}."
-          + " Default: from the name of OUT, which ends in h5, keras or weights.h5.")
+          + " Default: from the name of OUT, which ends in h5, keras or weights.h5 (with --for"
+          + " tensorflow and no extension: a SavedModel directory).")
   Format to;
 
   @Option(
@@ -238,7 +239,7 @@ public final class ConvertCommand extends AbstractCommand {
     /** {@inheritDoc} */
     @Override
     public java.util.Iterator<String> iterator() {
-      return List.of("h5", "keras", "weights.h5", "h5-weights").iterator();
+      return List.of("h5", "keras", "weights.h5", "h5-weights", "savedmodel").iterator();
     }
   }
 }
