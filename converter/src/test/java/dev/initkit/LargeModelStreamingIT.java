@@ -66,7 +66,7 @@ class LargeModelStreamingIT {
 
   private long convertInSmallJvm(Path in, Path out) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String log = run(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), ConvertMain.class.getName(), in.toString(), out.toString()), 600);
+    String log = run(List.of(java, "-Xmx256m", "-cp", dev.initkit.testing.TestFiles.childClassPath(), ConvertMain.class.getName(), in.toString(), out.toString()), 600);
     String kb = log.lines().filter(l -> l.startsWith("peak_rss_kb=")).findFirst().orElseThrow(() -> new AssertionError(log));
     return Long.parseLong(kb.substring("peak_rss_kb=".length()));
   }

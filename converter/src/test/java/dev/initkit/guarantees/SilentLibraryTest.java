@@ -18,11 +18,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A library prints nothing: in a fresh JVM with the converter's own class path (no SLF4J binding,
- * no logging set up), opening, reading, writing and reopening every bundled format leaves stdout
- * and stderr empty, and the library sets no JVM-global property. A fresh JVM because javacpp
+ * A library prints nothing: in a fresh JVM with the converter's own dependencies (no SLF4J
+ * binding, no logging set up), opening, reading, writing and reopening every bundled format leaves
+ * stdout and stderr empty, and the library sets no JVM-global property. A fresh JVM because javacpp
  * decides where its messages go once, when its loader class initialises: in the test JVM another
  * test may have done it first.
+ *
+ * <p>The child runs the converter as a named module on the module path (its descriptor's requires
+ * must be complete, HDF5's natives must load under JPMS) and calls it from the unnamed module, so
+ * only exported packages are in reach; it checks that {@code dev.initkit.internal} is not.
  */
 class SilentLibraryTest {
   @TempDir Path dir;
@@ -30,6 +34,10 @@ class SilentLibraryTest {
   /** The child: reads, writes and rereads the models given, in the order given. */
   public static void main(String[] args) throws Exception {
     Path out = Path.of(args[0]);
+    if (ModelIO.class.getModule().isNamed()
+        && ModelIO.class.getModule().isExported("dev.initkit.internal")) {
+      System.exit(4); // the internals must stay internal
+    }
     int n = 0;
     for (int i = 1; i < args.length; i++) {
       try (LoadedModel m = ModelIO.open(Path.of(args[i]))) {
@@ -54,10 +62,18 @@ class SilentLibraryTest {
   @Test
   void readingAndWritingEveryFormatPrintsNothing() throws Exception {
     Path models = TestFiles.testdata().resolve("models");
-    List<String> cmd = new java.util.ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), SilentLibraryTest.class.getName(),
-        dir.toString()));
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    String modulePath = System.getProperty("jdk.module.path", "");
+    boolean named = ModelIO.class.getModule().isNamed();
+    if (named) {
+      // the converter and its dependencies as modules; this class from the class path
+      cmd.addAll(List.of("--module-path", modulePath, "--add-modules", "dev.initkit.converter",
+          "-cp", TestFiles.testClasses() + java.io.File.pathSeparator + System.getProperty("java.class.path")));
+    } else {
+      cmd.addAll(List.of("-cp", TestFiles.childClassPath()));
+    }
+    cmd.addAll(List.of(SilentLibraryTest.class.getName(), dir.toString()));
     for (String m : List.of("conv2d/keras3.h5", "conv2d/tfkeras.h5", "conv2d/keras3.keras",
         "lstm/keras3.keras", "mlp/tfkeras.h5")) {
       cmd.add(models.resolve(m).toString());
@@ -68,7 +84,9 @@ class SilentLibraryTest {
         .start();
     assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child finished");
     String err = read(stderr);
-    assertEquals(0, p.exitValue(), "child exit (3: a global property was set); stderr: " + err);
+    assertEquals(0, p.exitValue(),
+        "child exit (3: a global property was set, 4: internals exported); stderr: " + err);
+    assertTrue(named, "the converter runs as a named module in its tests (module-info.java)");
     assertEquals("", read(stdout), "stdout");
     assertEquals("", err, "stderr");
     try (var files = Files.list(dir)) {

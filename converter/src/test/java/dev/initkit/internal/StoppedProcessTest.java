@@ -51,7 +51,7 @@ class StoppedProcessTest {
   private static Process child(String... args) throws IOException {
     List<String> cmd = new java.util.ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), StoppedProcessTest.class.getName()));
+        "-cp", dev.initkit.testing.TestFiles.childClassPath(), StoppedProcessTest.class.getName()));
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).redirectErrorStream(true).start();
   }

@@ -106,7 +106,7 @@ class ReinitializerTest {
     Path here = reinit(big, tmp.resolve("here.h5"), Scheme.configured(), Selector.all(), 7);
     Path there = tmp.resolve("there.h5");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-XX:ActiveProcessorCount=1", "-cp", System.getProperty("java.class.path"),
+    Process p = new ProcessBuilder(java, "-XX:ActiveProcessorCount=1", "-cp", dev.initkit.testing.TestFiles.childClassPath(),
         ReinitMain.class.getName(), big.toString(), there.toString(), "7")
         .redirectErrorStream(true).redirectOutput(tmp.resolve("jvm.log").toFile()).start();
     assertTrue(p.waitFor(120, TimeUnit.SECONDS), "second JVM timed out");

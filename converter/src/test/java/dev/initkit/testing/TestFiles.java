@@ -17,6 +17,32 @@ import java.util.stream.Stream;
 public final class TestFiles {
   private TestFiles() {}
 
+  /**
+   * A class path for a child JVM that sees everything this test JVM sees. The converter is a named
+   * module: Surefire puts it and its dependencies on the module path ({@code jdk.module.path}), the
+   * test classes in a patch of it, and only the rest on {@code java.class.path}.
+   */
+  public static String childClassPath() {
+    List<String> parts = new ArrayList<>();
+    parts.add(testClasses().toString());
+    for (String key : List.of("jdk.module.path", "java.class.path")) {
+      String v = System.getProperty(key);
+      if (v != null && !v.isBlank()) {
+        parts.add(v);
+      }
+    }
+    return String.join(java.io.File.pathSeparator, parts);
+  }
+
+  /** The directory (or jar) the test classes were loaded from. */
+  public static Path testClasses() {
+    try {
+      return Path.of(TestFiles.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The shared corpus root (surefire passes {@code initkit.corpus}); skips the test when absent. */
   public static Path corpus() {
     String p = System.getProperty("initkit.corpus");

@@ -1,0 +1,36 @@
+/**
+ * initkit's core: reading, writing, reinitializing and transplanting Keras and TensorFlow model
+ * files. The API is what this module exports to everyone; {@code dev.initkit.internal} and
+ * {@code dev.initkit.internal.hdf5} (files written atomically, JSON limits, the HDF5 binding) are
+ * shared with initkit's own modules only.
+ */
+module dev.initkit.converter {
+  requires transitive com.fasterxml.jackson.databind;
+  requires org.bytedeco.javacpp;
+  requires org.bytedeco.hdf5;
+
+  exports dev.initkit;
+  exports dev.initkit.format;
+  exports dev.initkit.format.config;
+  exports dev.initkit.format.h5;
+  exports dev.initkit.format.keras3;
+  exports dev.initkit.init;
+  exports dev.initkit.keras;
+  exports dev.initkit.model;
+  exports dev.initkit.ops;
+  exports dev.initkit.transplant;
+
+  exports dev.initkit.internal to
+      dev.initkit.analysis,
+      dev.initkit.savedmodel,
+      dev.initkit.cli,
+      dev.initkit.dl4j;
+  exports dev.initkit.internal.hdf5 to
+      dev.initkit.savedmodel,
+      dev.initkit.cli,
+      dev.initkit.dl4j,
+      dev.initkit.bench;
+
+  // SavedModel reading and writing come from the savedmodel module when it is present
+  uses dev.initkit.format.SavedModelSupport;
+}
