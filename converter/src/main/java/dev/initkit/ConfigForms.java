@@ -66,13 +66,15 @@ final class ConfigForms {
   /**
    * The config for a legacy HDF5 file that tf-keras 2.x loads: as {@link #keras2Text}, but what
    * the Keras 2 form cannot express is refused (one line naming layer, key and value) instead of
-   * kept as written, since tf-keras would fail on it.
+   * kept as written, since tf-keras would fail on it. A Keras 1 config is refused too: tf-keras
+   * has no Keras 1 loader (Keras 2's legacy argument conversion is gone: {@code LSTM(output_dim=...)}
+   * fails with "missing 1 required positional argument: 'units'"), and initkit does not translate
+   * Keras 1 configs.
    */
   static String tfKerasText(Model model, Consumer<MeaningChange> changes) throws IOException {
     JsonNode c = model.config().orElseThrow();
     ConfigGeneration generation = ConfigGeneration.detect(c);
-    if (generation == ConfigGeneration.KERAS1
-        || (model.sourceFormat().startsWith("h5") && generation == ConfigGeneration.KERAS2)) {
+    if (model.sourceFormat().startsWith("h5") && generation == ConfigGeneration.KERAS2) {
       return model.configText().orElseThrow();
     }
     return translated(model, c, ConfigTranslator::toKeras2, ConfigGeneration.KERAS2, changes);
