@@ -1,5 +1,6 @@
 package dev.initkit.analysis;
 
+import dev.initkit.Hint;
 import dev.initkit.analysis.LayerStats.Histogram;
 import dev.initkit.analysis.LayerStats.WeightStats;
 import dev.initkit.analysis.WorkerRequest.ModelEntry;
@@ -106,7 +107,7 @@ public final class Dl4jWorker {
           data = labelled(data, importModel(req.models().get(0).h5(), req));
         }
         if (data == null || data.yTrain == null) {
-          throw new UserError("compare needs labelled data: an .npz with x_train/y_train (and x_test/y_test) or x/y,"
+          throw new UserError(Hint.COMPARE.apiName() + " needs labelled data: an .npz with x_train/y_train (and x_test/y_test) or x/y,"
               + " or a CSV whose last column is the class");
         }
         List<TrainingRun> runs = new ArrayList<>();
@@ -241,7 +242,7 @@ public final class Dl4jWorker {
     for (int i = 1; i < shape.length; i++) {
       if (shape[i] <= 0) {
         throw new UserError("the model's input has an unknown size (" + Arrays.toString(net.sampleShape())
-            + "): give --data");
+            + "): give " + Hint.DATA.apiName());
       }
     }
     int count = Math.toIntExact(Arrays.stream(shape).reduce(1L, Math::multiplyExact));
