@@ -183,6 +183,11 @@ public final class Dl4jWorker {
       if (km.getInputLayerNames().size() != 1) {
         throw new UserError("only models with one input are run (this one has " + km.getInputLayerNames().size() + ")");
       }
+      if (km.getComputationGraph().getNumOutputArrays() != 1) {
+        // the model's, not a caller's: said as an unsupported model, not as DL4J's illegal argument
+        throw new UserError("only models with one output are run (this one has "
+            + km.getComputationGraph().getNumOutputArrays() + ")");
+      }
       InputType in = km.getOutputTypes().get(km.getInputLayerNames().get(0));
       return new Imported(Dl4jNet.of(km.getComputationGraph()), in, layerClasses, req.layerActivations());
     } catch (UserError e) {
