@@ -31,7 +31,33 @@ public enum Hint {
   /** An explicit layer mapping: {@code TransplantOptions.mapping}. */
   LAYER_MAPPING("TransplantOptions.mapping"),
   /** Opting into shape adaptations: {@code TransplantOptions.adaptations}. */
-  ADAPTATIONS("TransplantOptions.adaptations");
+  ADAPTATIONS("TransplantOptions.adaptations"),
+  /** Adapting the first convolution's input channels: {@code Adaptations.inputChannels}. */
+  ADAPT_INPUT_CHANNELS("Adaptations.inputChannels"),
+  /** Adapting a differing head, either way: {@code Adaptations.head} {@code KEEP} or {@code FRESH}. */
+  ADAPT_HEAD("Adaptations.head = HeadMode.KEEP or HeadMode.FRESH"),
+  /** Drawing a differing head fresh: {@code Adaptations.head} {@code HeadMode.FRESH}. */
+  ADAPT_HEAD_FRESH("Adaptations.head = HeadMode.FRESH"),
+  /** Resizing recurrent layers gate by gate: {@code Adaptations.gates}. */
+  ADAPT_GATES("Adaptations.gates"),
+  /** Growing or shrinking an Embedding's vocabulary: {@code Adaptations.vocab}. */
+  ADAPT_VOCAB("Adaptations.vocab"),
+  /** Slicing or padding units: {@code Adaptations.units}. */
+  ADAPT_UNITS("Adaptations.units"),
+  /** The transplanted layers to freeze: {@code TransplantOptions.freeze}. */
+  FREEZE("TransplantOptions.freeze"),
+  /** Rewriting initializer configs by rules: {@code ConfigRewriter.rewrite}. */
+  CONFIG_REWRITE("ConfigRewriter.rewrite"),
+  /** Drawing the weights a config rewrite selected from their new initializers: {@code Reinitializer.apply}. */
+  REINIT_DRAW("Reinitializer.apply"),
+  /** Drawing new weights (on a model's variables, config or not): {@code Reinitializer}. */
+  REINITIALIZER("Reinitializer"),
+  /** Training copies per scheme side by side: {@code Analysis.compare}. */
+  COMPARE("Analysis.compare"),
+  /** The data an analysis runs on: {@code Analysis.Settings.data}. */
+  DATA("Analysis.Settings.data"),
+  /** The time limit of a child JVM: {@code ForkedWorker.Launch.timeout}. */
+  TIMEOUT("ForkedWorker.Launch.timeout");
 
   private final String apiName;
 
@@ -42,6 +68,23 @@ public enum Hint {
   /** How a library message names it, e.g. {@code WriteOptions.overwrite}. */
   public String apiName() {
     return apiName;
+  }
+
+  /**
+   * The hints whose {@link #apiName()} occurs in any of {@code texts}: for texts that are not an
+   * exception's message (plan details, notes), or that crossed a process boundary as a string.
+   */
+  public static List<Hint> namedIn(String... texts) {
+    List<Hint> out = new java.util.ArrayList<>();
+    for (Hint h : values()) {
+      for (String t : texts) {
+        if (t != null && t.contains(h.apiName)) {
+          out.add(h);
+          break;
+        }
+      }
+    }
+    return List.copyOf(out);
   }
 
   /**

@@ -15,4 +15,9 @@ public class MalformedModelException extends ModelFormatException {
   public MalformedModelException(Path file, String location, String detail, Throwable cause) {
     super(file, location, detail, cause);
   }
+
+  /** See {@link ModelFormatException#ModelFormatException(Path, String, String, Hint...)}. */
+  public MalformedModelException(Path file, String location, String detail, Hint... hints) {
+    super(file, location, detail, hints);
+  }
 }

@@ -146,7 +146,8 @@ public final class Analysis {
   public static Comparison compare(Path file, List<String> schemes, WorkerRequest.TrainingOptions training,
       WorkerRequest.LsuvOptions lsuv, Settings s) throws IOException {
     if (s.data() == null) {
-      throw new IllegalArgumentException("compare needs --data: labelled training data (.npz with x_train/y_train, or CSV)");
+      throw new IllegalArgumentException("Analysis.compare needs Settings.data: labelled training data (.npz with"
+          + " x_train/y_train, or CSV)");
     }
     return withCopies(file, schemes, s, (entries, f) -> {
       WorkerResult r = ForkedWorker.run(new WorkerRequest("train", entries, dataPath(s), s.batch(), s.seed(), lsuv, training,

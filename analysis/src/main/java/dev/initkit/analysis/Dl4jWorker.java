@@ -1,5 +1,6 @@
 package dev.initkit.analysis;
 
+import dev.initkit.Hint;
 import dev.initkit.analysis.LayerStats.Histogram;
 import dev.initkit.analysis.LayerStats.WeightStats;
 import dev.initkit.analysis.WorkerRequest.ModelEntry;
@@ -106,7 +107,7 @@ public final class Dl4jWorker {
           data = labelled(data, importModel(req.models().get(0).h5(), req));
         }
         if (data == null || data.yTrain == null) {
-          throw new UserError("compare needs labelled data: an .npz with x_train/y_train (and x_test/y_test) or x/y,"
+          throw new UserError(Hint.COMPARE.apiName() + " needs labelled data: an .npz with x_train/y_train (and x_test/y_test) or x/y,"
               + " or a CSV whose last column is the class");
         }
         List<TrainingRun> runs = new ArrayList<>();
@@ -182,6 +183,11 @@ public final class Dl4jWorker {
       if (km.getInputLayerNames().size() != 1) {
         throw new UserError("only models with one input are run (this one has " + km.getInputLayerNames().size() + ")");
       }
+      if (km.getComputationGraph().getNumOutputArrays() != 1) {
+        // the model's, not a caller's: said as an unsupported model, not as DL4J's illegal argument
+        throw new UserError("only models with one output are run (this one has "
+            + km.getComputationGraph().getNumOutputArrays() + ")");
+      }
       InputType in = km.getOutputTypes().get(km.getInputLayerNames().get(0));
       return new Imported(Dl4jNet.of(km.getComputationGraph()), in, layerClasses, req.layerActivations());
     } catch (UserError e) {
@@ -241,7 +247,7 @@ public final class Dl4jWorker {
     for (int i = 1; i < shape.length; i++) {
       if (shape[i] <= 0) {
         throw new UserError("the model's input has an unknown size (" + Arrays.toString(net.sampleShape())
-            + "): give --data");
+            + "): give " + Hint.DATA.apiName());
       }
     }
     int count = Math.toIntExact(Arrays.stream(shape).reduce(1L, Math::multiplyExact));

@@ -1,5 +1,6 @@
 package dev.initkit.analysis;
 
+import dev.initkit.Hint;
 import dev.initkit.MalformedModelException;
 import dev.initkit.UnsupportedModelException;
 import java.io.BufferedReader;
@@ -110,7 +111,7 @@ public final class ForkedWorker {
       }
       if (!finished) {
         throw new UnsupportedModelException(model, "", "DL4J did not finish within " + launch.timeout().toSeconds()
-            + " s (its JVM was killed); a larger model may need a longer --timeout");
+            + " s (its JVM was killed); a larger model may need a longer " + Hint.TIMEOUT.apiName(), Hint.TIMEOUT);
       }
       if (!Files.exists(res)) {
         throw new UnsupportedModelException(model, "", "DL4J crashed its JVM (exit code " + p.exitValue() + signal(p.exitValue())
@@ -121,9 +122,9 @@ public final class ForkedWorker {
         if (WorkerResult.DATA.equals(r.errorKind())) {
           Path named = data == null ? model : data;
           String msg = request.data() == null ? r.error() : stripFile(r.error(), Path.of(request.data()));
-          throw new MalformedModelException(named, "", msg);
+          throw new MalformedModelException(named, "", msg, Hint.namedIn(msg).toArray(Hint[]::new));
         }
-        throw new UnsupportedModelException(model, "", r.error());
+        throw new UnsupportedModelException(model, "", r.error(), Hint.namedIn(r.error()).toArray(Hint[]::new));
       }
       return r;
     } finally {

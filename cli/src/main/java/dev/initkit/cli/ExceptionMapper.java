@@ -120,6 +120,19 @@ public final class ExceptionMapper implements IExitCodeExceptionMapper {
       case MATCH_STRUCTURE -> "--match structure";
       case LAYER_MAPPING -> "--map FILE";
       case ADAPTATIONS -> "--adapt";
+      case ADAPT_INPUT_CHANNELS -> "--adapt input-channels";
+      case ADAPT_HEAD -> "--adapt head=keep or head=fresh";
+      case ADAPT_HEAD_FRESH -> "--adapt head=fresh";
+      case ADAPT_GATES -> "--adapt gates";
+      case ADAPT_VOCAB -> "--adapt vocab";
+      case ADAPT_UNITS -> "--adapt units";
+      case FREEZE -> "--freeze";
+      case CONFIG_REWRITE -> "set-init";
+      case REINIT_DRAW -> "--reinit";
+      case REINITIALIZER -> "reinit";
+      case COMPARE -> "compare";
+      case DATA -> "--data";
+      case TIMEOUT -> "--timeout";
     };
   }
 

@@ -100,4 +100,24 @@ class ExceptionMapperTest {
     Failure f = ExceptionMapper.describe(new IOException("first\r\n  second\n\tthird"));
     assertEquals("first second third", f.message());
   }
+
+  @Test
+  void libraryWordsInPlanTextsNotesAndWorkerMessagesBecomeTheFlagsUsersKnow() {
+    String[][] cases = {
+        {"(input channels 3 -> 1: Adaptations.inputChannels adapts them)", "(input channels 3 -> 1: --adapt input-channels adapts them)"},
+        {"(Adaptations.head = HeadMode.KEEP or HeadMode.FRESH)", "(--adapt head=keep or head=fresh)"},
+        {": head drawn fresh (Adaptations.head = HeadMode.FRESH)", ": head drawn fresh (--adapt head=fresh)"},
+        {"(recurrent: Adaptations.gates resizes it gate by gate)", "(recurrent: --adapt gates resizes it gate by gate)"},
+        {"(Adaptations.units slices or pads it)", "(--adapt units slices or pads it)"},
+        {"TransplantOptions.freeze class:X selects no transplanted layer", "--freeze class:X selects no transplanted layer"},
+        {"only Reinitializer.apply draws Sinusoidal values", "only --reinit draws Sinusoidal values"},
+        {"ConfigRewriter.rewrite needs the Keras config ...; Reinitializer works on its variables",
+            "set-init needs the Keras config ...; reinit works on its variables"},
+        {"unknown size ([-1]): give Analysis.Settings.data", "unknown size ([-1]): give --data"},
+        {"a larger model may need a longer ForkedWorker.Launch.timeout", "a larger model may need a longer --timeout"},
+    };
+    for (String[] c : cases) {
+      assertEquals(c[1], ExceptionMapper.respell(c[0], Hint.namedIn(c[0])), c[0]);
+    }
+  }
 }

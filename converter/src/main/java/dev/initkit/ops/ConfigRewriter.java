@@ -134,11 +134,13 @@ public final class ConfigRewriter {
     Path file = Path.of(model.source().isEmpty() ? "." : model.source());
     if (model.config().isEmpty() || model.configText().isEmpty()) {
       if (model.sourceFormat().equals("savedmodel")) {
-        throw new UnsupportedModelException(file, "", "set-init needs the Keras config, and this SavedModel has none"
-            + " (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model); reinit works on its variables");
+        throw new UnsupportedModelException(file, "", Hint.CONFIG_REWRITE.apiName() + " needs the Keras config, and this"
+            + " SavedModel has none (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model); "
+            + Hint.REINITIALIZER.apiName() + " works on its variables", Hint.CONFIG_REWRITE, Hint.REINITIALIZER);
       }
-      throw new UnsupportedModelException(file, "", "set-init needs the model config, and this weights-only file has none:"
-          + " pass the architecture JSON with " + Hint.ARCHITECTURE_CONFIG.apiName(), Hint.ARCHITECTURE_CONFIG);
+      throw new UnsupportedModelException(file, "", Hint.CONFIG_REWRITE.apiName() + " needs the model config, and this"
+          + " weights-only file has none: pass the architecture JSON with " + Hint.ARCHITECTURE_CONFIG.apiName(),
+          Hint.CONFIG_REWRITE, Hint.ARCHITECTURE_CONFIG);
     }
     JsonNode config = model.config().get();
     ConfigGeneration gen = ConfigGeneration.detect(config);
@@ -227,7 +229,7 @@ public final class ConfigRewriter {
               "rule '" + rule.text() + "': " + requested.describe() + " cannot be written to a config"));
           if (fallbackNoted.add(requested.describe() + "->" + written.describe())) {
             notes.add(requested.describe() + " is initkit-only (stock Keras cannot load it): the config gets "
-                + written.describe() + " instead; only --reinit draws " + requested.describe() + " values");
+                + written.describe() + " instead; only " + Hint.REINIT_DRAW.apiName() + " draws " + requested.describe() + " values");
           }
         }
         JsonNode json = keras3 ? written.toKeras3Json() : moduleKeys ? withModule(written.toKeras2Json()) : written.toKeras2Json();

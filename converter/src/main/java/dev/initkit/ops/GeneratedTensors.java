@@ -66,6 +66,7 @@ public final class GeneratedTensors implements TensorSource {
       base.readRows(weight, firstRow, rows, dst);
       return;
     }
+    TensorSource.checkRows(weight, firstRow, rows);
     if (Thread.interrupted()) {
       throw new InterruptedIOException("interrupted while drawing " + weight.name());
     }

@@ -1,5 +1,6 @@
 package dev.initkit.transplant;
 
+import dev.initkit.Hint;
 import dev.initkit.model.Model;
 import dev.initkit.ops.Reinitializer;
 import dev.initkit.ops.WeightSite;
@@ -61,6 +62,17 @@ public record TransplantPlan(Model output, List<Entry> entries, List<Unused> unu
    *     {@code order}, {@code structure}, {@code mapping line N})
    */
   public record LayerPair(String target, String source, String how) {}
+
+  /**
+   * The parts of the API its details, reasons and notes point to ({@link Hint}, e.g. {@code
+   * Adaptations.units}), for a front end to {@link Hint#respell} them.
+   */
+  public List<Hint> hints() {
+    List<String> texts = new java.util.ArrayList<>(notes);
+    entries.forEach(e -> texts.add(e.detail()));
+    unused.forEach(u -> texts.add(u.reason()));
+    return Hint.namedIn(texts.toArray(String[]::new));
+  }
 
   /** Number of target weights with this action. */
   public long count(Action a) {

@@ -45,6 +45,7 @@ final class TransplantTensors implements TensorSource {
       fresh.readRows(weight, firstRow, rows, dst);
       return;
     }
+    TensorSource.checkRows(weight, firstRow, rows); // asked of the target's weight, before the source is read
     if (Thread.interrupted()) {
       throw new InterruptedIOException("interrupted while transplanting " + weight.name());
     }

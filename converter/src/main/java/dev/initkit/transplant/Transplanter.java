@@ -152,7 +152,7 @@ public final class Transplanter {
     List<String> notes = new ArrayList<>();
     if (!source.config().isPresent() && options.strategy() == MatchStrategy.ORDER && source.sourceFormat().equals("keras3-weights")) {
       notes.add("the source is a Keras 3 weights file without config: its layers are in archive order (class-derived names),"
-          + " not model order; --match name pairs them by class-derived path");
+          + " not model order; " + Hint.MATCH_NAME.apiName() + " pairs them by class-derived path");
     }
 
     Model out = target;
@@ -170,7 +170,7 @@ public final class Transplanter {
       out = ConfigRewriter.setLayerKeys(target, values);
       values.keySet().forEach(l -> frozen.add(paths.get(l)));
       if (frozen.isEmpty()) {
-        notes.add("--freeze " + options.freeze() + " selects no transplanted layer");
+        notes.add(Hint.FREEZE.apiName() + " " + options.freeze() + " selects no transplanted layer");
       }
     }
     if (!out.optimizerWeights().isEmpty()) {
@@ -199,7 +199,8 @@ public final class Transplanter {
     String first = u.stream().limit(3).map(e -> e.target().layerPath() + "/" + e.target().weight().shortName() + " ("
         + e.detail().split(";")[0] + ")").collect(Collectors.joining(", "));
     throw new TransplantException(TransplantException.Kind.UNMATCHED, "strict: " + u.size() + " of " + plan.entries().size()
-        + " target weights got no value from the source: " + first + (u.size() > 3 ? ", ..." : ""), plan);
+        + " target weights got no value from the source: " + first + (u.size() > 3 ? ", ..." : ""), plan,
+        Hint.namedIn(first).toArray(Hint[]::new));
   }
 
   /** {@link #apply(LoadedModel, LoadedModel, TransplantPlan, ProgressListener)} without a listener. */
@@ -371,11 +372,11 @@ public final class Transplanter {
             .withDetail(from);
       }
       return new Decision(t, Action.INITIALIZED, s, differs + " (input channels " + ss.dim(-2) + " -> " + ts.dim(-2)
-          + ": --adapt input-channels adapts them)", false, null);
+          + ": " + Hint.ADAPT_INPUT_CHANNELS.apiName() + " adapts them)", false, null);
     }
     if (t.head() && a.head() != Adaptations.HeadMode.NONE) {
       if (a.head() == Adaptations.HeadMode.FRESH) {
-        return new Decision(t, Action.INITIALIZED, s, differs + ": head drawn fresh (--adapt head=fresh)", true, null);
+        return new Decision(t, Action.INITIALIZED, s, differs + ": head drawn fresh (" + Hint.ADAPT_HEAD_FRESH.apiName() + ")", true, null);
       }
       return adapted(t, s, from, new OverlapAdapter("head=keep", 1, ss, ts, "head: the overlapping units kept"));
     }
@@ -384,20 +385,20 @@ public final class Transplanter {
       if (a.gates() && ts.dim(-1) % gates == 0 && ss.dim(-1) % gates == 0) {
         return adapted(t, s, from, new OverlapAdapter("gates", gates, ss, ts, "recurrent units"));
       }
-      return new Decision(t, Action.INITIALIZED, s, differs + " (recurrent: --adapt gates resizes it gate by gate)", false, null);
+      return new Decision(t, Action.INITIALIZED, s, differs + " (recurrent: " + Hint.ADAPT_GATES.apiName() + " resizes it gate by gate)", false, null);
     }
     if (tw.role() == WeightRole.EMBEDDINGS && onlyAxisDiffers(ts, ss, 0)) {
       if (a.vocab()) {
         return adapted(t, s, from, new OverlapAdapter("vocab", 1, ss, ts, "vocabulary " + ss.dim(0) + " -> " + ts.dim(0)));
       }
       return new Decision(t, Action.INITIALIZED, s, differs + " (vocabulary " + ss.dim(0) + " -> " + ts.dim(0)
-          + ": --adapt vocab copies the shared rows)", false, null);
+          + ": " + Hint.ADAPT_VOCAB.apiName() + " copies the shared rows)", false, null);
     }
     if (a.units()) {
       return adapted(t, s, from, new OverlapAdapter("units", 1, ss, ts, allAtMost(ts, ss) ? "units sliced" : allAtMost(ss, ts)
           ? "units padded" : "units sliced and padded"));
     }
-    String hint = t.head() ? "--adapt head=keep or head=fresh" : "--adapt units slices or pads it";
+    String hint = t.head() ? Hint.ADAPT_HEAD.apiName() : Hint.ADAPT_UNITS.apiName() + " slices or pads it";
     return new Decision(t, Action.INITIALIZED, s, differs + " (" + hint + ")", false, null);
   }
 
@@ -538,7 +539,9 @@ public final class Transplanter {
   }
 
   private static TransplantException nothingMatched(TransplantPlan plan, String message, Hint... hints) {
-    return new TransplantException(TransplantException.Kind.NOTHING_MATCHED, message, plan, hints);
+    java.util.Set<Hint> all = new java.util.LinkedHashSet<>(List.of(hints));
+    all.addAll(Hint.namedIn(message)); // a weight's detail quoted in it names its own
+    return new TransplantException(TransplantException.Kind.NOTHING_MATCHED, message, plan, all.toArray(Hint[]::new));
   }
 
   private static String sample(List<Ref> refs) {

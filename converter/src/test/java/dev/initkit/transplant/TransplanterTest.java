@@ -251,13 +251,15 @@ class TransplanterTest {
     TransplantPlan gray = plan("cnn/source.keras", "cnn/gray.keras", TransplantOptions.defaults());
     Entry stem = gray.entries().get(0);
     assertEquals(Action.INITIALIZED, stem.action());
-    assertTrue(stem.detail().contains("--adapt input-channels"), stem.detail());
+    assertTrue(stem.detail().contains("Adaptations.inputChannels adapts them"), stem.detail());
+    assertFalse(stem.detail().contains("--"), stem.detail()); // library words; the CLI respells them
+    assertTrue(gray.hints().contains(dev.initkit.Hint.ADAPT_INPUT_CHANNELS), gray.hints()::toString);
     TransplantPlan lstm = plan("rnn/lstm_source.keras", "rnn/lstm_units8.keras", TransplantOptions.defaults()
         .withAdaptations(Adaptations.parse(List.of("units"))));
     assertTrue(lstm.entries().stream().filter(e -> e.target().layerPath().equals("rnn"))
-        .allMatch(e -> e.action() == Action.INITIALIZED && e.detail().contains("--adapt gates")));
+        .allMatch(e -> e.action() == Action.INITIALIZED && e.detail().contains("Adaptations.gates")));
     TransplantPlan vocab = plan("rnn/lstm_source.keras", "rnn/lstm_vocab30.keras", TransplantOptions.defaults());
-    assertTrue(vocab.entries().get(0).detail().contains("--adapt vocab"), vocab.entries().get(0).detail());
+    assertTrue(vocab.entries().get(0).detail().contains("Adaptations.vocab"), vocab.entries().get(0).detail());
   }
 
   @Test

@@ -32,6 +32,7 @@ final class CheckpointTensors implements TensorSource, AutoCloseable {
 
   @Override
   public void readRows(Weight weight, long firstRow, long rows, ByteBuffer dst) throws IOException {
+    TensorSource.checkRows(weight, firstRow, rows); // the caller's mistake: before the checkpoint is read
     byte[] all = values(weight.key());
     long total = weight.shape().elementCount() * weight.dtype().size();
     if (all.length != total) {

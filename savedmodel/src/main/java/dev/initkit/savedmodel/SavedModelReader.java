@@ -428,6 +428,11 @@ final class SavedModelReader {
     long[] dims = new long[e.getShape().getDimCount()];
     for (int i = 0; i < dims.length; i++) {
       dims[i] = e.getShape().getDim(i).getSize();
+      if (dims[i] < 0) {
+        // the index's content, not the caller's: Shape would call it an illegal argument
+        throw new MalformedModelException(dir, key, "the checkpoint index gives the variable a negative dimension: "
+            + java.util.Arrays.toString(dims));
+      }
     }
     String name = v == null || v.getName().isEmpty() ? key : v.getName();
     return new Weight(name, Shape.of(dims), dtype, WeightRole.fromVariableName(name), key);

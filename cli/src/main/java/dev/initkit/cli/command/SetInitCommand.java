@@ -2,12 +2,14 @@ package dev.initkit.cli.command;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.Hint;
 import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.CommonOptions;
+import dev.initkit.cli.ExceptionMapper;
 import dev.initkit.cli.ExitCodes;
 import dev.initkit.cli.HumanFormat;
 import dev.initkit.cli.JsonOutput;
@@ -113,7 +115,8 @@ public final class SetInitCommand extends AbstractCommand {
         result = ModelIO.write(target, outputFile.path(), new WriteOptions(format, force.on(), false));
       }
     }
-    List<String> notes = new ArrayList<>(rewrite.notes());
+    List<String> notes = new ArrayList<>(rewrite.notes().stream()
+        .map(n -> ExceptionMapper.respell(n, Hint.namedIn(n))).toList());
     if (reinit && !dryRun.on() && optimizerWeights > 0) {
       notes.add("optimizer weights dropped (" + optimizerWeights + " variables): their state belonged to the old weights");
     }

@@ -142,7 +142,7 @@ public final class TransplantCommand extends AbstractCommand {
         result = ModelIO.write(out, outputFile.path(), new WriteOptions(format, force.on(), false));
       }
     }
-    List<String> notes = new ArrayList<>(plan.notes());
+    List<String> notes = new ArrayList<>(words(plan, plan.notes()));
     if (result != null) {
       notes.addAll(result.notes());
       warn(result.warnings()); // a write across Keras generations may change what a layer computes
@@ -202,7 +202,7 @@ public final class TransplantCommand extends AbstractCommand {
     if (output.json()) {
       ObjectNode doc = JsonOutput.failure("transplant", f);
       if (e.plan() != null) {
-        fill(doc, e.plan(), null, e.plan().notes());
+        fill(doc, e.plan(), null, words(e.plan(), e.plan().notes()));
       }
       JsonOutput.write(out(), doc);
     } else if (e.plan() != null && !output.quiet()) {
@@ -212,12 +212,23 @@ public final class TransplantCommand extends AbstractCommand {
     return ExitCodes.CHECK_FAILED;
   }
 
+  /** A plan's text in the command line's terms: its {@link TransplantPlan#hints()} become flags. */
+  private static String words(List<Hint> hints, String text) {
+    return ExceptionMapper.respell(text, hints);
+  }
+
+  private static List<String> words(TransplantPlan plan, List<String> texts) {
+    List<Hint> hints = plan.hints();
+    return texts.stream().map(t -> words(hints, t)).toList();
+  }
+
   private static String summary(TransplantPlan p) {
     return String.format(Locale.ROOT, "%d loaded, %d adapted, %d initialized, %d skipped; %d source weights unused",
         p.count(Action.LOADED), p.count(Action.ADAPTED), p.count(Action.INITIALIZED), p.count(Action.SKIPPED), p.unused().size());
   }
 
   private void fill(ObjectNode doc, TransplantPlan plan, WriteResult result, List<String> notes) {
+    List<Hint> hints = plan.hints();
     doc.put("source", from.toString());
     doc.put("target", to.toString());
     doc.put("output", result == null ? null : result.output().toString());
@@ -250,7 +261,7 @@ public final class TransplantCommand extends AbstractCommand {
       site(o, e.target());
       o.put("action", e.action().label());
       o.put("adaptation", e.adapter() == null ? null : e.adapter().kind());
-      o.put("detail", e.detail());
+      o.put("detail", words(hints, e.detail()));
       o.put("requested", e.requested());
       o.put("unmatched", e.unmatched());
       if (e.source() == null) {
@@ -265,7 +276,7 @@ public final class TransplantCommand extends AbstractCommand {
     for (Unused u : plan.unused()) {
       ObjectNode o = un.addObject();
       site(o, u.source());
-      o.put("reason", u.reason());
+      o.put("reason", words(hints, u.reason()));
     }
     ArrayNode fr = doc.putArray("frozen");
     plan.frozen().forEach(fr::add);
@@ -287,20 +298,21 @@ public final class TransplantCommand extends AbstractCommand {
 
   /** The report (or plan) tables. */
   static void printReport(PrintWriter out, TransplantPlan plan, boolean planOnly) {
+    List<Hint> hints = plan.hints();
     out.println((planOnly ? "Plan" : "Transplant") + ": match " + plan.strategy().label()
         + (plan.adaptations().labels().isEmpty() ? "" : ", adapt " + String.join(",", plan.adaptations().labels()))
         + ", scheme " + plan.scheme() + ", seed " + plan.seed() + ": " + summary(plan) + (planOnly ? " (nothing written)" : ""));
     TextTable t = new TextTable("Layer", "Weight", "Shape", "Action", "Source", "Detail");
     for (Entry e : plan.entries()) {
       t.row(e.target().layerPath(), e.target().weight().shortName(), e.target().weight().shape().toString(), e.action().label(),
-          e.source() == null ? null : e.source().layerPath() + "/" + e.source().weight().shortName(), e.detail());
+          e.source() == null ? null : e.source().layerPath() + "/" + e.source().weight().shortName(), words(hints, e.detail()));
     }
     t.print(out, "  ");
     if (!plan.unused().isEmpty()) {
       out.println("Source weights left unused (" + plan.unused().size() + ")");
       TextTable u = new TextTable("Layer", "Weight", "Shape", "Reason");
       for (Unused x : plan.unused()) {
-        u.row(x.source().layerPath(), x.source().weight().shortName(), x.source().weight().shape().toString(), x.reason());
+        u.row(x.source().layerPath(), x.source().weight().shortName(), x.source().weight().shape().toString(), words(hints, x.reason()));
       }
       u.print(out, "  ");
     }

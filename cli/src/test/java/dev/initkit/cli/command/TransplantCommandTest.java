@@ -113,6 +113,21 @@ class TransplantCommandTest {
   }
 
   @Test
+  void planTextNamesTheFlags() {
+    // the library says Adaptations.inputChannels, TransplantOptions.freeze, ...: the user reads the flags
+    JsonNode gray = Cli.run("transplant", "--json", "--from", cnn("source.keras"), "--to", cnn("gray.keras"), "--dry-run",
+        "--freeze", "class:Embedding").assertExit(0).json();
+    assertTrue(gray.at("/weights/0/detail").asText().contains("(input channels 3 -> 1: --adapt input-channels adapts them)"),
+        gray.at("/weights/0").toString());
+    assertTrue(gray.get("notes").toString().contains("--freeze class:Embedding selects no transplanted layer"),
+        gray.get("notes").toString());
+    Cli.Result vocab = Cli.run("transplant", "--from", rnn("lstm_source.keras"), "--to", rnn("lstm_vocab30.keras"),
+        "--dry-run").assertExit(0);
+    assertTrue(vocab.out().contains("--adapt vocab copies the shared rows"), vocab.out());
+    assertFalse(vocab.out().contains("Adaptations."), vocab.out());
+  }
+
+  @Test
   void strictFailsWithExitCodeSixAndWritesNothing(@TempDir Path dir) {
     Path out = dir.resolve("o.keras");
     Cli.Result r = Cli.run("transplant", "--from", cnn("source.keras"), "--to", cnn("head3.keras"), "-o", out, "--strict")

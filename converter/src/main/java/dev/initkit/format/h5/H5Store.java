@@ -89,10 +89,16 @@ public final class H5Store implements TensorSource, AutoCloseable {
 
   @Override
   public void readRows(Weight weight, long firstRow, long rows, ByteBuffer dst) throws IOException {
+    TensorSource.checkRows(weight, firstRow, rows); // the caller's mistake: before the file is touched
     if (check != null) {
       check.accessed();
     }
     try (H5Dataset ds = fileOf(weight.key()).root().openDataset(pathOf(weight.key()))) {
+      if (firstRow + rows > ds.rows()) {
+        // the weight's shape says more rows than the file stores: the file's inconsistency
+        throw new MalformedModelException(shownPath, weight.key(), "the dataset stores " + ds.rows() + " rows, the weight's"
+            + " shape " + weight.shape() + " says " + (weight.shape().rank() == 0 ? 1 : weight.shape().dim(0)));
+      }
       ds.readRows(firstRow, rows, dst);
     } catch (H5Exception e) {
       throw new MalformedModelException(shownPath, weight.key(), "cannot read weight data: " + e.getMessage(), e);

@@ -309,6 +309,11 @@ public final class H5Dataset extends H5Node {
   }
 
   private void transferRows(long firstRow, long rows, ByteBuffer buf, boolean write) throws H5Exception {
+    long there = rows();
+    if (firstRow < 0 || rows < 0 || firstRow > there || rows > there - firstRow) {
+      throw new IndexOutOfBoundsException(path() + ": rows [" + firstRow + ", " + (firstRow + rows) + ") asked, the dataset has "
+          + there);
+    }
     long bytes = Math.multiplyExact(rows, rowBytes());
     if (buf.remaining() < bytes) {
       throw new IllegalArgumentException("buffer has " + buf.remaining() + " bytes, need " + bytes);
