@@ -3,14 +3,13 @@ package dev.initkit.cli.command;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
+import dev.initkit.ModelIO;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExitCodes;
 import dev.initkit.cli.HumanFormat;
 import dev.initkit.cli.JsonOutput;
-import dev.initkit.cli.TextTable;
 import dev.initkit.cli.VersionProvider;
 import dev.initkit.cli.command.ModelDescription.LayerRow;
 import dev.initkit.format.Detection;
@@ -18,6 +17,8 @@ import dev.initkit.internal.Json;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
 import dev.initkit.model.Weight;
+import dev.initkit.render.Labels;
+import dev.initkit.render.TextTable;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -77,8 +78,7 @@ public final class InspectCommand extends AbstractCommand {
 
   /** The format as {@code --to} spells it: h5, h5-weights, keras, weights.h5. */
   static String formatName(Model m) {
-    String f = m.sourceFormat();
-    return f.equals("keras3-weights") ? "weights.h5" : f;
+    return Labels.format(m);
   }
 
   private ObjectNode toJson(Detection detection, String format, ModelDescription d) {
