@@ -20,7 +20,11 @@ import org.junit.jupiter.api.Test;
 
 /** The library's renderers of reports and plans: their sections and fields, and no raw control character. */
 class RenderersTest {
-  private static final Path MLP = TestFiles.model("mlp", "keras3.keras");
+  private static final Path MLP = model("mlp", "keras3.keras");
+
+  private static Path model(String model, String file) {
+    return TestFiles.testdata().resolve("models").resolve(model).resolve(file);
+  }
 
   private static InitReport report(Path file) throws Exception {
     try (LoadedModel m = ModelIO.open(file)) {
@@ -85,8 +89,8 @@ class RenderersTest {
   @Test
   void transplantPlan() throws Exception {
     TransplantPlan plan;
-    try (LoadedModel src = ModelIO.open(TestFiles.model("transplant/cnn", "source.keras"));
-        LoadedModel dst = ModelIO.open(TestFiles.model("transplant/cnn", "head3.keras"))) {
+    try (LoadedModel src = ModelIO.open(model("transplant/cnn", "source.keras"));
+        LoadedModel dst = ModelIO.open(model("transplant/cnn", "head3.keras"))) {
       plan = Transplanter.plan(src.model(), dst.model(), TransplantOptions.defaults());
     }
     String text = TransplantPlanText.render(plan, true);
@@ -103,7 +107,7 @@ class RenderersTest {
   @Test
   void reinitPlan() throws Exception {
     Reinitializer.Plan plan;
-    try (LoadedModel m = ModelIO.open(TestFiles.model("lstm", "keras3.keras"))) {
+    try (LoadedModel m = ModelIO.open(model("lstm", "keras3.keras"))) {
       plan = Reinitializer.plan(m.model(), Reinitializer.Scheme.configured(), Selector.all(), 7);
     }
     String text = ReinitPlanText.render(plan, 3);
