@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.ModelIO;
+import dev.initkit.format.Detection;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.ops.InitReport;
 import dev.initkit.ops.Reinitializer;
@@ -128,6 +129,25 @@ class RenderersTest {
     assertEquals("0.125", Numbers.num(0.125));
     assertEquals("1.235e+05", Numbers.num(123456.7));
     assertEquals("12.5%", Numbers.percent(0.125));
+  }
+
+  @Test
+  void modelDescription() throws Exception {
+    ModelDescription d;
+    try (LoadedModel m = ModelIO.open(MLP)) {
+      d = ModelDescription.of(m.model());
+    }
+    String text = ModelDescriptionText.render(d, "mlp.keras", Detection.Kind.KERAS_ZIP);
+    assertTrue(text.startsWith("File:"), text);
+    assertTrue(text.contains("keras (Keras 3 archive, zip)"), text);
+    for (String section : List.of("Layers", "Weights", "Initializers (as written in the config)")) {
+      assertTrue(text.lines().anyMatch(section::equals), section);
+    }
+    assertTrue(text.contains("Total params: " + HumanFormat.count(d.totalParams())), text);
+    ObjectNode doc = ModelDescriptionJson.toJson(d, "mlp.keras", Detection.Kind.KERAS_ZIP);
+    assertEquals("keras-zip", doc.get("container").asText());
+    assertEquals(d.layers().size(), doc.get("layers").size());
+    assertEquals(d.totalParams(), doc.at("/totals/params").asLong());
   }
 
   private static List<String> iterate(ObjectNode o) {

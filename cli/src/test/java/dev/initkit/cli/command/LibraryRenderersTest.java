@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.ModelIO;
 import dev.initkit.cli.Cli;
 import dev.initkit.cli.JsonOutput;
+import dev.initkit.format.Detection;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.ops.InitReport;
 import dev.initkit.ops.Reinitializer;
@@ -14,6 +15,9 @@ import dev.initkit.ops.Selector;
 import dev.initkit.render.InitReportJson;
 import dev.initkit.render.InitReportMarkdown;
 import dev.initkit.render.InitReportText;
+import dev.initkit.render.ModelDescription;
+import dev.initkit.render.ModelDescriptionJson;
+import dev.initkit.render.ModelDescriptionText;
 import dev.initkit.render.ReinitPlanText;
 import dev.initkit.render.TransplantPlanJson;
 import dev.initkit.render.TransplantPlanText;
@@ -88,5 +92,28 @@ class LibraryRenderersTest {
     }
     String text = Cli.run("reinit", file, "--dry-run").assertExit(0).out();
     assertTrue(text.startsWith(ReinitPlanText.render(plan, optimizerWeights)), text);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"mlp/keras3.keras", "mlp/keras3.weights.h5", "lstm/tfkeras.h5", "nested_functional/keras3.keras"})
+  void inspectIsTheLibrarysRendering(String model) throws Exception {
+    String[] parts = model.split("/");
+    Path file = Cli.model(parts[0], parts[1]);
+    ModelDescription d;
+    try (LoadedModel m = ModelIO.open(file)) {
+      d = ModelDescription.of(m.model());
+    }
+    Detection.Kind kind = ModelIO.detect(file).kind();
+    StringWriter text = new StringWriter();
+    PrintWriter out = new PrintWriter(text);
+    ModelDescriptionText.write(out, d, file.toString(), kind,
+        "no config (weights only; give the architecture with --config)");
+    out.flush();
+    assertEquals(text.toString(), Cli.run("inspect", file).assertExit(0).out());
+    ObjectNode doc = JsonOutput.success("inspect");
+    ModelDescriptionJson.fill(doc, d, file.toString(), kind);
+    StringWriter json = new StringWriter();
+    JsonOutput.write(new PrintWriter(json), doc);
+    assertEquals(json.toString(), Cli.run("inspect", "--json", file).assertExit(0).out());
   }
 }
