@@ -18,6 +18,7 @@ module dev.initkit.converter {
   exports dev.initkit.keras;
   exports dev.initkit.model;
   exports dev.initkit.ops;
+  exports dev.initkit.render;
   exports dev.initkit.transplant;
 
   exports dev.initkit.internal to

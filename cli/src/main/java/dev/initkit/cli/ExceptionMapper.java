@@ -5,6 +5,7 @@ import dev.initkit.MalformedModelException;
 import dev.initkit.ModelFormatException;
 import dev.initkit.OutputExistsException;
 import dev.initkit.UnsupportedModelException;
+import dev.initkit.render.TerminalText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -14,9 +15,9 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.IExitCodeExceptionMapper;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine;
 
 /**
  * The one place that decides what an exception means to the user: its exit code ({@link

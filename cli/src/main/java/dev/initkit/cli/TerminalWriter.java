@@ -1,5 +1,6 @@
 package dev.initkit.cli;
 
+import dev.initkit.render.TerminalText;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import dev.initkit.render.TerminalText;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 

@@ -511,9 +511,9 @@ final class SignalEstimate {
   }
 
   private void check(String path, double q) {
-    if (first == null && Double.isFinite(q) && (q < InitReport.VANISHING || q > InitReport.EXPLODING)) {
+    if (first == null && Double.isFinite(q) && (q < DepthModel.VANISHING || q > DepthModel.EXPLODING)) {
       first = path;
-      status = q < InitReport.VANISHING ? "vanishing" : "exploding";
+      status = q < DepthModel.VANISHING ? "vanishing" : "exploding";
     }
   }
 

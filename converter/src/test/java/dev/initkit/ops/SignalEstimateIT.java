@@ -86,7 +86,7 @@ class SignalEstimateIT {
       try (LoadedModel lm = ModelIO.open(Path.of(m.path("file").asText()))) {
         InitReport r = InitReport.of(lm);
         graph = r.configuredDepth();
-        chain = InitReport.chainEstimate(r.weights(), false);
+        chain = DepthModel.chainEstimate(r.weights(), false);
         warnings = r.warnings().stream().map(InitReport.Warning::code).toList();
         advice = r.advice().stream().map(InitReport.Warning::message).toList();
       }

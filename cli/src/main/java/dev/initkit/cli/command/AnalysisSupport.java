@@ -6,7 +6,7 @@ import dev.initkit.analysis.ForkedWorker;
 import dev.initkit.analysis.LayerStats;
 import dev.initkit.analysis.SchemeAnalysis;
 import dev.initkit.cli.JsonOutput;
-import dev.initkit.cli.TextTable;
+import dev.initkit.render.TextTable;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;

@@ -2,22 +2,21 @@ package dev.initkit.cli.command;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.cli.JsonOutput;
 import dev.initkit.format.Format;
-import dev.initkit.format.config.ConfigGeneration;
 import dev.initkit.init.InitializerSpec;
 import dev.initkit.model.Model;
 import dev.initkit.model.Shape;
 import dev.initkit.ops.ProgressListener;
-import java.io.IOException;
+import dev.initkit.render.JsonValues;
+import dev.initkit.render.Labels;
+import dev.initkit.render.Numbers;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine;
 
 /** What report, set-init and reinit share: number and spec rendering, output checks, progress. */
 final class OpsSupport {
@@ -25,62 +24,32 @@ final class OpsSupport {
 
   /** A number for tables: 4 significant digits, {@code -} for NaN, the same in every locale. */
   static String num(double x) {
-    if (Double.isNaN(x)) {
-      return "-";
-    }
-    if (x == 0) {
-      return "0";
-    }
-    double a = Math.abs(x);
-    if (a >= 1e-3 && a < 1e5) {
-      String s = String.format(Locale.ROOT, "%.4g", x);
-      if (s.contains(".") && !s.contains("e")) {
-        s = s.replaceAll("0+$", "").replaceAll("\\.$", "");
-      }
-      return s;
-    }
-    return String.format(Locale.ROOT, "%.3e", x);
+    return Numbers.num(x);
   }
 
   /** A percentage with one decimal. */
   static String percent(double fraction) {
-    return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * fraction);
+    return Numbers.percent(fraction);
   }
 
   /** A finite number, or null for NaN and infinities (JSON has neither). */
   static void put(ObjectNode o, String key, double x) {
-    if (Double.isFinite(x)) {
-      o.put(key, x);
-    } else {
-      o.putNull(key);
-    }
+    JsonValues.put(o, key, x);
   }
 
   /** {@code {"className", "describe", "commandLine", "kerasLoadable"}}, or null. */
   static JsonNode specJson(InitializerSpec s) {
-    if (s == null) {
-      return NullNode.getInstance();
-    }
-    ObjectNode o = JsonOutput.nodes().objectNode();
-    o.put("className", s.canonicalName());
-    o.put("describe", s.describe());
-    o.put("commandLine", s.kind() == InitializerSpec.Kind.UNKNOWN ? null : s.toCommandLine());
-    o.put("kerasLoadable", s.kerasLoadable());
-    return o;
+    return JsonValues.spec(s);
   }
 
   /** A shape as a JSON array. */
   static ArrayNode shape(Shape s) {
-    ArrayNode a = JsonOutput.nodes().arrayNode();
-    for (long d : s.dims()) {
-      a.add(d);
-    }
-    return a;
+    return JsonValues.shape(s);
   }
 
   /** The config generation label ({@code keras3}, {@code keras2}, {@code keras1}) or null. */
   static String configForm(Model m) {
-    return m.config().map(c -> ConfigGeneration.detect(c).name().toLowerCase(Locale.ROOT)).orElse(null);
+    return Labels.configForm(m);
   }
 
   /**

@@ -2,30 +2,28 @@ package dev.initkit.cli.command;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
+import dev.initkit.ModelIO;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExitCodes;
-import dev.initkit.cli.HumanFormat;
 import dev.initkit.cli.JsonOutput;
-import dev.initkit.cli.TextTable;
 import dev.initkit.cli.VersionProvider;
 import dev.initkit.format.Format;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.ops.FanRule;
-import dev.initkit.ops.Reinitializer;
-import dev.initkit.ops.Reinitializer.Entry;
 import dev.initkit.ops.Reinitializer.Plan;
 import dev.initkit.ops.Reinitializer.Scheme;
+import dev.initkit.ops.Reinitializer;
 import dev.initkit.ops.Selector;
-import java.io.PrintWriter;
+import dev.initkit.render.HumanFormat;
+import dev.initkit.render.ReinitPlanJson;
+import dev.initkit.render.ReinitPlanText;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -142,7 +140,7 @@ public final class ReinitCommand extends AbstractCommand {
     if (output.json()) {
       JsonOutput.write(out(), toJson(plan, result, notes, selectors));
     } else if (dryRun.on()) {
-      printPlan(out(), plan, optimizerWeights);
+      ReinitPlanText.write(out(), plan, optimizerWeights);
       for (String n : notes) {
         out().println("note: " + n);
       }
@@ -164,13 +162,7 @@ public final class ReinitCommand extends AbstractCommand {
     doc.put("output", result == null ? null : result.output().toString());
     doc.put("format", result == null ? null : OpsSupport.formatName(result.format()));
     doc.put("dryRun", dryRun.on());
-    doc.put("scheme", plan.scheme());
-    doc.put("seed", plan.seed());
-    ArrayNode sel = doc.putArray("only");
-    selectors.forEach(x -> sel.add(x.toString()));
-    doc.put("drawn", plan.drawnCount());
-    doc.put("kept", plan.entries().size() - plan.drawnCount());
-    doc.set("weights", entriesJson(plan.entries()));
+    ReinitPlanJson.fill(doc, plan, selectors.stream().map(Selector::toString).toList());
     ArrayNode n = doc.putArray("notes");
     notes.forEach(n::add);
     ArrayNode w = doc.putArray("warnings");
@@ -178,40 +170,5 @@ public final class ReinitCommand extends AbstractCommand {
       result.warnings().forEach(w::add);
     }
     return doc;
-  }
-
-  /** The plan's entries as the {@code weights} array of reinit and set-init documents. */
-  static ArrayNode entriesJson(List<Entry> entries) {
-    ArrayNode a = JsonOutput.nodes().arrayNode();
-    for (Entry e : entries) {
-      ObjectNode o = a.addObject();
-      o.put("layer", e.site().layerPath());
-      o.put("weight", e.site().weight().name());
-      o.put("role", e.site().weight().role().label());
-      o.set("shape", OpsSupport.shape(e.site().weight().shape()));
-      o.put("drawn", e.drawn());
-      o.set("initializer", OpsSupport.specJson(e.drawn() ? e.spec() : null));
-      o.put("unitForgetBias", e.unitForgetBias());
-      o.put("reason", e.reason());
-      o.put("seedName", e.site().seedName());
-      o.put("streamSeed", String.format(Locale.ROOT, "%016x", e.streamSeed()));
-    }
-    return a;
-  }
-
-  /** The plan as a table, for --dry-run. */
-  static void printPlan(PrintWriter out, Plan plan, int optimizerWeights) {
-    out.println("Plan: scheme " + plan.scheme() + ", seed " + plan.seed() + ": " + plan.drawnCount() + " of "
-        + plan.entries().size() + " weights drawn (dry run: nothing written)");
-    TextTable t = new TextTable("Layer", "Weight", "Role", "Shape", "Action", "Initializer", "Reason");
-    for (Entry e : plan.entries()) {
-      t.row(e.site().layerPath(), e.site().weight().shortName(), e.site().weight().role().label(),
-          e.site().weight().shape().toString(), e.drawn() ? "draw" : "keep",
-          e.drawn() ? e.spec().describe() + (e.unitForgetBias() ? " + forget-gate ones" : "") : null, e.reason());
-    }
-    t.print(out, "  ");
-    if (optimizerWeights > 0) {
-      out.println("Optimizer weights: " + optimizerWeights + " would be dropped");
-    }
   }
 }

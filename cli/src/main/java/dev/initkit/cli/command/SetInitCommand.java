@@ -3,26 +3,28 @@ package dev.initkit.cli.command;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.Hint;
-import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
+import dev.initkit.ModelIO;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExceptionMapper;
 import dev.initkit.cli.ExitCodes;
-import dev.initkit.cli.HumanFormat;
 import dev.initkit.cli.JsonOutput;
-import dev.initkit.cli.TextTable;
 import dev.initkit.cli.VersionProvider;
 import dev.initkit.format.Format;
-import dev.initkit.init.InitializerSpec;
 import dev.initkit.model.LoadedModel;
-import dev.initkit.ops.ConfigRewriter;
 import dev.initkit.ops.ConfigRewriter.Change;
 import dev.initkit.ops.ConfigRewriter.Rule;
-import dev.initkit.ops.Reinitializer;
+import dev.initkit.ops.ConfigRewriter;
 import dev.initkit.ops.Reinitializer.Plan;
+import dev.initkit.ops.Reinitializer;
+import dev.initkit.render.ConfigChangesJson;
+import dev.initkit.render.ConfigChangesText;
+import dev.initkit.render.HumanFormat;
+import dev.initkit.render.ReinitPlanJson;
+import dev.initkit.render.ReinitPlanText;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -128,10 +130,10 @@ public final class SetInitCommand extends AbstractCommand {
     if (output.json()) {
       JsonOutput.write(out(), toJson(parsed, rewrite, plan, result, notes));
     } else if (dryRun.on()) {
-      printChanges(out(), rewrite);
+      ConfigChangesText.write(out(), rewrite);
       if (plan != null) {
         out().println();
-        ReinitCommand.printPlan(out(), plan, optimizerWeights);
+        ReinitPlanText.write(out(), plan, optimizerWeights);
       }
       for (String n : notes) {
         out().println("note: " + n);
@@ -145,7 +147,7 @@ public final class SetInitCommand extends AbstractCommand {
       if (!output.quiet()) {
         PrintWriter e = err();
         for (Change c : rewrite.changes()) {
-          e.println("  " + c.layerPath() + " " + c.key() + ": " + describe(c));
+          e.println("  " + c.layerPath() + " " + c.key() + ": " + ConfigChangesText.describe(c));
         }
         e.flush();
       }
@@ -156,71 +158,21 @@ public final class SetInitCommand extends AbstractCommand {
     return ExitCodes.OK;
   }
 
-  private static String describe(Change c) {
-    String before;
-    try {
-      before = InitializerSpec.parse(c.before()).describe();
-    } catch (RuntimeException e) {
-      before = c.before().toString();
-    }
-    String after = c.written().describe();
-    return c.changed() ? before + " -> " + after : after + " (unchanged)";
-  }
-
-  private static void printChanges(PrintWriter out, ConfigRewriter.Result r) {
-    out.println("Changes (dry run: nothing written)");
-    TextTable t = new TextTable("Layer", "Key", "Before", "After", ">Rule");
-    for (Change c : r.changes()) {
-      String before;
-      try {
-        before = InitializerSpec.parse(c.before()).describe();
-      } catch (RuntimeException e) {
-        before = c.before().toString();
-      }
-      t.row(c.layerPath(), c.key(), before, c.written().describe() + (c.changed() ? "" : " (unchanged)"),
-          Integer.toString(c.rule()));
-    }
-    if (t.isEmpty()) {
-      out.println("  (none)");
-    } else {
-      t.print(out, "  ");
-    }
-  }
-
   private ObjectNode toJson(List<Rule> parsed, ConfigRewriter.Result r, Plan plan, WriteResult result, List<String> notes) {
     ObjectNode doc = JsonOutput.success("set-init");
     doc.put("input", input.toString());
     doc.put("output", result == null ? null : result.output().toString());
     doc.put("format", result == null ? null : OpsSupport.formatName(result.format()));
     doc.put("dryRun", dryRun.on());
-    ArrayNode rs = doc.putArray("rules");
-    for (Rule rule : parsed) {
-      ObjectNode o = rs.addObject();
-      o.put("text", rule.text());
-      o.put("selector", rule.selector().toString());
-      o.set("initializer", OpsSupport.specJson(rule.spec()));
-    }
-    ArrayNode cs = doc.putArray("changes");
-    for (Change c : r.changes()) {
-      ObjectNode o = cs.addObject();
-      o.put("layer", c.layerPath());
-      o.put("className", c.className());
-      o.put("role", c.role().label());
-      o.put("key", c.key());
-      o.set("before", c.before());
-      o.set("after", c.after());
-      o.set("requested", OpsSupport.specJson(c.requested()));
-      o.set("written", OpsSupport.specJson(c.written()));
-      o.put("rule", c.rule());
-      o.put("changed", c.changed());
-    }
+    doc.set("rules", ConfigChangesJson.rules(parsed));
+    doc.set("changes", ConfigChangesJson.changes(r));
     if (plan == null) {
       doc.putNull("reinit");
     } else {
       ObjectNode ri = doc.putObject("reinit");
       ri.put("seed", plan.seed());
       ri.put("drawn", plan.drawnCount());
-      ri.set("weights", ReinitCommand.entriesJson(plan.entries().stream().filter(Reinitializer.Entry::drawn).toList()));
+      ri.set("weights", ReinitPlanJson.entries(plan.entries().stream().filter(Reinitializer.Entry::drawn).toList()));
     }
     ArrayNode n = doc.putArray("notes");
     notes.forEach(n::add);

@@ -1,42 +1,37 @@
 package dev.initkit.cli.command;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.Hint;
-import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
+import dev.initkit.ModelIO;
 import dev.initkit.TransplantException;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ErrorReporter;
 import dev.initkit.cli.ExceptionMapper;
 import dev.initkit.cli.ExitCodes;
-import dev.initkit.cli.HumanFormat;
 import dev.initkit.cli.JsonOutput;
-import dev.initkit.cli.TextTable;
 import dev.initkit.cli.VersionProvider;
 import dev.initkit.format.Format;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.ops.Reinitializer;
 import dev.initkit.ops.Selector;
-import dev.initkit.ops.WeightSite;
+import dev.initkit.render.HumanFormat;
+import dev.initkit.render.TransplantPlanJson;
+import dev.initkit.render.TransplantPlanText;
 import dev.initkit.transplant.Action;
 import dev.initkit.transplant.Adaptations;
 import dev.initkit.transplant.LayerMapping;
 import dev.initkit.transplant.MatchStrategy;
 import dev.initkit.transplant.TransplantOptions;
 import dev.initkit.transplant.TransplantPlan;
-import dev.initkit.transplant.TransplantPlan.Entry;
-import dev.initkit.transplant.TransplantPlan.Unused;
 import dev.initkit.transplant.Transplanter;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -154,7 +149,7 @@ public final class TransplantCommand extends AbstractCommand {
       return ExitCodes.OK;
     }
     if (!output.quiet()) {
-      printReport(out(), plan, dryRun.on());
+      TransplantPlanText.write(out(), plan, dryRun.on(), wording(plan));
       for (String n : notes) {
         out().println("note: " + n);
       }
@@ -162,7 +157,7 @@ public final class TransplantCommand extends AbstractCommand {
     }
     if (result != null) {
       info("wrote " + result.output() + " (" + OpsSupport.formatName(result.format()) + ", "
-          + HumanFormat.bytes(Files.size(result.output())) + "): " + summary(plan));
+          + HumanFormat.bytes(Files.size(result.output())) + "): " + TransplantPlanText.summary(plan));
     }
     return ExitCodes.OK;
   }
@@ -206,7 +201,7 @@ public final class TransplantCommand extends AbstractCommand {
       }
       JsonOutput.write(out(), doc);
     } else if (e.plan() != null && !output.quiet()) {
-      printReport(out(), e.plan(), true);
+      TransplantPlanText.write(out(), e.plan(), true, wording(e.plan()));
       out().flush();
     }
     return ExitCodes.CHECK_FAILED;
@@ -222,102 +217,20 @@ public final class TransplantCommand extends AbstractCommand {
     return texts.stream().map(t -> words(hints, t)).toList();
   }
 
-  private static String summary(TransplantPlan p) {
-    return String.format(Locale.ROOT, "%d loaded, %d adapted, %d initialized, %d skipped; %d source weights unused",
-        p.count(Action.LOADED), p.count(Action.ADAPTED), p.count(Action.INITIALIZED), p.count(Action.SKIPPED), p.unused().size());
+  /** The plan's details and reasons in the command line's terms. */
+  static java.util.function.UnaryOperator<String> wording(TransplantPlan plan) {
+    List<Hint> hints = plan.hints();
+    return t -> words(hints, t);
   }
 
   private void fill(ObjectNode doc, TransplantPlan plan, WriteResult result, List<String> notes) {
-    List<Hint> hints = plan.hints();
     doc.put("source", from.toString());
     doc.put("target", to.toString());
     doc.put("output", result == null ? null : result.output().toString());
     doc.put("format", result == null ? null : OpsSupport.formatName(result.format()));
     doc.put("dryRun", dryRun.on());
     doc.put("strict", strict);
-    doc.put("match", plan.strategy().label());
-    doc.put("mapping", map == null ? null : map.toString());
-    ArrayNode ad = doc.putArray("adapt");
-    plan.adaptations().labels().forEach(ad::add);
-    doc.put("scheme", plan.scheme());
-    doc.put("seed", plan.seed());
-    ObjectNode totals = doc.putObject("totals");
-    totals.put("targetWeights", plan.entries().size());
-    for (Action a : Action.values()) {
-      totals.put(a.label(), plan.count(a));
-    }
-    totals.put("unmatched", plan.unmatched().size());
-    totals.put("unusedSource", plan.unused().size());
-    ArrayNode pairs = doc.putArray("layers");
-    for (TransplantPlan.LayerPair p : plan.pairs()) {
-      ObjectNode o = pairs.addObject();
-      o.put("target", p.target());
-      o.put("source", p.source());
-      o.put("how", p.how());
-    }
-    ArrayNode ws = doc.putArray("weights");
-    for (Entry e : plan.entries()) {
-      ObjectNode o = ws.addObject();
-      site(o, e.target());
-      o.put("action", e.action().label());
-      o.put("adaptation", e.adapter() == null ? null : e.adapter().kind());
-      o.put("detail", words(hints, e.detail()));
-      o.put("requested", e.requested());
-      o.put("unmatched", e.unmatched());
-      if (e.source() == null) {
-        o.putNull("source");
-      } else {
-        site(o.putObject("source"), e.source());
-      }
-      o.set("initializer", OpsSupport.specJson(e.fresh() == null ? null : e.fresh().spec()));
-      o.put("streamSeed", e.fresh() == null ? null : String.format(Locale.ROOT, "%016x", e.fresh().streamSeed()));
-    }
-    ArrayNode un = doc.putArray("unusedSource");
-    for (Unused u : plan.unused()) {
-      ObjectNode o = un.addObject();
-      site(o, u.source());
-      o.put("reason", words(hints, u.reason()));
-    }
-    ArrayNode fr = doc.putArray("frozen");
-    plan.frozen().forEach(fr::add);
-    ArrayNode n = doc.putArray("notes");
-    notes.forEach(n::add);
-    ArrayNode w = doc.putArray("warnings");
-    if (result != null) {
-      result.warnings().forEach(w::add);
-    }
-  }
-
-  private static void site(ObjectNode o, WeightSite s) {
-    o.put("layer", s.layerPath());
-    o.put("weight", s.weight().name());
-    o.put("role", s.weight().role().label());
-    o.set("shape", OpsSupport.shape(s.weight().shape()));
-    o.put("dtype", s.weight().dtype().toString());
-  }
-
-  /** The report (or plan) tables. */
-  static void printReport(PrintWriter out, TransplantPlan plan, boolean planOnly) {
-    List<Hint> hints = plan.hints();
-    out.println((planOnly ? "Plan" : "Transplant") + ": match " + plan.strategy().label()
-        + (plan.adaptations().labels().isEmpty() ? "" : ", adapt " + String.join(",", plan.adaptations().labels()))
-        + ", scheme " + plan.scheme() + ", seed " + plan.seed() + ": " + summary(plan) + (planOnly ? " (nothing written)" : ""));
-    TextTable t = new TextTable("Layer", "Weight", "Shape", "Action", "Source", "Detail");
-    for (Entry e : plan.entries()) {
-      t.row(e.target().layerPath(), e.target().weight().shortName(), e.target().weight().shape().toString(), e.action().label(),
-          e.source() == null ? null : e.source().layerPath() + "/" + e.source().weight().shortName(), words(hints, e.detail()));
-    }
-    t.print(out, "  ");
-    if (!plan.unused().isEmpty()) {
-      out.println("Source weights left unused (" + plan.unused().size() + ")");
-      TextTable u = new TextTable("Layer", "Weight", "Shape", "Reason");
-      for (Unused x : plan.unused()) {
-        u.row(x.source().layerPath(), x.source().weight().shortName(), x.source().weight().shape().toString(), words(hints, x.reason()));
-      }
-      u.print(out, "  ");
-    }
-    if (!plan.frozen().isEmpty()) {
-      out.println("Frozen (trainable: false): " + String.join(", ", plan.frozen()));
-    }
+    TransplantPlanJson.fill(doc, plan, map == null ? null : map.toString(), notes,
+        result == null ? List.of() : result.warnings(), wording(plan));
   }
 }

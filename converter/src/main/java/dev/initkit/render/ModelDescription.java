@@ -1,10 +1,9 @@
-package dev.initkit.cli.command;
+package dev.initkit.render;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.cli.JsonOutput;
 import dev.initkit.internal.Json;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Model;
@@ -21,9 +20,10 @@ import java.util.TreeMap;
 /**
  * What {@code inspect} shows about a model, computed from its description alone (never from weight
  * values): the layers flattened depth first with their nesting, weights, parameter counts and
- * initializer configs as written. Immutable once built.
+ * initializer configs as written. Immutable once built. Rendered by {@link ModelDescriptionText} and
+ * {@link ModelDescriptionJson} (the {@code initkit inspect} output).
  */
-final class ModelDescription {
+public final class ModelDescription {
   /**
    * Metadata the readers keep for the writers' bookkeeping, not facts about the model: the Keras 3
    * weights group listing (large, and derived from the weights shown anyway).
@@ -32,7 +32,6 @@ final class ModelDescription {
 
   /** Keras 1 initializer keys; later versions all end in {@code _initializer}. */
   private static final Set<String> KERAS1_INIT_KEYS = Set.of("init", "inner_init", "forget_bias_init");
-
 
   /**
    * One layer in depth-first order.
@@ -44,7 +43,7 @@ final class ModelDescription {
    * @param initializers config key path (relative to the layer's config, {@code /}-separated) to
    *     the initializer config exactly as written
    */
-  record LayerRow(
+  public record LayerRow(
       Layer layer, String path, int depth, String parent, long params,
       Map<String, JsonNode> initializers) {}
 
@@ -57,7 +56,7 @@ final class ModelDescription {
   }
 
   /** Describes a model. */
-  static ModelDescription of(Model model) {
+  public static ModelDescription of(Model model) {
     List<LayerRow> rows = new ArrayList<>();
     for (Layer l : model.layers()) {
       walk(l, 0, null, rows);
@@ -105,21 +104,23 @@ final class ModelDescription {
     }
   }
 
-  Model model() {
+  /** The model described. */
+  public Model model() {
     return model;
   }
 
-  List<LayerRow> layers() {
+  /** Every layer, nested ones included, depth first. */
+  public List<LayerRow> layers() {
     return layers;
   }
 
   /** The model's class from its config ({@code Sequential}, {@code Functional}...), or null. */
-  String modelClass() {
+  public String modelClass() {
     return model.config().map(c -> text(c.get("class_name"))).orElse(null);
   }
 
   /** The model's name from its config, or null. */
-  String modelName() {
+  public String modelName() {
     return model.config().map(c -> text(c.path("config").get("name"))).orElse(null);
   }
 
@@ -130,7 +131,7 @@ final class ModelDescription {
    * version); else {@code keras2} (standalone Keras 2, tf.keras, and Keras 3's legacy .h5);
    * null without a config.
    */
-  String configForm() {
+  public String configForm() {
     if (model.config().isEmpty()) {
       return null;
     }
@@ -154,13 +155,13 @@ final class ModelDescription {
    * True when the model was saved compiled. Keras 3 writes {@code "compile_config": {}} for a
    * model that never was, which the reader passes on as a training config: that counts as none.
    */
-  boolean hasTrainingConfig() {
+  public boolean hasTrainingConfig() {
     String t = model.trainingConfigText().orElse("").strip();
     return !t.isEmpty() && !t.equals("{}") && !t.equals("null");
   }
 
   /** The optimizer's class in the training config, or null. */
-  String optimizer() {
+  public String optimizer() {
     if (!hasTrainingConfig()) {
       return null;
     }
@@ -182,11 +183,13 @@ final class ModelDescription {
     return null;
   }
 
-  long totalParams() {
+  /** The parameters of all layer weights. */
+  public long totalParams() {
     return model.parameterCount();
   }
 
-  long totalBytes() {
+  /** The stored bytes of all layer weights. */
+  public long totalBytes() {
     long n = 0;
     for (Weight w : model.layerWeights()) {
       n += w.byteSize();
@@ -194,7 +197,8 @@ final class ModelDescription {
     return n;
   }
 
-  static long params(List<Weight> weights) {
+  /** The parameters of these weights. */
+  public static long params(List<Weight> weights) {
     long n = 0;
     for (Weight w : weights) {
       n += w.shape().elementCount();
@@ -206,7 +210,7 @@ final class ModelDescription {
    * The metadata worth showing, by key: values that are JSON objects (Keras 3 {@code
    * metadata.json}) as JSON, the rest as strings. Sorted by key.
    */
-  Map<String, JsonNode> metadata() {
+  public Map<String, JsonNode> metadata() {
     Map<String, JsonNode> out = new TreeMap<>();
     for (Map.Entry<String, String> e : model.metadata().entrySet()) {
       if (HIDDEN_METADATA.contains(e.getKey())) {
@@ -221,14 +225,14 @@ final class ModelDescription {
           n = null;
         }
       }
-      out.put(e.getKey(), n != null ? n : JsonOutput.nodes().textNode(v));
+      out.put(e.getKey(), n != null ? n : JsonValues.nodes().textNode(v));
     }
     return out;
   }
 
   /** The JSON form of a weight (see the schema in docs/cli-reference.md). */
-  static ObjectNode weightJson(Weight w) {
-    ObjectNode n = JsonOutput.nodes().objectNode();
+  public static ObjectNode weightJson(Weight w) {
+    ObjectNode n = JsonValues.nodes().objectNode();
     n.put("name", w.name());
     ArrayNode shape = n.putArray("shape");
     for (long d : w.shape().dims()) {
@@ -243,12 +247,12 @@ final class ModelDescription {
   }
 
   /** The class name, or null when unknown (weights-only files without a config). */
-  static String className(Layer l) {
+  public static String className(Layer l) {
     return l.className().isEmpty() ? null : l.className();
   }
 
   /** The trainable flag as written, or null when the layer has no config. */
-  static Boolean trainable(Layer l) {
+  public static Boolean trainable(Layer l) {
     return l.config().isObject() ? l.trainable() : null;
   }
 
@@ -257,7 +261,7 @@ final class ModelDescription {
   }
 
   /** Lower-case name, e.g. for a detection kind: {@code KERAS_ZIP} becomes {@code keras-zip}. */
-  static String label(Enum<?> e) {
+  public static String label(Enum<?> e) {
     return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 }

@@ -1,4 +1,4 @@
-package dev.initkit.cli;
+package dev.initkit.render;
 
 import java.util.Locale;
 
