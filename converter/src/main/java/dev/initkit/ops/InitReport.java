@@ -3,6 +3,7 @@ package dev.initkit.ops;
 import dev.initkit.init.AutoScheme;
 import dev.initkit.init.Fans;
 import dev.initkit.init.InitializerSpec;
+import dev.initkit.init.SpecStatistics;
 import dev.initkit.keras.ConvGeometry;
 import dev.initkit.keras.LayerFamily;
 import dev.initkit.model.Layer;
@@ -134,7 +135,7 @@ public final class InitReport {
       if (c == null || recommended == null) {
         return c == null && recommended == null ? Boolean.TRUE : null;
       }
-      if (c.kind() == InitializerSpec.Kind.UNKNOWN) {
+      if (c instanceof InitializerSpec.Custom) {
         return null;
       }
       if (c.sameDistribution(recommended)) {
@@ -376,7 +377,7 @@ public final class InitReport {
           List.of("quantized: " + QuantizedWeights.describe(q, w)), q);
     }
     // the configured initializer's own fans: Keras 3.15's axes where it sets them, else the classic rule
-    Fans fans = c.spec() != null && c.spec().kind() == InitializerSpec.Kind.VARIANCE_SCALING ? c.spec().fans(w.shape()) : Fans.of(w.shape());
+    Fans fans = c.spec() != null && c.spec() instanceof InitializerSpec.VarianceScaling ? c.spec().fans(w.shape()) : Fans.of(w.shape());
     List<Warning> warns = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     String path = s.layerPath();
@@ -385,7 +386,7 @@ public final class InitReport {
     double eMean = Double.NaN;
     double eStd = Double.NaN;
     InitializerSpec spec = c.spec();
-    if (spec != null && spec.kind() != InitializerSpec.Kind.UNKNOWN) {
+    if (spec != null && !(spec instanceof InitializerSpec.Custom)) {
       try {
         double[] m = expected(spec, w.shape(), role, c.unitForgetBias());
         eMean = m[0];
@@ -420,7 +421,7 @@ public final class InitReport {
       default:
         break;
     }
-    if (spec != null && spec.kind() == InitializerSpec.Kind.UNKNOWN) {
+    if (spec != null && spec instanceof InitializerSpec.Custom) {
       warns.add(new Warning("custom-initializer", path, wn, spec.describe()
           + ": initkit keeps it verbatim and cannot draw it (reinit leaves this weight as it is)"));
     }
@@ -457,17 +458,17 @@ public final class InitReport {
           + " ReLU needs 2/fan_in); He normal keeps it"));
     }
     // the DL4J Keras importer's known mapping traps
-    if (spec != null && spec.preset().orElse(null) == InitializerSpec.Preset.LECUN_UNIFORM && !spec.legacyVarianceScalingForm()) {
+    if (spec != null && spec instanceof InitializerSpec.VarianceScaling vs && vs.preset() == InitializerSpec.Preset.LECUN_UNIFORM && !spec.legacyVarianceScalingForm()) {
       warns.add(new Warning("dl4j-lecun-uniform", path, wn, "DL4J's Keras import maps LecunUniform to U(±3/sqrt(fan_in)),"
           + " 3x the variance Keras's U(±sqrt(3/fan_in)) has"));
     }
-    if (spec != null && writtenAsVarianceScaling(c) && spec.kind() == InitializerSpec.Kind.VARIANCE_SCALING
-        && spec.distribution() != InitializerSpec.Distribution.UNIFORM && !spec.legacyNormal()) {
+    if (writtenAsVarianceScaling(c) && spec instanceof InitializerSpec.VarianceScaling vs
+        && vs.distribution() != InitializerSpec.Distribution.UNIFORM && !spec.legacyNormal()) {
       warns.add(new Warning("dl4j-variance-scaling", path, wn, "DL4J's Keras import reads VarianceScaling with distribution '"
-          + spec.distribution().kerasName() + "' as a uniform distribution (it only tests for \"normal\"):"
+          + vs.distribution().kerasName() + "' as a uniform distribution (it only tests for \"normal\"):"
           + " same variance, different shape"));
     }
-    if (spec != null && spec.kind() == InitializerSpec.Kind.IDENTITY && w.shape().rank() == 2
+    if (spec != null && spec instanceof InitializerSpec.Identity && w.shape().rank() == 2
         && w.shape().dim(0) != w.shape().dim(1)) {
       warns.add(new Warning("dl4j-identity", path, wn, "Identity on a non-square " + w.shape()
           + " kernel: Keras allows it, DL4J's import accepts only square matrices"));
@@ -486,15 +487,15 @@ public final class InitReport {
       long u = shape.dim(0) / 4;
       Shape s1 = Shape.of(u);
       Shape s2 = Shape.of(2 * u);
-      double m1 = spec.expectedMean(s1, role);
-      double v1 = sq(spec.expectedStd(s1, role));
-      double m2 = spec.expectedMean(s2, role);
-      double v2 = sq(spec.expectedStd(s2, role));
+      double m1 = SpecStatistics.expectedMean(spec, s1, role);
+      double v1 = sq(SpecStatistics.expectedStd(spec, s1, role));
+      double m2 = SpecStatistics.expectedMean(spec, s2, role);
+      double v2 = sq(SpecStatistics.expectedStd(spec, s2, role));
       double mean = (m1 + 1 + 2 * m2) / 4;
       double ms = ((v1 + m1 * m1) + 1 + 2 * (v2 + m2 * m2)) / 4;
       return new double[] {mean, Math.sqrt(Math.max(0, ms - mean * mean))};
     }
-    return new double[] {spec.expectedMean(shape, role), spec.expectedStd(shape, role)};
+    return new double[] {SpecStatistics.expectedMean(spec, shape, role), SpecStatistics.expectedStd(spec, shape, role)};
   }
 
   private static boolean writtenAsVarianceScaling(ConfiguredInitializer c) {
@@ -506,18 +507,17 @@ public final class InitReport {
   }
 
   private static boolean isConstant(InitializerSpec s) {
-    return s.kind() == InitializerSpec.Kind.ZEROS || s.kind() == InitializerSpec.Kind.ONES
-        || s.kind() == InitializerSpec.Kind.CONSTANT;
+    return s instanceof InitializerSpec.Fixed;
   }
 
   private static boolean isHe(InitializerSpec s) {
-    return s.kind() == InitializerSpec.Kind.VARIANCE_SCALING && s.mode() == InitializerSpec.Mode.FAN_IN
-        && Math.abs(s.scale() - 2.0) < 1e-9;
+    return s instanceof InitializerSpec.VarianceScaling v && v.mode() == InitializerSpec.Mode.FAN_IN
+        && Math.abs(v.scale() - 2.0) < 1e-9;
   }
 
   private static boolean isGlorot(InitializerSpec s) {
-    return s.kind() == InitializerSpec.Kind.VARIANCE_SCALING && s.mode() == InitializerSpec.Mode.FAN_AVG
-        && Math.abs(s.scale() - 1.0) < 1e-9;
+    return s instanceof InitializerSpec.VarianceScaling v && v.mode() == InitializerSpec.Mode.FAN_AVG
+        && Math.abs(v.scale() - 1.0) < 1e-9;
   }
 
   // ------------------------------------------------------------------------------------------

@@ -156,7 +156,7 @@ class InitReportTest {
         InitializerSpec s = e.configured().spec();
         Set<WeightRole> roles = Set.of(WeightRole.KERNEL, WeightRole.RECURRENT_KERNEL, WeightRole.DEPTHWISE_KERNEL,
             WeightRole.POINTWISE_KERNEL, WeightRole.EMBEDDINGS);
-        if (s == null || !roles.contains(e.weight().role()) || !s.isRandom() || s.kind() == Kind.UNKNOWN) {
+        if (s == null || !roles.contains(e.weight().role()) || !s.isRandom() || s instanceof InitializerSpec.Custom) {
           continue;
         }
         long n = e.observed().count();

@@ -64,7 +64,7 @@ final class OpsSupport {
     ObjectNode o = JsonOutput.nodes().objectNode();
     o.put("className", s.canonicalName());
     o.put("describe", s.describe());
-    o.put("commandLine", s.kind() == InitializerSpec.Kind.UNKNOWN ? null : s.toCommandLine());
+    o.put("commandLine", s instanceof InitializerSpec.Custom ? null : s.toSpecString());
     o.put("kerasLoadable", s.kerasLoadable());
     return o;
   }
