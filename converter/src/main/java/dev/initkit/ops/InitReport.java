@@ -377,7 +377,7 @@ public final class InitReport {
           List.of("quantized: " + QuantizedWeights.describe(q, w)), q);
     }
     // the configured initializer's own fans: Keras 3.15's axes where it sets them, else the classic rule
-    Fans fans = c.spec() != null && c.spec() instanceof InitializerSpec.VarianceScaling ? c.spec().fans(w.shape()) : Fans.of(w.shape());
+    Fans fans = c.spec() instanceof InitializerSpec.VarianceScaling ? c.spec().fans(w.shape()) : Fans.of(w.shape());
     List<Warning> warns = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     String path = s.layerPath();
@@ -421,7 +421,7 @@ public final class InitReport {
       default:
         break;
     }
-    if (spec != null && spec instanceof InitializerSpec.Custom) {
+    if (spec instanceof InitializerSpec.Custom) {
       warns.add(new Warning("custom-initializer", path, wn, spec.describe()
           + ": initkit keeps it verbatim and cannot draw it (reinit leaves this weight as it is)"));
     }
@@ -458,7 +458,7 @@ public final class InitReport {
           + " ReLU needs 2/fan_in); He normal keeps it"));
     }
     // the DL4J Keras importer's known mapping traps
-    if (spec != null && spec instanceof InitializerSpec.VarianceScaling vs && vs.preset() == InitializerSpec.Preset.LECUN_UNIFORM && !spec.legacyVarianceScalingForm()) {
+    if (spec instanceof InitializerSpec.VarianceScaling vs && vs.preset() == InitializerSpec.Preset.LECUN_UNIFORM && !spec.legacyVarianceScalingForm()) {
       warns.add(new Warning("dl4j-lecun-uniform", path, wn, "DL4J's Keras import maps LecunUniform to U(±3/sqrt(fan_in)),"
           + " 3x the variance Keras's U(±sqrt(3/fan_in)) has"));
     }
@@ -468,7 +468,7 @@ public final class InitReport {
           + vs.distribution().kerasName() + "' as a uniform distribution (it only tests for \"normal\"):"
           + " same variance, different shape"));
     }
-    if (spec != null && spec instanceof InitializerSpec.Identity && w.shape().rank() == 2
+    if (spec instanceof InitializerSpec.Identity && w.shape().rank() == 2
         && w.shape().dim(0) != w.shape().dim(1)) {
       warns.add(new Warning("dl4j-identity", path, wn, "Identity on a non-square " + w.shape()
           + " kernel: Keras allows it, DL4J's import accepts only square matrices"));
