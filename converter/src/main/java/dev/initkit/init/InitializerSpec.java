@@ -216,7 +216,7 @@ public sealed interface InitializerSpec
      * VarianceScaling is returned unchanged.
      */
     public VarianceScaling unnamed() {
-      return preset == null ? this : (VarianceScaling) varianceScaling(scale, mode, distribution, seed);
+      return preset == null ? this : new VarianceScaling(scale, mode, distribution, null, seed, null, null, Origin.NONE);
     }
 
     @Override
