@@ -24,7 +24,7 @@ abstract class BaseInitializer implements Initializer {
 
   @Override
   public void check(Shape shape) {
-    spec.sampling(shape);
+    SpecStatistics.sampling(spec, shape);
   }
 
   @Override

@@ -6,12 +6,15 @@ import java.nio.ByteBuffer;
 
 /** Zeros, Ones and Constant. */
 final class ConstantInitializer extends BaseInitializer {
-  ConstantInitializer(InitializerSpec spec) {
+  private final double value;
+
+  ConstantInitializer(InitializerSpec.Fixed spec) {
     super(spec);
+    this.value = spec.value();
   }
 
   @Override
   void fillChecked(Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long first, long count) {
-    DTypeCodec.fillConstant(spec.value(), count, dtype, dst);
+    DTypeCodec.fillConstant(value, count, dtype, dst);
   }
 }

@@ -79,32 +79,24 @@ public interface Initializer {
    * WeightRole#DEPTHWISE_KERNEL} {@code (kh, kw, in, dm)} maps to PyTorch's {@code (in*dm, 1, kh,
    * kw)}; every other kernel {@code (k..., in, out)} to {@code (out, in, k...)}.
    *
-   * @throws IllegalArgumentException for a {@link InitializerSpec.Kind#UNKNOWN} spec (a custom
+   * @throws IllegalArgumentException for a {@link InitializerSpec.Custom} spec (a custom
    *     initializer initkit cannot draw)
    */
   static Initializer of(InitializerSpec spec, WeightRole role) {
     Objects.requireNonNull(spec, "spec");
-    switch (spec.kind()) {
-      case ZEROS:
-      case ONES:
-      case CONSTANT:
-        return new ConstantInitializer(spec);
-      case RANDOM_UNIFORM:
-      case RANDOM_NORMAL:
-      case TRUNCATED_NORMAL:
-      case VARIANCE_SCALING:
-      case SMALL_SIGN:
-        return new RandomInitializer(spec);
-      case ORTHOGONAL:
-        return new Orthogonal(spec);
-      case IDENTITY:
-        return new IdentityInitializer(spec);
-      case SINUSOIDAL:
-        return new Sinusoidal(spec, role == WeightRole.DEPTHWISE_KERNEL);
-      default:
-        throw new IllegalArgumentException("initkit cannot draw " + spec.describe()
-            + ": it is a custom initializer; choose a built-in one for this weight");
+    if (spec instanceof InitializerSpec.Fixed f) {
+      return new ConstantInitializer(f);
+    } else if (spec instanceof InitializerSpec.Orthogonal o) {
+      return new Orthogonal(o);
+    } else if (spec instanceof InitializerSpec.Seeded) {
+      return new RandomInitializer(spec); // RandomUniform/Normal, TruncatedNormal, VarianceScaling, SmallSign
+    } else if (spec instanceof InitializerSpec.Identity i) {
+      return new IdentityInitializer(i);
+    } else if (spec instanceof InitializerSpec.Sinusoidal) {
+      return new Sinusoidal(spec, role == WeightRole.DEPTHWISE_KERNEL);
     }
+    throw new IllegalArgumentException("initkit cannot draw " + spec.describe()
+        + ": it is a custom initializer; choose a built-in one for this weight");
   }
 
   /**

@@ -24,8 +24,11 @@ final class Orthogonal extends BaseInitializer {
   private Key cachedKey;
   private double[] cachedValues;
 
-  Orthogonal(InitializerSpec spec) {
+  private final double gain;
+
+  Orthogonal(InitializerSpec.Orthogonal spec) {
     super(spec);
+    this.gain = spec.gain();
   }
 
   @Override
@@ -35,7 +38,7 @@ final class Orthogonal extends BaseInitializer {
 
   @Override
   public void check(Shape shape) {
-    spec.sampling(shape); // rank >= 2
+    SpecStatistics.sampling(spec, shape); // rank >= 2
     long n = shape.elementCount();
     if (n > MAX_ORTHOGONAL_ELEMENTS) {
       throw new IllegalArgumentException("Orthogonal is limited to " + MAX_ORTHOGONAL_ELEMENTS
@@ -62,7 +65,7 @@ final class Orthogonal extends BaseInitializer {
   synchronized double[] values(Shape shape, long streamSeed) {
     Key key = new Key(shape, streamSeed);
     if (!key.equals(cachedKey)) {
-      cachedValues = compute(shape, streamSeed, spec.gain());
+      cachedValues = compute(shape, streamSeed, gain);
       cachedKey = key;
     }
     return cachedValues;

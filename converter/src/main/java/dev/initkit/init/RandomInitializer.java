@@ -16,7 +16,7 @@ final class RandomInitializer extends BaseInitializer {
 
   @Override
   void fillChecked(Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long first, long count) {
-    Sampling s = spec.sampling(shape);
+    Sampling s = SpecStatistics.sampling(spec, shape);
     double upper = s.type() == Sampling.Type.UNIFORM ? s.b() : Double.NaN;
     double[] buf = BLOCK.get();
     int blockSize = SeedContract.BLOCK_SIZE;

@@ -35,7 +35,7 @@ public record Sampling(Type type, double a, double b) {
   public String describe() {
     switch (type) {
       case CONSTANT:
-        return "constant " + InitializerSpec.num(a);
+        return "constant " + SpecString.num(a);
       case UNIFORM:
         return "U[" + g(a) + ", " + g(b) + ")";
       case NORMAL:

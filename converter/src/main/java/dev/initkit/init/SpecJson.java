@@ -1,11 +1,11 @@
 package dev.initkit.init;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.initkit.init.InitializerSpec.Builder;
 import dev.initkit.init.InitializerSpec.Distribution;
-import dev.initkit.init.InitializerSpec.Kind;
 import dev.initkit.init.InitializerSpec.Mode;
+import dev.initkit.init.InitializerSpec.Origin;
 import dev.initkit.init.InitializerSpec.Preset;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -13,9 +13,90 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
-/** Parses initializer configs as Keras 1, 2 and 3 write them. Not API: see InitializerSpec.parse. */
+/**
+ * Parses initializer configs as Keras 1, 2 and 3 write them ({@link SpecJsonForms} writes them).
+ * Not API: see InitializerSpec.parse.
+ */
 final class SpecJson {
   private SpecJson() {}
+
+  /** The initializer kinds a config can name. */
+  private enum Kind {
+    ZEROS,
+    ONES,
+    CONSTANT,
+    RANDOM_UNIFORM,
+    RANDOM_NORMAL,
+    TRUNCATED_NORMAL,
+    VARIANCE_SCALING,
+    ORTHOGONAL,
+    IDENTITY,
+    SMALL_SIGN,
+    SINUSOIDAL,
+    UNKNOWN
+  }
+
+  /** A spec being read: its parameters (by the kind's names) and how it was written. */
+  private static final class Builder {
+    Kind kind;
+    double value;
+    double min;
+    double max;
+    double mean;
+    double stddev;
+    double scale;
+    double gain;
+    double magnitude;
+    Mode mode;
+    Distribution distribution;
+    Preset preset;
+    Long seed;
+    JsonNode written;
+    String customName = "";
+    String unknownDescription;
+    boolean legacyVarianceScalingForm;
+    boolean legacyNormal;
+    boolean keras1;
+    final List<String> notes = new ArrayList<>();
+    List<Integer> inputAxes;
+    List<Integer> outputAxes;
+    boolean fanAxesKeyed;
+
+    Builder(Kind kind) {
+      this.kind = kind;
+    }
+
+    InitializerSpec build() {
+      Origin o = new Origin(written, legacyVarianceScalingForm, legacyNormal, keras1, notes, fanAxesKeyed);
+      switch (kind) {
+        case ZEROS:
+          return new InitializerSpec.Zeros(o);
+        case ONES:
+          return new InitializerSpec.Ones(o);
+        case CONSTANT:
+          return new InitializerSpec.Constant(value, o);
+        case RANDOM_UNIFORM:
+          return new InitializerSpec.RandomUniform(min, max, seed, o);
+        case RANDOM_NORMAL:
+          return new InitializerSpec.RandomNormal(mean, stddev, seed, o);
+        case TRUNCATED_NORMAL:
+          return new InitializerSpec.TruncatedNormal(mean, stddev, seed, o);
+        case VARIANCE_SCALING:
+          return new InitializerSpec.VarianceScaling(
+              scale, mode, distribution, preset, seed, inputAxes, outputAxes, o);
+        case ORTHOGONAL:
+          return new InitializerSpec.Orthogonal(gain, seed, o);
+        case IDENTITY:
+          return new InitializerSpec.Identity(gain, o);
+        case SMALL_SIGN:
+          return new InitializerSpec.SmallSign(magnitude, seed, o);
+        case SINUSOIDAL:
+          return new InitializerSpec.Sinusoidal(o);
+        default:
+          return new InitializerSpec.Custom(customName, unknownDescription, o);
+      }
+    }
+  }
 
   /** A built-in name: its kind, or a preset. */
   private record Builtin(Kind kind, Preset preset) {}
@@ -150,19 +231,19 @@ final class SpecJson {
         break;
       case RANDOM_UNIFORM:
         known = Set.of("minval", "maxval", "seed");
-        x.a = number(config, "minval", -0.05, className);
-        x.b = number(config, "maxval", 0.05, className);
+        x.min = number(config, "minval", -0.05, className);
+        x.max = number(config, "maxval", 0.05, className);
         break;
       case RANDOM_NORMAL:
       case TRUNCATED_NORMAL:
         known = Set.of("mean", "stddev", "seed");
-        x.a = number(config, "mean", 0.0, className);
-        x.b = number(config, "stddev", 0.05, className);
+        x.mean = number(config, "mean", 0.0, className);
+        x.stddev = number(config, "stddev", 0.05, className);
         break;
       case VARIANCE_SCALING:
         if (x.preset != null) {
           known = Set.of("seed", "input_axes", "output_axes");
-          x.a = x.preset.scale();
+          x.scale = x.preset.scale();
           x.mode = x.preset.mode();
           x.distribution = x.preset.distribution();
         } else {
@@ -177,11 +258,11 @@ final class SpecJson {
         break;
       case ORTHOGONAL:
         known = Set.of("gain", "seed");
-        x.a = number(config, "gain", 1.0, className);
+        x.gain = number(config, "gain", 1.0, className);
         break;
       case IDENTITY:
         known = Set.of("gain");
-        x.a = number(config, "gain", 1.0, className);
+        x.gain = number(config, "gain", 1.0, className);
         if (keras3Dict && !config.has("gain")) {
           x.notes.add("Keras 3 (through 3.12 at least) does not save Identity's gain, so a gain other than"
               + " 1.0 was lost when this file was written; it loads as gain 1.0");
@@ -232,7 +313,7 @@ final class SpecJson {
       throw new IllegalArgumentException(
           "VarianceScaling scale must be a positive number, not " + config.get("scale"));
     }
-    x.a = scale;
+    x.scale = scale;
     JsonNode m = config.get("mode");
     x.mode = m == null || m.isNull() ? Mode.FAN_IN : Mode.fromKerasName(requireText(m, "mode", className));
     JsonNode d = config.get("distribution");
@@ -260,7 +341,7 @@ final class SpecJson {
         throw new IllegalArgumentException("VarianceScaling distribution must be one of truncated_normal,"
             + " untruncated_normal, uniform (or legacy normal), not '" + dist + "'");
     }
-    Preset p = Preset.matching(x.a, x.mode, x.distribution).orElse(null);
+    Preset p = Preset.matching(x.scale, x.mode, x.distribution).orElse(null);
     if (p != null) {
       x.preset = p;
       x.legacyVarianceScalingForm = true;
@@ -270,7 +351,7 @@ final class SpecJson {
 
   private static void constantValue(Builder x, String className, JsonNode v) {
     if (v == null || v.isNull()) {
-      x.a = 0.0;
+      x.value = 0.0;
       return;
     }
     JsonNode scalar = v;
@@ -280,8 +361,8 @@ final class SpecJson {
       scalar = v.path("config").path("value");
     }
     if (scalar.isNumber()) {
-      x.a = scalar.asDouble();
-      if (!Double.isFinite(x.a)) {
+      x.value = scalar.asDouble();
+      if (!Double.isFinite(x.value)) {
         throw new IllegalArgumentException(className + " value must be finite, not " + scalar);
       }
       return;
@@ -350,9 +431,9 @@ final class SpecJson {
     switch (name) {
       case "SmallSign": {
         x = new Builder(Kind.SMALL_SIGN);
-        x.a = number(config, "magnitude", InitializerSpec.SMALL_MAGNITUDE, name);
-        if (!(x.a > 0)) {
-          throw new IllegalArgumentException("SmallSign magnitude must be positive, not " + x.a);
+        x.magnitude = number(config, "magnitude", InitializerSpec.SMALL_MAGNITUDE, name);
+        if (!(x.magnitude > 0)) {
+          throw new IllegalArgumentException("SmallSign magnitude must be positive, not " + x.magnitude);
         }
         x.seed = seed(config.get("seed"), name, x);
         break;
@@ -369,14 +450,14 @@ final class SpecJson {
 
   /** "SmallSign" when the node is one of initkit's own classes, else null. */
   private static String initkitName(String className, String module, String registered) {
-    String prefix = InitializerSpec.INITKIT_PACKAGE + ">";
+    String prefix = SpecJsonForms.INITKIT_PACKAGE + ">";
     if (className.startsWith(prefix)) {
       return className.substring(prefix.length());
     }
     if (registered != null && registered.startsWith(prefix)) {
       return registered.substring(prefix.length());
     }
-    if (module != null && module.equals(InitializerSpec.INITKIT_MODULE)) {
+    if (module != null && module.equals(SpecJsonForms.INITKIT_MODULE)) {
       return className;
     }
     return null;
@@ -386,7 +467,7 @@ final class SpecJson {
     JsonNode inner = node.path("config").path("initializer");
     if (inner.isObject() || inner.isTextual()) {
       InitializerSpec wrapped = parse(inner, false);
-      if (wrapped.kind() != Kind.UNKNOWN) {
+      if (!(wrapped instanceof InitializerSpec.Custom)) {
         description += " wrapping " + wrapped.describe();
       }
     }

@@ -1,15 +1,29 @@
 package dev.initkit.init;
 
+import dev.initkit.init.InitializerSpec.Constant;
+import dev.initkit.init.InitializerSpec.Custom;
 import dev.initkit.init.InitializerSpec.Distribution;
+import dev.initkit.init.InitializerSpec.Identity;
 import dev.initkit.init.InitializerSpec.Mode;
+import dev.initkit.init.InitializerSpec.Ones;
+import dev.initkit.init.InitializerSpec.Orthogonal;
 import dev.initkit.init.InitializerSpec.Preset;
+import dev.initkit.init.InitializerSpec.RandomNormal;
+import dev.initkit.init.InitializerSpec.RandomUniform;
+import dev.initkit.init.InitializerSpec.SmallSign;
+import dev.initkit.init.InitializerSpec.TruncatedNormal;
+import dev.initkit.init.InitializerSpec.VarianceScaling;
+import dev.initkit.init.InitializerSpec.Zeros;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Parses initializers written as text. Not API: see InitializerSpec.parse(String). */
+/**
+ * Reads and writes spec strings, initializers written as text. Not API: see {@link
+ * InitializerSpec#parse(String)} and {@link InitializerSpec#toSpecString()}.
+ */
 final class SpecString {
   private SpecString() {}
 
@@ -38,7 +52,7 @@ final class SpecString {
   private static final String EXPECTED =
       "expected one of " + String.join(", ", FORMS) + " (random ones also take seed=N)";
 
-  /** Parameter names, in positional order, by canonical command-line name. */
+  /** Parameter names, in positional order, by canonical spec string name. */
   private static final Map<String, List<String>> PARAMS = new LinkedHashMap<>();
 
   static {
@@ -179,7 +193,67 @@ final class SpecString {
     }
   }
 
-  /** The canonical command-line name of a user's spelling, or null. */
+  /** The spec string of a spec: see {@link InitializerSpec#toSpecString()}. */
+  static String format(InitializerSpec spec) {
+    List<String> args = new ArrayList<>();
+    String name;
+    if (spec instanceof Zeros) {
+      name = "zeros";
+    } else if (spec instanceof Ones) {
+      name = "ones";
+    } else if (spec instanceof Constant c) {
+      name = "constant";
+      args.add("value=" + num(c.value()));
+    } else if (spec instanceof RandomUniform u) {
+      name = "random_uniform";
+      args.add("minval=" + num(u.minval()));
+      args.add("maxval=" + num(u.maxval()));
+    } else if (spec instanceof RandomNormal n) {
+      name = "random_normal";
+      args.add("mean=" + num(n.mean()));
+      args.add("stddev=" + num(n.stddev()));
+    } else if (spec instanceof TruncatedNormal n) {
+      name = "truncated_normal";
+      args.add("mean=" + num(n.mean()));
+      args.add("stddev=" + num(n.stddev()));
+    } else if (spec instanceof VarianceScaling v) {
+      if (v.preset() != null) {
+        name = v.preset().snakeName();
+      } else {
+        name = "variance_scaling";
+        args.add("scale=" + num(v.scale()));
+        args.add("mode=" + v.mode().kerasName());
+        args.add("distribution=" + v.distribution().kerasName());
+      }
+    } else if (spec instanceof Orthogonal o) {
+      name = "orthogonal";
+      args.add("gain=" + num(o.gain()));
+    } else if (spec instanceof Identity i) {
+      name = "identity";
+      args.add("gain=" + num(i.gain()));
+    } else if (spec instanceof SmallSign m) {
+      name = "small";
+      args.add("magnitude=" + num(m.magnitude()));
+    } else if (spec instanceof InitializerSpec.Sinusoidal) {
+      name = "sinusoidal";
+    } else {
+      throw new IllegalStateException("a custom initializer (" + ((Custom) spec).describe() + ") has no command-line form");
+    }
+    if (spec.seed() != null) {
+      args.add("seed=" + spec.seed());
+    }
+    return args.isEmpty() ? name : name + "(" + String.join(",", args) + ")";
+  }
+
+  /** Python-like text of a double: {@code 2.0}, {@code 0.05}, {@code 1e-05} style exponents. */
+  static String num(double v) {
+    if (v == Math.rint(v) && Math.abs(v) < 1e16) {
+      return Long.toString((long) v) + ".0";
+    }
+    return Double.toString(v).replace("E", "e");
+  }
+
+  /** The canonical spec string name of a user's spelling, or null. */
   private static String canonical(String raw) {
     String n = raw.toLowerCase(Locale.ROOT).replace('-', '_');
     if (PARAMS.containsKey(n)) {

@@ -43,24 +43,24 @@ final class ArchitectureAdvice {
     residualGammas(model, byLayer, out);
     for (WeightEntry e : entries) {
       InitializerSpec spec = e.configured().spec();
-      if (spec == null || spec.kind() == InitializerSpec.Kind.UNKNOWN) {
+      if (spec == null || spec instanceof InitializerSpec.Custom) {
         continue;
       }
       if (e.weight().role() == WeightRole.RECURRENT_KERNEL && recurrent(e.className())
-          && spec.kind() != InitializerSpec.Kind.ORTHOGONAL && spec.kind() != InitializerSpec.Kind.IDENTITY) {
+          && !(spec instanceof InitializerSpec.Orthogonal) && !(spec instanceof InitializerSpec.Identity)) {
         out.add(new Warning("advice-orthogonal-recurrent", e.site().layerPath(), e.weight().shortName(),
             spec.describe() + " on a recurrent kernel: an orthogonal one keeps the state's norm from step to step"
                 + " (Saxe et al. 2014; Keras's default)"));
       }
-      if (e.weight().role() == WeightRole.DEPTHWISE_KERNEL && spec.kind() == InitializerSpec.Kind.VARIANCE_SCALING
-          && spec.mode() != InitializerSpec.Mode.FAN_OUT && e.weight().shape().rank() >= 3) {
+      if (e.weight().role() == WeightRole.DEPTHWISE_KERNEL && spec instanceof InitializerSpec.VarianceScaling vs
+          && vs.mode() != InitializerSpec.Mode.FAN_OUT && e.weight().shape().rank() >= 3) {
         long channels = e.weight().shape().dim(-2);
         if (channels > 1) {
           out.add(new Warning("advice-depthwise-fans", e.site().layerPath(), e.weight().shortName(),
               String.format(Locale.ROOT, "%s on a depthwise kernel: Keras's fan_in counts its %d channels, but each"
                   + " filter sums prod(kernel_size) inputs, so the output's variance is 1/%d of what %s intends;"
                   + " scale it by %d (VarianceScaling(scale=%.3g)) or normalize after", spec.describe(), channels,
-                  channels, spec.describe(), channels, spec.scale() * channels)));
+                  channels, spec.describe(), channels, vs.scale() * channels)));
         }
       }
     }
@@ -117,7 +117,7 @@ final class ArchitectureAdvice {
         }
         for (WeightEntry w : byLayer.getOrDefault(producer.name(), List.of())) {
           InitializerSpec spec = w.configured().spec();
-          if (w.weight().role() == WeightRole.GAMMA && spec != null && spec.kind() != InitializerSpec.Kind.ZEROS) {
+          if (w.weight().role() == WeightRole.GAMMA && spec != null && !(spec instanceof InitializerSpec.Zeros)) {
             branches.add(producer.name());
           }
         }

@@ -99,7 +99,7 @@ public record ConfiguredInitializer(
       try {
         InitializerSpec spec = InitializerSpec.parse(v);
         String reason = "config " + where;
-        boolean derived = spec.kind() == InitializerSpec.Kind.VARIANCE_SCALING && spec.fanAxes().isEmpty();
+        boolean derived = spec instanceof InitializerSpec.VarianceScaling && spec.fanAxes().isEmpty();
         List<List<Integer>> axes = role == WeightRole.KERNEL && w != null && derived ? EinsumFanAxes.of(layer, w) : null;
         boolean einsum = switch (rule) {
           // written by Keras 3.15 or later (the axes keys): EinsumDense sets the axes at build
@@ -108,7 +108,7 @@ public record ConfiguredInitializer(
           case CLASSIC -> false;
         };
         if (axes != null && einsum) {
-          spec = spec.withFanAxes(axes.get(0), axes.get(1));
+          spec = ((InitializerSpec.VarianceScaling) spec).withFanAxes(axes.get(0), axes.get(1));
           reason += "; fans on input axes " + axes.get(0) + ", output axes " + axes.get(1)
               + " (Keras 3.15+ EinsumDense rule" + (rule == FanRule.AS_WRITTEN ? ")" : ", as asked)");
         } else if (axes != null && spec.fanAxesKeyed()) {

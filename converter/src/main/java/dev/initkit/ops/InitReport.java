@@ -117,7 +117,7 @@ public final class InitReport {
       if (c == null || recommended == null) {
         return c == null && recommended == null ? Boolean.TRUE : null;
       }
-      if (c.kind() == InitializerSpec.Kind.UNKNOWN) {
+      if (c instanceof InitializerSpec.Custom) {
         return null;
       }
       if (c.sameDistribution(recommended)) {

@@ -60,7 +60,7 @@ final class InitWarnings {
       default:
         break;
     }
-    if (spec != null && spec.kind() == InitializerSpec.Kind.UNKNOWN) {
+    if (spec instanceof InitializerSpec.Custom) {
       warns.add(new Warning("custom-initializer", path, wn, spec.describe()
           + ": initkit keeps it verbatim and cannot draw it (reinit leaves this weight as it is)"));
     }
@@ -97,17 +97,17 @@ final class InitWarnings {
           + " ReLU needs 2/fan_in); He normal keeps it"));
     }
     // the DL4J Keras importer's known mapping traps
-    if (spec != null && spec.preset().orElse(null) == InitializerSpec.Preset.LECUN_UNIFORM && !spec.legacyVarianceScalingForm()) {
+    if (spec instanceof InitializerSpec.VarianceScaling lv && lv.preset() == InitializerSpec.Preset.LECUN_UNIFORM && !spec.legacyVarianceScalingForm()) {
       warns.add(new Warning("dl4j-lecun-uniform", path, wn, "DL4J's Keras import maps LecunUniform to U(±3/sqrt(fan_in)),"
           + " 3x the variance Keras's U(±sqrt(3/fan_in)) has"));
     }
-    if (spec != null && writtenAsVarianceScaling(c) && spec.kind() == InitializerSpec.Kind.VARIANCE_SCALING
-        && spec.distribution() != InitializerSpec.Distribution.UNIFORM && !spec.legacyNormal()) {
+    if (writtenAsVarianceScaling(c) && spec instanceof InitializerSpec.VarianceScaling vs
+        && vs.distribution() != InitializerSpec.Distribution.UNIFORM && !spec.legacyNormal()) {
       warns.add(new Warning("dl4j-variance-scaling", path, wn, "DL4J's Keras import reads VarianceScaling with distribution '"
-          + spec.distribution().kerasName() + "' as a uniform distribution (it only tests for \"normal\"):"
+          + vs.distribution().kerasName() + "' as a uniform distribution (it only tests for \"normal\"):"
           + " same variance, different shape"));
     }
-    if (spec != null && spec.kind() == InitializerSpec.Kind.IDENTITY && w.shape().rank() == 2
+    if (spec instanceof InitializerSpec.Identity && w.shape().rank() == 2
         && w.shape().dim(0) != w.shape().dim(1)) {
       warns.add(new Warning("dl4j-identity", path, wn, "Identity on a non-square " + w.shape()
           + " kernel: Keras allows it, DL4J's import accepts only square matrices"));
@@ -170,18 +170,17 @@ final class InitWarnings {
   }
 
   private static boolean isConstant(InitializerSpec s) {
-    return s.kind() == InitializerSpec.Kind.ZEROS || s.kind() == InitializerSpec.Kind.ONES
-        || s.kind() == InitializerSpec.Kind.CONSTANT;
+    return s instanceof InitializerSpec.Fixed;
   }
 
   private static boolean isHe(InitializerSpec s) {
-    return s.kind() == InitializerSpec.Kind.VARIANCE_SCALING && s.mode() == InitializerSpec.Mode.FAN_IN
-        && Math.abs(s.scale() - 2.0) < 1e-9;
+    return s instanceof InitializerSpec.VarianceScaling v && v.mode() == InitializerSpec.Mode.FAN_IN
+        && Math.abs(v.scale() - 2.0) < 1e-9;
   }
 
   private static boolean isGlorot(InitializerSpec s) {
-    return s.kind() == InitializerSpec.Kind.VARIANCE_SCALING && s.mode() == InitializerSpec.Mode.FAN_AVG
-        && Math.abs(s.scale() - 1.0) < 1e-9;
+    return s instanceof InitializerSpec.VarianceScaling v && v.mode() == InitializerSpec.Mode.FAN_AVG
+        && Math.abs(v.scale() - 1.0) < 1e-9;
   }
 
   private static String fmt(double x) {

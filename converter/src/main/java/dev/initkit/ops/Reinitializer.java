@@ -116,7 +116,7 @@ public final class Reinitializer {
 
     @Override
     public String label() {
-      return spec.toCommandLine();
+      return spec.toSpecString();
     }
   }
 
@@ -240,7 +240,7 @@ public final class Reinitializer {
         reason = c.source() == ConfiguredInitializer.Source.DEFAULT ? c.reason() : c.reason() + ": " + spec.describe();
         ufb = c.unitForgetBias();
       }
-      if (spec.kind() == InitializerSpec.Kind.UNKNOWN) {
+      if (spec instanceof InitializerSpec.Custom) {
         out.add(new Entry(s, spec, "kept: " + spec.describe() + " is a custom initializer initkit cannot draw", false, stream, false));
         continue;
       }

@@ -1,5 +1,6 @@
 package dev.initkit.ops;
 
+import dev.initkit.init.SpecStatistics;
 import dev.initkit.init.AutoScheme;
 import dev.initkit.init.Fans;
 import dev.initkit.init.InitializerSpec;
@@ -65,14 +66,14 @@ final class WeightAudit {
           List.of("quantized: " + QuantizedWeights.describe(q, w)), q);
     }
     // the configured initializer's own fans: Keras 3.15's axes where it sets them, else the classic rule
-    Fans fans = c.spec() != null && c.spec().kind() == InitializerSpec.Kind.VARIANCE_SCALING ? c.spec().fans(w.shape()) : Fans.of(w.shape());
+    Fans fans = c.spec() instanceof InitializerSpec.VarianceScaling ? c.spec().fans(w.shape()) : Fans.of(w.shape());
     List<String> notes = new ArrayList<>();
 
     double eMean = Double.NaN;
     double eStd = Double.NaN;
     IllegalArgumentException unusable = null;
     InitializerSpec spec = c.spec();
-    if (spec != null && spec.kind() != InitializerSpec.Kind.UNKNOWN) {
+    if (spec != null && !(spec instanceof InitializerSpec.Custom)) {
       try {
         double[] m = expected(spec, w.shape(), role, c.unitForgetBias());
         eMean = m[0];
@@ -108,15 +109,15 @@ final class WeightAudit {
       long u = shape.dim(0) / 4;
       Shape s1 = Shape.of(u);
       Shape s2 = Shape.of(2 * u);
-      double m1 = spec.expectedMean(s1, role);
-      double v1 = sq(spec.expectedStd(s1, role));
-      double m2 = spec.expectedMean(s2, role);
-      double v2 = sq(spec.expectedStd(s2, role));
+      double m1 = SpecStatistics.expectedMean(spec, s1, role);
+      double v1 = sq(SpecStatistics.expectedStd(spec, s1, role));
+      double m2 = SpecStatistics.expectedMean(spec, s2, role);
+      double v2 = sq(SpecStatistics.expectedStd(spec, s2, role));
       double mean = (m1 + 1 + 2 * m2) / 4;
       double ms = ((v1 + m1 * m1) + 1 + 2 * (v2 + m2 * m2)) / 4;
       return new double[] {mean, Math.sqrt(Math.max(0, ms - mean * mean))};
     }
-    return new double[] {spec.expectedMean(shape, role), spec.expectedStd(shape, role)};
+    return new double[] {SpecStatistics.expectedMean(spec, shape, role), SpecStatistics.expectedStd(spec, shape, role)};
   }
 
   private static double sq(double x) {

@@ -34,7 +34,7 @@ public final class JsonValues {
     ObjectNode o = nodes().objectNode();
     o.put("className", s.canonicalName());
     o.put("describe", s.describe());
-    o.put("commandLine", s.kind() == InitializerSpec.Kind.UNKNOWN ? null : s.toCommandLine());
+    o.put("commandLine", s instanceof InitializerSpec.Custom ? null : s.toSpecString());
     o.put("kerasLoadable", s.kerasLoadable());
     return o;
   }

@@ -79,7 +79,7 @@ class AutoSchemeTest {
   @Test
   void recurrentLayers() {
     Layer lstm = layer("LSTM", "{\"units\":4,\"activation\":\"tanh\",\"unit_forget_bias\":true}");
-    assertEquals(Preset.GLOROT_UNIFORM, AutoScheme.choose(lstm, WeightRole.KERNEL).spec().preset().orElseThrow());
+    assertEquals(Preset.GLOROT_UNIFORM, ((InitializerSpec.VarianceScaling) AutoScheme.choose(lstm, WeightRole.KERNEL).spec()).preset());
     assertEquals(InitializerSpec.orthogonal(1, null), AutoScheme.choose(lstm, WeightRole.RECURRENT_KERNEL).spec());
     Choice bias = AutoScheme.choose(lstm, WeightRole.BIAS);
     assertTrue(bias.unitForgetBias());

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.initkit.MalformedModelException;
 import dev.initkit.init.InitializerSpec.Distribution;
-import dev.initkit.init.InitializerSpec.Kind;
 import dev.initkit.init.InitializerSpec.Mode;
 import dev.initkit.init.InitializerSpec.Preset;
 import dev.initkit.model.Shape;
@@ -59,12 +58,12 @@ class InitializerSpecTest {
     InitializerSpec orth = InitializerSpec.parseKeras1(TextNode.valueOf("orthogonal"));
     assertTrue(orth.notes().stream().anyMatch(n -> n.contains("scale 1.1")), orth.notes().toString());
     Shape s = Shape.of(64, 256);
-    assertEquals(1.1 * orth.expectedStd(s), orth.originalExpectedStd(s), 1e-15);
+    assertEquals(1.1 * SpecStatistics.expectedStd(orth, s), SpecStatistics.originalExpectedStd(orth, s), 1e-15);
     InitializerSpec he = InitializerSpec.parseKeras1(TextNode.valueOf("he_normal"));
     assertTrue(he.notes().stream().anyMatch(n -> n.contains("untruncated")), he.notes().toString());
     InitializerSpec uniform = InitializerSpec.parseKeras1(TextNode.valueOf("uniform"));
-    assertEquals(-0.05, uniform.minval());
-    assertEquals(0.05, uniform.maxval());
+    assertEquals(-0.05, ((InitializerSpec.RandomUniform) uniform).minval());
+    assertEquals(0.05, ((InitializerSpec.RandomUniform) uniform).maxval());
   }
 
   @ParameterizedTest
@@ -92,7 +91,7 @@ class InitializerSpecTest {
   void legacyVarianceScalingFormIsRecognisedAndReported() {
     InitializerSpec g = parse("{\"class_name\":\"VarianceScaling\",\"config\":{\"distribution\":\"uniform\","
         + "\"mode\":\"fan_avg\",\"scale\":1.0,\"seed\":null}}");
-    assertEquals(Preset.GLOROT_UNIFORM, g.preset().orElseThrow());
+    assertEquals(Preset.GLOROT_UNIFORM, ((InitializerSpec.VarianceScaling) g).preset());
     assertTrue(g.legacyVarianceScalingForm());
     assertEquals("GlorotUniform (legacy VarianceScaling form)", g.describe());
     assertEquals(InitializerSpec.preset(Preset.GLOROT_UNIFORM, null), g);
@@ -103,17 +102,17 @@ class InitializerSpecTest {
 
     InitializerSpec h = parse("{\"class_name\":\"VarianceScaling\",\"config\":{\"distribution\":\"normal\","
         + "\"mode\":\"fan_in\",\"scale\":2.0,\"seed\":null}}");
-    assertEquals(Preset.HE_NORMAL, h.preset().orElseThrow());
-    assertEquals(Distribution.TRUNCATED_NORMAL, h.distribution());
+    assertEquals(Preset.HE_NORMAL, ((InitializerSpec.VarianceScaling) h).preset());
+    assertEquals(Distribution.TRUNCATED_NORMAL, ((InitializerSpec.VarianceScaling) h).distribution());
     assertTrue(h.legacyNormal());
     assertTrue(h.describe().startsWith("HeNormal (legacy VarianceScaling form; distribution 'normal'"), h.describe());
     Shape s = Shape.of(400, 100);
-    assertEquals(Math.sqrt(2.0 / 400), h.expectedStd(s), 1e-15);
-    assertEquals(Math.sqrt(2.0 / 400) * 0.87962566103423978, h.originalExpectedStd(s), 1e-15);
+    assertEquals(Math.sqrt(2.0 / 400), SpecStatistics.expectedStd(h, s), 1e-15);
+    assertEquals(Math.sqrt(2.0 / 400) * 0.87962566103423978, SpecStatistics.originalExpectedStd(h, s), 1e-15);
 
     InitializerSpec plain = parse("{\"class_name\":\"VarianceScaling\",\"config\":{\"distribution\":"
         + "\"truncated_normal\",\"mode\":\"fan_out\",\"scale\":2.0,\"seed\":null}}");
-    assertFalse(plain.preset().isPresent());
+    assertFalse(((InitializerSpec.VarianceScaling) plain).named().isPresent());
     assertEquals("VarianceScaling(scale=2.0, fan_out, truncated_normal)", plain.describe());
     assertEquals("VarianceScaling(scale=2.0, fan_in, truncated_normal)",
         InitializerSpec.varianceScaling(2, Mode.FAN_IN, Distribution.TRUNCATED_NORMAL, null).describe());
@@ -145,13 +144,13 @@ class InitializerSpecTest {
         + "\"class_name\":\"LecunUniform\",\"config\":{\"seed\":null}},\"quantizer\":{\"class_name\":"
         + "\"quantized_bits\",\"config\":{\"bits\":6}}}}";
     InitializerSpec s = parse(q);
-    assertEquals(Kind.UNKNOWN, s.kind());
-    assertEquals("QInitializer", s.customName());
+    assertTrue(s instanceof InitializerSpec.Custom, s.describe());
+    assertEquals("QInitializer", ((InitializerSpec.Custom) s).name());
     assertEquals("custom QInitializer wrapping LecunUniform (kept verbatim)", s.describe());
     assertEquals(Json.parse(q), s.toKeras2Json());
     assertEquals(Json.parse(q), s.toKeras3Json());
     assertFalse(s.kerasLoadable());
-    assertTrue(Double.isNaN(s.expectedStd(Shape.of(3, 3))));
+    assertTrue(Double.isNaN(SpecStatistics.expectedStd(s, Shape.of(3, 3))));
     assertThrows(IllegalArgumentException.class, () -> Initializer.of(s));
 
     for (String json : List.of(
@@ -163,7 +162,7 @@ class InitializerSpecTest {
         "{\"module\":\"keras.initializers\",\"class_name\":\"STFTInitializer\",\"config\":{},\"registered_name\":null}",
         "{\"config\":{}}")) {
       InitializerSpec u = parse(json);
-      assertEquals(Kind.UNKNOWN, u.kind(), json);
+      assertTrue(u instanceof InitializerSpec.Custom, json);
       assertEquals(Json.parse(json), u.asWritten().orElseThrow());
       assertEquals(Json.parse(json), u.toKeras3Json());
       assertEquals(u, InitializerSpec.parse(u.toKeras2Json()));
@@ -255,7 +254,7 @@ class InitializerSpecTest {
       assertEquals(k2, p3.toKeras2Json(), "the two forms describe the same thing");
       assertEquals(s.describe(), p2.describe());
       assertTrue(p2.notes().isEmpty(), "no notes on our own output: " + p2.notes());
-      assertEquals(s, InitializerSpec.parse(s.toCommandLine()), s.toCommandLine());
+      assertEquals(s, InitializerSpec.parse(s.toSpecString()), s.toSpecString());
     }
   }
 
@@ -327,21 +326,21 @@ class InitializerSpecTest {
   @Test
   void expectedStdOfDeterministicAndOrthogonalKinds() {
     // Orthogonal (r x c) with orthonormal rows or columns: E[w²] = gain² min(r,c) / (r c)
-    assertEquals(2.0 * Math.sqrt(64.0 / (64 * 256)), InitializerSpec.orthogonal(2, null).expectedStd(Shape.of(64, 256)), 1e-15);
-    assertEquals(Math.sqrt(32.0 / (144 * 32)), InitializerSpec.orthogonal(1, null).expectedStd(Shape.of(3, 3, 16, 32)), 1e-15);
+    assertEquals(2.0 * Math.sqrt(64.0 / (64 * 256)), SpecStatistics.expectedStd(InitializerSpec.orthogonal(2, null), Shape.of(64, 256)), 1e-15);
+    assertEquals(Math.sqrt(32.0 / (144 * 32)), SpecStatistics.expectedStd(InitializerSpec.orthogonal(1, null), Shape.of(3, 3, 16, 32)), 1e-15);
     // Identity (3, 5) with gain 2: three 2s among 15 values
     double mean = 2.0 * 3 / 15;
     double var = (3 * 4.0) / 15 - mean * mean;
-    assertEquals(mean, InitializerSpec.identity(2).expectedMean(Shape.of(3, 5)), 1e-15);
-    assertEquals(Math.sqrt(var), InitializerSpec.identity(2).expectedStd(Shape.of(3, 5)), 1e-15);
+    assertEquals(mean, SpecStatistics.expectedMean(InitializerSpec.identity(2), Shape.of(3, 5)), 1e-15);
+    assertEquals(Math.sqrt(var), SpecStatistics.expectedStd(InitializerSpec.identity(2), Shape.of(3, 5)), 1e-15);
     // Truncated normal: post-truncation std
-    assertEquals(0.05 * 0.87962566103423978, InitializerSpec.truncatedNormal(0, 0.05, null).expectedStd(Shape.of(3)), 1e-17);
+    assertEquals(0.05 * 0.87962566103423978, SpecStatistics.expectedStd(InitializerSpec.truncatedNormal(0, 0.05, null), Shape.of(3)), 1e-17);
     // VarianceScaling uses Keras's max(1, n): a (0, 5) kernel has fan_in 0 -> scale / 1
-    assertEquals(Math.sqrt(2.0), InitializerSpec.preset(Preset.HE_NORMAL, null).expectedStd(Shape.of(0, 5)), 1e-15);
-    assertThrows(IllegalArgumentException.class, () -> InitializerSpec.identity(1).expectedStd(Shape.of(3, 3, 3)));
-    assertThrows(IllegalArgumentException.class, () -> InitializerSpec.orthogonal(1, null).expectedStd(Shape.of(3)));
+    assertEquals(Math.sqrt(2.0), SpecStatistics.expectedStd(InitializerSpec.preset(Preset.HE_NORMAL, null), Shape.of(0, 5)), 1e-15);
+    assertThrows(IllegalArgumentException.class, () -> SpecStatistics.expectedStd(InitializerSpec.identity(1), Shape.of(3, 3, 3)));
+    assertThrows(IllegalArgumentException.class, () -> SpecStatistics.expectedStd(InitializerSpec.orthogonal(1, null), Shape.of(3)));
     assertEquals("U[-0.08660, 0.08660)",
-        InitializerSpec.preset(Preset.GLOROT_UNIFORM, null).sampling(Shape.of(400, 400)).describe());
+        SpecStatistics.sampling(InitializerSpec.preset(Preset.GLOROT_UNIFORM, null), Shape.of(400, 400)).describe());
   }
 
   @Test
@@ -358,6 +357,6 @@ class InitializerSpecTest {
     assertEquals(InitializerSpec.randomUniform(-0.01, 0.01, 3L),
         InitializerSpec.smallSign(0.01, 3L).kerasFallback().orElseThrow());
     assertFalse(InitializerSpec.sinusoidal().kerasLoadable());
-    assertThrows(IllegalStateException.class, () -> he.gain());
+    assertTrue(he instanceof InitializerSpec.VarianceScaling);
   }
 }

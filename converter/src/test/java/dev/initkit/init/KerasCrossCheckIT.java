@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.init.InitializerSpec.Kind;
 import dev.initkit.model.DType;
 import dev.initkit.model.Shape;
 import java.io.InputStream;
@@ -87,10 +86,10 @@ class KerasCrossCheckIT {
       c.put("class3", kerasClass);
       c.put("class2", kerasClass);
       c.set("params", params(s));
-      if (s.isRandom() && s.kind() != Kind.ORTHOGONAL) {
+      if (s.isRandom() && !(s instanceof InitializerSpec.Orthogonal)) {
         ArrayNode sampling = c.putArray("sampling");
         for (Shape shape : SHAPES) {
-          Sampling d = s.sampling(shape);
+          Sampling d = SpecStatistics.sampling(s, shape);
           ObjectNode o = sampling.addObject();
           o.set("shape", dims(shape));
           o.put("type", d.type().name());
@@ -170,30 +169,25 @@ class KerasCrossCheckIT {
 
   private static ObjectNode params(InitializerSpec s) {
     ObjectNode p = Json.MAPPER.createObjectNode();
-    switch (s.kind()) {
-      case CONSTANT:
-        p.put("value", s.value());
-        break;
-      case RANDOM_UNIFORM:
-        p.put("minval", s.minval());
-        p.put("maxval", s.maxval());
-        break;
-      case RANDOM_NORMAL:
-      case TRUNCATED_NORMAL:
-        p.put("mean", s.mean());
-        p.put("stddev", s.stddev());
-        break;
-      case VARIANCE_SCALING:
-        p.put("scale", s.scale());
-        p.put("mode", s.mode().kerasName());
-        p.put("distribution", s.distribution().kerasName());
-        break;
-      case ORTHOGONAL:
-      case IDENTITY:
-        p.put("gain", s.gain());
-        break;
-      default:
-        break;
+    if (s instanceof InitializerSpec.Constant c) {
+      p.put("value", c.value());
+    } else if (s instanceof InitializerSpec.RandomUniform u) {
+      p.put("minval", u.minval());
+      p.put("maxval", u.maxval());
+    } else if (s instanceof InitializerSpec.RandomNormal n) {
+      p.put("mean", n.mean());
+      p.put("stddev", n.stddev());
+    } else if (s instanceof InitializerSpec.TruncatedNormal n) {
+      p.put("mean", n.mean());
+      p.put("stddev", n.stddev());
+    } else if (s instanceof InitializerSpec.VarianceScaling v) {
+      p.put("scale", v.scale());
+      p.put("mode", v.mode().kerasName());
+      p.put("distribution", v.distribution().kerasName());
+    } else if (s instanceof InitializerSpec.Orthogonal o) {
+      p.put("gain", o.gain());
+    } else if (s instanceof InitializerSpec.Identity i) {
+      p.put("gain", i.gain());
     }
     if (s.isRandom()) {
       if (s.seed() == null) {

@@ -49,7 +49,7 @@ class WholeTensorTest {
     for (double v : w) {
       ss += v * v;
     }
-    assertEquals(InitializerSpec.orthogonal(gain, null).expectedStd(shape), Math.sqrt(ss / w.length), 1e-12);
+    assertEquals(SpecStatistics.expectedStd(InitializerSpec.orthogonal(gain, null), shape), Math.sqrt(ss / w.length), 1e-12);
   }
 
   /**
@@ -279,8 +279,8 @@ class WholeTensorTest {
     }
     Shape shape = Shape.of(kh, kw, in, dm);
     assertEquals(Math.sqrt(StatTools.variance(w)),
-        InitializerSpec.sinusoidal().expectedStd(shape, WeightRole.DEPTHWISE_KERNEL), 1e-12);
-    assertEquals(StatTools.mean(w), InitializerSpec.sinusoidal().expectedMean(shape, WeightRole.DEPTHWISE_KERNEL), 1e-12);
+        SpecStatistics.expectedStd(InitializerSpec.sinusoidal(), shape, WeightRole.DEPTHWISE_KERNEL), 1e-12);
+    assertEquals(StatTools.mean(w), SpecStatistics.expectedMean(InitializerSpec.sinusoidal(), shape, WeightRole.DEPTHWISE_KERNEL), 1e-12);
   }
 
   @Test
@@ -291,8 +291,8 @@ class WholeTensorTest {
     double n = w.length;
     // unbiased variance was normalised to 2 / (n_in + n_out): population std = sqrt(2/(96) * (n-1)/n)
     assertEquals(Math.sqrt(2.0 / 96 * (n - 1) / n), Math.sqrt(StatTools.variance(w)), 1e-6);
-    assertEquals(Math.sqrt(StatTools.variance(w)), spec.expectedStd(shape), 1e-12);
-    assertEquals(StatTools.mean(w), spec.expectedMean(shape), 1e-12);
+    assertEquals(Math.sqrt(StatTools.variance(w)), SpecStatistics.expectedStd(spec, shape), 1e-12);
+    assertEquals(StatTools.mean(w), SpecStatistics.expectedMean(spec, shape), 1e-12);
     assertThrows(IllegalArgumentException.class, () -> Initializer.of(spec).check(Shape.of(1, 2)));
     assertThrows(IllegalArgumentException.class, () -> Initializer.of(spec).check(Shape.of(5)));
     // a range from the middle equals the slice of the whole tensor

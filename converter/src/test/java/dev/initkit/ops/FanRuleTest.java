@@ -78,7 +78,7 @@ class FanRuleTest {
       Reinitializer.Plan plan = Reinitializer.plan(m.model(), Reinitializer.Scheme.configured(rule), Selector.all(), 1);
       List<Fans> out = new ArrayList<>();
       for (Reinitializer.Entry e : plan.entries()) {
-        if (e.drawn() && e.spec().kind() == InitializerSpec.Kind.VARIANCE_SCALING) {
+        if (e.drawn() && e.spec() instanceof InitializerSpec.VarianceScaling) {
           out.add(e.spec().fans(e.site().weight().shape()));
         }
       }

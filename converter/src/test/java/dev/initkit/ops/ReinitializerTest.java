@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.initkit.ModelIO;
 import dev.initkit.init.InitializerSpec;
 import dev.initkit.init.Sampling;
+import dev.initkit.init.SpecStatistics;
 import dev.initkit.init.StatTools;
 import dev.initkit.model.DType;
 import dev.initkit.model.LoadedModel;
@@ -195,7 +196,7 @@ class ReinitializerTest {
           }
           Weight w = written.get(k);
           double[] v = OpsFixtures.values(o, w);
-          Sampling s = e.spec().sampling(w.shape());
+          Sampling s = SpecStatistics.sampling(e.spec(), w.shape());
           String what = mf + " " + w.name() + " " + e.spec().describe();
           if (e.unitForgetBias()) {
             int u = v.length / 4;
@@ -280,12 +281,12 @@ class ReinitializerTest {
         assertTrue(e.drawn());
         double[] v = OpsFixtures.values(fresh, e.site().weight());
         assertEquals(100_000, v.length);
-        Sampling s = e.spec().sampling(e.site().weight().shape());
+        Sampling s = SpecStatistics.sampling(e.spec(), e.site().weight().shape());
         double p = StatTools.ksPValue(StatTools.ksStatistic(v, cdf(s)), v.length);
         assertTrue(p > ALPHA, text + ": KS p = " + p);
         TensorStats st = TensorStats.of(v);
-        double mean = e.spec().expectedMean(e.site().weight().shape());
-        double sd = e.spec().expectedStd(e.site().weight().shape());
+        double mean = SpecStatistics.expectedMean(e.spec(), e.site().weight().shape());
+        double sd = SpecStatistics.expectedStd(e.spec(), e.site().weight().shape());
         assertEquals(mean, st.mean(), 4.5 * sd / Math.sqrt(v.length), text + " mean");
         // se of the sample variance ≈ σ² sqrt((κ - 1)/n) with κ <= 3
         assertEquals(sd * sd, st.std() * st.std(), 4.5 * sd * sd * Math.sqrt(2.0 / v.length), text + " variance");

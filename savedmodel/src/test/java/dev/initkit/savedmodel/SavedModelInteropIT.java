@@ -13,6 +13,7 @@ import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.format.Format;
 import dev.initkit.init.InitializerSpec;
+import dev.initkit.init.SpecStatistics;
 import dev.initkit.internal.Json;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.ops.ConfigRewriter;
@@ -226,7 +227,7 @@ class SavedModelInteropIT {
       if (d == null) {
         continue; // an alias of a drawn variable (Keras 3 export): checked through its primary key
       }
-      double expStd = d.spec().expectedStd(d.site().weight().shape());
+      double expStd = SpecStatistics.expectedStd(d.spec(), d.site().weight().shape());
       double std = v.getValue().path("std").asDouble();
       long count = v.getValue().path("count").asLong();
       if (d.unitForgetBias()) {
