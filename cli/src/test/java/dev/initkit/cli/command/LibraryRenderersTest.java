@@ -66,8 +66,14 @@ class LibraryRenderersTest {
       plan = Transplanter.plan(src.model(), dst.model(), TransplantOptions.defaults());
     }
     String text = Cli.run("transplant", "--from", from, "--to", to, "--dry-run").assertExit(0).out();
-    String rendered = TransplantPlanText.render(plan, true);
-    assertTrue(text.startsWith(rendered), text);
+    // the library's rendering with the CLI's wording (API names in details respelled as flags)
+    StringWriter plain = new StringWriter();
+    PrintWriter pw = new PrintWriter(plain);
+    TransplantPlanText.write(pw, plan, true, TransplantCommand.wording(plan));
+    pw.flush();
+    assertTrue(text.startsWith(plain.toString()), text);
+    assertTrue(TransplantPlanText.render(plan, true).contains("Adaptations.head"), "the library names its API");
+    assertTrue(text.contains("(--adapt head=keep or head=fresh)"), "the CLI says its flags: " + text);
     ObjectNode doc = JsonOutput.success("transplant");
     doc.put("source", from.toString());
     doc.put("target", to.toString());
@@ -75,7 +81,8 @@ class LibraryRenderersTest {
     doc.putNull("format");
     doc.put("dryRun", true);
     doc.put("strict", false);
-    TransplantPlanJson.fill(doc, plan, null, plan.notes(), List.of());
+    TransplantPlanJson.fill(doc, plan, null,
+        plan.notes().stream().map(TransplantCommand.wording(plan)).toList(), List.of(), TransplantCommand.wording(plan));
     StringWriter json = new StringWriter();
     JsonOutput.write(new PrintWriter(json), doc);
     assertEquals(json.toString(), Cli.run("transplant", "--json", "--from", from, "--to", to, "--dry-run").assertExit(0).out());
