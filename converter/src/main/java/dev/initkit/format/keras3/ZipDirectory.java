@@ -96,7 +96,17 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
    *     zipfile move it
    */
   public record Entry(String name, byte[] rawName, int method, long size, long compressedSize,
-      long crc, long localHeader) {}
+      long crc, long localHeader) {
+    public Entry {
+      rawName = rawName.clone();
+    }
+
+    /** The name's bytes as stored (a copy). */
+    @Override
+    public byte[] rawName() {
+      return rawName.clone();
+    }
+  }
 
   /**
    * The fixed part of a local header that names what the directory names.

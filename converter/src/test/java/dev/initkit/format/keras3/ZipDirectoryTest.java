@@ -106,7 +106,8 @@ class ZipDirectoryTest {
   void zip64ArchiveOfMoreThan65535Entries() throws IOException {
     int count = 70_000;
     Path z = dir.resolve("many.zip");
-    try (OutputStream os = Files.newOutputStream(z); ZipOutputStream zip = new ZipOutputStream(os)) {
+    try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(z), 1 << 20);
+        ZipOutputStream zip = new ZipOutputStream(os)) {
       for (int i = 0; i < count; i++) {
         ZipEntry e = new ZipEntry(String.format("%05d", i));
         e.setMethod(ZipEntry.STORED);
