@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -62,7 +61,7 @@ final class StoredMemberLocator {
     }
     byte[] want = name.getBytes(StandardCharsets.UTF_8);
     for (ZipDirectory.Entry m : members) {
-      if (!Arrays.equals(m.rawName(), want)) {
+      if (!m.named(want)) {
         continue;
       }
       if (m.method() != 0 || m.size() != size || m.compressedSize() != size) {

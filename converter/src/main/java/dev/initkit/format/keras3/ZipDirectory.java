@@ -86,7 +86,7 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
    * One central directory entry.
    *
    * @param name the name decoded as UTF-8
-   * @param rawName the name's bytes as stored
+   * @param rawName the name's bytes as stored (read-only)
    * @param method the compression method (0: stored)
    * @param size the uncompressed size
    * @param compressedSize the compressed size
@@ -95,16 +95,23 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
    *     bytes prepended to the archive (a self-extractor's stub), as java.util.zip and Python's
    *     zipfile move it
    */
-  public record Entry(String name, byte[] rawName, int method, long size, long compressedSize,
+  public record Entry(String name, ByteBuffer rawName, int method, long size, long compressedSize,
       long crc, long localHeader) {
     public Entry {
-      rawName = rawName.clone();
+      ByteBuffer copy = ByteBuffer.allocate(rawName.remaining());
+      copy.put(rawName.duplicate()).flip();
+      rawName = copy.asReadOnlyBuffer();
     }
 
-    /** The name's bytes as stored (a copy). */
+    /** The name's bytes as stored (a read-only view of its own). */
     @Override
-    public byte[] rawName() {
-      return rawName.clone();
+    public ByteBuffer rawName() {
+      return rawName.duplicate();
+    }
+
+    /** Whether the stored name is exactly {@code bytes}. */
+    boolean named(byte[] bytes) {
+      return rawName.equals(ByteBuffer.wrap(bytes));
     }
   }
 
@@ -259,7 +266,7 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
             + " call for");
       }
       long local = sizes[2] > Long.MAX_VALUE - prefix ? Long.MAX_VALUE : sizes[2] + prefix;
-      out.add(new Entry(name, raw, u16(cen, p + CEN_METHOD), sizes[0], sizes[1],
+      out.add(new Entry(name, ByteBuffer.wrap(raw), u16(cen, p + CEN_METHOD), sizes[0], sizes[1],
           u32(cen, p + CEN_CRC), local));
       p += CEN_FIXED + n + x + c;
     }
@@ -280,8 +287,8 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
     }
     ByteBuffer h = FileBytes.readFully(ch, at, LOC_FIXED);
     int n = u16(h, LOC_NAME_LENGTH);
-    if (h.getInt(0) != LOC_SIG || n != e.rawName().length || at + LOC_FIXED + n > fileSize
-        || !FileBytes.readFully(ch, at + LOC_FIXED, n).equals(ByteBuffer.wrap(e.rawName()))) {
+    if (h.getInt(0) != LOC_SIG || n != e.rawName().remaining() || at + LOC_FIXED + n > fileSize
+        || !FileBytes.readFully(ch, at + LOC_FIXED, n).equals(e.rawName())) {
       throw new MalformedModelException(file, e.name(),
           "its local header does not match the zip directory (another name, or no header): tampered?");
     }

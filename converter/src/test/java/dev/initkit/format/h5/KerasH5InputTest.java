@@ -3,8 +3,8 @@ package dev.initkit.format.h5;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.initkit.MalformedModelException;
 import dev.initkit.format.Format;
-import dev.initkit.format.MalformedModelException;
 import dev.initkit.internal.hdf5.H5File;
 import java.io.IOException;
 import java.nio.file.Path;

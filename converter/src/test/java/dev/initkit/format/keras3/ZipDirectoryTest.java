@@ -241,7 +241,8 @@ class ZipDirectoryTest {
   private static void assertEntry(ZipDirectory.Entry e, String name, int method, long size,
       long compressedSize, long crc, long localHeader) {
     assertEquals(name, e.name());
-    assertArrayEquals(name.getBytes(StandardCharsets.UTF_8), e.rawName());
+    assertEquals(ByteBuffer.wrap(name.getBytes(StandardCharsets.UTF_8)), e.rawName());
+    assertTrue(e.named(name.getBytes(StandardCharsets.UTF_8)));
     assertEquals(method, e.method(), name);
     assertEquals(size, e.size(), name);
     assertEquals(compressedSize, e.compressedSize(), name);
