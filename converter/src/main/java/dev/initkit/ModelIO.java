@@ -7,6 +7,7 @@ import dev.initkit.format.FormatDetector;
 import dev.initkit.format.StoredWeightsCheck;
 import dev.initkit.format.SavedModelSupport;
 import dev.initkit.format.config.MeaningChange;
+import dev.initkit.format.h5.KerasH5Input;
 import dev.initkit.format.h5.KerasH5Reader;
 import dev.initkit.format.h5.KerasH5Writer;
 import dev.initkit.format.keras3.KerasArchiveReader;
@@ -16,9 +17,6 @@ import dev.initkit.internal.AtomicFiles;
 import dev.initkit.internal.BoundedText;
 import dev.initkit.internal.OutputSafety;
 import dev.initkit.internal.Json;
-import dev.initkit.internal.hdf5.H5Exception;
-import dev.initkit.internal.hdf5.H5File;
-import dev.initkit.internal.hdf5.H5Group;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
 import dev.initkit.model.Weight;
@@ -177,45 +175,15 @@ public final class ModelIO {
     }
   }
 
+  /** An HDF5 file goes to the reader of its layout: Keras 3 weights, or a legacy model or weights. */
   private static LoadedModel openHdf5(Path path, ReadOptions options) throws IOException {
-    H5File f;
-    try {
-      f = H5File.openReadOnly(path);
-    } catch (H5Exception e) {
-      throw new MalformedModelException(path, "", "not a readable HDF5 file (damaged or truncated?): " + e.getMessage(), e);
-    }
-    boolean handedOver = false;
-    try {
-      Format layout = KerasH5Reader.layoutOf(f);
-      LoadedModel m;
-      if (layout == Format.KERAS3_WEIGHTS) {
-        H5Group root = f.root();
-        List<String> children = root.childNames();
-        if (!children.contains("layers") && !children.contains("vars") && !children.contains("_layer_checkpoint_dependencies")) {
-          throw new MalformedModelException(path, "/", children.isEmpty() && root.attributeNames().isEmpty()
-              ? "empty HDF5 file: no Keras model_config, layer_names or Keras 3 layers group"
-              : "HDF5 file that is not a Keras model: no model_config or layer_names attribute and no Keras 3 layers group (it holds " + describe(children) + ")");
-        }
-        handedOver = true;
-        m = KerasArchiveReader.readWeights(path, f, companion(path, options));
-      } else {
-        JsonNode config = layout == Format.H5_WEIGHTS ? companion(path, options) : null;
-        handedOver = true;
-        m = KerasH5Reader.read(path, f, config, config == null ? null : companionPath(path, options).orElse(null));
+    try (KerasH5Input in = KerasH5Input.open(path)) {
+      if (in.layout() == Format.KERAS3_WEIGHTS) {
+        return KerasArchiveReader.readWeights(in, companion(path, options));
       }
-      return m;
-    } catch (H5Exception e) {
-      throw new MalformedModelException(path, "", "cannot read HDF5 structure: " + e.getMessage(), e);
-    } finally {
-      if (!handedOver) {
-        f.close();
-      }
+      JsonNode config = in.layout() == Format.H5_WEIGHTS ? companion(path, options) : null;
+      return KerasH5Reader.read(in, config, config == null ? null : companionPath(path, options).orElse(null));
     }
-  }
-
-  private static String describe(List<String> children) {
-    List<String> shown = children.size() > 5 ? children.subList(0, 5) : children;
-    return children.isEmpty() ? "no groups" : "groups " + String.join(", ", shown) + (children.size() > 5 ? ", ..." : "");
   }
 
   private static Optional<Path> companionPath(Path path, ReadOptions options) {

@@ -9,10 +9,12 @@ import dev.initkit.MalformedModelException;
 import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.Detection.Hdf5Superblock;
 import dev.initkit.format.Detection.Kind;
+import dev.initkit.format.h5.KerasH5Probe;
+import dev.initkit.format.keras3.ZipDirectory;
+import dev.initkit.internal.FileBytes;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -37,8 +39,10 @@ import java.util.zip.ZipFile;
  *
  * <p>Pure Java byte sniffing: it runs before any native library opens the file, so a truncated
  * download, a Git LFS pointer or an HTML error page gets a clear message instead of a native HDF5
- * error stack. It reads a few KB from the head, the HDF5 superblock, the zip end record and central
- * directory, or (for JSON) the top-level keys, never the whole file.
+ * error stack. It reads a few KB from the head, then asks the package that owns the structure: the
+ * HDF5 superblock is {@link KerasH5Probe}'s, the zip end record {@link ZipDirectory}'s (the central
+ * directory's entry names come from java.util.zip); for JSON it reads the top-level keys. It never
+ * reads the whole file.
  *
  * <p>Errors: a missing path gives {@link java.nio.file.NoSuchFileException}, an unreadable one
  * {@link java.nio.file.AccessDeniedException}; anything that is not a model gives a {@link
@@ -60,9 +64,6 @@ public final class FormatDetector {
 
   private static final List<String> SAVED_MODEL_FILES =
       List.of("saved_model.pb", "saved_model.pbtxt");
-  private static final byte[] HDF5_SIGNATURE = {
-    (byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'
-  };
   private static final String LFS_PREFIX = "version https://git-lfs.github.com/spec/";
   // pre-1.0 LFS pointers used the project's old name
   private static final String HAWSER_PREFIX = "version https://hawser.github.com/spec/";
@@ -191,7 +192,7 @@ public final class FormatDetector {
       if (size == 0) {
         throw malformed(file, "empty file");
       }
-      byte[] head = read(ch, 0, (int) Math.min(size, HEAD_SIZE));
+      byte[] head = FileBytes.readUpTo(ch, 0, (int) Math.min(size, HEAD_SIZE));
       checkLfsPointer(file, head);
       checkHtml(file, head, skipBomAndWhitespace(head));
     }
@@ -206,19 +207,13 @@ public final class FormatDetector {
       if (size == 0) {
         throw malformed(file, "empty file");
       }
-      byte[] head = read(ch, 0, (int) Math.min(size, HEAD_SIZE));
-      if (startsWith(head, 0, HDF5_SIGNATURE)) {
-        return detectHdf5(file, ch, 0, size);
+      byte[] head = FileBytes.readUpTo(ch, 0, (int) Math.min(size, HEAD_SIZE));
+      Hdf5Superblock superblock = KerasH5Probe.atStart(file, ch, head, size);
+      if (superblock != null) {
+        return hdf5(file, superblock);
       }
-      if (head.length >= 4 && head.length < HDF5_SIGNATURE.length
-          && startsWith(HDF5_SIGNATURE, 0, head)) {
-        throw malformed(
-            file,
-            "truncated HDF5 file: " + size + " bytes, it ends inside the HDF5 signature"
-                + " (incomplete download or copy?)");
-      }
-      if (startsWith(head, 0, bytes("PK\3\4")) || startsWith(head, 0, bytes("PK\5\6"))) {
-        return detectZip(file, ch, size);
+      if (ZipDirectory.hasSignature(head)) {
+        return detectZip(file, ch);
       }
       checkLfsPointer(file, head);
       int text = skipBomAndWhitespace(head);
@@ -227,17 +222,19 @@ public final class FormatDetector {
         return detectJson(file);
       }
       checkOtherFormats(file, head);
-      // HDF5 allows a user block before the superblock: 512, 1024, 2048... bytes
-      for (long offset = 512; offset > 0 && offset <= size - HDF5_SIGNATURE.length; offset *= 2) {
-        if (Arrays.equals(read(ch, offset, HDF5_SIGNATURE.length), HDF5_SIGNATURE)) {
-          return detectHdf5(file, ch, offset, size);
-        }
+      superblock = KerasH5Probe.afterUserBlock(file, ch, size);
+      if (superblock != null) {
+        return hdf5(file, superblock);
       }
       checkSavedModelMember(file);
       throw malformed(
           file,
           "not a Keras or TensorFlow model file (starts with " + describeHead(head, text) + ")");
     }
+  }
+
+  private static Detection hdf5(Path file, Hdf5Superblock superblock) {
+    return new Detection(file, Kind.HDF5, Format.H5, superblock, null);
   }
 
   /** Formats people mistake for Keras models, recognizable by a magic number. */
@@ -282,146 +279,11 @@ public final class FormatDetector {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // HDF5
-
-  private static Detection detectHdf5(Path file, FileChannel ch, long offset, long size)
-      throws IOException {
-    // the largest fixed superblock: version 1 with 32-byte offsets is 28 + 6 * 32 + 24 = 244 bytes
-    byte[] sb = read(ch, offset, (int) Math.min(size - offset, 256));
-    if (sb.length < 9) {
-      throw truncatedInSuperblock(file, size);
-    }
-    int version = sb[8] & 0xff;
-    int sizeOfOffsets;
-    int sizeOfLengths;
-    int length; // bytes of the superblock this parser needs
-    int basePos;
-    int eofPos;
-    int rootPos;
-    switch (version) {
-      case 0:
-      case 1:
-        if (sb.length < 16) {
-          throw truncatedInSuperblock(file, size);
-        }
-        sizeOfOffsets = sb[13] & 0xff;
-        sizeOfLengths = sb[14] & 0xff;
-        checkFieldSize(file, "offsets", sizeOfOffsets);
-        checkFieldSize(file, "lengths", sizeOfLengths);
-        // version 1 adds the indexed storage K (2 bytes) and 2 reserved bytes
-        basePos = version == 0 ? 24 : 28;
-        eofPos = basePos + 2 * sizeOfOffsets;
-        // root group symbol table entry: link name offset, then object header address
-        rootPos = basePos + 5 * sizeOfOffsets;
-        // the entry ends with cache type (4), reserved (4) and scratch pad (16)
-        length = basePos + 6 * sizeOfOffsets + 24;
-        break;
-      case 2:
-      case 3:
-        if (sb.length < 11) {
-          throw truncatedInSuperblock(file, size);
-        }
-        sizeOfOffsets = sb[9] & 0xff;
-        sizeOfLengths = sb[10] & 0xff;
-        checkFieldSize(file, "offsets", sizeOfOffsets);
-        checkFieldSize(file, "lengths", sizeOfLengths);
-        // base, extension, end of file, root object header addresses, then a 4-byte checksum
-        basePos = 12;
-        eofPos = basePos + 2 * sizeOfOffsets;
-        rootPos = basePos + 3 * sizeOfOffsets;
-        length = basePos + 4 * sizeOfOffsets + 4;
-        break;
-      default:
-        throw new UnsupportedModelException(
-            file,
-            null,
-            "HDF5 superblock version " + version
-                + " is unknown (known: 0 to 3): a corrupt file or one written by a newer HDF5");
-    }
-    if (sb.length < length) {
-      throw truncatedInSuperblock(file, size);
-    }
-    long base = address(sb, basePos, sizeOfOffsets);
-    long storedEof = address(sb, eofPos, sizeOfOffsets);
-    long root = address(sb, rootPos, sizeOfOffsets);
-    if (base < 0) {
-      base = offset;
-    }
-    // The end-of-file address is stored absolute. When the base address does not match where the
-    // superblock really is (a user block added afterwards), HDF5 shifts it by the difference.
-    long eof = storedEof < 0 ? -1 : saturatedAdd(storedEof, offset - base);
-    if (eof >= 0 && size < eof) {
-      throw malformed(
-          file,
-          "truncated HDF5 file: " + size + " bytes, the superblock says " + eof
-              + " (incomplete download or copy?)");
-    }
-    if (eof >= 0 && root >= 0 && saturatedAdd(offset, root) >= eof) {
-      throw malformed(
-          file,
-          "corrupt HDF5 superblock: the root group address " + root
-              + " is past the end-of-file address " + eof);
-    }
-    Hdf5Superblock facts =
-        new Hdf5Superblock(offset, version, sizeOfOffsets, sizeOfLengths, base, eof, size);
-    return new Detection(file, Kind.HDF5, Format.H5, facts, null);
-  }
-
-  private static void checkFieldSize(Path file, String what, int bytes)
-      throws MalformedModelException {
-    if (bytes != 2 && bytes != 4 && bytes != 8 && bytes != 16 && bytes != 32) {
-      throw malformed(
-          file,
-          "corrupt HDF5 superblock: size of " + what + " is " + bytes
-              + " (expected 2, 4, 8, 16 or 32)");
-    }
-  }
-
-  private static MalformedModelException truncatedInSuperblock(Path file, long size) {
-    return malformed(
-        file,
-        "truncated HDF5 file: " + size + " bytes, it ends inside the superblock"
-            + " (incomplete download or copy?)");
-  }
-
-  /**
-   * A little-endian address of {@code width} bytes: -1 when undefined (all bits set), {@link
-   * Long#MAX_VALUE} when it does not fit a long.
-   */
-  private static long address(byte[] b, int pos, int width) {
-    boolean allOnes = true;
-    for (int i = 0; i < width; i++) {
-      allOnes &= b[pos + i] == (byte) 0xff;
-    }
-    if (allOnes) {
-      return -1;
-    }
-    for (int i = 8; i < width; i++) {
-      if (b[pos + i] != 0) {
-        return Long.MAX_VALUE;
-      }
-    }
-    long value = 0;
-    for (int i = Math.min(width, 8) - 1; i >= 0; i--) {
-      value = (value << 8) | (b[pos + i] & 0xff);
-    }
-    return value < 0 ? Long.MAX_VALUE : value;
-  }
-
-  private static long saturatedAdd(long a, long b) {
-    long r = a + b;
-    if (((a ^ r) & (b ^ r)) < 0) {
-      return a > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
-    }
-    return r;
-  }
-
-  // ---------------------------------------------------------------------------------------------
   // zip
 
-  private Detection detectZip(Path file, FileChannel ch, long size) throws IOException {
+  private Detection detectZip(Path file, FileChannel ch) throws IOException {
     // Count entries from the end record first: ZipFile would load a huge central directory.
-    long count = zipEntryCount(file, ch, size);
+    long count = ZipDirectory.readEnd(file, ch).entries();
     if (count > maxZipEntries) {
       throw malformed(
           file,
@@ -520,42 +382,6 @@ public final class FormatDetector {
     }
   }
 
-  /**
-   * The total entry count from the end-of-central-directory record (or its zip64 variant).
-   *
-   * @throws MalformedModelException if there is no end record: the file is truncated or not a zip
-   */
-  private static long zipEntryCount(Path file, FileChannel ch, long size) throws IOException {
-    final int eocdLength = 22;
-    int tailLength = (int) Math.min(size, eocdLength + 0xffff + 20);
-    byte[] tail = read(ch, size - tailLength, tailLength);
-    int eocd = -1;
-    for (int i = tail.length - eocdLength; i >= 0; i--) {
-      if (startsWith(tail, i, bytes("PK\5\6"))
-          && i + eocdLength + u16(tail, i + 20) <= tail.length) {
-        eocd = i;
-        break;
-      }
-    }
-    if (eocd < 0) {
-      throw malformed(
-          file,
-          "truncated or corrupt zip archive: no end-of-central-directory record"
-              + " (incomplete download or copy?)");
-    }
-    long count = u16(tail, eocd + 10);
-    if (count == 0xffff && eocd >= 20 && startsWith(tail, eocd - 20, bytes("PK\6\7"))) {
-      long recordPos = le(tail, eocd - 20 + 8, 8);
-      if (recordPos >= 0 && recordPos <= size - 56) {
-        byte[] record = read(ch, recordPos, 56);
-        if (record.length == 56 && startsWith(record, 0, bytes("PK\6\6"))) {
-          count = le(record, 32, 8);
-        }
-      }
-    }
-    return count < 0 ? Long.MAX_VALUE : count;
-  }
-
   // ---------------------------------------------------------------------------------------------
   // text: Git LFS, HTML, JSON
 
@@ -651,17 +477,6 @@ public final class FormatDetector {
     return new MalformedModelException(file, location, detail);
   }
 
-  /** Reads up to {@code length} bytes at {@code position}; fewer only at the end of the file. */
-  private static byte[] read(FileChannel ch, long position, int length) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(length);
-    while (buf.hasRemaining()) {
-      if (ch.read(buf, position + buf.position()) < 0) {
-        break;
-      }
-    }
-    return buf.hasRemaining() ? Arrays.copyOf(buf.array(), buf.position()) : buf.array();
-  }
-
   private static byte[] bytes(String ascii) {
     return ascii.getBytes(StandardCharsets.ISO_8859_1);
   }
@@ -677,18 +492,6 @@ public final class FormatDetector {
       }
     }
     return true;
-  }
-
-  private static int u16(byte[] b, int pos) {
-    return (b[pos] & 0xff) | (b[pos + 1] & 0xff) << 8;
-  }
-
-  private static long le(byte[] b, int pos, int width) {
-    long value = 0;
-    for (int i = width - 1; i >= 0; i--) {
-      value = (value << 8) | (b[pos + i] & 0xff);
-    }
-    return value;
   }
 
   /** Index of the first byte after a UTF-8 byte order mark and ASCII whitespace. */

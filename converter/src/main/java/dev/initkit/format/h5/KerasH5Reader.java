@@ -59,6 +59,17 @@ public final class KerasH5Reader {
   }
 
   /**
+   * Reads a legacy-layout file ({@link Format#H5} or {@link Format#H5_WEIGHTS}); takes ownership of
+   * the open file.
+   *
+   * @param companionConfig a model config to use for a weights-only file (null for none)
+   * @param companionPath where it came from (for messages)
+   */
+  public static LoadedModel read(KerasH5Input input, JsonNode companionConfig, Path companionPath) throws IOException {
+    return input.readWith((path, file) -> read(path, file, companionConfig, companionPath));
+  }
+
+  /**
    * Reads an open legacy-layout file; takes ownership of {@code file}.
    *
    * @param companionConfig a model config to use for a weights-only file (null for none)

@@ -7,6 +7,7 @@ import dev.initkit.MalformedModelException;
 import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.ConfigLayers;
 import dev.initkit.format.h5.H5Store;
+import dev.initkit.format.h5.KerasH5Input;
 import dev.initkit.internal.BoundedText;
 import dev.initkit.internal.Json;
 import dev.initkit.internal.hdf5.H5Exception;
@@ -68,7 +69,7 @@ public final class KerasArchiveReader {
       checkUnique(zip, path);
       long weightsAt = -1; // where a stored weights member's bytes lie, read once for all uses
       try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-        List<StoredMemberLocator.Member> members = StoredMemberLocator.directory(ch);
+        List<ZipDirectory.Entry> members = StoredMemberLocator.directory(ch, path);
         if (members != null) {
           StoredMemberLocator.checkLocalHeaders(ch, members, path);
           ZipEntry we = zip.getEntry(WEIGHTS_H5);
@@ -247,6 +248,14 @@ public final class KerasArchiveReader {
       return assemble(dir, openShards(manifest), null, config, metadata, "keras");
     }
     throw new MalformedModelException(dir, WEIGHTS_H5, "missing: the archive directory holds no weights");
+  }
+
+  /**
+   * Reads a bare Keras 3 weights file ({@link dev.initkit.format.Format#KERAS3_WEIGHTS}), with an
+   * optional config for layer names and classes; takes ownership of the open file.
+   */
+  public static LoadedModel readWeights(KerasH5Input input, JsonNode companion) throws IOException {
+    return input.readWith((path, file) -> readWeights(path, file, companion));
   }
 
   /** Reads a bare Keras 3 weights file, with an optional config for layer names and classes. */

@@ -115,7 +115,7 @@ final class UserBlockZip {
       }
       int last = leading.size();
       long memberSize = end - userBlock;
-      boolean zip64 = end + probe.centralDirectoryLength() + 22 >= ZipProbe.ZIP32_LIMIT;
+      boolean zip64 = end + probe.centralDirectoryLength() + ZipDirectory.END_LENGTH >= ZipProbe.ZIP32_LIMIT;
       int[] pads = padding;
       if (zip64) {
         pads = spread(probe, last + 1, java.util.Arrays.stream(padding).sum() - ZipProbe.ZIP64_LOCAL_EXTRA, ZipProbe.ZIP64_LOCAL_EXTRA);

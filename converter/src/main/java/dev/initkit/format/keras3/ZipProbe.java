@@ -13,32 +13,33 @@ import java.util.zip.ZipOutputStream;
  * The headers {@link ZipOutputStream} writes for stored entries (size and CRC set, the given
  * time), taken from an archive of the same entries with no data. The zip writers here fill in only
  * the CRC, size and offset fields (fixed positions of the zip format) instead of hand-formatting
- * headers, so their archives are {@code ZipOutputStream}'s bytes.
+ * headers, so their archives are {@code ZipOutputStream}'s bytes. Signatures and field positions
+ * are {@link ZipDirectory}'s, which reads what these write.
  */
 final class ZipProbe {
-  static final int LOC_FIXED = 30;
-  static final long ZIP32_LIMIT = 0xFFFFFFFFL;
+  static final int LOC_FIXED = ZipDirectory.LOC_FIXED;
+  static final long ZIP32_LIMIT = ZipDirectory.UNSET;
   /** A local header's zip64 extended information record: id, length, size, compressed size. */
   static final int ZIP64_LOCAL_EXTRA = 20;
 
-  private static final int ZIP64_ID = 0x0001;
+  private static final int ZIP64_ID = ZipDirectory.ZIP64_EXTRA_ID;
   private static final int ZIP64_VERSION = 45;
-  private static final int LOC_VERSION = 4;
-  private static final int CEN_VERSION_MADE = 4;
-  private static final int CEN_VERSION = 6;
-  private static final int CEN_EXTRA_LENGTH = 30;
-  private static final int END_ENTRIES_DISK = 8;
-  private static final int END_ENTRIES = 10;
-  private static final int END_CEN_LENGTH = 12;
-  private static final int ZIP64_END_LENGTH = 56;
-  private static final int ZIP64_LOCATOR_LENGTH = 20;
+  private static final int LOC_VERSION = ZipDirectory.LOC_VERSION;
+  private static final int CEN_VERSION_MADE = ZipDirectory.CEN_VERSION_MADE;
+  private static final int CEN_VERSION = ZipDirectory.CEN_VERSION;
+  private static final int CEN_EXTRA_LENGTH = ZipDirectory.CEN_EXTRA_LENGTH;
+  private static final int END_ENTRIES_DISK = ZipDirectory.END_ENTRIES_DISK;
+  private static final int END_ENTRIES = ZipDirectory.END_ENTRIES;
+  private static final int END_CEN_LENGTH = ZipDirectory.END_DIRECTORY_SIZE;
+  private static final int ZIP64_END_LENGTH = ZipDirectory.ZIP64_END_LENGTH;
+  private static final int ZIP64_LOCATOR_LENGTH = ZipDirectory.ZIP64_LOCATOR_LENGTH;
 
-  private static final int LOC_CRC = 14;
-  private static final int LOC_EXTRA_LENGTH = 28;
-  private static final int CEN_CRC = 16;
-  private static final int CEN_OFFSET = 42;
-  private static final int END_CEN_OFFSET = 16;
-  private static final int END_LENGTH = 22;
+  private static final int LOC_CRC = ZipDirectory.LOC_CRC;
+  private static final int LOC_EXTRA_LENGTH = ZipDirectory.LOC_EXTRA_LENGTH;
+  private static final int CEN_CRC = ZipDirectory.CEN_CRC;
+  private static final int CEN_OFFSET = ZipDirectory.CEN_LOCAL_OFFSET;
+  private static final int END_CEN_OFFSET = ZipDirectory.END_DIRECTORY_OFFSET;
+  private static final int END_LENGTH = ZipDirectory.END_LENGTH;
 
   private final ByteBuffer bytes;
   private final int[] locStart;
@@ -53,12 +54,12 @@ final class ZipProbe {
     int pos = 0;
     for (int i = 0; i < entries; i++) {
       locStart[i] = pos;
-      locLength[i] = LOC_FIXED + bytes.getShort(pos + 26) + bytes.getShort(pos + LOC_EXTRA_LENGTH);
+      locLength[i] = LOC_FIXED + bytes.getShort(pos + ZipDirectory.LOC_NAME_LENGTH) + bytes.getShort(pos + LOC_EXTRA_LENGTH);
       pos += locLength[i]; // empty entries: the next header follows at once
     }
     cenStart = pos;
     endStart = bytes.limit() - END_LENGTH;
-    if (bytes.getInt(endStart) != 0x06054b50 || bytes.getInt(cenStart) != 0x02014b50) {
+    if (bytes.getInt(endStart) != ZipDirectory.END_SIG || bytes.getInt(cenStart) != ZipDirectory.CEN_SIG) {
       throw new IOException("unexpected zip layout from ZipOutputStream");
     }
   }
@@ -79,7 +80,7 @@ final class ZipProbe {
       }
     }
     byte[] b = out.toByteArray();
-    if (b.length > 0 && (b[6] & 0x08) != 0) {
+    if (b.length > 0 && (b[ZipDirectory.LOC_FLAGS] & 0x08) != 0) {
       throw new IOException("unexpected data descriptor from ZipOutputStream");
     }
     return new ZipProbe(ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN), names.size());
@@ -162,7 +163,7 @@ final class ZipProbe {
         cen.put(plain.slice(p, len));
       } else {
         int at = cen.position();
-        int extraEnd = p + 46 + Short.toUnsignedInt(plain.getShort(p + 28)) + Short.toUnsignedInt(plain.getShort(p + CEN_EXTRA_LENGTH));
+        int extraEnd = p + ZipDirectory.CEN_FIXED + Short.toUnsignedInt(plain.getShort(p + ZipDirectory.CEN_NAME_LENGTH)) + Short.toUnsignedInt(plain.getShort(p + CEN_EXTRA_LENGTH));
         cen.put(plain.slice(p, extraEnd - p));
         cen.putShort((short) ZIP64_ID).putShort((short) 16).putLong(size[i]).putLong(size[i]);
         cen.put(plain.slice(extraEnd, p + len - extraEnd)); // the comment
@@ -186,11 +187,11 @@ final class ZipProbe {
     int entries = locStart.length;
     ByteBuffer b = ByteBuffer.allocate(ZIP64_END_LENGTH + ZIP64_LOCATOR_LENGTH + END_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
     long zip64End = cenOffset + cenLength;
-    b.putInt(0x06064b50).putLong(ZIP64_END_LENGTH - 12) // size of the rest of the record
+    b.putInt(ZipDirectory.ZIP64_END_SIG).putLong(ZIP64_END_LENGTH - 12) // size of the rest of the record
         .putShort((short) ZIP64_VERSION).putShort((short) ZIP64_VERSION)
         .putInt(0).putInt(0) // this disk, the central directory's disk
         .putLong(entries).putLong(entries).putLong(cenLength).putLong(cenOffset);
-    b.putInt(0x07064b50).putInt(0).putLong(zip64End).putInt(1); // disk of the zip64 end, offset, disks
+    b.putInt(ZipDirectory.ZIP64_LOCATOR_SIG).putInt(0).putLong(zip64End).putInt(1); // disk of the zip64 end, offset, disks
     ByteBuffer end = copy(endStart, END_LENGTH);
     end.putShort(END_ENTRIES_DISK, (short) entries).putShort(END_ENTRIES, (short) entries);
     end.putInt(END_CEN_LENGTH, (int) cenLength);
@@ -200,7 +201,8 @@ final class ZipProbe {
   }
 
   private static int cenEntryLength(ByteBuffer cen, int p) {
-    return 46 + Short.toUnsignedInt(cen.getShort(p + 28)) + Short.toUnsignedInt(cen.getShort(p + CEN_EXTRA_LENGTH)) + Short.toUnsignedInt(cen.getShort(p + 32));
+    return ZipDirectory.CEN_FIXED + Short.toUnsignedInt(cen.getShort(p + ZipDirectory.CEN_NAME_LENGTH)) + Short.toUnsignedInt(cen.getShort(p + CEN_EXTRA_LENGTH))
+        + Short.toUnsignedInt(cen.getShort(p + ZipDirectory.CEN_COMMENT_LENGTH));
   }
 
   /** The end record, for a central directory at {@code cenOffset}. */
