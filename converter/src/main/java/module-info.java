@@ -1,8 +1,8 @@
 /**
  * initkit's core: reading, writing, reinitializing and transplanting Keras and TensorFlow model
- * files. The API is what this module exports to everyone; {@code dev.initkit.internal} and
- * {@code dev.initkit.internal.hdf5} (files written atomically, JSON limits, the HDF5 binding) are
- * shared with initkit's own modules only.
+ * files. The API is what this module exports to everyone; {@code dev.initkit.internal} and {@code
+ * dev.initkit.internal.hdf5} (files written atomically, JSON limits, the HDF5 binding) are shared
+ * with initkit's own modules only.
  */
 module dev.initkit.converter {
   requires transitive com.fasterxml.jackson.databind;
@@ -20,7 +20,6 @@ module dev.initkit.converter {
   exports dev.initkit.ops;
   exports dev.initkit.render;
   exports dev.initkit.transplant;
-
   exports dev.initkit.internal to
       dev.initkit.analysis,
       dev.initkit.savedmodel,

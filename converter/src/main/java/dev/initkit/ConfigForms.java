@@ -31,7 +31,8 @@ final class ConfigForms {
     JsonNode c = model.config().orElseThrow();
     boolean fromH5 = model.sourceFormat().startsWith("h5");
     ConfigGeneration generation = ConfigGeneration.detect(c);
-    if (generation == ConfigGeneration.KERAS1 || (fromH5 && generation == ConfigGeneration.KERAS2)) {
+    if (generation == ConfigGeneration.KERAS1
+        || (fromH5 && generation == ConfigGeneration.KERAS2)) {
       return model.configText().orElseThrow();
     }
     try {
@@ -42,7 +43,12 @@ final class ConfigForms {
       if (!fromH5) {
         throw new UnsupportedModelException(Path.of(model.source()), e.location(), e.detail(), e);
       }
-      notes.accept("config kept as written (" + e.location() + ": " + e.detail() + "): the file loads where the original did");
+      notes.accept(
+          "config kept as written ("
+              + e.location()
+              + ": "
+              + e.detail()
+              + "): the file loads where the original did");
       return model.configText().orElseThrow();
     }
   }
@@ -58,16 +64,17 @@ final class ConfigForms {
       return model.configText().orElseThrow();
     }
     if (model.trainingConfigText().isPresent()) {
-      notes.accept("training config not carried into the .keras archive: Keras 3 compiles differently; load with compile=False and compile again");
+      notes.accept(
+          "training config not carried into the .keras archive: Keras 3 compiles differently; load with compile=False and compile again");
     }
     return translated(model, c, ConfigTranslator::toKeras3, ConfigGeneration.KERAS3, changes);
   }
 
   /**
-   * The config for a legacy HDF5 file that tf-keras 2.x loads: as {@link #keras2Text}, but what
-   * the Keras 2 form cannot express is refused (one line naming layer, key and value) instead of
-   * kept as written, since tf-keras would fail on it. A Keras 1 config is refused too: tf-keras
-   * has no Keras 1 loader (Keras 2's legacy argument conversion is gone: {@code LSTM(output_dim=...)}
+   * The config for a legacy HDF5 file that tf-keras 2.x loads: as {@link #keras2Text}, but what the
+   * Keras 2 form cannot express is refused (one line naming layer, key and value) instead of kept
+   * as written, since tf-keras would fail on it. A Keras 1 config is refused too: tf-keras has no
+   * Keras 1 loader (Keras 2's legacy argument conversion is gone: {@code LSTM(output_dim=...)}
    * fails with "missing 1 required positional argument: 'units'"), and initkit does not translate
    * Keras 1 configs.
    */
@@ -94,8 +101,8 @@ final class ConfigForms {
   }
 
   /**
-   * The config for a legacy HDF5 file DL4J's Keras import reads ({@link
-   * ConfigTranslator#toDl4j}); a Keras 1 config as written (DL4J reads Keras 1 itself).
+   * The config for a legacy HDF5 file DL4J's Keras import reads ({@link ConfigTranslator#toDl4j});
+   * a Keras 1 config as written (DL4J reads Keras 1 itself).
    */
   static String dl4jText(Model model, Consumer<MeaningChange> changes) throws IOException {
     JsonNode c = model.config().orElseThrow();
@@ -110,9 +117,17 @@ final class ConfigForms {
     JsonNode apply(JsonNode config) throws ModelFormatException;
   }
 
-  /** The config translated for a runtime, as JSON text; {@code changes} hears where it re-means a layer. */
-  private static String translated(Model model, JsonNode c, Translation t, ConfigGeneration target,
-      Consumer<MeaningChange> changes) throws IOException {
+  /**
+   * The config translated for a runtime, as JSON text; {@code changes} hears where it re-means a
+   * layer.
+   */
+  private static String translated(
+      Model model,
+      JsonNode c,
+      Translation t,
+      ConfigGeneration target,
+      Consumer<MeaningChange> changes)
+      throws IOException {
     String text = Json.write(translate(model, c, t));
     ConfigTranslator.meaningChanges(c, target).forEach(changes);
     return text;

@@ -5,13 +5,14 @@ import dev.initkit.model.Model;
 
 /**
  * The {@code keras_version}/{@code backend} of a legacy HDF5 file written for a runtime, and its
- * weight names (DL4J's for DL4J). The
- * source's own where the written config is of its generation; else the version whose config form
- * is written (tf-keras 2.20.1 for Keras 2 forms, Keras 3.12.0 for Keras 3's), on TensorFlow.
+ * weight names (DL4J's for DL4J). The source's own where the written config is of its generation;
+ * else the version whose config form is written (tf-keras 2.20.1 for Keras 2 forms, Keras 3.12.0
+ * for Keras 3's), on TensorFlow.
  */
 final class H5Forms {
   /** The Keras 2 form initkit writes is tf-keras 2.20.1's. */
   static final String KERAS2_VERSION = "2.20.1";
+
   /** The Keras 3 .h5 form initkit writes was read off Keras 3.12.0's files. */
   static final String KERAS3_VERSION = "3.12.0";
 
@@ -22,7 +23,8 @@ final class H5Forms {
     if (runtime == TargetRuntime.DL4J) {
       // DL4J: "Keras major version has to be either 1 or 2 (3 provided)"; and it finds weights
       // only under names of its own (KerasH5Writer.Form)
-      return major(own.kerasVersion()) <= 2 ? new Form(own.kerasVersion(), own.backend(), true)
+      return major(own.kerasVersion()) <= 2
+          ? new Form(own.kerasVersion(), own.backend(), true)
           : new Form(KERAS2_VERSION, "tensorflow", true);
     }
     if (runtime == TargetRuntime.KERAS3) {

@@ -16,7 +16,9 @@ public enum Hint {
   OVERWRITE("WriteOptions.overwrite"),
   /** An explicit architecture JSON for a weights-only file: {@code ReadOptions.config}. */
   ARCHITECTURE_CONFIG("ReadOptions.config"),
-  /** Drawing new weights by a scheme instead of rewriting the config: {@code Reinitializer.Scheme}. */
+  /**
+   * Drawing new weights by a scheme instead of rewriting the config: {@code Reinitializer.Scheme}.
+   */
   REINIT_SCHEME("Reinitializer.Scheme"),
   /** The selection of weights to redraw: the {@code Selector} given to {@code Reinitializer}. */
   REINIT_SELECTOR("the Reinitializer's Selector"),
@@ -34,7 +36,9 @@ public enum Hint {
   ADAPTATIONS("TransplantOptions.adaptations"),
   /** Adapting the first convolution's input channels: {@code Adaptations.inputChannels}. */
   ADAPT_INPUT_CHANNELS("Adaptations.inputChannels"),
-  /** Adapting a differing head, either way: {@code Adaptations.head} {@code KEEP} or {@code FRESH}. */
+  /**
+   * Adapting a differing head, either way: {@code Adaptations.head} {@code KEEP} or {@code FRESH}.
+   */
   ADAPT_HEAD("Adaptations.head = HeadMode.KEEP or HeadMode.FRESH"),
   /** Drawing a differing head fresh: {@code Adaptations.head} {@code HeadMode.FRESH}. */
   ADAPT_HEAD_FRESH("Adaptations.head = HeadMode.FRESH"),
@@ -48,7 +52,10 @@ public enum Hint {
   FREEZE("TransplantOptions.freeze"),
   /** Rewriting initializer configs by rules: {@code ConfigRewriter.rewrite}. */
   CONFIG_REWRITE("ConfigRewriter.rewrite"),
-  /** Drawing the weights a config rewrite selected from their new initializers: {@code Reinitializer.apply}. */
+  /**
+   * Drawing the weights a config rewrite selected from their new initializers: {@code
+   * Reinitializer.apply}.
+   */
   REINIT_DRAW("Reinitializer.apply"),
   /** Drawing new weights (on a model's variables, config or not): {@code Reinitializer}. */
   REINITIALIZER("Reinitializer"),
@@ -100,8 +107,11 @@ public enum Hint {
       return message;
     }
     String s = message;
-    List<Hint> longestFirst = hints.stream().distinct()
-        .sorted(Comparator.comparingInt((Hint h) -> h.apiName.length()).reversed()).toList();
+    List<Hint> longestFirst =
+        hints.stream()
+            .distinct()
+            .sorted(Comparator.comparingInt((Hint h) -> h.apiName.length()).reversed())
+            .toList();
     for (Hint h : longestFirst) {
       String spelled = spelling.apply(h);
       if (spelled != null) {

@@ -44,7 +44,8 @@ public class ModelFormatException extends IOException {
     this(file, location, detail, null, List.of(hints));
   }
 
-  private ModelFormatException(Path file, String location, String detail, Throwable cause, List<Hint> hints) {
+  private ModelFormatException(
+      Path file, String location, String detail, Throwable cause, List<Hint> hints) {
     super(format(file, location, detail), cause);
     this.file = file;
     this.location = location == null ? "" : location;
@@ -68,7 +69,9 @@ public class ModelFormatException extends IOException {
     return file;
   }
 
-  /** The place inside the file (HDF5 path, archive entry, JSON pointer, layer), or "" for the whole. */
+  /**
+   * The place inside the file (HDF5 path, archive entry, JSON pointer, layer), or "" for the whole.
+   */
   public String location() {
     return location;
   }

@@ -4,19 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.format.Detection;
 import dev.initkit.format.Format;
 import dev.initkit.format.FormatDetector;
-import dev.initkit.format.StoredWeightsCheck;
 import dev.initkit.format.SavedModelSupport;
+import dev.initkit.format.StoredWeightsCheck;
 import dev.initkit.format.config.MeaningChange;
+import dev.initkit.format.h5.H5Store;
 import dev.initkit.format.h5.KerasH5Input;
 import dev.initkit.format.h5.KerasH5Reader;
 import dev.initkit.format.h5.KerasH5Writer;
 import dev.initkit.format.keras3.KerasArchiveReader;
 import dev.initkit.format.keras3.KerasArchiveWriter;
-import dev.initkit.format.h5.H5Store;
 import dev.initkit.internal.AtomicFiles;
 import dev.initkit.internal.BoundedText;
-import dev.initkit.internal.OutputSafety;
 import dev.initkit.internal.Json;
+import dev.initkit.internal.OutputSafety;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
 import dev.initkit.model.Weight;
@@ -29,12 +29,13 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The entry point: read any supported Keras/TensorFlow model file, write it in any supported format.
+ * The entry point: read any supported Keras/TensorFlow model file, write it in any supported
+ * format.
  *
- * <p>Formats are detected by content, never by extension. Reading loads metadata only; weight values
- * stream from the file while writing. Writing is atomic: a temporary file beside the target, renamed
- * over it when complete, and never the input file itself. Thread-safe: models may be read and written
- * from several threads (native HDF5 access is serialised inside).
+ * <p>Formats are detected by content, never by extension. Reading loads metadata only; weight
+ * values stream from the file while writing. Writing is atomic: a temporary file beside the target,
+ * renamed over it when complete, and never the input file itself. Thread-safe: models may be read
+ * and written from several threads (native HDF5 access is serialised inside).
  */
 public final class ModelIO {
   private ModelIO() {}
@@ -61,8 +62,8 @@ public final class ModelIO {
    *     header and, where neither {@code format} nor the output's name gives one, the format; null
    *     writes initkit's portable forms
    */
-  public record WriteOptions(Format format, boolean overwrite, boolean unzipped, boolean strict,
-      TargetRuntime runtime) {
+  public record WriteOptions(
+      Format format, boolean overwrite, boolean unzipped, boolean strict, TargetRuntime runtime) {
     /** For no runtime in particular. */
     public WriteOptions(Format format, boolean overwrite, boolean unzipped, boolean strict) {
       this(format, overwrite, unzipped, strict, null);
@@ -98,14 +99,14 @@ public final class ModelIO {
   /**
    * What a write did.
    *
-   * @param notes what the caller may want to know (a config kept as written, a training config
-   *     left out)
-   * @param changes where the written model computes something else than the original when loaded
-   *     by the other Keras generation ({@link MeaningChange#message()} says it in one line); empty
+   * @param notes what the caller may want to know (a config kept as written, a training config left
+   *     out)
+   * @param changes where the written model computes something else than the original when loaded by
+   *     the other Keras generation ({@link MeaningChange#message()} says it in one line); empty
    *     under {@link WriteOptions#strict()}, which refuses such a write
    */
-  public record WriteResult(Path output, Format format, List<String> notes,
-      List<MeaningChange> changes) {
+  public record WriteResult(
+      Path output, Format format, List<String> notes, List<MeaningChange> changes) {
     public WriteResult {
       notes = List.copyOf(notes);
       changes = List.copyOf(changes);
@@ -165,24 +166,38 @@ public final class ModelIO {
         return KerasArchiveReader.readShardedWeights(path, companion(path, options));
       case SAVED_MODEL_DIR:
         if (options.config() != null) {
-          throw new UnsupportedModelException(path, "", "an architecture JSON (" + Hint.ARCHITECTURE_CONFIG.apiName() + ") is not used with a SavedModel: its Keras config comes from its own Keras metadata", Hint.ARCHITECTURE_CONFIG);
+          throw new UnsupportedModelException(
+              path,
+              "",
+              "an architecture JSON ("
+                  + Hint.ARCHITECTURE_CONFIG.apiName()
+                  + ") is not used with a SavedModel: its Keras config comes from its own Keras metadata",
+              Hint.ARCHITECTURE_CONFIG);
         }
         return SavedModelSupport.load(path).read(path);
       case KERAS_JSON_CONFIG:
-        throw new UnsupportedModelException(path, "", "an architecture JSON holds no weights: give the weights file and pass this file with " + Hint.ARCHITECTURE_CONFIG.apiName(), Hint.ARCHITECTURE_CONFIG);
+        throw new UnsupportedModelException(
+            path,
+            "",
+            "an architecture JSON holds no weights: give the weights file and pass this file with "
+                + Hint.ARCHITECTURE_CONFIG.apiName(),
+            Hint.ARCHITECTURE_CONFIG);
       default:
         throw new UnsupportedModelException(path, "", "unsupported input kind " + d.kind());
     }
   }
 
-  /** An HDF5 file goes to the reader of its layout: Keras 3 weights, or a legacy model or weights. */
+  /**
+   * An HDF5 file goes to the reader of its layout: Keras 3 weights, or a legacy model or weights.
+   */
   private static LoadedModel openHdf5(Path path, ReadOptions options) throws IOException {
     try (KerasH5Input in = KerasH5Input.open(path)) {
       if (in.layout() == Format.KERAS3_WEIGHTS) {
         return KerasArchiveReader.readWeights(in, companion(path, options));
       }
       JsonNode config = in.layout() == Format.H5_WEIGHTS ? companion(path, options) : null;
-      return KerasH5Reader.read(in, config, config == null ? null : companionPath(path, options).orElse(null));
+      return KerasH5Reader.read(
+          in, config, config == null ? null : companionPath(path, options).orElse(null));
     }
   }
 
@@ -217,7 +232,8 @@ public final class ModelIO {
     try {
       n = Json.parse(text);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new MalformedModelException(c.get(), "", "malformed JSON config: " + e.getOriginalMessage());
+      throw new MalformedModelException(
+          c.get(), "", "malformed JSON config: " + e.getOriginalMessage());
     } catch (IllegalArgumentException e) {
       throw new MalformedModelException(c.get(), "", "malformed JSON config: " + e.getMessage());
     }
@@ -225,27 +241,32 @@ public final class ModelIO {
       if (options.config() == null) {
         return null; // an unrelated JSON beside the file: ignore it
       }
-      throw new MalformedModelException(c.get(), "", "not a Keras architecture JSON: expected an object with class_name and config");
+      throw new MalformedModelException(
+          c.get(),
+          "",
+          "not a Keras architecture JSON: expected an object with class_name and config");
     }
     if (!n.has("class_name") || !n.has("config")) {
       if (options.config() == null) {
         return null; // an unrelated JSON beside the file: ignore it
       }
-      throw new MalformedModelException(c.get(), "", "not a Keras architecture JSON: expected class_name and config");
+      throw new MalformedModelException(
+          c.get(), "", "not a Keras architecture JSON: expected class_name and config");
     }
     return n;
   }
 
   /**
    * Checks the integrity of the stored bytes that {@code loaded}'s values were read or copied from
-   * so far (a {@code .keras} member's CRC-32, computed beside the reads); values that were not
-   * read are not checked. Writers call it before an output is kept; a caller that reads values
-   * itself calls it when done.
+   * so far (a {@code .keras} member's CRC-32, computed beside the reads); values that were not read
+   * are not checked. Writers call it before an output is kept; a caller that reads values itself
+   * calls it when done.
    *
    * @throws MalformedModelException when the stored bytes are damaged
    */
   public static void verifyStoredBytes(LoadedModel loaded) throws IOException {
-    java.util.Set<H5Store> stores = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    java.util.Set<H5Store> stores =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     Model m = loaded.model();
     for (List<Weight> ws : List.of(m.layerWeights(), m.optimizerWeights(), m.modelWeights())) {
       for (Weight w : ws) {
@@ -260,7 +281,8 @@ public final class ModelIO {
   }
 
   /** The writer, then the verdict on the bytes it read: a damaged input leaves no output. */
-  private static AtomicFiles.IoConsumer<Path> checked(LoadedModel loaded, AtomicFiles.IoConsumer<Path> writer) {
+  private static AtomicFiles.IoConsumer<Path> checked(
+      LoadedModel loaded, AtomicFiles.IoConsumer<Path> writer) {
     return tmp -> {
       writer.accept(tmp);
       verifyStoredBytes(loaded);
@@ -277,7 +299,8 @@ public final class ModelIO {
    * @throws java.nio.file.FileAlreadyExistsException when the output exists and overwrite is off
    * @throws ModelFormatException when the model cannot be expressed in the target format
    */
-  public static WriteResult write(LoadedModel loaded, Path out, WriteOptions options) throws IOException {
+  public static WriteResult write(LoadedModel loaded, Path out, WriteOptions options)
+      throws IOException {
     Format format = targetFormat(out, options);
     Model model = loaded.model();
     List<String> notes = new ArrayList<>();
@@ -286,47 +309,88 @@ public final class ModelIO {
       OutputSafety.check(Path.of(model.source()), out);
     }
     switch (format) {
-      case H5: {
-        TargetRuntime runtime = options.runtime();
-        if (runtime == TargetRuntime.DL4J) {
-          refuseForDl4j(model);
+      case H5:
+        {
+          TargetRuntime runtime = options.runtime();
+          if (runtime == TargetRuntime.DL4J) {
+            refuseForDl4j(model);
+          }
+          String config =
+              model.config().isEmpty() ? null : h5ConfigText(model, runtime, notes, changes);
+          if (config == null) {
+            notes.add("no model config: wrote a weights-only file");
+          }
+          refuseIfStrict(model, options, changes);
+          KerasH5Writer.Form form = H5Forms.of(model, runtime);
+          AtomicFiles.write(
+              out,
+              options.overwrite(),
+              checked(
+                  loaded, tmp -> KerasH5Writer.write(model, loaded.tensors(), config, form, tmp)));
+          break;
         }
-        String config = model.config().isEmpty() ? null : h5ConfigText(model, runtime, notes, changes);
-        if (config == null) {
-          notes.add("no model config: wrote a weights-only file");
-        }
-        refuseIfStrict(model, options, changes);
-        KerasH5Writer.Form form = H5Forms.of(model, runtime);
-        AtomicFiles.write(out, options.overwrite(), checked(loaded, tmp -> KerasH5Writer.write(model, loaded.tensors(), config, form, tmp)));
-        break;
-      }
       case H5_WEIGHTS:
-        AtomicFiles.write(out, options.overwrite(), checked(loaded, tmp -> KerasH5Writer.write(model, loaded.tensors(), null, tmp)));
+        AtomicFiles.write(
+            out,
+            options.overwrite(),
+            checked(loaded, tmp -> KerasH5Writer.write(model, loaded.tensors(), null, tmp)));
         break;
-      case KERAS: {
-        if (model.config().isEmpty() && model.sourceFormat().equals("savedmodel")) {
-          throw new UnsupportedModelException(Path.of(model.source()), "", "a .keras archive needs the Keras config, and this SavedModel has none (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model)");
+      case KERAS:
+        {
+          if (model.config().isEmpty() && model.sourceFormat().equals("savedmodel")) {
+            throw new UnsupportedModelException(
+                Path.of(model.source()),
+                "",
+                "a .keras archive needs the Keras config, and this SavedModel has none (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model)");
+          }
+          if (model.config().isEmpty()) {
+            throw new UnsupportedModelException(
+                Path.of(model.source()),
+                "",
+                "a .keras archive needs the model config, and this weights-only file has none: pass the architecture JSON with "
+                    + Hint.ARCHITECTURE_CONFIG.apiName()
+                    + ", or write .weights.h5",
+                Hint.ARCHITECTURE_CONFIG);
+          }
+          String config = ConfigForms.keras3Text(model, notes::add, changes::add);
+          refuseIfStrict(model, options, changes);
+          if (options.unzipped()) {
+            AtomicFiles.writeDirectory(
+                out,
+                options.overwrite(),
+                checked(
+                    loaded,
+                    tmp ->
+                        KerasArchiveWriter.writeDirectory(
+                            model, loaded.tensors(), config, tmp, notes::add)));
+          } else {
+            AtomicFiles.write(
+                out,
+                options.overwrite(),
+                checked(
+                    loaded,
+                    tmp ->
+                        KerasArchiveWriter.writeZip(
+                            model, loaded.tensors(), config, tmp, notes::add)));
+          }
+          break;
         }
-        if (model.config().isEmpty()) {
-          throw new UnsupportedModelException(Path.of(model.source()), "", "a .keras archive needs the model config, and this weights-only file has none: pass the architecture JSON with " + Hint.ARCHITECTURE_CONFIG.apiName() + ", or write .weights.h5", Hint.ARCHITECTURE_CONFIG);
-        }
-        String config = ConfigForms.keras3Text(model, notes::add, changes::add);
-        refuseIfStrict(model, options, changes);
-        if (options.unzipped()) {
-          AtomicFiles.writeDirectory(out, options.overwrite(), checked(loaded, tmp -> KerasArchiveWriter.writeDirectory(model, loaded.tensors(), config, tmp, notes::add)));
-        } else {
-          AtomicFiles.write(out, options.overwrite(), checked(loaded, tmp -> KerasArchiveWriter.writeZip(model, loaded.tensors(), config, tmp, notes::add)));
-        }
-        break;
-      }
       case KERAS3_WEIGHTS:
-        AtomicFiles.write(out, options.overwrite(), checked(loaded, tmp -> KerasArchiveWriter.writeWeights(model, loaded.tensors(), tmp, out, notes::add)));
+        AtomicFiles.write(
+            out,
+            options.overwrite(),
+            checked(
+                loaded,
+                tmp ->
+                    KerasArchiveWriter.writeWeights(
+                        model, loaded.tensors(), tmp, out, notes::add)));
         break;
       case SAVED_MODEL:
         SavedModelSupport.load(out).write(loaded, out, options.overwrite(), notes::add);
         break;
       default:
-        throw new UnsupportedModelException(out, "", "writing " + format.name().toLowerCase(Locale.ROOT) + " is not supported yet");
+        throw new UnsupportedModelException(
+            out, "", "writing " + format.name().toLowerCase(Locale.ROOT) + " is not supported yet");
     }
     return new WriteResult(out, format, notes, changes);
   }
@@ -339,19 +403,36 @@ public final class ModelIO {
    */
   public static Format targetFormat(Path out, WriteOptions options) {
     TargetRuntime runtime = options.runtime();
-    Format format = options.format() != null ? options.format() : Format.fromFileName(out)
-        .or(() -> java.util.Optional.ofNullable(runtime == null ? null : runtime.defaultFormat()))
-        .orElseThrow(() -> new IllegalArgumentException(out + ": cannot tell the output format from the name: use .h5, .keras or .weights.h5, or give the format"));
+    Format format =
+        options.format() != null
+            ? options.format()
+            : Format.fromFileName(out)
+                .or(
+                    () ->
+                        java.util.Optional.ofNullable(
+                            runtime == null ? null : runtime.defaultFormat()))
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            out
+                                + ": cannot tell the output format from the name: use .h5, .keras or .weights.h5, or give the format"));
     if (runtime != null && !runtime.accepts(format)) {
-      throw new IllegalArgumentException(runtime.cliName() + " does not load the " + format.extension()
-          + " format" + (options.format() == null ? " that " + out.getFileName() + " names" : "")
-          + ": it loads " + runtime.defaultFormat().extension() + (runtime == TargetRuntime.KERAS3 ? " or h5" : ""));
+      throw new IllegalArgumentException(
+          runtime.cliName()
+              + " does not load the "
+              + format.extension()
+              + " format"
+              + (options.format() == null ? " that " + out.getFileName() + " names" : "")
+              + ": it loads "
+              + runtime.defaultFormat().extension()
+              + (runtime == TargetRuntime.KERAS3 ? " or h5" : ""));
     }
     return format;
   }
 
-  private static String h5ConfigText(Model model, TargetRuntime runtime, List<String> notes,
-      List<MeaningChange> changes) throws IOException {
+  private static String h5ConfigText(
+      Model model, TargetRuntime runtime, List<String> notes, List<MeaningChange> changes)
+      throws IOException {
     if (runtime == null) {
       return ConfigForms.keras2Text(model, notes::add, changes::add);
     }
@@ -370,14 +451,21 @@ public final class ModelIO {
   /** What DL4J cannot read whatever the config says: no config, bfloat16 datasets. */
   private static void refuseForDl4j(Model model) throws UnsupportedModelException {
     if (model.config().isEmpty()) {
-      throw new UnsupportedModelException(source(model), "", "DL4J's Keras import needs the model config, and this weights-only file has none: pass the architecture JSON with " + Hint.ARCHITECTURE_CONFIG.apiName(), Hint.ARCHITECTURE_CONFIG);
+      throw new UnsupportedModelException(
+          source(model),
+          "",
+          "DL4J's Keras import needs the model config, and this weights-only file has none: pass the architecture JSON with "
+              + Hint.ARCHITECTURE_CONFIG.apiName(),
+          Hint.ARCHITECTURE_CONFIG);
     }
     for (dev.initkit.model.Layer l : model.allLayers()) {
       for (Weight w : l.weights()) {
         if (w.dtype() == dev.initkit.model.DType.BFLOAT16) {
           // measured on testdata bfloat16: "H5Dread failed" in DL4J's Hdf5Archive.readDataSet
-          throw new UnsupportedModelException(source(model), l.name(), "weight " + w.name()
-              + " is bfloat16, which DL4J's HDF5 reader cannot read");
+          throw new UnsupportedModelException(
+              source(model),
+              l.name(),
+              "weight " + w.name() + " is bfloat16, which DL4J's HDF5 reader cannot read");
         }
       }
     }
@@ -393,8 +481,10 @@ public final class ModelIO {
     if (options.strict() && !changes.isEmpty()) {
       MeaningChange first = changes.get(0);
       String more = changes.size() > 1 ? " (and " + (changes.size() - 1) + " more)" : "";
-      throw new UnsupportedModelException(model.source().isEmpty() ? null : Path.of(model.source()),
-          first.layerPath(), first.detail() + more + "; refused under strict mode");
+      throw new UnsupportedModelException(
+          model.source().isEmpty() ? null : Path.of(model.source()),
+          first.layerPath(),
+          first.detail() + more + "; refused under strict mode");
     }
   }
 }

@@ -6,17 +6,21 @@ import java.util.Set;
 
 /**
  * The runtime a written file is meant for ({@code convert --for}): it decides the config form, the
- * header written beside it and, without an extension on the output, the format. Writing without
- * a runtime keeps initkit's portable forms ({@link ModelIO.WriteOptions#runtime()} null).
+ * header written beside it and, without an extension on the output, the format. Writing without a
+ * runtime keeps initkit's portable forms ({@link ModelIO.WriteOptions#runtime()} null).
  */
 public enum TargetRuntime {
-  /** Keras 3: a {@code .keras} archive, or a legacy {@code .h5} in the form Keras 3 itself writes. */
+  /**
+   * Keras 3: a {@code .keras} archive, or a legacy {@code .h5} in the form Keras 3 itself writes.
+   */
   KERAS3("keras3", Format.KERAS, Set.of(Format.KERAS, Format.H5, Format.KERAS3_WEIGHTS)),
   /** tf-keras 2.x (and tf.keras): a legacy {@code .h5} with only the keys tf-keras knows. */
   TF_KERAS("tf-keras", Format.H5, Set.of(Format.H5, Format.H5_WEIGHTS)),
   /** DeepLearning4J's {@code KerasModelImport}: a Keras 2 {@code .h5} of the layers DL4J maps. */
   DL4J("dl4j", Format.H5, Set.of(Format.H5)),
-  /** TensorFlow (TF Java, TF Serving, DJL): a SavedModel with a {@code serving_default} signature. */
+  /**
+   * TensorFlow (TF Java, TF Serving, DJL): a SavedModel with a {@code serving_default} signature.
+   */
   TENSORFLOW("tensorflow", Format.SAVED_MODEL, Set.of(Format.SAVED_MODEL));
 
   private final String cliName;
@@ -44,7 +48,10 @@ public enum TargetRuntime {
     return formats.contains(format);
   }
 
-  /** Parses a {@code --for} value (case-insensitive; {@code tf_keras}, {@code tfkeras}, {@code tf.keras} too). */
+  /**
+   * Parses a {@code --for} value (case-insensitive; {@code tf_keras}, {@code tfkeras}, {@code
+   * tf.keras} too).
+   */
   public static TargetRuntime parse(String text) {
     String t = text.toLowerCase(Locale.ROOT).replace('_', '-');
     for (TargetRuntime r : values()) {

@@ -22,21 +22,34 @@ import org.junit.jupiter.api.TestFactory;
 class CrossFormatReadTest {
   @TestFactory
   Stream<DynamicTest> kerasArchiveAndLegacyH5Agree() throws IOException {
-    List<Path> dirs = TestFiles.modelDirs().stream().filter(d -> Files.exists(d.resolve("keras3.keras")) && Files.exists(d.resolve("keras3.h5"))).toList();
+    List<Path> dirs =
+        TestFiles.modelDirs().stream()
+            .filter(
+                d ->
+                    Files.exists(d.resolve("keras3.keras")) && Files.exists(d.resolve("keras3.h5")))
+            .toList();
     assertTrue(dirs.size() >= 15, "generated models: " + dirs.size());
-    return dirs.stream().map(d -> DynamicTest.dynamicTest(d.getFileName().toString(), () -> {
-      try (LoadedModel k = ModelIO.open(d.resolve("keras3.keras")); LoadedModel h = ModelIO.open(d.resolve("keras3.h5"))) {
-        ModelRoundTripTest.assertSameWeights(h, k);
-        List<Layer> lk = k.model().allLayers();
-        List<Layer> lh = h.model().allLayers();
-        assertEquals(lh.stream().map(Layer::name).toList(), lk.stream().map(Layer::name).toList());
-        for (int i = 0; i < lk.size(); i++) {
-          assertEquals(
-              lh.get(i).weights().stream().map(w -> w.role()).toList(),
-              lk.get(i).weights().stream().map(w -> w.role()).toList(),
-              "roles of " + lk.get(i).name());
-        }
-      }
-    }));
+    return dirs.stream()
+        .map(
+            d ->
+                DynamicTest.dynamicTest(
+                    d.getFileName().toString(),
+                    () -> {
+                      try (LoadedModel k = ModelIO.open(d.resolve("keras3.keras"));
+                          LoadedModel h = ModelIO.open(d.resolve("keras3.h5"))) {
+                        ModelRoundTripTest.assertSameWeights(h, k);
+                        List<Layer> lk = k.model().allLayers();
+                        List<Layer> lh = h.model().allLayers();
+                        assertEquals(
+                            lh.stream().map(Layer::name).toList(),
+                            lk.stream().map(Layer::name).toList());
+                        for (int i = 0; i < lk.size(); i++) {
+                          assertEquals(
+                              lh.get(i).weights().stream().map(w -> w.role()).toList(),
+                              lk.get(i).weights().stream().map(w -> w.role()).toList(),
+                              "roles of " + lk.get(i).name());
+                        }
+                      }
+                    }));
   }
 }

@@ -35,18 +35,26 @@ import org.junit.jupiter.api.io.TempDir;
  * writing. Where no Keras here loads the original (Keras 1 configs, Lambda bytecode, custom layers)
  * the verdict is {@code unverified} with Keras's own error; weights-only and non-Keras files are
  * {@code not-a-model}. Every verdict is pinned in {@code testdata/corpus/RUNTIMES.tsv} ({@link
- * CorpusRuntimes}) and appended to {@code corpus-keras-<stack>.jsonl} ({@link CompatibilityRecords}).
+ * CorpusRuntimes}) and appended to {@code corpus-keras-<stack>.jsonl} ({@link
+ * CompatibilityRecords}).
  *
  * <p>Needs {@code -Dinitkit.python} (and runs {@code -Dinitkit.pythonNewest} too when set).
  */
 class KerasCorpusRuntimeIT {
   static final double TOLERANCE = 1e-5;
-  private static final List<TargetRuntime> RUNTIMES = List.of(TargetRuntime.KERAS3, TargetRuntime.TF_KERAS);
+  private static final List<TargetRuntime> RUNTIMES =
+      List.of(TargetRuntime.KERAS3, TargetRuntime.TF_KERAS);
 
   @TempDir Path tmp;
 
   /** What initkit did with one corpus file for one runtime: a file, or the reason it wrote none. */
-  private record Written(CorpusRuntimes.Entry entry, TargetRuntime runtime, Path out, Verdict verdict, String reason, String warned) {
+  private record Written(
+      CorpusRuntimes.Entry entry,
+      TargetRuntime runtime,
+      Path out,
+      Verdict verdict,
+      String reason,
+      String warned) {
     String loader() {
       return runtime == TargetRuntime.KERAS3 ? "keras3" : "tfkeras";
     }
@@ -67,16 +75,30 @@ class KerasCorpusRuntimeIT {
           written.add(new Written(e, r, null, Verdict.NOT_A_MODEL, e.notAModel(), null));
           continue;
         }
-        Path out = tmp.resolve(e.path().replace('/', '_') + "." + r.cliName() + (r == TargetRuntime.KERAS3 ? ".keras" : ".h5"));
+        Path out =
+            tmp.resolve(
+                e.path().replace('/', '_')
+                    + "."
+                    + r.cliName()
+                    + (r == TargetRuntime.KERAS3 ? ".keras" : ".h5"));
         try (LoadedModel lm = ModelIO.open(e.file())) {
-          ModelIO.WriteResult result = ModelIO.write(lm, out, ModelIO.WriteOptions.defaults().withRuntime(r));
-          String warned = result.changes().isEmpty() ? null
-              : String.join("; ", result.changes().stream().map(dev.initkit.format.config.MeaningChange::message).distinct().toList());
+          ModelIO.WriteResult result =
+              ModelIO.write(lm, out, ModelIO.WriteOptions.defaults().withRuntime(r));
+          String warned =
+              result.changes().isEmpty()
+                  ? null
+                  : String.join(
+                      "; ",
+                      result.changes().stream()
+                          .map(dev.initkit.format.config.MeaningChange::message)
+                          .distinct()
+                          .toList());
           written.add(new Written(e, r, out, null, null, warned));
         } catch (UnsupportedModelException ex) {
           assertFalse(Files.exists(out), "refused, yet written: " + out);
           assertFalse(ex.getMessage().contains("\n"), "one line: " + ex.getMessage());
-          written.add(new Written(e, r, null, Verdict.REFUSED, CompatibilityRecords.refusal(ex), null));
+          written.add(
+              new Written(e, r, null, Verdict.REFUSED, CompatibilityRecords.refusal(ex), null));
         } catch (java.io.IOException | RuntimeException ex) {
           // the file reads (EXPECTED.tsv), so anything but a refusal is initkit's bug
           written.add(new Written(e, r, null, Verdict.FAILS, "initkit: " + ex, null));
@@ -91,14 +113,17 @@ class KerasCorpusRuntimeIT {
       if (w.out() == null) {
         continue;
       }
-      ObjectNode o = byPath.computeIfAbsent(w.entry().path(), p -> {
-        ObjectNode n = list.addObject();
-        n.put("id", p);
-        n.put("original", w.entry().file().toString());
-        n.put("native", w.entry().nativeLoader());
-        n.putArray("outputs");
-        return n;
-      });
+      ObjectNode o =
+          byPath.computeIfAbsent(
+              w.entry().path(),
+              p -> {
+                ObjectNode n = list.addObject();
+                n.put("id", p);
+                n.put("original", w.entry().file().toString());
+                n.put("native", w.entry().nativeLoader());
+                n.putArray("outputs");
+                return n;
+              });
       ObjectNode c = ((ArrayNode) o.get("outputs")).addObject();
       c.put("file", w.out().toString());
       c.put("loader", w.loader());
@@ -111,15 +136,28 @@ class KerasCorpusRuntimeIT {
       Path results = tmp.resolve("corpus-results-" + stack.getKey() + ".json");
       Path log = tmp.resolve("corpus-" + stack.getKey() + ".log");
       long t0 = System.nanoTime();
-      Process p = new ProcessBuilder(stack.getValue(), TestFiles.testdata().resolve("interop/check_corpus.py").toString(),
-          entriesFile.toString(), "--json-out", results.toString(), "--tolerance", Double.toString(TOLERANCE))
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      assertTrue(p.waitFor(20, TimeUnit.MINUTES), "check_corpus.py timed out (" + stack.getKey() + ")");
-      assertEquals(0, p.exitValue(), () -> "check_corpus.py failed (" + stack.getKey() + "):\n" + read(log));
+      Process p =
+          new ProcessBuilder(
+                  stack.getValue(),
+                  TestFiles.testdata().resolve("interop/check_corpus.py").toString(),
+                  entriesFile.toString(),
+                  "--json-out",
+                  results.toString(),
+                  "--tolerance",
+                  Double.toString(TOLERANCE))
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      assertTrue(
+          p.waitFor(20, TimeUnit.MINUTES), "check_corpus.py timed out (" + stack.getKey() + ")");
+      assertEquals(
+          0, p.exitValue(), () -> "check_corpus.py failed (" + stack.getKey() + "):\n" + read(log));
       JsonNode res = Json.mapper().readTree(results.toFile());
       Map<String, Map<String, Verdict>> verdicts = new TreeMap<>();
       Map<String, Integer> counts = new TreeMap<>();
-      try (CompatibilityRecords rec = CompatibilityRecords.open("corpus-keras", stack.getKey(), CompatibilityRecords.kerasStack(stack.getValue()))) {
+      try (CompatibilityRecords rec =
+          CompatibilityRecords.open(
+              "corpus-keras", stack.getKey(), CompatibilityRecords.kerasStack(stack.getValue()))) {
         for (Written w : written) {
           Verdict v = w.verdict();
           String reason = w.reason();
@@ -127,28 +165,57 @@ class KerasCorpusRuntimeIT {
           if (w.out() != null) {
             JsonNode c = caseOf(res.path(w.entry().path()), w.out());
             String status = c.path("status").asText("FAIL");
-            v = status.equals("PASS") ? Verdict.LOADS_AND_PREDICTS : status.equals("UNVERIFIED") ? Verdict.UNVERIFIED : Verdict.FAILS;
+            v =
+                status.equals("PASS")
+                    ? Verdict.LOADS_AND_PREDICTS
+                    : status.equals("UNVERIFIED") ? Verdict.UNVERIFIED : Verdict.FAILS;
             reason = c.path("reason").isNull() ? null : c.path("reason").asText(null);
             diff = c.path("max_diff").isNumber() ? c.path("max_diff").asDouble() : Double.NaN;
             if (v == Verdict.FAILS && w.warned() != null && !Double.isNaN(diff)) {
               // convert said so: the target generation's activation computes something else
               v = Verdict.CHANGED_AS_WARNED;
               reason = "initkit warns: " + w.warned();
-            } else if (v == Verdict.LOADS_AND_PREDICTS && !c.path("reference").asText().equals(w.loader())) {
-              reason = "compared with the original in " + (c.path("reference").asText().equals("keras3") ? "Keras 3" : "tf-keras")
-                  + " (this Keras does not load it)";
+            } else if (v == Verdict.LOADS_AND_PREDICTS
+                && !c.path("reference").asText().equals(w.loader())) {
+              reason =
+                  "compared with the original in "
+                      + (c.path("reference").asText().equals("keras3") ? "Keras 3" : "tf-keras")
+                      + " (this Keras does not load it)";
             }
           }
-          rec.add(w.entry().path(), w.entry().path(), w.entry().generation(), w.entry().version(), w.runtime().cliName(), v, diff,
-              w.out() == null ? Double.NaN : TOLERANCE, reason);
-          verdicts.computeIfAbsent(w.runtime().cliName(), k -> new TreeMap<>()).put(w.entry().path(), v);
+          rec.add(
+              w.entry().path(),
+              w.entry().path(),
+              w.entry().generation(),
+              w.entry().version(),
+              w.runtime().cliName(),
+              v,
+              diff,
+              w.out() == null ? Double.NaN : TOLERANCE,
+              reason);
+          verdicts
+              .computeIfAbsent(w.runtime().cliName(), k -> new TreeMap<>())
+              .put(w.entry().path(), v);
           counts.merge(w.runtime().cliName() + " " + v.text(), 1, Integer::sum);
-          System.out.printf(Locale.ROOT, "[corpus %s] %s %s -> %s%s%n", stack.getKey(), v.text().toUpperCase(Locale.ROOT), w.entry().path(),
-              w.runtime().cliName(), reason == null ? (Double.isNaN(diff) ? "" : String.format(Locale.ROOT, ": diff %.3g", diff)) : ": " + reason);
+          System.out.printf(
+              Locale.ROOT,
+              "[corpus %s] %s %s -> %s%s%n",
+              stack.getKey(),
+              v.text().toUpperCase(Locale.ROOT),
+              w.entry().path(),
+              w.runtime().cliName(),
+              reason == null
+                  ? (Double.isNaN(diff) ? "" : String.format(Locale.ROOT, ": diff %.3g", diff))
+                  : ": " + reason);
         }
       }
-      System.out.printf(Locale.ROOT, "[corpus %s] %d files in %.1f s: %s%n", stack.getKey(), entries.size(),
-          (System.nanoTime() - t0) / 1e9, counts);
+      System.out.printf(
+          Locale.ROOT,
+          "[corpus %s] %d files in %.1f s: %s%n",
+          stack.getKey(),
+          entries.size(),
+          (System.nanoTime() - t0) / 1e9,
+          counts);
       try {
         CorpusRuntimes.assertPinned(stack.getKey(), verdicts);
       } catch (AssertionError e) {
@@ -164,7 +231,10 @@ class KerasCorpusRuntimeIT {
         return c;
       }
     }
-    return Json.mapper().createObjectNode().put("status", "FAIL").put("reason", "check_corpus.py has no result for " + out.getFileName());
+    return Json.mapper()
+        .createObjectNode()
+        .put("status", "FAIL")
+        .put("reason", "check_corpus.py has no result for " + out.getFileName());
   }
 
   private static String read(Path p) {

@@ -31,16 +31,24 @@ class LargeModelStreamingIT {
     String python = System.getProperty("initkit.python", "");
     assumeTrue(!python.isEmpty(), "needs -Dinitkit.python to generate the large model with Keras");
     Path big = tmp.resolve("large.h5");
-    run(List.of(python, TestFiles.testdata().resolve("make_large.py").toString(), big.toString(), "1024"), 600);
+    run(
+        List.of(
+            python,
+            TestFiles.testdata().resolve("make_large.py").toString(),
+            big.toString(),
+            "1024"),
+        600);
     assertTrue(Files.size(big) >= 1L << 30, "generated model is " + Files.size(big) + " bytes");
 
     Path keras = tmp.resolve("large.keras");
     long rssToKeras = convertInSmallJvm(big, keras);
     Path back = tmp.resolve("back.h5");
     long rssBack = convertInSmallJvm(keras, back);
-    System.out.printf("1 GiB h5 -> keras peak RSS %d MB, keras -> h5 %d MB%n", rssToKeras >> 10, rssBack >> 10);
+    System.out.printf(
+        "1 GiB h5 -> keras peak RSS %d MB, keras -> h5 %d MB%n", rssToKeras >> 10, rssBack >> 10);
 
-    try (LoadedModel a = ModelIO.open(big); LoadedModel b = ModelIO.open(back)) {
+    try (LoadedModel a = ModelIO.open(big);
+        LoadedModel b = ModelIO.open(back)) {
       List<Weight> wa = a.model().layerWeights();
       List<Weight> wb = b.model().layerWeights();
       assertEquals(wa.size(), wb.size());
@@ -48,7 +56,8 @@ class LargeModelStreamingIT {
         // compare a few rows of each tensor: the first, a middle and the last
         long rows = wa.get(i).shape().dim(0);
         for (long r : new long[] {0, rows / 2, rows - 1}) {
-          assertArrayEquals(row(a, wa.get(i), r), row(b, wb.get(i), r), wa.get(i).name() + " row " + r);
+          assertArrayEquals(
+              row(a, wa.get(i), r), row(b, wb.get(i), r), wa.get(i).name() + " row " + r);
         }
       }
     }
@@ -66,14 +75,29 @@ class LargeModelStreamingIT {
 
   private long convertInSmallJvm(Path in, Path out) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String log = run(List.of(java, "-Xmx256m", "-cp", dev.initkit.testing.TestFiles.childClassPath(), ConvertMain.class.getName(), in.toString(), out.toString()), 600);
-    String kb = log.lines().filter(l -> l.startsWith("peak_rss_kb=")).findFirst().orElseThrow(() -> new AssertionError(log));
+    String log =
+        run(
+            List.of(
+                java,
+                "-Xmx256m",
+                "-cp",
+                dev.initkit.testing.TestFiles.childClassPath(),
+                ConvertMain.class.getName(),
+                in.toString(),
+                out.toString()),
+            600);
+    String kb =
+        log.lines()
+            .filter(l -> l.startsWith("peak_rss_kb="))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError(log));
     return Long.parseLong(kb.substring("peak_rss_kb=".length()));
   }
 
   private String run(List<String> cmd, int seconds) throws Exception {
     Path log = Files.createTempFile(tmp, "run", ".log");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     assertTrue(p.waitFor(seconds, TimeUnit.SECONDS), "timed out: " + cmd);
     String out = Files.readString(log, StandardCharsets.UTF_8);
     assertEquals(0, p.exitValue(), cmd + " failed:\n" + out);

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every corpus and generated model: reads or is rejected with a one-line error naming the file;
- * h5 -> h5, .keras -> .keras and h5 -> .keras -> h5 keep every weight bit for bit, in order; writing
+ * Every corpus and generated model: reads or is rejected with a one-line error naming the file; h5
+ * -> h5, .keras -> .keras and h5 -> .keras -> h5 keep every weight bit for bit, in order; writing
  * twice gives identical bytes.
  */
 class ModelRoundTripTest {
@@ -34,22 +34,37 @@ class ModelRoundTripTest {
     assertTrue(files.size() >= 90, "expected the whole corpus, found " + files.size());
     CorpusOutcomes pinned = CorpusOutcomes.load();
     Path root = TestFiles.corpus();
-    return files.stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> {
-      CorpusOutcomes.Outcome want = pinned.of(root, p);
-      try (LoadedModel m = ModelIO.open(p)) {
-        assertTrue(want.reads(), "pinned as " + want.kind() + " (testdata/corpus/EXPECTED.tsv) but reads");
-        long params = 0;
-        for (Weight w : m.model().layerWeights()) {
-          params += w.shape().elementCount();
-        }
-        assertEquals(want.params(), params, "pinned parameter count (testdata/corpus/EXPECTED.tsv)");
-      } catch (ModelFormatException e) {
-        assertEquals(want.kind(), e instanceof UnsupportedModelException ? "unsupported" : "malformed",
-            "pinned outcome (testdata/corpus/EXPECTED.tsv) changed: " + e.getMessage());
-        assertTrue(e.getMessage().contains(want.message()), e.getMessage());
-      }
-      roundTrip(p);
-    }));
+    return files.stream()
+        .map(
+            p ->
+                DynamicTest.dynamicTest(
+                    p.getFileName().toString(),
+                    () -> {
+                      CorpusOutcomes.Outcome want = pinned.of(root, p);
+                      try (LoadedModel m = ModelIO.open(p)) {
+                        assertTrue(
+                            want.reads(),
+                            "pinned as "
+                                + want.kind()
+                                + " (testdata/corpus/EXPECTED.tsv) but reads");
+                        long params = 0;
+                        for (Weight w : m.model().layerWeights()) {
+                          params += w.shape().elementCount();
+                        }
+                        assertEquals(
+                            want.params(),
+                            params,
+                            "pinned parameter count (testdata/corpus/EXPECTED.tsv)");
+                      } catch (ModelFormatException e) {
+                        assertEquals(
+                            want.kind(),
+                            e instanceof UnsupportedModelException ? "unsupported" : "malformed",
+                            "pinned outcome (testdata/corpus/EXPECTED.tsv) changed: "
+                                + e.getMessage());
+                        assertTrue(e.getMessage().contains(want.message()), e.getMessage());
+                      }
+                      roundTrip(p);
+                    }));
   }
 
   @TestFactory
@@ -59,11 +74,22 @@ class ModelRoundTripTest {
     dirs.addAll(TestFiles.catalogueModelDirs());
     for (Path d : dirs) {
       try (Stream<Path> s = Files.list(d)) {
-        s.filter(p -> p.toString().endsWith(".h5") || p.toString().endsWith(".keras")).sorted().forEach(files::add);
+        s.filter(p -> p.toString().endsWith(".h5") || p.toString().endsWith(".keras"))
+            .sorted()
+            .forEach(files::add);
       }
     }
     assertTrue(files.size() >= 30, "expected generated models, found " + files.size());
-    return files.stream().map(p -> DynamicTest.dynamicTest(p.getParent().getParent().getFileName() + "/" + p.getParent().getFileName() + "/" + p.getFileName(), () -> roundTrip(p)));
+    return files.stream()
+        .map(
+            p ->
+                DynamicTest.dynamicTest(
+                    p.getParent().getParent().getFileName()
+                        + "/"
+                        + p.getParent().getFileName()
+                        + "/"
+                        + p.getFileName(),
+                    () -> roundTrip(p)));
   }
 
   private void roundTrip(Path p) throws IOException {
@@ -82,21 +108,33 @@ class ModelRoundTripTest {
       String name = p.getFileName().toString();
       boolean isKeras = m.sourceFormat().equals("keras");
       boolean weightsOnly = m.config().isEmpty();
-      String ext = isKeras ? ".keras" : m.sourceFormat().equals("keras3-weights") ? ".weights.h5" : ".h5";
+      String ext =
+          isKeras ? ".keras" : m.sourceFormat().equals("keras3-weights") ? ".weights.h5" : ".h5";
       Path a = tmp.resolve(name + ".a" + ext);
       Path b = tmp.resolve(name + ".b" + ext);
       ModelIO.write(in, a, ModelIO.WriteOptions.defaults());
       ModelIO.write(in, b, ModelIO.WriteOptions.defaults());
-      assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b), "writing twice must give identical bytes");
+      assertArrayEquals(
+          Files.readAllBytes(a), Files.readAllBytes(b), "writing twice must give identical bytes");
       try (LoadedModel out = ModelIO.open(a)) {
         assertSameWeights(in, out);
-        // .keras keeps its config exactly; legacy HDF5 gets the portable Keras 2 form both Kerases load
-        String expectedConfig = m.config().isEmpty() || !m.sourceFormat().startsWith("h5") ? m.configText().orElse(null) : ConfigForms.keras2Text(m, n -> {}, c -> {});
+        // .keras keeps its config exactly; legacy HDF5 gets the portable Keras 2 form both Kerases
+        // load
+        String expectedConfig =
+            m.config().isEmpty() || !m.sourceFormat().startsWith("h5")
+                ? m.configText().orElse(null)
+                : ConfigForms.keras2Text(m, n -> {}, c -> {});
         assertEquals(expectedConfig, out.model().configText().orElse(null), "config as written");
-        assertEquals(m.allLayers().stream().map(l -> l.name() + ":" + l.className()).toList(),
-            out.model().allLayers().stream().map(l -> l.name() + ":" + l.className()).toList(), "layers kept");
-        assertEquals(m.optimizerWeights().size(), out.model().optimizerWeights().size(), "optimizer weights kept");
-        assertEquals(m.trainingConfigText().isPresent(), out.model().trainingConfigText().isPresent());
+        assertEquals(
+            m.allLayers().stream().map(l -> l.name() + ":" + l.className()).toList(),
+            out.model().allLayers().stream().map(l -> l.name() + ":" + l.className()).toList(),
+            "layers kept");
+        assertEquals(
+            m.optimizerWeights().size(),
+            out.model().optimizerWeights().size(),
+            "optimizer weights kept");
+        assertEquals(
+            m.trainingConfigText().isPresent(), out.model().trainingConfigText().isPresent());
       }
       if (!weightsOnly) {
         // across formats and back: h5 -> .keras -> h5, .keras -> h5 -> .keras
@@ -113,7 +151,8 @@ class ModelRoundTripTest {
           try {
             ModelIO.write(o, back, ModelIO.WriteOptions.defaults());
           } catch (UnsupportedModelException e) {
-            // .keras -> .h5 means tf-keras's portable form: a Keras-3-only class or a quantized layer
+            // .keras -> .h5 means tf-keras's portable form: a Keras-3-only class or a quantized
+            // layer
             // read from Keras 3's own .h5 has none, and is refused
             System.out.println("NOT-CONVERTIBLE " + e.getMessage());
             assumeTrue(false, "not convertible back: " + e.getMessage());
@@ -135,7 +174,8 @@ class ModelRoundTripTest {
       Weight a = wa.get(i);
       assertEquals(e.shape(), a.shape(), "shape of " + e.name());
       assertEquals(e.dtype(), a.dtype(), "dtype of " + e.name());
-      assertArrayEquals(TestFiles.bytes(expected, e), TestFiles.bytes(actual, a), "bytes of " + e.name());
+      assertArrayEquals(
+          TestFiles.bytes(expected, e), TestFiles.bytes(actual, a), "bytes of " + e.name());
     }
   }
 }

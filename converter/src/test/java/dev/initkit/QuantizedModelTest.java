@@ -46,7 +46,9 @@ class QuantizedModelTest {
   @TempDir Path tmp;
 
   private static Path model(String name, String file) {
-    return TestFiles.testdata().resolve(name.startsWith("newest/") ? "models-newest/" + name.substring(7) : "models/" + name)
+    return TestFiles.testdata()
+        .resolve(
+            name.startsWith("newest/") ? "models-newest/" + name.substring(7) : "models/" + name)
         .resolve(file);
   }
 
@@ -59,7 +61,8 @@ class QuantizedModelTest {
         }
         List<String> targets = new ArrayList<>(List.of("keras", "weights.h5"));
         if (src.equals("keras3.h5")) {
-          targets.add("h5"); // a Keras 3 legacy .h5 keeps its config; .keras -> .h5 is refused below
+          targets.add(
+              "h5"); // a Keras 3 legacy .h5 keeps its config; .keras -> .h5 is refused below
         }
         if (src.endsWith(".weights.h5")) {
           targets.remove("keras");
@@ -90,7 +93,9 @@ class QuantizedModelTest {
             assertArrayEquals(e.getValue(), after.get(e.getKey()), e.getKey());
           }
         }
-        assertTrue(back.model().layerWeights().stream().anyMatch(w -> w.dtype() == DType.INT8) || m.contains("float8"),
+        assertTrue(
+            back.model().layerWeights().stream().anyMatch(w -> w.dtype() == DType.INT8)
+                || m.contains("float8"),
             "int8 codes kept as int8");
       }
     }
@@ -100,18 +105,28 @@ class QuantizedModelTest {
   private static List<String> tensors(LoadedModel m) throws IOException {
     List<String> out = new ArrayList<>();
     for (Weight w : m.model().layerWeights()) {
-      out.add(w.dtype() + " " + w.shape() + " " + java.util.HexFormat.of().formatHex(TestFiles.bytes(m, w)));
+      out.add(
+          w.dtype()
+              + " "
+              + w.shape()
+              + " "
+              + java.util.HexFormat.of().formatHex(TestFiles.bytes(m, w)));
     }
     out.sort(null);
     return out;
   }
 
-  /** Weight bytes by layer and short name (the formats order a quantized layer's variables differently). */
+  /**
+   * Weight bytes by layer and short name (the formats order a quantized layer's variables
+   * differently).
+   */
   private static Map<String, byte[]> bytesByName(LoadedModel m) throws IOException {
     Map<String, byte[]> out = new LinkedHashMap<>();
     for (Layer l : m.model().allLayers()) {
       for (Weight w : l.weights()) {
-        out.put(l.name() + "/" + w.shortName() + " " + w.dtype() + " " + w.shape(), TestFiles.bytes(m, w));
+        out.put(
+            l.name() + "/" + w.shortName() + " " + w.dtype() + " " + w.shape(),
+            TestFiles.bytes(m, w));
       }
     }
     return out;
@@ -119,18 +134,41 @@ class QuantizedModelTest {
 
   @Test
   void variablesAreNamedAsKerasNamesThemInEachMode() throws IOException {
-    assertEquals(List.of("kernel", "bias", "kernel_scale"), shortNames("quant_int8", "keras3.keras", "dense"));
-    assertEquals(List.of("embeddings", "embeddings_scale"), shortNames("quant_int4", "keras3.keras", "embed"));
-    assertEquals(List.of("kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale", "kernel_amax_history",
-        "outputs_grad_scale", "outputs_grad_amax_history"), shortNames("quant_float8", "keras3.keras", "einsum"));
-    assertEquals(List.of("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"), shortNames("newest/quant_int4", "keras3.keras", "dense"));
-    // a legacy .h5 lists trainable variables first (bias, kernel, ...): read in Keras's save order all the same
-    assertEquals(List.of("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"), shortNames("newest/quant_int4", "keras3.h5", "dense"));
-    assertEquals(List.of("kernel", "bias", "kernel_scale"), shortNames("quant_int8", "keras3.h5", "head"));
+    assertEquals(
+        List.of("kernel", "bias", "kernel_scale"),
+        shortNames("quant_int8", "keras3.keras", "dense"));
+    assertEquals(
+        List.of("embeddings", "embeddings_scale"),
+        shortNames("quant_int4", "keras3.keras", "embed"));
+    assertEquals(
+        List.of(
+            "kernel",
+            "bias",
+            "inputs_scale",
+            "inputs_amax_history",
+            "kernel_scale",
+            "kernel_amax_history",
+            "outputs_grad_scale",
+            "outputs_grad_amax_history"),
+        shortNames("quant_float8", "keras3.keras", "einsum"));
+    assertEquals(
+        List.of("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
+        shortNames("newest/quant_int4", "keras3.keras", "dense"));
+    // a legacy .h5 lists trainable variables first (bias, kernel, ...): read in Keras's save order
+    // all the same
+    assertEquals(
+        List.of("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
+        shortNames("newest/quant_int4", "keras3.h5", "dense"));
+    assertEquals(
+        List.of("kernel", "bias", "kernel_scale"), shortNames("quant_int8", "keras3.h5", "head"));
     try (LoadedModel m = ModelIO.open(model("newest/quant_int4", "keras3.keras"))) {
       Layer dense = layer(m, "dense");
-      assertEquals(new Quantization("int4", "Int4DTypePolicy"), Quantization.of(dense).orElseThrow());
-      assertEquals("(8, 6)", dense.weights().get(0).shape().toString(), "3.15 packs int4 along the output axis");
+      assertEquals(
+          new Quantization("int4", "Int4DTypePolicy"), Quantization.of(dense).orElseThrow());
+      assertEquals(
+          "(8, 6)",
+          dense.weights().get(0).shape().toString(),
+          "3.15 packs int4 along the output axis");
       assertFalse(Quantization.of(layer(m, "ln")).isPresent());
     }
   }
@@ -142,15 +180,22 @@ class QuantizedModelTest {
   }
 
   private static Layer layer(LoadedModel m, String name) {
-    return m.model().allLayers().stream().filter(l -> l.name().equals(name)).findFirst().orElseThrow();
+    return m.model().allLayers().stream()
+        .filter(l -> l.name().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
   void aKerasArchiveToLegacyH5IsRefusedNamingTheLayer() throws IOException {
     try (LoadedModel in = ModelIO.open(model("quant_int8", "keras3.keras"))) {
-      UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
-          () -> ModelIO.write(in, tmp.resolve("out.h5"), ModelIO.WriteOptions.defaults()));
-      assertTrue(e.getMessage().contains("embed") && e.getMessage().contains("QuantizedDTypePolicy"), e.getMessage());
+      UnsupportedModelException e =
+          assertThrows(
+              UnsupportedModelException.class,
+              () -> ModelIO.write(in, tmp.resolve("out.h5"), ModelIO.WriteOptions.defaults()));
+      assertTrue(
+          e.getMessage().contains("embed") && e.getMessage().contains("QuantizedDTypePolicy"),
+          e.getMessage());
       assertFalse(Files.exists(tmp.resolve("out.h5")));
     }
   }
@@ -159,13 +204,23 @@ class QuantizedModelTest {
   void reinitRefusesAQuantizedWeightNamingFileLayerAndWeight() throws IOException {
     Path f = model("quant_int4", "keras3.keras");
     try (LoadedModel m = ModelIO.open(f)) {
-      UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
-          () -> Reinitializer.plan(m.model(), new Reinitializer.Configured(), Selector.parse("dense"), 0));
+      UnsupportedModelException e =
+          assertThrows(
+              UnsupportedModelException.class,
+              () ->
+                  Reinitializer.plan(
+                      m.model(), new Reinitializer.Configured(), Selector.parse("dense"), 0));
       assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
-      assertTrue(e.getMessage().contains("dense/kernel: quantized weight (int4 codes"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("dense/kernel: quantized weight (int4 codes"), e.getMessage());
       // the model's float weights can still be drawn
-      Reinitializer.Plan p = Reinitializer.plan(m.model(), new Reinitializer.Configured(),
-          Selector.anyOf(List.of(Selector.parse("role:bias"), Selector.parse("class:LayerNormalization"))), 0);
+      Reinitializer.Plan p =
+          Reinitializer.plan(
+              m.model(),
+              new Reinitializer.Configured(),
+              Selector.anyOf(
+                  List.of(Selector.parse("role:bias"), Selector.parse("class:LayerNormalization"))),
+              0);
       assertEquals(5, p.drawnCount(), "the 3 biases, gamma, beta");
     }
   }
@@ -174,16 +229,27 @@ class QuantizedModelTest {
   void reportShowsQuantizedWeightsWithoutFans() throws IOException {
     try (LoadedModel m = ModelIO.open(model("quant_int8", "keras3.keras"))) {
       InitReport r = InitReport.of(m);
-      InitReport.WeightEntry k = r.weights().stream()
-          .filter(e -> e.site().layerPath().equals("dense") && e.weight().shortName().equals("kernel")).findFirst().orElseThrow();
+      InitReport.WeightEntry k =
+          r.weights().stream()
+              .filter(
+                  e ->
+                      e.site().layerPath().equals("dense")
+                          && e.weight().shortName().equals("kernel"))
+              .findFirst()
+              .orElseThrow();
       assertNotNull(k.quantization());
       assertEquals("int8", k.quantization().mode());
       assertNull(k.fans());
       assertNull(k.observed());
       assertTrue(Double.isNaN(k.expectedStd()));
       assertTrue(k.notes().get(0).contains("scale kernel_scale"), k.notes().toString());
-      InitReport.WeightEntry b = r.weights().stream()
-          .filter(e -> e.site().layerPath().equals("dense") && e.weight().shortName().equals("bias")).findFirst().orElseThrow();
+      InitReport.WeightEntry b =
+          r.weights().stream()
+              .filter(
+                  e ->
+                      e.site().layerPath().equals("dense") && e.weight().shortName().equals("bias"))
+              .findFirst()
+              .orElseThrow();
       assertNull(b.quantization());
       assertNotNull(b.fans());
       assertEquals("ok", r.observedDepth().status());
@@ -194,7 +260,11 @@ class QuantizedModelTest {
   void transplantNeverCopiesCodesIntoAnotherQuantizationOrAFloatKernel() throws Exception {
     try (LoadedModel src = ModelIO.open(model("quant_int8", "keras3.keras"));
         LoadedModel dst = ModelIO.open(model("quant_int4", "keras3.keras"))) {
-      TransplantPlan p = Transplanter.plan(src.model(), dst.model(), TransplantOptions.defaults().withStrategy(MatchStrategy.NAME));
+      TransplantPlan p =
+          Transplanter.plan(
+              src.model(),
+              dst.model(),
+              TransplantOptions.defaults().withStrategy(MatchStrategy.NAME));
       TransplantPlan.Entry k = entry(p, "dense", "kernel");
       assertEquals(Action.SKIPPED, k.action());
       assertTrue(k.detail().contains("target is quantized (int4)"), k.detail());
@@ -204,16 +274,29 @@ class QuantizedModelTest {
     try (LoadedModel src = ModelIO.open(model("quant_int8", "keras3.keras"));
         LoadedModel dst = ModelIO.open(model("embedding", "keras3.keras"))) {
       // every matched weight is a code: nothing to transplant, and the reason says why
-      TransplantException e = assertThrows(TransplantException.class,
-          () -> Transplanter.plan(src.model(), dst.model(), TransplantOptions.defaults().withStrategy(MatchStrategy.NAME)));
-      assertTrue(e.getMessage().contains("source embed/embeddings is quantized (int8 codes"), e.getMessage());
+      TransplantException e =
+          assertThrows(
+              TransplantException.class,
+              () ->
+                  Transplanter.plan(
+                      src.model(),
+                      dst.model(),
+                      TransplantOptions.defaults().withStrategy(MatchStrategy.NAME)));
+      assertTrue(
+          e.getMessage().contains("source embed/embeddings is quantized (int8 codes"),
+          e.getMessage());
       TransplantPlan.Entry k = entry(e.plan(), "embed", "embeddings");
       assertEquals(Action.INITIALIZED, k.action());
     }
   }
 
   private static TransplantPlan.Entry entry(TransplantPlan p, String layer, String weight) {
-    return p.entries().stream().filter(e -> e.target().layerPath().equals(layer) && e.target().weight().shortName().equals(weight))
-        .findFirst().orElseThrow(() -> new AssertionError("no " + layer + "/" + weight));
+    return p.entries().stream()
+        .filter(
+            e ->
+                e.target().layerPath().equals(layer)
+                    && e.target().weight().shortName().equals(weight))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + layer + "/" + weight));
   }
 }

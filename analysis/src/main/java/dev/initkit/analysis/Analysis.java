@@ -2,10 +2,10 @@ package dev.initkit.analysis;
 
 import dev.initkit.Hint;
 import dev.initkit.ModelIO;
-import dev.initkit.TargetRuntime;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
+import dev.initkit.TargetRuntime;
 import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.Format;
 import dev.initkit.init.InitializerSpec;
@@ -31,8 +31,8 @@ import java.util.function.Consumer;
  * The facade of analyze, lsuv and compare. Each call writes the model (or a reinitialized copy per
  * scheme) as a tf.keras-form .h5 in a temporary directory, runs DL4J on it in a child JVM ({@link
  * ForkedWorker}) and returns the result. Scheme names are {@code file} (the weights as stored),
- * {@code lsuv}, and whatever {@code reinit --scheme} takes ({@code configured}, {@code auto}, a spec
- * such as {@code he_normal} or {@code small}): kernels are drawn, the rest is kept. Stateless.
+ * {@code lsuv}, and whatever {@code reinit --scheme} takes ({@code configured}, {@code auto}, a
+ * spec such as {@code he_normal} or {@code small}): kernels are drawn, the rest is kept. Stateless.
  */
 public final class Analysis {
   /** The scheme label of the weights as stored. */
@@ -41,7 +41,10 @@ public final class Analysis {
   /** The scheme label of LSUV (orthonormal pre-init, then scaled per layer). */
   public static final String LSUV = "lsuv";
 
-  /** The keras_version written into DL4J's copy of a Keras 3 model (its config is in the tf.keras form). */
+  /**
+   * The keras_version written into DL4J's copy of a Keras 3 model (its config is in the tf.keras
+   * form).
+   */
   /**
    * The copies DL4J reads: the dl4j form ({@code convert --for dl4j}): a Keras 2 header, nested
    * single input/output lists and tf-keras weight names, so that Keras-3-written files run too.
@@ -55,13 +58,19 @@ public final class Analysis {
    * Common settings.
    *
    * @param read how to read the model
-   * @param data the user's data (.npy, .npz, .csv, a folder of images) or null for standard-normal inputs
+   * @param data the user's data (.npy, .npz, .csv, a folder of images) or null for standard-normal
+   *     inputs
    * @param batch samples per analysis / LSUV batch
    * @param seed seed of the draws, the generated batch and the shuffles
    * @param launch how to start DL4J's JVM
    * @param progress receives progress lines (from another thread too)
    */
-  public record Settings(ReadOptions read, Path data, int batch, long seed, ForkedWorker.Launch launch,
+  public record Settings(
+      ReadOptions read,
+      Path data,
+      int batch,
+      long seed,
+      ForkedWorker.Launch launch,
       Consumer<String> progress) {
     public Settings {
       Objects.requireNonNull(read, "read");
@@ -79,21 +88,47 @@ public final class Analysis {
   }
 
   /** Per layer statistics under each scheme, in the order given. */
-  public static List<SchemeAnalysis> analyze(Path file, List<String> schemes, WorkerRequest.LsuvOptions lsuv, Settings s)
+  public static List<SchemeAnalysis> analyze(
+      Path file, List<String> schemes, WorkerRequest.LsuvOptions lsuv, Settings s)
       throws IOException {
-    return withCopies(file, schemes, s, (entries, f) -> withEstimates(ForkedWorker.run(
-        new WorkerRequest("analyze", entries, dataPath(s), s.batch(), s.seed(), lsuv, null, f.classes(), f.activations(),
-            f.modelClass()), file, s.data(), s.launch(), s.progress()).analyses(), f.estimates()));
+    return withCopies(
+        file,
+        schemes,
+        s,
+        (entries, f) ->
+            withEstimates(
+                ForkedWorker.run(
+                        new WorkerRequest(
+                            "analyze",
+                            entries,
+                            dataPath(s),
+                            s.batch(),
+                            s.seed(),
+                            lsuv,
+                            null,
+                            f.classes(),
+                            f.activations(),
+                            f.modelClass()),
+                        file,
+                        s.data(),
+                        s.launch(),
+                        s.progress())
+                    .analyses(),
+                f.estimates()));
   }
 
   /** Each scheme's measurement with the data-free estimate of its weights beside it. */
-  private static List<SchemeAnalysis> withEstimates(List<SchemeAnalysis> measured, Map<String, Map<String, Double>> estimates) {
-    return measured.stream().map(a -> a.withEstimate(estimates.getOrDefault(a.scheme(), Map.of()))).toList();
+  private static List<SchemeAnalysis> withEstimates(
+      List<SchemeAnalysis> measured, Map<String, Map<String, Double>> estimates) {
+    return measured.stream()
+        .map(a -> a.withEstimate(estimates.getOrDefault(a.scheme(), Map.of())))
+        .toList();
   }
 
   /**
-   * {@code report}'s data-free estimate of each layer's output std on a copy's weights (the observed
-   * basis: the values the worker runs), by layer path; empty when the model has no graph to follow.
+   * {@code report}'s data-free estimate of each layer's output std on a copy's weights (the
+   * observed basis: the values the worker runs), by layer path; empty when the model has no graph
+   * to follow.
    */
   private static Map<String, Double> estimate(LoadedModel copy) throws IOException {
     Map<String, Double> out = new LinkedHashMap<>();
@@ -106,10 +141,12 @@ public final class Analysis {
   }
 
   /**
-   * LSUV: orthonormal kernels (seeded), then each kernel scaled until its layer's output variance on
-   * the batch is 1 within tol; writes the result to {@code out} atomically in {@code write}'s format.
+   * LSUV: orthonormal kernels (seeded), then each kernel scaled until its layer's output variance
+   * on the batch is 1 within tol; writes the result to {@code out} atomically in {@code write}'s
+   * format.
    */
-  public static LsuvOutcome lsuv(Path file, Path out, WriteOptions write, WorkerRequest.LsuvOptions lsuv, Settings s)
+  public static LsuvOutcome lsuv(
+      Path file, Path out, WriteOptions write, WorkerRequest.LsuvOptions lsuv, Settings s)
       throws IOException {
     checkData(s);
     Path dir = dev.initkit.internal.AtomicFiles.createScratchDirectory("initkit-lsuv");
@@ -118,8 +155,18 @@ public final class Analysis {
       LoadedModel pre = orthonormal(loaded, s.seed());
       Path h5 = dir.resolve("orthonormal.h5");
       ModelIO.write(pre, h5, DL4J_COPY);
-      WorkerRequest req = new WorkerRequest("lsuv", List.of(new WorkerRequest.ModelEntry(LSUV, h5.toString(), false)),
-          dataPath(s), s.batch(), s.seed(), lsuv, null, layerClasses(loaded), layerActivations(loaded), modelClass(loaded));
+      WorkerRequest req =
+          new WorkerRequest(
+              "lsuv",
+              List.of(new WorkerRequest.ModelEntry(LSUV, h5.toString(), false)),
+              dataPath(s),
+              s.batch(),
+              s.seed(),
+              lsuv,
+              null,
+              layerClasses(loaded),
+              layerActivations(loaded),
+              modelClass(loaded));
       LsuvResult r = ForkedWorker.run(req, file, s.data(), s.launch(), s.progress()).lsuv();
       Map<String, Double> factors = new LinkedHashMap<>();
       for (WeightSite site : WeightSite.of(pre.model())) {
@@ -132,7 +179,8 @@ public final class Analysis {
           }
         }
       }
-      WriteResult w = ModelIO.write(pre.withTensors(new ScaledTensors(pre.tensors(), factors)), out, write);
+      WriteResult w =
+          ModelIO.write(pre.withTensors(new ScaledTensors(pre.tensors(), factors)), out, write);
       return new LsuvOutcome(r, w);
     } finally {
       dev.initkit.internal.AtomicFiles.deleteScratch(dir);
@@ -143,27 +191,56 @@ public final class Analysis {
   public record LsuvOutcome(LsuvResult result, WriteResult written) {}
 
   /** Trains one copy per scheme on labelled data; also the initial analysis of each copy. */
-  public static Comparison compare(Path file, List<String> schemes, WorkerRequest.TrainingOptions training,
-      WorkerRequest.LsuvOptions lsuv, Settings s) throws IOException {
+  public static Comparison compare(
+      Path file,
+      List<String> schemes,
+      WorkerRequest.TrainingOptions training,
+      WorkerRequest.LsuvOptions lsuv,
+      Settings s)
+      throws IOException {
     if (s.data() == null) {
-      throw new IllegalArgumentException("Analysis.compare needs Settings.data: labelled training data (.npz with"
-          + " x_train/y_train, or CSV)");
+      throw new IllegalArgumentException(
+          "Analysis.compare needs Settings.data: labelled training data (.npz with"
+              + " x_train/y_train, or CSV)");
     }
-    return withCopies(file, schemes, s, (entries, f) -> {
-      WorkerResult r = ForkedWorker.run(new WorkerRequest("train", entries, dataPath(s), s.batch(), s.seed(), lsuv, training,
-          f.classes(), f.activations(), f.modelClass()), file, s.data(), s.launch(), s.progress());
-      return new Comparison(r.runs(), withEstimates(r.analyses(), f.estimates()));
-    });
+    return withCopies(
+        file,
+        schemes,
+        s,
+        (entries, f) -> {
+          WorkerResult r =
+              ForkedWorker.run(
+                  new WorkerRequest(
+                      "train",
+                      entries,
+                      dataPath(s),
+                      s.batch(),
+                      s.seed(),
+                      lsuv,
+                      training,
+                      f.classes(),
+                      f.activations(),
+                      f.modelClass()),
+                  file,
+                  s.data(),
+                  s.launch(),
+                  s.progress());
+          return new Comparison(r.runs(), withEstimates(r.analyses(), f.estimates()));
+        });
   }
 
   /** Training curves and the initial per layer statistics, per scheme. */
   public record Comparison(List<TrainingRun> runs, List<SchemeAnalysis> initial) {}
 
   /** What the worker is told about the model's layers. */
-  private record Facts(Map<String, String> classes, Map<String, String> activations, String modelClass,
+  private record Facts(
+      Map<String, String> classes,
+      Map<String, String> activations,
+      String modelClass,
       Map<String, Map<String, Double>> estimates) {
     static Facts of(LoadedModel loaded, Map<String, Map<String, Double>> estimates) {
-      return new Facts(layerClasses(loaded), layerActivations(loaded), Analysis.modelClass(loaded), estimates);
+      return new Facts(
+          layerClasses(loaded), layerActivations(loaded), Analysis.modelClass(loaded), estimates);
     }
   }
 
@@ -171,13 +248,17 @@ public final class Analysis {
     T run(List<WorkerRequest.ModelEntry> entries, Facts facts) throws IOException;
   }
 
-  private static <T> T withCopies(Path file, List<String> schemes, Settings s, Task<T> task) throws IOException {
+  private static <T> T withCopies(Path file, List<String> schemes, Settings s, Task<T> task)
+      throws IOException {
     if (schemes.isEmpty()) {
       throw new IllegalArgumentException("no scheme given");
     }
     List<Scheme> parsed = new ArrayList<>();
     for (String name : schemes) {
-      parsed.add(FILE.equals(name) || LSUV.equals(name) ? null : Scheme.parse(name)); // bad names fail before any work
+      parsed.add(
+          FILE.equals(name) || LSUV.equals(name)
+              ? null
+              : Scheme.parse(name)); // bad names fail before any work
     }
     checkData(s);
     Path dir = dev.initkit.internal.AtomicFiles.createScratchDirectory("initkit-analysis-models");
@@ -194,12 +275,16 @@ public final class Analysis {
         } else if (LSUV.equals(name)) {
           copy = orthonormal(loaded, s.seed());
         } else {
-          copy = Reinitializer.apply(loaded, Reinitializer.plan(loaded.model(), parsed.get(i), Selector.all(), s.seed()));
+          copy =
+              Reinitializer.apply(
+                  loaded,
+                  Reinitializer.plan(loaded.model(), parsed.get(i), Selector.all(), s.seed()));
         }
         Path h5 = dir.resolve("scheme" + i + ".h5");
         ModelIO.write(copy, h5, DL4J_COPY);
         entries.add(new WorkerRequest.ModelEntry(name, h5.toString(), LSUV.equals(name)));
-        if (!LSUV.equals(name)) { // LSUV's scales come from the batch: nothing to estimate before it
+        if (!LSUV.equals(
+            name)) { // LSUV's scales come from the batch: nothing to estimate before it
           estimates.put(name, estimate(copy));
         }
       }
@@ -211,13 +296,19 @@ public final class Analysis {
 
   private static LoadedModel orthonormal(LoadedModel loaded, long seed) throws IOException {
     Scheme orth = Scheme.fixed(InitializerSpec.parse("orthogonal"));
-    return Reinitializer.apply(loaded, Reinitializer.plan(loaded.model(), orth, Selector.all(), seed));
+    return Reinitializer.apply(
+        loaded, Reinitializer.plan(loaded.model(), orth, Selector.all(), seed));
   }
 
-  private static void requireConfig(LoadedModel loaded, Path file) throws UnsupportedModelException {
+  private static void requireConfig(LoadedModel loaded, Path file)
+      throws UnsupportedModelException {
     if (loaded.model().config().isEmpty()) {
-      throw new UnsupportedModelException(file, "", "a weights-only file has no architecture to run: give the architecture JSON as "
-          + Hint.ARCHITECTURE_CONFIG.apiName(), Hint.ARCHITECTURE_CONFIG);
+      throw new UnsupportedModelException(
+          file,
+          "",
+          "a weights-only file has no architecture to run: give the architecture JSON as "
+              + Hint.ARCHITECTURE_CONFIG.apiName(),
+          Hint.ARCHITECTURE_CONFIG);
     }
   }
 
@@ -247,12 +338,12 @@ public final class Analysis {
   /** A missing data file is an I/O error found before DL4J's JVM starts. */
   private static void checkData(Settings s) throws IOException {
     if (s.data() != null && !Files.exists(s.data())) {
-      throw new java.nio.file.NoSuchFileException(s.data().toString(), null, "no such file or directory");
+      throw new java.nio.file.NoSuchFileException(
+          s.data().toString(), null, "no such file or directory");
     }
   }
 
   private static String dataPath(Settings s) {
     return s.data() == null ? null : s.data().toAbsolutePath().toString();
   }
-
 }

@@ -26,6 +26,7 @@ final class Data {
   final long[] yTrain;
   final INDArray xTest;
   final long[] yTest;
+
   /** A folder of images, read once the model's input size is known ({@link Images}); else null. */
   final Path imageDir;
 
@@ -76,7 +77,8 @@ final class Data {
         INDArray xt = first(a, "x_test", "x_val");
         INDArray yt = first(a, "y_test", "y_val");
         if (xt != null && yt != null && y != null) {
-          return new Data(x.castTo(DataType.FLOAT), classes(y), xt.castTo(DataType.FLOAT), classes(yt));
+          return new Data(
+              x.castTo(DataType.FLOAT), classes(y), xt.castTo(DataType.FLOAT), classes(yt));
         }
         return split(x.castTo(DataType.FLOAT), y == null ? null : classes(y));
       }
@@ -120,7 +122,11 @@ final class Data {
     long[] yte = new long[(int) (n - cut)];
     System.arraycopy(y, 0, ytr, 0, ytr.length);
     System.arraycopy(y, (int) cut, yte, 0, yte.length);
-    return new Data(x.get(NDArrayIndex.interval(0, cut)).dup(), ytr, x.get(NDArrayIndex.interval(cut, n)).dup(), yte);
+    return new Data(
+        x.get(NDArrayIndex.interval(0, cut)).dup(),
+        ytr,
+        x.get(NDArrayIndex.interval(cut, n)).dup(),
+        yte);
   }
 
   /** Numbers separated by commas, semicolons or tabs; every row as wide as the first. */
@@ -143,10 +149,12 @@ final class Data {
         if (rows.isEmpty() && lineNo == 1) {
           continue; // a header
         }
-        throw new Dl4jWorker.UserError(file + ": line " + lineNo + ": not a number: " + e.getMessage());
+        throw new Dl4jWorker.UserError(
+            file + ": line " + lineNo + ": not a number: " + e.getMessage());
       }
       if (cols >= 0 && r.length != cols) {
-        throw new Dl4jWorker.UserError(file + ": line " + lineNo + ": " + r.length + " columns, expected " + cols);
+        throw new Dl4jWorker.UserError(
+            file + ": line " + lineNo + ": " + r.length + " columns, expected " + cols);
       }
       cols = r.length;
       rows.add(r);

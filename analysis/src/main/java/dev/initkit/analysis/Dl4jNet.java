@@ -45,8 +45,12 @@ final class Dl4jNet {
 
   static Dl4jNet of(ComputationGraph g) {
     if (g.getNumInputArrays() != 1 || g.getNumOutputArrays() != 1) {
-      throw new IllegalArgumentException("only models with one input and one output are run (this one has "
-          + g.getNumInputArrays() + " inputs, " + g.getNumOutputArrays() + " outputs)");
+      throw new IllegalArgumentException(
+          "only models with one input and one output are run (this one has "
+              + g.getNumInputArrays()
+              + " inputs, "
+              + g.getNumOutputArrays()
+              + " outputs)");
     }
     return new Dl4jNet(null, g);
   }
@@ -114,12 +118,23 @@ final class Dl4jNet {
    * outputRank} is the rank of the head's output (batch included).
    */
   Dl4jNet withLoss(LossFunction loss, IUpdater updater, int outputRank) {
-    // image and sequence outputs need the loss layers that flatten them (an elementwise loss reads the same)
-    org.deeplearning4j.nn.conf.layers.Layer lossLayer = outputRank == 4
-        ? new CnnLossLayer.Builder(loss).activation(Activation.IDENTITY).name(LOSS_LAYER).build()
-        : outputRank == 3
-            ? new RnnLossLayer.Builder(loss).activation(Activation.IDENTITY).name(LOSS_LAYER).build()
-            : new LossLayer.Builder(loss).activation(Activation.IDENTITY).name(LOSS_LAYER).build();
+    // image and sequence outputs need the loss layers that flatten them (an elementwise loss reads
+    // the same)
+    org.deeplearning4j.nn.conf.layers.Layer lossLayer =
+        outputRank == 4
+            ? new CnnLossLayer.Builder(loss)
+                .activation(Activation.IDENTITY)
+                .name(LOSS_LAYER)
+                .build()
+            : outputRank == 3
+                ? new RnnLossLayer.Builder(loss)
+                    .activation(Activation.IDENTITY)
+                    .name(LOSS_LAYER)
+                    .build()
+                : new LossLayer.Builder(loss)
+                    .activation(Activation.IDENTITY)
+                    .name(LOSS_LAYER)
+                    .build();
     if (mln != null) {
       MultiLayerConfiguration conf = mln.getLayerWiseConfigurations().clone();
       List<NeuralNetConfiguration> confs = new ArrayList<>(conf.getConfs());

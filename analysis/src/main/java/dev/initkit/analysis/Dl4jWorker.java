@@ -17,12 +17,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.modelimport.keras.config.Keras2LayerConfiguration;
 import org.deeplearning4j.nn.modelimport.keras.KerasModel;
 import org.deeplearning4j.nn.modelimport.keras.KerasSequentialModel;
+import org.deeplearning4j.nn.modelimport.keras.config.Keras2LayerConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -30,8 +30,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
 /**
  * The child JVM's entry point: {@code Dl4jWorker REQUEST.json RESULT.json}. Imports each model with
- * DL4J's Keras import, runs the task and writes a {@link WorkerResult}. Progress lines go to stderr,
- * prefixed {@value #PROGRESS}. Runs only in a JVM of its own (DL4J may crash it: {@link ForkedWorker}).
+ * DL4J's Keras import, runs the task and writes a {@link WorkerResult}. Progress lines go to
+ * stderr, prefixed {@value #PROGRESS}. Runs only in a JVM of its own (DL4J may crash it: {@link
+ * ForkedWorker}).
  */
 public final class Dl4jWorker {
   /** Prefix of the progress lines the parent forwards. */
@@ -48,9 +49,13 @@ public final class Dl4jWorker {
     } catch (UserError e) {
       result = new WorkerResult(null, null, null, e.getMessage(), WorkerResult.DATA, List.of());
     } catch (ImportFailure e) {
-      result = new WorkerResult(null, null, null, e.getMessage(), WorkerResult.UNSUPPORTED, e.unsupported);
+      result =
+          new WorkerResult(
+              null, null, null, e.getMessage(), WorkerResult.UNSUPPORTED, e.unsupported);
     } catch (Throwable t) {
-      result = new WorkerResult(null, null, null, "DL4J failed: " + describe(t), WorkerResult.FAILED, List.of());
+      result =
+          new WorkerResult(
+              null, null, null, "DL4J failed: " + describe(t), WorkerResult.FAILED, List.of());
     }
     Path out = Path.of(args[1]);
     Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
@@ -83,57 +88,78 @@ public final class Dl4jWorker {
     Nd4j.getRandom().setSeed(req.seed());
     Data data = req.data() == null ? null : Data.load(Path.of(req.data()));
     switch (req.task()) {
-      case "analyze": {
-        List<SchemeAnalysis> out = new ArrayList<>();
-        for (ModelEntry m : req.models()) {
-          progress("analyzing " + m.label());
-          Imported net = importModel(m.h5(), req);
-          data = labelled(data, net);
-          INDArray x = batch(net, data, req.batch(), req.seed());
-          if (m.lsuv()) {
-            Lsuv.run(net.net(), x, req.lsuv(), Dl4jWorker::progress);
+      case "analyze":
+        {
+          List<SchemeAnalysis> out = new ArrayList<>();
+          for (ModelEntry m : req.models()) {
+            progress("analyzing " + m.label());
+            Imported net = importModel(m.h5(), req);
+            data = labelled(data, net);
+            INDArray x = batch(net, data, req.batch(), req.seed());
+            if (m.lsuv()) {
+              Lsuv.run(net.net(), x, req.lsuv(), Dl4jWorker::progress);
+            }
+            out.add(
+                analyze(
+                    m.label(), net, x, data == null ? null : data.labels(x.size(0)), req.seed()));
           }
-          out.add(analyze(m.label(), net, x, data == null ? null : data.labels(x.size(0)), req.seed()));
+          return new WorkerResult(out, null, null, null, null, List.of());
         }
-        return new WorkerResult(out, null, null, null, null, List.of());
-      }
-      case "lsuv": {
-        Imported net = importModel(req.models().get(0).h5(), req);
-        INDArray x = batch(net, data, req.batch(), req.seed());
-        return new WorkerResult(null, Lsuv.run(net.net(), x, req.lsuv(), Dl4jWorker::progress), null, null, null, List.of());
-      }
-      case "train": {
-        if (data != null && !req.models().isEmpty()) {
-          data = labelled(data, importModel(req.models().get(0).h5(), req));
-        }
-        if (data == null || data.yTrain == null) {
-          throw new UserError(Hint.COMPARE.apiName() + " needs labelled data: an .npz with x_train/y_train (and x_test/y_test) or x/y,"
-              + " or a CSV whose last column is the class");
-        }
-        List<TrainingRun> runs = new ArrayList<>();
-        List<SchemeAnalysis> analyses = new ArrayList<>();
-        for (ModelEntry m : req.models()) {
-          Imported net = importModel(m.h5(), req);
-          data = labelled(data, net);
+      case "lsuv":
+        {
+          Imported net = importModel(req.models().get(0).h5(), req);
           INDArray x = batch(net, data, req.batch(), req.seed());
-          LsuvResult l = null;
-          if (m.lsuv()) {
-            progress(m.label() + ": LSUV on " + x.size(0) + " training samples");
-            l = Lsuv.run(net.net(), x, req.lsuv(), Dl4jWorker::progress);
-          }
-          analyses.add(analyze(m.label(), net, x, data.labels(x.size(0)), req.seed()));
-          runs.add(Trainer.train(m.label(), net.net(), data, req.training(), req.seed(), l, Dl4jWorker::progress));
+          return new WorkerResult(
+              null,
+              Lsuv.run(net.net(), x, req.lsuv(), Dl4jWorker::progress),
+              null,
+              null,
+              null,
+              List.of());
         }
-        return new WorkerResult(analyses, null, runs, null, null, List.of());
-      }
+      case "train":
+        {
+          if (data != null && !req.models().isEmpty()) {
+            data = labelled(data, importModel(req.models().get(0).h5(), req));
+          }
+          if (data == null || data.yTrain == null) {
+            throw new UserError(
+                Hint.COMPARE.apiName()
+                    + " needs labelled data: an .npz with x_train/y_train (and x_test/y_test) or x/y,"
+                    + " or a CSV whose last column is the class");
+          }
+          List<TrainingRun> runs = new ArrayList<>();
+          List<SchemeAnalysis> analyses = new ArrayList<>();
+          for (ModelEntry m : req.models()) {
+            Imported net = importModel(m.h5(), req);
+            data = labelled(data, net);
+            INDArray x = batch(net, data, req.batch(), req.seed());
+            LsuvResult l = null;
+            if (m.lsuv()) {
+              progress(m.label() + ": LSUV on " + x.size(0) + " training samples");
+              l = Lsuv.run(net.net(), x, req.lsuv(), Dl4jWorker::progress);
+            }
+            analyses.add(analyze(m.label(), net, x, data.labels(x.size(0)), req.seed()));
+            runs.add(
+                Trainer.train(
+                    m.label(),
+                    net.net(),
+                    data,
+                    req.training(),
+                    req.seed(),
+                    l,
+                    Dl4jWorker::progress));
+          }
+          return new WorkerResult(analyses, null, runs, null, null, List.of());
+        }
       default:
         throw new IllegalArgumentException("unknown task " + req.task());
     }
   }
 
   /**
-   * The data in the model's terms: a folder of images read at the model's input size; a CSV with one
-   * column more than a flat input gets its last column as the class.
+   * The data in the model's terms: a folder of images read at the model's input size; a CSV with
+   * one column more than a flat input gets its last column as the class.
    */
   private static Data labelled(Data data, Imported net) throws UserError {
     if (data == null) {
@@ -151,7 +177,10 @@ public final class Dl4jWorker {
   }
 
   /** An imported network and the shape of one input sample (DL4J's, batch dimension excluded). */
-  record Imported(Dl4jNet net, InputType inputType, Map<String, String> kerasClasses,
+  record Imported(
+      Dl4jNet net,
+      InputType inputType,
+      Map<String, String> kerasClasses,
       Map<String, String> kerasActivations) {
 
     /** One sample's shape as DL4J reads it (batch dimension excluded). */
@@ -169,34 +198,58 @@ public final class Dl4jWorker {
     }
   }
 
-  /** Imports a Sequential (MultiLayerNetwork) or single-input Functional (ComputationGraph) model; names the layers DL4J lacks on failure. */
+  /**
+   * Imports a Sequential (MultiLayerNetwork) or single-input Functional (ComputationGraph) model;
+   * names the layers DL4J lacks on failure.
+   */
   static Imported importModel(String h5, WorkerRequest req) throws ImportFailure {
     Map<String, String> layerClasses = req.layerClasses();
     try {
       if ("Sequential".equals(req.modelClass())) {
-        KerasSequentialModel km = new KerasSequentialModel().modelBuilder().modelHdf5Filename(h5)
-            .enforceTrainingConfig(false).buildSequential();
+        KerasSequentialModel km =
+            new KerasSequentialModel()
+                .modelBuilder()
+                .modelHdf5Filename(h5)
+                .enforceTrainingConfig(false)
+                .buildSequential();
         InputType in = km.getOutputTypes().get(km.getInputLayerNames().get(0));
-        return new Imported(Dl4jNet.of(km.getMultiLayerNetwork()), in, layerClasses, req.layerActivations());
+        return new Imported(
+            Dl4jNet.of(km.getMultiLayerNetwork()), in, layerClasses, req.layerActivations());
       }
-      KerasModel km = new KerasModel().modelBuilder().modelHdf5Filename(h5).enforceTrainingConfig(false).buildModel();
+      KerasModel km =
+          new KerasModel()
+              .modelBuilder()
+              .modelHdf5Filename(h5)
+              .enforceTrainingConfig(false)
+              .buildModel();
       if (km.getInputLayerNames().size() != 1) {
-        throw new UserError("only models with one input are run (this one has " + km.getInputLayerNames().size() + ")");
+        throw new UserError(
+            "only models with one input are run (this one has "
+                + km.getInputLayerNames().size()
+                + ")");
       }
       if (km.getComputationGraph().getNumOutputArrays() != 1) {
         // the model's, not a caller's: said as an unsupported model, not as DL4J's illegal argument
-        throw new UserError("only models with one output are run (this one has "
-            + km.getComputationGraph().getNumOutputArrays() + ")");
+        throw new UserError(
+            "only models with one output are run (this one has "
+                + km.getComputationGraph().getNumOutputArrays()
+                + ")");
       }
       InputType in = km.getOutputTypes().get(km.getInputLayerNames().get(0));
-      return new Imported(Dl4jNet.of(km.getComputationGraph()), in, layerClasses, req.layerActivations());
+      return new Imported(
+          Dl4jNet.of(km.getComputationGraph()), in, layerClasses, req.layerActivations());
     } catch (UserError e) {
       throw new ImportFailure(e.getMessage(), List.of());
     } catch (Throwable t) {
       List<String> unsupported = unsupportedLayers(layerClasses);
-      String msg = unsupported.isEmpty()
-          ? "DL4J cannot import the model: " + describe(t)
-          : "DL4J cannot run these layers: " + String.join(", ", unsupported) + " (DL4J: " + firstLine(t) + ")";
+      String msg =
+          unsupported.isEmpty()
+              ? "DL4J cannot import the model: " + describe(t)
+              : "DL4J cannot run these layers: "
+                  + String.join(", ", unsupported)
+                  + " (DL4J: "
+                  + firstLine(t)
+                  + ")";
       throw new ImportFailure(msg, unsupported);
     }
   }
@@ -219,11 +272,12 @@ public final class Dl4jWorker {
       return List.of();
     }
     List<String> out = new ArrayList<>();
-    layerClasses.forEach((name, cls) -> {
-      if (!known.contains(cls)) {
-        out.add(name + " (" + cls + ")");
-      }
-    });
+    layerClasses.forEach(
+        (name, cls) -> {
+          if (!known.contains(cls)) {
+            out.add(name + " (" + cls + ")");
+          }
+        });
     // a Sequential nested in a model imports as an unsupported layer too (DEPENDENCIES.md)
     return out;
   }
@@ -238,16 +292,25 @@ public final class Dl4jWorker {
       long have = b.length() / n;
       long need = Arrays.stream(want).reduce(1L, (p, q) -> p * Math.max(q, 1));
       if (have != need) {
-        throw new UserError("the data's samples have " + have + " values, the model's input " + need
-            + " (shape " + Arrays.toString(want) + ")");
+        throw new UserError(
+            "the data's samples have "
+                + have
+                + " values, the model's input "
+                + need
+                + " (shape "
+                + Arrays.toString(want)
+                + ")");
       }
       return b.reshape(concat(n, want));
     }
     long[] shape = concat(batch, net.sampleShape());
     for (int i = 1; i < shape.length; i++) {
       if (shape[i] <= 0) {
-        throw new UserError("the model's input has an unknown size (" + Arrays.toString(net.sampleShape())
-            + "): give " + Hint.DATA.apiName());
+        throw new UserError(
+            "the model's input has an unknown size ("
+                + Arrays.toString(net.sampleShape())
+                + "): give "
+                + Hint.DATA.apiName());
       }
     }
     int count = Math.toIntExact(Arrays.stream(shape).reduce(1L, Math::multiplyExact));
@@ -266,7 +329,10 @@ public final class Dl4jWorker {
     return s;
   }
 
-  /** The head's activation decides the standard loss: softmax - cross-entropy, sigmoid - binary, else MSE. */
+  /**
+   * The head's activation decides the standard loss: softmax - cross-entropy, sigmoid - binary,
+   * else MSE.
+   */
   static LossFunction lossFor(Dl4jNet net) {
     String act = activation(net.head());
     if ("softmax".equals(act)) {
@@ -300,13 +366,19 @@ public final class Dl4jWorker {
   }
 
   /** One forward and backward pass; the network itself is left unchanged. */
-  static SchemeAnalysis analyze(String label, Imported imported, INDArray x, long[] classes, long seed) {
+  static SchemeAnalysis analyze(
+      String label, Imported imported, INDArray x, long[] classes, long seed) {
     LossFunction loss = lossFor(imported.net());
     Map<String, INDArray> acts = imported.net().forward(x);
     int rank = acts.get(Dl4jNet.name(imported.net().head())).rank();
     Dl4jNet net = imported.net().withLoss(loss, null, rank);
     List<Layer> layerList = net.layers();
-    INDArray y = targets(loss, acts.get(Dl4jNet.name(layerList.get(layerList.size() - 1))).shape(), classes, seed);
+    INDArray y =
+        targets(
+            loss,
+            acts.get(Dl4jNet.name(layerList.get(layerList.size() - 1))).shape(),
+            classes,
+            seed);
     Map<String, INDArray> grads = Map.of();
     String gradientError = null;
     double lossValue = Double.NaN;
@@ -327,20 +399,45 @@ public final class Dl4jWorker {
       double kernelGrad = Double.NaN;
       for (Map.Entry<String, INDArray> p : l.paramTable().entrySet()) {
         INDArray g = grads.get(name + "_" + p.getKey());
-        // DL4J's backward pass sums over the batch (its updater divides later): the mean loss's gradient
+        // DL4J's backward pass sums over the batch (its updater divides later): the mean loss's
+        // gradient
         double gn = g == null ? Double.NaN : g.norm2Number().doubleValue() / x.size(0);
         float[] w = floats(p.getValue());
-        ws.add(new WeightStats(kerasWeightName(p.getKey()), p.getValue().shape(), meanStd(w)[1], gn, histogram(w, 40)));
+        ws.add(
+            new WeightStats(
+                kerasWeightName(p.getKey()),
+                p.getValue().shape(),
+                meanStd(w)[1],
+                gn,
+                histogram(w, 40)));
         if (Double.isNaN(kernelGrad)) {
           kernelGrad = gn;
         }
       }
-      String cls = imported.kerasClasses().getOrDefault(name, l.conf().getLayer().getClass().getSimpleName());
-      layers.add(new LayerStats(name, cls, act, ms[0], ms[1], deadFraction(act, out, a.shape()),
-          saturatedFraction(act, out), kernelGrad, null, ws));
+      String cls =
+          imported
+              .kerasClasses()
+              .getOrDefault(name, l.conf().getLayer().getClass().getSimpleName());
+      layers.add(
+          new LayerStats(
+              name,
+              cls,
+              act,
+              ms[0],
+              ms[1],
+              deadFraction(act, out, a.shape()),
+              saturatedFraction(act, out),
+              kernelGrad,
+              null,
+              ws));
     }
     double inStd = meanStd(floats(x))[1];
-    return new SchemeAnalysis(label, inStd, loss.name().toLowerCase(Locale.ROOT), lossValue, Marks.apply(inStd, layers),
+    return new SchemeAnalysis(
+        label,
+        inStd,
+        loss.name().toLowerCase(Locale.ROOT),
+        lossValue,
+        Marks.apply(inStd, layers),
         gradientError);
   }
 
@@ -391,7 +488,8 @@ public final class Dl4jWorker {
 
   /** ReLU family: the fraction of units (axis 1) that are 0 for every sample. */
   static double deadFraction(String act, float[] out, long[] shape) {
-    if (act == null || !(act.equals("relu") || act.equals("relu6") || act.startsWith("thresholdedrelu"))) {
+    if (act == null
+        || !(act.equals("relu") || act.equals("relu6") || act.startsWith("thresholdedrelu"))) {
       return Double.NaN;
     }
     if (shape.length < 2 || out.length == 0) {
@@ -424,7 +522,8 @@ public final class Dl4jWorker {
       return Double.NaN;
     }
     boolean tanh = act.equals("tanh") || act.equals("hardtanh");
-    boolean sigmoid = act.equals("sigmoid") || act.equals("hardsigmoid") || act.equals("hard_sigmoid");
+    boolean sigmoid =
+        act.equals("sigmoid") || act.equals("hardsigmoid") || act.equals("hard_sigmoid");
     if (!tanh && !sigmoid) {
       return Double.NaN;
     }
@@ -464,7 +563,10 @@ public final class Dl4jWorker {
     StringBuilder sb = new StringBuilder();
     Throwable c = t;
     for (int depth = 0; c != null && depth < 4; depth++) {
-      sb.append(depth > 0 ? " <- " : "").append(c.getClass().getSimpleName()).append(": ").append(c.getMessage());
+      sb.append(depth > 0 ? " <- " : "")
+          .append(c.getClass().getSimpleName())
+          .append(": ")
+          .append(c.getMessage());
       c = c.getCause() == c ? null : c.getCause();
     }
     return sb.toString().replaceAll("\\s+", " ");

@@ -21,8 +21,8 @@ import java.util.stream.Stream;
 
 /**
  * Runs {@link Dl4jWorker} in a child JVM with this JVM's class path and a time limit, and turns a
- * crash, a hang or a DL4J failure into one exception: {@link UnsupportedModelException} (exit code 4)
- * naming the model file for what DL4J cannot import or run, crashes and timeouts included;
+ * crash, a hang or a DL4J failure into one exception: {@link UnsupportedModelException} (exit code
+ * 4) naming the model file for what DL4J cannot import or run, crashes and timeouts included;
  * {@link MalformedModelException} naming the data file for unreadable data. Progress lines of the
  * child are passed on. Thread-safe; each call uses its own temporary directory, deleted afterwards.
  */
@@ -35,7 +35,8 @@ public final class ForkedWorker {
    * @param jvmArgs extra JVM flags
    * @param timeout the time limit of the whole task, after which the child is killed
    */
-  public record Launch(String javaExecutable, String classPath, List<String> jvmArgs, Duration timeout) {
+  public record Launch(
+      String javaExecutable, String classPath, List<String> jvmArgs, Duration timeout) {
     public Launch {
       Objects.requireNonNull(javaExecutable, "javaExecutable");
       Objects.requireNonNull(classPath, "classPath");
@@ -53,7 +54,11 @@ public final class ForkedWorker {
         cp = System.getProperty("java.class.path");
       }
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      return new Launch(java, cp, List.of("-XX:+UseSerialGC", "-Xss4m", "-Xmx2g", "-Djava.awt.headless=true"), timeout);
+      return new Launch(
+          java,
+          cp,
+          List.of("-XX:+UseSerialGC", "-Xss4m", "-Xmx2g", "-Djava.awt.headless=true"),
+          timeout);
     }
   }
 
@@ -70,7 +75,8 @@ public final class ForkedWorker {
    * @throws MalformedModelException the data cannot be used
    * @throws IOException the child cannot be started
    */
-  public static WorkerResult run(WorkerRequest request, Path model, Path data, Launch launch, Consumer<String> progress)
+  public static WorkerResult run(
+      WorkerRequest request, Path model, Path data, Launch launch, Consumer<String> progress)
       throws IOException {
     Path dir = dev.initkit.internal.AtomicFiles.createScratchDirectory("initkit-analysis");
     try {
@@ -86,7 +92,10 @@ public final class ForkedWorker {
       cmd.add(Dl4jWorker.class.getName());
       cmd.add(req.toString());
       cmd.add(res.toString());
-      ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(dir.resolve("stdout.log").toFile());
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd)
+              .directory(dir.toFile())
+              .redirectOutput(dir.resolve("stdout.log").toFile());
       pb.environment().put("OMP_NUM_THREADS", "1"); // the same numerics on every run and machine
       pb.environment().put("OPENBLAS_NUM_THREADS", "1");
       Process p = pb.start();
@@ -110,21 +119,35 @@ public final class ForkedWorker {
         throw new java.io.InterruptedIOException("interrupted while DL4J ran");
       }
       if (!finished) {
-        throw new UnsupportedModelException(model, "", "DL4J did not finish within " + launch.timeout().toSeconds()
-            + " s (its JVM was killed); a larger model may need a longer " + Hint.TIMEOUT.apiName(), Hint.TIMEOUT);
+        throw new UnsupportedModelException(
+            model,
+            "",
+            "DL4J did not finish within "
+                + launch.timeout().toSeconds()
+                + " s (its JVM was killed); a larger model may need a longer "
+                + Hint.TIMEOUT.apiName(),
+            Hint.TIMEOUT);
       }
       if (!Files.exists(res)) {
-        throw new UnsupportedModelException(model, "", "DL4J crashed its JVM (exit code " + p.exitValue() + signal(p.exitValue())
-            + ")" + crashInfo(dir, tail));
+        throw new UnsupportedModelException(
+            model,
+            "",
+            "DL4J crashed its JVM (exit code "
+                + p.exitValue()
+                + signal(p.exitValue())
+                + ")"
+                + crashInfo(dir, tail));
       }
       WorkerResult r = WorkerJson.MAPPER.readValue(res.toFile(), WorkerResult.class);
       if (r.error() != null) {
         if (WorkerResult.DATA.equals(r.errorKind())) {
           Path named = data == null ? model : data;
-          String msg = request.data() == null ? r.error() : stripFile(r.error(), Path.of(request.data()));
+          String msg =
+              request.data() == null ? r.error() : stripFile(r.error(), Path.of(request.data()));
           throw new MalformedModelException(named, "", msg, Hint.namedIn(msg).toArray(Hint[]::new));
         }
-        throw new UnsupportedModelException(model, "", r.error(), Hint.namedIn(r.error()).toArray(Hint[]::new));
+        throw new UnsupportedModelException(
+            model, "", r.error(), Hint.namedIn(r.error()).toArray(Hint[]::new));
       }
       return r;
     } finally {
@@ -139,7 +162,8 @@ public final class ForkedWorker {
   }
 
   private static void pump(Process p, Deque<String> tail, Consumer<String> progress) {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
       for (String line = r.readLine(); line != null; line = r.readLine()) {
         if (line.startsWith(Dl4jWorker.PROGRESS)) {
           progress.accept(line.substring(Dl4jWorker.PROGRESS.length()));
@@ -170,10 +194,13 @@ public final class ForkedWorker {
     }
   }
 
-  /** The signal and problematic frame from the JVM's error report, else the last line of its stderr. */
+  /**
+   * The signal and problematic frame from the JVM's error report, else the last line of its stderr.
+   */
   private static String crashInfo(Path dir, Deque<String> tail) {
     try (Stream<Path> s = Files.list(dir)) {
-      Path report = s.filter(f -> f.getFileName().toString().startsWith("hs_err_")).findFirst().orElse(null);
+      Path report =
+          s.filter(f -> f.getFileName().toString().startsWith("hs_err_")).findFirst().orElse(null);
       if (report != null) {
         List<String> lines = Files.readAllLines(report, StandardCharsets.ISO_8859_1);
         List<String> parts = new ArrayList<>();
@@ -202,7 +229,8 @@ public final class ForkedWorker {
    * way out and deletes its directory, which it would otherwise go on writing into.
    */
   private static final class Workers {
-    private static final java.util.Map<Path, Process> LIVE = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.Map<Path, Process> LIVE =
+        new java.util.concurrent.ConcurrentHashMap<>();
 
     static {
       Runtime.getRuntime().addShutdownHook(new Thread(Workers::stopAll, "initkit-worker-stop"));
@@ -217,15 +245,16 @@ public final class ForkedWorker {
     }
 
     private static void stopAll() {
-      LIVE.forEach((dir, p) -> {
-        p.destroyForcibly();
-        try {
-          p.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        dev.initkit.internal.AtomicFiles.deleteScratch(dir);
-      });
+      LIVE.forEach(
+          (dir, p) -> {
+            p.destroyForcibly();
+            try {
+              p.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            dev.initkit.internal.AtomicFiles.deleteScratch(dir);
+          });
     }
   }
 }

@@ -12,19 +12,22 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One self-contained HTML file (no network: inline CSS, SVG and a few lines of JavaScript): activation
- * std and kernel gradient norm across depth per scheme, kernel histograms per layer, and, after a
- * comparison, the loss and accuracy curves and the time to the target accuracy. Clicking a scheme in a
- * legend hides or shows it. Stateless.
+ * One self-contained HTML file (no network: inline CSS, SVG and a few lines of JavaScript):
+ * activation std and kernel gradient norm across depth per scheme, kernel histograms per layer,
+ * and, after a comparison, the loss and accuracy curves and the time to the target accuracy.
+ * Clicking a scheme in a legend hides or shows it. Stateless.
  */
 public final class HtmlReport {
-  private static final String[] COLORS = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+  private static final String[] COLORS = {
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"
+  };
   private static final int W = 760;
   private static final int H = 300;
   private static final int ML = 70;
   private static final int MR = 20;
   private static final int MT = 30;
   private static final int MB = 60;
+
   /** The suffix of a scheme's estimated series, drawn dashed in its colour. */
   private static final String ESTIMATE = " (estimate)";
 
@@ -38,7 +41,12 @@ public final class HtmlReport {
    * @param runs training curves, or null
    * @param overwrite replace an existing file
    */
-  public static void write(Path out, String title, List<SchemeAnalysis> analyses, List<TrainingRun> runs, boolean overwrite)
+  public static void write(
+      Path out,
+      String title,
+      List<SchemeAnalysis> analyses,
+      List<TrainingRun> runs,
+      boolean overwrite)
       throws IOException {
     String html = render(title, analyses, runs);
     AtomicFiles.write(out, overwrite, tmp -> Files.writeString(tmp, html, StandardCharsets.UTF_8));
@@ -47,32 +55,49 @@ public final class HtmlReport {
   /** The report's text. */
   public static String render(String title, List<SchemeAnalysis> analyses, List<TrainingRun> runs) {
     StringBuilder b = new StringBuilder();
-    b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>initkit: ").append(esc(title))
+    b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>initkit: ")
+        .append(esc(title))
         .append("</title>\n<style>\n")
         .append("body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}")
         .append("h1{font-size:22px}h2{font-size:18px;margin-top:32px}")
-        .append("table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}")
-        .append("th{background:#f3f3f3}td.l{text-align:left}.legend span{cursor:pointer;margin-right:14px;user-select:none}")
-        .append(".legend span.off{opacity:.3}.hist{display:inline-block;margin:4px;text-align:center;font-size:11px}")
+        .append(
+            "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}")
+        .append(
+            "th{background:#f3f3f3}td.l{text-align:left}.legend span{cursor:pointer;margin-right:14px;user-select:none}")
+        .append(
+            ".legend span.off{opacity:.3}.hist{display:inline-block;margin:4px;text-align:center;font-size:11px}")
         .append(".mark-vanishing{color:#b00}.mark-exploding{color:#b60}svg text{font-size:11px}")
-        .append("\n</style></head>\n<body>\n<h1>initkit: ").append(esc(title)).append("</h1>\n");
+        .append("\n</style></head>\n<body>\n<h1>initkit: ")
+        .append(esc(title))
+        .append("</h1>\n");
     List<String> schemes = new ArrayList<>();
     analyses.forEach(a -> schemes.add(a.scheme()));
     if (runs != null) {
-      runs.forEach(r -> {
-        if (!schemes.contains(r.scheme())) {
-          schemes.add(r.scheme());
-        }
-      });
+      runs.forEach(
+          r -> {
+            if (!schemes.contains(r.scheme())) {
+              schemes.add(r.scheme());
+            }
+          });
     }
     b.append("<p class=\"legend\" id=\"legend\">");
     for (String s : schemes) {
-      b.append("<span data-scheme=\"").append(esc(s)).append("\" style=\"color:").append(color(schemes, s)).append("\">&#9632; ")
-          .append(esc(s)).append("</span>");
+      b.append("<span data-scheme=\"")
+          .append(esc(s))
+          .append("\" style=\"color:")
+          .append(color(schemes, s))
+          .append("\">&#9632; ")
+          .append(esc(s))
+          .append("</span>");
     }
-    b.append("</p>\n<p>Click a scheme to hide or show it. Marks: a layer is <em>vanishing</em> when its output std falls below ")
-        .append(Marks.VANISH).append(" of the input's or its kernel gradient norm below ").append(Marks.VANISH)
-        .append(" of the last layer's, <em>exploding</em> above ").append(fmt(Marks.EXPLODE)).append(" times.</p>\n");
+    b.append(
+            "</p>\n<p>Click a scheme to hide or show it. Marks: a layer is <em>vanishing</em> when its output std falls below ")
+        .append(Marks.VANISH)
+        .append(" of the input's or its kernel gradient norm below ")
+        .append(Marks.VANISH)
+        .append(" of the last layer's, <em>exploding</em> above ")
+        .append(fmt(Marks.EXPLODE))
+        .append(" times.</p>\n");
     if (!analyses.isEmpty()) {
       List<String> names = analyses.get(0).layers().stream().map(LayerStats::name).toList();
       Map<String, double[]> std = new LinkedHashMap<>();
@@ -85,31 +110,65 @@ public final class HtmlReport {
       for (SchemeAnalysis a : analyses) {
         if (!a.estimatedStd().isEmpty()) {
           // report's data-free estimate for a standard-normal input, scaled to the batch's std
-          std.put(a.scheme() + ESTIMATE, a.layers().stream()
-              .mapToDouble(l -> a.estimatedStd().getOrDefault(l.name(), Double.NaN) * a.inputStd()).toArray());
+          std.put(
+              a.scheme() + ESTIMATE,
+              a.layers().stream()
+                  .mapToDouble(
+                      l -> a.estimatedStd().getOrDefault(l.name(), Double.NaN) * a.inputStd())
+                  .toArray());
           estimated = true;
         }
       }
       b.append("<h2>Activation std across depth</h2>\n");
       if (estimated) {
-        b.append("<p>Dashed: what <code>report</code> estimates without data (its depth estimate on each scheme's weights,"
-            + " for a standard-normal input times the batch's std); solid: measured on the batch.</p>\n");
+        b.append(
+            "<p>Dashed: what <code>report</code> estimates without data (its depth estimate on each scheme's weights,"
+                + " for a standard-normal input times the batch's std); solid: measured on the batch.</p>\n");
       }
       b.append(chart(names, std, schemes, true, "layer", "output std (log)"));
-      b.append("<h2>Kernel gradient norm across depth</h2>\n").append(chart(names, grad, schemes, true, "layer", "grad norm (log)"));
+      b.append("<h2>Kernel gradient norm across depth</h2>\n")
+          .append(chart(names, grad, schemes, true, "layer", "grad norm (log)"));
       for (SchemeAnalysis a : analyses) {
-        b.append("<h2 data-scheme=\"").append(esc(a.scheme())).append("\">Scheme ").append(esc(a.scheme())).append("</h2>\n")
-            .append("<div data-scheme=\"").append(esc(a.scheme())).append("\"><p>input std ").append(fmt(a.inputStd()))
-            .append(", loss ").append(esc(a.loss())).append(" = ").append(fmt(a.lossValue()))
-            .append(a.gradientError() == null ? "" : "; no gradients: " + esc(a.gradientError())).append("</p>\n")
-            .append("<table><tr><th>layer</th><th>class</th><th>activation</th><th>mean</th><th>std</th><th>dead</th>")
+        b.append("<h2 data-scheme=\"")
+            .append(esc(a.scheme()))
+            .append("\">Scheme ")
+            .append(esc(a.scheme()))
+            .append("</h2>\n")
+            .append("<div data-scheme=\"")
+            .append(esc(a.scheme()))
+            .append("\"><p>input std ")
+            .append(fmt(a.inputStd()))
+            .append(", loss ")
+            .append(esc(a.loss()))
+            .append(" = ")
+            .append(fmt(a.lossValue()))
+            .append(a.gradientError() == null ? "" : "; no gradients: " + esc(a.gradientError()))
+            .append("</p>\n")
+            .append(
+                "<table><tr><th>layer</th><th>class</th><th>activation</th><th>mean</th><th>std</th><th>dead</th>")
             .append("<th>saturated</th><th>grad norm</th><th>mark</th></tr>\n");
         for (LayerStats l : a.layers()) {
-          b.append("<tr><td class=\"l\">").append(esc(l.name())).append("</td><td class=\"l\">").append(esc(l.className()))
-              .append("</td><td class=\"l\">").append(esc(String.valueOf(l.activation()))).append("</td><td>").append(fmt(l.outputMean()))
-              .append("</td><td>").append(fmt(l.outputStd())).append("</td><td>").append(pct(l.deadFraction())).append("</td><td>")
-              .append(pct(l.saturatedFraction())).append("</td><td>").append(fmt(l.gradNorm())).append("</td><td class=\"mark-")
-              .append(l.mark() == null ? "none" : l.mark()).append("\">").append(l.mark() == null ? "" : l.mark()).append("</td></tr>\n");
+          b.append("<tr><td class=\"l\">")
+              .append(esc(l.name()))
+              .append("</td><td class=\"l\">")
+              .append(esc(l.className()))
+              .append("</td><td class=\"l\">")
+              .append(esc(String.valueOf(l.activation())))
+              .append("</td><td>")
+              .append(fmt(l.outputMean()))
+              .append("</td><td>")
+              .append(fmt(l.outputStd()))
+              .append("</td><td>")
+              .append(pct(l.deadFraction()))
+              .append("</td><td>")
+              .append(pct(l.saturatedFraction()))
+              .append("</td><td>")
+              .append(fmt(l.gradNorm()))
+              .append("</td><td class=\"mark-")
+              .append(l.mark() == null ? "none" : l.mark())
+              .append("\">")
+              .append(l.mark() == null ? "" : l.mark())
+              .append("</td></tr>\n");
         }
         b.append("</table>\n<details open><summary>Kernel histograms</summary>\n");
         for (LayerStats l : a.layers()) {
@@ -142,17 +201,34 @@ public final class HtmlReport {
         loss.put(r.scheme(), l);
         acc.put(r.scheme(), a);
       }
-      b.append("<h2>Training loss per epoch</h2>\n").append(chart(xs, loss, schemes, false, "epoch", "train loss"));
-      b.append("<h2>Test accuracy per epoch</h2>\n").append(chart(xs, acc, schemes, false, "epoch", "test accuracy"));
-      b.append("<h2>Results</h2>\n<table><tr><th>scheme</th><th>initial loss</th><th>final train loss</th><th>final test loss</th>")
-          .append("<th>final test accuracy</th><th>epochs to target</th><th>seconds to target</th></tr>\n");
+      b.append("<h2>Training loss per epoch</h2>\n")
+          .append(chart(xs, loss, schemes, false, "epoch", "train loss"));
+      b.append("<h2>Test accuracy per epoch</h2>\n")
+          .append(chart(xs, acc, schemes, false, "epoch", "test accuracy"));
+      b.append(
+              "<h2>Results</h2>\n<table><tr><th>scheme</th><th>initial loss</th><th>final train loss</th><th>final test loss</th>")
+          .append(
+              "<th>final test accuracy</th><th>epochs to target</th><th>seconds to target</th></tr>\n");
       for (TrainingRun r : runs) {
-        TrainingRun.Epoch last = r.epochs().isEmpty() ? null : r.epochs().get(r.epochs().size() - 1);
-        b.append("<tr data-scheme=\"").append(esc(r.scheme())).append("\"><td class=\"l\">").append(esc(r.scheme())).append("</td><td>")
-            .append(fmt(r.initialTrainLoss())).append("</td><td>").append(fmt(r.finalTrainLoss())).append("</td><td>")
-            .append(last == null ? "-" : fmt(last.testLoss())).append("</td><td>").append(last == null ? "-" : fmt(last.testAccuracy()))
-            .append("</td><td>").append(r.epochsToTarget() == null ? "not reached" : r.epochsToTarget()).append("</td><td>")
-            .append(r.secondsToTarget() == null ? "-" : fmt(r.secondsToTarget())).append("</td></tr>\n");
+        TrainingRun.Epoch last =
+            r.epochs().isEmpty() ? null : r.epochs().get(r.epochs().size() - 1);
+        b.append("<tr data-scheme=\"")
+            .append(esc(r.scheme()))
+            .append("\"><td class=\"l\">")
+            .append(esc(r.scheme()))
+            .append("</td><td>")
+            .append(fmt(r.initialTrainLoss()))
+            .append("</td><td>")
+            .append(fmt(r.finalTrainLoss()))
+            .append("</td><td>")
+            .append(last == null ? "-" : fmt(last.testLoss()))
+            .append("</td><td>")
+            .append(last == null ? "-" : fmt(last.testAccuracy()))
+            .append("</td><td>")
+            .append(r.epochsToTarget() == null ? "not reached" : r.epochsToTarget())
+            .append("</td><td>")
+            .append(r.secondsToTarget() == null ? "-" : fmt(r.secondsToTarget()))
+            .append("</td></tr>\n");
       }
       b.append("</table>\n");
     }
@@ -163,9 +239,11 @@ public final class HtmlReport {
         .append("    var t=ev.target.closest('span[data-scheme]'); if(!t){return;}\n")
         .append("    var off=t.classList.toggle('off'); var s=t.getAttribute('data-scheme');\n")
         .append("    document.querySelectorAll('[data-scheme]').forEach(function(e){\n")
-        .append("      if(e.getAttribute('data-scheme')===s && !e.closest('#legend')){e.style.display=off?'none':'';}});\n")
+        .append(
+            "      if(e.getAttribute('data-scheme')===s && !e.closest('#legend')){e.style.display=off?'none':'';}});\n")
         .append("  });\n")
-        .append("  document.body.setAttribute('data-charts',String(document.querySelectorAll('svg.chart').length));\n")
+        .append(
+            "  document.body.setAttribute('data-charts',String(document.querySelectorAll('svg.chart').length));\n")
         .append("  document.body.setAttribute('data-ready','1');\n")
         .append("})();\n</script>\n</body></html>\n");
     return b.toString();
@@ -176,8 +254,16 @@ public final class HtmlReport {
     return COLORS[Math.max(0, i) % COLORS.length];
   }
 
-  /** A line chart: one polyline per scheme over the x labels; log10 y when asked (non-positive values skipped). */
-  private static String chart(List<String> xs, Map<String, double[]> series, List<String> schemes, boolean log, String xTitle,
+  /**
+   * A line chart: one polyline per scheme over the x labels; log10 y when asked (non-positive
+   * values skipped).
+   */
+  private static String chart(
+      List<String> xs,
+      Map<String, double[]> series,
+      List<String> schemes,
+      boolean log,
+      String xTitle,
       String yTitle) {
     double lo = Double.POSITIVE_INFINITY;
     double hi = Double.NEGATIVE_INFINITY;
@@ -205,28 +291,73 @@ public final class HtmlReport {
     double pw = W - ML - MR;
     double ph = H - MT - MB;
     StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", W, H, W, H));
-    s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" stroke=\"#999\"/>\n", ML, MT, pw, ph));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+            W,
+            H,
+            W,
+            H));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"#fafafa\" stroke=\"#999\"/>\n",
+            ML,
+            MT,
+            pw,
+            ph));
     int ticks = log ? (int) Math.min(12, hi - lo) : 5;
     for (int t = 0; t <= ticks; t++) {
       double v = lo + (hi - lo) * t / ticks;
       double y = MT + ph - (v - lo) / (hi - lo) * ph;
-      s.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>", ML, ML + pw, y, y));
-      s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", ML - 6, y + 4,
-          log ? "1e" + Math.round(v) : fmt(v)));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>",
+              ML,
+              ML + pw,
+              y,
+              y));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+              ML - 6,
+              y + 4,
+              log ? "1e" + Math.round(v) : fmt(v)));
     }
     int step = Math.max(1, n / 20);
     for (int i = 0; i < n; i += step) {
       double x = ML + (n == 1 ? pw / 2 : pw * i / (n - 1));
-      s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" transform=\"rotate(-40 %.1f %.1f)\">%s</text>\n",
-          x, (double) MT + ph + 14, x, (double) MT + ph + 14, esc(xs.get(i))));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" transform=\"rotate(-40 %.1f %.1f)\">%s</text>\n",
+              x,
+              (double) MT + ph + 14,
+              x,
+              (double) MT + ph + 14,
+              esc(xs.get(i))));
     }
-    s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>", ML + pw / 2, H - 4, esc(xTitle)));
-    s.append(String.format(Locale.ROOT, "<text x=\"14\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 14 %.1f)\">%s</text>\n",
-        MT + ph / 2, MT + ph / 2, esc(yTitle)));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>",
+            ML + pw / 2,
+            H - 4,
+            esc(xTitle)));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "<text x=\"14\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 14 %.1f)\">%s</text>\n",
+            MT + ph / 2,
+            MT + ph / 2,
+            esc(yTitle)));
     for (Map.Entry<String, double[]> e : series.entrySet()) {
       boolean dashed = e.getKey().endsWith(ESTIMATE);
-      String scheme = dashed ? e.getKey().substring(0, e.getKey().length() - ESTIMATE.length()) : e.getKey();
+      String scheme =
+          dashed ? e.getKey().substring(0, e.getKey().length() - ESTIMATE.length()) : e.getKey();
       String c = color(schemes, scheme);
       s.append("<g data-scheme=\"").append(esc(scheme)).append("\">");
       StringBuilder pts = new StringBuilder();
@@ -239,11 +370,23 @@ public final class HtmlReport {
         double px = ML + (n == 1 ? pw / 2 : pw * i / (n - 1));
         double py = MT + ph - (y - lo) / (hi - lo) * ph;
         pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", px, py));
-        s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"><title>%s %s: %s</title></circle>",
-            px, py, c, esc(e.getKey()), esc(xs.get(i)), fmt(v[i])));
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"><title>%s %s: %s</title></circle>",
+                px,
+                py,
+                c,
+                esc(e.getKey()),
+                esc(xs.get(i)),
+                fmt(v[i])));
       }
-      s.append("<polyline fill=\"none\" stroke=\"").append(c).append(dashed ? "\" stroke-dasharray=\"6 4" : "")
-          .append("\" stroke-width=\"1.8\" points=\"").append(pts.toString().trim()).append("\"/></g>\n");
+      s.append("<polyline fill=\"none\" stroke=\"")
+          .append(c)
+          .append(dashed ? "\" stroke-dasharray=\"6 4" : "")
+          .append("\" stroke-width=\"1.8\" points=\"")
+          .append(pts.toString().trim())
+          .append("\"/></g>\n");
     }
     return s.append("</svg>\n").toString();
   }
@@ -255,15 +398,38 @@ public final class HtmlReport {
     for (long c : w.histogram().counts()) {
       max = Math.max(max, c);
     }
-    StringBuilder s = new StringBuilder("<div class=\"hist\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + bw + "\" height=\"" + bh + "\">");
+    StringBuilder s =
+        new StringBuilder(
+            "<div class=\"hist\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\""
+                + bw
+                + "\" height=\""
+                + bh
+                + "\">");
     long[] counts = w.histogram().counts();
     double cw = (double) bw / Math.max(1, counts.length);
     for (int i = 0; i < counts.length; i++) {
       double h = (bh - 2) * (double) counts[i] / max;
-      s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>", i * cw, bh - h, Math.max(0.5, cw - 0.5), h, color));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>",
+              i * cw,
+              bh - h,
+              Math.max(0.5, cw - 0.5),
+              h,
+              color));
     }
-    s.append("</svg><br>").append(esc(layer)).append(" ").append(esc(w.name())).append("<br>[").append(fmt(w.histogram().min()))
-        .append(", ").append(fmt(w.histogram().max())).append("], std ").append(fmt(w.std())).append("</div>\n");
+    s.append("</svg><br>")
+        .append(esc(layer))
+        .append(" ")
+        .append(esc(w.name()))
+        .append("<br>[")
+        .append(fmt(w.histogram().min()))
+        .append(", ")
+        .append(fmt(w.histogram().max()))
+        .append("], std ")
+        .append(fmt(w.std()))
+        .append("</div>\n");
     return s.toString();
   }
 
@@ -275,7 +441,9 @@ public final class HtmlReport {
       return "0";
     }
     double a = Math.abs(x);
-    return a >= 1e-3 && a < 1e5 ? String.format(Locale.ROOT, "%.4g", x) : String.format(Locale.ROOT, "%.3e", x);
+    return a >= 1e-3 && a < 1e5
+        ? String.format(Locale.ROOT, "%.4g", x)
+        : String.format(Locale.ROOT, "%.3e", x);
   }
 
   private static String pct(double f) {
@@ -283,6 +451,8 @@ public final class HtmlReport {
   }
 
   private static String esc(String s) {
-    return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s == null
+        ? ""
+        : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 }

@@ -14,8 +14,8 @@ import java.util.List;
  *     (per channel for convolutions); NaN otherwise
  * @param saturatedFraction for tanh (|y| &gt; 0.99) and sigmoid (y &lt; 0.01 or y &gt; 0.99): the
  *     fraction of saturated outputs; NaN otherwise
- * @param gradNorm L2 norm of the gradient of the batch's mean loss with respect to the layer's kernel (its first
- *     weight), NaN for layers without weights
+ * @param gradNorm L2 norm of the gradient of the batch's mean loss with respect to the layer's
+ *     kernel (its first weight), NaN for layers without weights
  * @param mark {@code vanishing}, {@code exploding} or null (see {@link Marks})
  * @param weights the layer's weights with their statistics
  */
@@ -33,7 +33,17 @@ public record LayerStats(
 
   /** A copy with another mark. */
   public LayerStats withMark(String m) {
-    return new LayerStats(name, className, activation, outputMean, outputStd, deadFraction, saturatedFraction, gradNorm, m, weights);
+    return new LayerStats(
+        name,
+        className,
+        activation,
+        outputMean,
+        outputStd,
+        deadFraction,
+        saturatedFraction,
+        gradNorm,
+        m,
+        weights);
   }
 
   /**
@@ -45,7 +55,8 @@ public record LayerStats(
    * @param gradNorm L2 norm of the loss gradient with respect to it
    * @param histogram the values' histogram
    */
-  public record WeightStats(String name, long[] shape, double std, double gradNorm, Histogram histogram) {}
+  public record WeightStats(
+      String name, long[] shape, double std, double gradNorm, Histogram histogram) {}
 
   /** Equal-width bins over [min, max]. */
   public record Histogram(double min, double max, long[] counts) {}

@@ -17,7 +17,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class Lsuv {
   private Lsuv() {}
 
-  static LsuvResult run(Dl4jNet net, INDArray x, WorkerRequest.LsuvOptions o, Consumer<String> progress) {
+  static LsuvResult run(
+      Dl4jNet net, INDArray x, WorkerRequest.LsuvOptions o, Consumer<String> progress) {
     List<LsuvResult.Layer> out = new ArrayList<>();
     for (Layer l : net.layers()) {
       if (!l.paramTable().containsKey("W")) {
@@ -29,11 +30,21 @@ final class Lsuv {
       double v = variance(first);
       long perSample = first.length() / first.size(0);
       if (perSample < o.minOutputs()) {
-        out.add(new LsuvResult.Layer(name, false, "fewer than " + o.minOutputs() + " outputs (" + perSample + ")", 0, v, v, 1));
+        out.add(
+            new LsuvResult.Layer(
+                name,
+                false,
+                "fewer than " + o.minOutputs() + " outputs (" + perSample + ")",
+                0,
+                v,
+                v,
+                1));
         continue;
       }
       if ("softmax".equals(act) || "sigmoid".equals(act)) {
-        out.add(new LsuvResult.Layer(name, false, act + " output: variance 1 is out of reach", 0, v, v, 1));
+        out.add(
+            new LsuvResult.Layer(
+                name, false, act + " output: variance 1 is out of reach", 0, v, v, 1));
         continue;
       }
       INDArray w = l.getParam("W");
@@ -47,7 +58,14 @@ final class Lsuv {
         v = variance(net.outputOf(l, x));
         measured++;
       }
-      progress.accept(String.format(java.util.Locale.ROOT, "lsuv %s: variance %.4g -> %.4g in %d scalings", name, v0, v, measured - 1));
+      progress.accept(
+          String.format(
+              java.util.Locale.ROOT,
+              "lsuv %s: variance %.4g -> %.4g in %d scalings",
+              name,
+              v0,
+              v,
+              measured - 1));
       out.add(new LsuvResult.Layer(name, true, null, measured - 1, v0, v, scale));
     }
     return new LsuvResult((int) x.size(0), out);

@@ -21,6 +21,12 @@ public record LsuvResult(int batch, List<Layer> layers) {
    * @param finalVariance output variance after the last scaling
    * @param scale the factor the orthonormal kernel was multiplied by
    */
-  public record Layer(String name, boolean scaled, String skipReason, int iterations, double initialVariance,
-      double finalVariance, double scale) {}
+  public record Layer(
+      String name,
+      boolean scaled,
+      String skipReason,
+      int iterations,
+      double initialVariance,
+      double finalVariance,
+      double scale) {}
 }

@@ -34,8 +34,10 @@ public final class Marks {
     for (LayerStats l : layers) {
       String mark = null;
       double ratio = inputStd > 0 ? l.outputStd() / inputStd : Double.NaN;
-      boolean gradVanish = Double.isFinite(l.gradNorm()) && lastGrad > 0 && l.gradNorm() < VANISH * lastGrad;
-      boolean gradExplode = Double.isFinite(l.gradNorm()) && lastGrad > 0 && l.gradNorm() > EXPLODE * lastGrad;
+      boolean gradVanish =
+          Double.isFinite(l.gradNorm()) && lastGrad > 0 && l.gradNorm() < VANISH * lastGrad;
+      boolean gradExplode =
+          Double.isFinite(l.gradNorm()) && lastGrad > 0 && l.gradNorm() > EXPLODE * lastGrad;
       if (ratio < VANISH || gradVanish || (Double.isFinite(l.gradNorm()) && maxGrad == 0)) {
         mark = "vanishing";
       } else if (ratio > EXPLODE || gradExplode || !Double.isFinite(l.outputStd())) {

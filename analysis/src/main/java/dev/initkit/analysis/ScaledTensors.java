@@ -9,7 +9,9 @@ import java.nio.ByteOrder;
 import java.util.Map;
 import java.util.Objects;
 
-/** A tensor source whose selected weights (by {@link Weight#key()}) are another's times a factor. */
+/**
+ * A tensor source whose selected weights (by {@link Weight#key()}) are another's times a factor.
+ */
 final class ScaledTensors implements TensorSource {
   private final TensorSource base;
   private final Map<String, Double> factors;
@@ -29,7 +31,8 @@ final class ScaledTensors implements TensorSource {
     }
     int bytes = dst.position() - start;
     int n = bytes / weight.dtype().size();
-    ByteBuffer region = dst.duplicate().position(start).limit(start + bytes).slice().order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer region =
+        dst.duplicate().position(start).limit(start + bytes).slice().order(ByteOrder.LITTLE_ENDIAN);
     double[] v = new double[n];
     DTypeCodec.decode(region.duplicate().order(ByteOrder.LITTLE_ENDIAN), weight.dtype(), v, 0, n);
     for (int i = 0; i < n; i++) {

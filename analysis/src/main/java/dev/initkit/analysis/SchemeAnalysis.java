@@ -14,16 +14,28 @@ import java.util.Map;
  * @param gradientError why DL4J computed no gradients (its backward pass fails on some imported
  *     convolution layouts), or null; the forward statistics stand
  * @param estimatedStd the data-free estimate of each layer's output std for a standard-normal input
- *     ({@code report}'s depth estimate on this scheme's weights), by layer path; empty when not made
+ *     ({@code report}'s depth estimate on this scheme's weights), by layer path; empty when not
+ *     made
  */
-public record SchemeAnalysis(String scheme, double inputStd, String loss, double lossValue, List<LayerStats> layers,
-    String gradientError, Map<String, Double> estimatedStd) {
+public record SchemeAnalysis(
+    String scheme,
+    double inputStd,
+    String loss,
+    double lossValue,
+    List<LayerStats> layers,
+    String gradientError,
+    Map<String, Double> estimatedStd) {
   public SchemeAnalysis {
     estimatedStd = estimatedStd == null ? Map.of() : Map.copyOf(estimatedStd);
   }
 
   /** Without an estimate (what the worker measures). */
-  public SchemeAnalysis(String scheme, double inputStd, String loss, double lossValue, List<LayerStats> layers,
+  public SchemeAnalysis(
+      String scheme,
+      double inputStd,
+      String loss,
+      double lossValue,
+      List<LayerStats> layers,
       String gradientError) {
     this(scheme, inputStd, loss, lossValue, layers, gradientError, Map.of());
   }

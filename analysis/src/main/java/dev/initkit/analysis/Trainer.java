@@ -17,11 +17,19 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 final class Trainer {
   private Trainer() {}
 
-  static TrainingRun train(String label, Dl4jNet imported, Data data, WorkerRequest.TrainingOptions o, long seed,
-      LsuvResult lsuv, Consumer<String> progress) throws Dl4jWorker.UserError {
+  static TrainingRun train(
+      String label,
+      Dl4jNet imported,
+      Data data,
+      WorkerRequest.TrainingOptions o,
+      long seed,
+      LsuvResult lsuv,
+      Consumer<String> progress)
+      throws Dl4jWorker.UserError {
     LossFunction loss = Dl4jWorker.lossFor(imported);
     if (loss != LossFunction.MCXENT) {
-      throw new Dl4jWorker.UserError("compare trains classifiers: the model's last layer must have a softmax activation");
+      throw new Dl4jWorker.UserError(
+          "compare trains classifiers: the model's last layer must have a softmax activation");
     }
     Dl4jNet net = imported.withLoss(loss, new Adam(o.learningRate()), 2);
     long k = net.output(data.xTrain.getRow(0, true)).size(1);
@@ -54,8 +62,16 @@ final class Trainer {
         toTarget = e;
         secondsToTarget = seconds;
       }
-      progress.accept(String.format(Locale.ROOT, "%s: epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.3f",
-          label, e, o.epochs(), trainLoss, testLoss, acc));
+      progress.accept(
+          String.format(
+              Locale.ROOT,
+              "%s: epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.3f",
+              label,
+              e,
+              o.epochs(),
+              trainLoss,
+              testLoss,
+              acc));
     }
     return new TrainingRun(label, initialLoss, initialAcc, epochs, toTarget, secondsToTarget, lsuv);
   }
@@ -75,7 +91,9 @@ final class Trainer {
   }
 
   private static INDArray oneHot(long[] classes, long k) {
-    INDArray y = org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, classes.length, k);
+    INDArray y =
+        org.nd4j.linalg.factory.Nd4j.zeros(
+            org.nd4j.linalg.api.buffer.DataType.FLOAT, classes.length, k);
     for (int i = 0; i < classes.length; i++) {
       y.putScalar(i, Math.max(0, Math.min(classes[i], k - 1)), 1f);
     }

@@ -13,8 +13,14 @@ import java.util.List;
  * @param secondsToTarget the training time until then, or null
  * @param lsuv what LSUV did first, or null
  */
-public record TrainingRun(String scheme, double initialTrainLoss, double initialTestAccuracy, List<Epoch> epochs,
-    Integer epochsToTarget, Double secondsToTarget, LsuvResult lsuv) {
+public record TrainingRun(
+    String scheme,
+    double initialTrainLoss,
+    double initialTestAccuracy,
+    List<Epoch> epochs,
+    Integer epochsToTarget,
+    Double secondsToTarget,
+    LsuvResult lsuv) {
 
   /** The training loss at the end: the last epoch's, or the initial one without epochs. */
   public double finalTrainLoss() {
@@ -30,5 +36,6 @@ public record TrainingRun(String scheme, double initialTrainLoss, double initial
    * @param testAccuracy fraction of test samples classified right
    * @param seconds training time so far (evaluation excluded)
    */
-  public record Epoch(int epoch, double trainLoss, double testLoss, double testAccuracy, double seconds) {}
+  public record Epoch(
+      int epoch, double trainLoss, double testLoss, double testAccuracy, double seconds) {}
 }

@@ -50,5 +50,6 @@ public record WorkerRequest(
    * @param learningRate Adam's learning rate
    * @param targetAccuracy test accuracy whose first crossing is the time to threshold
    */
-  public record TrainingOptions(int epochs, int batchSize, double learningRate, double targetAccuracy) {}
+  public record TrainingOptions(
+      int epochs, int batchSize, double learningRate, double targetAccuracy) {}
 }

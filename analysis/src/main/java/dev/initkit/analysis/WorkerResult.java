@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * What the child JVM answers. Exactly one of the results is set for a successful task; on failure
- * {@code error} says why in one line and {@code unsupportedLayers} lists the layers DL4J cannot run.
+ * {@code error} says why in one line and {@code unsupportedLayers} lists the layers DL4J cannot
+ * run.
  */
 public record WorkerResult(
     List<SchemeAnalysis> analyses,

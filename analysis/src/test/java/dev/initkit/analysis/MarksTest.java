@@ -13,13 +13,16 @@ class MarksTest {
 
   @Test
   void marksVanishingAndExplodingRelativeToTheInputAndTheGradients() {
-    List<LayerStats> out = Marks.apply(1.0, List.of(
-        layer("weakGradient", 0.9, 0.001),
-        layer("steady", 0.9, 1.0),
-        layer("tiny", 0.005, 0.5),
-        layer("huge", 500, 0.5),
-        layer("noWeights", 0.9, Double.NaN),
-        layer("last", 0.9, 0.5)));
+    List<LayerStats> out =
+        Marks.apply(
+            1.0,
+            List.of(
+                layer("weakGradient", 0.9, 0.001),
+                layer("steady", 0.9, 1.0),
+                layer("tiny", 0.005, 0.5),
+                layer("huge", 500, 0.5),
+                layer("noWeights", 0.9, Double.NaN),
+                layer("last", 0.9, 0.5)));
     assertEquals("vanishing", out.get(0).mark());
     assertNull(out.get(1).mark());
     assertEquals("vanishing", out.get(2).mark());

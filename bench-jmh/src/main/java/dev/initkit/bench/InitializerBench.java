@@ -31,13 +31,14 @@ public class InitializerBench {
   /** Elements per invocation: 1 Mi = 16 seed blocks = 4 MiB of float32. */
   static final int N = 1 << 20;
 
-  static final Map<String, String> SPECS = Map.of(
-      "uniform", "random_uniform(minval=-0.05,maxval=0.05)",
-      "normal", "random_normal(stddev=0.05)",
-      "truncated_normal", "truncated_normal(stddev=0.05)",
-      "he_normal", "he_normal",
-      "glorot_uniform", "glorot_uniform",
-      "small_sign", "small(magnitude=0.01)");
+  static final Map<String, String> SPECS =
+      Map.of(
+          "uniform", "random_uniform(minval=-0.05,maxval=0.05)",
+          "normal", "random_normal(stddev=0.05)",
+          "truncated_normal", "truncated_normal(stddev=0.05)",
+          "he_normal", "he_normal",
+          "glorot_uniform", "glorot_uniform",
+          "small_sign", "small(magnitude=0.01)");
 
   @Param({"uniform", "normal", "truncated_normal", "he_normal", "glorot_uniform", "small_sign"})
   public String kind;

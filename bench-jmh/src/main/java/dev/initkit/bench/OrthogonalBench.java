@@ -18,8 +18,8 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * Time of one Orthogonal fill of a square {@code size x size} float32 kernel (Gaussian draws plus
- * Householder QR). The seed changes every invocation, so the one-entry cache never answers.
- * Draws per second = size^2 / time.
+ * Householder QR). The seed changes every invocation, so the one-entry cache never answers. Draws
+ * per second = size^2 / time.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

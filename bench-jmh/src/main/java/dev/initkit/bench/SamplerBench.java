@@ -18,9 +18,9 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * Where the time of one seed block (65536 elements) goes: the JDK generator calls the seed contract
- * prescribes ({@code SplittableRandom.nextLong/nextDouble/nextGaussian}), the truncated normal
- * (the contract's ziggurat against the re-draw loop it replaced), and the float32 encoding into a
- * direct buffer. Scores are elements per second.
+ * prescribes ({@code SplittableRandom.nextLong/nextDouble/nextGaussian}), the truncated normal (the
+ * contract's ziggurat against the re-draw loop it replaced), and the float32 encoding into a direct
+ * buffer. Scores are elements per second.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

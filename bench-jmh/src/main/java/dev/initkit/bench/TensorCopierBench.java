@@ -35,9 +35,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * Throughput of {@link TensorCopier#copy} in MiB/s (each invocation moves one {@link #MIB} MiB
  * float32 tensor into a new dataset of an HDF5 file in the temporary directory, i.e. the page
  * cache): {@code native} = an untouched tensor ({@code H5Store.copyTo}: the HDF5 layer's own copy,
- * one thread); {@code raw} = the same bytes
- * streamed through the direct buffers (read rows, write rows); {@code generated} = He normal drawn
- * block by block on the producer threads while earlier blocks are written (the reinit path).
+ * one thread); {@code raw} = the same bytes streamed through the direct buffers (read rows, write
+ * rows); {@code generated} = He normal drawn block by block on the producer threads while earlier
+ * blocks are written (the reinit path).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -62,8 +62,10 @@ public class TensorCopierBench {
   public void setup() throws IOException {
     dir = Files.createTempDirectory("initkit-jmh-");
     Path src = dir.resolve("src.h5");
-    try (H5File f = H5File.create(src); H5Dataset ds = f.root().createDataset("t", DType.FLOAT32, new long[] {ROWS, COLS})) {
-      ByteBuffer rows = ByteBuffer.allocateDirect((int) (COLS * 4 * 256)).order(ByteOrder.LITTLE_ENDIAN);
+    try (H5File f = H5File.create(src);
+        H5Dataset ds = f.root().createDataset("t", DType.FLOAT32, new long[] {ROWS, COLS})) {
+      ByteBuffer rows =
+          ByteBuffer.allocateDirect((int) (COLS * 4 * 256)).order(ByteOrder.LITTLE_ENDIAN);
       Initializer init = Initializer.of(InitializerSpec.parse("glorot_uniform"));
       for (long r = 0; r < ROWS; r += 256) {
         rows.clear();
@@ -78,21 +80,25 @@ public class TensorCopierBench {
         source = store;
         break;
       case "raw":
-        source = new TensorSource() { // same bytes, but not recognised as the store's own: pipelined
-          @Override
-          public void readRows(Weight w, long firstRow, long rows, ByteBuffer dst) throws IOException {
-            store.readRows(w, firstRow, rows, dst);
-          }
-        };
+        source =
+            new TensorSource() { // same bytes, but not recognised as the store's own: pipelined
+              @Override
+              public void readRows(Weight w, long firstRow, long rows, ByteBuffer dst)
+                  throws IOException {
+                store.readRows(w, firstRow, rows, dst);
+              }
+            };
         break;
-      default: {
-        // what reinit's source does for a drawn weight: rows -> element range -> Initializer.fill
-        Initializer he = Initializer.of(InitializerSpec.parse("he_normal"));
-        source = (w, firstRow, rows, dst) -> {
-          long perRow = w.shape().elementCount() / w.shape().dim(0);
-          he.fill(w.shape(), w.dtype(), 1, dst, firstRow * perRow, rows * perRow);
-        };
-      }
+      default:
+        {
+          // what reinit's source does for a drawn weight: rows -> element range -> Initializer.fill
+          Initializer he = Initializer.of(InitializerSpec.parse("he_normal"));
+          source =
+              (w, firstRow, rows, dst) -> {
+                long perRow = w.shape().elementCount() / w.shape().dim(0);
+                he.fill(w.shape(), w.dtype(), 1, dst, firstRow * perRow, rows * perRow);
+              };
+        }
     }
   }
 

@@ -1,9 +1,8 @@
 package dev.initkit.cli;
 
 import dev.initkit.internal.OutputSafety;
-import java.nio.file.Path;
-
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -92,7 +91,8 @@ public abstract class AbstractCommand implements Callable<Integer> {
   /**
    * The output-safety rule for every file this command writes ({@code -o}, {@code --html}): never
    * one of the inputs, never a directory holding one, never inside one, even with {@code --force}
-   * (a usage error, exit code {@link ExitCodes#USAGE}). Null inputs (options not given) are skipped.
+   * (a usage error, exit code {@link ExitCodes#USAGE}). Null inputs (options not given) are
+   * skipped.
    */
   protected final void checkOutput(Path output, Path... inputs) {
     try {

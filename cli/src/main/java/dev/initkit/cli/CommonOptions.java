@@ -25,6 +25,7 @@ public final class CommonOptions {
 
   /** Help order of {@code -o/--output}. */
   public static final int OUTPUT_ORDER = 1;
+
   /** Help order of {@code -f/--force}, {@code --dry-run} and {@code --config}. */
   public static final int TAIL_ORDER = 90;
 

@@ -11,10 +11,10 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * Prints failures: one line {@code initkit: <message>} on stderr, never a stack trace unless
- * {@code --stacktrace} (or {@code -v} for an internal error) asks for one; with {@code --json},
- * also the failure document on stdout. The exit code comes from {@link ExceptionMapper}. Stateless
- * and thread-safe.
+ * Prints failures: one line {@code initkit: <message>} on stderr, never a stack trace unless {@code
+ * --stacktrace} (or {@code -v} for an internal error) asks for one; with {@code --json}, also the
+ * failure document on stdout. The exit code comes from {@link ExceptionMapper}. Stateless and
+ * thread-safe.
  */
 public final class ErrorReporter implements IExecutionExceptionHandler, IParameterExceptionHandler {
   /** The prefix of every error line. */
@@ -67,8 +67,11 @@ public final class ErrorReporter implements IExecutionExceptionHandler, IParamet
     err.println(PREFIX + f.message());
     if (verbose && !trace && f.cause() != null) {
       for (Throwable c = f.cause().getCause(); c != null && c != c.getCause(); c = c.getCause()) {
-        err.println("  caused by: " + c.getClass().getName() + ": "
-            + ExceptionMapper.oneLine(c.getMessage()));
+        err.println(
+            "  caused by: "
+                + c.getClass().getName()
+                + ": "
+                + ExceptionMapper.oneLine(c.getMessage()));
       }
     }
     if (trace && f.cause() != null) {

@@ -15,9 +15,9 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.IExitCodeExceptionMapper;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine;
 
 /**
  * The one place that decides what an exception means to the user: its exit code ({@link
@@ -40,7 +40,7 @@ import picocli.CommandLine;
  * WriteOptions.overwrite}); the exception lists them, and this class puts the flag in their place
  * ({@link #respell}: {@code --force}).
  *
- * Thread-safe (stateless).
+ * <p>Thread-safe (stateless).
  */
 public final class ExceptionMapper implements IExitCodeExceptionMapper {
 
@@ -181,13 +181,15 @@ public final class ExceptionMapper implements IExitCodeExceptionMapper {
 
   private static String internalMessage(Throwable e) {
     if (e instanceof OutOfMemoryError) {
-      return "internal error: out of memory (" + messageOf(e)
+      return "internal error: out of memory ("
+          + messageOf(e)
           + "): give Java more heap, e.g. JAVA_OPTS=-Xmx8g";
     }
     if (e instanceof StackOverflowError) {
       return "internal error: stack overflow (a deeply nested model?): please report this";
     }
-    return "internal error: " + e.getClass().getName()
+    return "internal error: "
+        + e.getClass().getName()
         + (e.getMessage() == null ? "" : ": " + e.getMessage())
         + " (please report this; --stacktrace shows where it happened)";
   }
@@ -198,9 +200,8 @@ public final class ExceptionMapper implements IExitCodeExceptionMapper {
   }
 
   /**
-   * Folds a message onto one line (native libraries and parsers like multi-line messages) and
-   * shows any other control character escaped, as all text from a model file is ({@link
-   * TerminalText}).
+   * Folds a message onto one line (native libraries and parsers like multi-line messages) and shows
+   * any other control character escaped, as all text from a model file is ({@link TerminalText}).
    */
   static String oneLine(String message) {
     if (message == null) {

@@ -10,25 +10,34 @@ import java.util.Map;
 public final class ExitCodes {
   /** The command did what was asked. */
   public static final int OK = 0;
+
   /** A bug in initkit (an unexpected exception or error, including running out of memory). */
   public static final int INTERNAL = 1;
+
   /** Bad command line: unknown option, missing argument, options that do not go together. */
   public static final int USAGE = 2;
+
   /** The input breaks its format: truncated, corrupt, not a model file, malformed config. */
   public static final int MALFORMED = 3;
-  /** The input is valid but uses something initkit does not handle (yet), or {@code convert --strict} refused a conversion that would change what a layer computes. */
+
+  /**
+   * The input is valid but uses something initkit does not handle (yet), or {@code convert
+   * --strict} refused a conversion that would change what a layer computes.
+   */
   public static final int UNSUPPORTED = 4;
+
   /** Reading or writing failed: missing file, permission, disk full, output exists. */
   public static final int IO = 5;
+
   /** A check found a difference (reserved for {@code verify} and {@code transplant --strict}). */
   public static final int CHECK_FAILED = 6;
 
   private ExitCodes() {}
 
   /**
-   * The short machine-readable name of a code, used as {@code error.kind} in {@code --json}
-   * output: {@code ok}, {@code internal}, {@code usage}, {@code malformed}, {@code unsupported},
-   * {@code io}, {@code check-failed}.
+   * The short machine-readable name of a code, used as {@code error.kind} in {@code --json} output:
+   * {@code ok}, {@code internal}, {@code usage}, {@code malformed}, {@code unsupported}, {@code
+   * io}, {@code check-failed}.
    *
    * @throws IllegalArgumentException for a code outside 0 to 6
    */
@@ -60,11 +69,15 @@ public final class ExitCodes {
     m.put(Integer.toString(INTERNAL), "internal error (a bug in initkit: please report it)");
     m.put(Integer.toString(USAGE), "usage error (bad option or argument)");
     m.put(Integer.toString(MALFORMED), "malformed input (not a model file, damaged, truncated)");
-    m.put(Integer.toString(UNSUPPORTED), "unsupported input (valid, but not handled yet), or convert --strict refused a change of what a layer computes");
+    m.put(
+        Integer.toString(UNSUPPORTED),
+        "unsupported input (valid, but not handled yet), or convert --strict refused a change of what a layer computes");
     m.put(
         Integer.toString(IO),
         "I/O error (missing file, permission, disk full, output exists without --force)");
-    m.put(Integer.toString(CHECK_FAILED), "check failed (transplant: nothing matched, or --strict found unmatched weights)");
+    m.put(
+        Integer.toString(CHECK_FAILED),
+        "check failed (transplant: nothing matched, or --strict found unmatched weights)");
     return m;
   }
 }

@@ -12,9 +12,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 
 /**
- * The {@code --json} documents: one JSON object per run on stdout, success or failure, with
- * {@code schemaVersion} and {@code ok} first. Output is pretty-printed with {@code \n} line ends
- * whatever the platform, and never depends on the default locale. Thread-safe.
+ * The {@code --json} documents: one JSON object per run on stdout, success or failure, with {@code
+ * schemaVersion} and {@code ok} first. Output is pretty-printed with {@code \n} line ends whatever
+ * the platform, and never depends on the default locale. Thread-safe.
  */
 public final class JsonOutput {
   /** The version of every document's layout; raised only on incompatible changes. */
@@ -23,14 +23,15 @@ public final class JsonOutput {
   /** The pretty printer, created on the first document: an ObjectMapper is slow to create. */
   private static final class Writer {
     static final ObjectWriter INSTANCE =
-        new ObjectMapper().writer(
-            new DefaultPrettyPrinter(
-                    Separators.createDefaultInstance()
-                        .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
-                        .withObjectEmptySeparator("")
-                        .withArrayEmptySeparator(""))
-                .withObjectIndenter(new DefaultIndenter("  ", "\n"))
-                .withArrayIndenter(new DefaultIndenter("  ", "\n")));
+        new ObjectMapper()
+            .writer(
+                new DefaultPrettyPrinter(
+                        Separators.createDefaultInstance()
+                            .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                            .withObjectEmptySeparator("")
+                            .withArrayEmptySeparator(""))
+                    .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+                    .withArrayIndenter(new DefaultIndenter("  ", "\n")));
   }
 
   private JsonOutput() {}

@@ -7,8 +7,8 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.RunLast;
 
 /**
- * Runs the last command given, as picocli's {@link RunLast} does. Picocli passes only exceptions
- * to the execution exception handler; errors (out of memory, a failed native library load) would
+ * Runs the last command given, as picocli's {@link RunLast} does. Picocli passes only exceptions to
+ * the execution exception handler; errors (out of memory, a failed native library load) would
  * escape {@code execute} with a stack trace, so they are reported here.
  *
  * <p>A class, not a lambda: a lambda implementing a picocli interface makes the class-data-sharing

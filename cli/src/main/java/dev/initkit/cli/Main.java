@@ -22,7 +22,8 @@ public final class Main {
     // class path. Picocli looks for groovy.lang.Closure unless told not to; SLF4J looks for its
     // providers with a ServiceLoader unless named one (then it says so on stderr, below WARN).
     setDefault("picocli.disable.closures", "true");
-    // picocli looks up converters for java.sql and java.time types reflectively; no option uses them
+    // picocli looks up converters for java.sql and java.time types reflectively; no option uses
+    // them
     setDefault("picocli.converters.excludes", "java.sql.*,java.time.*");
     setDefault("slf4j.provider", "org.slf4j.nop.NOPServiceProvider");
     setDefault("slf4j.internal.verbosity", "WARN");
@@ -44,8 +45,11 @@ public final class Main {
     }
     out.flush();
     if ((out.checkError() || System.out.checkError()) && code != ExitCodes.IO) {
-      // PrintWriter and PrintStream swallow write errors: a result that never reached stdout is no success
-      err.println(ErrorReporter.PREFIX + "standard output: write failed (full device, closed pipe or file size limit)");
+      // PrintWriter and PrintStream swallow write errors: a result that never reached stdout is no
+      // success
+      err.println(
+          ErrorReporter.PREFIX
+              + "standard output: write failed (full device, closed pipe or file size limit)");
       code = ExitCodes.IO;
     }
     err.flush();
@@ -66,8 +70,8 @@ public final class Main {
 
   /**
    * A fully configured command line writing to the given streams: exit codes and their help
-   * listing, the error handlers, no ANSI colours. Use one per run: the shared options remember
-   * what they were given.
+   * listing, the error handlers, no ANSI colours. Use one per run: the shared options remember what
+   * they were given.
    *
    * @param out where results go (text, or the {@code --json} document); not closed
    * @param err where messages and errors go; not closed

@@ -5,14 +5,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The output options every command shares: {@code --json}, {@code -q/--quiet}, {@code
- * -v/--verbose} and the hidden {@code --stacktrace}.
+ * The output options every command shares: {@code --json}, {@code -q/--quiet}, {@code -v/--verbose}
+ * and the hidden {@code --stacktrace}.
  *
- * <p>Mixed into the top command and each subcommand under the name {@value #NAME}, so an option
- * may be given before or after the verb ({@code initkit --json inspect m.h5} and {@code initkit
- * inspect m.h5 --json}). Whichever instance parses an option records it on the top command's
- * instance (as in picocli's {@code logging_mixin_advanced} example), and every instance reads from
- * there. A flag, once given, stays set: one {@code CommandLine} serves one run. Not thread-safe.
+ * <p>Mixed into the top command and each subcommand under the name {@value #NAME}, so an option may
+ * be given before or after the verb ({@code initkit --json inspect m.h5} and {@code initkit inspect
+ * m.h5 --json}). Whichever instance parses an option records it on the top command's instance (as
+ * in picocli's {@code logging_mixin_advanced} example), and every instance reads from there. A
+ * flag, once given, stays set: one {@code CommandLine} serves one run. Not thread-safe.
  */
 public final class OutputOptions {
   /** The name under which commands mix this in ({@code @Mixin(name = OutputOptions.NAME)}). */
@@ -29,7 +29,8 @@ public final class OutputOptions {
   @Option(
       names = "--json",
       order = 100,
-      description = "Print one JSON document on stdout, on failure too (see the README for its schema).")
+      description =
+          "Print one JSON document on stdout, on failure too (see the README for its schema).")
   void setJson(boolean value) {
     if (value) {
       top().json = true;

@@ -20,16 +20,24 @@ import picocli.CommandLine.HelpCommand;
  *
  * <p>Picocli builds a command's model by reflection over its annotations, verb by verb (the nine
  * verbs a run does not use cost tens of milliseconds); a run that names its verb gets that verb
- * only. Every other command line
- * (help, no verb, an unknown verb, anything picocli might read differently, such as {@code --},
- * an {@code @file} or clustered options) gets all of them, so what picocli prints there (the
- * command list, "did you mean") is unchanged.
+ * only. Every other command line (help, no verb, an unknown verb, anything picocli might read
+ * differently, such as {@code --}, an {@code @file} or clustered options) gets all of them, so what
+ * picocli prints there (the command list, "did you mean") is unchanged.
  */
 final class Verbs {
   /** The verbs, in the order {@code initkit --help} lists them. */
   private static final List<String> NAMES =
-      List.of("inspect", "convert", "report", "set-init", "reinit", "transplant", "analyze", "lsuv",
-          "compare", "help");
+      List.of(
+          "inspect",
+          "convert",
+          "report",
+          "set-init",
+          "reinit",
+          "transplant",
+          "analyze",
+          "lsuv",
+          "compare",
+          "help");
 
   /** The top command's options that take no value: they may come before the verb. */
   private static final Set<String> TOP_FLAGS =
@@ -38,8 +46,8 @@ final class Verbs {
   private Verbs() {}
 
   /**
-   * A new instance of a verb's command. A switch, not constructor references: a lambda that
-   * touches picocli's Java 5 classes keeps them out of the class-data-sharing archive.
+   * A new instance of a verb's command. A switch, not constructor references: a lambda that touches
+   * picocli's Java 5 classes keeps them out of the class-data-sharing archive.
    */
   private static Object create(String name) {
     switch (name) {

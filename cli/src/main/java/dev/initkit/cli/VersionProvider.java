@@ -12,8 +12,14 @@ public final class VersionProvider implements IVersionProvider {
   public String[] getVersion() {
     return new String[] {
       "initkit " + version(),
-      "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor")
-          + "), " + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+      "Java "
+          + System.getProperty("java.version")
+          + " ("
+          + System.getProperty("java.vendor")
+          + "), "
+          + System.getProperty("os.name")
+          + " "
+          + System.getProperty("os.arch")
     };
   }
 

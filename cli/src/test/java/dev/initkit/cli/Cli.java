@@ -36,8 +36,13 @@ public final class Cli {
       try {
         return STRICT.readTree(out);
       } catch (JsonProcessingException e) {
-        return fail("stdout is not exactly one JSON document: " + e.getOriginalMessage()
-            + "\n--- stdout:\n" + out + "\n--- stderr:\n" + err);
+        return fail(
+            "stdout is not exactly one JSON document: "
+                + e.getOriginalMessage()
+                + "\n--- stdout:\n"
+                + out
+                + "\n--- stderr:\n"
+                + err);
       }
     }
 
@@ -53,8 +58,8 @@ public final class Cli {
     }
 
     /**
-     * Asserts a failure printed exactly one line {@code initkit: ...} on stderr and no stack
-     * trace, and returns that line.
+     * Asserts a failure printed exactly one line {@code initkit: ...} on stderr and no stack trace,
+     * and returns that line.
      */
     public String assertOneErrorLine() {
       List<String> lines = errLines();
@@ -117,7 +122,8 @@ public final class Cli {
   /** The shared corpus root, or a skipped test when it is absent. */
   public static Path corpus() {
     String p = System.getProperty("initkit.corpus");
-    assumeTrue(p != null && !p.isEmpty() && Files.isDirectory(Path.of(p)),
+    assumeTrue(
+        p != null && !p.isEmpty() && Files.isDirectory(Path.of(p)),
         "corpus not available (system property initkit.corpus)");
     return Path.of(p);
   }

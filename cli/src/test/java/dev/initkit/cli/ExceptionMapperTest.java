@@ -22,8 +22,9 @@ class ExceptionMapperTest {
 
   @Test
   void formatErrorsKeepFileAndLocation() {
-    Failure f = ExceptionMapper.describe(
-        new MalformedModelException(Path.of("m.h5"), "/model_weights", "missing"));
+    Failure f =
+        ExceptionMapper.describe(
+            new MalformedModelException(Path.of("m.h5"), "/model_weights", "missing"));
     assertEquals(3, f.code());
     assertEquals("malformed", f.kind());
     assertEquals("m.h5: /model_weights: missing", f.message());
@@ -46,10 +47,11 @@ class ExceptionMapperTest {
 
   @Test
   void fileSystemErrorsSayWhatHappened() {
-    assertEquals("a: no such file or directory",
+    assertEquals(
+        "a: no such file or directory",
         ExceptionMapper.describe(new NoSuchFileException("a")).message());
-    assertEquals("a: permission denied",
-        ExceptionMapper.describe(new AccessDeniedException("a")).message());
+    assertEquals(
+        "a: permission denied", ExceptionMapper.describe(new AccessDeniedException("a")).message());
     Failure exists = ExceptionMapper.describe(new FileAlreadyExistsException("a"));
     assertEquals(5, exists.code());
     assertEquals("a: already exists; use --force to overwrite it", exists.message());
@@ -59,25 +61,39 @@ class ExceptionMapperTest {
   /** The library names its settings; the command line says which flag sets them. */
   @Test
   void libraryHintsBecomeFlags() {
-    Failure exists = ExceptionMapper.describe(new OutputExistsException("a",
-        OutputExistsException.Reason.OVERWRITE_OFF, "already exists; use WriteOptions.overwrite to overwrite it"));
+    Failure exists =
+        ExceptionMapper.describe(
+            new OutputExistsException(
+                "a",
+                OutputExistsException.Reason.OVERWRITE_OFF,
+                "already exists; use WriteOptions.overwrite to overwrite it"));
     assertEquals(5, exists.code());
     assertEquals("a: already exists; use --force to overwrite it", exists.message());
-    Failure config = ExceptionMapper.describe(new UnsupportedModelException(Path.of("w.h5"), "",
-        "pass the architecture JSON with ReadOptions.config", Hint.ARCHITECTURE_CONFIG));
+    Failure config =
+        ExceptionMapper.describe(
+            new UnsupportedModelException(
+                Path.of("w.h5"),
+                "",
+                "pass the architecture JSON with ReadOptions.config",
+                Hint.ARCHITECTURE_CONFIG));
     assertEquals(4, config.code());
     assertEquals("w.h5: pass the architecture JSON with --config", config.message());
-    assertEquals("try --match structure (2 layers would pair) or --match order, or give --map FILE",
-        ExceptionMapper.respell("try MatchStrategy.STRUCTURE (2 layers would pair) or MatchStrategy.ORDER, or give"
-            + " TransplantOptions.mapping", List.of(Hint.MATCH_STRUCTURE, Hint.MATCH_ORDER, Hint.LAYER_MAPPING)));
+    assertEquals(
+        "try --match structure (2 layers would pair) or --match order, or give --map FILE",
+        ExceptionMapper.respell(
+            "try MatchStrategy.STRUCTURE (2 layers would pair) or MatchStrategy.ORDER, or give"
+                + " TransplantOptions.mapping",
+            List.of(Hint.MATCH_STRUCTURE, Hint.MATCH_ORDER, Hint.LAYER_MAPPING)));
     // a name the exception does not list stays as it is
-    assertEquals("see ReadOptions.config", ExceptionMapper.respell("see ReadOptions.config", List.of()));
+    assertEquals(
+        "see ReadOptions.config", ExceptionMapper.respell("see ReadOptions.config", List.of()));
   }
 
   @Test
   void ioErrorsAreFiveAlsoWhenWrapped() {
-    Failure f = ExceptionMapper.describe(
-        new UncheckedIOException(new IOException("No space left on device")));
+    Failure f =
+        ExceptionMapper.describe(
+            new UncheckedIOException(new IOException("No space left on device")));
     assertEquals(5, f.code());
     assertEquals("io", f.kind());
     assertEquals("No space left on device", f.message());
@@ -104,17 +120,34 @@ class ExceptionMapperTest {
   @Test
   void libraryWordsInPlanTextsNotesAndWorkerMessagesBecomeTheFlagsUsersKnow() {
     String[][] cases = {
-        {"(input channels 3 -> 1: Adaptations.inputChannels adapts them)", "(input channels 3 -> 1: --adapt input-channels adapts them)"},
-        {"(Adaptations.head = HeadMode.KEEP or HeadMode.FRESH)", "(--adapt head=keep or head=fresh)"},
-        {": head drawn fresh (Adaptations.head = HeadMode.FRESH)", ": head drawn fresh (--adapt head=fresh)"},
-        {"(recurrent: Adaptations.gates resizes it gate by gate)", "(recurrent: --adapt gates resizes it gate by gate)"},
-        {"(Adaptations.units slices or pads it)", "(--adapt units slices or pads it)"},
-        {"TransplantOptions.freeze class:X selects no transplanted layer", "--freeze class:X selects no transplanted layer"},
-        {"only Reinitializer.apply draws Sinusoidal values", "only --reinit draws Sinusoidal values"},
-        {"ConfigRewriter.rewrite needs the Keras config ...; Reinitializer works on its variables",
-            "set-init needs the Keras config ...; reinit works on its variables"},
-        {"unknown size ([-1]): give Analysis.Settings.data", "unknown size ([-1]): give --data"},
-        {"a larger model may need a longer ForkedWorker.Launch.timeout", "a larger model may need a longer --timeout"},
+      {
+        "(input channels 3 -> 1: Adaptations.inputChannels adapts them)",
+        "(input channels 3 -> 1: --adapt input-channels adapts them)"
+      },
+      {"(Adaptations.head = HeadMode.KEEP or HeadMode.FRESH)", "(--adapt head=keep or head=fresh)"},
+      {
+        ": head drawn fresh (Adaptations.head = HeadMode.FRESH)",
+        ": head drawn fresh (--adapt head=fresh)"
+      },
+      {
+        "(recurrent: Adaptations.gates resizes it gate by gate)",
+        "(recurrent: --adapt gates resizes it gate by gate)"
+      },
+      {"(Adaptations.units slices or pads it)", "(--adapt units slices or pads it)"},
+      {
+        "TransplantOptions.freeze class:X selects no transplanted layer",
+        "--freeze class:X selects no transplanted layer"
+      },
+      {"only Reinitializer.apply draws Sinusoidal values", "only --reinit draws Sinusoidal values"},
+      {
+        "ConfigRewriter.rewrite needs the Keras config ...; Reinitializer works on its variables",
+        "set-init needs the Keras config ...; reinit works on its variables"
+      },
+      {"unknown size ([-1]): give Analysis.Settings.data", "unknown size ([-1]): give --data"},
+      {
+        "a larger model may need a longer ForkedWorker.Launch.timeout",
+        "a larger model may need a longer --timeout"
+      },
     };
     for (String[] c : cases) {
       assertEquals(c[1], ExceptionMapper.respell(c[0], Hint.namedIn(c[0])), c[0]);

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
  * losses in float32 through native BLAS and OpenMP, whose kernels and reduction order depend on the
  * CPU and its thread count, so the last bits legitimately differ between machines (on one machine
  * they repeat exactly). Rounding would not help (a value near a rounding boundary flips), so their
- * floating-point numbers compare within a relative tolerance: 1e-4 for one forward and backward pass,
- * 1e-3 for compare, whose epoch of training carries the differences through every step. Integers,
- * strings, nulls, array lengths and key order stay exact.
+ * floating-point numbers compare within a relative tolerance: 1e-4 for one forward and backward
+ * pass, 1e-3 for compare, whose epoch of training carries the differences through every step.
+ * Integers, strings, nulls, array lengths and key order stay exact.
  */
 class JsonGoldenIT {
   /** One forward and backward pass. */
@@ -34,19 +34,49 @@ class JsonGoldenIT {
   /** The DL4J cases; their goldens are {@code docs/json/<name>.json} like the others. */
   static List<JsonGoldenTest.Case> cases() {
     return List.of(
-        dl4j("analyze-mlp-tfkeras-h5", PASS, "analyze", "--json", "<testdata>/models/mlp/tfkeras.h5",
-            "--data", "<testdata>/models/mlp/input.npz", "--batch", "16"),
-        dl4j("lsuv-mlp-keras3-h5", PASS, "lsuv", "--json", "<testdata>/models/mlp/keras3.h5",
-            "--data", "<testdata>/models/mlp/input.npz", "-o", "<tmp>/out.h5", "--seed", "3"),
-        dl4j("compare-mlp20-tfkeras-h5", TRAINING, "compare", "--json",
-            "<testdata>/analysis/models/mlp20/tfkeras.h5", "--schemes", "he_normal",
-            "--data", "<testdata>/data/digits.npz", "--epochs", "1", "--seed", "1"));
+        dl4j(
+            "analyze-mlp-tfkeras-h5",
+            PASS,
+            "analyze",
+            "--json",
+            "<testdata>/models/mlp/tfkeras.h5",
+            "--data",
+            "<testdata>/models/mlp/input.npz",
+            "--batch",
+            "16"),
+        dl4j(
+            "lsuv-mlp-keras3-h5",
+            PASS,
+            "lsuv",
+            "--json",
+            "<testdata>/models/mlp/keras3.h5",
+            "--data",
+            "<testdata>/models/mlp/input.npz",
+            "-o",
+            "<tmp>/out.h5",
+            "--seed",
+            "3"),
+        dl4j(
+            "compare-mlp20-tfkeras-h5",
+            TRAINING,
+            "compare",
+            "--json",
+            "<testdata>/analysis/models/mlp20/tfkeras.h5",
+            "--schemes",
+            "he_normal",
+            "--data",
+            "<testdata>/data/digits.npz",
+            "--epochs",
+            "1",
+            "--seed",
+            "1"));
   }
 
   @TempDir Path tmp;
 
   @TestFactory
   Stream<DynamicTest> goldens() {
-    return cases().stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> JsonGoldenTest.check(c, tmp)));
+    return cases().stream()
+        .map(c -> DynamicTest.dynamicTest(c.name(), () -> JsonGoldenTest.check(c, tmp)));
   }
 }

@@ -43,7 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
  * JsonGoldenIT}: unit tests run no DL4J.
  */
 class JsonGoldenTest {
-  /** Set to {@code true} to rewrite the golden files from the current output instead of comparing. */
+  /**
+   * Set to {@code true} to rewrite the golden files from the current output instead of comparing.
+   */
   static final String UPDATE_PROPERTY = "initkit.golden.update";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -51,9 +53,9 @@ class JsonGoldenTest {
   /**
    * One golden case: the file {@code docs/json/<name>.json}, the exit code, the arguments. In the
    * arguments {@code <testdata>/} and {@code <tmp>/} stand for the testdata root and the case's own
-   * empty temporary directory; {@code setup} may put files there first. {@code tolerance} is 0 (every
-   * number exact) except for documents of numbers DL4J computes (see {@link JsonGoldenIT}): the
-   * relative difference allowed in their floating-point numbers.
+   * empty temporary directory; {@code setup} may put files there first. {@code tolerance} is 0
+   * (every number exact) except for documents of numbers DL4J computes (see {@link JsonGoldenIT}):
+   * the relative difference allowed in their floating-point numbers.
    */
   record Case(String name, int exit, List<String> args, Setup setup, double tolerance) {
     Case(String name, int exit, List<String> args, Setup setup) {
@@ -78,60 +80,191 @@ class JsonGoldenTest {
   static List<Case> cases() {
     List<Case> c = new ArrayList<>();
     // inspect: each container and Keras generation of the bundled models
-    c.add(ok("inspect-mlp-keras3-keras", "inspect", "--json", "<testdata>/models/mlp/keras3.keras"));
-    c.add(ok("inspect-mlp-keras3-unzipped", "inspect", "--json", "<testdata>/models/mlp/keras3_unzipped"));
+    c.add(
+        ok("inspect-mlp-keras3-keras", "inspect", "--json", "<testdata>/models/mlp/keras3.keras"));
+    c.add(
+        ok(
+            "inspect-mlp-keras3-unzipped",
+            "inspect",
+            "--json",
+            "<testdata>/models/mlp/keras3_unzipped"));
     c.add(ok("inspect-mlp-tfkeras-h5", "inspect", "--json", "<testdata>/models/mlp/tfkeras.h5"));
-    c.add(ok("inspect-mlp-tfkeras-weights-h5", "inspect", "--json", "<testdata>/models/mlp/tfkeras_weights.h5"));
-    c.add(ok("inspect-mlp-keras3-weights-h5", "inspect", "--json", "<testdata>/models/mlp/keras3.weights.h5"));
-    c.add(ok("inspect-conv2d-keras3-h5", "inspect", "--json", "<testdata>/models/conv2d/keras3.h5"));
+    c.add(
+        ok(
+            "inspect-mlp-tfkeras-weights-h5",
+            "inspect",
+            "--json",
+            "<testdata>/models/mlp/tfkeras_weights.h5"));
+    c.add(
+        ok(
+            "inspect-mlp-keras3-weights-h5",
+            "inspect",
+            "--json",
+            "<testdata>/models/mlp/keras3.weights.h5"));
+    c.add(
+        ok("inspect-conv2d-keras3-h5", "inspect", "--json", "<testdata>/models/conv2d/keras3.h5"));
     c.add(ok("inspect-lstm-tfkeras-h5", "inspect", "--json", "<testdata>/models/lstm/tfkeras.h5"));
-    c.add(ok("inspect-compiled-keras3-keras", "inspect", "--json", "<testdata>/models/compiled/keras3.keras"));
+    c.add(
+        ok(
+            "inspect-compiled-keras3-keras",
+            "inspect",
+            "--json",
+            "<testdata>/models/compiled/keras3.keras"));
 
     // report
     c.add(ok("report-mlp-tfkeras-h5", "report", "--json", "<testdata>/models/mlp/tfkeras.h5"));
-    c.add(ok("report-conv2d-keras3-keras", "report", "--json", "<testdata>/models/conv2d/keras3.keras"));
-    c.add(ok("report-lstm-keras3-keras", "report", "--json", "<testdata>/models/lstm/keras3.keras"));
-    c.add(ok("report-mlp-inits-tfkeras-h5", "report", "--json", "<testdata>/models/mlp_inits/tfkeras.h5"));
+    c.add(
+        ok(
+            "report-conv2d-keras3-keras",
+            "report",
+            "--json",
+            "<testdata>/models/conv2d/keras3.keras"));
+    c.add(
+        ok("report-lstm-keras3-keras", "report", "--json", "<testdata>/models/lstm/keras3.keras"));
+    c.add(
+        ok(
+            "report-mlp-inits-tfkeras-h5",
+            "report",
+            "--json",
+            "<testdata>/models/mlp_inits/tfkeras.h5"));
 
     // convert
-    c.add(ok("convert-mlp-tfkeras-h5-to-keras", "convert", "--json",
-        "<testdata>/models/mlp/tfkeras.h5", "-o", "<tmp>/out.keras"));
-    c.add(ok("convert-conv2d-keras3-keras-to-h5", "convert", "--json",
-        "<testdata>/models/conv2d/keras3.keras", "-o", "<tmp>/out.h5"));
+    c.add(
+        ok(
+            "convert-mlp-tfkeras-h5-to-keras",
+            "convert",
+            "--json",
+            "<testdata>/models/mlp/tfkeras.h5",
+            "-o",
+            "<tmp>/out.keras"));
+    c.add(
+        ok(
+            "convert-conv2d-keras3-keras-to-h5",
+            "convert",
+            "--json",
+            "<testdata>/models/conv2d/keras3.keras",
+            "-o",
+            "<tmp>/out.h5"));
 
     // reinit
-    c.add(ok("reinit-lstm-dry-run", "reinit", "--json", "<testdata>/models/lstm/keras3.keras",
-        "--dry-run", "--seed", "5"));
-    c.add(ok("reinit-mlp-he-normal", "reinit", "--json", "<testdata>/models/mlp/tfkeras.h5",
-        "-o", "<tmp>/out.h5", "--scheme", "he_normal", "--seed", "42"));
+    c.add(
+        ok(
+            "reinit-lstm-dry-run",
+            "reinit",
+            "--json",
+            "<testdata>/models/lstm/keras3.keras",
+            "--dry-run",
+            "--seed",
+            "5"));
+    c.add(
+        ok(
+            "reinit-mlp-he-normal",
+            "reinit",
+            "--json",
+            "<testdata>/models/mlp/tfkeras.h5",
+            "-o",
+            "<tmp>/out.h5",
+            "--scheme",
+            "he_normal",
+            "--seed",
+            "42"));
 
     // set-init
-    c.add(ok("set-init-mlp-keras3-keras", "set-init", "--json", "<testdata>/models/mlp/keras3.keras",
-        "-o", "<tmp>/out.keras", "--rule", "role:kernel=he_normal(seed=3)", "--rule", "role:bias=zeros"));
-    c.add(ok("set-init-lstm-dry-run", "set-init", "--json", "<testdata>/models/lstm/keras3.keras",
-        "-o", "<tmp>/out.keras", "--rule", "all=glorot_uniform(seed=1)", "--dry-run"));
+    c.add(
+        ok(
+            "set-init-mlp-keras3-keras",
+            "set-init",
+            "--json",
+            "<testdata>/models/mlp/keras3.keras",
+            "-o",
+            "<tmp>/out.keras",
+            "--rule",
+            "role:kernel=he_normal(seed=3)",
+            "--rule",
+            "role:bias=zeros"));
+    c.add(
+        ok(
+            "set-init-lstm-dry-run",
+            "set-init",
+            "--json",
+            "<testdata>/models/lstm/keras3.keras",
+            "-o",
+            "<tmp>/out.keras",
+            "--rule",
+            "all=glorot_uniform(seed=1)",
+            "--dry-run"));
 
     // transplant: the plan only, a written result, and the --strict failure (exit 6, with the plan)
-    c.add(ok("transplant-cnn-head3-dry-run", "transplant", "--json",
-        "--from", "<testdata>/models/transplant/cnn/source.keras",
-        "--to", "<testdata>/models/transplant/cnn/head3.keras", "--adapt", "head=fresh", "--dry-run"));
-    c.add(ok("transplant-cnn-extra", "transplant", "--json",
-        "--from", "<testdata>/models/transplant/cnn/source.keras",
-        "--to", "<testdata>/models/transplant/cnn/extra.keras", "-o", "<tmp>/out.keras", "--seed", "7"));
-    c.add(ok("transplant-lstm-units8-adapt", "transplant", "--json",
-        "--from", "<testdata>/models/transplant/rnn/lstm_source.keras",
-        "--to", "<testdata>/models/transplant/rnn/lstm_units8.keras", "--adapt", "units", "--dry-run"));
-    c.add(failing("transplant-cnn-head3-strict-error", ExitCodes.CHECK_FAILED, "transplant", "--json",
-        "--from", "<testdata>/models/transplant/cnn/source.keras",
-        "--to", "<testdata>/models/transplant/cnn/head3.keras", "-o", "<tmp>/out.keras", "--strict"));
+    c.add(
+        ok(
+            "transplant-cnn-head3-dry-run",
+            "transplant",
+            "--json",
+            "--from",
+            "<testdata>/models/transplant/cnn/source.keras",
+            "--to",
+            "<testdata>/models/transplant/cnn/head3.keras",
+            "--adapt",
+            "head=fresh",
+            "--dry-run"));
+    c.add(
+        ok(
+            "transplant-cnn-extra",
+            "transplant",
+            "--json",
+            "--from",
+            "<testdata>/models/transplant/cnn/source.keras",
+            "--to",
+            "<testdata>/models/transplant/cnn/extra.keras",
+            "-o",
+            "<tmp>/out.keras",
+            "--seed",
+            "7"));
+    c.add(
+        ok(
+            "transplant-lstm-units8-adapt",
+            "transplant",
+            "--json",
+            "--from",
+            "<testdata>/models/transplant/rnn/lstm_source.keras",
+            "--to",
+            "<testdata>/models/transplant/rnn/lstm_units8.keras",
+            "--adapt",
+            "units",
+            "--dry-run"));
+    c.add(
+        failing(
+            "transplant-cnn-head3-strict-error",
+            ExitCodes.CHECK_FAILED,
+            "transplant",
+            "--json",
+            "--from",
+            "<testdata>/models/transplant/cnn/source.keras",
+            "--to",
+            "<testdata>/models/transplant/cnn/head3.keras",
+            "-o",
+            "<tmp>/out.keras",
+            "--strict"));
 
     // failure documents
-    c.add(failing("error-usage-unknown-option", ExitCodes.USAGE, "inspect", "--bogus",
-        "<testdata>/models/mlp/keras3.keras", "--json"));
-    c.add(failing("error-io-missing-file", ExitCodes.IO, "--json", "inspect", "<tmp>/missing.keras"));
-    c.add(new Case("error-malformed-not-a-model", ExitCodes.MALFORMED,
-        List.of("report", "--json", "<tmp>/junk.h5"),
-        t -> Files.writeString(t.resolve("junk.h5"), "this is not a model\n", StandardCharsets.UTF_8)));
+    c.add(
+        failing(
+            "error-usage-unknown-option",
+            ExitCodes.USAGE,
+            "inspect",
+            "--bogus",
+            "<testdata>/models/mlp/keras3.keras",
+            "--json"));
+    c.add(
+        failing("error-io-missing-file", ExitCodes.IO, "--json", "inspect", "<tmp>/missing.keras"));
+    c.add(
+        new Case(
+            "error-malformed-not-a-model",
+            ExitCodes.MALFORMED,
+            List.of("report", "--json", "<tmp>/junk.h5"),
+            t ->
+                Files.writeString(
+                    t.resolve("junk.h5"), "this is not a model\n", StandardCharsets.UTF_8)));
     return c;
   }
 
@@ -156,7 +289,10 @@ class JsonGoldenTest {
           .sorted()
           .forEach(stale::add);
     }
-    assertEquals(List.of(), stale, "golden files in " + goldenDir() + " without a case in JsonGoldenTest or JsonGoldenIT");
+    assertEquals(
+        List.of(),
+        stale,
+        "golden files in " + goldenDir() + " without a case in JsonGoldenTest or JsonGoldenIT");
   }
 
   /** Runs one case in its own directory under {@code tmp} and compares (or rewrites) its golden. */
@@ -164,9 +300,13 @@ class JsonGoldenTest {
     Path caseTmp = Files.createDirectories(tmp.resolve(c.name()));
     c.setup().prepare(caseTmp);
     Path testdata = Cli.testdata();
-    Object[] args = c.args().stream()
-        .map(a -> a.replace("<testdata>/", testdata.toString() + "/").replace("<tmp>/", caseTmp.toString() + "/"))
-        .toArray();
+    Object[] args =
+        c.args().stream()
+            .map(
+                a ->
+                    a.replace("<testdata>/", testdata.toString() + "/")
+                        .replace("<tmp>/", caseTmp.toString() + "/"))
+            .toArray();
     Cli.Result r = Cli.run(args).assertExit(c.exit());
     JsonNode actual = normalize(r.json(), testdata, caseTmp);
     Path golden = goldenDir().resolve(c.name() + ".json");
@@ -182,9 +322,14 @@ class JsonGoldenTest {
     JsonNode expected = MAPPER.readTree(Files.readString(golden, StandardCharsets.UTF_8));
     String diff = firstDifference(expected, actual, "", c.tolerance());
     if (diff != null) {
-      fail("--json output differs from golden " + golden + " at " + diff
-          + "\n(if the change is intended, rewrite the goldens with -D" + UPDATE_PROPERTY
-          + "=true and review the diff; docs/json/README.md)");
+      fail(
+          "--json output differs from golden "
+              + golden
+              + " at "
+              + diff
+              + "\n(if the change is intended, rewrite the goldens with -D"
+              + UPDATE_PROPERTY
+              + "=true and review the diff; docs/json/README.md)");
     }
   }
 
@@ -206,11 +351,11 @@ class JsonGoldenTest {
    *       carries it; this keeps a release from touching every golden should one start to);
    *   <li>wall-clock durations (a number under a key {@value #DURATION_KEYS}: compare's epochs)
    *       become {@code "<seconds>"}; a null stays null;
-   *   <li>in {@code report} documents, the numbers under {@code /depth} are rounded to 6 significant
-   *       digits: the depth estimate goes through {@code Math.exp}, {@code Math.log} and {@code
-   *       Math.pow} (GaussianMoments, SignalEstimate), which HotSpot may compute with CPU-specific
-   *       intrinsics that differ in the last bit. Everything else stays exact: weight statistics
-   *       and shapes come from the stored bytes in sequential double arithmetic.
+   *   <li>in {@code report} documents, the numbers under {@code /depth} are rounded to 6
+   *       significant digits: the depth estimate goes through {@code Math.exp}, {@code Math.log}
+   *       and {@code Math.pow} (GaussianMoments, SignalEstimate), which HotSpot may compute with
+   *       CPU-specific intrinsics that differ in the last bit. Everything else stays exact: weight
+   *       statistics and shapes come from the stored bytes in sequential double arithmetic.
    * </ul>
    */
   static JsonNode normalize(JsonNode doc, Path testdata, Path tmp) {
@@ -233,9 +378,13 @@ class JsonGoldenTest {
     return out;
   }
 
-  /** The path as given, absolute and normalized, and real (longest first, so they replace cleanly). */
+  /**
+   * The path as given, absolute and normalized, and real (longest first, so they replace cleanly).
+   */
   private static List<Path> variants(Path p) {
-    Set<String> seen = new TreeSet<>((a, b) -> a.length() != b.length() ? b.length() - a.length() : a.compareTo(b));
+    Set<String> seen =
+        new TreeSet<>(
+            (a, b) -> a.length() != b.length() ? b.length() - a.length() : a.compareTo(b));
     seen.add(p.toString());
     seen.add(p.toAbsolutePath().normalize().toString());
     try {
@@ -262,7 +411,8 @@ class JsonGoldenTest {
       Matcher m = PLACEHOLDER_PATH.matcher(s);
       StringBuilder b = new StringBuilder();
       while (m.find()) {
-        m.appendReplacement(b, Matcher.quoteReplacement(m.group(1) + m.group(2).replace('\\', '/')));
+        m.appendReplacement(
+            b, Matcher.quoteReplacement(m.group(1) + m.group(2).replace('\\', '/')));
       }
       m.appendTail(b);
       return TextNode.valueOf(b.toString());
@@ -273,7 +423,11 @@ class JsonGoldenTest {
       o.fieldNames().forEachRemaining(keys::add);
       for (String k : keys) {
         JsonNode v = o.get(k);
-        o.set(k, DURATIONS.contains(k) && v.isNumber() ? TextNode.valueOf("<seconds>") : strings(v, replace));
+        o.set(
+            k,
+            DURATIONS.contains(k) && v.isNumber()
+                ? TextNode.valueOf("<seconds>")
+                : strings(v, replace));
       }
     } else if (n.isArray()) {
       ArrayNode a = (ArrayNode) n;
@@ -312,8 +466,8 @@ class JsonGoldenTest {
   // comparison
 
   /**
-   * The first difference as {@code <JSON pointer>: expected <x>, actual <y>}, or null when the trees
-   * are equal. Objects must have the same keys in the same order (the order the CLI emits);
+   * The first difference as {@code <JSON pointer>: expected <x>, actual <y>}, or null when the
+   * trees are equal. Objects must have the same keys in the same order (the order the CLI emits);
    * numbers compare by value, so {@code 1.0} in a golden matches {@code 1.0} however it was parsed.
    */
   static String firstDifference(JsonNode expected, JsonNode actual, String pointer) {
@@ -325,7 +479,8 @@ class JsonGoldenTest {
    * equal when they differ by at most {@code tolerance} relative to the larger (and to at least
    * 1e-3: values near zero get that absolute slack times the tolerance).
    */
-  static String firstDifference(JsonNode expected, JsonNode actual, String pointer, double tolerance) {
+  static String firstDifference(
+      JsonNode expected, JsonNode actual, String pointer, double tolerance) {
     String at = pointer.isEmpty() ? "/" : pointer;
     if (expected.isNumber() && actual.isNumber()) {
       if (expected.isIntegralNumber() == actual.isIntegralNumber()
@@ -338,13 +493,27 @@ class JsonGoldenTest {
         if (Math.abs(e - a) <= tolerance * Math.max(1e-3, Math.max(Math.abs(e), Math.abs(a)))) {
           return null;
         }
-        return at + ": expected " + expected + ", actual " + actual + " (beyond the relative tolerance " + tolerance + ")";
+        return at
+            + ": expected "
+            + expected
+            + ", actual "
+            + actual
+            + " (beyond the relative tolerance "
+            + tolerance
+            + ")";
       }
       return at + ": expected " + expected + ", actual " + actual;
     }
     if (expected.getNodeType() != actual.getNodeType()) {
-      return at + ": expected " + expected.getNodeType().name().toLowerCase() + " " + brief(expected)
-          + ", actual " + actual.getNodeType().name().toLowerCase() + " " + brief(actual);
+      return at
+          + ": expected "
+          + expected.getNodeType().name().toLowerCase()
+          + " "
+          + brief(expected)
+          + ", actual "
+          + actual.getNodeType().name().toLowerCase()
+          + " "
+          + brief(actual);
     }
     if (expected.isObject()) {
       List<String> ek = new ArrayList<>();
@@ -383,10 +552,22 @@ class JsonGoldenTest {
       if (expected.size() != actual.size()) {
         String p = pointer + "/" + n;
         return expected.size() > n
-            ? p + ": expected " + brief(expected.get(n)) + ", actual missing (array of " + actual.size()
-                + " instead of " + expected.size() + ")"
-            : p + ": expected missing, actual " + brief(actual.get(n)) + " (array of " + actual.size()
-                + " instead of " + expected.size() + ")";
+            ? p
+                + ": expected "
+                + brief(expected.get(n))
+                + ", actual missing (array of "
+                + actual.size()
+                + " instead of "
+                + expected.size()
+                + ")"
+            : p
+                + ": expected missing, actual "
+                + brief(actual.get(n))
+                + " (array of "
+                + actual.size()
+                + " instead of "
+                + expected.size()
+                + ")";
       }
       return null;
     }
@@ -407,22 +588,33 @@ class JsonGoldenTest {
   @Test
   void differencesNameTheirPointer() throws IOException {
     JsonNode a = MAPPER.readTree("{\"a\": 1, \"b\": {\"c/d\": [1.5, \"x\"]}}");
-    assertEquals(null, firstDifference(a, MAPPER.readTree("{\"a\": 1, \"b\": {\"c/d\": [1.50, \"x\"]}}"), ""));
-    assertEquals("/b/c~1d/1: expected \"x\", actual \"y\"",
+    assertEquals(
+        null,
+        firstDifference(a, MAPPER.readTree("{\"a\": 1, \"b\": {\"c/d\": [1.50, \"x\"]}}"), ""));
+    assertEquals(
+        "/b/c~1d/1: expected \"x\", actual \"y\"",
         firstDifference(a, MAPPER.readTree("{\"a\": 1, \"b\": {\"c/d\": [1.5, \"y\"]}}"), ""));
-    assertEquals("/a: expected 1, actual missing",
+    assertEquals(
+        "/a: expected 1, actual missing",
         firstDifference(a, MAPPER.readTree("{\"b\": {\"c/d\": [1.5, \"x\"]}}"), ""));
-    assertEquals("/: key order: expected [a, b], actual [b, a]",
+    assertEquals(
+        "/: key order: expected [a, b], actual [b, a]",
         firstDifference(a, MAPPER.readTree("{\"b\": {\"c/d\": [1.5, \"x\"]}, \"a\": 1}"), ""));
-    assertEquals("/b/c~1d/2: expected missing, actual null (array of 3 instead of 2)",
-        firstDifference(a, MAPPER.readTree("{\"a\": 1, \"b\": {\"c/d\": [1.5, \"x\", null]}}"), ""));
-    assertEquals("/a: expected 1, actual 1.0",
+    assertEquals(
+        "/b/c~1d/2: expected missing, actual null (array of 3 instead of 2)",
+        firstDifference(
+            a, MAPPER.readTree("{\"a\": 1, \"b\": {\"c/d\": [1.5, \"x\", null]}}"), ""));
+    assertEquals(
+        "/a: expected 1, actual 1.0",
         firstDifference(a, MAPPER.readTree("{\"a\": 1.0, \"b\": {\"c/d\": [1.5, \"x\"]}}"), ""));
     JsonNode f = MAPPER.readTree("[0.5, 1e-9]");
     assertEquals(null, firstDifference(f, MAPPER.readTree("[0.50002, 1.5e-9]"), "", 1e-4));
-    assertEquals("/0: expected 0.5, actual 0.5001 (beyond the relative tolerance 1.0E-4)",
+    assertEquals(
+        "/0: expected 0.5, actual 0.5001 (beyond the relative tolerance 1.0E-4)",
         firstDifference(f, MAPPER.readTree("[0.5001, 1e-9]"), "", 1e-4));
-    assertEquals("/0: expected 0.5, actual 0.50002", firstDifference(f, MAPPER.readTree("[0.50002, 1e-9]"), ""));
+    assertEquals(
+        "/0: expected 0.5, actual 0.50002",
+        firstDifference(f, MAPPER.readTree("[0.50002, 1e-9]"), ""));
   }
 
   /** Paths become placeholders with forward slashes; other strings stay as they are. */
@@ -430,16 +622,21 @@ class JsonGoldenTest {
   void normalizationReplacesOnlyPaths() throws IOException {
     Path td = Path.of("/data/testdata");
     Path t = Path.of("/scratch/junit1/case");
-    JsonNode doc = MAPPER.readTree("{\"command\": \"inspect\", \"file\": \"/data/testdata/models/m.h5\","
-        + " \"out\": \"/scratch/junit1/case/o.keras\", \"msg\": \"cannot read /scratch/junit1/case/x: no\","
-        + " \"n\": 0.123456789}");
+    JsonNode doc =
+        MAPPER.readTree(
+            "{\"command\": \"inspect\", \"file\": \"/data/testdata/models/m.h5\","
+                + " \"out\": \"/scratch/junit1/case/o.keras\", \"msg\": \"cannot read /scratch/junit1/case/x: no\","
+                + " \"n\": 0.123456789}");
     JsonNode n = normalize(doc, td, t);
     assertEquals("<testdata>/models/m.h5", n.get("file").asText());
     assertEquals("<tmp>/o.keras", n.get("out").asText());
     assertEquals("cannot read <tmp>/x: no", n.get("msg").asText());
     assertEquals(0.123456789, n.get("n").asDouble());
-    JsonNode runs = normalize(MAPPER.readTree("{\"runs\": [{\"seconds\": 2.17, \"secondsToTarget\": null}]}"), td, t);
-    assertEquals("{\"runs\":[{\"seconds\":\"<seconds>\",\"secondsToTarget\":null}]}", runs.toString());
+    JsonNode runs =
+        normalize(
+            MAPPER.readTree("{\"runs\": [{\"seconds\": 2.17, \"secondsToTarget\": null}]}"), td, t);
+    assertEquals(
+        "{\"runs\":[{\"seconds\":\"<seconds>\",\"secondsToTarget\":null}]}", runs.toString());
     Iterator<String> keys = n.fieldNames();
     assertEquals("command", keys.next());
   }

@@ -44,26 +44,41 @@ class MainTest {
 
   @Test
   void aNamedVerbGetsOnlyItsOwnSubcommand() {
-    assertEquals(List.of("inspect", "convert", "report", "set-init", "reinit", "transplant",
-            "analyze", "lsuv", "compare", "help"),
+    assertEquals(
+        List.of(
+            "inspect",
+            "convert",
+            "report",
+            "set-init",
+            "reinit",
+            "transplant",
+            "analyze",
+            "lsuv",
+            "compare",
+            "help"),
         verbs((String[]) null));
     assertEquals(List.of("inspect"), verbs("inspect", "m.h5"));
     assertEquals(List.of("reinit"), verbs("--json", "-q", "reinit", "m.h5", "-o", "x.h5"));
     assertEquals(List.of(), verbs("--version"));
     // anything picocli could read otherwise gets every verb, as before
     List<String> all = verbs((String[]) null);
-    for (String[] args : List.of(new String[] {}, new String[] {"--help"},
-        new String[] {"help", "inspect"}, new String[] {"frobnicate"},
-        new String[] {"--", "inspect"}, new String[] {"-qv", "inspect"},
-        new String[] {"@args.txt"}, new String[] {"--version", "--help"})) {
+    for (String[] args :
+        List.of(
+            new String[] {},
+            new String[] {"--help"},
+            new String[] {"help", "inspect"},
+            new String[] {"frobnicate"},
+            new String[] {"--", "inspect"},
+            new String[] {"-qv", "inspect"},
+            new String[] {"@args.txt"},
+            new String[] {"--version", "--help"})) {
       assertEquals(all, verbs(args), () -> String.join(" ", args));
     }
   }
 
   private static List<String> verbs(String... args) {
     StringWriter sink = new StringWriter();
-    CommandLine cl =
-        Main.newCommandLine(new PrintWriter(sink), new PrintWriter(sink), args);
+    CommandLine cl = Main.newCommandLine(new PrintWriter(sink), new PrintWriter(sink), args);
     return new ArrayList<>(cl.getSubcommands().keySet());
   }
 
@@ -194,8 +209,8 @@ class MainTest {
   void runtimeExceptionIsAnInternalError() {
     Cli.Result r = boom(new IllegalStateException("broken\ninvariant")).assertExit(1);
     String line = r.assertOneErrorLine();
-    assertTrue(line.contains("internal error: java.lang.IllegalStateException: broken invariant"),
-        line);
+    assertTrue(
+        line.contains("internal error: java.lang.IllegalStateException: broken invariant"), line);
   }
 
   @Test

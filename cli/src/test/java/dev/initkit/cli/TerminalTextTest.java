@@ -14,7 +14,9 @@ class TerminalTextTest {
   void controlCharactersAreShownEscaped() {
     assertEquals("a\\e[2Jb", TerminalText.escape("a\u001b[2Jb"));
     assertEquals("\\n\\r\\t", TerminalText.escape("\n\r\t"));
-    assertEquals("\\u0000\\u0007\\u007f\\u0085\\u009b", TerminalText.escape("\u0000\u0007\u007f\u0085\u009b"));
+    assertEquals(
+        "\\u0000\\u0007\\u007f\\u0085\\u009b",
+        TerminalText.escape("\u0000\u0007\u007f\u0085\u009b"));
   }
 
   @Test
@@ -52,7 +54,8 @@ class TerminalTextTest {
 
   @Test
   void errorLinesShareTheEscaping() {
-    assertEquals("bad name a\\e[2Jb in layer x",
+    assertEquals(
+        "bad name a\\e[2Jb in layer x",
         ExceptionMapper.oneLine("bad name a\u001b[2Jb\n  in layer\tx"));
   }
 }

@@ -7,24 +7,72 @@ import java.util.Set;
 
 /**
  * Reads the layer list out of a Keras model config of any generation: Keras 1 and early Keras 2
- * Sequential ({@code "config": [layers]}), later Sequential ({@code "config": {"layers": [...]}}) and
- * Functional/Model ({@code "config": {"layers": [{"name", "class_name", "config", ...}]}}).
+ * Sequential ({@code "config": [layers]}), later Sequential ({@code "config": {"layers": [...]}})
+ * and Functional/Model ({@code "config": {"layers": [{"name", "class_name", "config", ...}]}}).
  */
 public final class ConfigLayers {
   /** Layer classes known to hold no variables, used when weights must be matched by order. */
   private static final Set<String> WEIGHTLESS =
       Set.of(
-          "InputLayer", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-          "GaussianNoise", "GaussianDropout", "AlphaDropout", "Flatten", "Reshape", "Permute",
-          "RepeatVector", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU",
-          "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
-          "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-          "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "Add",
-          "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "Masking",
-          "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D",
-          "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D", "Lambda", "MaxPool2D",
-          "Rescaling", "Resizing", "CenterCrop", "TFOpLambda", "SlicingOpLambda", "GetItem",
-          "Identity", "MaxPooling", "Merge");
+          "InputLayer",
+          "Dropout",
+          "SpatialDropout1D",
+          "SpatialDropout2D",
+          "SpatialDropout3D",
+          "GaussianNoise",
+          "GaussianDropout",
+          "AlphaDropout",
+          "Flatten",
+          "Reshape",
+          "Permute",
+          "RepeatVector",
+          "Activation",
+          "ReLU",
+          "LeakyReLU",
+          "ELU",
+          "Softmax",
+          "ThresholdedReLU",
+          "MaxPooling1D",
+          "MaxPooling2D",
+          "MaxPooling3D",
+          "AveragePooling1D",
+          "AveragePooling2D",
+          "AveragePooling3D",
+          "GlobalMaxPooling1D",
+          "GlobalMaxPooling2D",
+          "GlobalMaxPooling3D",
+          "GlobalAveragePooling1D",
+          "GlobalAveragePooling2D",
+          "GlobalAveragePooling3D",
+          "Add",
+          "Subtract",
+          "Multiply",
+          "Average",
+          "Maximum",
+          "Minimum",
+          "Concatenate",
+          "Dot",
+          "Masking",
+          "ZeroPadding1D",
+          "ZeroPadding2D",
+          "ZeroPadding3D",
+          "Cropping1D",
+          "Cropping2D",
+          "Cropping3D",
+          "UpSampling1D",
+          "UpSampling2D",
+          "UpSampling3D",
+          "Lambda",
+          "MaxPool2D",
+          "Rescaling",
+          "Resizing",
+          "CenterCrop",
+          "TFOpLambda",
+          "SlicingOpLambda",
+          "GetItem",
+          "Identity",
+          "MaxPooling",
+          "Merge");
 
   private ConfigLayers() {}
 
@@ -65,7 +113,8 @@ public final class ConfigLayers {
       JsonNode lc = l.path("config");
       String name = l.hasNonNull("name") ? l.get("name").asText() : lc.path("name").asText("");
       if (cls.isEmpty() || name.isEmpty()) {
-        throw new IllegalArgumentException("/config/layers/" + i + ": expected class_name and name");
+        throw new IllegalArgumentException(
+            "/config/layers/" + i + ": expected class_name and name");
       }
       out.add(new Entry(name, cls, lc, l));
       i++;

@@ -87,8 +87,8 @@ public record Detection(
    * Format#KERAS3_WEIGHTS} once the HDF5 reader has looked at the attributes.
    */
   public Detection withFormat(Format refined) {
-    return new Detection(path, kind, Objects.requireNonNull(refined, "refined"), superblock,
-        weightsName);
+    return new Detection(
+        path, kind, Objects.requireNonNull(refined, "refined"), superblock, weightsName);
   }
 
   /** True for a directory input (SavedModel or unzipped Keras 3 archive). */

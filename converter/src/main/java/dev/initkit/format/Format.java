@@ -8,7 +8,9 @@ import java.util.Optional;
 public enum Format {
   /** Keras 1/2, tf.keras or Keras 3 legacy HDF5 full model ({@code model.save("m.h5")}). */
   H5("h5"),
-  /** Legacy weights-only HDF5 ({@code save_weights("w.h5")}): the model_weights layout at the root. */
+  /**
+   * Legacy weights-only HDF5 ({@code save_weights("w.h5")}): the model_weights layout at the root.
+   */
   H5_WEIGHTS("h5"),
   /** Keras 3 {@code save_weights("x.weights.h5")}: the class-path layout, no zip, no config. */
   KERAS3_WEIGHTS("weights.h5"),

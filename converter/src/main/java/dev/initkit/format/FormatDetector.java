@@ -34,8 +34,8 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
- * Decides what a path holds from its content (never its extension) and explains, in one line a
- * user can act on, everything that is not a readable model.
+ * Decides what a path holds from its content (never its extension) and explains, in one line a user
+ * can act on, everything that is not a readable model.
  *
  * <p>Pure Java byte sniffing: it runs before any native library opens the file, so a truncated
  * download, a Git LFS pointer or an HTML error page gets a clear message instead of a native HDF5
@@ -52,12 +52,15 @@ import java.util.zip.ZipFile;
 public final class FormatDetector {
   /** Bytes read from the head of a file for sniffing. */
   static final int HEAD_SIZE = 8192;
+
   /** More zip entries than this cannot be a Keras archive (which holds a handful). */
   static final int DEFAULT_MAX_ZIP_ENTRIES = 100_000;
+
   /** How far into a JSON file to look for the top-level keys that identify it. */
   static final long JSON_SCAN_LIMIT = 1L << 20;
 
   static final String CONFIG_JSON = "config.json";
+
   /** Weights members of a Keras 3 archive, in the order Keras itself prefers them. */
   static final List<String> KERAS_WEIGHTS =
       List.of("model.weights.h5", "model.weights.npz", "model.weights.json");
@@ -267,11 +270,14 @@ public final class FormatDetector {
     if (SAVED_MODEL_FILES.contains(name)) {
       throw malformed(
           file,
-          "is the graph file of a TensorFlow SavedModel: pass its directory (" + parent
+          "is the graph file of a TensorFlow SavedModel: pass its directory ("
+              + parent
               + ") instead");
     }
-    if (name.equals("keras_metadata.pb") || name.equals("fingerprint.pb")
-        || name.startsWith("variables.index") || name.startsWith("variables.data-")) {
+    if (name.equals("keras_metadata.pb")
+        || name.equals("fingerprint.pb")
+        || name.startsWith("variables.index")
+        || name.startsWith("variables.data-")) {
       throw malformed(
           file,
           "is one file of a TensorFlow SavedModel: pass the directory that holds saved_model.pb");
@@ -287,7 +293,10 @@ public final class FormatDetector {
     if (count > maxZipEntries) {
       throw malformed(
           file,
-          "zip archive with " + count + " entries (more than " + maxZipEntries
+          "zip archive with "
+              + count
+              + " entries (more than "
+              + maxZipEntries
               + "): not a Keras 3 .keras archive");
     }
     List<String> names = new ArrayList<>();
@@ -295,7 +304,10 @@ public final class FormatDetector {
       if (zip.size() > maxZipEntries) {
         throw malformed(
             file,
-            "zip archive with " + zip.size() + " entries (more than " + maxZipEntries
+            "zip archive with "
+                + zip.size()
+                + " entries (more than "
+                + maxZipEntries
                 + "): not a Keras 3 .keras archive");
       }
       Enumeration<? extends ZipEntry> entries = zip.entries();
@@ -305,8 +317,7 @@ public final class FormatDetector {
         checkEntryName(file, name);
         if (!seen.add(name)) {
           // zip tools disagree on which of two same-named members they read: refuse to guess
-          throw malformed(
-              file, name, "the archive holds two members of this name (tampered?)");
+          throw malformed(file, name, "the archive holds two members of this name (tampered?)");
         }
         names.add(name);
       }
@@ -327,7 +338,9 @@ public final class FormatDetector {
       throw malformed(
           file,
           "Keras 3 archive with config.json but no model.weights.h5 or model.weights.npz"
-              + " (entries: " + joinSome(names) + ")");
+              + " (entries: "
+              + joinSome(names)
+              + ")");
     }
     throw malformed(file, zipPrefix(file) + zipWithoutConfig(names));
   }
@@ -335,9 +348,7 @@ public final class FormatDetector {
   /** A zip named like HDF5 gets told so, since the extension is what misled the user. */
   private static String zipPrefix(Path file) {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    return name.endsWith(".h5") || name.endsWith(".hdf5")
-        ? "is a zip archive, not HDF5: "
-        : "";
+    return name.endsWith(".h5") || name.endsWith(".hdf5") ? "is a zip archive, not HDF5: " : "";
   }
 
   private static String zipWithoutConfig(List<String> names) {
@@ -346,14 +357,14 @@ public final class FormatDetector {
     }
     for (String name : names) {
       if (name.endsWith("/" + CONFIG_JSON)) {
-        return "a .keras archive needs config.json at the top level, this zip has " + name
+        return "a .keras archive needs config.json at the top level, this zip has "
+            + name
             + " (zipped the folder instead of its contents?)";
       }
     }
     for (String name : names) {
       if (name.equals("saved_model.pb") || name.endsWith("/saved_model.pb")) {
-        return "zip archive holding a SavedModel (" + name
-            + "): unzip it and pass the directory";
+        return "zip archive holding a SavedModel (" + name + "): unzip it and pass the directory";
       }
     }
     if (names.stream().allMatch(n -> n.endsWith(".npy"))) {
@@ -363,7 +374,8 @@ public final class FormatDetector {
       return "looks like a PyTorch checkpoint (has data.pkl), not a Keras model";
     }
     return "zip archive without config.json: not a Keras 3 .keras archive (entries: "
-        + joinSome(names) + ")";
+        + joinSome(names)
+        + ")";
   }
 
   /** Refuses absolute paths and {@code ..} segments (zip slip) before anything extracts. */
@@ -377,7 +389,8 @@ public final class FormatDetector {
       throw malformed(
           file,
           name,
-          "unsafe zip entry path (" + (absolute ? "absolute" : "contains ..")
+          "unsafe zip entry path ("
+              + (absolute ? "absolute" : "contains ..")
               + "): refusing to read this archive");
     }
   }
@@ -401,7 +414,11 @@ public final class FormatDetector {
     }
     throw malformed(
         file,
-        "is a Git LFS pointer (oid " + oid + ", size " + size + "), not the model:"
+        "is a Git LFS pointer (oid "
+            + oid
+            + ", size "
+            + size
+            + "), not the model:"
             + " run `git lfs pull` in the repository it came from");
   }
 
@@ -427,7 +444,8 @@ public final class FormatDetector {
       if (token != JsonToken.START_OBJECT) {
         throw malformed(
             file,
-            "JSON " + (token == JsonToken.START_ARRAY ? "array" : "value")
+            "JSON "
+                + (token == JsonToken.START_ARRAY ? "array" : "value")
                 + ", not a Keras model config (expected an object with class_name and config)");
       }
       // only top-level keys matter, so values are skipped without being built

@@ -9,8 +9,8 @@ import java.util.ServiceLoader;
 import java.util.function.Consumer;
 
 /**
- * TensorFlow SavedModel reading and writing, plugged in through {@link ServiceLoader} by the
- * {@code initkit-savedmodel} module (TensorFlow Java).
+ * TensorFlow SavedModel reading and writing, plugged in through {@link ServiceLoader} by the {@code
+ * initkit-savedmodel} module (TensorFlow Java).
  *
  * <p>Why a service: TensorFlow Java brings a 650 MB native library whose first use costs seconds.
  * The converter module does not depend on it, and {@link #load(Path)} is only called on the
@@ -47,8 +47,12 @@ public interface SavedModelSupport {
   static SavedModelSupport load(Path file) throws UnsupportedModelException {
     return ServiceLoader.load(SavedModelSupport.class)
         .findFirst()
-        .orElseThrow(() -> new UnsupportedModelException(file, "",
-            "TensorFlow SavedModel support (module initkit-savedmodel, TensorFlow Java) is not on"
-                + " the class path"));
+        .orElseThrow(
+            () ->
+                new UnsupportedModelException(
+                    file,
+                    "",
+                    "TensorFlow SavedModel support (module initkit-savedmodel, TensorFlow Java) is not on"
+                        + " the class path"));
   }
 }

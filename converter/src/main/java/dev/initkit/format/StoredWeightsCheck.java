@@ -19,8 +19,8 @@ import java.util.function.ToIntFunction;
  * model without weights that every later step would silently carry on.
  *
  * <p>Only the classes below are counted, whose variables Keras fixes from the config alone; more
- * stored weights than counted are accepted (quantized and LoRA layers add variables). Keras 1
- * files keep RNN gates as separate weights and are only checked for having any.
+ * stored weights than counted are accepted (quantized and LoRA layers add variables). Keras 1 files
+ * keep RNN gates as separate weights and are only checked for having any.
  */
 public final class StoredWeightsCheck {
   private StoredWeightsCheck() {}
@@ -29,28 +29,29 @@ public final class StoredWeightsCheck {
   private static final ToIntFunction<JsonNode> RECURRENT = c -> 2 + bias(c, "use_bias");
 
   /** The number of weights Keras 2 and 3 build for a layer of each class, from its config. */
-  private static final Map<String, ToIntFunction<JsonNode>> COUNTS = Map.ofEntries(
-      Map.entry("Dense", KERNEL_AND_BIAS),
-      Map.entry("Conv1D", KERNEL_AND_BIAS),
-      Map.entry("Conv2D", KERNEL_AND_BIAS),
-      Map.entry("Conv3D", KERNEL_AND_BIAS),
-      Map.entry("Convolution1D", KERNEL_AND_BIAS),
-      Map.entry("Convolution2D", KERNEL_AND_BIAS),
-      Map.entry("Convolution3D", KERNEL_AND_BIAS),
-      Map.entry("Conv1DTranspose", KERNEL_AND_BIAS),
-      Map.entry("Conv2DTranspose", KERNEL_AND_BIAS),
-      Map.entry("Conv3DTranspose", KERNEL_AND_BIAS),
-      Map.entry("DepthwiseConv1D", KERNEL_AND_BIAS),
-      Map.entry("DepthwiseConv2D", KERNEL_AND_BIAS),
-      Map.entry("SeparableConv1D", c -> 2 + bias(c, "use_bias")),
-      Map.entry("SeparableConv2D", c -> 2 + bias(c, "use_bias")),
-      Map.entry("Embedding", c -> 1),
-      Map.entry("SimpleRNN", RECURRENT),
-      Map.entry("LSTM", RECURRENT),
-      Map.entry("GRU", RECURRENT),
-      Map.entry("BatchNormalization", c -> bias(c, "scale") + bias(c, "center") + 2),
-      Map.entry("LayerNormalization", c -> bias(c, "scale") + bias(c, "center")),
-      Map.entry("PReLU", c -> 1));
+  private static final Map<String, ToIntFunction<JsonNode>> COUNTS =
+      Map.ofEntries(
+          Map.entry("Dense", KERNEL_AND_BIAS),
+          Map.entry("Conv1D", KERNEL_AND_BIAS),
+          Map.entry("Conv2D", KERNEL_AND_BIAS),
+          Map.entry("Conv3D", KERNEL_AND_BIAS),
+          Map.entry("Convolution1D", KERNEL_AND_BIAS),
+          Map.entry("Convolution2D", KERNEL_AND_BIAS),
+          Map.entry("Convolution3D", KERNEL_AND_BIAS),
+          Map.entry("Conv1DTranspose", KERNEL_AND_BIAS),
+          Map.entry("Conv2DTranspose", KERNEL_AND_BIAS),
+          Map.entry("Conv3DTranspose", KERNEL_AND_BIAS),
+          Map.entry("DepthwiseConv1D", KERNEL_AND_BIAS),
+          Map.entry("DepthwiseConv2D", KERNEL_AND_BIAS),
+          Map.entry("SeparableConv1D", c -> 2 + bias(c, "use_bias")),
+          Map.entry("SeparableConv2D", c -> 2 + bias(c, "use_bias")),
+          Map.entry("Embedding", c -> 1),
+          Map.entry("SimpleRNN", RECURRENT),
+          Map.entry("LSTM", RECURRENT),
+          Map.entry("GRU", RECURRENT),
+          Map.entry("BatchNormalization", c -> bias(c, "scale") + bias(c, "center") + 2),
+          Map.entry("LayerNormalization", c -> bias(c, "scale") + bias(c, "center")),
+          Map.entry("PReLU", c -> 1));
 
   /**
    * Refuses {@code model} (read from {@code file}) when a counted layer holds fewer weights than
@@ -72,16 +73,41 @@ public final class StoredWeightsCheck {
       List<Weight> stored = l.weights();
       int want = keras1 ? 1 : count.applyAsInt(l.config());
       if (stored.size() < want) {
-        throw new MalformedModelException(file, l.name(), "its config builds " + want + " weight" + (want == 1 ? "" : "s")
-            + " (" + l.className() + "), the file holds " + stored.size() + ": Keras refuses to load it");
+        throw new MalformedModelException(
+            file,
+            l.name(),
+            "its config builds "
+                + want
+                + " weight"
+                + (want == 1 ? "" : "s")
+                + " ("
+                + l.className()
+                + "), the file holds "
+                + stored.size()
+                + ": Keras refuses to load it");
       }
       for (Weight w : stored) {
-        if ((w.role() == WeightRole.KERNEL || w.role() == WeightRole.EMBEDDINGS) && w.shape().rank() < 2) {
-          throw new MalformedModelException(file, l.name(), "weight " + w.shortName() + " has shape " + w.shape() + ": a " + l.className() + " " + w.role().name().toLowerCase(java.util.Locale.ROOT) + " has at least 2 dimensions");
+        if ((w.role() == WeightRole.KERNEL || w.role() == WeightRole.EMBEDDINGS)
+            && w.shape().rank() < 2) {
+          throw new MalformedModelException(
+              file,
+              l.name(),
+              "weight "
+                  + w.shortName()
+                  + " has shape "
+                  + w.shape()
+                  + ": a "
+                  + l.className()
+                  + " "
+                  + w.role().name().toLowerCase(java.util.Locale.ROOT)
+                  + " has at least 2 dimensions");
         }
         for (long d : w.shape().dims()) {
           if (d == 0) {
-            throw new MalformedModelException(file, l.name(), "weight " + w.shortName() + " has shape " + w.shape() + ", with no elements");
+            throw new MalformedModelException(
+                file,
+                l.name(),
+                "weight " + w.shortName() + " has shape " + w.shape() + ", with no elements");
           }
         }
       }

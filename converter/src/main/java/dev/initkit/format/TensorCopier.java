@@ -27,18 +27,18 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Moves one tensor into an HDF5 dataset being written. A tensor still stored unchanged in an HDF5
  * source is copied by that store ({@link H5Store#copyTo}: raw bytes, its datatype and attributes,
- * never through Java arrays); anything else streams through bounded direct buffers, block of rows by
- * block of rows, so memory stays flat whatever the size.
+ * never through Java arrays); anything else streams through bounded direct buffers, block of rows
+ * by block of rows, so memory stays flat whatever the size.
  *
  * <p>A tensor larger than one block is pipelined: producer threads (one per core) fill the next
  * blocks from the {@link TensorSource} (for drawn weights, that is where the random numbers are
- * generated) while the calling thread writes the finished blocks in order (HDF5 calls are serialised
- * by one lock, so one writer is all HDF5 can use). At most {@code 2 x threads + 1} blocks of 2 MiB
- * exist at once (fewer when rows are larger; a row above {@link #MAX_POOLED_BYTES} streams on the
- * calling thread), in direct buffers pooled across tensors.
- * The bytes written do not depend on the thread count or the block size: sources must return the
- * same rows however a tensor is cut (drawn weights do by the {@link SeedContract}); blocks start on
- * seed-block boundaries where the row size allows it, the cheapest cut for generators.
+ * generated) while the calling thread writes the finished blocks in order (HDF5 calls are
+ * serialised by one lock, so one writer is all HDF5 can use). At most {@code 2 x threads + 1}
+ * blocks of 2 MiB exist at once (fewer when rows are larger; a row above {@link #MAX_POOLED_BYTES}
+ * streams on the calling thread), in direct buffers pooled across tensors. The bytes written do not
+ * depend on the thread count or the block size: sources must return the same rows however a tensor
+ * is cut (drawn weights do by the {@link SeedContract}); blocks start on seed-block boundaries
+ * where the row size allows it, the cheapest cut for generators.
  */
 public final class TensorCopier {
   /**
@@ -46,39 +46,48 @@ public final class TensorCopier {
    * this gets a buffer of its own. Default 2 MiB: with 4 MiB and 16 MiB blocks the kernel's copy of
    * the written bytes into the page cache took 3-5x the sys time (docs/performance.md).
    */
-  static final int BLOCK_BYTES = Math.max(4096, Integer.getInteger("initkit.blockBytes", 2 * 1024 * 1024));
+  static final int BLOCK_BYTES =
+      Math.max(4096, Integer.getInteger("initkit.blockBytes", 2 * 1024 * 1024));
 
   /** Producer threads; override with system property {@code initkit.threads} (1 = no pipeline). */
-  private static final int THREADS = Math.max(1, Integer.getInteger("initkit.threads", Runtime.getRuntime().availableProcessors()));
+  private static final int THREADS =
+      Math.max(
+          1, Integer.getInteger("initkit.threads", Runtime.getRuntime().availableProcessors()));
 
   /**
    * Rows up to this size are pipelined through pooled buffers of a power-of-two multiple of {@link
-   * #BLOCK_BYTES}; a larger row (a 1x1 convolution kernel with thousands of channels) streams on the
-   * calling thread through one buffer of its own, so memory stays at one row.
+   * #BLOCK_BYTES}; a larger row (a 1x1 convolution kernel with thousands of channels) streams on
+   * the calling thread through one buffer of its own, so memory stays at one row.
    */
   static final int MAX_POOLED_BYTES = 4 * BLOCK_BYTES;
 
-  /** Bytes of blocks a pipelined copy keeps alive at once (a tensor with large rows gets fewer blocks). */
+  /**
+   * Bytes of blocks a pipelined copy keeps alive at once (a tensor with large rows gets fewer
+   * blocks).
+   */
   private static final long IN_FLIGHT_BYTES = (2L * THREADS + 1) * BLOCK_BYTES;
 
   /**
    * Free direct buffers by capacity, reused across tensors: allocating (and zeroing) fresh ones per
    * tensor left hundreds of MB of dead direct memory to the garbage collector on a ResNet.
    */
-  private static final ConcurrentHashMap<Integer, ConcurrentLinkedQueue<ByteBuffer>> FREE = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<Integer, ConcurrentLinkedQueue<ByteBuffer>> FREE =
+      new ConcurrentHashMap<>();
 
   /** Bytes held by {@link #FREE}, at most {@link #MAX_RETAINED_BYTES}. */
   private static final AtomicLong RETAINED = new AtomicLong();
 
   private static final long MAX_RETAINED_BYTES = IN_FLIGHT_BYTES + 3L * MAX_POOLED_BYTES;
 
-  private static final ConcurrentHashMap<Integer, ExecutorService> POOLS = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<Integer, ExecutorService> POOLS =
+      new ConcurrentHashMap<>();
   private static final AtomicInteger WORKERS = new AtomicInteger();
 
   private TensorCopier() {}
 
   /** Writes {@code w}'s values from {@code tensors} as dataset {@code name} of {@code dst}. */
-  public static void copy(Weight w, TensorSource tensors, H5Group dst, String name) throws IOException {
+  public static void copy(Weight w, TensorSource tensors, H5Group dst, String name)
+      throws IOException {
     TensorSource origin = tensors.origin(w);
     if (origin instanceof H5Store store) {
       store.copyTo(w, dst, name);
@@ -89,24 +98,28 @@ public final class TensorCopier {
     }
   }
 
-  /** Blocks alive at once in a pipelined copy: one being written, the rest being filled or waiting. */
+  /**
+   * Blocks alive at once in a pipelined copy: one being written, the rest being filled or waiting.
+   */
   private static int inFlight(int threads) {
     return 2 * threads + 1;
   }
 
   /**
    * Streams all rows of {@code w} from {@code tensors} into {@code ds}: on the calling thread when
-   * the tensor fits one block or {@code threads == 1}, else pipelined with {@code threads} producers.
-   * Package-private for tests (thread count and block size are not part of the output).
+   * the tensor fits one block or {@code threads == 1}, else pipelined with {@code threads}
+   * producers. Package-private for tests (thread count and block size are not part of the output).
    */
-  static void stream(Weight w, TensorSource tensors, H5Dataset ds, int threads, int blockBytes) throws IOException {
+  static void stream(Weight w, TensorSource tensors, H5Dataset ds, int threads, int blockBytes)
+      throws IOException {
     long rows = ds.rows();
     long rowBytes = ds.rowBytes();
     if (rows == 0 || rowBytes == 0) {
       return;
     }
     if (rowBytes > Integer.MAX_VALUE) {
-      throw new UnsupportedModelException(null, w.key(), "a single row of " + rowBytes + " bytes is too large to stream");
+      throw new UnsupportedModelException(
+          null, w.key(), "a single row of " + rowBytes + " bytes is too large to stream");
     }
     long perBlock = rowsPerBlock(w, rows, rowBytes, blockBytes);
     int bufBytes = (int) Math.max(rowBytes, Math.min(rows, perBlock) * rowBytes);
@@ -118,8 +131,8 @@ public final class TensorCopier {
   }
 
   /**
-   * Rows per block: as many as fit {@code blockBytes} (at least one), rounded down to a whole number
-   * of seed blocks when that keeps at least half of the target.
+   * Rows per block: as many as fit {@code blockBytes} (at least one), rounded down to a whole
+   * number of seed blocks when that keeps at least half of the target.
    */
   static long rowsPerBlock(Weight w, long rows, long rowBytes, int blockBytes) {
     long perBlock = Math.max(1, blockBytes / rowBytes);
@@ -144,7 +157,8 @@ public final class TensorCopier {
     return a;
   }
 
-  private static void sequential(Weight w, TensorSource tensors, H5Dataset ds, long rows, long perBlock, int bufBytes)
+  private static void sequential(
+      Weight w, TensorSource tensors, H5Dataset ds, long rows, long perBlock, int bufBytes)
       throws IOException {
     ByteBuffer buf = take(bufBytes);
     try {
@@ -166,18 +180,29 @@ public final class TensorCopier {
   /** One block being filled by a producer. */
   private record Block(long firstRow, long rows, ByteBuffer buf, Future<?> filled) {}
 
-  private static void pipelined(Weight w, TensorSource tensors, H5Dataset ds, long rows, long perBlock, int bufBytes,
-      int threads) throws IOException {
+  private static void pipelined(
+      Weight w,
+      TensorSource tensors,
+      H5Dataset ds,
+      long rows,
+      long perBlock,
+      int bufBytes,
+      int threads)
+      throws IOException {
     ExecutorService pool = producers(threads);
     AtomicBoolean aborted = new AtomicBoolean();
     ArrayDeque<Block> queue = new ArrayDeque<>();
-    // blocks alive at once: 2 x threads + 1 blocks of the standard size, fewer (at least 2) of larger ones
-    int maxInFlight = (int) Math.max(2, Math.min(inFlight(threads), IN_FLIGHT_BYTES / capacityFor(bufBytes)));
+    // blocks alive at once: 2 x threads + 1 blocks of the standard size, fewer (at least 2) of
+    // larger ones
+    int maxInFlight =
+        (int) Math.max(2, Math.min(inFlight(threads), IN_FLIGHT_BYTES / capacityFor(bufBytes)));
     long next = 0; // first row not yet handed to a producer
     boolean done = false;
     try {
       while (next < rows && queue.size() < maxInFlight) {
-        queue.add(submit(pool, aborted, w, tensors, next, Math.min(perBlock, rows - next), take(bufBytes)));
+        queue.add(
+            submit(
+                pool, aborted, w, tensors, next, Math.min(perBlock, rows - next), take(bufBytes)));
         next += perBlock;
       }
       while (!queue.isEmpty()) {
@@ -232,18 +257,26 @@ public final class TensorCopier {
     }
   }
 
-  private static Block submit(ExecutorService pool, AtomicBoolean aborted, Weight w, TensorSource tensors, long first, long n,
+  private static Block submit(
+      ExecutorService pool,
+      AtomicBoolean aborted,
+      Weight w,
+      TensorSource tensors,
+      long first,
+      long n,
       ByteBuffer buf) {
-    Future<?> f = pool.submit(() -> {
-      if (aborted.get()) {
-        return;
-      }
-      try {
-        tensors.readRows(w, first, n, buf);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
+    Future<?> f =
+        pool.submit(
+            () -> {
+              if (aborted.get()) {
+                return;
+              }
+              try {
+                tensors.readRows(w, first, n, buf);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
     return new Block(first, n, buf, f);
   }
 
@@ -268,7 +301,10 @@ public final class TensorCopier {
     }
   }
 
-  /** The pooled capacity for a block of {@code bytes}: a power-of-two multiple of {@link #BLOCK_BYTES}. */
+  /**
+   * The pooled capacity for a block of {@code bytes}: a power-of-two multiple of {@link
+   * #BLOCK_BYTES}.
+   */
   static int capacityFor(int bytes) {
     int c = BLOCK_BYTES;
     while (c < bytes && c <= Integer.MAX_VALUE / 2) {
@@ -277,7 +313,10 @@ public final class TensorCopier {
     return c < bytes ? bytes : c;
   }
 
-  /** A little-endian direct buffer with {@code bytes} remaining (pooled up to {@link #MAX_POOLED_BYTES}). */
+  /**
+   * A little-endian direct buffer with {@code bytes} remaining (pooled up to {@link
+   * #MAX_POOLED_BYTES}).
+   */
   private static ByteBuffer take(int bytes) {
     if (bytes > MAX_POOLED_BYTES) {
       return ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -295,7 +334,10 @@ public final class TensorCopier {
     return b;
   }
 
-  /** Returns a buffer from {@link #take} to the pool, unless the pool is full (then the GC frees it). */
+  /**
+   * Returns a buffer from {@link #take} to the pool, unless the pool is full (then the GC frees
+   * it).
+   */
   private static void give(ByteBuffer b) {
     int capacity = b.capacity();
     if (capacity > MAX_POOLED_BYTES || capacity != capacityFor(capacity)) {
@@ -317,7 +359,8 @@ public final class TensorCopier {
    * weights do) forks into these same workers instead of adding the common pool's threads on top.
    */
   private static ExecutorService producers(int threads) {
-    return POOLS.computeIfAbsent(threads, t -> new ForkJoinPool(t, TensorCopier::worker, null, false));
+    return POOLS.computeIfAbsent(
+        threads, t -> new ForkJoinPool(t, TensorCopier::worker, null, false));
   }
 
   private static ForkJoinWorkerThread worker(ForkJoinPool pool) {

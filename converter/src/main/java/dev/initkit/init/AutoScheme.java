@@ -14,8 +14,8 @@ import java.util.Set;
 
 /**
  * Chooses initializers for a layer's weights: {@link #choose} picks an activation-aware scheme
- * (what {@code reinit --scheme auto} draws), {@link #configured} reads what the layer's config names
- * (falling back to Keras's defaults for that layer). Wrappers ({@code Bidirectional}, {@code
+ * (what {@code reinit --scheme auto} draws), {@link #configured} reads what the layer's config
+ * names (falling back to Keras's defaults for that layer). Wrappers ({@code Bidirectional}, {@code
  * TimeDistributed}) are looked through to the wrapped layer. Stateless and thread-safe.
  */
 public final class AutoScheme {
@@ -26,9 +26,9 @@ public final class AutoScheme {
    *
    * @param spec what to draw, or null to leave the weight as it is ({@link #keep()})
    * @param reason one line saying why, for reports
-   * @param unitForgetBias true for an LSTM bias whose layer has {@code unit_forget_bias}: Keras adds
-   *     ones to the forget-gate quarter at build time, so the values are {@code [b]*u + [1]*u +
-   *     [b]*2u}; {@link #initializer(WeightRole)} draws it that way
+   * @param unitForgetBias true for an LSTM bias whose layer has {@code unit_forget_bias}: Keras
+   *     adds ones to the forget-gate quarter at build time, so the values are {@code [b]*u + [1]*u
+   *     + [b]*2u}; {@link #initializer(WeightRole)} draws it that way
    */
   public record Choice(InitializerSpec spec, String reason, boolean unitForgetBias) {
     public Choice {
@@ -52,16 +52,46 @@ public final class AutoScheme {
         throw new IllegalStateException("nothing to draw: " + reason);
       }
       Initializer init = Initializer.of(spec, role);
-      return unitForgetBias && role == WeightRole.BIAS ? Initializer.lstmUnitForgetBias(init) : init;
+      return unitForgetBias && role == WeightRole.BIAS
+          ? Initializer.lstmUnitForgetBias(init)
+          : init;
     }
   }
 
   private static final Set<String> HE_ACTIVATIONS =
-      Set.of("relu", "relu6", "elu", "gelu", "swish", "silu", "leakyrelu", "prelu", "mish", "celu",
-          "hardswish", "hardsilu", "softplus", "thresholdedrelu", "squareplus", "sparseplus");
+      Set.of(
+          "relu",
+          "relu6",
+          "elu",
+          "gelu",
+          "swish",
+          "silu",
+          "leakyrelu",
+          "prelu",
+          "mish",
+          "celu",
+          "hardswish",
+          "hardsilu",
+          "softplus",
+          "thresholdedrelu",
+          "squareplus",
+          "sparseplus");
   private static final Set<String> GLOROT_ACTIVATIONS =
-      Set.of("tanh", "sigmoid", "hardsigmoid", "softmax", "logsoftmax", "linear", "softsign", "exponential",
-          "hardtanh", "tanhshrink", "logsigmoid", "sparsemax", "softshrink", "hardshrink");
+      Set.of(
+          "tanh",
+          "sigmoid",
+          "hardsigmoid",
+          "softmax",
+          "logsoftmax",
+          "linear",
+          "softsign",
+          "exponential",
+          "hardtanh",
+          "tanhshrink",
+          "logsigmoid",
+          "sparsemax",
+          "softshrink",
+          "hardshrink");
 
   /** {@link #choose(Layer, WeightRole, String)} without a following activation. */
   public static Choice choose(Layer layer, WeightRole role) {
@@ -71,8 +101,8 @@ public final class AutoScheme {
   /**
    * An activation-aware initializer for one weight: He normal for the ReLU family, ELU, GELU,
    * swish/SiLU and leaky ReLU; LeCun normal for SELU; Glorot uniform for tanh, sigmoid, softmax and
-   * linear/none; orthogonal for recurrent kernels; Glorot uniform for recurrent input kernels (their
-   * gates are sigmoid/tanh); zeros for biases (with the LSTM forget-gate ones when {@code
+   * linear/none; orthogonal for recurrent kernels; Glorot uniform for recurrent input kernels
+   * (their gates are sigmoid/tanh); zeros for biases (with the LSTM forget-gate ones when {@code
    * unit_forget_bias}); ones for gamma and moving variance, zeros for beta, moving mean and PReLU
    * alpha; RandomUniform(-0.05, 0.05) for embeddings (Keras's default).
    *
@@ -85,31 +115,42 @@ public final class AutoScheme {
     Objects.requireNonNull(role, "role");
     Wrapped eff = unwrap(layer);
     switch (role) {
-      case BIAS: {
-        boolean ufb = unitForgetBias(layer);
-        return new Choice(InitializerSpec.zeros(),
-            ufb ? "LSTM bias: zeros, plus Keras's unit_forget_bias ones on the forget gate ([0]*u + [1]*u + [0]*2u)"
-                : "bias: zeros (Keras default; the kernel sets the variance)",
-            ufb);
-      }
+      case BIAS:
+        {
+          boolean ufb = unitForgetBias(layer);
+          return new Choice(
+              InitializerSpec.zeros(),
+              ufb
+                  ? "LSTM bias: zeros, plus Keras's unit_forget_bias ones on the forget gate ([0]*u + [1]*u + [0]*2u)"
+                  : "bias: zeros (Keras default; the kernel sets the variance)",
+              ufb);
+        }
       case GAMMA:
-        return new Choice(InitializerSpec.ones(), "normalisation scale gamma: ones (identity at start)", false);
+        return new Choice(
+            InitializerSpec.ones(), "normalisation scale gamma: ones (identity at start)", false);
       case BETA:
         return new Choice(InitializerSpec.zeros(), "normalisation offset beta: zeros", false);
       case MOVING_MEAN:
         return new Choice(InitializerSpec.zeros(), "moving mean: zeros (no statistics yet)", false);
       case MOVING_VARIANCE:
-        return new Choice(InitializerSpec.ones(), "moving variance: ones (no statistics yet)", false);
+        return new Choice(
+            InitializerSpec.ones(), "moving variance: ones (no statistics yet)", false);
       case ALPHA:
-        return new Choice(InitializerSpec.zeros(), "PReLU alpha: zeros (Keras default; starts as ReLU)", false);
+        return new Choice(
+            InitializerSpec.zeros(), "PReLU alpha: zeros (Keras default; starts as ReLU)", false);
       case EMBEDDINGS:
-        return new Choice(InitializerSpec.randomUniform(-0.05, 0.05, null),
-            "embeddings: RandomUniform(-0.05, 0.05) (Keras default)", false);
+        return new Choice(
+            InitializerSpec.randomUniform(-0.05, 0.05, null),
+            "embeddings: RandomUniform(-0.05, 0.05) (Keras default)",
+            false);
       case RECURRENT_KERNEL:
-        return new Choice(InitializerSpec.orthogonal(1.0, null),
-            "recurrent kernel: orthogonal over the whole (units, gates*units) matrix (Keras default)", false);
+        return new Choice(
+            InitializerSpec.orthogonal(1.0, null),
+            "recurrent kernel: orthogonal over the whole (units, gates*units) matrix (Keras default)",
+            false);
       case OTHER:
-        return new Choice(null, "not a layer weight with an initializer role: left unchanged", false);
+        return new Choice(
+            null, "not a layer weight with an initializer role: left unchanged", false);
       default:
         break;
     }
@@ -117,8 +158,11 @@ public final class AutoScheme {
     String what = role == WeightRole.KERNEL ? "kernel" : role.label().replace('_', ' ');
     LayerFamily family = LayerFamily.of(eff.className());
     if (family == LayerFamily.RECURRENT || family == LayerFamily.RECURRENT_CELL) {
-      return new Choice(InitializerSpec.preset(Preset.GLOROT_UNIFORM, null),
-          eff.className() + " input kernel: Glorot uniform (Keras default; the gates are sigmoid/tanh)", false);
+      return new Choice(
+          InitializerSpec.preset(Preset.GLOROT_UNIFORM, null),
+          eff.className()
+              + " input kernel: Glorot uniform (Keras default; the gates are sigmoid/tanh)",
+          false);
     }
     String own = activationOf(eff.config());
     String act = own;
@@ -128,26 +172,41 @@ public final class AutoScheme {
       source = "following activation";
     }
     if (act == null) {
-      return new Choice(InitializerSpec.preset(Preset.GLOROT_UNIFORM, null),
-          "no activation: Glorot uniform (Keras default, variance 2/(fan_in+fan_out))", false);
+      return new Choice(
+          InitializerSpec.preset(Preset.GLOROT_UNIFORM, null),
+          "no activation: Glorot uniform (Keras default, variance 2/(fan_in+fan_out))",
+          false);
     }
     String a = normalise(act);
     if (a.equals("selu")) {
-      return new Choice(InitializerSpec.preset(Preset.LECUN_NORMAL, null),
-          source + " selu: LeCun normal, which SELU's self-normalisation assumes (variance 1/fan_in)", false);
+      return new Choice(
+          InitializerSpec.preset(Preset.LECUN_NORMAL, null),
+          source
+              + " selu: LeCun normal, which SELU's self-normalisation assumes (variance 1/fan_in)",
+          false);
     }
     if (HE_ACTIVATIONS.contains(a)) {
-      return new Choice(InitializerSpec.preset(Preset.HE_NORMAL, null),
-          source + " " + act + ": He normal keeps the forward variance of a ReLU-like unit (variance 2/fan_in)",
+      return new Choice(
+          InitializerSpec.preset(Preset.HE_NORMAL, null),
+          source
+              + " "
+              + act
+              + ": He normal keeps the forward variance of a ReLU-like unit (variance 2/fan_in)",
           false);
     }
     if (GLOROT_ACTIVATIONS.contains(a)) {
-      return new Choice(InitializerSpec.preset(Preset.GLOROT_UNIFORM, null),
-          source + " " + act + ": Glorot uniform (variance 2/(fan_in+fan_out), for symmetric saturating or linear units)",
+      return new Choice(
+          InitializerSpec.preset(Preset.GLOROT_UNIFORM, null),
+          source
+              + " "
+              + act
+              + ": Glorot uniform (variance 2/(fan_in+fan_out), for symmetric saturating or linear units)",
           false);
     }
-    return new Choice(InitializerSpec.preset(Preset.GLOROT_UNIFORM, null),
-        source + " '" + act + "' not recognised: Glorot uniform (Keras default) for this " + what, false);
+    return new Choice(
+        InitializerSpec.preset(Preset.GLOROT_UNIFORM, null),
+        source + " '" + act + "' not recognised: Glorot uniform (Keras default) for this " + what,
+        false);
   }
 
   /**
@@ -160,8 +219,8 @@ public final class AutoScheme {
    * unit_forget_bias} (Keras's default).
    *
    * @throws IllegalArgumentException if the config names a built-in initializer with an invalid
-   *     config (use {@link InitializerSpec#parse(JsonNode, java.nio.file.Path, String)} to report it
-   *     against a file)
+   *     config (use {@link InitializerSpec#parse(JsonNode, java.nio.file.Path, String)} to report
+   *     it against a file)
    */
   public static Choice configured(Layer layer, WeightRole role) {
     Objects.requireNonNull(layer, "layer");
@@ -206,8 +265,8 @@ public final class AutoScheme {
 
   /**
    * True when the layer (looking through wrappers) is an LSTM-type layer whose bias gets Keras's
-   * forget-gate ones: {@code unit_forget_bias} true or absent (Keras's default), or Keras 1's {@code
-   * forget_bias_init: "one"}.
+   * forget-gate ones: {@code unit_forget_bias} true or absent (Keras's default), or Keras 1's
+   * {@code forget_bias_init: "one"}.
    */
   public static boolean unitForgetBias(Layer layer) {
     Wrapped eff = unwrap(layer);
@@ -241,7 +300,9 @@ public final class AutoScheme {
     return Layer.activationOf(config);
   }
 
-  /** Lower case without separators: {@code LeakyReLU} and {@code leaky_relu} give {@code leakyrelu}. */
+  /**
+   * Lower case without separators: {@code LeakyReLU} and {@code leaky_relu} give {@code leakyrelu}.
+   */
   private static String normalise(String activation) {
     return activation.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "").replace(" ", "");
   }

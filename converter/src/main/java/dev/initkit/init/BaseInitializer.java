@@ -9,7 +9,8 @@ import java.util.Objects;
 /** Argument checks shared by the initializers; subclasses implement {@link #fillChecked}. */
 abstract class BaseInitializer implements Initializer {
   /** Per-thread block of doubles, one generator block long. */
-  static final ThreadLocal<double[]> BLOCK = ThreadLocal.withInitial(() -> new double[SeedContract.BLOCK_SIZE]);
+  static final ThreadLocal<double[]> BLOCK =
+      ThreadLocal.withInitial(() -> new double[SeedContract.BLOCK_SIZE]);
 
   final InitializerSpec spec;
 
@@ -28,7 +29,8 @@ abstract class BaseInitializer implements Initializer {
   }
 
   @Override
-  public final void fill(Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long firstElement, long count) {
+  public final void fill(
+      Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long firstElement, long count) {
     Objects.requireNonNull(shape, "shape");
     Objects.requireNonNull(dtype, "dtype");
     Objects.requireNonNull(dst, "dst");
@@ -37,8 +39,18 @@ abstract class BaseInitializer implements Initializer {
     }
     long n = shape.elementCount();
     if (firstElement < 0 || count < 0 || firstElement > n - count) {
-      throw new IllegalArgumentException("element range [" + firstElement + ", " + firstElement + " + " + count
-          + ") is outside a tensor of shape " + shape + " (" + n + " elements)");
+      throw new IllegalArgumentException(
+          "element range ["
+              + firstElement
+              + ", "
+              + firstElement
+              + " + "
+              + count
+              + ") is outside a tensor of shape "
+              + shape
+              + " ("
+              + n
+              + " elements)");
     }
     if (dst.remaining() < Math.multiplyExact(count, (long) dtype.size())) {
       throw new BufferOverflowException();
@@ -51,16 +63,16 @@ abstract class BaseInitializer implements Initializer {
   }
 
   /** Fills a range already checked to be inside the tensor, with room in {@code dst}. */
-  abstract void fillChecked(Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long first, long count);
+  abstract void fillChecked(
+      Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long first, long count);
 
-  /**
-   * Fills a range from a per-element function, in chunks of one block, for deterministic kinds.
-   */
+  /** Fills a range from a per-element function, in chunks of one block, for deterministic kinds. */
   interface ElementFunction {
     double at(long element);
   }
 
-  static void fillFromFunction(ElementFunction f, DType dtype, ByteBuffer dst, long first, long count) {
+  static void fillFromFunction(
+      ElementFunction f, DType dtype, ByteBuffer dst, long first, long count) {
     double[] buf = BLOCK.get();
     long end = first + count;
     for (long e = first; e < end; ) {

@@ -14,7 +14,8 @@ final class ConstantInitializer extends BaseInitializer {
   }
 
   @Override
-  void fillChecked(Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long first, long count) {
+  void fillChecked(
+      Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long first, long count) {
     DTypeCodec.fillConstant(value, count, dtype, dst);
   }
 }

@@ -11,9 +11,9 @@ import java.nio.ShortBuffer;
 /**
  * Converts values to and from the little-endian bytes of the floating-point {@link DType}s.
  *
- * <p>Every conversion from {@code double} rounds once, to nearest with ties to even, directly to the
- * target format (no double rounding through {@code float}); overflow gives infinity, NaN stays NaN.
- * {@code float16} is IEEE 754 binary16 (5-bit exponent, 10-bit fraction, subnormals kept) and
+ * <p>Every conversion from {@code double} rounds once, to nearest with ties to even, directly to
+ * the target format (no double rounding through {@code float}); overflow gives infinity, NaN stays
+ * NaN. {@code float16} is IEEE 754 binary16 (5-bit exponent, 10-bit fraction, subnormals kept) and
  * {@code bfloat16} is the upper half of a binary32 (8-bit exponent, 7-bit fraction, subnormals
  * kept). Byte buffers are read and written little-endian whatever their own {@link ByteOrder}, at
  * their position, which advances. Thread-safe (scratch space is per thread).
@@ -92,8 +92,8 @@ public final class DTypeCodec {
   }
 
   /**
-   * Writes {@code src[off, off+len)} as little-endian {@code dtype} values at {@code dst}'s position
-   * and advances it.
+   * Writes {@code src[off, off+len)} as little-endian {@code dtype} values at {@code dst}'s
+   * position and advances it.
    *
    * @throws IllegalArgumentException if {@code dtype} is not floating
    * @throws java.nio.BufferOverflowException if {@code dst} has too little room
@@ -104,10 +104,11 @@ public final class DTypeCodec {
 
   /**
    * As {@link #encode(double[], int, int, DType, ByteBuffer)}, but a value that rounds up to or
-   * above {@code exclusiveMax} (NaN for none) is replaced by the next smaller value of the dtype, so
-   * that a uniform draw in {@code [min, max)} stays below {@code max} after rounding.
+   * above {@code exclusiveMax} (NaN for none) is replaced by the next smaller value of the dtype,
+   * so that a uniform draw in {@code [min, max)} stays below {@code max} after rounding.
    */
-  static void encode(double[] src, int off, int len, DType dtype, ByteBuffer dst, double exclusiveMax) {
+  static void encode(
+      double[] src, int off, int len, DType dtype, ByteBuffer dst, double exclusiveMax) {
     int bytes = Math.multiplyExact(len, dtype.size());
     if (dst.remaining() < bytes) {
       throw new java.nio.BufferOverflowException();
@@ -115,66 +116,71 @@ public final class DTypeCodec {
     ByteBuffer le = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     boolean clamp = !Double.isNaN(exclusiveMax);
     switch (dtype) {
-      case FLOAT64: {
-        DoubleBuffer db = le.asDoubleBuffer();
-        if (!clamp) {
-          db.put(src, off, len);
-        } else {
-          for (int i = 0; i < len; i++) {
-            double v = src[off + i];
-            db.put(v >= exclusiveMax ? Math.nextDown(exclusiveMax) : v);
-          }
-        }
-        break;
-      }
-      case FLOAT32: {
-        FloatBuffer fb = le.asFloatBuffer();
-        float[] tmp = SCRATCH.get().floats;
-        for (int done = 0; done < len; ) {
-          int n = Math.min(CHUNK, len - done);
-          int base = off + done;
-          if (clamp) {
-            for (int i = 0; i < n; i++) {
-              float f = (float) src[base + i];
-              tmp[i] = f >= exclusiveMax ? Math.nextDown(f) : f;
-            }
+      case FLOAT64:
+        {
+          DoubleBuffer db = le.asDoubleBuffer();
+          if (!clamp) {
+            db.put(src, off, len);
           } else {
-            for (int i = 0; i < n; i++) {
-              tmp[i] = (float) src[base + i];
+            for (int i = 0; i < len; i++) {
+              double v = src[off + i];
+              db.put(v >= exclusiveMax ? Math.nextDown(exclusiveMax) : v);
             }
           }
-          fb.put(tmp, 0, n);
-          done += n;
+          break;
         }
-        break;
-      }
+      case FLOAT32:
+        {
+          FloatBuffer fb = le.asFloatBuffer();
+          float[] tmp = SCRATCH.get().floats;
+          for (int done = 0; done < len; ) {
+            int n = Math.min(CHUNK, len - done);
+            int base = off + done;
+            if (clamp) {
+              for (int i = 0; i < n; i++) {
+                float f = (float) src[base + i];
+                tmp[i] = f >= exclusiveMax ? Math.nextDown(f) : f;
+              }
+            } else {
+              for (int i = 0; i < n; i++) {
+                tmp[i] = (float) src[base + i];
+              }
+            }
+            fb.put(tmp, 0, n);
+            done += n;
+          }
+          break;
+        }
       case FLOAT16:
-      case BFLOAT16: {
-        boolean half = dtype == DType.FLOAT16;
-        ShortBuffer sb = le.asShortBuffer();
-        short[] tmp = SCRATCH.get().shorts;
-        for (int done = 0; done < len; ) {
-          int n = Math.min(CHUNK, len - done);
-          for (int i = 0; i < n; i++) {
-            double v = src[off + done + i];
-            short h = half ? toFloat16(v) : toBFloat16(v);
-            if (clamp && (half ? fromFloat16(h) : fromBFloat16(h)) >= exclusiveMax) {
-              h = nextDown16(h);
+      case BFLOAT16:
+        {
+          boolean half = dtype == DType.FLOAT16;
+          ShortBuffer sb = le.asShortBuffer();
+          short[] tmp = SCRATCH.get().shorts;
+          for (int done = 0; done < len; ) {
+            int n = Math.min(CHUNK, len - done);
+            for (int i = 0; i < n; i++) {
+              double v = src[off + done + i];
+              short h = half ? toFloat16(v) : toBFloat16(v);
+              if (clamp && (half ? fromFloat16(h) : fromBFloat16(h)) >= exclusiveMax) {
+                h = nextDown16(h);
+              }
+              tmp[i] = h;
             }
-            tmp[i] = h;
+            sb.put(tmp, 0, n);
+            done += n;
           }
-          sb.put(tmp, 0, n);
-          done += n;
+          break;
         }
-        break;
-      }
       default:
         throw notFloating(dtype);
     }
     dst.position(dst.position() + bytes);
   }
 
-  /** Writes {@code count} copies of {@code value} (rounded to the dtype) and advances {@code dst}. */
+  /**
+   * Writes {@code count} copies of {@code value} (rounded to the dtype) and advances {@code dst}.
+   */
   public static void fillConstant(double value, long count, DType dtype, ByteBuffer dst) {
     if (!dtype.isFloating()) {
       throw notFloating(dtype);
@@ -201,19 +207,21 @@ public final class DTypeCodec {
             le.putDouble(p, value);
           }
           break;
-        case FLOAT32: {
-          float f = (float) value;
-          for (; p < end; p += 4) {
-            le.putFloat(p, f);
+        case FLOAT32:
+          {
+            float f = (float) value;
+            for (; p < end; p += 4) {
+              le.putFloat(p, f);
+            }
+            break;
           }
-          break;
-        }
-        default: {
-          short h = dtype == DType.FLOAT16 ? toFloat16(value) : toBFloat16(value);
-          for (; p < end; p += 2) {
-            le.putShort(p, h);
+        default:
+          {
+            short h = dtype == DType.FLOAT16 ? toFloat16(value) : toBFloat16(value);
+            for (; p < end; p += 2) {
+              le.putShort(p, h);
+            }
           }
-        }
       }
     }
     dst.position(end);
@@ -273,6 +281,7 @@ public final class DTypeCodec {
 
   static IllegalArgumentException notFloating(DType dtype) {
     return new IllegalArgumentException(
-        "initializers write floating-point tensors (float16, bfloat16, float32, float64), not " + dtype);
+        "initializers write floating-point tensors (float16, bfloat16, float32, float64), not "
+            + dtype);
   }
 }

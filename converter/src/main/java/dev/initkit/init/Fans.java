@@ -5,12 +5,12 @@ import java.util.Objects;
 
 /**
  * Fan-in and fan-out of a weight shape, exactly as Keras 3 {@code compute_fans} and tf.keras 2.x
- * {@code _compute_fans} compute them: rank 0 gives (1, 1); rank 1 {@code (n,)} gives (n, n); rank
- * 2 {@code (a, b)} gives (a, b); rank 3 and more gives {@code rf = prod(shape[:-2])}, fan_in =
- * {@code shape[-2] * rf}, fan_out = {@code shape[-1] * rf}. Keras kernels are laid out {@code
- * (..., in, out)}; Keras applies this rule to every layer, including transposed and depthwise
- * convolutions, where it does not match the layer's real connectivity (it is what Keras draws
- * with, so initkit matches it).
+ * {@code _compute_fans} compute them: rank 0 gives (1, 1); rank 1 {@code (n,)} gives (n, n); rank 2
+ * {@code (a, b)} gives (a, b); rank 3 and more gives {@code rf = prod(shape[:-2])}, fan_in = {@code
+ * shape[-2] * rf}, fan_out = {@code shape[-1] * rf}. Keras kernels are laid out {@code (..., in,
+ * out)}; Keras applies this rule to every layer, including transposed and depthwise convolutions,
+ * where it does not match the layer's real connectivity (it is what Keras draws with, so initkit
+ * matches it).
  *
  * @param fanIn Keras's fan_in
  * @param fanOut Keras's fan_out
@@ -42,7 +42,8 @@ public record Fans(long fanIn, long fanOut) {
    * {@code output_axes}, as {@code EinsumDense} sets them from its equation): the product of the
    * dimensions on each list. Negative axes count from the end, as in Python.
    */
-  public static Fans of(Shape shape, java.util.List<Integer> inputAxes, java.util.List<Integer> outputAxes) {
+  public static Fans of(
+      Shape shape, java.util.List<Integer> inputAxes, java.util.List<Integer> outputAxes) {
     Objects.requireNonNull(shape, "shape");
     if (inputAxes == null || outputAxes == null) {
       return of(shape);

@@ -14,7 +14,8 @@ final class IdentityInitializer extends BaseInitializer {
   }
 
   @Override
-  void fillChecked(Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long first, long count) {
+  void fillChecked(
+      Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long first, long count) {
     long cols = shape.dim(1);
     fillFromFunction(e -> e / cols == e % cols ? gain : 0.0, dtype, dst, first, count);
   }

@@ -20,8 +20,8 @@ import java.util.Objects;
  *
  * <p>Whole-tensor initializers (Orthogonal) compute the full tensor on the first call for a (shape,
  * seed) and serve later ranges from a one-entry cache; they refuse tensors above a documented size.
- * Identity and Sinusoidal compute each element directly (Sinusoidal computes its normalisation
- * once per shape).
+ * Identity and Sinusoidal compute each element directly (Sinusoidal computes its normalisation once
+ * per shape).
  *
  * <p>Implementations are immutable apart from such caches and are safe for concurrent use.
  */
@@ -47,7 +47,8 @@ public interface Initializer {
    *     or the initializer refuses the shape (see {@link #check})
    * @throws java.nio.BufferOverflowException if {@code dst} has too little room (nothing written)
    */
-  void fill(Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long firstElement, long count);
+  void fill(
+      Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long firstElement, long count);
 
   /** Writes the whole tensor: {@code fill(shape, dtype, streamSeed, dst, 0, elementCount)}. */
   default void fill(Shape shape, DType dtype, long streamSeed, ByteBuffer dst) {
@@ -89,22 +90,25 @@ public interface Initializer {
     } else if (spec instanceof InitializerSpec.Orthogonal o) {
       return new Orthogonal(o);
     } else if (spec instanceof InitializerSpec.Seeded) {
-      return new RandomInitializer(spec); // RandomUniform/Normal, TruncatedNormal, VarianceScaling, SmallSign
+      return new RandomInitializer(
+          spec); // RandomUniform/Normal, TruncatedNormal, VarianceScaling, SmallSign
     } else if (spec instanceof InitializerSpec.Identity i) {
       return new IdentityInitializer(i);
     } else if (spec instanceof InitializerSpec.Sinusoidal) {
       return new Sinusoidal(spec, role == WeightRole.DEPTHWISE_KERNEL);
     }
-    throw new IllegalArgumentException("initkit cannot draw " + spec.describe()
-        + ": it is a custom initializer; choose a built-in one for this weight");
+    throw new IllegalArgumentException(
+        "initkit cannot draw "
+            + spec.describe()
+            + ": it is a custom initializer; choose a built-in one for this weight");
   }
 
   /**
    * Keras's LSTM bias with {@code unit_forget_bias=True}: for a bias of shape {@code (4u,)} (gate
    * order i, f, c, o), the first {@code u} values come from {@code inner} drawn as shape {@code
-   * (u,)}, the next {@code u} are ones (forget gate) and the last {@code 2u} come from {@code inner}
-   * drawn as shape {@code (2u,)}, exactly as Keras's {@code LSTMCell.build} concatenates them. With
-   * the default Zeros inner this is {@code [0]*u + [1]*u + [0]*2u}.
+   * (u,)}, the next {@code u} are ones (forget gate) and the last {@code 2u} come from {@code
+   * inner} drawn as shape {@code (2u,)}, exactly as Keras's {@code LSTMCell.build} concatenates
+   * them. With the default Zeros inner this is {@code [0]*u + [1]*u + [0]*2u}.
    */
   static Initializer lstmUnitForgetBias(Initializer inner) {
     return new LstmBiasInitializer(inner);

@@ -16,13 +16,13 @@ import java.util.Optional;
  * what {@code reinit} draws.
  *
  * <p>One record per kind: the Keras built-ins ({@link Zeros}, {@link Ones}, {@link Constant},
- * {@link RandomUniform}, {@link RandomNormal}, {@link TruncatedNormal}, {@link VarianceScaling} with
- * the named {@link Preset}s GlorotUniform/Normal, HeUniform/Normal, LecunUniform/Normal, {@link
- * Orthogonal}, {@link Identity}); two initkit extras that Keras cannot load without initkit's
- * classes ({@link SmallSign}: ±0.01 with a random sign, and {@link Sinusoidal}: Fernández-Hernández
- * et al. 2025); and {@link Custom}, which keeps a custom or unrecognised config verbatim (it is
- * never replaced by a guess). {@link Fixed} groups the constants, {@link Seeded} the kinds that draw
- * random numbers and take a seed.
+ * {@link RandomUniform}, {@link RandomNormal}, {@link TruncatedNormal}, {@link VarianceScaling}
+ * with the named {@link Preset}s GlorotUniform/Normal, HeUniform/Normal, LecunUniform/Normal,
+ * {@link Orthogonal}, {@link Identity}); two initkit extras that Keras cannot load without
+ * initkit's classes ({@link SmallSign}: ±0.01 with a random sign, and {@link Sinusoidal}:
+ * Fernández-Hernández et al. 2025); and {@link Custom}, which keeps a custom or unrecognised config
+ * verbatim (it is never replaced by a guess). {@link Fixed} groups the constants, {@link Seeded}
+ * the kinds that draw random numbers and take a seed.
  *
  * <p>Besides its meaning, a spec remembers how it was written, its {@link Origin} ({@link
  * #asWritten()}, {@link #legacyVarianceScalingForm()}, {@link #legacyNormal()}, {@link #keras1()},
@@ -36,8 +36,11 @@ import java.util.Optional;
  * implies for a shape (bounds, mean, std) is {@link SpecStatistics}'s.
  */
 public sealed interface InitializerSpec
-    permits InitializerSpec.Fixed, InitializerSpec.Seeded, InitializerSpec.Identity,
-        InitializerSpec.Sinusoidal, InitializerSpec.Custom {
+    permits InitializerSpec.Fixed,
+        InitializerSpec.Seeded,
+        InitializerSpec.Identity,
+        InitializerSpec.Sinusoidal,
+        InitializerSpec.Custom {
 
   /**
    * std of a standard normal truncated to [-2, 2] ({@code scipy.stats.truncnorm.std(-2, 2)}); Keras
@@ -142,8 +145,8 @@ public sealed interface InitializerSpec
 
   /**
    * {@code TruncatedNormal(mean, stddev, seed)}: N(mean, stddev²) re-drawn beyond 2 stddev; {@code
-   * stddev} is the pre-truncation value (the result's std is {@code stddev *}
-   * {@link #TRUNCATED_STD_FACTOR}).
+   * stddev} is the pre-truncation value (the result's std is {@code stddev *} {@link
+   * #TRUNCATED_STD_FACTOR}).
    */
   record TruncatedNormal(double mean, double stddev, Long seed, Origin origin) implements Seeded {
     public TruncatedNormal {
@@ -179,7 +182,8 @@ public sealed interface InitializerSpec
      */
     public VarianceScaling {
       if (!(scale > 0) || Double.isInfinite(scale)) {
-        throw new IllegalArgumentException("VarianceScaling scale must be a positive number, not " + scale);
+        throw new IllegalArgumentException(
+            "VarianceScaling scale must be a positive number, not " + scale);
       }
       Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(distribution, "distribution");
@@ -216,7 +220,9 @@ public sealed interface InitializerSpec
      * VarianceScaling is returned unchanged.
      */
     public VarianceScaling unnamed() {
-      return preset == null ? this : new VarianceScaling(scale, mode, distribution, null, seed, null, null, Origin.NONE);
+      return preset == null
+          ? this
+          : new VarianceScaling(scale, mode, distribution, null, seed, null, null, Origin.NONE);
     }
 
     @Override
@@ -488,12 +494,13 @@ public sealed interface InitializerSpec
   }
 
   /**
-   * {@code VarianceScaling(scale, mode, distribution, seed)}; a parameter set equal to a preset's is
-   * still written as VarianceScaling (use {@link #preset(Preset, Long)} for the named form).
+   * {@code VarianceScaling(scale, mode, distribution, seed)}; a parameter set equal to a preset's
+   * is still written as VarianceScaling (use {@link #preset(Preset, Long)} for the named form).
    *
    * @throws IllegalArgumentException if {@code scale <= 0}
    */
-  static InitializerSpec varianceScaling(double scale, Mode mode, Distribution distribution, Long seed) {
+  static InitializerSpec varianceScaling(
+      double scale, Mode mode, Distribution distribution, Long seed) {
     return new VarianceScaling(scale, mode, distribution, null, seed, null, null, Origin.NONE);
   }
 
@@ -501,7 +508,14 @@ public sealed interface InitializerSpec
   static InitializerSpec preset(Preset preset, Long seed) {
     Objects.requireNonNull(preset, "preset");
     return new VarianceScaling(
-        preset.scale(), preset.mode(), preset.distribution(), preset, seed, null, null, Origin.NONE);
+        preset.scale(),
+        preset.mode(),
+        preset.distribution(),
+        preset,
+        seed,
+        null,
+        null,
+        Origin.NONE);
   }
 
   /** {@code Orthogonal(gain, seed)}. */
@@ -561,7 +575,8 @@ public sealed interface InitializerSpec
    *
    * @throws MalformedModelException if a built-in initializer's config is invalid
    */
-  static InitializerSpec parse(JsonNode node, Path file, String location) throws MalformedModelException {
+  static InitializerSpec parse(JsonNode node, Path file, String location)
+      throws MalformedModelException {
     try {
       return parse(node);
     } catch (IllegalArgumentException e) {
@@ -595,7 +610,9 @@ public sealed interface InitializerSpec
     return SpecString.parse(text);
   }
 
-  /** The spec string forms {@link #parse(String)} accepts, with their parameters, for help texts. */
+  /**
+   * The spec string forms {@link #parse(String)} accepts, with their parameters, for help texts.
+   */
   static List<String> specStringForms() {
     return SpecString.FORMS;
   }
@@ -625,19 +642,18 @@ public sealed interface InitializerSpec
   }
 
   /**
-   * True when a preset was written in the standalone Keras 2.0–2.3 form {@code
-   * {"class_name": "VarianceScaling", ...}} (e.g. GlorotUniform as {@code scale=1, fan_avg,
-   * uniform}).
+   * True when a preset was written in the standalone Keras 2.0–2.3 form {@code {"class_name":
+   * "VarianceScaling", ...}} (e.g. GlorotUniform as {@code scale=1, fan_avg, uniform}).
    */
   default boolean legacyVarianceScalingForm() {
     return origin().legacyVarianceScalingForm();
   }
 
   /**
-   * True when VarianceScaling was written with {@code "distribution": "normal"}: old Keras (2.0–2.1)
-   * and tfjs meant a truncated normal <em>without</em> the 0.8796 correction (std about 12% below
-   * the target); current Keras reads it as {@code truncated_normal} (corrected), and so does this
-   * spec.
+   * True when VarianceScaling was written with {@code "distribution": "normal"}: old Keras
+   * (2.0–2.1) and tfjs meant a truncated normal <em>without</em> the 0.8796 correction (std about
+   * 12% below the target); current Keras reads it as {@code truncated_normal} (corrected), and so
+   * does this spec.
    */
   default boolean legacyNormal() {
     return origin().legacyNormal();
@@ -653,19 +669,25 @@ public sealed interface InitializerSpec
     return origin().notes();
   }
 
-  /** True when the config carries {@code input_axes}/{@code output_axes} keys: Keras 3.15 or later wrote it. */
+  /**
+   * True when the config carries {@code input_axes}/{@code output_axes} keys: Keras 3.15 or later
+   * wrote it.
+   */
   default boolean fanAxesKeyed() {
     return origin().fanAxesKeyed();
   }
 
-  /** The axes of Keras 3.15's fan rule, when set (VarianceScaling only): {@code [input_axes, output_axes]}. */
+  /**
+   * The axes of Keras 3.15's fan rule, when set (VarianceScaling only): {@code [input_axes,
+   * output_axes]}.
+   */
   default Optional<List<List<Integer>>> fanAxes() {
     return Optional.empty();
   }
 
   /**
-   * The fans this initializer computes for {@code shape}: from its axes where it names them
-   * (Keras 3.15 and later: {@code input_axes}/{@code output_axes}), else Keras's classic rule.
+   * The fans this initializer computes for {@code shape}: from its axes where it names them (Keras
+   * 3.15 and later: {@code input_axes}/{@code output_axes}), else Keras's classic rule.
    */
   default Fans fans(Shape shape) {
     return this instanceof VarianceScaling v
@@ -723,13 +745,22 @@ public sealed interface InitializerSpec
     } else if (this instanceof Constant c) {
       s.append("Constant(value=").append(num(c.value())).append(')');
     } else if (this instanceof RandomUniform u) {
-      s.append("RandomUniform(minval=").append(num(u.minval())).append(", maxval=").append(num(u.maxval()));
+      s.append("RandomUniform(minval=")
+          .append(num(u.minval()))
+          .append(", maxval=")
+          .append(num(u.maxval()));
       s.append(seedArg).append(')');
     } else if (this instanceof RandomNormal n) {
-      s.append("RandomNormal(mean=").append(num(n.mean())).append(", stddev=").append(num(n.stddev()));
+      s.append("RandomNormal(mean=")
+          .append(num(n.mean()))
+          .append(", stddev=")
+          .append(num(n.stddev()));
       s.append(seedArg).append(')');
     } else if (this instanceof TruncatedNormal n) {
-      s.append("TruncatedNormal(mean=").append(num(n.mean())).append(", stddev=").append(num(n.stddev()));
+      s.append("TruncatedNormal(mean=")
+          .append(num(n.mean()))
+          .append(", stddev=")
+          .append(num(n.stddev()));
       s.append(seedArg).append(')');
     } else if (this instanceof VarianceScaling v) {
       if (v.preset() != null) {
@@ -738,7 +769,10 @@ public sealed interface InitializerSpec
           s.append("(seed=").append(seed).append(')');
         }
       } else {
-        s.append("VarianceScaling(scale=").append(num(v.scale())).append(", ").append(v.mode().kerasName());
+        s.append("VarianceScaling(scale=")
+            .append(num(v.scale()))
+            .append(", ")
+            .append(v.mode().kerasName());
         s.append(", ").append(v.distribution().kerasName());
         s.append(seedArg).append(')');
       }
@@ -760,7 +794,10 @@ public sealed interface InitializerSpec
     }
     if (keras1()) {
       JsonNode written = origin().written();
-      form.add(written != null && written.isTextual() ? "Keras 1 '" + written.asText() + "'" : "Keras 1 config");
+      form.add(
+          written != null && written.isTextual()
+              ? "Keras 1 '" + written.asText() + "'"
+              : "Keras 1 config");
     }
     if (!form.isEmpty()) {
       s.append(" (").append(String.join("; ", form)).append(')');
@@ -811,8 +848,8 @@ public sealed interface InitializerSpec
   }
 
   /**
-   * The closest initializer stock Keras loads, for writing into a config whose values initkit
-   * draws itself: the spec itself when {@link #kerasLoadable()}; {@code RandomUniform(-m, m)} for
+   * The closest initializer stock Keras loads, for writing into a config whose values initkit draws
+   * itself: the spec itself when {@link #kerasLoadable()}; {@code RandomUniform(-m, m)} for
    * SmallSign (same bound, variance m²/3 instead of m²); {@code GlorotUniform} for Sinusoidal (the
    * same variance for Dense kernels); empty for custom ones.
    */
@@ -851,7 +888,14 @@ public sealed interface InitializerSpec
       return new TruncatedNormal(n.mean(), n.stddev(), newSeed, o);
     } else if (this instanceof VarianceScaling v) {
       return new VarianceScaling(
-          v.scale(), v.mode(), v.distribution(), v.preset(), newSeed, v.inputAxes(), v.outputAxes(), o);
+          v.scale(),
+          v.mode(),
+          v.distribution(),
+          v.preset(),
+          newSeed,
+          v.inputAxes(),
+          v.outputAxes(),
+          o);
     } else if (this instanceof Orthogonal g) {
       return new Orthogonal(g.gain(), newSeed, o);
     }
@@ -881,7 +925,9 @@ public sealed interface InitializerSpec
       return Double.compare(f.value(), g.value()) == 0;
     }
     if (this instanceof VarianceScaling v && o instanceof VarianceScaling w) {
-      return Double.compare(v.scale(), w.scale()) == 0 && v.mode() == w.mode() && v.distribution() == w.distribution();
+      return Double.compare(v.scale(), w.scale()) == 0
+          && v.mode() == w.mode()
+          && v.distribution() == w.distribution();
     }
     if (this instanceof Seeded) {
       return withSeed(null).equals(o.withSeed(null));

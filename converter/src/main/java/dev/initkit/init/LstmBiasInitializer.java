@@ -30,12 +30,20 @@ final class LstmBiasInitializer implements Initializer {
   }
 
   @Override
-  public void fill(Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long firstElement, long count) {
+  public void fill(
+      Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long firstElement, long count) {
     check(shape);
     long n = shape.elementCount();
     if (firstElement < 0 || count < 0 || firstElement > n - count) {
-      throw new IllegalArgumentException("element range [" + firstElement + ", " + firstElement + " + " + count
-          + ") is outside a tensor of shape " + shape);
+      throw new IllegalArgumentException(
+          "element range ["
+              + firstElement
+              + ", "
+              + firstElement
+              + " + "
+              + count
+              + ") is outside a tensor of shape "
+              + shape);
     }
     long u = n / 4;
     long end = firstElement + count;

@@ -8,11 +8,11 @@ import java.util.stream.IntStream;
 /**
  * Keras {@code Orthogonal(gain)}, exactly Keras's algorithm: the flat shape is {@code (rows, cols)
  * = (prod(shape[:-1]), shape[-1])}; draw a standard normal matrix of shape {@code (max(rows, cols),
- * min(rows, cols))} (row-major, under the {@link SeedContract} block rule); take its thin QR; {@code
- * q *= sign(diag(r))}, which makes Q unique (the Q whose R has a positive diagonal), so the result
- * does not depend on the QR algorithm; transpose when {@code rows < cols}; reshape; multiply by
- * {@code gain}. The QR is Householder's, in a fixed order (the column updates of one step may run
- * in parallel; each column is computed the same way whatever the thread), so the values are
+ * min(rows, cols))} (row-major, under the {@link SeedContract} block rule); take its thin QR;
+ * {@code q *= sign(diag(r))}, which makes Q unique (the Q whose R has a positive diagonal), so the
+ * result does not depend on the QR algorithm; transpose when {@code rows < cols}; reshape; multiply
+ * by {@code gain}. The QR is Householder's, in a fixed order (the column updates of one step may
+ * run in parallel; each column is computed the same way whatever the thread), so the values are
  * identical on every run.
  */
 final class Orthogonal extends BaseInitializer {
@@ -41,8 +41,13 @@ final class Orthogonal extends BaseInitializer {
     SpecStatistics.sampling(spec, shape); // rank >= 2
     long n = shape.elementCount();
     if (n > MAX_ORTHOGONAL_ELEMENTS) {
-      throw new IllegalArgumentException("Orthogonal is limited to " + MAX_ORTHOGONAL_ELEMENTS
-          + " elements (a QR in memory); shape " + shape + " has " + n);
+      throw new IllegalArgumentException(
+          "Orthogonal is limited to "
+              + MAX_ORTHOGONAL_ELEMENTS
+              + " elements (a QR in memory); shape "
+              + shape
+              + " has "
+              + n);
     }
   }
 
@@ -56,7 +61,8 @@ final class Orthogonal extends BaseInitializer {
   }
 
   @Override
-  void fillChecked(Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long first, long count) {
+  void fillChecked(
+      Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long first, long count) {
     double[] values = values(shape, streamSeed);
     DTypeCodec.encode(values, (int) first, (int) count, dtype, dst);
   }
@@ -155,7 +161,8 @@ final class Orthogonal extends BaseInitializer {
   }
 
   /** Applies I - beta v v^T (v = x[k..m)) to columns [from, to) of {@code cols}, rows k..m. */
-  private static void applyReflector(double[] v, double beta, int k, int m, double[][] cols, int from, int to) {
+  private static void applyReflector(
+      double[] v, double beta, int k, int m, double[][] cols, int from, int to) {
     if (from >= to) {
       return;
     }

@@ -38,8 +38,12 @@ public final class ParallelFill {
     long n = shape.elementCount();
     long bytes = Math.multiplyExact(n, (long) dtype.size());
     if (bytes > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("tensor of shape " + shape + " (" + bytes
-          + " bytes) does not fit one ByteBuffer: stream it with Initializer.fill ranges");
+      throw new IllegalArgumentException(
+          "tensor of shape "
+              + shape
+              + " ("
+              + bytes
+              + " bytes) does not fit one ByteBuffer: stream it with Initializer.fill ranges");
     }
     if (dst.remaining() < bytes) {
       throw new BufferOverflowException();
@@ -67,7 +71,8 @@ public final class ParallelFill {
         long end = Math.min(n, lastBlock * SeedContract.BLOCK_SIZE);
         ByteBuffer part = dst.duplicate();
         part.position(Math.toIntExact(start + first * dtype.size()));
-        futures.add(pool.submit(() -> init.fill(shape, dtype, streamSeed, part, first, end - first)));
+        futures.add(
+            pool.submit(() -> init.fill(shape, dtype, streamSeed, part, first, end - first)));
       }
       for (Future<?> f : futures) {
         try {

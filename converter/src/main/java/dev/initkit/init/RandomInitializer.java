@@ -15,7 +15,8 @@ final class RandomInitializer extends BaseInitializer {
   }
 
   @Override
-  void fillChecked(Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long first, long count) {
+  void fillChecked(
+      Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long first, long count) {
     Sampling s = SpecStatistics.sampling(spec, shape);
     double upper = s.type() == Sampling.Type.UNIFORM ? s.b() : Double.NaN;
     double[] buf = BLOCK.get();
@@ -40,33 +41,37 @@ final class RandomInitializer extends BaseInitializer {
     double b = s.b();
     long state = seed;
     switch (s.type()) {
-      case UNIFORM: {
-        double width = b - a;
-        for (int i = 0; i < n; i++) {
-          state += SeedContract.GOLDEN_GAMMA;
-          out[i] = a + width * SeedContract.unitDouble(SeedContract.mix64(state));
+      case UNIFORM:
+        {
+          double width = b - a;
+          for (int i = 0; i < n; i++) {
+            state += SeedContract.GOLDEN_GAMMA;
+            out[i] = a + width * SeedContract.unitDouble(SeedContract.mix64(state));
+          }
+          break;
         }
-        break;
-      }
-      case NORMAL: {
-        SplittableRandom r = new SplittableRandom(seed);
-        for (int i = 0; i < n; i++) {
-          out[i] = a + b * r.nextGaussian();
+      case NORMAL:
+        {
+          SplittableRandom r = new SplittableRandom(seed);
+          for (int i = 0; i < n; i++) {
+            out[i] = a + b * r.nextGaussian();
+          }
+          break;
         }
-        break;
-      }
       case TRUNCATED_NORMAL:
         TruncatedZiggurat.fill(seed, out, n, a, b);
         break;
-      case RANDOM_SIGN: {
-        // the sign bit of nextLong() becomes the value's sign (branch-free: the sign is random)
-        long magnitude = Double.doubleToRawLongBits(Math.abs(a));
-        for (int i = 0; i < n; i++) {
-          state += SeedContract.GOLDEN_GAMMA;
-          out[i] = Double.longBitsToDouble(magnitude | (SeedContract.mix64(state) & Long.MIN_VALUE));
+      case RANDOM_SIGN:
+        {
+          // the sign bit of nextLong() becomes the value's sign (branch-free: the sign is random)
+          long magnitude = Double.doubleToRawLongBits(Math.abs(a));
+          for (int i = 0; i < n; i++) {
+            state += SeedContract.GOLDEN_GAMMA;
+            out[i] =
+                Double.longBitsToDouble(magnitude | (SeedContract.mix64(state) & Long.MIN_VALUE));
+          }
+          break;
         }
-        break;
-      }
       default:
         throw new IllegalStateException("not an element-wise random draw: " + s);
     }

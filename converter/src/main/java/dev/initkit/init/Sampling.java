@@ -31,7 +31,10 @@ public record Sampling(Type type, double a, double b) {
     Objects.requireNonNull(type, "type");
   }
 
-  /** Short text, e.g. {@code U[-0.0765, 0.0765)}, {@code N(0.0, 0.05)}, {@code TN(0.0, 0.0612; ±2σ)}. */
+  /**
+   * Short text, e.g. {@code U[-0.0765, 0.0765)}, {@code N(0.0, 0.05)}, {@code TN(0.0, 0.0612;
+   * ±2σ)}.
+   */
   public String describe() {
     switch (type) {
       case CONSTANT:

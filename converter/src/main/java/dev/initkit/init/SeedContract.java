@@ -27,8 +27,8 @@ import java.util.SplittableRandom;
  *       s}. Within a block, element {@code j} takes the {@code j}-th draw of that generator:
  *       uniform draws are {@code nextDouble()} (53 bits, {@code [0,1)}); normal draws are {@code
  *       nextGaussian()} (JDK 17+ modified ziggurat); a truncated normal is one {@link
- *       TruncatedZiggurat#next} (a ziggurat of the normal truncated to [-2, 2], specified there);
- *       a random sign is the sign bit of {@code nextLong()}.
+ *       TruncatedZiggurat#next} (a ziggurat of the normal truncated to [-2, 2], specified there); a
+ *       random sign is the sign bit of {@code nextLong()}.
  *   <li>Whole-tensor initializers draw their Gaussian matrix (Orthogonal: shape {@code (max(rows,
  *       cols), min(rows, cols))}) with the same block rule, then compute deterministically
  *       (Householder QR in a fixed order). Identity, Zeros, Ones, Constant and Sinusoidal use no
@@ -39,9 +39,9 @@ import java.util.SplittableRandom;
  *
  * <p>The generator and Gaussian algorithm are the JDK's ({@link SplittableRandom} since Java 8 and
  * {@code RandomGenerator.nextGaussian} since Java 17), the truncated normal initkit's own; a golden
- * test pins the first values so that a change in a future JDK is detected. The numbers cannot
- * equal Keras's: Keras's own streams differ per backend (TF stateless ops, JAX keys, numpy), so
- * initkit matches the distributions exactly and defines this contract for reproducibility.
+ * test pins the first values so that a change in a future JDK is detected. The numbers cannot equal
+ * Keras's: Keras's own streams differ per backend (TF stateless ops, JAX keys, numpy), so initkit
+ * matches the distributions exactly and defines this contract for reproducibility.
  *
  * <p>All methods are pure and thread-safe.
  */
@@ -51,6 +51,7 @@ public final class SeedContract {
 
   /** SplitMix64's increment, the one {@code new SplittableRandom(seed)} uses. */
   static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;
+
   private static final long DOMAIN = 0x696e69746b697431L; // "initkit1"
 
   private SeedContract() {}

@@ -20,9 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * Like the reference, the arithmetic is float32 (positions, products, sines and the final scaling
  * are rounded to float32 at the same steps; the variance is accumulated in double and rounded to
- * float32, as {@code torch.var(...).item()} returns it), so the values agree with PyTorch's to about
- * one float32 ulp. Keras kernels map to the PyTorch layout: {@code (k..., in, out)} element {@code
- * [k, ci, co]} is PyTorch {@code [co, ci, k]} (flat column {@code ci * prod(k) + k_flat}); a
+ * float32, as {@code torch.var(...).item()} returns it), so the values agree with PyTorch's to
+ * about one float32 ulp. Keras kernels map to the PyTorch layout: {@code (k..., in, out)} element
+ * {@code [k, ci, co]} is PyTorch {@code [co, ci, k]} (flat column {@code ci * prod(k) + k_flat}); a
  * depthwise kernel {@code (k..., in, dm)} is PyTorch's {@code (in * dm, 1, k...)}: row {@code ci *
  * dm + m}, column {@code k_flat}. Deterministic: no seed.
  */
@@ -84,7 +84,8 @@ final class Sinusoidal extends BaseInitializer {
   }
 
   private static double[] stats(Shape shape, boolean depthwise) {
-    return STATS.computeIfAbsent(new Key(shape, depthwise), k -> computeStats(k.shape(), k.depthwise()));
+    return STATS.computeIfAbsent(
+        new Key(shape, depthwise), k -> computeStats(k.shape(), k.depthwise()));
   }
 
   private static double[] computeStats(Shape shape, boolean depthwise) {
@@ -113,8 +114,12 @@ final class Sinusoidal extends BaseInitializer {
     }
     float var = (float) (ss / (count - 1));
     if (!(var > 1e-12f)) {
-      throw new IllegalArgumentException("Sinusoidal is degenerate for shape " + shape
-          + ": its unnormalised values have (almost) no variance (" + var + ")");
+      throw new IllegalArgumentException(
+          "Sinusoidal is degenerate for shape "
+              + shape
+              + ": its unnormalised values have (almost) no variance ("
+              + var
+              + ")");
     }
     float amp = (float) Math.sqrt(2.0 / ((double) var * (l.nFlat() + l.nOut())));
     // Statistics of the final float32 values (exact, a third pass).
@@ -152,7 +157,8 @@ final class Sinusoidal extends BaseInitializer {
   }
 
   @Override
-  void fillChecked(Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long first, long count) {
+  void fillChecked(
+      Shape shape, DType dtype, long streamSeed, ByteBuffer dst, long first, long count) {
     Layout l = layout(shape, depthwise);
     float amp = (float) stats(shape, depthwise)[0];
     float freq = (float) (TWO_PI / l.nFlat());

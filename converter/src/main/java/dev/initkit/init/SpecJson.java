@@ -67,7 +67,8 @@ final class SpecJson {
     }
 
     InitializerSpec build() {
-      Origin o = new Origin(written, legacyVarianceScalingForm, legacyNormal, keras1, notes, fanAxesKeyed);
+      Origin o =
+          new Origin(written, legacyVarianceScalingForm, legacyNormal, keras1, notes, fanAxesKeyed);
       switch (kind) {
         case ZEROS:
           return new InitializerSpec.Zeros(o);
@@ -137,7 +138,8 @@ final class SpecJson {
     }
     JsonNode cn = node.get("class_name");
     if (cn == null || !cn.isTextual()) {
-      return InitializerSpec.unknown(node, "initializer config without class_name: " + abbreviate(node));
+      return InitializerSpec.unknown(
+          node, "initializer config without class_name: " + abbreviate(node));
     }
     String className = cn.asText();
     String module = text(node.get("module"));
@@ -162,14 +164,16 @@ final class SpecJson {
       return custom(node, className, "Keras 3 STFT initializer (initkit does not draw it)");
     }
     if (builtin == null) {
-      return custom(node, className, (module == null ? "custom " : "unknown Keras initializer ") + className);
+      return custom(
+          node, className, (module == null ? "custom " : "unknown Keras initializer ") + className);
     }
     JsonNode config = node.get("config");
     if (config == null || config.isNull()) {
       config = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     }
     if (!config.isObject()) {
-      throw new IllegalArgumentException(className + " config must be an object, not " + abbreviate(config));
+      throw new IllegalArgumentException(
+          className + " config must be an object, not " + abbreviate(config));
     }
     Builder x = fromConfig(builtin, className, config, module != null);
     x.written = node;
@@ -177,8 +181,10 @@ final class SpecJson {
       x.keras1 = true;
     }
     if (module == null && className.endsWith("Initializer")) {
-      x.notes.add(className + " is Keras 3's class name; written without a module (as here) it may also be"
-          + " a user's custom class of that name");
+      x.notes.add(
+          className
+              + " is Keras 3's class name; written without a module (as here) it may also be"
+              + " a user's custom class of that name");
     }
     return x.build();
   }
@@ -189,7 +195,12 @@ final class SpecJson {
     if (builtin == null) {
       return InitializerSpec.unknown(node, "unknown initializer '" + name + "'");
     }
-    Builder x = fromConfig(builtin, name, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), false);
+    Builder x =
+        fromConfig(
+            builtin,
+            name,
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(),
+            false);
     x.written = node;
     if (keras1) {
       x.keras1 = true;
@@ -200,23 +211,29 @@ final class SpecJson {
 
   private static void keras1Notes(Builder x, Builtin builtin, String name) {
     if (builtin.preset() == Preset.GLOROT_NORMAL || builtin.preset() == Preset.HE_NORMAL) {
-      x.notes.add("Keras 1 '" + name + "' drew an untruncated normal with this std; current Keras reads it"
-          + " as a truncated normal with the same variance");
+      x.notes.add(
+          "Keras 1 '"
+              + name
+              + "' drew an untruncated normal with this std; current Keras reads it"
+              + " as a truncated normal with the same variance");
     }
     if (builtin.preset() != null) {
-      x.notes.add("Keras 1 computed fans by dim_ordering for 4-D/5-D kernels (Theano order: (out, in, k...))"
-          + " and as sqrt(prod(shape)) for ranks other than 2, 4 and 5");
+      x.notes.add(
+          "Keras 1 computed fans by dim_ordering for 4-D/5-D kernels (Theano order: (out, in, k...))"
+              + " and as sqrt(prod(shape)) for ranks other than 2, 4 and 5");
     }
     if (builtin.kind() == Kind.ORTHOGONAL) {
-      x.notes.add("Keras 1 'orthogonal' used scale 1.1 and the SVD of a (shape[0], prod(shape[1:])) Gaussian;"
-          + " current Keras reads it as Orthogonal(gain=1.0)");
+      x.notes.add(
+          "Keras 1 'orthogonal' used scale 1.1 and the SVD of a (shape[0], prod(shape[1:])) Gaussian;"
+              + " current Keras reads it as Orthogonal(gain=1.0)");
     }
     if (builtin.kind() == Kind.IDENTITY) {
       x.notes.add("Keras 1 'identity' required a square matrix");
     }
   }
 
-  private static Builder fromConfig(Builtin builtin, String className, JsonNode config, boolean keras3Dict) {
+  private static Builder fromConfig(
+      Builtin builtin, String className, JsonNode config, boolean keras3Dict) {
     Builder x = new Builder(builtin.kind());
     x.preset = builtin.preset();
     Set<String> known;
@@ -264,8 +281,9 @@ final class SpecJson {
         known = Set.of("gain");
         x.gain = number(config, "gain", 1.0, className);
         if (keras3Dict && !config.has("gain")) {
-          x.notes.add("Keras 3 (through 3.12 at least) does not save Identity's gain, so a gain other than"
-              + " 1.0 was lost when this file was written; it loads as gain 1.0");
+          x.notes.add(
+              "Keras 3 (through 3.12 at least) does not save Identity's gain, so a gain other than"
+                  + " 1.0 was lost when this file was written; it loads as gain 1.0");
         }
         break;
       default:
@@ -280,8 +298,11 @@ final class SpecJson {
         continue;
       }
       if (k.equals("dtype")) {
-        x.notes.add("config carries dtype " + config.get(k) + " (tf.compat.v1 initializer form): tf.keras ignores"
-            + " it, Keras 3 refuses to load it; the serialised forms leave it out");
+        x.notes.add(
+            "config carries dtype "
+                + config.get(k)
+                + " (tf.compat.v1 initializer form): tf.keras ignores"
+                + " it, Keras 3 refuses to load it; the serialised forms leave it out");
       } else if (!COMMON_KEYS.contains(k)) {
         x.notes.add("ignored unexpected config key '" + k + "' = " + abbreviate(config.get(k)));
       }
@@ -295,12 +316,14 @@ final class SpecJson {
       return null;
     }
     if (!n.isArray() || n.size() > 64) {
-      throw new IllegalArgumentException(className + " " + key + " must be a list of axis indices or null, not " + abbreviate(n));
+      throw new IllegalArgumentException(
+          className + " " + key + " must be a list of axis indices or null, not " + abbreviate(n));
     }
     List<Integer> out = new java.util.ArrayList<>();
     for (JsonNode a : n) {
       if (!a.isIntegralNumber() || !a.canConvertToInt() || Math.abs(a.intValue()) > 64) {
-        throw new IllegalArgumentException(className + " " + key + " must hold small integers, not " + abbreviate(n));
+        throw new IllegalArgumentException(
+            className + " " + key + " must hold small integers, not " + abbreviate(n));
       }
       out.add(a.intValue());
     }
@@ -315,11 +338,15 @@ final class SpecJson {
     }
     x.scale = scale;
     JsonNode m = config.get("mode");
-    x.mode = m == null || m.isNull() ? Mode.FAN_IN : Mode.fromKerasName(requireText(m, "mode", className));
+    x.mode =
+        m == null || m.isNull()
+            ? Mode.FAN_IN
+            : Mode.fromKerasName(requireText(m, "mode", className));
     JsonNode d = config.get("distribution");
-    String dist = d == null || d.isNull()
-        ? "truncated_normal"
-        : requireText(d, "distribution", className).toLowerCase(Locale.ROOT);
+    String dist =
+        d == null || d.isNull()
+            ? "truncated_normal"
+            : requireText(d, "distribution", className).toLowerCase(Locale.ROOT);
     switch (dist) {
       case "truncated_normal":
         x.distribution = Distribution.TRUNCATED_NORMAL;
@@ -333,19 +360,24 @@ final class SpecJson {
       case "normal":
         x.distribution = Distribution.TRUNCATED_NORMAL;
         x.legacyNormal = true;
-        x.notes.add("\"distribution\": \"normal\" was written by old Keras (2.0-2.1) or tfjs, where it meant a"
-            + " normal truncated at 2 stddev WITHOUT the 0.8796 correction (std 12% below the target);"
-            + " current Keras reads it as truncated_normal (corrected), as initkit does");
+        x.notes.add(
+            "\"distribution\": \"normal\" was written by old Keras (2.0-2.1) or tfjs, where it meant a"
+                + " normal truncated at 2 stddev WITHOUT the 0.8796 correction (std 12% below the target);"
+                + " current Keras reads it as truncated_normal (corrected), as initkit does");
         break;
       default:
-        throw new IllegalArgumentException("VarianceScaling distribution must be one of truncated_normal,"
-            + " untruncated_normal, uniform (or legacy normal), not '" + dist + "'");
+        throw new IllegalArgumentException(
+            "VarianceScaling distribution must be one of truncated_normal,"
+                + " untruncated_normal, uniform (or legacy normal), not '"
+                + dist
+                + "'");
     }
     Preset p = Preset.matching(x.scale, x.mode, x.distribution).orElse(null);
     if (p != null) {
       x.preset = p;
       x.legacyVarianceScalingForm = true;
-      x.notes.add(p.className() + " written in the legacy VarianceScaling form (standalone Keras 2.0-2.3)");
+      x.notes.add(
+          p.className() + " written in the legacy VarianceScaling form (standalone Keras 2.0-2.3)");
     }
   }
 
@@ -387,12 +419,16 @@ final class SpecJson {
       // Keras 3 SeedGenerator: {"class_name": "SeedGenerator", "config": {"seed": 1337, ...}}
       JsonNode inner = s.path("config").path("seed");
       if (inner.isIntegralNumber() && inner.canConvertToLong()) {
-        x.notes.add("seed given as a serialised " + s.path("class_name").asText("object") + "; using its seed "
-            + inner.asLong());
+        x.notes.add(
+            "seed given as a serialised "
+                + s.path("class_name").asText("object")
+                + "; using its seed "
+                + inner.asLong());
         return inner.asLong();
       }
     }
-    throw new IllegalArgumentException(className + " seed must be an integer or null, not " + abbreviate(s));
+    throw new IllegalArgumentException(
+        className + " seed must be an integer or null, not " + abbreviate(s));
   }
 
   private static double number(JsonNode config, String key, double dflt, String className) {
@@ -410,7 +446,8 @@ final class SpecJson {
         throw new IllegalArgumentException(className + " " + key + " must be a number, not " + v);
       }
     } else {
-      throw new IllegalArgumentException(className + " " + key + " must be a number, not " + abbreviate(v));
+      throw new IllegalArgumentException(
+          className + " " + key + " must be a number, not " + abbreviate(v));
     }
     if (!Double.isFinite(d)) {
       throw new IllegalArgumentException(className + " " + key + " must be finite, not " + v);
@@ -420,7 +457,8 @@ final class SpecJson {
 
   private static String requireText(JsonNode v, String key, String className) {
     if (!v.isTextual()) {
-      throw new IllegalArgumentException(className + " " + key + " must be a string, not " + abbreviate(v));
+      throw new IllegalArgumentException(
+          className + " " + key + " must be a string, not " + abbreviate(v));
     }
     return v.asText();
   }
@@ -429,15 +467,17 @@ final class SpecJson {
     JsonNode config = node.path("config");
     Builder x;
     switch (name) {
-      case "SmallSign": {
-        x = new Builder(Kind.SMALL_SIGN);
-        x.magnitude = number(config, "magnitude", InitializerSpec.SMALL_MAGNITUDE, name);
-        if (!(x.magnitude > 0)) {
-          throw new IllegalArgumentException("SmallSign magnitude must be positive, not " + x.magnitude);
+      case "SmallSign":
+        {
+          x = new Builder(Kind.SMALL_SIGN);
+          x.magnitude = number(config, "magnitude", InitializerSpec.SMALL_MAGNITUDE, name);
+          if (!(x.magnitude > 0)) {
+            throw new IllegalArgumentException(
+                "SmallSign magnitude must be positive, not " + x.magnitude);
+          }
+          x.seed = seed(config.get("seed"), name, x);
+          break;
         }
-        x.seed = seed(config.get("seed"), name, x);
-        break;
-      }
       case "Sinusoidal":
         x = new Builder(Kind.SINUSOIDAL);
         break;
@@ -477,7 +517,9 @@ final class SpecJson {
   static Builtin lookup(String name) {
     String n = name;
     if (n.endsWith("V2")) {
-      n = n.substring(0, n.length() - 2); // tf.keras compat aliases: GlorotUniformV2, glorot_uniformV2
+      n =
+          n.substring(
+              0, n.length() - 2); // tf.keras compat aliases: GlorotUniformV2, glorot_uniformV2
     }
     return BUILTINS.get(n.replace("_", "").toLowerCase(Locale.ROOT));
   }

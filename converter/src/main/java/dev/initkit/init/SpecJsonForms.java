@@ -33,7 +33,9 @@ final class SpecJsonForms {
       return c.origin().written();
     }
     ObjectNode o = F.objectNode();
-    o.put("class_name", isExtra(spec) ? INITKIT_PACKAGE + ">" + spec.canonicalName() : spec.canonicalName());
+    o.put(
+        "class_name",
+        isExtra(spec) ? INITKIT_PACKAGE + ">" + spec.canonicalName() : spec.canonicalName());
     o.set("config", config(spec, false));
     return o;
   }
@@ -46,7 +48,11 @@ final class SpecJsonForms {
     ObjectNode o = F.objectNode();
     boolean extra = isExtra(spec);
     o.put("module", extra ? INITKIT_MODULE : "keras.initializers");
-    o.put("class_name", spec instanceof InitializerSpec.Orthogonal ? "OrthogonalInitializer" : spec.canonicalName());
+    o.put(
+        "class_name",
+        spec instanceof InitializerSpec.Orthogonal
+            ? "OrthogonalInitializer"
+            : spec.canonicalName());
     o.set("config", config(spec, true));
     if (extra) {
       o.put("registered_name", INITKIT_PACKAGE + ">" + spec.canonicalName());

@@ -41,14 +41,16 @@ public final class SpecStatistics {
     } else if (spec instanceof VarianceScaling v) {
       double s = scaledVariance(v, shape);
       switch (v.distribution()) {
-        case UNIFORM: {
-          double limit = Math.sqrt(3.0 * s);
-          return new Sampling(Sampling.Type.UNIFORM, -limit, limit);
-        }
+        case UNIFORM:
+          {
+            double limit = Math.sqrt(3.0 * s);
+            return new Sampling(Sampling.Type.UNIFORM, -limit, limit);
+          }
         case UNTRUNCATED_NORMAL:
           return new Sampling(Sampling.Type.NORMAL, 0, Math.sqrt(s));
         default:
-          return new Sampling(Sampling.Type.TRUNCATED_NORMAL, 0, Math.sqrt(s) / TRUNCATED_STD_FACTOR);
+          return new Sampling(
+              Sampling.Type.TRUNCATED_NORMAL, 0, Math.sqrt(s) / TRUNCATED_STD_FACTOR);
       }
     } else if (spec instanceof InitializerSpec.Orthogonal o) {
       if (shape.rank() < 2) {
@@ -58,7 +60,8 @@ public final class SpecStatistics {
       return new Sampling(Sampling.Type.ORTHOGONAL, o.gain(), 0);
     } else if (spec instanceof Identity i) {
       if (shape.rank() != 2) {
-        throw new IllegalArgumentException("Identity needs a rank-2 shape (Keras raises too), not " + shape);
+        throw new IllegalArgumentException(
+            "Identity needs a rank-2 shape (Keras raises too), not " + shape);
       }
       return new Sampling(Sampling.Type.IDENTITY, i.gain(), 0);
     } else if (spec instanceof SmallSign m) {
@@ -118,11 +121,12 @@ public final class SpecStatistics {
         return d.a();
       case UNIFORM:
         return (d.a() + d.b()) / 2;
-      case IDENTITY: {
-        long r = shape.dim(0);
-        long c = shape.dim(1);
-        return r * c == 0 ? 0 : d.a() * Math.min(r, c) / ((double) r * c);
-      }
+      case IDENTITY:
+        {
+          long r = shape.dim(0);
+          long c = shape.dim(1);
+          return r * c == 0 ? 0 : d.a() * Math.min(r, c) / ((double) r * c);
+        }
       case SINUSOIDAL:
         return Sinusoidal.mean(shape, role == WeightRole.DEPTHWISE_KERNEL);
       default:
@@ -136,9 +140,9 @@ public final class SpecStatistics {
    * TruncatedNormal {@code stddev * 0.87962566103423978} (post-truncation); VarianceScaling {@code
    * sqrt(scale / max(1, n))} for every distribution (the truncated one is corrected); Orthogonal
    * {@code gain * sqrt(min(r, c) / (r * c))} with r = prod(shape[:-1]), c = shape[-1] (each
-   * orthonormal row or column has unit norm, so E[w²] = gain²·min/(r·c), and E[w] = 0); Identity and
-   * Sinusoidal the exact population std of their values; SmallSign its magnitude. NaN for a {@link
-   * Custom} spec.
+   * orthonormal row or column has unit norm, so E[w²] = gain²·min/(r·c), and E[w] = 0); Identity
+   * and Sinusoidal the exact population std of their values; SmallSign its magnitude. NaN for a
+   * {@link Custom} spec.
    *
    * @throws IllegalArgumentException for a shape the initializer refuses
    */
@@ -168,22 +172,24 @@ public final class SpecStatistics {
         return Math.abs(d.b()) * TRUNCATED_STD_FACTOR;
       case RANDOM_SIGN:
         return d.a();
-      case ORTHOGONAL: {
-        long[] rc = Orthogonal.flatShape(shape);
-        double r = rc[0];
-        double c = rc[1];
-        return r * c == 0 ? 0 : Math.abs(d.a()) * Math.sqrt(Math.min(r, c) / (r * c));
-      }
-      case IDENTITY: {
-        double r = shape.dim(0);
-        double c = shape.dim(1);
-        double n = r * c;
-        if (n == 0) {
-          return 0;
+      case ORTHOGONAL:
+        {
+          long[] rc = Orthogonal.flatShape(shape);
+          double r = rc[0];
+          double c = rc[1];
+          return r * c == 0 ? 0 : Math.abs(d.a()) * Math.sqrt(Math.min(r, c) / (r * c));
         }
-        double p = Math.min(r, c) / n; // fraction of elements equal to gain
-        return Math.abs(d.a()) * Math.sqrt(p * (1 - p));
-      }
+      case IDENTITY:
+        {
+          double r = shape.dim(0);
+          double c = shape.dim(1);
+          double n = r * c;
+          if (n == 0) {
+            return 0;
+          }
+          double p = Math.min(r, c) / n; // fraction of elements equal to gain
+          return Math.abs(d.a()) * Math.sqrt(p * (1 - p));
+        }
       case SINUSOIDAL:
         return Sinusoidal.std(shape, role == WeightRole.DEPTHWISE_KERNEL);
       default:

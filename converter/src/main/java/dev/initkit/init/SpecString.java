@@ -119,8 +119,15 @@ final class SpecString {
         String value;
         if (eq < 0) {
           if (positional >= params.size() || !args.isEmpty() && positional != args.size()) {
-            throw new IllegalArgumentException("initializer '" + text + "': unexpected argument '" + p
-                + "'; " + name + " takes " + describeParams(name, params));
+            throw new IllegalArgumentException(
+                "initializer '"
+                    + text
+                    + "': unexpected argument '"
+                    + p
+                    + "'; "
+                    + name
+                    + " takes "
+                    + describeParams(name, params));
           }
           key = params.get(positional++);
           value = p;
@@ -128,8 +135,13 @@ final class SpecString {
           key = p.substring(0, eq).trim().toLowerCase(Locale.ROOT);
           value = p.substring(eq + 1).trim();
           if (!params.contains(key)) {
-            throw new IllegalArgumentException("unknown parameter '" + key + "' for " + name + ": expected "
-                + describeParams(name, params));
+            throw new IllegalArgumentException(
+                "unknown parameter '"
+                    + key
+                    + "' for "
+                    + name
+                    + ": expected "
+                    + describeParams(name, params));
           }
         }
         if (args.put(key, value) != null) {
@@ -148,39 +160,50 @@ final class SpecString {
           throw new IllegalArgumentException("constant needs a value, e.g. constant(0.1)");
         }
         return InitializerSpec.constant(number(args, "value", 0, name));
-      case "random_uniform": {
-        double lo = number(args, "minval", -0.05, name);
-        double hi = number(args, "maxval", 0.05, name);
-        if (!(lo < hi)) {
-          throw new IllegalArgumentException("random_uniform needs minval < maxval, got " + lo + " and " + hi);
+      case "random_uniform":
+        {
+          double lo = number(args, "minval", -0.05, name);
+          double hi = number(args, "maxval", 0.05, name);
+          if (!(lo < hi)) {
+            throw new IllegalArgumentException(
+                "random_uniform needs minval < maxval, got " + lo + " and " + hi);
+          }
+          return InitializerSpec.randomUniform(lo, hi, seed);
         }
-        return InitializerSpec.randomUniform(lo, hi, seed);
-      }
       case "random_normal":
-      case "truncated_normal": {
-        double mean = number(args, "mean", 0, name);
-        double sd = positive(number(args, "stddev", 0.05, name), name + " stddev");
-        return name.equals("random_normal")
-            ? InitializerSpec.randomNormal(mean, sd, seed)
-            : InitializerSpec.truncatedNormal(mean, sd, seed);
-      }
-      case "variance_scaling": {
-        double scale = positive(number(args, "scale", 1.0, name), "variance_scaling scale");
-        Mode mode = Mode.fromKerasName(args.getOrDefault("mode", "fan_in"));
-        Distribution dist = distribution(args.getOrDefault("distribution", "truncated_normal"));
-        return InitializerSpec.varianceScaling(scale, mode, dist, seed);
-      }
+      case "truncated_normal":
+        {
+          double mean = number(args, "mean", 0, name);
+          double sd = positive(number(args, "stddev", 0.05, name), name + " stddev");
+          return name.equals("random_normal")
+              ? InitializerSpec.randomNormal(mean, sd, seed)
+              : InitializerSpec.truncatedNormal(mean, sd, seed);
+        }
+      case "variance_scaling":
+        {
+          double scale = positive(number(args, "scale", 1.0, name), "variance_scaling scale");
+          Mode mode = Mode.fromKerasName(args.getOrDefault("mode", "fan_in"));
+          Distribution dist = distribution(args.getOrDefault("distribution", "truncated_normal"));
+          return InitializerSpec.varianceScaling(scale, mode, dist, seed);
+        }
       case "orthogonal":
         return InitializerSpec.orthogonal(number(args, "gain", 1.0, name), seed);
       case "identity":
         return InitializerSpec.identity(number(args, "gain", 1.0, name));
       case "small":
         return InitializerSpec.smallSign(
-            positive(number(args, "magnitude", InitializerSpec.SMALL_MAGNITUDE, name), "small magnitude"), seed);
-      case "small_uniform": {
-        double limit = positive(number(args, "limit", InitializerSpec.SMALL_MAGNITUDE, name), "small_uniform limit");
-        return InitializerSpec.randomUniform(-limit, limit, seed);
-      }
+            positive(
+                number(args, "magnitude", InitializerSpec.SMALL_MAGNITUDE, name),
+                "small magnitude"),
+            seed);
+      case "small_uniform":
+        {
+          double limit =
+              positive(
+                  number(args, "limit", InitializerSpec.SMALL_MAGNITUDE, name),
+                  "small_uniform limit");
+          return InitializerSpec.randomUniform(-limit, limit, seed);
+        }
       case "sinusoidal":
         return InitializerSpec.sinusoidal();
       default:
@@ -237,7 +260,8 @@ final class SpecString {
     } else if (spec instanceof InitializerSpec.Sinusoidal) {
       name = "sinusoidal";
     } else {
-      throw new IllegalStateException("a custom initializer (" + ((Custom) spec).describe() + ") has no command-line form");
+      throw new IllegalStateException(
+          "a custom initializer (" + ((Custom) spec).describe() + ") has no command-line form");
     }
     if (spec.seed() != null) {
       args.add("seed=" + spec.seed());
@@ -291,12 +315,16 @@ final class SpecString {
       case "uniform":
         return Distribution.UNIFORM;
       case "normal":
-        throw new IllegalArgumentException("variance_scaling distribution 'normal' is ambiguous (old Keras:"
-            + " uncorrected truncated normal; current Keras: truncated_normal): write truncated_normal or"
-            + " untruncated_normal");
+        throw new IllegalArgumentException(
+            "variance_scaling distribution 'normal' is ambiguous (old Keras:"
+                + " uncorrected truncated normal; current Keras: truncated_normal): write truncated_normal or"
+                + " untruncated_normal");
       default:
-        throw new IllegalArgumentException("variance_scaling distribution must be one of truncated_normal,"
-            + " untruncated_normal, uniform, not '" + s + "'");
+        throw new IllegalArgumentException(
+            "variance_scaling distribution must be one of truncated_normal,"
+                + " untruncated_normal, uniform, not '"
+                + s
+                + "'");
     }
   }
 
@@ -312,7 +340,8 @@ final class SpecString {
       }
       return d;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + ": " + key + " must be a finite number, not '" + v + "'");
+      throw new IllegalArgumentException(
+          name + ": " + key + " must be a finite number, not '" + v + "'");
     }
   }
 

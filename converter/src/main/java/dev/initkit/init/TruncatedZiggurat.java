@@ -5,22 +5,22 @@ import java.util.SplittableRandom;
 /**
  * Draws the standard normal truncated to [-2, 2] (Keras's TruncatedNormal, and VarianceScaling's
  * default distribution) exactly, with a ziggurat built for the truncated density instead of drawing
- * a full normal and re-drawing beyond 2: there is no tail and no re-draw branch, and 1.4-1.5x as many
- * draws per second as the JDK's {@code nextGaussian} with re-draws (SamplerBench).
+ * a full normal and re-drawing beyond 2: there is no tail and no re-draw branch, and 1.4-1.5x as
+ * many draws per second as the JDK's {@code nextGaussian} with re-draws (SamplerBench).
  *
  * <p>The region under {@code f(x) = exp(-x²/2)} on {@code [0, 2]} is covered by {@link #LAYERS}
  * horizontal layers of equal area {@link #AREA}: layer {@code k} spans heights {@code [y(k),
- * y(k+1))} with {@code y(0) = 0}, has width {@code w(k) = min(2, f⁻¹(y(k)))} and {@code y(k+1) = y(k)
- * + AREA / w(k)}; the top, {@code y(256)}, is set to 1 (the recursion reaches it to 2e-15). The
- * first 57 layers are whole rectangles of width 2 under {@code f(2)}: every point in them is
+ * y(k+1))} with {@code y(0) = 0}, has width {@code w(k) = min(2, f⁻¹(y(k)))} and {@code y(k+1) =
+ * y(k) + AREA / w(k)}; the top, {@code y(256)}, is set to 1 (the recursion reaches it to 2e-15).
+ * The first 57 layers are whole rectangles of width 2 under {@code f(2)}: every point in them is
  * accepted.
  *
  * <p>One draw: {@code u = nextLong()}; the layer is {@code k = u & 255}, the signed 53-bit integer
- * {@code j = u >> 11} (arithmetic) gives {@code x = j * (w(k) / 2^52)}. If {@code |j| < floor(e(k) /
- * w(k) * 2^52)}, where {@code e(k) = min(2, f⁻¹(y(k+1)))} is the width that lies under the curve
- * over the whole layer, {@code x} is the value. Otherwise {@code v = nextDouble()}, and {@code x} is
- * the value if {@code y(k) + v * (y(k+1) - y(k)) < exp(-x²/2)}; else the draw starts again. Tables
- * and the wedge test use {@link StrictMath}, so the numbers do not depend on the platform.
+ * {@code j = u >> 11} (arithmetic) gives {@code x = j * (w(k) / 2^52)}. If {@code |j| < floor(e(k)
+ * / w(k) * 2^52)}, where {@code e(k) = min(2, f⁻¹(y(k+1)))} is the width that lies under the curve
+ * over the whole layer, {@code x} is the value. Otherwise {@code v = nextDouble()}, and {@code x}
+ * is the value if {@code y(k) + v * (y(k+1) - y(k)) < exp(-x²/2)}; else the draw starts again.
+ * Tables and the wedge test use {@link StrictMath}, so the numbers do not depend on the platform.
  *
  * <p>Reference: G. Marsaglia and W. W. Tsang, "The Ziggurat Method for Generating Random
  * Variables", Journal of Statistical Software 5(8), 2000; layer bits apart from value bits as in J.
@@ -62,7 +62,10 @@ public final class TruncatedZiggurat {
 
   private TruncatedZiggurat() {}
 
-  /** One standard normal draw truncated to [-2, 2], consuming the generator as the class comment says. */
+  /**
+   * One standard normal draw truncated to [-2, 2], consuming the generator as the class comment
+   * says.
+   */
   public static double next(SplittableRandom r) {
     while (true) {
       long u = r.nextLong();

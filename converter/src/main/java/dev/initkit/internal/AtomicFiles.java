@@ -51,8 +51,8 @@ public final class AtomicFiles {
 
   /**
    * Temporaries created and not yet renamed or deleted. When the process is stopped (Ctrl-C,
-   * SIGTERM) while writing, a shutdown hook deletes them: the target stays untouched and nothing
-   * is left beside it. A path renamed away meanwhile is simply gone.
+   * SIGTERM) while writing, a shutdown hook deletes them: the target stays untouched and nothing is
+   * left beside it. A path renamed away meanwhile is simply gone.
    */
   private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
 
@@ -77,9 +77,9 @@ public final class AtomicFiles {
   }
 
   /**
-   * Writes a file atomically: {@code writer} fills a temporary file beside {@code target} (given
-   * by path, because the HDF5 library opens files by name), which is then forced to disk and
-   * renamed over the target.
+   * Writes a file atomically: {@code writer} fills a temporary file beside {@code target} (given by
+   * path, because the HDF5 library opens files by name), which is then forced to disk and renamed
+   * over the target.
    *
    * <p>The temporary exists, empty, when {@code writer} runs; the writer may truncate or recreate
    * it. When overwriting, the new file takes the old one's POSIX permissions; otherwise it gets the
@@ -195,19 +195,27 @@ public final class AtomicFiles {
   }
 
   /** Top-level names of a SavedModel directory (TensorFlow's and Keras's writers). */
-  private static final Set<String> SAVED_MODEL_NAMES = Set.of(
-      "saved_model.pb", "saved_model.pbtxt", "keras_metadata.pb", "fingerprint.pb", "variables", "assets", "assets.extra");
+  private static final Set<String> SAVED_MODEL_NAMES =
+      Set.of(
+          "saved_model.pb",
+          "saved_model.pbtxt",
+          "keras_metadata.pb",
+          "fingerprint.pb",
+          "variables",
+          "assets",
+          "assets.extra");
 
   /** Top-level names of an unzipped Keras 3 archive. */
-  private static final Set<String> UNZIPPED_KERAS_NAMES = Set.of(
-      "config.json", "metadata.json", "model.weights.h5", "model.weights.json", "assets");
+  private static final Set<String> UNZIPPED_KERAS_NAMES =
+      Set.of("config.json", "metadata.json", "model.weights.h5", "model.weights.json", "assets");
 
   /**
-   * What overwriting ({@code WriteOptions.overwrite}) may replace: a regular file or a link (the link itself is replaced, never
-   * what it points to), an empty directory, or a directory with exactly a model directory's layout
-   * (a SavedModel: {@code saved_model.pb} with its {@code variables}, {@code assets} ...; an
-   * unzipped {@code .keras}: {@code config.json}, {@code metadata.json}, weights). Never a device,
-   * FIFO or socket, and never a foreign tree, whose files would be deleted.
+   * What overwriting ({@code WriteOptions.overwrite}) may replace: a regular file or a link (the
+   * link itself is replaced, never what it points to), an empty directory, or a directory with
+   * exactly a model directory's layout (a SavedModel: {@code saved_model.pb} with its {@code
+   * variables}, {@code assets} ...; an unzipped {@code .keras}: {@code config.json}, {@code
+   * metadata.json}, weights). Never a device, FIFO or socket, and never a foreign tree, whose files
+   * would be deleted.
    *
    * @throws OutputExistsException naming the target and why it is not replaced
    */
@@ -222,9 +230,11 @@ public final class AtomicFiles {
       return;
     }
     if (!a.isDirectory()) {
-      throw new OutputExistsException(target.toString(), OutputExistsException.Reason.NOT_A_FILE,
+      throw new OutputExistsException(
+          target.toString(),
+          OutputExistsException.Reason.NOT_A_FILE,
           "is not a regular file (a device, FIFO or socket): initkit replaces only files and model directories it can recognise, even with "
-          + Hint.OVERWRITE.apiName());
+              + Hint.OVERWRITE.apiName());
     }
     List<String> names = new ArrayList<>();
     try (var entries = Files.list(target)) {
@@ -233,13 +243,17 @@ public final class AtomicFiles {
     if (names.isEmpty() || isModelDirectory(target, names)) {
       return;
     }
-    throw new OutputExistsException(target.toString(), OutputExistsException.Reason.FOREIGN_DIRECTORY,
+    throw new OutputExistsException(
+        target.toString(),
+        OutputExistsException.Reason.FOREIGN_DIRECTORY,
         "is a directory that is not a SavedModel or an unzipped .keras archive: initkit will not delete it, even with "
-        + Hint.OVERWRITE.apiName() + "; write to another path");
+            + Hint.OVERWRITE.apiName()
+            + "; write to another path");
   }
 
   private static boolean isModelDirectory(Path dir, List<String> names) throws IOException {
-    if ((names.contains("saved_model.pb") || names.contains("saved_model.pbtxt")) && SAVED_MODEL_NAMES.containsAll(names)) {
+    if ((names.contains("saved_model.pb") || names.contains("saved_model.pbtxt"))
+        && SAVED_MODEL_NAMES.containsAll(names)) {
       Path variables = dir.resolve("variables");
       if (!Files.exists(variables, LinkOption.NOFOLLOW_LINKS)) {
         return true;
@@ -248,8 +262,10 @@ public final class AtomicFiles {
         return false;
       }
       try (var entries = Files.list(variables)) {
-        return entries.allMatch(e -> e.getFileName().toString().startsWith("variables.")
-            && Files.isRegularFile(e, LinkOption.NOFOLLOW_LINKS));
+        return entries.allMatch(
+            e ->
+                e.getFileName().toString().startsWith("variables.")
+                    && Files.isRegularFile(e, LinkOption.NOFOLLOW_LINKS));
       }
     }
     if (names.contains("config.json") && names.contains("metadata.json")) {
@@ -258,7 +274,8 @@ public final class AtomicFiles {
         if (!UNZIPPED_KERAS_NAMES.contains(n) && !n.endsWith(".weights.h5")) {
           return false;
         }
-        if (!n.equals("assets") && !Files.isRegularFile(dir.resolve(n), LinkOption.NOFOLLOW_LINKS)) {
+        if (!n.equals("assets")
+            && !Files.isRegularFile(dir.resolve(n), LinkOption.NOFOLLOW_LINKS)) {
           return false;
         }
       }
@@ -269,8 +286,8 @@ public final class AtomicFiles {
 
   /**
    * Creates an empty scratch file beside {@code target} (for a writer that needs one more file,
-   * e.g. the weights of an archive before they are zipped), named like this class's temporaries
-   * so that one left by a killed process is found by {@link #TEMP_NAME}. The caller deletes it with
+   * e.g. the weights of an archive before they are zipped), named like this class's temporaries so
+   * that one left by a killed process is found by {@link #TEMP_NAME}. The caller deletes it with
    * {@link #deleteTemp}; a process stopped before that deletes it on its way out.
    */
   public static Path createTempSibling(Path target) throws IOException {
@@ -299,8 +316,11 @@ public final class AtomicFiles {
       return e;
     }
     if (String.valueOf(e.getMessage()).contains("File too large")) {
-      FileSystemException big = new FileSystemException(target.toString(), null,
-          "the file size limit was reached (ulimit -f, or the file system's largest file); nothing was written");
+      FileSystemException big =
+          new FileSystemException(
+              target.toString(),
+              null,
+              "the file size limit was reached (ulimit -f, or the file system's largest file); nothing was written");
       big.initCause(e);
       return big;
     }
@@ -313,8 +333,11 @@ public final class AtomicFiles {
     if (free >= FULL_DISK_BYTES && !String.valueOf(e.getMessage()).contains("No space left")) {
       return e;
     }
-    FileSystemException full = new FileSystemException(target.toString(), null,
-        "no space left on the device holding " + dir + "; nothing was written");
+    FileSystemException full =
+        new FileSystemException(
+            target.toString(),
+            null,
+            "no space left on the device holding " + dir + "; nothing was written");
     full.initCause(e);
     return full;
   }
@@ -335,7 +358,9 @@ public final class AtomicFiles {
   }
 
   private static FileAlreadyExistsException alreadyExists(Path target) {
-    return new OutputExistsException(target.toString(), OutputExistsException.Reason.OVERWRITE_OFF,
+    return new OutputExistsException(
+        target.toString(),
+        OutputExistsException.Reason.OVERWRITE_OFF,
         "already exists; use " + Hint.OVERWRITE.apiName() + " to overwrite it");
   }
 
@@ -417,8 +442,8 @@ public final class AtomicFiles {
   }
 
   /**
-   * Moves without replacing. A hard link fails atomically if the target exists; where links are
-   * not supported, fall back to a move after a fresh existence check.
+   * Moves without replacing. A hard link fails atomically if the target exists; where links are not
+   * supported, fall back to a move after a fresh existence check.
    */
   private static void moveNoClobber(Path source, Path target) throws IOException {
     try {
@@ -446,8 +471,8 @@ public final class AtomicFiles {
         moveAtomicallyIfPossible(old, target, false);
       } catch (IOException restore) {
         e.addSuppressed(
-            new IOException("could not restore " + target + "; the old content is in " + old,
-                restore));
+            new IOException(
+                "could not restore " + target + "; the old content is in " + old, restore));
       }
       throw e;
     }
@@ -508,14 +533,15 @@ public final class AtomicFiles {
   private static void pending(Path created) {
     PENDING.add(created);
     if (HOOK.compareAndSet(false, true)) {
-      Runtime.getRuntime().addShutdownHook(new Thread(AtomicFiles::deletePending, "initkit-temp-cleanup"));
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(AtomicFiles::deletePending, "initkit-temp-cleanup"));
     }
   }
 
   /**
    * A scratch directory in {@code java.io.tmpdir} (DL4J's copies of a model, a worker's request):
-   * deleted by {@link #deleteScratch}, or on the way out when the process is stopped first, so
-   * that no failed or interrupted run leaves one behind.
+   * deleted by {@link #deleteScratch}, or on the way out when the process is stopped first, so that
+   * no failed or interrupted run leaves one behind.
    */
   public static Path createScratchDirectory(String prefix) throws IOException {
     Path d = Files.createTempDirectory(prefix);

@@ -12,10 +12,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * Text files and members initkit parses (configs, manifests, mapping files), read with a limit
- * that holds whatever the file system says of their size ({@code /dev/zero} reports 0 bytes) and
- * decoded as strict UTF-8, as Python's {@code json} does: an invalid byte is a malformed file,
- * never a silent U+FFFD.
+ * Text files and members initkit parses (configs, manifests, mapping files), read with a limit that
+ * holds whatever the file system says of their size ({@code /dev/zero} reports 0 bytes) and decoded
+ * as strict UTF-8, as Python's {@code json} does: an invalid byte is a malformed file, never a
+ * silent U+FFFD.
  */
 public final class BoundedText {
   private BoundedText() {}
@@ -40,7 +40,8 @@ public final class BoundedText {
   public static String read(InputStream in, long max, Path shown, String where) throws IOException {
     byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
     if (b.length > max) {
-      throw new MalformedModelException(shown, where, "larger than the " + max + " bytes initkit reads");
+      throw new MalformedModelException(
+          shown, where, "larger than the " + max + " bytes initkit reads");
     }
     return utf8(b, shown, where);
   }
@@ -48,13 +49,15 @@ public final class BoundedText {
   /** Strict UTF-8: a malformed or truncated sequence names its byte offset. */
   public static String utf8(byte[] b, Path shown, String where) throws MalformedModelException {
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(b))
           .toString();
     } catch (CharacterCodingException e) {
-      throw new MalformedModelException(shown, where, "not valid UTF-8 (at byte " + firstInvalid(b) + ")");
+      throw new MalformedModelException(
+          shown, where, "not valid UTF-8 (at byte " + firstInvalid(b) + ")");
     }
   }
 

@@ -31,7 +31,8 @@ public final class FileBytes {
     ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
     while (b.hasRemaining()) {
       if (ch.read(b, position + b.position()) < 0) {
-        throw new EOFException("file ends at " + (position + b.position()) + ", before " + (position + length));
+        throw new EOFException(
+            "file ends at " + (position + b.position()) + ", before " + (position + length));
       }
     }
     return b.flip();

@@ -7,9 +7,9 @@ import java.util.Objects;
 
 /**
  * The one glob matcher initkit uses (layer selectors, mapping files). A pattern compiles to a small
- * automaton whose set of live states advances one character of the name at a time, so a match
- * takes at most (pattern length x name length) steps, no recursion and no backtracking, whatever
- * the pattern: java.nio's glob and java.util.regex, used before, recursed once per {@code *} (50,000
+ * automaton whose set of live states advances one character of the name at a time, so a match takes
+ * at most (pattern length x name length) steps, no recursion and no backtracking, whatever the
+ * pattern: java.nio's glob and java.util.regex, used before, recursed once per {@code *} (50,000
  * stars overflowed the stack) and backtracked for minutes on a long name. Case-sensitive; works on
  * code points. Immutable and thread-safe.
  *
@@ -124,17 +124,22 @@ public final class Glob {
   public static Glob stars(String pattern) {
     Objects.requireNonNull(pattern, "pattern");
     Program p = new Program();
-    pattern.codePoints().forEach(c -> {
-      if (c == '*') {
-        p.star(ANY_RUN);
-      } else {
-        p.add(LITERAL, c);
-      }
-    });
+    pattern
+        .codePoints()
+        .forEach(
+            c -> {
+              if (c == '*') {
+                p.star(ANY_RUN);
+              } else {
+                p.add(LITERAL, c);
+              }
+            });
     return new Glob(pattern, true, p);
   }
 
-  /** Parses a bracket expression after its {@code [}, as java.nio's glob does; the index after it. */
+  /**
+   * Parses a bracket expression after its {@code [}, as java.nio's glob does; the index after it.
+   */
   private static int parseClass(int[] cps, int i, Program p) {
     List<int[]> ranges = new ArrayList<>();
     boolean negated = false;
@@ -219,14 +224,15 @@ public final class Glob {
         if (s == accept) {
           continue;
         }
-        int to = switch (op[s]) {
-          case LITERAL -> arg[s] == c ? s + 1 : -1;
-          case ONE -> c != '/' ? s + 1 : -1;
-          case CLASS -> classes[arg[s]].test(c) ? s + 1 : -1;
-          case STAR -> c != '/' ? s : -1;
-          case ANY_RUN -> s;
-          default -> -1; // JUMP and FORK consume nothing
-        };
+        int to =
+            switch (op[s]) {
+              case LITERAL -> arg[s] == c ? s + 1 : -1;
+              case ONE -> c != '/' ? s + 1 : -1;
+              case CLASS -> classes[arg[s]].test(c) ? s + 1 : -1;
+              case STAR -> c != '/' ? s : -1;
+              case ANY_RUN -> s;
+              default -> -1; // JUMP and FORK consume nothing
+            };
         if (to >= 0 && mark[to] != gen) {
           mark[to] = gen;
           next[m++] = to;
@@ -258,7 +264,7 @@ public final class Glob {
             n = push(set, n, t, mark, gen);
           }
         }
-        default -> { }
+        default -> {}
       }
     }
     return n;
@@ -275,8 +281,8 @@ public final class Glob {
   /**
    * For a {@link #stars} glob, what each {@code *} matched, in order, each as short as the rest of
    * the pattern allows (as a regex's lazy {@code (.*?)} would); null when the name does not match.
-   * Each literal run between stars is placed at its first occurrence, which is never worse for
-   * what follows, so no placement is ever retried.
+   * Each literal run between stars is placed at its first occurrence, which is never worse for what
+   * follows, so no placement is ever retried.
    *
    * @throws IllegalStateException for a {@link #path} glob
    */

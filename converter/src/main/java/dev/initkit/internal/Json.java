@@ -20,24 +20,27 @@ import java.util.ArrayDeque;
 import java.util.Map;
 
 /**
- * The one JSON mapper initkit uses for model configs. Configs come from untrusted files, so nesting,
- * string and number sizes are capped; duplicate keys are rejected rather than silently merged.
+ * The one JSON mapper initkit uses for model configs. Configs come from untrusted files, so
+ * nesting, string and number sizes are capped; duplicate keys are rejected rather than silently
+ * merged.
  *
  * <p>{@link #parse} and {@link #write} work on Jackson's streaming parser and generator, and build
  * the same trees and text as {@link ObjectMapper#readTree(String)} and {@link
- * ObjectMapper#writeValueAsString}: creating the first {@code ObjectMapper} in a process costs about
- * 50 ms of CPU (its default date format loads the JDK's locale data), a sixth of a short command's
- * start-up. {@link #mapper()} creates it on first use.
+ * ObjectMapper#writeValueAsString}: creating the first {@code ObjectMapper} in a process costs
+ * about 50 ms of CPU (its default date format loads the JDK's locale data), a sixth of a short
+ * command's start-up. {@link #mapper()} creates it on first use.
  */
 public final class Json {
   /** Largest config initkit parses (characters). Real configs are well under a few MB. */
   public static final int MAX_CONFIG_CHARS = 32 * 1024 * 1024;
+
   /**
-   * Most JSON tokens in one config. A config is parsed into a tree, and a tree of tens of
-   * millions of small nodes ({@code [0,0,0,...]} in 32 MB) would exhaust a small heap; the largest
-   * real configs (a ResNet-152, a TextVectorization vocabulary) have a few hundred thousand.
+   * Most JSON tokens in one config. A config is parsed into a tree, and a tree of tens of millions
+   * of small nodes ({@code [0,0,0,...]} in 32 MB) would exhaust a small heap; the largest real
+   * configs (a ResNet-152, a TextVectorization vocabulary) have a few hundred thousand.
    */
   public static final long MAX_TOKENS = 2_000_000;
+
   /** Deepest nesting accepted; real configs nest a few dozen levels. */
   public static final int MAX_DEPTH = 400;
 
@@ -88,7 +91,8 @@ public final class Json {
    */
   public static JsonNode parse(String text) throws JsonProcessingException {
     if (text.length() > MAX_CONFIG_CHARS) {
-      throw new IllegalArgumentException("config of " + text.length() + " characters exceeds the limit of " + MAX_CONFIG_CHARS);
+      throw new IllegalArgumentException(
+          "config of " + text.length() + " characters exceeds the limit of " + MAX_CONFIG_CHARS);
     }
     JsonNode tree = readTree(FACTORY, text);
     checkFinite(tree);
@@ -111,7 +115,8 @@ public final class Json {
    * a missing node, integers are int, long or BigInteger nodes by size, other numbers doubles,
    * anything after the first value is ignored.
    */
-  private static JsonNode readTree(JsonFactory factory, String text) throws JsonProcessingException {
+  private static JsonNode readTree(JsonFactory factory, String text)
+      throws JsonProcessingException {
     JsonNodeFactory nodes = JsonNodeFactory.instance;
     try (JsonParser p = factory.createParser(text)) {
       JsonToken t = p.nextToken();
@@ -207,12 +212,15 @@ public final class Json {
       if (n.isContainerNode()) {
         n.forEach(todo::push);
       } else if ((n.isDouble() || n.isFloat()) && !Double.isFinite(n.doubleValue())) {
-        throw new IllegalArgumentException("a number beyond the range of a double (" + n.asText() + "); JSON has no infinities");
+        throw new IllegalArgumentException(
+            "a number beyond the range of a double (" + n.asText() + "); JSON has no infinities");
       }
     }
   }
 
-  /** Compact JSON text, as {@code ObjectMapper.writeValueAsString} and {@code toString()} write it. */
+  /**
+   * Compact JSON text, as {@code ObjectMapper.writeValueAsString} and {@code toString()} write it.
+   */
   public static String write(JsonNode node) {
     try {
       StringWriter out = new StringWriter();

@@ -37,23 +37,36 @@ public final class OutputSafety {
       return;
     }
     Path out = output.toAbsolutePath();
-    // the output, or the nearest of its parents that exists, and every parent above: none is the input
+    // the output, or the nearest of its parents that exists, and every parent above: none is the
+    // input
     for (Path p = out; p != null; p = p.getParent()) {
       if (!Files.exists(p) || !same(p, input)) {
         continue;
       }
       if (p.equals(out)) {
-        throw new IllegalArgumentException("output " + output + " is the input " + input
-            + ": write to another path (the input is read while the output is written)");
+        throw new IllegalArgumentException(
+            "output "
+                + output
+                + " is the input "
+                + input
+                + ": write to another path (the input is read while the output is written)");
       }
-      throw new IllegalArgumentException("output " + output + " lies inside the input " + input
-          + ": writing it would change the input; write outside it");
+      throw new IllegalArgumentException(
+          "output "
+              + output
+              + " lies inside the input "
+              + input
+              + ": writing it would change the input; write outside it");
     }
     if (Files.isDirectory(output)) {
       for (Path p = input.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
         if (same(p, output)) {
-          throw new IllegalArgumentException("output " + output + " contains the input " + input
-              + ": replacing it would delete the input; write to another path");
+          throw new IllegalArgumentException(
+              "output "
+                  + output
+                  + " contains the input "
+                  + input
+                  + ": replacing it would delete the input; write to another path");
         }
       }
     }

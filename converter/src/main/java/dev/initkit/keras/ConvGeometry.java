@@ -5,9 +5,9 @@ import dev.initkit.model.Shape;
 import java.util.Arrays;
 
 /**
- * A convolution's geometry as its config gives it, in every generation: Keras 2 and 3 write
- * {@code kernel_size}, {@code strides}, {@code dilation_rate} and {@code padding} (a list per
- * spatial axis, or one number for all); Keras 1 wrote {@code nb_row}/{@code nb_col} ({@code
+ * A convolution's geometry as its config gives it, in every generation: Keras 2 and 3 write {@code
+ * kernel_size}, {@code strides}, {@code dilation_rate} and {@code padding} (a list per spatial
+ * axis, or one number for all); Keras 1 wrote {@code nb_row}/{@code nb_col} ({@code
  * kernel_dim1..3}, {@code filter_length}), {@code subsample} ({@code subsample_length}), {@code
  * atrous_rate} and {@code border_mode}.
  */
@@ -25,8 +25,8 @@ public final class ConvGeometry {
   }
 
   /**
-   * The kernel size along {@code rank} spatial axes, or null when the config does not give it
-   * (the kernel's shape does: its spatial axes come first).
+   * The kernel size along {@code rank} spatial axes, or null when the config does not give it (the
+   * kernel's shape does: its spatial axes come first).
    */
   public static long[] kernelSize(JsonNode config, int rank) {
     JsonNode k = first(config, "kernel_size", "filter_length");
@@ -53,8 +53,8 @@ public final class ConvGeometry {
   }
 
   /**
-   * The product of the strides: a list's entries multiplied, one number raised to the {@code
-   * rank} spatial axes; 1 when the config gives none.
+   * The product of the strides: a list's entries multiplied, one number raised to the {@code rank}
+   * spatial axes; 1 when the config gives none.
    */
   public static double strideProduct(JsonNode config, int rank) {
     JsonNode s = first(config, "strides", "subsample", "subsample_length");
@@ -70,9 +70,9 @@ public final class ConvGeometry {
   }
 
   /**
-   * The fan-in of a transposed convolution's output: {@code in * prod(kernel_size) /
-   * prod(strides)} (each output sums the taps of the inputs that scatter onto it), for a kernel of
-   * shape {@code (spatial..., filters, in)}; at least 1.
+   * The fan-in of a transposed convolution's output: {@code in * prod(kernel_size) / prod(strides)}
+   * (each output sums the taps of the inputs that scatter onto it), for a kernel of shape {@code
+   * (spatial..., filters, in)}; at least 1.
    */
   public static double transposedFanIn(JsonNode config, Shape kernel) {
     int rank = kernel.rank() - 2;

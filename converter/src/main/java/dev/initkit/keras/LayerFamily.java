@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The families of Keras layer classes, by what a layer of the class computes. Every class name
- * the catalogue knows belongs to exactly one family; names are the current (Keras 3, else tf-keras)
+ * The families of Keras layer classes, by what a layer of the class computes. Every class name the
+ * catalogue knows belongs to exactly one family; names are the current (Keras 3, else tf-keras)
  * spellings, and {@link #of} resolves the Keras 1/2 aliases ({@link LayerClasses#canonical}) first.
  */
 public enum LayerFamily {
@@ -15,7 +15,10 @@ public enum LayerFamily {
   DENSE("Dense", "EinsumDense"),
   /** A convolution summing over the input channels. */
   CONV("Conv1D", "Conv2D", "Conv3D"),
-  /** A transposed convolution: each input scatters over the kernel (see {@link ConvGeometry#transposedFanIn}). */
+  /**
+   * A transposed convolution: each input scatters over the kernel (see {@link
+   * ConvGeometry#transposedFanIn}).
+   */
   TRANSPOSED_CONV("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"),
   /** A convolution of each channel on its own. */
   DEPTHWISE_CONV("DepthwiseConv1D", "DepthwiseConv2D"),
@@ -28,29 +31,79 @@ public enum LayerFamily {
   /** A layer iterating a cell over time steps (the Keras 3 classes; older names are aliases). */
   RECURRENT("SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "RNN"),
   /** One step of a recurrent layer, held in an {@code RNN}'s {@code cell}. */
-  RECURRENT_CELL("SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells", "ConvLSTM1DCell", "ConvLSTM2DCell",
+  RECURRENT_CELL(
+      "SimpleRNNCell",
+      "LSTMCell",
+      "GRUCell",
+      "StackedRNNCells",
+      "ConvLSTM1DCell",
+      "ConvLSTM2DCell",
       "ConvLSTM3DCell"),
-  /** A normalization by statistics of the input (most with a learned scale gamma and offset beta). */
-  NORMALIZATION("BatchNormalization", "LayerNormalization", "GroupNormalization", "SyncBatchNormalization",
-      "RMSNormalization", "UnitNormalization"),
+  /**
+   * A normalization by statistics of the input (most with a learned scale gamma and offset beta).
+   */
+  NORMALIZATION(
+      "BatchNormalization",
+      "LayerNormalization",
+      "GroupNormalization",
+      "SyncBatchNormalization",
+      "RMSNormalization",
+      "UnitNormalization"),
   /** Attention: a softmax-weighted average of values. */
   ATTENTION("MultiHeadAttention", "GroupedQueryAttention", "Attention", "AdditiveAttention"),
   /** An activation function as a layer. */
   ACTIVATION("Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "ThresholdedReLU"),
   /** Dropout and noise: the identity at inference. */
-  STOCHASTIC("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
-      "GaussianDropout", "AlphaDropout"),
+  STOCHASTIC(
+      "Dropout",
+      "SpatialDropout1D",
+      "SpatialDropout2D",
+      "SpatialDropout3D",
+      "GaussianNoise",
+      "GaussianDropout",
+      "AlphaDropout"),
   /** The identity on values: input, masking, identity, activity regularization. */
   IDENTITY("InputLayer", "Identity", "Masking", "ActivityRegularization"),
   /** Moves values without computing on them. */
-  SHAPE("Flatten", "Reshape", "Permute", "RepeatVector", "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D",
-      "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"),
+  SHAPE(
+      "Flatten",
+      "Reshape",
+      "Permute",
+      "RepeatVector",
+      "Cropping1D",
+      "Cropping2D",
+      "Cropping3D",
+      "UpSampling1D",
+      "UpSampling2D",
+      "UpSampling3D",
+      "ZeroPadding1D",
+      "ZeroPadding2D",
+      "ZeroPadding3D"),
   /** Pooling over windows or (Global...) over all positions. */
-  POOLING("MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
-      "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalAveragePooling1D",
-      "GlobalAveragePooling2D", "GlobalAveragePooling3D"),
+  POOLING(
+      "MaxPooling1D",
+      "MaxPooling2D",
+      "MaxPooling3D",
+      "AveragePooling1D",
+      "AveragePooling2D",
+      "AveragePooling3D",
+      "GlobalMaxPooling1D",
+      "GlobalMaxPooling2D",
+      "GlobalMaxPooling3D",
+      "GlobalAveragePooling1D",
+      "GlobalAveragePooling2D",
+      "GlobalAveragePooling3D"),
   /** Combines several inputs element-wise or by concatenation. */
-  MERGE("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot", "Merge"),
+  MERGE(
+      "Add",
+      "Subtract",
+      "Multiply",
+      "Average",
+      "Maximum",
+      "Minimum",
+      "Concatenate",
+      "Dot",
+      "Merge"),
   /** Holds another layer's config under {@code layer} (see {@link Wrappers}). */
   WRAPPER("Bidirectional", "TimeDistributed", "Wrapper"),
   /** Code or a TensorFlow op the config names but does not define. */

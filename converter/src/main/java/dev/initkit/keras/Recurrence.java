@@ -7,11 +7,19 @@ import java.util.Set;
 /**
  * The kinds of recurrent step, by their gate blocks on the last axis of the kernel, recurrent
  * kernel and bias: an LSTM has 4 (input, forget, candidate, output), a GRU 3, a simple RNN 1.
- * Layers and cells of a kind share it ({@code LSTM}, {@code LSTMCell}, {@code ConvLSTM2D},
- * {@code CuDNNLSTM}).
+ * Layers and cells of a kind share it ({@code LSTM}, {@code LSTMCell}, {@code ConvLSTM2D}, {@code
+ * CuDNNLSTM}).
  */
 public enum Recurrence {
-  LSTM(4, "LSTM", "LSTMCell", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "ConvLSTM1DCell", "ConvLSTM2DCell",
+  LSTM(
+      4,
+      "LSTM",
+      "LSTMCell",
+      "ConvLSTM1D",
+      "ConvLSTM2D",
+      "ConvLSTM3D",
+      "ConvLSTM1DCell",
+      "ConvLSTM2DCell",
       "ConvLSTM3DCell"),
   GRU(3, "GRU", "GRUCell"),
   SIMPLE(1, "SimpleRNN", "SimpleRNNCell");
@@ -25,8 +33,8 @@ public enum Recurrence {
   }
 
   /**
-   * The kind of a recurrent layer or cell class (aliases resolved), or null for any other class
-   * (a generic {@code RNN}, whose kind is its cell's, and {@code StackedRNNCells} included).
+   * The kind of a recurrent layer or cell class (aliases resolved), or null for any other class (a
+   * generic {@code RNN}, whose kind is its cell's, and {@code StackedRNNCells} included).
    */
   public static Recurrence of(String className) {
     if (className == null) {
@@ -66,7 +74,8 @@ public enum Recurrence {
     }
     JsonNode k1 = config.get("forget_bias_init");
     if (k1 != null && k1.isTextual()) {
-      String s = k1.asText().toLowerCase(Locale.ROOT).replace("_", "").replace("-", "").replace(" ", "");
+      String s =
+          k1.asText().toLowerCase(Locale.ROOT).replace("_", "").replace("-", "").replace(" ", "");
       return s.equals("one") || s.equals("ones");
     }
     return true;

@@ -11,10 +11,13 @@ import com.fasterxml.jackson.databind.node.NullNode;
 public final class Wrappers {
   public static final String BIDIRECTIONAL = "Bidirectional";
   public static final String TIME_DISTRIBUTED = "TimeDistributed";
+
   /** The key of the wrapped layer in a wrapper's config. */
   public static final String LAYER = "layer";
+
   /** The key of a Bidirectional's own backward layer in its config. */
   public static final String BACKWARD_LAYER = "backward_layer";
+
   /** Wrappers deeper than this are not followed. */
   static final int MAX_DEPTH = 8;
 

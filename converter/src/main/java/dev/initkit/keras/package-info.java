@@ -6,9 +6,9 @@
  * ({@link dev.initkit.keras.Wrappers}), and a convolution's geometry as its config gives it in
  * every generation ({@link dev.initkit.keras.ConvGeometry}).
  *
- * <p>This package sits below {@code format}, {@code init}, {@code ops} and {@code transplant}
- * and depends on none of them (only on {@code dev.initkit.model} and Jackson's tree): a change
- * to what a class name or config key means is made here once. Pure functions over immutable
- * values; thread-safe.
+ * <p>This package sits below {@code format}, {@code init}, {@code ops} and {@code transplant} and
+ * depends on none of them (only on {@code dev.initkit.model} and Jackson's tree): a change to what
+ * a class name or config key means is made here once. Pure functions over immutable values;
+ * thread-safe.
  */
 package dev.initkit.keras;

@@ -7,21 +7,23 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One layer of a model, in model order, with its weights in Keras's positional order
- * ({@code layer.weights}: trainable then non-trainable).
+ * One layer of a model, in model order, with its weights in Keras's positional order ({@code
+ * layer.weights}: trainable then non-trainable).
  *
  * <p>A nested model (a Sequential or Functional used as a layer) has {@code children}; its weights
- * live on the children. Wrappers (Bidirectional, TimeDistributed) keep the wrapped layer's weights on
- * themselves, as Keras stores them.
+ * live on the children. Wrappers (Bidirectional, TimeDistributed) keep the wrapped layer's weights
+ * on themselves, as Keras stores them.
  *
  * @param name the layer name from the config (or the file when there is no config)
  * @param className the Keras class name, e.g. {@code Dense}; "" when unknown (weights-only files)
- * @param config the layer's {@code config} object as written, or a JSON null; {@link #config()} hands
- *     out a copy, so a caller's change never reaches this layer, its model or anything written
+ * @param config the layer's {@code config} object as written, or a JSON null; {@link #config()}
+ *     hands out a copy, so a caller's change never reaches this layer, its model or anything
+ *     written
  * @param weights weights in Keras order
  * @param children layers of a nested model, else empty
  */
-public record Layer(String name, String className, JsonNode config, List<Weight> weights, List<Layer> children) {
+public record Layer(
+    String name, String className, JsonNode config, List<Weight> weights, List<Layer> children) {
   public Layer {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(className, "className");
@@ -46,10 +48,14 @@ public record Layer(String name, String className, JsonNode config, List<Weight>
 
   /** True for Keras's model classes. */
   public static boolean isModelClass(String className) {
-    return className.equals("Sequential") || className.equals("Functional") || className.equals("Model");
+    return className.equals("Sequential")
+        || className.equals("Functional")
+        || className.equals("Model");
   }
 
-  /** This layer's weights and, depth first, those of its children: the nested model's weight order. */
+  /**
+   * This layer's weights and, depth first, those of its children: the nested model's weight order.
+   */
   public List<Weight> allWeights() {
     List<Weight> out = new ArrayList<>(weights);
     for (Layer c : children) {

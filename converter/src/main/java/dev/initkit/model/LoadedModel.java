@@ -28,7 +28,8 @@ public final class LoadedModel implements AutoCloseable {
     this(model, tensors, resources, null);
   }
 
-  private LoadedModel(Model model, TensorSource tensors, AutoCloseable resources, LoadedModel owner) {
+  private LoadedModel(
+      Model model, TensorSource tensors, AutoCloseable resources, LoadedModel owner) {
     this.model = Objects.requireNonNull(model, "model");
     this.tensors = Objects.requireNonNull(tensors, "tensors");
     this.resources = resources;
@@ -54,17 +55,20 @@ public final class LoadedModel implements AutoCloseable {
       throw new IllegalStateException("model " + model.source() + " is closed");
     }
     if (owner != null && owner.closed) {
-      throw new IllegalStateException("model " + model.source()
-          + " is a view over a closed model: keep the model it came from open while using it");
+      throw new IllegalStateException(
+          "model "
+              + model.source()
+              + " is a view over a closed model: keep the model it came from open while using it");
     }
     return tensors;
   }
 
   /**
-   * The weight {@code variable} of the layer named {@code layer} (nested models' layers included), as
-   * every format spells it: {@code weight("conv_b", "kernel")} finds {@code conv_b/kernel:0} of an
-   * {@code .h5}, {@code conv_b/kernel} of a {@code .keras} and Keras 1's {@code conv_b_W} by {@code "W"}.
-   * A path suffix tells a wrapper's weights apart ({@code "forward_lstm/lstm_cell/kernel"}).
+   * The weight {@code variable} of the layer named {@code layer} (nested models' layers included),
+   * as every format spells it: {@code weight("conv_b", "kernel")} finds {@code conv_b/kernel:0} of
+   * an {@code .h5}, {@code conv_b/kernel} of a {@code .keras} and Keras 1's {@code conv_b_W} by
+   * {@code "W"}. A path suffix tells a wrapper's weights apart ({@code
+   * "forward_lstm/lstm_cell/kernel"}).
    *
    * @throws java.util.NoSuchElementException when there is no such layer, or no weight or several
    *     weights of that name (the message lists the layer's weights)
@@ -92,7 +96,8 @@ public final class LoadedModel implements AutoCloseable {
    * All values of {@code weight}, in its stored dtype and in {@code dst}'s byte order, at {@code
    * dst}'s position (heap or direct); advances it.
    *
-   * @throws IllegalArgumentException when {@code dst} has fewer than {@link Weight#byteSize} bytes left
+   * @throws IllegalArgumentException when {@code dst} has fewer than {@link Weight#byteSize} bytes
+   *     left
    */
   public void read(Weight weight, java.nio.ByteBuffer dst) throws IOException {
     WeightValues.read(tensors(), weight, dst);
@@ -107,8 +112,8 @@ public final class LoadedModel implements AutoCloseable {
   }
 
   /**
-   * A view with another tensor source (which may read this model's file): it does not own the
-   * file, and reads through it fail once this model's owner is closed.
+   * A view with another tensor source (which may read this model's file): it does not own the file,
+   * and reads through it fail once this model's owner is closed.
    */
   public LoadedModel withTensors(TensorSource other) {
     return new LoadedModel(model, other, null, root());

@@ -10,8 +10,8 @@ import java.util.Optional;
 /**
  * An immutable description of a Keras model: its config as written, its layers in model order with
  * their weights, its training config and optimizer weights. It holds no file handles: values come
- * from a {@link TensorSource} (see {@link LoadedModel}). Changes return new instances ({@code with...}
- * or {@link #toBuilder()}).
+ * from a {@link TensorSource} (see {@link LoadedModel}). Changes return new instances ({@code
+ * with...} or {@link #toBuilder()}).
  */
 public final class Model {
   private final String source;
@@ -33,7 +33,8 @@ public final class Model {
     this.kerasVersion = b.kerasVersion;
     this.backend = b.backend;
     this.configText = b.configText;
-    this.config = b.config == null ? null : b.config.deepCopy(); // the builder's tree stays the caller's
+    this.config =
+        b.config == null ? null : b.config.deepCopy(); // the builder's tree stays the caller's
     this.trainingConfigText = b.trainingConfigText;
     this.layers = List.copyOf(b.layers);
     this.optimizerWeights = List.copyOf(b.optimizerWeights);

@@ -15,37 +15,65 @@ import java.util.Set;
  * <p>Quantized values are Keras's own, never recomputed: initkit copies them byte for byte and
  * refuses to redraw them (an int8 code only means something with the scale it was quantized with).
  *
- * @param mode Keras's quantization mode without its parameters: {@code int8}, {@code int4},
- *     {@code float8}, {@code gptq}, {@code awq}
+ * @param mode Keras's quantization mode without its parameters: {@code int8}, {@code int4}, {@code
+ *     float8}, {@code gptq}, {@code awq}
  * @param policy the dtype policy class, e.g. {@code QuantizedDTypePolicy}
  */
 public record Quantization(String mode, String policy) {
 
   /** Keras 3 dtype policy classes that mark a quantized layer. */
-  public static final Set<String> POLICIES = Set.of("QuantizedDTypePolicy", "QuantizedFloat8DTypePolicy",
-      "Int4DTypePolicy", "GPTQDTypePolicy", "AWQDTypePolicy");
+  public static final Set<String> POLICIES =
+      Set.of(
+          "QuantizedDTypePolicy",
+          "QuantizedFloat8DTypePolicy",
+          "Int4DTypePolicy",
+          "GPTQDTypePolicy",
+          "AWQDTypePolicy");
 
   /**
    * Each mode's variables in the order Keras saves them ({@code variable_serialization_spec} of
    * Dense and EinsumDense, Keras 3.12 and 3.15.1): the positional order of a {@code .keras} archive
    * and a {@code .weights.h5}. Keras 3.12's int4 and 3.15's per-channel int4 stop after the scale.
    */
-  private static final Map<String, List<String>> DENSE = Map.of(
-      "int8", List.of("kernel", "bias", "kernel_scale"),
-      "int4", List.of("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
-      "float8", List.of("kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale",
-          "kernel_amax_history", "outputs_grad_scale", "outputs_grad_amax_history"),
-      "gptq", List.of("bias", "quantized_kernel", "kernel_scale", "kernel_zero", "g_idx"),
-      "awq", List.of("bias", "quantized_kernel", "kernel_scale", "kernel_zero", "awq_scales", "g_idx"));
+  private static final Map<String, List<String>> DENSE =
+      Map.of(
+          "int8", List.of("kernel", "bias", "kernel_scale"),
+          "int4", List.of("kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"),
+          "float8",
+              List.of(
+                  "kernel",
+                  "bias",
+                  "inputs_scale",
+                  "inputs_amax_history",
+                  "kernel_scale",
+                  "kernel_amax_history",
+                  "outputs_grad_scale",
+                  "outputs_grad_amax_history"),
+          "gptq", List.of("bias", "quantized_kernel", "kernel_scale", "kernel_zero", "g_idx"),
+          "awq",
+              List.of(
+                  "bias",
+                  "quantized_kernel",
+                  "kernel_scale",
+                  "kernel_zero",
+                  "awq_scales",
+                  "g_idx"));
 
   /** The same for Embedding (int8 and int4 only: Keras quantizes no other mode of it). */
-  private static final Map<String, List<String>> EMBEDDING = Map.of(
-      "int8", List.of("embeddings", "embeddings_scale"),
-      "int4", List.of("embeddings", "embeddings_scale", "embeddings_zero", "g_idx"));
+  private static final Map<String, List<String>> EMBEDDING =
+      Map.of(
+          "int8", List.of("embeddings", "embeddings_scale"),
+          "int4", List.of("embeddings", "embeddings_scale", "embeddings_zero", "g_idx"));
 
   /** The variables that hold integer codes, and the scale each is multiplied by. */
-  private static final Map<String, String> CODES = Map.of(
-      "kernel", "kernel_scale", "embeddings", "embeddings_scale", "quantized_kernel", "kernel_scale");
+  private static final Map<String, String> CODES =
+      Map.of(
+          "kernel",
+          "kernel_scale",
+          "embeddings",
+          "embeddings_scale",
+          "quantized_kernel",
+          "kernel_scale");
 
   /** What a stored variable of a quantized layer is. */
   public enum Part {
@@ -93,11 +121,12 @@ public record Quantization(String mode, String policy) {
    * A weight list shorter than this holds its first entries (optional trailing state).
    */
   public List<String> saveOrder(String className, boolean bias) {
-    List<String> spec = switch (className) {
-      case "Dense", "EinsumDense" -> DENSE.get(mode);
-      case "Embedding" -> EMBEDDING.get(mode);
-      default -> null;
-    };
+    List<String> spec =
+        switch (className) {
+          case "Dense", "EinsumDense" -> DENSE.get(mode);
+          case "Embedding" -> EMBEDDING.get(mode);
+          default -> null;
+        };
     if (spec == null) {
       return null;
     }
@@ -133,12 +162,20 @@ public record Quantization(String mode, String policy) {
     return Part.STATE;
   }
 
-  /** One line on a stored variable, e.g. {@code int4 codes packed two per int8 byte, scale kernel_scale}. */
+  /**
+   * One line on a stored variable, e.g. {@code int4 codes packed two per int8 byte, scale
+   * kernel_scale}.
+   */
   public String describe(String variable, DType stored) {
     switch (part(variable)) {
       case CODES:
-        return mode + " codes" + (mode.equals("int4") ? " packed two per int8 byte" : "") + " (stored " + stored
-            + "), scale " + CODES.get(variable);
+        return mode
+            + " codes"
+            + (mode.equals("int4") ? " packed two per int8 byte" : "")
+            + " (stored "
+            + stored
+            + "), scale "
+            + CODES.get(variable);
       case SCALED_FLOAT:
         return mode + "-quantized on the fly (stored " + stored + "), scale " + CODES.get(variable);
       case STATE:

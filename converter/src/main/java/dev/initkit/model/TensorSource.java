@@ -16,24 +16,37 @@ public interface TensorSource {
    * Reads rows {@code [firstRow, firstRow + rows)} of the weight's leading dimension into {@code
    * dst} at its position and advances it. A scalar has a single row.
    *
-   * @throws IndexOutOfBoundsException when the rows are not all the weight's (the caller's
-   *     mistake, not the file's: checked before the file is touched, see {@link #checkRows})
+   * @throws IndexOutOfBoundsException when the rows are not all the weight's (the caller's mistake,
+   *     not the file's: checked before the file is touched, see {@link #checkRows})
    * @throws IOException when the stored data cannot be read (the message names file and tensor)
    */
   void readRows(Weight weight, long firstRow, long rows, ByteBuffer dst) throws IOException;
 
   /**
-   * Checks a {@link #readRows} request against the weight's shape: rows {@code [firstRow,
-   * firstRow + rows)} of its leading dimension (a scalar has one row).
+   * Checks a {@link #readRows} request against the weight's shape: rows {@code [firstRow, firstRow
+   * + rows)} of its leading dimension (a scalar has one row).
    *
    * @throws IndexOutOfBoundsException naming the weight, the rows asked and the rows there are
    */
   static void checkRows(Weight weight, long firstRow, long rows) {
     long there = weight.shape().rank() == 0 ? 1 : weight.shape().dim(0);
     if (firstRow < 0 || rows < 0 || firstRow > there || rows > there - firstRow) {
-      throw new IndexOutOfBoundsException("weight " + weight.name() + ": rows [" + firstRow + ", "
-          + (firstRow + rows) + ") asked (" + rows + " from row " + firstRow + "), it has " + there
-          + (there == 1 ? " row" : " rows") + " " + weight.shape());
+      throw new IndexOutOfBoundsException(
+          "weight "
+              + weight.name()
+              + ": rows ["
+              + firstRow
+              + ", "
+              + (firstRow + rows)
+              + ") asked ("
+              + rows
+              + " from row "
+              + firstRow
+              + "), it has "
+              + there
+              + (there == 1 ? " row" : " rows")
+              + " "
+              + weight.shape());
     }
   }
 

@@ -5,9 +5,9 @@ import java.util.Objects;
 /**
  * One stored tensor of a layer, described (its values live in a {@link TensorSource}).
  *
- * @param name the variable name as the file spells it ({@code dense/kernel:0}, {@code dense/kernel},
- *     Keras 1 {@code dense_1_W}); for Keras 3 archives, {@code <layer>/<variable>} from the layer's
- *     known variable order
+ * @param name the variable name as the file spells it ({@code dense/kernel:0}, {@code
+ *     dense/kernel}, Keras 1 {@code dense_1_W}); for Keras 3 archives, {@code <layer>/<variable>}
+ *     from the layer's known variable order
  * @param shape Keras layout: kernels are {@code (..., in, out)}, e.g. HWIO for Conv2D
  * @param dtype element type
  * @param role what the weight is to its layer

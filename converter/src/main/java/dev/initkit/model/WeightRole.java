@@ -46,8 +46,8 @@ public enum WeightRole {
   }
 
   /**
-   * The role of a weight from its variable name: the last path component without {@code :0}
-   * (Keras 2 {@code dense/kernel:0}, Keras 1 {@code dense_1_W}, Keras 3 {@code kernel}).
+   * The role of a weight from its variable name: the last path component without {@code :0} (Keras
+   * 2 {@code dense/kernel:0}, Keras 1 {@code dense_1_W}, Keras 3 {@code kernel}).
    */
   public static WeightRole fromVariableName(String name) {
     String n = name;

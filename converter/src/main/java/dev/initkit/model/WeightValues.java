@@ -13,7 +13,10 @@ import java.util.NoSuchElementException;
  * TensorSource#readRows} stays the way for tensors larger than memory.
  */
 final class WeightValues {
-  /** Rows are read in blocks of about this many bytes, so a large tensor needs no large native buffer. */
+  /**
+   * Rows are read in blocks of about this many bytes, so a large tensor needs no large native
+   * buffer.
+   */
   private static final int BLOCK_BYTES = 8 << 20;
 
   private WeightValues() {}
@@ -37,26 +40,37 @@ final class WeightValues {
     List<Weight> matches = new ArrayList<>();
     List<String> names = new ArrayList<>();
     for (Weight w : found.allWeights()) {
-      String name = w.name().endsWith(":0") ? w.name().substring(0, w.name().length() - 2) : w.name();
+      String name =
+          w.name().endsWith(":0") ? w.name().substring(0, w.name().length() - 2) : w.name();
       names.add(name);
-      if (name.equals(variable) || name.endsWith("/" + variable) || name.equals(layer + "_" + variable)) {
+      if (name.equals(variable)
+          || name.endsWith("/" + variable)
+          || name.equals(layer + "_" + variable)) {
         matches.add(w);
       }
     }
     if (matches.size() == 1) {
       return matches.get(0);
     }
-    throw new NoSuchElementException("layer '" + layer + "' of " + model.source()
-        + (matches.isEmpty() ? " has no weight '" + variable + "'" : " has several weights '" + variable + "'")
-        + " (its weights: " + String.join(", ", names) + ")");
+    throw new NoSuchElementException(
+        "layer '"
+            + layer
+            + "' of "
+            + model.source()
+            + (matches.isEmpty()
+                ? " has no weight '" + variable + "'"
+                : " has several weights '" + variable + "'")
+            + " (its weights: "
+            + String.join(", ", names)
+            + ")");
   }
 
   /** All values of {@code w}, in {@code dst}'s byte order, at its position; advances it. */
   static void read(TensorSource tensors, Weight w, ByteBuffer dst) throws IOException {
     long bytes = w.byteSize();
     if (dst.remaining() < bytes) {
-      throw new IllegalArgumentException("weight " + w.name() + " needs " + bytes + " bytes; the buffer has "
-          + dst.remaining());
+      throw new IllegalArgumentException(
+          "weight " + w.name() + " needs " + bytes + " bytes; the buffer has " + dst.remaining());
     }
     long rows = w.shape().rank() == 0 ? 1 : w.shape().dim(0);
     long rowBytes = rows == 0 ? 0 : bytes / rows;
@@ -65,7 +79,8 @@ final class WeightValues {
     }
     long block = Math.max(1, BLOCK_BYTES / rowBytes);
     boolean direct = dst.isDirect() && dst.order() == ByteOrder.LITTLE_ENDIAN;
-    ByteBuffer scratch = direct ? null : ByteBuffer.allocateDirect((int) Math.min(bytes, block * rowBytes));
+    ByteBuffer scratch =
+        direct ? null : ByteBuffer.allocateDirect((int) Math.min(bytes, block * rowBytes));
     for (long r = 0; r < rows; r += block) {
       long n = Math.min(block, rows - r);
       if (direct) {
@@ -79,7 +94,9 @@ final class WeightValues {
     }
   }
 
-  /** Little-endian elements of {@code size} bytes from {@code src} into {@code dst} in its order. */
+  /**
+   * Little-endian elements of {@code size} bytes from {@code src} into {@code dst} in its order.
+   */
   private static void copyInOrder(ByteBuffer src, int size, ByteBuffer dst) {
     if (dst.order() == ByteOrder.LITTLE_ENDIAN || size == 1) {
       dst.put(src);
@@ -94,7 +111,10 @@ final class WeightValues {
     }
   }
 
-  /** All values of {@code w} as doubles (exact for every stored dtype but 64-bit integers past 2^53). */
+  /**
+   * All values of {@code w} as doubles (exact for every stored dtype but 64-bit integers past
+   * 2^53).
+   */
   static double[] readDoubles(TensorSource tensors, Weight w) throws IOException {
     ByteBuffer le = readAll(tensors, w);
     double[] out = new double[le.remaining() / w.dtype().size()];
@@ -116,8 +136,12 @@ final class WeightValues {
 
   private static ByteBuffer readAll(TensorSource tensors, Weight w) throws IOException {
     if (w.byteSize() > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("weight " + w.name() + " has " + w.shape().elementCount()
-          + " values, more than a Java array holds: read it in rows with TensorSource.readRows");
+      throw new IllegalArgumentException(
+          "weight "
+              + w.name()
+              + " has "
+              + w.shape().elementCount()
+              + " values, more than a Java array holds: read it in rows with TensorSource.readRows");
     }
     ByteBuffer le = ByteBuffer.allocateDirect((int) w.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
     read(tensors, w, le);

@@ -46,21 +46,41 @@ final class ArchitectureAdvice {
       if (spec == null || spec instanceof InitializerSpec.Custom) {
         continue;
       }
-      if (e.weight().role() == WeightRole.RECURRENT_KERNEL && recurrent(e.className())
-          && !(spec instanceof InitializerSpec.Orthogonal) && !(spec instanceof InitializerSpec.Identity)) {
-        out.add(new Warning("advice-orthogonal-recurrent", e.site().layerPath(), e.weight().shortName(),
-            spec.describe() + " on a recurrent kernel: an orthogonal one keeps the state's norm from step to step"
-                + " (Saxe et al. 2014; Keras's default)"));
+      if (e.weight().role() == WeightRole.RECURRENT_KERNEL
+          && recurrent(e.className())
+          && !(spec instanceof InitializerSpec.Orthogonal)
+          && !(spec instanceof InitializerSpec.Identity)) {
+        out.add(
+            new Warning(
+                "advice-orthogonal-recurrent",
+                e.site().layerPath(),
+                e.weight().shortName(),
+                spec.describe()
+                    + " on a recurrent kernel: an orthogonal one keeps the state's norm from step to step"
+                    + " (Saxe et al. 2014; Keras's default)"));
       }
-      if (e.weight().role() == WeightRole.DEPTHWISE_KERNEL && spec instanceof InitializerSpec.VarianceScaling vs
-          && vs.mode() != InitializerSpec.Mode.FAN_OUT && e.weight().shape().rank() >= 3) {
+      if (e.weight().role() == WeightRole.DEPTHWISE_KERNEL
+          && spec instanceof InitializerSpec.VarianceScaling vs
+          && vs.mode() != InitializerSpec.Mode.FAN_OUT
+          && e.weight().shape().rank() >= 3) {
         long channels = e.weight().shape().dim(-2);
         if (channels > 1) {
-          out.add(new Warning("advice-depthwise-fans", e.site().layerPath(), e.weight().shortName(),
-              String.format(Locale.ROOT, "%s on a depthwise kernel: Keras's fan_in counts its %d channels, but each"
-                  + " filter sums prod(kernel_size) inputs, so the output's variance is 1/%d of what %s intends;"
-                  + " scale it by %d (VarianceScaling(scale=%.3g)) or normalize after", spec.describe(), channels,
-                  channels, spec.describe(), channels, vs.scale() * channels)));
+          out.add(
+              new Warning(
+                  "advice-depthwise-fans",
+                  e.site().layerPath(),
+                  e.weight().shortName(),
+                  String.format(
+                      Locale.ROOT,
+                      "%s on a depthwise kernel: Keras's fan_in counts its %d channels, but each"
+                          + " filter sums prod(kernel_size) inputs, so the output's variance is 1/%d of what %s intends;"
+                          + " scale it by %d (VarianceScaling(scale=%.3g)) or normalize after",
+                      spec.describe(),
+                      channels,
+                      channels,
+                      spec.describe(),
+                      channels,
+                      vs.scale() * channels)));
         }
       }
     }
@@ -86,7 +106,8 @@ final class ArchitectureAdvice {
   }
 
   /** Additions one of whose inputs is a normalization whose gamma does not start at zero. */
-  private static void residualGammas(Model model, Map<String, List<WeightEntry>> byLayer, List<Warning> out) {
+  private static void residualGammas(
+      Model model, Map<String, List<WeightEntry>> byLayer, List<Warning> out) {
     if (model.config().isEmpty()) {
       return;
     }
@@ -117,7 +138,9 @@ final class ArchitectureAdvice {
         }
         for (WeightEntry w : byLayer.getOrDefault(producer.name(), List.of())) {
           InitializerSpec spec = w.configured().spec();
-          if (w.weight().role() == WeightRole.GAMMA && spec != null && !(spec instanceof InitializerSpec.Zeros)) {
+          if (w.weight().role() == WeightRole.GAMMA
+              && spec != null
+              && !(spec instanceof InitializerSpec.Zeros)) {
             branches.add(producer.name());
           }
         }
@@ -125,11 +148,19 @@ final class ArchitectureAdvice {
     }
     if (branches.size() >= 2) {
       List<String> names = new ArrayList<>(branches);
-      out.add(new Warning("advice-zero-residual-gamma", null, null, String.format(Locale.ROOT,
-          "%d residual branches end in a normalization whose gamma starts at one (%s%s): a Zeros"
-              + " gamma_initializer there makes every block the identity at initialization, which lets deep"
-              + " residual networks train with large learning rates (Goyal et al. 2017)", names.size(),
-          String.join(", ", names.subList(0, Math.min(3, names.size()))), names.size() > 3 ? ", ..." : "")));
+      out.add(
+          new Warning(
+              "advice-zero-residual-gamma",
+              null,
+              null,
+              String.format(
+                  Locale.ROOT,
+                  "%d residual branches end in a normalization whose gamma starts at one (%s%s): a Zeros"
+                      + " gamma_initializer there makes every block the identity at initialization, which lets deep"
+                      + " residual networks train with large learning rates (Goyal et al. 2017)",
+                  names.size(),
+                  String.join(", ", names.subList(0, Math.min(3, names.size()))),
+                  names.size() > 3 ? ", ..." : "")));
     }
   }
 }

@@ -24,16 +24,16 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Rewrites the initializer configs of a model by rules ({@code set-init}): each rule selects weights
- * ({@link Selector}) and names an initializer ({@link InitializerSpec#parse(String)}); the
+ * Rewrites the initializer configs of a model by rules ({@code set-init}): each rule selects
+ * weights ({@link Selector}) and names an initializer ({@link InitializerSpec#parse(String)}); the
  * selected layers' initializer keys get the spec in the config's own generation form (Keras 3 form
  * for Keras 3 configs, the legacy {@code .h5} ones of Keras 3 included; Keras 2 form otherwise).
  *
  * <p>A rule applies to the kernels it selects (depthwise and pointwise kernels included) unless its
  * selector names roles ({@code role:bias}), then to exactly the roles selected. The key is the
- * role's ({@link WeightRole#initializerKey()}) in the layer config, in every wrapped copy
- * (both directions of a {@code Bidirectional}, the layer of a {@code TimeDistributed}, an RNN's
- * cell). Later rules win over earlier ones for the same key.
+ * role's ({@link WeightRole#initializerKey()}) in the layer config, in every wrapped copy (both
+ * directions of a {@code Bidirectional}, the layer of a {@code TimeDistributed}, an RNN's cell).
+ * Later rules win over earlier ones for the same key.
  *
  * <p>The config text is changed only where a value changes: every other byte, every other layer's
  * config included, stays as written. Weights are not touched ({@link Reinitializer} draws them).
@@ -63,12 +63,14 @@ public final class ConfigRewriter {
     public static Rule parse(String text) {
       int eq = text.indexOf('=');
       if (eq < 0) {
-        throw new IllegalArgumentException("rule '" + text + "': expected SELECTOR=SPEC, e.g. 'class:Dense=he_normal'");
+        throw new IllegalArgumentException(
+            "rule '" + text + "': expected SELECTOR=SPEC, e.g. 'class:Dense=he_normal'");
       }
       String sel = text.substring(0, eq).trim();
       String spec = text.substring(eq + 1).trim();
       if (sel.isEmpty() || spec.isEmpty()) {
-        throw new IllegalArgumentException("rule '" + text + "': expected SELECTOR=SPEC with both parts non-empty");
+        throw new IllegalArgumentException(
+            "rule '" + text + "': expected SELECTOR=SPEC with both parts non-empty");
       }
       try {
         InitializerSpec s = InitializerSpec.parse(spec);
@@ -93,8 +95,16 @@ public final class ConfigRewriter {
    * @param written the spec written ({@code requested}, or its Keras-loadable fallback)
    * @param rule 1-based index of the rule that set it last
    */
-  public record Change(String layerPath, String className, WeightRole role, String key, JsonNode before,
-      JsonNode after, InitializerSpec requested, InitializerSpec written, int rule) {
+  public record Change(
+      String layerPath,
+      String className,
+      WeightRole role,
+      String key,
+      JsonNode before,
+      JsonNode after,
+      InitializerSpec requested,
+      InitializerSpec written,
+      int rule) {
     /** True when the value written differs from the one before. */
     public boolean changed() {
       return !before.equals(after);
@@ -112,7 +122,11 @@ public final class ConfigRewriter {
    *     Reinitializer#overrideKey}: the requested initkit-only kinds whose config got a fallback
    * @param selection the weights the rules set, as a selector (for {@code --reinit})
    */
-  public record Result(Model model, List<Change> changes, List<String> notes, Map<String, InitializerSpec> draws,
+  public record Result(
+      Model model,
+      List<Change> changes,
+      List<String> notes,
+      Map<String, InitializerSpec> draws,
       Selector selection) {
     public Result {
       changes = List.copyOf(changes);
@@ -134,19 +148,37 @@ public final class ConfigRewriter {
     Path file = Path.of(model.source().isEmpty() ? "." : model.source());
     if (model.config().isEmpty() || model.configText().isEmpty()) {
       if (model.sourceFormat().equals("savedmodel")) {
-        throw new UnsupportedModelException(file, "", Hint.CONFIG_REWRITE.apiName() + " needs the Keras config, and this"
-            + " SavedModel has none (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model); "
-            + Hint.REINITIALIZER.apiName() + " works on its variables", Hint.CONFIG_REWRITE, Hint.REINITIALIZER);
+        throw new UnsupportedModelException(
+            file,
+            "",
+            Hint.CONFIG_REWRITE.apiName()
+                + " needs the Keras config, and this"
+                + " SavedModel has none (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model); "
+                + Hint.REINITIALIZER.apiName()
+                + " works on its variables",
+            Hint.CONFIG_REWRITE,
+            Hint.REINITIALIZER);
       }
-      throw new UnsupportedModelException(file, "", Hint.CONFIG_REWRITE.apiName() + " needs the model config, and this"
-          + " weights-only file has none: pass the architecture JSON with " + Hint.ARCHITECTURE_CONFIG.apiName(),
-          Hint.CONFIG_REWRITE, Hint.ARCHITECTURE_CONFIG);
+      throw new UnsupportedModelException(
+          file,
+          "",
+          Hint.CONFIG_REWRITE.apiName()
+              + " needs the model config, and this"
+              + " weights-only file has none: pass the architecture JSON with "
+              + Hint.ARCHITECTURE_CONFIG.apiName(),
+          Hint.CONFIG_REWRITE,
+          Hint.ARCHITECTURE_CONFIG);
     }
     JsonNode config = model.config().get();
     ConfigGeneration gen = ConfigGeneration.detect(config);
     if (gen == ConfigGeneration.KERAS1) {
-      throw new UnsupportedModelException(file, "model_config", "Keras 1 configs (init/inner_init) are not rewritten:"
-          + " load the model in Keras 2 and save it again, or use " + Hint.REINIT_SCHEME.apiName() + " to draw new weights",
+      throw new UnsupportedModelException(
+          file,
+          "model_config",
+          "Keras 1 configs (init/inner_init) are not rewritten:"
+              + " load the model in Keras 2 and save it again, or use "
+              + Hint.REINIT_SCHEME.apiName()
+              + " to draw new weights",
           Hint.REINIT_SCHEME);
     }
     boolean keras3 = gen == ConfigGeneration.KERAS3;
@@ -155,7 +187,8 @@ public final class ConfigRewriter {
     Map<Layer, String> pointers = LayerConfigs.pointers(model);
     List<WeightSite> sites = WeightSite.of(model);
 
-    // (layer, role) -> last rule that selected it; keyed by identity so equal-looking layers stay apart
+    // (layer, role) -> last rule that selected it; keyed by identity so equal-looking layers stay
+    // apart
     Map<Layer, Map<WeightRole, Integer>> chosen = new IdentityHashMap<>();
     List<Layer> layerOrder = new ArrayList<>();
     List<String> notes = new ArrayList<>();
@@ -167,22 +200,42 @@ public final class ConfigRewriter {
           continue;
         }
         WeightRole role = s.weight().role();
-        if (!rule.selector().namesRoles() && role != WeightRole.KERNEL && role != WeightRole.DEPTHWISE_KERNEL
+        if (!rule.selector().namesRoles()
+            && role != WeightRole.KERNEL
+            && role != WeightRole.DEPTHWISE_KERNEL
             && role != WeightRole.POINTWISE_KERNEL) {
           continue;
         }
-        QuantizedWeights.refuse(file, s, "rule '" + rule.text() + "' setting its initializer",
+        QuantizedWeights.refuse(
+            file,
+            s,
+            "rule '" + rule.text() + "' setting its initializer",
             "narrow the rule's selector to leave the layer out");
         if (role.initializerKey() == null) {
-          throw new IllegalArgumentException("rule '" + rule.text() + "' selects " + s.layerPath() + "/"
-              + s.weight().shortName() + ", which has no initializer key (role " + role.label() + ")");
+          throw new IllegalArgumentException(
+              "rule '"
+                  + rule.text()
+                  + "' selects "
+                  + s.layerPath()
+                  + "/"
+                  + s.weight().shortName()
+                  + ", which has no initializer key (role "
+                  + role.label()
+                  + ")");
         }
         chosen.computeIfAbsent(s.layer(), k -> new LinkedHashMap<>()).put(role, r);
         hits++;
       }
       if (hits == 0) {
-        notes.add("rule " + (r + 1) + " (" + rule.text() + ") selects no weight"
-            + (rule.selector().namesRoles() ? "" : " (without role:, a rule applies to kernels only)"));
+        notes.add(
+            "rule "
+                + (r + 1)
+                + " ("
+                + rule.text()
+                + ") selects no weight"
+                + (rule.selector().namesRoles()
+                    ? ""
+                    : " (without role:, a rule applies to kernels only)"));
       }
     }
 
@@ -205,7 +258,10 @@ public final class ConfigRewriter {
       String ptr = pointers.get(layer);
       String layerPath = paths.get(layer);
       if (ptr == null) {
-        throw new UnsupportedModelException(file, layerPath, "the layer is not in the model config, so its initializers cannot be set");
+        throw new UnsupportedModelException(
+            file,
+            layerPath,
+            "the layer is not in the model config, so its initializers cannot be set");
       }
       Map<WeightRole, Integer> roles = chosen.get(layer);
       List<WeightRole> roleOrder = new ArrayList<>();
@@ -219,26 +275,59 @@ public final class ConfigRewriter {
         Rule rule = rules.get(ruleIndex);
         List<String> keyPaths = LayerConfigs.keyPaths(layer, role);
         if (keyPaths.isEmpty()) {
-          throw new UnsupportedModelException(file, layerPath, layer.className() + " config has no '" + role.initializerKey()
-              + "': Keras would not accept it for this layer, so it is not added");
+          throw new UnsupportedModelException(
+              file,
+              layerPath,
+              layer.className()
+                  + " config has no '"
+                  + role.initializerKey()
+                  + "': Keras would not accept it for this layer, so it is not added");
         }
         InitializerSpec requested = rule.spec();
         InitializerSpec written = requested;
         if (!requested.kerasLoadable()) {
-          written = requested.kerasFallback().orElseThrow(() -> new IllegalArgumentException(
-              "rule '" + rule.text() + "': " + requested.describe() + " cannot be written to a config"));
+          written =
+              requested
+                  .kerasFallback()
+                  .orElseThrow(
+                      () ->
+                          new IllegalArgumentException(
+                              "rule '"
+                                  + rule.text()
+                                  + "': "
+                                  + requested.describe()
+                                  + " cannot be written to a config"));
           if (fallbackNoted.add(requested.describe() + "->" + written.describe())) {
-            notes.add(requested.describe() + " is initkit-only (stock Keras cannot load it): the config gets "
-                + written.describe() + " instead; only " + Hint.REINIT_DRAW.apiName() + " draws " + requested.describe() + " values");
+            notes.add(
+                requested.describe()
+                    + " is initkit-only (stock Keras cannot load it): the config gets "
+                    + written.describe()
+                    + " instead; only "
+                    + Hint.REINIT_DRAW.apiName()
+                    + " draws "
+                    + requested.describe()
+                    + " values");
           }
         }
-        JsonNode json = keras3 ? written.toKeras3Json() : moduleKeys ? withModule(written.toKeras2Json()) : written.toKeras2Json();
+        JsonNode json =
+            keras3
+                ? written.toKeras3Json()
+                : moduleKeys ? withModule(written.toKeras2Json()) : written.toKeras2Json();
         for (String kp : keyPaths) {
           String full = JsonSplice.pointer(ptr, kp);
           JsonNode before = config.at(full);
           replacements.put(full, json);
-          changes.add(new Change(layerPath, layer.className(), role, kp, before.deepCopy(), json.deepCopy(), requested,
-              written, ruleIndex + 1));
+          changes.add(
+              new Change(
+                  layerPath,
+                  layer.className(),
+                  role,
+                  kp,
+                  before.deepCopy(),
+                  json.deepCopy(),
+                  requested,
+                  written,
+                  ruleIndex + 1));
         }
         for (WeightSite s : sites) {
           if (s.layer() == layer && s.weight().role() == role) {
@@ -252,14 +341,20 @@ public final class ConfigRewriter {
     }
 
     Model rewritten = model;
-    List<Map.Entry<String, JsonNode>> real = replacements.entrySet().stream()
-        .filter(r -> !config.at(r.getKey()).equals(r.getValue())).toList();
+    List<Map.Entry<String, JsonNode>> real =
+        replacements.entrySet().stream()
+            .filter(r -> !config.at(r.getKey()).equals(r.getValue()))
+            .toList();
     if (!real.isEmpty()) {
       Map<String, JsonNode> todo = new LinkedHashMap<>();
       real.forEach(r -> todo.put(r.getKey(), r.getValue()));
       rewritten = withConfig(model, file, todo);
     }
-    Selector selection = Selector.of("weights set by the rules", s -> selectedKeys.contains(Reinitializer.overrideKey(s)), true);
+    Selector selection =
+        Selector.of(
+            "weights set by the rules",
+            s -> selectedKeys.contains(Reinitializer.overrideKey(s)),
+            true);
     return new Result(rewritten, changes, notes, draws, selection);
   }
 
@@ -272,27 +367,34 @@ public final class ConfigRewriter {
    * @throws UnsupportedModelException when the model has no config, a layer is not in it, or a
    *     layer's config lacks a key
    */
-  public static Model setLayerKeys(Model model, Map<Layer, Map<String, JsonNode>> values) throws IOException {
+  public static Model setLayerKeys(Model model, Map<Layer, Map<String, JsonNode>> values)
+      throws IOException {
     Path file = Path.of(model.source().isEmpty() ? "." : model.source());
     if (values.isEmpty()) {
       return model;
     }
     if (model.config().isEmpty() || model.configText().isEmpty()) {
-      throw new UnsupportedModelException(file, "", "the model has no config to rewrite: pass the architecture JSON with "
-          + Hint.ARCHITECTURE_CONFIG.apiName(), Hint.ARCHITECTURE_CONFIG);
+      throw new UnsupportedModelException(
+          file,
+          "",
+          "the model has no config to rewrite: pass the architecture JSON with "
+              + Hint.ARCHITECTURE_CONFIG.apiName(),
+          Hint.ARCHITECTURE_CONFIG);
     }
     Map<Layer, String> pointers = LayerConfigs.pointers(model);
     Map<String, JsonNode> replacements = new LinkedHashMap<>();
     for (Map.Entry<Layer, Map<String, JsonNode>> e : values.entrySet()) {
       String ptr = pointers.get(e.getKey());
       if (ptr == null) {
-        throw new UnsupportedModelException(file, e.getKey().name(), "the layer is not in the model config");
+        throw new UnsupportedModelException(
+            file, e.getKey().name(), "the layer is not in the model config");
       }
       for (Map.Entry<String, JsonNode> kv : e.getValue().entrySet()) {
         String full = JsonSplice.pointer(ptr, kv.getKey());
         JsonNode before = model.config().get().at(full);
         if (before.isMissingNode()) {
-          throw new UnsupportedModelException(file, e.getKey().name(), "the layer config has no '" + kv.getKey() + "' key");
+          throw new UnsupportedModelException(
+              file, e.getKey().name(), "the layer config has no '" + kv.getKey() + "' key");
         }
         if (!before.equals(kv.getValue())) {
           replacements.put(full, kv.getValue());
@@ -303,7 +405,8 @@ public final class ConfigRewriter {
   }
 
   /** The model with values of its config replaced, text and tree and layer configs in step. */
-  private static Model withConfig(Model model, Path file, Map<String, JsonNode> replacements) throws IOException {
+  private static Model withConfig(Model model, Path file, Map<String, JsonNode> replacements)
+      throws IOException {
     String text = model.configText().orElseThrow();
     String newText = JsonSplice.replace(text, replacements);
     JsonNode expected = model.config().orElseThrow().deepCopy();
@@ -314,7 +417,8 @@ public final class ConfigRewriter {
     try {
       parsed = Json.parse(newText);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new MalformedModelException(file, "model_config", "rewritten config does not parse: " + e.getOriginalMessage(), e);
+      throw new MalformedModelException(
+          file, "model_config", "rewritten config does not parse: " + e.getOriginalMessage(), e);
     }
     if (!parsed.equals(expected)) {
       // the splice must give exactly the intended tree; if it ever does not, write the tree whole
@@ -326,12 +430,15 @@ public final class ConfigRewriter {
     return model.toBuilder().config(newText, parsed).layers(layers).build();
   }
 
-  private static List<Layer> rebuild(List<Layer> layers, Map<Layer, String> pointers, JsonNode root) {
+  private static List<Layer> rebuild(
+      List<Layer> layers, Map<Layer, String> pointers, JsonNode root) {
     List<Layer> out = new ArrayList<>();
     for (Layer l : layers) {
       String p = pointers.get(l);
       JsonNode cfg = p == null ? l.config() : root.at(p);
-      out.add(new Layer(l.name(), l.className(), cfg, l.weights(), rebuild(l.children(), pointers, root)));
+      out.add(
+          new Layer(
+              l.name(), l.className(), cfg, l.weights(), rebuild(l.children(), pointers, root)));
     }
     return out;
   }
@@ -354,7 +461,9 @@ public final class ConfigRewriter {
     if (node.isObject()) {
       for (java.util.Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        if (e.getKey().endsWith("_initializer") && e.getValue().isObject() && e.getValue().has("module")) {
+        if (e.getKey().endsWith("_initializer")
+            && e.getValue().isObject()
+            && e.getValue().has("module")) {
           return true;
         }
         if (initializersHaveModule(e.getValue())) {
@@ -376,7 +485,8 @@ public final class ConfigRewriter {
     if (!keras2.isObject() || !keras2.has("class_name")) {
       return keras2;
     }
-    com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    com.fasterxml.jackson.databind.node.ObjectNode o =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     o.put("module", "keras.initializers");
     o.set("class_name", keras2.get("class_name"));
     o.set("config", keras2.get("config"));

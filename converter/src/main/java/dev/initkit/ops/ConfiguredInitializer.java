@@ -29,7 +29,12 @@ import java.util.regex.Pattern;
  * @param error why the written config is invalid, or null
  */
 public record ConfiguredInitializer(
-    InitializerSpec spec, JsonNode asWritten, String key, Source source, String reason, boolean unitForgetBias,
+    InitializerSpec spec,
+    JsonNode asWritten,
+    String key,
+    Source source,
+    String reason,
+    boolean unitForgetBias,
     String error) {
 
   private static final Pattern KERAS1_GATE = Pattern.compile("_b_([a-z])$");
@@ -59,23 +64,37 @@ public record ConfiguredInitializer(
   }
 
   /**
-   * The configured initializer of the weight at {@code weightIndex} of {@code layer}'s weights, with
-   * the fans {@code rule} gives an EinsumDense kernel (as another Keras would draw it).
+   * The configured initializer of the weight at {@code weightIndex} of {@code layer}'s weights,
+   * with the fans {@code rule} gives an EinsumDense kernel (as another Keras would draw it).
    */
-  public static ConfiguredInitializer of(Layer layer, int weightIndex, WeightRole role, FanRule rule) {
+  public static ConfiguredInitializer of(
+      Layer layer, int weightIndex, WeightRole role, FanRule rule) {
     LayerConfigs.Effective eff = LayerConfigs.effective(layer, weightIndex, role);
-    Weight w = weightIndex >= 0 && weightIndex < layer.weights().size() ? layer.weights().get(weightIndex) : null;
+    Weight w =
+        weightIndex >= 0 && weightIndex < layer.weights().size()
+            ? layer.weights().get(weightIndex)
+            : null;
     boolean ufb = role == WeightRole.BIAS && LayerConfigs.unitForgetBias(eff);
     if (ufb && w != null) {
-      // Keras 1 stores one bias per gate (<layer>_b_i, _b_f, _b_c, _b_o): only the forget gate's gets
+      // Keras 1 stores one bias per gate (<layer>_b_i, _b_f, _b_c, _b_o): only the forget gate's
+      // gets
       // forget_bias_init, the others zeros
       String gate = keras1Gate(w);
       if (gate != null) {
         if (gate.equals("f")) {
           JsonNode fb = eff.config().get("forget_bias_init");
-          InitializerSpec f = fb != null && fb.isTextual() ? InitializerSpec.parseKeras1(fb) : InitializerSpec.ones();
-          return new ConfiguredInitializer(f, fb == null ? null : fb.deepCopy(), fb == null ? null : LayerConfigs.join(eff.path(),
-              "forget_bias_init"), fb == null ? Source.DEFAULT : Source.KERAS1, "Keras 1 forget-gate bias: forget_bias_init", false, null);
+          InitializerSpec f =
+              fb != null && fb.isTextual()
+                  ? InitializerSpec.parseKeras1(fb)
+                  : InitializerSpec.ones();
+          return new ConfiguredInitializer(
+              f,
+              fb == null ? null : fb.deepCopy(),
+              fb == null ? null : LayerConfigs.join(eff.path(), "forget_bias_init"),
+              fb == null ? Source.DEFAULT : Source.KERAS1,
+              "Keras 1 forget-gate bias: forget_bias_init",
+              false,
+              null);
         }
         ufb = false;
       } else if (!fusedBias(w)) {
@@ -83,14 +102,27 @@ public record ConfiguredInitializer(
       }
     }
     String key = role.initializerKey();
-    InitializerSpec fixed = key == null && w != null ? FixedInitializers.of(layer.className(), w.shortName()) : null;
+    InitializerSpec fixed =
+        key == null && w != null ? FixedInitializers.of(layer.className(), w.shortName()) : null;
     if (fixed != null) {
-      return new ConfiguredInitializer(fixed, null, null, Source.DEFAULT,
-          "no config key: Keras's fixed initializer for " + layer.className() + " " + w.shortName(), false, null);
+      return new ConfiguredInitializer(
+          fixed,
+          null,
+          null,
+          Source.DEFAULT,
+          "no config key: Keras's fixed initializer for " + layer.className() + " " + w.shortName(),
+          false,
+          null);
     }
     if (key == null) {
-      return new ConfiguredInitializer(null, null, null, Source.NONE,
-          "no initializer key for a weight of role " + role.label() + ": left unchanged", false, null);
+      return new ConfiguredInitializer(
+          null,
+          null,
+          null,
+          Source.NONE,
+          "no initializer key for a weight of role " + role.label() + ": left unchanged",
+          false,
+          null);
     }
     JsonNode cfg = eff.config();
     JsonNode v = cfg.isObject() ? cfg.get(key) : null;
@@ -99,25 +131,40 @@ public record ConfiguredInitializer(
       try {
         InitializerSpec spec = InitializerSpec.parse(v);
         String reason = "config " + where;
-        boolean derived = spec instanceof InitializerSpec.VarianceScaling && spec.fanAxes().isEmpty();
-        List<List<Integer>> axes = role == WeightRole.KERNEL && w != null && derived ? EinsumFanAxes.of(layer, w) : null;
-        boolean einsum = switch (rule) {
-          // written by Keras 3.15 or later (the axes keys): EinsumDense sets the axes at build
-          case AS_WRITTEN -> spec.fanAxesKeyed();
-          case EINSUM_AXES -> true;
-          case CLASSIC -> false;
-        };
+        boolean derived =
+            spec instanceof InitializerSpec.VarianceScaling && spec.fanAxes().isEmpty();
+        List<List<Integer>> axes =
+            role == WeightRole.KERNEL && w != null && derived ? EinsumFanAxes.of(layer, w) : null;
+        boolean einsum =
+            switch (rule) {
+              // written by Keras 3.15 or later (the axes keys): EinsumDense sets the axes at build
+              case AS_WRITTEN -> spec.fanAxesKeyed();
+              case EINSUM_AXES -> true;
+              case CLASSIC -> false;
+            };
         if (axes != null && einsum) {
           spec = ((InitializerSpec.VarianceScaling) spec).withFanAxes(axes.get(0), axes.get(1));
-          reason += "; fans on input axes " + axes.get(0) + ", output axes " + axes.get(1)
-              + " (Keras 3.15+ EinsumDense rule" + (rule == FanRule.AS_WRITTEN ? ")" : ", as asked)");
+          reason +=
+              "; fans on input axes "
+                  + axes.get(0)
+                  + ", output axes "
+                  + axes.get(1)
+                  + " (Keras 3.15+ EinsumDense rule"
+                  + (rule == FanRule.AS_WRITTEN ? ")" : ", as asked)");
         } else if (axes != null && spec.fanAxesKeyed()) {
           reason += "; classic fans (as Keras before 3.15, as asked)";
         }
-        return new ConfiguredInitializer(spec, v.deepCopy(), where, Source.CONFIG, reason, ufb, null);
+        return new ConfiguredInitializer(
+            spec, v.deepCopy(), where, Source.CONFIG, reason, ufb, null);
       } catch (IllegalArgumentException e) {
-        return new ConfiguredInitializer(null, v.deepCopy(), where, Source.INVALID,
-            "invalid config " + where + ": " + e.getMessage(), ufb, e.getMessage());
+        return new ConfiguredInitializer(
+            null,
+            v.deepCopy(),
+            where,
+            Source.INVALID,
+            "invalid config " + where + ": " + e.getMessage(),
+            ufb,
+            e.getMessage());
       }
     }
     for (String k1 : keras1Keys(role)) {
@@ -125,19 +172,34 @@ public record ConfiguredInitializer(
       if (v1 != null && !v1.isNull()) {
         String w1 = LayerConfigs.join(eff.path(), k1);
         try {
-          return new ConfiguredInitializer(InitializerSpec.parseKeras1(v1), v1.deepCopy(), w1, Source.KERAS1,
-              "Keras 1 config " + w1, ufb, null);
+          return new ConfiguredInitializer(
+              InitializerSpec.parseKeras1(v1),
+              v1.deepCopy(),
+              w1,
+              Source.KERAS1,
+              "Keras 1 config " + w1,
+              ufb,
+              null);
         } catch (IllegalArgumentException e) {
-          return new ConfiguredInitializer(null, v1.deepCopy(), w1, Source.INVALID,
-              "invalid Keras 1 config " + w1 + ": " + e.getMessage(), ufb, e.getMessage());
+          return new ConfiguredInitializer(
+              null,
+              v1.deepCopy(),
+              w1,
+              Source.INVALID,
+              "invalid Keras 1 config " + w1 + ": " + e.getMessage(),
+              ufb,
+              e.getMessage());
         }
       }
     }
     AutoScheme.Choice d;
     try {
-      d = AutoScheme.configured(new Layer(layer.name(), eff.className(), null, List.of(), List.of()), role);
+      d =
+          AutoScheme.configured(
+              new Layer(layer.name(), eff.className(), null, List.of(), List.of()), role);
     } catch (IllegalArgumentException e) {
-      return new ConfiguredInitializer(null, null, null, Source.INVALID, e.getMessage(), ufb, e.getMessage());
+      return new ConfiguredInitializer(
+          null, null, null, Source.INVALID, e.getMessage(), ufb, e.getMessage());
     }
     if (d.keep()) {
       return new ConfiguredInitializer(null, null, null, Source.NONE, d.reason(), false, null);
@@ -145,13 +207,17 @@ public record ConfiguredInitializer(
     return new ConfiguredInitializer(d.spec(), null, null, Source.DEFAULT, d.reason(), ufb, null);
   }
 
-  /** The gate letter of a Keras 1 per-gate LSTM bias ({@code lstm_1_b_f} gives {@code f}), or null. */
+  /**
+   * The gate letter of a Keras 1 per-gate LSTM bias ({@code lstm_1_b_f} gives {@code f}), or null.
+   */
   static String keras1Gate(Weight w) {
     Matcher m = KERAS1_GATE.matcher(w.shortName());
     return m.find() ? m.group(1) : null;
   }
 
-  /** True for a bias of shape {@code (4u,)}, the fused layout Keras's forget-gate rule applies to. */
+  /**
+   * True for a bias of shape {@code (4u,)}, the fused layout Keras's forget-gate rule applies to.
+   */
   static boolean fusedBias(Weight w) {
     return w.shape().rank() == 1 && w.shape().dim(0) % 4 == 0 && w.shape().dim(0) > 0;
   }

@@ -18,14 +18,15 @@ import java.util.Set;
 /**
  * The depth model of {@link InitReport}: a data-free estimate of how the activations' second moment
  * evolves through a model, under the configured initializers and from the stored weights. Where the
- * model has a config the estimate follows its graph ({@link SignalEstimate}); without one (weights-only
- * files) the layers with a kernel, in model order, are treated as one chain ({@link #chainEstimate}).
- * The step where the pre-activation second moment leaves [{@value #VANISHING}, {@value #EXPLODING}]
- * is flagged as vanishing or exploding. Stateless; thread-safe.
+ * model has a config the estimate follows its graph ({@link SignalEstimate}); without one
+ * (weights-only files) the layers with a kernel, in model order, are treated as one chain ({@link
+ * #chainEstimate}). The step where the pre-activation second moment leaves [{@value #VANISHING},
+ * {@value #EXPLODING}] is flagged as vanishing or exploding. Stateless; thread-safe.
  */
 public final class DepthModel {
   /** Below this the estimated activation variance is flagged as vanishing. */
   public static final double VANISHING = 1e-2;
+
   /** Above this the estimated activation variance is flagged as exploding. */
   public static final double EXPLODING = 1e2;
 
@@ -38,8 +39,20 @@ public final class DepthModel {
 
   /** Activations whose second-moment factor is 1/2 (the ReLU family). */
   static final Set<String> RELU_FAMILY =
-      Set.of("relu", "relu6", "elu", "gelu", "swish", "silu", "leakyrelu", "prelu", "mish", "celu", "hardswish",
-          "hardsilu", "thresholdedrelu");
+      Set.of(
+          "relu",
+          "relu6",
+          "elu",
+          "gelu",
+          "swish",
+          "silu",
+          "leakyrelu",
+          "prelu",
+          "mish",
+          "celu",
+          "hardswish",
+          "hardsilu",
+          "thresholdedrelu");
 
   private DepthModel() {}
 
@@ -85,20 +98,66 @@ public final class DepthModel {
       WeightEntry pw = find(ws, WeightRole.POINTWISE_KERNEL);
       WeightEntry emb = find(ws, WeightRole.EMBEDDINGS);
       DepthStep step;
-      if (LayerFamily.NORMALIZATION.contains(cls) || (gamma != null && kernel == null && dw == null)) {
+      if (LayerFamily.NORMALIZATION.contains(cls)
+          || (gamma != null && kernel == null && dw == null)) {
         double g = gamma == null ? 1.0 : meanSquare(gamma, observed);
         v = g;
-        step = new DepthStep(path, cls, null, Double.NaN, g, 1, v, "normalises: resets to E[gamma^2]", Double.NaN, Double.NaN);
+        step =
+            new DepthStep(
+                path,
+                cls,
+                null,
+                Double.NaN,
+                g,
+                1,
+                v,
+                "normalises: resets to E[gamma^2]",
+                Double.NaN,
+                Double.NaN);
       } else if (ws.stream().anyMatch(e -> e.quantization() != null && e.fans() == null)) {
         // int codes stand for a kernel only with their scales: not estimated (as attention)
-        step = new DepthStep(path, cls, null, Double.NaN, Double.NaN, 1, v,
-            "quantized (" + ws.get(0).quantization().mode() + "): passed through (not estimated)", Double.NaN, Double.NaN);
+        step =
+            new DepthStep(
+                path,
+                cls,
+                null,
+                Double.NaN,
+                Double.NaN,
+                1,
+                v,
+                "quantized ("
+                    + ws.get(0).quantization().mode()
+                    + "): passed through (not estimated)",
+                Double.NaN,
+                Double.NaN);
       } else if (emb != null) {
         double m = meanSquare(emb, observed);
         v = m;
-        step = new DepthStep(path, cls, null, Double.NaN, m, 1, v, "embedding: starts at E[E^2]", Double.NaN, Double.NaN);
+        step =
+            new DepthStep(
+                path,
+                cls,
+                null,
+                Double.NaN,
+                m,
+                1,
+                v,
+                "embedding: starts at E[E^2]",
+                Double.NaN,
+                Double.NaN);
       } else if (LayerFamily.ATTENTION.contains(cls)) {
-        step = new DepthStep(path, cls, null, Double.NaN, Double.NaN, 1, v, "attention: passed through (not estimated)", Double.NaN, Double.NaN);
+        step =
+            new DepthStep(
+                path,
+                cls,
+                null,
+                Double.NaN,
+                Double.NaN,
+                1,
+                v,
+                "attention: passed through (not estimated)",
+                Double.NaN,
+                Double.NaN);
       } else if (kernel != null || dw != null) {
         String act = WeightAudit.effectiveActivation(l, ws.get(0).followingActivation());
         double g2 = gain2(act);
@@ -123,8 +182,10 @@ public final class DepthModel {
           fanIn = kernel.fans().fanIn();
           ms = meanSquare(kernel, observed);
           if (LayerFamily.TRANSPOSED_CONV.contains(cls) && kernel.weight().shape().rank() >= 3) {
-            fanIn = ConvGeometry.transposedFanIn(LayerConfigs.effective(l, 0, WeightRole.KERNEL).config(),
-                kernel.weight().shape());
+            fanIn =
+                ConvGeometry.transposedFanIn(
+                    LayerConfigs.effective(l, 0, WeightRole.KERNEL).config(),
+                    kernel.weight().shape());
             note = "transposed: fan_in = in * prod(kernel_size) / prod(strides)";
           } else if (find(ws, WeightRole.RECURRENT_KERNEL) != null) {
             note = "recurrent: input kernel only";

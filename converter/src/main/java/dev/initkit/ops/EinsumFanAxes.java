@@ -1,6 +1,5 @@
 package dev.initkit.ops;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.keras.LayerClasses;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Weight;
@@ -11,8 +10,8 @@ import java.util.List;
  * The fan axes Keras 3.15 gives the kernel initializer of an {@code EinsumDense} layer, and so of
  * every projection of a {@code MultiHeadAttention} (keras pull request 22789, first released in
  * 3.15.0): a kernel axis whose letter is in the equation's output is an output axis, one in its
- * input an input axis ({@code _analyze_einsum_string}). Keras applies them only when the
- * configured initializer is a VarianceScaling one that names no axes itself.
+ * input an input axis ({@code _analyze_einsum_string}). Keras applies them only when the configured
+ * initializer is a VarianceScaling one that names no axes itself.
  */
 final class EinsumFanAxes {
   private EinsumFanAxes() {}
@@ -35,7 +34,9 @@ final class EinsumFanAxes {
     }
   }
 
-  /** {@code "abc,cde->abde"}: kernel letters in the output are output axes, in the input input axes. */
+  /**
+   * {@code "abc,cde->abde"}: kernel letters in the output are output axes, in the input input axes.
+   */
   static List<List<Integer>> fromEquation(String equation, int rank) {
     String e = equation.replace(" ", "");
     int comma = e.indexOf(',');
@@ -76,11 +77,12 @@ final class EinsumFanAxes {
       return null;
     }
     String sub = parts[parts.length - 2];
-    int bound = switch (sub) {
-      case "query", "key", "value", "gate" -> 1;
-      case "attention_output", "output" -> 2;
-      default -> -1;
-    };
+    int bound =
+        switch (sub) {
+          case "query", "key", "value", "gate" -> 1;
+          case "attention_output", "output" -> 2;
+          default -> -1;
+        };
     if (bound < 0 || bound >= rank) {
       return null;
     }

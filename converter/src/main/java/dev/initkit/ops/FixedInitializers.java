@@ -12,12 +12,13 @@ import java.util.Map;
  * (truncated normal, stddev 0.02).
  */
 final class FixedInitializers {
-  private static final Map<String, InitializerSpec> BY_CLASS_AND_VARIABLE = Map.of(
-      "Attention/scale", InitializerSpec.ones(),
-      "Attention/concat_score_weight", InitializerSpec.ones(),
-      "AdditiveAttention/scale", InitializerSpec.preset(Preset.GLOROT_UNIFORM, null),
-      "RMSNormalization/scale", InitializerSpec.ones(),
-      "SpectralNormalization/vector_u", InitializerSpec.truncatedNormal(0.0, 0.02, null));
+  private static final Map<String, InitializerSpec> BY_CLASS_AND_VARIABLE =
+      Map.of(
+          "Attention/scale", InitializerSpec.ones(),
+          "Attention/concat_score_weight", InitializerSpec.ones(),
+          "AdditiveAttention/scale", InitializerSpec.preset(Preset.GLOROT_UNIFORM, null),
+          "RMSNormalization/scale", InitializerSpec.ones(),
+          "SpectralNormalization/vector_u", InitializerSpec.truncatedNormal(0.0, 0.02, null));
 
   private FixedInitializers() {}
 

@@ -6,8 +6,9 @@ import java.util.function.DoubleUnaryOperator;
 /**
  * Mean and second moment of {@code f(X)} for {@code X ~ N(mean, variance)}: what an element-wise
  * activation does to a signal whose pre-activations are Gaussian (the central-limit picture behind
- * Glorot's and He's derivations, which this generalises beyond the linear regime and ReLU). Computed
- * by Simpson's rule on ±10 standard deviations, exact to about 1e-9 for the activations Keras has.
+ * Glorot's and He's derivations, which this generalises beyond the linear regime and ReLU).
+ * Computed by Simpson's rule on ±10 standard deviations, exact to about 1e-9 for the activations
+ * Keras has.
  */
 final class GaussianMoments {
   private static final int STEPS = 2000; // even, for Simpson
@@ -84,12 +85,13 @@ final class GaussianMoments {
   /** E[f'(X)^2] for X ~ N(mean, variance), the derivative by central differences. */
   static double derivativeSquare(DoubleUnaryOperator f, double mean, double secondMoment) {
     double h = 1e-5;
-    return of(v -> (f.applyAsDouble(v + h) - f.applyAsDouble(v - h)) / (2 * h), mean, secondMoment)[1];
+    return of(v -> (f.applyAsDouble(v + h) - f.applyAsDouble(v - h)) / (2 * h), mean, secondMoment)[
+        1];
   }
 
   /**
-   * {mean, second moment} of the largest of {@code k} independent draws of {@code N(mean, variance)}
-   * (max pooling over {@code k} positions), from the density {@code k Φ(z)^(k-1) φ(z)}.
+   * {mean, second moment} of the largest of {@code k} independent draws of {@code N(mean,
+   * variance)} (max pooling over {@code k} positions), from the density {@code k Φ(z)^(k-1) φ(z)}.
    */
   static double[] maxOf(long k, double mean, double secondMoment) {
     double sd = Math.sqrt(Math.max(0, secondMoment - mean * mean));
@@ -101,7 +103,8 @@ final class GaussianMoments {
     double m2 = 0;
     for (int i = 0; i <= STEPS; i++) {
       double z = -SPAN + i * h;
-      double w = (i == 0 || i == STEPS ? 1 : (i % 2 == 1 ? 4 : 2)) * k * Math.pow(cdf(z), k - 1) * pdf(z);
+      double w =
+          (i == 0 || i == STEPS ? 1 : (i % 2 == 1 ? 4 : 2)) * k * Math.pow(cdf(z), k - 1) * pdf(z);
       double y = mean + sd * z;
       m1 += w * y;
       m2 += w * y * y;
@@ -122,15 +125,35 @@ final class GaussianMoments {
   static double erfc(double x) {
     double z = Math.abs(x);
     double t = 1 / (1 + 0.5 * z);
-    double r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
-        + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
-        + t * (-0.82215223 + t * 0.17087277)))))))));
+    double r =
+        t
+            * Math.exp(
+                -z * z
+                    - 1.26551223
+                    + t
+                        * (1.00002368
+                            + t
+                                * (0.37409196
+                                    + t
+                                        * (0.09678418
+                                            + t
+                                                * (-0.18628806
+                                                    + t
+                                                        * (0.27886807
+                                                            + t
+                                                                * (-1.13520398
+                                                                    + t
+                                                                        * (1.48851587
+                                                                            + t
+                                                                                * (-0.82215223
+                                                                                    + t
+                                                                                        * 0.17087277)))))))));
     return x >= 0 ? r : 2 - r;
   }
 
   /**
-   * The element-wise function of a Keras activation name, or null when it is not element-wise or not
-   * known ({@code softmax} is handled by the caller: it depends on the axis).
+   * The element-wise function of a Keras activation name, or null when it is not element-wise or
+   * not known ({@code softmax} is handled by the caller: it depends on the axis).
    */
   static DoubleUnaryOperator activation(String name) {
     if (name == null) {

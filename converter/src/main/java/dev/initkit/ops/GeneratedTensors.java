@@ -19,9 +19,9 @@ import java.util.stream.LongStream;
  * reinitialized model streams like any other; a large block is filled by all cores, cut at seed
  * block boundaries, so the bytes do not depend on the thread count ({@link SeedContract}).
  *
- * <p>The listener hears of each drawn tensor when its first row is requested, numbered in the
- * order the writer asks for them. Between blocks the
- * thread's interrupt flag is checked. Safe for use from several threads if the listener is.
+ * <p>The listener hears of each drawn tensor when its first row is requested, numbered in the order
+ * the writer asks for them. Between blocks the thread's interrupt flag is checked. Safe for use
+ * from several threads if the listener is.
  */
 public final class GeneratedTensors implements TensorSource {
   /** How one weight is drawn. */
@@ -52,7 +52,11 @@ public final class GeneratedTensors implements TensorSource {
    * @param labels display names by {@link Weight#key()} (missing: the weight name)
    * @param listener told about each drawn tensor
    */
-  public GeneratedTensors(TensorSource base, Map<String, Draw> draws, Map<String, String> labels, ProgressListener listener) {
+  public GeneratedTensors(
+      TensorSource base,
+      Map<String, Draw> draws,
+      Map<String, String> labels,
+      ProgressListener listener) {
     this.base = Objects.requireNonNull(base, "base");
     this.draws = Map.copyOf(draws);
     this.labels = Map.copyOf(labels);
@@ -71,7 +75,10 @@ public final class GeneratedTensors implements TensorSource {
       throw new InterruptedIOException("interrupted while drawing " + weight.name());
     }
     if (firstRow == 0) {
-      listener.tensor(Math.min(started.getAndIncrement(), draws.size() - 1), draws.size(), labels.getOrDefault(weight.key(), weight.name()),
+      listener.tensor(
+          Math.min(started.getAndIncrement(), draws.size() - 1),
+          draws.size(),
+          labels.getOrDefault(weight.key(), weight.name()),
           weight.shape().elementCount());
     }
     long perRow = weight.shape().elementsPerRow();
@@ -86,7 +93,8 @@ public final class GeneratedTensors implements TensorSource {
       init.fill(w.shape(), w.dtype(), d.streamSeed(), dst, first, count);
       return;
     }
-    // pieces start on seed-block boundaries (cheapest for the generator); bytes are the same either way
+    // pieces start on seed-block boundaries (cheapest for the generator); bytes are the same either
+    // way
     int size = w.dtype().size();
     long end = first + count;
     long firstBoundary = ((first + block - 1) / block) * block;
@@ -96,16 +104,19 @@ public final class GeneratedTensors implements TensorSource {
     if (dst.remaining() < count * size) {
       throw new java.nio.BufferOverflowException();
     }
-    LongStream.range(0, pieces).parallel().forEach(p -> {
-      long from = p == 0 ? first : firstBoundary + (p - 1) * block;
-      long to = p == 0 ? first + head : Math.min(end, from + block);
-      if (to <= from) {
-        return;
-      }
-      ByteBuffer part = dst.duplicate();
-      part.position(start + (int) ((from - first) * size));
-      init.fill(w.shape(), w.dtype(), d.streamSeed(), part, from, to - from);
-    });
+    LongStream.range(0, pieces)
+        .parallel()
+        .forEach(
+            p -> {
+              long from = p == 0 ? first : firstBoundary + (p - 1) * block;
+              long to = p == 0 ? first + head : Math.min(end, from + block);
+              if (to <= from) {
+                return;
+              }
+              ByteBuffer part = dst.duplicate();
+              part.position(start + (int) ((from - first) * size));
+              init.fill(w.shape(), w.dtype(), d.streamSeed(), part, from, to - from);
+            });
     dst.position(start + (int) (count * size));
   }
 

@@ -24,8 +24,8 @@ import java.util.Objects;
  *
  * <p>The work is split by job: {@link WeightAudit} audits each weight, {@link InitWarnings} warns,
  * {@link DepthModel} estimates the signal through depth; this class holds their results. Values are
- * read tensor by tensor through a bounded buffer ({@link TensorStats}); nothing else
- * is held in memory. Immutable once built; thread-safe.
+ * read tensor by tensor through a bounded buffer ({@link TensorStats}); nothing else is held in
+ * memory. Immutable once built; thread-safe.
  *
  * <h2>Depth estimate</h2>
  *
@@ -43,14 +43,22 @@ import java.util.Objects;
  * of an average, attention averages its projected values over the key positions, recurrent layers
  * iterate their gates and state over the time steps, embeddings start at {@code E[E^2]}, nested and
  * shared models are followed call by call. Without a config (weights-only files) the layers with a
- * kernel, in model order, are treated as one chain. The step where the pre-activation second
- * moment leaves [{@value #VANISHING}, {@value #EXPLODING}] is flagged as vanishing or exploding.
+ * kernel, in model order, are treated as one chain. The step where the pre-activation second moment
+ * leaves [{@value #VANISHING}, {@value #EXPLODING}] is flagged as vanishing or exploding.
  */
 public final class InitReport {
-  /** Below this the estimated activation variance is flagged as vanishing ({@link DepthModel#VANISHING}). */
+  /**
+   * Below this the estimated activation variance is flagged as vanishing ({@link
+   * DepthModel#VANISHING}).
+   */
   public static final double VANISHING = DepthModel.VANISHING;
-  /** Above this the estimated activation variance is flagged as exploding ({@link DepthModel#EXPLODING}). */
+
+  /**
+   * Above this the estimated activation variance is flagged as exploding ({@link
+   * DepthModel#EXPLODING}).
+   */
   public static final double EXPLODING = DepthModel.EXPLODING;
+
   /** ReLU-like layers with kernels from which a Glorot initializer is flagged. */
   public static final int DEEP_RELU_LAYERS = 8;
 
@@ -90,11 +98,24 @@ public final class InitReport {
    * @param warnings warnings about this weight
    * @param notes remarks on how the initializer was written
    * @param quantization the layer's quantization when this weight is one of its quantized values or
-   *     their state (then {@code fans} is null and nothing is expected of the stored codes), else null
+   *     their state (then {@code fans} is null and nothing is expected of the stored codes), else
+   *     null
    */
-  public record WeightEntry(WeightSite site, String className, String activation, String followingActivation,
-      ConfiguredInitializer configured, Fans fans, double expectedMean, double expectedStd, TensorStats observed,
-      double stdRatio, InitializerSpec recommended, String recommendedReason, List<Warning> warnings, List<String> notes,
+  public record WeightEntry(
+      WeightSite site,
+      String className,
+      String activation,
+      String followingActivation,
+      ConfiguredInitializer configured,
+      Fans fans,
+      double expectedMean,
+      double expectedStd,
+      TensorStats observed,
+      double stdRatio,
+      InitializerSpec recommended,
+      String recommendedReason,
+      List<Warning> warnings,
+      List<String> notes,
       Quantization quantization) {
     public WeightEntry {
       warnings = List.copyOf(warnings);
@@ -124,7 +145,9 @@ public final class InitReport {
         return true;
       }
       try {
-        double[] want = WeightAudit.expected(recommended, weight().shape(), weight().role(), configured.unitForgetBias());
+        double[] want =
+            WeightAudit.expected(
+                recommended, weight().shape(), weight().role(), configured.unitForgetBias());
         return close(want[0], expectedMean) && close(want[1], expectedStd);
       } catch (IllegalArgumentException e) {
         return false;
@@ -145,16 +168,25 @@ public final class InitReport {
    * @param fanIn inputs summed per output (NaN for normalisation and embedding steps)
    * @param weightMeanSquare E[W²] used (for normalisation E[gamma²], for embeddings E[E²])
    * @param gain2 the activation's second-moment factor (output E[x²] / pre-activation E[x²])
-   * @param variance the estimated second moment E[x²] of the elements after this layer (the
-   *     scale He and Glorot preserve; NaN when unknown)
+   * @param variance the estimated second moment E[x²] of the elements after this layer (the scale
+   *     He and Glorot preserve; NaN when unknown)
    * @param note how the step was computed, when not a plain kernel step
    * @param mean the estimated mean of the elements after this layer (NaN when not estimated: the
    *     chain estimate of weights-only files)
    * @param gradient the estimated second moment of the loss gradient at this layer's output, for a
    *     unit-variance gradient at the model's outputs (the backward pass; NaN when not estimated)
    */
-  public record DepthStep(String layerPath, String className, String activation, double fanIn,
-      double weightMeanSquare, double gain2, double variance, String note, double mean, double gradient) {
+  public record DepthStep(
+      String layerPath,
+      String className,
+      String activation,
+      double fanIn,
+      double weightMeanSquare,
+      double gain2,
+      double variance,
+      String note,
+      double mean,
+      double gradient) {
     /** The estimated standard deviation of the elements after this layer (NaN when unknown). */
     public double std() {
       return Math.sqrt(Math.max(0, variance - (Double.isNaN(mean) ? 0 : mean * mean)));
@@ -175,8 +207,13 @@ public final class InitReport {
    *     the tensors it is called on, in argument order (model inputs and layers that leave the
    *     signal as it is have no step); empty for the chain estimate
    */
-  public record DepthEstimate(String basis, List<DepthStep> steps, double finalVariance, String status,
-      String firstOutOfRange, Map<String, List<String>> inputs) {
+  public record DepthEstimate(
+      String basis,
+      List<DepthStep> steps,
+      double finalVariance,
+      String status,
+      String firstOutOfRange,
+      Map<String, List<String>> inputs) {
     public DepthEstimate {
       steps = List.copyOf(steps);
       inputs = Map.copyOf(inputs);
@@ -196,8 +233,14 @@ public final class InitReport {
   private final DepthEstimate observedDepth;
   private final int reluLayers;
 
-  private InitReport(Model model, List<WeightEntry> weights, List<Warning> warnings, List<Warning> advice,
-      DepthEstimate configuredDepth, DepthEstimate observedDepth, int reluLayers) {
+  private InitReport(
+      Model model,
+      List<WeightEntry> weights,
+      List<Warning> warnings,
+      List<Warning> advice,
+      DepthEstimate configuredDepth,
+      DepthEstimate observedDepth,
+      int reluLayers) {
     this.model = model;
     this.weights = List.copyOf(weights);
     this.warnings = List.copyOf(warnings);
@@ -275,7 +318,9 @@ public final class InitReport {
       }
       String a = WeightAudit.effectiveActivation(s.layer(), following.get(s.layer()));
       activations.put(s.layer(), a);
-      if (WeightAudit.hasKernel(s.layer()) && a != null && DepthModel.RELU_FAMILY.contains(LayerConfigs.normalise(a))) {
+      if (WeightAudit.hasKernel(s.layer())
+          && a != null
+          && DepthModel.RELU_FAMILY.contains(LayerConfigs.normalise(a))) {
         relu++;
       }
     }
@@ -284,9 +329,12 @@ public final class InitReport {
     for (int i = 0; i < sites.size(); i++) {
       WeightSite s = sites.get(i);
       Weight w = s.weight();
-      listener.tensor(i, sites.size(), s.layerPath() + "/" + w.shortName(), w.shape().elementCount());
-      TensorStats stats = w.dtype().isFloating() ? TensorStats.of(w, loaded.tensors(), buffer) : null;
-      entries.add(WeightAudit.entry(s, following.get(s.layer()), activations.get(s.layer()), stats, relu));
+      listener.tensor(
+          i, sites.size(), s.layerPath() + "/" + w.shortName(), w.shape().elementCount());
+      TensorStats stats =
+          w.dtype().isFloating() ? TensorStats.of(w, loaded.tensors(), buffer) : null;
+      entries.add(
+          WeightAudit.entry(s, following.get(s.layer()), activations.get(s.layer()), stats, relu));
     }
     List<Warning> all = InitWarnings.ofWeights(entries);
     List<DepthEstimate> depth = DepthModel.of(model, entries);
@@ -295,6 +343,7 @@ public final class InitReport {
     InitWarnings.keepDeepReluWhereVanishing(conf, all, entries);
     all.addAll(InitWarnings.ofDepth(depth, relu));
     dev.initkit.ModelIO.verifyStoredBytes(loaded); // statistics of damaged bytes are no report
-    return new InitReport(model, entries, all, ArchitectureAdvice.of(model, entries), conf, obs, relu);
+    return new InitReport(
+        model, entries, all, ArchitectureAdvice.of(model, entries), conf, obs, relu);
   }
 }

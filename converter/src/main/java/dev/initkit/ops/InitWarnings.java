@@ -20,10 +20,15 @@ import java.util.Set;
  */
 final class InitWarnings {
   private static final Set<WeightRole> KERNEL_ROLES =
-      Set.of(WeightRole.KERNEL, WeightRole.DEPTHWISE_KERNEL, WeightRole.POINTWISE_KERNEL, WeightRole.RECURRENT_KERNEL,
+      Set.of(
+          WeightRole.KERNEL,
+          WeightRole.DEPTHWISE_KERNEL,
+          WeightRole.POINTWISE_KERNEL,
+          WeightRole.RECURRENT_KERNEL,
           WeightRole.EMBEDDINGS);
   private static final Set<String> RELU_FAMILY = DepthModel.RELU_FAMILY;
-  private static final Set<String> SATURATING = Set.of("tanh", "sigmoid", "hardsigmoid", "softsign", "hardtanh");
+  private static final Set<String> SATURATING =
+      Set.of("tanh", "sigmoid", "hardsigmoid", "softsign", "hardtanh");
 
   private InitWarnings() {}
 
@@ -35,8 +40,13 @@ final class InitWarnings {
    * @param reluLayers the model's number of ReLU-like layers with a kernel
    * @param unusable why the configured initializer cannot draw the weight's shape, or null
    */
-  static List<Warning> ofWeight(WeightSite s, ConfiguredInitializer c, String activation, TensorStats stats,
-      int reluLayers, IllegalArgumentException unusable) {
+  static List<Warning> ofWeight(
+      WeightSite s,
+      ConfiguredInitializer c,
+      String activation,
+      TensorStats stats,
+      int reluLayers,
+      IllegalArgumentException unusable) {
     Weight w = s.weight();
     WeightRole role = w.role();
     InitializerSpec spec = c.spec();
@@ -44,13 +54,26 @@ final class InitWarnings {
     String wn = w.shortName();
     List<Warning> warns = new ArrayList<>();
     if (unusable != null) {
-      warns.add(new Warning("unusable-initializer", path, wn, spec.describe() + " cannot initialize shape "
-          + w.shape() + ": " + unusable.getMessage()));
+      warns.add(
+          new Warning(
+              "unusable-initializer",
+              path,
+              wn,
+              spec.describe()
+                  + " cannot initialize shape "
+                  + w.shape()
+                  + ": "
+                  + unusable.getMessage()));
     }
     // configured initializer
     switch (c.source()) {
       case INVALID:
-        warns.add(new Warning("invalid-initializer", path, wn, "invalid initializer config (" + c.key() + "): " + c.error()));
+        warns.add(
+            new Warning(
+                "invalid-initializer",
+                path,
+                wn,
+                "invalid initializer config (" + c.key() + "): " + c.error()));
         break;
       case KERAS1:
         for (String n : spec.notes()) {
@@ -61,56 +84,130 @@ final class InitWarnings {
         break;
     }
     if (spec instanceof InitializerSpec.Custom) {
-      warns.add(new Warning("custom-initializer", path, wn, spec.describe()
-          + ": initkit keeps it verbatim and cannot draw it (reinit leaves this weight as it is)"));
+      warns.add(
+          new Warning(
+              "custom-initializer",
+              path,
+              wn,
+              spec.describe()
+                  + ": initkit keeps it verbatim and cannot draw it (reinit leaves this weight as it is)"));
     }
     if (spec != null && spec.legacyNormal()) {
-      warns.add(new Warning("legacy-normal", path, wn, "VarianceScaling with distribution 'normal' was written by old Keras"
-          + " (2.0-2.1) or tfjs, where it meant a truncated normal without the 0.8796 correction (std about 12% low);"
-          + " current Keras draws the corrected truncated normal"));
+      warns.add(
+          new Warning(
+              "legacy-normal",
+              path,
+              wn,
+              "VarianceScaling with distribution 'normal' was written by old Keras"
+                  + " (2.0-2.1) or tfjs, where it meant a truncated normal without the 0.8796 correction (std about 12% low);"
+                  + " current Keras draws the corrected truncated normal"));
     }
     boolean kernelRole = KERNEL_ROLES.contains(role);
     if (kernelRole && spec != null && isConstant(spec) && w.shape().elementCount() > 1) {
-      warns.add(new Warning("constant-initializer", path, wn, "configured " + spec.describe() + " on a " + role.label()
-          + ": every unit of a freshly built model starts identical, so symmetry is never broken"));
+      warns.add(
+          new Warning(
+              "constant-initializer",
+              path,
+              wn,
+              "configured "
+                  + spec.describe()
+                  + " on a "
+                  + role.label()
+                  + ": every unit of a freshly built model starts identical, so symmetry is never broken"));
     }
     if (kernelRole && stats != null && stats.constant()) {
       boolean zero = stats.min() == 0;
-      warns.add(new Warning(zero ? "zero-kernel" : "constant-kernel", path, wn, "all " + stats.count() + " values are "
-          + (zero ? "zero" : "equal (" + fmt(stats.min()) + ")")
-          + ": the units get identical gradients, so symmetry is not broken"));
+      warns.add(
+          new Warning(
+              zero ? "zero-kernel" : "constant-kernel",
+              path,
+              wn,
+              "all "
+                  + stats.count()
+                  + " values are "
+                  + (zero ? "zero" : "equal (" + fmt(stats.min()) + ")")
+                  + ": the units get identical gradients, so symmetry is not broken"));
     }
     if (stats != null && stats.nonFinite() > 0) {
       warns.add(new Warning("non-finite", path, wn, stats.nonFinite() + " NaN or infinite values"));
     }
     String act = activation == null ? null : LayerConfigs.normalise(activation);
-    if (spec != null && role != WeightRole.RECURRENT_KERNEL && role != WeightRole.BIAS && isHe(spec) && act != null
+    if (spec != null
+        && role != WeightRole.RECURRENT_KERNEL
+        && role != WeightRole.BIAS
+        && isHe(spec)
+        && act != null
         && SATURATING.contains(act)) {
-      warns.add(new Warning("he-saturating", path, wn, spec.describe() + " (variance 2/fan_in) under " + activation
-          + ": twice the variance a " + activation + " unit keeps in its linear range, pushing it into saturation;"
-          + " Glorot (or LeCun) suits " + activation));
+      warns.add(
+          new Warning(
+              "he-saturating",
+              path,
+              wn,
+              spec.describe()
+                  + " (variance 2/fan_in) under "
+                  + activation
+                  + ": twice the variance a "
+                  + activation
+                  + " unit keeps in its linear range, pushing it into saturation;"
+                  + " Glorot (or LeCun) suits "
+                  + activation));
     }
-    if (spec != null && (role == WeightRole.KERNEL || role == WeightRole.DEPTHWISE_KERNEL) && isGlorot(spec) && act != null
-        && RELU_FAMILY.contains(act) && reluLayers > 0) {
-      warns.add(new Warning("glorot-deep-relu", path, wn, spec.describe() + " under " + activation + " in a stack of "
-          + reluLayers + " ReLU-like layers: each layer roughly halves the activation variance (Glorot keeps 1/fan_avg,"
-          + " ReLU needs 2/fan_in); He normal keeps it"));
+    if (spec != null
+        && (role == WeightRole.KERNEL || role == WeightRole.DEPTHWISE_KERNEL)
+        && isGlorot(spec)
+        && act != null
+        && RELU_FAMILY.contains(act)
+        && reluLayers > 0) {
+      warns.add(
+          new Warning(
+              "glorot-deep-relu",
+              path,
+              wn,
+              spec.describe()
+                  + " under "
+                  + activation
+                  + " in a stack of "
+                  + reluLayers
+                  + " ReLU-like layers: each layer roughly halves the activation variance (Glorot keeps 1/fan_avg,"
+                  + " ReLU needs 2/fan_in); He normal keeps it"));
     }
     // the DL4J Keras importer's known mapping traps
-    if (spec instanceof InitializerSpec.VarianceScaling lv && lv.preset() == InitializerSpec.Preset.LECUN_UNIFORM && !spec.legacyVarianceScalingForm()) {
-      warns.add(new Warning("dl4j-lecun-uniform", path, wn, "DL4J's Keras import maps LecunUniform to U(±3/sqrt(fan_in)),"
-          + " 3x the variance Keras's U(±sqrt(3/fan_in)) has"));
+    if (spec instanceof InitializerSpec.VarianceScaling lv
+        && lv.preset() == InitializerSpec.Preset.LECUN_UNIFORM
+        && !spec.legacyVarianceScalingForm()) {
+      warns.add(
+          new Warning(
+              "dl4j-lecun-uniform",
+              path,
+              wn,
+              "DL4J's Keras import maps LecunUniform to U(±3/sqrt(fan_in)),"
+                  + " 3x the variance Keras's U(±sqrt(3/fan_in)) has"));
     }
-    if (writtenAsVarianceScaling(c) && spec instanceof InitializerSpec.VarianceScaling vs
-        && vs.distribution() != InitializerSpec.Distribution.UNIFORM && !spec.legacyNormal()) {
-      warns.add(new Warning("dl4j-variance-scaling", path, wn, "DL4J's Keras import reads VarianceScaling with distribution '"
-          + vs.distribution().kerasName() + "' as a uniform distribution (it only tests for \"normal\"):"
-          + " same variance, different shape"));
+    if (writtenAsVarianceScaling(c)
+        && spec instanceof InitializerSpec.VarianceScaling vs
+        && vs.distribution() != InitializerSpec.Distribution.UNIFORM
+        && !spec.legacyNormal()) {
+      warns.add(
+          new Warning(
+              "dl4j-variance-scaling",
+              path,
+              wn,
+              "DL4J's Keras import reads VarianceScaling with distribution '"
+                  + vs.distribution().kerasName()
+                  + "' as a uniform distribution (it only tests for \"normal\"):"
+                  + " same variance, different shape"));
     }
-    if (spec instanceof InitializerSpec.Identity && w.shape().rank() == 2
+    if (spec instanceof InitializerSpec.Identity
+        && w.shape().rank() == 2
         && w.shape().dim(0) != w.shape().dim(1)) {
-      warns.add(new Warning("dl4j-identity", path, wn, "Identity on a non-square " + w.shape()
-          + " kernel: Keras allows it, DL4J's import accepts only square matrices"));
+      warns.add(
+          new Warning(
+              "dl4j-identity",
+              path,
+              wn,
+              "Identity on a non-square "
+                  + w.shape()
+                  + " kernel: Keras allows it, DL4J's import accepts only square matrices"));
     }
     return warns;
   }
@@ -134,15 +231,33 @@ final class InitWarnings {
    * Drops the deep-ReLU remark, from the list and from the entries, unless the configured estimate
    * says the signal vanishes: it holds only there.
    */
-  static void keepDeepReluWhereVanishing(DepthEstimate conf, List<Warning> all, List<WeightEntry> entries) {
+  static void keepDeepReluWhereVanishing(
+      DepthEstimate conf, List<Warning> all, List<WeightEntry> entries) {
     if (!conf.status().equals("vanishing")) {
       // the deep-ReLU remark holds only where the estimate says the signal vanishes
       all.removeIf(w -> w.code().equals("glorot-deep-relu"));
-      entries.replaceAll(e -> e.warnings().stream().noneMatch(w -> w.code().equals("glorot-deep-relu")) ? e
-          : new WeightEntry(e.site(), e.className(), e.activation(), e.followingActivation(), e.configured(), e.fans(),
-              e.expectedMean(), e.expectedStd(), e.observed(), e.stdRatio(), e.recommended(), e.recommendedReason(),
-              e.warnings().stream().filter(w -> !w.code().equals("glorot-deep-relu")).toList(), e.notes(),
-              e.quantization()));
+      entries.replaceAll(
+          e ->
+              e.warnings().stream().noneMatch(w -> w.code().equals("glorot-deep-relu"))
+                  ? e
+                  : new WeightEntry(
+                      e.site(),
+                      e.className(),
+                      e.activation(),
+                      e.followingActivation(),
+                      e.configured(),
+                      e.fans(),
+                      e.expectedMean(),
+                      e.expectedStd(),
+                      e.observed(),
+                      e.stdRatio(),
+                      e.recommended(),
+                      e.recommendedReason(),
+                      e.warnings().stream()
+                          .filter(w -> !w.code().equals("glorot-deep-relu"))
+                          .toList(),
+                      e.notes(),
+                      e.quantization()));
     }
   }
 
@@ -151,11 +266,23 @@ final class InitWarnings {
     List<Warning> all = new ArrayList<>();
     for (DepthEstimate d : estimates) {
       if (d.status().equals("vanishing") || d.status().equals("exploding")) {
-        all.add(new Warning("depth-" + d.status(), null, null, String.format(Locale.ROOT,
-            "%s weights: the estimated signal %s at %s (E[x^2] leaves [%s, %s]; %.3g at the output)%s",
-            d.basis(), d.status().equals("vanishing") ? "vanishes" : "explodes", d.firstOutOfRange(),
-            fmt(DepthModel.VANISHING), fmt(DepthModel.EXPLODING), d.finalVariance(),
-            d.status().equals("vanishing") && relu > 0 ? ": He initialization keeps E[x^2] through ReLU layers" : "")));
+        all.add(
+            new Warning(
+                "depth-" + d.status(),
+                null,
+                null,
+                String.format(
+                    Locale.ROOT,
+                    "%s weights: the estimated signal %s at %s (E[x^2] leaves [%s, %s]; %.3g at the output)%s",
+                    d.basis(),
+                    d.status().equals("vanishing") ? "vanishes" : "explodes",
+                    d.firstOutOfRange(),
+                    fmt(DepthModel.VANISHING),
+                    fmt(DepthModel.EXPLODING),
+                    d.finalVariance(),
+                    d.status().equals("vanishing") && relu > 0
+                        ? ": He initialization keeps E[x^2] through ReLU layers"
+                        : "")));
       }
     }
     return all;
@@ -165,7 +292,10 @@ final class InitWarnings {
     if (c.asWritten() == null) {
       return false;
     }
-    String cn = c.asWritten().isTextual() ? c.asWritten().asText() : c.asWritten().path("class_name").asText("");
+    String cn =
+        c.asWritten().isTextual()
+            ? c.asWritten().asText()
+            : c.asWritten().path("class_name").asText("");
     return LayerConfigs.normalise(cn).equals("variancescaling");
   }
 
@@ -174,12 +304,14 @@ final class InitWarnings {
   }
 
   private static boolean isHe(InitializerSpec s) {
-    return s instanceof InitializerSpec.VarianceScaling v && v.mode() == InitializerSpec.Mode.FAN_IN
+    return s instanceof InitializerSpec.VarianceScaling v
+        && v.mode() == InitializerSpec.Mode.FAN_IN
         && Math.abs(v.scale() - 2.0) < 1e-9;
   }
 
   private static boolean isGlorot(InitializerSpec s) {
-    return s instanceof InitializerSpec.VarianceScaling v && v.mode() == InitializerSpec.Mode.FAN_AVG
+    return s instanceof InitializerSpec.VarianceScaling v
+        && v.mode() == InitializerSpec.Mode.FAN_AVG
         && Math.abs(v.scale() - 1.0) < 1e-9;
   }
 

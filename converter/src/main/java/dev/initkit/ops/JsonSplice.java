@@ -28,8 +28,8 @@ final class JsonSplice {
   /**
    * The text with the values at the given JSON pointers replaced.
    *
-   * @param replacements new values by JSON pointer ({@code /config/layers/1/config/kernel_initializer});
-   *     each pointer must name an existing value
+   * @param replacements new values by JSON pointer ({@code
+   *     /config/layers/1/config/kernel_initializer}); each pointer must name an existing value
    * @throws IllegalArgumentException if a pointer names no value in the text
    * @throws IOException if the text is not valid JSON
    */
@@ -37,7 +37,8 @@ final class JsonSplice {
     Map<String, long[]> spans = spans(text, replacements.keySet());
     boolean python = pythonStyle(text);
     List<Map.Entry<String, long[]>> ordered = new ArrayList<>(spans.entrySet());
-    ordered.sort(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[0]).reversed());
+    ordered.sort(
+        Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[0]).reversed());
     for (String ptr : replacements.keySet()) {
       if (!spans.containsKey(ptr)) {
         throw new IllegalArgumentException("no value at " + ptr);
@@ -72,7 +73,8 @@ final class JsonSplice {
     return spans;
   }
 
-  private static void walk(JsonParser p, String ptr, java.util.Set<String> targets, Map<String, long[]> spans)
+  private static void walk(
+      JsonParser p, String ptr, java.util.Set<String> targets, Map<String, long[]> spans)
       throws IOException {
     JsonToken t = p.currentToken();
     long start = p.currentTokenLocation().getCharOffset();
@@ -209,7 +211,11 @@ final class JsonSplice {
       return sign + (plain.contains(".") ? plain : plain + ".0");
     }
     String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-    return sign + mantissa + "e" + (exp < 0 ? "-" : "+") + String.format(Locale.ROOT, "%02d", Math.abs(exp));
+    return sign
+        + mantissa
+        + "e"
+        + (exp < 0 ? "-" : "+")
+        + String.format(Locale.ROOT, "%02d", Math.abs(exp));
   }
 
   /** The JSON pointer of a {@code /}-joined key path relative to a layer config pointer. */

@@ -3,13 +3,13 @@ package dev.initkit.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.initkit.format.ConfigLayers;
+import dev.initkit.keras.LayerFamily;
+import dev.initkit.keras.Recurrence;
+import dev.initkit.keras.Wrappers;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Model;
 import dev.initkit.model.Weight;
 import dev.initkit.model.WeightRole;
-import dev.initkit.keras.LayerFamily;
-import dev.initkit.keras.Recurrence;
-import dev.initkit.keras.Wrappers;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.IdentityHashMap;
@@ -28,8 +28,11 @@ import java.util.Set;
  * entries); layers the config does not name (a reader appends them, with no class) have no pointer.
  */
 final class LayerConfigs {
-  /** Families of the layers an activation may follow through without changing what it applies to. */
-  private static final Set<LayerFamily> PASS_THROUGH = EnumSet.of(LayerFamily.STOCHASTIC, LayerFamily.NORMALIZATION);
+  /**
+   * Families of the layers an activation may follow through without changing what it applies to.
+   */
+  private static final Set<LayerFamily> PASS_THROUGH =
+      EnumSet.of(LayerFamily.STOCHASTIC, LayerFamily.NORMALIZATION);
 
   private LayerConfigs() {}
 
@@ -56,7 +59,8 @@ final class LayerConfigs {
     return out;
   }
 
-  private static void pair(List<Layer> layers, JsonNode modelConfig, String prefix, Map<Layer, String> out) {
+  private static void pair(
+      List<Layer> layers, JsonNode modelConfig, String prefix, Map<Layer, String> out) {
     List<ConfigLayers.Entry> entries;
     try {
       entries = ConfigLayers.entries(modelConfig);
@@ -88,7 +92,10 @@ final class LayerConfigs {
     for (int depth = 0; depth < 8; depth++) {
       if (Wrappers.isWrapper(cls)) {
         String key = Wrappers.LAYER;
-        if (cls.equals(Wrappers.BIDIRECTIONAL) && weightIndex >= 0 && n > 0 && weightIndex >= n / 2
+        if (cls.equals(Wrappers.BIDIRECTIONAL)
+            && weightIndex >= 0
+            && n > 0
+            && weightIndex >= n / 2
             && cfg.path(Wrappers.BACKWARD_LAYER).path("config").isObject()) {
           key = Wrappers.BACKWARD_LAYER;
         }
@@ -102,7 +109,10 @@ final class LayerConfigs {
         continue;
       }
       JsonNode cell = cfg.get("cell");
-      if (cell != null && cell.isObject() && cell.path("class_name").isTextual() && cell.path("config").isObject()) {
+      if (cell != null
+          && cell.isObject()
+          && cell.path("class_name").isTextual()
+          && cell.path("config").isObject()) {
         String cellClass = cell.get("class_name").asText();
         JsonNode cellCfg = cell.get("config");
         if (cellClass.equals("StackedRNNCells") && cellCfg.path("cells").isArray()) {
@@ -131,8 +141,8 @@ final class LayerConfigs {
 
   /**
    * Every config path (relative to the layer's config) that holds this role's initializer key
-   * ({@link WeightRole#initializerKey()}) for the layer, in all wrapped copies (both directions of a
-   * Bidirectional, every cell). Only paths where the key is present are returned.
+   * ({@link WeightRole#initializerKey()}) for the layer, in all wrapped copies (both directions of
+   * a Bidirectional, every cell). Only paths where the key is present are returned.
    */
   static List<String> keyPaths(Layer layer, WeightRole role) {
     String key = role.initializerKey();
@@ -194,7 +204,8 @@ final class LayerConfigs {
    * when none. In a functional container the next layer must take this one's output (its inbound
    * nodes name it).
    */
-  static String followingActivation(List<Layer> container, int index, Map<Layer, JsonNode> rawEntries) {
+  static String followingActivation(
+      List<Layer> container, int index, Map<Layer, JsonNode> rawEntries) {
     String prev = container.get(index).name();
     for (int j = index + 1; j < container.size() && j <= index + 4; j++) {
       Layer next = container.get(j);
@@ -236,7 +247,8 @@ final class LayerConfigs {
     return out;
   }
 
-  private static void following(List<Layer> container, Map<Layer, JsonNode> raw, Map<Layer, String> out) {
+  private static void following(
+      List<Layer> container, Map<Layer, JsonNode> raw, Map<Layer, String> out) {
     for (int i = 0; i < container.size(); i++) {
       String a = followingActivation(container, i, raw);
       if (a != null) {
@@ -246,7 +258,9 @@ final class LayerConfigs {
     }
   }
 
-  /** Raw config entries ({@code {"class_name", "config", "inbound_nodes"...}}) by layer identity. */
+  /**
+   * Raw config entries ({@code {"class_name", "config", "inbound_nodes"...}}) by layer identity.
+   */
   static Map<Layer, JsonNode> rawEntries(Model model) {
     Map<Layer, JsonNode> out = new IdentityHashMap<>();
     model.config().ifPresent(c -> raw(model.layers(), c, out));
@@ -289,7 +303,9 @@ final class LayerConfigs {
     return Layer.activationOf(config);
   }
 
-  /** Lower case without separators: {@code LeakyReLU} and {@code leaky_relu} give {@code leakyrelu}. */
+  /**
+   * Lower case without separators: {@code LeakyReLU} and {@code leaky_relu} give {@code leakyrelu}.
+   */
   static String normalise(String activation) {
     return activation.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "").replace(" ", "");
   }

@@ -15,14 +15,15 @@ final class Padding {
   private Padding() {}
 
   /**
-   * {fraction of the kernel's taps that fall inside the input, averaged over the outputs; taps
-   * per input element, averaged over the inputs (NaN when unknown)} for a convolution config over
-   * an input of shape {@code in} (batch first) with kernel shape {@code kernel} (spatial dims first).
+   * {fraction of the kernel's taps that fall inside the input, averaged over the outputs; taps per
+   * input element, averaged over the inputs (NaN when unknown)} for a convolution config over an
+   * input of shape {@code in} (batch first) with kernel shape {@code kernel} (spatial dims first).
    * {1, NaN} when the padding is not "same" or the input's spatial size is not known.
    */
   static double[] taps(JsonNode config, long[] in, Shape kernel) {
     int spatial = kernel.rank() - 2;
-    boolean channelsFirst = config.path("data_format").asText("channels_last").equals("channels_first");
+    boolean channelsFirst =
+        config.path("data_format").asText("channels_last").equals("channels_first");
     if (spatial < 1 || in.length != spatial + 2) {
       return new double[] {1, Double.NaN};
     }
@@ -59,6 +60,9 @@ final class Padding {
 
   /** "" when the padding sums every tap, else a note for the depth table. */
   static String describe(double[] taps) {
-    return taps[0] >= 0.999 ? "" : String.format(Locale.ROOT, "; padding: %.0f%% of the taps inside the input", 100 * taps[0]);
+    return taps[0] >= 0.999
+        ? ""
+        : String.format(
+            Locale.ROOT, "; padding: %.0f%% of the taps inside the input", 100 * taps[0]);
   }
 }

@@ -15,12 +15,19 @@ import java.util.Optional;
 public final class QuantizedWeights {
   private QuantizedWeights() {}
 
-  /** The layer's quantization when {@code site}'s weight is one of its quantized values or their state. */
+  /**
+   * The layer's quantization when {@code site}'s weight is one of its quantized values or their
+   * state.
+   */
   public static Optional<Quantization> of(WeightSite site) {
-    return Quantization.of(site.layer()).filter(q -> q.part(site.weight().shortName()) != Quantization.Part.FLOAT);
+    return Quantization.of(site.layer())
+        .filter(q -> q.part(site.weight().shortName()) != Quantization.Part.FLOAT);
   }
 
-  /** One line on a quantized weight, e.g. {@code int8 codes (stored int8), scale kernel_scale; mode int8 (QuantizedDTypePolicy)}. */
+  /**
+   * One line on a quantized weight, e.g. {@code int8 codes (stored int8), scale kernel_scale; mode
+   * int8 (QuantizedDTypePolicy)}.
+   */
   public static String describe(Quantization q, Weight w) {
     return q.describe(w.shortName(), w.dtype()) + "; mode " + q.label();
   }
@@ -30,16 +37,23 @@ public final class QuantizedWeights {
    *
    * @param hint how to leave the weight out
    * @param hints the parts of the API {@code hint} names
-   *
    * @throws UnsupportedModelException when the weight is quantized
    */
   public static void refuse(Path file, WeightSite site, String action, String hint, Hint... hints)
       throws UnsupportedModelException {
     Optional<Quantization> q = of(site);
     if (q.isPresent()) {
-      throw new UnsupportedModelException(file, site.layerPath() + "/" + site.weight().shortName(),
-          "quantized weight (" + describe(q.get(), site.weight()) + "): " + action + " would break the values Keras's"
-          + " quantize computed together from one float kernel; " + hint, hints);
+      throw new UnsupportedModelException(
+          file,
+          site.layerPath() + "/" + site.weight().shortName(),
+          "quantized weight ("
+              + describe(q.get(), site.weight())
+              + "): "
+              + action
+              + " would break the values Keras's"
+              + " quantize computed together from one float kernel; "
+              + hint,
+          hints);
     }
   }
 }

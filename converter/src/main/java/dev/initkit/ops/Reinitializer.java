@@ -28,8 +28,8 @@ import java.util.Set;
  * <p>Values follow the {@link SeedContract}: each weight's stream derives from the user seed, the
  * layer path and the weight's seed name ({@link WeightSite#seedName()}), so the same seed and model
  * give the same bytes on every run and thread count, and redrawing one layer leaves the others'
- * draws unchanged. Seeds written in the config ({@code GlorotUniform(seed=3)}) are not used: Keras's
- * own streams cannot be reproduced, so the user seed decides. Stateless and thread-safe.
+ * draws unchanged. Seeds written in the config ({@code GlorotUniform(seed=3)}) are not used:
+ * Keras's own streams cannot be reproduced, so the user seed decides. Stateless and thread-safe.
  */
 public final class Reinitializer {
   /** Roles a fixed spec applies to unless the selector names roles itself. */
@@ -48,7 +48,10 @@ public final class Reinitializer {
       return new Configured();
     }
 
-    /** What the config names, with the fans another Keras would draw it with ({@link FanRule#ofKeras}). */
+    /**
+     * What the config names, with the fans another Keras would draw it with ({@link
+     * FanRule#ofKeras}).
+     */
     static Scheme configured(FanRule fanRule) {
       return new Configured(fanRule);
     }
@@ -127,9 +130,15 @@ public final class Reinitializer {
    * @param reason one line: why this spec, or why the weight is kept
    * @param drawn true when the weight gets fresh values
    * @param streamSeed the weight's stream seed ({@link SeedContract#streamSeed})
-   * @param unitForgetBias true when an LSTM bias gets Keras's forget-gate ones on top of {@code spec}
+   * @param unitForgetBias true when an LSTM bias gets Keras's forget-gate ones on top of {@code
+   *     spec}
    */
-  public record Entry(WeightSite site, InitializerSpec spec, String reason, boolean drawn, long streamSeed,
+  public record Entry(
+      WeightSite site,
+      InitializerSpec spec,
+      String reason,
+      boolean drawn,
+      long streamSeed,
       boolean unitForgetBias) {}
 
   /** The plan: an entry per layer weight, drawn or kept, in model order. */
@@ -145,7 +154,8 @@ public final class Reinitializer {
   }
 
   /** {@link #plan(Model, Scheme, Selector, long, Map)} without overrides. */
-  public static Plan plan(Model model, Scheme scheme, Selector selector, long seed) throws ModelFormatException {
+  public static Plan plan(Model model, Scheme scheme, Selector selector, long seed)
+      throws ModelFormatException {
     return plan(model, scheme, selector, seed, Map.of());
   }
 
@@ -163,12 +173,18 @@ public final class Reinitializer {
    *     selected weight (e.g. Orthogonal beyond its size limit)
    * @throws MalformedModelException when a selected weight's configured initializer is invalid
    */
-  public static Plan plan(Model model, Scheme scheme, Selector selector, long seed, Map<String, InitializerSpec> overrides)
+  public static Plan plan(
+      Model model,
+      Scheme scheme,
+      Selector selector,
+      long seed,
+      Map<String, InitializerSpec> overrides)
       throws ModelFormatException {
     Objects.requireNonNull(scheme, "scheme");
     Objects.requireNonNull(selector, "selector");
     Path file = Path.of(model.source().isEmpty() ? "." : model.source());
-    Map<Layer, String> following = scheme instanceof Auto ? LayerConfigs.followingActivations(model) : Map.of();
+    Map<Layer, String> following =
+        scheme instanceof Auto ? LayerConfigs.followingActivations(model) : Map.of();
     List<Entry> out = new ArrayList<>();
     for (WeightSite s : WeightSite.of(model)) {
       long stream = SeedContract.streamSeed(seed, s.layerPath(), s.seedName());
@@ -177,10 +193,23 @@ public final class Reinitializer {
         out.add(new Entry(s, null, "not selected", false, stream, false));
         continue;
       }
-      QuantizedWeights.refuse(file, s, "redrawing it", "leave the layer out with " + Hint.REINIT_SELECTOR.apiName()
-          + " (its bias and the model's float layers can still be drawn)", Hint.REINIT_SELECTOR);
+      QuantizedWeights.refuse(
+          file,
+          s,
+          "redrawing it",
+          "leave the layer out with "
+              + Hint.REINIT_SELECTOR.apiName()
+              + " (its bias and the model's float layers can still be drawn)",
+          Hint.REINIT_SELECTOR);
       if (!s.weight().dtype().isFloating()) {
-        out.add(new Entry(s, null, "kept: not a floating-point weight (" + s.weight().dtype() + ")", false, stream, false));
+        out.add(
+            new Entry(
+                s,
+                null,
+                "kept: not a floating-point weight (" + s.weight().dtype() + ")",
+                false,
+                stream,
+                false));
         continue;
       }
       InitializerSpec spec;
@@ -190,18 +219,28 @@ public final class Reinitializer {
       if (override != null) {
         spec = override;
         reason = "requested: " + override.describe();
-        ufb = s.weight().role() == WeightRole.BIAS
-            && LayerConfigs.unitForgetBias(LayerConfigs.effective(s.layer(), s.layer().weights().indexOf(s.weight()), WeightRole.BIAS));
+        ufb =
+            s.weight().role() == WeightRole.BIAS
+                && LayerConfigs.unitForgetBias(
+                    LayerConfigs.effective(
+                        s.layer(), s.layer().weights().indexOf(s.weight()), WeightRole.BIAS));
       } else if (scheme instanceof Fixed f) {
         if (!selector.namesRoles() && !KERNELS.contains(s.weight().role())) {
-          out.add(new Entry(s, null, "kept: a fixed scheme applies to kernels unless the selector names roles (role:...)",
-              false, stream, false));
+          out.add(
+              new Entry(
+                  s,
+                  null,
+                  "kept: a fixed scheme applies to kernels unless the selector names roles (role:...)",
+                  false,
+                  stream,
+                  false));
           continue;
         }
         spec = f.spec();
         reason = "requested: " + f.spec().describe();
       } else if (scheme instanceof Auto) {
-        AutoScheme.Choice c = AutoScheme.choose(s.layer(), s.weight().role(), following.get(s.layer()));
+        AutoScheme.Choice c =
+            AutoScheme.choose(s.layer(), s.weight().role(), following.get(s.layer()));
         if (c.keep()) {
           out.add(new Entry(s, null, c.reason(), false, stream, false));
           continue;
@@ -225,29 +264,52 @@ public final class Reinitializer {
         }
       } else {
         FanRule rule = scheme instanceof Configured cfg ? cfg.fanRule() : FanRule.AS_WRITTEN;
-        ConfiguredInitializer c = ConfiguredInitializer.of(s.layer(), s.layer().weights().indexOf(s.weight()), s.weight().role(), rule);
+        ConfiguredInitializer c =
+            ConfiguredInitializer.of(
+                s.layer(), s.layer().weights().indexOf(s.weight()), s.weight().role(), rule);
         switch (c.source()) {
           case NONE:
             out.add(new Entry(s, null, c.reason(), false, stream, false));
             continue;
           case INVALID:
-            throw new MalformedModelException(file, s.layerPath() + "/" + (c.key() == null ? s.weight().role().initializerKey() : c.key()),
+            throw new MalformedModelException(
+                file,
+                s.layerPath()
+                    + "/"
+                    + (c.key() == null ? s.weight().role().initializerKey() : c.key()),
                 c.error() == null ? c.reason() : c.error());
           default:
             break;
         }
         spec = c.spec();
-        reason = c.source() == ConfiguredInitializer.Source.DEFAULT ? c.reason() : c.reason() + ": " + spec.describe();
+        reason =
+            c.source() == ConfiguredInitializer.Source.DEFAULT
+                ? c.reason()
+                : c.reason() + ": " + spec.describe();
         ufb = c.unitForgetBias();
       }
       if (spec instanceof InitializerSpec.Custom) {
-        out.add(new Entry(s, spec, "kept: " + spec.describe() + " is a custom initializer initkit cannot draw", false, stream, false));
+        out.add(
+            new Entry(
+                s,
+                spec,
+                "kept: " + spec.describe() + " is a custom initializer initkit cannot draw",
+                false,
+                stream,
+                false));
         continue;
       }
       try {
         Initializer.of(spec, s.weight().role()).check(s.weight().shape());
       } catch (IllegalArgumentException e) {
-        String msg = s.layerPath() + "/" + s.weight().shortName() + " " + s.weight().shape() + ": " + e.getMessage();
+        String msg =
+            s.layerPath()
+                + "/"
+                + s.weight().shortName()
+                + " "
+                + s.weight().shape()
+                + ": "
+                + e.getMessage();
         if (scheme instanceof Fixed || override != null) {
           throw new IllegalArgumentException(msg, e);
         }
@@ -271,8 +333,8 @@ public final class Reinitializer {
   /**
    * The model with the plan applied: drawn weights come from their initializers when written, the
    * rest pass through unchanged; optimizer weights are dropped (their state belongs to the old
-   * weights). The result shares {@code loaded}'s resources: keep {@code loaded} open while using it,
-   * and close only {@code loaded}.
+   * weights). The result shares {@code loaded}'s resources: keep {@code loaded} open while using
+   * it, and close only {@code loaded}.
    *
    * @param listener told about each drawn tensor as a writer asks for it
    */
@@ -286,10 +348,13 @@ public final class Reinitializer {
           init = Initializer.lstmUnitForgetBias(init);
         }
         draws.put(e.site().weight().key(), new GeneratedTensors.Draw(init, e.streamSeed()));
-        labels.put(e.site().weight().key(), e.site().layerPath() + "/" + e.site().weight().shortName());
+        labels.put(
+            e.site().weight().key(), e.site().layerPath() + "/" + e.site().weight().shortName());
       }
     }
     Model m = loaded.model().withoutOptimizerWeights();
-    return loaded.withModel(m).withTensors(new GeneratedTensors(loaded.tensors(), draws, labels, listener));
+    return loaded
+        .withModel(m)
+        .withTensors(new GeneratedTensors(loaded.tensors(), draws, labels, listener));
   }
 }

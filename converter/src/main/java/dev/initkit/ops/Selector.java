@@ -14,11 +14,11 @@ import java.util.function.Predicate;
  *
  * <ul>
  *   <li>{@code GLOB} or {@code name:GLOB}: the layer name or its path through nested models ({@code
- *       dense_*}, {@code encoder/*}; java.nio's glob syntax: {@code *} stays within a {@code /} component,
- *       {@code **} crosses them)
+ *       dense_*}, {@code encoder/*}; java.nio's glob syntax: {@code *} stays within a {@code /}
+ *       component, {@code **} crosses them)
  *   <li>{@code class:GLOB}: the Keras layer class ({@code Conv2D}, {@code Conv*})
- *   <li>{@code activation:NAME}: the layer's own activation, looking through wrappers ({@code relu};
- *       case, {@code _} and {@code -} do not matter)
+ *   <li>{@code activation:NAME}: the layer's own activation, looking through wrappers ({@code
+ *       relu}; case, {@code _} and {@code -} do not matter)
  *   <li>{@code role:ROLE}: the weight's role ({@code kernel}, {@code recurrent_kernel}, {@code
  *       bias}, {@code gamma}, {@code embeddings}, {@code depthwise_kernel}, ...)
  *   <li>{@code depth:N} or {@code depth:A-B}: position among the layers that have weights (1-based)
@@ -53,7 +53,8 @@ public final class Selector {
    * @param namesRoles what {@link #namesRoles()} answers
    */
   public static Selector of(String text, Predicate<WeightSite> test, boolean namesRoles) {
-    return new Selector(Objects.requireNonNull(text, "text"), Objects.requireNonNull(test, "test"), namesRoles);
+    return new Selector(
+        Objects.requireNonNull(text, "text"), Objects.requireNonNull(test, "test"), namesRoles);
   }
 
   /**
@@ -64,7 +65,8 @@ public final class Selector {
   public static Selector parse(String text) {
     Objects.requireNonNull(text, "text");
     if (text.isBlank()) {
-      throw new IllegalArgumentException("empty selector: give a layer-name glob, class:, role:, depth:, head, ... or all");
+      throw new IllegalArgumentException(
+          "empty selector: give a layer-name glob, class:, role:, depth:, head, ... or all");
     }
     List<Predicate<WeightSite>> terms = new ArrayList<>();
     boolean roles = false;
@@ -87,7 +89,8 @@ public final class Selector {
     List<Selector> copy = List.copyOf(selectors);
     List<String> texts = copy.stream().map(Selector::toString).toList();
     boolean roles = copy.stream().anyMatch(Selector::namesRoles);
-    return new Selector(String.join(" | ", texts), s -> copy.stream().anyMatch(x -> x.matches(s)), roles);
+    return new Selector(
+        String.join(" | ", texts), s -> copy.stream().anyMatch(x -> x.matches(s)), roles);
   }
 
   private static Predicate<WeightSite> term(String t, String whole) {
@@ -109,41 +112,61 @@ public final class Selector {
     String key = lower.substring(0, colon);
     String value = t.substring(colon + 1);
     switch (key) {
-      case "name": {
-        Predicate<String> g = glob(value);
-        return s -> g.test(s.layer().name()) || g.test(s.layerPath());
-      }
-      case "class": {
-        Predicate<String> g = glob(value);
-        return s -> !s.layer().className().isEmpty() && g.test(s.layer().className());
-      }
-      case "activation": {
-        String v = value.toLowerCase(Locale.ROOT);
-        return s -> {
-          String a = LayerConfigs.effective(s.layer(), s.layer().weights().indexOf(s.weight()), s.weight().role()).activation();
-          return a != null && LayerConfigs.normalise(a).equals(LayerConfigs.normalise(v));
-        };
-      }
-      case "role": {
-        String v = value.toLowerCase(Locale.ROOT);
-        if (Arrays.stream(WeightRole.values()).noneMatch(r -> r.label().equals(v))) {
-          throw new IllegalArgumentException("selector '" + whole + "': unknown role '" + value + "' (expected one of "
-              + String.join(", ", Arrays.stream(WeightRole.values()).map(WeightRole::label).toList()) + ")");
+      case "name":
+        {
+          Predicate<String> g = glob(value);
+          return s -> g.test(s.layer().name()) || g.test(s.layerPath());
         }
-        return s -> s.weight().role().label().equals(v);
-      }
+      case "class":
+        {
+          Predicate<String> g = glob(value);
+          return s -> !s.layer().className().isEmpty() && g.test(s.layer().className());
+        }
+      case "activation":
+        {
+          String v = value.toLowerCase(Locale.ROOT);
+          return s -> {
+            String a =
+                LayerConfigs.effective(
+                        s.layer(), s.layer().weights().indexOf(s.weight()), s.weight().role())
+                    .activation();
+            return a != null && LayerConfigs.normalise(a).equals(LayerConfigs.normalise(v));
+          };
+        }
+      case "role":
+        {
+          String v = value.toLowerCase(Locale.ROOT);
+          if (Arrays.stream(WeightRole.values()).noneMatch(r -> r.label().equals(v))) {
+            throw new IllegalArgumentException(
+                "selector '"
+                    + whole
+                    + "': unknown role '"
+                    + value
+                    + "' (expected one of "
+                    + String.join(
+                        ", ", Arrays.stream(WeightRole.values()).map(WeightRole::label).toList())
+                    + ")");
+          }
+          return s -> s.weight().role().label().equals(v);
+        }
       case "depth":
         return depth(value, whole);
-      case "trainable": {
-        boolean v = Boolean.parseBoolean(value);
-        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
-          throw new IllegalArgumentException("selector '" + whole + "': trainable takes true or false, not '" + value + "'");
+      case "trainable":
+        {
+          boolean v = Boolean.parseBoolean(value);
+          if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException(
+                "selector '" + whole + "': trainable takes true or false, not '" + value + "'");
+          }
+          return s -> s.layer().trainable() == v;
         }
-        return s -> s.layer().trainable() == v;
-      }
       default:
-        throw new IllegalArgumentException("selector '" + whole + "': unknown term '" + t
-            + "' (expected GLOB, name:, class:, activation:, role:, depth:, head, trainable:, all)");
+        throw new IllegalArgumentException(
+            "selector '"
+                + whole
+                + "': unknown term '"
+                + t
+                + "' (expected GLOB, name:, class:, activation:, role:, depth:, head, trainable:, all)");
     }
   }
 
@@ -153,11 +176,13 @@ public final class Selector {
       int lo = Integer.parseInt(dash < 0 ? value : value.substring(0, dash));
       int hi = dash < 0 ? lo : Integer.parseInt(value.substring(dash + 1));
       if (lo < 1 || hi < lo) {
-        throw new IllegalArgumentException("selector '" + whole + "': depth takes N or A-B with 1 <= A <= B, not '" + value + "'");
+        throw new IllegalArgumentException(
+            "selector '" + whole + "': depth takes N or A-B with 1 <= A <= B, not '" + value + "'");
       }
       return s -> s.depth() >= lo && s.depth() <= hi;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("selector '" + whole + "': depth takes N or A-B, not '" + value + "'", e);
+      throw new IllegalArgumentException(
+          "selector '" + whole + "': depth takes N or A-B, not '" + value + "'", e);
     }
   }
 

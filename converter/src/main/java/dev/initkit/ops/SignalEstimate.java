@@ -55,9 +55,14 @@ final class SignalEstimate {
     }
   }
 
-  /** Families whose layers pass the signal on unchanged (the identity, dropout, moving values, unknown code). */
+  /**
+   * Families whose layers pass the signal on unchanged (the identity, dropout, moving values,
+   * unknown code).
+   */
   private static final Set<LayerFamily> PASS_THROUGH =
-      EnumSet.of(LayerFamily.STOCHASTIC, LayerFamily.IDENTITY, LayerFamily.SHAPE, LayerFamily.FUNCTION);
+      EnumSet.of(
+          LayerFamily.STOCHASTIC, LayerFamily.IDENTITY, LayerFamily.SHAPE, LayerFamily.FUNCTION);
+
   /** Time steps assumed where the config does not give the sequence length. */
   private static final int DEFAULT_STEPS = 20;
 
@@ -128,7 +133,8 @@ final class SignalEstimate {
     }
     double v = outs.isEmpty() ? 1 : outs.get(0).q();
     String status = !Double.isFinite(v) ? "unknown" : s.status;
-    return new DepthEstimate(observed ? "observed" : "configured", s.steps, v, status, s.first, s.inputs);
+    return new DepthEstimate(
+        observed ? "observed" : "configured", s.steps, v, status, s.first, s.inputs);
   }
 
   /**
@@ -155,7 +161,9 @@ final class SignalEstimate {
   }
 
   private void edge(String consumer, String producer, double gain) {
-    consumers.computeIfAbsent(producer, k -> new ArrayList<>()).add(new Edge(consumer, producer, gain));
+    consumers
+        .computeIfAbsent(producer, k -> new ArrayList<>())
+        .add(new Edge(consumer, producer, gain));
     inputs.computeIfAbsent(consumer, k -> new ArrayList<>()).add(producer);
   }
 
@@ -182,11 +190,23 @@ final class SignalEstimate {
       }
       grad.put(node, sum);
     }
-    steps.replaceAll(s -> new DepthStep(s.layerPath(), s.className(), s.activation(), s.fanIn(), s.weightMeanSquare(),
-        s.gain2(), s.variance(), s.note(), s.mean(), grad.getOrDefault(s.layerPath(), Double.NaN)));
+    steps.replaceAll(
+        s ->
+            new DepthStep(
+                s.layerPath(),
+                s.className(),
+                s.activation(),
+                s.fanIn(),
+                s.weightMeanSquare(),
+                s.gain2(),
+                s.variance(),
+                s.note(),
+                s.mean(),
+                grad.getOrDefault(s.layerPath(), Double.NaN)));
   }
 
-  private Signal eval(CallGraph g, CallGraph.Ref ref, Map<CallGraph.Ref, Signal> memo, String prefix) {
+  private Signal eval(
+      CallGraph g, CallGraph.Ref ref, Map<CallGraph.Ref, Signal> memo, String prefix) {
     CallGraph.Call call = g.call(ref);
     CallGraph.Ref key = new CallGraph.Ref(ref.layer(), call == null ? ref.node() : call.node(), 0);
     Signal known = memo.get(key);
@@ -239,7 +259,11 @@ final class SignalEstimate {
   private static long inputChannels(CallGraph g, CallGraph.Ref in) {
     ConfigLayers.Entry e = g.entries().get(in.layer());
     if (e == null && !g.entries().isEmpty()) {
-      e = g.entries().values().iterator().next(); // a Sequential's first layer carries the input shape
+      e =
+          g.entries()
+              .values()
+              .iterator()
+              .next(); // a Sequential's first layer carries the input shape
     }
     if (e == null) {
       return -1;
@@ -264,8 +288,9 @@ final class SignalEstimate {
     List<WeightEntry> ws = weights.getOrDefault(e.name(), List.of());
     if (cls.equals(Wrappers.TIME_DISTRIBUTED) && c.path(Wrappers.LAYER).isObject()) {
       JsonNode wrapped = c.path(Wrappers.LAYER);
-      ConfigLayers.Entry inner = new ConfigLayers.Entry(e.name(), wrapped.path("class_name").asText(""),
-          wrapped.path("config"), e.raw());
+      ConfigLayers.Entry inner =
+          new ConfigLayers.Entry(
+              e.name(), wrapped.path("class_name").asText(""), wrapped.path("config"), e.raw());
       return apply(inner, ins, shapes, path);
     }
     if (cls.equals(Wrappers.BIDIRECTIONAL) && c.path(Wrappers.LAYER).isObject()) {
@@ -283,46 +308,83 @@ final class SignalEstimate {
       case "Maximum":
       case "Minimum":
       case "Concatenate":
-      case "Merge": {
-        Applied m = merge(cls, c, ins);
-        return new Applied(step(path, cls, null, m.out(), Double.NaN, Double.NaN, "merge of " + ins.size() + " inputs"),
-            m.back());
-      }
+      case "Merge":
+        {
+          Applied m = merge(cls, c, ins);
+          return new Applied(
+              step(
+                  path,
+                  cls,
+                  null,
+                  m.out(),
+                  Double.NaN,
+                  Double.NaN,
+                  "merge of " + ins.size() + " inputs"),
+              m.back());
+        }
       case "Activation":
-        return activationStep(path, cls, c.path("activation").asText("linear"), x, 1, Double.NaN, Double.NaN, null);
-      case "ReLU": {
-        double maxValue = c.path("max_value").isNumber() ? c.get("max_value").asDouble() : Double.POSITIVE_INFINITY;
-        double slope = c.path("negative_slope").asDouble(0);
-        double threshold = c.path("threshold").asDouble(0);
-        return fnStep(path, cls, "relu", v -> v >= threshold ? Math.min(v, maxValue) : slope * (v - threshold), x);
-      }
-      case "LeakyReLU": {
-        double a = c.has("negative_slope") ? c.get("negative_slope").asDouble() : c.path("alpha").asDouble(0.3);
-        return fnStep(path, cls, "leaky_relu", v -> v >= 0 ? v : a * v, x);
-      }
-      case "ELU": {
-        double a = c.path("alpha").asDouble(1);
-        return fnStep(path, cls, "elu", v -> v >= 0 ? v : a * Math.expm1(v), x);
-      }
-      case "ThresholdedReLU": {
-        double t = c.path("theta").asDouble(1);
-        return fnStep(path, cls, "thresholded_relu", v -> v > t ? v : 0, x);
-      }
-      case "PReLU": {
-        WeightEntry alpha = find(ws, WeightRole.ALPHA);
-        double a = alpha == null ? 0 : mean(alpha);
-        return fnStep(path, cls, "prelu", v -> v >= 0 ? v : a * v, x);
-      }
+        return activationStep(
+            path, cls, c.path("activation").asText("linear"), x, 1, Double.NaN, Double.NaN, null);
+      case "ReLU":
+        {
+          double maxValue =
+              c.path("max_value").isNumber()
+                  ? c.get("max_value").asDouble()
+                  : Double.POSITIVE_INFINITY;
+          double slope = c.path("negative_slope").asDouble(0);
+          double threshold = c.path("threshold").asDouble(0);
+          return fnStep(
+              path,
+              cls,
+              "relu",
+              v -> v >= threshold ? Math.min(v, maxValue) : slope * (v - threshold),
+              x);
+        }
+      case "LeakyReLU":
+        {
+          double a =
+              c.has("negative_slope")
+                  ? c.get("negative_slope").asDouble()
+                  : c.path("alpha").asDouble(0.3);
+          return fnStep(path, cls, "leaky_relu", v -> v >= 0 ? v : a * v, x);
+        }
+      case "ELU":
+        {
+          double a = c.path("alpha").asDouble(1);
+          return fnStep(path, cls, "elu", v -> v >= 0 ? v : a * Math.expm1(v), x);
+        }
+      case "ThresholdedReLU":
+        {
+          double t = c.path("theta").asDouble(1);
+          return fnStep(path, cls, "thresholded_relu", v -> v > t ? v : 0, x);
+        }
+      case "PReLU":
+        {
+          WeightEntry alpha = find(ws, WeightRole.ALPHA);
+          double a = alpha == null ? 0 : mean(alpha);
+          return fnStep(path, cls, "prelu", v -> v >= 0 ? v : a * v, x);
+        }
       case "Softmax":
         return activationStep(path, cls, "softmax", x, 1, Double.NaN, Double.NaN, null);
-      case "Rescaling": {
-        double s = c.path("scale").asDouble(1);
-        double o = c.path("offset").asDouble(0);
-        return Applied.of(new Signal(s * x.mean() + o, s * s * x.q() + 2 * s * o * x.mean() + o * o, x.channels()), s * s);
-      }
+      case "Rescaling":
+        {
+          double s = c.path("scale").asDouble(1);
+          double o = c.path("offset").asDouble(0);
+          return Applied.of(
+              new Signal(
+                  s * x.mean() + o, s * s * x.q() + 2 * s * o * x.mean() + o * o, x.channels()),
+              s * s);
+        }
       case "UnitNormalization":
-        return Applied.of(step(path, cls, null, new Signal(0, x.channels() > 0 ? 1.0 / x.channels() : Double.NaN,
-            x.channels()), Double.NaN, Double.NaN, "unit norm over the channels: E[x^2] = 1/channels"),
+        return Applied.of(
+            step(
+                path,
+                cls,
+                null,
+                new Signal(0, x.channels() > 0 ? 1.0 / x.channels() : Double.NaN, x.channels()),
+                Double.NaN,
+                Double.NaN,
+                "unit norm over the channels: E[x^2] = 1/channels"),
             x.channels() > 0 && x.q() > 0 ? 1.0 / (x.channels() * x.q()) : 1);
       default:
         break;
@@ -332,8 +394,17 @@ final class SignalEstimate {
     }
     if (ws.stream().anyMatch(w -> w.quantization() != null && w.fans() == null)) {
       // int codes stand for a kernel only with their scales: not estimated
-      return Applied.of(step(path, cls, null, x, Double.NaN, Double.NaN,
-          "quantized (" + ws.get(0).quantization().mode() + "): passed through (not estimated)"));
+      return Applied.of(
+          step(
+              path,
+              cls,
+              null,
+              x,
+              Double.NaN,
+              Double.NaN,
+              "quantized ("
+                  + ws.get(0).quantization().mode()
+                  + "): passed through (not estimated)"));
     }
     if (family == LayerFamily.NORMALIZATION) {
       return normalization(e, x, ws, path);
@@ -345,8 +416,16 @@ final class SignalEstimate {
       }
       long dim = emb.weight().shape().dim(-1);
       // integer indices: the gradient ends in the table
-      return Applied.of(step(path, cls, null, new Signal(mean(emb), meanSquare(emb), dim), Double.NaN, meanSquare(emb),
-          "embedding: E[E], E[E^2]"), 0);
+      return Applied.of(
+          step(
+              path,
+              cls,
+              null,
+              new Signal(mean(emb), meanSquare(emb), dim),
+              Double.NaN,
+              meanSquare(emb),
+              "embedding: E[E], E[E^2]"),
+          0);
     }
     if (family == LayerFamily.ATTENTION && !isDotAttention(cls)) {
       return attention(e, ins, ws, shapes, path);
@@ -362,22 +441,39 @@ final class SignalEstimate {
     if (isDotAttention(cls)) {
       // the softmax-weighted average of the values (the second input; the query when alone)
       Signal v = ins.size() > 1 ? ins.get(1) : x;
-      return Applied.of(step(path, cls, null, new Signal(v.mean(), v.mean() * v.mean() + v.std() * v.std(),
-          v.channels()), Double.NaN, Double.NaN, "attention: a weighted average of the values (their spread kept)"));
+      return Applied.of(
+          step(
+              path,
+              cls,
+              null,
+              new Signal(v.mean(), v.mean() * v.mean() + v.std() * v.std(), v.channels()),
+              Double.NaN,
+              Double.NaN,
+              "attention: a weighted average of the values (their spread kept)"));
     }
     if (!ws.isEmpty()) {
-      return Applied.of(step(path, cls, null, x, Double.NaN, Double.NaN, "not estimated: passed through"));
+      return Applied.of(
+          step(path, cls, null, x, Double.NaN, Double.NaN, "not estimated: passed through"));
     }
     return Applied.of(x);
   }
 
-  /** Attention without projections of its own ({@code Attention}, {@code AdditiveAttention}): the inputs are q, v, k. */
+  /**
+   * Attention without projections of its own ({@code Attention}, {@code AdditiveAttention}): the
+   * inputs are q, v, k.
+   */
   private static boolean isDotAttention(String cls) {
     return cls.equals("Attention") || cls.equals("AdditiveAttention");
   }
 
-  private Applied kernelLayer(ConfigLayers.Entry e, Signal x, List<WeightEntry> ws, WeightEntry kernel, WeightEntry dw,
-      long[] inShape, String path) {
+  private Applied kernelLayer(
+      ConfigLayers.Entry e,
+      Signal x,
+      List<WeightEntry> ws,
+      WeightEntry kernel,
+      WeightEntry dw,
+      long[] inShape,
+      String path) {
     double fanIn;
     double ms;
     double mw;
@@ -415,7 +511,8 @@ final class SignalEstimate {
       ms = meanSquare(kernel);
       mw = mean(kernel);
       channels = ks.rank() >= 2 ? ks.dim(-1) : -1;
-      backward = kernel.fans().fanOut() / ConvGeometry.strideProduct(e.config(), ks.rank() - 2) * ms;
+      backward =
+          kernel.fans().fanOut() / ConvGeometry.strideProduct(e.config(), ks.rank() - 2) * ms;
       LayerFamily family = LayerFamily.of(e.className());
       boolean transposed = family == LayerFamily.TRANSPOSED_CONV;
       if (ks.rank() >= 3 && !transposed && family != LayerFamily.LOCALLY_CONNECTED) {
@@ -430,7 +527,8 @@ final class SignalEstimate {
       if (transposed && ks.rank() >= 3) {
         fanIn = ConvGeometry.transposedFanIn(e.config(), ks);
         channels = ks.dim(-2);
-        backward = kernel.fans().fanIn() * ms; // each input scatters over prod(kernel_size) * filters
+        backward =
+            kernel.fans().fanIn() * ms; // each input scatters over prod(kernel_size) * filters
         note = "transposed: fan_in = in * prod(kernel_size) / prod(strides)";
       } else if (e.className().equals("EinsumDense")) {
         channels = -1;
@@ -439,7 +537,8 @@ final class SignalEstimate {
     }
     Signal pre = linear(x, fanIn, ms, mw, find(ws, WeightRole.BIAS)).withChannels(channels);
     String act = Layer.activationOf(e.config());
-    return activationStep(path, e.className(), act == null ? "linear" : act, pre, backward, fanIn, ms, note);
+    return activationStep(
+        path, e.className(), act == null ? "linear" : act, pre, backward, fanIn, ms, note);
   }
 
   /**
@@ -463,8 +562,15 @@ final class SignalEstimate {
    * An activation applied to {@code pre}; {@code linearBack} is what the linear map before it (if
    * any) does to the gradient's second moment.
    */
-  private Applied activationStep(String path, String cls, String activation, Signal pre, double linearBack,
-      double fanIn, double ms, String note) {
+  private Applied activationStep(
+      String path,
+      String cls,
+      String activation,
+      Signal pre,
+      double linearBack,
+      double fanIn,
+      double ms,
+      String note) {
     double derivative;
     Signal out;
     String a = activation.toLowerCase(Locale.ROOT);
@@ -479,17 +585,25 @@ final class SignalEstimate {
       DoubleUnaryOperator f = GaussianMoments.activation(a);
       if (f == null) {
         f = v -> v;
-        note = (note == null ? "" : note + "; ") + "activation " + activation + " not modelled: identity";
+        note =
+            (note == null ? "" : note + "; ")
+                + "activation "
+                + activation
+                + " not modelled: identity";
       }
       double[] m = GaussianMoments.of(f, pre.mean(), pre.q());
       // the share of the variance within channels (see linear) carries through
       double preVar = pre.std() * pre.std();
       double share = preVar > 0 ? Math.min(1, pre.within() / preVar) : 1;
-      out = new Signal(m[0], m[1], pre.channels(), pre.rho(), Math.max(0, m[1] - m[0] * m[0]) * share);
+      out =
+          new Signal(
+              m[0], m[1], pre.channels(), pre.rho(), Math.max(0, m[1] - m[0] * m[0]) * share);
       derivative = GaussianMoments.derivativeSquare(f, pre.mean(), pre.q());
     }
     double gain = pre.q() > 0 ? out.q() / pre.q() : Double.NaN;
-    steps.add(new DepthStep(path, cls, activation, fanIn, ms, gain, out.q(), note, out.mean(), Double.NaN));
+    steps.add(
+        new DepthStep(
+            path, cls, activation, fanIn, ms, gain, out.q(), note, out.mean(), Double.NaN));
     // what initialization controls is the pre-activation scale; bounded outputs (softmax,
     // sigmoid) are their own business
     check(path, pre.q());
@@ -499,86 +613,122 @@ final class SignalEstimate {
   private Applied fnStep(String path, String cls, String name, DoubleUnaryOperator f, Signal x) {
     double[] m = GaussianMoments.of(f, x.mean(), x.q());
     Signal out = new Signal(m[0], m[1], x.channels(), x.rho());
-    steps.add(new DepthStep(path, cls, name, Double.NaN, Double.NaN, x.q() > 0 ? out.q() / x.q() : Double.NaN,
-        out.q(), null, out.mean(), Double.NaN));
+    steps.add(
+        new DepthStep(
+            path,
+            cls,
+            name,
+            Double.NaN,
+            Double.NaN,
+            x.q() > 0 ? out.q() / x.q() : Double.NaN,
+            out.q(),
+            null,
+            out.mean(),
+            Double.NaN));
     return Applied.of(out, GaussianMoments.derivativeSquare(f, x.mean(), x.q()));
   }
 
-  private Signal step(String path, String cls, String activation, Signal out, double fanIn, double ms, String note) {
-    steps.add(new DepthStep(path, cls, activation, fanIn, ms, 1, out.q(), note, out.mean(), Double.NaN));
+  private Signal step(
+      String path,
+      String cls,
+      String activation,
+      Signal out,
+      double fanIn,
+      double ms,
+      String note) {
+    steps.add(
+        new DepthStep(path, cls, activation, fanIn, ms, 1, out.q(), note, out.mean(), Double.NaN));
     check(path, out.q());
     return out;
   }
 
   private void check(String path, double q) {
-    if (first == null && Double.isFinite(q) && (q < DepthModel.VANISHING || q > DepthModel.EXPLODING)) {
+    if (first == null
+        && Double.isFinite(q)
+        && (q < DepthModel.VANISHING || q > DepthModel.EXPLODING)) {
       first = path;
       status = q < DepthModel.VANISHING ? "vanishing" : "exploding";
     }
   }
 
-  /** A merge's output; each input gets the gradient unless said otherwise (Add, Subtract, Concatenate's slices). */
+  /**
+   * A merge's output; each input gets the gradient unless said otherwise (Add, Subtract,
+   * Concatenate's slices).
+   */
   private static Applied merge(String cls, JsonNode c, List<Signal> ins) {
     int n = ins.size();
     switch (cls) {
       case "Add":
       case "Average":
-      case "Merge": {
-        double mean = 0;
-        double q = 0;
-        double rho = 0;
-        for (Signal s : ins) {
-          q += s.q() + 2 * s.mean() * mean; // independent terms: cross terms are products of means
-          mean += s.mean();
-          rho += s.rho() * s.std() * s.std();
+      case "Merge":
+        {
+          double mean = 0;
+          double q = 0;
+          double rho = 0;
+          for (Signal s : ins) {
+            q +=
+                s.q() + 2 * s.mean() * mean; // independent terms: cross terms are products of means
+            mean += s.mean();
+            rho += s.rho() * s.std() * s.std();
+          }
+          double var = Math.max(q - mean * mean, 1e-300);
+          rho = Math.min(1, rho / var); // the correlated parts' share of the sum's variance
+          if (cls.equals("Average")) {
+            return Applied.of(
+                new Signal(mean / n, q / ((double) n * n), ins.get(0).channels(), rho),
+                1.0 / ((double) n * n));
+          }
+          return Applied.of(new Signal(mean, q, ins.get(0).channels(), rho));
         }
-        double var = Math.max(q - mean * mean, 1e-300);
-        rho = Math.min(1, rho / var); // the correlated parts' share of the sum's variance
-        if (cls.equals("Average")) {
-          return Applied.of(new Signal(mean / n, q / ((double) n * n), ins.get(0).channels(), rho), 1.0 / ((double) n * n));
+      case "Subtract":
+        {
+          Signal a = ins.get(0);
+          Signal b = ins.get(1);
+          return Applied.of(
+              new Signal(
+                  a.mean() - b.mean(), a.q() + b.q() - 2 * a.mean() * b.mean(), a.channels()));
         }
-        return Applied.of(new Signal(mean, q, ins.get(0).channels(), rho));
-      }
-      case "Subtract": {
-        Signal a = ins.get(0);
-        Signal b = ins.get(1);
-        return Applied.of(new Signal(a.mean() - b.mean(), a.q() + b.q() - 2 * a.mean() * b.mean(), a.channels()));
-      }
-      case "Multiply": {
-        double mean = 1;
-        double q = 1;
-        double[] back = new double[n];
-        for (Signal s : ins) {
-          mean *= s.mean();
-          q *= s.q();
+      case "Multiply":
+        {
+          double mean = 1;
+          double q = 1;
+          double[] back = new double[n];
+          for (Signal s : ins) {
+            mean *= s.mean();
+            q *= s.q();
+          }
+          for (int i = 0; i < n; i++) {
+            back[i] = ins.get(i).q() > 0 ? q / ins.get(i).q() : 0; // the product of the others
+          }
+          return new Applied(new Signal(mean, q, ins.get(0).channels()), back);
         }
-        for (int i = 0; i < n; i++) {
-          back[i] = ins.get(i).q() > 0 ? q / ins.get(i).q() : 0; // the product of the others
-        }
-        return new Applied(new Signal(mean, q, ins.get(0).channels()), back);
-      }
       case "Maximum":
-      case "Minimum": {
-        Signal a = average(ins);
-        double[] m = GaussianMoments.maxOf(n, cls.equals("Maximum") ? a.mean() : -a.mean(), a.q());
-        // the gradient goes to the largest
-        return Applied.of(new Signal(cls.equals("Maximum") ? m[0] : -m[0], m[1], a.channels()), 1.0 / n);
-      }
-      default: { // Concatenate: channel-weighted, when the channels are known
-        double w = 0;
-        double mean = 0;
-        double q = 0;
-        long channels = 0;
-        for (Signal s : ins) {
-          double k = s.channels() > 0 ? s.channels() : 1;
-          w += k;
-          mean += k * s.mean();
-          q += k * s.q();
-          channels = channels >= 0 && s.channels() > 0 ? channels + s.channels() : -1;
+      case "Minimum":
+        {
+          Signal a = average(ins);
+          double[] m =
+              GaussianMoments.maxOf(n, cls.equals("Maximum") ? a.mean() : -a.mean(), a.q());
+          // the gradient goes to the largest
+          return Applied.of(
+              new Signal(cls.equals("Maximum") ? m[0] : -m[0], m[1], a.channels()), 1.0 / n);
         }
-        int axis = c.path("axis").asInt(-1);
-        return Applied.of(new Signal(mean / w, q / w, axis == -1 ? channels : ins.get(0).channels()));
-      }
+      default:
+        { // Concatenate: channel-weighted, when the channels are known
+          double w = 0;
+          double mean = 0;
+          double q = 0;
+          long channels = 0;
+          for (Signal s : ins) {
+            double k = s.channels() > 0 ? s.channels() : 1;
+            w += k;
+            mean += k * s.mean();
+            q += k * s.q();
+            channels = channels >= 0 && s.channels() > 0 ? channels + s.channels() : -1;
+          }
+          int axis = c.path("axis").asInt(-1);
+          return Applied.of(
+              new Signal(mean / w, q / w, axis == -1 ? channels : ins.get(0).channels()));
+        }
     }
   }
 
@@ -599,7 +749,10 @@ final class SignalEstimate {
     String note;
     if (cls.startsWith("Global") || cls.startsWith("Adaptive")) {
       k = positions(e, shapeOf(e, shape));
-      note = k > 0 ? "global over " + k + " positions" : "global over positions the config does not give: the spread is kept";
+      note =
+          k > 0
+              ? "global over " + k + " positions"
+              : "global over positions the config does not give: the spread is kept";
     } else {
       k = 1;
       JsonNode p = e.config().path("pool_size");
@@ -633,7 +786,8 @@ final class SignalEstimate {
     if (s.length < 3) {
       return -1;
     }
-    boolean channelsFirst = e.config().path("data_format").asText("channels_last").equals("channels_first");
+    boolean channelsFirst =
+        e.config().path("data_format").asText("channels_last").equals("channels_first");
     long k = 1;
     for (int i = channelsFirst ? 2 : 1; i < (channelsFirst ? s.length : s.length - 1); i++) {
       if (s[i] <= 0) {
@@ -672,28 +826,60 @@ final class SignalEstimate {
     double b2 = beta == null ? 0 : meanSquare(beta);
     // normalized by the batch statistics (in training, where the initialization matters), then
     // scaled by gamma and shifted by beta; epsilon keeps a tiny signal tiny: var / (var + eps)
-    double var = e.className().equals("RMSNormalization") ? x.q()
-        : e.className().equals("BatchNormalization") ? x.within() : x.std() * x.std();
+    double var =
+        e.className().equals("RMSNormalization")
+            ? x.q()
+            : e.className().equals("BatchNormalization") ? x.within() : x.std() * x.std();
     double eps = e.config().path("epsilon").asDouble(1e-3);
     double kept = var / (var + eps);
     Signal out = new Signal(b, g2 * kept + b2, x.channels(), x.rho());
-    return Applied.of(step(path, e.className(), null, out, Double.NaN, g2, kept < 0.5
-        ? String.format(Locale.ROOT, "normalises, but the input's variance %.3g is small beside epsilon %.3g", var, eps)
-        : "normalises: E[gamma^2] + E[beta^2]"), g2 / (var + eps)); // the gradient scaled by gamma / sqrt(var + eps)
+    return Applied.of(
+        step(
+            path,
+            e.className(),
+            null,
+            out,
+            Double.NaN,
+            g2,
+            kept < 0.5
+                ? String.format(
+                    Locale.ROOT,
+                    "normalises, but the input's variance %.3g is small beside epsilon %.3g",
+                    var,
+                    eps)
+                : "normalises: E[gamma^2] + E[beta^2]"),
+        g2 / (var + eps)); // the gradient scaled by gamma / sqrt(var + eps)
   }
 
-  private Applied attention(ConfigLayers.Entry e, List<Signal> ins, List<WeightEntry> ws, List<long[]> shapes,
+  private Applied attention(
+      ConfigLayers.Entry e,
+      List<Signal> ins,
+      List<WeightEntry> ws,
+      List<long[]> shapes,
       String path) {
     Signal value = ins.size() > 1 ? ins.get(1) : ins.get(0);
     WeightEntry wv = named(ws, "value");
     WeightEntry wo = named(ws, "output");
     if (wv == null || wo == null) {
-      return Applied.of(step(path, e.className(), null, ins.get(0), Double.NaN, Double.NaN,
-          "attention: passed through (not estimated)"));
+      return Applied.of(
+          step(
+              path,
+              e.className(),
+              null,
+              ins.get(0),
+              Double.NaN,
+              Double.NaN,
+              "attention: passed through (not estimated)"));
     }
     // the value projection sums over the model dimension (the kernel's first axis; Keras's own
     // fans treat its (d_model, heads, dim) kernel as a convolution's)
-    Signal v = linear(value, wv.weight().shape().dim(0), meanSquare(wv), mean(wv), named(ws, "value", WeightRole.BIAS));
+    Signal v =
+        linear(
+            value,
+            wv.weight().shape().dim(0),
+            meanSquare(wv),
+            mean(wv),
+            named(ws, "value", WeightRole.BIAS));
     // softmax-weighted average of the values over the key positions: near uniform at
     // initialization, so the spread shrinks with the sequence length when the config gives it
     long t = sequenceLength(e, shapes);
@@ -711,19 +897,37 @@ final class SignalEstimate {
     double tEff = t > 1 ? Math.max(1, t / Math.exp(Math.min(scoreVar, 50))) : 1;
     double var = v.std() * v.std() / tEff;
     // positions attending to the same keys carry the same average: correlated by the overlap
-    Signal att = new Signal(v.mean(), v.mean() * v.mean() + var, v.channels(), t > 1 ? tEff / t : 0);
+    Signal att =
+        new Signal(v.mean(), v.mean() * v.mean() + var, v.channels(), t > 1 ? tEff / t : 0);
     double fan = wo.weight().shape().elementCount() / (double) wo.weight().shape().dim(-1);
     Signal out = linear(att, fan, meanSquare(wo), mean(wo), named(ws, "output", WeightRole.BIAS));
     // backward along the value path (the scores' path is left out): the output projection, the
     // average (each value position shares the gradient of the tEff queries that attend to it),
     // the value projection
-    double g = wo.weight().shape().dim(-1) * meanSquare(wo) / tEff
-        * (wv.weight().shape().elementCount() / (double) wv.weight().shape().dim(0)) * meanSquare(wv);
+    double g =
+        wo.weight().shape().dim(-1)
+            * meanSquare(wo)
+            / tEff
+            * (wv.weight().shape().elementCount() / (double) wv.weight().shape().dim(0))
+            * meanSquare(wv);
     double[] back = new double[ins.size()];
     back[ins.size() > 1 ? 1 : 0] = g;
-    return new Applied(step(path, e.className(), null, out, fan, meanSquare(wo), t > 1
-        ? String.format(Locale.ROOT, "attention: values averaged over about %.3g of %d positions, then the output projection", tEff, t)
-        : "attention: value and output projections (the averaging over positions not modelled)"), back);
+    return new Applied(
+        step(
+            path,
+            e.className(),
+            null,
+            out,
+            fan,
+            meanSquare(wo),
+            t > 1
+                ? String.format(
+                    Locale.ROOT,
+                    "attention: values averaged over about %.3g of %d positions, then the output projection",
+                    tEff,
+                    t)
+                : "attention: value and output projections (the averaging over positions not modelled)"),
+        back);
   }
 
   private static long sequenceLength(ConfigLayers.Entry e, List<long[]> shapes) {
@@ -741,44 +945,69 @@ final class SignalEstimate {
     return -1;
   }
 
-  private Applied bidirectional(ConfigLayers.Entry e, Signal x, List<WeightEntry> ws, long[] shape, String path) {
+  private Applied bidirectional(
+      ConfigLayers.Entry e, Signal x, List<WeightEntry> ws, long[] shape, String path) {
     JsonNode inner = e.config().path(Wrappers.LAYER);
-    ConfigLayers.Entry cell = new ConfigLayers.Entry(e.name(), inner.path("class_name").asText(""), inner.path("config"),
-        e.raw());
+    ConfigLayers.Entry cell =
+        new ConfigLayers.Entry(
+            e.name(), inner.path("class_name").asText(""), inner.path("config"), e.raw());
     // both directions see the same statistics: estimate one on its half of the weights
     List<WeightEntry> half = ws.subList(0, Math.max(1, ws.size() / 2));
     RecurrentOut r = recurrentOn(cell, cell.className(), x, half, steps(e, shape));
     Signal one = r.out();
     String mode = e.config().path("merge_mode").asText("concat");
     // the input's gradient: both directions' contributions
-    double back = 2 * r.inputBack() * switch (mode) {
-      case "ave" -> 0.25;
-      case "mul" -> one.q();
-      default -> 1;
-    };
-    Signal out = switch (mode) {
-      case "sum" -> new Signal(2 * one.mean(), 2 * one.q() + 2 * one.mean() * one.mean(), one.channels());
-      case "mul" -> new Signal(one.mean() * one.mean(), one.q() * one.q(), one.channels());
-      case "ave" -> new Signal(one.mean(), (one.q() + one.mean() * one.mean()) / 2, one.channels());
-      default -> one.withChannels(one.channels() > 0 ? 2 * one.channels() : -1);
-    };
-    return Applied.of(step(path, e.className(), null, out, Double.NaN, Double.NaN, "bidirectional (" + mode + ")"), back);
+    double back =
+        2
+            * r.inputBack()
+            * switch (mode) {
+              case "ave" -> 0.25;
+              case "mul" -> one.q();
+              default -> 1;
+            };
+    Signal out =
+        switch (mode) {
+          case "sum" ->
+              new Signal(2 * one.mean(), 2 * one.q() + 2 * one.mean() * one.mean(), one.channels());
+          case "mul" -> new Signal(one.mean() * one.mean(), one.q() * one.q(), one.channels());
+          case "ave" ->
+              new Signal(one.mean(), (one.q() + one.mean() * one.mean()) / 2, one.channels());
+          default -> one.withChannels(one.channels() > 0 ? 2 * one.channels() : -1);
+        };
+    return Applied.of(
+        step(
+            path, e.className(), null, out, Double.NaN, Double.NaN, "bidirectional (" + mode + ")"),
+        back);
   }
 
-  private Applied recurrent(ConfigLayers.Entry e, String cls, Signal x, List<WeightEntry> ws, long[] shape, String path) {
+  private Applied recurrent(
+      ConfigLayers.Entry e, String cls, Signal x, List<WeightEntry> ws, long[] shape, String path) {
     int n = steps(e, shape);
     RecurrentOut r = recurrentOn(e, cls, x, ws, n);
-    return Applied.of(step(path, cls, null, r.out(), Double.NaN, Double.NaN, "recurrent: gates and state over " + n
-        + " steps" + (e.config().path("return_sequences").asBoolean(false) ? " (the sequence: averaged over the steps)"
-        : "")), r.inputBack());
+    return Applied.of(
+        step(
+            path,
+            cls,
+            null,
+            r.out(),
+            Double.NaN,
+            Double.NaN,
+            "recurrent: gates and state over "
+                + n
+                + " steps"
+                + (e.config().path("return_sequences").asBoolean(false)
+                    ? " (the sequence: averaged over the steps)"
+                    : "")),
+        r.inputBack());
   }
 
   /**
-   * A recurrent layer's output after the sequence: the gates and state iterated over the time
-   * steps with Gaussian pre-activations whose second moment is the input's contribution ({@code
-   * fan_in * E[W^2] * E[x^2]}) plus the state's ({@code units * E[U^2] * E[h^2]}).
+   * A recurrent layer's output after the sequence: the gates and state iterated over the time steps
+   * with Gaussian pre-activations whose second moment is the input's contribution ({@code fan_in *
+   * E[W^2] * E[x^2]}) plus the state's ({@code units * E[U^2] * E[h^2]}).
    */
-  private RecurrentOut recurrentOn(ConfigLayers.Entry e, String cls, Signal x, List<WeightEntry> ws, int n) {
+  private RecurrentOut recurrentOn(
+      ConfigLayers.Entry e, String cls, Signal x, List<WeightEntry> ws, int n) {
     WeightEntry k = find(ws, WeightRole.KERNEL);
     WeightEntry u = find(ws, WeightRole.RECURRENT_KERNEL);
     if (k == null) {
@@ -791,7 +1020,8 @@ final class SignalEstimate {
     double uMs = u == null ? 0 : meanSquare(u);
     double uFan = u == null ? 0 : u.fans().fanIn();
     DoubleUnaryOperator act = GaussianMoments.activation(c.path("activation").asText("tanh"));
-    DoubleUnaryOperator gate = GaussianMoments.activation(c.path("recurrent_activation").asText("sigmoid"));
+    DoubleUnaryOperator gate =
+        GaussianMoments.activation(c.path("recurrent_activation").asText("sigmoid"));
     act = act == null ? Math::tanh : act;
     gate = gate == null ? v -> 1 / (1 + Math.exp(-v)) : gate;
     boolean forgetBias = c.path("unit_forget_bias").asBoolean(true);
@@ -819,7 +1049,11 @@ final class SignalEstimate {
         double[] tc = GaussianMoments.of(act, 0, cState);
         h = i[1] * tc[1]; // the output gate has the input gate's statistics
         hMean = 0;
-        d = i[1] * GaussianMoments.derivativeSquare(act, 0, cState) * i[1] * GaussianMoments.derivativeSquare(act, 0, pre);
+        d =
+            i[1]
+                * GaussianMoments.derivativeSquare(act, 0, cState)
+                * i[1]
+                * GaussianMoments.derivativeSquare(act, 0, pre);
         carry = f[1];
         paths = 4;
       } else if (kind == Recurrence.GRU) {
@@ -847,9 +1081,15 @@ final class SignalEstimate {
     // backward to x_t: the kernel's columns of one path, the candidate's derivative, and the
     // gradient carried back from later steps (all of them for a sequence, the last one otherwise)
     double later = carry >= 1 ? n : (1 - Math.pow(carry, n)) / (1 - carry);
-    double inputBack = k.weight().shape().dim(-1) / (double) paths * meanSquare(k) * d * (sequence ? later : later / n);
+    double inputBack =
+        k.weight().shape().dim(-1)
+            / (double) paths
+            * meanSquare(k)
+            * d
+            * (sequence ? later : later / n);
     // a sequence's elements are every step's state: the average over the steps
-    return new RecurrentOut(sequence ? new Signal(sumMean / n, sumQ / n, units, rhoOut) : new Signal(hMean, h, units),
+    return new RecurrentOut(
+        sequence ? new Signal(sumMean / n, sumQ / n, units, rhoOut) : new Signal(hMean, h, units),
         inputBack);
   }
 
@@ -887,7 +1127,9 @@ final class SignalEstimate {
     return null;
   }
 
-  /** The kernel of an attention sub-layer ({@code value}, {@code output}/{@code attention_output}). */
+  /**
+   * The kernel of an attention sub-layer ({@code value}, {@code output}/{@code attention_output}).
+   */
   private static WeightEntry named(List<WeightEntry> ws, String part) {
     return named(ws, part, WeightRole.KERNEL);
   }
@@ -895,12 +1137,14 @@ final class SignalEstimate {
   private static WeightEntry named(List<WeightEntry> ws, String part, WeightRole role) {
     for (WeightEntry e : ws) {
       String n = e.weight().name();
-      if (e.weight().role() == role && (n.contains("/" + part + "/") || n.contains(part + "_dense/")
-          || n.contains("attention_" + part + "/") || n.startsWith(part + "/"))) {
+      if (e.weight().role() == role
+          && (n.contains("/" + part + "/")
+              || n.contains(part + "_dense/")
+              || n.contains("attention_" + part + "/")
+              || n.startsWith(part + "/"))) {
         return e;
       }
     }
     return null;
   }
-
 }

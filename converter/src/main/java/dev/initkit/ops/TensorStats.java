@@ -23,7 +23,14 @@ import java.nio.ByteOrder;
  * @param zeroFraction fraction of elements equal to zero ({@code -0.0} included)
  * @param nonFinite number of NaN and infinite elements
  */
-public record TensorStats(long count, double mean, double std, double min, double max, double zeroFraction, long nonFinite) {
+public record TensorStats(
+    long count,
+    double mean,
+    double std,
+    double min,
+    double max,
+    double zeroFraction,
+    long nonFinite) {
 
   /** Bytes read per block; a single row larger than this gets a buffer of its own. */
   static final int BLOCK_BYTES = 4 * 1024 * 1024;
@@ -48,7 +55,8 @@ public record TensorStats(long count, double mean, double std, double min, doubl
    * @throws IllegalArgumentException if the weight is not floating point
    * @throws IOException when the values cannot be read, or the thread is interrupted
    */
-  public static TensorStats of(Weight w, TensorSource tensors, ByteBuffer buffer) throws IOException {
+  public static TensorStats of(Weight w, TensorSource tensors, ByteBuffer buffer)
+      throws IOException {
     if (!w.dtype().isFloating()) {
       throw new IllegalArgumentException(w.name() + " is " + w.dtype() + ", not floating point");
     }
@@ -63,7 +71,8 @@ public record TensorStats(long count, double mean, double std, double min, doubl
     ByteBuffer buf = buffer;
     if (rowBytes > buf.capacity()) {
       if (rowBytes > Integer.MAX_VALUE) {
-        throw new IOException(w.name() + ": a single row of " + rowBytes + " bytes is too large to stream");
+        throw new IOException(
+            w.name() + ": a single row of " + rowBytes + " bytes is too large to stream");
       }
       buf = ByteBuffer.allocateDirect((int) rowBytes);
     }
@@ -153,10 +162,17 @@ public record TensorStats(long count, double mean, double std, double min, doubl
 
     TensorStats result(long count) {
       if (n == 0) {
-        return new TensorStats(count, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-            count == 0 ? Double.NaN : (double) zeros / count, nonFinite);
+        return new TensorStats(
+            count,
+            Double.NaN,
+            Double.NaN,
+            Double.NaN,
+            Double.NaN,
+            count == 0 ? Double.NaN : (double) zeros / count,
+            nonFinite);
       }
-      return new TensorStats(count, mean, Math.sqrt(m2 / n), min, max, (double) zeros / count, nonFinite);
+      return new TensorStats(
+          count, mean, Math.sqrt(m2 / n), min, max, (double) zeros / count, nonFinite);
     }
   }
 }

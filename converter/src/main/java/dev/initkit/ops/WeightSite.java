@@ -18,7 +18,8 @@ import java.util.Map;
  * @param seedName the weight's name in the seed contract: role plus its index among the layer's
  *     weights of that role, e.g. {@code kernel#0}; the same for every file format and Keras version
  */
-public record WeightSite(Layer layer, String layerPath, int depth, boolean head, Weight weight, String seedName) {
+public record WeightSite(
+    Layer layer, String layerPath, int depth, boolean head, Weight weight, String seedName) {
 
   /** Every layer weight of a model, in model order. */
   public static List<WeightSite> of(Model model) {
@@ -40,10 +41,13 @@ public record WeightSite(Layer layer, String layerPath, int depth, boolean head,
         continue;
       }
       depth++;
-      Map<dev.initkit.model.WeightRole, Integer> seen = new EnumMap<>(dev.initkit.model.WeightRole.class);
+      Map<dev.initkit.model.WeightRole, Integer> seen =
+          new EnumMap<>(dev.initkit.model.WeightRole.class);
       for (Weight w : l.weights()) {
         int k = seen.merge(w.role(), 1, Integer::sum) - 1;
-        out.add(new WeightSite(l, (String) f[1], depth, depth == withWeights, w, w.role().label() + "#" + k));
+        out.add(
+            new WeightSite(
+                l, (String) f[1], depth, depth == withWeights, w, w.role().label() + "#" + k));
       }
     }
     return out;

@@ -20,7 +20,11 @@ public final class ConfigChangesText {
     out.println("Changes (dry run: nothing written)");
     TextTable t = new TextTable("Layer", "Key", "Before", "After", ">Rule");
     for (Change c : r.changes()) {
-      t.row(c.layerPath(), c.key(), before(c), c.written().describe() + (c.changed() ? "" : " (unchanged)"),
+      t.row(
+          c.layerPath(),
+          c.key(),
+          before(c),
+          c.written().describe() + (c.changed() ? "" : " (unchanged)"),
           Integer.toString(c.rule()));
     }
     if (t.isEmpty()) {

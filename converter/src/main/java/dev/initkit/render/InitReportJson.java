@@ -82,7 +82,8 @@ public final class InitReportJson {
     InitializerSpec s = c.spec();
     init.put("canonical", s == null ? null : s.canonicalName());
     init.put("describe", s == null ? null : s.describe());
-    init.put("commandLine", s == null || s instanceof InitializerSpec.Custom ? null : s.toSpecString());
+    init.put(
+        "commandLine", s == null || s instanceof InitializerSpec.Custom ? null : s.toSpecString());
     init.put("source", c.source().name().toLowerCase(Locale.ROOT));
     init.put("key", c.key());
     init.set("asWritten", c.asWritten());

@@ -5,9 +5,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 
 /**
- * An {@link InitReport} as Markdown: a title, bullet facts, pipe tables (the {@code initkit report --markdown} output): the weights, quantized weights, recommendations, warnings and
- * advice, and the depth estimate on both bases. Names from the model file are shown escaped
- * ({@link TerminalText}). Writes to the writer it is given and prints nothing itself; thread-safe
+ * An {@link InitReport} as Markdown: a title, bullet facts, pipe tables (the {@code initkit report
+ * --markdown} output): the weights, quantized weights, recommendations, warnings and advice, and
+ * the depth estimate on both bases. Names from the model file are shown escaped ({@link
+ * TerminalText}). Writes to the writer it is given and prints nothing itself; thread-safe
  * (stateless).
  */
 public final class InitReportMarkdown {

@@ -22,8 +22,13 @@ import java.util.Set;
  */
 final class InitReportTables {
   /** Roles whose recommendations the report lists (biases and normalisation are routine). */
-  private static final Set<WeightRole> KERNEL_ROLES = Set.of(WeightRole.KERNEL, WeightRole.DEPTHWISE_KERNEL,
-      WeightRole.POINTWISE_KERNEL, WeightRole.RECURRENT_KERNEL, WeightRole.EMBEDDINGS);
+  private static final Set<WeightRole> KERNEL_ROLES =
+      Set.of(
+          WeightRole.KERNEL,
+          WeightRole.DEPTHWISE_KERNEL,
+          WeightRole.POINTWISE_KERNEL,
+          WeightRole.RECURRENT_KERNEL,
+          WeightRole.EMBEDDINGS);
 
   private final PrintWriter out;
   private final boolean md;
@@ -55,8 +60,23 @@ final class InitReportTables {
   private void print(InitReport r, String file) {
     header(r, file);
     section("Weights");
-    Table t = table("Layer", "Weight", "Role", "Shape", "Configured", ">fan_in", ">fan_out", ">exp std",
-        ">mean", ">std", ">min", ">max", ">zeros", ">ratio", "Recommended");
+    Table t =
+        table(
+            "Layer",
+            "Weight",
+            "Role",
+            "Shape",
+            "Configured",
+            ">fan_in",
+            ">fan_out",
+            ">exp std",
+            ">mean",
+            ">std",
+            ">min",
+            ">max",
+            ">zeros",
+            ">ratio",
+            "Recommended");
     weightRows(t, r);
     t.print();
     quantized(r);
@@ -70,12 +90,20 @@ final class InitReportTables {
     Model m = r.model();
     String format = Labels.format(m);
     String form = Labels.configForm(m);
-    String line = file + " (" + format + (m.kerasVersion().isPresent() ? ", Keras " + m.kerasVersion().get() : "")
-        + (form == null ? ", no config: Keras defaults assumed" : ", " + form + " config") + ")";
+    String line =
+        file
+            + " ("
+            + format
+            + (m.kerasVersion().isPresent() ? ", Keras " + m.kerasVersion().get() : "")
+            + (form == null ? ", no config: Keras defaults assumed" : ", " + form + " config")
+            + ")";
     if (md) {
       println("# Initialization report: `" + file + "`");
       println();
-      println("- format: " + format + (m.kerasVersion().isPresent() ? ", Keras " + m.kerasVersion().get() : ""));
+      println(
+          "- format: "
+              + format
+              + (m.kerasVersion().isPresent() ? ", Keras " + m.kerasVersion().get() : ""));
       println("- config: " + (form == null ? "none (Keras defaults assumed)" : form));
       println("- weights: " + r.weights().size() + ", warnings: " + r.warnings().size());
     } else {
@@ -96,18 +124,31 @@ final class InitReportTables {
     for (WeightEntry e : r.weights()) {
       TensorStats s = e.observed();
       InitializerSpec c = e.configured().spec();
-      String configured = c == null
-          ? (e.configured().source() == ConfiguredInitializer.Source.INVALID ? "invalid" : "-")
-          : c.describe() + (e.configured().source() == ConfiguredInitializer.Source.DEFAULT ? " (default)" : "")
-              + (e.configured().unitForgetBias() ? " + forget-gate ones" : "");
-      t.row(e.site().layerPath(), e.weight().shortName(), e.weight().role().label(), e.weight().shape().toString(),
+      String configured =
+          c == null
+              ? (e.configured().source() == ConfiguredInitializer.Source.INVALID ? "invalid" : "-")
+              : c.describe()
+                  + (e.configured().source() == ConfiguredInitializer.Source.DEFAULT
+                      ? " (default)"
+                      : "")
+                  + (e.configured().unitForgetBias() ? " + forget-gate ones" : "");
+      t.row(
+          e.site().layerPath(),
+          e.weight().shortName(),
+          e.weight().role().label(),
+          e.weight().shape().toString(),
           configured,
-          e.fans() == null ? "-" : Long.toString(e.fans().fanIn()), e.fans() == null ? "-" : Long.toString(e.fans().fanOut()),
+          e.fans() == null ? "-" : Long.toString(e.fans().fanIn()),
+          e.fans() == null ? "-" : Long.toString(e.fans().fanOut()),
           Numbers.num(e.expectedStd()),
-          s == null ? "-" : Numbers.num(s.mean()), s == null ? "-" : Numbers.num(s.std()),
-          s == null ? "-" : Numbers.num(s.min()), s == null ? "-" : Numbers.num(s.max()),
-          s == null ? "-" : Numbers.percent(s.zeroFraction()), Numbers.num(e.stdRatio()),
-          e.quantization() != null && e.recommended() == null ? "keep (quantized " + e.quantization().mode() + ")"
+          s == null ? "-" : Numbers.num(s.mean()),
+          s == null ? "-" : Numbers.num(s.std()),
+          s == null ? "-" : Numbers.num(s.min()),
+          s == null ? "-" : Numbers.num(s.max()),
+          s == null ? "-" : Numbers.percent(s.zeroFraction()),
+          Numbers.num(e.stdRatio()),
+          e.quantization() != null && e.recommended() == null
+              ? "keep (quantized " + e.quantization().mode() + ")"
               : e.recommended() == null ? "keep" : e.recommended().describe());
     }
   }
@@ -118,11 +159,18 @@ final class InitReportTables {
     if (q.isEmpty()) {
       return;
     }
-    section("Quantized weights (Keras model.quantize: kept as stored; reinit and set-init refuse them)");
+    section(
+        "Quantized weights (Keras model.quantize: kept as stored; reinit and set-init refuse them)");
     Table t = table("Layer", "Weight", "Stored", "Shape", "Mode", "Policy", "What");
     for (WeightEntry e : q) {
-      t.row(e.site().layerPath(), e.weight().shortName(), e.weight().dtype().kerasName(), e.weight().shape().toString(),
-          e.quantization().mode(), e.quantization().policy(), e.quantization().describe(e.weight().shortName(), e.weight().dtype()));
+      t.row(
+          e.site().layerPath(),
+          e.weight().shortName(),
+          e.weight().dtype().kerasName(),
+          e.weight().shape().toString(),
+          e.quantization().mode(),
+          e.quantization().policy(),
+          e.quantization().describe(e.weight().shortName(), e.weight().dtype()));
     }
     t.print();
   }
@@ -131,11 +179,16 @@ final class InitReportTables {
     List<String[]> rows = new ArrayList<>();
     for (WeightEntry e : r.weights()) {
       if (Boolean.FALSE.equals(e.recommendationMet()) && KERNEL_ROLES.contains(e.weight().role())) {
-        rows.add(new String[] {e.site().layerPath() + "/" + e.weight().shortName(),
-            e.recommended().describe(), e.recommendedReason()});
+        rows.add(
+            new String[] {
+              e.site().layerPath() + "/" + e.weight().shortName(),
+              e.recommended().describe(),
+              e.recommendedReason()
+            });
       }
     }
-    section("Recommendations (kernels whose configured variance differs from what the activation calls for)");
+    section(
+        "Recommendations (kernels whose configured variance differs from what the activation calls for)");
     if (rows.isEmpty()) {
       println(md ? "None." : "  (none)");
       return;
@@ -160,8 +213,13 @@ final class InitReportTables {
 
   private void lines(List<Warning> ws) {
     for (Warning w : ws) {
-      String where = w.layerPath() == null ? "model" : w.layerPath() + (w.weight() == null ? "" : "/" + w.weight());
-      println((md ? "- `" + where + "` **" + w.code() + "**: " : "  " + where + ": " + w.code() + ": ") + w.message());
+      String where =
+          w.layerPath() == null
+              ? "model"
+              : w.layerPath() + (w.weight() == null ? "" : "/" + w.weight());
+      println(
+          (md ? "- `" + where + "` **" + w.code() + "**: " : "  " + where + ": " + w.code() + ": ")
+              + w.message());
     }
   }
 
@@ -171,17 +229,46 @@ final class InitReportTables {
       println(md ? "No layer estimated." : "  (no layer estimated)");
       return;
     }
-    Table t = table("Layer", "Class", "Activation", ">fan_in", ">E[W^2]", ">gain^2", ">E[x^2] out", ">std out",
-        ">E[g^2] out", "Note");
+    Table t =
+        table(
+            "Layer",
+            "Class",
+            "Activation",
+            ">fan_in",
+            ">E[W^2]",
+            ">gain^2",
+            ">E[x^2] out",
+            ">std out",
+            ">E[g^2] out",
+            "Note");
     for (DepthStep s : d.steps()) {
-      t.row(s.layerPath(), s.className(), s.activation(), Numbers.num(s.fanIn()), Numbers.num(s.weightMeanSquare()),
-          Numbers.num(s.gain2()), Numbers.num(s.variance()), Numbers.num(Double.isNaN(s.mean()) ? Double.NaN : s.std()),
-          Numbers.num(s.gradient()), s.note());
+      t.row(
+          s.layerPath(),
+          s.className(),
+          s.activation(),
+          Numbers.num(s.fanIn()),
+          Numbers.num(s.weightMeanSquare()),
+          Numbers.num(s.gain2()),
+          Numbers.num(s.variance()),
+          Numbers.num(Double.isNaN(s.mean()) ? Double.NaN : s.std()),
+          Numbers.num(s.gradient()),
+          s.note());
     }
     t.print();
-    String end = "E[x^2] at the output " + Numbers.num(d.finalVariance()) + ": " + d.status()
-        + (d.firstOutOfRange() == null ? "" : " (leaves [" + Numbers.num(InitReport.VANISHING) + ", "
-            + Numbers.num(InitReport.EXPLODING) + "] at " + d.firstOutOfRange() + ")");
+    String end =
+        "E[x^2] at the output "
+            + Numbers.num(d.finalVariance())
+            + ": "
+            + d.status()
+            + (d.firstOutOfRange() == null
+                ? ""
+                : " (leaves ["
+                    + Numbers.num(InitReport.VANISHING)
+                    + ", "
+                    + Numbers.num(InitReport.EXPLODING)
+                    + "] at "
+                    + d.firstOutOfRange()
+                    + ")");
     if (md) {
       println(); // a paragraph after the table
     }
@@ -190,7 +277,10 @@ final class InitReportTables {
       if (md) {
         println();
       }
-      println(md ? "_" + InitReport.DEPTH_ASSUMPTIONS + "._" : "  (" + InitReport.DEPTH_ASSUMPTIONS + ")");
+      println(
+          md
+              ? "_" + InitReport.DEPTH_ASSUMPTIONS + "._"
+              : "  (" + InitReport.DEPTH_ASSUMPTIONS + ")");
     }
   }
 

@@ -5,10 +5,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 
 /**
- * An {@link InitReport} as aligned plain-text tables (the {@code initkit report} output): the weights, quantized weights, recommendations, warnings and
- * advice, and the depth estimate on both bases. Names from the model file are shown escaped
- * ({@link TerminalText}). Writes to the writer it is given and prints nothing itself; thread-safe
- * (stateless).
+ * An {@link InitReport} as aligned plain-text tables (the {@code initkit report} output): the
+ * weights, quantized weights, recommendations, warnings and advice, and the depth estimate on both
+ * bases. Names from the model file are shown escaped ({@link TerminalText}). Writes to the writer
+ * it is given and prints nothing itself; thread-safe (stateless).
  */
 public final class InitReportText {
   private InitReportText() {}

@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.init.InitializerSpec;
 import dev.initkit.model.Shape;
 
-/** The values the JSON renderers share: finite numbers, initializers, shapes. Thread-safe (stateless). */
+/**
+ * The values the JSON renderers share: finite numbers, initializers, shapes. Thread-safe
+ * (stateless).
+ */
 public final class JsonValues {
   private JsonValues() {}
 

@@ -8,14 +8,21 @@ import java.util.Locale;
 public final class Labels {
   private Labels() {}
 
-  /** The model's file format as reports name it ({@code h5}, {@code keras}, {@code weights.h5}...). */
+  /**
+   * The model's file format as reports name it ({@code h5}, {@code keras}, {@code weights.h5}...).
+   */
   public static String format(Model m) {
     String f = m.sourceFormat();
     return f.equals("keras3-weights") ? "weights.h5" : f;
   }
 
-  /** The config generation label ({@code keras3}, {@code keras2}, {@code keras1}) or null without a config. */
+  /**
+   * The config generation label ({@code keras3}, {@code keras2}, {@code keras1}) or null without a
+   * config.
+   */
   public static String configForm(Model m) {
-    return m.config().map(c -> ConfigGeneration.detect(c).name().toLowerCase(Locale.ROOT)).orElse(null);
+    return m.config()
+        .map(c -> ConfigGeneration.detect(c).name().toLowerCase(Locale.ROOT))
+        .orElse(null);
   }
 }

@@ -20,8 +20,8 @@ import java.util.TreeMap;
 /**
  * What {@code inspect} shows about a model, computed from its description alone (never from weight
  * values): the layers flattened depth first with their nesting, weights, parameter counts and
- * initializer configs as written. Immutable once built. Rendered by {@link ModelDescriptionText} and
- * {@link ModelDescriptionJson} (the {@code initkit inspect} output).
+ * initializer configs as written. Immutable once built. Rendered by {@link ModelDescriptionText}
+ * and {@link ModelDescriptionJson} (the {@code initkit inspect} output).
  */
 public final class ModelDescription {
   /**
@@ -31,7 +31,8 @@ public final class ModelDescription {
   private static final Set<String> HIDDEN_METADATA = Set.of("keras3.groups");
 
   /** Keras 1 initializer keys; later versions all end in {@code _initializer}. */
-  private static final Set<String> KERAS1_INIT_KEYS = Set.of("init", "inner_init", "forget_bias_init");
+  private static final Set<String> KERAS1_INIT_KEYS =
+      Set.of("init", "inner_init", "forget_bias_init");
 
   /**
    * One layer in depth-first order.
@@ -44,7 +45,11 @@ public final class ModelDescription {
    *     the initializer config exactly as written
    */
   public record LayerRow(
-      Layer layer, String path, int depth, String parent, long params,
+      Layer layer,
+      String path,
+      int depth,
+      String parent,
+      long params,
       Map<String, JsonNode> initializers) {}
 
   private final Model model;
@@ -80,8 +85,8 @@ public final class ModelDescription {
 
   /**
    * Collects every {@code *_initializer} (and Keras 1 {@code init}, {@code inner_init}) entry of a
-   * layer config, also inside wrapped layers and cells ({@code layer/config/kernel_initializer}).
-   * A nested model's own layers are rows of their own, so its {@code layers} list is skipped.
+   * layer config, also inside wrapped layers and cells ({@code layer/config/kernel_initializer}). A
+   * nested model's own layers are rows of their own, so its {@code layers} list is skipped.
    */
   private static void findInitializers(
       JsonNode node, String prefix, Map<String, JsonNode> out, boolean nestedModel) {
@@ -99,7 +104,8 @@ public final class ModelDescription {
       }
     } else if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
-        findInitializers(node.get(i), prefix.isEmpty() ? Integer.toString(i) : prefix + "/" + i, out, false);
+        findInitializers(
+            node.get(i), prefix.isEmpty() ? Integer.toString(i) : prefix + "/" + i, out, false);
       }
     }
   }
@@ -128,8 +134,8 @@ public final class ModelDescription {
    * Which Keras generation's form the config has: {@code keras3} when it has Keras 3's {@code
    * module}/{@code registered_name} keys; {@code keras1} when Keras 1.x wrote the file or a layer
    * uses Keras 1's {@code init}/{@code inner_init} keys (Keras 1 weights-only files record no
-   * version); else {@code keras2} (standalone Keras 2, tf.keras, and Keras 3's legacy .h5);
-   * null without a config.
+   * version); else {@code keras2} (standalone Keras 2, tf.keras, and Keras 3's legacy .h5); null
+   * without a config.
    */
   public String configForm() {
     if (model.config().isEmpty()) {
@@ -152,8 +158,8 @@ public final class ModelDescription {
   }
 
   /**
-   * True when the model was saved compiled. Keras 3 writes {@code "compile_config": {}} for a
-   * model that never was, which the reader passes on as a training config: that counts as none.
+   * True when the model was saved compiled. Keras 3 writes {@code "compile_config": {}} for a model
+   * that never was, which the reader passes on as a training config: that counts as none.
    */
   public boolean hasTrainingConfig() {
     String t = model.trainingConfigText().orElse("").strip();

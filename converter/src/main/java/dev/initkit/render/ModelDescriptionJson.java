@@ -9,7 +9,8 @@ import dev.initkit.render.ModelDescription.LayerRow;
 
 /**
  * A {@link ModelDescription} as a Jackson tree: the body of {@code initkit inspect --json}
- * (docs/json/), from {@code file} on. Builds nodes only and prints nothing; thread-safe (stateless).
+ * (docs/json/), from {@code file} on. Builds nodes only and prints nothing; thread-safe
+ * (stateless).
  */
 public final class ModelDescriptionJson {
   private ModelDescriptionJson() {}
@@ -27,7 +28,8 @@ public final class ModelDescriptionJson {
    * @param file how the description names the model's file
    * @param container the container the file was detected as ({@link dev.initkit.ModelIO#detect})
    */
-  public static void fill(ObjectNode doc, ModelDescription d, String file, Detection.Kind container) {
+  public static void fill(
+      ObjectNode doc, ModelDescription d, String file, Detection.Kind container) {
     Model m = d.model();
     doc.put("file", file);
     doc.put("format", Labels.format(m));

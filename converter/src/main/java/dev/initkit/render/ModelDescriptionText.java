@@ -22,8 +22,12 @@ public final class ModelDescriptionText {
 
   private ModelDescriptionText() {}
 
-  /** {@link #write(PrintWriter, ModelDescription, String, Detection.Kind, String)} saying {@link #NO_CONFIG}. */
-  public static void write(PrintWriter out, ModelDescription d, String file, Detection.Kind container) {
+  /**
+   * {@link #write(PrintWriter, ModelDescription, String, Detection.Kind, String)} saying {@link
+   * #NO_CONFIG}.
+   */
+  public static void write(
+      PrintWriter out, ModelDescription d, String file, Detection.Kind container) {
     write(out, d, file, container, NO_CONFIG);
   }
 
@@ -44,13 +48,15 @@ public final class ModelDescriptionText {
    * @param noConfig what the {@code Model:} row says when the file holds no config (an application
    *     may say how its users give one)
    */
-  public static void write(PrintWriter out, ModelDescription d, String file, Detection.Kind container, String noConfig) {
+  public static void write(
+      PrintWriter out, ModelDescription d, String file, Detection.Kind container, String noConfig) {
     Model m = d.model();
     String format = Labels.format(m);
     TextTable head = new TextTable("", "");
     head.row("File:", file);
-    head.row("Format:", format + " (" + describeFormat(format) + ", "
-        + describeContainer(container) + ")");
+    head.row(
+        "Format:",
+        format + " (" + describeFormat(format) + ", " + describeContainer(container) + ")");
     head.row("Keras version:", m.kerasVersion().orElse("not recorded"));
     head.row("Backend:", m.backend().orElse("not recorded"));
     if (m.config().isPresent()) {
@@ -59,12 +65,17 @@ public final class ModelDescriptionText {
     } else {
       head.row("Model:", noConfig);
     }
-    String training = d.hasTrainingConfig()
-        ? "yes" + (d.optimizer() == null ? "" : " (optimizer " + d.optimizer() + ")")
-        : "no";
+    String training =
+        d.hasTrainingConfig()
+            ? "yes" + (d.optimizer() == null ? "" : " (optimizer " + d.optimizer() + ")")
+            : "no";
     head.row("Training config:", training);
-    head.row("Optimizer weights:", HumanFormat.count(m.optimizerWeights().size())
-        + " (" + HumanFormat.count(ModelDescription.params(m.optimizerWeights())) + " params)");
+    head.row(
+        "Optimizer weights:",
+        HumanFormat.count(m.optimizerWeights().size())
+            + " ("
+            + HumanFormat.count(ModelDescription.params(m.optimizerWeights()))
+            + " params)");
     head.printRows(out, "");
 
     Map<String, JsonNode> metadata = d.metadata();
@@ -95,13 +106,23 @@ public final class ModelDescriptionText {
     TextTable weights = new TextTable("Layer", "Weight", "Shape", "DType", "Role", ">Params");
     for (LayerRow r : d.layers()) {
       for (Weight w : r.layer().weights()) {
-        weights.row(r.path(), w.name(), w.shape().toString(), w.dtype().kerasName(),
-            w.role().label(), HumanFormat.count(w.shape().elementCount()));
+        weights.row(
+            r.path(),
+            w.name(),
+            w.shape().toString(),
+            w.dtype().kerasName(),
+            w.role().label(),
+            HumanFormat.count(w.shape().elementCount()));
       }
     }
     for (Weight w : m.modelWeights()) {
-      weights.row("(model)", w.name(), w.shape().toString(), w.dtype().kerasName(),
-          w.role().label(), HumanFormat.count(w.shape().elementCount()));
+      weights.row(
+          "(model)",
+          w.name(),
+          w.shape().toString(),
+          w.dtype().kerasName(),
+          w.role().label(),
+          HumanFormat.count(w.shape().elementCount()));
     }
     printOrNone(out, weights);
 
@@ -114,9 +135,16 @@ public final class ModelDescriptionText {
     printOrNone(out, inits);
 
     out.println();
-    out.println("Total params: " + HumanFormat.count(d.totalParams()) + " ("
-        + HumanFormat.bytes(d.totalBytes()) + ") in " + HumanFormat.count(m.layerWeights().size())
-        + " weights of " + HumanFormat.count(d.layers().size()) + " layers");
+    out.println(
+        "Total params: "
+            + HumanFormat.count(d.totalParams())
+            + " ("
+            + HumanFormat.bytes(d.totalBytes())
+            + ") in "
+            + HumanFormat.count(m.layerWeights().size())
+            + " weights of "
+            + HumanFormat.count(d.layers().size())
+            + " layers");
   }
 
   private static void printOrNone(PrintWriter out, TextTable t) {

@@ -7,9 +7,9 @@ import java.io.StringWriter;
 
 /**
  * A {@link Plan} of {@link dev.initkit.ops.Reinitializer} as an aligned plain-text table (the dry
- * run of {@code initkit reinit} and {@code set-init}): per weight, drawn or kept, with what and why.
- * Names from the model file are shown escaped ({@link TerminalText}). Writes to the writer it is
- * given and prints nothing itself; thread-safe (stateless).
+ * run of {@code initkit reinit} and {@code set-init}): per weight, drawn or kept, with what and
+ * why. Names from the model file are shown escaped ({@link TerminalText}). Writes to the writer it
+ * is given and prints nothing itself; thread-safe (stateless).
  */
 public final class ReinitPlanText {
   private ReinitPlanText() {}
@@ -17,16 +17,34 @@ public final class ReinitPlanText {
   /**
    * Writes the plan, one {@code println} per line.
    *
-   * @param optimizerWeights the model's optimizer variables, which a write would drop (0: not mentioned)
+   * @param optimizerWeights the model's optimizer variables, which a write would drop (0: not
+   *     mentioned)
    */
   public static void write(PrintWriter out, Plan plan, int optimizerWeights) {
-    out.println(TerminalText.escape("Plan: scheme " + plan.scheme() + ", seed " + plan.seed() + ": " + plan.drawnCount()
-        + " of " + plan.entries().size() + " weights drawn (dry run: nothing written)"));
-    TextTable t = new TextTable("Layer", "Weight", "Role", "Shape", "Action", "Initializer", "Reason");
+    out.println(
+        TerminalText.escape(
+            "Plan: scheme "
+                + plan.scheme()
+                + ", seed "
+                + plan.seed()
+                + ": "
+                + plan.drawnCount()
+                + " of "
+                + plan.entries().size()
+                + " weights drawn (dry run: nothing written)"));
+    TextTable t =
+        new TextTable("Layer", "Weight", "Role", "Shape", "Action", "Initializer", "Reason");
     for (Entry e : plan.entries()) {
-      t.row(e.site().layerPath(), e.site().weight().shortName(), e.site().weight().role().label(),
-          e.site().weight().shape().toString(), e.drawn() ? "draw" : "keep",
-          e.drawn() ? e.spec().describe() + (e.unitForgetBias() ? " + forget-gate ones" : "") : null, e.reason());
+      t.row(
+          e.site().layerPath(),
+          e.site().weight().shortName(),
+          e.site().weight().role().label(),
+          e.site().weight().shape().toString(),
+          e.drawn() ? "draw" : "keep",
+          e.drawn()
+              ? e.spec().describe() + (e.unitForgetBias() ? " + forget-gate ones" : "")
+              : null,
+          e.reason());
     }
     t.print(out, "  ");
     if (optimizerWeights > 0) {

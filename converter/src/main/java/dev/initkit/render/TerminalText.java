@@ -3,12 +3,12 @@ package dev.initkit.render;
 import java.util.Locale;
 
 /**
- * Makes text from a model file safe to show on a terminal. Names, configs and paths come from
- * files anyone may have written: an escape sequence in a layer name could clear the screen or
- * recolour it, a newline or carriage return could fake rows of a table, a bidi override could make
- * a name read differently from what it is. Such characters are shown escaped (<code>\e</code>,
- * <code>\n</code>, <code>&#92;u202e</code>) so the user still sees that the name is odd; everything
- * else, accented letters and CJK included, is kept. Thread-safe (stateless).
+ * Makes text from a model file safe to show on a terminal. Names, configs and paths come from files
+ * anyone may have written: an escape sequence in a layer name could clear the screen or recolour
+ * it, a newline or carriage return could fake rows of a table, a bidi override could make a name
+ * read differently from what it is. Such characters are shown escaped (<code>\e</code>, <code>\n
+ * </code>, <code>&#92;u202e</code>) so the user still sees that the name is odd; everything else,
+ * accented letters and CJK included, is kept. Thread-safe (stateless).
  */
 public final class TerminalText {
   private TerminalText() {}
@@ -54,6 +54,7 @@ public final class TerminalText {
     return Character.isISOControl(c) // C0, DEL, C1
         || (c >= '\u202a' && c <= '\u202e') // bidi embeddings and overrides
         || (c >= '\u2066' && c <= '\u2069') // bidi isolates
-        || c == '\u2028' || c == '\u2029'; // line and paragraph separators
+        || c == '\u2028'
+        || c == '\u2029'; // line and paragraph separators
   }
 }

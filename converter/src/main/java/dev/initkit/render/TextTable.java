@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A plain-text table with aligned columns, a header and a rule under it; no colours, no
- * box-drawing characters. Cells are single lines: control characters in a cell are shown escaped
- * ({@link TerminalText}), here rather than only by the writer, so that the columns align on what
- * is printed. A null cell prints as {@code -}. Not thread-safe.
+ * A plain-text table with aligned columns, a header and a rule under it; no colours, no box-drawing
+ * characters. Cells are single lines: control characters in a cell are shown escaped ({@link
+ * TerminalText}), here rather than only by the writer, so that the columns align on what is
+ * printed. A null cell prints as {@code -}. Not thread-safe.
  */
 public final class TextTable {
   private final String[] headers;
@@ -39,7 +39,11 @@ public final class TextTable {
   public TextTable row(String... cells) {
     if (cells.length != headers.length) {
       throw new IllegalArgumentException(
-          "row of " + cells.length + " cells for " + headers.length + " columns: "
+          "row of "
+              + cells.length
+              + " cells for "
+              + headers.length
+              + " columns: "
               + Arrays.toString(cells));
     }
     String[] copy = new String[cells.length];

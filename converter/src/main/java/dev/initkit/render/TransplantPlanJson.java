@@ -12,7 +12,8 @@ import java.util.Locale;
 
 /**
  * A {@link TransplantPlan} as a Jackson tree: the plan's part of {@code initkit transplant --json}
- * (docs/json/), from {@code match} on. Builds nodes only and prints nothing; thread-safe (stateless).
+ * (docs/json/), from {@code match} on. Builds nodes only and prints nothing; thread-safe
+ * (stateless).
  */
 public final class TransplantPlanJson {
   private TransplantPlanJson() {}
@@ -26,7 +27,12 @@ public final class TransplantPlanJson {
    * @param notes the notes to list (the plan's, and the writer's when a file was written)
    * @param warnings the writer's warnings (empty when nothing was written)
    */
-  public static void fill(ObjectNode doc, TransplantPlan plan, String mapping, List<String> notes, List<String> warnings) {
+  public static void fill(
+      ObjectNode doc,
+      TransplantPlan plan,
+      String mapping,
+      List<String> notes,
+      List<String> warnings) {
     fill(doc, plan, mapping, notes, warnings, java.util.function.UnaryOperator.identity());
   }
 
@@ -36,7 +42,12 @@ public final class TransplantPlanJson {
    * TransplantPlanText#write(java.io.PrintWriter, TransplantPlan, boolean,
    * java.util.function.UnaryOperator)}).
    */
-  public static void fill(ObjectNode doc, TransplantPlan plan, String mapping, List<String> notes, List<String> warnings,
+  public static void fill(
+      ObjectNode doc,
+      TransplantPlan plan,
+      String mapping,
+      List<String> notes,
+      List<String> warnings,
       java.util.function.UnaryOperator<String> wording) {
     doc.put("match", plan.strategy().label());
     doc.put("mapping", mapping);
@@ -73,7 +84,9 @@ public final class TransplantPlanJson {
         site(o.putObject("source"), e.source());
       }
       o.set("initializer", JsonValues.spec(e.fresh() == null ? null : e.fresh().spec()));
-      o.put("streamSeed", e.fresh() == null ? null : String.format(Locale.ROOT, "%016x", e.fresh().streamSeed()));
+      o.put(
+          "streamSeed",
+          e.fresh() == null ? null : String.format(Locale.ROOT, "%016x", e.fresh().streamSeed()));
     }
     ArrayNode un = doc.putArray("unusedSource");
     for (Unused u : plan.unused()) {

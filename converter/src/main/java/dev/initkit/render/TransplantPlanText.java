@@ -21,8 +21,8 @@ public final class TransplantPlanText {
   /**
    * Writes the plan, one {@code println} per line.
    *
-   * @param planOnly whether nothing is written (a dry run, or a failed check): the title says "Plan"
-   *     and "(nothing written)" instead of "Transplant"
+   * @param planOnly whether nothing is written (a dry run, or a failed check): the title says
+   *     "Plan" and "(nothing written)" instead of "Transplant"
    */
   public static void write(PrintWriter out, TransplantPlan plan, boolean planOnly) {
     write(out, plan, planOnly, UnaryOperator.identity());
@@ -34,14 +34,33 @@ public final class TransplantPlanText {
    * terms ({@code Adaptations.inputChannels}), which a front end may respell in its own (the CLI's
    * {@code --adapt input-channels}; see {@link TransplantPlan#hints()}).
    */
-  public static void write(PrintWriter out, TransplantPlan plan, boolean planOnly, UnaryOperator<String> wording) {
-    println(out, (planOnly ? "Plan" : "Transplant") + ": match " + plan.strategy().label()
-        + (plan.adaptations().labels().isEmpty() ? "" : ", adapt " + String.join(",", plan.adaptations().labels()))
-        + ", scheme " + plan.scheme() + ", seed " + plan.seed() + ": " + summary(plan) + (planOnly ? " (nothing written)" : ""));
+  public static void write(
+      PrintWriter out, TransplantPlan plan, boolean planOnly, UnaryOperator<String> wording) {
+    println(
+        out,
+        (planOnly ? "Plan" : "Transplant")
+            + ": match "
+            + plan.strategy().label()
+            + (plan.adaptations().labels().isEmpty()
+                ? ""
+                : ", adapt " + String.join(",", plan.adaptations().labels()))
+            + ", scheme "
+            + plan.scheme()
+            + ", seed "
+            + plan.seed()
+            + ": "
+            + summary(plan)
+            + (planOnly ? " (nothing written)" : ""));
     TextTable t = new TextTable("Layer", "Weight", "Shape", "Action", "Source", "Detail");
     for (Entry e : plan.entries()) {
-      t.row(e.target().layerPath(), e.target().weight().shortName(), e.target().weight().shape().toString(), e.action().label(),
-          e.source() == null ? null : e.source().layerPath() + "/" + e.source().weight().shortName(),
+      t.row(
+          e.target().layerPath(),
+          e.target().weight().shortName(),
+          e.target().weight().shape().toString(),
+          e.action().label(),
+          e.source() == null
+              ? null
+              : e.source().layerPath() + "/" + e.source().weight().shortName(),
           e.detail() == null ? null : wording.apply(e.detail()));
     }
     t.print(out, "  ");
@@ -49,7 +68,10 @@ public final class TransplantPlanText {
       println(out, "Source weights left unused (" + plan.unused().size() + ")");
       TextTable u = new TextTable("Layer", "Weight", "Shape", "Reason");
       for (Unused x : plan.unused()) {
-        u.row(x.source().layerPath(), x.source().weight().shortName(), x.source().weight().shape().toString(),
+        u.row(
+            x.source().layerPath(),
+            x.source().weight().shortName(),
+            x.source().weight().shape().toString(),
             x.reason() == null ? null : wording.apply(x.reason()));
       }
       u.print(out, "  ");
@@ -68,10 +90,19 @@ public final class TransplantPlanText {
     return s.toString();
   }
 
-  /** One line: how many weights are loaded, adapted, initialized, skipped, and source weights unused. */
+  /**
+   * One line: how many weights are loaded, adapted, initialized, skipped, and source weights
+   * unused.
+   */
   public static String summary(TransplantPlan p) {
-    return String.format(Locale.ROOT, "%d loaded, %d adapted, %d initialized, %d skipped; %d source weights unused",
-        p.count(Action.LOADED), p.count(Action.ADAPTED), p.count(Action.INITIALIZED), p.count(Action.SKIPPED), p.unused().size());
+    return String.format(
+        Locale.ROOT,
+        "%d loaded, %d adapted, %d initialized, %d skipped; %d source weights unused",
+        p.count(Action.LOADED),
+        p.count(Action.ADAPTED),
+        p.count(Action.INITIALIZED),
+        p.count(Action.SKIPPED),
+        p.unused().size());
   }
 
   private static void println(PrintWriter out, String line) {

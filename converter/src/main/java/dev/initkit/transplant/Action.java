@@ -10,7 +10,10 @@ public enum Action {
   ADAPTED,
   /** Drawn fresh from the target's initializer (or the requested scheme). */
   INITIALIZED,
-  /** Neither transplanted nor drawable (no initializer, custom initializer): the target's stored values stay. */
+  /**
+   * Neither transplanted nor drawable (no initializer, custom initializer): the target's stored
+   * values stay.
+   */
   SKIPPED;
 
   /** The name as reports spell it. */

@@ -8,17 +8,19 @@ import java.util.Locale;
  * initialized (and reported); nothing is reshaped silently.
  *
  * @param inputChannels the first convolution's kernel (the first layer with a kernel of rank 3 or
- *     more) with another input-channel count: summed over the
- *     source channels for one channel; otherwise channel {@code i} is source channel {@code i mod c}
- *     times {@code c / c'} (timm's {@code adapt_input_conv}, generalised from {@code c = 3})
+ *     more) with another input-channel count: summed over the source channels for one channel;
+ *     otherwise channel {@code i} is source channel {@code i mod c} times {@code c / c'} (timm's
+ *     {@code adapt_input_conv}, generalised from {@code c = 3})
  * @param head what to do with the head (the last layer with weights) when its shape differs
  * @param vocab an Embedding with another vocabulary: the overlapping rows copied, new rows drawn
  * @param units Dense/Conv (and their normalization and bias) with another unit count: the
- *     overlapping block copied, the rest drawn (slice when smaller, pad with fresh values when larger)
- * @param gates recurrent layers (LSTM i,f,c,o; GRU z,r,h; SimpleRNN) with another unit count:
- *     the overlap copied gate block by gate block, never across gate boundaries
+ *     overlapping block copied, the rest drawn (slice when smaller, pad with fresh values when
+ *     larger)
+ * @param gates recurrent layers (LSTM i,f,c,o; GRU z,r,h; SimpleRNN) with another unit count: the
+ *     overlap copied gate block by gate block, never across gate boundaries
  */
-public record Adaptations(boolean inputChannels, HeadMode head, boolean vocab, boolean units, boolean gates) {
+public record Adaptations(
+    boolean inputChannels, HeadMode head, boolean vocab, boolean units, boolean gates) {
   /** What to do with a head whose shape differs. */
   public enum HeadMode {
     /** Not opted in: a differing head is initialized and reported as unmatched. */
@@ -65,8 +67,12 @@ public record Adaptations(boolean inputChannels, HeadMode head, boolean vocab, b
             in = vocab = units = gates = true;
             head = head == HeadMode.NONE ? HeadMode.KEEP : head;
           }
-          default -> throw new IllegalArgumentException("unknown adaptation '" + raw.trim() + "': expected input-channels,"
-              + " head=fresh, head=keep, vocab, units, gates or all");
+          default ->
+              throw new IllegalArgumentException(
+                  "unknown adaptation '"
+                      + raw.trim()
+                      + "': expected input-channels,"
+                      + " head=fresh, head=keep, vocab, units, gates or all");
         }
       }
     }

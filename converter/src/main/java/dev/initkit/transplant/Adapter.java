@@ -28,6 +28,13 @@ public sealed interface Adapter permits DTypeAdapter, InputChannelAdapter, Overl
    * @param fresh the target's freshly drawn values (read only when {@link #usesFresh()})
    * @param to the target weight
    */
-  void readRows(TensorSource source, Weight from, TensorSource fresh, Weight to, long firstRow, long rows, ByteBuffer dst)
+  void readRows(
+      TensorSource source,
+      Weight from,
+      TensorSource fresh,
+      Weight to,
+      long firstRow,
+      long rows,
+      ByteBuffer dst)
       throws IOException;
 }

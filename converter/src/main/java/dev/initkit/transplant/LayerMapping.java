@@ -3,7 +3,6 @@ package dev.initkit.transplant;
 import dev.initkit.MalformedModelException;
 import dev.initkit.internal.Glob;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,16 +86,24 @@ public final class LayerMapping {
       }
       int arrow = l.indexOf("->");
       if (arrow < 0 || l.indexOf("->", arrow + 2) >= 0) {
-        throw new IllegalArgumentException("line " + (i + 1) + ": expected 'SOURCE -> TARGET', found '" + l + "'");
+        throw new IllegalArgumentException(
+            "line " + (i + 1) + ": expected 'SOURCE -> TARGET', found '" + l + "'");
       }
       String s = l.substring(0, arrow).strip();
       String t = l.substring(arrow + 2).strip();
       if (s.isEmpty() || t.isEmpty()) {
-        throw new IllegalArgumentException("line " + (i + 1) + ": expected 'SOURCE -> TARGET' with both sides non-empty");
+        throw new IllegalArgumentException(
+            "line " + (i + 1) + ": expected 'SOURCE -> TARGET' with both sides non-empty");
       }
       if (!s.equals("-") && count(s) < count(t)) {
-        throw new IllegalArgumentException("line " + (i + 1) + ": the source '" + s + "' has fewer * than the target '" + t
-            + "': every * of the target must fill one of the source");
+        throw new IllegalArgumentException(
+            "line "
+                + (i + 1)
+                + ": the source '"
+                + s
+                + "' has fewer * than the target '"
+                + t
+                + "': every * of the target must fill one of the source");
       }
       rules.add(new Rule(s, t, i + 1));
     }
@@ -115,8 +122,8 @@ public final class LayerMapping {
   }
 
   /**
-   * The source layer path for a target layer path, among the given source paths; empty when no
-   * rule matches the target.
+   * The source layer path for a target layer path, among the given source paths; empty when no rule
+   * matches the target.
    */
   public Optional<Resolution> resolve(String targetPath, List<String> sourcePaths) {
     for (int i = 0; i < rules.size(); i++) {
@@ -126,7 +133,8 @@ public final class LayerMapping {
       }
       Rule r = rules.get(i);
       if (r.source().equals("-")) {
-        return Optional.of(new Resolution(r, null, "unmapped by line " + r.line() + " of " + origin));
+        return Optional.of(
+            new Resolution(r, null, "unmapped by line " + r.line() + " of " + origin));
       }
       StringBuilder filled = new StringBuilder();
       int g = 0;
@@ -139,16 +147,42 @@ public final class LayerMapping {
       }
       String want = filled.toString();
       if (want.indexOf('*') < 0) {
-        return Optional.of(sourcePaths.contains(want) ? new Resolution(r, want, null)
-            : new Resolution(r, null, "line " + r.line() + " of " + origin + " names source layer '" + want + "', which the source does not have"));
+        return Optional.of(
+            sourcePaths.contains(want)
+                ? new Resolution(r, want, null)
+                : new Resolution(
+                    r,
+                    null,
+                    "line "
+                        + r.line()
+                        + " of "
+                        + origin
+                        + " names source layer '"
+                        + want
+                        + "', which the source does not have"));
       }
       Glob p = Glob.stars(want);
       List<String> hits = sourcePaths.stream().filter(p::matches).toList();
       if (hits.size() == 1) {
         return Optional.of(new Resolution(r, hits.get(0), null));
       }
-      return Optional.of(new Resolution(r, null, "line " + r.line() + " of " + origin + ": source '" + want + "' matches "
-          + (hits.isEmpty() ? "no layer" : hits.size() + " layers (" + String.join(", ", hits.subList(0, Math.min(3, hits.size()))) + ")")));
+      return Optional.of(
+          new Resolution(
+              r,
+              null,
+              "line "
+                  + r.line()
+                  + " of "
+                  + origin
+                  + ": source '"
+                  + want
+                  + "' matches "
+                  + (hits.isEmpty()
+                      ? "no layer"
+                      : hits.size()
+                          + " layers ("
+                          + String.join(", ", hits.subList(0, Math.min(3, hits.size())))
+                          + ")")));
     }
     return Optional.empty();
   }

@@ -40,7 +40,8 @@ final class LayerMatcher {
   /** Every layer with weights of a model, in model order. */
   static List<Ref> refs(Model model) {
     Map<Layer, String> archive = new IdentityHashMap<>();
-    boolean seq = model.config().map(c -> c.path("class_name").asText("").equals("Sequential")).orElse(false);
+    boolean seq =
+        model.config().map(c -> c.path("class_name").asText("").equals("Sequential")).orElse(false);
     archivePaths(model.layers(), "", seq, archive);
     Map<Layer, List<WeightSite>> sites = new IdentityHashMap<>();
     Map<Layer, String> paths = new IdentityHashMap<>();
@@ -54,7 +55,9 @@ final class LayerMatcher {
     }
     List<Ref> out = new ArrayList<>();
     for (Layer l : order) {
-      out.add(new Ref(l, paths.get(l), archive.getOrDefault(l, paths.get(l)), List.copyOf(sites.get(l))));
+      out.add(
+          new Ref(
+              l, paths.get(l), archive.getOrDefault(l, paths.get(l)), List.copyOf(sites.get(l))));
     }
     return out;
   }
@@ -71,7 +74,9 @@ final class LayerMatcher {
     for (Ref r : sources) {
       Map<String, List<WeightSite>> groups = new LinkedHashMap<>();
       for (WeightSite s : r.sites()) {
-        groups.computeIfAbsent(storedPath(s.weight().key(), r.path()), k -> new ArrayList<>()).add(s);
+        groups
+            .computeIfAbsent(storedPath(s.weight().key(), r.path()), k -> new ArrayList<>())
+            .add(s);
       }
       if (groups.size() == 1 && groups.containsKey(r.path())) {
         out.add(r);
@@ -82,7 +87,9 @@ final class LayerMatcher {
     return out;
   }
 
-  /** The layer path a Keras 3 weights key names: its {@code layers/NAME} steps, joined by {@code /}. */
+  /**
+   * The layer path a Keras 3 weights key names: its {@code layers/NAME} steps, joined by {@code /}.
+   */
   static String storedPath(String key, String fallback) {
     String k = key.startsWith("@") ? key.substring(key.indexOf(':') + 1) : key;
     String[] parts = k.split("/");
@@ -96,7 +103,8 @@ final class LayerMatcher {
     return names.isEmpty() ? fallback : String.join("/", names);
   }
 
-  private static void archivePaths(List<Layer> layers, String prefix, boolean sequential, Map<Layer, String> out) {
+  private static void archivePaths(
+      List<Layer> layers, String prefix, boolean sequential, Map<Layer, String> out) {
     List<Layer> stored = new ArrayList<>();
     List<String> classes = new ArrayList<>();
     for (Layer l : layers) {
@@ -117,7 +125,12 @@ final class LayerMatcher {
     }
   }
 
-  static Result match(MatchStrategy strategy, LayerMapping mapping, List<Ref> targets, List<Ref> sources, boolean classDerived) {
+  static Result match(
+      MatchStrategy strategy,
+      LayerMapping mapping,
+      List<Ref> targets,
+      List<Ref> sources,
+      boolean classDerived) {
     switch (strategy) {
       case ORDER:
         return byOrder(targets, sources);
@@ -171,7 +184,8 @@ final class LayerMatcher {
     }
     Map<Layer, String> problems = new IdentityHashMap<>();
     for (int i = sources.size(); i < targets.size(); i++) {
-      problems.put(targets.get(i).layer(), "the source has only " + sources.size() + " layers with weights");
+      problems.put(
+          targets.get(i).layer(), "the source has only " + sources.size() + " layers with weights");
     }
     return new Result(pairs, problems);
   }
@@ -193,7 +207,9 @@ final class LayerMatcher {
 
   /** Same class (when both are known) and the same weight shapes in order. */
   static boolean sameStructure(Ref t, Ref s) {
-    if (!t.className().isEmpty() && !s.className().isEmpty() && !t.className().equals(s.className())) {
+    if (!t.className().isEmpty()
+        && !s.className().isEmpty()
+        && !t.className().equals(s.className())) {
       return false;
     }
     if (t.sites().size() != s.sites().size()) {
@@ -220,7 +236,8 @@ final class LayerMatcher {
       if (r.isEmpty()) {
         problems.put(t.layer(), "no line of " + mapping.origin() + " maps it");
       } else if (r.get().found()) {
-        pairs.add(new Pair(t, byPath.get(r.get().sourcePath()), "mapping line " + r.get().rule().line()));
+        pairs.add(
+            new Pair(t, byPath.get(r.get().sourcePath()), "mapping line " + r.get().rule().line()));
       } else {
         problems.put(t.layer(), r.get().problem());
       }

@@ -37,7 +37,12 @@ public enum MatchStrategy {
         return s;
       }
     }
-    throw new IllegalArgumentException("unknown match strategy '" + text + "': expected name, order or structure"
-        + " (or " + Hint.LAYER_MAPPING.apiName() + " for an explicit mapping)");
+    throw new IllegalArgumentException(
+        "unknown match strategy '"
+            + text
+            + "': expected name, order or structure"
+            + " (or "
+            + Hint.LAYER_MAPPING.apiName()
+            + " for an explicit mapping)");
   }
 }

@@ -10,15 +10,18 @@ import java.nio.ByteOrder;
 /**
  * A weight whose dimensions changed: the elements both shapes have (index below both sizes on every
  * axis) are copied bit for bit, the others keep the target's fresh values. With {@code gates > 1}
- * the last axis is {@code gates} blocks of units ({@code (..., gates * u)}: LSTM i,f,c,o; GRU z,r,h)
- * and the overlap is taken block by block, so unit {@code k} of gate {@code g} stays unit {@code k}
- * of gate {@code g} and nothing crosses a gate boundary. Source and target dtypes are equal.
+ * the last axis is {@code gates} blocks of units ({@code (..., gates * u)}: LSTM i,f,c,o; GRU
+ * z,r,h) and the overlap is taken block by block, so unit {@code k} of gate {@code g} stays unit
+ * {@code k} of gate {@code g} and nothing crosses a gate boundary. Source and target dtypes are
+ * equal.
  *
- * @param kind the adaptation that chose it ({@code head=keep}, {@code vocab}, {@code units}, {@code gates})
+ * @param kind the adaptation that chose it ({@code head=keep}, {@code vocab}, {@code units}, {@code
+ *     gates})
  * @param gates blocks of the last axis (1: none)
  * @param note what the adaptation means here, for reports
  */
-public record OverlapAdapter(String kind, int gates, Shape from, Shape to, String note) implements Adapter {
+public record OverlapAdapter(String kind, int gates, Shape from, Shape to, String note)
+    implements Adapter {
 
   /** Elements of the target that come from the source. */
   public long copied() {
@@ -37,8 +40,27 @@ public record OverlapAdapter(String kind, int gates, Shape from, Shape to, Strin
   @Override
   public String describe() {
     long fresh = to.elementCount() - copied();
-    String how = gates > 1 ? "gate by gate (" + gates + " gates, " + from.dim(-1) / gates + " -> " + to.dim(-1) / gates + " units): " : "";
-    return note + ": " + how + from + " -> " + to + ", " + copied() + " values copied, " + fresh + " fresh";
+    String how =
+        gates > 1
+            ? "gate by gate ("
+                + gates
+                + " gates, "
+                + from.dim(-1) / gates
+                + " -> "
+                + to.dim(-1) / gates
+                + " units): "
+            : "";
+    return note
+        + ": "
+        + how
+        + from
+        + " -> "
+        + to
+        + ", "
+        + copied()
+        + " values copied, "
+        + fresh
+        + " fresh";
   }
 
   @Override
@@ -47,7 +69,14 @@ public record OverlapAdapter(String kind, int gates, Shape from, Shape to, Strin
   }
 
   @Override
-  public void readRows(TensorSource source, Weight src, TensorSource fresh, Weight dstW, long firstRow, long rows, ByteBuffer dst)
+  public void readRows(
+      TensorSource source,
+      Weight src,
+      TensorSource fresh,
+      Weight dstW,
+      long firstRow,
+      long rows,
+      ByteBuffer dst)
       throws IOException {
     int size = dstW.dtype().size();
     int start = dst.position();
@@ -109,7 +138,14 @@ public record OverlapAdapter(String kind, int gates, Shape from, Shape to, Strin
     dst.position(end);
   }
 
-  private void copyVector(TensorSource source, Weight src, ByteBuffer dst, int start, long firstRow, long rows, int size)
+  private void copyVector(
+      TensorSource source,
+      Weight src,
+      ByteBuffer dst,
+      int start,
+      long firstRow,
+      long rows,
+      int size)
       throws IOException {
     // a vector is small (a bias): read it whole
     long len = from.dim(0);
@@ -126,8 +162,10 @@ public record OverlapAdapter(String kind, int gates, Shape from, Shape to, Strin
   }
 
   /** Source rows as bytes (HDF5 reads need a direct buffer). */
-  static byte[] read(TensorSource source, Weight w, long firstRow, long rows, long bytes) throws IOException {
-    ByteBuffer in = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+  static byte[] read(TensorSource source, Weight w, long firstRow, long rows, long bytes)
+      throws IOException {
+    ByteBuffer in =
+        ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
     source.readRows(w, firstRow, rows, in);
     in.flip();
     byte[] out = new byte[in.remaining()];

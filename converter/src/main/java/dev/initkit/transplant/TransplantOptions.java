@@ -15,8 +15,13 @@ import java.util.Objects;
  * @param seed the seed of the draws ({@link dev.initkit.init.SeedContract})
  * @param freeze the transplanted layers to write {@code trainable: false} for, or null for none
  */
-public record TransplantOptions(MatchStrategy strategy, LayerMapping mapping, Adaptations adaptations,
-    Reinitializer.Scheme scheme, long seed, Selector freeze) {
+public record TransplantOptions(
+    MatchStrategy strategy,
+    LayerMapping mapping,
+    Adaptations adaptations,
+    Reinitializer.Scheme scheme,
+    long seed,
+    Selector freeze) {
   public TransplantOptions {
     Objects.requireNonNull(strategy, "strategy");
     adaptations = adaptations == null ? Adaptations.none() : adaptations;
@@ -31,12 +36,18 @@ public record TransplantOptions(MatchStrategy strategy, LayerMapping mapping, Ad
 
   /** Match by name, no adaptation, configured initializers, seed 0, nothing frozen. */
   public static TransplantOptions defaults() {
-    return new TransplantOptions(MatchStrategy.NAME, null, Adaptations.none(), Reinitializer.Scheme.configured(),
-        Reinitializer.DEFAULT_SEED, null);
+    return new TransplantOptions(
+        MatchStrategy.NAME,
+        null,
+        Adaptations.none(),
+        Reinitializer.Scheme.configured(),
+        Reinitializer.DEFAULT_SEED,
+        null);
   }
 
   public TransplantOptions withStrategy(MatchStrategy s) {
-    return new TransplantOptions(s, s == MatchStrategy.MAPPING ? mapping : null, adaptations, scheme, seed, freeze);
+    return new TransplantOptions(
+        s, s == MatchStrategy.MAPPING ? mapping : null, adaptations, scheme, seed, freeze);
   }
 
   public TransplantOptions withMapping(LayerMapping m) {

@@ -15,8 +15,17 @@ import java.util.Objects;
  *
  * @param output the target model as it will be written
  */
-public record TransplantPlan(Model output, List<Entry> entries, List<Unused> unused, List<LayerPair> pairs,
-    MatchStrategy strategy, Adaptations adaptations, String scheme, long seed, List<String> frozen, List<String> notes) {
+public record TransplantPlan(
+    Model output,
+    List<Entry> entries,
+    List<Unused> unused,
+    List<LayerPair> pairs,
+    MatchStrategy strategy,
+    Adaptations adaptations,
+    String scheme,
+    long seed,
+    List<String> frozen,
+    List<String> notes) {
   public TransplantPlan {
     Objects.requireNonNull(output, "output");
     entries = List.copyOf(entries);
@@ -38,8 +47,14 @@ public record TransplantPlan(Model output, List<Entry> entries, List<Unused> unu
    * @param fresh how it (or its fresh part) is drawn, when it is; null otherwise
    * @param adapter how it is computed, for adapted weights; else null
    */
-  public record Entry(WeightSite target, Action action, WeightSite source, String detail, boolean requested,
-      Reinitializer.Entry fresh, Adapter adapter) {
+  public record Entry(
+      WeightSite target,
+      Action action,
+      WeightSite source,
+      String detail,
+      boolean requested,
+      Reinitializer.Entry fresh,
+      Adapter adapter) {
     public Entry {
       Objects.requireNonNull(target, "target");
       Objects.requireNonNull(action, "action");

@@ -9,11 +9,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The target's values after a transplant: loaded weights stream from the source model, adapted
- * ones are computed from it row block by row block, initialized ones come from the fresh draws,
- * and the rest (skipped) pass through from the target's own source with their origin kept, so
- * writers still copy them natively. Nothing is held in memory beyond one block. Thread-safe when
- * the sources are.
+ * The target's values after a transplant: loaded weights stream from the source model, adapted ones
+ * are computed from it row block by row block, initialized ones come from the fresh draws, and the
+ * rest (skipped) pass through from the target's own source with their origin kept, so writers still
+ * copy them natively. Nothing is held in memory beyond one block. Thread-safe when the sources are.
  */
 final class TransplantTensors implements TensorSource {
   /** Where one target weight's values come from. */
@@ -45,7 +44,8 @@ final class TransplantTensors implements TensorSource {
       fresh.readRows(weight, firstRow, rows, dst);
       return;
     }
-    TensorSource.checkRows(weight, firstRow, rows); // asked of the target's weight, before the source is read
+    TensorSource.checkRows(
+        weight, firstRow, rows); // asked of the target's weight, before the source is read
     if (Thread.interrupted()) {
       throw new InterruptedIOException("interrupted while transplanting " + weight.name());
     }

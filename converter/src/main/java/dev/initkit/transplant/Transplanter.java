@@ -48,17 +48,24 @@ import java.util.stream.Collectors;
  * Adaptations adaptation}, or a floating-point dtype cast of a weight of the same shape, which
  * Keras's {@code load_weights} does too), initialized (drawn from the target's configured
  * initializers or the requested scheme, under the {@link dev.initkit.init.SeedContract}), or
- * skipped (its stored values kept when it cannot be drawn). {@link #apply} gives the target with those values, streamed tensor
- * by tensor when written. Stateless and thread-safe.
+ * skipped (its stored values kept when it cannot be drawn). {@link #apply} gives the target with
+ * those values, streamed tensor by tensor when written. Stateless and thread-safe.
  */
 public final class Transplanter {
   private Transplanter() {}
 
   /** A decision before the fresh draws are known. */
-  private record Decision(WeightSite target, Action action, WeightSite source, String detail, boolean requested, Adapter adapter) {
+  private record Decision(
+      WeightSite target,
+      Action action,
+      WeightSite source,
+      String detail,
+      boolean requested,
+      Adapter adapter) {
     /** An adapted decision's detail: the adapter's description and the source weight. */
     Decision withDetail(String from) {
-      return new Decision(target, action, source, adapter.describe() + " (from " + from + ")", requested, adapter);
+      return new Decision(
+          target, action, source, adapter.describe() + " (from " + from + ")", requested, adapter);
     }
   }
 
@@ -71,11 +78,17 @@ public final class Transplanter {
    *     frozen layers' configs cannot be rewritten
    * @throws IOException when the config cannot be rewritten
    */
-  public static TransplantPlan plan(Model source, Model target, TransplantOptions options) throws TransplantException, IOException {
+  public static TransplantPlan plan(Model source, Model target, TransplantOptions options)
+      throws TransplantException, IOException {
     List<Ref> targets = LayerMatcher.refs(target);
-    boolean classDerived = source.config().isEmpty() && source.sourceFormat().equals("keras3-weights");
-    List<Ref> sources = classDerived ? LayerMatcher.byStoredPath(LayerMatcher.refs(source)) : LayerMatcher.refs(source);
-    LayerMatcher.Result match = LayerMatcher.match(options.strategy(), options.mapping(), targets, sources, classDerived);
+    boolean classDerived =
+        source.config().isEmpty() && source.sourceFormat().equals("keras3-weights");
+    List<Ref> sources =
+        classDerived
+            ? LayerMatcher.byStoredPath(LayerMatcher.refs(source))
+            : LayerMatcher.refs(source);
+    LayerMatcher.Result match =
+        LayerMatcher.match(options.strategy(), options.mapping(), targets, sources, classDerived);
     Map<Layer, Pair> byTarget = new IdentityHashMap<>();
     for (Pair p : match.pairs()) {
       byTarget.put(p.target().layer(), p);
@@ -83,8 +96,17 @@ public final class Transplanter {
 
     // the first convolution: the first layer with a kernel of rank 3 or more (a stem after a
     // Rescaling or Normalization layer is still the stem)
-    Ref firstConv = targets.stream().filter(r -> r.sites().stream().anyMatch(s -> s.weight().role() == WeightRole.KERNEL
-        && s.weight().shape().rank() >= 3)).findFirst().orElse(null);
+    Ref firstConv =
+        targets.stream()
+            .filter(
+                r ->
+                    r.sites().stream()
+                        .anyMatch(
+                            s ->
+                                s.weight().role() == WeightRole.KERNEL
+                                    && s.weight().shape().rank() >= 3))
+            .findFirst()
+            .orElse(null);
     List<Decision> decisions = new ArrayList<>();
     for (Ref t : targets) {
       Pair p = byTarget.get(t.layer());
@@ -102,15 +124,22 @@ public final class Transplanter {
       for (WeightSite s : t.sites()) {
         WeightSite from = weights.get(s);
         if (from == null) {
-          decisions.add(new Decision(s, Action.INITIALIZED, null, "matched layer " + p.source().path() + " has no weight "
-              + s.seedName(), false, null));
+          decisions.add(
+              new Decision(
+                  s,
+                  Action.INITIALIZED,
+                  null,
+                  "matched layer " + p.source().path() + " has no weight " + s.seedName(),
+                  false,
+                  null));
         } else {
           decisions.add(decide(s, from, t, t == firstConv, options.adaptations()));
         }
       }
     }
 
-    // the fresh draws: only for weights that need them, so an invalid initializer elsewhere does not matter
+    // the fresh draws: only for weights that need them, so an invalid initializer elsewhere does
+    // not matter
     Set<String> needFresh = new HashSet<>();
     for (Decision d : decisions) {
       if (d.action() == Action.INITIALIZED || (d.adapter() != null && d.adapter().usesFresh())) {
@@ -124,11 +153,31 @@ public final class Transplanter {
       Reinitializer.Entry f = fresh.get(d.target().weight().key());
       if (d.action() == Action.INITIALIZED) {
         if (f != null && f.drawn()) {
-          entries.add(new Entry(d.target(), Action.INITIALIZED, d.source(), d.detail() + "; drawn: " + f.spec().describe()
-              + (f.unitForgetBias() ? " + forget-gate ones" : ""), d.requested(), f, null));
+          entries.add(
+              new Entry(
+                  d.target(),
+                  Action.INITIALIZED,
+                  d.source(),
+                  d.detail()
+                      + "; drawn: "
+                      + f.spec().describe()
+                      + (f.unitForgetBias() ? " + forget-gate ones" : ""),
+                  d.requested(),
+                  f,
+                  null));
         } else {
-          entries.add(new Entry(d.target(), Action.SKIPPED, d.source(), d.detail() + "; the target's stored values kept ("
-              + (f == null ? "nothing to draw" : f.reason()) + ")", false, null, null));
+          entries.add(
+              new Entry(
+                  d.target(),
+                  Action.SKIPPED,
+                  d.source(),
+                  d.detail()
+                      + "; the target's stored values kept ("
+                      + (f == null ? "nothing to draw" : f.reason())
+                      + ")",
+                  false,
+                  null,
+                  null));
         }
       } else if (d.action() == Action.ADAPTED) {
         String detail = d.detail();
@@ -136,23 +185,39 @@ public final class Transplanter {
         if (d.adapter().usesFresh()) {
           if (f != null && f.drawn()) {
             use = f;
-            detail += " (fresh: " + f.spec().describe() + (f.unitForgetBias() ? " + forget-gate ones" : "") + ")";
+            detail +=
+                " (fresh: "
+                    + f.spec().describe()
+                    + (f.unitForgetBias() ? " + forget-gate ones" : "")
+                    + ")";
           } else {
-            detail += " (fresh: the target's stored values, " + (f == null ? "nothing to draw" : f.reason()) + ")";
+            detail +=
+                " (fresh: the target's stored values, "
+                    + (f == null ? "nothing to draw" : f.reason())
+                    + ")";
           }
         }
-        entries.add(new Entry(d.target(), Action.ADAPTED, d.source(), detail, false, use, d.adapter()));
+        entries.add(
+            new Entry(d.target(), Action.ADAPTED, d.source(), detail, false, use, d.adapter()));
       } else {
         entries.add(new Entry(d.target(), d.action(), d.source(), d.detail(), false, null, null));
       }
     }
 
     List<Unused> unused = unused(sources, byTarget, entries);
-    List<LayerPair> pairs = match.pairs().stream().map(p -> new LayerPair(p.target().path(), p.source().path(), p.how())).toList();
+    List<LayerPair> pairs =
+        match.pairs().stream()
+            .map(p -> new LayerPair(p.target().path(), p.source().path(), p.how()))
+            .toList();
     List<String> notes = new ArrayList<>();
-    if (!source.config().isPresent() && options.strategy() == MatchStrategy.ORDER && source.sourceFormat().equals("keras3-weights")) {
-      notes.add("the source is a Keras 3 weights file without config: its layers are in archive order (class-derived names),"
-          + " not model order; " + Hint.MATCH_NAME.apiName() + " pairs them by class-derived path");
+    if (!source.config().isPresent()
+        && options.strategy() == MatchStrategy.ORDER
+        && source.sourceFormat().equals("keras3-weights")) {
+      notes.add(
+          "the source is a Keras 3 weights file without config: its layers are in archive order (class-derived names),"
+              + " not model order; "
+              + Hint.MATCH_NAME.apiName()
+              + " pairs them by class-derived path");
     }
 
     Model out = target;
@@ -161,7 +226,8 @@ public final class Transplanter {
       Map<Layer, Map<String, JsonNode>> values = new LinkedHashMap<>();
       Map<Layer, String> paths = new IdentityHashMap<>();
       for (Entry e : entries) {
-        if ((e.action() == Action.LOADED || e.action() == Action.ADAPTED) && options.freeze().matches(e.target())
+        if ((e.action() == Action.LOADED || e.action() == Action.ADAPTED)
+            && options.freeze().matches(e.target())
             && !values.containsKey(e.target().layer())) {
           values.put(e.target().layer(), Map.of("trainable", BooleanNode.FALSE));
           paths.put(e.target().layer(), e.target().layerPath());
@@ -170,15 +236,29 @@ public final class Transplanter {
       out = ConfigRewriter.setLayerKeys(target, values);
       values.keySet().forEach(l -> frozen.add(paths.get(l)));
       if (frozen.isEmpty()) {
-        notes.add(Hint.FREEZE.apiName() + " " + options.freeze() + " selects no transplanted layer");
+        notes.add(
+            Hint.FREEZE.apiName() + " " + options.freeze() + " selects no transplanted layer");
       }
     }
     if (!out.optimizerWeights().isEmpty()) {
-      notes.add("the target's optimizer weights dropped (" + out.optimizerWeights().size() + " variables): their state belonged to its old weights");
+      notes.add(
+          "the target's optimizer weights dropped ("
+              + out.optimizerWeights().size()
+              + " variables): their state belonged to its old weights");
       out = out.withoutOptimizerWeights();
     }
-    TransplantPlan plan = new TransplantPlan(out, entries, unused, pairs, options.strategy(), options.adaptations(),
-        options.scheme().label(), options.seed(), frozen, notes);
+    TransplantPlan plan =
+        new TransplantPlan(
+            out,
+            entries,
+            unused,
+            pairs,
+            options.strategy(),
+            options.adaptations(),
+            options.scheme().label(),
+            options.seed(),
+            frozen,
+            notes);
     if (plan.transplanted() == 0) {
       throw nothingMatched(plan, options, targets, sources);
     }
@@ -196,25 +276,46 @@ public final class Transplanter {
     if (u.isEmpty()) {
       return;
     }
-    String first = u.stream().limit(3).map(e -> e.target().layerPath() + "/" + e.target().weight().shortName() + " ("
-        + e.detail().split(";")[0] + ")").collect(Collectors.joining(", "));
-    throw new TransplantException(TransplantException.Kind.UNMATCHED, "strict: " + u.size() + " of " + plan.entries().size()
-        + " target weights got no value from the source: " + first + (u.size() > 3 ? ", ..." : ""), plan,
+    String first =
+        u.stream()
+            .limit(3)
+            .map(
+                e ->
+                    e.target().layerPath()
+                        + "/"
+                        + e.target().weight().shortName()
+                        + " ("
+                        + e.detail().split(";")[0]
+                        + ")")
+            .collect(Collectors.joining(", "));
+    throw new TransplantException(
+        TransplantException.Kind.UNMATCHED,
+        "strict: "
+            + u.size()
+            + " of "
+            + plan.entries().size()
+            + " target weights got no value from the source: "
+            + first
+            + (u.size() > 3 ? ", ..." : ""),
+        plan,
         Hint.namedIn(first).toArray(Hint[]::new));
   }
 
-  /** {@link #apply(LoadedModel, LoadedModel, TransplantPlan, ProgressListener)} without a listener. */
+  /**
+   * {@link #apply(LoadedModel, LoadedModel, TransplantPlan, ProgressListener)} without a listener.
+   */
   public static LoadedModel apply(LoadedModel source, LoadedModel target, TransplantPlan plan) {
     return apply(source, target, plan, ProgressListener.NONE);
   }
 
   /**
-   * The target with the plan applied, as a view over both models' open tensors: keep {@code
-   * source} and {@code target} open while using (writing) it, and close only them.
+   * The target with the plan applied, as a view over both models' open tensors: keep {@code source}
+   * and {@code target} open while using (writing) it, and close only them.
    *
    * @param listener told about each drawn tensor as a writer asks for it
    */
-  public static LoadedModel apply(LoadedModel source, LoadedModel target, TransplantPlan plan, ProgressListener listener) {
+  public static LoadedModel apply(
+      LoadedModel source, LoadedModel target, TransplantPlan plan, ProgressListener listener) {
     Map<String, GeneratedTensors.Draw> draws = new LinkedHashMap<>();
     Map<String, String> labels = new LinkedHashMap<>();
     Map<String, TransplantTensors.Feed> feeds = new HashMap<>();
@@ -233,7 +334,9 @@ public final class Transplanter {
       }
     }
     GeneratedTensors fresh = new GeneratedTensors(target.tensors(), draws, labels, listener);
-    return target.withModel(plan.output()).withTensors(new TransplantTensors(source.tensors(), fresh, feeds));
+    return target
+        .withModel(plan.output())
+        .withTensors(new TransplantTensors(source.tensors(), fresh, feeds));
   }
 
   /** The outcome of {@link #transplant}. */
@@ -243,14 +346,22 @@ public final class Transplanter {
    * Opens both models, plans, checks ({@code strict}), and writes the target with the transplanted
    * weights to {@code out} atomically (the format from its name unless {@code write} says).
    *
-   * @throws TransplantException when nothing matched, or {@code strict} and some weight is unmatched
+   * @throws TransplantException when nothing matched, or {@code strict} and some weight is
+   *     unmatched
    * @throws IllegalArgumentException when {@code out} is {@code from} or {@code to}
    * @throws IOException when a model cannot be read or the output written
    */
-  public static Result transplant(Path from, Path to, Path out, TransplantOptions options, boolean strict,
-      ModelIO.WriteOptions write) throws TransplantException, IOException {
+  public static Result transplant(
+      Path from,
+      Path to,
+      Path out,
+      TransplantOptions options,
+      boolean strict,
+      ModelIO.WriteOptions write)
+      throws TransplantException, IOException {
     dev.initkit.internal.OutputSafety.check(java.util.List.of(from, to), out);
-    try (LoadedModel src = ModelIO.open(from); LoadedModel dst = ModelIO.open(to)) {
+    try (LoadedModel src = ModelIO.open(from);
+        LoadedModel dst = ModelIO.open(to)) {
       TransplantPlan plan = plan(src.model(), dst.model(), options);
       if (strict) {
         requireAllMatched(plan);
@@ -259,11 +370,18 @@ public final class Transplanter {
     }
   }
 
-  /** Pairs a layer's weights: by seed name (role and index) when both sides know roles, else by position. */
+  /**
+   * Pairs a layer's weights: by seed name (role and index) when both sides know roles, else by
+   * position.
+   */
   private static Map<WeightSite, WeightSite> pairWeights(Ref t, Ref s) {
-    // a quantized layer's scales have no role, but its kernel and bias do (a legacy .h5 lists the bias first)
-    boolean roles = (Quantization.of(t.layer()).isPresent() || t.sites().stream().noneMatch(x -> x.weight().role() == WeightRole.OTHER))
-        && (Quantization.of(s.layer()).isPresent() || s.sites().stream().noneMatch(x -> x.weight().role() == WeightRole.OTHER));
+    // a quantized layer's scales have no role, but its kernel and bias do (a legacy .h5 lists the
+    // bias first)
+    boolean roles =
+        (Quantization.of(t.layer()).isPresent()
+                || t.sites().stream().noneMatch(x -> x.weight().role() == WeightRole.OTHER))
+            && (Quantization.of(s.layer()).isPresent()
+                || s.sites().stream().noneMatch(x -> x.weight().role() == WeightRole.OTHER));
     Map<WeightSite, WeightSite> out = new HashMap<>();
     if (roles) {
       Map<String, WeightSite> bySeed = new HashMap<>();
@@ -299,62 +417,129 @@ public final class Transplanter {
     for (int i = 0; same && i < from.size(); i++) {
       Weight a = t.sites().get(i).weight();
       Weight b = from.get(i).weight();
-      same = a.shortName().equals(b.shortName()) && a.shape().equals(b.shape()) && a.dtype() == b.dtype();
+      same =
+          a.shortName().equals(b.shortName())
+              && a.shape().equals(b.shape())
+              && a.dtype() == b.dtype();
     }
     if (same) {
       for (int i = 0; i < from.size(); i++) {
-        decisions.add(new Decision(t.sites().get(i), Action.LOADED, from.get(i), "same quantization (" + q.mode()
-            + "), shape and dtype", false, null));
+        decisions.add(
+            new Decision(
+                t.sites().get(i),
+                Action.LOADED,
+                from.get(i),
+                "same quantization (" + q.mode() + "), shape and dtype",
+                false,
+                null));
       }
       return true;
     }
-    String why = p == null ? "no source layer matched"
-        : sq == null ? "source " + p.source().path() + " is not quantized"
-        : "source " + p.source().path() + " is quantized differently (" + sq.mode() + ", or other shapes)";
+    String why =
+        p == null
+            ? "no source layer matched"
+            : sq == null
+                ? "source " + p.source().path() + " is not quantized"
+                : "source "
+                    + p.source().path()
+                    + " is quantized differently ("
+                    + sq.mode()
+                    + ", or other shapes)";
     for (WeightSite s : t.sites()) {
       if (QuantizedWeights.of(s).isEmpty()) {
         continue; // the bias: decided below like any float weight
       }
-      decisions.add(new Decision(s, Action.SKIPPED, null, "target is quantized (" + q.mode() + "): " + why
-          + "; its codes and scales are kept as stored (quantized values are copied only from the same quantization,"
-          + " never drawn)", false, null));
+      decisions.add(
+          new Decision(
+              s,
+              Action.SKIPPED,
+              null,
+              "target is quantized ("
+                  + q.mode()
+                  + "): "
+                  + why
+                  + "; its codes and scales are kept as stored (quantized values are copied only from the same quantization,"
+                  + " never drawn)",
+              false,
+              null));
     }
     // float weights of the layer (the bias) go through the ordinary rules
-    List<WeightSite> floats = t.sites().stream().filter(s -> QuantizedWeights.of(s).isEmpty()).toList();
+    List<WeightSite> floats =
+        t.sites().stream().filter(s -> QuantizedWeights.of(s).isEmpty()).toList();
     if (p == null) {
-      floats.forEach(s -> decisions.add(new Decision(s, Action.INITIALIZED, null, why, false, null)));
+      floats.forEach(
+          s -> decisions.add(new Decision(s, Action.INITIALIZED, null, why, false, null)));
     } else {
       Map<WeightSite, WeightSite> pairs = pairWeights(t, p.source());
       for (WeightSite s : floats) {
         WeightSite src = pairs.get(s);
-        decisions.add(src == null
-            ? new Decision(s, Action.INITIALIZED, null, "matched layer " + p.source().path() + " has no weight " + s.seedName(), false, null)
-            : decide(s, src, t, false, Adaptations.none()));
+        decisions.add(
+            src == null
+                ? new Decision(
+                    s,
+                    Action.INITIALIZED,
+                    null,
+                    "matched layer " + p.source().path() + " has no weight " + s.seedName(),
+                    false,
+                    null)
+                : decide(s, src, t, false, Adaptations.none()));
       }
     }
     return true;
   }
 
-  private static Decision decide(WeightSite t, WeightSite s, Ref layer, boolean firstConv, Adaptations a) {
+  private static Decision decide(
+      WeightSite t, WeightSite s, Ref layer, boolean firstConv, Adaptations a) {
     Weight tw = t.weight();
     Weight sw = s.weight();
     String from = s.layerPath() + "/" + sw.shortName();
-    java.util.Optional<Quantization> sq = QuantizedWeights.of(s).filter(q -> q.part(sw.shortName()) != Quantization.Part.SCALED_FLOAT);
+    java.util.Optional<Quantization> sq =
+        QuantizedWeights.of(s)
+            .filter(q -> q.part(sw.shortName()) != Quantization.Part.SCALED_FLOAT);
     if (sq.isPresent()) {
-      // int codes stand for the float kernel only with their scale (a float8 kernel is the float kernel itself)
-      return new Decision(t, Action.INITIALIZED, s, "source " + from + " is quantized (" + QuantizedWeights.describe(sq.get(), sw)
-          + "), not a float " + tw.role().label() + ": not copied", false, null);
+      // int codes stand for the float kernel only with their scale (a float8 kernel is the float
+      // kernel itself)
+      return new Decision(
+          t,
+          Action.INITIALIZED,
+          s,
+          "source "
+              + from
+              + " is quantized ("
+              + QuantizedWeights.describe(sq.get(), sw)
+              + "), not a float "
+              + tw.role().label()
+              + ": not copied",
+          false,
+          null);
     }
     Shape ts = tw.shape();
     Shape ss = sw.shape();
     if (tw.dtype() != sw.dtype()) {
-      String differs = "dtype differs: source " + from + " is " + sw.dtype() + ", the target " + tw.dtype();
+      String differs =
+          "dtype differs: source " + from + " is " + sw.dtype() + ", the target " + tw.dtype();
       if (!tw.dtype().isFloating() || !sw.dtype().isFloating()) {
-        return new Decision(t, Action.INITIALIZED, s, differs + " (only floating-point weights are cast)", false, null);
+        return new Decision(
+            t,
+            Action.INITIALIZED,
+            s,
+            differs + " (only floating-point weights are cast)",
+            false,
+            null);
       }
       if (!ts.equals(ss)) {
-        return new Decision(t, Action.INITIALIZED, s, differs + " and shape differs: " + ss + " -> " + ts
-            + " (a cast and a shape adaptation together are not done)", false, null);
+        return new Decision(
+            t,
+            Action.INITIALIZED,
+            s,
+            differs
+                + " and shape differs: "
+                + ss
+                + " -> "
+                + ts
+                + " (a cast and a shape adaptation together are not done)",
+            false,
+            null);
       }
       // as Keras's load_weights: a float16 checkpoint loads into a float32 model, and back
       return adapted(t, s, from, new DTypeAdapter(sw.dtype(), tw.dtype()));
@@ -364,41 +549,106 @@ public final class Transplanter {
     }
     String differs = "shape differs: source " + from + " " + ss + ", target " + ts;
     if (ts.rank() != ss.rank()) {
-      return new Decision(t, Action.INITIALIZED, s, differs + " (another rank: no adaptation applies)", false, null);
+      return new Decision(
+          t,
+          Action.INITIALIZED,
+          s,
+          differs + " (another rank: no adaptation applies)",
+          false,
+          null);
     }
-    if (firstConv && tw.role() == WeightRole.KERNEL && ts.rank() >= 3 && onlyAxisDiffers(ts, ss, ts.rank() - 2)) {
+    if (firstConv
+        && tw.role() == WeightRole.KERNEL
+        && ts.rank() >= 3
+        && onlyAxisDiffers(ts, ss, ts.rank() - 2)) {
       if (a.inputChannels()) {
-        return new Decision(t, Action.ADAPTED, s, "", false, new InputChannelAdapter(ss.dim(-2), ts.dim(-2)))
+        return new Decision(
+                t, Action.ADAPTED, s, "", false, new InputChannelAdapter(ss.dim(-2), ts.dim(-2)))
             .withDetail(from);
       }
-      return new Decision(t, Action.INITIALIZED, s, differs + " (input channels " + ss.dim(-2) + " -> " + ts.dim(-2)
-          + ": " + Hint.ADAPT_INPUT_CHANNELS.apiName() + " adapts them)", false, null);
+      return new Decision(
+          t,
+          Action.INITIALIZED,
+          s,
+          differs
+              + " (input channels "
+              + ss.dim(-2)
+              + " -> "
+              + ts.dim(-2)
+              + ": "
+              + Hint.ADAPT_INPUT_CHANNELS.apiName()
+              + " adapts them)",
+          false,
+          null);
     }
     if (t.head() && a.head() != Adaptations.HeadMode.NONE) {
       if (a.head() == Adaptations.HeadMode.FRESH) {
-        return new Decision(t, Action.INITIALIZED, s, differs + ": head drawn fresh (" + Hint.ADAPT_HEAD_FRESH.apiName() + ")", true, null);
+        return new Decision(
+            t,
+            Action.INITIALIZED,
+            s,
+            differs + ": head drawn fresh (" + Hint.ADAPT_HEAD_FRESH.apiName() + ")",
+            true,
+            null);
       }
-      return adapted(t, s, from, new OverlapAdapter("head=keep", 1, ss, ts, "head: the overlapping units kept"));
+      return adapted(
+          t,
+          s,
+          from,
+          new OverlapAdapter("head=keep", 1, ss, ts, "head: the overlapping units kept"));
     }
     int gates = gateCount(layer.layer());
     if (gates > 0) {
       if (a.gates() && ts.dim(-1) % gates == 0 && ss.dim(-1) % gates == 0) {
         return adapted(t, s, from, new OverlapAdapter("gates", gates, ss, ts, "recurrent units"));
       }
-      return new Decision(t, Action.INITIALIZED, s, differs + " (recurrent: " + Hint.ADAPT_GATES.apiName() + " resizes it gate by gate)", false, null);
+      return new Decision(
+          t,
+          Action.INITIALIZED,
+          s,
+          differs + " (recurrent: " + Hint.ADAPT_GATES.apiName() + " resizes it gate by gate)",
+          false,
+          null);
     }
     if (tw.role() == WeightRole.EMBEDDINGS && onlyAxisDiffers(ts, ss, 0)) {
       if (a.vocab()) {
-        return adapted(t, s, from, new OverlapAdapter("vocab", 1, ss, ts, "vocabulary " + ss.dim(0) + " -> " + ts.dim(0)));
+        return adapted(
+            t,
+            s,
+            from,
+            new OverlapAdapter("vocab", 1, ss, ts, "vocabulary " + ss.dim(0) + " -> " + ts.dim(0)));
       }
-      return new Decision(t, Action.INITIALIZED, s, differs + " (vocabulary " + ss.dim(0) + " -> " + ts.dim(0)
-          + ": " + Hint.ADAPT_VOCAB.apiName() + " copies the shared rows)", false, null);
+      return new Decision(
+          t,
+          Action.INITIALIZED,
+          s,
+          differs
+              + " (vocabulary "
+              + ss.dim(0)
+              + " -> "
+              + ts.dim(0)
+              + ": "
+              + Hint.ADAPT_VOCAB.apiName()
+              + " copies the shared rows)",
+          false,
+          null);
     }
     if (a.units()) {
-      return adapted(t, s, from, new OverlapAdapter("units", 1, ss, ts, allAtMost(ts, ss) ? "units sliced" : allAtMost(ss, ts)
-          ? "units padded" : "units sliced and padded"));
+      return adapted(
+          t,
+          s,
+          from,
+          new OverlapAdapter(
+              "units",
+              1,
+              ss,
+              ts,
+              allAtMost(ts, ss)
+                  ? "units sliced"
+                  : allAtMost(ss, ts) ? "units padded" : "units sliced and padded"));
     }
-    String hint = t.head() ? Hint.ADAPT_HEAD.apiName() : Hint.ADAPT_UNITS.apiName() + " slices or pads it";
+    String hint =
+        t.head() ? Hint.ADAPT_HEAD.apiName() : Hint.ADAPT_UNITS.apiName() + " slices or pads it";
     return new Decision(t, Action.INITIALIZED, s, differs + " (" + hint + ")", false, null);
   }
 
@@ -424,7 +674,10 @@ public final class Transplanter {
     return true;
   }
 
-  /** Gate blocks on the last axis of a recurrent layer's weights: 4 (LSTM), 3 (GRU), 1 (SimpleRNN), else 0. */
+  /**
+   * Gate blocks on the last axis of a recurrent layer's weights: 4 (LSTM), 3 (GRU), 1 (SimpleRNN),
+   * else 0.
+   */
   static int gateCount(Layer layer) {
     String cls = layer.className();
     JsonNode cfg = layer.config();
@@ -446,13 +699,15 @@ public final class Transplanter {
     return kind == null ? 0 : kind.gates();
   }
 
-  private static Map<String, Reinitializer.Entry> freshEntries(Model target, TransplantOptions o, Set<String> keys)
-      throws ModelFormatException {
+  private static Map<String, Reinitializer.Entry> freshEntries(
+      Model target, TransplantOptions o, Set<String> keys) throws ModelFormatException {
     Map<String, Reinitializer.Entry> out = new HashMap<>();
     if (keys.isEmpty()) {
       return out;
     }
-    Selector needed = Selector.of("weights without a transplanted value", s -> keys.contains(s.weight().key()), false);
+    Selector needed =
+        Selector.of(
+            "weights without a transplanted value", s -> keys.contains(s.weight().key()), false);
     Reinitializer.Plan p = Reinitializer.plan(target, o.scheme(), needed, o.seed());
     for (Reinitializer.Entry e : p.entries()) {
       if (keys.contains(e.site().weight().key())) {
@@ -461,7 +716,8 @@ public final class Transplanter {
     }
     if (o.scheme() instanceof Reinitializer.Fixed) {
       // a fixed spec draws kernels; the other roles come from their configured initializers
-      Reinitializer.Plan c = Reinitializer.plan(target, Reinitializer.Scheme.configured(), needed, o.seed());
+      Reinitializer.Plan c =
+          Reinitializer.plan(target, Reinitializer.Scheme.configured(), needed, o.seed());
       for (Reinitializer.Entry e : c.entries()) {
         Reinitializer.Entry f = out.get(e.site().weight().key());
         if (f != null && !f.drawn()) {
@@ -472,7 +728,8 @@ public final class Transplanter {
     return out;
   }
 
-  private static List<Unused> unused(List<Ref> sources, Map<Layer, Pair> byTarget, List<Entry> entries) {
+  private static List<Unused> unused(
+      List<Ref> sources, Map<Layer, Pair> byTarget, List<Entry> entries) {
     Map<Ref, String> pairedTo = new HashMap<>();
     for (Pair p : byTarget.values()) {
       pairedTo.put(p.source(), p.target().path());
@@ -494,9 +751,16 @@ public final class Transplanter {
         if (!pairedTo.containsKey(s)) {
           reason = "no target layer matched " + s.path();
         } else if (e == null) {
-          reason = "matched target layer " + pairedTo.get(s) + ", which has no weight " + w.seedName();
+          reason =
+              "matched target layer " + pairedTo.get(s) + ", which has no weight " + w.seedName();
         } else {
-          reason = "matched " + e.target().layerPath() + "/" + e.target().weight().shortName() + ": " + e.detail().split(";")[0];
+          reason =
+              "matched "
+                  + e.target().layerPath()
+                  + "/"
+                  + e.target().weight().shortName()
+                  + ": "
+                  + e.detail().split(";")[0];
         }
         out.add(new Unused(w, reason));
       }
@@ -505,7 +769,8 @@ public final class Transplanter {
   }
 
   /** Nothing matched: what to try next, naming the options by their {@link Hint#apiName()}. */
-  private static TransplantException nothingMatched(TransplantPlan plan, TransplantOptions o, List<Ref> targets, List<Ref> sources) {
+  private static TransplantException nothingMatched(
+      TransplantPlan plan, TransplantOptions o, List<Ref> targets, List<Ref> sources) {
     if (targets.isEmpty()) {
       return nothingMatched(plan, "the target has no layer weights to transplant into");
     }
@@ -515,36 +780,88 @@ public final class Transplanter {
     if (plan.pairs().isEmpty()) {
       String names = " (source: " + sample(sources) + "; target: " + sample(targets) + ")";
       if (o.strategy() == MatchStrategy.NAME) {
-        long structure = LayerMatcher.match(MatchStrategy.STRUCTURE, null, targets, sources, false).pairs().size();
-        String tryNext = structure > 0
-            ? Hint.MATCH_STRUCTURE.apiName() + " (" + structure + " layers would pair by class and shapes) or " + Hint.MATCH_ORDER.apiName()
-            : Hint.MATCH_ORDER.apiName();
-        return nothingMatched(plan, "no target layer matched a source layer by name" + names + ": the names differ; try "
-            + tryNext + ", or give " + Hint.LAYER_MAPPING.apiName(),
-            Hint.MATCH_STRUCTURE, Hint.MATCH_ORDER, Hint.LAYER_MAPPING);
+        long structure =
+            LayerMatcher.match(MatchStrategy.STRUCTURE, null, targets, sources, false)
+                .pairs()
+                .size();
+        String tryNext =
+            structure > 0
+                ? Hint.MATCH_STRUCTURE.apiName()
+                    + " ("
+                    + structure
+                    + " layers would pair by class and shapes) or "
+                    + Hint.MATCH_ORDER.apiName()
+                : Hint.MATCH_ORDER.apiName();
+        return nothingMatched(
+            plan,
+            "no target layer matched a source layer by name"
+                + names
+                + ": the names differ; try "
+                + tryNext
+                + ", or give "
+                + Hint.LAYER_MAPPING.apiName(),
+            Hint.MATCH_STRUCTURE,
+            Hint.MATCH_ORDER,
+            Hint.LAYER_MAPPING);
       }
       if (o.strategy() == MatchStrategy.STRUCTURE) {
-        return nothingMatched(plan, "no target layer has the class and weight shapes of a source layer" + names
-            + ": try " + Hint.MATCH_NAME.apiName() + " or " + Hint.MATCH_ORDER.apiName() + " with " + Hint.ADAPTATIONS.apiName(),
-            Hint.MATCH_NAME, Hint.MATCH_ORDER, Hint.ADAPTATIONS);
+        return nothingMatched(
+            plan,
+            "no target layer has the class and weight shapes of a source layer"
+                + names
+                + ": try "
+                + Hint.MATCH_NAME.apiName()
+                + " or "
+                + Hint.MATCH_ORDER.apiName()
+                + " with "
+                + Hint.ADAPTATIONS.apiName(),
+            Hint.MATCH_NAME,
+            Hint.MATCH_ORDER,
+            Hint.ADAPTATIONS);
       }
-      return nothingMatched(plan, "no target layer matched a source layer" + names + ": try " + Hint.MATCH_NAME.apiName()
-          + " or " + Hint.MATCH_STRUCTURE.apiName(), Hint.MATCH_NAME, Hint.MATCH_STRUCTURE);
+      return nothingMatched(
+          plan,
+          "no target layer matched a source layer"
+              + names
+              + ": try "
+              + Hint.MATCH_NAME.apiName()
+              + " or "
+              + Hint.MATCH_STRUCTURE.apiName(),
+          Hint.MATCH_NAME,
+          Hint.MATCH_STRUCTURE);
     }
-    Entry first = plan.entries().stream().filter(e -> e.source() != null).findFirst().orElse(plan.entries().get(0));
-    return nothingMatched(plan, plan.pairs().size() + " layers matched, but no weight could be used (e.g. " + first.target().layerPath() + "/"
-        + first.target().weight().shortName() + ": " + first.detail().split(";")[0] + "): opt into adaptations with "
-        + Hint.ADAPTATIONS.apiName() + " (input-channels, head=keep, vocab, units, gates), or try another " + Hint.MATCH_STRATEGY.apiName(),
-        Hint.ADAPTATIONS, Hint.MATCH_STRATEGY);
+    Entry first =
+        plan.entries().stream()
+            .filter(e -> e.source() != null)
+            .findFirst()
+            .orElse(plan.entries().get(0));
+    return nothingMatched(
+        plan,
+        plan.pairs().size()
+            + " layers matched, but no weight could be used (e.g. "
+            + first.target().layerPath()
+            + "/"
+            + first.target().weight().shortName()
+            + ": "
+            + first.detail().split(";")[0]
+            + "): opt into adaptations with "
+            + Hint.ADAPTATIONS.apiName()
+            + " (input-channels, head=keep, vocab, units, gates), or try another "
+            + Hint.MATCH_STRATEGY.apiName(),
+        Hint.ADAPTATIONS,
+        Hint.MATCH_STRATEGY);
   }
 
-  private static TransplantException nothingMatched(TransplantPlan plan, String message, Hint... hints) {
+  private static TransplantException nothingMatched(
+      TransplantPlan plan, String message, Hint... hints) {
     java.util.Set<Hint> all = new java.util.LinkedHashSet<>(List.of(hints));
     all.addAll(Hint.namedIn(message)); // a weight's detail quoted in it names its own
-    return new TransplantException(TransplantException.Kind.NOTHING_MATCHED, message, plan, all.toArray(Hint[]::new));
+    return new TransplantException(
+        TransplantException.Kind.NOTHING_MATCHED, message, plan, all.toArray(Hint[]::new));
   }
 
   private static String sample(List<Ref> refs) {
-    return refs.stream().limit(4).map(Ref::path).collect(Collectors.joining(", ")) + (refs.size() > 4 ? ", ..." : "");
+    return refs.stream().limit(4).map(Ref::path).collect(Collectors.joining(", "))
+        + (refs.size() > 4 ? ", ..." : "");
   }
 }

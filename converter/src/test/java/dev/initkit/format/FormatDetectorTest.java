@@ -298,7 +298,10 @@ class FormatDetectorTest {
     long size = Files.size(source);
     Path cut = write("lstm.h5", head(source, (int) size / 2));
     assertEquals(
-        "truncated HDF5 file: " + size / 2 + " bytes, the superblock says " + size
+        "truncated HDF5 file: "
+            + size / 2
+            + " bytes, the superblock says "
+            + size
             + " (incomplete download or copy?)",
         malformed(cut).detail());
   }

@@ -24,19 +24,30 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Issue 18, item 7: a full model whose stored weights are not what its config builds is refused. */
+/**
+ * Issue 18, item 7: a full model whose stored weights are not what its config builds is refused.
+ */
 class StoredWeightsCheckTest {
   @TempDir Path tmp;
 
-  /** A real tf-keras file whose layer_names attribute lists no layer: it read as a weightless model. */
+  /**
+   * A real tf-keras file whose layer_names attribute lists no layer: it read as a weightless model.
+   */
   @Test
   void fullH5WithNoStoredLayersIsMalformed() throws IOException {
-    Path h5 = Files.copy(TestFiles.testdata().resolve("models/mlp/tfkeras.h5"), tmp.resolve("m.h5"));
+    Path h5 =
+        Files.copy(TestFiles.testdata().resolve("models/mlp/tfkeras.h5"), tmp.resolve("m.h5"));
     try (H5File f = H5File.openReadWrite(h5)) {
-      f.root().openGroup("model_weights").setAttribute("layer_names", new AttrValue.StrArray(List.of(), false, AttrValue.Charset.ASCII));
+      f.root()
+          .openGroup("model_weights")
+          .setAttribute(
+              "layer_names", new AttrValue.StrArray(List.of(), false, AttrValue.Charset.ASCII));
     }
-    MalformedModelException e = assertThrows(MalformedModelException.class, () -> ModelIO.open(h5).close());
-    assertTrue(e.getMessage().startsWith(h5.toString()) && e.getMessage().contains("the file holds 0"), e.getMessage());
+    MalformedModelException e =
+        assertThrows(MalformedModelException.class, () -> ModelIO.open(h5).close());
+    assertTrue(
+        e.getMessage().startsWith(h5.toString()) && e.getMessage().contains("the file holds 0"),
+        e.getMessage());
   }
 
   @Test
@@ -48,12 +59,19 @@ class StoredWeightsCheckTest {
     check(dense, List.of(weight("kernel", WeightRole.KERNEL), bias), "has at least 2 dimensions");
     check(dense, List.of(weight("kernel", WeightRole.KERNEL, 0, 16), bias), "with no elements");
     // without a bias one weight is right; more than counted (quantized, LoRA) is accepted
-    StoredWeightsCheck.check(tmp, model(Json.parse("{\"name\": \"d\", \"units\": 16, \"use_bias\": false}"), List.of(kernel)));
-    StoredWeightsCheck.check(tmp, model(dense, List.of(kernel, bias, weight("kernel_scale", WeightRole.OTHER, 16))));
+    StoredWeightsCheck.check(
+        tmp,
+        model(
+            Json.parse("{\"name\": \"d\", \"units\": 16, \"use_bias\": false}"), List.of(kernel)));
+    StoredWeightsCheck.check(
+        tmp, model(dense, List.of(kernel, bias, weight("kernel_scale", WeightRole.OTHER, 16))));
   }
 
   private void check(JsonNode config, List<Weight> weights, String message) {
-    MalformedModelException e = assertThrows(MalformedModelException.class, () -> StoredWeightsCheck.check(tmp, model(config, weights)));
+    MalformedModelException e =
+        assertThrows(
+            MalformedModelException.class,
+            () -> StoredWeightsCheck.check(tmp, model(config, weights)));
     assertTrue(e.getMessage().contains(message) && e.getMessage().contains("d"), e.getMessage());
   }
 
@@ -63,8 +81,12 @@ class StoredWeightsCheckTest {
 
   private static Model model(JsonNode config, List<Weight> weights) throws IOException {
     String text = "{\"class_name\": \"Sequential\", \"config\": {\"layers\": []}}";
-    return Model.builder().source("synthetic").sourceFormat("h5").config(text, Json.parse(text))
-        .layers(List.of(new Layer("d", "Dense", config, weights, List.of()))).build();
+    return Model.builder()
+        .source("synthetic")
+        .sourceFormat("h5")
+        .config(text, Json.parse(text))
+        .layers(List.of(new Layer("d", "Dense", config, weights, List.of())))
+        .build();
   }
 
   @Test

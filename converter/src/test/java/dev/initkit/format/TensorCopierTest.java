@@ -30,9 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The pipelined copy (producer threads fill blocks, the caller writes them in order) writes the same
- * bytes as a single-threaded copy whatever the thread count and block size, keeps memory bounded,
- * and fails cleanly. Small tensors (a few MB): fast.
+ * The pipelined copy (producer threads fill blocks, the caller writes them in order) writes the
+ * same bytes as a single-threaded copy whatever the thread count and block size, keeps memory
+ * bounded, and fails cleanly. Small tensors (a few MB): fast.
  */
 class TensorCopierTest {
   @TempDir Path tmp;
@@ -82,10 +82,12 @@ class TensorCopierTest {
   /** Copies w from src with the given threads and block size; returns the written bytes. */
   private byte[] copy(Weight w, TensorSource src, int threads, int blockBytes) throws IOException {
     Path file = tmp.resolve("out-" + threads + "-" + blockBytes + "-" + System.nanoTime() + ".h5");
-    try (H5File f = H5File.create(file); H5Dataset ds = f.root().createDataset("t", w.dtype(), w.shape().dims())) {
+    try (H5File f = H5File.create(file);
+        H5Dataset ds = f.root().createDataset("t", w.dtype(), w.shape().dims())) {
       TensorCopier.stream(w, src, ds, threads, blockBytes);
     }
-    try (H5File f = H5File.openReadOnly(file); H5Dataset ds = f.root().openDataset("t")) {
+    try (H5File f = H5File.openReadOnly(file);
+        H5Dataset ds = f.root().openDataset("t")) {
       ByteBuffer all = ByteBuffer.allocateDirect((int) w.byteSize());
       ds.readRows(0, ds.rows(), all);
       all.flip();
@@ -97,7 +99,8 @@ class TensorCopierTest {
 
   @Test
   void pipelinedBytesEqualSequentialForAnyThreadCountAndBlockSize() throws IOException {
-    for (Weight w : new Weight[] {weight(1000, 257), weight(64, 8, 33), weight(3, 5000), weight(7)}) {
+    for (Weight w :
+        new Weight[] {weight(1000, 257), weight(64, 8, 33), weight(3, 5000), weight(7)}) {
       byte[] expected = copy(w, new Counting(-1, false), 1, 1 << 20);
       ByteBuffer le = ByteBuffer.wrap(expected).order(ByteOrder.LITTLE_ENDIAN);
       for (int e = 0; e < w.shape().elementCount(); e++) {
@@ -105,7 +108,10 @@ class TensorCopierTest {
       }
       for (int threads : new int[] {2, 3, 8}) {
         for (int block : new int[] {1, 4096, 100_000}) {
-          assertArrayEquals(expected, copy(w, new Counting(-1, true), threads, block), w + " threads " + threads + " block " + block);
+          assertArrayEquals(
+              expected,
+              copy(w, new Counting(-1, true), threads, block),
+              w + " threads " + threads + " block " + block);
         }
       }
     }
@@ -113,22 +119,37 @@ class TensorCopierTest {
 
   @Test
   void drawnWeightsDoNotDependOnThreadsOrBlocks() throws IOException {
-    Weight w = new Weight("dense/kernel:0", Shape.of(300, 1000), DType.FLOAT32, WeightRole.KERNEL, "/dense/kernel");
-    TensorSource none = (x, first, rows, dst) -> {
-      throw new AssertionError("not drawn: " + x);
-    };
-    GeneratedTensors drawn = new GeneratedTensors(none, Map.of(w.key(),
-        new GeneratedTensors.Draw(Initializer.of(InitializerSpec.parse("he_normal")), SeedContract.streamSeed(1, "dense", "kernel"))));
+    Weight w =
+        new Weight(
+            "dense/kernel:0",
+            Shape.of(300, 1000),
+            DType.FLOAT32,
+            WeightRole.KERNEL,
+            "/dense/kernel");
+    TensorSource none =
+        (x, first, rows, dst) -> {
+          throw new AssertionError("not drawn: " + x);
+        };
+    GeneratedTensors drawn =
+        new GeneratedTensors(
+            none,
+            Map.of(
+                w.key(),
+                new GeneratedTensors.Draw(
+                    Initializer.of(InitializerSpec.parse("he_normal")),
+                    SeedContract.streamSeed(1, "dense", "kernel"))));
     byte[] expected = copy(w, drawn, 1, TensorCopier.BLOCK_BYTES);
     ByteBuffer direct = ByteBuffer.allocateDirect(expected.length);
-    Initializer.of(InitializerSpec.parse("he_normal")).fill(w.shape(), w.dtype(), SeedContract.streamSeed(1, "dense", "kernel"), direct);
+    Initializer.of(InitializerSpec.parse("he_normal"))
+        .fill(w.shape(), w.dtype(), SeedContract.streamSeed(1, "dense", "kernel"), direct);
     direct.flip();
     byte[] reference = new byte[expected.length];
     direct.get(reference);
     assertArrayEquals(reference, expected, "one fill of the whole tensor");
     for (int threads : new int[] {2, 4}) {
       for (int block : new int[] {4000, 262_144, 1 << 20}) {
-        assertArrayEquals(expected, copy(w, drawn, threads, block), "threads " + threads + " block " + block);
+        assertArrayEquals(
+            expected, copy(w, drawn, threads, block), "threads " + threads + " block " + block);
       }
     }
   }
@@ -148,17 +169,20 @@ class TensorCopierTest {
     Counting src = new Counting(-1, true);
     copy(weight(2000, 64), src, 3, 1024); // 500 blocks of 4 rows
     assertEquals(500, src.calls.get());
-    assertTrue(src.maxConcurrent.get() <= 3, "at most one fill per producer: " + src.maxConcurrent.get());
+    assertTrue(
+        src.maxConcurrent.get() <= 3, "at most one fill per producer: " + src.maxConcurrent.get());
   }
 
   @Test
   void rowsAboveThePooledSizeStreamOnTheCallingThread() throws IOException {
-    Weight w = weight(3, (TensorCopier.MAX_POOLED_BYTES + 4096) / 4); // rows just above the pooled size
+    Weight w =
+        weight(3, (TensorCopier.MAX_POOLED_BYTES + 4096) / 4); // rows just above the pooled size
     java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    TensorSource src = (x, first, rows, dst) -> {
-      threads.add(Thread.currentThread().getName());
-      new Counting(-1, false).readRows(x, first, rows, dst);
-    };
+    TensorSource src =
+        (x, first, rows, dst) -> {
+          threads.add(Thread.currentThread().getName());
+          new Counting(-1, false).readRows(x, first, rows, dst);
+        };
     byte[] out = copy(w, src, 4, TensorCopier.BLOCK_BYTES);
     assertEquals(Set.of(Thread.currentThread().getName()), threads);
     assertArrayEquals(copy(w, new Counting(-1, false), 1, TensorCopier.BLOCK_BYTES), out);
@@ -175,15 +199,18 @@ class TensorCopierTest {
 
   @Test
   void aFailingSourceFailsTheCopyWithItsErrorAndLeavesNothingRunning() {
-    assertTimeoutPreemptively(Duration.ofSeconds(120), () -> { // generous: a hang, not a slow machine, must fail it
-      for (long failAt : new long[] {0, 37, 999}) {
-        Counting src = new Counting(failAt, true);
-        IOException e = assertThrows(IOException.class, () -> copy(weight(1000, 64), src, 3, 1024));
-        assertEquals("cannot read row " + failAt + " of t/kernel:0", e.getMessage());
-        assertEquals(0, src.concurrent.get(), "no producer still running after the failure");
-      }
-      // and the pool still works afterwards
-      assertEquals(64_000 * 4, copy(weight(1000, 64), new Counting(-1, false), 3, 1024).length);
-    });
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(120),
+        () -> { // generous: a hang, not a slow machine, must fail it
+          for (long failAt : new long[] {0, 37, 999}) {
+            Counting src = new Counting(failAt, true);
+            IOException e =
+                assertThrows(IOException.class, () -> copy(weight(1000, 64), src, 3, 1024));
+            assertEquals("cannot read row " + failAt + " of t/kernel:0", e.getMessage());
+            assertEquals(0, src.concurrent.get(), "no producer still running after the failure");
+          }
+          // and the pool still works afterwards
+          assertEquals(64_000 * 4, copy(weight(1000, 64), new Counting(-1, false), 3, 1024).length);
+        });
   }
 }

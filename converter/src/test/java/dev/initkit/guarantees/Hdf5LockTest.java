@@ -32,17 +32,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The HDF5 build initkit uses is not thread-safe, so every native call holds one process-wide
- * lock ({@link Hdf5}). This test checks that from three sides:
+ * The HDF5 build initkit uses is not thread-safe, so every native call holds one process-wide lock
+ * ({@link Hdf5}). This test checks that from three sides:
  *
  * <ul>
- *   <li>structure: no class outside {@code dev.initkit.internal.hdf5} references the native
- *       HDF5 bindings, so every native call goes through the package that locks (and its {@code
- *       check} refuses any call made without the lock, see {@link Hdf5});
+ *   <li>structure: no class outside {@code dev.initkit.internal.hdf5} references the native HDF5
+ *       bindings, so every native call goes through the package that locks (and its {@code check}
+ *       refuses any call made without the lock, see {@link Hdf5});
  *   <li>behaviour: while one thread holds the lock, reading and writing models in another thread
  *       block, and go on once it is released; the lock is reentrant;
- *   <li>load: eight threads hammering different files (opening, reading every tensor, writing)
- *       get exactly the bytes one thread gets.
+ *   <li>load: eight threads hammering different files (opening, reading every tensor, writing) get
+ *       exactly the bytes one thread gets.
  * </ul>
  */
 class Hdf5LockTest {
@@ -50,7 +50,8 @@ class Hdf5LockTest {
 
   @Test
   void onlyTheLockingPackageTouchesNativeHdf5() throws IOException, URISyntaxException {
-    Path classes = Path.of(ModelIO.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    Path classes =
+        Path.of(ModelIO.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     List<String> offenders = new ArrayList<>();
     int scanned = 0;
     byte[] needle = "org/bytedeco/hdf5".getBytes(StandardCharsets.UTF_8);
@@ -86,29 +87,35 @@ class Hdf5LockTest {
       for (Path in : List.of(h5, keras)) {
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        Thread holder = new Thread(() -> {
-          try {
-            Hdf5.withLock(() -> {
-              assertTrue(Hdf5.isHeldByCurrentThread());
-              held.countDown();
-              release.await(60, TimeUnit.SECONDS);
-              return null;
-            });
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
+        Thread holder =
+            new Thread(
+                () -> {
+                  try {
+                    Hdf5.withLock(
+                        () -> {
+                          assertTrue(Hdf5.isHeldByCurrentThread());
+                          held.countDown();
+                          release.await(60, TimeUnit.SECONDS);
+                          return null;
+                        });
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
         holder.start();
         assertTrue(held.await(30, TimeUnit.SECONDS));
         Path out = tmp.resolve(in.getFileName() + ".out.h5");
-        Future<Long> work = other.submit(() -> {
-          try (LoadedModel m = ModelIO.open(in)) {
-            ModelIO.write(m, out, ModelIO.WriteOptions.defaults().withFormat(Format.H5));
-          }
-          return System.nanoTime();
-        });
+        Future<Long> work =
+            other.submit(
+                () -> {
+                  try (LoadedModel m = ModelIO.open(in)) {
+                    ModelIO.write(m, out, ModelIO.WriteOptions.defaults().withFormat(Format.H5));
+                  }
+                  return System.nanoTime();
+                });
         Thread.sleep(500);
-        assertFalse(work.isDone(), in + ": read and written while another thread held the HDF5 lock");
+        assertFalse(
+            work.isDone(), in + ": read and written while another thread held the HDF5 lock");
         assertFalse(Files.exists(out));
         long released = System.nanoTime();
         release.countDown();
@@ -126,14 +133,16 @@ class Hdf5LockTest {
   void theLockIsReentrantAndScoped() throws Exception {
     Path h5 = TestFiles.testdata().resolve("models/mlp/tfkeras.h5");
     assertFalse(Hdf5.isHeldByCurrentThread());
-    String inside = Hdf5.withLock(() -> {
-      assertTrue(Hdf5.isHeldByCurrentThread());
-      // initkit's own calls take the lock again: no deadlock
-      try (LoadedModel m = ModelIO.open(h5)) {
-        assertTrue(Hdf5.isHeldByCurrentThread());
-        return digest(m);
-      }
-    });
+    String inside =
+        Hdf5.withLock(
+            () -> {
+              assertTrue(Hdf5.isHeldByCurrentThread());
+              // initkit's own calls take the lock again: no deadlock
+              try (LoadedModel m = ModelIO.open(h5)) {
+                assertTrue(Hdf5.isHeldByCurrentThread());
+                return digest(m);
+              }
+            });
     assertFalse(Hdf5.isHeldByCurrentThread(), "withLock leaked the lock");
     try (LoadedModel m = ModelIO.open(h5)) {
       assertEquals(digest(m), inside);
@@ -166,17 +175,19 @@ class Hdf5LockTest {
       List<Future<List<String>>> futures = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int offset = t;
-        futures.add(pool.submit(() -> {
-          start.await(60, TimeUnit.SECONDS);
-          List<String> got = new ArrayList<>();
-          for (int k = 0; k < files.size(); k++) {
-            Path f = files.get((k + offset * 5) % files.size());
-            try (LoadedModel m = ModelIO.open(f)) {
-              got.add(files.indexOf(f) + "=" + digest(m));
-            }
-          }
-          return got;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await(60, TimeUnit.SECONDS);
+                  List<String> got = new ArrayList<>();
+                  for (int k = 0; k < files.size(); k++) {
+                    Path f = files.get((k + offset * 5) % files.size());
+                    try (LoadedModel m = ModelIO.open(f)) {
+                      got.add(files.indexOf(f) + "=" + digest(m));
+                    }
+                  }
+                  return got;
+                }));
       }
       for (Future<List<String>> fut : futures) {
         for (String g : fut.get(300, TimeUnit.SECONDS)) {
@@ -202,7 +213,8 @@ class Hdf5LockTest {
       long per = Math.max(1, rowBytes == 0 ? rows : Math.max(1, (1 << 16) / rowBytes));
       for (long r = 0; r < rows && rowBytes > 0; r += per) {
         long n = Math.min(per, rows - r);
-        ByteBuffer buf = ByteBuffer.allocateDirect((int) (n * rowBytes)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf =
+            ByteBuffer.allocateDirect((int) (n * rowBytes)).order(ByteOrder.LITTLE_ENDIAN);
         m.tensors().readRows(w, r, n, buf);
         buf.flip();
         byte[] b = new byte[buf.remaining()];

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 18, item 8 and the UTF-8 part of item 5: every limit docs/guarantees.md states holds before
- * anything is allocated, whatever the file system says of a file's size, and text that is not
- * UTF-8 is a malformed file, as it is for Python's json.
+ * anything is allocated, whatever the file system says of a file's size, and text that is not UTF-8
+ * is a malformed file, as it is for Python's json.
  */
 class InputLimitsTest {
   @TempDir Path tmp;
@@ -38,20 +38,29 @@ class InputLimitsTest {
   @Test
   void endlessConfigAndMappingFilesAreRefused() {
     Path zero = Path.of("/dev/zero");
-    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-      MalformedModelException e = assertThrows(MalformedModelException.class,
-          () -> ModelIO.open(weights(), ModelIO.ReadOptions.defaults().withConfig(zero)).close());
-      assertTrue(e.getMessage().contains("/dev/zero") && e.getMessage().contains("not a regular file"), e.getMessage());
-      e = assertThrows(MalformedModelException.class, () -> LayerMapping.read(zero));
-      assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
-    });
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(60),
+        () -> {
+          MalformedModelException e =
+              assertThrows(
+                  MalformedModelException.class,
+                  () ->
+                      ModelIO.open(weights(), ModelIO.ReadOptions.defaults().withConfig(zero))
+                          .close());
+          assertTrue(
+              e.getMessage().contains("/dev/zero") && e.getMessage().contains("not a regular file"),
+              e.getMessage());
+          e = assertThrows(MalformedModelException.class, () -> LayerMapping.read(zero));
+          assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+        });
   }
 
   @Test
   void oversizedMappingFileIsRefusedUnread() throws IOException {
     Path big = tmp.resolve("big.map");
     Files.write(big, new byte[5 << 20]);
-    MalformedModelException e = assertThrows(MalformedModelException.class, () -> LayerMapping.read(big));
+    MalformedModelException e =
+        assertThrows(MalformedModelException.class, () -> LayerMapping.read(big));
     assertTrue(e.getMessage().contains("larger than"), e.getMessage());
   }
 
@@ -62,13 +71,17 @@ class InputLimitsTest {
     byte[] json = Files.readAllBytes(TestFiles.testdata().resolve("models/mlp/tfkeras.json"));
     byte[] bad = new byte[json.length + 2];
     System.arraycopy(json, 0, bad, 0, json.length);
-    int at = new String(json, StandardCharsets.UTF_8).indexOf("\"name\"") + 1; // inside a JSON string
+    int at =
+        new String(json, StandardCharsets.UTF_8).indexOf("\"name\"") + 1; // inside a JSON string
     System.arraycopy(json, at, bad, at + 2, json.length - at);
     bad[at] = (byte) 0xC3;
     bad[at + 1] = (byte) 0x28; // a lead byte followed by an ASCII byte: invalid
     Files.write(config, bad);
-    MalformedModelException e = assertThrows(MalformedModelException.class,
-        () -> ModelIO.open(weights(), ModelIO.ReadOptions.defaults().withConfig(config)).close());
+    MalformedModelException e =
+        assertThrows(
+            MalformedModelException.class,
+            () ->
+                ModelIO.open(weights(), ModelIO.ReadOptions.defaults().withConfig(config)).close());
     assertTrue(e.getMessage().contains("not valid UTF-8 (at byte " + at + ")"), e.getMessage());
   }
 
@@ -76,19 +89,38 @@ class InputLimitsTest {
   @Test
   void shardThatIsAFifoIsRefused() throws Exception {
     Path src = TestFiles.testdata().resolve("models/conv1d");
-    for (String n : new String[] {"keras3_sharded.weights.json", "keras3_sharded_00000.weights.h5", "keras3_sharded_00002.weights.h5"}) {
+    for (String n :
+        new String[] {
+          "keras3_sharded.weights.json",
+          "keras3_sharded_00000.weights.h5",
+          "keras3_sharded_00002.weights.h5"
+        }) {
       Files.copy(src.resolve(n), tmp.resolve(n));
     }
-    assertEquals(0, new ProcessBuilder("mkfifo", tmp.resolve("keras3_sharded_00001.weights.h5").toString()).start().waitFor());
-    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-      MalformedModelException e = assertThrows(MalformedModelException.class,
-          () -> ModelIO.open(tmp.resolve("keras3_sharded.weights.json"),
-              ModelIO.ReadOptions.defaults().withConfig(null)).close());
-      assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
-    });
+    assertEquals(
+        0,
+        new ProcessBuilder("mkfifo", tmp.resolve("keras3_sharded_00001.weights.h5").toString())
+            .start()
+            .waitFor());
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(60),
+        () -> {
+          MalformedModelException e =
+              assertThrows(
+                  MalformedModelException.class,
+                  () ->
+                      ModelIO.open(
+                              tmp.resolve("keras3_sharded.weights.json"),
+                              ModelIO.ReadOptions.defaults().withConfig(null))
+                          .close());
+          assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+        });
   }
 
-  /** docs/guarantees.md caps attributes at 64 MiB; a variable-length string attribute of more was read. */
+  /**
+   * docs/guarantees.md caps attributes at 64 MiB; a variable-length string attribute of more was
+   * read.
+   */
   @Test
   void attributeOverTheCapIsRefused() throws IOException {
     Path h5 = tmp.resolve("big-attr.h5");
@@ -97,11 +129,15 @@ class InputLimitsTest {
       f.root().setAttribute("model_config", AttrValue.Str.vlenUtf8(huge));
       f.root().setAttribute("keras_version", AttrValue.Str.vlenUtf8("2.20.1"));
     }
-    ModelFormatException e = assertThrows(ModelFormatException.class, () -> {
-      try (LoadedModel m = ModelIO.open(h5)) {
-        assertEquals(-1, m.model().allLayers().size(), "read");
-      }
-    });
-    assertTrue(e.getMessage().contains("more than the " + H5Node.MAX_ATTRIBUTE_BYTES), e.getMessage());
+    ModelFormatException e =
+        assertThrows(
+            ModelFormatException.class,
+            () -> {
+              try (LoadedModel m = ModelIO.open(h5)) {
+                assertEquals(-1, m.model().allLayers().size(), "read");
+              }
+            });
+    assertTrue(
+        e.getMessage().contains("more than the " + H5Node.MAX_ATTRIBUTE_BYTES), e.getMessage());
   }
 }

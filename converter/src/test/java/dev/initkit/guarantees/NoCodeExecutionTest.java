@@ -36,8 +36,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * No code from a model ever runs: Lambda layers (marshalled Python bytecode) and custom objects
- * (a {@code module} naming any Python module) are data to initkit. They are read, inspected and
+ * No code from a model ever runs: Lambda layers (marshalled Python bytecode) and custom objects (a
+ * {@code module} naming any Python module) are data to initkit. They are read, inspected and
  * written as they are, the function field byte for byte, and nothing executes. In Java this holds
  * by construction (initkit has no Python); the test pins it down on real Lambda files of the corpus
  * and on a crafted archive whose Lambda, if it were ever run by Python, would leave a marker file.
@@ -53,6 +53,7 @@ class NoCodeExecutionTest {
           + "IC90bXAvaW5pdGtpdC1sYW1iZGEtcmFuKQLaCl9faW1wb3J0X1/aBnN5c3RlbSkB2gF4cwEAAAAg\n"
           + "+gg8c3RyaW5nPvoIPGxhbWJkYT5yCAAAAAMAAABzIgAAAIAAjWqYFNEOHtQOHtcOJdIOJdAmRdEO\n"
           + "RtQORtAOS8ghgADzAAAAAA==\n";
+
   static final Path MARKER = Path.of("/tmp/initkit-lambda-ran");
 
   @TempDir Path tmp;
@@ -70,8 +71,14 @@ class NoCodeExecutionTest {
     try (Stream<Path> s = Files.list(full)) {
       s.filter(p -> p.getFileName().toString().contains("lambda")).sorted().forEach(files::add);
     }
-    assertTrue(files.stream().anyMatch(p -> p.getFileName().toString().equals("k1-lambda-space-to-depth.h5")), files.toString());
-    assertTrue(files.stream().filter(p -> p.getFileName().toString().startsWith("k2-lambda-")).count() >= 2, files.toString());
+    assertTrue(
+        files.stream()
+            .anyMatch(p -> p.getFileName().toString().equals("k1-lambda-space-to-depth.h5")),
+        files.toString());
+    assertTrue(
+        files.stream().filter(p -> p.getFileName().toString().startsWith("k2-lambda-")).count()
+            >= 2,
+        files.toString());
     int lambdas = 0;
     for (Path in : files) {
       List<JsonNode> original;
@@ -107,7 +114,8 @@ class NoCodeExecutionTest {
           String written = zipText(keras, "config.json");
           for (JsonNode fn : original) {
             String code = fn.isArray() ? fn.get(0).asText() : fn.asText();
-            assertTrue(written.contains(Json.mapper().writeValueAsString(code)),
+            assertTrue(
+                written.contains(Json.mapper().writeValueAsString(code)),
                 in + ": the Lambda code is not carried verbatim into the .keras config");
           }
         } catch (ModelFormatException e) {
@@ -159,8 +167,14 @@ class NoCodeExecutionTest {
       Layer l = find(m, "evil_lambda");
       Layer c = find(m, "evil_custom");
       assertEquals(fn, l.config().get("function"));
-      assertEquals("os", Json.parse(configText).path("config").path("layers")
-          .get(Json.parse(configText).path("config").path("layers").size() - 1).path("module").asText());
+      assertEquals(
+          "os",
+          Json.parse(configText)
+              .path("config")
+              .path("layers")
+              .get(Json.parse(configText).path("config").path("layers").size() - 1)
+              .path("module")
+              .asText());
       assertNotNull(c.config());
 
       Path keras = tmp.resolve("copy.keras");
@@ -174,7 +188,8 @@ class NoCodeExecutionTest {
         ModelIO.write(m, h5, ModelIO.WriteOptions.defaults().withFormat(Format.H5));
         try (H5File f = H5File.openReadOnly(h5)) {
           String cfg = f.root().attribute("model_config").asString();
-          assertTrue(cfg.contains(Json.mapper().writeValueAsString(HOSTILE_CODE)),
+          assertTrue(
+              cfg.contains(Json.mapper().writeValueAsString(HOSTILE_CODE)),
               "the Lambda code is not carried verbatim into the .h5 config");
           assertTrue(cfg.contains("\"system\""), "the custom object is not carried");
         }
@@ -219,7 +234,8 @@ class NoCodeExecutionTest {
         }
       }
     }
-    try (OutputStream os = Files.newOutputStream(out); ZipOutputStream z = new ZipOutputStream(os)) {
+    try (OutputStream os = Files.newOutputStream(out);
+        ZipOutputStream z = new ZipOutputStream(os)) {
       for (int i = 0; i < names.size(); i++) {
         ZipEntry e = new ZipEntry(names.get(i));
         CRC32 crc = new CRC32();
@@ -237,7 +253,8 @@ class NoCodeExecutionTest {
   }
 
   private static String zipText(Path zip, String name) throws IOException {
-    try (ZipFile z = new ZipFile(zip.toFile()); InputStream in = z.getInputStream(z.getEntry(name))) {
+    try (ZipFile z = new ZipFile(zip.toFile());
+        InputStream in = z.getInputStream(z.getEntry(name))) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
@@ -250,7 +267,9 @@ class NoCodeExecutionTest {
   }
 
   private static void collect(JsonNode n, List<JsonNode> out) {
-    if (n.isObject() && "Lambda".equals(n.path("class_name").asText()) && n.path("config").has("function")) {
+    if (n.isObject()
+        && "Lambda".equals(n.path("class_name").asText())
+        && n.path("config").has("function")) {
       out.add(n.get("config").get("function"));
     }
     for (JsonNode c : n) {

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A library prints nothing: in a fresh JVM with the converter's own dependencies (no SLF4J
- * binding, no logging set up), opening, reading, writing and reopening every bundled format leaves
- * stdout and stderr empty, and the library sets no JVM-global property. A fresh JVM because javacpp
+ * A library prints nothing: in a fresh JVM with the converter's own dependencies (no SLF4J binding,
+ * no logging set up), opening, reading, writing and reopening every bundled format leaves stdout
+ * and stderr empty, and the library sets no JVM-global property. A fresh JVM because javacpp
  * decides where its messages go once, when its loader class initialises: in the test JVM another
  * test may have done it first.
  *
@@ -68,23 +68,41 @@ class SilentLibraryTest {
     boolean named = ModelIO.class.getModule().isNamed();
     if (named) {
       // the converter and its dependencies as modules; this class from the class path
-      cmd.addAll(List.of("--module-path", modulePath, "--add-modules", "dev.initkit.converter",
-          "-cp", TestFiles.testClasses() + java.io.File.pathSeparator + System.getProperty("java.class.path")));
+      cmd.addAll(
+          List.of(
+              "--module-path",
+              modulePath,
+              "--add-modules",
+              "dev.initkit.converter",
+              "-cp",
+              TestFiles.testClasses()
+                  + java.io.File.pathSeparator
+                  + System.getProperty("java.class.path")));
     } else {
       cmd.addAll(List.of("-cp", TestFiles.childClassPath()));
     }
     cmd.addAll(List.of(SilentLibraryTest.class.getName(), dir.toString()));
-    for (String m : List.of("conv2d/keras3.h5", "conv2d/tfkeras.h5", "conv2d/keras3.keras",
-        "lstm/keras3.keras", "mlp/tfkeras.h5")) {
+    for (String m :
+        List.of(
+            "conv2d/keras3.h5",
+            "conv2d/tfkeras.h5",
+            "conv2d/keras3.keras",
+            "lstm/keras3.keras",
+            "mlp/tfkeras.h5")) {
       cmd.add(models.resolve(m).toString());
     }
     Path stdout = dir.resolve("stdout.txt");
     Path stderr = dir.resolve("stderr.txt");
-    Process p = new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectOutput(stdout.toFile())
+            .redirectError(stderr.toFile())
+            .start();
     assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child finished");
     String err = read(stderr);
-    assertEquals(0, p.exitValue(),
+    assertEquals(
+        0,
+        p.exitValue(),
         "child exit (3: a global property was set, 4: internals exported); stderr: " + err);
     assertTrue(named, "the converter runs as a named module in its tests (module-info.java)");
     assertEquals("", read(stdout), "stdout");

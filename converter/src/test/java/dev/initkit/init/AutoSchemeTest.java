@@ -41,7 +41,8 @@ class AutoSchemeTest {
     "Dense, mystery_act, GlorotUniform",
   })
   void kernelsFollowTheActivation(String cls, String activation, String expected) {
-    Choice c = AutoScheme.choose(layer(cls, "{\"activation\":\"" + activation + "\"}"), WeightRole.KERNEL);
+    Choice c =
+        AutoScheme.choose(layer(cls, "{\"activation\":\"" + activation + "\"}"), WeightRole.KERNEL);
     assertEquals(expected, c.spec().canonicalName(), c.reason());
     assertFalse(c.reason().isBlank());
     assertFalse(c.reason().contains("\n"), "one line");
@@ -49,14 +50,21 @@ class AutoSchemeTest {
 
   @Test
   void activationsAsObjectsAndFollowingLayers() {
-    Layer k3 = layer("Dense", "{\"activation\":{\"module\":\"keras.layers\",\"class_name\":\"ReLU\",\"config\":{}}}");
+    Layer k3 =
+        layer(
+            "Dense",
+            "{\"activation\":{\"module\":\"keras.layers\",\"class_name\":\"ReLU\",\"config\":{}}}");
     assertEquals("HeNormal", AutoScheme.choose(k3, WeightRole.KERNEL).spec().canonicalName());
     Layer none = layer("Conv2D", "{}");
-    assertEquals("GlorotUniform", AutoScheme.choose(none, WeightRole.KERNEL).spec().canonicalName());
-    Choice following = AutoScheme.choose(layer("Conv2D", "{\"activation\":\"linear\"}"), WeightRole.KERNEL, "LeakyReLU");
+    assertEquals(
+        "GlorotUniform", AutoScheme.choose(none, WeightRole.KERNEL).spec().canonicalName());
+    Choice following =
+        AutoScheme.choose(
+            layer("Conv2D", "{\"activation\":\"linear\"}"), WeightRole.KERNEL, "LeakyReLU");
     assertEquals("HeNormal", following.spec().canonicalName());
     assertTrue(following.reason().contains("following activation"), following.reason());
-    Choice own = AutoScheme.choose(layer("Dense", "{\"activation\":\"tanh\"}"), WeightRole.KERNEL, "relu");
+    Choice own =
+        AutoScheme.choose(layer("Dense", "{\"activation\":\"tanh\"}"), WeightRole.KERNEL, "relu");
     assertEquals("GlorotUniform", own.spec().canonicalName(), "the layer's own activation wins");
   }
 
@@ -67,9 +75,11 @@ class AutoSchemeTest {
     assertEquals(InitializerSpec.zeros(), AutoScheme.choose(bn, WeightRole.BETA).spec());
     assertEquals(InitializerSpec.zeros(), AutoScheme.choose(bn, WeightRole.MOVING_MEAN).spec());
     assertEquals(InitializerSpec.ones(), AutoScheme.choose(bn, WeightRole.MOVING_VARIANCE).spec());
-    assertEquals(InitializerSpec.randomUniform(-0.05, 0.05, null),
+    assertEquals(
+        InitializerSpec.randomUniform(-0.05, 0.05, null),
         AutoScheme.choose(layer("Embedding", "{}"), WeightRole.EMBEDDINGS).spec());
-    assertEquals(InitializerSpec.zeros(), AutoScheme.choose(layer("PReLU", "{}"), WeightRole.ALPHA).spec());
+    assertEquals(
+        InitializerSpec.zeros(), AutoScheme.choose(layer("PReLU", "{}"), WeightRole.ALPHA).spec());
     assertTrue(AutoScheme.choose(layer("Dense", "{}"), WeightRole.OTHER).keep());
     Choice bias = AutoScheme.choose(layer("Dense", "{\"activation\":\"relu\"}"), WeightRole.BIAS);
     assertEquals(InitializerSpec.zeros(), bias.spec());
@@ -79,12 +89,18 @@ class AutoSchemeTest {
   @Test
   void recurrentLayers() {
     Layer lstm = layer("LSTM", "{\"units\":4,\"activation\":\"tanh\",\"unit_forget_bias\":true}");
-    assertEquals(Preset.GLOROT_UNIFORM, ((InitializerSpec.VarianceScaling) AutoScheme.choose(lstm, WeightRole.KERNEL).spec()).preset());
-    assertEquals(InitializerSpec.orthogonal(1, null), AutoScheme.choose(lstm, WeightRole.RECURRENT_KERNEL).spec());
+    assertEquals(
+        Preset.GLOROT_UNIFORM,
+        ((InitializerSpec.VarianceScaling) AutoScheme.choose(lstm, WeightRole.KERNEL).spec())
+            .preset());
+    assertEquals(
+        InitializerSpec.orthogonal(1, null),
+        AutoScheme.choose(lstm, WeightRole.RECURRENT_KERNEL).spec());
     Choice bias = AutoScheme.choose(lstm, WeightRole.BIAS);
     assertTrue(bias.unitForgetBias());
     assertTrue(bias.reason().contains("forget"), bias.reason());
-    double[] values = StatTools.draw(bias.initializer(WeightRole.BIAS), Shape.of(16), DType.FLOAT32, 0);
+    double[] values =
+        StatTools.draw(bias.initializer(WeightRole.BIAS), Shape.of(16), DType.FLOAT32, 0);
     double[] expected = new double[16];
     Arrays.fill(expected, 4, 8, 1.0);
     assertArrayEquals(expected, values);
@@ -92,41 +108,62 @@ class AutoSchemeTest {
     assertFalse(AutoScheme.unitForgetBias(layer("LSTM", "{\"unit_forget_bias\":false}")));
     assertTrue(AutoScheme.unitForgetBias(layer("LSTM", "{}")), "Keras's default is true");
     assertFalse(AutoScheme.unitForgetBias(layer("GRU", "{}")));
-    assertTrue(AutoScheme.unitForgetBias(layer("LSTM", "{\"forget_bias_init\":\"one\"}")), "Keras 1");
-    Layer bidi = layer("Bidirectional", "{\"layer\":{\"class_name\":\"LSTM\",\"config\":{\"units\":3}}}");
+    assertTrue(
+        AutoScheme.unitForgetBias(layer("LSTM", "{\"forget_bias_init\":\"one\"}")), "Keras 1");
+    Layer bidi =
+        layer("Bidirectional", "{\"layer\":{\"class_name\":\"LSTM\",\"config\":{\"units\":3}}}");
     assertTrue(AutoScheme.unitForgetBias(bidi));
-    assertEquals(InitializerSpec.orthogonal(1, null), AutoScheme.choose(bidi, WeightRole.RECURRENT_KERNEL).spec());
+    assertEquals(
+        InitializerSpec.orthogonal(1, null),
+        AutoScheme.choose(bidi, WeightRole.RECURRENT_KERNEL).spec());
   }
 
   @Test
   void configuredReadsTheConfigOrKerasDefaults() {
-    Layer dense = layer("Dense", "{\"kernel_initializer\":{\"class_name\":\"HeNormal\",\"config\":{\"seed\":3}},"
-        + "\"bias_initializer\":{\"class_name\":\"Zeros\",\"config\":{}}}");
+    Layer dense =
+        layer(
+            "Dense",
+            "{\"kernel_initializer\":{\"class_name\":\"HeNormal\",\"config\":{\"seed\":3}},"
+                + "\"bias_initializer\":{\"class_name\":\"Zeros\",\"config\":{}}}");
     Choice k = AutoScheme.configured(dense, WeightRole.KERNEL);
     assertEquals(InitializerSpec.preset(Preset.HE_NORMAL, 3L), k.spec());
     assertEquals("config kernel_initializer", k.reason());
     Choice dflt = AutoScheme.configured(layer("Conv2D", "{}"), WeightRole.KERNEL);
     assertEquals(InitializerSpec.preset(Preset.GLOROT_UNIFORM, null), dflt.spec());
     assertTrue(dflt.reason().contains("default"), dflt.reason());
-    assertEquals(InitializerSpec.orthogonal(1, null),
+    assertEquals(
+        InitializerSpec.orthogonal(1, null),
         AutoScheme.configured(layer("GRU", "{}"), WeightRole.RECURRENT_KERNEL).spec());
-    assertEquals(InitializerSpec.randomUniform(-0.05, 0.05, null),
+    assertEquals(
+        InitializerSpec.randomUniform(-0.05, 0.05, null),
         AutoScheme.configured(layer("Embedding", "{}"), WeightRole.EMBEDDINGS).spec());
-    assertEquals(InitializerSpec.ones(), AutoScheme.configured(layer("BatchNormalization", "{}"), WeightRole.GAMMA).spec());
+    assertEquals(
+        InitializerSpec.ones(),
+        AutoScheme.configured(layer("BatchNormalization", "{}"), WeightRole.GAMMA).spec());
     Layer depthwise = layer("DepthwiseConv2D", "{\"depthwise_initializer\":\"he_uniform\"}");
-    assertEquals(InitializerSpec.preset(Preset.HE_UNIFORM, null),
+    assertEquals(
+        InitializerSpec.preset(Preset.HE_UNIFORM, null),
         AutoScheme.configured(depthwise, WeightRole.DEPTHWISE_KERNEL).spec());
     // Keras 1
-    Layer k1 = layer("LSTM", "{\"init\":\"he_normal\",\"inner_init\":\"orthogonal\",\"forget_bias_init\":\"one\"}");
+    Layer k1 =
+        layer(
+            "LSTM",
+            "{\"init\":\"he_normal\",\"inner_init\":\"orthogonal\",\"forget_bias_init\":\"one\"}");
     Choice k1k = AutoScheme.configured(k1, WeightRole.KERNEL);
     assertTrue(k1k.spec().keras1());
     assertEquals("Keras 1 config init", k1k.reason());
-    assertTrue(AutoScheme.configured(k1, WeightRole.RECURRENT_KERNEL).spec().notes().stream()
-        .anyMatch(n -> n.contains("1.1")));
+    assertTrue(
+        AutoScheme.configured(k1, WeightRole.RECURRENT_KERNEL).spec().notes().stream()
+            .anyMatch(n -> n.contains("1.1")));
     assertTrue(AutoScheme.configured(k1, WeightRole.BIAS).unitForgetBias());
     // wrapped layers
-    Layer td = layer("TimeDistributed", "{\"layer\":{\"module\":\"keras.layers\",\"class_name\":\"Dense\","
-        + "\"config\":{\"kernel_initializer\":\"lecun_normal\"},\"registered_name\":null}}");
-    assertEquals(InitializerSpec.preset(Preset.LECUN_NORMAL, null), AutoScheme.configured(td, WeightRole.KERNEL).spec());
+    Layer td =
+        layer(
+            "TimeDistributed",
+            "{\"layer\":{\"module\":\"keras.layers\",\"class_name\":\"Dense\","
+                + "\"config\":{\"kernel_initializer\":\"lecun_normal\"},\"registered_name\":null}}");
+    assertEquals(
+        InitializerSpec.preset(Preset.LECUN_NORMAL, null),
+        AutoScheme.configured(td, WeightRole.KERNEL).spec());
   }
 }

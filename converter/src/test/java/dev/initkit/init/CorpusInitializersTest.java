@@ -1,7 +1,6 @@
 package dev.initkit.init;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -71,7 +70,9 @@ class CorpusInitializersTest {
         }
       }
     }
-    try (InputStream gz = CorpusInitializersTest.class.getResourceAsStream("/config/corpus-h5-model-configs.json.gz")) {
+    try (InputStream gz =
+        CorpusInitializersTest.class.getResourceAsStream(
+            "/config/corpus-h5-model-configs.json.gz")) {
       if (gz != null) {
         JsonNode all = Json.MAPPER.readTree(new GZIPInputStream(gz));
         for (Iterator<Map.Entry<String, JsonNode>> it = all.fields(); it.hasNext(); ) {
@@ -92,10 +93,13 @@ class CorpusInitializersTest {
     for (Found f : found) {
       String where = f.source() + " " + f.key() + " = " + f.value();
       boolean k1 = !f.key().endsWith("_initializer");
-      InitializerSpec s = k1 ? InitializerSpec.parseKeras1(f.value()) : InitializerSpec.parse(f.value());
+      InitializerSpec s =
+          k1 ? InitializerSpec.parseKeras1(f.value()) : InitializerSpec.parse(f.value());
       byDescription.merge(s.describe(), 1, Integer::sum);
       if (s instanceof InitializerSpec.Custom) {
-        assertTrue(CUSTOM.contains(((InitializerSpec.Custom) s).name()), "not recognised: " + where + " -> " + s.describe());
+        assertTrue(
+            CUSTOM.contains(((InitializerSpec.Custom) s).name()),
+            "not recognised: " + where + " -> " + s.describe());
         assertEquals(f.value(), s.asWritten().orElseThrow(), "verbatim");
         assertEquals(f.value(), s.toKeras2Json(), "verbatim");
         assertEquals(f.value(), s.toKeras3Json(), "verbatim");
@@ -120,7 +124,13 @@ class CorpusInitializersTest {
     assertTrue(legacyNormal > 0, "distribution 'normal' recognised");
     assertTrue(keras1 > 0, "Keras 1 init strings recognised");
     assertTrue(custom > 0, "custom QInitializer kept");
-    System.out.println("corpus initializers: " + found.size() + " in " + documents + " documents; " + byDescription);
+    System.out.println(
+        "corpus initializers: "
+            + found.size()
+            + " in "
+            + documents
+            + " documents; "
+            + byDescription);
   }
 
   /** Collects values of keys ending in _initializer, and Keras 1 init-style strings. */

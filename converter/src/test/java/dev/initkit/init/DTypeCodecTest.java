@@ -24,7 +24,10 @@ class DTypeCodecTest {
     }
   }
 
-  /** Reference binary16 rounding by search: nearest value, ties to the even pattern, overflow at 65520. */
+  /**
+   * Reference binary16 rounding by search: nearest value, ties to the even pattern, overflow at
+   * 65520.
+   */
   private static int referenceHalf(double v) {
     int sign = (v < 0 || (v == 0 && 1 / v < 0)) ? 0x8000 : 0;
     double a = Math.abs(v);
@@ -53,7 +56,8 @@ class DTypeCodecTest {
         continue;
       }
       if (e < 31) {
-        assertEquals(HALVES[h & 0x7fff] * ((h & 0x8000) != 0 ? -1 : 1), v, 0, Integer.toHexString(h));
+        assertEquals(
+            HALVES[h & 0x7fff] * ((h & 0x8000) != 0 ? -1 : 1), v, 0, Integer.toHexString(h));
       }
       assertEquals(h, DTypeCodec.toFloat16(v) & 0xffff, "pattern 0x" + Integer.toHexString(h));
     }
@@ -76,7 +80,8 @@ class DTypeCodecTest {
     assertEquals(0x3c00, DTypeCodec.toFloat16(1.0));
     assertEquals(0x7bff, DTypeCodec.toFloat16(65519.99));
     assertEquals(0x7c00, DTypeCodec.toFloat16(65520));
-    assertEquals(0x0000, DTypeCodec.toFloat16(Math.pow(2, -25)), "tie between 0 and 2^-24 goes to even 0");
+    assertEquals(
+        0x0000, DTypeCodec.toFloat16(Math.pow(2, -25)), "tie between 0 and 2^-24 goes to even 0");
     assertEquals(0x0001, DTypeCodec.toFloat16(Math.nextUp(Math.pow(2, -25))));
     assertEquals(0x8000, DTypeCodec.toFloat16(-0.0) & 0xffff);
     assertEquals(0x7e00, DTypeCodec.toFloat16(Double.NaN));

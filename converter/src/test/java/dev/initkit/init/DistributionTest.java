@@ -36,57 +36,163 @@ class DistributionTest {
   }
 
   /** A case: the spec, a shape, and the distribution Keras defines for it. */
-  private record Case(String name, InitializerSpec spec, Shape shape, Family family, double p1, double p2,
+  private record Case(
+      String name,
+      InitializerSpec spec,
+      Shape shape,
+      Family family,
+      double p1,
+      double p2,
       DType dtype) {}
 
   private static final Shape BIG = Shape.of(400, 250); // 100,000 elements, fans 400/250
 
   private static List<Case> cases() {
     return List.of(
-        new Case("RandomUniform default", InitializerSpec.randomUniform(-0.05, 0.05, null), BIG,
-            Family.UNIFORM, -0.05, 0.05, DType.FLOAT32),
-        new Case("RandomUniform(-1, 3)", InitializerSpec.randomUniform(-1, 3, 7L), BIG,
-            Family.UNIFORM, -1, 3, DType.FLOAT64),
-        new Case("small_uniform", InitializerSpec.parse("small_uniform"), BIG,
-            Family.UNIFORM, -0.01, 0.01, DType.FLOAT32),
-        new Case("RandomNormal default", InitializerSpec.randomNormal(0, 0.05, null), BIG,
-            Family.NORMAL, 0, 0.05, DType.FLOAT32),
-        new Case("RandomNormal(1.5, 2)", InitializerSpec.randomNormal(1.5, 2.0, 3L), BIG,
-            Family.NORMAL, 1.5, 2.0, DType.FLOAT64),
-        new Case("TruncatedNormal default", InitializerSpec.truncatedNormal(0, 0.05, null), BIG,
-            Family.TRUNCATED, 0, 0.05, DType.FLOAT32),
-        new Case("TruncatedNormal(-0.3, 0.7)", InitializerSpec.truncatedNormal(-0.3, 0.7, 1L), BIG,
-            Family.TRUNCATED, -0.3, 0.7, DType.FLOAT64),
+        new Case(
+            "RandomUniform default",
+            InitializerSpec.randomUniform(-0.05, 0.05, null),
+            BIG,
+            Family.UNIFORM,
+            -0.05,
+            0.05,
+            DType.FLOAT32),
+        new Case(
+            "RandomUniform(-1, 3)",
+            InitializerSpec.randomUniform(-1, 3, 7L),
+            BIG,
+            Family.UNIFORM,
+            -1,
+            3,
+            DType.FLOAT64),
+        new Case(
+            "small_uniform",
+            InitializerSpec.parse("small_uniform"),
+            BIG,
+            Family.UNIFORM,
+            -0.01,
+            0.01,
+            DType.FLOAT32),
+        new Case(
+            "RandomNormal default",
+            InitializerSpec.randomNormal(0, 0.05, null),
+            BIG,
+            Family.NORMAL,
+            0,
+            0.05,
+            DType.FLOAT32),
+        new Case(
+            "RandomNormal(1.5, 2)",
+            InitializerSpec.randomNormal(1.5, 2.0, 3L),
+            BIG,
+            Family.NORMAL,
+            1.5,
+            2.0,
+            DType.FLOAT64),
+        new Case(
+            "TruncatedNormal default",
+            InitializerSpec.truncatedNormal(0, 0.05, null),
+            BIG,
+            Family.TRUNCATED,
+            0,
+            0.05,
+            DType.FLOAT32),
+        new Case(
+            "TruncatedNormal(-0.3, 0.7)",
+            InitializerSpec.truncatedNormal(-0.3, 0.7, 1L),
+            BIG,
+            Family.TRUNCATED,
+            -0.3,
+            0.7,
+            DType.FLOAT64),
         // Dense (400, 250): fan_in 400, fan_out 250
-        new Case("GlorotUniform dense", InitializerSpec.preset(Preset.GLOROT_UNIFORM, null), BIG,
-            Family.UNIFORM, -Math.sqrt(6.0 / 650), Math.sqrt(6.0 / 650), DType.FLOAT32),
-        new Case("GlorotNormal dense", InitializerSpec.preset(Preset.GLOROT_NORMAL, null), BIG,
-            Family.TRUNCATED, 0, Math.sqrt(2.0 / 650) / 0.87962566103423978, DType.FLOAT32),
-        new Case("HeUniform dense", InitializerSpec.preset(Preset.HE_UNIFORM, null), BIG,
-            Family.UNIFORM, -Math.sqrt(6.0 / 400), Math.sqrt(6.0 / 400), DType.FLOAT32),
-        new Case("LecunUniform dense", InitializerSpec.preset(Preset.LECUN_UNIFORM, null), BIG,
-            Family.UNIFORM, -Math.sqrt(3.0 / 400), Math.sqrt(3.0 / 400), DType.FLOAT32),
-        new Case("LecunNormal dense", InitializerSpec.preset(Preset.LECUN_NORMAL, null), BIG,
-            Family.TRUNCATED, 0, Math.sqrt(1.0 / 400) / 0.87962566103423978, DType.FLOAT32),
+        new Case(
+            "GlorotUniform dense",
+            InitializerSpec.preset(Preset.GLOROT_UNIFORM, null),
+            BIG,
+            Family.UNIFORM,
+            -Math.sqrt(6.0 / 650),
+            Math.sqrt(6.0 / 650),
+            DType.FLOAT32),
+        new Case(
+            "GlorotNormal dense",
+            InitializerSpec.preset(Preset.GLOROT_NORMAL, null),
+            BIG,
+            Family.TRUNCATED,
+            0,
+            Math.sqrt(2.0 / 650) / 0.87962566103423978,
+            DType.FLOAT32),
+        new Case(
+            "HeUniform dense",
+            InitializerSpec.preset(Preset.HE_UNIFORM, null),
+            BIG,
+            Family.UNIFORM,
+            -Math.sqrt(6.0 / 400),
+            Math.sqrt(6.0 / 400),
+            DType.FLOAT32),
+        new Case(
+            "LecunUniform dense",
+            InitializerSpec.preset(Preset.LECUN_UNIFORM, null),
+            BIG,
+            Family.UNIFORM,
+            -Math.sqrt(3.0 / 400),
+            Math.sqrt(3.0 / 400),
+            DType.FLOAT32),
+        new Case(
+            "LecunNormal dense",
+            InitializerSpec.preset(Preset.LECUN_NORMAL, null),
+            BIG,
+            Family.TRUNCATED,
+            0,
+            Math.sqrt(1.0 / 400) / 0.87962566103423978,
+            DType.FLOAT32),
         // Conv2D (5, 5, 64, 64): Keras fans 1600 / 1600 (rf 25)
-        new Case("HeNormal conv2d", InitializerSpec.preset(Preset.HE_NORMAL, 11L), Shape.of(5, 5, 64, 64),
-            Family.TRUNCATED, 0, Math.sqrt(2.0 / 1600) / 0.87962566103423978, DType.FLOAT32),
+        new Case(
+            "HeNormal conv2d",
+            InitializerSpec.preset(Preset.HE_NORMAL, 11L),
+            Shape.of(5, 5, 64, 64),
+            Family.TRUNCATED,
+            0,
+            Math.sqrt(2.0 / 1600) / 0.87962566103423978,
+            DType.FLOAT32),
         // Conv2DTranspose (4, 4, 32, 256): fan_out = 256 * 16 = 4096
-        new Case("VarianceScaling(2, fan_out, uniform) transpose conv",
-            InitializerSpec.varianceScaling(2.0, Mode.FAN_OUT, Distribution.UNIFORM, null), Shape.of(4, 4, 32, 256),
-            Family.UNIFORM, -Math.sqrt(3 * 2.0 / 4096), Math.sqrt(3 * 2.0 / 4096), DType.FLOAT32),
-        new Case("VarianceScaling(0.5, fan_avg, untruncated_normal)",
-            InitializerSpec.varianceScaling(0.5, Mode.FAN_AVG, Distribution.UNTRUNCATED_NORMAL, 5L), BIG,
-            Family.NORMAL, 0, Math.sqrt(0.5 / 325), DType.FLOAT32),
+        new Case(
+            "VarianceScaling(2, fan_out, uniform) transpose conv",
+            InitializerSpec.varianceScaling(2.0, Mode.FAN_OUT, Distribution.UNIFORM, null),
+            Shape.of(4, 4, 32, 256),
+            Family.UNIFORM,
+            -Math.sqrt(3 * 2.0 / 4096),
+            Math.sqrt(3 * 2.0 / 4096),
+            DType.FLOAT32),
+        new Case(
+            "VarianceScaling(0.5, fan_avg, untruncated_normal)",
+            InitializerSpec.varianceScaling(0.5, Mode.FAN_AVG, Distribution.UNTRUNCATED_NORMAL, 5L),
+            BIG,
+            Family.NORMAL,
+            0,
+            Math.sqrt(0.5 / 325),
+            DType.FLOAT32),
         // legacy "distribution": "normal" reads as truncated_normal, corrected
-        new Case("legacy VarianceScaling normal (HeNormal)",
-            InitializerSpec.parse(Json.parse(
-                "{\"class_name\":\"VarianceScaling\",\"config\":{\"scale\":2.0,\"mode\":\"fan_in\","
-                    + "\"distribution\":\"normal\",\"seed\":null}}")), BIG,
-            Family.TRUNCATED, 0, Math.sqrt(2.0 / 400) / 0.87962566103423978, DType.FLOAT32),
+        new Case(
+            "legacy VarianceScaling normal (HeNormal)",
+            InitializerSpec.parse(
+                Json.parse(
+                    "{\"class_name\":\"VarianceScaling\",\"config\":{\"scale\":2.0,\"mode\":\"fan_in\","
+                        + "\"distribution\":\"normal\",\"seed\":null}}")),
+            BIG,
+            Family.TRUNCATED,
+            0,
+            Math.sqrt(2.0 / 400) / 0.87962566103423978,
+            DType.FLOAT32),
         // LSTM kernel (128, 4*256): Glorot over fans 128 / 1024
-        new Case("GlorotUniform LSTM kernel", InitializerSpec.parse("glorot_uniform(seed=9)"),
-            Shape.of(128, 1024), Family.UNIFORM, -Math.sqrt(6.0 / 1152), Math.sqrt(6.0 / 1152), DType.FLOAT32));
+        new Case(
+            "GlorotUniform LSTM kernel",
+            InitializerSpec.parse("glorot_uniform(seed=9)"),
+            Shape.of(128, 1024),
+            Family.UNIFORM,
+            -Math.sqrt(6.0 / 1152),
+            Math.sqrt(6.0 / 1152),
+            DType.FLOAT32));
   }
 
   @TestFactory
@@ -110,7 +216,9 @@ class DistributionTest {
         var = (c.p2() - c.p1()) * (c.p2() - c.p1()) / 12;
         kurtosis = 9.0 / 5;
         for (double v : x) {
-          assertTrue(v >= round(c.p1(), c.dtype()) && v < c.p2(), c.name() + ": " + v + " outside [min, max)");
+          assertTrue(
+              v >= round(c.p1(), c.dtype()) && v < c.p2(),
+              c.name() + ": " + v + " outside [min, max)");
         }
         break;
       case NORMAL:
@@ -126,47 +234,72 @@ class DistributionTest {
         var = post * post;
         kurtosis = StatTools.truncatedKurtosis();
         for (double v : x) {
-          assertTrue(Math.abs(v - c.p1()) <= 2 * c.p2() * (1 + 1e-6), c.name() + ": " + v + " beyond 2 stddev");
+          assertTrue(
+              Math.abs(v - c.p1()) <= 2 * c.p2() * (1 + 1e-6),
+              c.name() + ": " + v + " beyond 2 stddev");
         }
     }
     double d = StatTools.ksStatistic(x, cdf);
     double p = StatTools.ksPValue(d, n);
-    assertTrue(p >= ALPHA, String.format(Locale.ROOT, "%s: KS D=%.5f p=%.2e < %.3f", c.name(), d, p, ALPHA));
+    assertTrue(
+        p >= ALPHA,
+        String.format(Locale.ROOT, "%s: KS D=%.5f p=%.2e < %.3f", c.name(), d, p, ALPHA));
 
     double m = StatTools.mean(x);
     double sdMean = Math.sqrt(var / n);
-    assertTrue(Math.abs(m - mean) <= Z * sdMean,
-        String.format(Locale.ROOT, "%s: mean %.6g, expected %.6g ± %.3g", c.name(), m, mean, Z * sdMean));
+    assertTrue(
+        Math.abs(m - mean) <= Z * sdMean,
+        String.format(
+            Locale.ROOT, "%s: mean %.6g, expected %.6g ± %.3g", c.name(), m, mean, Z * sdMean));
     double s2 = StatTools.variance(x);
     double sdVar = var * Math.sqrt((kurtosis - 1) / n);
-    assertTrue(Math.abs(s2 - var) <= Z * sdVar,
-        String.format(Locale.ROOT, "%s: variance %.6g, expected %.6g ± %.3g", c.name(), s2, var, Z * sdVar));
+    assertTrue(
+        Math.abs(s2 - var) <= Z * sdVar,
+        String.format(
+            Locale.ROOT, "%s: variance %.6g, expected %.6g ± %.3g", c.name(), s2, var, Z * sdVar));
 
     // The spec's own prediction equals the closed form.
-    assertEquals(Math.sqrt(var), SpecStatistics.expectedStd(c.spec(), c.shape()), 1e-12 * Math.sqrt(var), c.name() + " expectedStd");
-    assertEquals(mean, SpecStatistics.expectedMean(c.spec(), c.shape()), 1e-12, c.name() + " expectedMean");
+    assertEquals(
+        Math.sqrt(var),
+        SpecStatistics.expectedStd(c.spec(), c.shape()),
+        1e-12 * Math.sqrt(var),
+        c.name() + " expectedStd");
+    assertEquals(
+        mean, SpecStatistics.expectedMean(c.spec(), c.shape()), 1e-12, c.name() + " expectedMean");
   }
 
   private static double round(double v, DType dtype) {
     return DTypeCodec.round(v, dtype);
   }
 
-  /** The KS test has power: truncated draws are rejected against an untruncated normal of equal std. */
+  /**
+   * The KS test has power: truncated draws are rejected against an untruncated normal of equal std.
+   */
   @Test
   void ksRejectsTheWrongDistribution() {
     InitializerSpec spec = InitializerSpec.preset(Preset.GLOROT_NORMAL, null);
     double[] x = StatTools.draw(Initializer.of(spec), BIG, DType.FLOAT32, 42);
     double target = Math.sqrt(2.0 / 650);
-    double p = StatTools.ksPValue(StatTools.ksStatistic(x, StatTools.normalCdf(0, target)), x.length);
+    double p =
+        StatTools.ksPValue(StatTools.ksStatistic(x, StatTools.normalCdf(0, target)), x.length);
     assertTrue(p < ALPHA, "truncated-normal draws must fail a test against N(0, target²), p=" + p);
     // ... and the uncorrected legacy reading (std 12% low) is rejected against the corrected one
-    double[] y = StatTools.draw(Initializer.of(InitializerSpec.truncatedNormal(0, target, null)), BIG, DType.FLOAT32, 42);
-    double q = StatTools.ksPValue(
-        StatTools.ksStatistic(y, StatTools.truncatedNormalCdf(0, target / 0.87962566103423978)), y.length);
+    double[] y =
+        StatTools.draw(
+            Initializer.of(InitializerSpec.truncatedNormal(0, target, null)),
+            BIG,
+            DType.FLOAT32,
+            42);
+    double q =
+        StatTools.ksPValue(
+            StatTools.ksStatistic(y, StatTools.truncatedNormalCdf(0, target / 0.87962566103423978)),
+            y.length);
     assertTrue(q < ALPHA, "uncorrected truncation must be told apart, p=" + q);
   }
 
-  /** SmallSign is a two-point distribution: values exactly ±0.01, each sign with probability 1/2. */
+  /**
+   * SmallSign is a two-point distribution: values exactly ±0.01, each sign with probability 1/2.
+   */
   @Test
   void smallSignIsTwoPoint() {
     InitializerSpec spec = InitializerSpec.parse("small");
@@ -181,7 +314,9 @@ class DistributionTest {
     }
     // binomial(n, 1/2): reject |k - n/2| > z_{0.0005} * sqrt(n)/2 with z = 3.29 (α = 0.001)
     int n = x.length;
-    assertTrue(Math.abs(positives - n / 2.0) <= 3.29 * Math.sqrt(n) / 2, "positives " + positives + " of " + n);
+    assertTrue(
+        Math.abs(positives - n / 2.0) <= 3.29 * Math.sqrt(n) / 2,
+        "positives " + positives + " of " + n);
     // runs test on consecutive signs (independence): the number of runs is ~N(n/2 + 1/2, (n-1)/4)
     int runs = 1;
     for (int i = 1; i < n; i++) {
@@ -196,8 +331,11 @@ class DistributionTest {
   /** float16 / bfloat16 outputs are exactly the float64 draws rounded to nearest even. */
   @Test
   void halfPrecisionOutputsAreRoundedDoubleDraws() {
-    for (InitializerSpec spec : List.of(InitializerSpec.preset(Preset.HE_NORMAL, null),
-        InitializerSpec.randomUniform(-0.05, 0.05, null), InitializerSpec.truncatedNormal(0, 1, null))) {
+    for (InitializerSpec spec :
+        List.of(
+            InitializerSpec.preset(Preset.HE_NORMAL, null),
+            InitializerSpec.randomUniform(-0.05, 0.05, null),
+            InitializerSpec.truncatedNormal(0, 1, null))) {
       Initializer init = Initializer.of(spec);
       double[] d = StatTools.draw(init, BIG, DType.FLOAT64, 5);
       double[] f = StatTools.draw(init, BIG, DType.FLOAT32, 5);

@@ -7,9 +7,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Fans of every layer kind's weight shape. The expected numbers came from Keras 3.12
- * {@code keras.src.initializers.random_initializers.compute_fans}, run in the project venv on these
- * shapes (tf.keras 2.x {@code _compute_fans} gives the same).
+ * Fans of every layer kind's weight shape. The expected numbers came from Keras 3.12 {@code
+ * keras.src.initializers.random_initializers.compute_fans}, run in the project venv on these shapes
+ * (tf.keras 2.x {@code _compute_fans} gives the same).
  */
 class FansTest {
 

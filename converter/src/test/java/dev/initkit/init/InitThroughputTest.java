@@ -21,12 +21,13 @@ class InitThroughputTest {
   void drawsPerSecond() throws InterruptedException {
     Shape shape = Shape.of(64L << 20); // 64 Mi elements = 256 MiB of float32
     ByteBuffer dst = ByteBuffer.allocateDirect(Math.toIntExact(shape.elementCount() * 4));
-    List<InitializerSpec> specs = List.of(
-        InitializerSpec.randomUniform(-0.05, 0.05, null),
-        InitializerSpec.randomNormal(0, 0.05, null),
-        InitializerSpec.preset(Preset.GLOROT_NORMAL, null),
-        InitializerSpec.smallSign(0.01, null),
-        InitializerSpec.zeros());
+    List<InitializerSpec> specs =
+        List.of(
+            InitializerSpec.randomUniform(-0.05, 0.05, null),
+            InitializerSpec.randomNormal(0, 0.05, null),
+            InitializerSpec.preset(Preset.GLOROT_NORMAL, null),
+            InitializerSpec.smallSign(0.01, null),
+            InitializerSpec.zeros());
     for (InitializerSpec spec : specs) {
       Initializer init = Initializer.of(spec);
       for (int threads : new int[] {1, 2}) {
@@ -38,15 +39,25 @@ class InitThroughputTest {
           best = Math.min(best, (System.nanoTime() - t0) / 1e9);
         }
         double n = shape.elementCount();
-        System.out.printf(Locale.ROOT, "%-45s threads=%d  %7.1f M draws/s  %7.1f MiB/s (float32)%n",
-            spec.describe(), threads, n / best / 1e6, n * 4 / best / (1 << 20));
+        System.out.printf(
+            Locale.ROOT,
+            "%-45s threads=%d  %7.1f M draws/s  %7.1f MiB/s (float32)%n",
+            spec.describe(),
+            threads,
+            n / best / 1e6,
+            n * 4 / best / (1 << 20));
       }
     }
   }
 
   @Test
   void orthogonalTime() {
-    for (Shape s : List.of(Shape.of(256, 1024), Shape.of(1024, 1024), Shape.of(1024, 4096), Shape.of(2048, 2048))) {
+    for (Shape s :
+        List.of(
+            Shape.of(256, 1024),
+            Shape.of(1024, 1024),
+            Shape.of(1024, 4096),
+            Shape.of(2048, 2048))) {
       Initializer init = Initializer.of(InitializerSpec.orthogonal(1, null));
       ByteBuffer dst = ByteBuffer.allocateDirect(Math.toIntExact(s.elementCount() * 4));
       long t0 = System.nanoTime();

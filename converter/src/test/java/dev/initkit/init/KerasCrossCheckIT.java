@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Cross-checks every spec against the real Keras 3 and tf_keras with {@code
- * src/test/resources/init/check_specs.py}: the serialised forms load as the intended class with
- * the intended parameters; the distribution Keras requests for each shape (its own fan and scale
+ * src/test/resources/init/check_specs.py}: the serialised forms load as the intended class with the
+ * intended parameters; the distribution Keras requests for each shape (its own fan and scale
  * arithmetic) equals initkit's {@link Sampling}; deterministic initializers give identical values;
  * Keras's Orthogonal algorithm run on initkit's Gaussian matrix gives initkit's values. Runs only
  * when the system property {@code initkit.python} names a Python with keras and tf_keras (e.g.
@@ -29,9 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KerasCrossCheckIT {
 
-  private static final List<Shape> SHAPES = List.of(Shape.of(400, 250), Shape.of(3, 3, 16, 32),
-      Shape.of(4, 4, 32, 256), Shape.of(3, 3, 32, 2), Shape.of(7), Shape.of(), Shape.of(128, 1024),
-      Shape.of(0, 5), Shape.of(512, 8, 64));
+  private static final List<Shape> SHAPES =
+      List.of(
+          Shape.of(400, 250),
+          Shape.of(3, 3, 16, 32),
+          Shape.of(4, 4, 32, 256),
+          Shape.of(3, 3, 32, 2),
+          Shape.of(7),
+          Shape.of(),
+          Shape.of(128, 1024),
+          Shape.of(0, 5),
+          Shape.of(512, 8, 64));
 
   @Test
   void realKerasAgrees(@TempDir Path tmp) throws Exception {
@@ -43,15 +51,26 @@ class KerasCrossCheckIT {
     int n = 0;
     for (InitializerSpec s : InitializerSpecTest.allSpecs()) {
       if (s.kerasLoadable()) {
-        addCase(cases, "#" + (n++) + " " + s.describe(), s.toKeras2Json(), s.toKeras3Json(), s.canonicalName(), s);
+        addCase(
+            cases,
+            "#" + (n++) + " " + s.describe(),
+            s.toKeras2Json(),
+            s.toKeras3Json(),
+            s.canonicalName(),
+            s);
       }
     }
     // Forms found in real files: Keras must read each as initkit parses it.
     for (String[] w : WRITTEN) {
       com.fasterxml.jackson.databind.JsonNode json = Json.parse(w[0]);
       InitializerSpec s = InitializerSpec.parse(json);
-      addCase(cases, "written " + w[0], w[1].contains("2") ? json : null, w[1].contains("3") ? json : null,
-          s.legacyVarianceScalingForm() ? "VarianceScaling" : s.canonicalName(), s);
+      addCase(
+          cases,
+          "written " + w[0],
+          w[1].contains("2") ? json : null,
+          w[1].contains("3") ? json : null,
+          s.legacyVarianceScalingForm() ? "VarianceScaling" : s.canonicalName(),
+          s);
     }
     addOrthogonal(doc);
     run(doc, tmp, python);
@@ -59,25 +78,53 @@ class KerasCrossCheckIT {
 
   /** Written forms and the loaders ("2" tf_keras, "3" Keras 3) that accept them. */
   private static final String[][] WRITTEN = {
-    {"\"uniform\"", "23"}, {"\"normal\"", "23"}, {"\"one\"", "23"}, {"\"zero\"", "23"},
-    {"\"orthogonal\"", "23"}, {"\"identity\"", "23"}, {"\"glorot_uniform\"", "23"}, {"\"he_normal\"", "23"},
-    {"\"lecun_uniform\"", "23"}, {"\"GlorotUniformV2\"", "2"}, {"\"he_normalV2\"", "2"},
+    {"\"uniform\"", "23"},
+    {"\"normal\"", "23"},
+    {"\"one\"", "23"},
+    {"\"zero\"", "23"},
+    {"\"orthogonal\"", "23"},
+    {"\"identity\"", "23"},
+    {"\"glorot_uniform\"", "23"},
+    {"\"he_normal\"", "23"},
+    {"\"lecun_uniform\"", "23"},
+    {"\"GlorotUniformV2\"", "2"},
+    {"\"he_normalV2\"", "2"},
     {"{\"class_name\":\"GlorotUniform\",\"config\":{\"dtype\":\"float32\",\"seed\":null}}", "2"},
-    {"{\"class_name\":\"VarianceScaling\",\"config\":{\"distribution\":\"normal\",\"mode\":\"fan_in\","
-        + "\"scale\":2.0,\"seed\":null}}", "23"},
-    {"{\"class_name\":\"VarianceScaling\",\"config\":{\"distribution\":\"uniform\",\"mode\":\"fan_avg\","
-        + "\"scale\":1.0,\"seed\":null}}", "23"},
-    {"{\"class_name\":\"VarianceScaling\",\"config\":{\"distribution\":\"uniform\",\"mode\":\"fan_in\","
-        + "\"scale\":2.0,\"seed\":12}}", "23"},
+    {
+      "{\"class_name\":\"VarianceScaling\",\"config\":{\"distribution\":\"normal\",\"mode\":\"fan_in\","
+          + "\"scale\":2.0,\"seed\":null}}",
+      "23"
+    },
+    {
+      "{\"class_name\":\"VarianceScaling\",\"config\":{\"distribution\":\"uniform\",\"mode\":\"fan_avg\","
+          + "\"scale\":1.0,\"seed\":null}}",
+      "23"
+    },
+    {
+      "{\"class_name\":\"VarianceScaling\",\"config\":{\"distribution\":\"uniform\",\"mode\":\"fan_in\","
+          + "\"scale\":2.0,\"seed\":12}}",
+      "23"
+    },
     {"{\"class_name\":\"Constant\",\"config\":{\"value\":2}}", "23"},
-    {"{\"module\":\"keras.initializers\",\"class_name\":\"OrthogonalInitializer\",\"config\":{\"gain\":1.0,"
-        + "\"seed\":null},\"registered_name\":null}", "3"},
+    {
+      "{\"module\":\"keras.initializers\",\"class_name\":\"OrthogonalInitializer\",\"config\":{\"gain\":1.0,"
+          + "\"seed\":null},\"registered_name\":null}",
+      "3"
+    },
     {"{\"class_name\":\"Identity\",\"config\":{\"gain\":3.4}}", "2"},
-    {"{\"class_name\":\"RandomUniform\",\"config\":{\"maxval\":1,\"minval\":-1,\"seed\":null}}", "23"},
+    {
+      "{\"class_name\":\"RandomUniform\",\"config\":{\"maxval\":1,\"minval\":-1,\"seed\":null}}",
+      "23"
+    },
   };
 
-  private static void addCase(ArrayNode cases, String name, com.fasterxml.jackson.databind.JsonNode keras2,
-      com.fasterxml.jackson.databind.JsonNode keras3, String kerasClass, InitializerSpec s) {
+  private static void addCase(
+      ArrayNode cases,
+      String name,
+      com.fasterxml.jackson.databind.JsonNode keras2,
+      com.fasterxml.jackson.databind.JsonNode keras3,
+      String kerasClass,
+      InitializerSpec s) {
     {
       ObjectNode c = cases.addObject();
       c.put("name", name);
@@ -113,8 +160,14 @@ class KerasCrossCheckIT {
   private static void addOrthogonal(ObjectNode doc) {
     ArrayNode orth = doc.putArray("orthogonal");
     int k = 0;
-    for (Shape shape : List.of(Shape.of(6, 4), Shape.of(4, 6), Shape.of(3, 3, 2, 5), Shape.of(2, 2, 3, 40),
-        Shape.of(16, 64), Shape.of(5, 5))) {
+    for (Shape shape :
+        List.of(
+            Shape.of(6, 4),
+            Shape.of(4, 6),
+            Shape.of(3, 3, 2, 5),
+            Shape.of(2, 2, 3, 40),
+            Shape.of(16, 64),
+            Shape.of(5, 5))) {
       for (double gain : new double[] {1.0, 1.7}) {
         long seed = SeedContract.streamSeed(k, "orth", "kernel");
         long[] rc = Orthogonal.flatShape(shape);
@@ -131,7 +184,12 @@ class KerasCrossCheckIT {
           a.add(x);
         }
         ArrayNode v = o.putArray("values");
-        for (double x : StatTools.draw(Initializer.of(InitializerSpec.orthogonal(gain, null)), shape, DType.FLOAT64, seed)) {
+        for (double x :
+            StatTools.draw(
+                Initializer.of(InitializerSpec.orthogonal(gain, null)),
+                shape,
+                DType.FLOAT64,
+                seed)) {
           v.add(x);
         }
       }
@@ -146,10 +204,11 @@ class KerasCrossCheckIT {
       assertTrue(in != null, "check_specs.py on the test classpath");
       Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
     }
-    Process p = new ProcessBuilder(python, script.toString(), casesFile.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("out.txt").toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(python, script.toString(), casesFile.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("out.txt").toFile())
+            .start();
     assertTrue(p.waitFor(600, TimeUnit.SECONDS), "python did not finish in 10 minutes");
     String out = Files.readString(tmp.resolve("out.txt"), StandardCharsets.UTF_8);
     if (System.getProperty("initkit.crosscheck.out") != null) {

@@ -14,34 +14,49 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The seed contract as docs/user-guide.md writes it, transcribed in plain Python, gives initkit's values. */
+/**
+ * The seed contract as docs/user-guide.md writes it, transcribed in plain Python, gives initkit's
+ * values.
+ */
 class SeedContractPythonIT {
   /**
-   * The contract of docs/user-guide.md, transcribed independently in plain Python ({@code init/seed_contract.py}:
-   * stream seed, block rule, SplitMix64, the ziggurat's tables from its constant), gives the same
-   * values as initkit for the first 70000 elements (two seed blocks) of a TruncatedNormal(0, 1).
+   * The contract of docs/user-guide.md, transcribed independently in plain Python ({@code
+   * init/seed_contract.py}: stream seed, block rule, SplitMix64, the ziggurat's tables from its
+   * constant), gives the same values as initkit for the first 70000 elements (two seed blocks) of a
+   * TruncatedNormal(0, 1).
    */
   @Test
   void pythonTranscriptionOfTheContractAgrees(@TempDir Path tmp) throws Exception {
     Path script = tmp.resolve("seed_contract.py");
-    try (InputStream in = SeedContractPythonIT.class.getResourceAsStream("/init/seed_contract.py")) {
+    try (InputStream in =
+        SeedContractPythonIT.class.getResourceAsStream("/init/seed_contract.py")) {
       assertTrue(in != null, "seed_contract.py on the test classpath");
       Files.copy(in, script);
     }
     String python = System.getProperty("initkit.python", "");
     int count = 70_000;
-    Process p = new ProcessBuilder(python.isBlank() ? "python3" : python, script.toString(), "42", "dense", "kernel",
-        Integer.toString(count))
-        .redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("out.txt").toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(
+                python.isBlank() ? "python3" : python,
+                script.toString(),
+                "42",
+                "dense",
+                "kernel",
+                Integer.toString(count))
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("out.txt").toFile())
+            .start();
     assertTrue(p.waitFor(120, TimeUnit.SECONDS), "python did not finish");
     List<String> lines = Files.readAllLines(tmp.resolve("out.txt"), StandardCharsets.UTF_8);
     assertEquals(0, p.exitValue(), String.join("\n", lines));
     long seed = SeedContract.streamSeed(42, "dense", "kernel");
     assertEquals(Long.toHexString(seed), lines.get(0).replaceFirst("^0+(?=.)", ""));
-    double[] ours = StatTools.draw(Initializer.of(InitializerSpec.truncatedNormal(0, 1, null)), Shape.of(count),
-        DType.FLOAT64, seed);
+    double[] ours =
+        StatTools.draw(
+            Initializer.of(InitializerSpec.truncatedNormal(0, 1, null)),
+            Shape.of(count),
+            DType.FLOAT64,
+            seed);
     assertEquals(count + 1, lines.size());
     for (int i = 0; i < count; i++) {
       double theirs = Double.parseDouble(lines.get(i + 1));

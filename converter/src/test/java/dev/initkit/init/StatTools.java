@@ -130,7 +130,8 @@ public final class StatTools {
 
   /** Fills a whole tensor single-threaded and decodes it. */
   static double[] draw(Initializer init, Shape shape, DType dtype, long streamSeed) {
-    ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(shape.elementCount() * dtype.size()));
+    ByteBuffer buf =
+        ByteBuffer.allocateDirect(Math.toIntExact(shape.elementCount() * dtype.size()));
     buf.order(ByteOrder.BIG_ENDIAN); // the initializer must write little-endian regardless
     init.fill(shape, dtype, streamSeed, buf);
     buf.flip();

@@ -7,7 +7,10 @@ import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 import org.junit.jupiter.api.Test;
 
-/** The two-sigma ziggurat: its constant, its distribution, (the contract as written in Python: SeedContractPythonIT). */
+/**
+ * The two-sigma ziggurat: its constant, its distribution, (the contract as written in Python:
+ * SeedContractPythonIT).
+ */
 class TruncatedZigguratTest {
 
   /** AREA is the bisection's answer: its layers end at 1, the next larger area overshoots. */
@@ -28,7 +31,8 @@ class TruncatedZigguratTest {
     assertEquals(TruncatedZiggurat.AREA, lo, 0, Double.toHexString(lo));
     double top = TruncatedZiggurat.layerHeights(TruncatedZiggurat.AREA, height, width);
     assertTrue(top <= 1 && top > 1 - 1e-14, "top " + top);
-    assertTrue(TruncatedZiggurat.layerHeights(Math.nextUp(TruncatedZiggurat.AREA), height, width) > 1);
+    assertTrue(
+        TruncatedZiggurat.layerHeights(Math.nextUp(TruncatedZiggurat.AREA), height, width) > 1);
   }
 
   /**
@@ -78,14 +82,19 @@ class TruncatedZigguratTest {
     }
   }
 
-  /** Uniform and sign draws written out with SplitMix64 equal SplittableRandom's nextDouble / nextLong. */
+  /**
+   * Uniform and sign draws written out with SplitMix64 equal SplittableRandom's nextDouble /
+   * nextLong.
+   */
   @Test
   void writtenOutGeneratorEqualsSplittableRandom() {
     double[] uniform = new double[10_000];
     double[] sign = new double[10_000];
     long seed = SeedContract.blockSeed(9, 0);
-    RandomInitializer.draw(new Sampling(Sampling.Type.UNIFORM, -2, 5), seed, uniform, uniform.length);
-    RandomInitializer.draw(new Sampling(Sampling.Type.RANDOM_SIGN, 0.5, 0), seed, sign, sign.length);
+    RandomInitializer.draw(
+        new Sampling(Sampling.Type.UNIFORM, -2, 5), seed, uniform, uniform.length);
+    RandomInitializer.draw(
+        new Sampling(Sampling.Type.RANDOM_SIGN, 0.5, 0), seed, sign, sign.length);
     SplittableRandom u = new SplittableRandom(seed);
     SplittableRandom g = new SplittableRandom(seed);
     for (int i = 0; i < uniform.length; i++) {

@@ -9,9 +9,9 @@ import dev.initkit.model.DType;
 import dev.initkit.model.Shape;
 import dev.initkit.model.WeightRole;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** Orthogonal, Identity and Sinusoidal: exact structural properties and reference computations. */
 class WholeTensorTest {
@@ -27,8 +27,16 @@ class WholeTensorTest {
   @CsvSource(
       delimiter = ';',
       value = {
-        "64,32;1.0", "32,64;1.0", "3,3,16,32;1.0", "2,2,4,64;1.0", "64,256;1.0", "5,5;2.5", "1,10;1.0",
-        "10,1;1.0", "3,3,64,64;1.0", "7,3,2;0.5"
+        "64,32;1.0",
+        "32,64;1.0",
+        "3,3,16,32;1.0",
+        "2,2,4,64;1.0",
+        "64,256;1.0",
+        "5,5;2.5",
+        "1,10;1.0",
+        "10,1;1.0",
+        "3,3,64,64;1.0",
+        "7,3,2;0.5"
       })
   void orthogonalRowsOrColumnsAreOrthonormal(String dims, double gain) {
     Shape shape = Shape.of(parse(dims));
@@ -49,13 +57,16 @@ class WholeTensorTest {
     for (double v : w) {
       ss += v * v;
     }
-    assertEquals(SpecStatistics.expectedStd(InitializerSpec.orthogonal(gain, null), shape), Math.sqrt(ss / w.length), 1e-12);
+    assertEquals(
+        SpecStatistics.expectedStd(InitializerSpec.orthogonal(gain, null), shape),
+        Math.sqrt(ss / w.length),
+        1e-12);
   }
 
   /**
-   * The result equals an independent reference on the same Gaussian matrix (drawn here from the seed
-   * contract): modified Gram–Schmidt gives the Q whose R has a positive diagonal, which is what
-   * Keras's {@code q *= sign(diag(r))} makes of any QR; then transpose when rows < cols.
+   * The result equals an independent reference on the same Gaussian matrix (drawn here from the
+   * seed contract): modified Gram–Schmidt gives the Q whose R has a positive diagonal, which is
+   * what Keras's {@code q *= sign(diag(r))} makes of any QR; then transpose when rows < cols.
    */
   @ParameterizedTest(name = "{0}")
   @CsvSource({"'12,5'", "'5,12'", "'3,3,2,4'", "'2,2,2,9'", "'8,8'"})
@@ -101,7 +112,9 @@ class WholeTensorTest {
       }
     }
     double gain = 1.5;
-    double[] w = StatTools.draw(Initializer.of(InitializerSpec.orthogonal(gain, null)), shape, DType.FLOAT64, seed);
+    double[] w =
+        StatTools.draw(
+            Initializer.of(InitializerSpec.orthogonal(gain, null)), shape, DType.FLOAT64, seed);
     for (int i = 0; i < rows; i++) {
       for (int j = 0; j < cols; j++) {
         double expected = gain * (rows >= cols ? q[i][j] : q[j][i]);
@@ -114,7 +127,8 @@ class WholeTensorTest {
   void orthogonalRefusesWhatKerasRefusesAndTooLarge() {
     Initializer init = Initializer.of(InitializerSpec.orthogonal(1, null));
     assertThrows(IllegalArgumentException.class, () -> init.check(Shape.of(10)));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> init.check(Shape.of(8192, 4096)));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> init.check(Shape.of(8192, 4096)));
     assertTrue(e.getMessage().contains("(8192, 4096)"), e.getMessage());
     init.check(Shape.of(0, 4)); // empty: fine, nothing to draw
   }
@@ -148,14 +162,17 @@ class WholeTensorTest {
   void identityIsExactAndRectangular() {
     for (long[] dims : new long[][] {{3, 5}, {5, 3}, {4, 4}, {1, 1}}) {
       Shape shape = Shape.of(dims);
-      double[] w = StatTools.draw(Initializer.of(InitializerSpec.identity(2.0)), shape, DType.FLOAT32, 0);
+      double[] w =
+          StatTools.draw(Initializer.of(InitializerSpec.identity(2.0)), shape, DType.FLOAT32, 0);
       for (int i = 0; i < dims[0]; i++) {
         for (int j = 0; j < dims[1]; j++) {
-          assertEquals(i == j ? 2.0 : 0.0, w[(int) (i * dims[1] + j)], 0, shape + " (" + i + "," + j + ")");
+          assertEquals(
+              i == j ? 2.0 : 0.0, w[(int) (i * dims[1] + j)], 0, shape + " (" + i + "," + j + ")");
         }
       }
     }
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> Initializer.of(InitializerSpec.identity(1)).check(Shape.of(3, 3, 3)));
   }
 
@@ -196,7 +213,9 @@ class WholeTensorTest {
     return w;
   }
 
-  /** The paper's formula in exact (double) arithmetic, for a tolerance check independent of float32. */
+  /**
+   * The paper's formula in exact (double) arithmetic, for a tolerance check independent of float32.
+   */
   private static double[][] formulaDouble(int nOut, int nFlat) {
     double[][] w = new double[nOut][nFlat];
     double sum = 0;
@@ -226,7 +245,9 @@ class WholeTensorTest {
   void sinusoidalDenseMatchesTheReference() {
     int in = 20;
     int out = 10; // Keras (in, out) <-> torch (out, in)
-    double[] w = StatTools.draw(Initializer.of(InitializerSpec.sinusoidal()), Shape.of(in, out), DType.FLOAT32, 0);
+    double[] w =
+        StatTools.draw(
+            Initializer.of(InitializerSpec.sinusoidal()), Shape.of(in, out), DType.FLOAT32, 0);
     float[][] ref = referenceTorch(out, in);
     double[][] exact = formulaDouble(out, in);
     for (int ci = 0; ci < in; ci++) {
@@ -242,16 +263,25 @@ class WholeTensorTest {
     int kh = 3;
     int kw = 2;
     int in = 4;
-    int out = 6; // Keras (kh, kw, in, out) <-> torch (out, in, kh, kw), flat column ci*kh*kw + h*kw + w
-    double[] w = StatTools.draw(Initializer.of(InitializerSpec.sinusoidal()), Shape.of(kh, kw, in, out),
-        DType.FLOAT32, 0);
+    int out =
+        6; // Keras (kh, kw, in, out) <-> torch (out, in, kh, kw), flat column ci*kh*kw + h*kw + w
+    double[] w =
+        StatTools.draw(
+            Initializer.of(InitializerSpec.sinusoidal()),
+            Shape.of(kh, kw, in, out),
+            DType.FLOAT32,
+            0);
     float[][] ref = referenceTorch(out, in * kh * kw);
     int e = 0;
     for (int h = 0; h < kh; h++) {
       for (int x = 0; x < kw; x++) {
         for (int ci = 0; ci < in; ci++) {
           for (int co = 0; co < out; co++) {
-            assertEquals(ref[co][ci * kh * kw + h * kw + x], w[e++], 0, "[" + h + "," + x + "," + ci + "," + co + "]");
+            assertEquals(
+                ref[co][ci * kh * kw + h * kw + x],
+                w[e++],
+                0,
+                "[" + h + "," + x + "," + ci + "," + co + "]");
           }
         }
       }
@@ -263,9 +293,14 @@ class WholeTensorTest {
     int kh = 3;
     int kw = 3;
     int in = 4;
-    int dm = 2; // Keras (kh, kw, in, dm) <-> torch (in*dm, 1, kh, kw): row c*dm + m, column h*kw + w
-    double[] w = StatTools.draw(Initializer.of(InitializerSpec.sinusoidal(), WeightRole.DEPTHWISE_KERNEL),
-        Shape.of(kh, kw, in, dm), DType.FLOAT32, 0);
+    int dm =
+        2; // Keras (kh, kw, in, dm) <-> torch (in*dm, 1, kh, kw): row c*dm + m, column h*kw + w
+    double[] w =
+        StatTools.draw(
+            Initializer.of(InitializerSpec.sinusoidal(), WeightRole.DEPTHWISE_KERNEL),
+            Shape.of(kh, kw, in, dm),
+            DType.FLOAT32,
+            0);
     float[][] ref = referenceTorch(in * dm, kh * kw);
     int e = 0;
     for (int h = 0; h < kh; h++) {
@@ -278,9 +313,16 @@ class WholeTensorTest {
       }
     }
     Shape shape = Shape.of(kh, kw, in, dm);
-    assertEquals(Math.sqrt(StatTools.variance(w)),
-        SpecStatistics.expectedStd(InitializerSpec.sinusoidal(), shape, WeightRole.DEPTHWISE_KERNEL), 1e-12);
-    assertEquals(StatTools.mean(w), SpecStatistics.expectedMean(InitializerSpec.sinusoidal(), shape, WeightRole.DEPTHWISE_KERNEL), 1e-12);
+    assertEquals(
+        Math.sqrt(StatTools.variance(w)),
+        SpecStatistics.expectedStd(
+            InitializerSpec.sinusoidal(), shape, WeightRole.DEPTHWISE_KERNEL),
+        1e-12);
+    assertEquals(
+        StatTools.mean(w),
+        SpecStatistics.expectedMean(
+            InitializerSpec.sinusoidal(), shape, WeightRole.DEPTHWISE_KERNEL),
+        1e-12);
   }
 
   @Test
@@ -289,7 +331,8 @@ class WholeTensorTest {
     InitializerSpec spec = InitializerSpec.sinusoidal();
     double[] w = StatTools.draw(Initializer.of(spec), shape, DType.FLOAT64, 0);
     double n = w.length;
-    // unbiased variance was normalised to 2 / (n_in + n_out): population std = sqrt(2/(96) * (n-1)/n)
+    // unbiased variance was normalised to 2 / (n_in + n_out): population std = sqrt(2/(96) *
+    // (n-1)/n)
     assertEquals(Math.sqrt(2.0 / 96 * (n - 1) / n), Math.sqrt(StatTools.variance(w)), 1e-6);
     assertEquals(Math.sqrt(StatTools.variance(w)), SpecStatistics.expectedStd(spec, shape), 1e-12);
     assertEquals(StatTools.mean(w), SpecStatistics.expectedMean(spec, shape), 1e-12);

@@ -1,6 +1,5 @@
 package dev.initkit.internal;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -90,18 +89,21 @@ class AtomicFilesTest {
       block[i] = (byte) (i * 31);
     }
     AtomicReference<Boolean> aheadSeen = new AtomicReference<>(false);
-    AtomicFiles.write(target, false, temp -> {
-      Files.delete(temp); // the writer may recreate its file (HDF5 does)
-      try (var out = Files.newOutputStream(temp)) {
-        for (int mib = 0; mib < 160; mib++) {
-          out.write(block);
-          if (mib % 16 == 0) {
-            aheadSeen.compareAndSet(false, syncAheadThreadAlive());
-            sleep(20);
+    AtomicFiles.write(
+        target,
+        false,
+        temp -> {
+          Files.delete(temp); // the writer may recreate its file (HDF5 does)
+          try (var out = Files.newOutputStream(temp)) {
+            for (int mib = 0; mib < 160; mib++) {
+              out.write(block);
+              if (mib % 16 == 0) {
+                aheadSeen.compareAndSet(false, syncAheadThreadAlive());
+                sleep(20);
+              }
+            }
           }
-        }
-      }
-    });
+        });
     assertTrue(aheadSeen.get(), "no sync-ahead thread while writing");
     assertFalse(syncAheadThreadAlive(), "the sync-ahead thread outlived the write");
     assertEquals(160L << 20, Files.size(target));
@@ -171,7 +173,8 @@ class AtomicFilesTest {
             FileAlreadyExistsException.class,
             () -> AtomicFiles.write(target, false, temp -> Files.writeString(temp, "new")));
     assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
-    assertTrue(e.getMessage().contains("use WriteOptions.overwrite to overwrite it"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("use WriteOptions.overwrite to overwrite it"), e.getMessage());
     assertFalse(e.getMessage().contains("--force"), e.getMessage());
     assertEquals(OutputExistsException.Reason.OVERWRITE_OFF, ((OutputExistsException) e).reason());
     assertEquals(List.of(Hint.OVERWRITE), ((OutputExistsException) e).hints());
@@ -332,7 +335,8 @@ class AtomicFilesTest {
   void overwriteReplacesDirectoryAndRemovesOldContent() throws IOException {
     Path target = Files.createDirectory(tmp.resolve("sm"));
     fillSavedModel(target, "old");
-    Path stale = Files.writeString(target.resolve("variables/variables.data-00000-of-00001"), "stale");
+    Path stale =
+        Files.writeString(target.resolve("variables/variables.data-00000-of-00001"), "stale");
     AtomicFiles.writeDirectory(target, true, temp -> fillSavedModel(temp, "new"));
     assertEquals("new", Files.readString(target.resolve("saved_model.pb")));
     assertFalse(Files.exists(stale));
@@ -345,16 +349,22 @@ class AtomicFilesTest {
     Path victim = Files.createDirectories(tmp.resolve("victim/sub/deeper"));
     Files.writeString(victim.resolve("thesis.tex"), "years of work");
     Path target = tmp.resolve("victim");
-    FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
-        () -> AtomicFiles.writeDirectory(target, true, temp -> fillSavedModel(temp, "new")));
-    assertTrue(e.getMessage().contains("victim") && e.getMessage().contains("will not delete"), e.getMessage());
-    assertEquals(OutputExistsException.Reason.FOREIGN_DIRECTORY, ((OutputExistsException) e).reason());
+    FileAlreadyExistsException e =
+        assertThrows(
+            FileAlreadyExistsException.class,
+            () -> AtomicFiles.writeDirectory(target, true, temp -> fillSavedModel(temp, "new")));
+    assertTrue(
+        e.getMessage().contains("victim") && e.getMessage().contains("will not delete"),
+        e.getMessage());
+    assertEquals(
+        OutputExistsException.Reason.FOREIGN_DIRECTORY, ((OutputExistsException) e).reason());
     assertEquals("years of work", Files.readString(victim.resolve("thesis.tex")));
     // a SavedModel with a foreign file beside it is not a SavedModel any more
     Path sm = Files.createDirectory(tmp.resolve("sm"));
     fillSavedModel(sm, "old");
     Files.writeString(sm.resolve("notes.txt"), "mine");
-    assertThrows(FileAlreadyExistsException.class,
+    assertThrows(
+        FileAlreadyExistsException.class,
         () -> AtomicFiles.writeDirectory(sm, true, temp -> fillSavedModel(temp, "new")));
     assertEquals("mine", Files.readString(sm.resolve("notes.txt")));
     assertEquals(List.of("sm", "victim"), names(tmp));
@@ -365,25 +375,36 @@ class AtomicFilesTest {
   void overwriteRefusesSpecialFiles() throws Exception {
     Path fifo = tmp.resolve("fifo");
     Process p = new ProcessBuilder("mkfifo", fifo.toString()).start();
-    assertTrue(p.waitFor() == 0 && Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS), "mkfifo");
-    FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
-        () -> AtomicFiles.write(fifo, true, temp -> Files.writeString(temp, "x")));
+    assertTrue(
+        p.waitFor() == 0 && Files.exists(fifo, java.nio.file.LinkOption.NOFOLLOW_LINKS), "mkfifo");
+    FileAlreadyExistsException e =
+        assertThrows(
+            FileAlreadyExistsException.class,
+            () -> AtomicFiles.write(fifo, true, temp -> Files.writeString(temp, "x")));
     assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
     assertEquals(OutputExistsException.Reason.NOT_A_FILE, ((OutputExistsException) e).reason());
-    assertThrows(FileAlreadyExistsException.class,
+    assertThrows(
+        FileAlreadyExistsException.class,
         () -> AtomicFiles.writeDirectory(fifo, true, temp -> fillSavedModel(temp, "new")));
-    assertTrue(Files.readAttributes(fifo, java.nio.file.attribute.BasicFileAttributes.class,
-        java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther(), "the FIFO is still a FIFO");
+    assertTrue(
+        Files.readAttributes(
+                fifo,
+                java.nio.file.attribute.BasicFileAttributes.class,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            .isOther(),
+        "the FIFO is still a FIFO");
     assertEquals(List.of("fifo"), names(tmp));
     // /dev/null is a character device: refused before anything is written beside it
-    assertThrows(FileAlreadyExistsException.class, () -> AtomicFiles.checkReplaceable(Path.of("/dev/null")));
+    assertThrows(
+        FileAlreadyExistsException.class, () -> AtomicFiles.checkReplaceable(Path.of("/dev/null")));
   }
 
   /** An unzipped .keras directory (sharded weights too) and an empty directory may be replaced. */
   @Test
   void overwriteReplacesAnUnzippedKerasDirectory() throws IOException {
     Path k = Files.createDirectory(tmp.resolve("k"));
-    for (String n : List.of("config.json", "metadata.json", "model.weights.json", "model_00000.weights.h5")) {
+    for (String n :
+        List.of("config.json", "metadata.json", "model.weights.json", "model_00000.weights.h5")) {
       Files.writeString(k.resolve(n), "old");
     }
     AtomicFiles.checkReplaceable(k);

@@ -68,8 +68,12 @@ class GlobTest {
 
   @Test
   void pathSyntaxErrors() {
-    for (String bad : List.of("a\\", "[abc", "[a/b]", "[z-a]", "[-", "[a-", "{a,{b}}", "{a", "[]", "[!]", "[--a]", "[a-[]", "[*-\\]")) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Glob.path(bad), bad);
+    for (String bad :
+        List.of(
+            "a\\", "[abc", "[a/b]", "[z-a]", "[-", "[a-", "{a,{b}}", "{a", "[]", "[!]", "[--a]",
+            "[a-[]", "[*-\\]")) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> Glob.path(bad), bad);
       assertFalse(e.getMessage().isBlank());
     }
   }
@@ -79,7 +83,8 @@ class GlobTest {
     assertTrue(Glob.stars("enc/*").matches("enc/a/b")); // * crosses '/'
     assertTrue(Glob.stars("a?[b]{c}").matches("a?[b]{c}")); // nothing but * is special
     assertFalse(Glob.stars("a?").matches("ab"));
-    assertEquals(List.of("x", "y_z"), Glob.stars("*_*").captures("x_y_z")); // each * as short as it can be
+    assertEquals(
+        List.of("x", "y_z"), Glob.stars("*_*").captures("x_y_z")); // each * as short as it can be
     assertEquals(List.of("", "ab"), Glob.stars("**").captures("ab"));
     assertEquals(List.of("a_", "c"), Glob.stars("*b_*").captures("a_b_c"));
     assertEquals(List.of(), Glob.stars("ab").captures("ab"));
@@ -89,20 +94,25 @@ class GlobTest {
     assertThrows(IllegalStateException.class, () -> Glob.path("*").captures("a"));
   }
 
-  /** Issue 18 item 9: 50,000 stars are one state; hundreds against 70,000 characters take milliseconds. */
+  /**
+   * Issue 18 item 9: 50,000 stars are one state; hundreds against 70,000 characters take
+   * milliseconds.
+   */
   @Test
   void pathologicalPatternsTakeLinearTime() {
     String name = "a".repeat(70_000);
-    assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
-      assertTrue(Glob.path("*".repeat(50_000)).matches(name));
-      assertFalse(Glob.path("*".repeat(50_000) + "b").matches(name));
-      assertFalse(Glob.path("*a".repeat(300) + "*b").matches(name));
-      assertFalse(Glob.path("**a".repeat(300) + "**b").matches(name));
-      assertFalse(Glob.path("{*a,*a*}".repeat(50) + "b").matches(name));
-      assertFalse(Glob.stars("*a".repeat(300) + "*b").matches(name));
-      assertNull(Glob.stars("*a".repeat(300) + "*b").captures(name));
-      assertEquals(301, Glob.stars("*a".repeat(300) + "*").captures(name).size());
-    });
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(10),
+        () -> {
+          assertTrue(Glob.path("*".repeat(50_000)).matches(name));
+          assertFalse(Glob.path("*".repeat(50_000) + "b").matches(name));
+          assertFalse(Glob.path("*a".repeat(300) + "*b").matches(name));
+          assertFalse(Glob.path("**a".repeat(300) + "**b").matches(name));
+          assertFalse(Glob.path("{*a,*a*}".repeat(50) + "b").matches(name));
+          assertFalse(Glob.stars("*a".repeat(300) + "*b").matches(name));
+          assertNull(Glob.stars("*a".repeat(300) + "*b").captures(name));
+          assertEquals(301, Glob.stars("*a".repeat(300) + "*").captures(name).size());
+        });
   }
 
   /**
@@ -133,7 +143,8 @@ class GlobTest {
         if (!Path.of(name).toString().equals(name)) {
           continue;
         }
-        assertEquals(old.matches(Path.of(name)), glob.matches(name), () -> "'" + g + "' on '" + name + "'");
+        assertEquals(
+            old.matches(Path.of(name)), glob.matches(name), () -> "'" + g + "' on '" + name + "'");
         compared++;
       }
     }
@@ -160,7 +171,8 @@ class GlobTest {
         }
       }
       assertEquals(want, Glob.stars(g).captures(name), () -> "'" + g + "' on '" + name + "'");
-      assertEquals(want != null, Glob.stars(g).matches(name), () -> "'" + g + "' on '" + name + "'");
+      assertEquals(
+          want != null, Glob.stars(g).matches(name), () -> "'" + g + "' on '" + name + "'");
     }
   }
 

@@ -31,11 +31,30 @@ class JsonTest {
   private static final ObjectMapper PLAIN = new ObjectMapper();
 
   static Stream<String> texts() throws IOException {
-    List<String> t = new ArrayList<>(List.of(
-        "", "  ", "null", "1", "-0", "0.1", "-1.0", "1.5e3", "1E-7", "12345678901",
-        "123456789012345678901234567890", "1.0000000000000000000001", "\"s\"", "[]", "{}",
-        "[1,[2,{\"a\":[]}],{}]", "{\"a\":1} trailing", "{\"a\":{\"b\":{\"c\":null}}}",
-        "[true,false,null]", "{\"k\":\"\\u00e9\\n\\\"\\t\"}", "{\"x\":[1.5,2,\"3\",{\"y\":[]}]}"));
+    List<String> t =
+        new ArrayList<>(
+            List.of(
+                "",
+                "  ",
+                "null",
+                "1",
+                "-0",
+                "0.1",
+                "-1.0",
+                "1.5e3",
+                "1E-7",
+                "12345678901",
+                "123456789012345678901234567890",
+                "1.0000000000000000000001",
+                "\"s\"",
+                "[]",
+                "{}",
+                "[1,[2,{\"a\":[]}],{}]",
+                "{\"a\":1} trailing",
+                "{\"a\":{\"b\":{\"c\":null}}}",
+                "[true,false,null]",
+                "{\"k\":\"\\u00e9\\n\\\"\\t\"}",
+                "{\"x\":[1.5,2,\"3\",{\"y\":[]}]}"));
     // every config and metadata document of the generated models
     for (Path dir : TestFiles.modelDirs()) {
       try (Stream<Path> files = Files.list(dir)) {

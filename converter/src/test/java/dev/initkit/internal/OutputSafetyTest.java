@@ -22,8 +22,7 @@ class OutputSafetyTest {
     Path file = Files.writeString(tmp.resolve("m.h5"), "x");
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class,
-            () -> OutputSafety.check(file, tmp.resolve("./m.h5")));
+            IllegalArgumentException.class, () -> OutputSafety.check(file, tmp.resolve("./m.h5")));
     assertTrue(e.getMessage().contains("is the input"), e.getMessage());
   }
 
@@ -58,8 +57,7 @@ class OutputSafetyTest {
     Path dir = Files.createDirectory(tmp.resolve("sm"));
     Path input = Files.writeString(dir.resolve("m.h5"), "x");
     IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class, () -> OutputSafety.check(input, dir));
+        assertThrows(IllegalArgumentException.class, () -> OutputSafety.check(input, dir));
     assertTrue(e.getMessage().contains("would delete the input"), e.getMessage());
   }
 
@@ -73,19 +71,27 @@ class OutputSafetyTest {
     assertEquals("x", Files.readString(other, UTF_8));
   }
 
-  /** Issue 18: a file written inside an unzipped input (KDIR/model.weights.h5) changed the input. */
+  /**
+   * Issue 18: a file written inside an unzipped input (KDIR/model.weights.h5) changed the input.
+   */
   @Test
   void outputInsideAnInputDirectoryIsRefused() throws IOException {
     Path kdir = Files.createDirectory(tmp.resolve("kdir"));
     Files.writeString(kdir.resolve("model.weights.h5"), "x");
-    for (Path out : List.of(kdir.resolve("model.weights.h5"), kdir.resolve("new.h5"), kdir.resolve("sub/deeper.h5"),
-        tmp.resolve("./kdir/../kdir/new.h5"))) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OutputSafety.check(kdir, out));
+    for (Path out :
+        List.of(
+            kdir.resolve("model.weights.h5"),
+            kdir.resolve("new.h5"),
+            kdir.resolve("sub/deeper.h5"),
+            tmp.resolve("./kdir/../kdir/new.h5"))) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> OutputSafety.check(kdir, out));
       assertTrue(e.getMessage().contains("inside the input"), e.getMessage());
     }
     // through a symbolic link to the input directory
     Path link = Files.createSymbolicLink(tmp.resolve("alias"), kdir);
-    assertThrows(IllegalArgumentException.class, () -> OutputSafety.check(kdir, link.resolve("new.h5")));
+    assertThrows(
+        IllegalArgumentException.class, () -> OutputSafety.check(kdir, link.resolve("new.h5")));
     // beside it is fine
     OutputSafety.check(List.of(kdir), tmp.resolve("kdir.h5"));
   }
@@ -95,8 +101,10 @@ class OutputSafetyTest {
   void everyInputCounts() throws IOException {
     Path model = Files.writeString(tmp.resolve("m.h5"), "x");
     Path config = Files.writeString(tmp.resolve("m.json"), "{}");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> OutputSafety.check(List.of(model, config), tmp.resolve("m.json")));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> OutputSafety.check(List.of(model, config), tmp.resolve("m.json")));
     assertTrue(e.getMessage().contains("is the input"), e.getMessage());
   }
 }

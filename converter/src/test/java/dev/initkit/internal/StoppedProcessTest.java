@@ -20,28 +20,35 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a process leaves when it stops in the middle of its work, run in child JVMs: a write
- * stopped by SIGTERM (Ctrl-C is the same path) leaves the target as it was and no temporary beside
- * it; a process that exits with an archive member still open says nothing on its way out.
+ * What a process leaves when it stops in the middle of its work, run in child JVMs: a write stopped
+ * by SIGTERM (Ctrl-C is the same path) leaves the target as it was and no temporary beside it; a
+ * process that exits with an archive member still open says nothing on its way out.
  */
 class StoppedProcessTest {
   @TempDir Path dir;
 
-  /** The child: {@code write TARGET} starts a write and waits; {@code open ARCHIVE AT LENGTH} opens a member and exits. */
+  /**
+   * The child: {@code write TARGET} starts a write and waits; {@code open ARCHIVE AT LENGTH} opens
+   * a member and exits.
+   */
   public static void main(String[] args) throws Exception {
     if (args[0].equals("write")) {
-      AtomicFiles.write(Path.of(args[1]), true, tmp -> {
-        Files.write(tmp, new byte[1 << 20]);
-        System.out.println("writing " + tmp);
-        System.out.flush();
-        try {
-          Thread.sleep(120_000);
-        } catch (InterruptedException e) {
-          throw new InterruptedIOException();
-        }
-      });
+      AtomicFiles.write(
+          Path.of(args[1]),
+          true,
+          tmp -> {
+            Files.write(tmp, new byte[1 << 20]);
+            System.out.println("writing " + tmp);
+            System.out.flush();
+            try {
+              Thread.sleep(120_000);
+            } catch (InterruptedException e) {
+              throw new InterruptedIOException();
+            }
+          });
     } else {
-      H5File.openMember(Path.of(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]), Path.of(args[1]));
+      H5File.openMember(
+          Path.of(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]), Path.of(args[1]));
       System.out.println("opened");
       System.out.flush();
       System.exit(7); // the file is still open
@@ -49,9 +56,13 @@ class StoppedProcessTest {
   }
 
   private static Process child(String... args) throws IOException {
-    List<String> cmd = new java.util.ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", dev.initkit.testing.TestFiles.childClassPath(), StoppedProcessTest.class.getName()));
+    List<String> cmd =
+        new java.util.ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                dev.initkit.testing.TestFiles.childClassPath(),
+                StoppedProcessTest.class.getName()));
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).redirectErrorStream(true).start();
   }
@@ -61,7 +72,8 @@ class StoppedProcessTest {
     Path target = dir.resolve("out.h5");
     Files.writeString(target, "the old content");
     Process p = child("write", target.toString());
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line = out.readLine();
     assertTrue(line != null && line.startsWith("writing "), "child said: " + line);
     Path temp = Path.of(line.substring("writing ".length()));
@@ -97,7 +109,8 @@ class StoppedProcessTest {
       byte[] name = e.getName().getBytes(StandardCharsets.UTF_8);
       java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(all).order(java.nio.ByteOrder.LITTLE_ENDIAN);
       for (int i = 0; i + 30 + name.length <= all.length; i++) {
-        if (b.getInt(i) == 0x04034b50 && b.getShort(i + 26) == name.length
+        if (b.getInt(i) == 0x04034b50
+            && b.getShort(i + 26) == name.length
             && java.util.Arrays.equals(all, i + 30, i + 30 + name.length, name, 0, name.length)) {
           return new long[] {i + 30L + name.length + b.getShort(i + 28), e.getSize()};
         }

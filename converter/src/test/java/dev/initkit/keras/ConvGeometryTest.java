@@ -20,7 +20,9 @@ class ConvGeometryTest {
 
   @Test
   void keras2And3Forms() throws Exception {
-    JsonNode c = json("{\"kernel_size\": [3, 5], \"strides\": [2, 1], \"dilation_rate\": [1, 2], \"padding\": \"same\"}");
+    JsonNode c =
+        json(
+            "{\"kernel_size\": [3, 5], \"strides\": [2, 1], \"dilation_rate\": [1, 2], \"padding\": \"same\"}");
     assertArrayEquals(new long[] {3, 5}, ConvGeometry.kernelSize(c, 2));
     assertArrayEquals(new long[] {2, 1}, ConvGeometry.strides(c, 2));
     assertArrayEquals(new long[] {1, 2}, ConvGeometry.dilation(c, 2));
@@ -36,18 +38,23 @@ class ConvGeometryTest {
 
   @Test
   void keras1Forms() throws Exception {
-    JsonNode c2 = json("{\"nb_filter\": 8, \"nb_row\": 3, \"nb_col\": 5, \"subsample\": [2, 3], \"border_mode\": \"same\","
-        + " \"atrous_rate\": [2, 2]}");
+    JsonNode c2 =
+        json(
+            "{\"nb_filter\": 8, \"nb_row\": 3, \"nb_col\": 5, \"subsample\": [2, 3], \"border_mode\": \"same\","
+                + " \"atrous_rate\": [2, 2]}");
     assertArrayEquals(new long[] {3, 5}, ConvGeometry.kernelSize(c2, 2));
     assertArrayEquals(new long[] {2, 3}, ConvGeometry.strides(c2, 2));
     assertArrayEquals(new long[] {2, 2}, ConvGeometry.dilation(c2, 2));
     assertTrue(ConvGeometry.samePadding(c2));
     assertEquals(6, ConvGeometry.strideProduct(c2, 2));
-    JsonNode c1 = json("{\"filter_length\": 4, \"subsample_length\": 2, \"border_mode\": \"valid\"}");
+    JsonNode c1 =
+        json("{\"filter_length\": 4, \"subsample_length\": 2, \"border_mode\": \"valid\"}");
     assertArrayEquals(new long[] {4}, ConvGeometry.kernelSize(c1, 1));
     assertArrayEquals(new long[] {2}, ConvGeometry.strides(c1, 1));
     assertFalse(ConvGeometry.samePadding(c1));
-    JsonNode c3 = json("{\"kernel_dim1\": 2, \"kernel_dim2\": 3, \"kernel_dim3\": 4, \"subsample\": [1, 1, 2]}");
+    JsonNode c3 =
+        json(
+            "{\"kernel_dim1\": 2, \"kernel_dim2\": 3, \"kernel_dim3\": 4, \"subsample\": [1, 1, 2]}");
     assertArrayEquals(new long[] {2, 3, 4}, ConvGeometry.kernelSize(c3, 3));
     assertArrayEquals(new long[] {1, 1, 2}, ConvGeometry.strides(c3, 3));
   }
@@ -62,18 +69,25 @@ class ConvGeometryTest {
     assertEquals(1, ConvGeometry.strideProduct(none, 2));
     assertArrayEquals(new long[] {1, 1}, ConvGeometry.strides(null, 2));
     // the current key wins over a stale Keras 1 one
-    assertArrayEquals(new long[] {3, 3}, ConvGeometry.strides(json("{\"strides\": [3, 3], \"subsample\": [2, 2]}"), 2));
+    assertArrayEquals(
+        new long[] {3, 3},
+        ConvGeometry.strides(json("{\"strides\": [3, 3], \"subsample\": [2, 2]}"), 2));
   }
 
   @Test
   void transposedFanIn() throws Exception {
     // kernel (kh, kw, filters, in): in * prod(kernel_size) / prod(strides)
     Shape k = Shape.of(3, 3, 8, 4);
-    assertEquals(4 * 9 / 4.0, ConvGeometry.transposedFanIn(json("{\"strides\": [2, 2]}"), k), 1e-12);
+    assertEquals(
+        4 * 9 / 4.0, ConvGeometry.transposedFanIn(json("{\"strides\": [2, 2]}"), k), 1e-12);
     assertEquals(4 * 9 / 4.0, ConvGeometry.transposedFanIn(json("{\"strides\": 2}"), k), 1e-12);
     assertEquals(4 * 9, ConvGeometry.transposedFanIn(json("{}"), k), 1e-12);
-    assertEquals(4 * 9 / 6.0, ConvGeometry.transposedFanIn(json("{\"subsample\": [2, 3]}"), k), 1e-12);
+    assertEquals(
+        4 * 9 / 6.0, ConvGeometry.transposedFanIn(json("{\"subsample\": [2, 3]}"), k), 1e-12);
     // never below one input
-    assertEquals(1, ConvGeometry.transposedFanIn(json("{\"strides\": [4, 4]}"), Shape.of(1, 1, 8, 2)), 1e-12);
+    assertEquals(
+        1,
+        ConvGeometry.transposedFanIn(json("{\"strides\": [4, 4]}"), Shape.of(1, 1, 8, 2)),
+        1e-12);
   }
 }

@@ -22,7 +22,8 @@ class LayerFamilyTest {
     for (LayerFamily f : LayerFamily.values()) {
       assertFalse(f.members().isEmpty(), f + " has no classes");
       for (String c : f.members()) {
-        long families = Stream.of(LayerFamily.values()).filter(g -> g.members().contains(c)).count();
+        long families =
+            Stream.of(LayerFamily.values()).filter(g -> g.members().contains(c)).count();
         assertEquals(1, families, c + " is in " + families + " families");
         assertEquals(f, LayerFamily.of(c), c);
         assertTrue(f.contains(c), c);
@@ -82,9 +83,12 @@ class LayerFamilyTest {
     assertFalse(LayerFamily.DENSE.contains(null));
   }
 
-  private static final Pattern IMPORT = Pattern.compile("^import (?:static )?(dev\\.initkit\\.[\\w.]+)", Pattern.MULTILINE);
+  private static final Pattern IMPORT =
+      Pattern.compile("^import (?:static )?(dev\\.initkit\\.[\\w.]+)", Pattern.MULTILINE);
 
-  /** The package sits below init, format, ops and transplant: it imports only the model and itself. */
+  /**
+   * The package sits below init, format, ops and transplant: it imports only the model and itself.
+   */
   @Test
   void dependsOnNothingAboveIt() throws IOException {
     Path dir = Path.of("src/main/java/dev/initkit/keras");
@@ -100,8 +104,13 @@ class LayerFamilyTest {
             bad.add(f.getFileName() + ": " + imp);
           }
         }
-        for (String up : List.of("dev.initkit.init.", "dev.initkit.format.", "dev.initkit.ops.",
-            "dev.initkit.transplant.", "dev.initkit.ModelIO")) {
+        for (String up :
+            List.of(
+                "dev.initkit.init.",
+                "dev.initkit.format.",
+                "dev.initkit.ops.",
+                "dev.initkit.transplant.",
+                "dev.initkit.ModelIO")) {
           if (src.replaceAll("(?m)^import .*$", "").contains(up)) {
             bad.add(f.getFileName() + ": names " + up);
           }

@@ -51,7 +51,8 @@ class RecurrenceTest {
     assertTrue(Recurrence.unitForgetBias("LSTM", json("{\"unit_forget_bias\": true}")));
     assertFalse(Recurrence.unitForgetBias("LSTM", json("{\"unit_forget_bias\": false}")));
     assertTrue(Recurrence.unitForgetBias("CuDNNLSTM", json("{}")));
-    assertTrue(Recurrence.unitForgetBias("LSTM", json("{\"forget_bias_init\": \"one\"}")), "Keras 1");
+    assertTrue(
+        Recurrence.unitForgetBias("LSTM", json("{\"forget_bias_init\": \"one\"}")), "Keras 1");
     assertTrue(Recurrence.unitForgetBias("LSTM", json("{\"forget_bias_init\": \"Ones\"}")));
     assertFalse(Recurrence.unitForgetBias("LSTM", json("{\"forget_bias_init\": \"zero\"}")));
     assertFalse(Recurrence.unitForgetBias("GRU", json("{\"unit_forget_bias\": true}")));

@@ -14,8 +14,10 @@ class WrappersTest {
 
   @Test
   void unwrapsNestedWrappers() throws Exception {
-    JsonNode cfg = JSON.readTree("{\"layer\": {\"class_name\": \"Bidirectional\", \"config\": {\"merge_mode\": \"sum\","
-        + " \"layer\": {\"class_name\": \"GRU\", \"config\": {\"units\": 7}}}}}");
+    JsonNode cfg =
+        JSON.readTree(
+            "{\"layer\": {\"class_name\": \"Bidirectional\", \"config\": {\"merge_mode\": \"sum\","
+                + " \"layer\": {\"class_name\": \"GRU\", \"config\": {\"units\": 7}}}}}");
     Wrappers.Wrapped w = Wrappers.unwrap("TimeDistributed", cfg);
     assertEquals("GRU", w.className());
     assertEquals(7, w.config().path("units").asInt());
@@ -23,7 +25,8 @@ class WrappersTest {
 
   @Test
   void stopsWhereNoLayerIsHeld() throws Exception {
-    Wrappers.Wrapped w = Wrappers.unwrap("Bidirectional", JSON.readTree("{\"layer\": {\"config\": {}}}"));
+    Wrappers.Wrapped w =
+        Wrappers.unwrap("Bidirectional", JSON.readTree("{\"layer\": {\"config\": {}}}"));
     assertEquals("Bidirectional", w.className());
     Wrappers.Wrapped d = Wrappers.unwrap("Dense", JSON.readTree("{\"units\": 3}"));
     assertEquals("Dense", d.className());
@@ -35,10 +38,16 @@ class WrappersTest {
 
   @Test
   void innerAndBackwardLayers() throws Exception {
-    JsonNode cfg = JSON.readTree("{\"layer\": {\"class_name\": \"LSTM\", \"config\": {}},"
-        + " \"backward_layer\": {\"class_name\": \"LSTM\", \"config\": {\"go_backwards\": true}}}");
+    JsonNode cfg =
+        JSON.readTree(
+            "{\"layer\": {\"class_name\": \"LSTM\", \"config\": {}},"
+                + " \"backward_layer\": {\"class_name\": \"LSTM\", \"config\": {\"go_backwards\": true}}}");
     assertEquals("LSTM", Wrappers.inner(cfg, Wrappers.LAYER).path("class_name").asText());
-    assertTrue(Wrappers.inner(cfg, Wrappers.BACKWARD_LAYER).path("config").path("go_backwards").asBoolean());
+    assertTrue(
+        Wrappers.inner(cfg, Wrappers.BACKWARD_LAYER)
+            .path("config")
+            .path("go_backwards")
+            .asBoolean());
     assertNull(Wrappers.inner(JSON.readTree("{}"), Wrappers.LAYER));
     assertTrue(Wrappers.isWrapper("Bidirectional"));
     assertTrue(Wrappers.isWrapper("TimeDistributed"));

@@ -16,7 +16,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Config trees handed out are the caller's copies; views over a model die with their owner, loudly. */
+/**
+ * Config trees handed out are the caller's copies; views over a model die with their owner, loudly.
+ */
 class OwnershipAndViewsTest {
   @TempDir Path dir;
 
@@ -25,13 +27,16 @@ class OwnershipAndViewsTest {
   @Test
   void changingAHandedOutConfigChangesNeitherTheModelNorTheWrittenFile() throws Exception {
     try (LoadedModel m = ModelIO.open(MLP)) {
-      Layer dense = m.model().layers().stream().filter(l -> !l.weights().isEmpty()).findFirst().orElseThrow();
+      Layer dense =
+          m.model().layers().stream().filter(l -> !l.weights().isEmpty()).findFirst().orElseThrow();
       String before = dense.config().toString();
       ((ObjectNode) dense.config()).put("units", 12345);
       ((ObjectNode) m.model().config().orElseThrow()).put("class_name", "Changed");
       assertEquals(before, dense.config().toString(), "the layer's config");
-      assertEquals(before, m.model().layers().get(m.model().layers().indexOf(dense)).config().toString());
-      assertFalse(m.model().config().orElseThrow().toString().contains("Changed"), "the model's config");
+      assertEquals(
+          before, m.model().layers().get(m.model().layers().indexOf(dense)).config().toString());
+      assertFalse(
+          m.model().config().orElseThrow().toString().contains("Changed"), "the model's config");
 
       Path out = dir.resolve("out.keras");
       ModelIO.write(m, out, ModelIO.WriteOptions.defaults());
@@ -46,8 +51,10 @@ class OwnershipAndViewsTest {
   void aViewReadsWhileItsOwnerIsOpenAndFailsClearlyAfter() throws Exception {
     LoadedModel owner = ModelIO.open(MLP);
     Weight w = owner.model().layerWeights().get(0);
-    LoadedModel view = Reinitializer.apply(owner,
-        Reinitializer.plan(owner.model(), new Reinitializer.Configured(), Selector.all(), 1L));
+    LoadedModel view =
+        Reinitializer.apply(
+            owner,
+            Reinitializer.plan(owner.model(), new Reinitializer.Configured(), Selector.all(), 1L));
     LoadedModel described = view.withModel(owner.model());
     assertTrue(owner.ownsResources());
     assertFalse(view.ownsResources());
@@ -60,7 +67,8 @@ class OwnershipAndViewsTest {
     assertTrue(Files.exists(MLP));
 
     owner.close();
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> described.readFloats(w));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> described.readFloats(w));
     assertTrue(e.getMessage().contains("view over a closed model"), e.getMessage());
     assertTrue(e.getMessage().contains(MLP.toString()), "names the file: " + e.getMessage());
   }

@@ -24,8 +24,11 @@ class RowReadMisuseTest {
   }
 
   private static Weight kernel(LoadedModel m) {
-    return m.model().allLayers().stream().flatMap(l -> l.allWeights().stream())
-        .filter(w -> w.shape().rank() >= 2).findFirst().orElseThrow();
+    return m.model().allLayers().stream()
+        .flatMap(l -> l.allWeights().stream())
+        .filter(w -> w.shape().rank() >= 2)
+        .findFirst()
+        .orElseThrow();
   }
 
   @ParameterizedTest
@@ -39,10 +42,12 @@ class RowReadMisuseTest {
       rows = w.shape().dim(0);
       tensors = m.tensors();
       ByteBuffer buf = ByteBuffer.allocateDirect((int) (2 * w.byteSize() / rows));
-      IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
-          () -> tensors.readRows(w, rows - 1, 2, buf));
+      IndexOutOfBoundsException e =
+          assertThrows(
+              IndexOutOfBoundsException.class, () -> tensors.readRows(w, rows - 1, 2, buf));
       assertTrue(e.getMessage().contains(w.name()), e.getMessage());
-      assertTrue(e.getMessage().contains("[" + (rows - 1) + ", " + (rows + 1) + ")"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("[" + (rows - 1) + ", " + (rows + 1) + ")"), e.getMessage());
       assertTrue(e.getMessage().contains("it has " + rows + " rows"), e.getMessage());
       assertEquals(0, buf.position(), "nothing read");
       assertThrows(IndexOutOfBoundsException.class, () -> tensors.readRows(w, -1, 1, buf));
@@ -51,8 +56,8 @@ class RowReadMisuseTest {
     }
     // checked before the file is touched: the same answer once its file is closed
     ByteBuffer buf = ByteBuffer.allocateDirect((int) w.byteSize());
-    IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
-        () -> tensors.readRows(w, rows, 1, buf));
+    IndexOutOfBoundsException e =
+        assertThrows(IndexOutOfBoundsException.class, () -> tensors.readRows(w, rows, 1, buf));
     assertTrue(e.getMessage().contains(w.name()), e.getMessage());
   }
 
@@ -66,8 +71,9 @@ class RowReadMisuseTest {
       // a weight whose shape claims one row more than its dataset stores
       Weight claimed = new Weight(w.name(), Shape.of(dims), w.dtype(), w.role(), w.key());
       ByteBuffer buf = ByteBuffer.allocateDirect((int) claimed.byteSize());
-      MalformedModelException e = assertThrows(MalformedModelException.class,
-          () -> m.tensors().readRows(claimed, 0, dims[0], buf));
+      MalformedModelException e =
+          assertThrows(
+              MalformedModelException.class, () -> m.tensors().readRows(claimed, 0, dims[0], buf));
       assertEquals(w.key(), e.location());
       assertTrue(e.file().toString().endsWith(name), String.valueOf(e.file()));
       assertTrue(e.detail().contains("stores " + (dims[0] - 1) + " rows"), e.detail());

@@ -53,7 +53,9 @@ class WeightValuesTest {
     assertTrue(checkAll(f) >= 4);
   }
 
-  /** Finds each weight by the shortest name that is unique in its layer, and compares its values. */
+  /**
+   * Finds each weight by the shortest name that is unique in its layer, and compares its values.
+   */
   private static int checkAll(Path f) throws IOException {
     int n = 0;
     try (LoadedModel m = ModelIO.open(f)) {
@@ -63,7 +65,9 @@ class WeightValuesTest {
           try {
             found = m.weight(l.name(), w.shortName());
           } catch (NoSuchElementException several) {
-            assertTrue(several.getMessage().contains("several weights '" + w.shortName() + "'"), several.getMessage());
+            assertTrue(
+                several.getMessage().contains("several weights '" + w.shortName() + "'"),
+                several.getMessage());
             String path = w.name().replaceFirst(":0$", "");
             found = m.weight(l.name(), path.substring(path.indexOf('/') + 1));
           }
@@ -116,7 +120,8 @@ class WeightValuesTest {
         assertArrayEquals(expected, got, order.toString());
       }
       ByteBuffer small = ByteBuffer.allocate((int) w.byteSize() - 1);
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.read(w, small));
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> m.read(w, small));
       assertTrue(e.getMessage().contains(w.name()), e.getMessage());
     }
   }
@@ -124,14 +129,16 @@ class WeightValuesTest {
   @Test
   void aTensorLargerThanOneBlockIsReadInBlocks() throws IOException {
     // 3M rows of one float32: 12 MB, read in 8 MB blocks; each row holds its own index
-    Weight w = new Weight("big/kernel", Shape.of(3_000_000, 1), DType.FLOAT32, WeightRole.KERNEL, "k");
-    TensorSource rows = (weight, first, count, dst) -> {
-      ByteBuffer le = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-      for (long r = first; r < first + count; r++) {
-        le.putFloat(r);
-      }
-      dst.position(le.position());
-    };
+    Weight w =
+        new Weight("big/kernel", Shape.of(3_000_000, 1), DType.FLOAT32, WeightRole.KERNEL, "k");
+    TensorSource rows =
+        (weight, first, count, dst) -> {
+          ByteBuffer le = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+          for (long r = first; r < first + count; r++) {
+            le.putFloat(r);
+          }
+          dst.position(le.position());
+        };
     float[] v = WeightValues.readFloats(rows, w);
     assertEquals(3_000_000, v.length);
     for (int i = 0; i < v.length; i += 99_991) {
@@ -144,12 +151,19 @@ class WeightValuesTest {
   void missingLayersAndWeightsAreNamedWithWhatThereIs() throws IOException {
     Path f = TestFiles.testdata().resolve("models/mlp/keras3.keras");
     try (LoadedModel m = ModelIO.open(f)) {
-      NoSuchElementException layer = assertThrows(NoSuchElementException.class, () -> m.weight("nope", "kernel"));
-      assertTrue(layer.getMessage().contains("no layer 'nope'") && layer.getMessage().contains(f.toString()),
+      NoSuchElementException layer =
+          assertThrows(NoSuchElementException.class, () -> m.weight("nope", "kernel"));
+      assertTrue(
+          layer.getMessage().contains("no layer 'nope'")
+              && layer.getMessage().contains(f.toString()),
           layer.getMessage());
-      Layer first = m.model().layers().stream().filter(l -> !l.weights().isEmpty()).findFirst().orElseThrow();
-      NoSuchElementException weight = assertThrows(NoSuchElementException.class, () -> m.weight(first.name(), "kernl"));
-      assertTrue(weight.getMessage().contains("no weight 'kernl'") && weight.getMessage().contains("kernel"),
+      Layer first =
+          m.model().layers().stream().filter(l -> !l.weights().isEmpty()).findFirst().orElseThrow();
+      NoSuchElementException weight =
+          assertThrows(NoSuchElementException.class, () -> m.weight(first.name(), "kernl"));
+      assertTrue(
+          weight.getMessage().contains("no weight 'kernl'")
+              && weight.getMessage().contains("kernel"),
           weight.getMessage());
     }
   }

@@ -27,22 +27,38 @@ class ArchitectureAdviceTest {
     InitReport r = report(TestFiles.testdata().resolve("models/depthwise_conv2d/keras3.keras"));
     List<Warning> a = r.advice();
     assertEquals(List.of("advice-depthwise-fans"), a.stream().map(Warning::code).toList());
-    long channels = r.weights().stream().filter(e -> e.weight().role() == WeightRole.DEPTHWISE_KERNEL).findFirst()
-        .orElseThrow().weight().shape().dim(-2);
-    assertTrue(a.get(0).message().contains("counts its " + channels + " channels"), a.get(0).message());
+    long channels =
+        r.weights().stream()
+            .filter(e -> e.weight().role() == WeightRole.DEPTHWISE_KERNEL)
+            .findFirst()
+            .orElseThrow()
+            .weight()
+            .shape()
+            .dim(-2);
+    assertTrue(
+        a.get(0).message().contains("counts its " + channels + " channels"), a.get(0).message());
   }
 
   @Test
   void aRecurrentKernelThatIsNotOrthogonalIsAdvised() throws IOException {
     InitReport r = report(TestFiles.corpus().resolve("h5-full/k2-lstm-functional.h5"));
-    assertTrue(r.advice().stream().anyMatch(w -> w.code().equals("advice-orthogonal-recurrent")
-        && w.weight().equals("recurrent_kernel")), r.advice()::toString);
+    assertTrue(
+        r.advice().stream()
+            .anyMatch(
+                w ->
+                    w.code().equals("advice-orthogonal-recurrent")
+                        && w.weight().equals("recurrent_kernel")),
+        r.advice()::toString);
   }
 
   @Test
   void aPlainModelGetsNoAdvice() throws IOException {
     for (String m : List.of("mlp", "lstm", "conv2d", "batchnorm")) {
-      assertEquals(List.of(), report(TestFiles.testdata().resolve("models").resolve(m).resolve("keras3.keras")).advice(), m);
+      assertEquals(
+          List.of(),
+          report(TestFiles.testdata().resolve("models").resolve(m).resolve("keras3.keras"))
+              .advice(),
+          m);
     }
   }
 }

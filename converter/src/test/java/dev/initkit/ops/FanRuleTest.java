@@ -15,15 +15,15 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
- * {@code reinit --as-keras}: a model drawn as another Keras would draw it. The truth is Keras itself:
- * the same catalogue layer built by Keras 3.12.0 and by Keras 3.15.1 ({@code testdata/catalogue}),
- * each with the fans its own compute_fans returned. Drawn as 3.15, a 3.12-written file takes 3.15.1's
- * fans; drawn as 3.12, a 3.15.1-written one takes 3.12.0's.
+ * {@code reinit --as-keras}: a model drawn as another Keras would draw it. The truth is Keras
+ * itself: the same catalogue layer built by Keras 3.12.0 and by Keras 3.15.1 ({@code
+ * testdata/catalogue}), each with the fans its own compute_fans returned. Drawn as 3.15, a
+ * 3.12-written file takes 3.15.1's fans; drawn as 3.12, a 3.15.1-written one takes 3.12.0's.
  */
 class FanRuleTest {
   @Test
@@ -35,7 +35,8 @@ class FanRuleTest {
     assertEquals(FanRule.CLASSIC, FanRule.ofKeras("3.12"));
     assertEquals(FanRule.CLASSIC, FanRule.ofKeras("2.21.0"));
     assertEquals(FanRule.CLASSIC, FanRule.ofKeras("1"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FanRule.ofKeras("latest"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> FanRule.ofKeras("latest"));
     assertTrue(e.getMessage().contains("'latest'"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> FanRule.ofKeras("4.0"));
   }
@@ -47,15 +48,24 @@ class FanRuleTest {
     Path neu = TestFiles.testdata().resolve("catalogue/keras-3.15.1").resolve(layer);
     List<Fans> fans312 = kerasFans(old);
     List<Fans> fans315 = kerasFans(neu);
-    assertTrue(!fans312.equals(fans315), layer + ": the two Kerases' fans should differ: " + fans312);
-    assertEquals(fans315, planned(old.resolve("keras3.keras"), FanRule.ofKeras("3.15")), layer + " (3.12 file) as Keras 3.15");
-    assertEquals(fans312, planned(neu.resolve("keras3.keras"), FanRule.ofKeras("3.12")), layer + " (3.15.1 file) as Keras 3.12");
+    assertTrue(
+        !fans312.equals(fans315), layer + ": the two Kerases' fans should differ: " + fans312);
+    assertEquals(
+        fans315,
+        planned(old.resolve("keras3.keras"), FanRule.ofKeras("3.15")),
+        layer + " (3.12 file) as Keras 3.15");
+    assertEquals(
+        fans312,
+        planned(neu.resolve("keras3.keras"), FanRule.ofKeras("3.12")),
+        layer + " (3.15.1 file) as Keras 3.12");
     // and each file as written draws its own Keras's
     assertEquals(fans312, planned(old.resolve("keras3.keras"), FanRule.AS_WRITTEN));
     assertEquals(fans315, planned(neu.resolve("keras3.keras"), FanRule.AS_WRITTEN));
   }
 
-  /** Keras's fans of the layer's kernels, in weight order ({@code generate_catalogue.py}'s facts). */
+  /**
+   * Keras's fans of the layer's kernels, in weight order ({@code generate_catalogue.py}'s facts).
+   */
   private static List<Fans> kerasFans(Path dir) throws IOException {
     JsonNode manifest = Json.mapper().readTree(dir.getParent().resolve("MANIFEST.json").toFile());
     List<Fans> out = new ArrayList<>();
@@ -75,7 +85,8 @@ class FanRuleTest {
   /** The fans of the VarianceScaling kernels reinit would draw, in weight order. */
   private static List<Fans> planned(Path file, FanRule rule) throws IOException {
     try (LoadedModel m = ModelIO.open(file)) {
-      Reinitializer.Plan plan = Reinitializer.plan(m.model(), Reinitializer.Scheme.configured(rule), Selector.all(), 1);
+      Reinitializer.Plan plan =
+          Reinitializer.plan(m.model(), Reinitializer.Scheme.configured(rule), Selector.all(), 1);
       List<Fans> out = new ArrayList<>();
       for (Reinitializer.Entry e : plan.entries()) {
         if (e.drawn() && e.spec() instanceof InitializerSpec.VarianceScaling) {

@@ -16,8 +16,8 @@ import dev.initkit.ops.ConfigRewriter.Change;
 import dev.initkit.ops.OpsFixtures.Flavor;
 import dev.initkit.ops.OpsFixtures.ModelFile;
 import dev.initkit.testing.InteropCases;
-import dev.initkit.testing.PythonStacks;
 import dev.initkit.testing.InteropCases.Original;
+import dev.initkit.testing.PythonStacks;
 import dev.initkit.testing.TestFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,8 +26,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,8 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <ul>
  *   <li>{@code set-init} (the rules of {@link ConfigRewriterTest#RULES} and an initkit-only
  *       sinusoidal rule) without {@code --reinit}: the file loads and predicts exactly what the
- *       original predicts, loaded in the same process ({@link InteropCases}); {@code keras.initializers.get(...)} (or tf-keras's)
- *       on every rewritten entry gives the class and parameters initkit wrote;
+ *       original predicts, loaded in the same process ({@link InteropCases}); {@code
+ *       keras.initializers.get(...)} (or tf-keras's) on every rewritten entry gives the class and
+ *       parameters initkit wrote;
  *   <li>{@code set-init --reinit}, {@code reinit} (configured) and {@code reinit} with another
  *       scheme (auto for Keras 3 files, glorot_normal for tf-keras ones): the file loads and its
  *       predictions differ;
@@ -59,7 +60,9 @@ class InitInteropIT {
   @Test
   void realKerasLoadsSetInitAndReinitOutputs() throws Exception {
     String python = System.getProperty("initkit.python", "");
-    assumeTrue(!python.isEmpty(), "set -Dinitkit.python to the testdata venv's python to run the interop suite");
+    assumeTrue(
+        !python.isEmpty(),
+        "set -Dinitkit.python to the testdata venv's python to run the interop suite");
     assertTrue(Files.isExecutable(Path.of(python)), "interop python not found: " + python);
     Path checker = TestFiles.testdata().resolve("interop/check.py");
     assertTrue(Files.exists(checker), "missing " + checker);
@@ -85,7 +88,10 @@ class InitInteropIT {
       String loader = h5 && mha ? "tfkeras" : mf.flavor().loader;
       // a tf-keras h5 keeps its config as written (it loads where the original does); a Keras 3 h5
       // gets the portable form
-      List<String> loaders = !h5 || mf.flavor() == Flavor.TFKERAS_H5 ? List.of(loader) : mha ? List.of("tfkeras") : List.of("keras3", "tfkeras");
+      List<String> loaders =
+          !h5 || mf.flavor() == Flavor.TFKERAS_H5
+              ? List.of(loader)
+              : mha ? List.of("tfkeras") : List.of("keras3", "tfkeras");
       // set-init without --reinit: same predictions, initializers as meant
       Path set = tmp.resolve(base + ".set" + mf.flavor().ext);
       List<Change> changes = setInit(mf.path(), set, rules, false, 0);
@@ -117,8 +123,13 @@ class InitInteropIT {
       addCases(interop, cases, re, loaders, mf, "different");
       // reinit, another scheme
       Path other = tmp.resolve(base + ".reinit-other" + mf.flavor().ext);
-      reinit(mf.path(), other, mf.flavor() == Flavor.TFKERAS_H5
-          ? Reinitializer.Scheme.parse("glorot_normal") : Reinitializer.Scheme.auto(), 3);
+      reinit(
+          mf.path(),
+          other,
+          mf.flavor() == Flavor.TFKERAS_H5
+              ? Reinitializer.Scheme.parse("glorot_normal")
+              : Reinitializer.Scheme.auto(),
+          3);
       addCases(interop, cases, other, loaders, mf, "different");
     }
     assertTrue(files >= 60, "expected the generated models in three formats, found " + files);
@@ -131,12 +142,26 @@ class InitInteropIT {
     List<String> failures = new ArrayList<>();
     for (var stack : PythonStacks.all().entrySet()) {
       String py = stack.getValue();
-      Result load = run(List.of(py, checker.toString(), casesFile.toString()), tmp.resolve("check-" + stack.getKey() + ".log"));
-      Result inits = run(List.of(py, initChecker.toString(), initFile.toString()), tmp.resolve("init-" + stack.getKey() + ".log"));
-      System.out.println("interop (set-init/reinit, " + stack.getKey() + " Keras): " + cases.size() + " load/predict cases, "
-          + load.summary() + "; initializer and fan checks: " + inits.summary());
+      Result load =
+          run(
+              List.of(py, checker.toString(), casesFile.toString()),
+              tmp.resolve("check-" + stack.getKey() + ".log"));
+      Result inits =
+          run(
+              List.of(py, initChecker.toString(), initFile.toString()),
+              tmp.resolve("init-" + stack.getKey() + ".log"));
+      System.out.println(
+          "interop (set-init/reinit, "
+              + stack.getKey()
+              + " Keras): "
+              + cases.size()
+              + " load/predict cases, "
+              + load.summary()
+              + "; initializer and fan checks: "
+              + inits.summary());
       if (load.exit() != 0 || load.passed() != cases.size()) {
-        failures.add(stack.getKey() + " interop failures (" + load.summary() + "):\n" + load.failures());
+        failures.add(
+            stack.getKey() + " interop failures (" + load.summary() + "):\n" + load.failures());
       }
       if (inits.exit() != 0) {
         failures.add(stack.getKey() + " initializer check failures:\n" + inits.failures());
@@ -145,12 +170,17 @@ class InitInteropIT {
     assertEquals(List.of(), failures);
   }
 
-  private static List<Change> setInit(Path in, Path out, List<String> rules, boolean reinit, long seed) throws IOException {
+  private static List<Change> setInit(
+      Path in, Path out, List<String> rules, boolean reinit, long seed) throws IOException {
     try (LoadedModel m = ModelIO.open(in)) {
-      ConfigRewriter.Result r = ConfigRewriter.rewrite(m.model(), rules.stream().map(ConfigRewriter.Rule::parse).toList());
+      ConfigRewriter.Result r =
+          ConfigRewriter.rewrite(
+              m.model(), rules.stream().map(ConfigRewriter.Rule::parse).toList());
       LoadedModel target = m.withModel(r.model());
       if (reinit) {
-        Reinitializer.Plan plan = Reinitializer.plan(r.model(), Reinitializer.Scheme.configured(), r.selection(), seed, r.draws());
+        Reinitializer.Plan plan =
+            Reinitializer.plan(
+                r.model(), Reinitializer.Scheme.configured(), r.selection(), seed, r.draws());
         target = Reinitializer.apply(target, plan);
       }
       ModelIO.write(target, out, ModelIO.WriteOptions.defaults());
@@ -158,7 +188,8 @@ class InitInteropIT {
     }
   }
 
-  private static void reinit(Path in, Path out, Reinitializer.Scheme scheme, long seed) throws IOException {
+  private static void reinit(Path in, Path out, Reinitializer.Scheme scheme, long seed)
+      throws IOException {
     try (LoadedModel m = ModelIO.open(in)) {
       Reinitializer.Plan plan = Reinitializer.plan(m.model(), scheme, Selector.all(), seed);
       ModelIO.write(Reinitializer.apply(m, plan), out, ModelIO.WriteOptions.defaults());
@@ -195,20 +226,36 @@ class InitInteropIT {
   }
 
   /** Per loader, a case against the original loaded in the same run (InteropCases). */
-  private static void addCases(InteropCases ic, ArrayNode cases, Path file, List<String> loaders, ModelFile mf, String expect) {
-    Original original = switch (mf.flavor()) {
-      case KERAS3_KERAS -> Original.KERAS3_KERAS;
-      case KERAS3_H5 -> Original.KERAS3_H5;
-      case TFKERAS_H5 -> Original.TFKERAS_H5;
-    };
+  private static void addCases(
+      InteropCases ic,
+      ArrayNode cases,
+      Path file,
+      List<String> loaders,
+      ModelFile mf,
+      String expect) {
+    Original original =
+        switch (mf.flavor()) {
+          case KERAS3_KERAS -> Original.KERAS3_KERAS;
+          case KERAS3_H5 -> Original.KERAS3_H5;
+          case TFKERAS_H5 -> Original.TFKERAS_H5;
+        };
     for (String l : loaders) {
-      ic.add(cases, file.getFileName() + " [" + l + "]", mf.model(), file, l, null, ic.reference(mf.model(), original, l), expect);
+      ic.add(
+          cases,
+          file.getFileName() + " [" + l + "]",
+          mf.model(),
+          file,
+          l,
+          null,
+          ic.reference(mf.model(), original, l),
+          expect);
     }
   }
 
   private static boolean hasMultiHeadAttention(Path p) throws IOException {
     try (dev.initkit.model.LoadedModel m = dev.initkit.ModelIO.open(p)) {
-      return m.model().allLayers().stream().anyMatch(l -> l.className().equals("MultiHeadAttention"));
+      return m.model().allLayers().stream()
+          .anyMatch(l -> l.className().equals("MultiHeadAttention"));
     }
   }
 
@@ -218,7 +265,10 @@ class InitInteropIT {
     }
 
     String summary() {
-      return lines.stream().filter(l -> l.matches("\\d+ passed, \\d+ failed")).findFirst().orElse("no summary line");
+      return lines.stream()
+          .filter(l -> l.matches("\\d+ passed, \\d+ failed"))
+          .findFirst()
+          .orElse("no summary line");
     }
 
     String failures() {
@@ -227,11 +277,21 @@ class InitInteropIT {
   }
 
   private static Result run(List<String> command, Path log) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     assertTrue(p.waitFor(30, TimeUnit.MINUTES), "timed out: " + command);
     String text = Files.readString(log, StandardCharsets.UTF_8);
-    List<String> lines = text.lines().filter(l -> l.startsWith("PASS") || l.startsWith("FAIL") || l.matches("\\d+ passed, \\d+ failed")).toList();
-    lines.stream().filter(l -> l.startsWith("PASS") || l.startsWith("FAIL")).forEach(System.out::println);
+    List<String> lines =
+        text.lines()
+            .filter(
+                l ->
+                    l.startsWith("PASS")
+                        || l.startsWith("FAIL")
+                        || l.matches("\\d+ passed, \\d+ failed"))
+            .toList();
+    lines.stream()
+        .filter(l -> l.startsWith("PASS") || l.startsWith("FAIL"))
+        .forEach(System.out::println);
     if (p.exitValue() != 0 && lines.isEmpty()) {
       List<String> all = text.lines().toList();
       System.out.println(String.join("\n", all.subList(Math.max(0, all.size() - 20), all.size())));

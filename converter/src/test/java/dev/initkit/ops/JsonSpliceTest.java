@@ -13,28 +13,35 @@ class JsonSpliceTest {
 
   @Test
   void replacesOnlyTheValues() throws Exception {
-    String text = "{\"a\": {\"k\": \"glorot_uniform\", \"n\": 1e-05}, \"b\": [1, {\"k\": null}, \"x\\\"y\"], \"c\": 3.5}";
+    String text =
+        "{\"a\": {\"k\": \"glorot_uniform\", \"n\": 1e-05}, \"b\": [1, {\"k\": null}, \"x\\\"y\"], \"c\": 3.5}";
     Map<String, JsonNode> r = new LinkedHashMap<>();
     r.put("/a/k", Json.parse("{\"class_name\":\"HeNormal\",\"config\":{\"seed\":3,\"v\":0.1}}"));
     r.put("/b/1/k", Json.parse("[1.5e-7, \"é\"]"));
     r.put("/c", Json.parse("2"));
     r.put("/a/n", Json.parse("true"));
     String out = JsonSplice.replace(text, r);
-    assertEquals("{\"a\": {\"k\": {\"class_name\": \"HeNormal\", \"config\": {\"seed\": 3, \"v\": 0.1}}, \"n\": true},"
-        + " \"b\": [1, {\"k\": [1.5e-07, \"\\u00e9\"]}, \"x\\\"y\"], \"c\": 2}", out);
+    assertEquals(
+        "{\"a\": {\"k\": {\"class_name\": \"HeNormal\", \"config\": {\"seed\": 3, \"v\": 0.1}}, \"n\": true},"
+            + " \"b\": [1, {\"k\": [1.5e-07, \"\\u00e9\"]}, \"x\\\"y\"], \"c\": 2}",
+        out);
   }
 
   @Test
   void compactTextGetsCompactValues() throws Exception {
     String text = "{\"a\":{\"k\":\"x\"},\"s\":\"q\"}";
-    assertEquals("{\"a\":{\"k\":{\"b\":[1,2]}},\"s\":\"q\"}",
+    assertEquals(
+        "{\"a\":{\"k\":{\"b\":[1,2]}},\"s\":\"q\"}",
         JsonSplice.replace(text, Map.of("/a/k", Json.parse("{\"b\":[1,2]}"))));
-    assertEquals("{\"a\":{\"k\":\"x\"},\"s\":7}", JsonSplice.replace(text, Map.of("/s", Json.parse("7"))));
+    assertEquals(
+        "{\"a\":{\"k\":\"x\"},\"s\":7}", JsonSplice.replace(text, Map.of("/s", Json.parse("7"))));
   }
 
   @Test
   void missingPointerIsAnError() {
-    assertThrows(IllegalArgumentException.class, () -> JsonSplice.replace("{\"a\": 1}", Map.of("/b", Json.parse("1"))));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> JsonSplice.replace("{\"a\": 1}", Map.of("/b", Json.parse("1"))));
   }
 
   @Test

@@ -1,6 +1,5 @@
 package dev.initkit.ops;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -35,7 +34,9 @@ import org.junit.jupiter.api.TestFactory;
  * LSTM forget-gate bias), else a chi-square test on the twenty bins Keras's own quantiles make.
  */
 class KerasCatalogueTest {
-  /** Values initkit draws per random weight (at least; small weights are drawn under more seeds). */
+  /**
+   * Values initkit draws per random weight (at least; small weights are drawn under more seeds).
+   */
   private static final int DRAWS = 20_000;
 
   /**
@@ -52,7 +53,9 @@ class KerasCatalogueTest {
     assertTrue(!roots.isEmpty(), "no catalogue under testdata/catalogue");
     for (Path root : roots) {
       JsonNode manifest = Json.mapper().readTree(root.resolve("MANIFEST.json").toFile());
-      assertTrue(manifest.path("models").size() >= 35, root + ": catalogue has " + manifest.path("models").size() + " models");
+      assertTrue(
+          manifest.path("models").size() >= 35,
+          root + ": catalogue has " + manifest.path("models").size() + " models");
       for (JsonNode model : manifest.path("models")) {
         if (!model.has("facts")) {
           continue; // tf-keras-only classes: no Keras 3 facts
@@ -60,8 +63,10 @@ class KerasCatalogueTest {
         for (String file : new String[] {"keras3.keras", "keras3.h5"}) {
           Path p = root.resolve(model.path("name").asText()).resolve(file);
           if (Files.exists(p)) {
-            tests.add(DynamicTest.dynamicTest(root.getFileName() + "/" + model.path("name").asText() + "/" + file,
-                () -> check(p, model.path("facts"))));
+            tests.add(
+                DynamicTest.dynamicTest(
+                    root.getFileName() + "/" + model.path("name").asText() + "/" + file,
+                    () -> check(p, model.path("facts"))));
           }
         }
       }
@@ -92,7 +97,15 @@ class KerasCatalogueTest {
         int index = f.path("index").asInt();
         String where = layer + " weight " + index + " (" + f.path("path").asText() + ")";
         if (index >= entries.size()) {
-          problems.add(where + ": initkit has " + entries.size() + " weights for layer " + layer + " (layers: " + byLayer.keySet() + ")");
+          problems.add(
+              where
+                  + ": initkit has "
+                  + entries.size()
+                  + " weights for layer "
+                  + layer
+                  + " (layers: "
+                  + byLayer.keySet()
+                  + ")");
           continue;
         }
         InitReport.WeightEntry e = entries.get(index);
@@ -102,13 +115,21 @@ class KerasCatalogueTest {
           shape[i] = f.path("shape").get(i).asLong();
         }
         if (!Arrays.equals(shape, w.shape().dims())) {
-          problems.add(where + ": shape " + Arrays.toString(shape) + " in Keras, " + w.shape() + " as initkit's " + w.name());
+          problems.add(
+              where
+                  + ": shape "
+                  + Arrays.toString(shape)
+                  + " in Keras, "
+                  + w.shape()
+                  + " as initkit's "
+                  + w.name());
           continue;
         }
         if (f.has("fans")) {
           Fans keras = new Fans(f.path("fans").get(0).asLong(), f.path("fans").get(1).asLong());
           if (!keras.equals(e.fans())) {
-            problems.add(where + ": fans " + keras + " in Keras, " + e.fans() + " reported for " + w.name());
+            problems.add(
+                where + ": fans " + keras + " in Keras, " + e.fans() + " reported for " + w.name());
           }
         }
         JsonNode draws = f.path("keras_draws");
@@ -116,28 +137,47 @@ class KerasCatalogueTest {
         if (draws.isMissingNode()) {
           continue;
         }
-        if (planEntry != null && !planEntry.drawn() && !f.path("trainable").asBoolean(true)
+        if (planEntry != null
+            && !planEntry.drawn()
+            && !f.path("trainable").asBoolean(true)
             && Set.of("Normalization").contains(e.className())) {
           continue; // adapt()'s data statistics, not an initialization: reinit keeps them
         }
         if (planEntry == null || !planEntry.drawn()) {
-          problems.add(where + ": Keras initialises it, reinit does not draw it ("
-              + (planEntry == null ? "not planned" : planEntry.reason()) + ")");
+          problems.add(
+              where
+                  + ": Keras initialises it, reinit does not draw it ("
+                  + (planEntry == null ? "not planned" : planEntry.reason())
+                  + ")");
           continue;
         }
         if (draws.has("exact")) {
           float[] got = values(m, first, w);
           for (int i = 0; i < got.length; i++) {
             if (got[i] != (float) draws.path("exact").get(i).asDouble()) {
-              problems.add(where + ": value " + i + " is " + got[i] + ", Keras's initializer gives " + draws.path("exact").get(i).asDouble());
+              problems.add(
+                  where
+                      + ": value "
+                      + i
+                      + " is "
+                      + got[i]
+                      + ", Keras's initializer gives "
+                      + draws.path("exact").get(i).asDouble());
               break;
             }
           }
         } else if (draws.has("quantiles")) {
           double chi = chiSquare(m, w, draws.path("quantiles"));
           if (chi > CHI_SQUARE_LIMIT) {
-            problems.add(where + ": reinit's draws are not Keras's distribution (chi-square " + Math.round(chi)
-                + " on 19 degrees of freedom; Keras: " + f.path("initializer") + ", std " + draws.path("std").asDouble() + ")");
+            problems.add(
+                where
+                    + ": reinit's draws are not Keras's distribution (chi-square "
+                    + Math.round(chi)
+                    + " on 19 degrees of freedom; Keras: "
+                    + f.path("initializer")
+                    + ", std "
+                    + draws.path("std").asDouble()
+                    + ")");
           }
         }
       }
@@ -151,7 +191,8 @@ class KerasCatalogueTest {
     return Reinitializer.plan(m.model(), Reinitializer.Scheme.configured(), Selector.all(), seed);
   }
 
-  private static float[] values(LoadedModel m, Reinitializer.Plan plan, Weight w) throws IOException {
+  private static float[] values(LoadedModel m, Reinitializer.Plan plan, Weight w)
+      throws IOException {
     LoadedModel drawn = Reinitializer.apply(m, plan);
     ByteBuffer b = ByteBuffer.allocateDirect((int) w.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
     drawn.tensors().readRows(w, 0, w.shape().rank() == 0 ? 1 : w.shape().dim(0), b);
@@ -163,7 +204,9 @@ class KerasCatalogueTest {
     return out;
   }
 
-  /** initkit's draws (under as many seeds as it takes) counted in the bins Keras's quantiles make. */
+  /**
+   * initkit's draws (under as many seeds as it takes) counted in the bins Keras's quantiles make.
+   */
   private static double chiSquare(LoadedModel m, Weight w, JsonNode quantiles) throws IOException {
     double[] cuts = new double[quantiles.size()];
     for (int i = 0; i < cuts.length; i++) {

@@ -43,11 +43,21 @@ class KerasFanAxesTest {
         var k = it.next();
         Fans f = reported.get(k.getKey());
         assertTrue(f != null, "no report entry for " + k.getKey() + " in " + reported.keySet());
-        assertEquals(new Fans(k.getValue().path("fan_in").asLong(), k.getValue().path("fan_out").asLong()), f, k.getKey());
-        Weight w = m.model().layerWeights().stream().filter(x -> x.name().equals(k.getKey())).findFirst().orElseThrow();
+        assertEquals(
+            new Fans(k.getValue().path("fan_in").asLong(), k.getValue().path("fan_out").asLong()),
+            f,
+            k.getKey());
+        Weight w =
+            m.model().layerWeights().stream()
+                .filter(x -> x.name().equals(k.getKey()))
+                .findFirst()
+                .orElseThrow();
         differFromClassic += Fans.of(w.shape()).equals(f) ? 0 : 1;
       }
-      assertEquals(4, differFromClassic, "the four attention projections: Keras 3.15's rule is not the classic one");
+      assertEquals(
+          4,
+          differFromClassic,
+          "the four attention projections: Keras 3.15's rule is not the classic one");
     }
   }
 
@@ -55,10 +65,15 @@ class KerasFanAxesTest {
   @Test
   void reinitDrawsWithKeras315Fans() throws IOException {
     try (LoadedModel m = ModelIO.open(dir().resolve("keras3.keras"))) {
-      Reinitializer.Plan plan = Reinitializer.plan(m.model(), Reinitializer.Scheme.configured(), Selector.all(), 11);
+      Reinitializer.Plan plan =
+          Reinitializer.plan(m.model(), Reinitializer.Scheme.configured(), Selector.all(), 11);
       LoadedModel drawn = Reinitializer.apply(m, plan);
       for (String name : new String[] {"mha/query/kernel", "mha/attention_output/kernel"}) {
-        Weight w = m.model().layerWeights().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+        Weight w =
+            m.model().layerWeights().stream()
+                .filter(x -> x.name().equals(name))
+                .findFirst()
+                .orElseThrow();
         ByteBuffer b = ByteBuffer.allocateDirect((int) w.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
         drawn.tensors().readRows(w, 0, w.shape().dim(0), b);
         b.flip();

@@ -49,10 +49,12 @@ final class OpsFixtures {
 
   /** The models of testdata/models/MANIFEST.json. */
   static List<String> models() throws IOException {
-    JsonNode manifest = Json.mapper().readTree(TestFiles.testdata().resolve("models/MANIFEST.json").toFile());
+    JsonNode manifest =
+        Json.mapper().readTree(TestFiles.testdata().resolve("models/MANIFEST.json").toFile());
     List<String> out = new ArrayList<>();
     for (JsonNode e : manifest.path("models")) {
-      // quantized models: their codes are refused by set-init/reinit and have no fans (QuantizedModelTest)
+      // quantized models: their codes are refused by set-init/reinit and have no fans
+      // (QuantizedModelTest)
       if (!e.has("quantization")) {
         out.add(e.path("name").asText());
       }
@@ -79,7 +81,12 @@ final class OpsFixtures {
   /** One generated file. */
   static ModelFile file(String model, Flavor flavor) {
     Path dir = TestFiles.testdata().resolve("models").resolve(model);
-    return new ModelFile(model, flavor, dir.resolve(flavor.file), dir.resolve("input.npz"), dir.resolve("expected.npz"));
+    return new ModelFile(
+        model,
+        flavor,
+        dir.resolve(flavor.file),
+        dir.resolve("input.npz"),
+        dir.resolve("expected.npz"));
   }
 
   /** A weight's values as doubles. */

@@ -43,10 +43,12 @@ class ReinitializerTest {
   /** Significance level of the KS tests. */
   private static final double ALPHA = 0.001;
 
-  private static Path reinit(Path in, Path out, Scheme scheme, Selector selector, long seed) throws IOException {
+  private static Path reinit(Path in, Path out, Scheme scheme, Selector selector, long seed)
+      throws IOException {
     try (LoadedModel m = ModelIO.open(in)) {
       Plan plan = Reinitializer.plan(m.model(), scheme, selector, seed);
-      ModelIO.write(Reinitializer.apply(m, plan), out, ModelIO.WriteOptions.defaults().withOverwrite(true));
+      ModelIO.write(
+          Reinitializer.apply(m, plan), out, ModelIO.WriteOptions.defaults().withOverwrite(true));
     }
     return out;
   }
@@ -63,30 +65,63 @@ class ReinitializerTest {
 
   @TestFactory
   Stream<DynamicTest> seededDeterminism() {
-    return Stream.of(Flavor.values()).map(f -> DynamicTest.dynamicTest(f.file, () -> {
-      ModelFile mf = OpsFixtures.file("lstm", f);
-      Path a = reinit(mf.path(), tmp.resolve("a" + f.tag() + f.ext), Scheme.configured(), Selector.all(), 42);
-      Path b = reinit(mf.path(), tmp.resolve("b" + f.tag() + f.ext), Scheme.configured(), Selector.all(), 42);
-      Path c = reinit(mf.path(), tmp.resolve("c" + f.tag() + f.ext), Scheme.configured(), Selector.all(), 43);
-      assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b), "same seed, same bytes");
-      List<byte[]> wa = weights(a);
-      List<byte[]> wc = weights(c);
-      List<byte[]> orig = weights(mf.path());
-      int differ = 0;
-      for (int i = 0; i < wa.size(); i++) {
-        if (!Arrays.equals(wa.get(i), wc.get(i))) {
-          differ++;
-        }
-        assertFalse(Arrays.equals(wa.get(i), orig.get(i)) && !isConstantDraw(mf, i), "weight " + i + " was redrawn");
-      }
-      // every random weight differs with another seed (constant ones, zeros biases, do not)
-      assertTrue(differ >= 4, "kernels and recurrent kernels of both LSTMs and the head differ: " + differ);
-    }));
+    return Stream.of(Flavor.values())
+        .map(
+            f ->
+                DynamicTest.dynamicTest(
+                    f.file,
+                    () -> {
+                      ModelFile mf = OpsFixtures.file("lstm", f);
+                      Path a =
+                          reinit(
+                              mf.path(),
+                              tmp.resolve("a" + f.tag() + f.ext),
+                              Scheme.configured(),
+                              Selector.all(),
+                              42);
+                      Path b =
+                          reinit(
+                              mf.path(),
+                              tmp.resolve("b" + f.tag() + f.ext),
+                              Scheme.configured(),
+                              Selector.all(),
+                              42);
+                      Path c =
+                          reinit(
+                              mf.path(),
+                              tmp.resolve("c" + f.tag() + f.ext),
+                              Scheme.configured(),
+                              Selector.all(),
+                              43);
+                      assertArrayEquals(
+                          Files.readAllBytes(a), Files.readAllBytes(b), "same seed, same bytes");
+                      List<byte[]> wa = weights(a);
+                      List<byte[]> wc = weights(c);
+                      List<byte[]> orig = weights(mf.path());
+                      int differ = 0;
+                      for (int i = 0; i < wa.size(); i++) {
+                        if (!Arrays.equals(wa.get(i), wc.get(i))) {
+                          differ++;
+                        }
+                        assertFalse(
+                            Arrays.equals(wa.get(i), orig.get(i)) && !isConstantDraw(mf, i),
+                            "weight " + i + " was redrawn");
+                      }
+                      // every random weight differs with another seed (constant ones, zeros biases,
+                      // do not)
+                      assertTrue(
+                          differ >= 4,
+                          "kernels and recurrent kernels of both LSTMs and the head differ: "
+                              + differ);
+                    }));
   }
 
   private static boolean isConstantDraw(ModelFile mf, int index) throws IOException {
     try (LoadedModel m = ModelIO.open(mf.path())) {
-      Entry e = Reinitializer.plan(m.model(), Scheme.configured(), Selector.all(), 0).entries().get(index);
+      Entry e =
+          Reinitializer.plan(m.model(), Scheme.configured(), Selector.all(), 0)
+              .entries()
+              .get(index);
       return !e.spec().isRandom();
     }
   }
@@ -98,36 +133,65 @@ class ReinitializerTest {
   @Test
   void secondJvmOneCpuSameBytes() throws Exception {
     Path big = tmp.resolve("big.h5");
-    List<Synthetic.Dense> layers = List.of(
-        new Synthetic.Dense(600, "relu", Synthetic.keras2("HeNormal", "{\"seed\": null}"), InitializerSpec.zeros()),
-        new Synthetic.Dense(300, "tanh", Synthetic.keras2("Orthogonal", "{\"gain\": 1.0, \"seed\": null}"), InitializerSpec.zeros()));
+    List<Synthetic.Dense> layers =
+        List.of(
+            new Synthetic.Dense(
+                600,
+                "relu",
+                Synthetic.keras2("HeNormal", "{\"seed\": null}"),
+                InitializerSpec.zeros()),
+            new Synthetic.Dense(
+                300,
+                "tanh",
+                Synthetic.keras2("Orthogonal", "{\"gain\": 1.0, \"seed\": null}"),
+                InitializerSpec.zeros()));
     try (LoadedModel m = Synthetic.sequential(500, layers)) {
       ModelIO.write(m, big, ModelIO.WriteOptions.defaults());
     }
     Path here = reinit(big, tmp.resolve("here.h5"), Scheme.configured(), Selector.all(), 7);
     Path there = tmp.resolve("there.h5");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-XX:ActiveProcessorCount=1", "-cp", dev.initkit.testing.TestFiles.childClassPath(),
-        ReinitMain.class.getName(), big.toString(), there.toString(), "7")
-        .redirectErrorStream(true).redirectOutput(tmp.resolve("jvm.log").toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                java,
+                "-XX:ActiveProcessorCount=1",
+                "-cp",
+                dev.initkit.testing.TestFiles.childClassPath(),
+                ReinitMain.class.getName(),
+                big.toString(),
+                there.toString(),
+                "7")
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("jvm.log").toFile())
+            .start();
     assertTrue(p.waitFor(120, TimeUnit.SECONDS), "second JVM timed out");
     assertEquals(0, p.exitValue(), () -> read(tmp.resolve("jvm.log")));
-    assertArrayEquals(Files.readAllBytes(here), Files.readAllBytes(there), "bytes differ between JVMs / thread counts");
+    assertArrayEquals(
+        Files.readAllBytes(here),
+        Files.readAllBytes(there),
+        "bytes differ between JVMs / thread counts");
   }
 
-  /** Row blocks that start inside seed blocks, filled in parallel, give the single-threaded bytes. */
+  /**
+   * Row blocks that start inside seed blocks, filled in parallel, give the single-threaded bytes.
+   */
   @Test
   void parallelRangesEqualOneThread() throws IOException {
     dev.initkit.model.Shape shape = dev.initkit.model.Shape.of(1000, 700);
     for (String spec : List.of("he_normal", "glorot_uniform", "truncated_normal(stddev=0.2)")) {
-      dev.initkit.init.Initializer init = dev.initkit.init.Initializer.of(InitializerSpec.parse(spec));
+      dev.initkit.init.Initializer init =
+          dev.initkit.init.Initializer.of(InitializerSpec.parse(spec));
       Weight w = new Weight("w", shape, DType.FLOAT32, WeightRole.KERNEL, "k");
       java.nio.ByteBuffer whole = java.nio.ByteBuffer.allocate((int) (shape.elementCount() * 4));
       init.fill(shape, DType.FLOAT32, 77, whole);
-      GeneratedTensors g = new GeneratedTensors((x, f, r, d) -> {
-        throw new IOException("no base");
-      }, java.util.Map.of("k", new GeneratedTensors.Draw(init, 77)));
-      java.nio.ByteBuffer got = java.nio.ByteBuffer.allocateDirect((int) (shape.elementCount() * 4));
+      GeneratedTensors g =
+          new GeneratedTensors(
+              (x, f, r, d) -> {
+                throw new IOException("no base");
+              },
+              java.util.Map.of("k", new GeneratedTensors.Draw(init, 77)));
+      java.nio.ByteBuffer got =
+          java.nio.ByteBuffer.allocateDirect((int) (shape.elementCount() * 4));
       for (long r = 0; r < 1000; r += 333) {
         g.readRows(w, r, Math.min(333, 1000 - r), got);
       }
@@ -150,13 +214,23 @@ class ReinitializerTest {
   void selectedChangeUnselectedStay() throws IOException {
     for (Flavor f : Flavor.values()) {
       ModelFile mf = OpsFixtures.file("mlp", f);
-      Path out = reinit(mf.path(), tmp.resolve("sel" + f.tag() + f.ext), Scheme.configured(), Selector.parse("dense_tanh,role:kernel"), 1);
-      try (LoadedModel o = ModelIO.open(out); LoadedModel i = ModelIO.open(mf.path())) {
+      Path out =
+          reinit(
+              mf.path(),
+              tmp.resolve("sel" + f.tag() + f.ext),
+              Scheme.configured(),
+              Selector.parse("dense_tanh,role:kernel"),
+              1);
+      try (LoadedModel o = ModelIO.open(out);
+          LoadedModel i = ModelIO.open(mf.path())) {
         List<Weight> a = i.model().layerWeights();
         List<Weight> b = o.model().layerWeights();
         for (int k = 0; k < a.size(); k++) {
-          boolean selected = a.get(k).name().contains("dense_tanh") && a.get(k).role() == WeightRole.KERNEL;
-          assertEquals(!selected, Arrays.equals(TestFiles.bytes(i, a.get(k)), TestFiles.bytes(o, b.get(k))),
+          boolean selected =
+              a.get(k).name().contains("dense_tanh") && a.get(k).role() == WeightRole.KERNEL;
+          assertEquals(
+              !selected,
+              Arrays.equals(TestFiles.bytes(i, a.get(k)), TestFiles.bytes(o, b.get(k))),
               f.file + " " + a.get(k).name());
         }
       }
@@ -167,8 +241,17 @@ class ReinitializerTest {
   @Test
   void streamsAreIndependentOfTheSelection() throws IOException {
     ModelFile mf = OpsFixtures.file("mlp", Flavor.KERAS3_KERAS);
-    List<byte[]> all = weights(reinit(mf.path(), tmp.resolve("all.keras"), Scheme.configured(), Selector.all(), 5));
-    List<byte[]> one = weights(reinit(mf.path(), tmp.resolve("one.keras"), Scheme.configured(), Selector.parse("dense_sigmoid"), 5));
+    List<byte[]> all =
+        weights(
+            reinit(mf.path(), tmp.resolve("all.keras"), Scheme.configured(), Selector.all(), 5));
+    List<byte[]> one =
+        weights(
+            reinit(
+                mf.path(),
+                tmp.resolve("one.keras"),
+                Scheme.configured(),
+                Selector.parse("dense_sigmoid"),
+                5));
     assertArrayEquals(all.get(4), one.get(4));
     assertArrayEquals(all.get(5), one.get(5));
   }
@@ -184,9 +267,15 @@ class ReinitializerTest {
     int ks = 0;
     int orth = 0;
     for (ModelFile mf : OpsFixtures.files()) {
-      Path out = reinit(mf.path(), tmp.resolve(mf.model() + "." + mf.flavor().tag() + mf.flavor().ext), Scheme.configured(),
-          Selector.all(), 2024);
-      try (LoadedModel in = ModelIO.open(mf.path()); LoadedModel o = ModelIO.open(out)) {
+      Path out =
+          reinit(
+              mf.path(),
+              tmp.resolve(mf.model() + "." + mf.flavor().tag() + mf.flavor().ext),
+              Scheme.configured(),
+              Selector.all(),
+              2024);
+      try (LoadedModel in = ModelIO.open(mf.path());
+          LoadedModel o = ModelIO.open(out)) {
         Plan plan = Reinitializer.plan(in.model(), Scheme.configured(), Selector.all(), 2024);
         List<Weight> written = o.model().layerWeights();
         for (int k = 0; k < plan.entries().size(); k++) {
@@ -260,7 +349,11 @@ class ReinitializerTest {
           double y = byRows ? v[b * cols + k] : v[k * cols + b];
           dot += x * y;
         }
-        assertEquals(a == b ? gain * gain : 0, dot, tol * Math.max(1, gain * gain), what + " Q Q^T at " + a + "," + b);
+        assertEquals(
+            a == b ? gain * gain : 0,
+            dot,
+            tol * Math.max(1, gain * gain),
+            what + " Q Q^T at " + a + "," + b);
       }
     }
   }
@@ -268,11 +361,22 @@ class ReinitializerTest {
   /** A large tensor per distribution, read through the reinitialized model: KS and moments. */
   @Test
   void largeDrawsMatchTheirSpecs() throws IOException {
-    List<String> specs = List.of("glorot_uniform", "he_normal", "lecun_normal", "random_normal(mean=0.5,stddev=2)",
-        "truncated_normal(stddev=0.3)", "variance_scaling(scale=0.5,mode=fan_out,distribution=untruncated_normal)",
-        "random_uniform(minval=-1,maxval=3)");
-    List<Synthetic.Dense> layers = List.of(new Synthetic.Dense(250, "relu", Synthetic.keras2("GlorotUniform", "{\"seed\": null}"),
-        InitializerSpec.zeros()));
+    List<String> specs =
+        List.of(
+            "glorot_uniform",
+            "he_normal",
+            "lecun_normal",
+            "random_normal(mean=0.5,stddev=2)",
+            "truncated_normal(stddev=0.3)",
+            "variance_scaling(scale=0.5,mode=fan_out,distribution=untruncated_normal)",
+            "random_uniform(minval=-1,maxval=3)");
+    List<Synthetic.Dense> layers =
+        List.of(
+            new Synthetic.Dense(
+                250,
+                "relu",
+                Synthetic.keras2("GlorotUniform", "{\"seed\": null}"),
+                InitializerSpec.zeros()));
     for (String text : specs) {
       try (LoadedModel m = Synthetic.sequential(400, layers)) {
         Plan plan = Reinitializer.plan(m.model(), Scheme.parse(text), Selector.all(), 99);
@@ -289,7 +393,11 @@ class ReinitializerTest {
         double sd = SpecStatistics.expectedStd(e.spec(), e.site().weight().shape());
         assertEquals(mean, st.mean(), 4.5 * sd / Math.sqrt(v.length), text + " mean");
         // se of the sample variance ≈ σ² sqrt((κ - 1)/n) with κ <= 3
-        assertEquals(sd * sd, st.std() * st.std(), 4.5 * sd * sd * Math.sqrt(2.0 / v.length), text + " variance");
+        assertEquals(
+            sd * sd,
+            st.std() * st.std(),
+            4.5 * sd * sd * Math.sqrt(2.0 / v.length),
+            text + " variance");
         // the bias is not a kernel: a fixed scheme leaves it unless the selector names roles
         assertFalse(plan.entries().get(1).drawn(), text);
       }
@@ -299,8 +407,13 @@ class ReinitializerTest {
   @Test
   void normalisationAndOptimizerState() throws IOException {
     for (Flavor f : Flavor.values()) {
-      Path bn = reinit(OpsFixtures.file("batchnorm", f).path(), tmp.resolve("bn" + f.tag() + f.ext), Scheme.configured(),
-          Selector.all(), 3);
+      Path bn =
+          reinit(
+              OpsFixtures.file("batchnorm", f).path(),
+              tmp.resolve("bn" + f.tag() + f.ext),
+              Scheme.configured(),
+              Selector.all(),
+              3);
       try (LoadedModel m = ModelIO.open(bn)) {
         int seen = 0;
         for (Weight w : m.model().layerWeights()) {
@@ -326,9 +439,16 @@ class ReinitializerTest {
       }
       ModelFile compiled = OpsFixtures.file("compiled", f);
       try (LoadedModel in = ModelIO.open(compiled.path())) {
-        assertTrue(in.model().optimizerWeights().size() > 0, "the compiled model has optimizer weights");
+        assertTrue(
+            in.model().optimizerWeights().size() > 0, "the compiled model has optimizer weights");
       }
-      Path out = reinit(compiled.path(), tmp.resolve("compiled" + f.tag() + f.ext), Scheme.configured(), Selector.all(), 3);
+      Path out =
+          reinit(
+              compiled.path(),
+              tmp.resolve("compiled" + f.tag() + f.ext),
+              Scheme.configured(),
+              Selector.all(),
+              3);
       try (LoadedModel o = ModelIO.open(out)) {
         assertEquals(0, o.model().optimizerWeights().size());
       }
@@ -341,27 +461,51 @@ class ReinitializerTest {
       Plan auto = Reinitializer.plan(m.model(), Scheme.auto(), Selector.all(), 0);
       Entry relu = auto.entries().get(0);
       assertEquals("HeNormal", relu.spec().canonicalName());
-      Entry selu = auto.entries().stream().filter(e -> e.site().layerPath().equals("dense_2") && e.site().weight().role() == WeightRole.KERNEL)
-          .findFirst().orElseThrow();
+      Entry selu =
+          auto.entries().stream()
+              .filter(
+                  e ->
+                      e.site().layerPath().equals("dense_2")
+                          && e.site().weight().role() == WeightRole.KERNEL)
+              .findFirst()
+              .orElseThrow();
       assertEquals("LecunNormal", selu.spec().canonicalName());
-      // a selector that names roles: the fixed spec applies to exactly those, and Orthogonal cannot draw a bias
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> Reinitializer.plan(m.model(), Scheme.parse("orthogonal"), Selector.parse("role:bias"), 0));
+      // a selector that names roles: the fixed spec applies to exactly those, and Orthogonal cannot
+      // draw a bias
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  Reinitializer.plan(
+                      m.model(), Scheme.parse("orthogonal"), Selector.parse("role:bias"), 0));
       assertTrue(e.getMessage().contains("bias"), e.getMessage());
     }
     try (LoadedModel m = ModelIO.open(OpsFixtures.file("conv2d", Flavor.KERAS3_KERAS).path())) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> Reinitializer.plan(m.model(), Scheme.parse("identity"), Selector.parse("conv_a"), 0));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  Reinitializer.plan(
+                      m.model(), Scheme.parse("identity"), Selector.parse("conv_a"), 0));
       assertTrue(e.getMessage().contains("conv_a"), e.getMessage());
-      Plan bias = Reinitializer.plan(m.model(), Scheme.parse("constant(0.5)"), Selector.parse("role:bias"), 0);
-      assertTrue(bias.entries().stream().allMatch(x -> x.drawn() == (x.site().weight().role() == WeightRole.BIAS)));
+      Plan bias =
+          Reinitializer.plan(
+              m.model(), Scheme.parse("constant(0.5)"), Selector.parse("role:bias"), 0);
+      assertTrue(
+          bias.entries().stream()
+              .allMatch(x -> x.drawn() == (x.site().weight().role() == WeightRole.BIAS)));
     }
   }
 
   @Test
   void lstmForgetGateAndDtypes() throws IOException {
-    Path out = reinit(OpsFixtures.file("lstm", Flavor.TFKERAS_H5).path(), tmp.resolve("lstm.h5"), Scheme.configured(),
-        Selector.parse("role:bias"), 0);
+    Path out =
+        reinit(
+            OpsFixtures.file("lstm", Flavor.TFKERAS_H5).path(),
+            tmp.resolve("lstm.h5"),
+            Scheme.configured(),
+            Selector.parse("role:bias"),
+            0);
     try (LoadedModel m = ModelIO.open(out)) {
       for (Weight w : m.model().layerWeights()) {
         if (w.role() != WeightRole.BIAS) {
@@ -376,11 +520,18 @@ class ReinitializerTest {
       }
     }
     for (String model : List.of("float16", "float64")) {
-      Path o = reinit(OpsFixtures.file(model, Flavor.KERAS3_KERAS).path(), tmp.resolve(model + ".keras"), Scheme.configured(),
-          Selector.all(), 0);
-      try (LoadedModel m = ModelIO.open(o); LoadedModel i = ModelIO.open(OpsFixtures.file(model, Flavor.KERAS3_KERAS).path())) {
+      Path o =
+          reinit(
+              OpsFixtures.file(model, Flavor.KERAS3_KERAS).path(),
+              tmp.resolve(model + ".keras"),
+              Scheme.configured(),
+              Selector.all(),
+              0);
+      try (LoadedModel m = ModelIO.open(o);
+          LoadedModel i = ModelIO.open(OpsFixtures.file(model, Flavor.KERAS3_KERAS).path())) {
         for (int k = 0; k < m.model().layerWeights().size(); k++) {
-          assertEquals(i.model().layerWeights().get(k).dtype(), m.model().layerWeights().get(k).dtype());
+          assertEquals(
+              i.model().layerWeights().get(k).dtype(), m.model().layerWeights().get(k).dtype());
         }
       }
     }

@@ -28,7 +28,8 @@ class SignalEstimateTest {
     List<Path> files = new ArrayList<>(TestFiles.corpusModels());
     for (Path dir : TestFiles.modelDirs()) {
       try (Stream<Path> s = Files.list(dir)) {
-        s.filter(f -> f.toString().endsWith(".keras") || f.toString().endsWith(".h5")).forEach(files::add);
+        s.filter(f -> f.toString().endsWith(".keras") || f.toString().endsWith(".h5"))
+            .forEach(files::add);
       }
     }
     for (Path dir : TestFiles.catalogueModelDirs()) {
@@ -43,7 +44,8 @@ class SignalEstimateTest {
       }
       try (LoadedModel m = ModelIO.open(f)) {
         JsonNode c = m.model().config().orElse(null);
-        if (c == null || !List.of("Sequential", "Functional", "Model").contains(ConfigLayers.modelClass(c))) {
+        if (c == null
+            || !List.of("Sequential", "Functional", "Model").contains(ConfigLayers.modelClass(c))) {
           continue;
         }
         InitReport r = InitReport.of(m);

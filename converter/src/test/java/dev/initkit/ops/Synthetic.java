@@ -58,8 +58,20 @@ final class Synthetic {
         lc.set("kernel_initializer", d.kernelInitializer());
       }
       lc.set("bias_initializer", Json.parse("{\"class_name\": \"Zeros\", \"config\": {}}"));
-      Weight k = new Weight(name + "/kernel:0", Shape.of(in, d.units()), DType.FLOAT32, WeightRole.KERNEL, "/" + name + "/kernel");
-      Weight b = new Weight(name + "/bias:0", Shape.of(d.units()), DType.FLOAT32, WeightRole.BIAS, "/" + name + "/bias");
+      Weight k =
+          new Weight(
+              name + "/kernel:0",
+              Shape.of(in, d.units()),
+              DType.FLOAT32,
+              WeightRole.KERNEL,
+              "/" + name + "/kernel");
+      Weight b =
+          new Weight(
+              name + "/bias:0",
+              Shape.of(d.units()),
+              DType.FLOAT32,
+              WeightRole.BIAS,
+              "/" + name + "/bias");
       draws.put(k.key(), new GeneratedTensors.Draw(Initializer.of(d.values()), 100 + i));
       draws.put(b.key(), new GeneratedTensors.Draw(Initializer.of(InitializerSpec.zeros()), 0));
       in = d.units();
@@ -69,16 +81,34 @@ final class Synthetic {
     int i = 0;
     for (JsonNode e : tree.path("config").path("layers")) {
       String name = "dense_" + i;
-      Weight k = new Weight(name + "/kernel:0", Shape.of(i == 0 ? inputs : layers.get(i - 1).units(), layers.get(i).units()),
-          DType.FLOAT32, WeightRole.KERNEL, "/" + name + "/kernel");
-      Weight b = new Weight(name + "/bias:0", Shape.of(layers.get(i).units()), DType.FLOAT32, WeightRole.BIAS, "/" + name + "/bias");
+      Weight k =
+          new Weight(
+              name + "/kernel:0",
+              Shape.of(i == 0 ? inputs : layers.get(i - 1).units(), layers.get(i).units()),
+              DType.FLOAT32,
+              WeightRole.KERNEL,
+              "/" + name + "/kernel");
+      Weight b =
+          new Weight(
+              name + "/bias:0",
+              Shape.of(layers.get(i).units()),
+              DType.FLOAT32,
+              WeightRole.BIAS,
+              "/" + name + "/bias");
       out.add(new Layer(name, "Dense", e.get("config"), List.of(k, b), List.of()));
       i++;
     }
-    Model m = Model.builder().source("synthetic").sourceFormat("h5").config(text, tree).layers(out).build();
-    TensorSource nothing = (w, first, rows, dst) -> {
-      throw new IOException("no stored values for " + w.name());
-    };
+    Model m =
+        Model.builder()
+            .source("synthetic")
+            .sourceFormat("h5")
+            .config(text, tree)
+            .layers(out)
+            .build();
+    TensorSource nothing =
+        (w, first, rows, dst) -> {
+          throw new IOException("no stored values for " + w.name());
+        };
     return new LoadedModel(m, new GeneratedTensors(nothing, draws), null);
   }
 

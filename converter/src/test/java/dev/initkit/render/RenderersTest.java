@@ -19,7 +19,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The library's renderers of reports and plans: their sections and fields, and no raw control character. */
+/**
+ * The library's renderers of reports and plans: their sections and fields, and no raw control
+ * character.
+ */
 class RenderersTest {
   private static final Path MLP = model("mlp", "keras3.keras");
 
@@ -39,15 +42,24 @@ class RenderersTest {
     String text = InitReportText.render(r, "mlp.keras");
     List<String> lines = text.lines().toList();
     assertTrue(lines.get(0).startsWith("Report: mlp.keras (keras, Keras "), lines.get(0));
-    assertEquals("Weights: " + r.weights().size() + ", warnings: " + r.warnings().size(), lines.get(1));
-    for (String section : List.of("Weights", "Signal through depth (configured weights)",
-        "Signal through depth (observed weights)")) {
+    assertEquals(
+        "Weights: " + r.weights().size() + ", warnings: " + r.warnings().size(), lines.get(1));
+    for (String section :
+        List.of(
+            "Weights",
+            "Signal through depth (configured weights)",
+            "Signal through depth (observed weights)")) {
       assertTrue(lines.contains(section), section);
     }
     assertTrue(lines.stream().anyMatch(l -> l.startsWith("Warnings (")), text);
     for (InitReport.WeightEntry e : r.weights()) {
-      assertTrue(lines.stream().anyMatch(l -> l.startsWith("  " + e.site().layerPath() + " ")
-          && l.contains(" " + e.weight().shortName() + " ")), e.site().layerPath());
+      assertTrue(
+          lines.stream()
+              .anyMatch(
+                  l ->
+                      l.startsWith("  " + e.site().layerPath() + " ")
+                          && l.contains(" " + e.weight().shortName() + " ")),
+          e.site().layerPath());
     }
     assertTrue(text.contains("  (" + InitReport.DEPTH_ASSUMPTIONS + ")"));
   }
@@ -67,7 +79,17 @@ class RenderersTest {
   void initReportJson() throws Exception {
     InitReport r = report(MLP);
     ObjectNode doc = InitReportJson.toJson(r, "mlp.keras");
-    assertEquals(List.of("file", "format", "kerasVersion", "configForm", "totals", "weights", "warnings", "advice", "depth"),
+    assertEquals(
+        List.of(
+            "file",
+            "format",
+            "kerasVersion",
+            "configForm",
+            "totals",
+            "weights",
+            "warnings",
+            "advice",
+            "depth"),
         iterate(doc));
     assertEquals("mlp.keras", doc.get("file").asText());
     assertEquals("keras", doc.get("format").asText());
@@ -81,7 +103,10 @@ class RenderersTest {
   @Test
   void controlCharactersNeverReachTheText() throws Exception {
     InitReport r = report(MLP);
-    for (String s : List.of(InitReportText.render(r, "a\u001b[2J\nb"), InitReportMarkdown.render(r, "a\u001b[2J\nb"))) {
+    for (String s :
+        List.of(
+            InitReportText.render(r, "a\u001b[2J\nb"),
+            InitReportMarkdown.render(r, "a\u001b[2J\nb"))) {
       assertTrue(s.contains("a\\e[2J\\nb"), s);
       assertFalse(s.contains("\u001b"));
     }
@@ -95,8 +120,16 @@ class RenderersTest {
       plan = Transplanter.plan(src.model(), dst.model(), TransplantOptions.defaults());
     }
     String text = TransplantPlanText.render(plan, true);
-    assertTrue(text.startsWith("Plan: match name, scheme " + plan.scheme() + ", seed " + plan.seed() + ": "
-        + TransplantPlanText.summary(plan) + " (nothing written)"), text);
+    assertTrue(
+        text.startsWith(
+            "Plan: match name, scheme "
+                + plan.scheme()
+                + ", seed "
+                + plan.seed()
+                + ": "
+                + TransplantPlanText.summary(plan)
+                + " (nothing written)"),
+        text);
     assertTrue(text.contains("  Layer"), text);
     ObjectNode doc = JsonValues.nodes().objectNode();
     TransplantPlanJson.fill(doc, plan, null, plan.notes(), List.of());
@@ -112,9 +145,18 @@ class RenderersTest {
       plan = Reinitializer.plan(m.model(), Reinitializer.Scheme.configured(), Selector.all(), 7);
     }
     String text = ReinitPlanText.render(plan, 3);
-    assertTrue(text.startsWith("Plan: scheme " + plan.scheme() + ", seed 7: " + plan.drawnCount() + " of "
-        + plan.entries().size() + " weights drawn (dry run: nothing written)"), text);
-    assertTrue(text.endsWith("Optimizer weights: 3 would be dropped" + System.lineSeparator()), text);
+    assertTrue(
+        text.startsWith(
+            "Plan: scheme "
+                + plan.scheme()
+                + ", seed 7: "
+                + plan.drawnCount()
+                + " of "
+                + plan.entries().size()
+                + " weights drawn (dry run: nothing written)"),
+        text);
+    assertTrue(
+        text.endsWith("Optimizer weights: 3 would be dropped" + System.lineSeparator()), text);
     ObjectNode doc = JsonValues.nodes().objectNode();
     ReinitPlanJson.fill(doc, plan, List.of());
     assertEquals(List.of("scheme", "seed", "only", "drawn", "kept", "weights"), iterate(doc));

@@ -12,12 +12,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Appends what a truth test found, one JSON line per case, to {@code
- * <dir>/<suite>-<stack>.jsonl}, from which {@code scripts/compatibility.py} writes {@code
- * docs/COMPATIBILITY.md}. {@code <dir>} is the system property {@code initkit.compatibility.dir}
- * (the poms' failsafe config: {@code <repo root>/target/compatibility}), else {@code
- * target/compatibility} under the working directory. Each test run truncates its own file first
- * ({@link #open}), so a file holds one run.
+ * Appends what a truth test found, one JSON line per case, to {@code <dir>/<suite>-<stack>.jsonl},
+ * from which {@code scripts/compatibility.py} writes {@code docs/COMPATIBILITY.md}. {@code <dir>}
+ * is the system property {@code initkit.compatibility.dir} (the poms' failsafe config: {@code <repo
+ * root>/target/compatibility}), else {@code target/compatibility} under the working directory. Each
+ * test run truncates its own file first ({@link #open}), so a file holds one run.
  *
  * <p>One line (a JSON object; null fields are left out):
  *
@@ -25,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code suite}: the test that measured it ({@code keras-interop}, {@code dl4j-for}, {@code
  *       corpus-keras}, {@code corpus-dl4j}, {@code savedmodel})
  *   <li>{@code model}: the model's name ({@code mlp}, {@code keras-3.12.0/Dense}) or corpus path
- *   <li>{@code source}: the original file converted ({@code keras3.keras}, {@code keras3.h5}, {@code
- *       tfkeras.h5}, or the corpus path)
+ *   <li>{@code source}: the original file converted ({@code keras3.keras}, {@code keras3.h5},
+ *       {@code tfkeras.h5}, or the corpus path)
  *   <li>{@code generation}: the Keras generation that wrote it: {@code Keras 1}, {@code Keras 2},
  *       {@code tf.keras} (TF 2.x's bundled Keras, tf-keras), {@code Keras 3}; {@code version} its
  *       {@code keras_version}
@@ -37,8 +36,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code verdict}: one of {@link Verdict}'s names
  *   <li>{@code max_diff}: the largest |out - ref| / max(1, |ref|) against Keras's prediction on the
  *       original; {@code tolerance}: the bound it was held to
- *   <li>{@code reason}: for a refusal initkit's one line; for a failure or an unverified case
- *       what went wrong
+ *   <li>{@code reason}: for a refusal initkit's one line; for a failure or an unverified case what
+ *       went wrong
  * </ul>
  *
  * <p>A suite records its cases like this (the {@code tensorflow} column, for a SavedModel test):
@@ -65,9 +64,9 @@ public final class CompatibilityRecords implements AutoCloseable {
     /** The runtime loads initkit's output and predicts what Keras predicts on the original. */
     LOADS_AND_PREDICTS("loads-and-predicts"),
     /**
-     * Loads, but predicts otherwise where initkit warned that it would ({@code convert}'s warning: an
-     * activation the target generation defines differently, e.g. Keras 2's hard_sigmoid in Keras 3);
-     * {@code reason} has the warning and {@code max_diff} the measured change.
+     * Loads, but predicts otherwise where initkit warned that it would ({@code convert}'s warning:
+     * an activation the target generation defines differently, e.g. Keras 2's hard_sigmoid in Keras
+     * 3); {@code reason} has the warning and {@code max_diff} the measured change.
      */
     CHANGED_AS_WARNED("changed-as-warned"),
     /** initkit refused before writing (one line naming layer, key and value). */
@@ -105,7 +104,8 @@ public final class CompatibilityRecords implements AutoCloseable {
    * Starts the file of one suite under one stack, emptying what an earlier run left.
    *
    * @param suite the test's short name
-   * @param stackKey a file-name-safe key of the stack ({@code pinned}, {@code newest}, {@code dl4j})
+   * @param stackKey a file-name-safe key of the stack ({@code pinned}, {@code newest}, {@code
+   *     dl4j})
    * @param stack the stack as shown ({@link #kerasStack})
    */
   public static CompatibilityRecords open(String suite, String stackKey, String stack) {
@@ -125,9 +125,20 @@ public final class CompatibilityRecords implements AutoCloseable {
     return file;
   }
 
-  /** Appends one case; {@code maxDiff} and {@code tolerance} NaN and {@code reason} null when not known. */
-  public void add(String model, String source, String generation, String version, String runtime, Verdict verdict,
-      double maxDiff, double tolerance, String reason) {
+  /**
+   * Appends one case; {@code maxDiff} and {@code tolerance} NaN and {@code reason} null when not
+   * known.
+   */
+  public void add(
+      String model,
+      String source,
+      String generation,
+      String version,
+      String runtime,
+      Verdict verdict,
+      double maxDiff,
+      double tolerance,
+      String reason) {
     ObjectNode o = Json.mapper().createObjectNode();
     o.put("suite", suite);
     o.put("model", model);
@@ -149,7 +160,11 @@ public final class CompatibilityRecords implements AutoCloseable {
       o.put("reason", reason.replace('\n', ' '));
     }
     try {
-      Files.writeString(file, Json.mapper().writeValueAsString(o) + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+      Files.writeString(
+          file,
+          Json.mapper().writeValueAsString(o) + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -175,7 +190,9 @@ public final class CompatibilityRecords implements AutoCloseable {
     }
     if (v.startsWith("2.")) {
       String[] p = v.split("[.-]");
-      boolean tf = v.endsWith("-tf") || (p.length > 1 && p[1].matches("\\d+") && Integer.parseInt(p[1]) >= 4);
+      boolean tf =
+          v.endsWith("-tf")
+              || (p.length > 1 && p[1].matches("\\d+") && Integer.parseInt(p[1]) >= 4);
       return tf ? "tf.keras" : "Keras 2";
     }
     return "unknown";
@@ -183,7 +200,8 @@ public final class CompatibilityRecords implements AutoCloseable {
 
   /** "keras X / tf-keras Y" of a Python interpreter, from its installed package metadata. */
   public static String kerasStack(String python) {
-    String code = "from importlib.metadata import version as v; print('keras ' + v('keras') + ' / tf-keras ' + v('tf-keras'))";
+    String code =
+        "from importlib.metadata import version as v; print('keras ' + v('keras') + ' / tf-keras ' + v('tf-keras'))";
     try {
       Process p = new ProcessBuilder(python, "-c", code).redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -198,11 +216,15 @@ public final class CompatibilityRecords implements AutoCloseable {
 
   /** initkit's refusal line without the file: {@code <location>: <detail>}. */
   public static String refusal(dev.initkit.ModelFormatException e) {
-    return e.location() == null || e.location().isEmpty() ? e.detail() : e.location() + ": " + e.detail();
+    return e.location() == null || e.location().isEmpty()
+        ? e.detail()
+        : e.location() + ": " + e.detail();
   }
 
   /** A check.py result ({@code --json-out}) as a verdict: PASS loads and predicts, else fails. */
   public static Verdict verdictOf(JsonNode checkResult) {
-    return checkResult.path("status").asText().equals("PASS") ? Verdict.LOADS_AND_PREDICTS : Verdict.FAILS;
+    return checkResult.path("status").asText().equals("PASS")
+        ? Verdict.LOADS_AND_PREDICTS
+        : Verdict.FAILS;
   }
 }

@@ -20,12 +20,32 @@ class CompatibilityRecordsTest {
     String old = System.getProperty("initkit.compatibility.dir");
     System.setProperty("initkit.compatibility.dir", tmp.toString());
     try {
-      try (CompatibilityRecords r = CompatibilityRecords.open("suite", "pinned", "keras 3.12.0 / tf-keras 2.20.1")) {
+      try (CompatibilityRecords r =
+          CompatibilityRecords.open("suite", "pinned", "keras 3.12.0 / tf-keras 2.20.1")) {
         r.add("stale", "x", "Keras 3", null, "keras3", Verdict.FAILS, Double.NaN, Double.NaN, null);
       }
-      try (CompatibilityRecords r = CompatibilityRecords.open("suite", "pinned", "keras 3.12.0 / tf-keras 2.20.1")) {
-        r.add("mlp", "keras3.keras", "Keras 3", "3.12.0", "tf-keras", Verdict.LOADS_AND_PREDICTS, 0, 1e-5, null);
-        r.add("gqa", "keras3.keras", "Keras 3", "3.12.0", "tf-keras", Verdict.REFUSED, Double.NaN, Double.NaN, "gqa: no\nlayer");
+      try (CompatibilityRecords r =
+          CompatibilityRecords.open("suite", "pinned", "keras 3.12.0 / tf-keras 2.20.1")) {
+        r.add(
+            "mlp",
+            "keras3.keras",
+            "Keras 3",
+            "3.12.0",
+            "tf-keras",
+            Verdict.LOADS_AND_PREDICTS,
+            0,
+            1e-5,
+            null);
+        r.add(
+            "gqa",
+            "keras3.keras",
+            "Keras 3",
+            "3.12.0",
+            "tf-keras",
+            Verdict.REFUSED,
+            Double.NaN,
+            Double.NaN,
+            "gqa: no\nlayer");
       }
       List<String> lines = Files.readAllLines(tmp.resolve("suite-pinned.jsonl"));
       assertEquals(2, lines.size(), String.join("\n", lines));

@@ -54,7 +54,10 @@ public final class CorpusOutcomes {
       String path = strip(f[0]);
       int exit = Integer.parseInt(f[1]);
       assertTrue(exit == 0 || exit == 3 || exit == 4, table + ": exit must be 0, 3 or 4: " + line);
-      Outcome o = exit == 0 ? new Outcome(path, 0, Long.parseLong(f[2]), null) : new Outcome(path, exit, -1, f[2]);
+      Outcome o =
+          exit == 0
+              ? new Outcome(path, 0, Long.parseLong(f[2]), null)
+              : new Outcome(path, exit, -1, f[2]);
       assertTrue(rows.put(path, o) == null, table + ": two rows for " + path);
     }
     return new CorpusOutcomes(rows);
@@ -64,14 +67,20 @@ public final class CorpusOutcomes {
   public Outcome of(Path corpusRoot, Path file) {
     String rel = strip(corpusRoot.relativize(file).toString().replace('\\', '/'));
     Outcome o = rows.get(rel);
-    assertNotNull(o, "testdata/corpus/EXPECTED.tsv has no row for corpus file " + rel + ": pin what initkit does with it");
+    assertNotNull(
+        o,
+        "testdata/corpus/EXPECTED.tsv has no row for corpus file "
+            + rel
+            + ": pin what initkit does with it");
     return o;
   }
 
   /** Every pinned path exists in the corpus (a renamed or removed corpus file is noticed). */
   public void assertAllPresent(Path corpusRoot) {
     for (String rel : rows.keySet()) {
-      assertTrue(Files.exists(corpusRoot.resolve(rel)), "EXPECTED.tsv pins " + rel + ", which the corpus does not have");
+      assertTrue(
+          Files.exists(corpusRoot.resolve(rel)),
+          "EXPECTED.tsv pins " + rel + ", which the corpus does not have");
     }
   }
 

@@ -21,16 +21,22 @@ import java.util.TreeMap;
  * testdata/corpus/RUNTIMES.tsv}, that pins what each runtime makes of initkit's output.
  *
  * <p>A verdict that differs from its row fails the test, so a change (better or worse) is seen and
- * the table updated with it: {@code -Dinitkit.corpus.pin=true} rewrites the rows of the runtimes and
- * stack a run measured and keeps the others. A {@code fails} row is a known bug, kept visible in the
- * table and in docs/COMPATIBILITY.md.
+ * the table updated with it: {@code -Dinitkit.corpus.pin=true} rewrites the rows of the runtimes
+ * and stack a run measured and keeps the others. A {@code fails} row is a known bug, kept visible
+ * in the table and in docs/COMPATIBILITY.md.
  */
 public final class CorpusRuntimes {
   /**
    * One corpus file: its path, MANIFEST category and {@code keras_version}, generation ({@link
    * CompatibilityRecords#generation}), and why it is no runnable model (null when it is one).
    */
-  public record Entry(String path, Path file, String category, String version, String generation, String notAModel) {
+  public record Entry(
+      String path,
+      Path file,
+      String category,
+      String version,
+      String generation,
+      String notAModel) {
     /** The Keras that wrote it, to load first: Keras 3 for its own files, else tf-keras. */
     public String nativeLoader() {
       return generation.equals("Keras 3") ? "keras3" : "tfkeras";
@@ -48,7 +54,9 @@ public final class CorpusRuntimes {
     int ver = head.indexOf("keras_version");
     for (String line : lines.subList(1, lines.size())) {
       String[] f = line.split("\t", -1);
-      manifest.put(f[0].endsWith("/") ? f[0].substring(0, f[0].length() - 1) : f[0], new String[] {f[cat], f[ver]});
+      manifest.put(
+          f[0].endsWith("/") ? f[0].substring(0, f[0].length() - 1) : f[0],
+          new String[] {f[cat], f[ver]});
     }
     CorpusOutcomes outcomes = CorpusOutcomes.load();
     List<Entry> out = new ArrayList<>();
@@ -66,7 +74,14 @@ public final class CorpusRuntimes {
       } else if (category.startsWith("savedmodel-nonkeras")) {
         notAModel = "a TensorFlow graph without a Keras model in it";
       }
-      out.add(new Entry(path, file, category, version.isEmpty() ? null : version, generationOf(category, version), notAModel));
+      out.add(
+          new Entry(
+              path,
+              file,
+              category,
+              version.isEmpty() ? null : version,
+              generationOf(category, version),
+              notAModel));
     }
     return out;
   }
@@ -95,7 +110,8 @@ public final class CorpusRuntimes {
    * @param stackKey the stack's key ({@code pinned}, {@code newest}, {@code dl4j})
    * @param measured runtime -> (corpus path -> verdict)
    */
-  public static void assertPinned(String stackKey, Map<String, Map<String, Verdict>> measured) throws IOException {
+  public static void assertPinned(String stackKey, Map<String, Map<String, Verdict>> measured)
+      throws IOException {
     Path table = TestFiles.testdata().resolve("corpus/RUNTIMES.tsv");
     Map<String, String> rows = new TreeMap<>(); // "path\truntime\tstack" -> verdict
     List<String> header = new ArrayList<>();
@@ -112,9 +128,13 @@ public final class CorpusRuntimes {
       }
     }
     Map<String, String> got = new TreeMap<>();
-    measured.forEach((runtime, byPath) -> byPath.forEach((path, v) -> got.put(path + "\t" + runtime + "\t" + stackKey, v.text())));
+    measured.forEach(
+        (runtime, byPath) ->
+            byPath.forEach(
+                (path, v) -> got.put(path + "\t" + runtime + "\t" + stackKey, v.text())));
     if (Boolean.getBoolean("initkit.corpus.pin")) {
-      rows.keySet().removeIf(k -> measured.containsKey(k.split("\t")[1]) && k.endsWith("\t" + stackKey));
+      rows.keySet()
+          .removeIf(k -> measured.containsKey(k.split("\t")[1]) && k.endsWith("\t" + stackKey));
       rows.putAll(got);
       List<String> out = new ArrayList<>(header);
       rows.forEach((k, v) -> out.add(k + "\t" + v));
@@ -123,17 +143,24 @@ public final class CorpusRuntimes {
     }
     assertTrue(Files.exists(table), "no " + table + ": run once with -Dinitkit.corpus.pin=true");
     List<String> changed = new ArrayList<>();
-    got.forEach((k, v) -> {
-      if (!v.equals(rows.get(k))) {
-        changed.add(k + ": pinned " + rows.get(k) + ", now " + v);
-      }
-    });
-    rows.forEach((k, v) -> {
-      if (k.endsWith("\t" + stackKey) && measured.containsKey(k.split("\t")[1]) && !got.containsKey(k)) {
-        changed.add(k + ": pinned " + v + ", not measured");
-      }
-    });
-    assertEquals(List.of(), changed, "corpus verdicts differ from testdata/corpus/RUNTIMES.tsv (check the change; "
-        + "re-pin with -Dinitkit.corpus.pin=true)");
+    got.forEach(
+        (k, v) -> {
+          if (!v.equals(rows.get(k))) {
+            changed.add(k + ": pinned " + rows.get(k) + ", now " + v);
+          }
+        });
+    rows.forEach(
+        (k, v) -> {
+          if (k.endsWith("\t" + stackKey)
+              && measured.containsKey(k.split("\t")[1])
+              && !got.containsKey(k)) {
+            changed.add(k + ": pinned " + v + ", not measured");
+          }
+        });
+    assertEquals(
+        List.of(),
+        changed,
+        "corpus verdicts differ from testdata/corpus/RUNTIMES.tsv (check the change; "
+            + "re-pin with -Dinitkit.corpus.pin=true)");
   }
 }

@@ -18,8 +18,8 @@ import java.util.Map;
  * <p>Tolerances: where the output is loaded by a Keras that can load the original itself, the two
  * must predict bit for bit the same (initkit changed nothing the computation depends on); where
  * only the other generation loads the original (a tf-keras file converted to {@code .keras} for
- * Keras 3), the two frameworks' kernels legitimately differ and the model's recorded cross-framework
- * tolerance of {@code MANIFEST.json} applies (relative above 1).
+ * Keras 3), the two frameworks' kernels legitimately differ and the model's recorded
+ * cross-framework tolerance of {@code MANIFEST.json} applies (relative above 1).
  */
 public final class InteropCases {
   private final Map<String, JsonNode> models = new LinkedHashMap<>();
@@ -39,7 +39,9 @@ public final class InteropCases {
     return fromManifest(TestFiles.testdata().resolve("models"));
   }
 
-  /** The models of another directory with a {@code MANIFEST.json} of the same form (a catalogue). */
+  /**
+   * The models of another directory with a {@code MANIFEST.json} of the same form (a catalogue).
+   */
   public static InteropCases fromManifest(Path root) throws IOException {
     return new InteropCases(root, Json.mapper().readTree(root.resolve("MANIFEST.json").toFile()));
   }
@@ -123,12 +125,14 @@ public final class InteropCases {
   }
 
   private static boolean crossLoads(JsonNode m, Original original, String loader) {
-    String probe = switch (original) {
-      case TFKERAS_H5 -> "keras3_loads_tfkeras_h5";
-      case KERAS3_H5 -> "tfkeras_loads_keras3_h5";
-      case KERAS3_KERAS, KERAS3_UNZIPPED -> "tfkeras_loads_keras3_keras";
-    };
-    return !loader.equals(original.nativeLoader) && m.path("crossload").path(probe).path("ok").asBoolean(false);
+    String probe =
+        switch (original) {
+          case TFKERAS_H5 -> "keras3_loads_tfkeras_h5";
+          case KERAS3_H5 -> "tfkeras_loads_keras3_h5";
+          case KERAS3_KERAS, KERAS3_UNZIPPED -> "tfkeras_loads_keras3_keras";
+        };
+    return !loader.equals(original.nativeLoader)
+        && m.path("crossload").path(probe).path("ok").asBoolean(false);
   }
 
   /**
@@ -136,21 +140,53 @@ public final class InteropCases {
    * weights only) must predict what the reference does ({@code expect} "equal") or not
    * ("different").
    */
-  public ObjectNode add(ArrayNode cases, String id, String model, Path file, String loader, Path architecture, Reference ref, String expect) {
+  public ObjectNode add(
+      ArrayNode cases,
+      String id,
+      String model,
+      Path file,
+      String loader,
+      Path architecture,
+      Reference ref,
+      String expect) {
     // the original against what generate.py recorded on another machine: loose, relative
-    return add(cases, id, dir(model), file, loader, architecture, ref, expect, Math.max(1e-3, 10 * crossTolerance(model)));
+    return add(
+        cases,
+        id,
+        dir(model),
+        file,
+        loader,
+        architecture,
+        ref,
+        expect,
+        Math.max(1e-3, 10 * crossTolerance(model)));
   }
 
   /**
    * Adds an "equal" case for a model outside the manifest (a directory with {@code input.npz} and
    * {@code expected.npz}, e.g. {@code testdata/models-newest/NAME}).
    */
-  public ObjectNode addIn(ArrayNode cases, String id, Path dir, Path file, String loader, Path architecture, Reference ref) {
+  public ObjectNode addIn(
+      ArrayNode cases,
+      String id,
+      Path dir,
+      Path file,
+      String loader,
+      Path architecture,
+      Reference ref) {
     return add(cases, id, dir, file, loader, architecture, ref, "equal", 1e-3);
   }
 
-  private static ObjectNode add(ArrayNode cases, String id, Path dir, Path file, String loader, Path architecture, Reference ref,
-      String expect, double sanity) {
+  private static ObjectNode add(
+      ArrayNode cases,
+      String id,
+      Path dir,
+      Path file,
+      String loader,
+      Path architecture,
+      Reference ref,
+      String expect,
+      double sanity) {
     ObjectNode c = cases.addObject();
     c.put("id", id);
     c.put("file", file.toString());

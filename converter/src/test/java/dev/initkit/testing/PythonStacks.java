@@ -21,7 +21,9 @@ public final class PythonStacks {
   public static Map<String, String> all() {
     Map<String, String> out = new LinkedHashMap<>();
     String python = System.getProperty("initkit.python", "");
-    assumeTrue(!python.isEmpty(), "set -Dinitkit.python to the testdata venv's python to run the interop suite");
+    assumeTrue(
+        !python.isEmpty(),
+        "set -Dinitkit.python to the testdata venv's python to run the interop suite");
     assertTrue(Files.isExecutable(Path.of(python)), "interop python not found: " + python);
     out.put("pinned", python);
     String newest = System.getProperty("initkit.pythonNewest", "");

@@ -43,7 +43,9 @@ public final class TestFiles {
     }
   }
 
-  /** The shared corpus root (surefire passes {@code initkit.corpus}); skips the test when absent. */
+  /**
+   * The shared corpus root (surefire passes {@code initkit.corpus}); skips the test when absent.
+   */
   public static Path corpus() {
     String p = System.getProperty("initkit.corpus");
     assumeTrue(p != null && Files.isDirectory(Path.of(p)), "corpus not found: " + p);
@@ -79,7 +81,9 @@ public final class TestFiles {
     return out;
   }
 
-  /** The Keras version the pinned stack installs ({@code keras==X} in testdata/requirements.txt). */
+  /**
+   * The Keras version the pinned stack installs ({@code keras==X} in testdata/requirements.txt).
+   */
   public static String pinnedKeras() throws IOException {
     for (String line : Files.readAllLines(testdata().resolve("requirements.txt"))) {
       if (line.startsWith("keras==")) {
@@ -92,7 +96,10 @@ public final class TestFiles {
   /** Names of the generated models Keras quantized (MANIFEST.json {@code quantization}). */
   public static java.util.Set<String> quantizedModels() throws IOException {
     java.util.Set<String> out = new java.util.HashSet<>();
-    for (var e : dev.initkit.internal.Json.mapper().readTree(testdata().resolve("models/MANIFEST.json").toFile()).path("models")) {
+    for (var e :
+        dev.initkit.internal.Json.mapper()
+            .readTree(testdata().resolve("models/MANIFEST.json").toFile())
+            .path("models")) {
       if (e.has("quantization")) {
         out.add(e.path("name").asText());
       }

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class LayerMappingTest {
 
   private static String source(String rules, String target, List<String> sources) {
-    LayerMapping.Resolution r = LayerMapping.parse(rules, "m").resolve(target, sources).orElseThrow();
+    LayerMapping.Resolution r =
+        LayerMapping.parse(rules, "m").resolve(target, sources).orElseThrow();
     return r.found() ? r.sourcePath() : r.problem();
   }
 
@@ -28,7 +29,8 @@ class LayerMappingTest {
     assertEquals("e?[x]", source("e?[x] -> d?[x]", "d?[x]", List.of("e?[x]")));
     assertTrue(LayerMapping.parse("e -> d?", "m").resolve("dx", List.of("e")).isEmpty());
     // extra source stars match among the source layers
-    assertEquals("enc/x_conv", source("enc/*_* -> dec/*", "dec/x", List.of("enc/x_conv", "enc/y_conv")));
+    assertEquals(
+        "enc/x_conv", source("enc/*_* -> dec/*", "dec/x", List.of("enc/x_conv", "enc/y_conv")));
   }
 
   /** Issue 18 item 9: the regex the mapping compiled to backtracked for minutes on a long path. */
@@ -36,10 +38,19 @@ class LayerMappingTest {
   void manyStarsAgainstALongPathFinishQuickly() {
     String target = "a".repeat(70_000);
     String glob = "*a".repeat(300) + "*b";
-    assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
-      assertTrue(LayerMapping.parse("- -> " + glob, "m").resolve(target, List.of()).isEmpty());
-      assertFalse(LayerMapping.parse("s" + glob + " -> t", "m").resolve("t", List.of(target)).orElseThrow().found());
-      assertTrue(LayerMapping.parse("- -> " + "*".repeat(50_000), "m").resolve(target, List.of()).isPresent());
-    });
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(10),
+        () -> {
+          assertTrue(LayerMapping.parse("- -> " + glob, "m").resolve(target, List.of()).isEmpty());
+          assertFalse(
+              LayerMapping.parse("s" + glob + " -> t", "m")
+                  .resolve("t", List.of(target))
+                  .orElseThrow()
+                  .found());
+          assertTrue(
+              LayerMapping.parse("- -> " + "*".repeat(50_000), "m")
+                  .resolve(target, List.of())
+                  .isPresent());
+        });
   }
 }

@@ -34,19 +34,26 @@ class TransplantGenerationsTest {
     List<DynamicTest> tests = new ArrayList<>();
     java.util.Set<String> quantized = TestFiles.quantizedModels();
     List<Path> dirs = new ArrayList<>(TestFiles.modelDirs());
-    dirs.addAll(TestFiles.catalogueModelDirs()); // every weighted layer class of keras.layers, per Keras
+    dirs.addAll(
+        TestFiles.catalogueModelDirs()); // every weighted layer class of keras.layers, per Keras
     for (Path d : dirs) {
       Path keras = d.resolve("keras3.keras");
-      // a quantized model's codes are not redrawn (reinit refuses them): QuantizedModelTest transplants them
+      // a quantized model's codes are not redrawn (reinit refuses them): QuantizedModelTest
+      // transplants them
       if (!Files.exists(keras) || quantized.contains(d.getFileName().toString())) {
         continue;
       }
       for (String src : List.of("tfkeras.h5", "keras3.weights.h5", "keras3.h5")) {
         Path from = d.resolve(src);
-        // Keras saves SpectralNormalization's kernel twice in .keras, once in .h5 (docs/testing.md, the catalogue: SpectralNormalization across formats)
-        boolean spectral = d.getFileName().toString().equals("SpectralNormalization") && src.endsWith("keras3.h5");
+        // Keras saves SpectralNormalization's kernel twice in .keras, once in .h5 (docs/testing.md,
+        // the catalogue: SpectralNormalization across formats)
+        boolean spectral =
+            d.getFileName().toString().equals("SpectralNormalization") && src.endsWith("keras3.h5");
         if (Files.exists(from) && !spectral) {
-          tests.add(DynamicTest.dynamicTest(d.getParent().getFileName() + "/" + d.getFileName() + "/" + src, () -> restores(from, keras)));
+          tests.add(
+              DynamicTest.dynamicTest(
+                  d.getParent().getFileName() + "/" + d.getFileName() + "/" + src,
+                  () -> restores(from, keras)));
         }
       }
     }
@@ -58,19 +65,31 @@ class TransplantGenerationsTest {
     Path dir = Files.createTempDirectory(tmp, "gen");
     Path copy = dir.resolve("copy.keras");
     try (LoadedModel m = ModelIO.open(keras)) {
-      ModelIO.write(Reinitializer.apply(m, Reinitializer.plan(m.model(), Reinitializer.Scheme.configured(), Selector.all(), 1)),
-          copy, ModelIO.WriteOptions.defaults());
+      ModelIO.write(
+          Reinitializer.apply(
+              m,
+              Reinitializer.plan(m.model(), Reinitializer.Scheme.configured(), Selector.all(), 1)),
+          copy,
+          ModelIO.WriteOptions.defaults());
     }
     Path out = dir.resolve("out.keras");
-    Transplanter.Result r = Transplanter.transplant(from, copy, out, TransplantOptions.defaults(), true, ModelIO.WriteOptions.defaults());
-    assertEquals(r.plan().entries().size(), r.plan().count(Action.LOADED), () -> r.plan().unmatched().toString());
+    Transplanter.Result r =
+        Transplanter.transplant(
+            from, copy, out, TransplantOptions.defaults(), true, ModelIO.WriteOptions.defaults());
+    assertEquals(
+        r.plan().entries().size(),
+        r.plan().count(Action.LOADED),
+        () -> r.plan().unmatched().toString());
     assertEquals(List.of(), r.plan().unused());
-    try (LoadedModel want = ModelIO.open(keras); LoadedModel got = ModelIO.open(out)) {
+    try (LoadedModel want = ModelIO.open(keras);
+        LoadedModel got = ModelIO.open(out)) {
       List<WeightSite> a = WeightSite.of(want.model());
       List<WeightSite> b = WeightSite.of(got.model());
       assertEquals(a.size(), b.size());
       for (int i = 0; i < a.size(); i++) {
-        assertArrayEquals(TestFiles.bytes(want, a.get(i).weight()), TestFiles.bytes(got, b.get(i).weight()),
+        assertArrayEquals(
+            TestFiles.bytes(want, a.get(i).weight()),
+            TestFiles.bytes(got, b.get(i).weight()),
             a.get(i).layerPath() + " " + a.get(i).seedName());
       }
     }

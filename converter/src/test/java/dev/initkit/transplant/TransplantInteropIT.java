@@ -36,9 +36,12 @@ class TransplantInteropIT {
   @Test
   void realKerasConfirmsTransplants() throws Exception {
     String python = System.getProperty("initkit.python", "");
-    assumeTrue(!python.isEmpty(), "set -Dinitkit.python to the testdata venv's python to run the interop suite");
+    assumeTrue(
+        !python.isEmpty(),
+        "set -Dinitkit.python to the testdata venv's python to run the interop suite");
     root = TestFiles.testdata().resolve("models/transplant");
-    assumeTrue(Files.isDirectory(root), "no transplant test data: run testdata/generate_transplant.py");
+    assumeTrue(
+        Files.isDirectory(root), "no transplant test data: run testdata/generate_transplant.py");
     inputs = root.resolve("inputs.npz");
     Path checker = TestFiles.testdata().resolve("interop/check_transplant.py");
     Path src = root.resolve("cnn/source.keras");
@@ -46,7 +49,12 @@ class TransplantInteropIT {
     int[] counts = {2, 4, 2};
 
     // another head, keeping the overlapping units; trunk loaded bit for bit, same features
-    Path head3 = run(src, "cnn/head3.keras", "head3.keras", opts().withAdaptations(Adaptations.parse(List.of("head=keep"))));
+    Path head3 =
+        run(
+            src,
+            "cnn/head3.keras",
+            "head3.keras",
+            opts().withAdaptations(Adaptations.parse(List.of("head=keep"))));
     load(head3, "keras3", "rgb");
     trunkEqual(src, "keras3", head3, "keras3", trunk, trunk, counts);
     overlap(src, "head", 0, head3, "head", 0, 1);
@@ -54,25 +62,49 @@ class TransplantInteropIT {
     features(src, "keras3", "gap", head3, "keras3", "gap", "rgb");
 
     // grayscale and 5-channel input: the stem kernel is the documented formula of the source's
-    Path gray = run(src, "cnn/gray.keras", "gray.keras", opts().withAdaptations(Adaptations.parse(List.of("input-channels"))));
+    Path gray =
+        run(
+            src,
+            "cnn/gray.keras",
+            "gray.keras",
+            opts().withAdaptations(Adaptations.parse(List.of("input-channels"))));
     load(gray, "keras3", "gray");
     formula(src, gray, "sum");
     equal(src, "keras3", "stem", 1, gray, "keras3", "stem", 1);
-    Path c5 = run(src, "cnn/c5.keras", "c5.h5", opts().withAdaptations(Adaptations.parse(List.of("input-channels"))));
+    Path c5 =
+        run(
+            src,
+            "cnn/c5.keras",
+            "c5.h5",
+            opts().withAdaptations(Adaptations.parse(List.of("input-channels"))));
     load(c5, "keras3", "c5");
     formula(src, c5, "tile");
 
     // renamed layers, matched by structure; an extra layer skipped over by structure
-    Path renamed = run(src, "cnn/renamed.keras", "renamed.keras", opts().withStrategy(MatchStrategy.STRUCTURE));
-    trunkEqual(src, "keras3", renamed, "keras3", trunk, List.of("features_conv0", "features_norm0", "features_conv1"), counts);
+    Path renamed =
+        run(
+            src,
+            "cnn/renamed.keras",
+            "renamed.keras",
+            opts().withStrategy(MatchStrategy.STRUCTURE));
+    trunkEqual(
+        src,
+        "keras3",
+        renamed,
+        "keras3",
+        trunk,
+        List.of("features_conv0", "features_norm0", "features_conv1"),
+        counts);
     equal(src, "keras3", "head", 0, renamed, "keras3", "classifier", 0);
     features(src, "keras3", "gap", renamed, "keras3", "features_pool", "rgb");
-    Path extra = run(src, "cnn/extra.keras", "extra.keras", opts().withStrategy(MatchStrategy.STRUCTURE));
+    Path extra =
+        run(src, "cnn/extra.keras", "extra.keras", opts().withStrategy(MatchStrategy.STRUCTURE));
     load(extra, "keras3", "rgb");
     equal(src, "keras3", "head", 0, extra, "keras3", "head", 0);
     features(src, "keras3", "gap", extra, "keras3", "gap", "rgb");
 
-    // across generations: tf-keras h5 into a Keras 3 model with the trunk nested; Keras 3 into tf-keras
+    // across generations: tf-keras h5 into a Keras 3 model with the trunk nested; Keras 3 into
+    // tf-keras
     Path tfk = root.resolve("cnn/source_tfkeras.h5");
     Path nested = run(tfk, "cnn/nested.keras", "nested.keras", opts());
     load(nested, "keras3", "rgb");
@@ -82,13 +114,24 @@ class TransplantInteropIT {
     trunkEqual(src, "keras3", toTf, "tfkeras", trunk, trunk, counts);
     features(src, "keras3", "head", toTf, "tfkeras", "head", "rgb");
     // weights-only sources: Keras 3 class-derived paths, tf-keras legacy layout
-    Path fromK3w = run(root.resolve("cnn/source.weights.h5"), "cnn/same.keras", "from-k3-weights.keras", opts());
+    Path fromK3w =
+        run(
+            root.resolve("cnn/source.weights.h5"),
+            "cnn/same.keras",
+            "from-k3-weights.keras",
+            opts());
     features(src, "keras3", "head", fromK3w, "keras3", "head", "rgb");
-    Path fromTfw = run(root.resolve("cnn/source_weights.h5"), "cnn/same.keras", "from-tf-weights.h5", opts());
+    Path fromTfw =
+        run(root.resolve("cnn/source_weights.h5"), "cnn/same.keras", "from-tf-weights.h5", opts());
     features(src, "keras3", "head", fromTfw, "keras3", "head", "rgb");
 
     // wider conv2: padded with fresh values, overlap kept
-    Path wide = run(src, "cnn/wide.keras", "wide.keras", opts().withAdaptations(Adaptations.parse(List.of("units"))));
+    Path wide =
+        run(
+            src,
+            "cnn/wide.keras",
+            "wide.keras",
+            opts().withAdaptations(Adaptations.parse(List.of("units"))));
     load(wide, "keras3", "rgb");
     overlap(src, "conv2", 0, wide, "conv2", 0, 1);
     overlap(src, "head", 0, wide, "head", 0, 1);
@@ -111,7 +154,12 @@ class TransplantInteropIT {
       overlap(gru, "rnn", i, gru8, "rnn", i, 3);
     }
     for (String t : List.of("lstm_vocab30", "lstm_vocab12")) {
-      Path out = run(lstm, "rnn/" + t + ".keras", t + ".keras", opts().withAdaptations(Adaptations.parse(List.of("vocab"))));
+      Path out =
+          run(
+              lstm,
+              "rnn/" + t + ".keras",
+              t + ".keras",
+              opts().withAdaptations(Adaptations.parse(List.of("vocab"))));
       overlap(lstm, "emb", 0, out, "emb", 0, 1);
       // tokens < 12: every model sees the same embedding rows, so the same features
       features(lstm, "keras3", "head", out, "keras3", "head", "tokens");
@@ -135,12 +183,21 @@ class TransplantInteropIT {
     // both ends of the version matrix check the same transplants
     for (var stack : PythonStacks.all().entrySet()) {
       Path log = tmp.resolve("check-" + stack.getKey() + ".log");
-      Process p = new ProcessBuilder(stack.getValue(), checker.toString(), casesFile.toString()).redirectErrorStream(true)
-          .redirectOutput(log.toFile()).start();
+      Process p =
+          new ProcessBuilder(stack.getValue(), checker.toString(), casesFile.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
       assertTrue(p.waitFor(20, TimeUnit.MINUTES), "checker timed out (" + stack.getKey() + ")");
       String text = Files.readString(log, StandardCharsets.UTF_8);
       List<String> fails = text.lines().filter(l -> l.startsWith("FAIL")).toList();
-      String summary = stack.getKey() + " Keras: " + text.lines().filter(l -> l.matches("\\d+ passed, \\d+ failed")).findFirst().orElse(text);
+      String summary =
+          stack.getKey()
+              + " Keras: "
+              + text.lines()
+                  .filter(l -> l.matches("\\d+ passed, \\d+ failed"))
+                  .findFirst()
+                  .orElse(text);
       System.out.println("transplant interop: " + cases.size() + " cases, " + summary);
       assertEquals(List.of(), fails, summary);
       assertEquals(0, p.exitValue(), summary);
@@ -154,7 +211,9 @@ class TransplantInteropIT {
 
   private Path run(Path from, String target, String outName, TransplantOptions o) throws Exception {
     Path out = tmp.resolve(outName);
-    Transplanter.Result r = Transplanter.transplant(from, root.resolve(target), out, o, false, ModelIO.WriteOptions.defaults());
+    Transplanter.Result r =
+        Transplanter.transplant(
+            from, root.resolve(target), out, o, false, ModelIO.WriteOptions.defaults());
     assertTrue(r.plan().transplanted() > 0, target);
     return out;
   }
@@ -166,7 +225,8 @@ class TransplantInteropIT {
     return c;
   }
 
-  private static ObjectNode ref(ObjectNode c, String key, Path file, String loader, String layer, int index) {
+  private static ObjectNode ref(
+      ObjectNode c, String key, Path file, String loader, String layer, int index) {
     ObjectNode r = c.putObject(key);
     r.put("file", file.toString());
     r.put("loader", loader);
@@ -184,13 +244,21 @@ class TransplantInteropIT {
     c.put("key", key);
   }
 
-  private void equal(Path a, String la, String layerA, int i, Path b, String lb, String layerB, int j) {
+  private void equal(
+      Path a, String la, String layerA, int i, Path b, String lb, String layerB, int j) {
     ObjectNode c = add("equal", "equal " + b.getFileName() + " " + layerB + "#" + j);
     ref(c, "a", a, la, layerA, i);
     ref(c, "b", b, lb, layerB, j);
   }
 
-  private void trunkEqual(Path a, String la, Path b, String lb, List<String> layersA, List<String> layersB, int[] counts) {
+  private void trunkEqual(
+      Path a,
+      String la,
+      Path b,
+      String lb,
+      List<String> layersA,
+      List<String> layersB,
+      int[] counts) {
     for (int k = 0; k < layersA.size(); k++) {
       for (int i = 0; i < counts[k]; i++) {
         equal(a, la, layersA.get(k), i, b, lb, layersB.get(k), i);
@@ -219,7 +287,8 @@ class TransplantInteropIT {
     c.put("mode", mode);
   }
 
-  private void features(Path a, String la, String layerA, Path b, String lb, String layerB, String key) {
+  private void features(
+      Path a, String la, String layerA, Path b, String lb, String layerB, String key) {
     ObjectNode c = add("features", "features " + b.getFileName() + " " + layerB);
     ref(c, "a", a, la, layerA, 0);
     ref(c, "b", b, lb, layerB, 0);

@@ -14,15 +14,15 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  *
  * <p>How: initkit writes the model's dl4j form ({@code TargetRuntime.DL4J}: Keras 2 {@code .h5},
  * tf.keras config, the layer classes DL4J maps) to a private temporary file, DL4J's Keras import
- * reads it ({@code enforceTrainingConfig=false}), and the file is deleted (it needs room for one copy of
- * the weights in {@code java.io.tmpdir}). Where DL4J cannot express
- * the model, initkit refuses before DL4J is called, with a {@link UnsupportedModelException} naming
- * the layer.
+ * reads it ({@code enforceTrainingConfig=false}), and the file is deleted (it needs room for one
+ * copy of the weights in {@code java.io.tmpdir}). Where DL4J cannot express the model, initkit
+ * refuses before DL4J is called, with a {@link UnsupportedModelException} naming the layer.
  *
- * <p>Trust: DL4J 1.0.0-M2.1 crashes the JVM (native heap corruption) or hangs on some models. initkit
- * refuses the layers it knows DL4J computes wrongly, and works around the one known hang (below), but
- * cannot vouch for DL4J's native code. For files from untrusted sources, import in a child JVM with a
- * time limit instead ({@code dev.initkit.interop.dl4j.Dl4jRunner} in {@code initkit-interop-dl4j}).
+ * <p>Trust: DL4J 1.0.0-M2.1 crashes the JVM (native heap corruption) or hangs on some models.
+ * initkit refuses the layers it knows DL4J computes wrongly, and works around the one known hang
+ * (below), but cannot vouch for DL4J's native code. For files from untrusted sources, import in a
+ * child JVM with a time limit instead ({@code dev.initkit.interop.dl4j.Dl4jRunner} in {@code
+ * initkit-interop-dl4j}).
  *
  * <p>Differences from {@code KerasModelImport}: DL4J's initial values, which the imported weights
  * overwrite, come from a fixed seed, and distribution-based ones (Keras Orthogonal) are replaced by
@@ -47,7 +47,9 @@ public final class Dl4jModels {
    */
   public static ComputationGraph toComputationGraph(LoadedModel model) throws IOException {
     try (Dl4jFile file = Dl4jFile.write(model)) {
-      return file.sequential() ? KerasImport.sequential(file).toComputationGraph() : KerasImport.functional(file);
+      return file.sequential()
+          ? KerasImport.sequential(file).toComputationGraph()
+          : KerasImport.functional(file);
     }
   }
 
@@ -64,8 +66,11 @@ public final class Dl4jModels {
   public static MultiLayerNetwork toMultiLayerNetwork(LoadedModel model) throws IOException {
     String kind = Dl4jFile.modelClass(model);
     if (!"Sequential".equals(kind)) {
-      throw new UnsupportedModelException(Dl4jFile.source(model), "",
-          "a MultiLayerNetwork holds a Sequential model only, found " + (kind.isEmpty() ? "no model config" : kind)
+      throw new UnsupportedModelException(
+          Dl4jFile.source(model),
+          "",
+          "a MultiLayerNetwork holds a Sequential model only, found "
+              + (kind.isEmpty() ? "no model config" : kind)
               + ": use toComputationGraph");
     }
     try (Dl4jFile file = Dl4jFile.write(model)) {

@@ -14,14 +14,15 @@ public final class InitialValues {
 
   /**
    * Distribution-based initial values (Keras Orthogonal becomes one) as Xavier, through wrappers:
-   * DL4J's orthogonal initialisation never returns for some LSTM/SimpleRNN kernels, and the imported
-   * weights overwrite the initial values anyway.
+   * DL4J's orthogonal initialisation never returns for some LSTM/SimpleRNN kernels, and the
+   * imported weights overwrite the initial values anyway.
    */
   public static void avoidDistributionInit(Layer layer) {
     if (layer instanceof BaseLayer b && b.getWeightInitFn() instanceof WeightInitDistribution) {
       b.setWeightInitFn(new WeightInitXavier());
     }
-    if (layer instanceof BaseRecurrentLayer r && r.getWeightInitFnRecurrent() instanceof WeightInitDistribution) {
+    if (layer instanceof BaseRecurrentLayer r
+        && r.getWeightInitFnRecurrent() instanceof WeightInitDistribution) {
       r.setWeightInitFnRecurrent(new WeightInitXavier());
     }
     if (layer instanceof BaseWrapperLayer w) {

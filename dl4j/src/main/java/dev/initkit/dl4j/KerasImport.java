@@ -7,7 +7,6 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
-import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.modelimport.keras.KerasModel;
 import org.deeplearning4j.nn.modelimport.keras.KerasSequentialModel;
@@ -29,7 +28,8 @@ final class KerasImport {
   private KerasImport() {}
 
   static MultiLayerNetwork sequential(Dl4jFile file) throws UnsupportedModelException {
-    KerasSequentialModel km = read(file, new KerasSequentialModel().modelBuilder(), KerasModelBuilder::buildSequential);
+    KerasSequentialModel km =
+        read(file, new KerasSequentialModel().modelBuilder(), KerasModelBuilder::buildSequential);
     try {
       MultiLayerConfiguration conf = km.getMultiLayerConfiguration();
       for (NeuralNetConfiguration c : conf.getConfs()) {
@@ -39,7 +39,9 @@ final class KerasImport {
       MultiLayerNetwork net = new MultiLayerNetwork(conf);
       net.init();
       return (MultiLayerNetwork) KerasModelUtils.copyWeightsToModel(net, km.getLayers());
-    } catch (InvalidKerasConfigurationException | UnsupportedKerasConfigurationException | RuntimeException e) {
+    } catch (InvalidKerasConfigurationException
+        | UnsupportedKerasConfigurationException
+        | RuntimeException e) {
       throw refused(file, e);
     }
   }
@@ -58,7 +60,9 @@ final class KerasImport {
       ComputationGraph graph = new ComputationGraph(conf);
       graph.init();
       return (ComputationGraph) KerasModelUtils.copyWeightsToModel(graph, km.getLayers());
-    } catch (InvalidKerasConfigurationException | UnsupportedKerasConfigurationException | RuntimeException e) {
+    } catch (InvalidKerasConfigurationException
+        | UnsupportedKerasConfigurationException
+        | RuntimeException e) {
       throw refused(file, e);
     }
   }
@@ -73,27 +77,32 @@ final class KerasImport {
    * DL4J reads the file (configuration and weights) under initkit's HDF5 lock: the native library
    * is not thread-safe, and DL4J's own lock does not keep initkit's calls out.
    */
-  private static <M> M read(Dl4jFile file, KerasModelBuilder builder, Build<M> build) throws UnsupportedModelException {
-    return Hdf5.withLock(() -> {
-      KerasModelBuilder b = null;
-      try {
-        b = builder.modelHdf5Filename(file.path().toString()).enforceTrainingConfig(false);
-        return build.build(b);
-      } catch (Exception e) {
-        throw refused(file, e);
-      } finally {
-        // DL4J closes its HDF5 archives only when the import succeeds
-        if (b != null) {
-          b.close();
-        }
-      }
-    });
+  private static <M> M read(Dl4jFile file, KerasModelBuilder builder, Build<M> build)
+      throws UnsupportedModelException {
+    return Hdf5.withLock(
+        () -> {
+          KerasModelBuilder b = null;
+          try {
+            b = builder.modelHdf5Filename(file.path().toString()).enforceTrainingConfig(false);
+            return build.build(b);
+          } catch (Exception e) {
+            throw refused(file, e);
+          } finally {
+            // DL4J closes its HDF5 archives only when the import succeeds
+            if (b != null) {
+              b.close();
+            }
+          }
+        });
   }
 
   /** DL4J's refusal of a file initkit wrote for it, on one line, naming the model's source. */
   private static UnsupportedModelException refused(Dl4jFile file, Exception e) {
     String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip();
-    return new UnsupportedModelException(file.source(), "", "DL4J's Keras import refuses the dl4j form: "
-        + e.getClass().getSimpleName() + ": " + why, e);
+    return new UnsupportedModelException(
+        file.source(),
+        "",
+        "DL4J's Keras import refuses the dl4j form: " + e.getClass().getSimpleName() + ": " + why,
+        e);
   }
 }

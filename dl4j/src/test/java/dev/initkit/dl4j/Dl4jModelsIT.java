@@ -42,32 +42,43 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * {@link Dl4jModels} in this JVM: for every bundled model ({@code testdata/models/<name>/{keras3.h5,
- * keras3.keras, tfkeras.h5}}), the network it hands over predicts, on the model's {@code input.npz},
- * what Keras predicts on the original within {@value #TOLERANCE} (relative above 1; {@value
- * #FLOAT16_TOLERANCE} where Keras computes in float16), as a ComputationGraph and, for Sequential
- * models, as a MultiLayerNetwork; or it refuses with one line naming the layer. Keras's predictions
- * are made in this run ({@code check.py --predict}), as in interop-dl4j's Dl4jForRuntimeIT, whose
- * child-JVM results this test repeats in-process (none of the bundled models crashes or hangs DL4J
- * there).
+ * {@link Dl4jModels} in this JVM: for every bundled model ({@code
+ * testdata/models/<name>/{keras3.h5, keras3.keras, tfkeras.h5}}), the network it hands over
+ * predicts, on the model's {@code input.npz}, what Keras predicts on the original within {@value
+ * #TOLERANCE} (relative above 1; {@value #FLOAT16_TOLERANCE} where Keras computes in float16), as a
+ * ComputationGraph and, for Sequential models, as a MultiLayerNetwork; or it refuses with one line
+ * naming the layer. Keras's predictions are made in this run ({@code check.py --predict}), as in
+ * interop-dl4j's Dl4jForRuntimeIT, whose child-JVM results this test repeats in-process (none of
+ * the bundled models crashes or hangs DL4J there).
  *
  * <p>The predictions need {@code -Dinitkit.python}; {@code -Dinitkit.dl4j.models=a,b} runs those
  * models only. Skipped with {@code -Dinitkit.skipDl4j=true}.
  */
-@DisabledIfSystemProperty(named = "initkit.skipDl4j", matches = "(?i)true", disabledReason = "DL4J tests skipped (-Dinitkit.skipDl4j=true)")
+@DisabledIfSystemProperty(
+    named = "initkit.skipDl4j",
+    matches = "(?i)true",
+    disabledReason = "DL4J tests skipped (-Dinitkit.skipDl4j=true)")
 class Dl4jModelsIT {
   static final double TOLERANCE = 1e-4;
   static final double FLOAT16_TOLERANCE = 0x1p-9;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> SOURCES = List.of("keras3.h5", "keras3.keras", "tfkeras.h5");
-  private static final Path TESTDATA = Path.of(System.getProperty("initkit.testdata", "../testdata"));
+  private static final Path TESTDATA =
+      Path.of(System.getProperty("initkit.testdata", "../testdata"));
   private static final Path MODELS = TESTDATA.resolve("models");
 
   /** One original and what the handoff made of it: networks, or the refusal. */
-  private record Case(String label, Path original, ComputationGraph graph, MultiLayerNetwork mln, String refusal, boolean float16) {}
+  private record Case(
+      String label,
+      Path original,
+      ComputationGraph graph,
+      MultiLayerNetwork mln,
+      String refusal,
+      boolean float16) {}
 
   @TestFactory
-  Stream<DynamicTest> theHandedOverNetworkPredictsWhatKerasPredictsOnTheOriginal(@TempDir Path tmp) throws Exception {
+  Stream<DynamicTest> theHandedOverNetworkPredictsWhatKerasPredictsOnTheOriginal(@TempDir Path tmp)
+      throws Exception {
     String python = System.getProperty("initkit.python", "");
     assumeTrue(!python.isEmpty(), "set -Dinitkit.python to the testdata venv's python");
     String only = System.getProperty("initkit.dl4j.models", "");
@@ -87,50 +98,87 @@ class Dl4jModelsIT {
         }
       }
     }
-    assertTrue(cases.size() >= (selected.isEmpty() ? 30 : 1), "found only " + cases.size() + " originals under " + MODELS);
+    assertTrue(
+        cases.size() >= (selected.isEmpty() ? 30 : 1),
+        "found only " + cases.size() + " originals under " + MODELS);
     assertEquals(tempBefore, initkitTempEntries(), "the handoff left temporary files behind");
 
     JsonNode keras = predictWithKeras(python, cases, tmp);
     long handed = cases.stream().filter(c -> c.refusal() == null).count();
-    System.out.printf(Locale.ROOT, "[dl4j handoff] %d originals: %d handed over, %d refused%n", cases.size(), handed, cases.size() - handed);
-    return cases.stream().map(c -> dynamicTest(c.label(), () -> {
-      if (c.refusal() != null) {
-        System.out.println("[dl4j handoff] REFUSED " + c.label() + ": " + c.refusal());
-        assertFalse(c.refusal().contains("\n"), "one line: " + c.refusal());
-        return;
-      }
-      JsonNode k = keras.path(c.label());
-      if (k.has("error")) {
-        fail(c.label() + ": Keras cannot predict on the original: " + k.get("error").asText());
-      }
-      INDArray[] in = input(c.original());
-      double tolerance = c.float16() ? FLOAT16_TOLERANCE : TOLERANCE;
-      double worst = worst(c.label() + " (ComputationGraph)", k, c.graph().output(false, in), tolerance);
-      String mln = "";
-      if (c.mln() != null) {
-        assertEquals(1, in.length, c.label() + ": a Sequential model has one input");
-        double w = worst(c.label() + " (MultiLayerNetwork)", k, new INDArray[] {c.mln().output(in[0], false)}, tolerance);
-        mln = String.format(Locale.ROOT, ", MultiLayerNetwork %.3g", w);
-      }
-      System.out.printf(Locale.ROOT, "[dl4j handoff] PASS %s: ComputationGraph %.3g%s off Keras on the original%s%n",
-          c.label(), worst, mln, c.float16() ? " (Keras in float16)" : "");
-    }));
+    System.out.printf(
+        Locale.ROOT,
+        "[dl4j handoff] %d originals: %d handed over, %d refused%n",
+        cases.size(),
+        handed,
+        cases.size() - handed);
+    return cases.stream()
+        .map(
+            c ->
+                dynamicTest(
+                    c.label(),
+                    () -> {
+                      if (c.refusal() != null) {
+                        System.out.println(
+                            "[dl4j handoff] REFUSED " + c.label() + ": " + c.refusal());
+                        assertFalse(c.refusal().contains("\n"), "one line: " + c.refusal());
+                        return;
+                      }
+                      JsonNode k = keras.path(c.label());
+                      if (k.has("error")) {
+                        fail(
+                            c.label()
+                                + ": Keras cannot predict on the original: "
+                                + k.get("error").asText());
+                      }
+                      INDArray[] in = input(c.original());
+                      double tolerance = c.float16() ? FLOAT16_TOLERANCE : TOLERANCE;
+                      double worst =
+                          worst(
+                              c.label() + " (ComputationGraph)",
+                              k,
+                              c.graph().output(false, in),
+                              tolerance);
+                      String mln = "";
+                      if (c.mln() != null) {
+                        assertEquals(
+                            1, in.length, c.label() + ": a Sequential model has one input");
+                        double w =
+                            worst(
+                                c.label() + " (MultiLayerNetwork)",
+                                k,
+                                new INDArray[] {c.mln().output(in[0], false)},
+                                tolerance);
+                        mln = String.format(Locale.ROOT, ", MultiLayerNetwork %.3g", w);
+                      }
+                      System.out.printf(
+                          Locale.ROOT,
+                          "[dl4j handoff] PASS %s: ComputationGraph %.3g%s off Keras on the original%s%n",
+                          c.label(),
+                          worst,
+                          mln,
+                          c.float16() ? " (Keras in float16)" : "");
+                    }));
   }
 
   @Test
   void aRefusalNamesTheLayerOnOneLine() throws IOException {
     try (LoadedModel lm = ModelIO.open(MODELS.resolve("depthwise_conv2d/tfkeras.h5"))) {
-      UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> Dl4jModels.toComputationGraph(lm));
+      UnsupportedModelException e =
+          assertThrows(UnsupportedModelException.class, () -> Dl4jModels.toComputationGraph(lm));
       assertFalse(e.getMessage().contains("\n"), e.getMessage());
       assertTrue(e.getMessage().contains("DepthwiseConv2D"), e.getMessage());
-      assertEquals(MODELS.resolve("depthwise_conv2d/tfkeras.h5").toString(), String.valueOf(e.file()), "names the original, not a temporary file");
+      assertEquals(
+          MODELS.resolve("depthwise_conv2d/tfkeras.h5").toString(),
+          String.valueOf(e.file()),
+          "names the original, not a temporary file");
     }
   }
 
   @Test
   void aFunctionalModelHasNoMultiLayerNetwork() throws IOException {
     try (LoadedModel lm = ModelIO.open(MODELS.resolve("multi_io/keras3.keras"))) {
-      UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> Dl4jModels.toMultiLayerNetwork(lm));
+      UnsupportedModelException e =
+          assertThrows(UnsupportedModelException.class, () -> Dl4jModels.toMultiLayerNetwork(lm));
       assertTrue(e.getMessage().contains("toComputationGraph"), e.getMessage());
       assertNotNull(Dl4jModels.toComputationGraph(lm));
     }
@@ -142,7 +190,8 @@ class Dl4jModelsIT {
    * ({@code depthwise_models.py}).
    */
   @TestFactory
-  Stream<DynamicTest> aDepthwiseConvAfterAConvolutionPredictsWhatKerasPredicts(@TempDir Path tmp) throws Exception {
+  Stream<DynamicTest> aDepthwiseConvAfterAConvolutionPredictsWhatKerasPredicts(@TempDir Path tmp)
+      throws Exception {
     String python = System.getProperty("initkit.python", "");
     assumeTrue(!python.isEmpty(), "set -Dinitkit.python to the testdata venv's python");
     Path script = tmp.resolve("depthwise_models.py");
@@ -150,25 +199,44 @@ class Dl4jModelsIT {
       Files.copy(in, script);
     }
     Path log = tmp.resolve("models.log");
-    Process p = new ProcessBuilder(python, script.toString(), tmp.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(python, script.toString(), tmp.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     assertTrue(p.waitFor(5, TimeUnit.MINUTES), "depthwise_models.py timed out");
     assertEquals(0, p.exitValue(), () -> "depthwise_models.py failed:\n" + readQuietly(log));
     List<DynamicTest> tests = new ArrayList<>();
     for (String model : List.of("functional", "sequential")) {
       for (String source : List.of("keras3.keras", "keras3.h5")) {
         Path original = tmp.resolve(model).resolve(source);
-        tests.add(dynamicTest(model + "/" + source, () -> {
-          INDArray want = Nd4j.createFromNpyFile(original.resolveSibling("expected.npy").toFile());
-          INDArray[] in = input(original);
-          try (LoadedModel lm = ModelIO.open(original)) {
-            double worst = worst(Dl4jModels.toComputationGraph(lm).output(false, in)[0], want);
-            String mln = "";
-            if (model.equals("sequential")) {
-              mln = String.format(Locale.ROOT, ", MultiLayerNetwork %.3g", worst(Dl4jModels.toMultiLayerNetwork(lm).output(in[0], false), want));
-            }
-            System.out.printf(Locale.ROOT, "[dl4j handoff] PASS depthwise %s/%s: ComputationGraph %.3g%s off Keras%n", model, source, worst, mln);
-          }
-        }));
+        tests.add(
+            dynamicTest(
+                model + "/" + source,
+                () -> {
+                  INDArray want =
+                      Nd4j.createFromNpyFile(original.resolveSibling("expected.npy").toFile());
+                  INDArray[] in = input(original);
+                  try (LoadedModel lm = ModelIO.open(original)) {
+                    double worst =
+                        worst(Dl4jModels.toComputationGraph(lm).output(false, in)[0], want);
+                    String mln = "";
+                    if (model.equals("sequential")) {
+                      mln =
+                          String.format(
+                              Locale.ROOT,
+                              ", MultiLayerNetwork %.3g",
+                              worst(Dl4jModels.toMultiLayerNetwork(lm).output(in[0], false), want));
+                    }
+                    System.out.printf(
+                        Locale.ROOT,
+                        "[dl4j handoff] PASS depthwise %s/%s: ComputationGraph %.3g%s off Keras%n",
+                        model,
+                        source,
+                        worst,
+                        mln);
+                  }
+                }));
       }
     }
     return tests.stream();
@@ -189,11 +257,16 @@ class Dl4jModelsIT {
   /** Both networks, or the refusal; any other failure fails the whole factory, as it should. */
   private static Case handOver(String label, Path original) throws IOException {
     try (LoadedModel lm = ModelIO.open(original)) {
-      boolean float16 = lm.model().allLayers().stream().flatMap(l -> l.weights().stream()).anyMatch(w -> w.dtype() == DType.FLOAT16)
-          || lm.model().configText().orElse("").contains("mixed_float16");
+      boolean float16 =
+          lm.model().allLayers().stream()
+                  .flatMap(l -> l.weights().stream())
+                  .anyMatch(w -> w.dtype() == DType.FLOAT16)
+              || lm.model().configText().orElse("").contains("mixed_float16");
       try {
         ComputationGraph graph = Dl4jModels.toComputationGraph(lm);
-        boolean sequential = "Sequential".equals(lm.model().config().map(c -> c.path("class_name").asText()).orElse(""));
+        boolean sequential =
+            "Sequential"
+                .equals(lm.model().config().map(c -> c.path("class_name").asText()).orElse(""));
         MultiLayerNetwork mln = sequential ? Dl4jModels.toMultiLayerNetwork(lm) : null;
         return new Case(label, original, graph, mln, null, float16);
       } catch (UnsupportedModelException e) {
@@ -203,7 +276,8 @@ class Dl4jModelsIT {
   }
 
   /** What Keras predicts on each original handed over, now, here ({@code check.py --predict}). */
-  private static JsonNode predictWithKeras(String python, List<Case> cases, Path tmp) throws Exception {
+  private static JsonNode predictWithKeras(String python, List<Case> cases, Path tmp)
+      throws Exception {
     ArrayNode list = JSON.createArrayNode();
     for (Case c : cases) {
       if (c.refusal() == null) {
@@ -218,8 +292,17 @@ class Dl4jModelsIT {
     Path out = tmp.resolve("keras-predictions.json");
     Files.writeString(listFile, JSON.writeValueAsString(list));
     Path log = tmp.resolve("predict.log");
-    Process p = new ProcessBuilder(python, TESTDATA.resolve("interop/check.py").toString(), "--predict", listFile.toString(),
-        "--predict-out", out.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                python,
+                TESTDATA.resolve("interop/check.py").toString(),
+                "--predict",
+                listFile.toString(),
+                "--predict-out",
+                out.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     assertTrue(p.waitFor(15, TimeUnit.MINUTES), "Keras predictions timed out");
     assertEquals(0, p.exitValue(), () -> "check.py --predict failed:\n" + readQuietly(log));
     return JSON.readTree(out.toFile());
@@ -227,7 +310,9 @@ class Dl4jModelsIT {
 
   /** The model's input.npz, arrays in name order (x0, x1...), as float32. */
   private static INDArray[] input(Path original) throws Exception {
-    Map<String, INDArray> arrays = new TreeMap<>(Nd4j.createFromNpzFile(new File(original.resolveSibling("input.npz").toString())));
+    Map<String, INDArray> arrays =
+        new TreeMap<>(
+            Nd4j.createFromNpzFile(new File(original.resolveSibling("input.npz").toString())));
     return arrays.values().stream().map(a -> a.castTo(DataType.FLOAT)).toArray(INDArray[]::new);
   }
 
@@ -239,21 +324,34 @@ class Dl4jModelsIT {
     for (int i = 0; i < got.length; i++) {
       float[] g = got[i].castTo(DataType.FLOAT).dup('c').data().asFloat();
       JsonNode want = outs.get(i);
-      assertEquals(want.size(), g.length, label + ": size of output " + i + " (DL4J shape " + Arrays.toString(got[i].shape())
-          + ", Keras " + keras.path("shapes").get(i) + ")");
+      assertEquals(
+          want.size(),
+          g.length,
+          label
+              + ": size of output "
+              + i
+              + " (DL4J shape "
+              + Arrays.toString(got[i].shape())
+              + ", Keras "
+              + keras.path("shapes").get(i)
+              + ")");
       for (int j = 0; j < g.length; j++) {
         assertTrue(Float.isFinite(g[j]), label + ": output " + i + " [" + j + "] = " + g[j]);
         double w = want.get(j).asDouble();
         worst = Math.max(worst, Math.abs(g[j] - w) / Math.max(1, Math.abs(w)));
       }
     }
-    assertTrue(worst <= tolerance, label + ": DL4J predicts " + worst + " off Keras (> " + tolerance + ")");
+    assertTrue(
+        worst <= tolerance,
+        label + ": DL4J predicts " + worst + " off Keras (> " + tolerance + ")");
     return worst;
   }
 
   private static Set<String> initkitTempEntries() throws IOException {
     try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-      return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("initkit-dl4j-")).collect(java.util.stream.Collectors.toSet());
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("initkit-dl4j-"))
+          .collect(java.util.stream.Collectors.toSet());
     }
   }
 

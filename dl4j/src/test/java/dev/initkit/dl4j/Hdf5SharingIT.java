@@ -18,9 +18,9 @@ import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
 import org.deeplearning4j.nn.modelimport.keras.KerasModelImport;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * initkit and DL4J open the same HDF5 file in one JVM (one native HDF5 library, the bytedeco
@@ -29,15 +29,20 @@ import org.junit.jupiter.api.io.TempDir;
  * file DL4J had left open looked "damaged or truncated" to initkit. Each test works on a copy in a
  * temporary directory: a handle DL4J leaks stays open for the rest of the JVM.
  */
-@DisabledIfSystemProperty(named = "initkit.skipDl4j", matches = "(?i)true", disabledReason = "DL4J tests skipped (-Dinitkit.skipDl4j=true)")
+@DisabledIfSystemProperty(
+    named = "initkit.skipDl4j",
+    matches = "(?i)true",
+    disabledReason = "DL4J tests skipped (-Dinitkit.skipDl4j=true)")
 class Hdf5SharingIT {
-  private static final Path MODELS = Path.of(System.getProperty("initkit.testdata", "../testdata")).resolve("models");
+  private static final Path MODELS =
+      Path.of(System.getProperty("initkit.testdata", "../testdata")).resolve("models");
 
   @Test
   void dl4jImportsAFileInitkitHoldsOpen(@TempDir Path tmp) throws Exception {
     Path file = Files.copy(MODELS.resolve("mlp/tfkeras.h5"), tmp.resolve("mlp.h5"));
     try (LoadedModel lm = ModelIO.open(file)) {
-      MultiLayerNetwork net = KerasModelImport.importKerasSequentialModelAndWeights(file.toString(), false);
+      MultiLayerNetwork net =
+          KerasModelImport.importKerasSequentialModelAndWeights(file.toString(), false);
       assertTrue(net.numParams() > 0);
       // and initkit still reads its tensors after DL4J closed its own handle
       assertEquals(net.numParams(), readAll(lm));
@@ -48,9 +53,13 @@ class Hdf5SharingIT {
   void initkitOpensAFileDl4jLeftOpen(@TempDir Path tmp) throws Exception {
     Path file = Files.copy(MODELS.resolve("mlp/keras3.h5"), tmp.resolve("mlp.h5"));
     long openFiles = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE);
-    // DL4J refuses a Keras 3 file after opening it, and keeps it open: its builder closes only on success
-    assertThrows(Exception.class, () -> KerasModelImport.importKerasModelAndWeights(file.toString(), false));
-    assertTrue(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE) > openFiles, "DL4J did not leave the file open: nothing to test");
+    // DL4J refuses a Keras 3 file after opening it, and keeps it open: its builder closes only on
+    // success
+    assertThrows(
+        Exception.class, () -> KerasModelImport.importKerasModelAndWeights(file.toString(), false));
+    assertTrue(
+        H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE) > openFiles,
+        "DL4J did not leave the file open: nothing to test");
     try (LoadedModel lm = ModelIO.open(file)) {
       assertTrue(readAll(lm) > 0);
     }
@@ -62,13 +71,16 @@ class Hdf5SharingIT {
     long stray = H5File.strayHandlesClosed();
     Hdf5Archive archive = new Hdf5Archive(file.toString());
     try {
-      INDArray before = archive.readDataSet("kernel:0", "model_weights", "dense_relu", "dense_relu");
+      INDArray before =
+          archive.readDataSet("kernel:0", "model_weights", "dense_relu", "dense_relu");
       try (LoadedModel lm = ModelIO.open(file)) {
         readAll(lm);
       }
       // DL4J's archive, open all along, still reads the file after initkit closed its own handle
-      assertEquals(before, archive.readDataSet("kernel:0", "model_weights", "dense_relu", "dense_relu"));
-      assertTrue(archive.getGroups("model_weights").containsAll(List.of("dense_relu", "dense_softmax")));
+      assertEquals(
+          before, archive.readDataSet("kernel:0", "model_weights", "dense_relu", "dense_relu"));
+      assertTrue(
+          archive.getGroups("model_weights").containsAll(List.of("dense_relu", "dense_softmax")));
     } finally {
       archive.close();
     }

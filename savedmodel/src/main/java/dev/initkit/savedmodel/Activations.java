@@ -26,7 +26,8 @@ final class Activations {
     return a == null ? x : new GraphValue(apply(e, a, x.op()), x.shape());
   }
 
-  Operand<TFloat32> apply(LayerCall e, String name, Operand<TFloat32> x) throws UnsupportedModelException {
+  Operand<TFloat32> apply(LayerCall e, String name, Operand<TFloat32> x)
+      throws UnsupportedModelException {
     switch (name.toLowerCase(Locale.ROOT)) {
       case "linear":
         return x;
@@ -52,8 +53,11 @@ final class Activations {
       case "silu":
         return tf.math.mul(x, tf.math.sigmoid(x));
       case "gelu": // Keras's default, exact form: x * Phi(x)
-        return tf.math.mul(tf.math.mul(x, tf.constant(0.5f)),
-            tf.math.add(tf.constant(1f), tf.math.erf(tf.math.mul(x, tf.constant((float) (1 / Math.sqrt(2)))))));
+        return tf.math.mul(
+            tf.math.mul(x, tf.constant(0.5f)),
+            tf.math.add(
+                tf.constant(1f),
+                tf.math.erf(tf.math.mul(x, tf.constant((float) (1 / Math.sqrt(2)))))));
       case "exponential":
         return tf.math.exp(x);
       case "hard_sigmoid":
@@ -62,8 +66,10 @@ final class Activations {
           return tf.math.div(tf.nn.relu6(tf.math.add(x, tf.constant(3f))), tf.constant(6f));
         }
         if (kerasVersion.startsWith("2") || kerasVersion.startsWith("1")) {
-          return tf.clipByValue(tf.math.add(tf.math.mul(x, tf.constant(0.2f)), tf.constant(0.5f)),
-              tf.constant(0f), tf.constant(1f));
+          return tf.clipByValue(
+              tf.math.add(tf.math.mul(x, tf.constant(0.2f)), tf.constant(0.5f)),
+              tf.constant(0f),
+              tf.constant(1f));
         }
         throw cx.unsupported(e.name(), "activation hard_sigmoid from a file without keras_version");
       default:

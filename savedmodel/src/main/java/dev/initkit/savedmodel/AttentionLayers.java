@@ -17,8 +17,13 @@ import org.tensorflow.types.TFloat32;
  * GroupQueryAttention) as Keras computes them, inputs (query, value[, key]); no masks.
  */
 final class AttentionLayers {
-  static final Set<String> CLASSES = Set.of("Attention", "AdditiveAttention", "MultiHeadAttention",
-      "GroupQueryAttention", "GroupedQueryAttention");
+  static final Set<String> CLASSES =
+      Set.of(
+          "Attention",
+          "AdditiveAttention",
+          "MultiHeadAttention",
+          "GroupQueryAttention",
+          "GroupedQueryAttention");
 
   private final ExportContext cx;
   private final Ops tf;
@@ -30,7 +35,8 @@ final class AttentionLayers {
     this.act = act;
   }
 
-  GraphValue apply(LayerCall e, List<GraphValue> ins, List<Weight> ws) throws UnsupportedModelException {
+  GraphValue apply(LayerCall e, List<GraphValue> ins, List<Weight> ws)
+      throws UnsupportedModelException {
     JsonNode c = e.config();
     if (ins.size() < 2 || ins.size() > 3) {
       throw cx.unsupported(e.name(), e.className() + " with " + ins.size() + " inputs");
@@ -42,7 +48,8 @@ final class AttentionLayers {
     GraphValue v = ins.get(1);
     GraphValue k = ins.size() > 2 ? ins.get(2) : v;
     if (q.rank() != 3 || v.rank() != 3 || k.rank() != 3) {
-      throw cx.unsupported(e.name(), e.className() + " over inputs that are not (batch, steps, features)");
+      throw cx.unsupported(
+          e.name(), e.className() + " over inputs that are not (batch, steps, features)");
     }
     switch (e.className()) {
       case "Attention":
@@ -56,7 +63,8 @@ final class AttentionLayers {
   }
 
   /** Attention (dot or concat scores) and AdditiveAttention: softmax(scores(q, k)) @ v. */
-  private GraphValue luongOrBahdanau(LayerCall e, GraphValue q, GraphValue v, GraphValue k, List<Weight> ws)
+  private GraphValue luongOrBahdanau(
+      LayerCall e, GraphValue q, GraphValue v, GraphValue k, List<Weight> ws)
       throws UnsupportedModelException {
     JsonNode c = e.config();
     boolean additive = e.className().equals("AdditiveAttention");
@@ -72,7 +80,9 @@ final class AttentionLayers {
       }
     } else {
       // (B, Tq, 1, d) + (B, 1, Tv, d), reduced over d
-      Operand<TFloat32> sum = tf.math.add(tf.expandDims(q.op(), tf.constant(-2)), tf.expandDims(k.op(), tf.constant(-3)));
+      Operand<TFloat32> sum =
+          tf.math.add(
+              tf.expandDims(q.op(), tf.constant(-2)), tf.expandDims(k.op(), tf.constant(-3)));
       if (additive) {
         Operand<TFloat32> t = tf.math.tanh(sum);
         scores = tf.sum(s == null ? t : tf.math.mul(s, t), tf.constant(-1));
@@ -87,18 +97,24 @@ final class AttentionLayers {
     return new GraphValue(y, new long[] {-1, q.dim(1), v.last()});
   }
 
-  private Operand<TFloat32> projection(LayerCall e, Operand<TFloat32> x, List<Weight> ws, int i, boolean bias,
-      String equation) throws UnsupportedModelException {
+  private Operand<TFloat32> projection(
+      LayerCall e, Operand<TFloat32> x, List<Weight> ws, int i, boolean bias, String equation)
+      throws UnsupportedModelException {
     Operand<TFloat32> y = tf.linalg.einsum(List.of(x, cx.variable(e, ws, i)), equation);
     return bias ? tf.math.add(y, cx.variable(e, ws, i + 1)) : y;
   }
 
-  /** MultiHeadAttention over axis 1: projections (query, key, value, output), each kernel then bias. */
-  private GraphValue multiHead(LayerCall e, GraphValue q, GraphValue v, GraphValue k, List<Weight> ws)
+  /**
+   * MultiHeadAttention over axis 1: projections (query, key, value, output), each kernel then bias.
+   */
+  private GraphValue multiHead(
+      LayerCall e, GraphValue q, GraphValue v, GraphValue k, List<Weight> ws)
       throws UnsupportedModelException {
     JsonNode c = e.config();
     JsonNode axes = c.path("attention_axes");
-    if (!(axes.isNull() || axes.isMissingNode() || axes.isArray() && axes.size() == 1 && axes.get(0).asInt() == 1)) {
+    if (!(axes.isNull()
+        || axes.isMissingNode()
+        || axes.isArray() && axes.size() == 1 && axes.get(0).asInt() == 1)) {
       throw cx.unsupported(e.name(), "MultiHeadAttention over attention_axes " + axes);
     }
     if (c.hasNonNull("output_shape")) {
@@ -111,7 +127,8 @@ final class AttentionLayers {
     Operand<TFloat32> key = projection(e, k.op(), ws, per, bias, "abc,cde->abde");
     Operand<TFloat32> value = projection(e, v.op(), ws, 2 * per, bias, "abc,cde->abde");
     query = tf.math.mul(query, tf.constant((float) (1.0 / Math.sqrt(keyDim))));
-    Operand<TFloat32> scores = tf.nn.softmax(tf.linalg.einsum(List.of(key, query), "aecd,abcd->acbe"));
+    Operand<TFloat32> scores =
+        tf.nn.softmax(tf.linalg.einsum(List.of(key, query), "aecd,abcd->acbe"));
     Operand<TFloat32> heads = tf.linalg.einsum(List.of(scores, value), "acbe,aecd->abcd");
     Operand<TFloat32> y = projection(e, heads, ws, 3 * per, bias, "abcd,cde->abe");
     Weight out = ws.get(3 * per);
@@ -119,7 +136,8 @@ final class AttentionLayers {
   }
 
   /** Keras 3's GroupQueryAttention: key/value heads repeated to the query heads. */
-  private GraphValue groupQuery(LayerCall e, GraphValue q, GraphValue v, GraphValue k, List<Weight> ws)
+  private GraphValue groupQuery(
+      LayerCall e, GraphValue q, GraphValue v, GraphValue k, List<Weight> ws)
       throws UnsupportedModelException {
     JsonNode c = e.config();
     boolean bias = c.path("use_bias").asBoolean(true);
@@ -128,32 +146,51 @@ final class AttentionLayers {
     long qHeads = c.path("num_query_heads").asLong();
     long kvHeads = c.path("num_key_value_heads").asLong();
     if (kvHeads <= 0 || qHeads % kvHeads != 0) {
-      throw cx.unsupported(e.name(), "GroupQueryAttention of " + qHeads + " query heads over " + kvHeads);
+      throw cx.unsupported(
+          e.name(), "GroupQueryAttention of " + qHeads + " query heads over " + kvHeads);
     }
     if (c.path("use_gate").asBoolean(false) || c.path("use_causal_mask").asBoolean(false)) {
       throw cx.unsupported(e.name(), "GroupQueryAttention with a gate or a causal mask");
     }
     Operand<TFloat32> query = projection(e, q.op(), ws, 0, bias, "bqm,muh->bquh");
-    Operand<TFloat32> key = repeatHeads(projection(e, k.op(), ws, per, bias, "bkm,muh->bkuh"), k.dim(1), kvHeads,
-        qHeads / kvHeads, headDim);
-    Operand<TFloat32> value = repeatHeads(projection(e, v.op(), ws, 2 * per, bias, "bkm,muh->bkuh"), v.dim(1), kvHeads,
-        qHeads / kvHeads, headDim);
+    Operand<TFloat32> key =
+        repeatHeads(
+            projection(e, k.op(), ws, per, bias, "bkm,muh->bkuh"),
+            k.dim(1),
+            kvHeads,
+            qHeads / kvHeads,
+            headDim);
+    Operand<TFloat32> value =
+        repeatHeads(
+            projection(e, v.op(), ws, 2 * per, bias, "bkm,muh->bkuh"),
+            v.dim(1),
+            kvHeads,
+            qHeads / kvHeads,
+            headDim);
     query = tf.math.mul(query, tf.constant((float) (1.0 / Math.sqrt(headDim))));
-    Operand<TFloat32> scores = tf.nn.softmax(tf.linalg.einsum(List.of(query, key), "bquh,bkuh->buqk"));
+    Operand<TFloat32> scores =
+        tf.nn.softmax(tf.linalg.einsum(List.of(query, key), "bquh,bkuh->buqk"));
     Operand<TFloat32> heads = tf.linalg.einsum(List.of(scores, value), "buqk,bkuh->bquh");
     Operand<TFloat32> y = projection(e, heads, ws, 3 * per, bias, "bquh,uhm->bqm");
     Weight out = ws.get(3 * per);
     return new GraphValue(y, new long[] {-1, q.dim(1), out.shape().dim(out.shape().rank() - 1)});
   }
 
-  /** (B, T, H, D) to (B, T, H * n, D), each head repeated n times in place (ops.repeat on axis 2). */
-  private Operand<TFloat32> repeatHeads(Operand<TFloat32> x, long steps, long heads, long n, long dim) {
-    Operand<TFloat32> t = tf.tile(tf.expandDims(x, tf.constant(3)), tf.constant(new long[] {1, 1, 1, n, 1}));
+  /**
+   * (B, T, H, D) to (B, T, H * n, D), each head repeated n times in place (ops.repeat on axis 2).
+   */
+  private Operand<TFloat32> repeatHeads(
+      Operand<TFloat32> x, long steps, long heads, long n, long dim) {
+    Operand<TFloat32> t =
+        tf.tile(tf.expandDims(x, tf.constant(3)), tf.constant(new long[] {1, 1, 1, n, 1}));
     return tf.reshape(t, tf.constant(new long[] {-1, steps, heads * n, dim}));
   }
 
-  /** EinsumDense: einsum(x, kernel), the bias broadcast over the output axes after its first one. */
-  GraphValue einsumDense(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+  /**
+   * EinsumDense: einsum(x, kernel), the bias broadcast over the output axes after its first one.
+   */
+  GraphValue einsumDense(LayerCall e, GraphValue x, List<Weight> ws)
+      throws UnsupportedModelException {
     JsonNode c = e.config();
     String eq = c.path("equation").asText().replace(" ", "");
     String[] sides = eq.split("->");
@@ -188,8 +225,9 @@ final class AttentionLayers {
       for (int i = first; i < out.length(); i++) {
         b.add(biasAxes.indexOf(out.charAt(i)) >= 0 ? shape[i] : 1L);
       }
-      Operand<TFloat32> bias = tf.reshape(cx.variable(e, ws, 1),
-          tf.constant(b.stream().mapToLong(Long::longValue).toArray()));
+      Operand<TFloat32> bias =
+          tf.reshape(
+              cx.variable(e, ws, 1), tf.constant(b.stream().mapToLong(Long::longValue).toArray()));
       y = tf.math.add(y, bias);
     }
     return act.apply(e, new GraphValue(y, shape));

@@ -56,7 +56,9 @@ final class BundleIndex {
   static BundleIndex read(Path file, Path shown) throws IOException {
     long size = Files.size(file);
     if (size < FOOTER || size > MAX_INDEX_BYTES) {
-      throw new MalformedModelException(shown, "variables/variables.index",
+      throw new MalformedModelException(
+          shown,
+          "variables/variables.index",
           "expected a checkpoint index, found " + size + " bytes");
     }
     ByteBuffer all = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
@@ -66,8 +68,8 @@ final class BundleIndex {
     long indexOffset = footer.varint();
     long indexSize = footer.varint();
     if (all.getLong((int) size - 8) != TABLE_MAGIC) {
-      throw new MalformedModelException(shown, "variables/variables.index",
-          "not a checkpoint index (bad table magic number)");
+      throw new MalformedModelException(
+          shown, "variables/variables.index", "not a checkpoint index (bad table magic number)");
     }
     Map<String, BundleEntryProto> out = new LinkedHashMap<>();
     BundleHeaderProto header = null;
@@ -84,13 +86,18 @@ final class BundleIndex {
           }
           out.put(e.getKey(), BundleEntryProto.parseFrom(e.getValue()));
         } catch (InvalidProtocolBufferException ex) {
-          throw new MalformedModelException(shown, "variables/variables.index: " + e.getKey(),
-              "invalid " + (e.getKey().isEmpty() ? "BundleHeaderProto: " : "BundleEntryProto: ") + ex.getMessage());
+          throw new MalformedModelException(
+              shown,
+              "variables/variables.index: " + e.getKey(),
+              "invalid "
+                  + (e.getKey().isEmpty() ? "BundleHeaderProto: " : "BundleEntryProto: ")
+                  + ex.getMessage());
         }
       }
     }
     if (header == null) {
-      throw new MalformedModelException(shown, "variables/variables.index", "no header entry (key \"\")");
+      throw new MalformedModelException(
+          shown, "variables/variables.index", "no header entry (key \"\")");
     }
     return new BundleIndex(header, out);
   }
@@ -99,7 +106,9 @@ final class BundleIndex {
   private static Map<String, byte[]> block(ByteBuffer all, long offset, long length, Path shown)
       throws IOException {
     if (offset < 0 || length < 4 || offset + length + 5 > all.limit()) {
-      throw new MalformedModelException(shown, "variables/variables.index",
+      throw new MalformedModelException(
+          shown,
+          "variables/variables.index",
           "block at " + offset + " of " + length + " bytes lies outside the file (truncated?)");
     }
     int compression = all.get((int) (offset + length)) & 0xff;
@@ -114,7 +123,9 @@ final class BundleIndex {
       offset = 0;
       length = raw.length;
     } else if (compression != 0) {
-      throw new UnsupportedModelException(shown, "variables/variables.index",
+      throw new UnsupportedModelException(
+          shown,
+          "variables/variables.index",
           "checkpoint index block compressed with type " + compression);
     }
     int start = (int) offset;
@@ -122,8 +133,8 @@ final class BundleIndex {
     int restarts = all.getInt(end - 4);
     int dataEnd = end - 4 - 4 * restarts;
     if (restarts < 0 || dataEnd < start) {
-      throw new MalformedModelException(shown, "variables/variables.index",
-          "corrupt block restart array");
+      throw new MalformedModelException(
+          shown, "variables/variables.index", "corrupt block restart array");
     }
     Reader r = new Reader(all, start, dataEnd, shown);
     Map<String, byte[]> out = new LinkedHashMap<>();
@@ -132,9 +143,12 @@ final class BundleIndex {
       int shared = (int) r.varint();
       int nonShared = (int) r.varint();
       int valueLength = (int) r.varint();
-      if (shared > key.length || nonShared < 0 || valueLength < 0
+      if (shared > key.length
+          || nonShared < 0
+          || valueLength < 0
           || r.pos + nonShared + valueLength > dataEnd) {
-        throw new MalformedModelException(shown, "variables/variables.index", "corrupt block entry");
+        throw new MalformedModelException(
+            shown, "variables/variables.index", "corrupt block entry");
       }
       byte[] next = new byte[shared + nonShared];
       System.arraycopy(key, 0, next, 0, shared);

@@ -68,23 +68,27 @@ final class Checkpoint {
 
   /**
    * Writes a new checkpoint holding every entry of {@code index}: the values from {@code
-   * oldPrefix}, except the keys of {@code replaced}, which take the given raw bytes (same dtype
-   * and shape as the entry). Restored values flow from {@code RestoreV2} into {@code SaveV2}
-   * inside the graph, never through Java.
+   * oldPrefix}, except the keys of {@code replaced}, which take the given raw bytes (same dtype and
+   * shape as the entry). Restored values flow from {@code RestoreV2} into {@code SaveV2} inside the
+   * graph, never through Java.
    */
-  static void rewrite(String oldPrefix, BundleIndex index, Map<String, byte[]> replaced,
-      String newPrefix) {
+  static void rewrite(
+      String oldPrefix, BundleIndex index, Map<String, byte[]> replaced, String newPrefix) {
     List<String> keys = new ArrayList<>(index.entries().keySet());
     List<Class<? extends TType>> types = new ArrayList<>();
     for (String k : keys) {
       types.add(typeOf(index.entries().get(k).getDtype()));
     }
     List<Tensor> fed = new ArrayList<>();
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       Ops tf = Ops.create(g);
-      Restore r = tf.train.restore(tf.constant(oldPrefix),
-          tf.constant(StandardCharsets.UTF_8, keys.toArray(new String[0])),
-          tf.constant(StandardCharsets.UTF_8, blanks(keys.size())), types);
+      Restore r =
+          tf.train.restore(
+              tf.constant(oldPrefix),
+              tf.constant(StandardCharsets.UTF_8, keys.toArray(new String[0])),
+              tf.constant(StandardCharsets.UTF_8, blanks(keys.size())),
+              types);
       List<Operand<?>> values = new ArrayList<>();
       Session.Runner runner = s.runner();
       for (int i = 0; i < keys.size(); i++) {
@@ -95,15 +99,17 @@ final class Checkpoint {
         }
         BundleEntryProto e = index.entries().get(keys.get(i));
         Placeholder<? extends TType> p = tf.placeholder(types.get(i));
-        Tensor t = Tensor.of(types.get(i), shapeOf(e),
-            DataBuffers.of(bytes, true, false));
+        Tensor t = Tensor.of(types.get(i), shapeOf(e), DataBuffers.of(bytes, true, false));
         fed.add(t);
         runner.feed(p, t);
         values.add(p);
       }
-      var save = tf.train.save(tf.constant(newPrefix),
-          tf.constant(StandardCharsets.UTF_8, keys.toArray(new String[0])),
-          tf.constant(StandardCharsets.UTF_8, blanks(keys.size())), values);
+      var save =
+          tf.train.save(
+              tf.constant(newPrefix),
+              tf.constant(StandardCharsets.UTF_8, keys.toArray(new String[0])),
+              tf.constant(StandardCharsets.UTF_8, blanks(keys.size())),
+              values);
       runner.addTarget(save).run().close();
     } finally {
       for (Tensor t : fed) {

@@ -17,14 +17,14 @@ import org.tensorflow.proto.BundleHeaderProto;
 import org.tensorflow.proto.DataType;
 
 /**
- * Reads the values of a checkpoint's entries from its data shards
- * ({@code variables.data-NNNNN-of-MMMMM}) in plain Java, so reading a SavedModel never starts
- * TensorFlow's native runtime. Every value is checked against the masked CRC-32C its index entry
- * holds, as TensorFlow's {@code BundleReader} does.
+ * Reads the values of a checkpoint's entries from its data shards ({@code
+ * variables.data-NNNNN-of-MMMMM}) in plain Java, so reading a SavedModel never starts TensorFlow's
+ * native runtime. Every value is checked against the masked CRC-32C its index entry holds, as
+ * TensorFlow's {@code BundleReader} does.
  *
- * <p>Numeric tensors are their raw little-endian bytes; string tensors are
- * {@code [varint64 length]... [masked crc32c of the lengths] [bytes]...} (TensorFlow's
- * tensor_bundle). Stateless: each call opens the shard it reads.
+ * <p>Numeric tensors are their raw little-endian bytes; string tensors are {@code [varint64
+ * length]... [masked crc32c of the lengths] [bytes]...} (TensorFlow's tensor_bundle). Stateless:
+ * each call opens the shard it reads.
  */
 final class CheckpointData {
   private final Path dir;
@@ -40,7 +40,9 @@ final class CheckpointData {
     this.variables = dir.resolve("variables");
     this.index = index;
     if (index.header().getEndianness() != BundleHeaderProto.Endianness.LITTLE) {
-      throw new UnsupportedModelException(dir, "variables/variables.index",
+      throw new UnsupportedModelException(
+          dir,
+          "variables/variables.index",
           "a big-endian checkpoint (written on a big-endian machine)");
     }
   }
@@ -49,7 +51,8 @@ final class CheckpointData {
   byte[] numeric(String key) throws IOException {
     BundleEntryProto e = entry(key);
     if (e.getDtype() == DataType.DT_STRING || e.getDtype() == DataType.DT_VARIANT) {
-      throw new UnsupportedModelException(dir, "variables/" + key, "not a numeric tensor: " + e.getDtype());
+      throw new UnsupportedModelException(
+          dir, "variables/" + key, "not a numeric tensor: " + e.getDtype());
     }
     byte[] bytes = bytesOf(key, e);
     int actual = Crc32c.of(bytes, 0, bytes.length);
@@ -63,7 +66,8 @@ final class CheckpointData {
   byte[][] strings(String key) throws IOException {
     BundleEntryProto e = entry(key);
     if (e.getDtype() != DataType.DT_STRING) {
-      throw new UnsupportedModelException(dir, "variables/" + key, "not a string tensor: " + e.getDtype());
+      throw new UnsupportedModelException(
+          dir, "variables/" + key, "not a string tensor: " + e.getDtype());
     }
     long count = elementCount(key, e);
     byte[] all = bytesOf(key, e);
@@ -86,7 +90,8 @@ final class CheckpointData {
         }
       }
       lengths[i] = length;
-      // the checksum covers each length as a little-endian uint32 (uint64 past 4 GiB), not as varint
+      // the checksum covers each length as a little-endian uint32 (uint64 past 4 GiB), not as
+      // varint
       boolean wide = Long.compareUnsigned(length, 0xffffffffL) > 0;
       ByteBuffer le = ByteBuffer.allocate(wide ? 8 : 4).order(ByteOrder.LITTLE_ENDIAN);
       if (wide) {
@@ -123,13 +128,16 @@ final class CheckpointData {
     return out;
   }
 
-  private BundleEntryProto entry(String key) throws MalformedModelException, UnsupportedModelException {
+  private BundleEntryProto entry(String key)
+      throws MalformedModelException, UnsupportedModelException {
     BundleEntryProto e = index.entries().get(key);
     if (e == null) {
       throw new MalformedModelException(dir, key, "not in the checkpoint");
     }
     if (e.getSlicesCount() > 0) {
-      throw new UnsupportedModelException(dir, "variables/" + key,
+      throw new UnsupportedModelException(
+          dir,
+          "variables/" + key,
           "a partitioned (sliced) variable: its slices are separate checkpoint entries");
     }
     return e;
@@ -141,18 +149,22 @@ final class CheckpointData {
     int width = widthOf(e.getDtype());
     long count = elementCount(key, e);
     if (width > 0 && size != count * width) {
-      throw new MalformedModelException(dir, "variables/variables.index: " + key,
+      throw new MalformedModelException(
+          dir,
+          "variables/variables.index: " + key,
           "entry of " + size + " bytes for " + count + " elements of " + e.getDtype());
     }
     if (size < 0 || size > Integer.MAX_VALUE - 16 || e.getOffset() < 0) {
-      throw new UnsupportedModelException(dir, "variables/" + key, "an entry of " + size + " bytes at " + e.getOffset());
+      throw new UnsupportedModelException(
+          dir, "variables/" + key, "an entry of " + size + " bytes at " + e.getOffset());
     }
     int shards = index.header().getNumShards();
     if (e.getShardId() < 0 || e.getShardId() >= shards) {
-      throw new MalformedModelException(dir, "variables/variables.index: " + key,
-          "shard " + e.getShardId() + " of " + shards);
+      throw new MalformedModelException(
+          dir, "variables/variables.index: " + key, "shard " + e.getShardId() + " of " + shards);
     }
-    Path shard = variables.resolve(String.format("variables.data-%05d-of-%05d", e.getShardId(), shards));
+    Path shard =
+        variables.resolve(String.format("variables.data-%05d-of-%05d", e.getShardId(), shards));
     byte[] out = new byte[(int) size];
     try (FileChannel ch = FileChannel.open(shard, StandardOpenOption.READ)) {
       ByteBuffer buf = ByteBuffer.wrap(out);
@@ -165,9 +177,12 @@ final class CheckpointData {
         at += n;
       }
     } catch (NoSuchFileException ex) {
-      throw new MalformedModelException(dir, "variables/" + shard.getFileName(), "missing (it holds " + key + ")");
+      throw new MalformedModelException(
+          dir, "variables/" + shard.getFileName(), "missing (it holds " + key + ")");
     } catch (EOFException ex) {
-      throw new MalformedModelException(dir, "variables/" + shard.getFileName(),
+      throw new MalformedModelException(
+          dir,
+          "variables/" + shard.getFileName(),
           "truncated: " + key + " needs bytes " + e.getOffset() + ".." + (e.getOffset() + size));
     }
     return out;
@@ -177,7 +192,9 @@ final class CheckpointData {
     long n = 1;
     for (var d : e.getShape().getDimList()) {
       if (d.getSize() < 0 || (d.getSize() > 0 && n > Long.MAX_VALUE / d.getSize())) {
-        throw new MalformedModelException(dir, "variables/variables.index: " + key,
+        throw new MalformedModelException(
+            dir,
+            "variables/variables.index: " + key,
             "invalid shape " + e.getShape().getDimList().stream().map(x -> x.getSize()).toList());
       }
       n *= d.getSize();
@@ -214,15 +231,25 @@ final class CheckpointData {
   }
 
   private MalformedModelException checksum(String key, BundleEntryProto e) {
-    return new MalformedModelException(dir, "variables/" + shardName(e),
-        "checksum mismatch in " + key + " (bytes " + e.getOffset() + ".." + (e.getOffset() + e.getSize()) + "): the file is corrupt");
+    return new MalformedModelException(
+        dir,
+        "variables/" + shardName(e),
+        "checksum mismatch in "
+            + key
+            + " (bytes "
+            + e.getOffset()
+            + ".."
+            + (e.getOffset() + e.getSize())
+            + "): the file is corrupt");
   }
 
   private MalformedModelException truncated(String key, BundleEntryProto e, String why) {
-    return new MalformedModelException(dir, "variables/" + shardName(e), "corrupt string tensor " + key + ": " + why);
+    return new MalformedModelException(
+        dir, "variables/" + shardName(e), "corrupt string tensor " + key + ": " + why);
   }
 
   private String shardName(BundleEntryProto e) {
-    return String.format("variables.data-%05d-of-%05d", e.getShardId(), index.header().getNumShards());
+    return String.format(
+        "variables.data-%05d-of-%05d", e.getShardId(), index.header().getNumShards());
   }
 }

@@ -19,7 +19,9 @@ final class CheckpointTensors implements TensorSource, AutoCloseable {
   private byte[] lastValues;
   private boolean closed;
 
-  /** @param index the checkpoint's index, or null when the SavedModel has no variables */
+  /**
+   * @param index the checkpoint's index, or null when the SavedModel has no variables
+   */
   CheckpointTensors(Path dir, BundleIndex index) throws IOException {
     this.dir = dir;
     this.data = index == null ? null : new CheckpointData(dir, index);
@@ -32,12 +34,22 @@ final class CheckpointTensors implements TensorSource, AutoCloseable {
 
   @Override
   public void readRows(Weight weight, long firstRow, long rows, ByteBuffer dst) throws IOException {
-    TensorSource.checkRows(weight, firstRow, rows); // the caller's mistake: before the checkpoint is read
+    TensorSource.checkRows(
+        weight, firstRow, rows); // the caller's mistake: before the checkpoint is read
     byte[] all = values(weight.key());
     long total = weight.shape().elementCount() * weight.dtype().size();
     if (all.length != total) {
-      throw new MalformedModelException(dir, weight.key(),
-          "expected " + total + " bytes for " + weight.shape() + " " + weight.dtype() + ", the checkpoint holds " + all.length);
+      throw new MalformedModelException(
+          dir,
+          weight.key(),
+          "expected "
+              + total
+              + " bytes for "
+              + weight.shape()
+              + " "
+              + weight.dtype()
+              + ", the checkpoint holds "
+              + all.length);
     }
     long rowCount = weight.shape().rank() == 0 ? 1 : weight.shape().dim(0);
     long rowBytes = rowCount == 0 ? 0 : total / rowCount;

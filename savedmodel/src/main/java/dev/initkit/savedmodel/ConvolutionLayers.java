@@ -43,7 +43,8 @@ final class ConvolutionLayers {
   }
 
   /** A channels_last convolution over n (1, 2, 3) spatial axes of any operand, no bias. */
-  Operand<TFloat32> convolve(Operand<TFloat32> in, Operand<TFloat32> kernel, int n, long[] s, long[] d, String padding) {
+  Operand<TFloat32> convolve(
+      Operand<TFloat32> in, Operand<TFloat32> kernel, int n, long[] s, long[] d, String padding) {
     if (n == 3) {
       return tf.nn.conv3d(in, kernel, five(s, 3), padding, Conv3d.dilations(five(d, 3)));
     }
@@ -53,7 +54,8 @@ final class ConvolutionLayers {
       in = tf.expandDims(in, tf.constant(1));
       kernel = tf.expandDims(kernel, tf.constant(0));
     }
-    Operand<TFloat32> y = tf.nn.conv2d(in, kernel, five(s2, 2), padding, Conv2d.dilations(five(d2, 2)));
+    Operand<TFloat32> y =
+        tf.nn.conv2d(in, kernel, five(s2, 2), padding, Conv2d.dilations(five(d2, 2)));
     return n == 1 ? tf.squeeze(y, Squeeze.axis(List.of(1L))) : y;
   }
 
@@ -103,7 +105,8 @@ final class ConvolutionLayers {
    * Conv1D/2D/3DTranspose as the gradient of a convolution (the kernel is (k..., out, in), the
    * layout TensorFlow's backprop ops take). Output lengths as Keras's deconv_output_length.
    */
-  GraphValue convTranspose(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+  GraphValue convTranspose(LayerCall e, GraphValue x, List<Weight> ws)
+      throws UnsupportedModelException {
     JsonNode c = e.config();
     cx.checkChannelsLast(e);
     cx.checkStatic(e, x);
@@ -123,14 +126,22 @@ final class ConvolutionLayers {
     long filters = ws.get(0).shape().dim(ws.get(0).shape().rank() - 2);
     long[] out = new long[n];
     for (int i = 0; i < n; i++) {
-      out[i] = padding.equals("SAME") ? x.dim(i + 1) * s[i] : x.dim(i + 1) * s[i] + Math.max(k[i] - s[i], 0);
+      out[i] =
+          padding.equals("SAME")
+              ? x.dim(i + 1) * s[i]
+              : x.dim(i + 1) * s[i] + Math.max(k[i] - s[i], 0);
     }
     Operand<TFloat32> kernel = cx.variable(e, ws, 0);
     Operand<TFloat32> in = x.op();
-    Operand<TInt64> batch = tf.slice(tf.shape(in, TInt64.class), tf.constant(new long[] {0}), tf.constant(new long[] {1}));
+    Operand<TInt64> batch =
+        tf.slice(
+            tf.shape(in, TInt64.class), tf.constant(new long[] {0}), tf.constant(new long[] {1}));
     Operand<TFloat32> y;
     if (n == 3) {
-      Operand<TInt64> size = tf.concat(List.of(batch, tf.constant(new long[] {out[0], out[1], out[2], filters})), tf.constant(0));
+      Operand<TInt64> size =
+          tf.concat(
+              List.of(batch, tf.constant(new long[] {out[0], out[1], out[2], filters})),
+              tf.constant(0));
       y = tf.nn.conv3dBackpropInput(size, kernel, in, five(s, 3), padding);
     } else {
       long[] s2 = n == 1 ? new long[] {1, s[0]} : s;
@@ -139,8 +150,16 @@ final class ConvolutionLayers {
         in = tf.expandDims(in, tf.constant(1));
         kernel = tf.expandDims(kernel, tf.constant(0));
       }
-      Operand<TInt64> size = tf.concat(List.of(batch, tf.constant(new long[] {o2[0], o2[1], filters})), tf.constant(0));
-      y = tf.nn.conv2dBackpropInput(tf.dtypes.cast(size, org.tensorflow.types.TInt32.class), kernel, in, five(s2, 2), padding);
+      Operand<TInt64> size =
+          tf.concat(
+              List.of(batch, tf.constant(new long[] {o2[0], o2[1], filters})), tf.constant(0));
+      y =
+          tf.nn.conv2dBackpropInput(
+              tf.dtypes.cast(size, org.tensorflow.types.TInt32.class),
+              kernel,
+              in,
+              five(s2, 2),
+              padding);
       if (n == 1) {
         y = tf.squeeze(y, Squeeze.axis(List.of(1L)));
       }
@@ -156,7 +175,8 @@ final class ConvolutionLayers {
   }
 
   /** DepthwiseConv1D/2D, and SeparableConv1D/2D as a depthwise then a pointwise convolution. */
-  GraphValue separable(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+  GraphValue separable(LayerCall e, GraphValue x, List<Weight> ws)
+      throws UnsupportedModelException {
     JsonNode c = e.config();
     cx.checkChannelsLast(e);
     boolean pointwise = e.className().startsWith("Separable");
@@ -176,8 +196,9 @@ final class ConvolutionLayers {
       in = tf.expandDims(in, tf.constant(1));
       depth = tf.expandDims(depth, tf.constant(0));
     }
-    Operand<TFloat32> y = tf.nn.depthwiseConv2dNative(in, depth, five(s2, 2), padding,
-        DepthwiseConv2dNative.dilations(five(d2, 2)));
+    Operand<TFloat32> y =
+        tf.nn.depthwiseConv2dNative(
+            in, depth, five(s2, 2), padding, DepthwiseConv2dNative.dilations(five(d2, 2)));
     Weight dw = ws.get(0);
     long channels = dw.shape().dim(dw.shape().rank() - 2) * dw.shape().dim(dw.shape().rank() - 1);
     int next = 1;
@@ -208,12 +229,14 @@ final class ConvolutionLayers {
    * tf-keras's LocallyConnected1D/2D (implementation 1, valid padding): every output position has
    * its own kernel, applied to its patch flattened as (rows, cols, channels), patches row-major.
    */
-  GraphValue locallyConnected(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+  GraphValue locallyConnected(LayerCall e, GraphValue x, List<Weight> ws)
+      throws UnsupportedModelException {
     JsonNode c = e.config();
     cx.checkChannelsLast(e);
     cx.checkStatic(e, x);
     if (c.path("implementation").asInt(1) != 1 || !cx.padding(e).equals("VALID")) {
-      throw cx.unsupported(e.name(), e.className() + " other than implementation 1 with valid padding");
+      throw cx.unsupported(
+          e.name(), e.className() + " other than implementation 1 with valid padding");
     }
     int n = x.rank() - 2;
     long[] k = ExportContext.longs(c.path("kernel_size"), n);
@@ -239,7 +262,10 @@ final class ConvolutionLayers {
         size[i + 1] = k[i];
         rest /= out[i];
       }
-      patches.add(tf.reshape(tf.slice(x.op(), tf.constant(begin), tf.constant(size)), tf.constant(new long[] {-1, patch})));
+      patches.add(
+          tf.reshape(
+              tf.slice(x.op(), tf.constant(begin), tf.constant(size)),
+              tf.constant(new long[] {-1, patch})));
     }
     Operand<TFloat32> all = tf.stack(patches, org.tensorflow.op.core.Stack.axis(1L));
     Operand<TFloat32> y = tf.linalg.einsum(List.of(all, cx.variable(e, ws, 0)), "blk,lkf->blf");
@@ -268,18 +294,24 @@ final class ConvolutionLayers {
     Operand<TFloat32> in = x.op();
     Operand<TFloat32> y;
     if (n == 3) {
-      y = max ? tf.nn.maxPool3d(in, five(p, 3), five(s, 3), padding)
-          : tf.nn.avgPool3d(in, five(p, 3), five(s, 3), padding);
+      y =
+          max
+              ? tf.nn.maxPool3d(in, five(p, 3), five(s, 3), padding)
+              : tf.nn.avgPool3d(in, five(p, 3), five(s, 3), padding);
     } else {
       long[] p2 = n == 1 ? new long[] {1, p[0]} : p;
       long[] s2 = n == 1 ? new long[] {1, s[0]} : s;
       if (n == 1) {
         in = tf.expandDims(in, tf.constant(1));
       }
-      y = max
-          ? tf.nn.maxPool(in, tf.constant(new int[] {1, (int) p2[0], (int) p2[1], 1}),
-              tf.constant(new int[] {1, (int) s2[0], (int) s2[1], 1}), padding)
-          : tf.nn.avgPool(in, five(p2, 2), five(s2, 2), padding);
+      y =
+          max
+              ? tf.nn.maxPool(
+                  in,
+                  tf.constant(new int[] {1, (int) p2[0], (int) p2[1], 1}),
+                  tf.constant(new int[] {1, (int) s2[0], (int) s2[1], 1}),
+                  padding)
+              : tf.nn.avgPool(in, five(p2, 2), five(s2, 2), padding);
       if (n == 1) {
         y = tf.squeeze(y, Squeeze.axis(List.of(1L)));
       }
@@ -298,9 +330,10 @@ final class ConvolutionLayers {
     for (int i = 0; i < axes.length; i++) {
       axes[i] = i + 1;
     }
-    Operand<TFloat32> y = e.className().contains("Max")
-        ? tf.max(x.op(), tf.constant(axes), org.tensorflow.op.core.Max.keepDims(keep))
-        : tf.math.mean(x.op(), tf.constant(axes), org.tensorflow.op.math.Mean.keepDims(keep));
+    Operand<TFloat32> y =
+        e.className().contains("Max")
+            ? tf.max(x.op(), tf.constant(axes), org.tensorflow.op.core.Max.keepDims(keep))
+            : tf.math.mean(x.op(), tf.constant(axes), org.tensorflow.op.math.Mean.keepDims(keep));
     long[] shape = x.shape();
     if (keep) {
       for (int a : axes) {

@@ -43,14 +43,19 @@ final class CoreLayers {
 
   private long lastAxisOnly(LayerCall e, GraphValue x) throws UnsupportedModelException {
     JsonNode axis = e.config().path("axis");
-    long a = axis.isArray() ? (axis.size() == 1 ? axis.get(0).asLong() : Long.MIN_VALUE) : axis.asLong(-1);
+    long a =
+        axis.isArray()
+            ? (axis.size() == 1 ? axis.get(0).asLong() : Long.MIN_VALUE)
+            : axis.asLong(-1);
     if (a != -1 && a != x.rank() - 1) {
-      throw cx.unsupported(e.name(), e.className() + " over axis " + axis + " (only the last axis)");
+      throw cx.unsupported(
+          e.name(), e.className() + " over axis " + axis + " (only the last axis)");
     }
     return a;
   }
 
-  GraphValue batchNorm(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+  GraphValue batchNorm(LayerCall e, GraphValue x, List<Weight> ws)
+      throws UnsupportedModelException {
     JsonNode c = e.config();
     lastAxisOnly(e, x);
     boolean scale = c.path("scale").asBoolean(true);
@@ -72,7 +77,8 @@ final class CoreLayers {
     return new GraphValue(y, x.shape());
   }
 
-  GraphValue layerNorm(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+  GraphValue layerNorm(LayerCall e, GraphValue x, List<Weight> ws)
+      throws UnsupportedModelException {
     JsonNode c = e.config();
     lastAxisOnly(e, x);
     if (c.path("rms_scaling").asBoolean(false)) {
@@ -86,8 +92,10 @@ final class CoreLayers {
     float eps = (float) c.path("epsilon").asDouble(1e-3);
     Operand<TInt32> last = tf.constant(new int[] {-1});
     Operand<TFloat32> mean = tf.math.mean(x.op(), last, Mean.keepDims(true));
-    Operand<TFloat32> var = tf.math.mean(tf.math.squaredDifference(x.op(), mean), last, Mean.keepDims(true));
-    Operand<TFloat32> y = tf.math.mul(tf.math.sub(x.op(), mean), tf.math.rsqrt(tf.math.add(var, tf.constant(eps))));
+    Operand<TFloat32> var =
+        tf.math.mean(tf.math.squaredDifference(x.op(), mean), last, Mean.keepDims(true));
+    Operand<TFloat32> y =
+        tf.math.mul(tf.math.sub(x.op(), mean), tf.math.rsqrt(tf.math.add(var, tf.constant(eps))));
     return affine(y, gamma, beta, x.shape());
   }
 
@@ -95,20 +103,23 @@ final class CoreLayers {
   GraphValue rmsNorm(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
     lastAxisOnly(e, x);
     float eps = (float) e.config().path("epsilon").asDouble(1e-6);
-    Operand<TFloat32> ms = tf.math.mean(tf.math.square(x.op()), tf.constant(new int[] {-1}), Mean.keepDims(true));
+    Operand<TFloat32> ms =
+        tf.math.mean(tf.math.square(x.op()), tf.constant(new int[] {-1}), Mean.keepDims(true));
     Operand<TFloat32> y = tf.math.mul(x.op(), tf.math.rsqrt(tf.math.add(ms, tf.constant(eps))));
     return new GraphValue(tf.math.mul(y, cx.variable(e, ws, 0)), x.shape());
   }
 
   /** GroupNormalization over the last axis: statistics per sample and group of channels. */
-  GraphValue groupNorm(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+  GraphValue groupNorm(LayerCall e, GraphValue x, List<Weight> ws)
+      throws UnsupportedModelException {
     JsonNode c = e.config();
     lastAxisOnly(e, x);
     cx.checkStatic(e, x);
     long channels = x.last();
     long groups = c.path("groups").asLong(32);
     if (groups <= 0 || channels % groups != 0) {
-      throw cx.unsupported(e.name(), "GroupNormalization of " + channels + " channels in " + groups + " groups");
+      throw cx.unsupported(
+          e.name(), "GroupNormalization of " + channels + " channels in " + groups + " groups");
     }
     long[] grouped = Arrays.copyOf(x.shape(), x.rank() + 1);
     grouped[x.rank() - 1] = groups;
@@ -122,9 +133,11 @@ final class CoreLayers {
     }
     Operand<TInt32> ax = tf.constant(axes);
     Operand<TFloat32> mean = tf.math.mean(g, ax, Mean.keepDims(true));
-    Operand<TFloat32> var = tf.math.mean(tf.math.squaredDifference(g, mean), ax, Mean.keepDims(true));
+    Operand<TFloat32> var =
+        tf.math.mean(tf.math.squaredDifference(g, mean), ax, Mean.keepDims(true));
     float eps = (float) c.path("epsilon").asDouble(1e-3);
-    Operand<TFloat32> y = tf.math.mul(tf.math.sub(g, mean), tf.math.rsqrt(tf.math.add(var, tf.constant(eps))));
+    Operand<TFloat32> y =
+        tf.math.mul(tf.math.sub(g, mean), tf.math.rsqrt(tf.math.add(var, tf.constant(eps))));
     y = tf.reshape(y, tf.constant(x.shape()));
     int i = 0;
     Operand<TFloat32> gamma = c.path("scale").asBoolean(true) ? cx.variable(e, ws, i++) : null;
@@ -132,7 +145,8 @@ final class CoreLayers {
     return affine(y, gamma, beta, x.shape());
   }
 
-  private GraphValue affine(Operand<TFloat32> y, Operand<TFloat32> gamma, Operand<TFloat32> beta, long[] shape) {
+  private GraphValue affine(
+      Operand<TFloat32> y, Operand<TFloat32> gamma, Operand<TFloat32> beta, long[] shape) {
     if (gamma != null) {
       y = tf.math.mul(y, gamma);
     }
@@ -142,7 +156,8 @@ final class CoreLayers {
     return new GraphValue(y, shape);
   }
 
-  GraphValue embedding(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+  GraphValue embedding(LayerCall e, GraphValue x, List<Weight> ws)
+      throws UnsupportedModelException {
     if (e.config().path("mask_zero").asBoolean(false)) {
       throw cx.unsupported(e.name(), "Embedding with mask_zero=True (masking is not exported)");
     }
@@ -156,33 +171,41 @@ final class CoreLayers {
   }
 
   /**
-   * Normalization (adapted mean and variance; weights mean, variance, count):
-   * (x - mean) / max(sqrt(variance), 1e-7), or its inverse, as Keras computes it.
+   * Normalization (adapted mean and variance; weights mean, variance, count): (x - mean) /
+   * max(sqrt(variance), 1e-7), or its inverse, as Keras computes it.
    */
-  GraphValue normalization(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+  GraphValue normalization(LayerCall e, GraphValue x, List<Weight> ws)
+      throws UnsupportedModelException {
     lastAxisOnly(e, x);
     if (ws.size() < 2 || ws.get(0).shape().rank() > 1 && ws.get(0).shape().rank() != x.rank() - 1) {
-      throw cx.unsupported(e.name(), "Normalization with statistics of shape " + (ws.isEmpty() ? "none" : ws.get(0).shape()));
+      throw cx.unsupported(
+          e.name(),
+          "Normalization with statistics of shape " + (ws.isEmpty() ? "none" : ws.get(0).shape()));
     }
     Operand<TFloat32> mean = cx.variable(e, ws, 0);
     if (ws.size() > 2) {
-      cx.variable(e, ws, 2); // count: unused for inference, kept so the checkpoint holds every weight
+      cx.variable(
+          e, ws, 2); // count: unused for inference, kept so the checkpoint holds every weight
     }
     Operand<TFloat32> sd = tf.math.maximum(tf.math.sqrt(cx.variable(e, ws, 1)), tf.constant(1e-7f));
-    Operand<TFloat32> y = e.config().path("invert").asBoolean(false)
-        ? tf.math.add(mean, tf.math.mul(x.op(), sd))
-        : tf.math.div(tf.math.sub(x.op(), mean), sd);
+    Operand<TFloat32> y =
+        e.config().path("invert").asBoolean(false)
+            ? tf.math.add(mean, tf.math.mul(x.op(), sd))
+            : tf.math.div(tf.math.sub(x.op(), mean), sd);
     return new GraphValue(y, x.shape());
   }
 
   /** Rescaling: x * scale + offset (numbers, or one value per channel). */
   GraphValue rescaling(LayerCall e, GraphValue x) throws UnsupportedModelException {
-    Operand<TFloat32> y = tf.math.add(tf.math.mul(x.op(), constant(e, e.config().path("scale"), 1)),
-        constant(e, e.config().path("offset"), 0));
+    Operand<TFloat32> y =
+        tf.math.add(
+            tf.math.mul(x.op(), constant(e, e.config().path("scale"), 1)),
+            constant(e, e.config().path("offset"), 0));
     return new GraphValue(y, x.shape());
   }
 
-  private Operand<TFloat32> constant(LayerCall e, JsonNode v, double missing) throws UnsupportedModelException {
+  private Operand<TFloat32> constant(LayerCall e, JsonNode v, double missing)
+      throws UnsupportedModelException {
     if (v.isMissingNode() || v.isNull()) {
       return tf.constant((float) missing);
     }
@@ -209,12 +232,17 @@ final class CoreLayers {
   }
 
   Operand<TFloat32> l2Normalize(Operand<TFloat32> x, int axis) {
-    Operand<TFloat32> ss = tf.sum(tf.math.square(x), tf.constant(new int[] {axis}), org.tensorflow.op.core.Sum.keepDims(true));
+    Operand<TFloat32> ss =
+        tf.sum(
+            tf.math.square(x),
+            tf.constant(new int[] {axis}),
+            org.tensorflow.op.core.Sum.keepDims(true));
     return tf.math.mul(x, tf.math.rsqrt(tf.math.maximum(ss, tf.constant(1e-12f))));
   }
 
   /** ReLU, LeakyReLU, ELU, PReLU, Softmax and Activation layers. */
-  GraphValue activationLayer(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+  GraphValue activationLayer(LayerCall e, GraphValue x, List<Weight> ws)
+      throws UnsupportedModelException {
     JsonNode c = e.config();
     Operand<TFloat32> y;
     switch (e.className()) {
@@ -222,46 +250,61 @@ final class CoreLayers {
         y = act.apply(e, c.path("activation").asText("linear"), x.op());
         break;
       case "ReLU":
-        if (c.hasNonNull("max_value") || c.path("threshold").asDouble(0) != 0
+        if (c.hasNonNull("max_value")
+            || c.path("threshold").asDouble(0) != 0
             || c.path("negative_slope").asDouble(0) != 0) {
           throw cx.unsupported(e.name(), "ReLU with max_value, threshold or negative_slope");
         }
         y = tf.nn.relu(x.op());
         break;
-      case "Softmax": {
-        JsonNode axis = c.path("axis");
-        if (!(axis.isMissingNode() || axis.asInt(-1) == -1 || axis.asInt() == x.rank() - 1)
-            || axis.isArray() && axis.size() != 1) {
-          throw cx.unsupported(e.name(), "Softmax over axis " + axis);
+      case "Softmax":
+        {
+          JsonNode axis = c.path("axis");
+          if (!(axis.isMissingNode() || axis.asInt(-1) == -1 || axis.asInt() == x.rank() - 1)
+              || axis.isArray() && axis.size() != 1) {
+            throw cx.unsupported(e.name(), "Softmax over axis " + axis);
+          }
+          y = tf.nn.softmax(x.op());
+          break;
         }
-        y = tf.nn.softmax(x.op());
-        break;
-      }
-      case "LeakyReLU": {
-        // Keras 3 names it negative_slope, tf-keras alpha; both default to 0.3
-        float a = (float) c.path(c.has("negative_slope") ? "negative_slope" : "alpha").asDouble(0.3);
-        y = tf.math.maximum(x.op(), tf.math.mul(x.op(), tf.constant(a)));
-        if (a > 1) {
-          y = tf.math.minimum(x.op(), tf.math.mul(x.op(), tf.constant(a)));
+      case "LeakyReLU":
+        {
+          // Keras 3 names it negative_slope, tf-keras alpha; both default to 0.3
+          float a =
+              (float) c.path(c.has("negative_slope") ? "negative_slope" : "alpha").asDouble(0.3);
+          y = tf.math.maximum(x.op(), tf.math.mul(x.op(), tf.constant(a)));
+          if (a > 1) {
+            y = tf.math.minimum(x.op(), tf.math.mul(x.op(), tf.constant(a)));
+          }
+          break;
         }
-        break;
-      }
-      case "ELU": {
-        float a = (float) c.path("alpha").asDouble(1.0);
-        y = a == 1f ? tf.nn.elu(x.op())
-            : tf.select(tf.math.greater(x.op(), tf.constant(0f)), x.op(), tf.math.mul(tf.constant(a), tf.nn.elu(x.op())));
-        break;
-      }
-      case "ThresholdedReLU": { // tf-keras: x where x > theta, else 0
-        float theta = (float) c.path("theta").asDouble(1.0);
-        y = tf.math.mul(x.op(), tf.dtypes.cast(tf.math.greater(x.op(), tf.constant(theta)), TFloat32.class));
-        break;
-      }
-      default: { // PReLU: relu(x) - alpha * relu(-x)
-        Operand<TFloat32> alpha = cx.variable(e, ws, 0);
-        y = tf.math.sub(tf.nn.relu(x.op()), tf.math.mul(alpha, tf.nn.relu(tf.math.neg(x.op()))));
-        break;
-      }
+      case "ELU":
+        {
+          float a = (float) c.path("alpha").asDouble(1.0);
+          y =
+              a == 1f
+                  ? tf.nn.elu(x.op())
+                  : tf.select(
+                      tf.math.greater(x.op(), tf.constant(0f)),
+                      x.op(),
+                      tf.math.mul(tf.constant(a), tf.nn.elu(x.op())));
+          break;
+        }
+      case "ThresholdedReLU":
+        { // tf-keras: x where x > theta, else 0
+          float theta = (float) c.path("theta").asDouble(1.0);
+          y =
+              tf.math.mul(
+                  x.op(),
+                  tf.dtypes.cast(tf.math.greater(x.op(), tf.constant(theta)), TFloat32.class));
+          break;
+        }
+      default:
+        { // PReLU: relu(x) - alpha * relu(-x)
+          Operand<TFloat32> alpha = cx.variable(e, ws, 0);
+          y = tf.math.sub(tf.nn.relu(x.op()), tf.math.mul(alpha, tf.nn.relu(tf.math.neg(x.op()))));
+          break;
+        }
     }
     return new GraphValue(y, x.shape());
   }

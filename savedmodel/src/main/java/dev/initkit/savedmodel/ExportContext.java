@@ -49,10 +49,16 @@ final class ExportContext {
    */
   Operand<TFloat32> variable(LayerCall e, List<Weight> ws, int i) throws UnsupportedModelException {
     if (i >= ws.size()) {
-      throw unsupported(e.name(), "expected weight " + (i + 1) + " of " + e.className() + ", the file holds " + ws.size());
+      throw unsupported(
+          e.name(),
+          "expected weight " + (i + 1) + " of " + e.className() + ", the file holds " + ws.size());
     }
     Weight w = ws.get(i);
-    String shortName = w.shortName() + (ws.stream().filter(x -> x.shortName().equals(w.shortName())).count() > 1 ? "_" + i : "");
+    String shortName =
+        w.shortName()
+            + (ws.stream().filter(x -> x.shortName().equals(w.shortName())).count() > 1
+                ? "_" + i
+                : "");
     String name = e.scope() + "/" + shortName;
     Operand<TFloat32> known = reads.get(name);
     if (known != null) {
@@ -61,13 +67,18 @@ final class ExportContext {
     Class<? extends TType> type = typeOf(e, w.dtype());
     Ops scoped = tf;
     for (String part : e.scope().split("/")) {
-      scoped = scoped.withSubScope(part); // one sub-scope per nesting level ('/' is not a name character)
+      scoped =
+          scoped.withSubScope(
+              part); // one sub-scope per nesting level ('/' is not a name character)
     }
-    VarHandleOp h = scoped.withName(shortName).varHandleOp(type,
-        Shape.of(w.shape().dims()), VarHandleOp.sharedName(name));
+    VarHandleOp h =
+        scoped
+            .withName(shortName)
+            .varHandleOp(type, Shape.of(w.shape().dims()), VarHandleOp.sharedName(name));
     variables.add(new Variable(name, h, w, type));
     Operand<? extends TType> read = tf.readVariableOp(h, type);
-    Operand<TFloat32> out = type == TFloat32.class ? cast32(read) : tf.dtypes.cast(read, TFloat32.class);
+    Operand<TFloat32> out =
+        type == TFloat32.class ? cast32(read) : tf.dtypes.cast(read, TFloat32.class);
     reads.put(name, out);
     return out;
   }
@@ -139,7 +150,9 @@ final class ExportContext {
   }
 
   UnsupportedModelException unsupported(String layer, String what) {
-    return new UnsupportedModelException(file, layer.isEmpty() ? "" : "layer " + layer,
+    return new UnsupportedModelException(
+        file,
+        layer.isEmpty() ? "" : "layer " + layer,
         "cannot write a serving SavedModel: " + what + " is not supported");
   }
 

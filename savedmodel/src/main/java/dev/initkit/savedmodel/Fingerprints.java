@@ -10,8 +10,8 @@ import org.tensorflow.proto.FingerprintDef;
 
 /**
  * Keeps {@code fingerprint.pb} consistent with a rewritten checkpoint. TensorFlow stores there,
- * among hashes of the graph (unchanged by initkit), {@code checkpoint_hash}: FarmHash
- * Fingerprint64 of {@code variables/variables.index} ({@code HashCheckpointIndexFile} in
+ * among hashes of the graph (unchanged by initkit), {@code checkpoint_hash}: FarmHash Fingerprint64
+ * of {@code variables/variables.index} ({@code HashCheckpointIndexFile} in
  * tensorflow/cc/saved_model/fingerprinting.cc).
  */
 final class Fingerprints {

@@ -44,22 +44,54 @@ import org.tensorflow.types.family.TType;
  * computes in float32 whatever its dtype policy.
  */
 final class KerasGraphExporter {
-  private static final Set<String> IDENTITY = Set.of("Dropout", "SpatialDropout1D", "SpatialDropout2D",
-      "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
-      "Identity");
-  private static final Set<String> SHAPES = Set.of("Flatten", "Reshape", "Permute", "RepeatVector",
-      "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
-      "UpSampling1D", "UpSampling2D", "UpSampling3D");
-  private static final Set<String> POOLS = Set.of("MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
-      "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D",
-      "AvgPool1D", "AvgPool2D", "AvgPool3D");
-  private static final Set<String> ACTIVATIONS = Set.of("Activation", "ReLU", "Softmax", "LeakyReLU", "ELU",
-      "PReLU", "ThresholdedReLU");
-  private static final String SUPPORTED = "serving SavedModels support Dense, Conv1D/2D/3D and their"
-      + " Transpose, DepthwiseConv1D/2D, SeparableConv1D/2D, pooling, BatchNormalization,"
-      + " LayerNormalization, GroupNormalization, RMSNormalization, activations, Dropout, shape layers,"
-      + " Embedding, SimpleRNN, LSTM, GRU, RNN of their cells, Bidirectional, TimeDistributed, EinsumDense,"
-      + " attention layers, ConvLSTM, SpectralNormalization, LocallyConnected, merges and nested models";
+  private static final Set<String> IDENTITY =
+      Set.of(
+          "Dropout",
+          "SpatialDropout1D",
+          "SpatialDropout2D",
+          "SpatialDropout3D",
+          "GaussianNoise",
+          "GaussianDropout",
+          "AlphaDropout",
+          "ActivityRegularization",
+          "Identity");
+  private static final Set<String> SHAPES =
+      Set.of(
+          "Flatten",
+          "Reshape",
+          "Permute",
+          "RepeatVector",
+          "ZeroPadding1D",
+          "ZeroPadding2D",
+          "ZeroPadding3D",
+          "Cropping1D",
+          "Cropping2D",
+          "Cropping3D",
+          "UpSampling1D",
+          "UpSampling2D",
+          "UpSampling3D");
+  private static final Set<String> POOLS =
+      Set.of(
+          "MaxPooling1D",
+          "MaxPooling2D",
+          "MaxPooling3D",
+          "AveragePooling1D",
+          "AveragePooling2D",
+          "AveragePooling3D",
+          "MaxPool1D",
+          "MaxPool2D",
+          "MaxPool3D",
+          "AvgPool1D",
+          "AvgPool2D",
+          "AvgPool3D");
+  private static final Set<String> ACTIVATIONS =
+      Set.of("Activation", "ReLU", "Softmax", "LeakyReLU", "ELU", "PReLU", "ThresholdedReLU");
+  private static final String SUPPORTED =
+      "serving SavedModels support Dense, Conv1D/2D/3D and their"
+          + " Transpose, DepthwiseConv1D/2D, SeparableConv1D/2D, pooling, BatchNormalization,"
+          + " LayerNormalization, GroupNormalization, RMSNormalization, activations, Dropout, shape layers,"
+          + " Embedding, SimpleRNN, LSTM, GRU, RNN of their cells, Bidirectional, TimeDistributed, EinsumDense,"
+          + " attention layers, ConvLSTM, SpectralNormalization, LocallyConnected, merges and nested models";
 
   private final Model model;
   private final LoadedModel loaded;
@@ -96,15 +128,20 @@ final class KerasGraphExporter {
   static void export(LoadedModel loaded, Path dir, Consumer<String> notes) throws IOException {
     Model model = loaded.model();
     if (model.config().isEmpty()) {
-      throw new UnsupportedModelException(Path.of(model.source()), "",
+      throw new UnsupportedModelException(
+          Path.of(model.source()),
+          "",
           "a serving SavedModel needs the Keras config to build the graph, and this file has none");
     }
     try (Graph g = new Graph()) {
       new KerasGraphExporter(loaded, g).write(dir, notes);
     } catch (org.tensorflow.exceptions.TensorFlowException | IllegalArgumentException e) {
       // TensorFlow refuses the graph (shapes of the config and the weights disagree, ...)
-      throw new MalformedModelException(Path.of(model.source()), "",
-          "TensorFlow cannot build the serving graph: " + firstLine(e.getMessage()), e);
+      throw new MalformedModelException(
+          Path.of(model.source()),
+          "",
+          "TensorFlow cannot build the serving graph: " + firstLine(e.getMessage()),
+          e);
     }
   }
 
@@ -170,18 +207,29 @@ final class KerasGraphExporter {
     List<ServingBundleWriter.Port> outputs = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
       String key = keys.get(1).get(i);
-      // under their own scope: an output named like an op the layers made (reshape, ...) would clash
-      Operand<TFloat32> y = tf.withSubScope("outputs").withName(key.replace('/', '_')).identity(results.get(i).op());
+      // under their own scope: an output named like an op the layers made (reshape, ...) would
+      // clash
+      Operand<TFloat32> y =
+          tf.withSubScope("outputs").withName(key.replace('/', '_')).identity(results.get(i).op());
       outputs.add(new ServingBundleWriter.Port(key, y, DataType.DT_FLOAT, results.get(i).shape()));
     }
     ServingBundleWriter.write(g, tf, cx.variables(), loaded.tensors(), inputs, outputs, dir);
-    notes.accept("serving SavedModel (inference graph built by initkit: " + cx.variables().size()
-        + " variables, signature serving_default, inputs " + keys.get(0) + ", outputs " + keys.get(1)
-        + "); no Keras metadata");
+    notes.accept(
+        "serving SavedModel (inference graph built by initkit: "
+            + cx.variables().size()
+            + " variables, signature serving_default, inputs "
+            + keys.get(0)
+            + ", outputs "
+            + keys.get(1)
+            + "); no Keras metadata");
   }
 
   /** A placeholder in the input's dtype, and its value as float32 for the layers. */
-  private void input(ConfigLayers.Entry e, String key, List<ServingBundleWriter.Port> ports, List<GraphValue> values)
+  private void input(
+      ConfigLayers.Entry e,
+      String key,
+      List<ServingBundleWriter.Port> ports,
+      List<GraphValue> values)
       throws UnsupportedModelException {
     long[] shape = batchShape(e);
     JsonNode d = e.config().path("dtype");
@@ -206,9 +254,12 @@ final class KerasGraphExporter {
     } else {
       throw cx.unsupported(e.name(), "an input of dtype " + dtype);
     }
-    Placeholder<? extends TType> p = tf.withName(key).placeholder(type, Placeholder.shape(Shape.of(shape)));
+    Placeholder<? extends TType> p =
+        tf.withName(key).placeholder(type, Placeholder.shape(Shape.of(shape)));
     ports.add(new ServingBundleWriter.Port(key, p, dt, shape));
-    values.add(new GraphValue(type == TFloat32.class ? asFloat(p) : tf.dtypes.cast(p, TFloat32.class), shape));
+    values.add(
+        new GraphValue(
+            type == TFloat32.class ? asFloat(p) : tf.dtypes.cast(p, TFloat32.class), shape));
   }
 
   @SuppressWarnings("unchecked")
@@ -228,7 +279,10 @@ final class KerasGraphExporter {
   /** A tensor reference in a config: the layer, its call (node) and which of its outputs. */
   private record Ref(String name, int node, int tensor) {}
 
-  /** Input_layers/output_layers: one {@code [name, node, tensor]} (Keras 3, one tensor) or a list of them. */
+  /**
+   * Input_layers/output_layers: one {@code [name, node, tensor]} (Keras 3, one tensor) or a list of
+   * them.
+   */
   private static List<Ref> refs(JsonNode n) {
     List<Ref> out = new ArrayList<>();
     if (n.isArray() && n.size() > 0 && n.get(0).isTextual()) {
@@ -240,8 +294,9 @@ final class KerasGraphExporter {
   }
 
   /** Runs a Sequential or Functional config on {@code inputs}; its outputs in order. */
-  private List<GraphValue> callModel(JsonNode modelConfig, Map<String, Layer> layers, String scope,
-      List<GraphValue> inputs) throws IOException {
+  private List<GraphValue> callModel(
+      JsonNode modelConfig, Map<String, Layer> layers, String scope, List<GraphValue> inputs)
+      throws IOException {
     List<ConfigLayers.Entry> entries;
     try {
       entries = ConfigLayers.entries(modelConfig);
@@ -265,7 +320,8 @@ final class KerasGraphExporter {
     JsonNode c = modelConfig.path("config");
     List<Ref> ins = refs(c.path("input_layers"));
     if (ins.size() != inputs.size()) {
-      throw cx.unsupported(scope, "a model of " + ins.size() + " inputs called on " + inputs.size());
+      throw cx.unsupported(
+          scope, "a model of " + ins.size() + " inputs called on " + inputs.size());
     }
     Map<String, List<GraphValue>> done = new HashMap<>();
     for (int i = 0; i < ins.size(); i++) {
@@ -278,8 +334,13 @@ final class KerasGraphExporter {
     return out;
   }
 
-  private GraphValue tensor(Ref r, Map<String, ConfigLayers.Entry> byName, Map<String, Layer> layers,
-      String scope, Map<String, List<GraphValue>> done) throws IOException {
+  private GraphValue tensor(
+      Ref r,
+      Map<String, ConfigLayers.Entry> byName,
+      Map<String, Layer> layers,
+      String scope,
+      Map<String, List<GraphValue>> done)
+      throws IOException {
     List<GraphValue> outs = node(r.name(), r.node(), byName, layers, scope, done);
     if (r.tensor() >= outs.size()) {
       throw cx.unsupported(r.name(), "output " + r.tensor() + " of a layer with " + outs.size());
@@ -288,8 +349,14 @@ final class KerasGraphExporter {
   }
 
   /** The outputs of one call of a layer, built once (a shared layer's calls are separate nodes). */
-  private List<GraphValue> node(String name, int node, Map<String, ConfigLayers.Entry> byName,
-      Map<String, Layer> layers, String scope, Map<String, List<GraphValue>> done) throws IOException {
+  private List<GraphValue> node(
+      String name,
+      int node,
+      Map<String, ConfigLayers.Entry> byName,
+      Map<String, Layer> layers,
+      String scope,
+      Map<String, List<GraphValue>> done)
+      throws IOException {
     String key = name + "#" + node;
     List<GraphValue> known = done.get(key);
     if (known != null) {
@@ -300,7 +367,10 @@ final class KerasGraphExporter {
       throw cx.unsupported(name, "a reference to a layer the model does not list");
     }
     JsonNode nodes = e.raw().path("inbound_nodes");
-    if (node == nodes.size() && node > 0 && Layer.isModelClass(e.className()) && nodes.get(0).isArray()) {
+    if (node == nodes.size()
+        && node > 0
+        && Layer.isModelClass(e.className())
+        && nodes.get(0).isArray()) {
       // tf-keras counts a nested model's own construction as its node 0, which it does not list
       node--;
     }
@@ -340,7 +410,8 @@ final class KerasGraphExporter {
   }
 
   /** Keyword tensors the attention layers take (value, then key); any other one is refused. */
-  private void keywordTensors(ConfigLayers.Entry e, JsonNode kwargs, List<Ref> out) throws UnsupportedModelException {
+  private void keywordTensors(ConfigLayers.Entry e, JsonNode kwargs, List<Ref> out)
+      throws UnsupportedModelException {
     Map<String, Ref> found = new HashMap<>();
     var it = kwargs.fields();
     while (it.hasNext()) {
@@ -348,7 +419,11 @@ final class KerasGraphExporter {
       List<Ref> refs = new ArrayList<>();
       history(f.getValue(), refs);
       JsonNode v = f.getValue();
-      if (refs.isEmpty() && v.isArray() && v.size() >= 3 && v.get(0).isTextual() && v.get(1).isNumber()) {
+      if (refs.isEmpty()
+          && v.isArray()
+          && v.size() >= 3
+          && v.get(0).isTextual()
+          && v.get(1).isNumber()) {
         refs.add(new Ref(v.get(0).asText(), v.get(1).asInt(), v.get(2).asInt()));
       }
       if (refs.isEmpty()) {
@@ -357,9 +432,11 @@ final class KerasGraphExporter {
         }
         continue;
       }
-      if (!(f.getKey().equals("value") || f.getKey().equals("key")) || refs.size() != 1
+      if (!(f.getKey().equals("value") || f.getKey().equals("key"))
+          || refs.size() != 1
           || !AttentionLayers.CLASSES.contains(e.className())) {
-        throw cx.unsupported(e.name(), e.className() + " called with the tensor argument " + f.getKey());
+        throw cx.unsupported(
+            e.name(), e.className() + " called with the tensor argument " + f.getKey());
       }
       found.put(f.getKey(), refs.get(0));
     }
@@ -383,9 +460,11 @@ final class KerasGraphExporter {
     }
   }
 
-  private GraphValue single(ConfigLayers.Entry e, List<GraphValue> outs) throws UnsupportedModelException {
+  private GraphValue single(ConfigLayers.Entry e, List<GraphValue> outs)
+      throws UnsupportedModelException {
     if (outs.size() != 1) {
-      throw cx.unsupported(e.name(), e.className() + " with " + outs.size() + " outputs inside a Sequential");
+      throw cx.unsupported(
+          e.name(), e.className() + " with " + outs.size() + " outputs inside a Sequential");
     }
     return outs.get(0);
   }
@@ -393,8 +472,8 @@ final class KerasGraphExporter {
   // ---------------------------------------------------------------------------------------------
   // layers
 
-  private List<GraphValue> callLayer(ConfigLayers.Entry e, Layer layer, String scope, List<GraphValue> ins)
-      throws IOException {
+  private List<GraphValue> callLayer(
+      ConfigLayers.Entry e, Layer layer, String scope, List<GraphValue> ins) throws IOException {
     String path = scope.isEmpty() ? e.name() : scope + "/" + e.name();
     if (Layer.isModelClass(e.className())) {
       return callModel(e.raw(), layer == null ? Map.of() : layersOf(layer.children()), path, ins);
@@ -402,7 +481,8 @@ final class KerasGraphExporter {
     JsonNode policy = e.config().path("dtype");
     if (policy.path("class_name").asText().startsWith("Quantized")) {
       // quantized layers compute with their scales (int8/int4 codes, float8 fake-quantization)
-      throw cx.unsupported(e.name(), "a quantized layer (" + policy.path("class_name").asText() + ")");
+      throw cx.unsupported(
+          e.name(), "a quantized layer (" + policy.path("class_name").asText() + ")");
     }
     LayerCall call = ExportContext.call(e, path);
     if (MergeLayers.CLASSES.contains(e.className())) {
@@ -482,7 +562,8 @@ final class KerasGraphExporter {
         if (e.config().path("logit_soft_cap").isNumber()) {
           throw cx.unsupported(e.name(), "ReversibleEmbedding with logit_soft_cap");
         }
-        return core.embedding(e, x, ws); // called forward it is an Embedding (the reverse is another call)
+        return core.embedding(
+            e, x, ws); // called forward it is an Embedding (the reverse is another call)
       case "RNN":
         return rnn.cells(e, x, ws);
       case "ConvLSTM1D":

@@ -11,10 +11,10 @@ import java.util.List;
 
 /**
  * tf-keras's {@code keras_metadata.pb}: a {@code SavedMetadata} proto, one {@code SavedObject} per
- * Keras object ({@code node_id = 2}, {@code node_path = 3}, {@code identifier = 4}, {@code
- * metadata = 5} JSON, {@code version = 6}). TensorFlow Java does not ship this tf-keras proto, so
- * it is read with protobuf's {@link CodedInputStream}; fields are kept as raw bytes so that a
- * rewrite changes only the metadata strings it is asked to.
+ * Keras object ({@code node_id = 2}, {@code node_path = 3}, {@code identifier = 4}, {@code metadata
+ * = 5} JSON, {@code version = 6}). TensorFlow Java does not ship this tf-keras proto, so it is read
+ * with protobuf's {@link CodedInputStream}; fields are kept as raw bytes so that a rewrite changes
+ * only the metadata strings it is asked to.
  */
 final class KerasMetadata {
   static final int NODE_ID = 2;
@@ -71,8 +71,10 @@ final class KerasMetadata {
         }
       }
       if (!set) {
-        out.add(new Field((METADATA << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED,
-            ByteString.copyFromUtf8(json)));
+        out.add(
+            new Field(
+                (METADATA << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED,
+                ByteString.copyFromUtf8(json)));
       }
       return new Node(out);
     }
@@ -114,14 +116,15 @@ final class KerasMetadata {
         case WireFormat.WIRETYPE_LENGTH_DELIMITED:
           out.add(new Field(tag, in.readBytes()));
           break;
-        case WireFormat.WIRETYPE_VARINT: {
-          ByteString.Output o = ByteString.newOutput();
-          CodedOutputStream c = CodedOutputStream.newInstance(o);
-          c.writeUInt64NoTag(in.readUInt64());
-          c.flush();
-          out.add(new Field(tag, o.toByteString()));
-          break;
-        }
+        case WireFormat.WIRETYPE_VARINT:
+          {
+            ByteString.Output o = ByteString.newOutput();
+            CodedOutputStream c = CodedOutputStream.newInstance(o);
+            c.writeUInt64NoTag(in.readUInt64());
+            c.flush();
+            out.add(new Field(tag, o.toByteString()));
+            break;
+          }
         default:
           throw new IOException("unexpected wire type in SavedObject field " + tag);
       }

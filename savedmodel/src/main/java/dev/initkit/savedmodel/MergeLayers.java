@@ -11,8 +11,8 @@ import org.tensorflow.types.TFloat32;
 
 /** Add, Subtract, Multiply, Average, Maximum, Minimum and Concatenate. */
 final class MergeLayers {
-  static final Set<String> CLASSES = Set.of("Add", "Subtract", "Multiply", "Average", "Maximum",
-      "Minimum", "Concatenate", "Dot");
+  static final Set<String> CLASSES =
+      Set.of("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot");
 
   private final ExportContext cx;
   private final Ops tf;
@@ -96,18 +96,31 @@ final class MergeLayers {
     ax = ax < 0 ? ax + r : ax;
     bx = bx < 0 ? bx + b.rank() : bx;
     if (r != b.rank() || r < 2 || r > 3 || ax < 1 || bx < 1 || ax >= r || bx >= r) {
-      throw cx.unsupported(e.name(), "Dot of ranks " + r + " and " + b.rank() + " over axes " + axes);
+      throw cx.unsupported(
+          e.name(), "Dot of ranks " + r + " and " + b.rank() + " over axes " + axes);
     }
     Operand<TFloat32> x = a.op();
     Operand<TFloat32> y = b.op();
     if (e.config().path("normalize").asBoolean(false)) {
-      Operand<TFloat32> sx = tf.sum(tf.math.square(x), tf.constant(new int[] {ax}), org.tensorflow.op.core.Sum.keepDims(true));
-      Operand<TFloat32> sy = tf.sum(tf.math.square(y), tf.constant(new int[] {bx}), org.tensorflow.op.core.Sum.keepDims(true));
+      Operand<TFloat32> sx =
+          tf.sum(
+              tf.math.square(x),
+              tf.constant(new int[] {ax}),
+              org.tensorflow.op.core.Sum.keepDims(true));
+      Operand<TFloat32> sy =
+          tf.sum(
+              tf.math.square(y),
+              tf.constant(new int[] {bx}),
+              org.tensorflow.op.core.Sum.keepDims(true));
       x = tf.math.mul(x, tf.math.rsqrt(tf.math.maximum(sx, tf.constant(1e-12f))));
       y = tf.math.mul(y, tf.math.rsqrt(tf.math.maximum(sy, tf.constant(1e-12f))));
     }
     if (r == 2) {
-      Operand<TFloat32> s = tf.sum(tf.math.mul(x, y), tf.constant(new int[] {1}), org.tensorflow.op.core.Sum.keepDims(true));
+      Operand<TFloat32> s =
+          tf.sum(
+              tf.math.mul(x, y),
+              tf.constant(new int[] {1}),
+              org.tensorflow.op.core.Sum.keepDims(true));
       return new GraphValue(s, new long[] {-1, 1});
     }
     String la = ax == 1 ? "zi" : "iz";

@@ -27,7 +27,8 @@ final class RecurrentLayers {
     this.act = act;
   }
 
-  GraphValue recurrent(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+  GraphValue recurrent(LayerCall e, GraphValue x, List<Weight> ws)
+      throws UnsupportedModelException {
     List<Operand<TFloat32>> hs = steps(e, x, ws, e.config().path("go_backwards").asBoolean(false));
     return sequenceOrLast(e, hs, ws.get(1).shape().dim(0));
   }
@@ -57,7 +58,8 @@ final class RecurrentLayers {
     long filters = c.path("filters").asLong();
     String a = c.path("activation").asText("tanh");
     String recAct = c.path("recurrent_activation").asText("sigmoid");
-    List<Operand<TFloat32>> xs = new ArrayList<>(tf.unstack(x.op(), x.dim(1), Unstack.axis(1L)).output());
+    List<Operand<TFloat32>> xs =
+        new ArrayList<>(tf.unstack(x.op(), x.dim(1), Unstack.axis(1L)).output());
     if (c.path("go_backwards").asBoolean(false)) {
       Collections.reverse(xs);
     }
@@ -99,8 +101,9 @@ final class RecurrentLayers {
   }
 
   /**
-   * RNN over a SimpleRNNCell, LSTMCell or GRUCell (the matching layer, with the RNN's own options), or
-   * over StackedRNNCells (each cell's sequence feeds the next; the last follows the RNN's options).
+   * RNN over a SimpleRNNCell, LSTMCell or GRUCell (the matching layer, with the RNN's own options),
+   * or over StackedRNNCells (each cell's sequence feeds the next; the last follows the RNN's
+   * options).
    */
   GraphValue cells(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
     JsonNode c = e.config();
@@ -143,10 +146,11 @@ final class RecurrentLayers {
   }
 
   /**
-   * Bidirectional: the forward layer's weights then the backward one's; the backward run's
-   * sequence is flipped back to time order before merging, as Keras does.
+   * Bidirectional: the forward layer's weights then the backward one's; the backward run's sequence
+   * is flipped back to time order before merging, as Keras does.
    */
-  GraphValue bidirectional(LayerCall e, GraphValue x, List<Weight> ws) throws UnsupportedModelException {
+  GraphValue bidirectional(LayerCall e, GraphValue x, List<Weight> ws)
+      throws UnsupportedModelException {
     JsonNode c = e.config();
     JsonNode inner = c.path("layer");
     String cls = inner.path("class_name").asText();
@@ -157,7 +161,8 @@ final class RecurrentLayers {
     if (ws.size() % 2 != 0) {
       throw cx.unsupported(e.name(), "Bidirectional with " + ws.size() + " weights");
     }
-    JsonNode back = c.path("backward_layer").path("class_name").asText(cls).equals(cls) ? inner : null;
+    JsonNode back =
+        c.path("backward_layer").path("class_name").asText(cls).equals(cls) ? inner : null;
     if (back == null) {
       throw cx.unsupported(e.name(), "Bidirectional with a backward layer of another class");
     }
@@ -172,19 +177,24 @@ final class RecurrentLayers {
     boolean sequences = inner.path("config").path("return_sequences").asBoolean(false);
     GraphValue a = sequenceOrLast(f, fh, units);
     // the last state of the backward run is its last step, in processing order
-    GraphValue b = sequences ? sequenceOrLast(f, bh, units) : new GraphValue(bh.get(0), new long[] {-1, units});
+    GraphValue b =
+        sequences
+            ? sequenceOrLast(f, bh, units)
+            : new GraphValue(bh.get(0), new long[] {-1, units});
     switch (mode) {
-      case "concat": {
-        long[] shape = a.shape();
-        shape[shape.length - 1] = 2 * units;
-        return new GraphValue(tf.concat(List.of(a.op(), b.op()), tf.constant(-1)), shape);
-      }
+      case "concat":
+        {
+          long[] shape = a.shape();
+          shape[shape.length - 1] = 2 * units;
+          return new GraphValue(tf.concat(List.of(a.op(), b.op()), tf.constant(-1)), shape);
+        }
       case "sum":
         return new GraphValue(tf.math.add(a.op(), b.op()), a.shape());
       case "mul":
         return new GraphValue(tf.math.mul(a.op(), b.op()), a.shape());
       case "ave":
-        return new GraphValue(tf.math.mul(tf.math.add(a.op(), b.op()), tf.constant(0.5f)), a.shape());
+        return new GraphValue(
+            tf.math.mul(tf.math.add(a.op(), b.op()), tf.constant(0.5f)), a.shape());
       default:
         throw cx.unsupported(e.name(), "Bidirectional with merge_mode " + mode + " (two outputs)");
     }
@@ -197,20 +207,24 @@ final class RecurrentLayers {
     return new GraphValue(hs.get(hs.size() - 1), new long[] {-1, units});
   }
 
-  private List<Operand<TFloat32>> steps(LayerCall e, GraphValue x, List<Weight> ws, boolean backwards)
+  private List<Operand<TFloat32>> steps(
+      LayerCall e, GraphValue x, List<Weight> ws, boolean backwards)
       throws UnsupportedModelException {
     return steps(e, x, ws, 0, backwards);
   }
 
   /** The hidden state after each step, in processing order; weights from {@code first} on. */
-  private List<Operand<TFloat32>> steps(LayerCall e, GraphValue x, List<Weight> ws, int first, boolean backwards)
+  private List<Operand<TFloat32>> steps(
+      LayerCall e, GraphValue x, List<Weight> ws, int first, boolean backwards)
       throws UnsupportedModelException {
     JsonNode c = e.config();
     String cls = e.className();
     if (x.rank() != 3 || x.dim(1) < 0) {
-      throw cx.unsupported(e.name(), cls + " over a sequence of unknown length (the graph unrolls time steps)");
+      throw cx.unsupported(
+          e.name(), cls + " over a sequence of unknown length (the graph unrolls time steps)");
     }
-    if (c.path("return_state").asBoolean(false) || c.path("stateful").asBoolean(false)
+    if (c.path("return_state").asBoolean(false)
+        || c.path("stateful").asBoolean(false)
         || c.path("time_major").asBoolean(false)) {
       throw cx.unsupported(e.name(), cls + " with return_state, stateful or time_major");
     }
@@ -223,7 +237,8 @@ final class RecurrentLayers {
     long units = own.get(1).shape().dim(0);
     String a = c.path("activation").asText("tanh");
     String recAct = c.path("recurrent_activation").asText("sigmoid");
-    List<Operand<TFloat32>> xs = new ArrayList<>(tf.unstack(x.op(), steps, Unstack.axis(1L)).output());
+    List<Operand<TFloat32>> xs =
+        new ArrayList<>(tf.unstack(x.op(), steps, Unstack.axis(1L)).output());
     if (backwards) {
       Collections.reverse(xs);
     }
@@ -232,8 +247,10 @@ final class RecurrentLayers {
     if (features < 0 || features * units > Integer.MAX_VALUE) {
       throw cx.unsupported(e.name(), cls + " over inputs of unknown width");
     }
-    Operand<TFloat32> zeros = tf.reshape(tf.constant(new float[(int) (features * units)]),
-        tf.constant(new long[] {features, units}));
+    Operand<TFloat32> zeros =
+        tf.reshape(
+            tf.constant(new float[(int) (features * units)]),
+            tf.constant(new long[] {features, units}));
     Operand<TFloat32> zero = tf.linalg.matMul(tf.math.mul(xs.get(0), tf.constant(0f)), zeros);
     Operand<TFloat32> h = zero;
     Operand<TFloat32> cell = zero;
@@ -241,65 +258,73 @@ final class RecurrentLayers {
     List<Operand<TFloat32>> hs = new ArrayList<>();
     for (Operand<TFloat32> xt : xs) {
       switch (cls) {
-        case "SimpleRNN": {
-          Operand<TFloat32> z = tf.math.add(tf.linalg.matMul(xt, kernel), tf.linalg.matMul(h, rec));
-          if (b != null) {
-            z = tf.nn.biasAdd(z, b);
+        case "SimpleRNN":
+          {
+            Operand<TFloat32> z =
+                tf.math.add(tf.linalg.matMul(xt, kernel), tf.linalg.matMul(h, rec));
+            if (b != null) {
+              z = tf.nn.biasAdd(z, b);
+            }
+            h = act.apply(e, a, z);
+            break;
           }
-          h = act.apply(e, a, z);
-          break;
-        }
-        case "LSTM": {
-          Operand<TFloat32> z = tf.math.add(tf.linalg.matMul(xt, kernel), tf.linalg.matMul(h, rec));
-          if (b != null) {
-            z = tf.nn.biasAdd(z, b);
+        case "LSTM":
+          {
+            Operand<TFloat32> z =
+                tf.math.add(tf.linalg.matMul(xt, kernel), tf.linalg.matMul(h, rec));
+            if (b != null) {
+              z = tf.nn.biasAdd(z, b);
+            }
+            List<Operand<TFloat32>> gates = split(z, 4);
+            Operand<TFloat32> i = act.apply(e, recAct, gates.get(0));
+            Operand<TFloat32> f = act.apply(e, recAct, gates.get(1));
+            Operand<TFloat32> cc = act.apply(e, a, gates.get(2));
+            Operand<TFloat32> o = act.apply(e, recAct, gates.get(3));
+            cell = tf.math.add(tf.math.mul(f, cell), tf.math.mul(i, cc));
+            h = tf.math.mul(o, act.apply(e, a, cell));
+            break;
           }
-          List<Operand<TFloat32>> gates = split(z, 4);
-          Operand<TFloat32> i = act.apply(e, recAct, gates.get(0));
-          Operand<TFloat32> f = act.apply(e, recAct, gates.get(1));
-          Operand<TFloat32> cc = act.apply(e, a, gates.get(2));
-          Operand<TFloat32> o = act.apply(e, recAct, gates.get(3));
-          cell = tf.math.add(tf.math.mul(f, cell), tf.math.mul(i, cc));
-          h = tf.math.mul(o, act.apply(e, a, cell));
-          break;
-        }
-        default: { // GRU, gates z, r, h
-          Operand<TFloat32> inBias = null;
-          Operand<TFloat32> recBias = null;
-          if (b != null) {
+        default:
+          { // GRU, gates z, r, h
+            Operand<TFloat32> inBias = null;
+            Operand<TFloat32> recBias = null;
+            if (b != null) {
+              if (resetAfter) {
+                List<Operand<TFloat32>> bb = new ArrayList<>(tf.unstack(b, 2L).output());
+                inBias = bb.get(0);
+                recBias = bb.get(1);
+              } else {
+                inBias = b;
+              }
+            }
+            Operand<TFloat32> xz = tf.linalg.matMul(xt, kernel);
+            if (inBias != null) {
+              xz = tf.nn.biasAdd(xz, inBias);
+            }
+            List<Operand<TFloat32>> xg = split(xz, 3);
+            Operand<TFloat32> hh;
+            Operand<TFloat32> zg;
             if (resetAfter) {
-              List<Operand<TFloat32>> bb = new ArrayList<>(tf.unstack(b, 2L).output());
-              inBias = bb.get(0);
-              recBias = bb.get(1);
+              Operand<TFloat32> hz = tf.linalg.matMul(h, rec);
+              if (recBias != null) {
+                hz = tf.nn.biasAdd(hz, recBias);
+              }
+              List<Operand<TFloat32>> hg = split(hz, 3);
+              zg = act.apply(e, recAct, tf.math.add(xg.get(0), hg.get(0)));
+              Operand<TFloat32> r = act.apply(e, recAct, tf.math.add(xg.get(1), hg.get(1)));
+              hh = act.apply(e, a, tf.math.add(xg.get(2), tf.math.mul(r, hg.get(2))));
             } else {
-              inBias = b;
+              List<Operand<TFloat32>> u = split(rec, 3);
+              zg = act.apply(e, recAct, tf.math.add(xg.get(0), tf.linalg.matMul(h, u.get(0))));
+              Operand<TFloat32> r =
+                  act.apply(e, recAct, tf.math.add(xg.get(1), tf.linalg.matMul(h, u.get(1))));
+              hh =
+                  act.apply(
+                      e, a, tf.math.add(xg.get(2), tf.linalg.matMul(tf.math.mul(r, h), u.get(2))));
             }
+            h = tf.math.add(tf.math.mul(zg, h), tf.math.mul(tf.math.sub(tf.constant(1f), zg), hh));
+            break;
           }
-          Operand<TFloat32> xz = tf.linalg.matMul(xt, kernel);
-          if (inBias != null) {
-            xz = tf.nn.biasAdd(xz, inBias);
-          }
-          List<Operand<TFloat32>> xg = split(xz, 3);
-          Operand<TFloat32> hh;
-          Operand<TFloat32> zg;
-          if (resetAfter) {
-            Operand<TFloat32> hz = tf.linalg.matMul(h, rec);
-            if (recBias != null) {
-              hz = tf.nn.biasAdd(hz, recBias);
-            }
-            List<Operand<TFloat32>> hg = split(hz, 3);
-            zg = act.apply(e, recAct, tf.math.add(xg.get(0), hg.get(0)));
-            Operand<TFloat32> r = act.apply(e, recAct, tf.math.add(xg.get(1), hg.get(1)));
-            hh = act.apply(e, a, tf.math.add(xg.get(2), tf.math.mul(r, hg.get(2))));
-          } else {
-            List<Operand<TFloat32>> u = split(rec, 3);
-            zg = act.apply(e, recAct, tf.math.add(xg.get(0), tf.linalg.matMul(h, u.get(0))));
-            Operand<TFloat32> r = act.apply(e, recAct, tf.math.add(xg.get(1), tf.linalg.matMul(h, u.get(1))));
-            hh = act.apply(e, a, tf.math.add(xg.get(2), tf.linalg.matMul(tf.math.mul(r, h), u.get(2))));
-          }
-          h = tf.math.add(tf.math.mul(zg, h), tf.math.mul(tf.math.sub(tf.constant(1f), zg), hh));
-          break;
-        }
       }
       hs.add(h);
     }

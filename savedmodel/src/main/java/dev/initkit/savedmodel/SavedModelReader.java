@@ -43,11 +43,19 @@ import org.tensorflow.proto.TrackableObjectGraphOuterClass.TrackableObjectGraph.
 final class SavedModelReader {
   static final String OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH";
   static final String VARIABLE_VALUE = "VARIABLE_VALUE";
+
   /** Where the Keras metadata came from: keras_metadata.pb, saved_model.pb or none. */
   static final String META_SOURCE = "savedmodel.keras_metadata";
+
   private static final long MAX_PB_BYTES = 1L << 30;
-  private static final Set<String> LAYER_IDS = Set.of("_tf_keras_layer", "_tf_keras_input_layer",
-      "_tf_keras_rnn_layer", "_tf_keras_network", "_tf_keras_sequential", "_tf_keras_model");
+  private static final Set<String> LAYER_IDS =
+      Set.of(
+          "_tf_keras_layer",
+          "_tf_keras_input_layer",
+          "_tf_keras_rnn_layer",
+          "_tf_keras_network",
+          "_tf_keras_sequential",
+          "_tf_keras_model");
 
   private SavedModelReader() {}
 
@@ -77,7 +85,9 @@ final class SavedModelReader {
   static Contents read(Path dir) throws IOException {
     Path pb = dir.resolve("saved_model.pb");
     if (!Files.isRegularFile(pb)) {
-      throw new UnsupportedModelException(dir, "saved_model.pbtxt",
+      throw new UnsupportedModelException(
+          dir,
+          "saved_model.pbtxt",
           "text-format SavedModels (saved_model.pbtxt) are not supported: re-save it in binary form");
     }
     if (Files.size(pb) > MAX_PB_BYTES) {
@@ -87,7 +97,8 @@ final class SavedModelReader {
     try {
       sm = SavedModel.parseFrom(Files.readAllBytes(pb));
     } catch (InvalidProtocolBufferException e) {
-      throw new MalformedModelException(dir, "saved_model.pb", "not a SavedModel proto: " + e.getMessage(), e);
+      throw new MalformedModelException(
+          dir, "saved_model.pb", "not a SavedModel proto: " + e.getMessage(), e);
     }
     if (sm.getMetaGraphsCount() == 0) {
       throw new MalformedModelException(dir, "saved_model.pb", "no meta graph");
@@ -113,7 +124,8 @@ final class SavedModelReader {
       try {
         kerasNodes = KerasMetadata.parse(Files.readAllBytes(kerasPb));
       } catch (IOException e) {
-        throw new MalformedModelException(dir, "keras_metadata.pb", "not a SavedMetadata proto: " + e.getMessage(), e);
+        throw new MalformedModelException(
+            dir, "keras_metadata.pb", "not a SavedMetadata proto: " + e.getMessage(), e);
       }
       metaSource = "keras_metadata.pb";
     } else {
@@ -130,11 +142,14 @@ final class SavedModelReader {
     if (!tfVersion.isEmpty()) {
       b.metadata("savedmodel.tensorflow_version", tfVersion);
     }
-    b.metadata("savedmodel.signatures", String.join(",", new java.util.TreeSet<>(mg.getSignatureDefMap().keySet())));
+    b.metadata(
+        "savedmodel.signatures",
+        String.join(",", new java.util.TreeSet<>(mg.getSignatureDefMap().keySet())));
 
     Map<String, List<String>> aliases = new LinkedHashMap<>();
     List<Layer> layers;
-    KerasMetadata.Node root = kerasNodes.stream().filter(n -> n.nodePath().equals("root")).findFirst().orElse(null);
+    KerasMetadata.Node root =
+        kerasNodes.stream().filter(n -> n.nodePath().equals("root")).findFirst().orElse(null);
     if (root != null) {
       layers = kerasLayers(dir, og, kerasNodes, root, keyOfNode, index, b);
     } else {
@@ -145,18 +160,23 @@ final class SavedModelReader {
     return new Contents(dir, sm, mg, index, kerasNodes, metaSource, b.build(), aliases);
   }
 
-  /** True for a checkpoint key of optimizer state (tf-keras: {@code optimizer/...} and slot variables). */
+  /**
+   * True for a checkpoint key of optimizer state (tf-keras: {@code optimizer/...} and slot
+   * variables).
+   */
   static boolean isOptimizerKey(String key) {
     return key.startsWith("optimizer/") || key.contains("/.OPTIMIZER_SLOT/");
   }
 
   /**
-   * Optimizer slots and counters: the state the writer zeroes when the layer
-   * weights are redrawn (a fresh optimizer), as opposed to hyperparameters such as the learning rate.
+   * Optimizer slots and counters: the state the writer zeroes when the layer weights are redrawn (a
+   * fresh optimizer), as opposed to hyperparameters such as the learning rate.
    */
   static boolean isOptimizerState(String key) {
-    return key.contains("/.OPTIMIZER_SLOT/") || key.startsWith("optimizer/_variables/")
-        || key.startsWith("optimizer/iter/") || key.startsWith("optimizer/_iterations/");
+    return key.contains("/.OPTIMIZER_SLOT/")
+        || key.startsWith("optimizer/_variables/")
+        || key.startsWith("optimizer/iter/")
+        || key.startsWith("optimizer/_iterations/");
   }
 
   private static List<Weight> optimizerEntries(Path dir, BundleIndex index) throws IOException {
@@ -184,8 +204,10 @@ final class SavedModelReader {
       SavedObject n = og.getNodes(i);
       if (n.getKindCase() == SavedObject.KindCase.USER_OBJECT
           && n.getUserObject().getIdentifier().startsWith("_tf_keras_")
-          && !n.getUserObject().getMetadata().isEmpty() && paths.containsKey(i)) {
-        buf.node(i, paths.get(i), n.getUserObject().getIdentifier(), n.getUserObject().getMetadata());
+          && !n.getUserObject().getMetadata().isEmpty()
+          && paths.containsKey(i)) {
+        buf.node(
+            i, paths.get(i), n.getUserObject().getIdentifier(), n.getUserObject().getMetadata());
       }
     }
     out.addAll(KerasMetadata.parse(buf.toByteArray()));
@@ -195,11 +217,13 @@ final class SavedModelReader {
   /** Builds SavedMetadata bytes for {@link #embeddedMetadata}. */
   private static final class ByteArrayOutput {
     private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    private final com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(bytes);
+    private final com.google.protobuf.CodedOutputStream out =
+        com.google.protobuf.CodedOutputStream.newInstance(bytes);
 
     void node(int id, String path, String identifier, String metadata) throws IOException {
       com.google.protobuf.ByteString.Output body = com.google.protobuf.ByteString.newOutput();
-      com.google.protobuf.CodedOutputStream b = com.google.protobuf.CodedOutputStream.newInstance(body);
+      com.google.protobuf.CodedOutputStream b =
+          com.google.protobuf.CodedOutputStream.newInstance(body);
       b.writeInt32(KerasMetadata.NODE_ID, id);
       b.writeString(KerasMetadata.NODE_PATH, path);
       b.writeString(KerasMetadata.IDENTIFIER, identifier);
@@ -214,7 +238,9 @@ final class SavedModelReader {
     }
   }
 
-  /** The first breadth-first path of every node ({@code root.layer-0.cell}), as Keras names them. */
+  /**
+   * The first breadth-first path of every node ({@code root.layer-0.cell}), as Keras names them.
+   */
   static Map<Integer, String> nodePaths(SavedObjectGraph og) {
     Map<Integer, String> paths = new LinkedHashMap<>();
     if (og.getNodesCount() == 0) {
@@ -237,18 +263,20 @@ final class SavedModelReader {
   /**
    * Checkpoint key of every variable node of the SavedModel's object graph, from the checkpoint's
    * own object graph ({@code _CHECKPOINTABLE_OBJECT_GRAPH}, a scalar string entry). Both graphs
-   * number nodes alike (TensorFlow builds them from one list), which is checked: a node must be
-   * a variable with a VARIABLE_VALUE attribute in both.
+   * number nodes alike (TensorFlow builds them from one list), which is checked: a node must be a
+   * variable with a VARIABLE_VALUE attribute in both.
    */
-  private static Map<Integer, String> checkpointKeys(Path dir, SavedObjectGraph og, BundleIndex index)
-      throws IOException {
+  private static Map<Integer, String> checkpointKeys(
+      Path dir, SavedObjectGraph og, BundleIndex index) throws IOException {
     Map<Integer, String> keys = new LinkedHashMap<>();
     if (index == null || !index.entries().containsKey(OBJECT_GRAPH_KEY)) {
       return keys;
     }
     byte[][] graph = new CheckpointData(dir, index).strings(OBJECT_GRAPH_KEY);
     if (graph.length != 1) {
-      throw new MalformedModelException(dir, "variables/" + OBJECT_GRAPH_KEY,
+      throw new MalformedModelException(
+          dir,
+          "variables/" + OBJECT_GRAPH_KEY,
           "expected one serialized object graph, found " + graph.length + " strings");
     }
     byte[] bytes = graph[0];
@@ -256,7 +284,8 @@ final class SavedModelReader {
     try {
       tg = TrackableObjectGraph.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
-      throw new MalformedModelException(dir, "variables/" + OBJECT_GRAPH_KEY, "not a TrackableObjectGraph: " + e.getMessage(), e);
+      throw new MalformedModelException(
+          dir, "variables/" + OBJECT_GRAPH_KEY, "not a TrackableObjectGraph: " + e.getMessage(), e);
     }
     for (int i = 0; i < og.getNodesCount() && i < tg.getNodesCount(); i++) {
       if (og.getNodes(i).getKindCase() != SavedObject.KindCase.VARIABLE) {
@@ -265,7 +294,9 @@ final class SavedModelReader {
       TrackableObject t = tg.getNodes(i);
       for (var a : t.getAttributesList()) {
         BundleEntryProto e = index.entries().get(a.getCheckpointKey());
-        if (a.getName().equals(VARIABLE_VALUE) && e != null && sameVariable(og.getNodes(i).getVariable(), e)) {
+        if (a.getName().equals(VARIABLE_VALUE)
+            && e != null
+            && sameVariable(og.getNodes(i).getVariable(), e)) {
           keys.put(i, a.getCheckpointKey());
         }
       }
@@ -290,8 +321,14 @@ final class SavedModelReader {
     return true;
   }
 
-  private static List<Layer> kerasLayers(Path dir, SavedObjectGraph og, List<KerasMetadata.Node> nodes,
-      KerasMetadata.Node root, Map<Integer, String> keyOfNode, BundleIndex index, Model.Builder b)
+  private static List<Layer> kerasLayers(
+      Path dir,
+      SavedObjectGraph og,
+      List<KerasMetadata.Node> nodes,
+      KerasMetadata.Node root,
+      Map<Integer, String> keyOfNode,
+      BundleIndex index,
+      Model.Builder b)
       throws IOException {
     JsonNode rootMeta = parseMetadata(dir, root);
     if (rootMeta.hasNonNull("keras_version")) {
@@ -309,7 +346,9 @@ final class SavedModelReader {
       c.set("config", decode(rootMeta.get("config")));
       config = c;
     }
-    if (config != null && !config.path("config").path("layers").isArray() && !config.path("config").isArray()) {
+    if (config != null
+        && !config.path("config").path("layers").isArray()
+        && !config.path("config").isArray()) {
       // a subclassed model: its config is whatever get_config returned, not a layer graph
       b.metadata("savedmodel.model_class", config.path("class_name").asText(""));
       config = null;
@@ -323,8 +362,10 @@ final class SavedModelReader {
     Set<Integer> seen = new HashSet<>();
     for (KerasMetadata.Node n : nodes) {
       String path = n.nodePath();
-      if (!LAYER_IDS.contains(n.identifier()) || !path.startsWith("root.")
-          || path.indexOf('.', 5) >= 0 || !seen.add(n.nodeId())) {
+      if (!LAYER_IDS.contains(n.identifier())
+          || !path.startsWith("root.")
+          || path.indexOf('.', 5) >= 0
+          || !seen.add(n.nodeId())) {
         continue;
       }
       JsonNode meta = parseMetadata(dir, n);
@@ -343,7 +384,8 @@ final class SavedModelReader {
       String cls = classes.get(e.getKey());
       List<Weight> refined = new ArrayList<>();
       for (Weight w : e.getValue()) {
-        refined.add(new Weight(w.name(), w.shape(), w.dtype(), WeightRole.of(cls, w.name()), w.key()));
+        refined.add(
+            new Weight(w.name(), w.shape(), w.dtype(), WeightRole.of(cls, w.name()), w.key()));
       }
       out.add(new Layer(e.getKey(), cls, configs.get(e.getKey()), refined, List.of()));
     }
@@ -365,11 +407,13 @@ final class SavedModelReader {
         return decode(n.get("items"));
       }
       ObjectNode o = Json.mapper().createObjectNode();
-      n.fields().forEachRemaining(e -> {
-        if (!e.getKey().equals("shared_object_id")) {
-          o.set(e.getKey(), decode(e.getValue()));
-        }
-      });
+      n.fields()
+          .forEachRemaining(
+              e -> {
+                if (!e.getKey().equals("shared_object_id")) {
+                  o.set(e.getKey(), decode(e.getValue()));
+                }
+              });
       return o;
     }
     if (n.isArray()) {
@@ -380,7 +424,8 @@ final class SavedModelReader {
     return n;
   }
 
-  private static JsonNode parseMetadata(Path dir, KerasMetadata.Node n) throws MalformedModelException {
+  private static JsonNode parseMetadata(Path dir, KerasMetadata.Node n)
+      throws MalformedModelException {
     try {
       JsonNode j = Json.parse(n.metadata());
       if (!j.isObject()) {
@@ -388,16 +433,23 @@ final class SavedModelReader {
       }
       return j;
     } catch (IOException | IllegalArgumentException e) {
-      throw new MalformedModelException(dir, "keras metadata " + n.nodePath(), "invalid JSON: " + e.getMessage());
+      throw new MalformedModelException(
+          dir, "keras metadata " + n.nodePath(), "invalid JSON: " + e.getMessage());
     }
   }
 
   /** A Keras layer's weights in Keras order: its {@code variables} list in the object graph. */
-  private static List<Weight> layerVariables(Path dir, SavedObjectGraph og, int layerNode,
-      Map<Integer, String> keyOfNode, BundleIndex index) throws IOException {
+  private static List<Weight> layerVariables(
+      Path dir,
+      SavedObjectGraph og,
+      int layerNode,
+      Map<Integer, String> keyOfNode,
+      BundleIndex index)
+      throws IOException {
     List<Weight> out = new ArrayList<>();
     if (layerNode < 0 || layerNode >= og.getNodesCount()) {
-      throw new MalformedModelException(dir, "keras_metadata.pb", "node " + layerNode + " is not in the object graph");
+      throw new MalformedModelException(
+          dir, "keras_metadata.pb", "node " + layerNode + " is not in the object graph");
     }
     for (var c : og.getNodes(layerNode).getChildrenList()) {
       if (!c.getLocalName().equals("variables")) {
@@ -410,7 +462,9 @@ final class SavedModelReader {
         }
         String key = keyOfNode.get(v.getNodeId());
         if (key == null) {
-          throw new MalformedModelException(dir, "variables/variables.index",
+          throw new MalformedModelException(
+              dir,
+              "variables/variables.index",
               "variable " + node.getVariable().getName() + " has no value in the checkpoint");
         }
         out.add(weight(dir, node.getVariable(), key, index.entries().get(key)));
@@ -423,15 +477,19 @@ final class SavedModelReader {
       throws IOException {
     DType dtype = dtypeOf(e.getDtype());
     if (dtype == null) {
-      throw new UnsupportedModelException(dir, key, "variable dtype " + e.getDtype() + " is not supported");
+      throw new UnsupportedModelException(
+          dir, key, "variable dtype " + e.getDtype() + " is not supported");
     }
     long[] dims = new long[e.getShape().getDimCount()];
     for (int i = 0; i < dims.length; i++) {
       dims[i] = e.getShape().getDim(i).getSize();
       if (dims[i] < 0) {
         // the index's content, not the caller's: Shape would call it an illegal argument
-        throw new MalformedModelException(dir, key, "the checkpoint index gives the variable a negative dimension: "
-            + java.util.Arrays.toString(dims));
+        throw new MalformedModelException(
+            dir,
+            key,
+            "the checkpoint index gives the variable a negative dimension: "
+                + java.util.Arrays.toString(dims));
       }
     }
     String name = v == null || v.getName().isEmpty() ? key : v.getName();
@@ -439,12 +497,16 @@ final class SavedModelReader {
   }
 
   /**
-   * Without Keras metadata: every variable of the object graph (else of the checkpoint), one
-   * layer per name prefix. Variables tracked twice under one name (Keras 3 {@code export} keeps
-   * {@code variables} and {@code _all_variables}) are one weight whose keys are all written.
+   * Without Keras metadata: every variable of the object graph (else of the checkpoint), one layer
+   * per name prefix. Variables tracked twice under one name (Keras 3 {@code export} keeps {@code
+   * variables} and {@code _all_variables}) are one weight whose keys are all written.
    */
-  private static List<Layer> variableLayers(SavedObjectGraph og, Map<Integer, String> keyOfNode,
-      BundleIndex index, Map<String, List<String>> aliases) throws IOException {
+  private static List<Layer> variableLayers(
+      SavedObjectGraph og,
+      Map<Integer, String> keyOfNode,
+      BundleIndex index,
+      Map<String, List<String>> aliases)
+      throws IOException {
     Map<String, List<Weight>> byLayer = new LinkedHashMap<>();
     Map<String, String> primaryOfName = new LinkedHashMap<>();
     Path dir = null;
@@ -476,11 +538,19 @@ final class SavedModelReader {
       String layer = slash > 0 ? w.name().substring(0, slash) : w.name();
       byLayer.computeIfAbsent(layer, k -> new ArrayList<>()).add(w);
     }
-    // Keras 3 names variables "<model>/<layer>/<var>": the model's name says nothing about the layer
+    // Keras 3 names variables "<model>/<layer>/<var>": the model's name says nothing about the
+    // layer
     String common = commonFirstComponent(byLayer.keySet());
     List<Layer> out = new ArrayList<>();
-    byLayer.forEach((name, ws) -> out.add(new Layer(common == null ? name : name.substring(common.length() + 1),
-        "", null, ws, List.of())));
+    byLayer.forEach(
+        (name, ws) ->
+            out.add(
+                new Layer(
+                    common == null ? name : name.substring(common.length() + 1),
+                    "",
+                    null,
+                    ws,
+                    List.of())));
     return out;
   }
 

@@ -31,8 +31,8 @@ import java.util.function.Consumer;
  * Writes a changed SavedModel: a copy of the source directory in which the checkpoint is written
  * anew with {@code SaveV2} under the same keys (changed variables from the model's tensors, every
  * other entry restored unchanged) and, when the Keras config changed ({@code set-init}), the Keras
- * metadata rewritten. Everything else (graph, signatures, assets) is copied byte for byte. The
- * copy is built in a temporary sibling directory and renamed into place.
+ * metadata rewritten. Everything else (graph, signatures, assets) is copied byte for byte. The copy
+ * is built in a temporary sibling directory and renamed into place.
  */
 final class SavedModelWriter {
   private SavedModelWriter() {}
@@ -41,42 +41,49 @@ final class SavedModelWriter {
       throws IOException {
     Model model = loaded.model();
     Path source = Path.of(model.source());
-    if (!model.sourceFormat().equals("savedmodel") || !Files.isRegularFile(source.resolve("saved_model.pb"))) {
+    if (!model.sourceFormat().equals("savedmodel")
+        || !Files.isRegularFile(source.resolve("saved_model.pb"))) {
       // a Keras file: build the serving graph (the model is validated before anything is written)
-      AtomicFiles.writeDirectory(out, overwrite, tmp -> KerasGraphExporter.export(loaded, tmp, notes));
+      AtomicFiles.writeDirectory(
+          out, overwrite, tmp -> KerasGraphExporter.export(loaded, tmp, notes));
       return;
     }
     SavedModelReader.Contents c = SavedModelReader.read(source);
     Map<String, byte[]> replaced = changedValues(loaded, c, out);
     resetOptimizerState(loaded.model(), c, replaced, notes);
     byte[] newMetadata = rewrittenMetadata(model, c, notes);
-    AtomicFiles.writeDirectory(out, overwrite, tmp -> {
-      copyTree(source, tmp);
-      if (c.index() != null) {
-        Path vars = tmp.resolve("variables");
-        try (var files = Files.list(vars)) {
-          for (Path f : (Iterable<Path>) files::iterator) {
-            if (f.getFileName().toString().startsWith("variables.")) {
-              Files.delete(f);
+    AtomicFiles.writeDirectory(
+        out,
+        overwrite,
+        tmp -> {
+          copyTree(source, tmp);
+          if (c.index() != null) {
+            Path vars = tmp.resolve("variables");
+            try (var files = Files.list(vars)) {
+              for (Path f : (Iterable<Path>) files::iterator) {
+                if (f.getFileName().toString().startsWith("variables.")) {
+                  Files.delete(f);
+                }
+              }
+            }
+            try {
+              Checkpoint.rewrite(
+                  c.prefix(), c.index(), replaced, vars.resolve("variables").toString());
+            } catch (RuntimeException e) {
+              throw new IOException(
+                  out + ": TensorFlow could not write the checkpoint: " + e.getMessage(), e);
             }
           }
-        }
-        try {
-          Checkpoint.rewrite(c.prefix(), c.index(), replaced, vars.resolve("variables").toString());
-        } catch (RuntimeException e) {
-          throw new IOException(out + ": TensorFlow could not write the checkpoint: " + e.getMessage(), e);
-        }
-      }
-      if (newMetadata != null) {
-        Files.write(tmp.resolve("keras_metadata.pb"), newMetadata);
-      }
-      Fingerprints.update(tmp, notes);
-    });
+          if (newMetadata != null) {
+            Files.write(tmp.resolve("keras_metadata.pb"), newMetadata);
+          }
+          Fingerprints.update(tmp, notes);
+        });
   }
 
   /** The raw bytes of every weight whose values are not the source's own, under all its keys. */
-  private static Map<String, byte[]> changedValues(LoadedModel loaded, SavedModelReader.Contents c, Path out)
-      throws IOException {
+  private static Map<String, byte[]> changedValues(
+      LoadedModel loaded, SavedModelReader.Contents c, Path out) throws IOException {
     Map<String, byte[]> replaced = new LinkedHashMap<>();
     TensorSource tensors = loaded.tensors();
     for (Weight w : loaded.model().layerWeights()) {
@@ -85,11 +92,13 @@ final class SavedModelWriter {
         continue; // unchanged: restored and saved again inside the graph
       }
       if (c.index() == null || !c.index().entries().containsKey(w.key())) {
-        throw new UnsupportedModelException(out, w.key(), "weight " + w.name() + " has no entry in the source checkpoint");
+        throw new UnsupportedModelException(
+            out, w.key(), "weight " + w.name() + " has no entry in the source checkpoint");
       }
       long bytes = w.byteSize();
       if (bytes > Integer.MAX_VALUE - 16) {
-        throw new UnsupportedModelException(out, w.key(), "a tensor of " + bytes + " bytes is too large to write");
+        throw new UnsupportedModelException(
+            out, w.key(), "a tensor of " + bytes + " bytes is too large to write");
       }
       // direct: some sources (HDF5) transfer into native memory only
       ByteBuffer buf = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -111,7 +120,10 @@ final class SavedModelWriter {
    * entry its object graph names, so the optimizer's slots and step counter are zeroed instead: the
    * state of a fresh optimizer. Hyperparameters (learning rate, betas) are kept.
    */
-  private static void resetOptimizerState(Model model, SavedModelReader.Contents c, Map<String, byte[]> replaced,
+  private static void resetOptimizerState(
+      Model model,
+      SavedModelReader.Contents c,
+      Map<String, byte[]> replaced,
       Consumer<String> notes) {
     if (!model.optimizerWeights().isEmpty() || c.model().optimizerWeights().isEmpty()) {
       return;
@@ -123,24 +135,28 @@ final class SavedModelWriter {
         n++;
       }
     }
-    notes.accept("optimizer state reset in the SavedModel's checkpoint (" + n + " slot and step variables"
-        + " zeroed, as a fresh optimizer's; hyperparameters kept): its object graph needs every entry");
+    notes.accept(
+        "optimizer state reset in the SavedModel's checkpoint ("
+            + n
+            + " slot and step variables"
+            + " zeroed, as a fresh optimizer's; hyperparameters kept): its object graph needs every entry");
   }
 
   /**
-   * The Keras metadata with the new config when it changed: the root's config (and
-   * {@code model_config}) and every layer node's own config, which is what tf-keras revives
-   * layers from.
+   * The Keras metadata with the new config when it changed: the root's config (and {@code
+   * model_config}) and every layer node's own config, which is what tf-keras revives layers from.
    */
-  private static byte[] rewrittenMetadata(Model model, SavedModelReader.Contents c, Consumer<String> notes)
-      throws IOException {
+  private static byte[] rewrittenMetadata(
+      Model model, SavedModelReader.Contents c, Consumer<String> notes) throws IOException {
     String before = c.model().configText().orElse(null);
     String after = model.configText().orElse(null);
     if (after == null || Objects.equals(before, after)) {
       return null;
     }
     if (!c.metadataSource().equals("keras_metadata.pb")) {
-      throw new UnsupportedModelException(c.dir(), "saved_model.pb",
+      throw new UnsupportedModelException(
+          c.dir(),
+          "saved_model.pb",
           "rewriting the Keras metadata stored inside saved_model.pb (TF 2.4-era files) is not supported");
     }
     JsonNode config = model.config().orElseThrow();
@@ -205,18 +221,22 @@ final class SavedModelWriter {
   }
 
   private static void copyTree(Path from, Path to) throws IOException {
-    Files.walkFileTree(from, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-        Files.createDirectories(to.resolve(from.relativize(d).toString()));
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        from,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs)
+              throws IOException {
+            Files.createDirectories(to.resolve(from.relativize(d).toString()));
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-        Files.copy(f, to.resolve(from.relativize(f).toString()), StandardCopyOption.REPLACE_EXISTING);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+            Files.copy(
+                f, to.resolve(from.relativize(f).toString()), StandardCopyOption.REPLACE_EXISTING);
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 }

@@ -45,31 +45,53 @@ final class ServingBundleWriter {
 
   private ServingBundleWriter() {}
 
-  static void write(Graph g, Ops tf, List<ExportContext.Variable> variables, TensorSource tensors,
-      List<Port> inputs, List<Port> outputs, Path dir) throws IOException {
+  static void write(
+      Graph g,
+      Ops tf,
+      List<ExportContext.Variable> variables,
+      TensorSource tensors,
+      List<Port> inputs,
+      List<Port> outputs,
+      Path dir)
+      throws IOException {
     String[] names = variables.stream().map(ExportContext.Variable::name).toArray(String[]::new);
     String[] blanks = new String[names.length];
     Arrays.fill(blanks, "");
     Ops s = tf.withSubScope("save");
-    Operand<TString> filename = s.withName("Const").placeholderWithDefault(s.constant("model"), Shape.scalar());
+    Operand<TString> filename =
+        s.withName("Const").placeholderWithDefault(s.constant("model"), Shape.scalar());
     List<Operand<?>> reads = new ArrayList<>();
     List<Class<? extends TType>> types = new ArrayList<>();
     for (ExportContext.Variable v : variables) {
       reads.add(s.readVariableOp(v.handle(), v.type()));
       types.add(v.type());
     }
-    var save = s.withName("SaveV2").train.save(filename, s.constant(StandardCharsets.UTF_8, names),
-        s.constant(StandardCharsets.UTF_8, blanks), reads);
-    var saveDone = s.withName("control_dependency").withControlDependencies(save).identity(filename);
-    Restore restore = s.withName("RestoreV2").train.restore(filename, s.constant(StandardCharsets.UTF_8, names),
-        s.constant(StandardCharsets.UTF_8, blanks), types);
+    var save =
+        s.withName("SaveV2")
+            .train
+            .save(
+                filename,
+                s.constant(StandardCharsets.UTF_8, names),
+                s.constant(StandardCharsets.UTF_8, blanks),
+                reads);
+    var saveDone =
+        s.withName("control_dependency").withControlDependencies(save).identity(filename);
+    Restore restore =
+        s.withName("RestoreV2")
+            .train
+            .restore(
+                filename,
+                s.constant(StandardCharsets.UTF_8, names),
+                s.constant(StandardCharsets.UTF_8, blanks),
+                types);
     List<Op> assigns = new ArrayList<>();
     for (int i = 0; i < variables.size(); i++) {
       assigns.add(s.assignVariableOp(variables.get(i).handle(), restore.tensors().get(i)));
     }
     var restoreAll = s.withName("restore_all").withControlDependencies(assigns).noOp();
 
-    // initial values: fed into placeholders once, then saved with the same SaveV2 the loader mirrors
+    // initial values: fed into placeholders once, then saved with the same SaveV2 the loader
+    // mirrors
     Ops init = tf.withSubScope("initkit_init");
     List<Tensor> fed = new ArrayList<>();
     Files.createDirectories(dir.resolve("variables"));
@@ -77,8 +99,11 @@ final class ServingBundleWriter {
       Session.Runner r = session.runner();
       for (ExportContext.Variable v : variables) {
         Placeholder<? extends TType> p = init.placeholder(v.type());
-        Tensor t = Tensor.of(v.type(), Shape.of(v.weight().shape().dims()),
-            DataBuffers.of(values(tensors, v.weight()), true, false));
+        Tensor t =
+            Tensor.of(
+                v.type(),
+                Shape.of(v.weight().shape().dims()),
+                DataBuffers.of(values(tensors, v.weight()), true, false));
         fed.add(t);
         r.feed(p, t);
         r.addTarget(init.assignVariableOp(v.handle(), p));
@@ -86,32 +111,39 @@ final class ServingBundleWriter {
       if (!variables.isEmpty()) {
         r.run().close();
       }
-      try (Tensor prefix = TString.scalarOf(dir.resolve("variables").resolve("variables").toString())) {
+      try (Tensor prefix =
+          TString.scalarOf(dir.resolve("variables").resolve("variables").toString())) {
         session.runner().feed(filename, prefix).addTarget(save).run().close();
       }
     } finally {
       fed.forEach(Tensor::close);
     }
-    SignatureDef.Builder sig = SignatureDef.newBuilder().setMethodName("tensorflow/serving/predict");
+    SignatureDef.Builder sig =
+        SignatureDef.newBuilder().setMethodName("tensorflow/serving/predict");
     for (Port p : inputs) {
       sig.putInputs(p.key(), info(p));
     }
     for (Port p : outputs) {
       sig.putOutputs(p.key(), info(p));
     }
-    SaverDef saver = SaverDef.newBuilder()
-        .setFilenameTensorName(filename.asOutput().op().name() + ":0")
-        .setSaveTensorName(saveDone.asOutput().op().name() + ":0")
-        .setRestoreOpName(restoreAll.op().name())
-        .setVersion(SaverDef.CheckpointFormatVersion.V2)
-        .build();
-    MetaGraphDef mg = MetaGraphDef.newBuilder()
-        .setMetaInfoDef(MetaGraphDef.MetaInfoDef.newBuilder().addTags("serve")
-            .setTensorflowVersion(org.tensorflow.TensorFlow.version()).setTensorflowGitVersion("initkit"))
-        .setGraphDef(g.toGraphDef())
-        .setSaverDef(saver)
-        .putSignatureDef("serving_default", sig.build())
-        .build();
+    SaverDef saver =
+        SaverDef.newBuilder()
+            .setFilenameTensorName(filename.asOutput().op().name() + ":0")
+            .setSaveTensorName(saveDone.asOutput().op().name() + ":0")
+            .setRestoreOpName(restoreAll.op().name())
+            .setVersion(SaverDef.CheckpointFormatVersion.V2)
+            .build();
+    MetaGraphDef mg =
+        MetaGraphDef.newBuilder()
+            .setMetaInfoDef(
+                MetaGraphDef.MetaInfoDef.newBuilder()
+                    .addTags("serve")
+                    .setTensorflowVersion(org.tensorflow.TensorFlow.version())
+                    .setTensorflowGitVersion("initkit"))
+            .setGraphDef(g.toGraphDef())
+            .setSaverDef(saver)
+            .putSignatureDef("serving_default", sig.build())
+            .build();
     SavedModel sm = SavedModel.newBuilder().setSavedModelSchemaVersion(1).addMetaGraphs(mg).build();
     Files.write(dir.resolve("saved_model.pb"), sm.toByteArray());
   }
@@ -121,8 +153,11 @@ final class ServingBundleWriter {
     for (long d : p.shape()) {
       b.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
     }
-    return TensorInfo.newBuilder().setName(p.op().asOutput().op().name() + ":" + p.op().asOutput().index())
-        .setDtype(p.dtype()).setTensorShape(b.build()).build();
+    return TensorInfo.newBuilder()
+        .setName(p.op().asOutput().op().name() + ":" + p.op().asOutput().index())
+        .setDtype(p.dtype())
+        .setTensorShape(b.build())
+        .build();
   }
 
   private static byte[] values(TensorSource tensors, Weight w) throws IOException {

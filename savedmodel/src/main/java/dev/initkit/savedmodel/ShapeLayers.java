@@ -25,50 +25,55 @@ final class ShapeLayers {
     JsonNode c = e.config();
     String cls = e.className();
     switch (cls) {
-      case "Flatten": {
-        cx.checkStatic(e, x);
-        long n = 1;
-        for (int i = 1; i < x.rank(); i++) {
-          n *= x.dim(i);
-        }
-        return cx.reshape(x, new long[] {-1, n});
-      }
-      case "Reshape": {
-        List<Long> dims = new ArrayList<>(List.of(-1L));
-        c.path("target_shape").forEach(d -> dims.add(d.asLong()));
-        if (dims.stream().skip(1).anyMatch(d -> d < 0)) {
+      case "Flatten":
+        {
           cx.checkStatic(e, x);
-          long known = 1;
-          for (long d : dims.subList(1, dims.size())) {
-            known *= d < 0 ? 1 : d;
-          }
-          long all = 1;
+          long n = 1;
           for (int i = 1; i < x.rank(); i++) {
-            all *= x.dim(i);
+            n *= x.dim(i);
           }
-          for (int i = 1; i < dims.size(); i++) {
-            if (dims.get(i) < 0) {
-              dims.set(i, all / known);
+          return cx.reshape(x, new long[] {-1, n});
+        }
+      case "Reshape":
+        {
+          List<Long> dims = new ArrayList<>(List.of(-1L));
+          c.path("target_shape").forEach(d -> dims.add(d.asLong()));
+          if (dims.stream().skip(1).anyMatch(d -> d < 0)) {
+            cx.checkStatic(e, x);
+            long known = 1;
+            for (long d : dims.subList(1, dims.size())) {
+              known *= d < 0 ? 1 : d;
+            }
+            long all = 1;
+            for (int i = 1; i < x.rank(); i++) {
+              all *= x.dim(i);
+            }
+            for (int i = 1; i < dims.size(); i++) {
+              if (dims.get(i) < 0) {
+                dims.set(i, all / known);
+              }
             }
           }
+          return cx.reshape(x, dims.stream().mapToLong(Long::longValue).toArray());
         }
-        return cx.reshape(x, dims.stream().mapToLong(Long::longValue).toArray());
-      }
-      case "Permute": {
-        int[] perm = new int[x.rank()];
-        long[] shape = new long[x.rank()];
-        shape[0] = -1;
-        for (int i = 1; i < perm.length; i++) {
-          perm[i] = c.path("dims").get(i - 1).asInt();
-          shape[i] = x.dim(perm[i]);
+      case "Permute":
+        {
+          int[] perm = new int[x.rank()];
+          long[] shape = new long[x.rank()];
+          shape[0] = -1;
+          for (int i = 1; i < perm.length; i++) {
+            perm[i] = c.path("dims").get(i - 1).asInt();
+            shape[i] = x.dim(perm[i]);
+          }
+          return new GraphValue(tf.linalg.transpose(x.op(), tf.constant(perm)), shape);
         }
-        return new GraphValue(tf.linalg.transpose(x.op(), tf.constant(perm)), shape);
-      }
-      case "RepeatVector": {
-        long n = c.path("n").asLong();
-        Operand<TFloat32> y = tf.tile(tf.expandDims(x.op(), tf.constant(1)), tf.constant(new long[] {1, n, 1}));
-        return new GraphValue(y, new long[] {-1, n, x.last()});
-      }
+      case "RepeatVector":
+        {
+          long n = c.path("n").asLong();
+          Operand<TFloat32> y =
+              tf.tile(tf.expandDims(x.op(), tf.constant(1)), tf.constant(new long[] {1, n, 1}));
+          return new GraphValue(y, new long[] {-1, n, x.last()});
+        }
       default:
         break;
     }
@@ -79,8 +84,10 @@ final class ShapeLayers {
       return cls.startsWith("Zero") ? pad(x, p) : crop(e, x, p);
     }
     // UpSampling: nearest neighbour, each spatial axis repeated
-    if (cls.equals("UpSampling2D") && !c.path("interpolation").asText("nearest").equals("nearest")) {
-      throw cx.unsupported(e.name(), "UpSampling2D interpolation " + c.path("interpolation").asText());
+    if (cls.equals("UpSampling2D")
+        && !c.path("interpolation").asText("nearest").equals("nearest")) {
+      throw cx.unsupported(
+          e.name(), "UpSampling2D interpolation " + c.path("interpolation").asText());
     }
     cx.checkStatic(e, x);
     long[] size = ExportContext.longs(c.path(c.has("size") ? "size" : "length"), n);
@@ -91,7 +98,10 @@ final class ShapeLayers {
     return y;
   }
 
-  /** Padding or cropping amounts per spatial axis from any of Keras's forms (n, (a, b), ((a, b), ...)). */
+  /**
+   * Padding or cropping amounts per spatial axis from any of Keras's forms (n, (a, b), ((a, b),
+   * ...)).
+   */
   private long[][] pairs(LayerCall e, JsonNode v, int n) throws UnsupportedModelException {
     long[][] out = new long[n][2];
     for (int i = 0; i < n; i++) {

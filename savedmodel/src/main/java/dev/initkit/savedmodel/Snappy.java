@@ -3,9 +3,9 @@ package dev.initkit.savedmodel;
 import java.io.IOException;
 
 /**
- * Decompresses a raw Snappy block (the format LevelDB tables use; TensorFlow writes some
- * checkpoint indexes with it). Written from the format description in google/snappy's
- * format_description.txt: a varint length, then literals and back-references.
+ * Decompresses a raw Snappy block (the format LevelDB tables use; TensorFlow writes some checkpoint
+ * indexes with it). Written from the format description in google/snappy's format_description.txt:
+ * a varint length, then literals and back-references.
  */
 final class Snappy {
   private static final int MAX_LENGTH = 256 << 20;

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /**
- * The {@link SavedModelSupport} service, on TensorFlow Java. Constructing it loads nothing
- * native, and neither does reading a SavedModel (plain Java): TensorFlow starts on the first
- * checkpoint write.
+ * The {@link SavedModelSupport} service, on TensorFlow Java. Constructing it loads nothing native,
+ * and neither does reading a SavedModel (plain Java): TensorFlow starts on the first checkpoint
+ * write.
  */
 public final class TfSavedModelSupport implements SavedModelSupport {
   /** Called by {@link java.util.ServiceLoader}. */

@@ -7,7 +7,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** TimeDistributed and SpectralNormalization: a wrapped layer, built by the exporter, around the wrapper's weights. */
+/**
+ * TimeDistributed and SpectralNormalization: a wrapped layer, built by the exporter, around the
+ * wrapper's weights.
+ */
 final class WrapperLayers {
   /** Builds one (non-model) layer on one input. */
   @FunctionalInterface
@@ -32,10 +35,15 @@ final class WrapperLayers {
     String cls = inner.path("class_name").asText();
     List<Weight> ordered = new ArrayList<>();
     for (String name : List.of("kernel", "bias")) {
-      ws.stream().filter(w -> w.shortName().equals(name) && !ordered.contains(w)).findFirst().ifPresent(ordered::add);
+      ws.stream()
+          .filter(w -> w.shortName().equals(name) && !ordered.contains(w))
+          .findFirst()
+          .ifPresent(ordered::add);
     }
     ws.stream().filter(w -> !ordered.contains(w)).forEach(ordered::add);
-    if (Layer.isModelClass(cls) || ordered.isEmpty() || !ordered.get(0).shortName().equals("kernel")) {
+    if (Layer.isModelClass(cls)
+        || ordered.isEmpty()
+        || !ordered.get(0).shortName().equals("kernel")) {
       throw cx.unsupported(e.name(), "SpectralNormalization of " + cls);
     }
     GraphValue y = wrapped.build(e.withInner(cls, inner.path("config")), x, ordered);
@@ -64,10 +72,10 @@ final class WrapperLayers {
     System.arraycopy(y.shape(), 1, shape, 2, y.rank() - 1);
     for (int i = 2; i < shape.length; i++) {
       if (shape[i] < 0) {
-        throw cx.unsupported(e.name(), "TimeDistributed of " + cls + " with an output of unknown dimensions");
+        throw cx.unsupported(
+            e.name(), "TimeDistributed of " + cls + " with an output of unknown dimensions");
       }
     }
     return cx.reshape(y, shape);
   }
-
 }

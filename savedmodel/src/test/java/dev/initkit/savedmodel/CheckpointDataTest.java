@@ -20,11 +20,17 @@ import org.tensorflow.proto.DataType;
 
 /** The plain-Java checkpoint reader against TensorFlow's own RestoreV2, byte for byte. */
 class CheckpointDataTest {
-  /** Every SavedModel with a checkpoint: the corpus's and those testdata/generate_savedmodel.py wrote. */
+  /**
+   * Every SavedModel with a checkpoint: the corpus's and those testdata/generate_savedmodel.py
+   * wrote.
+   */
   static List<Path> savedModels() throws IOException {
     List<Path> out = new ArrayList<>();
-    Path corpus = Path.of(System.getProperty("initkit.corpus", "../../shared/keras-corpus")).resolve("savedmodel");
-    Path testdata = Path.of(System.getProperty("initkit.testdata", "../testdata")).resolve("models");
+    Path corpus =
+        Path.of(System.getProperty("initkit.corpus", "../../shared/keras-corpus"))
+            .resolve("savedmodel");
+    Path testdata =
+        Path.of(System.getProperty("initkit.testdata", "../testdata")).resolve("models");
     for (Path root : List.of(corpus, testdata)) {
       if (!Files.isDirectory(root)) {
         continue;
@@ -57,8 +63,10 @@ class CheckpointDataTest {
           types.add(e.getValue().getDtype());
         }
       }
-      assertEquals(index.entries().size(), keys.size(), dir + ": dtypes TensorFlow Java cannot restore");
-      List<byte[]> expected = TfRestore.restore(dir.resolve("variables/variables").toString(), keys, types);
+      assertEquals(
+          index.entries().size(), keys.size(), dir + ": dtypes TensorFlow Java cannot restore");
+      List<byte[]> expected =
+          TfRestore.restore(dir.resolve("variables/variables").toString(), keys, types);
       for (int i = 0; i < keys.size(); i++) {
         String where = dir + " " + keys.get(i);
         if (types.get(i) == DataType.DT_STRING) {
@@ -86,8 +94,9 @@ class CheckpointDataTest {
     byte[] b = Files.readAllBytes(shard);
     b[(int) (e.getOffset() + e.getSize() / 2)] ^= 0x10;
     Files.write(shard, b);
-    MalformedModelException ex = assertThrows(MalformedModelException.class,
-        () -> new CheckpointData(dir, index).numeric(key));
+    MalformedModelException ex =
+        assertThrows(
+            MalformedModelException.class, () -> new CheckpointData(dir, index).numeric(key));
     assertTrue(ex.getMessage().contains("variables.data-00000-of-00001"), ex.getMessage());
     assertTrue(ex.getMessage().contains(key), ex.getMessage());
     assertTrue(ex.getMessage().contains("checksum"), ex.getMessage());
@@ -106,8 +115,8 @@ class CheckpointDataTest {
       if (e.getValue().getOffset() + e.getValue().getSize() <= b.length / 2) {
         continue;
       }
-      MalformedModelException ex = assertThrows(MalformedModelException.class,
-          () -> read(data, e.getKey(), e.getValue()));
+      MalformedModelException ex =
+          assertThrows(MalformedModelException.class, () -> read(data, e.getKey(), e.getValue()));
       assertTrue(ex.getMessage().contains("variables.data-00000-of-00001"), ex.getMessage());
       assertTrue(ex.getMessage().contains(e.getKey()), ex.getMessage());
       assertTrue(ex.getMessage().contains("truncated"), ex.getMessage());
@@ -127,15 +136,19 @@ class CheckpointDataTest {
       b[(int) at] ^= 0x01;
       Path broken = tmp.resolve("at" + at);
       Files.createDirectories(broken.resolve("variables"));
-      Files.copy(dir.resolve("variables/variables.index"), broken.resolve("variables/variables.index"));
+      Files.copy(
+          dir.resolve("variables/variables.index"), broken.resolve("variables/variables.index"));
       Files.write(broken.resolve("variables/variables.data-00000-of-00001"), b);
-      MalformedModelException ex = assertThrows(MalformedModelException.class,
-          () -> new CheckpointData(broken, index).strings(SavedModelReader.OBJECT_GRAPH_KEY));
+      MalformedModelException ex =
+          assertThrows(
+              MalformedModelException.class,
+              () -> new CheckpointData(broken, index).strings(SavedModelReader.OBJECT_GRAPH_KEY));
       assertTrue(ex.getMessage().contains(SavedModelReader.OBJECT_GRAPH_KEY), ex.getMessage());
     }
   }
 
-  private static Object read(CheckpointData data, String key, BundleEntryProto e) throws IOException {
+  private static Object read(CheckpointData data, String key, BundleEntryProto e)
+      throws IOException {
     return e.getDtype() == DataType.DT_STRING ? data.strings(key) : data.numeric(key);
   }
 
@@ -152,6 +165,7 @@ class CheckpointDataTest {
   }
 
   private static Path copyOfMlp(Path tmp) throws IOException {
-    return SavedModelReadTest.copyTree(SavedModelReadTest.testdata().resolve("mlp/tfkeras"), tmp.resolve("mlp"));
+    return SavedModelReadTest.copyTree(
+        SavedModelReadTest.testdata().resolve("mlp/tfkeras"), tmp.resolve("mlp"));
   }
 }

@@ -34,19 +34,36 @@ class KerasToSavedModelIT {
   }
 
   /** One model file's outcome: exported and compared, or refused with a reason. */
-  record Result(String id, String model, String source, String verdict, String reason, Double maxDiffPython,
+  record Result(
+      String id,
+      String model,
+      String source,
+      String verdict,
+      String reason,
+      Double maxDiffPython,
       Double maxDiffJava) {}
 
   /**
    * Every model/source refused, with a substring of the reason. A change in coverage (a new layer
    * supported, or a model newly refused) fails the test until this list says so.
    */
-  private static final Map<String, String> REFUSED = Map.ofEntries(
-      Map.entry("quant_float8/keras3.keras", "layer dense: cannot write a serving SavedModel: a quantized layer (QuantizedFloat8DTypePolicy)"),
-      Map.entry("quant_int4/keras3.h5", "layer embed: cannot write a serving SavedModel: a quantized layer (QuantizedDTypePolicy)"),
-      Map.entry("quant_int4/keras3.keras", "layer embed: cannot write a serving SavedModel: a quantized layer (QuantizedDTypePolicy)"),
-      Map.entry("quant_int8/keras3.h5", "layer embed: cannot write a serving SavedModel: a quantized layer (QuantizedDTypePolicy)"),
-      Map.entry("quant_int8/keras3.keras", "layer embed: cannot write a serving SavedModel: a quantized layer (QuantizedDTypePolicy)"));
+  private static final Map<String, String> REFUSED =
+      Map.ofEntries(
+          Map.entry(
+              "quant_float8/keras3.keras",
+              "layer dense: cannot write a serving SavedModel: a quantized layer (QuantizedFloat8DTypePolicy)"),
+          Map.entry(
+              "quant_int4/keras3.h5",
+              "layer embed: cannot write a serving SavedModel: a quantized layer (QuantizedDTypePolicy)"),
+          Map.entry(
+              "quant_int4/keras3.keras",
+              "layer embed: cannot write a serving SavedModel: a quantized layer (QuantizedDTypePolicy)"),
+          Map.entry(
+              "quant_int8/keras3.h5",
+              "layer embed: cannot write a serving SavedModel: a quantized layer (QuantizedDTypePolicy)"),
+          Map.entry(
+              "quant_int8/keras3.keras",
+              "layer embed: cannot write a serving SavedModel: a quantized layer (QuantizedDTypePolicy)"));
 
   /** Per-case results of the last run (a compatibility matrix is emitted from them). */
   static final List<Result> RESULTS = new ArrayList<>();
@@ -67,17 +84,18 @@ class KerasToSavedModelIT {
 
   private static String modelId(Path dir) {
     Path cat = models().getParent().resolve("catalogue");
-    return dir.startsWith(cat) ? "catalogue/" + cat.relativize(dir).toString().replace('\\', '/')
+    return dir.startsWith(cat)
+        ? "catalogue/" + cat.relativize(dir).toString().replace('\\', '/')
         : models().relativize(dir).toString().replace('\\', '/');
   }
 
   /**
    * Tolerance on max |a-b| / max(1, |b|) against Keras. float32 layers: 1e-5 (TF ops lowered by
-   * initkit compute the same layers in another order). The exported graph computes in float32
-   * while Keras computes float16/bfloat16 layers (and mixed_float16 ones) in those dtypes, rounding
-   * after each op: float16 keeps 11 significant bits (unit roundoff 2^-11 ~ 4.9e-4), bfloat16 8
-   * (2^-8 ~ 3.9e-3), so a few layers of roundings are held to about four units: 2e-3 and 1e-2
-   * (measured 6.4e-4 and 2.7e-3).
+   * initkit compute the same layers in another order). The exported graph computes in float32 while
+   * Keras computes float16/bfloat16 layers (and mixed_float16 ones) in those dtypes, rounding after
+   * each op: float16 keeps 11 significant bits (unit roundoff 2^-11 ~ 4.9e-4), bfloat16 8 (2^-8 ~
+   * 3.9e-3), so a few layers of roundings are held to about four units: 2e-3 and 1e-2 (measured
+   * 6.4e-4 and 2.7e-3).
    */
   private static double tolerance(LoadedModel lm) {
     String config = lm.model().config().map(Object::toString).orElse("");
@@ -161,14 +179,27 @@ class KerasToSavedModelIT {
     for (var stack : stacks.entrySet()) {
       ArrayNode these = cases.deepCopy();
       if (stack.getKey().equals("pinned")) {
-        these.forEach(c -> ((ObjectNode) c).put("dump", tmp.resolve("dump").resolve(c.path("id").asText().replace('/', '_')).toString()));
+        these.forEach(
+            c ->
+                ((ObjectNode) c)
+                    .put(
+                        "dump",
+                        tmp.resolve("dump")
+                            .resolve(c.path("id").asText().replace('/', '_'))
+                            .toString()));
       }
       Path casesFile = tmp.resolve("cases-" + stack.getKey() + ".json");
       Files.writeString(casesFile, Json.write(these));
       Path out = tmp.resolve("results-" + stack.getKey() + ".json");
       Path log = tmp.resolve("log-" + stack.getKey());
-      Process p = new ProcessBuilder(stack.getValue(), models().getParent().resolve("interop/check_savedmodel.py").toString(),
-          casesFile.toString()).redirectOutput(out.toFile()).redirectError(log.toFile()).start();
+      Process p =
+          new ProcessBuilder(
+                  stack.getValue(),
+                  models().getParent().resolve("interop/check_savedmodel.py").toString(),
+                  casesFile.toString())
+              .redirectOutput(out.toFile())
+              .redirectError(log.toFile())
+              .start();
       assertTrue(p.waitFor(30, TimeUnit.MINUTES));
       assertEquals(0, p.exitValue(), stack.getKey() + ": " + Files.readString(log));
       JsonNode results = Json.parse(Files.readString(out)).path("results");
@@ -176,13 +207,19 @@ class KerasToSavedModelIT {
       double worst = 0;
       for (JsonNode r : results) {
         if (!r.path("ok").asBoolean()) {
-          failures.add(stack.getKey() + " " + r.path("id").asText() + ": " + r.path("reason").asText());
+          failures.add(
+              stack.getKey() + " " + r.path("id").asText() + ": " + r.path("reason").asText());
         }
         worst = Math.max(worst, r.path("maxDiff").asDouble());
         pythonDiff.merge(r.path("id").asText(), r.path("maxDiff").asDouble(), Math::max);
       }
-      System.out.println("serving SavedModels vs Keras, TF Python (" + stack.getKey() + "): " + results.size()
-          + " exports, largest difference " + worst);
+      System.out.println(
+          "serving SavedModels vs Keras, TF Python ("
+              + stack.getKey()
+              + "): "
+              + results.size()
+              + " exports, largest difference "
+              + worst);
       if (stack.getKey().equals("pinned")) {
         pinned = results;
       }
@@ -194,7 +231,15 @@ class KerasToSavedModelIT {
       String[] info = ids.get(id);
       JsonNode dump = r.path("dump");
       if (dump.isMissingNode()) {
-        RESULTS.add(new Result(id, info[0], info[1], "exported", r.path("reason").asText(null), pythonDiff.get(id), null));
+        RESULTS.add(
+            new Result(
+                id,
+                info[0],
+                info[1],
+                "exported",
+                r.path("reason").asText(null),
+                pythonDiff.get(id),
+                null));
         continue;
       }
       List<TfJava.Feed> feeds = new ArrayList<>();
@@ -203,7 +248,12 @@ class KerasToSavedModelIT {
         for (int i = 0; i < shape.length; i++) {
           shape[i] = in.path("shape").get(i).asLong();
         }
-        feeds.add(new TfJava.Feed(in.path("key").asText(), in.path("dtype").asText(), shape, Path.of(in.path("file").asText())));
+        feeds.add(
+            new TfJava.Feed(
+                in.path("key").asText(),
+                in.path("dtype").asText(),
+                shape,
+                Path.of(in.path("file").asText())));
       }
       List<String> outKeys = new ArrayList<>();
       dump.path("outputs").forEach(o -> outKeys.add(o.path("key").asText()));
@@ -211,8 +261,11 @@ class KerasToSavedModelIT {
       try {
         List<double[]> ys = TfJava.serve(Path.of(info[2]), feeds, outKeys);
         for (int i = 0; i < ys.size(); i++) {
-          java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(Path.of(dump.path("outputs").get(i).path("file").asText())))
-              .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+          java.nio.ByteBuffer b =
+              java.nio.ByteBuffer.wrap(
+                      Files.readAllBytes(
+                          Path.of(dump.path("outputs").get(i).path("file").asText())))
+                  .order(java.nio.ByteOrder.LITTLE_ENDIAN);
           double[] y = ys.get(i);
           assertEquals(b.remaining() / 8, y.length, id + " output " + outKeys.get(i) + " size");
           for (double v : y) {
@@ -230,19 +283,38 @@ class KerasToSavedModelIT {
       }
       worstJava = Math.max(worstJava, diff);
       RESULTS.add(new Result(id, info[0], info[1], "exported", null, pythonDiff.get(id), diff));
-      System.out.println("[java] " + id + ": diff " + diff + " (python " + pythonDiff.get(id) + ")");
+      System.out.println(
+          "[java] " + id + ": diff " + diff + " (python " + pythonDiff.get(id) + ")");
     }
-    System.out.println("serving SavedModels vs Keras, TF Java: " + pinned.size() + " exports, largest difference " + worstJava);
+    System.out.println(
+        "serving SavedModels vs Keras, TF Java: "
+            + pinned.size()
+            + " exports, largest difference "
+            + worstJava);
     refused.forEach((id, why) -> System.out.println("[refused] " + id + ": " + why));
     record(python, failures, versions, tolerances);
-    System.out.println("cases " + RESULTS.size() + ": " + cases.size() + " exported, " + refused.size() + " refused");
+    System.out.println(
+        "cases "
+            + RESULTS.size()
+            + ": "
+            + cases.size()
+            + " exported, "
+            + refused.size()
+            + " refused");
     // the refused set is pinned: each refusal names its reason, and nothing else is refused
     for (var r : refused.entrySet()) {
       String want = REFUSED.get(r.getKey());
       if (want == null) {
         failures.add("newly refused " + r.getKey() + ": " + r.getValue());
       } else if (!r.getValue().contains(want)) {
-        failures.add("refused " + r.getKey() + " for another reason: " + r.getValue() + " (pinned: " + want + ")");
+        failures.add(
+            "refused "
+                + r.getKey()
+                + " for another reason: "
+                + r.getValue()
+                + " (pinned: "
+                + want
+                + ")");
       }
     }
     for (String id : REFUSED.keySet()) {
@@ -263,9 +335,13 @@ class KerasToSavedModelIT {
         for (Weight w : layer.weights()) {
           Weight b = byName.get(layer.name() + "/" + w.shortName());
           if (b == null) {
-            continue; // a name made unique with an index or a nested path: covered by the predictions
+            continue; // a name made unique with an index or a nested path: covered by the
+            // predictions
           }
-          assertArrayEquals(SavedModelReadTest.values(lm, w), SavedModelReadTest.values(back, b), out + " " + b.name());
+          assertArrayEquals(
+              SavedModelReadTest.values(lm, w),
+              SavedModelReadTest.values(back, b),
+              out + " " + b.name());
         }
       }
     }
@@ -276,9 +352,13 @@ class KerasToSavedModelIT {
     // a quantized layer stays refused: Keras computes it with its scales, not its codes as floats
     Path out = tmp.resolve("q");
     try (LoadedModel lm = ModelIO.open(models().resolve("quant_int8/keras3.keras"))) {
-      UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
-          () -> ModelIO.write(lm, out, WriteOptions.defaults().withFormat(Format.SAVED_MODEL)));
-      assertTrue(e.getMessage().contains("quantized") && e.getMessage().contains("layer embed"), e.getMessage());
+      UnsupportedModelException e =
+          assertThrows(
+              UnsupportedModelException.class,
+              () -> ModelIO.write(lm, out, WriteOptions.defaults().withFormat(Format.SAVED_MODEL)));
+      assertTrue(
+          e.getMessage().contains("quantized") && e.getMessage().contains("layer embed"),
+          e.getMessage());
     }
     assertFalse(Files.exists(out));
     try (var s = Files.list(tmp)) {
@@ -287,25 +367,47 @@ class KerasToSavedModelIT {
   }
 
   /**
-   * The tensorflow column of docs/COMPATIBILITY.md: every case with its verdict (an export served by
-   * TF Python of each stack and by TF Java, within the case's tolerance of Keras; a refusal before
-   * writing; or a failure named in {@code failures}).
+   * The tensorflow column of docs/COMPATIBILITY.md: every case with its verdict (an export served
+   * by TF Python of each stack and by TF Java, within the case's tolerance of Keras; a refusal
+   * before writing; or a failure named in {@code failures}).
    */
-  private static void record(String python, List<String> failures, Map<String, String> versions,
+  private static void record(
+      String python,
+      List<String> failures,
+      Map<String, String> versions,
       Map<String, Double> tolerances) {
-    String stack = dev.initkit.testing.CompatibilityRecords.kerasStack(python).replaceFirst("^keras", "TF Python with keras")
-        + (System.getProperty("initkit.pythonNewest", "").isEmpty() ? "" : " and the newest stack") + ", TF Java";
+    String stack =
+        dev.initkit.testing.CompatibilityRecords.kerasStack(python)
+                .replaceFirst("^keras", "TF Python with keras")
+            + (System.getProperty("initkit.pythonNewest", "").isEmpty()
+                ? ""
+                : " and the newest stack")
+            + ", TF Java";
     try (var rec = dev.initkit.testing.CompatibilityRecords.open("savedmodel", "pinned", stack)) {
       for (Result r : RESULTS) {
         String version = versions.getOrDefault(r.id(), "");
         boolean failed = failures.stream().anyMatch(f -> f.contains(r.id() + ":"));
-        var verdict = r.verdict().equals("refused") ? dev.initkit.testing.CompatibilityRecords.Verdict.REFUSED
-            : failed ? dev.initkit.testing.CompatibilityRecords.Verdict.FAILS
-            : dev.initkit.testing.CompatibilityRecords.Verdict.LOADS_AND_PREDICTS;
-        double diff = Math.max(r.maxDiffPython() == null ? 0 : r.maxDiffPython(), r.maxDiffJava() == null ? 0 : r.maxDiffJava());
-        rec.add(r.model(), r.source(), dev.initkit.testing.CompatibilityRecords.generation(version), version, "tensorflow",
-            verdict, verdict == dev.initkit.testing.CompatibilityRecords.Verdict.REFUSED ? Double.NaN : diff,
-            verdict == dev.initkit.testing.CompatibilityRecords.Verdict.REFUSED ? Double.NaN : tolerances.getOrDefault(r.id(), 1e-5),
+        var verdict =
+            r.verdict().equals("refused")
+                ? dev.initkit.testing.CompatibilityRecords.Verdict.REFUSED
+                : failed
+                    ? dev.initkit.testing.CompatibilityRecords.Verdict.FAILS
+                    : dev.initkit.testing.CompatibilityRecords.Verdict.LOADS_AND_PREDICTS;
+        double diff =
+            Math.max(
+                r.maxDiffPython() == null ? 0 : r.maxDiffPython(),
+                r.maxDiffJava() == null ? 0 : r.maxDiffJava());
+        rec.add(
+            r.model(),
+            r.source(),
+            dev.initkit.testing.CompatibilityRecords.generation(version),
+            version,
+            "tensorflow",
+            verdict,
+            verdict == dev.initkit.testing.CompatibilityRecords.Verdict.REFUSED ? Double.NaN : diff,
+            verdict == dev.initkit.testing.CompatibilityRecords.Verdict.REFUSED
+                ? Double.NaN
+                : tolerances.getOrDefault(r.id(), 1e-5),
             r.reason());
       }
     }

@@ -33,12 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SavedModels initkit wrote, loaded back by TensorFlow for Python (serving signature outputs,
- * checkpoint entries against the original, tf-keras's view of a rewritten config) and by
- * TensorFlow Java; SavedModels converted to .keras/.h5, loaded by Keras. One Python process per
- * checker keeps the run short.
+ * checkpoint entries against the original, tf-keras's view of a rewritten config) and by TensorFlow
+ * Java; SavedModels converted to .keras/.h5, loaded by Keras. One Python process per checker keeps
+ * the run short.
  */
 class SavedModelInteropIT {
-  private static final List<String> TF_KERAS = List.of("mlp", "cnn", "lstm", "embed_gru", "compiled", "residual", "subclassed");
+  private static final List<String> TF_KERAS =
+      List.of("mlp", "cnn", "lstm", "embed_gru", "compiled", "residual", "subclassed");
 
   /** What one written SavedModel should show. */
   private record Expectation(Path original, Reinitializer.Plan plan) {}
@@ -69,23 +70,34 @@ class SavedModelInteropIT {
       Path re = tmp.resolve(id + ".reinit");
       try (LoadedModel m = ModelIO.open(src)) {
         boolean configured = m.model().config().isPresent();
-        Reinitializer.Plan plan = Reinitializer.plan(m.model(),
-            configured ? Reinitializer.Scheme.configured() : new Reinitializer.Fixed(InitializerSpec.parse("he_normal")),
-            configured ? Selector.parse("depth:1") : Selector.all(), 7);
-        ModelIO.write(Reinitializer.apply(m, plan), re, WriteOptions.defaults().withFormat(Format.SAVED_MODEL));
+        Reinitializer.Plan plan =
+            Reinitializer.plan(
+                m.model(),
+                configured
+                    ? Reinitializer.Scheme.configured()
+                    : new Reinitializer.Fixed(InitializerSpec.parse("he_normal")),
+                configured ? Selector.parse("depth:1") : Selector.all(),
+                7);
+        ModelIO.write(
+            Reinitializer.apply(m, plan),
+            re,
+            WriteOptions.defaults().withFormat(Format.SAVED_MODEL));
         expect.put(id + ".reinit", new Expectation(src, plan));
       }
       addCase(cases, id + ".reinit", re, model, src, "different", null);
       checkFingerprint(src, re);
       assertArrayEquals(TfJava.serve(src), TfJava.serve(copy), "TF Java: unchanged copy of " + s);
-      assertFalse(java.util.Arrays.equals(TfJava.serve(src), TfJava.serve(re)), "TF Java: reinit of " + s);
+      assertFalse(
+          java.util.Arrays.equals(TfJava.serve(src), TfJava.serve(re)), "TF Java: reinit of " + s);
     }
     // set-init rewrites the Keras metadata: tf-keras revives the layer with the new initializer
     Path src = data.resolve("mlp/tfkeras");
     Path setInit = tmp.resolve("mlp.setinit");
     try (LoadedModel m = ModelIO.open(src)) {
-      ConfigRewriter.Result r = ConfigRewriter.rewrite(m.model(), List.of(ConfigRewriter.Rule.parse("head=he_uniform")));
-      ModelIO.write(m.withModel(r.model()), setInit, WriteOptions.defaults().withFormat(Format.SAVED_MODEL));
+      ConfigRewriter.Result r =
+          ConfigRewriter.rewrite(m.model(), List.of(ConfigRewriter.Rule.parse("head=he_uniform")));
+      ModelIO.write(
+          m.withModel(r.model()), setInit, WriteOptions.defaults().withFormat(Format.SAVED_MODEL));
     }
     addCase(cases, "mlp.setinit", setInit, data.resolve("mlp"), src, "equal", "head");
 
@@ -103,7 +115,9 @@ class SavedModelInteropIT {
       }
     }
     JsonNode setInitResult = find(results, "mlp.setinit");
-    assertEquals("HeUniform", setInitResult.path("layerConfig").path("kernel_initializer").path("class_name").asText(),
+    assertEquals(
+        "HeUniform",
+        setInitResult.path("layerConfig").path("kernel_initializer").path("class_name").asText(),
         setInitResult.toString());
     assertTrue(failures.isEmpty(), String.join("\n", failures));
     assertEquals(cases.size(), results.path("results").size());
@@ -129,23 +143,35 @@ class SavedModelInteropIT {
         try (LoadedModel m = ModelIO.open(src)) {
           ModelIO.write(m, copy, WriteOptions.defaults().withFormat(Format.SAVED_MODEL));
           boolean configured = m.model().config().isPresent();
-          plan = Reinitializer.plan(m.model(),
-              configured ? Reinitializer.Scheme.configured()
-                  : new Reinitializer.Fixed(InitializerSpec.parse("random_normal(stddev=0.5)")),
-              configured ? Selector.all() : Selector.parse("role:other"), 3);
+          plan =
+              Reinitializer.plan(
+                  m.model(),
+                  configured
+                      ? Reinitializer.Scheme.configured()
+                      : new Reinitializer.Fixed(InitializerSpec.parse("random_normal(stddev=0.5)")),
+                  configured ? Selector.all() : Selector.parse("role:other"),
+                  3);
           if (plan.drawnCount() > 0) {
-            ModelIO.write(Reinitializer.apply(m, plan), re, WriteOptions.defaults().withFormat(Format.SAVED_MODEL));
+            ModelIO.write(
+                Reinitializer.apply(m, plan),
+                re,
+                WriteOptions.defaults().withFormat(Format.SAVED_MODEL));
           }
         }
         if (!Files.exists(src.resolve("variables"))) {
-          // TensorFlow itself cannot load this one (its saver expects variables): the copy is the same bytes
-          assertArrayEquals(Files.readAllBytes(src.resolve("saved_model.pb")), Files.readAllBytes(copy.resolve("saved_model.pb")));
+          // TensorFlow itself cannot load this one (its saver expects variables): the copy is the
+          // same bytes
+          assertArrayEquals(
+              Files.readAllBytes(src.resolve("saved_model.pb")),
+              Files.readAllBytes(copy.resolve("saved_model.pb")));
         } else {
           corpusCase(cases, id + ".copy", copy, src, "equal");
           expect.put(id + ".copy", new Expectation(src, null));
           assertArrayEquals(TfJava.serve(src), TfJava.serve(copy), "TF Java: copy of " + id);
           if (plan.drawnCount() > 0) {
-            assertFalse(java.util.Arrays.equals(TfJava.serve(src), TfJava.serve(re)), "TF Java: reinit of " + id);
+            assertFalse(
+                java.util.Arrays.equals(TfJava.serve(src), TfJava.serve(re)),
+                "TF Java: reinit of " + id);
           }
         }
         if (plan.drawnCount() > 0) {
@@ -156,7 +182,10 @@ class SavedModelInteropIT {
         }
       }
     }
-    assertEquals(List.of("tf1.13-graph-only-no-variables"), notDrawn, "only the graph without variables draws nothing");
+    assertEquals(
+        List.of("tf1.13-graph-only-no-variables"),
+        notDrawn,
+        "only the graph without variables draws nothing");
     JsonNode results = run(python, testdata.resolve("interop/check_savedmodel.py"), cases, tmp);
     List<String> failures = new ArrayList<>();
     for (JsonNode r : results.path("results")) {
@@ -171,7 +200,8 @@ class SavedModelInteropIT {
     assertEquals(cases.size(), results.path("results").size());
   }
 
-  private static void corpusCase(ArrayNode cases, String id, Path dir, Path reference, String expect) {
+  private static void corpusCase(
+      ArrayNode cases, String id, Path dir, Path reference, String expect) {
     ObjectNode c = cases.addObject();
     c.put("id", id);
     c.put("dir", dir.toString());
@@ -180,24 +210,34 @@ class SavedModelInteropIT {
     c.put("reference", reference.toString());
   }
 
-  /** The copy's fingerprint: the graph hashes as the original's, the checkpoint hash of its new index. */
+  /**
+   * The copy's fingerprint: the graph hashes as the original's, the checkpoint hash of its new
+   * index.
+   */
   private static void checkFingerprint(Path original, Path written) throws IOException {
     Path fp = original.resolve("fingerprint.pb");
     if (!Files.exists(fp)) {
       return;
     }
     var a = org.tensorflow.proto.FingerprintDef.parseFrom(Files.readAllBytes(fp));
-    var b = org.tensorflow.proto.FingerprintDef.parseFrom(Files.readAllBytes(written.resolve("fingerprint.pb")));
+    var b =
+        org.tensorflow.proto.FingerprintDef.parseFrom(
+            Files.readAllBytes(written.resolve("fingerprint.pb")));
     assertEquals(a.getSavedModelChecksum(), b.getSavedModelChecksum());
     assertEquals(a.getGraphDefProgramHash(), b.getGraphDefProgramHash());
     assertEquals(a.getSignatureDefHash(), b.getSignatureDefHash());
     assertEquals(a.getSavedObjectGraphHash(), b.getSavedObjectGraphHash());
-    assertEquals(Fingerprints.checkpointHash(written.resolve("variables/variables.index")), b.getCheckpointHash());
-    assertFalse(a.getCheckpointHash() == b.getCheckpointHash(), "new values, new index checksums, new hash");
+    assertEquals(
+        Fingerprints.checkpointHash(written.resolve("variables/variables.index")),
+        b.getCheckpointHash());
+    assertFalse(
+        a.getCheckpointHash() == b.getCheckpointHash(),
+        "new values, new index checksums, new hash");
   }
 
   /** Unchanged entries byte-identical; drawn ones new, with the spec's standard deviation. */
-  private static void checkVariables(String id, Expectation e, JsonNode vars, List<String> failures) throws IOException {
+  private static void checkVariables(String id, Expectation e, JsonNode vars, List<String> failures)
+      throws IOException {
     Map<String, Reinitializer.Entry> drawn = new LinkedHashMap<>();
     if (e.plan() != null) {
       for (Reinitializer.Entry x : e.plan().entries()) {
@@ -250,7 +290,10 @@ class SavedModelInteropIT {
     }
   }
 
-  /** True when {@code key} is another checkpoint entry of the drawn weight (same SavedModel variable). */
+  /**
+   * True when {@code key} is another checkpoint entry of the drawn weight (same SavedModel
+   * variable).
+   */
   private static boolean sameVariable(Reinitializer.Entry x, String key, Expectation e) {
     try {
       SavedModelReader.Contents c = SavedModelReader.read(e.original());
@@ -290,17 +333,29 @@ class SavedModelInteropIT {
     Path casesFile = tmp.resolve("convert-cases.json");
     Files.writeString(casesFile, Json.write(cases));
     Path log = tmp.resolve("check.log");
-    Process p = new ProcessBuilder(python, testdata.resolve("interop/check.py").toString(), casesFile.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                python, testdata.resolve("interop/check.py").toString(), casesFile.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     assertTrue(p.waitFor(10, TimeUnit.MINUTES), "check.py timed out");
     String text = Files.readString(log, StandardCharsets.UTF_8);
-    List<String> lines = text.lines().filter(l -> l.startsWith("PASS") || l.startsWith("FAIL")).toList();
+    List<String> lines =
+        text.lines().filter(l -> l.startsWith("PASS") || l.startsWith("FAIL")).toList();
     lines.forEach(System.out::println);
     assertEquals(cases.size(), lines.size(), text);
     assertEquals(0, p.exitValue(), String.join("\n", lines));
   }
 
-  private static void addCase(ArrayNode cases, String id, Path dir, Path model, Path reference, String expect, String tfkerasLayer) {
+  private static void addCase(
+      ArrayNode cases,
+      String id,
+      Path dir,
+      Path model,
+      Path reference,
+      String expect,
+      String tfkerasLayer) {
     ObjectNode c = cases.addObject();
     c.put("id", id);
     c.put("dir", dir.toString());
@@ -320,33 +375,51 @@ class SavedModelInteropIT {
    * The pinned stack's results, which the caller examines; the newest stack ({@code
    * -Dinitkit.pythonNewest}, TensorFlow 2.21), when set up, must come to the same verdict per case.
    */
-  private static JsonNode run(String python, Path checker, ArrayNode cases, Path tmp) throws Exception {
+  private static JsonNode run(String python, Path checker, ArrayNode cases, Path tmp)
+      throws Exception {
     JsonNode results = runOnce("pinned", python, checker, cases, tmp);
     String newest = System.getProperty("initkit.pythonNewest", "");
     if (!newest.isEmpty()) {
       JsonNode other = runOnce("newest", newest, checker, cases, tmp);
       for (JsonNode r : results.path("results")) {
         JsonNode n = find(other, r.path("id").asText());
-        assertEquals(r.path("ok").asBoolean(), n.path("ok").asBoolean(),
-            "the newest stack disagrees on " + r.path("id").asText() + ": " + n.path("reason").asText(""));
+        assertEquals(
+            r.path("ok").asBoolean(),
+            n.path("ok").asBoolean(),
+            "the newest stack disagrees on "
+                + r.path("id").asText()
+                + ": "
+                + n.path("reason").asText(""));
       }
     }
     return results;
   }
 
-  private static JsonNode runOnce(String stack, String python, Path checker, ArrayNode cases, Path tmp) throws Exception {
+  private static JsonNode runOnce(
+      String stack, String python, Path checker, ArrayNode cases, Path tmp) throws Exception {
     Path casesFile = tmp.resolve("cases.json");
     Files.writeString(casesFile, Json.write(cases));
     Path out = tmp.resolve("results-" + stack + ".json");
     Path log = tmp.resolve("check-" + stack + ".log");
-    Process p = new ProcessBuilder(python, checker.toString(), casesFile.toString())
-        .redirectOutput(out.toFile()).redirectError(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(python, checker.toString(), casesFile.toString())
+            .redirectOutput(out.toFile())
+            .redirectError(log.toFile())
+            .start();
     assertTrue(p.waitFor(10, TimeUnit.MINUTES), "check_savedmodel.py timed out (" + stack + ")");
     assertEquals(0, p.exitValue(), stack + ": " + Files.readString(log));
     JsonNode results = Json.parse(Files.readString(out));
     for (JsonNode r : results.path("results")) {
-      System.out.println("[" + stack + "] " + (r.path("ok").asBoolean() ? "PASS " : "FAIL ") + r.path("id").asText() + ": "
-          + (r.path("ok").asBoolean() ? "diff " + r.path("maxDiff").asText() + " vs " + r.path("against").asText("-") : r.path("reason").asText()));
+      System.out.println(
+          "["
+              + stack
+              + "] "
+              + (r.path("ok").asBoolean() ? "PASS " : "FAIL ")
+              + r.path("id").asText()
+              + ": "
+              + (r.path("ok").asBoolean()
+                  ? "diff " + r.path("maxDiff").asText() + " vs " + r.path("against").asText("-")
+                  : r.path("reason").asText()));
     }
     return results;
   }

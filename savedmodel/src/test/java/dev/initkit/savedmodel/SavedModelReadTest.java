@@ -26,10 +26,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.proto.FingerprintDef;
 
-/** Reading SavedModels written by real TensorFlow: structure and values against the same model's .h5. */
+/**
+ * Reading SavedModels written by real TensorFlow: structure and values against the same model's
+ * .h5.
+ */
 class SavedModelReadTest {
   static Path testdata() {
-    return Path.of(System.getProperty("initkit.testdata", "../testdata")).resolve("models/savedmodel");
+    return Path.of(System.getProperty("initkit.testdata", "../testdata"))
+        .resolve("models/savedmodel");
   }
 
   static byte[] values(LoadedModel m, Weight w) throws IOException {
@@ -58,7 +62,8 @@ class SavedModelReadTest {
       List<Layer> la = a.allLayers();
       List<Layer> lb = b.allLayers();
       assertEquals(lb.stream().map(Layer::name).toList(), la.stream().map(Layer::name).toList());
-      assertEquals(lb.stream().map(Layer::className).toList(), la.stream().map(Layer::className).toList());
+      assertEquals(
+          lb.stream().map(Layer::className).toList(), la.stream().map(Layer::className).toList());
       for (int i = 0; i < la.size(); i++) {
         List<Weight> wa = la.get(i).weights();
         List<Weight> wb = lb.get(i).weights();
@@ -67,7 +72,8 @@ class SavedModelReadTest {
           assertEquals(wb.get(j).shape(), wa.get(j).shape(), wa.get(j).name());
           assertEquals(wb.get(j).role(), wa.get(j).role(), wa.get(j).name());
           assertEquals(wb.get(j).dtype(), wa.get(j).dtype());
-          assertArrayEquals(values(h5, wb.get(j)), values(sm, wa.get(j)), "values of " + wa.get(j).name());
+          assertArrayEquals(
+              values(h5, wb.get(j)), values(sm, wa.get(j)), "values of " + wa.get(j).name());
         }
       }
     }
@@ -79,7 +85,8 @@ class SavedModelReadTest {
       List<String> keys = sm.model().optimizerWeights().stream().map(Weight::key).toList();
       // Adam: m and v for 4 layer weights, the step counter and the learning rate
       assertEquals(10, keys.size(), keys.toString());
-      assertEquals(9, keys.stream().filter(SavedModelReader::isOptimizerState).count(), keys.toString());
+      assertEquals(
+          9, keys.stream().filter(SavedModelReader::isOptimizerState).count(), keys.toString());
       assertTrue(sm.model().trainingConfigText().isPresent());
     }
   }
@@ -89,9 +96,13 @@ class SavedModelReadTest {
     try (LoadedModel sm = ModelIO.open(testdata().resolve("subclassed/tfkeras"))) {
       Model m = sm.model();
       assertTrue(m.config().isEmpty(), "a subclassed model's config is not a layer graph");
-      assertEquals(List.of("a:Dense:relu", "b:Dense:linear"),
-          m.layers().stream().map(l -> l.name() + ":" + l.className() + ":" + l.activation()).toList());
-      assertEquals(List.of("kernel", "bias", "kernel", "bias"),
+      assertEquals(
+          List.of("a:Dense:relu", "b:Dense:linear"),
+          m.layers().stream()
+              .map(l -> l.name() + ":" + l.className() + ":" + l.activation())
+              .toList());
+      assertEquals(
+          List.of("kernel", "bias", "kernel", "bias"),
           m.layerWeights().stream().map(w -> w.role().label()).toList());
     }
   }
@@ -107,9 +118,11 @@ class SavedModelReadTest {
       // export tracks each variable twice (variables and _all_variables): listed once
       assertEquals(4, m.layerWeights().size(), m.layerWeights().toString());
       for (Weight w : m.layerWeights()) {
-        Weight same = k3.model().layerWeights().stream()
-            .filter(x -> w.name().endsWith("/" + x.name()))
-            .findFirst().orElseThrow(() -> new AssertionError("no .keras weight for " + w.name()));
+        Weight same =
+            k3.model().layerWeights().stream()
+                .filter(x -> w.name().endsWith("/" + x.name()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no .keras weight for " + w.name()));
         assertEquals(same.shape(), w.shape());
         assertArrayEquals(values(k3, same), values(sm, w), w.name());
       }
@@ -133,7 +146,9 @@ class SavedModelReadTest {
   /** Every corpus SavedModel is read with all its values, or rejected with a message naming it. */
   @Test
   void corpusSavedModelsReadOrFailClearly() throws IOException {
-    Path corpus = Path.of(System.getProperty("initkit.corpus", "../../shared/keras-corpus")).resolve("savedmodel");
+    Path corpus =
+        Path.of(System.getProperty("initkit.corpus", "../../shared/keras-corpus"))
+            .resolve("savedmodel");
     assumeTrue(Files.isDirectory(corpus), "no corpus at " + corpus);
     List<String> read = new ArrayList<>();
     try (Stream<Path> dirs = Files.list(corpus)) {
@@ -155,15 +170,21 @@ class SavedModelReadTest {
         }
       }
     }
-    assertEquals(List.of("tf1.13-graph-only-no-variables:0", "tf2.11-keras-functional-dense:4",
-        "tf2.12-keras-lstm-sequential:5", "tf2.14-nonkeras-half-plus-two:3",
-        "tf2.5-keras-nested-preprocessing-cnn:16"), read);
+    assertEquals(
+        List.of(
+            "tf1.13-graph-only-no-variables:0",
+            "tf2.11-keras-functional-dense:4",
+            "tf2.12-keras-lstm-sequential:5",
+            "tf2.14-nonkeras-half-plus-two:3",
+            "tf2.5-keras-nested-preprocessing-cnn:16"),
+        read);
   }
 
   @Test
   void halfPlusTwoValues() throws IOException {
-    Path d = Path.of(System.getProperty("initkit.corpus", "../../shared/keras-corpus"))
-        .resolve("savedmodel/tf2.14-nonkeras-half-plus-two");
+    Path d =
+        Path.of(System.getProperty("initkit.corpus", "../../shared/keras-corpus"))
+            .resolve("savedmodel/tf2.14-nonkeras-half-plus-two");
     assumeTrue(Files.isDirectory(d));
     try (LoadedModel m = ModelIO.open(d)) {
       List<Float> vals = new ArrayList<>();

@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
-import org.tensorflow.Signature;
 import org.tensorflow.SessionFunction;
+import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.DataType;
@@ -23,7 +23,8 @@ final class TfJava {
    * The serving_default outputs for the given inputs, each as doubles, in the order of {@code
    * outputKeys}.
    */
-  static java.util.List<double[]> serve(Path dir, java.util.List<Feed> inputs, java.util.List<String> outputKeys)
+  static java.util.List<double[]> serve(
+      Path dir, java.util.List<Feed> inputs, java.util.List<String> outputKeys)
       throws java.io.IOException {
     try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve")) {
       SessionFunction f = b.function(Signature.DEFAULT_KEY);
@@ -32,20 +33,34 @@ final class TfJava {
         for (Feed in : inputs) {
           Class<? extends org.tensorflow.types.family.TType> type;
           switch (in.dtype()) {
-            case "float32": type = TFloat32.class; break;
-            case "float64": type = org.tensorflow.types.TFloat64.class; break;
-            case "float16": type = org.tensorflow.types.TFloat16.class; break;
-            case "int32": type = TInt32.class; break;
-            default: throw new AssertionError("input dtype " + in.dtype());
+            case "float32":
+              type = TFloat32.class;
+              break;
+            case "float64":
+              type = org.tensorflow.types.TFloat64.class;
+              break;
+            case "float16":
+              type = org.tensorflow.types.TFloat16.class;
+              break;
+            case "int32":
+              type = TInt32.class;
+              break;
+            default:
+              throw new AssertionError("input dtype " + in.dtype());
           }
           byte[] raw = java.nio.file.Files.readAllBytes(in.file());
-          feeds.put(in.key(), Tensor.of(type, Shape.of(in.shape()),
-              org.tensorflow.ndarray.buffer.DataBuffers.of(raw, true, false)));
+          feeds.put(
+              in.key(),
+              Tensor.of(
+                  type,
+                  Shape.of(in.shape()),
+                  org.tensorflow.ndarray.buffer.DataBuffers.of(raw, true, false)));
         }
         try (Result r = f.call(feeds)) {
           java.util.List<double[]> out = new java.util.ArrayList<>();
           for (String k : outputKeys) {
-            TFloat32 y = (TFloat32) r.get(k).orElseThrow(() -> new AssertionError("no output " + k));
+            TFloat32 y =
+                (TFloat32) r.get(k).orElseThrow(() -> new AssertionError("no output " + k));
             float[] v = new float[(int) y.size()];
             y.asRawTensor().data().asFloats().read(v);
             double[] d = new double[v.length];
@@ -62,7 +77,9 @@ final class TfJava {
     }
   }
 
-  /** The serving_default output for a deterministic input batch of 2 (ints below 20 for int inputs). */
+  /**
+   * The serving_default output for a deterministic input batch of 2 (ints below 20 for int inputs).
+   */
   static float[] serve(Path dir) {
     try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve")) {
       SessionFunction f = b.function(Signature.DEFAULT_KEY);
@@ -93,7 +110,8 @@ final class TfJava {
         }
         x = t;
       }
-      try (x; Result r = f.call(Map.of(e.getKey(), x))) {
+      try (x;
+          Result r = f.call(Map.of(e.getKey(), x))) {
         if (r.size() != 1) {
           throw new AssertionError("expected one output");
         }

@@ -13,13 +13,16 @@ import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.family.TType;
 
-/** The test oracle for {@link CheckpointData}: the same entries restored by TensorFlow's {@code RestoreV2}. */
+/**
+ * The test oracle for {@link CheckpointData}: the same entries restored by TensorFlow's {@code
+ * RestoreV2}.
+ */
 final class TfRestore {
   private TfRestore() {}
 
   /**
-   * Restores tensors. Numeric values come back as their raw little-endian bytes; a string tensor
-   * as the bytes of its first element (the object graph is a scalar string).
+   * Restores tensors. Numeric values come back as their raw little-endian bytes; a string tensor as
+   * the bytes of its first element (the object graph is a scalar string).
    *
    * @param prefix the checkpoint prefix ({@code <dir>/variables/variables})
    */
@@ -28,11 +31,15 @@ final class TfRestore {
     for (DataType dt : dtypes) {
       types.add(Checkpoint.typeOf(dt));
     }
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       Ops tf = Ops.create(g);
-      Restore r = tf.train.restore(tf.constant(prefix),
-          tf.constant(StandardCharsets.UTF_8, keys.toArray(new String[0])),
-          tf.constant(StandardCharsets.UTF_8, blanks(keys.size())), types);
+      Restore r =
+          tf.train.restore(
+              tf.constant(prefix),
+              tf.constant(StandardCharsets.UTF_8, keys.toArray(new String[0])),
+              tf.constant(StandardCharsets.UTF_8, blanks(keys.size())),
+              types);
       Session.Runner runner = s.runner();
       for (var out : r.tensors()) {
         runner.fetch(out);
@@ -42,7 +49,12 @@ final class TfRestore {
         for (int i = 0; i < keys.size(); i++) {
           Tensor t = result.get(i);
           if (t instanceof TString str) {
-            values.add(str.asBytes().getObject(str.shape().isScalar() ? new long[0] : new long[str.shape().numDimensions()]));
+            values.add(
+                str.asBytes()
+                    .getObject(
+                        str.shape().isScalar()
+                            ? new long[0]
+                            : new long[str.shape().numDimensions()]));
           } else {
             byte[] bytes = new byte[(int) t.numBytes()];
             t.asRawTensor().data().read(bytes);

@@ -75,12 +75,37 @@ final class AnalysisSupport {
   }
 
   static void printAnalysis(PrintWriter out, SchemeAnalysis s) {
-    out.println("Scheme " + s.scheme() + ": input std " + OpsSupport.num(s.inputStd()) + ", loss " + s.loss() + " "
-        + OpsSupport.num(s.lossValue()) + (s.gradientError() == null ? "" : "; no gradients (" + s.gradientError() + ")"));
-    TextTable t = new TextTable("Layer", "Class", "Activation", "mean", "std", "dead", "saturated", "grad norm", "Mark");
+    out.println(
+        "Scheme "
+            + s.scheme()
+            + ": input std "
+            + OpsSupport.num(s.inputStd())
+            + ", loss "
+            + s.loss()
+            + " "
+            + OpsSupport.num(s.lossValue())
+            + (s.gradientError() == null ? "" : "; no gradients (" + s.gradientError() + ")"));
+    TextTable t =
+        new TextTable(
+            "Layer",
+            "Class",
+            "Activation",
+            "mean",
+            "std",
+            "dead",
+            "saturated",
+            "grad norm",
+            "Mark");
     for (LayerStats l : s.layers()) {
-      t.row(l.name(), l.className(), l.activation(), OpsSupport.num(l.outputMean()), OpsSupport.num(l.outputStd()),
-          OpsSupport.percent(l.deadFraction()), OpsSupport.percent(l.saturatedFraction()), OpsSupport.num(l.gradNorm()),
+      t.row(
+          l.name(),
+          l.className(),
+          l.activation(),
+          OpsSupport.num(l.outputMean()),
+          OpsSupport.num(l.outputStd()),
+          OpsSupport.percent(l.deadFraction()),
+          OpsSupport.percent(l.saturatedFraction()),
+          OpsSupport.num(l.gradNorm()),
           l.mark() == null ? "-" : l.mark());
     }
     t.print(out, "  ");
@@ -88,8 +113,13 @@ final class AnalysisSupport {
     if (ls.size() >= 3) {
       // the head (softmax, sigmoid, linear) is not comparable: the last layer before it is
       LayerStats last = ls.get(ls.size() - 2);
-      out.println("  output std " + last.name() + " / " + ls.get(0).name() + ": "
-          + OpsSupport.num(last.outputStd() / ls.get(0).outputStd()));
+      out.println(
+          "  output std "
+              + last.name()
+              + " / "
+              + ls.get(0).name()
+              + ": "
+              + OpsSupport.num(last.outputStd() / ls.get(0).outputStd()));
     }
   }
 }

@@ -19,7 +19,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code initkit analyze FILE}: per layer signal statistics of a batch, under one or more schemes. */
+/**
+ * {@code initkit analyze FILE}: per layer signal statistics of a batch, under one or more schemes.
+ */
 @Command(
     name = "analyze",
     mixinStandardHelpOptions = true,
@@ -34,28 +36,58 @@ import picocli.CommandLine.Parameters;
     })
 public final class AnalyzeCommand extends AbstractCommand {
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The model (.keras, .h5, ...): Sequential, or Functional with one input and one output.")
+  @Parameters(
+      index = "0",
+      paramLabel = "FILE",
+      description =
+          "The model (.keras, .h5, ...): Sequential, or Functional with one input and one output.")
   Path input;
 
-  @Option(names = "--data", order = 1, paramLabel = "PATH",
-      description = "Inputs: .npy, .npz (x / x_train, optional y), CSV, or a folder of images (sub-folders = classes). Default: standard-normal inputs shaped from the model's input.")
+  @Option(
+      names = "--data",
+      order = 1,
+      paramLabel = "PATH",
+      description =
+          "Inputs: .npy, .npz (x / x_train, optional y), CSV, or a folder of images (sub-folders = classes). Default: standard-normal inputs shaped from the model's input.")
   Path data;
 
-  @Option(names = "--scheme", order = 2, split = ",", paramLabel = "A,B",
-      description = "Schemes to compare: file (the stored weights, default), lsuv, configured, auto, or an initializer"
-          + " spec for the kernels (he_normal, glorot_uniform, small, zeros, ...).")
+  @Option(
+      names = "--scheme",
+      order = 2,
+      split = ",",
+      paramLabel = "A,B",
+      description =
+          "Schemes to compare: file (the stored weights, default), lsuv, configured, auto, or an initializer"
+              + " spec for the kernels (he_normal, glorot_uniform, small, zeros, ...).")
   List<String> schemes = new ArrayList<>();
 
-  @Option(names = "--html", order = 3, paramLabel = "OUT.html", description = "Also write a self-contained HTML report.")
+  @Option(
+      names = "--html",
+      order = 3,
+      paramLabel = "OUT.html",
+      description = "Also write a self-contained HTML report.")
   Path html;
 
-  @Option(names = "--batch", order = 4, paramLabel = "N", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch",
+      order = 4,
+      paramLabel = "N",
+      defaultValue = "256",
+      description = "Batch size (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--seed", order = 5, paramLabel = "N", description = "Seed of the draws and the generated batch (default: 0).")
+  @Option(
+      names = "--seed",
+      order = 5,
+      paramLabel = "N",
+      description = "Seed of the draws and the generated batch (default: 0).")
   Long seed;
 
-  @Option(names = "--timeout", order = 6, paramLabel = "SECONDS", defaultValue = "600",
+  @Option(
+      names = "--timeout",
+      order = 6,
+      paramLabel = "SECONDS",
+      defaultValue = "600",
       description = "Time limit of DL4J's JVM (default: ${DEFAULT-VALUE}).")
   long timeout;
 
@@ -77,8 +109,14 @@ public final class AnalyzeCommand extends AbstractCommand {
     ReadOptions read = config.readOptions();
     boolean talk = !output.quiet() && !output.json();
     info("analyzing " + input + " under " + String.join(", ", use) + " (DL4J in a separate JVM)");
-    Analysis.Settings s = new Analysis.Settings(read, data, batch, seed == null ? Reinitializer.DEFAULT_SEED : seed,
-        AnalysisSupport.launch(timeout), AnalysisSupport.progress(err(), talk));
+    Analysis.Settings s =
+        new Analysis.Settings(
+            read,
+            data,
+            batch,
+            seed == null ? Reinitializer.DEFAULT_SEED : seed,
+            AnalysisSupport.launch(timeout),
+            AnalysisSupport.progress(err(), talk));
     List<SchemeAnalysis> result = Analysis.analyze(input, use, Analysis.lsuvDefaults(), s);
     if (html != null) {
       HtmlReport.write(html, input.getFileName().toString(), result, null, force.on());

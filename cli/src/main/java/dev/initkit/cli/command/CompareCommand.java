@@ -22,7 +22,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code initkit compare FILE --schemes ... --data DATASET}: trains one copy per scheme, side by side. */
+/**
+ * {@code initkit compare FILE --schemes ... --data DATASET}: trains one copy per scheme, side by
+ * side.
+ */
 @Command(
     name = "compare",
     mixinStandardHelpOptions = true,
@@ -36,37 +39,83 @@ import picocli.CommandLine.Parameters;
     })
 public final class CompareCommand extends AbstractCommand {
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The model: a Sequential classifier with a softmax head.")
+  @Parameters(
+      index = "0",
+      paramLabel = "FILE",
+      description = "The model: a Sequential classifier with a softmax head.")
   Path input;
 
-  @Option(names = "--schemes", order = 1, split = ",", paramLabel = "A,B",
+  @Option(
+      names = "--schemes",
+      order = 1,
+      split = ",",
+      paramLabel = "A,B",
       defaultValue = "zeros,small,glorot_uniform,he_normal,lsuv",
-      description = "Schemes (default: ${DEFAULT-VALUE}): file, lsuv, configured, auto, or a kernel initializer spec.")
+      description =
+          "Schemes (default: ${DEFAULT-VALUE}): file, lsuv, configured, auto, or a kernel initializer spec.")
   List<String> schemes = new ArrayList<>();
 
-  @Option(names = "--data", order = 2, required = true, paramLabel = "DATASET", description = "Labelled data (see above).")
+  @Option(
+      names = "--data",
+      order = 2,
+      required = true,
+      paramLabel = "DATASET",
+      description = "Labelled data (see above).")
   Path data;
 
-  @Option(names = "--epochs", order = 3, paramLabel = "N", defaultValue = "5", description = "Epochs per copy (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--epochs",
+      order = 3,
+      paramLabel = "N",
+      defaultValue = "5",
+      description = "Epochs per copy (default: ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--seed", order = 4, paramLabel = "N", description = "Seed of the draws and the shuffles (default: 0).")
+  @Option(
+      names = "--seed",
+      order = 4,
+      paramLabel = "N",
+      description = "Seed of the draws and the shuffles (default: 0).")
   Long seed;
 
-  @Option(names = "--batch-size", order = 5, paramLabel = "N", defaultValue = "32", description = "Minibatch size (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-size",
+      order = 5,
+      paramLabel = "N",
+      defaultValue = "32",
+      description = "Minibatch size (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--lr", order = 6, paramLabel = "RATE", defaultValue = "0.001", description = "Adam's learning rate (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--lr",
+      order = 6,
+      paramLabel = "RATE",
+      defaultValue = "0.001",
+      description = "Adam's learning rate (default: ${DEFAULT-VALUE}).")
   double lr;
 
-  @Option(names = "--target", order = 7, paramLabel = "ACC", defaultValue = "0.9",
-      description = "Test accuracy whose first crossing is the time to threshold (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--target",
+      order = 7,
+      paramLabel = "ACC",
+      defaultValue = "0.9",
+      description =
+          "Test accuracy whose first crossing is the time to threshold (default: ${DEFAULT-VALUE}).")
   double target;
 
-  @Option(names = "--html", order = 8, paramLabel = "OUT.html", description = "Also write a self-contained HTML report.")
+  @Option(
+      names = "--html",
+      order = 8,
+      paramLabel = "OUT.html",
+      description = "Also write a self-contained HTML report.")
   Path html;
 
-  @Option(names = "--timeout", order = 9, paramLabel = "SECONDS", defaultValue = "1800", description = "Time limit of DL4J's JVM (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      order = 9,
+      paramLabel = "SECONDS",
+      defaultValue = "1800",
+      description = "Time limit of DL4J's JVM (default: ${DEFAULT-VALUE}).")
   long timeout;
 
   @Mixin CommonOptions.Force force;
@@ -83,11 +132,29 @@ public final class CompareCommand extends AbstractCommand {
     }
     boolean talk = !output.quiet() && !output.json();
     long useSeed = seed == null ? Reinitializer.DEFAULT_SEED : seed;
-    info("training " + schemes.size() + " copies of " + input + " for " + epochs + " epochs each (DL4J in a separate JVM)");
-    Analysis.Settings s = new Analysis.Settings(ReadOptions.defaults(), data, 256, useSeed, AnalysisSupport.launch(timeout),
-        AnalysisSupport.progress(err(), talk));
-    Analysis.Comparison c = Analysis.compare(input, schemes,
-        new WorkerRequest.TrainingOptions(epochs, batchSize, lr, target), Analysis.lsuvDefaults(), s);
+    info(
+        "training "
+            + schemes.size()
+            + " copies of "
+            + input
+            + " for "
+            + epochs
+            + " epochs each (DL4J in a separate JVM)");
+    Analysis.Settings s =
+        new Analysis.Settings(
+            ReadOptions.defaults(),
+            data,
+            256,
+            useSeed,
+            AnalysisSupport.launch(timeout),
+            AnalysisSupport.progress(err(), talk));
+    Analysis.Comparison c =
+        Analysis.compare(
+            input,
+            schemes,
+            new WorkerRequest.TrainingOptions(epochs, batchSize, lr, target),
+            Analysis.lsuvDefaults(),
+            s);
     if (html != null) {
       HtmlReport.write(html, input.getFileName().toString(), c.initial(), c.runs(), force.on());
       info("wrote " + html);
@@ -129,12 +196,34 @@ public final class CompareCommand extends AbstractCommand {
       doc.set("schemes", AnalysisSupport.schemesJson(c.initial()));
       JsonOutput.write(out(), doc);
     } else {
-      out().println("Training " + epochs + " epochs, Adam lr " + lr + ", batch " + batchSize + ", seed " + useSeed);
-      TextTable t = new TextTable("Scheme", "loss 0", "final loss", "test loss", "test acc", "epochs to " + target, "seconds to " + target);
+      out()
+          .println(
+              "Training "
+                  + epochs
+                  + " epochs, Adam lr "
+                  + lr
+                  + ", batch "
+                  + batchSize
+                  + ", seed "
+                  + useSeed);
+      TextTable t =
+          new TextTable(
+              "Scheme",
+              "loss 0",
+              "final loss",
+              "test loss",
+              "test acc",
+              "epochs to " + target,
+              "seconds to " + target);
       for (TrainingRun r : c.runs()) {
         TrainingRun.Epoch last = r.epochs().get(r.epochs().size() - 1);
-        t.row(r.scheme(), OpsSupport.num(r.initialTrainLoss()), OpsSupport.num(r.finalTrainLoss()), OpsSupport.num(last.testLoss()),
-            OpsSupport.num(last.testAccuracy()), r.epochsToTarget() == null ? "not reached" : r.epochsToTarget().toString(),
+        t.row(
+            r.scheme(),
+            OpsSupport.num(r.initialTrainLoss()),
+            OpsSupport.num(r.finalTrainLoss()),
+            OpsSupport.num(last.testLoss()),
+            OpsSupport.num(last.testAccuracy()),
+            r.epochsToTarget() == null ? "not reached" : r.epochsToTarget().toString(),
             r.secondsToTarget() == null ? "-" : OpsSupport.num(r.secondsToTarget()));
       }
       t.print(out(), "  ");
@@ -145,7 +234,8 @@ public final class CompareCommand extends AbstractCommand {
       }
       TextTable curve = new TextTable(head.toArray(String[]::new));
       for (TrainingRun r : c.runs()) {
-        List<String> row = new ArrayList<>(List.of(r.scheme(), OpsSupport.num(r.initialTrainLoss())));
+        List<String> row =
+            new ArrayList<>(List.of(r.scheme(), OpsSupport.num(r.initialTrainLoss())));
         r.epochs().forEach(e -> row.add(OpsSupport.num(e.trainLoss())));
         curve.row(row.toArray(String[]::new));
       }

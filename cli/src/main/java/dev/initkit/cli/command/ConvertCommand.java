@@ -2,10 +2,10 @@ package dev.initkit.cli.command;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
-import dev.initkit.ModelIO;
 import dev.initkit.TargetRuntime;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.CommonOptions;
@@ -59,9 +59,10 @@ public final class ConvertCommand extends AbstractCommand {
       paramLabel = "FORMAT",
       converter = FormatConverter.class,
       completionCandidates = FormatCandidates.class,
-      description = "Target format: ${COMPLETION-CANDIDATES}."
-          + " Default: from the name of OUT, which ends in h5, keras or weights.h5 (with --for"
-          + " tensorflow and no extension: a SavedModel directory).")
+      description =
+          "Target format: ${COMPLETION-CANDIDATES}."
+              + " Default: from the name of OUT, which ends in h5, keras or weights.h5 (with --for"
+              + " tensorflow and no extension: a SavedModel directory).")
   Format to;
 
   @Option(
@@ -70,11 +71,12 @@ public final class ConvertCommand extends AbstractCommand {
       paramLabel = "RUNTIME",
       converter = RuntimeConverter.class,
       completionCandidates = RuntimeCandidates.class,
-      description = "Write what this runtime loads: ${COMPLETION-CANDIDATES}. keras3: .keras, or"
-          + " .h5 as Keras 3 writes it; tf-keras: .h5 with only the keys tf-keras knows; dl4j:"
-          + " .h5 that DL4J's KerasModelImport reads; tensorflow: a SavedModel with a serving"
-          + " signature. Without an extension on OUT it picks the format. What the runtime cannot"
-          + " express is refused before writing (exit code 4).")
+      description =
+          "Write what this runtime loads: ${COMPLETION-CANDIDATES}. keras3: .keras, or"
+              + " .h5 as Keras 3 writes it; tf-keras: .h5 with only the keys tf-keras knows; dl4j:"
+              + " .h5 that DL4J's KerasModelImport reads; tensorflow: a SavedModel with a serving"
+              + " signature. Without an extension on OUT it picks the format. What the runtime cannot"
+              + " express is refused before writing (exit code 4).")
   TargetRuntime runtime;
 
   @Mixin CommonOptions.ArchitectureConfig config;
@@ -90,10 +92,11 @@ public final class ConvertCommand extends AbstractCommand {
   @Option(
       names = "--strict",
       order = 94,
-      description = "Refuse (exit code 4, nothing written) when the conversion would change what a"
-          + " layer computes: a conversion between Keras 2 (tf-keras) and Keras 3 of a layer using"
-          + " hard_sigmoid, which the two define differently. Without it such a conversion is"
-          + " written, with one warning per layer.")
+      description =
+          "Refuse (exit code 4, nothing written) when the conversion would change what a"
+              + " layer computes: a conversion between Keras 2 (tf-keras) and Keras 3 of a layer using"
+              + " hard_sigmoid, which the two define differently. Without it such a conversion is"
+              + " written, with one warning per layer.")
   boolean strict;
 
   /** {@inheritDoc} */
@@ -129,10 +132,20 @@ public final class ConvertCommand extends AbstractCommand {
       result.warnings().forEach(warnings::add);
       JsonOutput.write(out(), doc);
     } else {
-      info("wrote " + result.output() + " (" + formatName(result.format())
-          + (unzipped ? ", unzipped" : "") + (runtime == null ? "" : ", for " + runtime.cliName())
-          + ", " + HumanFormat.bytes(bytes) + ") from "
-          + input + " (" + inputFormat + ")");
+      info(
+          "wrote "
+              + result.output()
+              + " ("
+              + formatName(result.format())
+              + (unzipped ? ", unzipped" : "")
+              + (runtime == null ? "" : ", for " + runtime.cliName())
+              + ", "
+              + HumanFormat.bytes(bytes)
+              + ") from "
+              + input
+              + " ("
+              + inputFormat
+              + ")");
       for (String note : result.notes()) {
         info("note: " + note);
       }
@@ -146,23 +159,31 @@ public final class ConvertCommand extends AbstractCommand {
         to = Format.KERAS;
       }
       try {
-        return ModelIO.targetFormat(outputFile.path(), new WriteOptions(to, force.on(), unzipped, strict, runtime));
+        return ModelIO.targetFormat(
+            outputFile.path(), new WriteOptions(to, force.on(), unzipped, strict, runtime));
       } catch (IllegalArgumentException e) {
-        throw usage("--for " + runtime.cliName() + ": " + e.getMessage()
-            + (to != null ? " (--to " + formatName(to) + ")" : ""));
+        throw usage(
+            "--for "
+                + runtime.cliName()
+                + ": "
+                + e.getMessage()
+                + (to != null ? " (--to " + formatName(to) + ")" : ""));
       }
     }
     if (to != null) {
       return to;
     }
     return Format.fromFileName(outputFile.path())
-        .orElseGet(() -> {
-          if (unzipped) {
-            return Format.KERAS;
-          }
-          throw usage("cannot tell the target format from the name " + outputFile.path()
-              + ": give --to h5|keras|weights.h5, or end OUT with .h5, .keras or .weights.h5");
-        });
+        .orElseGet(
+            () -> {
+              if (unzipped) {
+                return Format.KERAS;
+              }
+              throw usage(
+                  "cannot tell the target format from the name "
+                      + outputFile.path()
+                      + ": give --to h5|keras|weights.h5, or end OUT with .h5, .keras or .weights.h5");
+            });
   }
 
   /** The format as {@code --to} spells it. */

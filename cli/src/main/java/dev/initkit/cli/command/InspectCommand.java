@@ -1,8 +1,8 @@
 package dev.initkit.cli.command;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO;
+import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExitCodes;
@@ -66,7 +66,11 @@ public final class InspectCommand extends AbstractCommand {
       ModelDescriptionJson.fill(doc, d, file.toString(), detection.kind());
       JsonOutput.write(out(), doc);
     } else {
-      ModelDescriptionText.write(out(), d, file.toString(), detection.kind(),
+      ModelDescriptionText.write(
+          out(),
+          d,
+          file.toString(),
+          detection.kind(),
           "no config (weights only; give the architecture with --config)");
       out().flush();
     }

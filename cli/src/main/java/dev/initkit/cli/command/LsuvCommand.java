@@ -38,28 +38,60 @@ import picocli.CommandLine.Parameters;
     })
 public final class LsuvCommand extends AbstractCommand {
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The model (.keras, .h5, ...): Sequential, or Functional with one input and one output.")
+  @Parameters(
+      index = "0",
+      paramLabel = "FILE",
+      description =
+          "The model (.keras, .h5, ...): Sequential, or Functional with one input and one output.")
   Path input;
 
   @Mixin CommonOptions.RequiredOutput outputFile;
 
-  @Option(names = "--data", order = 2, paramLabel = "PATH",
-      description = "The batch: .npy, .npz or CSV (first --batch rows). Default: standard-normal inputs.")
+  @Option(
+      names = "--data",
+      order = 2,
+      paramLabel = "PATH",
+      description =
+          "The batch: .npy, .npz or CSV (first --batch rows). Default: standard-normal inputs.")
   Path data;
 
-  @Option(names = "--tol", order = 3, paramLabel = "T", defaultValue = "0.1", description = "Stop when |Var - 1| < T (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--tol",
+      order = 3,
+      paramLabel = "T",
+      defaultValue = "0.1",
+      description = "Stop when |Var - 1| < T (default: ${DEFAULT-VALUE}).")
   double tol;
 
-  @Option(names = "--max-iter", order = 4, paramLabel = "N", defaultValue = "10", description = "Scalings per layer at most (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-iter",
+      order = 4,
+      paramLabel = "N",
+      defaultValue = "10",
+      description = "Scalings per layer at most (default: ${DEFAULT-VALUE}).")
   int maxIter;
 
-  @Option(names = "--seed", order = 5, paramLabel = "N", description = "Seed of the orthonormal draws and the batch (default: 0).")
+  @Option(
+      names = "--seed",
+      order = 5,
+      paramLabel = "N",
+      description = "Seed of the orthonormal draws and the batch (default: 0).")
   Long seed;
 
-  @Option(names = "--batch", order = 6, paramLabel = "N", defaultValue = "512", description = "Batch size (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch",
+      order = 6,
+      paramLabel = "N",
+      defaultValue = "512",
+      description = "Batch size (default: ${DEFAULT-VALUE}).")
   int batch;
 
-  @Option(names = "--timeout", order = 7, paramLabel = "SECONDS", defaultValue = "600", description = "Time limit of DL4J's JVM (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      order = 7,
+      paramLabel = "SECONDS",
+      defaultValue = "600",
+      description = "Time limit of DL4J's JVM (default: ${DEFAULT-VALUE}).")
   long timeout;
 
   @Mixin CommonOptions.Force force;
@@ -81,11 +113,27 @@ public final class LsuvCommand extends AbstractCommand {
     ReadOptions read = config.readOptions();
     boolean talk = !output.quiet() && !output.json();
     long useSeed = seed == null ? Reinitializer.DEFAULT_SEED : seed;
-    info("lsuv on " + input + ": orthonormal pre-init (seed " + useSeed + "), then unit variance per layer (DL4J in a separate JVM)");
-    Analysis.Settings s = new Analysis.Settings(read, data, batch, useSeed, AnalysisSupport.launch(timeout),
-        AnalysisSupport.progress(err(), talk));
-    Analysis.LsuvOutcome r = Analysis.lsuv(input, outputFile.path(), new WriteOptions(format, force.on(), false),
-        new WorkerRequest.LsuvOptions(tol, maxIter, 32), s);
+    info(
+        "lsuv on "
+            + input
+            + ": orthonormal pre-init (seed "
+            + useSeed
+            + "), then unit variance per layer (DL4J in a separate JVM)");
+    Analysis.Settings s =
+        new Analysis.Settings(
+            read,
+            data,
+            batch,
+            useSeed,
+            AnalysisSupport.launch(timeout),
+            AnalysisSupport.progress(err(), talk));
+    Analysis.LsuvOutcome r =
+        Analysis.lsuv(
+            input,
+            outputFile.path(),
+            new WriteOptions(format, force.on(), false),
+            new WorkerRequest.LsuvOptions(tol, maxIter, 32),
+            s);
     if (output.json()) {
       ObjectNode doc = JsonOutput.success("lsuv");
       doc.put("input", input.toString());
@@ -112,16 +160,38 @@ public final class LsuvCommand extends AbstractCommand {
       r.written().warnings().forEach(warnings::add);
       JsonOutput.write(out(), doc);
     } else {
-      TextTable t = new TextTable("Layer", "Scaled", "Iterations", "Var before", "Var after", "Scale", "Note");
+      TextTable t =
+          new TextTable(
+              "Layer", "Scaled", "Iterations", "Var before", "Var after", "Scale", "Note");
       for (LsuvResult.Layer l : r.result().layers()) {
-        t.row(l.name(), l.scaled() ? "yes" : "no", Integer.toString(l.iterations()), OpsSupport.num(l.initialVariance()),
-            OpsSupport.num(l.finalVariance()), OpsSupport.num(l.scale()), l.skipReason() == null ? "-" : l.skipReason());
+        t.row(
+            l.name(),
+            l.scaled() ? "yes" : "no",
+            Integer.toString(l.iterations()),
+            OpsSupport.num(l.initialVariance()),
+            OpsSupport.num(l.finalVariance()),
+            OpsSupport.num(l.scale()),
+            l.skipReason() == null ? "-" : l.skipReason());
       }
-      out().println("LSUV (tol " + tol + ", max " + maxIter + " iterations, batch " + r.result().batch() + ")");
+      out()
+          .println(
+              "LSUV (tol "
+                  + tol
+                  + ", max "
+                  + maxIter
+                  + " iterations, batch "
+                  + r.result().batch()
+                  + ")");
       t.print(out(), "  ");
       out().flush();
-      info("wrote " + r.written().output() + " (" + OpsSupport.formatName(r.written().format()) + ", "
-          + HumanFormat.bytes(Files.size(r.written().output())) + ")");
+      info(
+          "wrote "
+              + r.written().output()
+              + " ("
+              + OpsSupport.formatName(r.written().format())
+              + ", "
+              + HumanFormat.bytes(Files.size(r.written().output()))
+              + ")");
       r.written().notes().forEach(n -> info("note: " + n));
     }
     warn(r.written().warnings());

@@ -15,8 +15,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
 
 /** What report, set-init and reinit share: number and spec rendering, output checks, progress. */
 final class OpsSupport {
@@ -60,21 +60,41 @@ final class OpsSupport {
     return outputFormat(cl, out, null);
   }
 
-  /** {@link #outputFormat(CommandLine, Path)}; a name without an extension means a SavedModel when {@code input} (may be null) is one. */
+  /**
+   * {@link #outputFormat(CommandLine, Path)}; a name without an extension means a SavedModel when
+   * {@code input} (may be null) is one.
+   */
   static Format outputFormat(CommandLine cl, Path out, Path input) {
-    return Format.fromFileName(out).or(() -> {
-      boolean savedModelIn = input != null && Files.isRegularFile(input.resolve("saved_model.pb"));
-      boolean noExtension = out.getFileName() != null && !out.getFileName().toString().contains(".");
-      return savedModelIn && noExtension ? java.util.Optional.of(Format.SAVED_MODEL) : java.util.Optional.empty();
-    }).orElseThrow(() -> new ParameterException(cl,
-        "cannot tell the output format from the name " + out + ": end OUT with .h5, .keras or .weights.h5"
-            + " (or, for a SavedModel input, give a name without an extension)"));
+    return Format.fromFileName(out)
+        .or(
+            () -> {
+              boolean savedModelIn =
+                  input != null && Files.isRegularFile(input.resolve("saved_model.pb"));
+              boolean noExtension =
+                  out.getFileName() != null && !out.getFileName().toString().contains(".");
+              return savedModelIn && noExtension
+                  ? java.util.Optional.of(Format.SAVED_MODEL)
+                  : java.util.Optional.empty();
+            })
+        .orElseThrow(
+            () ->
+                new ParameterException(
+                    cl,
+                    "cannot tell the output format from the name "
+                        + out
+                        + ": end OUT with .h5, .keras or .weights.h5"
+                        + " (or, for a SavedModel input, give a name without an extension)"));
   }
 
-  /** Refuses an existing {@code out} unless {@code force} (exit code 5, as for every file initkit writes). */
-  static void refuseExisting(Path out, boolean force) throws java.nio.file.FileAlreadyExistsException {
+  /**
+   * Refuses an existing {@code out} unless {@code force} (exit code 5, as for every file initkit
+   * writes).
+   */
+  static void refuseExisting(Path out, boolean force)
+      throws java.nio.file.FileAlreadyExistsException {
     if (Files.exists(out) && !force) {
-      throw new java.nio.file.FileAlreadyExistsException(out.toString(), null, "already exists; use --force to overwrite it");
+      throw new java.nio.file.FileAlreadyExistsException(
+          out.toString(), null, "already exists; use --force to overwrite it");
     }
   }
 
@@ -92,7 +112,9 @@ final class OpsSupport {
       return ProgressListener.NONE;
     }
     return (index, total, name, elements) -> {
-      err.println(String.format(Locale.ROOT, "%s [%d/%d] %s (%,d values)", verb, index + 1, total, name, elements));
+      err.println(
+          String.format(
+              Locale.ROOT, "%s [%d/%d] %s (%,d values)", verb, index + 1, total, name, elements));
       err.flush();
     };
   }

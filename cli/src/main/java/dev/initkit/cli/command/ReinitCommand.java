@@ -2,10 +2,10 @@ package dev.initkit.cli.command;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
-import dev.initkit.ModelIO;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExitCodes;
@@ -14,9 +14,9 @@ import dev.initkit.cli.VersionProvider;
 import dev.initkit.format.Format;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.ops.FanRule;
+import dev.initkit.ops.Reinitializer;
 import dev.initkit.ops.Reinitializer.Plan;
 import dev.initkit.ops.Reinitializer.Scheme;
-import dev.initkit.ops.Reinitializer;
 import dev.initkit.ops.Selector;
 import dev.initkit.render.HumanFormat;
 import dev.initkit.render.ReinitPlanJson;
@@ -49,23 +49,38 @@ import picocli.CommandLine.Parameters;
     })
 public final class ReinitCommand extends AbstractCommand {
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "The model to read (.keras, .h5, ...).")
+  @Parameters(
+      index = "0",
+      paramLabel = "FILE",
+      description = "The model to read (.keras, .h5, ...).")
   Path input;
 
   @Mixin CommonOptions.Output outputFile;
 
-  @Option(names = "--scheme", order = 2, paramLabel = "configured|auto|SPEC", defaultValue = "configured",
-      description = "What to draw (default: ${DEFAULT-VALUE}). SPEC e.g. he_normal, orthogonal(gain=1.0),"
-          + " variance_scaling(scale=2,mode=fan_out,distribution=uniform), sinusoidal.")
+  @Option(
+      names = "--scheme",
+      order = 2,
+      paramLabel = "configured|auto|SPEC",
+      defaultValue = "configured",
+      description =
+          "What to draw (default: ${DEFAULT-VALUE}). SPEC e.g. he_normal, orthogonal(gain=1.0),"
+              + " variance_scaling(scale=2,mode=fan_out,distribution=uniform), sinusoidal.")
   String scheme;
 
-  @Option(names = "--only", order = 3, paramLabel = "SELECTOR",
-      description = "Redraw only what a selector matches (repeat: any of them). Terms, comma = and:"
-          + " GLOB or name:GLOB, class:GLOB, activation:NAME, role:ROLE, depth:N|A-B, head, !head,"
-          + " trainable:true|false, all. Default: all.")
+  @Option(
+      names = "--only",
+      order = 3,
+      paramLabel = "SELECTOR",
+      description =
+          "Redraw only what a selector matches (repeat: any of them). Terms, comma = and:"
+              + " GLOB or name:GLOB, class:GLOB, activation:NAME, role:ROLE, depth:N|A-B, head, !head,"
+              + " trainable:true|false, all. Default: all.")
   List<String> only = new ArrayList<>();
 
-  @Option(names = "--seed", order = 4, paramLabel = "N",
+  @Option(
+      names = "--seed",
+      order = 4,
+      paramLabel = "N",
       description = "Seed of the draws (default: " + Reinitializer.DEFAULT_SEED + ").")
   Long seed;
 
@@ -73,10 +88,14 @@ public final class ReinitCommand extends AbstractCommand {
 
   @Mixin CommonOptions.DryRun dryRun;
 
-  @Option(names = "--as-keras", order = 93, paramLabel = "VERSION",
-      description = "With --scheme configured: draw as that Keras would (its fan rules): 3.15 and later give"
-          + " EinsumDense and attention kernels fans on their equation's axes, earlier Keras and tf-keras 2.x"
-          + " the classic fans. Default: the rules of the Keras that wrote FILE.")
+  @Option(
+      names = "--as-keras",
+      order = 93,
+      paramLabel = "VERSION",
+      description =
+          "With --scheme configured: draw as that Keras would (its fan rules): 3.15 and later give"
+              + " EinsumDense and attention kernels fans on their equation's axes, earlier Keras and tf-keras 2.x"
+              + " the classic fans. Default: the rules of the Keras that wrote FILE.")
   String asKeras;
 
   @Mixin CommonOptions.ArchitectureConfig config;
@@ -118,20 +137,38 @@ public final class ReinitCommand extends AbstractCommand {
       optimizerWeights = loaded.model().optimizerWeights().size();
       plan = Reinitializer.plan(loaded.model(), s, selector, useSeed);
       if (!dryRun.on()) {
-        info("seed " + useSeed + ", scheme " + plan.scheme() + ": drawing " + plan.drawnCount() + " of "
-            + plan.entries().size() + " weights");
-        LoadedModel fresh = Reinitializer.apply(loaded, plan,
-            OpsSupport.progress(err(), !output.quiet() && !output.json(), "drawing"));
-        result = ModelIO.write(fresh, outputFile.path(), new WriteOptions(format, force.on(), false));
+        info(
+            "seed "
+                + useSeed
+                + ", scheme "
+                + plan.scheme()
+                + ": drawing "
+                + plan.drawnCount()
+                + " of "
+                + plan.entries().size()
+                + " weights");
+        LoadedModel fresh =
+            Reinitializer.apply(
+                loaded,
+                plan,
+                OpsSupport.progress(err(), !output.quiet() && !output.json(), "drawing"));
+        result =
+            ModelIO.write(fresh, outputFile.path(), new WriteOptions(format, force.on(), false));
       }
     }
     List<String> notes = new ArrayList<>();
     if (plan.drawnCount() == 0) {
-      notes.add("no weight was drawn: " + (plan.entries().isEmpty() ? "the model has no layer weights"
-          : "the selection matches nothing drawable (weights without a config have no known roles: give --config)"));
+      notes.add(
+          "no weight was drawn: "
+              + (plan.entries().isEmpty()
+                  ? "the model has no layer weights"
+                  : "the selection matches nothing drawable (weights without a config have no known roles: give --config)"));
     }
     if (!dryRun.on() && optimizerWeights > 0) {
-      notes.add("optimizer weights dropped (" + optimizerWeights + " variables): their state belonged to the old weights");
+      notes.add(
+          "optimizer weights dropped ("
+              + optimizerWeights
+              + " variables): their state belonged to the old weights");
     }
     if (result != null) {
       notes.addAll(result.notes());
@@ -146,9 +183,17 @@ public final class ReinitCommand extends AbstractCommand {
       }
       out().flush();
     } else {
-      info("wrote " + result.output() + " (" + OpsSupport.formatName(result.format()) + ", "
-          + HumanFormat.bytes(ConvertCommand.sizeOf(result.output())) + "): " + plan.drawnCount() + " weights drawn with seed "
-          + plan.seed());
+      info(
+          "wrote "
+              + result.output()
+              + " ("
+              + OpsSupport.formatName(result.format())
+              + ", "
+              + HumanFormat.bytes(ConvertCommand.sizeOf(result.output()))
+              + "): "
+              + plan.drawnCount()
+              + " weights drawn with seed "
+              + plan.seed());
       for (String n : notes) {
         info("note: " + n);
       }
@@ -156,7 +201,8 @@ public final class ReinitCommand extends AbstractCommand {
     return ExitCodes.OK;
   }
 
-  private ObjectNode toJson(Plan plan, WriteResult result, List<String> notes, List<Selector> selectors) {
+  private ObjectNode toJson(
+      Plan plan, WriteResult result, List<String> notes, List<Selector> selectors) {
     ObjectNode doc = JsonOutput.success("reinit");
     doc.put("input", input.toString());
     doc.put("output", result == null ? null : result.output().toString());

@@ -1,8 +1,8 @@
 package dev.initkit.cli.command;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO;
+import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExitCodes;
@@ -39,18 +39,28 @@ import picocli.CommandLine.Parameters;
           + " from the stored weights."
     })
 public final class ReportCommand extends AbstractCommand {
-  @Parameters(index = "0", paramLabel = "FILE", description = "The model (.keras, .h5, .weights.h5, ...).")
+  @Parameters(
+      index = "0",
+      paramLabel = "FILE",
+      description = "The model (.keras, .h5, .weights.h5, ...).")
   Path file;
 
   @Mixin CommonOptions.ArchitectureConfig config;
 
   // the shared options' order: listed between --config and --force, as declared
-  @Option(names = "--markdown", order = CommonOptions.TAIL_ORDER, description = "Print Markdown tables instead of plain text.")
+  @Option(
+      names = "--markdown",
+      order = CommonOptions.TAIL_ORDER,
+      description = "Print Markdown tables instead of plain text.")
   boolean markdown;
 
-  @Option(names = "--html", order = CommonOptions.TAIL_ORDER, paramLabel = "OUT.html",
-      description = "Also write analyze's HTML report of the stored weights (per layer activation std, gradient norm and"
-          + " histograms; DL4J on a standard-normal batch, in a separate JVM).")
+  @Option(
+      names = "--html",
+      order = CommonOptions.TAIL_ORDER,
+      paramLabel = "OUT.html",
+      description =
+          "Also write analyze's HTML report of the stored weights (per layer activation std, gradient norm and"
+              + " histograms; DL4J on a standard-normal batch, in a separate JVM).")
   Path html;
 
   @Mixin CommonOptions.Force force;
@@ -67,7 +77,9 @@ public final class ReportCommand extends AbstractCommand {
     }
     InitReport report;
     try (LoadedModel loaded = ModelIO.open(file, options)) {
-      report = InitReport.of(loaded, OpsSupport.progress(err(), !output.quiet() && !output.json(), "reading"));
+      report =
+          InitReport.of(
+              loaded, OpsSupport.progress(err(), !output.quiet() && !output.json(), "reading"));
     }
     if (output.json()) {
       ObjectNode doc = JsonOutput.success("report");
@@ -87,12 +99,22 @@ public final class ReportCommand extends AbstractCommand {
   private void writeHtml(ReadOptions options) throws java.io.IOException {
     checkOutput(html, file, config.path());
     OpsSupport.refuseExisting(html, force.on());
-    dev.initkit.analysis.Analysis.Settings s = new dev.initkit.analysis.Analysis.Settings(options, null, 256,
-        dev.initkit.ops.Reinitializer.DEFAULT_SEED, AnalysisSupport.launch(600),
-        AnalysisSupport.progress(err(), !output.quiet() && !output.json()));
-    var analyses = dev.initkit.analysis.Analysis.analyze(file, java.util.List.of(dev.initkit.analysis.Analysis.FILE),
-        dev.initkit.analysis.Analysis.lsuvDefaults(), s);
-    dev.initkit.analysis.HtmlReport.write(html, file.getFileName().toString(), analyses, null, force.on());
+    dev.initkit.analysis.Analysis.Settings s =
+        new dev.initkit.analysis.Analysis.Settings(
+            options,
+            null,
+            256,
+            dev.initkit.ops.Reinitializer.DEFAULT_SEED,
+            AnalysisSupport.launch(600),
+            AnalysisSupport.progress(err(), !output.quiet() && !output.json()));
+    var analyses =
+        dev.initkit.analysis.Analysis.analyze(
+            file,
+            java.util.List.of(dev.initkit.analysis.Analysis.FILE),
+            dev.initkit.analysis.Analysis.lsuvDefaults(),
+            s);
+    dev.initkit.analysis.HtmlReport.write(
+        html, file.getFileName().toString(), analyses, null, force.on());
     info("wrote " + html);
   }
 }

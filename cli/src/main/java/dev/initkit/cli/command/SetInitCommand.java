@@ -3,10 +3,10 @@ package dev.initkit.cli.command;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.Hint;
+import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
-import dev.initkit.ModelIO;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExceptionMapper;
@@ -15,11 +15,11 @@ import dev.initkit.cli.JsonOutput;
 import dev.initkit.cli.VersionProvider;
 import dev.initkit.format.Format;
 import dev.initkit.model.LoadedModel;
+import dev.initkit.ops.ConfigRewriter;
 import dev.initkit.ops.ConfigRewriter.Change;
 import dev.initkit.ops.ConfigRewriter.Rule;
-import dev.initkit.ops.ConfigRewriter;
-import dev.initkit.ops.Reinitializer.Plan;
 import dev.initkit.ops.Reinitializer;
+import dev.initkit.ops.Reinitializer.Plan;
 import dev.initkit.render.ConfigChangesJson;
 import dev.initkit.render.ConfigChangesText;
 import dev.initkit.render.HumanFormat;
@@ -57,16 +57,27 @@ public final class SetInitCommand extends AbstractCommand {
 
   @Mixin CommonOptions.Output outputFile;
 
-  @Option(names = "--rule", order = 2, required = true, paramLabel = "SELECTOR=SPEC",
-      description = "A rule (repeatable; later rules win). SELECTOR terms, comma = and: GLOB or name:GLOB,"
-          + " class:GLOB, activation:NAME, role:ROLE, depth:N|A-B, head, !head, trainable:true|false, all."
-          + " SPEC e.g. he_normal, glorot_uniform(seed=7), orthogonal(gain=1.0), constant(0.1), zeros.")
+  @Option(
+      names = "--rule",
+      order = 2,
+      required = true,
+      paramLabel = "SELECTOR=SPEC",
+      description =
+          "A rule (repeatable; later rules win). SELECTOR terms, comma = and: GLOB or name:GLOB,"
+              + " class:GLOB, activation:NAME, role:ROLE, depth:N|A-B, head, !head, trainable:true|false, all."
+              + " SPEC e.g. he_normal, glorot_uniform(seed=7), orthogonal(gain=1.0), constant(0.1), zeros.")
   List<String> rules = new ArrayList<>();
 
-  @Option(names = "--reinit", order = 3, description = "Also draw fresh values for the selected weights from their new initializers.")
+  @Option(
+      names = "--reinit",
+      order = 3,
+      description = "Also draw fresh values for the selected weights from their new initializers.")
   boolean reinit;
 
-  @Option(names = "--seed", order = 4, paramLabel = "N",
+  @Option(
+      names = "--seed",
+      order = 4,
+      paramLabel = "N",
       description = "Seed of the --reinit draws (default: " + Reinitializer.DEFAULT_SEED + ").")
   Long seed;
 
@@ -106,21 +117,42 @@ public final class SetInitCommand extends AbstractCommand {
       rewrite = ConfigRewriter.rewrite(loaded.model(), parsed);
       LoadedModel target = loaded.withModel(rewrite.model());
       if (reinit) {
-        plan = Reinitializer.plan(rewrite.model(), Reinitializer.Scheme.configured(), rewrite.selection(), useSeed,
-            rewrite.draws());
+        plan =
+            Reinitializer.plan(
+                rewrite.model(),
+                Reinitializer.Scheme.configured(),
+                rewrite.selection(),
+                useSeed,
+                rewrite.draws());
         if (!dryRun.on()) {
-          info("seed " + useSeed + ": drawing " + plan.drawnCount() + " weights from their new initializers");
-          target = Reinitializer.apply(target, plan, OpsSupport.progress(err(), !output.quiet() && !output.json(), "drawing"));
+          info(
+              "seed "
+                  + useSeed
+                  + ": drawing "
+                  + plan.drawnCount()
+                  + " weights from their new initializers");
+          target =
+              Reinitializer.apply(
+                  target,
+                  plan,
+                  OpsSupport.progress(err(), !output.quiet() && !output.json(), "drawing"));
         }
       }
       if (!dryRun.on()) {
-        result = ModelIO.write(target, outputFile.path(), new WriteOptions(format, force.on(), false));
+        result =
+            ModelIO.write(target, outputFile.path(), new WriteOptions(format, force.on(), false));
       }
     }
-    List<String> notes = new ArrayList<>(rewrite.notes().stream()
-        .map(n -> ExceptionMapper.respell(n, Hint.namedIn(n))).toList());
+    List<String> notes =
+        new ArrayList<>(
+            rewrite.notes().stream()
+                .map(n -> ExceptionMapper.respell(n, Hint.namedIn(n)))
+                .toList());
     if (reinit && !dryRun.on() && optimizerWeights > 0) {
-      notes.add("optimizer weights dropped (" + optimizerWeights + " variables): their state belonged to the old weights");
+      notes.add(
+          "optimizer weights dropped ("
+              + optimizerWeights
+              + " variables): their state belonged to the old weights");
     }
     if (result != null) {
       notes.addAll(result.notes());
@@ -140,10 +172,21 @@ public final class SetInitCommand extends AbstractCommand {
       }
       out().flush();
     } else {
-      info("wrote " + result.output() + " (" + OpsSupport.formatName(result.format()) + ", "
-          + HumanFormat.bytes(ConvertCommand.sizeOf(result.output())) + "): " + changed + " initializer"
-          + (changed == 1 ? "" : "s") + " changed"
-          + (plan == null ? ", weights unchanged" : ", " + plan.drawnCount() + " weights drawn with seed " + plan.seed()));
+      info(
+          "wrote "
+              + result.output()
+              + " ("
+              + OpsSupport.formatName(result.format())
+              + ", "
+              + HumanFormat.bytes(ConvertCommand.sizeOf(result.output()))
+              + "): "
+              + changed
+              + " initializer"
+              + (changed == 1 ? "" : "s")
+              + " changed"
+              + (plan == null
+                  ? ", weights unchanged"
+                  : ", " + plan.drawnCount() + " weights drawn with seed " + plan.seed()));
       if (!output.quiet()) {
         PrintWriter e = err();
         for (Change c : rewrite.changes()) {
@@ -158,7 +201,12 @@ public final class SetInitCommand extends AbstractCommand {
     return ExitCodes.OK;
   }
 
-  private ObjectNode toJson(List<Rule> parsed, ConfigRewriter.Result r, Plan plan, WriteResult result, List<String> notes) {
+  private ObjectNode toJson(
+      List<Rule> parsed,
+      ConfigRewriter.Result r,
+      Plan plan,
+      WriteResult result,
+      List<String> notes) {
     ObjectNode doc = JsonOutput.success("set-init");
     doc.put("input", input.toString());
     doc.put("output", result == null ? null : result.output().toString());
@@ -172,7 +220,10 @@ public final class SetInitCommand extends AbstractCommand {
       ObjectNode ri = doc.putObject("reinit");
       ri.put("seed", plan.seed());
       ri.put("drawn", plan.drawnCount());
-      ri.set("weights", ReinitPlanJson.entries(plan.entries().stream().filter(Reinitializer.Entry::drawn).toList()));
+      ri.set(
+          "weights",
+          ReinitPlanJson.entries(
+              plan.entries().stream().filter(Reinitializer.Entry::drawn).toList()));
     }
     ArrayNode n = doc.putArray("notes");
     notes.forEach(n::add);

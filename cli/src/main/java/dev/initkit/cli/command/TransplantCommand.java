@@ -2,10 +2,10 @@ package dev.initkit.cli.command;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.Hint;
+import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
 import dev.initkit.ModelIO.WriteResult;
-import dev.initkit.ModelIO;
 import dev.initkit.TransplantException;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.CommonOptions;
@@ -56,51 +56,97 @@ import picocli.CommandLine.Option;
     })
 public final class TransplantCommand extends AbstractCommand {
 
-  @Option(names = "--from", required = true, order = 0, paramLabel = "SRC",
-      description = "The model whose weights are transplanted (.keras, .h5, weights-only .h5, .weights.h5).")
+  @Option(
+      names = "--from",
+      required = true,
+      order = 0,
+      paramLabel = "SRC",
+      description =
+          "The model whose weights are transplanted (.keras, .h5, weights-only .h5, .weights.h5).")
   Path from;
 
-  @Option(names = "--to", required = true, order = 0, paramLabel = "DST",
+  @Option(
+      names = "--to",
+      required = true,
+      order = 0,
+      paramLabel = "DST",
       description = "The model that receives them: its architecture and config are written.")
   Path to;
 
   @Mixin CommonOptions.Output outputFile;
 
-  @Option(names = "--match", order = 4, paramLabel = "name|order|structure", defaultValue = "name",
+  @Option(
+      names = "--match",
+      order = 4,
+      paramLabel = "name|order|structure",
+      defaultValue = "name",
       description = "How target layers find source layers (default: ${DEFAULT-VALUE}).")
   String match;
 
-  @Option(names = "--map", order = 5, paramLabel = "FILE",
-      description = "Explicit mapping, one 'SOURCE -> TARGET' layer path per line, * globs (replaces --match).")
+  @Option(
+      names = "--map",
+      order = 5,
+      paramLabel = "FILE",
+      description =
+          "Explicit mapping, one 'SOURCE -> TARGET' layer path per line, * globs (replaces --match).")
   Path map;
 
-  @Option(names = "--adapt", order = 6, paramLabel = "KIND",
-      description = "Opt into a shape adaptation (repeat or comma-separate): input-channels, head=fresh,"
-          + " head=keep, vocab, units, gates, all.")
+  @Option(
+      names = "--adapt",
+      order = 6,
+      paramLabel = "KIND",
+      description =
+          "Opt into a shape adaptation (repeat or comma-separate): input-channels, head=fresh,"
+              + " head=keep, vocab, units, gates, all.")
   List<String> adapt = new ArrayList<>();
 
-  @Option(names = "--scheme", order = 7, paramLabel = "configured|auto|SPEC", defaultValue = "configured",
-      description = "What weights without a transplanted value are drawn from (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--scheme",
+      order = 7,
+      paramLabel = "configured|auto|SPEC",
+      defaultValue = "configured",
+      description =
+          "What weights without a transplanted value are drawn from (default: ${DEFAULT-VALUE}).")
   String scheme;
 
-  @Option(names = "--seed", order = 8, paramLabel = "N", description = "Seed of the draws (default: 0).")
+  @Option(
+      names = "--seed",
+      order = 8,
+      paramLabel = "N",
+      description = "Seed of the draws (default: 0).")
   Long seed;
 
-  @Option(names = "--freeze", order = 9, paramLabel = "SELECTOR",
-      description = "Write trainable: false for the transplanted layers a selector matches (repeat: any; 'all').")
+  @Option(
+      names = "--freeze",
+      order = 9,
+      paramLabel = "SELECTOR",
+      description =
+          "Write trainable: false for the transplanted layers a selector matches (repeat: any; 'all').")
   List<String> freeze = new ArrayList<>();
 
-  @Option(names = "--strict", order = 10, description = "Fail (exit code 6, nothing written) if any target weight gets no value from SRC.")
+  @Option(
+      names = "--strict",
+      order = 10,
+      description =
+          "Fail (exit code 6, nothing written) if any target weight gets no value from SRC.")
   boolean strict;
 
   @Mixin CommonOptions.DryRun dryRun;
 
   @Mixin CommonOptions.Force force;
 
-  @Option(names = "--from-config", order = 93, paramLabel = "ARCH.json", description = "Architecture JSON for a weights-only SRC.")
+  @Option(
+      names = "--from-config",
+      order = 93,
+      paramLabel = "ARCH.json",
+      description = "Architecture JSON for a weights-only SRC.")
   Path fromConfig;
 
-  @Option(names = "--to-config", order = 94, paramLabel = "ARCH.json", description = "Architecture JSON for a weights-only DST.")
+  @Option(
+      names = "--to-config",
+      order = 94,
+      paramLabel = "ARCH.json",
+      description = "Architecture JSON for a weights-only DST.")
   Path toConfig;
 
   /** {@inheritDoc} */
@@ -116,11 +162,14 @@ public final class TransplantCommand extends AbstractCommand {
       checkOutput(outputFile.path(), from, to, map, fromConfig, toConfig);
       OpsSupport.refuseExisting(outputFile.path(), force.on());
     }
-    ReadOptions fromRead = fromConfig == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(fromConfig);
-    ReadOptions toRead = toConfig == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(toConfig);
+    ReadOptions fromRead =
+        fromConfig == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(fromConfig);
+    ReadOptions toRead =
+        toConfig == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(toConfig);
     TransplantPlan plan;
     WriteResult result = null;
-    try (LoadedModel src = ModelIO.open(from, fromRead); LoadedModel dst = ModelIO.open(to, toRead)) {
+    try (LoadedModel src = ModelIO.open(from, fromRead);
+        LoadedModel dst = ModelIO.open(to, toRead)) {
       try {
         plan = Transplanter.plan(src.model(), dst.model(), options);
         if (strict) {
@@ -130,10 +179,21 @@ public final class TransplantCommand extends AbstractCommand {
         return failed(e);
       }
       if (!dryRun.on()) {
-        info("transplanting " + plan.transplanted() + " of " + plan.entries().size() + " weights; drawing "
-            + plan.count(Action.INITIALIZED) + " with seed " + plan.seed());
-        LoadedModel out = Transplanter.apply(src, dst, plan,
-            OpsSupport.progress(err(), !output.quiet() && !output.json(), "drawing"));
+        info(
+            "transplanting "
+                + plan.transplanted()
+                + " of "
+                + plan.entries().size()
+                + " weights; drawing "
+                + plan.count(Action.INITIALIZED)
+                + " with seed "
+                + plan.seed());
+        LoadedModel out =
+            Transplanter.apply(
+                src,
+                dst,
+                plan,
+                OpsSupport.progress(err(), !output.quiet() && !output.json(), "drawing"));
         result = ModelIO.write(out, outputFile.path(), new WriteOptions(format, force.on(), false));
       }
     }
@@ -156,8 +216,15 @@ public final class TransplantCommand extends AbstractCommand {
       out().flush();
     }
     if (result != null) {
-      info("wrote " + result.output() + " (" + OpsSupport.formatName(result.format()) + ", "
-          + HumanFormat.bytes(Files.size(result.output())) + "): " + TransplantPlanText.summary(plan));
+      info(
+          "wrote "
+              + result.output()
+              + " ("
+              + OpsSupport.formatName(result.format())
+              + ", "
+              + HumanFormat.bytes(Files.size(result.output()))
+              + "): "
+              + TransplantPlanText.summary(plan));
     }
     return ExitCodes.OK;
   }
@@ -173,11 +240,14 @@ public final class TransplantCommand extends AbstractCommand {
       try {
         o = o.withStrategy(MatchStrategy.parse(match));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(ExceptionMapper.respell(e.getMessage(), List.of(Hint.LAYER_MAPPING)), e);
+        throw new IllegalArgumentException(
+            ExceptionMapper.respell(e.getMessage(), List.of(Hint.LAYER_MAPPING)), e);
       }
     }
-    o = o.withAdaptations(Adaptations.parse(adapt)).withScheme(Reinitializer.Scheme.parse(scheme))
-        .withSeed(seed == null ? Reinitializer.DEFAULT_SEED : seed);
+    o =
+        o.withAdaptations(Adaptations.parse(adapt))
+            .withScheme(Reinitializer.Scheme.parse(scheme))
+            .withSeed(seed == null ? Reinitializer.DEFAULT_SEED : seed);
     if (!freeze.isEmpty()) {
       List<Selector> sel = new ArrayList<>();
       for (String f : freeze) {
@@ -190,8 +260,13 @@ public final class TransplantCommand extends AbstractCommand {
 
   /** Nothing matched, or --strict found unmatched weights: exit code 6, with the plan shown. */
   private int failed(TransplantException e) {
-    ExceptionMapper.Failure f = new ExceptionMapper.Failure(ExitCodes.CHECK_FAILED,
-        ExceptionMapper.respell(e.getMessage(), e.hints()), null, null, e);
+    ExceptionMapper.Failure f =
+        new ExceptionMapper.Failure(
+            ExitCodes.CHECK_FAILED,
+            ExceptionMapper.respell(e.getMessage(), e.hints()),
+            null,
+            null,
+            e);
     err().println(ErrorReporter.PREFIX + f.message());
     err().flush();
     if (output.json()) {
@@ -230,7 +305,12 @@ public final class TransplantCommand extends AbstractCommand {
     doc.put("format", result == null ? null : OpsSupport.formatName(result.format()));
     doc.put("dryRun", dryRun.on());
     doc.put("strict", strict);
-    TransplantPlanJson.fill(doc, plan, map == null ? null : map.toString(), notes,
-        result == null ? List.of() : result.warnings(), wording(plan));
+    TransplantPlanJson.fill(
+        doc,
+        plan,
+        map == null ? null : map.toString(),
+        notes,
+        result == null ? List.of() : result.warnings(),
+        wording(plan));
   }
 }

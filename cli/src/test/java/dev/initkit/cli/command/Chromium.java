@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Headless Chromium (Debian package {@code chromium}; {@code scripts/install-chromium.sh} installs it
- * for CI). The test is skipped when no browser is found: {@code initkit.chromium} names one, else
- * {@code chromium}, {@code chromium-browser} or {@code google-chrome} on the PATH.
+ * Headless Chromium (Debian package {@code chromium}; {@code scripts/install-chromium.sh} installs
+ * it for CI). The test is skipped when no browser is found: {@code initkit.chromium} names one,
+ * else {@code chromium}, {@code chromium-browser} or {@code google-chrome} on the PATH.
  */
 final class Chromium {
   private Chromium() {}
@@ -35,7 +35,9 @@ final class Chromium {
         }
       }
     }
-    assumeTrue(false, "no chromium found (scripts/install-chromium.sh installs it): browser check skipped");
+    assumeTrue(
+        false,
+        "no chromium found (scripts/install-chromium.sh installs it): browser check skipped");
     return null;
   }
 
@@ -50,7 +52,10 @@ final class Chromium {
       Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
       String dom = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium did not finish");
-      List<String> console = Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.contains(":CONSOLE")).toList();
+      List<String> console =
+          Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+              .filter(l -> l.contains(":CONSOLE"))
+              .toList();
       return new Page(dom, console);
     } finally {
       Files.deleteIfExists(log);
@@ -66,7 +71,11 @@ final class Chromium {
       cmd.add("--window-size=1200,1600");
       cmd.add("--screenshot=" + png.toAbsolutePath());
       cmd.add(html.toUri().toString());
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process p =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium did not finish");
     } finally {
       deleteTree(profile);
@@ -80,8 +89,17 @@ final class Chromium {
   }
 
   private static List<String> base(Path profile) {
-    // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start; a fresh profile per run
-    return List.of(executable(), "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-        "--no-first-run", "--enable-logging=stderr", "--v=0", "--user-data-dir=" + profile);
+    // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start; a fresh profile per
+    // run
+    return List.of(
+        executable(),
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--no-first-run",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--user-data-dir=" + profile);
   }
 }

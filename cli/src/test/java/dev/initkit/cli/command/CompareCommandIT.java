@@ -21,29 +21,50 @@ class CompareCommandIT {
   @Test
   void heNormalReachesALowerLossThanZerosAndTheReportRenders() throws Exception {
     Path html = tmp.resolve("compare.html");
-    JsonNode doc = Cli.run("compare", Cli.testdata().resolve("analysis/models/mlp20/tfkeras.h5"), "--schemes", "zeros,he_normal",
-        "--data", Cli.testdata().resolve("data/digits.npz"), "--epochs", 2, "--seed", 1, "--html", html, "--json")
-        .assertExit(ExitCodes.OK).json();
+    JsonNode doc =
+        Cli.run(
+                "compare",
+                Cli.testdata().resolve("analysis/models/mlp20/tfkeras.h5"),
+                "--schemes",
+                "zeros,he_normal",
+                "--data",
+                Cli.testdata().resolve("data/digits.npz"),
+                "--epochs",
+                2,
+                "--seed",
+                1,
+                "--html",
+                html,
+                "--json")
+            .assertExit(ExitCodes.OK)
+            .json();
     JsonNode runs = doc.get("runs");
     assertEquals(2, runs.size());
     JsonNode zeros = runs.get(0);
     JsonNode he = runs.get(1);
     assertEquals("zeros", zeros.get("scheme").asText());
     assertEquals(2, he.get("epochs").size());
-    // zeros never breaks the symmetry: its loss stays at ln(10), the uniform guess over 10 balanced classes
+    // zeros never breaks the symmetry: its loss stays at ln(10), the uniform guess over 10 balanced
+    // classes
     assertEquals(Math.log(10), zeros.get("finalTrainLoss").asDouble(), 0.02);
-    assertTrue(he.get("finalTrainLoss").asDouble() < zeros.get("finalTrainLoss").asDouble() - 1, doc.get("runs")::toString);
+    assertTrue(
+        he.get("finalTrainLoss").asDouble() < zeros.get("finalTrainLoss").asDouble() - 1,
+        doc.get("runs")::toString);
     assertTrue(he.get("epochs").get(1).get("testAccuracy").asDouble() > 0.5, he::toString);
     assertTrue(zeros.get("epochsToTarget").isNull());
     assertEquals(2, doc.get("schemes").size()); // the initial analysis of each copy
 
     String page = Files.readString(html);
     String withoutNamespaces = page.replace("http://www.w3.org/2000/svg", "");
-    assertFalse(withoutNamespaces.contains("http://") || withoutNamespaces.contains("https://"), "the report loads nothing");
+    assertFalse(
+        withoutNamespaces.contains("http://") || withoutNamespaces.contains("https://"),
+        "the report loads nothing");
     Chromium.Page loaded = Chromium.load(html);
     assertEquals(java.util.List.of(), loaded.console(), "console messages");
     assertTrue(loaded.dom().contains("data-ready=\"1\""), "the page's script ran");
-    assertTrue(loaded.dom().contains("data-charts=\"4\""), "4 charts (std, grad norm, loss, accuracy): " + chartsOf(loaded.dom()));
+    assertTrue(
+        loaded.dom().contains("data-charts=\"4\""),
+        "4 charts (std, grad norm, loss, accuracy): " + chartsOf(loaded.dom()));
     Path png = tmp.resolve("compare.png");
     Chromium.screenshot(html, png);
     byte[] b = Files.readAllBytes(png);
@@ -60,8 +81,15 @@ class CompareCommandIT {
   @Test
   void reportWritesTheHtmlReportToo() throws Exception {
     Path html = tmp.resolve("report.html");
-    JsonNode doc = Cli.run("report", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "--html", html, "--json")
-        .assertExit(ExitCodes.OK).json();
+    JsonNode doc =
+        Cli.run(
+                "report",
+                Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"),
+                "--html",
+                html,
+                "--json")
+            .assertExit(ExitCodes.OK)
+            .json();
     assertEquals("report", doc.get("command").asText());
     String page = Files.readString(html);
     assertTrue(page.contains("tanh_6") && page.contains("Kernel histograms"), "report content");
@@ -73,8 +101,10 @@ class CompareCommandIT {
   /** The console check sees what a broken page logs (so an empty list means something). */
   @Test
   void theConsoleCheckCatchesScriptErrors() throws Exception {
-    Path bad = Files.writeString(tmp.resolve("bad.html"),
-        "<!DOCTYPE html><html><body><script>console.error('boom'); notDefined();</script></body></html>");
+    Path bad =
+        Files.writeString(
+            tmp.resolve("bad.html"),
+            "<!DOCTYPE html><html><body><script>console.error('boom'); notDefined();</script></body></html>");
     Chromium.Page p = Chromium.load(bad);
     assertEquals(2, p.console().size(), p.console()::toString);
     assertTrue(p.console().get(1).contains("notDefined"));
@@ -84,7 +114,15 @@ class CompareCommandIT {
   void compareNeedsLabels() throws Exception {
     Path x = tmp.resolve("x.csv");
     Files.writeString(x, "1,2,3\n4,5,6\n");
-    Cli.Result r = Cli.run("compare", Cli.testdata().resolve("analysis/models/mlp20/tfkeras.h5"), "--schemes", "zeros", "--data", x, "-q");
+    Cli.Result r =
+        Cli.run(
+            "compare",
+            Cli.testdata().resolve("analysis/models/mlp20/tfkeras.h5"),
+            "--schemes",
+            "zeros",
+            "--data",
+            x,
+            "-q");
     r.assertExit(ExitCodes.MALFORMED);
     assertTrue(r.assertOneErrorLine().contains("x.csv"));
   }

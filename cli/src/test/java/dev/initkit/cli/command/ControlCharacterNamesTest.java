@@ -11,7 +11,6 @@ import dev.initkit.cli.Cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -61,7 +60,7 @@ class ControlCharacterNamesTest {
             switch (c.get("name").asText()) {
               case "dense_relu" -> c.put("name", LAYER);
               case "dropout" -> c.put("name", DROPOUT);
-              default -> { }
+              default -> {}
             }
           }
           data = json.writeValueAsBytes(config);
@@ -104,16 +103,26 @@ class ControlCharacterNamesTest {
     Cli.Result reinit = Cli.run("reinit", model, "--dry-run").assertExit(0);
     assertSafe(reinit);
     assertTrue(reinit.out().contains(LAYER_SHOWN), reinit.out());
-    Cli.Result setInit = Cli.run("set-init", model, "-o", dir.resolve("o.keras"), "--rule", "all=he_normal",
-        "--reinit", "--dry-run").assertExit(0);
+    Cli.Result setInit =
+        Cli.run(
+                "set-init",
+                model,
+                "-o",
+                dir.resolve("o.keras"),
+                "--rule",
+                "all=he_normal",
+                "--reinit",
+                "--dry-run")
+            .assertExit(0);
     assertSafe(setInit);
     assertTrue(setInit.out().contains(LAYER_SHOWN), setInit.out());
   }
 
   @Test
   void writtenSummaryOnStderrShowsTheNamesEscaped() {
-    Cli.Result r = Cli.run("set-init", model, "-o", dir.resolve("w.keras"), "--rule", "all=he_normal")
-        .assertExit(0);
+    Cli.Result r =
+        Cli.run("set-init", model, "-o", dir.resolve("w.keras"), "--rule", "all=he_normal")
+            .assertExit(0);
     assertSafe(r);
     assertTrue(r.err().contains(LAYER_SHOWN), r.err());
   }
@@ -123,8 +132,10 @@ class ControlCharacterNamesTest {
     for (String s : new String[] {r.out(), r.err()}) {
       for (int i = 0; i < s.length(); i++) {
         char c = s.charAt(i);
-        boolean control = Character.isISOControl(c) || (c >= '\u202a' && c <= '\u202e')
-            || (c >= '\u2066' && c <= '\u2069');
+        boolean control =
+            Character.isISOControl(c)
+                || (c >= '\u202a' && c <= '\u202e')
+                || (c >= '\u2066' && c <= '\u2069');
         if (control && c != '\n') {
           fail(String.format("raw U+%04X at %d in:%n%s", (int) c, i, s));
         }

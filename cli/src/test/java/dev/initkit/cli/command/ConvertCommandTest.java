@@ -27,9 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ConvertCommandTest {
 
   /**
-   * Conversions between each pair of formats. Those across Keras generations (a Keras 2 config
-   * into a .keras archive, a Keras 3 config into legacy .h5) need the library's config
-   * translation.
+   * Conversions between each pair of formats. Those across Keras generations (a Keras 2 config into
+   * a .keras archive, a Keras 3 config into legacy .h5) need the library's config translation.
    */
   static Stream<Arguments> conversions() {
     return Stream.of(
@@ -47,8 +46,9 @@ class ConvertCommandTest {
 
   @ParameterizedTest(name = "{0}/{1} -> {2}")
   @MethodSource("conversions")
-  void convertsAndKeepsTheWeights(String model, String file, String outName, String format,
-      @TempDir Path dir) throws IOException {
+  void convertsAndKeepsTheWeights(
+      String model, String file, String outName, String format, @TempDir Path dir)
+      throws IOException {
     Path in = Cli.model(model, file);
     String before = Cli.sha256(in);
     Path out = dir.resolve(outName);
@@ -76,23 +76,27 @@ class ConvertCommandTest {
     List<DynamicTest> tests = new ArrayList<>();
     try (Stream<Path> dirs = Files.list(Cli.testdata().resolve("models"))) {
       for (Path d : dirs.filter(Files::isDirectory).sorted().toList()) {
-        for (String[] c : new String[][] {
-            {"keras3.keras", "keras"}, {"keras3.h5", "h5"}, {"tfkeras.h5", "h5"}}) {
+        for (String[] c :
+            new String[][] {{"keras3.keras", "keras"}, {"keras3.h5", "h5"}, {"tfkeras.h5", "h5"}}) {
           Path in = d.resolve(c[0]);
           if (!Files.exists(in)) {
             continue;
           }
           String name = d.getFileName() + "/" + c[0];
-          tests.add(DynamicTest.dynamicTest(name + " -> " + c[1], () -> {
-            Path out = dir.resolve(d.getFileName() + "-" + c[0].replace('.', '_') + "." + c[1]);
-            String before = Cli.sha256(in);
-            Cli.run("convert", "-q", in, "-o", out).assertExit(0);
-            assertEquals(before, Cli.sha256(in), "the input changed");
-            JsonNode src = Cli.run("inspect", "--json", in).json();
-            JsonNode dst = Cli.run("inspect", "--json", out).assertExit(0).json();
-            assertEquals(src.at("/totals/params"), dst.at("/totals/params"));
-            assertEquals(weightShapes(src, true), weightShapes(dst, true));
-          }));
+          tests.add(
+              DynamicTest.dynamicTest(
+                  name + " -> " + c[1],
+                  () -> {
+                    Path out =
+                        dir.resolve(d.getFileName() + "-" + c[0].replace('.', '_') + "." + c[1]);
+                    String before = Cli.sha256(in);
+                    Cli.run("convert", "-q", in, "-o", out).assertExit(0);
+                    assertEquals(before, Cli.sha256(in), "the input changed");
+                    JsonNode src = Cli.run("inspect", "--json", in).json();
+                    JsonNode dst = Cli.run("inspect", "--json", out).assertExit(0).json();
+                    assertEquals(src.at("/totals/params"), dst.at("/totals/params"));
+                    assertEquals(weightShapes(src, true), weightShapes(dst, true));
+                  }));
         }
       }
     }
@@ -104,16 +108,17 @@ class ConvertCommandTest {
   void failedWriteLeavesNothing(@TempDir Path dir) {
     // a .keras archive needs a config, and a bare Keras 3 weights file has none
     Path out = dir.resolve("m.keras");
-    Cli.Result r = Cli.run("convert", Cli.model("mlp", "keras3.weights.h5"), "-o", out)
-        .assertExit(4);
+    Cli.Result r =
+        Cli.run("convert", Cli.model("mlp", "keras3.weights.h5"), "-o", out).assertExit(4);
     assertTrue(r.assertOneErrorLine().contains("--config"), r.err());
     assertEquals(Set.of(), names(dir));
   }
 
   @Test
   void quietPrintsNothing(@TempDir Path dir) {
-    Cli.Result r = Cli.run("convert", "-q", Cli.model("mlp", "tfkeras.h5"), "-o",
-        dir.resolve("m.h5")).assertExit(0);
+    Cli.Result r =
+        Cli.run("convert", "-q", Cli.model("mlp", "tfkeras.h5"), "-o", dir.resolve("m.h5"))
+            .assertExit(0);
     assertEquals("", r.out());
     assertEquals("", r.err());
   }
@@ -148,13 +153,15 @@ class ConvertCommandTest {
     Path in = Cli.model("hard_sigmoid", "tfkeras.h5");
     Path out = dir.resolve("m.keras");
     Cli.Result r = Cli.run("convert", in, "-o", out).assertExit(0);
-    assertEquals(List.of(
-        "initkit: warning: layer lstm_hs: recurrent_activation hard_sigmoid means clip(x/6 + 0.5,"
-            + " 0, 1) in Keras 3, clip(0.2x + 0.5, 0, 1) in tf-keras/Keras 2: outputs of that"
-            + " activation change by up to 0.0833",
-        "initkit: warning: layer dense_hs: activation hard_sigmoid means clip(x/6 + 0.5, 0, 1) in"
-            + " Keras 3, clip(0.2x + 0.5, 0, 1) in tf-keras/Keras 2: outputs of that activation"
-            + " change by up to 0.0833"), warnings(r));
+    assertEquals(
+        List.of(
+            "initkit: warning: layer lstm_hs: recurrent_activation hard_sigmoid means clip(x/6 + 0.5,"
+                + " 0, 1) in Keras 3, clip(0.2x + 0.5, 0, 1) in tf-keras/Keras 2: outputs of that"
+                + " activation change by up to 0.0833",
+            "initkit: warning: layer dense_hs: activation hard_sigmoid means clip(x/6 + 0.5, 0, 1) in"
+                + " Keras 3, clip(0.2x + 0.5, 0, 1) in tf-keras/Keras 2: outputs of that activation"
+                + " change by up to 0.0833"),
+        warnings(r));
     assertTrue(Files.isRegularFile(out));
 
     JsonNode doc = Cli.run("convert", "--json", "--force", in, "-o", out).assertExit(0).json();
@@ -164,18 +171,28 @@ class ConvertCommandTest {
     // within the generation nothing changes meaning: no warning
     Cli.Result same = Cli.run("convert", in, "-o", dir.resolve("m.h5")).assertExit(0);
     assertEquals(List.of(), warnings(same));
-    assertEquals(0, Cli.run("convert", "--json", in, "-o", dir.resolve("m2.h5"))
-        .assertExit(0).json().get("warnings").size());
+    assertEquals(
+        0,
+        Cli.run("convert", "--json", in, "-o", dir.resolve("m2.h5"))
+            .assertExit(0)
+            .json()
+            .get("warnings")
+            .size());
   }
 
   @Test
   void strictRefusesAConversionThatChangesWhatALayerComputes(@TempDir Path dir) {
     Path out = dir.resolve("m.keras");
-    Cli.Result r = Cli.run("convert", "--strict", Cli.model("hard_sigmoid", "tfkeras.h5"), "-o",
-        out).assertExit(4);
+    Cli.Result r =
+        Cli.run("convert", "--strict", Cli.model("hard_sigmoid", "tfkeras.h5"), "-o", out)
+            .assertExit(4);
     String line = r.assertOneErrorLine();
-    assertTrue(line.contains("lstm_hs") && line.contains("hard_sigmoid")
-        && line.contains("(and 1 more)") && line.contains("strict"), line);
+    assertTrue(
+        line.contains("lstm_hs")
+            && line.contains("hard_sigmoid")
+            && line.contains("(and 1 more)")
+            && line.contains("strict"),
+        line);
     assertEquals(Set.of(), names(dir), "nothing written under --strict");
     // what keeps its meaning converts under --strict as well
     Cli.run("convert", "--strict", Cli.model("thresholded_relu", "tfkeras.h5"), "-o", out)
@@ -186,11 +203,12 @@ class ConvertCommandTest {
   @Test
   void thresholdedReluConvertsToKeras3AsReluWithoutWarning(@TempDir Path dir) throws IOException {
     Path out = dir.resolve("m.keras");
-    Cli.Result r = Cli.run("convert", Cli.model("thresholded_relu", "tfkeras.h5"), "-o", out)
-        .assertExit(0);
+    Cli.Result r =
+        Cli.run("convert", Cli.model("thresholded_relu", "tfkeras.h5"), "-o", out).assertExit(0);
     assertEquals(List.of(), warnings(r));
     JsonNode dst = Cli.run("inspect", "--json", out).assertExit(0).json();
-    assertTrue(dst.toString().contains("\"ReLU\"") && !dst.toString().contains("ThresholdedReLU"),
+    assertTrue(
+        dst.toString().contains("\"ReLU\"") && !dst.toString().contains("ThresholdedReLU"),
         dst::toString);
   }
 
@@ -199,14 +217,14 @@ class ConvertCommandTest {
     Path in = Cli.model("hard_sigmoid", "tfkeras.h5");
     Cli.Result reinit = Cli.run("reinit", in, "-o", dir.resolve("r.keras")).assertExit(0);
     assertEquals(2, warnings(reinit).size(), reinit.err());
-    Cli.Result setInit = Cli.run("set-init", in, "-o", dir.resolve("s.keras"), "--rule",
-        "all=zeros").assertExit(0);
+    Cli.Result setInit =
+        Cli.run("set-init", in, "-o", dir.resolve("s.keras"), "--rule", "all=zeros").assertExit(0);
     assertEquals(2, warnings(setInit).size(), setInit.err());
-    JsonNode doc = Cli.run("reinit", "--json", in, "-o", dir.resolve("r2.keras")).assertExit(0)
-        .json();
+    JsonNode doc =
+        Cli.run("reinit", "--json", in, "-o", dir.resolve("r2.keras")).assertExit(0).json();
     assertEquals(2, doc.get("warnings").size(), doc::toString);
-    assertEquals(List.of(), warnings(Cli.run("reinit", in, "-o", dir.resolve("r.h5"))
-        .assertExit(0)));
+    assertEquals(
+        List.of(), warnings(Cli.run("reinit", in, "-o", dir.resolve("r.h5")).assertExit(0)));
   }
 
   @Test
@@ -224,8 +242,8 @@ class ConvertCommandTest {
     String line = r.assertOneErrorLine();
     assertTrue(line.contains("--to"), line);
     assertFalse(Files.exists(out));
-    Cli.Result bad = Cli.run("convert", Cli.model("mlp", "tfkeras.h5"), "-o", out, "--to", "onnx")
-        .assertExit(2);
+    Cli.Result bad =
+        Cli.run("convert", Cli.model("mlp", "tfkeras.h5"), "-o", out, "--to", "onnx").assertExit(2);
     assertTrue(bad.assertOneErrorLine().contains("onnx"), bad.err());
   }
 
@@ -246,8 +264,8 @@ class ConvertCommandTest {
     assertEquals("precious", Files.readString(out));
     assertEquals(Set.of("m.h5"), names(dir));
 
-    JsonNode error = Cli.run("convert", "--json", in, "-o", out).assertExit(5)
-        .assertJsonError(5, "io");
+    JsonNode error =
+        Cli.run("convert", "--json", in, "-o", out).assertExit(5).assertJsonError(5, "io");
     assertEquals(out.toString(), error.get("file").asText());
 
     Cli.run("convert", in, "-o", out, "--force").assertExit(0);
@@ -260,14 +278,16 @@ class ConvertCommandTest {
     Path in = dir.resolve("m.h5");
     Files.copy(Cli.model("mlp", "tfkeras.h5"), in);
     String before = Cli.sha256(in);
-    Cli.Result r = Cli.run("convert", in, "-o", dir.resolve(".").resolve("m.h5"), "--force")
-        .assertExit(2);
+    Cli.Result r =
+        Cli.run("convert", in, "-o", dir.resolve(".").resolve("m.h5"), "--force").assertExit(2);
     assertTrue(r.assertOneErrorLine().contains("is the input"), r.err());
     assertEquals(before, Cli.sha256(in));
     assertEquals(Set.of("m.h5"), names(dir));
   }
 
-  /** Issue 18: --force replaced a FIFO or device with a file and deleted foreign directory trees. */
+  /**
+   * Issue 18: --force replaced a FIFO or device with a file and deleted foreign directory trees.
+   */
   @Test
   void forceReplacesNeitherSpecialFilesNorForeignTrees(@TempDir Path dir) throws Exception {
     Path in = Cli.model("mlp", "keras3.keras");
@@ -278,7 +298,9 @@ class ConvertCommandTest {
     Path victim = Files.createDirectories(dir.resolve("victimdir/sub/deeper"));
     Files.writeString(victim.resolve("thesis.tex"), "years of work");
     for (String[] to : new String[][] {{"--to", "keras", "--unzipped"}, {"--to", "savedmodel"}}) {
-      List<Object> args = new java.util.ArrayList<>(List.of("convert", in, "-o", dir.resolve("victimdir"), "--force"));
+      List<Object> args =
+          new java.util.ArrayList<>(
+              List.of("convert", in, "-o", dir.resolve("victimdir"), "--force"));
       args.addAll(List.of((Object[]) to));
       line = Cli.run(args.toArray()).assertExit(5).assertOneErrorLine();
       assertTrue(line.contains("will not delete"), line);
@@ -290,8 +312,9 @@ class ConvertCommandTest {
   @Test
   void unzippedWritesADirectory(@TempDir Path dir) {
     Path out = dir.resolve("m.keras");
-    Cli.Result r = Cli.run("convert", "--json", Cli.model("mlp", "keras3.keras"), "-o", out,
-        "--unzipped").assertExit(0);
+    Cli.Result r =
+        Cli.run("convert", "--json", Cli.model("mlp", "keras3.keras"), "-o", out, "--unzipped")
+            .assertExit(0);
     assertTrue(r.json().get("unzipped").asBoolean());
     assertTrue(Files.isRegularFile(out.resolve("config.json")));
     Cli.run("inspect", out).assertExit(0);
@@ -300,8 +323,8 @@ class ConvertCommandTest {
   @Test
   void unzippedIsOnlyForKeras(@TempDir Path dir) {
     Path out = dir.resolve("m.h5");
-    Cli.Result r = Cli.run("convert", Cli.model("mlp", "tfkeras.h5"), "-o", out, "--unzipped")
-        .assertExit(2);
+    Cli.Result r =
+        Cli.run("convert", Cli.model("mlp", "tfkeras.h5"), "-o", out, "--unzipped").assertExit(2);
     r.assertOneErrorLine();
     assertFalse(Files.exists(out));
   }
@@ -324,11 +347,16 @@ class ConvertCommandTest {
 
   static Stream<Arguments> brokenInputs() throws IOException {
     List<Arguments> a = new ArrayList<>();
-    a.add(Arguments.of("lfs.h5", ("version https://git-lfs.github.com/spec/v1\n"
-        + "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
-        + "size 12345\n").getBytes(StandardCharsets.UTF_8)));
-    a.add(Arguments.of("page.h5", "<html><body>Sign in</body></html>"
-        .getBytes(StandardCharsets.UTF_8)));
+    a.add(
+        Arguments.of(
+            "lfs.h5",
+            ("version https://git-lfs.github.com/spec/v1\n"
+                    + "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+                    + "size 12345\n")
+                .getBytes(StandardCharsets.UTF_8)));
+    a.add(
+        Arguments.of(
+            "page.h5", "<html><body>Sign in</body></html>".getBytes(StandardCharsets.UTF_8)));
     a.add(Arguments.of("empty.keras", new byte[0]));
     byte[] whole = Files.readAllBytes(Cli.model("mlp", "tfkeras.h5"));
     a.add(Arguments.of("half.h5", Arrays.copyOf(whole, whole.length / 2)));
@@ -348,7 +376,8 @@ class ConvertCommandTest {
       String line = r.assertOneErrorLine();
       assertTrue(line.contains(in.toString()), line);
       assertEquals(Set.of(name), names(dir), "stray files left");
-      Cli.run("convert", "--json", in, "-o", dir.resolve(outName)).assertExit(3)
+      Cli.run("convert", "--json", in, "-o", dir.resolve(outName))
+          .assertExit(3)
           .assertJsonError(3, "malformed");
       assertEquals(Set.of(name), names(dir), "stray files left");
     }
@@ -368,8 +397,11 @@ class ConvertCommandTest {
     List<String> out = new ArrayList<>();
     for (JsonNode l : doc.get("layers")) {
       for (JsonNode w : l.get("weights")) {
-        out.add(w.get("shape") + " " + w.get("dtype").asText()
-            + (roles ? " " + w.get("role").asText() : ""));
+        out.add(
+            w.get("shape")
+                + " "
+                + w.get("dtype").asText()
+                + (roles ? " " + w.get("role").asText() : ""));
       }
     }
     return out;

@@ -22,7 +22,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** {@code convert --for RUNTIME}: the format it picks, the form it writes, what it refuses. */
 class ConvertForRuntimeTest {
 
-  /** model, file, runtime, format written to an output without extension, config form, keras_version. */
+  /**
+   * model, file, runtime, format written to an output without extension, config form,
+   * keras_version.
+   */
   static Stream<Arguments> runtimes() {
     return Stream.of(
         Arguments.of("mlp", "keras3.h5", "keras3", "keras", "keras3", "3.12.0"),
@@ -35,11 +38,19 @@ class ConvertForRuntimeTest {
 
   @ParameterizedTest(name = "{0}/{1} --for {2}")
   @MethodSource("runtimes")
-  void withoutAnExtensionTheRuntimePicksTheFormat(String model, String file, String runtime,
-      String format, String configForm, String kerasVersion, @TempDir Path dir) {
+  void withoutAnExtensionTheRuntimePicksTheFormat(
+      String model,
+      String file,
+      String runtime,
+      String format,
+      String configForm,
+      String kerasVersion,
+      @TempDir Path dir) {
     Path out = dir.resolve("out");
-    JsonNode doc = Cli.run("convert", "--json", Cli.model(model, file), "-o", out, "--for", runtime)
-        .assertExit(0).json();
+    JsonNode doc =
+        Cli.run("convert", "--json", Cli.model(model, file), "-o", out, "--for", runtime)
+            .assertExit(0)
+            .json();
     assertEquals(format, doc.path("format").asText());
     assertEquals(runtime, doc.path("runtime").asText());
     assertTrue(Files.exists(out));
@@ -64,7 +75,8 @@ class ConvertForRuntimeTest {
     assertTrue(line.contains("GroupQueryAttention"), line);
     assertFalse(Files.exists(out));
     Cli.run("convert", gqa, "-o", out, "--for", "keras3").assertExit(0);
-    assertEquals("h5", Cli.run("inspect", "--json", out).assertExit(0).json().path("format").asText());
+    assertEquals(
+        "h5", Cli.run("inspect", "--json", out).assertExit(0).json().path("format").asText());
     // exactly the model_config Keras 3.12.0 wrote for the same model
     assertEquals(config(gqa.resolveSibling("keras3.h5")), config(out));
   }
@@ -83,19 +95,28 @@ class ConvertForRuntimeTest {
         Arguments.of("dl4j", "nested_functional", "keras3.keras", List.of("nested")),
         Arguments.of("dl4j", "bidirectional", "keras3.keras", List.of("Bidirectional")),
         Arguments.of("tf-keras", "quant_int8", "keras3.keras", List.of("tf-keras")),
-        Arguments.of("tf-keras", "../catalogue/keras-3.12.0/GroupQueryAttention", "keras3.h5",
+        Arguments.of(
+            "tf-keras",
+            "../catalogue/keras-3.12.0/GroupQueryAttention",
+            "keras3.h5",
             List.of("GroupQueryAttention", "tf-keras")),
-        Arguments.of("tf-keras", "../catalogue/keras-3.12.0/RMSNormalization", "keras3.keras",
+        Arguments.of(
+            "tf-keras",
+            "../catalogue/keras-3.12.0/RMSNormalization",
+            "keras3.keras",
             List.of("RMSNormalization", "tf-keras")));
   }
 
   @ParameterizedTest(name = "--for {0}: {1}/{2} refused")
   @MethodSource("refusals")
-  void whatTheRuntimeCannotExpressIsRefusedBeforeWriting(String runtime, String model, String file,
-      List<String> named, @TempDir Path dir) throws IOException {
+  void whatTheRuntimeCannotExpressIsRefusedBeforeWriting(
+      String runtime, String model, String file, List<String> named, @TempDir Path dir)
+      throws IOException {
     Path out = dir.resolve("out.h5");
-    String line = Cli.run("convert", Cli.model(model, file), "-o", out, "--for", runtime)
-        .assertExit(4).assertOneErrorLine();
+    String line =
+        Cli.run("convert", Cli.model(model, file), "-o", out, "--for", runtime)
+            .assertExit(4)
+            .assertOneErrorLine();
     for (String n : named) {
       assertTrue(line.contains(n), () -> "'" + n + "' not in: " + line);
     }
@@ -108,17 +129,22 @@ class ConvertForRuntimeTest {
   void aFormatTheRuntimeDoesNotLoadIsAUsageError(@TempDir Path dir) throws IOException {
     Path in = Cli.model("mlp", "keras3.keras");
     String[][] conflicts = {
-        {"--for", "dl4j", "--to", "keras"},
-        {"--for", "tensorflow", "--to", "h5"},
-        {"--for", "tf-keras", "--to", "keras"},
-        {"--for", "keras3", "--to", "h5-weights"}};
+      {"--for", "dl4j", "--to", "keras"},
+      {"--for", "tensorflow", "--to", "h5"},
+      {"--for", "tf-keras", "--to", "keras"},
+      {"--for", "keras3", "--to", "h5-weights"}
+    };
     for (String[] c : conflicts) {
-      String line = Cli.run("convert", in, "-o", dir.resolve("out"), c[0], c[1], c[2], c[3])
-          .assertExit(2).assertOneErrorLine();
+      String line =
+          Cli.run("convert", in, "-o", dir.resolve("out"), c[0], c[1], c[2], c[3])
+              .assertExit(2)
+              .assertOneErrorLine();
       assertTrue(line.contains("--for " + c[1]), line);
     }
-    String line = Cli.run("convert", in, "-o", dir.resolve("out.keras"), "--for", "dl4j")
-        .assertExit(2).assertOneErrorLine();
+    String line =
+        Cli.run("convert", in, "-o", dir.resolve("out.keras"), "--for", "dl4j")
+            .assertExit(2)
+            .assertOneErrorLine();
     assertTrue(line.contains("out.keras"), line);
     Cli.run("convert", in, "-o", dir.resolve("out.h5"), "--for", "tensorflow").assertExit(2);
     Cli.run("convert", in, "-o", dir.resolve("out.h5"), "--for", "caffe").assertExit(2);

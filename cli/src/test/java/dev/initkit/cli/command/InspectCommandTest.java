@@ -65,8 +65,20 @@ class InspectCommandTest {
     int weights = 0;
     boolean someInitializer = false;
     for (JsonNode l : layers) {
-      for (String key : new String[] {"path", "name", "className", "depth", "parent",
-          "nestedModel", "activation", "trainable", "params", "weights", "initializers"}) {
+      for (String key :
+          new String[] {
+            "path",
+            "name",
+            "className",
+            "depth",
+            "parent",
+            "nestedModel",
+            "activation",
+            "trainable",
+            "params",
+            "weights",
+            "initializers"
+          }) {
         assertTrue(l.has(key), () -> "layer without " + key + ": " + l);
       }
       if (l.get("depth").asInt() == 0) {
@@ -74,7 +86,8 @@ class InspectCommandTest {
       }
       for (JsonNode w : l.get("weights")) {
         assertTrue(w.get("shape").isArray(), w::toString);
-        assertTrue(w.get("dtype").asText().matches("float16|bfloat16|float32|float64|u?int\\d+|bool"),
+        assertTrue(
+            w.get("dtype").asText().matches("float16|bfloat16|float32|float64|u?int\\d+|bool"),
             w::toString);
         assertTrue(w.get("role").isTextual(), w::toString);
         assertTrue(w.get("name").isTextual(), w::toString);
@@ -137,33 +150,39 @@ class InspectCommandTest {
       }
     }
     assertTrue(files.size() >= 20, "expected at least 20 testdata model files, found " + files);
-    return files.stream().map(f -> DynamicTest.dynamicTest(
-        f.getParent().getFileName() + "/" + f.getFileName(), () -> {
-          JsonNode doc = Cli.run("inspect", "--json", f).assertExit(0).json();
-          long sum = 0;
-          for (JsonNode l : doc.get("layers")) {
-            for (JsonNode w : l.get("weights")) {
-              sum += w.get("params").asLong();
-            }
-          }
-          assertEquals(doc.at("/totals/params").asLong(), sum);
-          assertTrue(doc.at("/totals/params").asLong() > 0, doc::toString);
-          Cli.Result text = Cli.run("inspect", f).assertExit(0);
-          assertEquals("", text.err());
-        }));
+    return files.stream()
+        .map(
+            f ->
+                DynamicTest.dynamicTest(
+                    f.getParent().getFileName() + "/" + f.getFileName(),
+                    () -> {
+                      JsonNode doc = Cli.run("inspect", "--json", f).assertExit(0).json();
+                      long sum = 0;
+                      for (JsonNode l : doc.get("layers")) {
+                        for (JsonNode w : l.get("weights")) {
+                          sum += w.get("params").asLong();
+                        }
+                      }
+                      assertEquals(doc.at("/totals/params").asLong(), sum);
+                      assertTrue(doc.at("/totals/params").asLong() > 0, doc::toString);
+                      Cli.Result text = Cli.run("inspect", f).assertExit(0);
+                      assertEquals("", text.err());
+                    }));
   }
 
   @Test
   void unzippedArchiveAndShardedWeights() {
-    JsonNode dir = Cli.run("inspect", "--json", Cli.model("mlp", "keras3_unzipped"))
-        .assertExit(0).json();
+    JsonNode dir =
+        Cli.run("inspect", "--json", Cli.model("mlp", "keras3_unzipped")).assertExit(0).json();
     assertEquals("keras", dir.get("format").asText());
     assertEquals("keras-dir", dir.get("container").asText());
     JsonNode zip = Cli.run("inspect", "--json", Cli.model("mlp", "keras3.keras")).json();
     assertEquals(zip.get("totals"), dir.get("totals"));
 
-    JsonNode sharded = Cli.run("inspect", "--json",
-        Cli.model("conv1d", "keras3_sharded.weights.json")).assertExit(0).json();
+    JsonNode sharded =
+        Cli.run("inspect", "--json", Cli.model("conv1d", "keras3_sharded.weights.json"))
+            .assertExit(0)
+            .json();
     assertEquals("weights.h5", sharded.get("format").asText());
     assertEquals("sharded-weights-json", sharded.get("container").asText());
     JsonNode full = Cli.run("inspect", "--json", Cli.model("conv1d", "keras3.keras")).json();
@@ -172,8 +191,10 @@ class InspectCommandTest {
 
   @Test
   void nestedModelsShowTheirLayersWithDepthAndParent() {
-    JsonNode doc = Cli.run("inspect", "--json", Cli.model("nested_sequential", "tfkeras.h5"))
-        .assertExit(0).json();
+    JsonNode doc =
+        Cli.run("inspect", "--json", Cli.model("nested_sequential", "tfkeras.h5"))
+            .assertExit(0)
+            .json();
     JsonNode nested = null;
     for (JsonNode l : doc.get("layers")) {
       if (l.get("nestedModel").asBoolean()) {
@@ -187,8 +208,8 @@ class InspectCommandTest {
       if (nested.get("path").asText().equals(l.get("parent").asText(null))) {
         child = true;
         assertEquals(nested.get("depth").asInt() + 1, l.get("depth").asInt());
-        assertEquals(nested.get("path").asText() + "/" + l.get("name").asText(),
-            l.get("path").asText());
+        assertEquals(
+            nested.get("path").asText() + "/" + l.get("name").asText(), l.get("path").asText());
         childParams += l.get("params").asLong();
       }
     }
@@ -218,11 +239,15 @@ class InspectCommandTest {
 
   static Stream<Arguments> notModels() {
     return Stream.of(
-        Arguments.of("lfs.h5", "version https://git-lfs.github.com/spec/v1\n"
-            + "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
-            + "size 12345\n"),
-        Arguments.of("page.keras", "<!DOCTYPE html>\n<html><head><title>404 Not Found</title>"
-            + "</head><body>Not Found</body></html>\n"),
+        Arguments.of(
+            "lfs.h5",
+            "version https://git-lfs.github.com/spec/v1\n"
+                + "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+                + "size 12345\n"),
+        Arguments.of(
+            "page.keras",
+            "<!DOCTYPE html>\n<html><head><title>404 Not Found</title>"
+                + "</head><body>Not Found</body></html>\n"),
         Arguments.of("empty.h5", ""),
         Arguments.of("notes.h5", "just some text, not a model\n"));
   }
@@ -270,11 +295,11 @@ class InspectCommandTest {
   @Test
   void configIgnoredForAFullModelIsSaid() {
     Path p = Cli.model("mlp", "tfkeras.h5");
-    Cli.Result r = Cli.run("inspect", p, "--config", Cli.model("mlp", "tfkeras.json"))
-        .assertExit(0);
+    Cli.Result r =
+        Cli.run("inspect", p, "--config", Cli.model("mlp", "tfkeras.json")).assertExit(0);
     assertTrue(r.err().contains("--config ignored"), r.err());
-    Cli.Result q = Cli.run("inspect", "-q", p, "--config", Cli.model("mlp", "tfkeras.json"))
-        .assertExit(0);
+    Cli.Result q =
+        Cli.run("inspect", "-q", p, "--config", Cli.model("mlp", "tfkeras.json")).assertExit(0);
     assertEquals("", q.err());
   }
 }

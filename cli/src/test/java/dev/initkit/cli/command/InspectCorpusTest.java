@@ -48,16 +48,26 @@ class InspectCorpusTest {
     assertTrue(inputs.size() >= 50, "expected at least 50 corpus inputs, found " + inputs.size());
     CorpusOutcomes pinned = CorpusOutcomes.load();
     pinned.assertAllPresent(root);
-    assertEquals(pinned.size(), inputs.size(), "every corpus file has a row in testdata/corpus/EXPECTED.tsv and no other");
+    assertEquals(
+        pinned.size(),
+        inputs.size(),
+        "every corpus file has a row in testdata/corpus/EXPECTED.tsv and no other");
     return inputs.stream()
-        .map(p -> DynamicTest.dynamicTest(root.relativize(p).toString(), () -> check(p, pinned.of(root, p))));
+        .map(
+            p ->
+                DynamicTest.dynamicTest(
+                    root.relativize(p).toString(), () -> check(p, pinned.of(root, p))));
   }
 
   private static void check(Path p, CorpusOutcomes.Outcome want) {
     Cli.Result json = Cli.run("inspect", "--json", p);
-    assertTrue(Set.of(0, 3, 4).contains(json.exitCode()),
+    assertTrue(
+        Set.of(0, 3, 4).contains(json.exitCode()),
         () -> "exit " + json.exitCode() + ": " + json.err());
-    assertEquals(want.exit(), json.exitCode(), () -> "pinned outcome (testdata/corpus/EXPECTED.tsv) changed: " + json.err());
+    assertEquals(
+        want.exit(),
+        json.exitCode(),
+        () -> "pinned outcome (testdata/corpus/EXPECTED.tsv) changed: " + json.err());
     JsonNode doc = json.json();
     if (json.exitCode() == 0) {
       assertTrue(doc.get("ok").asBoolean());
@@ -73,7 +83,9 @@ class InspectCorpusTest {
     } else {
       json.assertJsonError(json.exitCode(), json.exitCode() == 3 ? "malformed" : "unsupported");
       json.assertOneErrorLine();
-      assertTrue(json.err().contains(want.message()), () -> "pinned message '" + want.message() + "' not in: " + json.err());
+      assertTrue(
+          json.err().contains(want.message()),
+          () -> "pinned message '" + want.message() + "' not in: " + json.err());
     }
     Cli.Result text = Cli.run("inspect", p);
     assertEquals(json.exitCode(), text.exitCode(), text::err);

@@ -24,10 +24,16 @@ final class KerasProbe {
   private KerasProbe() {}
 
   /** Layer name to {@code {"variance", "std"}}, in model order. */
-  static Map<String, JsonNode> layers(Path model, String... args) throws IOException, InterruptedException {
+  static Map<String, JsonNode> layers(Path model, String... args)
+      throws IOException, InterruptedException {
     String python = System.getProperty("initkit.python", "");
     assumeTrue(!python.isBlank(), "initkit.python not set: real-Keras check skipped");
-    List<String> cmd = new ArrayList<>(List.of(python, Cli.testdata().resolve("analysis/layer_variance.py").toString(), model.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                python,
+                Cli.testdata().resolve("analysis/layer_variance.py").toString(),
+                model.toString()));
     cmd.addAll(List.of(args));
     Path log = Files.createTempFile("layer-variance", ".log");
     try {

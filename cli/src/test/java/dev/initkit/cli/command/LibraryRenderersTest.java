@@ -42,14 +42,23 @@ class LibraryRenderersTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"mlp/keras3.keras", "lstm/keras3.keras", "mlp/keras3.weights.h5", "quant_int8/keras3.keras",
-      "conv2d/tfkeras.h5"})
+  @ValueSource(
+      strings = {
+        "mlp/keras3.keras",
+        "lstm/keras3.keras",
+        "mlp/keras3.weights.h5",
+        "quant_int8/keras3.keras",
+        "conv2d/tfkeras.h5"
+      })
   void reportIsTheLibrarysRendering(String model) throws Exception {
     String[] parts = model.split("/");
     Path file = Cli.model(parts[0], parts[1]);
     InitReport r = report(file);
-    assertEquals(InitReportText.render(r, file.toString()), Cli.run("report", file).assertExit(0).out());
-    assertEquals(InitReportMarkdown.render(r, file.toString()), Cli.run("report", "--markdown", file).assertExit(0).out());
+    assertEquals(
+        InitReportText.render(r, file.toString()), Cli.run("report", file).assertExit(0).out());
+    assertEquals(
+        InitReportMarkdown.render(r, file.toString()),
+        Cli.run("report", "--markdown", file).assertExit(0).out());
     ObjectNode doc = JsonOutput.success("report");
     InitReportJson.fill(doc, r, file.toString());
     StringWriter json = new StringWriter();
@@ -62,18 +71,23 @@ class LibraryRenderersTest {
     Path from = Cli.model("transplant/cnn", "source.keras");
     Path to = Cli.model("transplant/cnn", "head3.keras");
     TransplantPlan plan;
-    try (LoadedModel src = ModelIO.open(from); LoadedModel dst = ModelIO.open(to)) {
+    try (LoadedModel src = ModelIO.open(from);
+        LoadedModel dst = ModelIO.open(to)) {
       plan = Transplanter.plan(src.model(), dst.model(), TransplantOptions.defaults());
     }
-    String text = Cli.run("transplant", "--from", from, "--to", to, "--dry-run").assertExit(0).out();
+    String text =
+        Cli.run("transplant", "--from", from, "--to", to, "--dry-run").assertExit(0).out();
     // the library's rendering with the CLI's wording (API names in details respelled as flags)
     StringWriter plain = new StringWriter();
     PrintWriter pw = new PrintWriter(plain);
     TransplantPlanText.write(pw, plan, true, TransplantCommand.wording(plan));
     pw.flush();
     assertTrue(text.startsWith(plain.toString()), text);
-    assertTrue(TransplantPlanText.render(plan, true).contains("Adaptations.head"), "the library names its API");
-    assertTrue(text.contains("(--adapt head=keep or head=fresh)"), "the CLI says its flags: " + text);
+    assertTrue(
+        TransplantPlanText.render(plan, true).contains("Adaptations.head"),
+        "the library names its API");
+    assertTrue(
+        text.contains("(--adapt head=keep or head=fresh)"), "the CLI says its flags: " + text);
     ObjectNode doc = JsonOutput.success("transplant");
     doc.put("source", from.toString());
     doc.put("target", to.toString());
@@ -81,11 +95,20 @@ class LibraryRenderersTest {
     doc.putNull("format");
     doc.put("dryRun", true);
     doc.put("strict", false);
-    TransplantPlanJson.fill(doc, plan, null,
-        plan.notes().stream().map(TransplantCommand.wording(plan)).toList(), List.of(), TransplantCommand.wording(plan));
+    TransplantPlanJson.fill(
+        doc,
+        plan,
+        null,
+        plan.notes().stream().map(TransplantCommand.wording(plan)).toList(),
+        List.of(),
+        TransplantCommand.wording(plan));
     StringWriter json = new StringWriter();
     JsonOutput.write(new PrintWriter(json), doc);
-    assertEquals(json.toString(), Cli.run("transplant", "--json", "--from", from, "--to", to, "--dry-run").assertExit(0).out());
+    assertEquals(
+        json.toString(),
+        Cli.run("transplant", "--json", "--from", from, "--to", to, "--dry-run")
+            .assertExit(0)
+            .out());
   }
 
   @Test
@@ -95,14 +118,25 @@ class LibraryRenderersTest {
     int optimizerWeights;
     try (LoadedModel m = ModelIO.open(file)) {
       optimizerWeights = m.model().optimizerWeights().size();
-      plan = Reinitializer.plan(m.model(), Reinitializer.Scheme.configured(), Selector.all(), Reinitializer.DEFAULT_SEED);
+      plan =
+          Reinitializer.plan(
+              m.model(),
+              Reinitializer.Scheme.configured(),
+              Selector.all(),
+              Reinitializer.DEFAULT_SEED);
     }
     String text = Cli.run("reinit", file, "--dry-run").assertExit(0).out();
     assertTrue(text.startsWith(ReinitPlanText.render(plan, optimizerWeights)), text);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"mlp/keras3.keras", "mlp/keras3.weights.h5", "lstm/tfkeras.h5", "nested_functional/keras3.keras"})
+  @ValueSource(
+      strings = {
+        "mlp/keras3.keras",
+        "mlp/keras3.weights.h5",
+        "lstm/tfkeras.h5",
+        "nested_functional/keras3.keras"
+      })
   void inspectIsTheLibrarysRendering(String model) throws Exception {
     String[] parts = model.split("/");
     Path file = Cli.model(parts[0], parts[1]);
@@ -113,7 +147,11 @@ class LibraryRenderersTest {
     Detection.Kind kind = ModelIO.detect(file).kind();
     StringWriter text = new StringWriter();
     PrintWriter out = new PrintWriter(text);
-    ModelDescriptionText.write(out, d, file.toString(), kind,
+    ModelDescriptionText.write(
+        out,
+        d,
+        file.toString(),
+        kind,
         "no config (weights only; give the architecture with --config)");
     out.flush();
     assertEquals(text.toString(), Cli.run("inspect", file).assertExit(0).out());

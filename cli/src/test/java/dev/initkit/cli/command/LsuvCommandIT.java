@@ -21,8 +21,19 @@ class LsuvCommandIT {
   void everyLayerHasUnitVarianceOnAHeldOutBatchInRealKeras() throws Exception {
     Path out = tmp.resolve("lsuv.keras");
     double tol = 0.1;
-    JsonNode doc = Cli.run("lsuv", Cli.testdata().resolve("analysis/models/mlp20/keras3.keras"), "-o", out, "--tol", tol, "--seed", 3, "--json")
-        .assertExit(ExitCodes.OK).json();
+    JsonNode doc =
+        Cli.run(
+                "lsuv",
+                Cli.testdata().resolve("analysis/models/mlp20/keras3.keras"),
+                "-o",
+                out,
+                "--tol",
+                tol,
+                "--seed",
+                3,
+                "--json")
+            .assertExit(ExitCodes.OK)
+            .json();
     assertEquals(out.toString(), doc.get("output").asText());
     assertEquals("keras", doc.get("format").asText());
     JsonNode layers = doc.get("layers");
@@ -31,13 +42,16 @@ class LsuvCommandIT {
       JsonNode l = layers.get(i);
       assertTrue(l.get("scaled").asBoolean(), l::toString);
       assertTrue(Math.abs(l.get("finalVariance").asDouble() - 1) < tol, l::toString);
-      assertTrue(l.get("iterations").asInt() >= 1, l::toString); // orthonormal alone is not unit variance after ReLU
+      assertTrue(
+          l.get("iterations").asInt() >= 1,
+          l::toString); // orthonormal alone is not unit variance after ReLU
     }
     JsonNode head = layers.get(20);
     assertFalse(head.get("scaled").asBoolean());
     assertTrue(head.get("skipReason").asText().contains("outputs"), head::toString);
 
-    // a batch LSUV never saw (another seed, numpy's generator), through real Keras 3 loading the output
+    // a batch LSUV never saw (another seed, numpy's generator), through real Keras 3 loading the
+    // output
     Map<String, JsonNode> keras = KerasProbe.layers(out, "--seed", "987", "--batch", "512");
     for (int i = 0; i < 20; i++) {
       String name = layers.get(i).get("name").asText();
@@ -50,7 +64,14 @@ class LsuvCommandIT {
   @Test
   void aKeras3WrittenFileIsAccepted() throws Exception {
     Path out = tmp.resolve("lsuv-k3.h5");
-    Cli.run("lsuv", Cli.model("mlp", "keras3.h5"), "--data", Cli.model("mlp", "input.npz"), "-o", out, "-q")
+    Cli.run(
+            "lsuv",
+            Cli.model("mlp", "keras3.h5"),
+            "--data",
+            Cli.model("mlp", "input.npz"),
+            "-o",
+            out,
+            "-q")
         .assertExit(ExitCodes.OK);
     assertTrue(Files.isRegularFile(out));
   }
@@ -58,7 +79,8 @@ class LsuvCommandIT {
   @Test
   void anExistingOutputIsRefusedWithoutForce() throws Exception {
     Path out = Files.writeString(tmp.resolve("exists.h5"), "keep me");
-    Cli.Result r = Cli.run("lsuv", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "-o", out);
+    Cli.Result r =
+        Cli.run("lsuv", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "-o", out);
     r.assertExit(ExitCodes.IO);
     assertTrue(r.assertOneErrorLine().contains("--force"));
     assertEquals("keep me", Files.readString(out));
@@ -66,6 +88,11 @@ class LsuvCommandIT {
 
   @Test
   void aWeightsOnlyOutputIsAUsageError() {
-    Cli.run("lsuv", Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"), "-o", tmp.resolve("w.weights.h5")).assertExit(ExitCodes.USAGE);
+    Cli.run(
+            "lsuv",
+            Cli.testdata().resolve("analysis/models/tanh6/tfkeras.h5"),
+            "-o",
+            tmp.resolve("w.weights.h5"))
+        .assertExit(ExitCodes.USAGE);
   }
 }

@@ -15,25 +15,68 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ReportCommandTest {
 
-  private static final List<String> WEIGHT_FIELDS = List.of("layer", "className", "activation", "followingActivation",
-      "weight", "role", "shape", "dtype", "depth", "head", "trainable", "initializer", "fanIn", "fanOut", "expectedMean",
-      "expectedStd", "observed", "stdRatio", "recommended", "quantization", "warnings");
+  private static final List<String> WEIGHT_FIELDS =
+      List.of(
+          "layer",
+          "className",
+          "activation",
+          "followingActivation",
+          "weight",
+          "role",
+          "shape",
+          "dtype",
+          "depth",
+          "head",
+          "trainable",
+          "initializer",
+          "fanIn",
+          "fanOut",
+          "expectedMean",
+          "expectedStd",
+          "observed",
+          "stdRatio",
+          "recommended",
+          "quantization",
+          "warnings");
 
   @Test
   void jsonSchema() {
-    JsonNode doc = Cli.run("report", "--json", Cli.model("conv2d", "keras3.keras")).assertExit(0).json();
+    JsonNode doc =
+        Cli.run("report", "--json", Cli.model("conv2d", "keras3.keras")).assertExit(0).json();
     assertEquals(1, doc.get("schemaVersion").asInt());
     assertTrue(doc.get("ok").asBoolean());
     assertEquals("report", doc.get("command").asText());
-    for (String f : List.of("file", "format", "kerasVersion", "configForm", "totals", "weights", "warnings", "advice", "depth")) {
+    for (String f :
+        List.of(
+            "file",
+            "format",
+            "kerasVersion",
+            "configForm",
+            "totals",
+            "weights",
+            "warnings",
+            "advice",
+            "depth")) {
       assertTrue(doc.has(f), f);
     }
     assertEquals("keras3", doc.get("configForm").asText());
     JsonNode w = doc.get("weights").get(0);
     assertEquals(new TreeSet<>(WEIGHT_FIELDS), fields(w));
-    assertEquals(Set.of("canonical", "describe", "commandLine", "source", "key", "asWritten", "kerasLoadable",
-        "unitForgetBias", "notes"), fields(w.get("initializer")));
-    assertEquals(Set.of("count", "mean", "std", "min", "max", "zeroFraction", "nonFinite"), fields(w.get("observed")));
+    assertEquals(
+        Set.of(
+            "canonical",
+            "describe",
+            "commandLine",
+            "source",
+            "key",
+            "asWritten",
+            "kerasLoadable",
+            "unitForgetBias",
+            "notes"),
+        fields(w.get("initializer")));
+    assertEquals(
+        Set.of("count", "mean", "std", "min", "max", "zeroFraction", "nonFinite"),
+        fields(w.get("observed")));
     assertEquals(Set.of("initializer", "reason", "met"), fields(w.get("recommended")));
     // conv_a: Conv2D kernel (3, 3, 3, 4), HeUniform: fan_in = kh*kw*in = 27
     assertEquals("conv_a", w.get("layer").asText());
@@ -46,9 +89,26 @@ class ReportCommandTest {
     assertEquals("HeUniform", w.at("/initializer/asWritten/class_name").asText());
     assertTrue(w.get("stdRatio").isNumber());
     JsonNode depth = doc.get("depth");
-    assertEquals(Set.of("assumptions", "vanishingBelow", "explodingAbove", "configured", "observed"), fields(depth));
-    assertEquals(Set.of("steps", "finalVariance", "status", "firstOutOfRange"), fields(depth.get("configured")));
-    assertEquals(Set.of("layer", "className", "activation", "fanIn", "weightMeanSquare", "gain2", "variance", "mean", "std", "gradient", "inputs", "note"),
+    assertEquals(
+        Set.of("assumptions", "vanishingBelow", "explodingAbove", "configured", "observed"),
+        fields(depth));
+    assertEquals(
+        Set.of("steps", "finalVariance", "status", "firstOutOfRange"),
+        fields(depth.get("configured")));
+    assertEquals(
+        Set.of(
+            "layer",
+            "className",
+            "activation",
+            "fanIn",
+            "weightMeanSquare",
+            "gain2",
+            "variance",
+            "mean",
+            "std",
+            "gradient",
+            "inputs",
+            "note"),
         fields(depth.at("/configured/steps/0")));
   }
 
@@ -73,18 +133,28 @@ class ReportCommandTest {
   @Test
   void warningsAfterSetInit(@TempDir Path dir) {
     Path out = dir.resolve("he.keras");
-    Cli.run("set-init", Cli.model("mlp", "keras3.keras"), "-o", out, "--rule", "dense_tanh=he_normal").assertExit(0);
+    Cli.run(
+            "set-init",
+            Cli.model("mlp", "keras3.keras"),
+            "-o",
+            out,
+            "--rule",
+            "dense_tanh=he_normal")
+        .assertExit(0);
     JsonNode doc = Cli.run("report", "--json", out).assertExit(0).json();
     boolean found = false;
     for (JsonNode w : doc.get("warnings")) {
-      found |= w.get("code").asText().equals("he-saturating") && w.get("layer").asText().equals("dense_tanh");
+      found |=
+          w.get("code").asText().equals("he-saturating")
+              && w.get("layer").asText().equals("dense_tanh");
     }
     assertTrue(found, doc.get("warnings").toString());
   }
 
   @Test
   void usageAndInputErrors(@TempDir Path dir) {
-    Cli.run("report", "--json", "--markdown", Cli.model("mlp", "keras3.keras")).assertExit(2)
+    Cli.run("report", "--json", "--markdown", Cli.model("mlp", "keras3.keras"))
+        .assertExit(2)
         .assertJsonError(2, "usage");
     Cli.Result missing = Cli.run("report", dir.resolve("nope.h5")).assertExit(5);
     missing.assertOneErrorLine();

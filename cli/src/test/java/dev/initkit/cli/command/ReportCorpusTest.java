@@ -26,21 +26,27 @@ class ReportCorpusTest {
   Stream<DynamicTest> everyCorpusFile() throws IOException {
     Path root = Cli.corpus();
     List<Path> inputs = new ArrayList<>();
-    for (String dir : List.of("h5-full", "h5-weights", "h5-other", "keras-v3", "configs", "savedmodel")) {
+    for (String dir :
+        List.of("h5-full", "h5-weights", "h5-other", "keras-v3", "configs", "savedmodel")) {
       Path d = root.resolve(dir);
       if (Files.isDirectory(d)) {
         try (Stream<Path> s = Files.list(d)) {
-          s.filter(p -> dir.equals("configs") || !p.toString().endsWith(".json")).sorted().forEach(inputs::add);
+          s.filter(p -> dir.equals("configs") || !p.toString().endsWith(".json"))
+              .sorted()
+              .forEach(inputs::add);
         }
       }
     }
     assertTrue(inputs.size() >= 50, "expected at least 50 corpus inputs, found " + inputs.size());
-    return inputs.stream().map(p -> DynamicTest.dynamicTest(root.relativize(p).toString(), () -> check(p)));
+    return inputs.stream()
+        .map(p -> DynamicTest.dynamicTest(root.relativize(p).toString(), () -> check(p)));
   }
 
   private static void check(Path p) {
     Cli.Result json = Cli.run("report", "--json", p);
-    assertTrue(Set.of(0, 3, 4).contains(json.exitCode()), () -> "exit " + json.exitCode() + ": " + json.err());
+    assertTrue(
+        Set.of(0, 3, 4).contains(json.exitCode()),
+        () -> "exit " + json.exitCode() + ": " + json.err());
     JsonNode doc = json.json();
     if (json.exitCode() == 0) {
       assertTrue(doc.get("ok").asBoolean());
@@ -56,10 +62,22 @@ class ReportCorpusTest {
       text.assertOneErrorLine();
     }
     // planning a reinit or a rewrite never crashes either
-    for (Cli.Result r : List.of(Cli.run("reinit", "--json", "--dry-run", p),
-        Cli.run("reinit", "--json", "--dry-run", "--scheme", "auto", p),
-        Cli.run("set-init", "--json", "--dry-run", "--reinit", "--rule", "all=he_normal", "--rule", "role:bias=zeros", p))) {
-      assertTrue(Set.of(0, 3, 4).contains(r.exitCode()), () -> "exit " + r.exitCode() + ": " + r.err());
+    for (Cli.Result r :
+        List.of(
+            Cli.run("reinit", "--json", "--dry-run", p),
+            Cli.run("reinit", "--json", "--dry-run", "--scheme", "auto", p),
+            Cli.run(
+                "set-init",
+                "--json",
+                "--dry-run",
+                "--reinit",
+                "--rule",
+                "all=he_normal",
+                "--rule",
+                "role:bias=zeros",
+                p))) {
+      assertTrue(
+          Set.of(0, 3, 4).contains(r.exitCode()), () -> "exit " + r.exitCode() + ": " + r.err());
       r.json();
     }
   }

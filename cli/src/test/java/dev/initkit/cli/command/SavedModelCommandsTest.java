@@ -28,9 +28,23 @@ class SavedModelCommandsTest {
     assertEquals("savedmodel", doc.path("format").asText());
     assertEquals("Functional", doc.path("model").path("className").asText());
     List<String> weights = new ArrayList<>();
-    doc.path("layers").forEach(l -> l.path("weights").forEach(w -> weights.add(l.path("name").asText() + ":" + w.path("role").asText())));
-    assertEquals(List.of("conv:kernel", "conv:bias", "bn:gamma", "bn:beta", "bn:moving_mean", "bn:moving_variance",
-        "logits:kernel", "logits:bias"), weights);
+    doc.path("layers")
+        .forEach(
+            l ->
+                l.path("weights")
+                    .forEach(
+                        w -> weights.add(l.path("name").asText() + ":" + w.path("role").asText())));
+    assertEquals(
+        List.of(
+            "conv:kernel",
+            "conv:bias",
+            "bn:gamma",
+            "bn:beta",
+            "bn:moving_mean",
+            "bn:moving_variance",
+            "logits:kernel",
+            "logits:bias"),
+        weights);
     assertEquals(417, doc.path("totals").path("params").asLong());
   }
 
@@ -40,11 +54,17 @@ class SavedModelCommandsTest {
     JsonNode doc = Cli.run("inspect", "--json", in).assertExit(0).json();
     assertFalse(doc.path("model").path("hasConfig").asBoolean(true));
     assertEquals(163, doc.path("totals").path("params").asLong());
-    String err = Cli.run("set-init", in, "-o", tmp.resolve("out"), "--rule", "all=he_normal").assertExit(4).assertOneErrorLine();
+    String err =
+        Cli.run("set-init", in, "-o", tmp.resolve("out"), "--rule", "all=he_normal")
+            .assertExit(4)
+            .assertOneErrorLine();
     assertTrue(err.contains("this SavedModel has none"), err);
     err = Cli.run("convert", in, "-o", tmp.resolve("out.keras")).assertExit(4).assertOneErrorLine();
     assertTrue(err.contains("this SavedModel has none"), err);
-    err = Cli.run("inspect", in, "--config", Cli.model("mlp", "tfkeras.json")).assertExit(4).assertOneErrorLine();
+    err =
+        Cli.run("inspect", in, "--config", Cli.model("mlp", "tfkeras.json"))
+            .assertExit(4)
+            .assertOneErrorLine();
     assertTrue(err.contains("--config"), err);
     // its variables still reinitialize
     Cli.run("reinit", in, "-o", tmp.resolve("fresh"), "--scheme", "he_normal", "-q").assertExit(0);
@@ -66,11 +86,14 @@ class SavedModelCommandsTest {
   void reinitWritesASavedModelDirectoryAndRefusesToClobber(@TempDir Path tmp) throws IOException {
     Path in = savedModel("mlp", "tfkeras");
     Path out = tmp.resolve("fresh");
-    JsonNode doc = Cli.run("reinit", "--json", in, "-o", out, "--only", "head").assertExit(0).json();
+    JsonNode doc =
+        Cli.run("reinit", "--json", in, "-o", out, "--only", "head").assertExit(0).json();
     assertEquals("savedmodel", doc.path("format").asText());
     assertEquals(2, doc.path("drawn").asInt());
     assertTrue(Files.isRegularFile(out.resolve("variables/variables.index")));
-    assertEquals(Cli.sha256(in.resolve("saved_model.pb")), Cli.sha256(out.resolve("saved_model.pb")),
+    assertEquals(
+        Cli.sha256(in.resolve("saved_model.pb")),
+        Cli.sha256(out.resolve("saved_model.pb")),
         "the graph is copied byte for byte");
     Cli.run("reinit", in, "-o", out).assertExit(5);
     // a name with an extension initkit does not write is a usage error, never a guess
@@ -81,8 +104,10 @@ class SavedModelCommandsTest {
     for (int i = 0; i < a.path("weights").size(); i++) {
       JsonNode wa = a.path("weights").get(i);
       JsonNode wb = b.path("weights").get(i);
-      boolean head = wa.path("layer").asText().equals("head") && wa.path("role").asText().equals("kernel");
-      assertEquals(!head, wa.path("observed").equals(wb.path("observed")), wa.path("weight").asText());
+      boolean head =
+          wa.path("layer").asText().equals("head") && wa.path("role").asText().equals("kernel");
+      assertEquals(
+          !head, wa.path("observed").equals(wb.path("observed")), wa.path("weight").asText());
     }
   }
 
@@ -93,8 +118,18 @@ class SavedModelCommandsTest {
     Path restored = tmp.resolve("restored");
     Cli.run("reinit", original, "-o", fresh, "--seed", "3", "-q").assertExit(0);
     // the same model's weights from its .h5, into the reinitialized SavedModel: a SavedModel again
-    JsonNode doc = Cli.run("transplant", "--json", "--from", savedModel("cnn", "tfkeras.h5"), "--to", fresh, "-o", restored)
-        .assertExit(0).json();
+    JsonNode doc =
+        Cli.run(
+                "transplant",
+                "--json",
+                "--from",
+                savedModel("cnn", "tfkeras.h5"),
+                "--to",
+                fresh,
+                "-o",
+                restored)
+            .assertExit(0)
+            .json();
     assertEquals("savedmodel", doc.path("format").asText());
     assertEquals(8, doc.path("totals").path("loaded").asInt());
     assertTrue(Files.isRegularFile(restored.resolve("saved_model.pb")));
@@ -104,7 +139,8 @@ class SavedModelCommandsTest {
     assertEquals(a.size(), r.size());
     boolean someDiffered = false;
     for (int i = 0; i < a.size(); i++) {
-      assertEquals(a.get(i).path("observed"), r.get(i).path("observed"), a.get(i).path("weight").asText());
+      assertEquals(
+          a.get(i).path("observed"), r.get(i).path("observed"), a.get(i).path("weight").asText());
       someDiffered |= !a.get(i).path("observed").equals(f.get(i).path("observed"));
     }
     assertTrue(someDiffered, "reinit changed nothing, so the transplant proved nothing");
@@ -127,12 +163,14 @@ class SavedModelCommandsTest {
 
   /**
    * A damaged data shard (bit flips anywhere, truncation) is one error line naming the shard, exit
-   * 3 (docs/cli-reference.md), whatever command reads it: every value is checked against its CRC-32C. A flip
-   * in an entry the command does not read (a hyperparameter, the save counter) may pass.
+   * 3 (docs/cli-reference.md), whatever command reads it: every value is checked against its
+   * CRC-32C. A flip in an entry the command does not read (a hyperparameter, the save counter) may
+   * pass.
    */
   @Test
   void damagedDataShardsAreOneErrorLine(@TempDir Path tmp) throws IOException {
-    List<Path> models = new ArrayList<>(List.of(savedModel("mlp", "tfkeras"), savedModel("lstm", "tfkeras")));
+    List<Path> models =
+        new ArrayList<>(List.of(savedModel("mlp", "tfkeras"), savedModel("lstm", "tfkeras")));
     try (var s = Files.list(Cli.corpus().resolve("savedmodel"))) {
       s.filter(d -> Files.isDirectory(d.resolve("variables"))).sorted().forEach(models::add);
     }
@@ -153,8 +191,15 @@ class SavedModelCommandsTest {
           b = java.util.Arrays.copyOf(b, clean.length * (i - 8) / 4);
         }
         Files.write(copy.resolve("variables/variables.data-00000-of-00001"), b);
-        String[] command = i % 2 == 0 ? new String[] {"report", copy.toString()}
-            : new String[] {"convert", copy.toString(), "-o", copy.resolveSibling(copy.getFileName() + ".keras").toString()};
+        String[] command =
+            i % 2 == 0
+                ? new String[] {"report", copy.toString()}
+                : new String[] {
+                  "convert",
+                  copy.toString(),
+                  "-o",
+                  copy.resolveSibling(copy.getFileName() + ".keras").toString()
+                };
         Cli.Result r = Cli.run((Object[]) command);
         runs++;
         if (r.exitCode() == 0) {
@@ -164,17 +209,23 @@ class SavedModelCommandsTest {
         assertEquals(3, r.exitCode(), r.err());
         String line = r.assertOneErrorLine();
         assertTrue(line.contains("variables/variables.data-00000-of-00001: "), line);
-        assertTrue(line.contains("checksum mismatch in ") || line.contains("truncated") || line.contains("corrupt"), line);
+        assertTrue(
+            line.contains("checksum mismatch in ")
+                || line.contains("truncated")
+                || line.contains("corrupt"),
+            line);
         caught++;
       }
     }
-    assertTrue(runs >= 60 && caught * 10 >= runs * 8, caught + " of " + runs + " damaged shards caught");
+    assertTrue(
+        runs >= 60 && caught * 10 >= runs * 8, caught + " of " + runs + " damaged shards caught");
   }
 
   /** Commands on other formats never load TensorFlow (its start-up costs seconds). */
   @Test
   void otherFormatsDoNotLoadTensorFlow() throws Exception {
-    String text = traced(List.of("-verbose:class"), "report", Cli.model("mlp", "tfkeras.h5").toString());
+    String text =
+        traced(List.of("-verbose:class"), "report", Cli.model("mlp", "tfkeras.h5").toString());
     assertTrue(text.contains("dev.initkit.cli.Main"), "class loading was not traced");
     assertFalse(text.contains("org.tensorflow"), "TensorFlow classes loaded for an .h5 report");
   }
@@ -187,27 +238,42 @@ class SavedModelCommandsTest {
   @Test
   void readingASavedModelLoadsNoNativeTensorFlow(@TempDir Path tmp) throws Exception {
     Path sm = savedModel("cnn", "tfkeras");
-    List<String[]> commands = List.of(new String[] {"inspect", sm.toString()},
-        new String[] {"report", sm.toString()},
-        new String[] {"convert", sm.toString(), "-o", tmp.resolve("cnn.keras").toString()});
+    List<String[]> commands =
+        List.of(
+            new String[] {"inspect", sm.toString()},
+            new String[] {"report", sm.toString()},
+            new String[] {"convert", sm.toString(), "-o", tmp.resolve("cnn.keras").toString()});
     for (String[] command : commands) {
       String text = traced(List.of("-verbose:class", "-Xlog:library=info"), command);
-      assertTrue(text.contains("org.tensorflow.proto."), command[0] + ": the SavedModel protos were not traced");
+      assertTrue(
+          text.contains("org.tensorflow.proto."),
+          command[0] + ": the SavedModel protos were not traced");
       for (String line : text.lines().toList()) {
         // JavaCPP itself may load: HDF5 (writing .keras/.h5) is a JavaCPP preset too
         boolean nativeLibrary = line.contains("Loaded library") && line.contains("tensorflow");
-        boolean tfRuntimeClass = line.contains("org.tensorflow.") && !line.contains("org.tensorflow.proto.");
+        boolean tfRuntimeClass =
+            line.contains("org.tensorflow.") && !line.contains("org.tensorflow.proto.");
         assertFalse(nativeLibrary || tfRuntimeClass, command[0] + " of a SavedModel: " + line);
       }
     }
   }
 
-  /** {@code inspect} of a SavedModel prints its report and nothing on stderr (no TensorFlow log lines). */
+  /**
+   * {@code inspect} of a SavedModel prints its report and nothing on stderr (no TensorFlow log
+   * lines).
+   */
   @Test
   void inspectOfASavedModelIsSilentOnStderr() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "dev.initkit.cli.Main", "inspect", savedModel("lstm", "tfkeras").toString()).start();
+    Process p =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.initkit.cli.Main",
+                "inspect",
+                savedModel("lstm", "tfkeras").toString())
+            .start();
     p.getOutputStream().close();
     byte[] out = p.getInputStream().readAllBytes();
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -219,7 +285,9 @@ class SavedModelCommandsTest {
 
   /** Runs the command line in a new JVM with the given JVM options; stdout and stderr together. */
   private static String traced(List<String> jvmOptions, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.initkit.cli.Main"));
     cmd.addAll(List.of(args));
@@ -227,7 +295,8 @@ class SavedModelCommandsTest {
     byte[] out = p.getInputStream().readAllBytes();
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     String text = new String(out, StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), text.length() > 2000 ? text.substring(text.length() - 2000) : text);
+    assertEquals(
+        0, p.exitValue(), text.length() > 2000 ? text.substring(text.length() - 2000) : text);
     return text;
   }
 }

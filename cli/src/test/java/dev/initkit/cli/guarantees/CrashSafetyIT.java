@@ -34,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>a {@code convert} killed with SIGKILL in the middle of writing a large model leaves the
  *       previous output byte for byte, and only temporaries named by {@link AtomicFiles#TEMP_NAME};
  *       the next run with {@code --force} succeeds beside them;
- *   <li>a full disk (a 2 MB tmpfs), as the output's file system or as {@code java.io.tmpdir},
- *       gives exit code 5 with one clear line, no output and no temporary;
+ *   <li>a full disk (a 2 MB tmpfs), as the output's file system or as {@code java.io.tmpdir}, gives
+ *       exit code 5 with one clear line, no output and no temporary;
  *   <li>a read-only destination (a tmpfs remounted read-only, and a directory made immutable with
  *       {@code chattr +i}: root ignores permission bits) gives exit code 5 and one clear line.
  * </ul>
@@ -75,13 +75,16 @@ class CrashSafetyIT {
       Process p = cli("convert", big.toString(), "-o", out.toString(), "--force");
       boolean killedMidWrite = stopMidWrite(p, outDir, Process::destroyForcibly); // SIGKILL
       p.waitFor(60, TimeUnit.SECONDS);
-      assertTrue(killedMidWrite, ext + ": the write finished before it could be killed (exit " + p.exitValue() + ")");
+      assertTrue(
+          killedMidWrite,
+          ext + ": the write finished before it could be killed (exit " + p.exitValue() + ")");
       assertEquals(previous, Cli.sha256(out), ext + ": the previous output changed");
       List<String> left = names(outDir);
       left.remove(out.getFileName().toString());
       assertFalse(left.isEmpty(), "expected the killed process's temporaries");
       for (String n : left) {
-        assertTrue(AtomicFiles.isTempName(n), ext + ": a stray file not named as a temporary: " + n);
+        assertTrue(
+            AtomicFiles.isTempName(n), ext + ": a stray file not named as a temporary: " + n);
       }
 
       // the next run is not disturbed by what the killed one left
@@ -111,10 +114,13 @@ class CrashSafetyIT {
       // SIGTERM, as Ctrl-C's SIGINT: the JVM runs its shutdown hooks
       boolean stoppedMidWrite = stopMidWrite(p, outDir, Process::destroy);
       assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-      assertTrue(stoppedMidWrite, ext + ": the write finished before it could be stopped (exit " + p.exitValue() + ")");
+      assertTrue(
+          stoppedMidWrite,
+          ext + ": the write finished before it could be stopped (exit " + p.exitValue() + ")");
       assertEquals(143, p.exitValue(), ext);
       assertEquals(previous, Cli.sha256(out), ext + ": the previous output changed");
-      assertEquals(List.of(out.getFileName().toString()), names(outDir), ext + ": temporaries left");
+      assertEquals(
+          List.of(out.getFileName().toString()), names(outDir), ext + ": temporaries left");
     }
   }
 
@@ -122,7 +128,8 @@ class CrashSafetyIT {
    * Stops {@code p} with {@code stop} once its temporaries in {@code outDir} pass 16 MiB; false if
    * it ended (or two minutes passed) first.
    */
-  private static boolean stopMidWrite(Process p, Path outDir, java.util.function.Consumer<Process> stop)
+  private static boolean stopMidWrite(
+      Process p, Path outDir, java.util.function.Consumer<Process> stop)
       throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (p.isAlive() && System.nanoTime() < deadline) {
@@ -178,7 +185,8 @@ class CrashSafetyIT {
     // a compressed one is extracted to java.io.tmpdir: here, a full one
     Path deflated = tmp.resolve("deflated.keras");
     deflate(keras, deflated);
-    String line = expectOneLine(cli(List.of("-Djava.io.tmpdir=" + full), "inspect", deflated.toString()), 5);
+    String line =
+        expectOneLine(cli(List.of("-Djava.io.tmpdir=" + full), "inspect", deflated.toString()), 5);
     assertTrue(line.contains("space"), line);
     assertEquals(List.of(), names(full), "temporaries left in java.io.tmpdir");
   }
@@ -186,7 +194,8 @@ class CrashSafetyIT {
   /** The same archive with every member compressed (zip tools other than Keras may write such). */
   private static void deflate(Path from, Path to) throws IOException {
     try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(from.toFile());
-        java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(to))) {
+        java.util.zip.ZipOutputStream out =
+            new java.util.zip.ZipOutputStream(Files.newOutputStream(to))) {
       for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
         java.util.zip.ZipEntry d = new java.util.zip.ZipEntry(e.getName());
         d.setMethod(java.util.zip.ZipEntry.DEFLATED);
@@ -222,7 +231,9 @@ class CrashSafetyIT {
   @Test
   void immutableDirectoryGivesOneLine() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("immutable"));
-    assumeTrue(sh("chattr", "+i", dir.toString()) == 0, "chattr +i is not available here (not root, or a file system without it)");
+    assumeTrue(
+        sh("chattr", "+i", dir.toString()) == 0,
+        "chattr +i is not available here (not root, or a file system without it)");
     immutable.add(dir);
     Path out = dir.resolve("model.keras");
     Cli.Result r = Cli.run("convert", Cli.model("mlp", "tfkeras.h5"), "-o", out);
@@ -253,25 +264,40 @@ class CrashSafetyIT {
     return cli(List.of(), args);
   }
 
-  /** Issue 18, item 10: a result that cannot be written to stdout (a full device) is not a success. */
+  /**
+   * Issue 18, item 10: a result that cannot be written to stdout (a full device) is not a success.
+   */
   @Test
   void aFailedWriteToStandardOutputIsExit5() throws Exception {
     assumeTrue(Files.exists(Path.of("/dev/full")), "no /dev/full here");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-        "inspect", "--json", Cli.model("mlp", "keras3.keras").toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "inspect",
+                "--json",
+                Cli.model("mlp", "keras3.keras").toString()));
     Process p = new ProcessBuilder(cmd).redirectOutput(new java.io.File("/dev/full")).start();
     String line = expectOneLine(p, 5);
     assertTrue(line.contains("standard output"), line);
   }
 
-  /** Issue 18, item 12: failed analyze and lsuv runs left initkit-analysis and initkit-lsuv directories. */
+  /**
+   * Issue 18, item 12: failed analyze and lsuv runs left initkit-analysis and initkit-lsuv
+   * directories.
+   */
   @Test
   void failedAnalysisRunsLeaveNoScratchDirectory() throws Exception {
     Path jtmp = Files.createDirectory(tmp.resolve("java-tmp"));
     Path model = Cli.model("mha", "keras3.keras"); // DL4J imports no MultiHeadAttention
-    for (String[] args : List.of(new String[] {"analyze", model.toString()},
-        new String[] {"lsuv", model.toString(), "-o", tmp.resolve("lsuv.keras").toString()})) {
+    for (String[] args :
+        List.of(
+            new String[] {"analyze", model.toString()},
+            new String[] {"lsuv", model.toString(), "-o", tmp.resolve("lsuv.keras").toString()})) {
       Process p = cli(List.of("-Djava.io.tmpdir=" + jtmp), args);
       p.getErrorStream().readAllBytes();
       assertTrue(p.waitFor(300, TimeUnit.SECONDS));
@@ -279,11 +305,15 @@ class CrashSafetyIT {
       assertEquals(List.of(), names(jtmp), args[0] + ": scratch left in java.io.tmpdir");
     }
     // stopped while DL4J runs: the worker is killed and both scratch directories go
-    Path mlp = Path.of(System.getProperty("initkit.testdata")).resolve("analysis/models/mlp20/tfkeras.h5");
+    Path mlp =
+        Path.of(System.getProperty("initkit.testdata")).resolve("analysis/models/mlp20/tfkeras.h5");
     assumeTrue(Files.exists(mlp), "no " + mlp);
     Process p = cli(List.of("-Djava.io.tmpdir=" + jtmp), "analyze", mlp.toString());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (p.isAlive() && System.nanoTime() < deadline && names(jtmp).stream().noneMatch(n -> n.startsWith("initkit-analysis") && !n.contains("models"))) {
+    while (p.isAlive()
+        && System.nanoTime() < deadline
+        && names(jtmp).stream()
+            .noneMatch(n -> n.startsWith("initkit-analysis") && !n.contains("models"))) {
       Thread.sleep(20);
     }
     assertTrue(p.isAlive(), "analyze ended before the worker started");
@@ -302,37 +332,61 @@ class CrashSafetyIT {
   void theJvmsOwnOutputNeverReachesStandardOutput() throws Exception {
     Path launcher = Path.of(System.getProperty("initkit.testdata")).getParent().resolve("initkit");
     assumeTrue(Files.isExecutable(launcher), "no launcher at " + launcher);
-    ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--json", "inspect", Cli.model("mlp", "keras3.keras").toString());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            launcher.toString(), "--json", "inspect", Cli.model("mlp", "keras3.keras").toString());
     pb.environment().put("JAVA_OPTS", "-XX:+PrintFlagsFinal");
     Path out = tmp.resolve("stdout.json");
     Path err = tmp.resolve("stderr.txt");
     Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     assertTrue(p.waitFor(120, TimeUnit.SECONDS));
     assertEquals(0, p.exitValue(), Files.readString(err));
-    assertTrue(Files.readString(err).contains("DisplayVMOutputToStderr"), "the JVM's flag table goes to stderr");
-    dev.initkit.internal.Json.parse(Files.readString(out, StandardCharsets.UTF_8)); // stdout: one clean document
+    assertTrue(
+        Files.readString(err).contains("DisplayVMOutputToStderr"),
+        "the JVM's flag table goes to stderr");
+    dev.initkit.internal.Json.parse(
+        Files.readString(out, StandardCharsets.UTF_8)); // stdout: one clean document
   }
 
   /**
-   * Issue 18, item 1: a write that fails (here at the file size limit, as on a full disk) made
-   * HDF5 1.14.3 crash the JVM when the file was closed or at exit (SIGSEGV, exit 139). Every
-   * command and format: exit 5, one line, no output, no temporary, no crash, however often.
+   * Issue 18, item 1: a write that fails (here at the file size limit, as on a full disk) made HDF5
+   * 1.14.3 crash the JVM when the file was closed or at exit (SIGSEGV, exit 139). Every command and
+   * format: exit 5, one line, no output, no temporary, no crash, however often.
    */
   @Test
   void aFailedWriteIsAnIoErrorAndNeverACrash() throws Exception {
     Path model = Cli.model("mlp_inits", "keras3.keras");
     Path out = Files.createDirectory(tmp.resolve("limited"));
-    List<String[]> runs = List.of(
-        new String[] {"convert", model.toString(), "-o", out.resolve("m.h5").toString()},
-        new String[] {"convert", model.toString(), "-o", out.resolve("m.keras").toString()},
-        new String[] {"convert", model.toString(), "-o", out.resolve("u.keras").toString(), "--unzipped"},
-        new String[] {"-q", "reinit", model.toString(), "-o", out.resolve("r.h5").toString()},
-        new String[] {"-q", "set-init", model.toString(), "-o", out.resolve("s.keras").toString(), "--rule", "all=he_normal", "--reinit"});
+    List<String[]> runs =
+        List.of(
+            new String[] {"convert", model.toString(), "-o", out.resolve("m.h5").toString()},
+            new String[] {"convert", model.toString(), "-o", out.resolve("m.keras").toString()},
+            new String[] {
+              "convert", model.toString(), "-o", out.resolve("u.keras").toString(), "--unzipped"
+            },
+            new String[] {"-q", "reinit", model.toString(), "-o", out.resolve("r.h5").toString()},
+            new String[] {
+              "-q",
+              "set-init",
+              model.toString(),
+              "-o",
+              out.resolve("s.keras").toString(),
+              "--rule",
+              "all=he_normal",
+              "--reinit"
+            });
     for (int round = 0; round < 2; round++) {
       for (String[] args : runs) {
-        List<String> cmd = new ArrayList<>(List.of("bash", "-c", "ulimit -f 16 && exec \"$@\"", "limited"));
+        List<String> cmd =
+            new ArrayList<>(List.of("bash", "-c", "ulimit -f 16 && exec \"$@\"", "limited"));
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of("-Xmx256m", "-XX:ErrorFile=" + tmp.resolve("hs_err_%p.log"), "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(
+            List.of(
+                "-Xmx256m",
+                "-XX:ErrorFile=" + tmp.resolve("hs_err_%p.log"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String line = expectOneLine(p, 5);
@@ -393,26 +447,37 @@ class CrashSafetyIT {
 
   /** A tf-keras style Sequential model with one Dense layer of {@code in x units} float32. */
   static void writeDenseModel(Path path, int in, int units) throws IOException {
-    String config = "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"sequential\", \"layers\": ["
-        + "{\"class_name\": \"InputLayer\", \"config\": {\"batch_input_shape\": [null, " + in + "], \"dtype\": \"float32\", \"sparse\": false, \"ragged\": false, \"name\": \"input_1\"}}, "
-        + "{\"class_name\": \"Dense\", \"config\": {\"name\": \"dense\", \"trainable\": true, \"dtype\": \"float32\", \"units\": " + units + ", \"activation\": \"linear\", \"use_bias\": true, "
-        + "\"kernel_initializer\": {\"class_name\": \"GlorotUniform\", \"config\": {\"seed\": null}}, \"bias_initializer\": {\"class_name\": \"Zeros\", \"config\": {}}, "
-        + "\"kernel_regularizer\": null, \"bias_regularizer\": null, \"activity_regularizer\": null, \"kernel_constraint\": null, \"bias_constraint\": null}}]}, "
-        + "\"keras_version\": \"2.15.0\", \"backend\": \"tensorflow\"}";
+    String config =
+        "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"sequential\", \"layers\": ["
+            + "{\"class_name\": \"InputLayer\", \"config\": {\"batch_input_shape\": [null, "
+            + in
+            + "], \"dtype\": \"float32\", \"sparse\": false, \"ragged\": false, \"name\": \"input_1\"}}, "
+            + "{\"class_name\": \"Dense\", \"config\": {\"name\": \"dense\", \"trainable\": true, \"dtype\": \"float32\", \"units\": "
+            + units
+            + ", \"activation\": \"linear\", \"use_bias\": true, "
+            + "\"kernel_initializer\": {\"class_name\": \"GlorotUniform\", \"config\": {\"seed\": null}}, \"bias_initializer\": {\"class_name\": \"Zeros\", \"config\": {}}, "
+            + "\"kernel_regularizer\": null, \"bias_regularizer\": null, \"activity_regularizer\": null, \"kernel_constraint\": null, \"bias_constraint\": null}}]}, "
+            + "\"keras_version\": \"2.15.0\", \"backend\": \"tensorflow\"}";
     try (H5File f = H5File.create(path)) {
       H5Group root = f.root();
       root.setAttribute("keras_version", AttrValue.Str.vlenUtf8("2.15.0"));
       root.setAttribute("backend", AttrValue.Str.vlenUtf8("tensorflow"));
       root.setAttribute("model_config", AttrValue.Str.vlenAscii(config));
       try (H5Group mw = root.createGroup("model_weights")) {
-        mw.setAttribute("layer_names", new AttrValue.StrArray(List.of("dense"), true, AttrValue.Charset.ASCII));
+        mw.setAttribute(
+            "layer_names", new AttrValue.StrArray(List.of("dense"), true, AttrValue.Charset.ASCII));
         mw.setAttribute("backend", AttrValue.Str.vlenAscii("tensorflow"));
         mw.setAttribute("keras_version", AttrValue.Str.vlenAscii("2.15.0"));
         try (H5Group d = mw.createGroup("dense")) {
-          d.setAttribute("weight_names", new AttrValue.StrArray(List.of("dense/kernel:0", "dense/bias:0"), true, AttrValue.Charset.ASCII));
-          try (H5Dataset k = d.createDataset("dense/kernel:0", DType.FLOAT32, new long[] {in, units})) {
+          d.setAttribute(
+              "weight_names",
+              new AttrValue.StrArray(
+                  List.of("dense/kernel:0", "dense/bias:0"), true, AttrValue.Charset.ASCII));
+          try (H5Dataset k =
+              d.createDataset("dense/kernel:0", DType.FLOAT32, new long[] {in, units})) {
             int rowsPerBlock = Math.max(1, (8 << 20) / (units * 4));
-            ByteBuffer buf = ByteBuffer.allocateDirect(rowsPerBlock * units * 4).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer buf =
+                ByteBuffer.allocateDirect(rowsPerBlock * units * 4).order(ByteOrder.LITTLE_ENDIAN);
             for (long r = 0; r < in; r += rowsPerBlock) {
               int n = (int) Math.min(rowsPerBlock, in - r);
               buf.clear();

@@ -34,8 +34,8 @@ import java.util.stream.Stream;
  * The child JVM of the fuzzer: runs many inputs, one after the other, through the real entry points
  * and checks each one. The parent ({@link FuzzHarness}) watches it for crashes, hangs and memory.
  *
- * <p>Arguments: {@code LIST WORKDIR}. LIST holds one input per line, {@code id<TAB>path}. For
- * each input the child prints {@code BEGIN id} on stdout, runs
+ * <p>Arguments: {@code LIST WORKDIR}. LIST holds one input per line, {@code id<TAB>path}. For each
+ * input the child prints {@code BEGIN id} on stdout, runs
  *
  * <ol>
  *   <li>the library: {@link ModelIO#open}, a walk over the whole description, a bounded read of
@@ -45,13 +45,13 @@ import java.util.stream.Stream;
  * </ol>
  *
  * then prints {@code END id <json>} where the JSON lists every broken promise under {@code
- * problems}: an exception other than {@link IOException} from the library, an exit code outside
- * {0, 3, 4, 5}, a stack trace or more than one error line on stderr, an output left after a
- * failure, a temporary file left behind (the {@link AtomicFiles#TEMP_NAME} temporaries beside the
- * output and {@code initkit-*.weights.h5} in {@code java.io.tmpdir}), a changed input. The child's
- * real stderr carries {@code @@BEGIN id} / {@code @@END id} markers so the parent can attribute
- * anything else printed there. After an {@link OutOfMemoryError} the child exits with {@link
- * #EXIT_AFTER_OOM} so that the next inputs get a fresh heap.
+ * problems}: an exception other than {@link IOException} from the library, an exit code outside {0,
+ * 3, 4, 5}, a stack trace or more than one error line on stderr, an output left after a failure, a
+ * temporary file left behind (the {@link AtomicFiles#TEMP_NAME} temporaries beside the output and
+ * {@code initkit-*.weights.h5} in {@code java.io.tmpdir}), a changed input. The child's real stderr
+ * carries {@code @@BEGIN id} / {@code @@END id} markers so the parent can attribute anything else
+ * printed there. After an {@link OutOfMemoryError} the child exits with {@link #EXIT_AFTER_OOM} so
+ * that the next inputs get a fresh heap.
  */
 public final class FuzzChild {
   /** Exit code of a child that stopped after an out-of-memory error. */
@@ -59,6 +59,7 @@ public final class FuzzChild {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<Integer> DOCUMENTED_FAILURES = Set.of(3, 4, 5);
+
   /** At most this many bytes of each weight are read back through the tensor source. */
   private static final long READ_BYTES = 1 << 20;
 
@@ -119,14 +120,15 @@ public final class FuzzChild {
   }
 
   /**
-   * With this system property set (only {@code FuzzHarnessSelfTest} sets it), an input named
-   * {@code selftest-<what>...} makes the child break the promise named {@code <what>}, so that
-   * the test can show the harness reports each kind of failure.
+   * With this system property set (only {@code FuzzHarnessSelfTest} sets it), an input named {@code
+   * selftest-<what>...} makes the child break the promise named {@code <what>}, so that the test
+   * can show the harness reports each kind of failure.
    */
   static final String SELF_TEST = "initkit.fuzz.selfTest";
 
   private static void misbehave(Path input) throws Exception {
-    String what = input.getFileName().toString().substring("selftest-".length()).replaceAll("\\..*$", "");
+    String what =
+        input.getFileName().toString().substring("selftest-".length()).replaceAll("\\..*$", "");
     switch (what) {
       case "crash":
         Runtime.getRuntime().halt(134); // as a native crash ends the JVM: no END line
@@ -134,12 +136,13 @@ public final class FuzzChild {
       case "hang":
         Thread.sleep(Long.MAX_VALUE);
         break;
-      case "oom": {
-        List<long[]> hog = new ArrayList<>();
-        while (true) {
-          hog.add(new long[1 << 20]);
+      case "oom":
+        {
+          List<long[]> hog = new ArrayList<>();
+          while (true) {
+            hog.add(new long[1 << 20]);
+          }
         }
-      }
       case "stacktrace":
         new IllegalStateException("self-test").printStackTrace();
         break;
@@ -162,7 +165,8 @@ public final class FuzzChild {
       write(m, dir.resolve("lib.h5"), Format.H5, "h5", c);
       write(m, dir.resolve("lib.keras"), Format.KERAS, "keras", c);
     } catch (IOException | UncheckedIOException e) {
-      if (!c.lib.has("open")) c.lib.put("open", e.getClass().getSimpleName() + ": " + e.getMessage());
+      if (!c.lib.has("open"))
+        c.lib.put("open", e.getClass().getSimpleName() + ": " + e.getMessage());
     } catch (OutOfMemoryError e) {
       throw e;
     } catch (Throwable t) {
@@ -246,7 +250,8 @@ public final class FuzzChild {
         continue;
       }
       long n = Math.max(1, Math.min(rows, READ_BYTES / rowBytes));
-      ByteBuffer buf = ByteBuffer.allocateDirect((int) (n * rowBytes)).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer buf =
+          ByteBuffer.allocateDirect((int) (n * rowBytes)).order(ByteOrder.LITTLE_ENDIAN);
       m.tensors().readRows(w, 0, n, buf);
     }
   }
@@ -281,7 +286,8 @@ public final class FuzzChild {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code;
-    try (PrintWriter o = new PrintWriter(out); PrintWriter e = new PrintWriter(err)) {
+    try (PrintWriter o = new PrintWriter(out);
+        PrintWriter e = new PrintWriter(err)) {
       code = Main.newCommandLine(o, e).execute(args);
     }
     String errText = err.toString();
@@ -292,14 +298,16 @@ public final class FuzzChild {
     if (code != 0 && !DOCUMENTED_FAILURES.contains(code)) {
       c.problem(key + ": exit code " + code + ": " + firstLine(errText));
     }
-    if (errText.contains("\tat ") || errText.contains("Exception in thread")
+    if (errText.contains("\tat ")
+        || errText.contains("Exception in thread")
         || errText.contains("Caused by:")) {
       c.problem(key + ": stack trace on stderr: " + firstLine(errText));
     }
     if (code != 0) {
       List<String> lines = errText.lines().toList();
       if (lines.size() != 1 || !lines.get(0).startsWith("initkit: ")) {
-        c.problem(key + ": expected one error line, got " + lines.size() + ": " + firstLine(errText));
+        c.problem(
+            key + ": expected one error line, got " + lines.size() + ": " + firstLine(errText));
       }
     }
     return new Run(code, out.toString(), errText);
@@ -362,8 +370,12 @@ public final class FuzzChild {
       if (shown >= 6) {
         break;
       }
-      sb.append(" @ ").append(e.getClassName().replace("dev.initkit.", "")).append('.')
-          .append(e.getMethodName()).append(':').append(e.getLineNumber());
+      sb.append(" @ ")
+          .append(e.getClassName().replace("dev.initkit.", ""))
+          .append('.')
+          .append(e.getMethodName())
+          .append(':')
+          .append(e.getLineNumber());
       shown++;
     }
     return sb.toString();

@@ -22,15 +22,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * Runs fuzz inputs through {@link FuzzChild} JVMs and turns everything that goes wrong into
- * {@link Finding}s: a JVM that dies (a native crash included), an input that takes longer than
- * the per-input timeout, a child whose resident memory passes a limit, an {@link
- * OutOfMemoryError} under the small heap, anything printed on the child's real stderr, and the
- * problems the child itself reports (see {@link FuzzChild}).
+ * Runs fuzz inputs through {@link FuzzChild} JVMs and turns everything that goes wrong into {@link
+ * Finding}s: a JVM that dies (a native crash included), an input that takes longer than the
+ * per-input timeout, a child whose resident memory passes a limit, an {@link OutOfMemoryError}
+ * under the small heap, anything printed on the child's real stderr, and the problems the child
+ * itself reports (see {@link FuzzChild}).
  *
- * <p>Inputs run in batches, many per JVM. When a JVM dies in a batch, the input it was working
- * on is run again alone in a fresh JVM to tell a reproducible crash from one that needs the
- * earlier inputs, and the rest of the batch goes on in another JVM.
+ * <p>Inputs run in batches, many per JVM. When a JVM dies in a batch, the input it was working on
+ * is run again alone in a fresh JVM to tell a reproducible crash from one that needs the earlier
+ * inputs, and the rest of the batch goes on in another JVM.
  */
 public final class FuzzHarness {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,14 +46,21 @@ public final class FuzzHarness {
   public record Finding(String kind, Input input, String detail) {
     @Override
     public String toString() {
-      return kind + "\t" + (input == null ? "-" : input.id() + "\t" + input.path() + "\t"
-          + input.origin()) + "\t" + detail;
+      return kind
+          + "\t"
+          + (input == null ? "-" : input.id() + "\t" + input.path() + "\t" + input.origin())
+          + "\t"
+          + detail;
     }
   }
 
   /** Settings. */
   public record Options(
-      int batchSize, int perInputSeconds, int parallel, String heap, long rssLimitMb,
+      int batchSize,
+      int perInputSeconds,
+      int parallel,
+      String heap,
+      long rssLimitMb,
       Path runDir) {}
 
   /** What happened to one input that ran to its end. */
@@ -128,25 +135,28 @@ public final class FuzzHarness {
     List<Thread> workers = new ArrayList<>();
     List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
     for (int w = 0; w < options.parallel(); w++) {
-      Thread t = new Thread(() -> {
-        try {
-          Job job;
-          while ((job = jobs.poll()) != null) {
-            if (System.nanoTime() > deadlineNanos) {
-              break;
-            }
-            for (Job next : runJob(job)) {
-              if (next.single()) {
-                jobs.addFirst(next);
-              } else {
-                jobs.add(next);
-              }
-            }
-          }
-        } catch (Throwable e) {
-          errors.add(e);
-        }
-      }, "fuzz-worker-" + w);
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  Job job;
+                  while ((job = jobs.poll()) != null) {
+                    if (System.nanoTime() > deadlineNanos) {
+                      break;
+                    }
+                    for (Job next : runJob(job)) {
+                      if (next.single()) {
+                        jobs.addFirst(next);
+                      } else {
+                        jobs.add(next);
+                      }
+                    }
+                  }
+                } catch (Throwable e) {
+                  errors.add(e);
+                }
+              },
+              "fuzz-worker-" + w);
       t.start();
       workers.add(t);
     }
@@ -177,29 +187,43 @@ public final class FuzzHarness {
     Files.writeString(list, sb.toString(), StandardCharsets.UTF_8);
     Path stderr = dir.resolve("stderr.txt");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(
-        java, "-Xmx" + options.heap(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-XX:MaxDirectMemorySize=128m", "-XX:-CreateCoredumpOnCrash",
-        "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"),
-        "-Djava.io.tmpdir=" + jtmp, "-Duser.language=de", "-Duser.country=DE"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-Xmx" + options.heap(),
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:MaxDirectMemorySize=128m",
+                "-XX:-CreateCoredumpOnCrash",
+                "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"),
+                "-Djava.io.tmpdir=" + jtmp,
+                "-Duser.language=de",
+                "-Duser.country=DE"));
     cmd.addAll(childProperties);
-    cmd.addAll(List.of("-cp", classPath(), FuzzChild.class.getName(), list.toString(), work.toString()));
+    cmd.addAll(
+        List.of("-cp", classPath(), FuzzChild.class.getName(), list.toString(), work.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr.toFile());
     childrenStarted.incrementAndGet();
     Process p = pb.start();
     p.getOutputStream().close();
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String l; (l = r.readLine()) != null; ) {
-          lines.add(l);
-        }
-      } catch (IOException e) {
-        // the child died; EOF below
-      } finally {
-        lines.add("\u0000EOF");
-      }
-    }, "fuzz-reader-" + n);
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                  lines.add(l);
+                }
+              } catch (IOException e) {
+                // the child died; EOF below
+              } finally {
+                lines.add("\u0000EOF");
+              }
+            },
+            "fuzz-reader-" + n);
     reader.setDaemon(true);
     reader.start();
 
@@ -242,7 +266,8 @@ public final class FuzzHarness {
         outcomes.add(new Outcome(in, result));
         for (JsonNode problem : result.path("problems")) {
           String text = problem.asText();
-          findings.add(new Finding(text.startsWith("OutOfMemoryError") ? "oom" : "problem", in, text));
+          findings.add(
+              new Finding(text.startsWith("OutOfMemoryError") ? "oom" : "problem", in, text));
         }
         inflight = null;
         deadline = System.currentTimeMillis() + perInputMs;
@@ -264,28 +289,38 @@ public final class FuzzHarness {
     boolean finished = killedFor == null && inflight == null && rest.isEmpty();
     if (killedFor != null) {
       Input culprit = inflight;
-      String detail = killedFor.equals("hang")
-          ? (culprit == null ? "child did not start within " + startupMs / 1000 + " s"
-              : "no result within " + options.perInputSeconds() + " s")
-          : "resident memory passed " + options.rssLimitMb() + " MB";
+      String detail =
+          killedFor.equals("hang")
+              ? (culprit == null
+                  ? "child did not start within " + startupMs / 1000 + " s"
+                  : "no result within " + options.perInputSeconds() + " s")
+              : "resident memory passed " + options.rssLimitMb() + " MB";
       findings.add(new Finding(killedFor, culprit, detail));
     } else if (!finished && exit != FuzzChild.EXIT_AFTER_OOM) {
       String crash = "child JVM exited with " + exit + hsErr(dir);
       if (inflight == null && done.isEmpty()) {
         // it never got to an input: running the batch again would fail the same way
-        findings.add(new Finding("crash", null, crash + " before its first input; stderr: "
-            + (Files.exists(stderr) ? abbreviate(Files.readString(stderr, StandardCharsets.ISO_8859_1)) : "")));
+        findings.add(
+            new Finding(
+                "crash",
+                null,
+                crash
+                    + " before its first input; stderr: "
+                    + (Files.exists(stderr)
+                        ? abbreviate(Files.readString(stderr, StandardCharsets.ISO_8859_1))
+                        : "")));
         return next;
       }
       if (inflight == null) {
-        findings.add(new Finding("crash", null, crash + " between inputs of " + job.inputs().size()));
+        findings.add(
+            new Finding("crash", null, crash + " between inputs of " + job.inputs().size()));
       } else if (job.single()) {
         findings.add(new Finding("crash", inflight, crash));
       } else {
         // isolate: the in-flight input alone, in a fresh JVM
         next.add(new Job(List.of(inflight), true));
-        findings.add(new Finding("batch-crash", inflight,
-            crash + " (in a batch; re-run alone to isolate)"));
+        findings.add(
+            new Finding("batch-crash", inflight, crash + " (in a batch; re-run alone to isolate)"));
       }
     } else if (exit != 0 && exit != FuzzChild.EXIT_AFTER_OOM && !job.single()) {
       findings.add(new Finding("crash", null, "child JVM exited with " + exit + hsErr(dir)));
@@ -308,7 +343,8 @@ public final class FuzzHarness {
         if (p.getFileName().toString().startsWith("hs_err_")) {
           Path dst = options.runDir().resolve("hs_err");
           Files.createDirectories(dst);
-          Files.copy(p, dst.resolve(p.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          Files.copy(
+              p, dst.resolve(p.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
       }
       FuzzChild.deleteTree(dir.resolve("work"));
@@ -336,8 +372,13 @@ public final class FuzzHarness {
         outside.append(l).append('\n');
       }
     }
-    text.forEach((in, t) -> findings.add(new Finding(
-        t.indexOf("\tat ") >= 0 ? "stacktrace" : "stderr", in, abbreviate(t.toString()))));
+    text.forEach(
+        (in, t) ->
+            findings.add(
+                new Finding(
+                    t.indexOf("\tat ") >= 0 ? "stacktrace" : "stderr",
+                    in,
+                    abbreviate(t.toString()))));
     String o = outside.toString();
     // a JVM crash report is already a crash finding
     if (!o.isBlank() && !o.contains("A fatal error has been detected")) {
@@ -351,8 +392,12 @@ public final class FuzzHarness {
         if (p.getFileName().toString().startsWith("hs_err_")) {
           StringBuilder sb = new StringBuilder();
           for (String l : Files.readAllLines(p, StandardCharsets.ISO_8859_1)) {
-            if (l.startsWith("# SIG") || l.startsWith("# Problematic frame") || l.startsWith("# C  [")
-                || l.startsWith("# J ") || l.startsWith("# V  [") || l.startsWith("#  Out of Memory")) {
+            if (l.startsWith("# SIG")
+                || l.startsWith("# Problematic frame")
+                || l.startsWith("# C  [")
+                || l.startsWith("# J ")
+                || l.startsWith("# V  [")
+                || l.startsWith("#  Out of Memory")) {
               sb.append(' ').append(l.substring(1).trim());
             }
           }

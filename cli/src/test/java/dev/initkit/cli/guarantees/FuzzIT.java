@@ -21,18 +21,18 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fuzzing: mutated copies of every file of the shared corpus and of {@code testdata/models} (see
- * {@link FuzzInputs}) run through the library and the command line in child JVMs with a 256 MB
- * heap ({@link FuzzChild}, {@link FuzzHarness}). Any crash, hang, memory blow-up, out-of-memory
- * error, stack trace, undocumented exit code, left-over output or temporary file, or changed
- * input fails the test; the report (findings and the inputs that caused them) is written to
- * {@code target/fuzz-report}.
+ * {@link FuzzInputs}) run through the library and the command line in child JVMs with a 256 MB heap
+ * ({@link FuzzChild}, {@link FuzzHarness}). Any crash, hang, memory blow-up, out-of-memory error,
+ * stack trace, undocumented exit code, left-over output or temporary file, or changed input fails
+ * the test; the report (findings and the inputs that caused them) is written to {@code
+ * target/fuzz-report}.
  *
  * <p>The normal test run is bounded: a fixed seed, {@code initkit.fuzz.seconds} (default 120) of
  * fuzzing. The long run is {@code bash fuzz/run.sh --minutes 30} (a random seed unless {@code
  * --seed} is given), which sets {@code initkit.fuzz.seconds} and {@code initkit.fuzz.seed}.
  *
- * <p>Structural HDF5 mutations need a Python with h5py ({@code initkit.python}, else the
- * checkout's {@code .venv}); without one, the byte, JSON and zip mutations still run.
+ * <p>Structural HDF5 mutations need a Python with h5py ({@code initkit.python}, else the checkout's
+ * {@code .venv}); without one, the byte, JSON and zip mutations still run.
  */
 class FuzzIT {
   static final long DEFAULT_SEED = 20251123L;
@@ -48,7 +48,8 @@ class FuzzIT {
     long start = System.nanoTime();
     long deadline = start + TimeUnit.SECONDS.toNanos(seconds);
 
-    Path report = Path.of(System.getProperty("initkit.fuzz.report", "target/fuzz-report")).toAbsolutePath();
+    Path report =
+        Path.of(System.getProperty("initkit.fuzz.report", "target/fuzz-report")).toAbsolutePath();
     FuzzChild.deleteTree(report);
     Files.createDirectories(report);
     Path run = Files.createTempDirectory("fuzzrun-");
@@ -58,13 +59,19 @@ class FuzzIT {
       python = null;
     }
     FuzzInputs gen = new FuzzInputs(run.resolve("inputs"), seed, python, script);
-    List<Path> seeds = FuzzInputs.seeds(corpus, testdata == null ? null : testdata.resolve("models"));
+    List<Path> seeds =
+        FuzzInputs.seeds(corpus, testdata == null ? null : testdata.resolve("models"));
     gen.prepare(seeds);
 
-    FuzzHarness harness = new FuzzHarness(new FuzzHarness.Options(
-        roundSize / 2, Integer.getInteger("initkit.fuzz.timeout", 60),
-        Integer.getInteger("initkit.fuzz.parallel", 2), "256m",
-        Long.getLong("initkit.fuzz.rssMb", 1536), run));
+    FuzzHarness harness =
+        new FuzzHarness(
+            new FuzzHarness.Options(
+                roundSize / 2,
+                Integer.getInteger("initkit.fuzz.timeout", 60),
+                Integer.getInteger("initkit.fuzz.parallel", 2),
+                "256m",
+                Long.getLong("initkit.fuzz.rssMb", 1536),
+                run));
     Map<String, Input> all = new LinkedHashMap<>();
     Map<String, String> hashes = new TreeMap<>();
     int rounds = 0;
@@ -88,11 +95,26 @@ class FuzzIT {
     }
     long ran = harness.outcomes().size();
     Map<String, Integer> codes = new TreeMap<>();
-    harness.outcomes().forEach(o -> codes.merge("convert=" + o.result().path("cli").path("convert").asInt(-1), 1, Integer::sum));
-    String summary = String.format(Locale.ROOT,
-        "fuzz: seed %d, %d rounds, %d inputs run (%d generated) in %d child JVMs, %.0f s; exit codes %s; %d findings%n",
-        seed, rounds, ran, all.size(), harness.childrenStarted(),
-        (System.nanoTime() - start) / 1e9, codes, findings.size());
+    harness
+        .outcomes()
+        .forEach(
+            o ->
+                codes.merge(
+                    "convert=" + o.result().path("cli").path("convert").asInt(-1),
+                    1,
+                    Integer::sum));
+    String summary =
+        String.format(
+            Locale.ROOT,
+            "fuzz: seed %d, %d rounds, %d inputs run (%d generated) in %d child JVMs, %.0f s; exit codes %s; %d findings%n",
+            seed,
+            rounds,
+            ran,
+            all.size(),
+            harness.childrenStarted(),
+            (System.nanoTime() - start) / 1e9,
+            codes,
+            findings.size());
     StringBuilder text = new StringBuilder(summary);
     for (Finding f : findings) {
       text.append(f).append('\n');
@@ -100,8 +122,13 @@ class FuzzIT {
     Files.writeString(report.resolve("findings.tsv"), text, StandardCharsets.UTF_8);
     StringBuilder outcomes = new StringBuilder();
     for (FuzzHarness.Outcome o : harness.outcomes()) {
-      outcomes.append(o.input().id()).append('\t').append(o.input().origin()).append('\t')
-          .append(o.result().path("cli")).append('\n');
+      outcomes
+          .append(o.input().id())
+          .append('\t')
+          .append(o.input().origin())
+          .append('\t')
+          .append(o.result().path("cli"))
+          .append('\n');
     }
     Files.writeString(report.resolve("outcomes.tsv"), outcomes, StandardCharsets.UTF_8);
     System.out.print(summary);
@@ -110,18 +137,24 @@ class FuzzIT {
       Files.createDirectories(report.resolve("hs_err"));
       try (var s = Files.list(hsErr)) {
         for (Path p : s.toList()) {
-          Files.copy(p, report.resolve("hs_err").resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+          Files.copy(
+              p,
+              report.resolve("hs_err").resolve(p.getFileName()),
+              StandardCopyOption.REPLACE_EXISTING);
         }
       }
     }
     if (findings.isEmpty()) {
       FuzzChild.deleteTree(run);
     }
-    assertTrue(findings.isEmpty(), () -> text + "(report and inputs in " + report + ", run directory " + run + ")");
+    assertTrue(
+        findings.isEmpty(),
+        () -> text + "(report and inputs in " + report + ", run directory " + run + ")");
     assertTrue(ran > 0, "no input ran");
   }
 
-  private static void keepOnlyFindings(FuzzHarness h, List<Input> inputs, Path report) throws IOException {
+  private static void keepOnlyFindings(FuzzHarness h, List<Input> inputs, Path report)
+      throws IOException {
     java.util.Set<String> bad = new java.util.HashSet<>();
     for (Finding f : h.findings()) {
       if (f.input() != null) {
@@ -151,12 +184,16 @@ class FuzzIT {
 
   static Path testdata() {
     String p = System.getProperty("initkit.testdata");
-    return p != null && Files.isDirectory(Path.of(p)) ? Path.of(p).toAbsolutePath().normalize() : null;
+    return p != null && Files.isDirectory(Path.of(p))
+        ? Path.of(p).toAbsolutePath().normalize()
+        : null;
   }
 
   static Path corpus() {
     String p = System.getProperty("initkit.corpus");
-    return p != null && Files.isDirectory(Path.of(p)) ? Path.of(p).toAbsolutePath().normalize() : null;
+    return p != null && Files.isDirectory(Path.of(p))
+        ? Path.of(p).toAbsolutePath().normalize()
+        : null;
   }
 
   /** {@code initkit.python}, else the checkout's .venv python, if it has h5py; else null. */
@@ -172,7 +209,10 @@ class FuzzIT {
     for (Path c : candidates) {
       if (Files.isExecutable(c)) {
         try {
-          Process pr = new ProcessBuilder(c.toString(), "-c", "import h5py").redirectErrorStream(true).start();
+          Process pr =
+              new ProcessBuilder(c.toString(), "-c", "import h5py")
+                  .redirectErrorStream(true)
+                  .start();
           pr.getInputStream().readAllBytes();
           if (pr.waitFor(60, TimeUnit.SECONDS) && pr.exitValue() == 0) {
             return c;

@@ -37,40 +37,82 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Makes fuzz inputs from seed files: bit flips (aimed at HDF5 metadata when the raw data ranges
- * are known), truncation, JSON config mutations (wrong types, huge and negative shapes, deep
- * nesting, cycles in {@code inbound_nodes}, duplicate keys, odd names), zip tampering ({@code ..}
- * and absolute entries, duplicates, missing members, lying sizes, decompression bombs, unknown
- * methods, bad names) and, through {@code fuzz/h5mutate.py} when a Python with h5py is given,
- * structural HDF5 mutations (attributes of the wrong type, allocation and decompression bombs,
- * external storage and links, hard-link cycles, deep groups, odd datatypes).
+ * Makes fuzz inputs from seed files: bit flips (aimed at HDF5 metadata when the raw data ranges are
+ * known), truncation, JSON config mutations (wrong types, huge and negative shapes, deep nesting,
+ * cycles in {@code inbound_nodes}, duplicate keys, odd names), zip tampering ({@code ..} and
+ * absolute entries, duplicates, missing members, lying sizes, decompression bombs, unknown methods,
+ * bad names) and, through {@code fuzz/h5mutate.py} when a Python with h5py is given, structural
+ * HDF5 mutations (attributes of the wrong type, allocation and decompression bombs, external
+ * storage and links, hard-link cycles, deep groups, odd datatypes).
  *
  * <p>Deterministic for a given seed and seed file list. Each input gets its own directory (so a
  * weights file keeps its companion {@code <name>.json}).
  */
 public final class FuzzInputs {
   /** Escapes non-ASCII as Python's json.dumps (and so Keras) does; keeps lone surrogates. */
-  private static final ObjectMapper JSON = new ObjectMapper(
-      com.fasterxml.jackson.core.JsonFactory.builder()
-          .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII).build());
+  private static final ObjectMapper JSON =
+      new ObjectMapper(
+          com.fasterxml.jackson.core.JsonFactory.builder()
+              .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII)
+              .build());
+
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   /** Bytes of zeros the decompression bombs inflate to. */
   static final long BOMB_BYTES = 2L << 30;
 
-  static final List<String> JSON_OPS = List.of(
-      "wrong_type", "wrong_type", "shape", "shape", "deep_over", "deep_within", "nested_models",
-      "inbound_cycle", "inbound_cycle", "duplicate_key", "remove_key", "dup_layer_names",
-      "weird_names", "class_name", "huge_list", "text_truncate", "numbers", "empty_layers");
-  static final List<String> ZIP_OPS = List.of(
-      "dotdot", "absolute", "dotdot_weights", "dup_config", "dup_weights", "missing_config",
-      "missing_weights", "missing_metadata", "declared_huge", "declared_small", "bomb", "bomb_lying",
-      "bomb_config", "many_entries", "nested_zip", "method_unknown", "encrypted_flag", "crc_wrong",
-      "prefix_garbage", "comment_fake_eocd", "truncated_cd", "bad_name_utf8", "deflated_weights",
-      // issue 18: a member's bytes changed under its CRC; a local header naming another member;
-      // another archive prepended (offsets move, as java.util.zip and Python move them)
-      "data_flip_keep_crc", "local_name_differs", "prefix_zip");
-  static final List<String> DIR_OPS = List.of("dir_symlink_out", "dir_config_huge", "dir_fifo_weights");
+  static final List<String> JSON_OPS =
+      List.of(
+          "wrong_type",
+          "wrong_type",
+          "shape",
+          "shape",
+          "deep_over",
+          "deep_within",
+          "nested_models",
+          "inbound_cycle",
+          "inbound_cycle",
+          "duplicate_key",
+          "remove_key",
+          "dup_layer_names",
+          "weird_names",
+          "class_name",
+          "huge_list",
+          "text_truncate",
+          "numbers",
+          "empty_layers");
+  static final List<String> ZIP_OPS =
+      List.of(
+          "dotdot",
+          "absolute",
+          "dotdot_weights",
+          "dup_config",
+          "dup_weights",
+          "missing_config",
+          "missing_weights",
+          "missing_metadata",
+          "declared_huge",
+          "declared_small",
+          "bomb",
+          "bomb_lying",
+          "bomb_config",
+          "many_entries",
+          "nested_zip",
+          "method_unknown",
+          "encrypted_flag",
+          "crc_wrong",
+          "prefix_garbage",
+          "comment_fake_eocd",
+          "truncated_cd",
+          "bad_name_utf8",
+          "deflated_weights",
+          // issue 18: a member's bytes changed under its CRC; a local header naming another member;
+          // another archive prepended (offsets move, as java.util.zip and Python move them)
+          "data_flip_keep_crc",
+          "local_name_differs",
+          "prefix_zip");
+  static final List<String> DIR_OPS =
+      List.of("dir_symlink_out", "dir_config_huge", "dir_fifo_weights");
 
   private final Path root;
   private final long seed;
@@ -112,18 +154,22 @@ public final class FuzzInputs {
       Path sm = corpus.resolve("savedmodel");
       if (Files.isDirectory(sm)) {
         try (Stream<Path> s = Files.list(sm)) {
-          s.filter(p -> Files.isRegularFile(p.resolve("saved_model.pb"))).sorted().forEach(out::add);
+          s.filter(p -> Files.isRegularFile(p.resolve("saved_model.pb")))
+              .sorted()
+              .forEach(out::add);
         }
       }
     }
     if (testdataModels != null && Files.isDirectory(testdataModels)) {
       try (Stream<Path> s = Files.walk(testdataModels)) {
         s.filter(p -> Files.isRegularFile(p) && !p.toString().contains("_unzipped"))
-            .sorted().forEach(out::add);
+            .sorted()
+            .forEach(out::add);
       }
       try (Stream<Path> s = Files.walk(testdataModels)) {
         s.filter(p -> Files.isDirectory(p) && p.getFileName().toString().endsWith("_unzipped"))
-            .sorted().forEach(out::add);
+            .sorted()
+            .forEach(out::add);
       }
     }
     return out;
@@ -150,7 +196,8 @@ public final class FuzzInputs {
       }
       rawRanges.put(Path.of(e.getKey()), list);
     }
-    h5pyOps.addAll(runPython(List.of(python.toString(), script.toString(), "ops"), 60).lines().toList());
+    h5pyOps.addAll(
+        runPython(List.of(python.toString(), script.toString(), "ops"), 60).lines().toList());
   }
 
   /**
@@ -172,20 +219,21 @@ public final class FuzzInputs {
       Files.createDirectories(dir);
       try {
         switch (family) {
-          case "h5py": {
-            String op = h5pyOps.get(rng.nextInt(h5pyOps.size()));
-            Path target = dir.resolve(s.getFileName());
-            copyCompanion(s, dir);
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("seed", s.toString());
-            e.put("out", target.toString());
-            e.put("op", op);
-            e.put("rng", rng.nextInt(1 << 30));
-            pySpec.add(e);
-            pyDirs.put(target.toString(), dir);
-            pySeeds.put(target.toString(), s);
-            continue; // made below, in one Python run
-          }
+          case "h5py":
+            {
+              String op = h5pyOps.get(rng.nextInt(h5pyOps.size()));
+              Path target = dir.resolve(s.getFileName());
+              copyCompanion(s, dir);
+              Map<String, Object> e = new LinkedHashMap<>();
+              e.put("seed", s.toString());
+              e.put("out", target.toString());
+              e.put("op", op);
+              e.put("rng", rng.nextInt(1 << 30));
+              pySpec.add(e);
+              pyDirs.put(target.toString(), dir);
+              pySeeds.put(target.toString(), s);
+              continue; // made below, in one Python run
+            }
           default:
             out.add(new Input(id, makeJava(family, s, dir), describeSeed(s) + " " + lastOp));
         }
@@ -199,7 +247,8 @@ public final class FuzzInputs {
     if (!pySpec.isEmpty()) {
       Path spec = root.resolve("h5mutate-" + counter + ".json");
       Files.writeString(spec, JSON.writeValueAsString(pySpec));
-      String res = runPython(List.of(python.toString(), script.toString(), "mutate", spec.toString()), 900);
+      String res =
+          runPython(List.of(python.toString(), script.toString(), "mutate", spec.toString()), 900);
       for (String line : res.lines().toList()) {
         JsonNode r = JSON.readTree(line);
         Path target = Path.of(r.get("out").asText());
@@ -207,7 +256,15 @@ public final class FuzzInputs {
         Path s = pySeeds.get(target.toString());
         String id = dir.getFileName().toString();
         if (r.get("ok").asBoolean()) {
-          out.add(new Input(id, target, describeSeed(s) + " h5py:" + r.get("op").asText() + " " + r.get("detail").asText()));
+          out.add(
+              new Input(
+                  id,
+                  target,
+                  describeSeed(s)
+                      + " h5py:"
+                      + r.get("op").asText()
+                      + " "
+                      + r.get("detail").asText()));
         } else {
           FuzzChild.deleteTree(dir);
           Files.createDirectories(dir);
@@ -229,7 +286,8 @@ public final class FuzzInputs {
     boolean dir = Files.isDirectory(s);
     boolean zip = !dir && isZip(s);
     boolean h5 = !dir && isHdf5(s);
-    boolean hasJson = dir || zip || isJsonFile(s) || companionOf(s) != null || (h5 && hasModelConfig(s));
+    boolean hasJson =
+        dir || zip || isJsonFile(s) || companionOf(s) != null || (h5 && hasModelConfig(s));
     List<String> families = new ArrayList<>();
     if (dir && Files.isRegularFile(s.resolve("saved_model.pb"))) {
       families.add("savedmodel");
@@ -331,7 +389,12 @@ public final class FuzzInputs {
   private Path truncate(Path s, Path dir) throws IOException {
     copyCompanion(s, dir);
     byte[] b = Files.readAllBytes(s);
-    int cut = b.length == 0 ? 0 : rng.nextInt(3) == 0 ? Math.max(0, b.length - 1 - rng.nextInt(Math.min(b.length, 4096))) : rng.nextInt(b.length);
+    int cut =
+        b.length == 0
+            ? 0
+            : rng.nextInt(3) == 0
+                ? Math.max(0, b.length - 1 - rng.nextInt(Math.min(b.length, 4096)))
+                : rng.nextInt(b.length);
     Path out = dir.resolve(s.getFileName());
     Files.write(out, java.util.Arrays.copyOf(b, cut));
     lastOp = "truncate at " + cut + " of " + b.length;
@@ -374,7 +437,8 @@ public final class FuzzInputs {
     if (companion != null) {
       Path out = dir.resolve(s.getFileName());
       Files.copy(s, out);
-      Files.writeString(dir.resolve(companion.getFileName()),
+      Files.writeString(
+          dir.resolve(companion.getFileName()),
           mutateJsonText(Files.readString(companion, StandardCharsets.UTF_8)));
       lastOp = "json companion " + lastOp;
       return out;
@@ -418,214 +482,232 @@ public final class FuzzInputs {
     collect(tree, "", slots, 0);
     String deepMarker = null;
     switch (op) {
-      case "wrong_type": {
-        Slot s = pick(slots);
-        JsonNode v = weirdValue();
-        s.set(v);
-        lastOp = op + " " + s.path + " := " + abbreviate(v.toString());
-        break;
-      }
-      case "shape": {
-        List<Slot> shapes = new ArrayList<>();
-        for (Slot s : slots) {
-          if (s.key != null && SHAPE_KEYS.contains(s.key)) {
-            shapes.add(s);
+      case "wrong_type":
+        {
+          Slot s = pick(slots);
+          JsonNode v = weirdValue();
+          s.set(v);
+          lastOp = op + " " + s.path + " := " + abbreviate(v.toString());
+          break;
+        }
+      case "shape":
+        {
+          List<Slot> shapes = new ArrayList<>();
+          for (Slot s : slots) {
+            if (s.key != null && SHAPE_KEYS.contains(s.key)) {
+              shapes.add(s);
+            }
           }
-        }
-        Slot s = shapes.isEmpty() ? pick(slots) : shapes.get(rng.nextInt(shapes.size()));
-        JsonNode v = s.get();
-        JsonNode bad = badNumber();
-        if (v != null && v.isArray() && v.size() > 0 && rng.nextBoolean()) {
-          ((ArrayNode) v).set(rng.nextInt(v.size()), bad);
-          lastOp = op + " " + s.path + "[i] := " + bad;
-        } else if (rng.nextInt(4) == 0) {
-          ArrayNode a = F.arrayNode();
-          for (int i = 0; i < 40; i++) {
-            a.add(badNumber());
-          }
-          s.set(a);
-          lastOp = op + " " + s.path + " := rank-40 shape";
-        } else {
-          s.set(bad);
-          lastOp = op + " " + s.path + " := " + bad;
-        }
-        break;
-      }
-      case "deep_over": {
-        Slot s = pick(slots);
-        deepMarker = "\"@@DEEP@@\"";
-        s.set(F.textNode("@@DEEP@@"));
-        lastOp = op + " " + s.path + " := 20000 nested arrays";
-        break;
-      }
-      case "deep_within": {
-        Slot s = pick(slots);
-        int depth = 300 - Math.min(290, s.depth);
-        JsonNode v = F.objectNode();
-        for (int i = 0; i < depth; i++) {
-          ObjectNode o = F.objectNode();
-          o.put("class_name", "GlorotUniform");
-          o.set("config", v);
-          v = o;
-        }
-        s.set(v);
-        lastOp = op + " " + s.path + " := " + depth + " nested objects";
-        break;
-      }
-      case "nested_models": {
-        int levels = rng.nextBoolean() ? 20 : 95;
-        JsonNode m = tree;
-        for (int i = 0; i < levels; i++) {
-          ObjectNode seq = F.objectNode();
-          seq.put("class_name", "Sequential");
-          ObjectNode cfg = seq.putObject("config");
-          cfg.put("name", "wrap_" + i);
-          ObjectNode inner = m.deepCopy();
-          if (inner.path("config").isObject()) {
-            ((ObjectNode) inner.get("config")).put("name", "wrap_" + i + "_inner");
-          }
-          cfg.putArray("layers").add(inner);
-          m = seq;
-        }
-        tree = m;
-        lastOp = op + " " + levels + " Sequential levels";
-        break;
-      }
-      case "inbound_cycle": {
-        List<ObjectNode> layers = layers(tree);
-        List<ObjectNode> withInbound = new ArrayList<>();
-        for (ObjectNode l : layers) {
-          if (l.path("inbound_nodes").isArray() && l.path("inbound_nodes").size() > 0) {
-            withInbound.add(l);
-          }
-        }
-        if (withInbound.isEmpty() || layers.size() < 2) {
-          throw new Skip();
-        }
-        ObjectNode a = withInbound.get(rng.nextInt(withInbound.size()));
-        ObjectNode b = rng.nextInt(3) == 0 ? a : layers.get(layers.size() - 1);
-        String bName = layerName(b);
-        int replaced = renameRefs(a.get("inbound_nodes"), names(layers), bName);
-        if (b != a && b.path("inbound_nodes").isArray() && b.path("inbound_nodes").size() > 0) {
-          renameRefs(b.get("inbound_nodes"), names(layers), layerName(a));
-        }
-        lastOp = op + " " + layerName(a) + " <-> " + bName + " (" + replaced + " refs)";
-        break;
-      }
-      case "duplicate_key": {
-        List<Slot> objects = new ArrayList<>();
-        for (Slot s : slots) {
+          Slot s = shapes.isEmpty() ? pick(slots) : shapes.get(rng.nextInt(shapes.size()));
           JsonNode v = s.get();
-          if (v != null && v.isObject() && v.size() > 0) {
-            objects.add(s);
+          JsonNode bad = badNumber();
+          if (v != null && v.isArray() && v.size() > 0 && rng.nextBoolean()) {
+            ((ArrayNode) v).set(rng.nextInt(v.size()), bad);
+            lastOp = op + " " + s.path + "[i] := " + bad;
+          } else if (rng.nextInt(4) == 0) {
+            ArrayNode a = F.arrayNode();
+            for (int i = 0; i < 40; i++) {
+              a.add(badNumber());
+            }
+            s.set(a);
+            lastOp = op + " " + s.path + " := rank-40 shape";
+          } else {
+            s.set(bad);
+            lastOp = op + " " + s.path + " := " + bad;
           }
+          break;
         }
-        ObjectNode o = objects.isEmpty() ? (ObjectNode) (tree.isObject() ? tree : F.objectNode())
-            : (ObjectNode) objects.get(rng.nextInt(objects.size())).get();
-        if (o.size() == 0) {
-          throw new Skip();
+      case "deep_over":
+        {
+          Slot s = pick(slots);
+          deepMarker = "\"@@DEEP@@\"";
+          s.set(F.textNode("@@DEEP@@"));
+          lastOp = op + " " + s.path + " := 20000 nested arrays";
+          break;
         }
-        String key = o.fieldNames().next();
-        o.put("@@DUP@@", 0);
-        String out = JSON.writeValueAsString(tree).replace("\"@@DUP@@\":0",
-            JSON.writeValueAsString(key) + ":" + weirdValue());
-        lastOp = op + " " + key;
-        return out;
-      }
-      case "remove_key": {
-        List<Slot> fields = new ArrayList<>();
-        for (Slot s : slots) {
-          if (s.parent.isObject() && (IMPORTANT.contains(s.key) || rng.nextInt(4) == 0)) {
-            fields.add(s);
+      case "deep_within":
+        {
+          Slot s = pick(slots);
+          int depth = 300 - Math.min(290, s.depth);
+          JsonNode v = F.objectNode();
+          for (int i = 0; i < depth; i++) {
+            ObjectNode o = F.objectNode();
+            o.put("class_name", "GlorotUniform");
+            o.set("config", v);
+            v = o;
           }
+          s.set(v);
+          lastOp = op + " " + s.path + " := " + depth + " nested objects";
+          break;
         }
-        Slot s = fields.isEmpty() ? pick(slots) : fields.get(rng.nextInt(fields.size()));
-        s.remove();
-        lastOp = op + " " + s.path;
-        break;
-      }
-      case "dup_layer_names": {
-        List<ObjectNode> layers = layers(tree);
-        if (layers.size() < 2) {
-          throw new Skip();
-        }
-        ObjectNode a = layers.get(rng.nextInt(layers.size()));
-        ObjectNode b = layers.get(rng.nextInt(layers.size()));
-        setLayerName(a, layerName(b));
-        lastOp = op + " " + layerName(b);
-        break;
-      }
-      case "weird_names": {
-        List<ObjectNode> layers = layers(tree);
-        if (layers.isEmpty()) {
-          throw new Skip();
-        }
-        String n = WEIRD_NAMES.get(rng.nextInt(WEIRD_NAMES.size()));
-        ObjectNode a = layers.get(rng.nextInt(layers.size()));
-        String old = layerName(a);
-        setLayerName(a, n);
-        lastOp = op + " " + old + " := " + abbreviate(JSON.writeValueAsString(n));
-        break;
-      }
-      case "class_name": {
-        List<ObjectNode> layers = layers(tree);
-        if (layers.isEmpty()) {
-          throw new Skip();
-        }
-        ObjectNode a = layers.get(rng.nextInt(layers.size()));
-        String c = CLASS_NAMES.get(rng.nextInt(CLASS_NAMES.size()));
-        a.put("class_name", c);
-        lastOp = op + " " + layerName(a) + " := " + c;
-        break;
-      }
-      case "huge_list": {
-        ArrayNode list = layerList(tree);
-        if (list == null || list.size() == 0) {
-          throw new Skip();
-        }
-        JsonNode last = list.get(list.size() - 1);
-        for (int i = 0; i < 20000; i++) {
-          ObjectNode c = F.objectNode();
-          c.put("class_name", "Dropout");
-          c.putObject("config").put("name", "zz_" + i).put("rate", 0.5);
-          c.put("name", "zz_" + i);
-          if (last.has("inbound_nodes")) {
-            c.set("inbound_nodes", last.get("inbound_nodes").deepCopy());
+      case "nested_models":
+        {
+          int levels = rng.nextBoolean() ? 20 : 95;
+          JsonNode m = tree;
+          for (int i = 0; i < levels; i++) {
+            ObjectNode seq = F.objectNode();
+            seq.put("class_name", "Sequential");
+            ObjectNode cfg = seq.putObject("config");
+            cfg.put("name", "wrap_" + i);
+            ObjectNode inner = m.deepCopy();
+            if (inner.path("config").isObject()) {
+              ((ObjectNode) inner.get("config")).put("name", "wrap_" + i + "_inner");
+            }
+            cfg.putArray("layers").add(inner);
+            m = seq;
           }
-          list.add(c);
+          tree = m;
+          lastOp = op + " " + levels + " Sequential levels";
+          break;
         }
-        lastOp = op + " +20000 layers";
-        break;
-      }
-      case "text_truncate": {
-        String t = JSON.writeValueAsString(tree);
-        int cut = rng.nextInt(Math.max(1, t.length()));
-        lastOp = op + " at " + cut;
-        return t.substring(0, cut);
-      }
-      case "numbers": {
-        List<Slot> numbers = new ArrayList<>();
-        for (Slot s : slots) {
-          JsonNode v = s.get();
-          if (v != null && v.isNumber()) {
-            numbers.add(s);
+      case "inbound_cycle":
+        {
+          List<ObjectNode> layers = layers(tree);
+          List<ObjectNode> withInbound = new ArrayList<>();
+          for (ObjectNode l : layers) {
+            if (l.path("inbound_nodes").isArray() && l.path("inbound_nodes").size() > 0) {
+              withInbound.add(l);
+            }
           }
+          if (withInbound.isEmpty() || layers.size() < 2) {
+            throw new Skip();
+          }
+          ObjectNode a = withInbound.get(rng.nextInt(withInbound.size()));
+          ObjectNode b = rng.nextInt(3) == 0 ? a : layers.get(layers.size() - 1);
+          String bName = layerName(b);
+          int replaced = renameRefs(a.get("inbound_nodes"), names(layers), bName);
+          if (b != a && b.path("inbound_nodes").isArray() && b.path("inbound_nodes").size() > 0) {
+            renameRefs(b.get("inbound_nodes"), names(layers), layerName(a));
+          }
+          lastOp = op + " " + layerName(a) + " <-> " + bName + " (" + replaced + " refs)";
+          break;
         }
-        Slot s = numbers.isEmpty() ? pick(slots) : numbers.get(rng.nextInt(numbers.size()));
-        JsonNode v = badNumber();
-        s.set(v);
-        lastOp = op + " " + s.path + " := " + v;
-        break;
-      }
-      case "empty_layers": {
-        ArrayNode list = layerList(tree);
-        if (list == null) {
-          throw new Skip();
+      case "duplicate_key":
+        {
+          List<Slot> objects = new ArrayList<>();
+          for (Slot s : slots) {
+            JsonNode v = s.get();
+            if (v != null && v.isObject() && v.size() > 0) {
+              objects.add(s);
+            }
+          }
+          ObjectNode o =
+              objects.isEmpty()
+                  ? (ObjectNode) (tree.isObject() ? tree : F.objectNode())
+                  : (ObjectNode) objects.get(rng.nextInt(objects.size())).get();
+          if (o.size() == 0) {
+            throw new Skip();
+          }
+          String key = o.fieldNames().next();
+          o.put("@@DUP@@", 0);
+          String out =
+              JSON.writeValueAsString(tree)
+                  .replace("\"@@DUP@@\":0", JSON.writeValueAsString(key) + ":" + weirdValue());
+          lastOp = op + " " + key;
+          return out;
         }
-        list.removeAll();
-        lastOp = op;
-        break;
-      }
+      case "remove_key":
+        {
+          List<Slot> fields = new ArrayList<>();
+          for (Slot s : slots) {
+            if (s.parent.isObject() && (IMPORTANT.contains(s.key) || rng.nextInt(4) == 0)) {
+              fields.add(s);
+            }
+          }
+          Slot s = fields.isEmpty() ? pick(slots) : fields.get(rng.nextInt(fields.size()));
+          s.remove();
+          lastOp = op + " " + s.path;
+          break;
+        }
+      case "dup_layer_names":
+        {
+          List<ObjectNode> layers = layers(tree);
+          if (layers.size() < 2) {
+            throw new Skip();
+          }
+          ObjectNode a = layers.get(rng.nextInt(layers.size()));
+          ObjectNode b = layers.get(rng.nextInt(layers.size()));
+          setLayerName(a, layerName(b));
+          lastOp = op + " " + layerName(b);
+          break;
+        }
+      case "weird_names":
+        {
+          List<ObjectNode> layers = layers(tree);
+          if (layers.isEmpty()) {
+            throw new Skip();
+          }
+          String n = WEIRD_NAMES.get(rng.nextInt(WEIRD_NAMES.size()));
+          ObjectNode a = layers.get(rng.nextInt(layers.size()));
+          String old = layerName(a);
+          setLayerName(a, n);
+          lastOp = op + " " + old + " := " + abbreviate(JSON.writeValueAsString(n));
+          break;
+        }
+      case "class_name":
+        {
+          List<ObjectNode> layers = layers(tree);
+          if (layers.isEmpty()) {
+            throw new Skip();
+          }
+          ObjectNode a = layers.get(rng.nextInt(layers.size()));
+          String c = CLASS_NAMES.get(rng.nextInt(CLASS_NAMES.size()));
+          a.put("class_name", c);
+          lastOp = op + " " + layerName(a) + " := " + c;
+          break;
+        }
+      case "huge_list":
+        {
+          ArrayNode list = layerList(tree);
+          if (list == null || list.size() == 0) {
+            throw new Skip();
+          }
+          JsonNode last = list.get(list.size() - 1);
+          for (int i = 0; i < 20000; i++) {
+            ObjectNode c = F.objectNode();
+            c.put("class_name", "Dropout");
+            c.putObject("config").put("name", "zz_" + i).put("rate", 0.5);
+            c.put("name", "zz_" + i);
+            if (last.has("inbound_nodes")) {
+              c.set("inbound_nodes", last.get("inbound_nodes").deepCopy());
+            }
+            list.add(c);
+          }
+          lastOp = op + " +20000 layers";
+          break;
+        }
+      case "text_truncate":
+        {
+          String t = JSON.writeValueAsString(tree);
+          int cut = rng.nextInt(Math.max(1, t.length()));
+          lastOp = op + " at " + cut;
+          return t.substring(0, cut);
+        }
+      case "numbers":
+        {
+          List<Slot> numbers = new ArrayList<>();
+          for (Slot s : slots) {
+            JsonNode v = s.get();
+            if (v != null && v.isNumber()) {
+              numbers.add(s);
+            }
+          }
+          Slot s = numbers.isEmpty() ? pick(slots) : numbers.get(rng.nextInt(numbers.size()));
+          JsonNode v = badNumber();
+          s.set(v);
+          lastOp = op + " " + s.path + " := " + v;
+          break;
+        }
+      case "empty_layers":
+        {
+          ArrayNode list = layerList(tree);
+          if (list == null) {
+            throw new Skip();
+          }
+          list.removeAll();
+          lastOp = op;
+          break;
+        }
       default:
         throw new IllegalStateException(op);
     }
@@ -636,23 +718,92 @@ public final class FuzzInputs {
     return out;
   }
 
-  private static final List<String> SHAPE_KEYS = List.of(
-      "batch_input_shape", "batch_shape", "input_shape", "shape", "units", "filters",
-      "kernel_size", "strides", "output_dim", "input_dim", "target_shape", "dims", "pool_size",
-      "size", "input_length", "num_heads", "key_dim", "depth_multiplier", "dilation_rate", "axis",
-      "n", "padding", "cropping", "output_padding", "groups");
-  private static final List<String> IMPORTANT = List.of(
-      "class_name", "config", "layers", "name", "inbound_nodes", "batch_input_shape", "module",
-      "registered_name", "build_config", "dtype", "input_layers", "output_layers", "layer",
-      "cell", "function", "keras_version");
-  private static final List<String> WEIRD_NAMES = List.of(
-      "", "/", "a/b", "..", "../../evil", ".", "x\u0000y", "\u540d\u524d", "n".repeat(3000),
-      "layers", "vars", "model_weights", "top_level_model_weights", "optimizer_weights",
-      "kernel:0", "\ud800", " ", "@0:x", "dense/kernel:0");
-  private static final List<String> CLASS_NAMES = List.of(
-      "Sequential", "Functional", "Model", "Bidirectional", "TimeDistributed", "Lambda", "",
-      "NoSuchLayer", "__keras_tensor__", "InputLayer", "RNN", "StackedRNNCells", "Dense", "LSTM",
-      "BatchNormalization", "Conv2D", "Embedding", "MultiHeadAttention");
+  private static final List<String> SHAPE_KEYS =
+      List.of(
+          "batch_input_shape",
+          "batch_shape",
+          "input_shape",
+          "shape",
+          "units",
+          "filters",
+          "kernel_size",
+          "strides",
+          "output_dim",
+          "input_dim",
+          "target_shape",
+          "dims",
+          "pool_size",
+          "size",
+          "input_length",
+          "num_heads",
+          "key_dim",
+          "depth_multiplier",
+          "dilation_rate",
+          "axis",
+          "n",
+          "padding",
+          "cropping",
+          "output_padding",
+          "groups");
+  private static final List<String> IMPORTANT =
+      List.of(
+          "class_name",
+          "config",
+          "layers",
+          "name",
+          "inbound_nodes",
+          "batch_input_shape",
+          "module",
+          "registered_name",
+          "build_config",
+          "dtype",
+          "input_layers",
+          "output_layers",
+          "layer",
+          "cell",
+          "function",
+          "keras_version");
+  private static final List<String> WEIRD_NAMES =
+      List.of(
+          "",
+          "/",
+          "a/b",
+          "..",
+          "../../evil",
+          ".",
+          "x\u0000y",
+          "\u540d\u524d",
+          "n".repeat(3000),
+          "layers",
+          "vars",
+          "model_weights",
+          "top_level_model_weights",
+          "optimizer_weights",
+          "kernel:0",
+          "\ud800",
+          " ",
+          "@0:x",
+          "dense/kernel:0");
+  private static final List<String> CLASS_NAMES =
+      List.of(
+          "Sequential",
+          "Functional",
+          "Model",
+          "Bidirectional",
+          "TimeDistributed",
+          "Lambda",
+          "",
+          "NoSuchLayer",
+          "__keras_tensor__",
+          "InputLayer",
+          "RNN",
+          "StackedRNNCells",
+          "Dense",
+          "LSTM",
+          "BatchNormalization",
+          "Conv2D",
+          "Embedding",
+          "MultiHeadAttention");
 
   private JsonNode weirdValue() {
     switch (rng.nextInt(12)) {
@@ -786,7 +937,10 @@ public final class FuzzInputs {
     if (depth > 300 || n == null || !n.isContainerNode()) {
       return;
     }
-    if (n.isObject() && n.has("class_name") && n.has("config") && !n.path("class_name").asText().startsWith("__")) {
+    if (n.isObject()
+        && n.has("class_name")
+        && n.has("config")
+        && !n.path("class_name").asText().startsWith("__")) {
       out.add((ObjectNode) n);
     }
     for (JsonNode c : n) {
@@ -879,7 +1033,8 @@ public final class FuzzInputs {
   }
 
   static void writeZip(Path out, List<ZipMember> members) throws IOException {
-    try (OutputStream os = Files.newOutputStream(out); ZipOutputStream z = new ZipOutputStream(os)) {
+    try (OutputStream os = Files.newOutputStream(out);
+        ZipOutputStream z = new ZipOutputStream(os)) {
       for (ZipMember m : members) {
         ZipEntry e = new ZipEntry(m.name);
         if (m.method == ZipEntry.STORED) {
@@ -918,11 +1073,17 @@ public final class FuzzInputs {
     lastOp = "zip:" + op;
     switch (op) {
       case "dotdot":
-        members.add(new ZipMember(rng.nextBoolean() ? "../evil.txt" : "assets/../../evil.txt", "x".getBytes(StandardCharsets.UTF_8)));
+        members.add(
+            new ZipMember(
+                rng.nextBoolean() ? "../evil.txt" : "assets/../../evil.txt",
+                "x".getBytes(StandardCharsets.UTF_8)));
         writeZip(out, members);
         return out;
       case "absolute":
-        members.add(new ZipMember(rng.nextBoolean() ? "/tmp/initkit-evil.txt" : "C:\\evil.txt", "x".getBytes(StandardCharsets.UTF_8)));
+        members.add(
+            new ZipMember(
+                rng.nextBoolean() ? "/tmp/initkit-evil.txt" : "C:\\evil.txt",
+                "x".getBytes(StandardCharsets.UTF_8)));
         writeZip(out, members);
         return out;
       case "dotdot_weights":
@@ -932,23 +1093,30 @@ public final class FuzzInputs {
         weights.name = "../model.weights.h5";
         writeZip(out, members);
         return out;
-      case "dup_config": {
-        if (config == null) {
-          throw new Skip();
+      case "dup_config":
+        {
+          if (config == null) {
+            throw new Skip();
+          }
+          ZipMember second =
+              new ZipMember(
+                  "config.json",
+                  "{\"class_name\": \"Sequential\", \"config\": {\"layers\": []}}"
+                      .getBytes(StandardCharsets.UTF_8));
+          members.add(rng.nextBoolean() ? members.indexOf(config) : members.size(), second);
+          writeZipAllowingDuplicates(out, members);
+          return out;
         }
-        ZipMember second = new ZipMember("config.json", "{\"class_name\": \"Sequential\", \"config\": {\"layers\": []}}".getBytes(StandardCharsets.UTF_8));
-        members.add(rng.nextBoolean() ? members.indexOf(config) : members.size(), second);
-        writeZipAllowingDuplicates(out, members);
-        return out;
-      }
-      case "dup_weights": {
-        if (weights == null) {
-          throw new Skip();
+      case "dup_weights":
+        {
+          if (weights == null) {
+            throw new Skip();
+          }
+          members.add(
+              new ZipMember("model.weights.h5", "not hdf5".getBytes(StandardCharsets.UTF_8)));
+          writeZipAllowingDuplicates(out, members);
+          return out;
         }
-        members.add(new ZipMember("model.weights.h5", "not hdf5".getBytes(StandardCharsets.UTF_8)));
-        writeZipAllowingDuplicates(out, members);
-        return out;
-      }
       case "missing_config":
         members.remove(config);
         writeZip(out, members);
@@ -961,56 +1129,67 @@ public final class FuzzInputs {
         members.removeIf(m -> m.name.equals("metadata.json"));
         writeZip(out, members);
         return out;
-      case "declared_huge": {
-        writeZip(out, members);
-        String victim = rng.nextBoolean() ? "model.weights.h5" : "config.json";
-        long size = rng.nextBoolean() ? 0xFFFFFFFEL : 0x7FFFFFFFL;
-        patchZip(out, victim, z -> {
-          z.putInt(z.cd + 24, (int) size);
-          z.putInt(z.cd + 20, (int) size);
-          z.putInt(z.loc + 22, (int) size);
-          z.putInt(z.loc + 18, (int) size);
-        });
-        lastOp += " " + victim + " " + size;
-        return out;
-      }
-      case "declared_small": {
-        if (weights == null) {
-          throw new Skip();
+      case "declared_huge":
+        {
+          writeZip(out, members);
+          String victim = rng.nextBoolean() ? "model.weights.h5" : "config.json";
+          long size = rng.nextBoolean() ? 0xFFFFFFFEL : 0x7FFFFFFFL;
+          patchZip(
+              out,
+              victim,
+              z -> {
+                z.putInt(z.cd + 24, (int) size);
+                z.putInt(z.cd + 20, (int) size);
+                z.putInt(z.loc + 22, (int) size);
+                z.putInt(z.loc + 18, (int) size);
+              });
+          lastOp += " " + victim + " " + size;
+          return out;
         }
-        weights.method = ZipEntry.DEFLATED;
-        writeZip(out, members);
-        patchZip(out, "model.weights.h5", z -> {
-          z.putInt(z.cd + 24, 1000);
-          z.putInt(z.loc + 22, 1000);
-        });
-        return out;
-      }
+      case "declared_small":
+        {
+          if (weights == null) {
+            throw new Skip();
+          }
+          weights.method = ZipEntry.DEFLATED;
+          writeZip(out, members);
+          patchZip(
+              out,
+              "model.weights.h5",
+              z -> {
+                z.putInt(z.cd + 24, 1000);
+                z.putInt(z.loc + 22, 1000);
+              });
+          return out;
+        }
       case "bomb":
-      case "bomb_lying": {
-        if (weights == null) {
-          throw new Skip();
+      case "bomb_lying":
+        {
+          if (weights == null) {
+            throw new Skip();
+          }
+          writeBomb(out, members, "model.weights.h5", op.equals("bomb_lying"));
+          lastOp += " " + (BOMB_BYTES >> 20) + " MiB of zeros";
+          return out;
         }
-        writeBomb(out, members, "model.weights.h5", op.equals("bomb_lying"));
-        lastOp += " " + (BOMB_BYTES >> 20) + " MiB of zeros";
-        return out;
-      }
       case "bomb_config":
         writeBomb(out, members, "config.json", rng.nextBoolean());
         return out;
-      case "many_entries": {
-        int n = rng.nextBoolean() ? 150_000 : 70_000;
-        try (OutputStream os = Files.newOutputStream(out); ZipOutputStream z = new ZipOutputStream(os)) {
-          for (ZipMember m : members) {
-            storedEntry(z, m.name, m.data);
+      case "many_entries":
+        {
+          int n = rng.nextBoolean() ? 150_000 : 70_000;
+          try (OutputStream os = Files.newOutputStream(out);
+              ZipOutputStream z = new ZipOutputStream(os)) {
+            for (ZipMember m : members) {
+              storedEntry(z, m.name, m.data);
+            }
+            for (int i = 0; i < n; i++) {
+              storedEntry(z, "assets/" + i, new byte[0]);
+            }
           }
-          for (int i = 0; i < n; i++) {
-            storedEntry(z, "assets/" + i, new byte[0]);
-          }
+          lastOp += " " + n;
+          return out;
         }
-        lastOp += " " + n;
-        return out;
-      }
       case "nested_zip":
         if (weights == null) {
           throw new Skip();
@@ -1020,117 +1199,144 @@ public final class FuzzInputs {
         return out;
       case "method_unknown":
         writeZip(out, members);
-        patchZip(out, "model.weights.h5", z -> {
-          z.putShort(z.cd + 10, (short) 99);
-          z.putShort(z.loc + 8, (short) 99);
-        });
+        patchZip(
+            out,
+            "model.weights.h5",
+            z -> {
+              z.putShort(z.cd + 10, (short) 99);
+              z.putShort(z.loc + 8, (short) 99);
+            });
         return out;
       case "encrypted_flag":
         writeZip(out, members);
-        patchZip(out, rng.nextBoolean() ? "model.weights.h5" : "config.json", z -> {
-          z.putShort(z.cd + 8, (short) (z.getShort(z.cd + 8) | 1));
-          z.putShort(z.loc + 6, (short) (z.getShort(z.loc + 6) | 1));
-        });
+        patchZip(
+            out,
+            rng.nextBoolean() ? "model.weights.h5" : "config.json",
+            z -> {
+              z.putShort(z.cd + 8, (short) (z.getShort(z.cd + 8) | 1));
+              z.putShort(z.loc + 6, (short) (z.getShort(z.loc + 6) | 1));
+            });
         return out;
       case "crc_wrong":
         writeZip(out, members);
-        patchZip(out, rng.nextBoolean() ? "model.weights.h5" : "config.json", z -> {
-          z.putInt(z.cd + 16, z.getInt(z.cd + 16) ^ 0x5a5a5a5a);
-          z.putInt(z.loc + 14, z.getInt(z.loc + 14) ^ 0x5a5a5a5a);
-        });
+        patchZip(
+            out,
+            rng.nextBoolean() ? "model.weights.h5" : "config.json",
+            z -> {
+              z.putInt(z.cd + 16, z.getInt(z.cd + 16) ^ 0x5a5a5a5a);
+              z.putInt(z.loc + 14, z.getInt(z.loc + 14) ^ 0x5a5a5a5a);
+            });
         return out;
-      case "data_flip_keep_crc": {
-        writeZip(out, members);
-        patchZip(out, rng.nextBoolean() ? "model.weights.h5" : "config.json", z -> {
-          int data = z.loc + 30 + (z.getShort(z.loc + 26) & 0xffff) + (z.getShort(z.loc + 28) & 0xffff);
-          int size = z.getInt(z.cd + 20);
-          if (size <= 0) {
-            throw new Skip();
-          }
-          int at = data + rng.nextInt(size);
-          z.buf.put(at, (byte) (z.buf.get(at) ^ (1 << rng.nextInt(8))));
-        });
-        return out;
-      }
+      case "data_flip_keep_crc":
+        {
+          writeZip(out, members);
+          patchZip(
+              out,
+              rng.nextBoolean() ? "model.weights.h5" : "config.json",
+              z -> {
+                int data =
+                    z.loc
+                        + 30
+                        + (z.getShort(z.loc + 26) & 0xffff)
+                        + (z.getShort(z.loc + 28) & 0xffff);
+                int size = z.getInt(z.cd + 20);
+                if (size <= 0) {
+                  throw new Skip();
+                }
+                int at = data + rng.nextInt(size);
+                z.buf.put(at, (byte) (z.buf.get(at) ^ (1 << rng.nextInt(8))));
+              });
+          return out;
+        }
       case "local_name_differs":
         writeZip(out, members);
-        patchZip(out, rng.nextBoolean() ? "model.weights.h5" : "config.json", z -> {
-          byte[] evil = "../".getBytes(StandardCharsets.UTF_8);
-          z.buf.put(z.loc + 30, evil);
-        });
+        patchZip(
+            out,
+            rng.nextBoolean() ? "model.weights.h5" : "config.json",
+            z -> {
+              byte[] evil = "../".getBytes(StandardCharsets.UTF_8);
+              z.buf.put(z.loc + 30, evil);
+            });
         return out;
-      case "prefix_zip": {
-        writeZip(out, members);
-        byte[] b = Files.readAllBytes(out);
-        ByteArrayOutputStream other = new ByteArrayOutputStream();
-        try (ZipOutputStream z = new ZipOutputStream(other)) {
-          storedEntry(z, "model.weights.h5", new byte[64 + rng.nextInt(4096)]);
+      case "prefix_zip":
+        {
+          writeZip(out, members);
+          byte[] b = Files.readAllBytes(out);
+          ByteArrayOutputStream other = new ByteArrayOutputStream();
+          try (ZipOutputStream z = new ZipOutputStream(other)) {
+            storedEntry(z, "model.weights.h5", new byte[64 + rng.nextInt(4096)]);
+          }
+          try (OutputStream os = Files.newOutputStream(out)) {
+            os.write(other.toByteArray());
+            os.write(b);
+          }
+          return out;
         }
-        try (OutputStream os = Files.newOutputStream(out)) {
-          os.write(other.toByteArray());
-          os.write(b);
+      case "prefix_garbage":
+        {
+          writeZip(out, members);
+          byte[] b = Files.readAllBytes(out);
+          byte[] g = new byte[512 * (1 + rng.nextInt(4))];
+          rng.nextBytes(g);
+          if (rng.nextBoolean()) {
+            System.arraycopy("PK\3\4".getBytes(StandardCharsets.ISO_8859_1), 0, g, 0, 4);
+          }
+          try (OutputStream os = Files.newOutputStream(out)) {
+            os.write(g);
+            os.write(b);
+          }
+          return out;
         }
-        return out;
-      }
-      case "prefix_garbage": {
-        writeZip(out, members);
-        byte[] b = Files.readAllBytes(out);
-        byte[] g = new byte[512 * (1 + rng.nextInt(4))];
-        rng.nextBytes(g);
-        if (rng.nextBoolean()) {
-          System.arraycopy("PK\3\4".getBytes(StandardCharsets.ISO_8859_1), 0, g, 0, 4);
+      case "comment_fake_eocd":
+        {
+          writeZip(out, members);
+          byte[] b = Files.readAllBytes(out);
+          // the real end record's comment holds a fake end record pointing nowhere
+          byte[] fake = new byte[22];
+          System.arraycopy(new byte[] {'P', 'K', 5, 6}, 0, fake, 0, 4);
+          fake[10] = (byte) 0xff;
+          fake[11] = (byte) 0xff;
+          fake[16] = (byte) 0xff;
+          fake[17] = (byte) 0xff;
+          fake[18] = (byte) 0xff;
+          fake[19] = (byte) 0x7f;
+          b[b.length - 2] = (byte) fake.length;
+          try (OutputStream os = Files.newOutputStream(out)) {
+            os.write(b);
+            os.write(fake);
+          }
+          return out;
         }
-        try (OutputStream os = Files.newOutputStream(out)) {
-          os.write(g);
-          os.write(b);
+      case "truncated_cd":
+        {
+          writeZip(out, members);
+          byte[] b = Files.readAllBytes(out);
+          int cd = indexOf(b, new byte[] {'P', 'K', 1, 2}, 0);
+          int cut = cd < 0 ? b.length / 2 : cd + rng.nextInt(Math.max(1, b.length - cd - 22));
+          Files.write(out, java.util.Arrays.copyOf(b, cut));
+          return out;
         }
-        return out;
-      }
-      case "comment_fake_eocd": {
-        writeZip(out, members);
-        byte[] b = Files.readAllBytes(out);
-        // the real end record's comment holds a fake end record pointing nowhere
-        byte[] fake = new byte[22];
-        System.arraycopy(new byte[] {'P', 'K', 5, 6}, 0, fake, 0, 4);
-        fake[10] = (byte) 0xff;
-        fake[11] = (byte) 0xff;
-        fake[16] = (byte) 0xff;
-        fake[17] = (byte) 0xff;
-        fake[18] = (byte) 0xff;
-        fake[19] = (byte) 0x7f;
-        b[b.length - 2] = (byte) fake.length;
-        try (OutputStream os = Files.newOutputStream(out)) {
-          os.write(b);
-          os.write(fake);
+      case "bad_name_utf8":
+        {
+          if (config == null) {
+            throw new Skip();
+          }
+          config.name = "config.jsoX";
+          writeZip(out, members);
+          byte[] b = Files.readAllBytes(out);
+          byte[] name = "config.jsoX".getBytes(StandardCharsets.ISO_8859_1);
+          for (int i = indexOf(b, name, 0); i >= 0; i = indexOf(b, name, i + 1)) {
+            b[i + name.length - 1] = (byte) 0xff;
+          }
+          // the UTF-8 flag (bit 11) on every entry
+          for (int i = indexOf(b, new byte[] {'P', 'K', 1, 2}, 0);
+              i >= 0;
+              i = indexOf(b, new byte[] {'P', 'K', 1, 2}, i + 1)) {
+            b[i + 9] |= 0x08;
+          }
+          Files.write(out, b);
+          return out;
         }
-        return out;
-      }
-      case "truncated_cd": {
-        writeZip(out, members);
-        byte[] b = Files.readAllBytes(out);
-        int cd = indexOf(b, new byte[] {'P', 'K', 1, 2}, 0);
-        int cut = cd < 0 ? b.length / 2 : cd + rng.nextInt(Math.max(1, b.length - cd - 22));
-        Files.write(out, java.util.Arrays.copyOf(b, cut));
-        return out;
-      }
-      case "bad_name_utf8": {
-        if (config == null) {
-          throw new Skip();
-        }
-        config.name = "config.jsoX";
-        writeZip(out, members);
-        byte[] b = Files.readAllBytes(out);
-        byte[] name = "config.jsoX".getBytes(StandardCharsets.ISO_8859_1);
-        for (int i = indexOf(b, name, 0); i >= 0; i = indexOf(b, name, i + 1)) {
-          b[i + name.length - 1] = (byte) 0xff;
-        }
-        // the UTF-8 flag (bit 11) on every entry
-        for (int i = indexOf(b, new byte[] {'P', 'K', 1, 2}, 0); i >= 0; i = indexOf(b, new byte[] {'P', 'K', 1, 2}, i + 1)) {
-          b[i + 9] |= 0x08;
-        }
-        Files.write(out, b);
-        return out;
-      }
       case "deflated_weights":
         for (ZipMember m : members) {
           m.method = ZipEntry.DEFLATED;
@@ -1156,7 +1362,8 @@ public final class FuzzInputs {
   }
 
   /** ZipOutputStream refuses duplicate names: write under unique names, then rename in place. */
-  private static void writeZipAllowingDuplicates(Path out, List<ZipMember> members) throws IOException {
+  private static void writeZipAllowingDuplicates(Path out, List<ZipMember> members)
+      throws IOException {
     List<String> real = new ArrayList<>();
     List<ZipMember> renamed = new ArrayList<>();
     int i = 0;
@@ -1219,9 +1426,12 @@ public final class FuzzInputs {
     byte[] b = Files.readAllBytes(file);
     ZipPatch z = new ZipPatch(b);
     byte[] name = entry.getBytes(StandardCharsets.UTF_8);
-    for (int i = indexOf(b, new byte[] {'P', 'K', 1, 2}, 0); i >= 0; i = indexOf(b, new byte[] {'P', 'K', 1, 2}, i + 1)) {
+    for (int i = indexOf(b, new byte[] {'P', 'K', 1, 2}, 0);
+        i >= 0;
+        i = indexOf(b, new byte[] {'P', 'K', 1, 2}, i + 1)) {
       int nameLen = z.getShort(i + 28) & 0xffff;
-      if (nameLen == name.length && java.util.Arrays.equals(b, i + 46, i + 46 + nameLen, name, 0, nameLen)) {
+      if (nameLen == name.length
+          && java.util.Arrays.equals(b, i + 46, i + 46 + nameLen, name, 0, nameLen)) {
         z.cd = i;
         z.loc = z.getInt(i + 42);
         p.patch(z);
@@ -1233,7 +1443,8 @@ public final class FuzzInputs {
   }
 
   /** A decompression bomb: {@code name} becomes {@link #BOMB_BYTES} zeros, deflated (~2 MB). */
-  private void writeBomb(Path out, List<ZipMember> members, String name, boolean lie) throws IOException {
+  private void writeBomb(Path out, List<ZipMember> members, String name, boolean lie)
+      throws IOException {
     ensureBomb();
     try (OutputStream os = Files.newOutputStream(out)) {
       // hand-written zip: the data is too large to pass through ZipOutputStream quickly
@@ -1255,11 +1466,21 @@ public final class FuzzInputs {
         byte[] n = m.name.getBytes(StandardCharsets.UTF_8);
         long csize = data.length;
         boolean zip64 = usize >= 0xFFFFFFFFL;
-        java.nio.ByteBuffer lh = java.nio.ByteBuffer.allocate(30 + n.length + (zip64 ? 20 : 0)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        lh.putInt(0x04034b50).putShort((short) (zip64 ? 45 : 20)).putShort((short) 0).putShort((short) method)
-            .putShort((short) 0).putShort((short) 0x21).putInt((int) crc)
-            .putInt(zip64 ? -1 : (int) csize).putInt(zip64 ? -1 : (int) usize)
-            .putShort((short) n.length).putShort((short) (zip64 ? 20 : 0)).put(n);
+        java.nio.ByteBuffer lh =
+            java.nio.ByteBuffer.allocate(30 + n.length + (zip64 ? 20 : 0))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        lh.putInt(0x04034b50)
+            .putShort((short) (zip64 ? 45 : 20))
+            .putShort((short) 0)
+            .putShort((short) method)
+            .putShort((short) 0)
+            .putShort((short) 0x21)
+            .putInt((int) crc)
+            .putInt(zip64 ? -1 : (int) csize)
+            .putInt(zip64 ? -1 : (int) usize)
+            .putShort((short) n.length)
+            .putShort((short) (zip64 ? 20 : 0))
+            .put(n);
         if (zip64) {
           lh.putShort((short) 1).putShort((short) 16).putLong(usize).putLong(csize);
         }
@@ -1269,12 +1490,27 @@ public final class FuzzInputs {
         } else {
           os.write(data);
         }
-        java.nio.ByteBuffer ch = java.nio.ByteBuffer.allocate(46 + n.length + (zip64 ? 28 : 0)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        ch.putInt(0x02014b50).putShort((short) (zip64 ? 45 : 20)).putShort((short) (zip64 ? 45 : 20))
-            .putShort((short) 0).putShort((short) method).putShort((short) 0).putShort((short) 0x21)
-            .putInt((int) crc).putInt(zip64 ? -1 : (int) csize).putInt(zip64 ? -1 : (int) usize)
-            .putShort((short) n.length).putShort((short) (zip64 ? 28 : 0)).putShort((short) 0)
-            .putShort((short) 0).putShort((short) 0).putInt(0).putInt(zip64 ? -1 : (int) offset).put(n);
+        java.nio.ByteBuffer ch =
+            java.nio.ByteBuffer.allocate(46 + n.length + (zip64 ? 28 : 0))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ch.putInt(0x02014b50)
+            .putShort((short) (zip64 ? 45 : 20))
+            .putShort((short) (zip64 ? 45 : 20))
+            .putShort((short) 0)
+            .putShort((short) method)
+            .putShort((short) 0)
+            .putShort((short) 0x21)
+            .putInt((int) crc)
+            .putInt(zip64 ? -1 : (int) csize)
+            .putInt(zip64 ? -1 : (int) usize)
+            .putShort((short) n.length)
+            .putShort((short) (zip64 ? 28 : 0))
+            .putShort((short) 0)
+            .putShort((short) 0)
+            .putShort((short) 0)
+            .putInt(0)
+            .putInt(zip64 ? -1 : (int) offset)
+            .put(n);
         if (zip64) {
           ch.putShort((short) 1).putShort((short) 24).putLong(usize).putLong(csize).putLong(offset);
         }
@@ -1284,9 +1520,16 @@ public final class FuzzInputs {
       }
       byte[] cd = central.toByteArray();
       os.write(cd);
-      java.nio.ByteBuffer end = java.nio.ByteBuffer.allocate(22).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-      end.putInt(0x06054b50).putShort((short) 0).putShort((short) 0).putShort((short) count)
-          .putShort((short) count).putInt(cd.length).putInt((int) offset).putShort((short) 0);
+      java.nio.ByteBuffer end =
+          java.nio.ByteBuffer.allocate(22).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      end.putInt(0x06054b50)
+          .putShort((short) 0)
+          .putShort((short) 0)
+          .putShort((short) count)
+          .putShort((short) count)
+          .putInt(cd.length)
+          .putInt((int) offset)
+          .putShort((short) 0);
       os.write(end.array());
     }
   }
@@ -1374,38 +1617,41 @@ public final class FuzzInputs {
     Path copy = Cli.copyTree(s, dir.resolve(s.getFileName()));
     lastOp = "dir:" + op;
     switch (op) {
-      case "dir_symlink_out": {
-        // weights that are a link to a file outside the directory
-        Path w = copy.resolve("model.weights.h5");
-        Files.delete(w);
-        Files.createSymbolicLink(w, Path.of(rng.nextBoolean() ? "/etc/passwd" : "/dev/zero"));
-        return copy;
-      }
-      case "dir_config_huge": {
-        // a config.json of 80 MB of spaces around an object
-        Path c = copy.resolve("config.json");
-        String text = Files.readString(c, StandardCharsets.UTF_8);
-        try (OutputStream os = Files.newOutputStream(c)) {
-          byte[] spaces = new byte[1 << 20];
-          java.util.Arrays.fill(spaces, (byte) ' ');
-          for (int i = 0; i < 80; i++) {
-            os.write(spaces);
+      case "dir_symlink_out":
+        {
+          // weights that are a link to a file outside the directory
+          Path w = copy.resolve("model.weights.h5");
+          Files.delete(w);
+          Files.createSymbolicLink(w, Path.of(rng.nextBoolean() ? "/etc/passwd" : "/dev/zero"));
+          return copy;
+        }
+      case "dir_config_huge":
+        {
+          // a config.json of 80 MB of spaces around an object
+          Path c = copy.resolve("config.json");
+          String text = Files.readString(c, StandardCharsets.UTF_8);
+          try (OutputStream os = Files.newOutputStream(c)) {
+            byte[] spaces = new byte[1 << 20];
+            java.util.Arrays.fill(spaces, (byte) ' ');
+            for (int i = 0; i < 80; i++) {
+              os.write(spaces);
+            }
+            os.write(text.getBytes(StandardCharsets.UTF_8));
           }
-          os.write(text.getBytes(StandardCharsets.UTF_8));
+          return copy;
         }
-        return copy;
-      }
-      case "dir_fifo_weights": {
-        Path w = copy.resolve("model.weights.h5");
-        Files.delete(w);
-        try {
-          Process p = new ProcessBuilder("mkfifo", w.toString()).start();
-          p.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+      case "dir_fifo_weights":
+        {
+          Path w = copy.resolve("model.weights.h5");
+          Files.delete(w);
+          try {
+            Process p = new ProcessBuilder("mkfifo", w.toString()).start();
+            p.waitFor(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return copy;
         }
-        return copy;
-      }
       default:
         throw new IllegalStateException(op);
     }
@@ -1414,13 +1660,23 @@ public final class FuzzInputs {
   // ---------------------------------------------------------------------------------------------
   // SavedModel directories
 
-  static final List<String> SAVED_MODEL_OPS = List.of("pb_flip", "pb_flip", "pb_truncate", "pb_length_bomb",
-      "pb_empty", "pb_garbage", "pb_missing", "variables_flip", "variables_truncate", "variables_missing");
+  static final List<String> SAVED_MODEL_OPS =
+      List.of(
+          "pb_flip",
+          "pb_flip",
+          "pb_truncate",
+          "pb_length_bomb",
+          "pb_empty",
+          "pb_garbage",
+          "pb_missing",
+          "variables_flip",
+          "variables_truncate",
+          "variables_missing");
 
   /**
-   * Corrupts a copy of a SavedModel directory: bit flips, truncation, a protobuf length prefix
-   * that claims gigabytes, an empty or random {@code .pb}, a missing file, in {@code
-   * saved_model.pb}, {@code keras_metadata.pb}, {@code fingerprint.pb} or the variables.
+   * Corrupts a copy of a SavedModel directory: bit flips, truncation, a protobuf length prefix that
+   * claims gigabytes, an empty or random {@code .pb}, a missing file, in {@code saved_model.pb},
+   * {@code keras_metadata.pb}, {@code fingerprint.pb} or the variables.
    */
   private Path savedModelMutation(Path s, Path dir) throws IOException {
     String op = SAVED_MODEL_OPS.get(rng.nextInt(SAVED_MODEL_OPS.size()));
@@ -1437,7 +1693,9 @@ public final class FuzzInputs {
     }
     // saved_model.pb twice as likely as any other protobuf
     pbs.add(copy.resolve("saved_model.pb"));
-    Path f = (op.startsWith("variables") ? vars : pbs).get(rng.nextInt((op.startsWith("variables") ? vars : pbs).size()));
+    Path f =
+        (op.startsWith("variables") ? vars : pbs)
+            .get(rng.nextInt((op.startsWith("variables") ? vars : pbs).size()));
     String rel = copy.relativize(f).toString();
     byte[] b = Files.readAllBytes(f);
     String detail;
@@ -1448,33 +1706,38 @@ public final class FuzzInputs {
         Files.write(f, b);
         break;
       case "pb_truncate":
-      case "variables_truncate": {
-        int cut = b.length == 0 ? 0 : rng.nextInt(b.length);
-        Files.write(f, java.util.Arrays.copyOf(b, cut));
-        detail = "at " + cut + " of " + b.length;
-        break;
-      }
-      case "pb_length_bomb": {
-        // a length-delimited field (wire type 2) whose varint length claims ~2^35 bytes
-        int pos = b.length < 8 ? 0 : rng.nextInt(b.length - 6);
-        byte[] bomb = {(byte) 0x0a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0x7f};
-        byte[] out = java.util.Arrays.copyOf(b, Math.max(b.length, pos + bomb.length));
-        System.arraycopy(bomb, 0, out, pos, bomb.length);
-        Files.write(f, out);
-        detail = "at " + pos;
-        break;
-      }
+      case "variables_truncate":
+        {
+          int cut = b.length == 0 ? 0 : rng.nextInt(b.length);
+          Files.write(f, java.util.Arrays.copyOf(b, cut));
+          detail = "at " + cut + " of " + b.length;
+          break;
+        }
+      case "pb_length_bomb":
+        {
+          // a length-delimited field (wire type 2) whose varint length claims ~2^35 bytes
+          int pos = b.length < 8 ? 0 : rng.nextInt(b.length - 6);
+          byte[] bomb = {
+            (byte) 0x0a, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0x7f
+          };
+          byte[] out = java.util.Arrays.copyOf(b, Math.max(b.length, pos + bomb.length));
+          System.arraycopy(bomb, 0, out, pos, bomb.length);
+          Files.write(f, out);
+          detail = "at " + pos;
+          break;
+        }
       case "pb_empty":
         Files.write(f, new byte[0]);
         detail = "";
         break;
-      case "pb_garbage": {
-        byte[] g = new byte[1 + rng.nextInt(4096)];
-        rng.nextBytes(g);
-        Files.write(f, g);
-        detail = g.length + " random bytes";
-        break;
-      }
+      case "pb_garbage":
+        {
+          byte[] g = new byte[1 + rng.nextInt(4096)];
+          rng.nextBytes(g);
+          Files.write(f, g);
+          detail = g.length + " random bytes";
+          break;
+        }
       default: // pb_missing, variables_missing
         Files.delete(f);
         detail = "deleted";
@@ -1524,7 +1787,8 @@ public final class FuzzInputs {
   }
 
   private static boolean isJsonFile(Path p) throws IOException {
-    return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && p.toString().endsWith(".json")
+    return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+        && p.toString().endsWith(".json")
         && Files.size(p) < (16 << 20);
   }
 
@@ -1560,7 +1824,8 @@ public final class FuzzInputs {
     return s.length() > 60 ? s.substring(0, 60) + "..." : s;
   }
 
-  private static String runPython(List<String> cmd, int seconds) throws IOException, InterruptedException {
+  private static String runPython(List<String> cmd, int seconds)
+      throws IOException, InterruptedException {
     Path log = Files.createTempFile("h5mutate", ".err");
     try {
       Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();

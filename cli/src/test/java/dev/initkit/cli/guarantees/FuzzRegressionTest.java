@@ -19,11 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every input the fuzzer found a crash, hang, memory blow-up or wrong exit code with, minimized
- * and kept in {@code testdata/fuzz} (made by {@code fuzz/make_regressions.py}; the README there
- * says what each one did before its fix), runs through the same checks as the fuzzer (child JVM
- * with a 256 MB heap, library and command line, all promises) and must be refused with the exit
- * code and message {@code testdata/fuzz/EXPECTED.tsv} lists.
+ * Every input the fuzzer found a crash, hang, memory blow-up or wrong exit code with, minimized and
+ * kept in {@code testdata/fuzz} (made by {@code fuzz/make_regressions.py}; the README there says
+ * what each one did before its fix), runs through the same checks as the fuzzer (child JVM with a
+ * 256 MB heap, library and command line, all promises) and must be refused with the exit code and
+ * message {@code testdata/fuzz/EXPECTED.tsv} lists.
  */
 class FuzzRegressionTest {
   @TempDir Path tmp;
@@ -40,10 +40,15 @@ class FuzzRegressionTest {
     }
     List<String> files;
     try (Stream<Path> s = Files.list(dir)) {
-      files = s.map(p -> p.getFileName().toString())
-          .filter(n -> !n.equals("EXPECTED.tsv") && !n.equals("README.md")).sorted().toList();
+      files =
+          s.map(p -> p.getFileName().toString())
+              .filter(n -> !n.equals("EXPECTED.tsv") && !n.equals("README.md"))
+              .sorted()
+              .toList();
     }
-    assertEquals(List.copyOf(expected.keySet()).stream().sorted().toList(), files,
+    assertEquals(
+        List.copyOf(expected.keySet()).stream().sorted().toList(),
+        files,
         "every file in testdata/fuzz has a line in EXPECTED.tsv, and the other way round");
 
     // copies: the fuzz checks include that inputs stay unchanged, and must not touch the repo
@@ -53,11 +58,17 @@ class FuzzRegressionTest {
       Files.copy(dir.resolve(f), d.resolve(f));
       inputs.add(new Input(f, d.resolve(f), "testdata/fuzz/" + f));
     }
-    FuzzHarness h = new FuzzHarness(new FuzzHarness.Options(inputs.size(), 120, 1, "256m", 1536,
-        Files.createDirectories(tmp.resolve("run"))));
+    FuzzHarness h =
+        new FuzzHarness(
+            new FuzzHarness.Options(
+                inputs.size(), 120, 1, "256m", 1536, Files.createDirectories(tmp.resolve("run"))));
     h.run(inputs, Long.MAX_VALUE);
     List<Finding> findings = h.findings();
-    assertTrue(findings.isEmpty(), () -> "regressions:\n" + String.join("\n", findings.stream().map(Finding::toString).toList()));
+    assertTrue(
+        findings.isEmpty(),
+        () ->
+            "regressions:\n"
+                + String.join("\n", findings.stream().map(Finding::toString).toList()));
     assertEquals(inputs.size(), h.outcomes().size(), "every input ran");
     for (FuzzHarness.Outcome o : h.outcomes()) {
       String[] want = expected.get(o.input().id());
@@ -65,11 +76,15 @@ class FuzzRegressionTest {
       JsonNode cli = o.result().path("cli");
       // inspect's code as listed; convert fails the same way unless inspect succeeds (then the
       // failure is in writing one of the formats, which the library outcome shows)
-      for (String key : code == 0 ? List.of("inspect", "inspectJson") : List.of("inspect", "inspectJson", "convert")) {
+      for (String key :
+          code == 0
+              ? List.of("inspect", "inspectJson")
+              : List.of("inspect", "inspectJson", "convert")) {
         assertEquals(code, cli.path(key).asInt(), o.input().id() + " " + key + ": " + o.result());
       }
       String said = o.result().path("cliErr").toString() + o.result().path("lib").toString();
-      assertTrue(said.contains(want[2]), o.input().id() + ": expected '" + want[2] + "' in: " + said);
+      assertTrue(
+          said.contains(want[2]), o.input().id() + ": expected '" + want[2] + "' in: " + said);
     }
   }
 }

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 18, item 3: an output that reaches an input another way (the HTML report over the model,
- * a weights file inside an unzipped input, a link to the input) is refused by every command, even
+ * Issue 18, item 3: an output that reaches an input another way (the HTML report over the model, a
+ * weights file inside an unzipped input, a link to the input) is refused by every command, even
  * with --force: exit 2, one line, every input byte for byte as before.
  */
 class OutputSafetyCommandTest {
@@ -29,22 +29,44 @@ class OutputSafetyCommandTest {
     Path keras = Files.copy(Cli.model("mlp", "keras3.keras"), dir.resolve("m.keras"));
     Path alias = Files.createSymbolicLink(dir.resolve("alias.h5"), h5);
     Map<String, String> before = digests(dir);
-    List<Object[]> runs = List.of(
-        new Object[] {"report", h5, "--html", h5, "--force"},
-        new Object[] {"report", h5, "--html", alias, "--force"},
-        new Object[] {"analyze", h5, "--html", h5, "--force"},
-        new Object[] {"convert", h5, "-o", alias, "--force"},
-        new Object[] {"convert", kdir, "-o", kdir.resolve("model.weights.h5"), "--force"},
-        new Object[] {"convert", kdir, "-o", kdir.resolve("extra.h5"), "--force"},
-        new Object[] {"reinit", kdir, "-o", kdir.resolve("model.weights.h5"), "--force"},
-        new Object[] {"set-init", kdir, "-o", kdir.resolve("model.weights.h5"), "--rule", "all=zeros", "--force"},
-        new Object[] {"transplant", "--from", keras, "--to", kdir, "-o", kdir.resolve("model.weights.h5"), "--force"},
-        new Object[] {"convert", kdir, "-o", dir, "--to", "keras", "--unzipped", "--force"});
+    List<Object[]> runs =
+        List.of(
+            new Object[] {"report", h5, "--html", h5, "--force"},
+            new Object[] {"report", h5, "--html", alias, "--force"},
+            new Object[] {"analyze", h5, "--html", h5, "--force"},
+            new Object[] {"convert", h5, "-o", alias, "--force"},
+            new Object[] {"convert", kdir, "-o", kdir.resolve("model.weights.h5"), "--force"},
+            new Object[] {"convert", kdir, "-o", kdir.resolve("extra.h5"), "--force"},
+            new Object[] {"reinit", kdir, "-o", kdir.resolve("model.weights.h5"), "--force"},
+            new Object[] {
+              "set-init",
+              kdir,
+              "-o",
+              kdir.resolve("model.weights.h5"),
+              "--rule",
+              "all=zeros",
+              "--force"
+            },
+            new Object[] {
+              "transplant",
+              "--from",
+              keras,
+              "--to",
+              kdir,
+              "-o",
+              kdir.resolve("model.weights.h5"),
+              "--force"
+            },
+            new Object[] {"convert", kdir, "-o", dir, "--to", "keras", "--unzipped", "--force"});
     for (Object[] args : runs) {
       Cli.Result r = Cli.run(args);
       String line = r.assertOneErrorLine();
       assertEquals(2, r.exitCode(), () -> List.of(args) + ": " + r.err());
-      assertTrue(line.contains("is the input") || line.contains("inside the input") || line.contains("contains the input"), line);
+      assertTrue(
+          line.contains("is the input")
+              || line.contains("inside the input")
+              || line.contains("contains the input"),
+          line);
       assertEquals(before, digests(dir), () -> "an input changed: " + List.of(args));
     }
   }

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The calls a Keras model config records, in any generation: which layer is called on which
- * outputs of which earlier calls. A Sequential is a chain; a Functional names each call's inputs
- * as {@code [layer, node, tensor]} (Keras 1/2 lists, Keras 3 {@code keras_history} in the call's
- * {@code args} and {@code kwargs}). A nested model is one layer here; {@link #nested} opens it.
+ * The calls a Keras model config records, in any generation: which layer is called on which outputs
+ * of which earlier calls. A Sequential is a chain; a Functional names each call's inputs as {@code
+ * [layer, node, tensor]} (Keras 1/2 lists, Keras 3 {@code keras_history} in the call's {@code args}
+ * and {@code kwargs}). A nested model is one layer here; {@link #nested} opens it.
  */
 public final class CallGraph {
   /** Output {@code tensor} of call {@code node} of {@code layer}. */
@@ -46,7 +46,9 @@ public final class CallGraph {
    */
   public static CallGraph of(JsonNode modelConfig) {
     List<ConfigLayers.Entry> list = ConfigLayers.entries(modelConfig);
-    CallGraph g = new CallGraph(ConfigLayers.isSequential(modelConfig) || modelConfig.path("config").isArray());
+    CallGraph g =
+        new CallGraph(
+            ConfigLayers.isSequential(modelConfig) || modelConfig.path("config").isArray());
     for (ConfigLayers.Entry e : list) {
       g.entries.put(e.name(), e);
     }

@@ -26,9 +26,9 @@ public enum ConfigGeneration {
    * "Sequential"|"Functional"|"Model", "config": {...}}} object (Keras 3 configs may also carry
    * {@code module}, {@code registered_name}, {@code build_config} and {@code compile_config}).
    *
-   * <p>Any Keras 3 form anywhere in the tree makes it KERAS3; otherwise any Keras 1 layer field
-   * or class makes it KERAS1; otherwise it is KERAS2. A config with no telling field at all (an
-   * empty model) is reported as KERAS2.
+   * <p>Any Keras 3 form anywhere in the tree makes it KERAS3; otherwise any Keras 1 layer field or
+   * class makes it KERAS1; otherwise it is KERAS2. A config with no telling field at all (an empty
+   * model) is reported as KERAS2.
    *
    * @param modelConfig the parsed model config
    * @return the generation
@@ -52,9 +52,7 @@ public enum ConfigGeneration {
    */
   record Keras1Layer(String layerPath, String className, String field) {}
 
-  /**
-   * The first Keras 1 layer of a config that is Keras 1 (no Keras 3 form anywhere), or null.
-   */
+  /** The first Keras 1 layer of a config that is Keras 1 (no Keras 3 form anywhere), or null. */
   static Keras1Layer keras1Layer(JsonNode modelConfig) {
     Evidence evidence = new Evidence();
     evidence.scan(modelConfig, "");

@@ -8,17 +8,17 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Translates Keras model configs between the Keras 2 schema (Keras 2.x, tf.keras, tf-keras 2.x)
- * and the Keras 3 schema, in both directions, so that the other generation's loader rebuilds the
- * same model: the same layers, with the same weight shapes and initializers.
+ * Translates Keras model configs between the Keras 2 schema (Keras 2.x, tf.keras, tf-keras 2.x) and
+ * the Keras 3 schema, in both directions, so that the other generation's loader rebuilds the same
+ * model: the same layers, with the same weight shapes and initializers.
  *
  * <p>What changes (all checked against configs written by tf-keras 2.20.1 and Keras 3.12.0, and by
  * loading the output in both):
  *
  * <ul>
  *   <li>{@code module}/{@code registered_name} on every built-in layer, model, initializer,
- *       regularizer, constraint and dtype policy (added for Keras 3, removed for Keras 2 except
- *       on layers held in another layer's config, where Keras 3 needs them);
+ *       regularizer, constraint and dtype policy (added for Keras 3, removed for Keras 2 except on
+ *       layers held in another layer's config, where Keras 3 needs them);
  *   <li>layer {@code dtype}: a name (also for mixed precision, which tf-keras writes as a {@code
  *       Policy} object) in Keras 2, a {@code DTypePolicy} object in Keras 3 (InputLayer keeps a
  *       plain dtype name in both);
@@ -26,31 +26,29 @@ import java.util.Objects;
  *       first layer carries {@code batch_input_shape} gets the explicit InputLayer Keras 3 needs;
  *   <li>functional {@code inbound_nodes}: Keras 2's {@code [[name, node, tensor, kwargs]]} lists
  *       and Keras 3's {@code {"args": [...], "kwargs": {...}}} with {@code __keras_tensor__}
- *       references (tensors in keyword arguments too, MultiHeadAttention's value/key positional
- *       in Keras 3), the node numbering of nested models (tf-keras counts a nested model's own
- *       first node, Keras 3 does not; the Keras 2 form records their calls twice, see {@link
+ *       references (tensors in keyword arguments too, MultiHeadAttention's value/key positional in
+ *       Keras 3), the node numbering of nested models (tf-keras counts a nested model's own first
+ *       node, Keras 3 does not; the Keras 2 form records their calls twice, see {@link
  *       NestedCalls}), and single-tensor {@code input_layers}/{@code output_layers};
  *   <li>nested layers, translated recursively: models inside models, Bidirectional and
  *       TimeDistributed {@code layer}, RNN {@code cell}, StackedRNNCells {@code cells};
  *   <li>keys a layer class has in one generation only (RNN {@code time_major}/{@code
- *       implementation}/{@code zero_output_for_mask}/{@code seed}, Embedding {@code
- *       input_length}, SeparableConv's unused {@code kernel_*}, {@code groups} of
- *       depthwise/transposed convolutions, BatchNormalization {@code axis} list and {@code
- *       synchronized}, LayerNormalization {@code rms_scaling}, MultiHeadAttention build shapes,
- *       LeakyReLU {@code alpha}/{@code negative_slope}, Bidirectional's backward layer, Lambda's
- *       code layout, ...).
+ *       implementation}/{@code zero_output_for_mask}/{@code seed}, Embedding {@code input_length},
+ *       SeparableConv's unused {@code kernel_*}, {@code groups} of depthwise/transposed
+ *       convolutions, BatchNormalization {@code axis} list and {@code synchronized},
+ *       LayerNormalization {@code rms_scaling}, MultiHeadAttention build shapes, LeakyReLU {@code
+ *       alpha}/{@code negative_slope}, Bidirectional's backward layer, Lambda's code layout, ...).
  * </ul>
  *
  * <p>tf-keras's {@code ThresholdedReLU(theta)}, which Keras 3 removed, becomes {@code
- * ReLU(threshold=theta)}: both compute {@code x if x > theta else 0} (checked on a grid including
- * x = theta, {@code testdata/survey_generations.py}). Where a translated config loads but computes
+ * ReLU(threshold=theta)}: both compute {@code x if x > theta else 0} (checked on a grid including x
+ * = theta, {@code testdata/survey_generations.py}). Where a translated config loads but computes
  * something else ({@code hard_sigmoid}), {@link #meaningChanges} says where and by how much.
  *
- * <p>A value that only means something in one generation (LSTM {@code time_major=true}, a
- * quantised dtype policy, a layer class the other side lacks) raises {@link
- * UnsupportedModelException} naming the layer (as a path of layer names) and the field. Custom
- * and unknown classes, and Lambda code, are carried verbatim and never executed. Keras 1 configs
- * are recognised and rejected.
+ * <p>A value that only means something in one generation (LSTM {@code time_major=true}, a quantised
+ * dtype policy, a layer class the other side lacks) raises {@link UnsupportedModelException} naming
+ * the layer (as a path of layer names) and the field. Custom and unknown classes, and Lambda code,
+ * are carried verbatim and never executed. Keras 1 configs are recognised and rejected.
  *
  * <p>All methods return fresh trees and never modify their argument.
  */
@@ -76,28 +74,28 @@ public final class ConfigTranslator {
   }
 
   /**
-   * A model config in the portable Keras 2 form, as a legacy {@code .h5} {@code model_config}
-   * holds it: the Keras 2 schema, written so that both tf-keras 2.x (2.20.1 checked) and Keras 3's
-   * legacy {@code .h5} loader (3.12.0 checked) load it and build the same model. It differs from
-   * what tf-keras itself writes only where Keras 3 cannot read tf-keras's spelling:
+   * A model config in the portable Keras 2 form, as a legacy {@code .h5} {@code model_config} holds
+   * it: the Keras 2 schema, written so that both tf-keras 2.x (2.20.1 checked) and Keras 3's legacy
+   * {@code .h5} loader (3.12.0 checked) load it and build the same model. It differs from what
+   * tf-keras itself writes only where Keras 3 cannot read tf-keras's spelling:
    *
    * <ul>
-   *   <li>keys Keras 3's constructors reject are left out when they hold tf-keras's default,
-   *       which tf-keras's constructors fill in again: {@code groups: 1} of transposed,
-   *       depthwise and separable convolutions, RNN {@code time_major: false}, the unused
-   *       {@code kernel_*} keys of separable convolutions, SpatialDropout's {@code
-   *       trainable}/{@code noise_shape}, and the other keys of {@link KeyRule} kinds {@code
-   *       KERAS2_ONLY}/{@code KERAS2_ONLY_INERT}. A Keras 2 config with a value other than the
-   *       default ({@code time_major: true}) keeps it, and then loads in tf-keras only;
+   *   <li>keys Keras 3's constructors reject are left out when they hold tf-keras's default, which
+   *       tf-keras's constructors fill in again: {@code groups: 1} of transposed, depthwise and
+   *       separable convolutions, RNN {@code time_major: false}, the unused {@code kernel_*} keys
+   *       of separable convolutions, SpatialDropout's {@code trainable}/{@code noise_shape}, and
+   *       the other keys of {@link KeyRule} kinds {@code KERAS2_ONLY}/{@code KERAS2_ONLY_INERT}. A
+   *       Keras 2 config with a value other than the default ({@code time_major: true}) keeps it,
+   *       and then loads in tf-keras only;
    *   <li>a mixed-precision policy is written as its name ({@code "mixed_float16"}), not as
    *       tf-keras's {@code Policy} object, which Keras 3 cannot deserialise;
    *   <li>a layer held in another layer's config (Bidirectional/TimeDistributed {@code layer},
-   *       {@code backward_layer}, RNN {@code cell}, StackedRNNCells {@code cells}) carries
-   *       {@code module}/{@code registered_name}, as tf-keras 2.13+ writes them there: Keras 3
-   *       cannot locate the class without them. Such a layer is read by Keras 3 without its
-   *       legacy loader's fix-ups, so a BatchNormalization axis is an int there, a model is
-   *       spelled {@code Sequential}/{@code Model} with module {@code keras}, and a {@code
-   *       batch_input_shape} is left out;
+   *       {@code backward_layer}, RNN {@code cell}, StackedRNNCells {@code cells}) carries {@code
+   *       module}/{@code registered_name}, as tf-keras 2.13+ writes them there: Keras 3 cannot
+   *       locate the class without them. Such a layer is read by Keras 3 without its legacy
+   *       loader's fix-ups, so a BatchNormalization axis is an int there, a model is spelled {@code
+   *       Sequential}/{@code Model} with module {@code keras}, and a {@code batch_input_shape} is
+   *       left out;
    *   <li>a single model input or output is the flat {@code [layer, node, tensor]} (as Keras 3
    *       writes it) rather than tf-keras's one-element list;
    *   <li>the calls of a nested model are recorded twice each, and referred to as node {@code
@@ -107,11 +105,11 @@ public final class ConfigTranslator {
    *
    * <p>What cannot be made portable is kept in the form tf-keras loads: a MultiHeadAttention layer
    * (tf-keras's {@code from_config} requires {@code query_shape}/{@code key_shape}/{@code
-   * value_shape}, Keras 3's constructor rejects them, and Keras 3's legacy loader passes the
-   * tensor in the {@code value} call argument on as a {@code [layer, node, tensor]} list), any
-   * other layer called with a tensor in a keyword argument, and non-default values of keys Keras
-   * 3 lacks. A config already in Keras 2 form is brought to the same portable form; one already
-   * in it comes back unchanged.
+   * value_shape}, Keras 3's constructor rejects them, and Keras 3's legacy loader passes the tensor
+   * in the {@code value} call argument on as a {@code [layer, node, tensor]} list), any other layer
+   * called with a tensor in a keyword argument, and non-default values of keys Keras 3 lacks. A
+   * config already in Keras 2 form is brought to the same portable form; one already in it comes
+   * back unchanged.
    *
    * @param keras3Model the top-level {@code {"module", "class_name", "config", ...}} object (or a
    *     Keras 2 config)
@@ -138,8 +136,8 @@ public final class ConfigTranslator {
    */
   public static JsonNode toKeras3H5(JsonNode model)
       throws UnsupportedModelException, MalformedModelException {
-    JsonNode keras3 = ConfigGeneration.detect(model) == ConfigGeneration.KERAS3
-        ? model : toKeras3(model);
+    JsonNode keras3 =
+        ConfigGeneration.detect(model) == ConfigGeneration.KERAS3 ? model : toKeras3(model);
     rejectOneFormatOnly(keras3, Where.top(keras3.path("config").path("name").asText("")));
     return Keras3H5Form.of(keras3);
   }
@@ -148,7 +146,8 @@ public final class ConfigTranslator {
    * Refuses a layer whose variables the two file layouts count differently (SpectralNormalization
    * keeps its wrapped kernel twice in {@code .keras}, once in {@code .h5}), wherever it is nested.
    */
-  private static void rejectOneFormatOnly(JsonNode config, Where where) throws UnsupportedModelException {
+  private static void rejectOneFormatOnly(JsonNode config, Where where)
+      throws UnsupportedModelException {
     JsonNode layers = config.path("config").path("layers");
     for (JsonNode l : layers) {
       String cls = l.path("class_name").asText("");
@@ -167,22 +166,22 @@ public final class ConfigTranslator {
    *
    * @param model a Keras 2 or Keras 3 model config (DL4J reads Keras 1 configs as they are)
    * @return a new tree
-   * @throws UnsupportedModelException for a layer DL4J maps no class to, a nested model or a
-   *     Lambda layer (the location names the layer), or what {@link #toKeras2} refuses
+   * @throws UnsupportedModelException for a layer DL4J maps no class to, a nested model or a Lambda
+   *     layer (the location names the layer), or what {@link #toKeras2} refuses
    * @throws MalformedModelException when the config lacks what every Keras version writes
    */
   public static JsonNode toDl4j(JsonNode model)
       throws UnsupportedModelException, MalformedModelException {
     // a Keras 2 config is what DL4J was written against: checked, not translated
-    return Dl4jForm.of(ConfigGeneration.detect(model) == ConfigGeneration.KERAS2
-        ? model : toKeras2(model));
+    return Dl4jForm.of(
+        ConfigGeneration.detect(model) == ConfigGeneration.KERAS2 ? model : toKeras2(model));
   }
 
   /**
-   * One initializer spec in Keras 3 form: {@code {"class_name": "GlorotUniform", "config":
-   * {"seed": null}}} gains {@code "module": "keras.initializers"} and {@code "registered_name":
-   * null}. A string shorthand such as {@code "glorot_uniform"} is valid in both generations and
-   * is returned as it is; so is a custom initializer.
+   * One initializer spec in Keras 3 form: {@code {"class_name": "GlorotUniform", "config": {"seed":
+   * null}}} gains {@code "module": "keras.initializers"} and {@code "registered_name": null}. A
+   * string shorthand such as {@code "glorot_uniform"} is valid in both generations and is returned
+   * as it is; so is a custom initializer.
    *
    * @param spec an initializer spec as a layer config holds it
    * @return a new node
@@ -190,15 +189,13 @@ public final class ConfigTranslator {
    */
   public static JsonNode initializerToKeras3(JsonNode spec) throws UnsupportedModelException {
     Objects.requireNonNull(spec, "spec");
-    return ObjectSpecs.toKeras3(ObjectSpecs.Kind.INITIALIZER, spec, new Where("initializer"),
-        null);
+    return ObjectSpecs.toKeras3(ObjectSpecs.Kind.INITIALIZER, spec, new Where("initializer"), null);
   }
 
   /**
-   * One initializer spec in Keras 2 form: {@code module}/{@code registered_name} removed, and
-   * Keras 3's {@code OrthogonalInitializer}/{@code IdentityInitializer} spelled {@code
-   * Orthogonal}/{@code Identity}. String shorthands and custom initializers are returned as they
-   * are.
+   * One initializer spec in Keras 2 form: {@code module}/{@code registered_name} removed, and Keras
+   * 3's {@code OrthogonalInitializer}/{@code IdentityInitializer} spelled {@code Orthogonal}/{@code
+   * Identity}. String shorthands and custom initializers are returned as they are.
    *
    * @param spec an initializer spec as a Keras 3 layer config holds it
    * @return a new node
@@ -206,8 +203,7 @@ public final class ConfigTranslator {
    */
   public static JsonNode initializerToKeras2(JsonNode spec) throws UnsupportedModelException {
     Objects.requireNonNull(spec, "spec");
-    return ObjectSpecs.toKeras2(ObjectSpecs.Kind.INITIALIZER, spec, new Where("initializer"),
-        null);
+    return ObjectSpecs.toKeras2(ObjectSpecs.Kind.INITIALIZER, spec, new Where("initializer"), null);
   }
 
   /**
@@ -224,7 +220,9 @@ public final class ConfigTranslator {
     Objects.requireNonNull(model, "model config");
     Objects.requireNonNull(target, "target");
     ConfigGeneration source = ConfigGeneration.detect(model);
-    if (source == target || source == ConfigGeneration.KERAS1 || target == ConfigGeneration.KERAS1) {
+    if (source == target
+        || source == ConfigGeneration.KERAS1
+        || target == ConfigGeneration.KERAS1) {
       return List.of();
     }
     return MeaningChanges.of(model, target == ConfigGeneration.KERAS3);
@@ -234,11 +232,15 @@ public final class ConfigTranslator {
     Objects.requireNonNull(model, "model config");
     ConfigGeneration.Keras1Layer k1 = ConfigGeneration.keras1Layer(model);
     if (k1 != null) {
-      String what = k1.field().isEmpty()
-          ? k1.className() + " is a Keras 1 layer"
-          : k1.className() + " field '" + k1.field() + "' is Keras 1 syntax";
-      throw new UnsupportedModelException(null, k1.layerPath(), what
-          + "; Keras 1 configs are not translated (load the model in Keras 2 and save it again)");
+      String what =
+          k1.field().isEmpty()
+              ? k1.className() + " is a Keras 1 layer"
+              : k1.className() + " field '" + k1.field() + "' is Keras 1 syntax";
+      throw new UnsupportedModelException(
+          null,
+          k1.layerPath(),
+          what
+              + "; Keras 1 configs are not translated (load the model in Keras 2 and save it again)");
     }
   }
 
@@ -247,8 +249,7 @@ public final class ConfigTranslator {
   }
 
   // The translations only raise the two documented subclasses; this narrows the signature.
-  private static JsonNode run(Step step)
-      throws UnsupportedModelException, MalformedModelException {
+  private static JsonNode run(Step step) throws UnsupportedModelException, MalformedModelException {
     try {
       return step.run();
     } catch (UnsupportedModelException | MalformedModelException e) {

@@ -20,20 +20,45 @@ final class Dl4jDepthwiseInput {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   /** Layers whose DL4J counterpart's output size is the channel count. */
-  private static final Set<String> CHANNELS = Set.of("Conv2D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose");
+  private static final Set<String> CHANNELS =
+      Set.of("Conv2D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose");
 
   /**
-   * Layers DL4J's walk passes (no output size: a layer without one, a vertex, a dropout) and that keep
-   * the channel count, so that the size found further back is still this layer's input channels.
+   * Layers DL4J's walk passes (no output size: a layer without one, a vertex, a dropout) and that
+   * keep the channel count, so that the size found further back is still this layer's input
+   * channels.
    */
-  private static final Set<String> PASSED = Set.of("BatchNormalization", "MaxPooling2D", "AveragePooling2D",
-      "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
-      "AlphaDropout", "Activation", "ReLU", "LeakyReLU", "ELU", "ThresholdedReLU", "Softmax", "Add", "Subtract",
-      "Multiply", "Average", "Maximum", "Minimum");
+  private static final Set<String> PASSED =
+      Set.of(
+          "BatchNormalization",
+          "MaxPooling2D",
+          "AveragePooling2D",
+          "ZeroPadding2D",
+          "Cropping2D",
+          "UpSampling2D",
+          "Dropout",
+          "SpatialDropout2D",
+          "GaussianNoise",
+          "GaussianDropout",
+          "AlphaDropout",
+          "Activation",
+          "ReLU",
+          "LeakyReLU",
+          "ELU",
+          "ThresholdedReLU",
+          "Softmax",
+          "Add",
+          "Subtract",
+          "Multiply",
+          "Average",
+          "Maximum",
+          "Minimum");
 
   private Dl4jDepthwiseInput() {}
 
-  /** Why DL4J cannot take the channels of {@code layer} (a DepthwiseConv2D), or null where it can. */
+  /**
+   * Why DL4J cannot take the channels of {@code layer} (a DepthwiseConv2D), or null where it can.
+   */
   static String refusal(JsonNode layer, JsonNode layers, boolean sequential) {
     JsonNode at = inbound(layer, layers, sequential);
     while (at != null) {
@@ -42,10 +67,18 @@ final class Dl4jDepthwiseInput {
         return null;
       }
       if (!PASSED.contains(cls)) {
-        String what = LayerDicts.isInputLayer(at) ? "reaches the model's input " + LayerDicts.name(at) + " first"
-            : "would take it from " + LayerDicts.name(at) + " (" + cls + "), which need not keep the channel count";
+        String what =
+            LayerDicts.isInputLayer(at)
+                ? "reaches the model's input " + LayerDicts.name(at) + " first"
+                : "would take it from "
+                    + LayerDicts.name(at)
+                    + " ("
+                    + cls
+                    + "), which need not keep the channel count";
         return "DL4J's import takes its input channels from the output size of the nearest convolution before it"
-            + " (KerasLayer.getNInFromConfig), and " + what + " (IndexOutOfBoundsException or wrong channels)";
+            + " (KerasLayer.getNInFromConfig), and "
+            + what
+            + " (IndexOutOfBoundsException or wrong channels)";
       }
       at = inbound(at, layers, sequential);
     }
@@ -69,7 +102,10 @@ final class Dl4jDepthwiseInput {
     }
   }
 
-  /** The layer feeding {@code layer}'s first input: from its inbound node, or the one before it in a Sequential list. */
+  /**
+   * The layer feeding {@code layer}'s first input: from its inbound node, or the one before it in a
+   * Sequential list.
+   */
   static JsonNode inbound(JsonNode layer, JsonNode layers, boolean sequential) {
     JsonNode prev = null;
     String from = layer.path("inbound_nodes").path(0).path(0).path(0).asText(null);

@@ -18,20 +18,20 @@ import java.util.List;
  *       tf-keras writes it; DL4J casts each entry to a list ("String cannot be cast to List");
  *   <li>the input layers come first in the layer list, in {@code input_layers} order: DL4J takes
  *       the inputs' shapes in layer-list order and gave one input the other's width;
- *   <li>an Embedding has an {@code input_length} (from the input layer feeding it, else null):
- *       DL4J requires the key ("config missing input_length field");
- *   <li>in a Sequential model with a DepthwiseConv2D, each layer names the one before it in
- *       {@code inbound_nodes}: DL4J finds the DepthwiseConv2D's input channels through them
- *       ({@link Dl4jDepthwiseInput}, which also says where it cannot);
+ *   <li>an Embedding has an {@code input_length} (from the input layer feeding it, else null): DL4J
+ *       requires the key ("config missing input_length field");
+ *   <li>in a Sequential model with a DepthwiseConv2D, each layer names the one before it in {@code
+ *       inbound_nodes}: DL4J finds the DepthwiseConv2D's input channels through them ({@link
+ *       Dl4jDepthwiseInput}, which also says where it cannot);
  *   <li>an Orthogonal initializer has a {@code gain} (Keras 3 omits it at 1): DL4J reads it
  *       unconditionally (NullPointerException); {@code silu} is written {@code swish}, the name
  *       DL4J knows for the same function.
  * </ul>
  *
- * <p>Layers DL4J maps no class to or fails on (an Identity initializer of gain 1 included),
- * nested models (DL4J imports none), shared layers
- * (DL4J builds each layer once: "cycle detected in graph") and Lambda code are refused before writing, all of them in one line
- * ({@code name (Class): why; ...}), located at the first.
+ * <p>Layers DL4J maps no class to or fails on (an Identity initializer of gain 1 included), nested
+ * models (DL4J imports none), shared layers (DL4J builds each layer once: "cycle detected in
+ * graph") and Lambda code are refused before writing, all of them in one line ({@code name (Class):
+ * why; ...}), located at the first.
  */
 final class Dl4jForm {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -59,25 +59,42 @@ final class Dl4jForm {
         depthwise = true;
         String why = Dl4jDepthwiseInput.refusal(layer, layers, sequential);
         if (why != null) {
-          refused.add(new Refusal(top.child(LayerDicts.name(layer)), LayerDicts.name(layer), "DepthwiseConv2D", why));
+          refused.add(
+              new Refusal(
+                  top.child(LayerDicts.name(layer)),
+                  LayerDicts.name(layer),
+                  "DepthwiseConv2D",
+                  why));
         }
       }
       String shapeRule = Dl4jShapeRules.refusal(layer, layers, sequential);
       if (shapeRule != null) {
-        refused.add(new Refusal(top.child(LayerDicts.name(layer)), LayerDicts.name(layer),
-            layer.path("class_name").asText(), shapeRule));
+        refused.add(
+            new Refusal(
+                top.child(LayerDicts.name(layer)),
+                LayerDicts.name(layer),
+                layer.path("class_name").asText(),
+                shapeRule));
       }
       if (layer.path("inbound_nodes").size() > 1) {
         Where at = top.child(LayerDicts.name(layer));
-        refused.add(new Refusal(at, LayerDicts.name(layer), layer.path("class_name").asText(),
-            "a shared layer (called " + layer.path("inbound_nodes").size()
-                + " times), which DL4J's import builds once (\"cycle detected in graph\")"));
+        refused.add(
+            new Refusal(
+                at,
+                LayerDicts.name(layer),
+                layer.path("class_name").asText(),
+                "a shared layer (called "
+                    + layer.path("inbound_nodes").size()
+                    + " times), which DL4J's import builds once (\"cycle detected in graph\")"));
       }
     }
     if (!refused.isEmpty()) {
       List<String> texts = refused.stream().map(Refusal::text).toList();
-      throw new UnsupportedModelException(null, refused.get(0).where().layerPath(),
-          "DL4J cannot import " + (refused.size() == 1 ? "this layer: " : refused.size() + " layers: ")
+      throw new UnsupportedModelException(
+          null,
+          refused.get(0).where().layerPath(),
+          "DL4J cannot import "
+              + (refused.size() == 1 ? "this layer: " : refused.size() + " layers: ")
               + String.join("; ", texts));
     }
     if (config instanceof ObjectNode c) {
@@ -111,11 +128,12 @@ final class Dl4jForm {
       }
     }
     List<JsonNode> rest = new ArrayList<>();
-    layers.forEach(l -> {
-      if (!inputs.contains(l)) {
-        rest.add(l);
-      }
-    });
+    layers.forEach(
+        l -> {
+          if (!inputs.contains(l)) {
+            rest.add(l);
+          }
+        });
     layers.removeAll();
     inputs.forEach(layers::add);
     rest.forEach(layers::add);
@@ -126,14 +144,17 @@ final class Dl4jForm {
     if (!(layer.path("config") instanceof ObjectNode cfg)) {
       return;
     }
-    if ("Embedding".equals(layer.path("class_name").asText()) && cfg.path("input_length").isMissingNode()) {
+    if ("Embedding".equals(layer.path("class_name").asText())
+        && cfg.path("input_length").isMissingNode()) {
       cfg.set("input_length", inputLength(layer, all));
     }
     for (var e : cfg.properties()) {
       JsonNode init = e.getValue();
       String cls = init.path("class_name").asText();
-      if (e.getKey().endsWith("initializer") && init.path("config") instanceof ObjectNode ic
-          && cls.equals("Orthogonal") && !ic.has("gain")) {
+      if (e.getKey().endsWith("initializer")
+          && init.path("config") instanceof ObjectNode ic
+          && cls.equals("Orthogonal")
+          && !ic.has("gain")) {
         ic.put("gain", 1.0);
       }
     }
@@ -168,12 +189,18 @@ final class Dl4jForm {
     String cls = layer.path("class_name").asText();
     String name = LayerDicts.name(layer);
     if (KerasCatalog.isModelClass(cls)) {
-      refused.add(new Refusal(where, name, cls, "a nested model, which DL4J's Keras import does not read"));
+      refused.add(
+          new Refusal(where, name, cls, "a nested model, which DL4J's Keras import does not read"));
       return;
     }
     if ("Lambda".equals(cls)) {
-      refused.add(new Refusal(where, name, cls, "Python code, imported only where the Java program"
-          + " registers an implementation (KerasLayer.registerLambdaLayer)"));
+      refused.add(
+          new Refusal(
+              where,
+              name,
+              cls,
+              "Python code, imported only where the Java program"
+                  + " registers an implementation (KerasLayer.registerLambdaLayer)"));
       return;
     }
     if (!Dl4jCatalog.LAYERS.contains(cls)) {
@@ -186,10 +213,17 @@ final class Dl4jForm {
     }
     for (var e : layer.path("config").properties()) {
       JsonNode init = e.getValue();
-      if (e.getKey().endsWith("initializer") && "Identity".equals(init.path("class_name").asText())
+      if (e.getKey().endsWith("initializer")
+          && "Identity".equals(init.path("class_name").asText())
           && init.path("config").path("gain").asDouble(1.0) == 1.0) {
-        refused.add(new Refusal(where, name, cls, e.getKey() + " = Identity(gain=1.0), on which"
-            + " DL4J's import fails (\"Error getting Keras weight initialization\")"));
+        refused.add(
+            new Refusal(
+                where,
+                name,
+                cls,
+                e.getKey()
+                    + " = Identity(gain=1.0), on which"
+                    + " DL4J's import fails (\"Error getting Keras weight initialization\")"));
         return;
       }
     }
@@ -198,8 +232,12 @@ final class Dl4jForm {
       String innerClass = inner.path("class_name").asText();
       Where at = where.child(LayerDicts.name(inner));
       if ("Bidirectional".equals(cls) && !Dl4jCatalog.BIDIRECTIONAL_INNER.contains(innerClass)) {
-        refused.add(new Refusal(at, name, cls + "(" + innerClass + ")",
-            "DL4J's Bidirectional wraps only LSTM and SimpleRNN"));
+        refused.add(
+            new Refusal(
+                at,
+                name,
+                cls + "(" + innerClass + ")",
+                "DL4J's Bidirectional wraps only LSTM and SimpleRNN"));
         return;
       }
       check(inner, at, refused);

@@ -20,12 +20,41 @@ import java.util.Set;
  */
 final class Dl4jShapeRules {
   /** Layers whose output is a sequence (batch, steps, features) in DL4J's typing. */
-  private static final Set<String> SEQUENCES = Set.of("RepeatVector", "Conv1D", "Embedding", "UpSampling1D",
-      "ZeroPadding1D", "Cropping1D", "MaxPooling1D", "AveragePooling1D", "SpatialDropout1D", "LocallyConnected1D");
+  private static final Set<String> SEQUENCES =
+      Set.of(
+          "RepeatVector",
+          "Conv1D",
+          "Embedding",
+          "UpSampling1D",
+          "ZeroPadding1D",
+          "Cropping1D",
+          "MaxPooling1D",
+          "AveragePooling1D",
+          "SpatialDropout1D",
+          "LocallyConnected1D");
+
   /** Layers that keep their input's type (element-wise, dropout, normalization). */
-  private static final Set<String> KEEP = Set.of("Activation", "ReLU", "LeakyReLU", "ELU", "ThresholdedReLU", "Softmax",
-      "PReLU", "Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout", "BatchNormalization", "Masking", "Add",
-      "Subtract", "Multiply", "Average", "Maximum", "Minimum");
+  private static final Set<String> KEEP =
+      Set.of(
+          "Activation",
+          "ReLU",
+          "LeakyReLU",
+          "ELU",
+          "ThresholdedReLU",
+          "Softmax",
+          "PReLU",
+          "Dropout",
+          "GaussianNoise",
+          "GaussianDropout",
+          "AlphaDropout",
+          "BatchNormalization",
+          "Masking",
+          "Add",
+          "Subtract",
+          "Multiply",
+          "Average",
+          "Maximum",
+          "Minimum");
 
   private Dl4jShapeRules() {}
 
@@ -41,7 +70,9 @@ final class Dl4jShapeRules {
       return "keepdims=True, which DL4J's global pooling does not read: it drops the pooled axes";
     }
     if (cls.equals("Permute") && c.path("dims").size() >= 3) {
-      return "a permutation of image axes " + c.path("dims") + ", which DL4J applies to its own channels-first arrays"
+      return "a permutation of image axes "
+          + c.path("dims")
+          + ", which DL4J applies to its own channels-first arrays"
           + " (testdata shape_layers_2d: 4 channels out where Keras has 3)";
     }
     if (cls.equals("Reshape") && sequence(layer, layers, sequential)) {
@@ -61,7 +92,8 @@ final class Dl4jShapeRules {
         return true;
       }
       if (LayerFamily.RECURRENT.contains(cls) || cls.equals(Wrappers.BIDIRECTIONAL)) {
-        return c.path("return_sequences").asBoolean(false) || c.path("layer").path("config").path("return_sequences").asBoolean(false);
+        return c.path("return_sequences").asBoolean(false)
+            || c.path("layer").path("config").path("return_sequences").asBoolean(false);
       }
       if (!KEEP.contains(cls)) {
         return false;

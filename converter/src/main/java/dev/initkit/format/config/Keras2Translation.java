@@ -40,8 +40,8 @@ final class Keras2Translation {
     if (!in.isObject()) {
       throw Where.top(null).malformed("a model config must be a JSON object");
     }
-    return new Keras2Translation().layer((ObjectNode) in, Where.top(LayerDicts.name(in)),
-        Scope.TOP);
+    return new Keras2Translation()
+        .layer((ObjectNode) in, Where.top(LayerDicts.name(in)), Scope.TOP);
   }
 
   private ObjectNode layer(ObjectNode in, Where where, Scope scope) throws ModelFormatException {
@@ -57,8 +57,8 @@ final class Keras2Translation {
     }
     if (in.path("module").asText("").startsWith("keras.src.ops")) {
       // A keras.ops call on symbolic tensors, recorded as a layer (x[:, 0], ops.add...).
-      throw where.unsupported(cls, null,
-          "a Keras 3 operation recorded as a layer; tf-keras has no such layer");
+      throw where.unsupported(
+          cls, null, "a Keras 3 operation recorded as a layer; tf-keras has no such layer");
     }
     if ("Sequential".equals(cls)) {
       return sequential(in, where, scope);
@@ -118,8 +118,8 @@ final class Keras2Translation {
       String key = e.getKey();
       JsonNode v = e.getValue();
       switch (key) {
-        case "dtype" -> out.set(key, dtypeName ? v.deepCopy()
-            : ObjectSpecs.dtypeToKeras2(v, where, cls));
+        case "dtype" ->
+            out.set(key, dtypeName ? v.deepCopy() : ObjectSpecs.dtypeToKeras2(v, where, cls));
         case "batch_shape" -> out.set(inputLayer ? "batch_input_shape" : key, v.deepCopy());
         case "optional" -> {
           if (inputLayer && v.asBoolean(false)) {
@@ -129,8 +129,15 @@ final class Keras2Translation {
             out.set(key, v.deepCopy());
           }
         }
-        case "layer", "backward_layer" -> out.set(key, wrapped(v, nested(v, where,
-            "Bidirectional".equals(cls) ? Scope.BIDIRECTIONAL_INNER : Scope.NESTED)));
+        case "layer", "backward_layer" ->
+            out.set(
+                key,
+                wrapped(
+                    v,
+                    nested(
+                        v,
+                        where,
+                        "Bidirectional".equals(cls) ? Scope.BIDIRECTIONAL_INNER : Scope.NESTED)));
         case "cell", "cells" -> out.set(key, wrapped(v, nested(v, where, Scope.NESTED)));
         case "activation", "recurrent_activation" -> out.set(key, activation(v, where, cls, key));
         default -> {
@@ -142,8 +149,14 @@ final class Keras2Translation {
     if ("Embedding".equals(cls) && !out.has("batch_input_shape")) {
       // tf-keras's Embedding always declares an input of shape (input_length,) and writes it;
       // read input_length before the rules drop it (tf-keras derives nothing else from it).
-      out.set("batch_input_shape", F.arrayNode().addNull().add(out.path("input_length")
-          .isIntegralNumber() ? F.numberNode(out.get("input_length").asInt()) : F.nullNode()));
+      out.set(
+          "batch_input_shape",
+          F.arrayNode()
+              .addNull()
+              .add(
+                  out.path("input_length").isIntegralNumber()
+                      ? F.numberNode(out.get("input_length").asInt())
+                      : F.nullNode()));
     }
     applyRules(cls, out, where);
     for (String key : KerasCatalog.KERAS3_NULL_EXTENSIONS) {
@@ -168,11 +181,11 @@ final class Keras2Translation {
       }
       case "Lambda" -> lambda(out);
       case "Bidirectional" -> bidirectional(out);
-      default -> { }
+      default -> {}
     }
     if (KerasCatalog.RECURRENT_LAYERS.contains(cls) && out.has("zero_output_for_mask")) {
-      boolean derived = scope == Scope.BIDIRECTIONAL_INNER
-          && out.path("return_sequences").asBoolean(false);
+      boolean derived =
+          scope == Scope.BIDIRECTIONAL_INNER && out.path("return_sequences").asBoolean(false);
       if (out.get("zero_output_for_mask").asBoolean() == derived) {
         out.remove("zero_output_for_mask");
       }
@@ -201,12 +214,12 @@ final class Keras2Translation {
 
   /**
    * A layer held inside another layer's config (a wrapper's {@code layer}, an RNN's {@code cell}),
-   * with the {@code module}/{@code registered_name} keys tf-keras 2.13+ writes there too: Keras
-   * 3's wrappers deserialise their inner layer with {@code deserialize_keras_object}, which cannot
+   * with the {@code module}/{@code registered_name} keys tf-keras 2.13+ writes there too: Keras 3's
+   * wrappers deserialise their inner layer with {@code deserialize_keras_object}, which cannot
    * locate a built-in class without its module, while tf-keras reads the class name either way.
-   * Keras 3 then reads that config without its legacy loader's fix-ups, so the few Keras 2 spellings
-   * that loader would fix are done here: a one-element BatchNormalization axis list becomes the
-   * int, and {@code batch_input_shape} (meaningless for a wrapped layer) is dropped.
+   * Keras 3 then reads that config without its legacy loader's fix-ups, so the few Keras 2
+   * spellings that loader would fix are done here: a one-element BatchNormalization axis list
+   * becomes the int, and {@code batch_input_shape} (meaningless for a wrapped layer) is dropped.
    */
   private static JsonNode wrapped(JsonNode in, JsonNode translated) {
     if (translated.isArray()) {
@@ -250,8 +263,8 @@ final class Keras2Translation {
   private JsonNode activation(JsonNode v, Where where, String owner, String key)
       throws ModelFormatException {
     if (v.isTextual() && KerasCatalog.KERAS3_ONLY_ACTIVATIONS.contains(v.asText())) {
-      throw where.unsupported(owner, key, key + " = \"" + v.asText()
-          + "\": tf-keras has no such activation");
+      throw where.unsupported(
+          owner, key, key + " = \"" + v.asText() + "\": tf-keras has no such activation");
     }
     if (!v.isObject()) {
       return v.deepCopy();
@@ -282,8 +295,8 @@ final class Keras2Translation {
         case KERAS3_ONLY, KERAS3_OLD_RELEASES, KERAS3_NEWER_RELEASES -> {
           if (v != null) {
             if (!SameValue.of(v, rule.value())) {
-              throw where.unsupported(cls, rule.key(),
-                  rule.key() + " = " + v + " has no tf-keras equivalent");
+              throw where.unsupported(
+                  cls, rule.key(), rule.key() + " = " + v + " has no tf-keras equivalent");
             }
             cfg.remove(rule.key());
           }
@@ -319,9 +332,10 @@ final class Keras2Translation {
       }
     }
     JsonNode shape = cfg.get("output_shape");
-    Callable outputShape = shape == null || shape.isNull() || shape.isArray()
-        ? new Callable(shape == null ? F.nullNode() : shape.deepCopy(), "raw", null)
-        : callable(shape);
+    Callable outputShape =
+        shape == null || shape.isNull() || shape.isArray()
+            ? new Callable(shape == null ? F.nullNode() : shape.deepCopy(), "raw", null)
+            : callable(shape);
     ObjectNode reordered = F.objectNode();
     for (Map.Entry<String, JsonNode> e : out.properties()) {
       if (e.getKey().equals("arguments")) {
@@ -353,15 +367,14 @@ final class Keras2Translation {
       return new Callable(code, "lambda", null);
     }
     if (v.isObject() && "function".equals(v.path("class_name").asText())) {
-      return new Callable(v.path("config").deepCopy(), "function",
-          v.path("module").asText(null));
+      return new Callable(v.path("config").deepCopy(), "function", v.path("module").asText(null));
     }
     return new Callable(v.deepCopy(), v.isTextual() ? "function" : "raw", null);
   }
 
   /**
-   * tf-keras names the inner layer without Keras 3's {@code forward_} prefix and writes no
-   * backward layer when it is the forward one run backwards (it derives that itself).
+   * tf-keras names the inner layer without Keras 3's {@code forward_} prefix and writes no backward
+   * layer when it is the forward one run backwards (it derives that itself).
    */
   private static void bidirectional(ObjectNode cfg) {
     JsonNode forward = cfg.get("layer");
@@ -389,15 +402,18 @@ final class Keras2Translation {
    */
   private static JsonNode attentionShapes(ObjectNode config, JsonNode build) {
     JsonNode shapes = build == null ? null : build.get("shapes_dict");
-    JsonNode query = shapes != null ? shapes.get("query_shape")
-        : build != null ? build.get("input_shape") : null;
+    JsonNode query =
+        shapes != null
+            ? shapes.get("query_shape")
+            : build != null ? build.get("input_shape") : null;
     JsonNode value = shapes != null ? shapes.get("value_shape") : null;
     JsonNode key = shapes != null && shapes.has("key_shape") ? shapes.get("key_shape") : value;
     config.set("query_shape", query == null ? F.nullNode() : query.deepCopy());
     config.set("key_shape", key == null ? F.nullNode() : key.deepCopy());
     config.set("value_shape", value == null ? F.nullNode() : value.deepCopy());
-    return query == null || query.isNull() ? null : F.objectNode().set("input_shape",
-        query.deepCopy());
+    return query == null || query.isNull()
+        ? null
+        : F.objectNode().set("input_shape", query.deepCopy());
   }
 
   // ---- Sequential ----------------------------------------------------------------------------
@@ -417,8 +433,8 @@ final class Keras2Translation {
       layers.add(layer((ObjectNode) layer, where.child(LayerDicts.name(layer)), Scope.MEMBER));
     }
     ObjectNode config = F.objectNode();
-    config.put("name", configIn.isObject() ? configIn.path("name").asText("sequential")
-        : "sequential");
+    config.put(
+        "name", configIn.isObject() ? configIn.path("name").asText("sequential") : "sequential");
     config.set("layers", layers);
     boolean startsWithInput = !layersIn.isEmpty() && LayerDicts.isInputLayer(layersIn.get(0));
     if (configIn.isObject()) {
@@ -426,8 +442,10 @@ final class Keras2Translation {
         String key = e.getKey();
         // Sequential.from_config reads neither trainable nor dtype, in either generation; a
         // build_input_shape is redundant once the first layer is an InputLayer.
-        boolean dropped = key.equals("trainable") || key.equals("dtype")
-            || (key.equals("build_input_shape") && startsWithInput);
+        boolean dropped =
+            key.equals("trainable")
+                || key.equals("dtype")
+                || (key.equals("build_input_shape") && startsWithInput);
         if (!dropped && !config.has(key)) {
           config.set(key, e.getValue().deepCopy());
         }
@@ -467,8 +485,8 @@ final class Keras2Translation {
     List<ObjectNode> translated = new ArrayList<>();
     Set<String> doubled = new HashSet<>();
     Set<String> alreadyDoubled = new HashSet<>();
-    List<JsonNode> modelRefsIn = Arrays.asList(configIn.get("input_layers"),
-        configIn.get("output_layers"));
+    List<JsonNode> modelRefsIn =
+        Arrays.asList(configIn.get("input_layers"), configIn.get("output_layers"));
     for (JsonNode layerIn : layersNode) {
       String name = LayerDicts.name(layerIn);
       ObjectNode layer = layer((ObjectNode) layerIn, where.child(name), Scope.MEMBER);
@@ -495,7 +513,8 @@ final class Keras2Translation {
         JsonNode call = node.isArray() ? nodes.keras2Node(node) : nodes.node(node, cls, child);
         inbound.add(call);
         if (twice) {
-          // See NestedCalls: the copy is the call Keras 3 reads, the original the one tf-keras reads.
+          // See NestedCalls: the copy is the call Keras 3 reads, the original the one tf-keras
+          // reads.
           inbound.add(call.deepCopy());
         }
       }
@@ -503,9 +522,11 @@ final class Keras2Translation {
       layers.add(layer);
     }
     ObjectNode config = F.objectNode();
-    config.set("name", configIn.has("name") ? configIn.get("name").deepCopy() : F.textNode("model"));
-    config.set("trainable", configIn.has("trainable") ? configIn.get("trainable").deepCopy()
-        : F.booleanNode(true));
+    config.set(
+        "name", configIn.has("name") ? configIn.get("name").deepCopy() : F.textNode("model"));
+    config.set(
+        "trainable",
+        configIn.has("trainable") ? configIn.get("trainable").deepCopy() : F.booleanNode(true));
     config.set("layers", layers);
     config.set("input_layers", nodes.modelRefs(configIn.get("input_layers"), objectNodes));
     config.set("output_layers", nodes.modelRefs(configIn.get("output_layers"), objectNodes));
@@ -528,9 +549,9 @@ final class Keras2Translation {
   }
 
   /**
-   * A nested Functional's build_config as tf-keras writes it: the shapes of its first call's
-   * input. Keras 3 writes {@code {"input_shape": null}} (it never needs it: a Functional is built
-   * when constructed), but its first call's tensors carry the shapes.
+   * A nested Functional's build_config as tf-keras writes it: the shapes of its first call's input.
+   * Keras 3 writes {@code {"input_shape": null}} (it never needs it: a Functional is built when
+   * constructed), but its first call's tensors carry the shapes.
    */
   private static JsonNode nestedModelBuild(JsonNode in) {
     JsonNode build = in.get("build_config");
@@ -572,7 +593,10 @@ final class Keras2Translation {
     private final Set<String> alreadyDoubled;
     private final Where where;
 
-    Nodes(Map<String, JsonNode> byName, Set<String> doubled, Set<String> alreadyDoubled,
+    Nodes(
+        Map<String, JsonNode> byName,
+        Set<String> doubled,
+        Set<String> alreadyDoubled,
         Where where) {
       this.byName = byName;
       this.doubled = doubled;
@@ -588,14 +612,16 @@ final class Keras2Translation {
     /** The portable node number of node {@code node} of a Keras 2 config. */
     private int fromKeras2(String name, int node) {
       JsonNode producer = byName.get(name);
-      int k = alreadyDoubled.contains(name) ? NestedCalls.callOfPortableNode(node)
-          : producer != null && LayerDicts.keras2CountsOwnNode(producer) ? node - 1 : node;
+      int k =
+          alreadyDoubled.contains(name)
+              ? NestedCalls.callOfPortableNode(node)
+              : producer != null && LayerDicts.keras2CountsOwnNode(producer) ? node - 1 : node;
       return portable(name, k);
     }
 
     /**
-     * A Keras 2 call {@code [[name, node, tensor, kwargs], ...]} with its references (in the
-     * kwargs too) renumbered.
+     * A Keras 2 call {@code [[name, node, tensor, kwargs], ...]} with its references (in the kwargs
+     * too) renumbered.
      */
     JsonNode keras2Node(JsonNode n) {
       if (n.isArray()) {
@@ -625,22 +651,28 @@ final class Keras2Translation {
     }
 
     /**
-     * One Keras 3 call {@code {"args": [...], "kwargs": {...}}} as tf-keras's list of {@code
-     * [name, node, tensor, kwargs]} entries: the first argument keeps its structure, later
-     * positional arguments become keywords named after the layer's call signature.
+     * One Keras 3 call {@code {"args": [...], "kwargs": {...}}} as tf-keras's list of {@code [name,
+     * node, tensor, kwargs]} entries: the first argument keeps its structure, later positional
+     * arguments become keywords named after the layer's call signature.
      */
     JsonNode node(JsonNode data, String cls, Where at) throws ModelFormatException {
       JsonNode args = data.path("args");
       if (!args.isArray() || args.isEmpty()) {
-        throw at.unsupported(cls, "inbound_nodes",
+        throw at.unsupported(
+            cls,
+            "inbound_nodes",
             "the layer was called without a positional input; tf-keras needs one");
       }
       ObjectNode kwargs = F.objectNode();
       List<String> names = KerasCatalog.CALL_ARGUMENTS_AFTER_FIRST.get(cls);
       for (int i = 1; i < args.size(); i++) {
         if (names == null || i - 1 >= names.size()) {
-          throw at.unsupported(cls, "inbound_nodes", "the call passes " + args.size()
-              + " positional arguments; a Keras 2 config needs the names of all but the first");
+          throw at.unsupported(
+              cls,
+              "inbound_nodes",
+              "the call passes "
+                  + args.size()
+                  + " positional arguments; a Keras 2 config needs the names of all but the first");
         }
         kwargs.set(names.get(i - 1), value(args.get(i), at));
       }
@@ -681,8 +713,12 @@ final class Keras2Translation {
         }
         return out;
       }
-      throw at.unsupported("layer call", "inbound_nodes", "first argument " + arg
-          + " is not a layer output; tf-keras configs can only pass layer outputs there");
+      throw at.unsupported(
+          "layer call",
+          "inbound_nodes",
+          "first argument "
+              + arg
+              + " is not a layer output; tf-keras configs can only pass layer outputs there");
     }
 
     private ArrayNode entry(JsonNode tensor, ObjectNode kwargs, Where at)
@@ -728,18 +764,20 @@ final class Keras2Translation {
     }
 
     /**
-     * A model's input_layers/output_layers. A single tensor is written flat ({@code ["x", 0,
-     * 0]}), as Keras 3 writes it; tf-keras writes a one-element list (and cannot tell the two
-     * apart), and loads the flat form as a single tensor too. Keras 3 needs the flat form for a
-     * nested Functional called on one tensor by a Sequential or a wrapper: with a one-element
-     * list it fails with "Invalid dtype: tuple". A Keras 3 one-element list (a model built with
-     * {@code inputs=[x]}) stays a list.
+     * A model's input_layers/output_layers. A single tensor is written flat ({@code ["x", 0, 0]}),
+     * as Keras 3 writes it; tf-keras writes a one-element list (and cannot tell the two apart), and
+     * loads the flat form as a single tensor too. Keras 3 needs the flat form for a nested
+     * Functional called on one tensor by a Sequential or a wrapper: with a one-element list it
+     * fails with "Invalid dtype: tuple". A Keras 3 one-element list (a model built with {@code
+     * inputs=[x]}) stays a list.
      */
     JsonNode modelRefs(JsonNode refs, boolean keras3Form) throws ModelFormatException {
       if (refs == null) {
         return F.arrayNode();
       }
-      if (!keras3Form && refs.isArray() && refs.size() == 1
+      if (!keras3Form
+          && refs.isArray()
+          && refs.size() == 1
           && LayerDicts.isTensorRef(refs.get(0))) {
         return modelRef(refs.get(0), false);
       }
@@ -768,8 +806,8 @@ final class Keras2Translation {
     }
 
     /**
-     * One model input/output reference. Keras 3 counts a nested Functional's calls from 1 here
-     * (its loader subtracts 1), and those of every other layer from 0.
+     * One model input/output reference. Keras 3 counts a nested Functional's calls from 1 here (its
+     * loader subtracts 1), and those of every other layer from 0.
      */
     private JsonNode modelRef(JsonNode ref, boolean keras3Form) throws ModelFormatException {
       ArrayNode out = ref.deepCopy();
@@ -783,8 +821,9 @@ final class Keras2Translation {
         out.set(1, F.numberNode(fromKeras2(name, node)));
       } else {
         String cls = producer.path("class_name").asText();
-        boolean functional = ("Functional".equals(cls) || "Model".equals(cls))
-            && producer.path("config").has("layers");
+        boolean functional =
+            ("Functional".equals(cls) || "Model".equals(cls))
+                && producer.path("config").has("layers");
         out.set(1, F.numberNode(portable(name, functional ? node - 1 : node)));
       }
       return out;

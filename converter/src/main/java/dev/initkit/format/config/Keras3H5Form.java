@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 
 /**
- * A Keras 3 {@code .keras} config in the form Keras 3's legacy {@code .h5} writer gives it
- * ({@code model_config}). Read off every model of testdata/models and the 3.12.0 catalogue that
- * has both files: the layer dicts of a model (the top one, its {@code layers}, nested models'
- * {@code layers}) lose {@code module}, {@code registered_name}, {@code build_config} and {@code
+ * A Keras 3 {@code .keras} config in the form Keras 3's legacy {@code .h5} writer gives it ({@code
+ * model_config}). Read off every model of testdata/models and the 3.12.0 catalogue that has both
+ * files: the layer dicts of a model (the top one, its {@code layers}, nested models' {@code
+ * layers}) lose {@code module}, {@code registered_name}, {@code build_config} and {@code
  * compile_config}, and name their Python class (GroupQueryAttention is {@code
  * GroupedQueryAttention}); {@code shared_object_id} goes everywhere. Layers held in a layer's
  * config (a wrapper's {@code layer}, an RNN's {@code cell}) keep their keys.

@@ -37,8 +37,8 @@ final class Keras3Translation {
     if (!in.isObject()) {
       throw Where.top(null).malformed("a model config must be a JSON object");
     }
-    return new Keras3Translation().layer((ObjectNode) in, Where.top(LayerDicts.name(in)),
-        Scope.TOP);
+    return new Keras3Translation()
+        .layer((ObjectNode) in, Where.top(LayerDicts.name(in)), Scope.TOP);
   }
 
   private ObjectNode layer(ObjectNode in, Where where, Scope scope) throws ModelFormatException {
@@ -108,8 +108,9 @@ final class Keras3Translation {
 
   // ---- layer configs -------------------------------------------------------------------------
 
-  private ObjectNode layerConfig(String cls, ObjectNode in, JsonNode entry, Where where,
-      Scope scope, boolean sync) throws ModelFormatException {
+  private ObjectNode layerConfig(
+      String cls, ObjectNode in, JsonNode entry, Where where, Scope scope, boolean sync)
+      throws ModelFormatException {
     boolean inputLayer = "InputLayer".equals(cls);
     boolean dtypeName = KerasCatalog.KERAS3_DTYPE_NAME_LAYERS.contains(cls);
     ObjectNode out = F.objectNode();
@@ -117,8 +118,8 @@ final class Keras3Translation {
       String key = e.getKey();
       JsonNode v = e.getValue();
       switch (key) {
-        case "dtype" -> out.set(key, dtypeName ? ObjectSpecs.dtypeName(v)
-            : ObjectSpecs.dtypeToKeras3(v));
+        case "dtype" ->
+            out.set(key, dtypeName ? ObjectSpecs.dtypeName(v) : ObjectSpecs.dtypeToKeras3(v));
         case "batch_input_shape" -> {
           // Keras 3 takes the model input from an InputLayer only; a Sequential whose first
           // layer carried it has been given one already (see sequential()).
@@ -126,8 +127,13 @@ final class Keras3Translation {
             out.set("batch_shape", v.deepCopy());
           }
         }
-        case "layer", "backward_layer" -> out.set(key, nested(v, where,
-            "Bidirectional".equals(cls) ? Scope.BIDIRECTIONAL_INNER : Scope.NESTED));
+        case "layer", "backward_layer" ->
+            out.set(
+                key,
+                nested(
+                    v,
+                    where,
+                    "Bidirectional".equals(cls) ? Scope.BIDIRECTIONAL_INNER : Scope.NESTED));
         case "cell", "cells" -> out.set(key, nested(v, where, Scope.NESTED));
         case "activation", "recurrent_activation" -> out.set(key, activation(v, where));
         default -> {
@@ -151,12 +157,12 @@ final class Keras3Translation {
         out.remove("key_shape");
         out.remove("value_shape");
       }
-      default -> { }
+      default -> {}
     }
     if (KerasCatalog.RECURRENT_LAYERS.contains(cls) && !out.has("zero_output_for_mask")) {
       // Keras 3's Bidirectional forces it to return_sequences on both directions.
-      boolean value = scope == Scope.BIDIRECTIONAL_INNER
-          && out.path("return_sequences").asBoolean(false);
+      boolean value =
+          scope == Scope.BIDIRECTIONAL_INNER && out.path("return_sequences").asBoolean(false);
       out.put("zero_output_for_mask", value);
     }
     if (KerasCatalog.HAS_IMPLEMENTATION.contains(cls)) {
@@ -185,7 +191,8 @@ final class Keras3Translation {
     // A layer object used as an activation (tf-keras allows LeakyReLU() there); function names
     // are plain strings in both generations.
     String cls = v.path("class_name").asText();
-    if (v.isObject() && (KerasCatalog.COMMON_LAYERS.contains(cls) || "ThresholdedReLU".equals(cls))) {
+    if (v.isObject()
+        && (KerasCatalog.COMMON_LAYERS.contains(cls) || "ThresholdedReLU".equals(cls))) {
       return layer((ObjectNode) v, where, Scope.NESTED);
     }
     return v.deepCopy();
@@ -199,8 +206,8 @@ final class Keras3Translation {
         case KERAS2_ONLY -> {
           if (v != null) {
             if (!SameValue.of(v, rule.value())) {
-              throw where.unsupported(cls, rule.key(),
-                  rule.key() + " = " + v + " has no Keras 3 equivalent");
+              throw where.unsupported(
+                  cls, rule.key(), rule.key() + " = " + v + " has no Keras 3 equivalent");
             }
             cfg.remove(rule.key());
           }
@@ -233,21 +240,30 @@ final class Keras3Translation {
       // tf-keras stores the axis as a list once built; Keras 3 takes one int (its own legacy
       // loader does the same unwrapping).
       if (axis.size() != 1) {
-        throw where.unsupported("BatchNormalization", "axis",
+        throw where.unsupported(
+            "BatchNormalization",
+            "axis",
             "Keras 3 normalises over exactly one axis, found " + axis);
       }
       cfg.put("axis", axis.get(0).asInt());
     }
     if (cfg.path("renorm").asBoolean(false)) {
-      throw where.unsupported("BatchNormalization", "renorm", "Keras 3 has no batch renormalization");
+      throw where.unsupported(
+          "BatchNormalization", "renorm", "Keras 3 has no batch renormalization");
     }
     for (String key : List.of("virtual_batch_size", "adjustment")) {
       if (cfg.hasNonNull(key)) {
         throw where.unsupported("BatchNormalization", key, "Keras 3 has no " + key);
       }
     }
-    for (String key : List.of("renorm", "renorm_clipping", "renorm_momentum",
-        "virtual_batch_size", "adjustment", "fused")) {
+    for (String key :
+        List.of(
+            "renorm",
+            "renorm_clipping",
+            "renorm_momentum",
+            "virtual_batch_size",
+            "adjustment",
+            "fused")) {
       cfg.remove(key);
     }
     if (!cfg.has("synchronized")) {
@@ -272,11 +288,12 @@ final class Keras3Translation {
     if (outputShape != null && outputShape.isNull()) {
       cfg.remove("output_shape");
     } else if (outputShape != null && !"raw".equals(shapeType)) {
-      cfg.set("output_shape", callable(outputShape, shapeType,
-          cfg.path("output_shape_module").asText(null)));
+      cfg.set(
+          "output_shape",
+          callable(outputShape, shapeType, cfg.path("output_shape_module").asText(null)));
     }
-    for (String key : List.of("function_type", "module", "output_shape_type",
-        "output_shape_module")) {
+    for (String key :
+        List.of("function_type", "module", "output_shape_type", "output_shape_module")) {
       cfg.remove(key);
     }
   }
@@ -319,8 +336,8 @@ final class Keras3Translation {
     fwdConfig.put("name", "forward_" + base);
     JsonNode shape = wrapperBuild.get("input_shape");
     if (shape != null && !shape.isNull() && forward.isObject() && !forward.has("build_config")) {
-      ((ObjectNode) forward).set("build_config", F.objectNode().set("input_shape",
-          shape.deepCopy()));
+      ((ObjectNode) forward)
+          .set("build_config", F.objectNode().set("input_shape", shape.deepCopy()));
     }
     if (!cfg.has("backward_layer")) {
       ObjectNode backward = ((ObjectNode) forward).deepCopy();
@@ -384,8 +401,10 @@ final class Keras3Translation {
       JsonNode first = layersIn.get(0);
       JsonNode firstConfig = first.path("config");
       if (LayerDicts.isInputLayer(first)) {
-        inputShape = firstConfig.has("batch_input_shape") ? firstConfig.get("batch_input_shape")
-            : firstConfig.get("batch_shape");
+        inputShape =
+            firstConfig.has("batch_input_shape")
+                ? firstConfig.get("batch_input_shape")
+                : firstConfig.get("batch_shape");
       } else if (firstConfig.hasNonNull("batch_input_shape")) {
         // A Keras 2 Sequential could start without an InputLayer, the first layer carrying the
         // input shape. Keras 3 rejects batch_input_shape on other layers, and its legacy loader
@@ -402,17 +421,25 @@ final class Keras3Translation {
       layers.add(layer((ObjectNode) layer, where.child(LayerDicts.name(layer)), Scope.MEMBER));
     }
     ObjectNode config = F.objectNode();
-    config.put("name", configIn.isObject() ? configIn.path("name").asText("sequential")
-        : "sequential");
-    config.set("trainable", configIn.isObject() && configIn.has("trainable")
-        ? configIn.get("trainable").deepCopy() : F.booleanNode(true));
+    config.put(
+        "name", configIn.isObject() ? configIn.path("name").asText("sequential") : "sequential");
+    config.set(
+        "trainable",
+        configIn.isObject() && configIn.has("trainable")
+            ? configIn.get("trainable").deepCopy()
+            : F.booleanNode(true));
     JsonNode dtype = configIn.isObject() ? configIn.get("dtype") : null;
     // Keras 3 writes the global policy here; Sequential.from_config ignores it.
-    config.set("dtype", dtype != null ? ObjectSpecs.dtypeToKeras3(dtype)
-        : ObjectSpecs.dtypeToKeras3(F.textNode("float32")));
+    config.set(
+        "dtype",
+        dtype != null
+            ? ObjectSpecs.dtypeToKeras3(dtype)
+            : ObjectSpecs.dtypeToKeras3(F.textNode("float32")));
     config.set("layers", layers);
-    JsonNode buildShape = configIn.isObject() && configIn.hasNonNull("build_input_shape")
-        ? configIn.get("build_input_shape") : inputShape;
+    JsonNode buildShape =
+        configIn.isObject() && configIn.hasNonNull("build_input_shape")
+            ? configIn.get("build_input_shape")
+            : inputShape;
     if (buildShape != null && !buildShape.isNull()) {
       config.set("build_input_shape", buildShape.deepCopy());
     }
@@ -482,8 +509,8 @@ final class Keras3Translation {
     }
     // Nested models whose calls the portable Keras 2 form records twice (see NestedCalls).
     Set<String> doubled = new HashSet<>();
-    List<JsonNode> modelRefsIn = Arrays.asList(configIn.get("input_layers"),
-        configIn.get("output_layers"));
+    List<JsonNode> modelRefsIn =
+        Arrays.asList(configIn.get("input_layers"), configIn.get("output_layers"));
     for (JsonNode layer : layersIn) {
       if (NestedCalls.doubled(layer, layersIn, modelRefsIn)) {
         doubled.add(LayerDicts.name(layer));
@@ -509,9 +536,11 @@ final class Keras3Translation {
       layers.add(layer);
     }
     ObjectNode config = F.objectNode();
-    config.set("name", configIn.has("name") ? configIn.get("name").deepCopy() : F.textNode("model"));
-    config.set("trainable", configIn.has("trainable") ? configIn.get("trainable").deepCopy()
-        : F.booleanNode(true));
+    config.set(
+        "name", configIn.has("name") ? configIn.get("name").deepCopy() : F.textNode("model"));
+    config.set(
+        "trainable",
+        configIn.has("trainable") ? configIn.get("trainable").deepCopy() : F.booleanNode(true));
     config.set("layers", layers);
     config.set("input_layers", nodes.modelRefs(configIn.get("input_layers"), listNodes));
     config.set("output_layers", nodes.modelRefs(configIn.get("output_layers"), listNodes));
@@ -564,8 +593,10 @@ final class Keras3Translation {
       if (firstEntry == null) {
         throw at.malformed("inbound node " + data + " names no layer output");
       }
-      JsonNode arg = (data.isArray() && data.size() == 1 && LayerDicts.isNodeEntry(data.get(0)))
-          ? tensor(data.get(0), at) : structure(data, at);
+      JsonNode arg =
+          (data.isArray() && data.size() == 1 && LayerDicts.isNodeEntry(data.get(0)))
+              ? tensor(data.get(0), at)
+              : structure(data, at);
       ArrayNode args = F.arrayNode().add(arg);
       ObjectNode kwargs = F.objectNode();
       if (firstEntry.size() == 4) {
@@ -576,7 +607,8 @@ final class Keras3Translation {
       if ("MultiHeadAttention".equals(cls)) {
         // Keras 3 records mha(query, value, key) positionally, as the model called it.
         for (String name : KerasCatalog.ATTENTION_POSITIONAL) {
-          if (!kwargs.has(name) || args.size() != 1 + KerasCatalog.ATTENTION_POSITIONAL.indexOf(name)) {
+          if (!kwargs.has(name)
+              || args.size() != 1 + KerasCatalog.ATTENTION_POSITIONAL.indexOf(name)) {
             break;
           }
           args.add(kwargs.remove(name));
@@ -656,8 +688,12 @@ final class Keras3Translation {
       }
       int keras3Node = call(name, producer, node);
       if (keras3Node < 0) {
-        throw at.malformed("inbound node refers to call " + node + " of nested model '" + name
-            + "', which tf-keras reserves for the model's own node");
+        throw at.malformed(
+            "inbound node refers to call "
+                + node
+                + " of nested model '"
+                + name
+                + "', which tf-keras reserves for the model's own node");
       }
       ObjectNode config = F.objectNode();
       config.set("shape", facts.shape(name, node, index));
@@ -678,8 +714,7 @@ final class Keras3Translation {
       if (refs == null) {
         return F.arrayNode();
       }
-      if (refs.isArray() && refs.size() == 1 && LayerDicts.isTensorRef(refs.get(0))
-          && keras2Form) {
+      if (refs.isArray() && refs.size() == 1 && LayerDicts.isTensorRef(refs.get(0)) && keras2Form) {
         return modelRef(refs.get(0), keras2Form);
       }
       return modelRefStructure(refs, keras2Form);
@@ -711,8 +746,8 @@ final class Keras3Translation {
       ArrayNode out = ref.deepCopy();
       JsonNode producer = byName.get(ref.get(0).asText());
       if (producer == null) {
-        throw where.malformed("model input/output refers to unknown layer '"
-            + ref.get(0).asText() + "'");
+        throw where.malformed(
+            "model input/output refers to unknown layer '" + ref.get(0).asText() + "'");
       }
       if (keras2Form && LayerDicts.keras2CountsOwnNode(producer)) {
         // Keras 3 counts a nested Functional's calls from 1 here, a Sequential's from 0.

@@ -18,31 +18,131 @@ final class KerasCatalog {
   /** Layer classes that both tf-keras 2.20 and Keras 3.12 export under the same name. */
   static final Set<String> COMMON_LAYERS =
       Set.of(
-          "Activation", "ActivityRegularization", "Add", "AdditiveAttention", "AlphaDropout",
-          "Attention", "Average", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
-          "AvgPool1D", "AvgPool2D", "AvgPool3D", "BatchNormalization", "Bidirectional",
-          "CategoryEncoding", "CenterCrop", "Concatenate", "Conv1D", "Conv1DTranspose", "Conv2D",
-          "Conv2DTranspose", "Conv3D", "Conv3DTranspose", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
-          "Convolution1D", "Convolution1DTranspose", "Convolution2D", "Convolution2DTranspose",
-          "Convolution3D", "Convolution3DTranspose", "Cropping1D", "Cropping2D", "Cropping3D",
-          "Dense", "DepthwiseConv1D", "DepthwiseConv2D", "Discretization", "Dot", "Dropout", "ELU",
-          "EinsumDense", "Embedding", "Flatten", "GRU", "GRUCell", "GaussianDropout",
-          "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-          "GlobalAveragePooling3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
-          "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalMaxPooling1D",
-          "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GroupNormalization", "HashedCrossing",
-          "Hashing", "Identity", "InputLayer", "IntegerLookup", "LSTM", "LSTMCell", "Lambda",
-          "Layer", "LayerNormalization", "LeakyReLU", "Masking", "MaxPool1D", "MaxPool2D",
-          "MaxPool3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum", "Minimum",
-          "MultiHeadAttention", "Multiply", "Normalization", "PReLU", "Permute", "RNN",
-          "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
-          "RandomTranslation", "RandomZoom", "ReLU", "RepeatVector", "Rescaling", "Reshape",
-          "Resizing", "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
-          "SeparableConvolution2D", "SimpleRNN", "SimpleRNNCell", "Softmax", "SpatialDropout1D",
-          "SpatialDropout2D", "SpatialDropout3D", "SpectralNormalization", "StackedRNNCells",
-          "StringLookup", "Subtract", "TextVectorization", "TimeDistributed", "UnitNormalization",
-          "UpSampling1D", "UpSampling2D", "UpSampling3D", "Wrapper", "ZeroPadding1D",
-          "ZeroPadding2D", "ZeroPadding3D");
+          "Activation",
+          "ActivityRegularization",
+          "Add",
+          "AdditiveAttention",
+          "AlphaDropout",
+          "Attention",
+          "Average",
+          "AveragePooling1D",
+          "AveragePooling2D",
+          "AveragePooling3D",
+          "AvgPool1D",
+          "AvgPool2D",
+          "AvgPool3D",
+          "BatchNormalization",
+          "Bidirectional",
+          "CategoryEncoding",
+          "CenterCrop",
+          "Concatenate",
+          "Conv1D",
+          "Conv1DTranspose",
+          "Conv2D",
+          "Conv2DTranspose",
+          "Conv3D",
+          "Conv3DTranspose",
+          "ConvLSTM1D",
+          "ConvLSTM2D",
+          "ConvLSTM3D",
+          "Convolution1D",
+          "Convolution1DTranspose",
+          "Convolution2D",
+          "Convolution2DTranspose",
+          "Convolution3D",
+          "Convolution3DTranspose",
+          "Cropping1D",
+          "Cropping2D",
+          "Cropping3D",
+          "Dense",
+          "DepthwiseConv1D",
+          "DepthwiseConv2D",
+          "Discretization",
+          "Dot",
+          "Dropout",
+          "ELU",
+          "EinsumDense",
+          "Embedding",
+          "Flatten",
+          "GRU",
+          "GRUCell",
+          "GaussianDropout",
+          "GaussianNoise",
+          "GlobalAveragePooling1D",
+          "GlobalAveragePooling2D",
+          "GlobalAveragePooling3D",
+          "GlobalAvgPool1D",
+          "GlobalAvgPool2D",
+          "GlobalAvgPool3D",
+          "GlobalMaxPool1D",
+          "GlobalMaxPool2D",
+          "GlobalMaxPool3D",
+          "GlobalMaxPooling1D",
+          "GlobalMaxPooling2D",
+          "GlobalMaxPooling3D",
+          "GroupNormalization",
+          "HashedCrossing",
+          "Hashing",
+          "Identity",
+          "InputLayer",
+          "IntegerLookup",
+          "LSTM",
+          "LSTMCell",
+          "Lambda",
+          "Layer",
+          "LayerNormalization",
+          "LeakyReLU",
+          "Masking",
+          "MaxPool1D",
+          "MaxPool2D",
+          "MaxPool3D",
+          "MaxPooling1D",
+          "MaxPooling2D",
+          "MaxPooling3D",
+          "Maximum",
+          "Minimum",
+          "MultiHeadAttention",
+          "Multiply",
+          "Normalization",
+          "PReLU",
+          "Permute",
+          "RNN",
+          "RandomBrightness",
+          "RandomContrast",
+          "RandomCrop",
+          "RandomFlip",
+          "RandomRotation",
+          "RandomTranslation",
+          "RandomZoom",
+          "ReLU",
+          "RepeatVector",
+          "Rescaling",
+          "Reshape",
+          "Resizing",
+          "SeparableConv1D",
+          "SeparableConv2D",
+          "SeparableConvolution1D",
+          "SeparableConvolution2D",
+          "SimpleRNN",
+          "SimpleRNNCell",
+          "Softmax",
+          "SpatialDropout1D",
+          "SpatialDropout2D",
+          "SpatialDropout3D",
+          "SpectralNormalization",
+          "StackedRNNCells",
+          "StringLookup",
+          "Subtract",
+          "TextVectorization",
+          "TimeDistributed",
+          "UnitNormalization",
+          "UpSampling1D",
+          "UpSampling2D",
+          "UpSampling3D",
+          "Wrapper",
+          "ZeroPadding1D",
+          "ZeroPadding2D",
+          "ZeroPadding3D");
 
   /** Keras 2 built-in layers Keras 3 cannot load, with the reason given to the user. */
   static final Map<String, String> KERAS2_ONLY_LAYERS =
@@ -52,11 +152,17 @@ final class KerasCatalog {
           Map.entry("DenseFeatures", "feature columns do not exist in Keras 3"),
           Map.entry("RandomHeight", "Keras 3 has no RandomHeight layer"),
           Map.entry("RandomWidth", "Keras 3 has no RandomWidth layer"),
-          Map.entry("TFOpLambda", "a raw TensorFlow op recorded by tf.keras; Keras 3 cannot load it"),
-          Map.entry("SlicingOpLambda", "a raw TensorFlow op recorded by tf.keras; Keras 3 cannot load it"),
-          Map.entry("TensorFlowOpLayer", "a raw TensorFlow op recorded by tf.keras; Keras 3 cannot load it"),
+          Map.entry(
+              "TFOpLambda", "a raw TensorFlow op recorded by tf.keras; Keras 3 cannot load it"),
+          Map.entry(
+              "SlicingOpLambda",
+              "a raw TensorFlow op recorded by tf.keras; Keras 3 cannot load it"),
+          Map.entry(
+              "TensorFlowOpLayer",
+              "a raw TensorFlow op recorded by tf.keras; Keras 3 cannot load it"),
           Map.entry("CuDNNLSTM", "CuDNNLSTM keeps two bias vectors; Keras 3 LSTM has one"),
-          Map.entry("CuDNNGRU", "CuDNNGRU keeps two bias vectors in a layout Keras 3 does not read"),
+          Map.entry(
+              "CuDNNGRU", "CuDNNGRU keeps two bias vectors in a layout Keras 3 does not read"),
           Map.entry("AbstractRNNCell", "an abstract base class, not a layer"));
 
   /**
@@ -65,38 +171,106 @@ final class KerasCatalog {
    * written for tf-keras.
    */
   static final Set<String> KERAS3_ONLY_ACTIVATIONS =
-      Set.of("celu", "glu", "hard_shrink", "hard_silu", "hard_swish", "hard_tanh", "log_sigmoid",
-          "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink",
+      Set.of(
+          "celu",
+          "glu",
+          "hard_shrink",
+          "hard_silu",
+          "hard_swish",
+          "hard_tanh",
+          "log_sigmoid",
+          "soft_shrink",
+          "sparse_plus",
+          "sparse_sigmoid",
+          "sparsemax",
+          "squareplus",
+          "tanh_shrink",
           "threshold");
 
   /**
    * Layers whose variables the two file layouts count differently, so that no weight mapping makes
-   * a file of one format load in the other (found by the catalogue, testdata/generate_catalogue.py).
+   * a file of one format load in the other (found by the catalogue,
+   * testdata/generate_catalogue.py).
    */
   static final Map<String, String> ONE_FORMAT_ONLY =
-      Map.of("SpectralNormalization", "Keras saves the wrapped layer's kernel twice in .keras (the wrapper's"
-          + " variables and the layer's) and once in legacy .h5; initkit copies it within one format only");
+      Map.of(
+          "SpectralNormalization",
+          "Keras saves the wrapped layer's kernel twice in .keras (the wrapper's"
+              + " variables and the layer's) and once in legacy .h5; initkit copies it within one format only");
 
   /** Keras 3 built-in layers tf-keras lacks. */
   static final Set<String> KERAS3_ONLY_LAYERS =
       Set.of(
-          "AugMix", "AutoContrast", "CutMix", "Equalization", "FlaxLayer", "GroupQueryAttention", "GroupedQueryAttention",
-          "JaxLayer", "MaxNumBoundingBoxes", "MelSpectrogram", "MixUp", "Pipeline",
-          "RMSNormalization", "RandAugment", "RandomColorDegeneration", "RandomColorJitter",
-          "RandomElasticTransform", "RandomErasing", "RandomGaussianBlur", "RandomGrayscale",
-          "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization",
-          "RandomSaturation", "RandomSharpness", "RandomShear", "ReversibleEmbedding",
-          "STFTSpectrogram", "Solarization", "TFSMLayer", "TorchModuleWrapper");
+          "AugMix",
+          "AutoContrast",
+          "CutMix",
+          "Equalization",
+          "FlaxLayer",
+          "GroupQueryAttention",
+          "GroupedQueryAttention",
+          "JaxLayer",
+          "MaxNumBoundingBoxes",
+          "MelSpectrogram",
+          "MixUp",
+          "Pipeline",
+          "RMSNormalization",
+          "RandAugment",
+          "RandomColorDegeneration",
+          "RandomColorJitter",
+          "RandomElasticTransform",
+          "RandomErasing",
+          "RandomGaussianBlur",
+          "RandomGrayscale",
+          "RandomHue",
+          "RandomInvert",
+          "RandomPerspective",
+          "RandomPosterization",
+          "RandomSaturation",
+          "RandomSharpness",
+          "RandomShear",
+          "ReversibleEmbedding",
+          "STFTSpectrogram",
+          "Solarization",
+          "TFSMLayer",
+          "TorchModuleWrapper");
 
   /** Initializer classes both generations export (class names and snake-case aliases). */
   static final Set<String> INITIALIZERS =
       Set.of(
-          "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
-          "LecunNormal", "LecunUniform", "Ones", "Orthogonal", "RandomNormal", "RandomUniform",
-          "TruncatedNormal", "VarianceScaling", "Zeros", "constant", "glorot_normal",
-          "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal",
-          "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform",
-          "truncated_normal", "variance_scaling", "zeros", "one", "zero", "normal", "uniform");
+          "Constant",
+          "GlorotNormal",
+          "GlorotUniform",
+          "HeNormal",
+          "HeUniform",
+          "Identity",
+          "LecunNormal",
+          "LecunUniform",
+          "Ones",
+          "Orthogonal",
+          "RandomNormal",
+          "RandomUniform",
+          "TruncatedNormal",
+          "VarianceScaling",
+          "Zeros",
+          "constant",
+          "glorot_normal",
+          "glorot_uniform",
+          "he_normal",
+          "he_uniform",
+          "identity",
+          "lecun_normal",
+          "lecun_uniform",
+          "ones",
+          "orthogonal",
+          "random_normal",
+          "random_uniform",
+          "truncated_normal",
+          "variance_scaling",
+          "zeros",
+          "one",
+          "zero",
+          "normal",
+          "uniform");
 
   /**
    * Keras 3 spellings tf-keras does not know, mapped to the tf-keras class. Keras 3.0-3.x configs
@@ -110,16 +284,31 @@ final class KerasCatalog {
 
   /** Regularizer classes both generations export. */
   static final Set<String> REGULARIZERS =
-      Set.of("L1", "L1L2", "L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",
+      Set.of(
+          "L1",
+          "L1L2",
+          "L2",
+          "OrthogonalRegularizer",
+          "l1",
+          "l2",
+          "l1_l2",
           "orthogonal_regularizer");
 
   /** Constraint classes both generations export. */
   static final Set<String> CONSTRAINTS =
-      Set.of("MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "max_norm", "min_max_norm",
-          "non_neg", "unit_norm");
+      Set.of(
+          "MaxNorm",
+          "MinMaxNorm",
+          "NonNeg",
+          "UnitNorm",
+          "max_norm",
+          "min_max_norm",
+          "non_neg",
+          "unit_norm");
 
   /** tf-keras constraints Keras 3 lacks. */
-  static final Set<String> KERAS2_ONLY_CONSTRAINTS = Set.of("RadialConstraint", "radial_constraint");
+  static final Set<String> KERAS2_ONLY_CONSTRAINTS =
+      Set.of("RadialConstraint", "radial_constraint");
 
   /** Mixed-precision policy classes tf.keras wrote ({@code PolicyV1} is tf 2.1-2.3). */
   static final Set<String> KERAS2_POLICIES = Set.of("Policy", "PolicyV1");
@@ -129,8 +318,13 @@ final class KerasCatalog {
 
   /** Keras 3 dtype policy classes for quantised layers: their weights have no Keras 2 form. */
   static final Set<String> KERAS3_QUANTIZED_POLICIES =
-      Set.of("QuantizedDTypePolicy", "QuantizedFloat8DTypePolicy", "GPTQDTypePolicy",
-          "AWQDTypePolicy", "DTypePolicyMap", "Int4DTypePolicy");
+      Set.of(
+          "QuantizedDTypePolicy",
+          "QuantizedFloat8DTypePolicy",
+          "GPTQDTypePolicy",
+          "AWQDTypePolicy",
+          "DTypePolicyMap",
+          "Int4DTypePolicy");
 
   /**
    * Layers whose Keras 3 config holds a plain dtype name instead of a policy object (their
@@ -158,9 +352,18 @@ final class KerasCatalog {
    */
   static final Map<String, List<String>> CALL_ARGUMENTS_AFTER_FIRST =
       Map.ofEntries(
-          Map.entry("MultiHeadAttention", List.of("value", "key", "query_mask", "value_mask",
-              "key_mask", "attention_mask", "return_attention_scores", "training",
-              "use_causal_mask")),
+          Map.entry(
+              "MultiHeadAttention",
+              List.of(
+                  "value",
+                  "key",
+                  "query_mask",
+                  "value_mask",
+                  "key_mask",
+                  "attention_mask",
+                  "return_attention_scores",
+                  "training",
+                  "use_causal_mask")),
           Map.entry("RNN", List.of("initial_state", "mask", "training")),
           Map.entry("SimpleRNN", List.of("initial_state", "mask", "training")),
           Map.entry("LSTM", List.of("initial_state", "mask", "training")),
@@ -179,20 +382,48 @@ final class KerasCatalog {
   /** Config keys that only Keras 1 layers have. */
   static final Set<String> KERAS1_KEYS =
       Set.of(
-          "init", "inner_init", "forget_bias_init", "inner_activation", "nb_filter", "nb_row",
-          "nb_col", "border_mode", "subsample", "subsample_length", "filter_length", "pool_length",
-          "W_regularizer", "b_regularizer", "U_regularizer", "W_constraint", "b_constraint",
-          "U_constraint", "dim_ordering", "input_dtype", "consume_less", "dropout_W", "dropout_U",
-          "beta_init", "gamma_init", "atrous_rate");
+          "init",
+          "inner_init",
+          "forget_bias_init",
+          "inner_activation",
+          "nb_filter",
+          "nb_row",
+          "nb_col",
+          "border_mode",
+          "subsample",
+          "subsample_length",
+          "filter_length",
+          "pool_length",
+          "W_regularizer",
+          "b_regularizer",
+          "U_regularizer",
+          "W_constraint",
+          "b_constraint",
+          "U_constraint",
+          "dim_ordering",
+          "input_dtype",
+          "consume_less",
+          "dropout_W",
+          "dropout_U",
+          "beta_init",
+          "gamma_init",
+          "atrous_rate");
 
   /** Layer classes that only Keras 1 had. */
   static final Set<String> KERAS1_LAYERS =
-      Set.of("Merge", "TimeDistributedDense", "Highway", "MaxoutDense", "AtrousConvolution1D",
-          "AtrousConvolution2D", "SiameseLayer");
+      Set.of(
+          "Merge",
+          "TimeDistributedDense",
+          "Highway",
+          "MaxoutDense",
+          "AtrousConvolution1D",
+          "AtrousConvolution2D",
+          "SiameseLayer");
 
   /** Model classes whose config holds other layers. */
   static boolean isModelClass(String className) {
-    return "Sequential".equals(className) || "Functional".equals(className)
+    return "Sequential".equals(className)
+        || "Functional".equals(className)
         || "Model".equals(className);
   }
 }

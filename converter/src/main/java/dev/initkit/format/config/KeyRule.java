@@ -36,9 +36,9 @@ record KeyRule(String key, Kind kind, JsonNode value) {
      */
     KERAS2_ONLY,
     /**
-     * Keras 2 writes it; Keras 3 does not need it because it has no effect on the loaded model
-     * (an unused weight initializer, a random-generator choice). Up and down: drop whatever its
-     * value (tf-keras's constructor fills in its default; Keras 3 may reject the key).
+     * Keras 2 writes it; Keras 3 does not need it because it has no effect on the loaded model (an
+     * unused weight initializer, a random-generator choice). Up and down: drop whatever its value
+     * (tf-keras's constructor fills in its default; Keras 3 may reject the key).
      */
     KERAS2_ONLY_INERT,
     /**
@@ -52,16 +52,16 @@ record KeyRule(String key, Kind kind, JsonNode value) {
      */
     KERAS3_WRITTEN,
     /**
-     * Some Keras 3 releases write it, the current one neither writes nor accepts it. Up: drop
-     * when equal to {@code value} (so the config loads in current Keras 3). Down: drop when
-     * equal to {@code value}, otherwise unsupported.
+     * Some Keras 3 releases write it, the current one neither writes nor accepts it. Up: drop when
+     * equal to {@code value} (so the config loads in current Keras 3). Down: drop when equal to
+     * {@code value}, otherwise unsupported.
      */
     KERAS3_OLD_RELEASES,
     /**
-     * Newer Keras 3 releases write it (Keras 3.15: MultiHeadAttention {@code use_gate},
-     * {@code sliding_window}); Keras 3.12 and tf-keras reject it. Handled as {@link
-     * #KERAS3_OLD_RELEASES}: dropped where it holds the default, so that one config loads in every
-     * Keras; going down any other value is unsupported.
+     * Newer Keras 3 releases write it (Keras 3.15: MultiHeadAttention {@code use_gate}, {@code
+     * sliding_window}); Keras 3.12 and tf-keras reject it. Handled as {@link #KERAS3_OLD_RELEASES}:
+     * dropped where it holds the default, so that one config loads in every Keras; going down any
+     * other value is unsupported.
      */
     KERAS3_NEWER_RELEASES,
     /**
@@ -90,8 +90,14 @@ record KeyRule(String key, Kind kind, JsonNode value) {
     Map<String, List<KeyRule>> rules = new java.util.HashMap<>();
     // Keras 3's Dense leaves a null activity_regularizer out (its other layers write it).
     add(rules, "Dense", "activity_regularizer", Kind.NULL_OMITTED_BY_KERAS3, "null");
-    for (String c : List.of("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
-        "Convolution1DTranspose", "Convolution2DTranspose", "Convolution3DTranspose")) {
+    for (String c :
+        List.of(
+            "Conv1DTranspose",
+            "Conv2DTranspose",
+            "Conv3DTranspose",
+            "Convolution1DTranspose",
+            "Convolution2DTranspose",
+            "Convolution3DTranspose")) {
       add(rules, c, "groups", Kind.KERAS2_ONLY, "1");
       // Keras 3.12 accepts output_padding but leaves it out of get_config().
       add(rules, c, "output_padding", Kind.NULL_OMITTED_BY_KERAS3, "null");
@@ -102,12 +108,20 @@ record KeyRule(String key, Kind kind, JsonNode value) {
     for (String c : List.of("DepthwiseConv1D", "DepthwiseConv2D")) {
       add(rules, c, "groups", Kind.KERAS2_ONLY, "1");
     }
-    for (String c : List.of("SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D",
-        "SeparableConvolution2D")) {
+    for (String c :
+        List.of(
+            "SeparableConv1D",
+            "SeparableConv2D",
+            "SeparableConvolution1D",
+            "SeparableConvolution2D")) {
       add(rules, c, "groups", Kind.KERAS2_ONLY, "1");
       // tf-keras inherits these from its Conv base class but never uses them: a separable
       // convolution has only depthwise and pointwise kernels.
-      add(rules, c, "kernel_initializer", Kind.KERAS2_ONLY_INERT,
+      add(
+          rules,
+          c,
+          "kernel_initializer",
+          Kind.KERAS2_ONLY_INERT,
           "{\"class_name\": \"GlorotUniform\", \"config\": {\"seed\": null}}");
       add(rules, c, "kernel_regularizer", Kind.KERAS2_ONLY_INERT, "null");
       add(rules, c, "kernel_constraint", Kind.KERAS2_ONLY_INERT, "null");
@@ -123,8 +137,17 @@ record KeyRule(String key, Kind kind, JsonNode value) {
     for (String c : LayerFamily.RECURRENT.members()) {
       add(rules, c, "time_major", Kind.KERAS2_ONLY, "false");
     }
-    for (String c : List.of("LSTM", "GRU", "LSTMCell", "GRUCell", "SimpleRNNCell", "ConvLSTM1D",
-        "ConvLSTM2D", "ConvLSTM3D", "MultiHeadAttention")) {
+    for (String c :
+        List.of(
+            "LSTM",
+            "GRU",
+            "LSTMCell",
+            "GRUCell",
+            "SimpleRNNCell",
+            "ConvLSTM1D",
+            "ConvLSTM2D",
+            "ConvLSTM3D",
+            "MultiHeadAttention")) {
       // The seed of Keras 3's dropout generator; tf-keras layers have no such argument.
       add(rules, c, "seed", Kind.KERAS3_ONLY, "null");
     }
@@ -142,13 +165,26 @@ record KeyRule(String key, Kind kind, JsonNode value) {
     add(rules, "CategoryEncoding", "sparse", Kind.KERAS2_ONLY, "false");
     // tf-keras's base-class field; Keras 3's constructor rejects it, and the layer has no weights
     add(rules, "Discretization", "trainable", Kind.KERAS2_ONLY_INERT, "true");
-    for (String c : List.of("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
-        "RandomContrast", "RandomCrop", "RandomBrightness")) {
+    for (String c :
+        List.of(
+            "RandomFlip",
+            "RandomRotation",
+            "RandomZoom",
+            "RandomTranslation",
+            "RandomContrast",
+            "RandomCrop",
+            "RandomBrightness")) {
       // Which TF random generator tf-keras uses; it changes the random stream, not the model.
       add(rules, c, "rng_type", Kind.KERAS2_ONLY_INERT, "\"stateful\"");
     }
-    for (String c : List.of("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
-        "CenterCrop", "Resizing")) {
+    for (String c :
+        List.of(
+            "RandomFlip",
+            "RandomRotation",
+            "RandomZoom",
+            "RandomTranslation",
+            "CenterCrop",
+            "Resizing")) {
       add(rules, c, "data_format", Kind.KERAS3_ONLY, "\"channels_last\"");
     }
     add(rules, "RandomContrast", "value_range", Kind.KERAS3_ONLY, "[0, 255]");
@@ -161,8 +197,8 @@ record KeyRule(String key, Kind kind, JsonNode value) {
     return Map.copyOf(rules);
   }
 
-  private static void add(Map<String, List<KeyRule>> rules, String cls, String key, Kind kind,
-      String value) {
+  private static void add(
+      Map<String, List<KeyRule>> rules, String cls, String key, Kind kind, String value) {
     JsonNode v = "null".equals(value) ? NullNode.getInstance() : json(value);
     rules.computeIfAbsent(cls, c -> new ArrayList<>()).add(new KeyRule(key, kind, v));
   }

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.MalformedModelException;
 import java.util.Map;
 
-/** Reading the common parts of a serialised layer: {@code {"class_name", "config", "name", ...}}. */
+/**
+ * Reading the common parts of a serialised layer: {@code {"class_name", "config", "name", ...}}.
+ */
 final class LayerDicts {
   private LayerDicts() {}
 
@@ -43,7 +45,9 @@ final class LayerDicts {
     return null;
   }
 
-  /** The layers of a Sequential config: {@code config.layers}, or the bare list Keras 2.0-2.2 wrote. */
+  /**
+   * The layers of a Sequential config: {@code config.layers}, or the bare list Keras 2.0-2.2 wrote.
+   */
   static ArrayNode sequentialLayers(JsonNode config, Where where) throws MalformedModelException {
     JsonNode layers = config.isArray() ? config : config.get("layers");
     if (layers == null || !layers.isArray()) {
@@ -57,7 +61,9 @@ final class LayerDicts {
     return "InputLayer".equals(layer.path("class_name").asText());
   }
 
-  /** A copy of {@code obj} with one key renamed, keeping its position (readers diff these files). */
+  /**
+   * A copy of {@code obj} with one key renamed, keeping its position (readers diff these files).
+   */
   static ObjectNode withKeyRenamed(ObjectNode obj, String from, String to) {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     for (Map.Entry<String, JsonNode> e : obj.properties()) {
@@ -75,8 +81,8 @@ final class LayerDicts {
   /**
    * True when tf-keras gives this nested model a built-in first node that linked its own inputs to
    * its outputs, so that the calls recorded in a config count from 1: Functional models, and
-   * Sequential models that start with an input (tf-keras's {@code _should_skip_first_node}).
-   * Keras 3 models have no such node.
+   * Sequential models that start with an input (tf-keras's {@code _should_skip_first_node}). Keras
+   * 3 models have no such node.
    */
   static boolean keras2CountsOwnNode(JsonNode layer) {
     String cls = layer.path("class_name").asText();
@@ -101,14 +107,19 @@ final class LayerDicts {
     return false;
   }
 
-  /** True for a Sequential entry (Keras 3 does not count a Sequential's calls like a Functional's). */
+  /**
+   * True for a Sequential entry (Keras 3 does not count a Sequential's calls like a Functional's).
+   */
   static boolean isSequential(JsonNode layer) {
     return "Sequential".equals(layer.path("class_name").asText());
   }
 
   /** A reference {@code [layer_name, node_index, tensor_index]}. */
   static boolean isTensorRef(JsonNode n) {
-    return n.isArray() && n.size() == 3 && n.get(0).isTextual() && n.get(1).isIntegralNumber()
+    return n.isArray()
+        && n.size() == 3
+        && n.get(0).isTextual()
+        && n.get(1).isIntegralNumber()
         && n.get(2).isIntegralNumber();
   }
 
@@ -117,13 +128,16 @@ final class LayerDicts {
     if (!n.isArray() || (n.size() != 3 && n.size() != 4)) {
       return false;
     }
-    return n.get(0).isTextual() && n.get(1).isIntegralNumber() && n.get(2).isIntegralNumber()
+    return n.get(0).isTextual()
+        && n.get(1).isIntegralNumber()
+        && n.get(2).isIntegralNumber()
         && (n.size() == 3 || n.get(3).isObject());
   }
 
   /** A Keras 3 serialised tensor {@code {"class_name": "__keras_tensor__", "config": {...}}}. */
   static boolean isKerasTensor(JsonNode n) {
-    return n.isObject() && "__keras_tensor__".equals(n.path("class_name").asText())
+    return n.isObject()
+        && "__keras_tensor__".equals(n.path("class_name").asText())
         && n.path("config").path("keras_history").isArray();
   }
 }

@@ -14,8 +14,8 @@ import java.util.Optional;
  */
 final class MeaningChanges {
   private static final List<String> ACTIVATION_KEYS = List.of("activation", "recurrent_activation");
-  private static final List<String> NESTED_KEYS = List.of("layer", "backward_layer", "cell", "cells",
-      "layers");
+  private static final List<String> NESTED_KEYS =
+      List.of("layer", "backward_layer", "cell", "cells", "layers");
 
   private final boolean toKeras3;
   private final List<MeaningChange> found = new ArrayList<>();
@@ -53,7 +53,8 @@ final class MeaningChanges {
         layer(v, path); // a layer object used as the activation (tf-keras allows it)
         continue;
       }
-      activationName(v).flatMap(RedefinedActivation::of)
+      activationName(v)
+          .flatMap(RedefinedActivation::of)
           .ifPresent(a -> found.add(new MeaningChange(path, key, a, toKeras3)));
     }
     for (String key : NESTED_KEYS) {
@@ -83,8 +84,10 @@ final class MeaningChanges {
     if (v.isTextual()) {
       return Optional.of(v.asText());
     }
-    if (v.isObject() && "function".equals(v.path("class_name").asText())
-        && v.path("config").isTextual() && v.path("module").asText("").startsWith("keras")) {
+    if (v.isObject()
+        && "function".equals(v.path("class_name").asText())
+        && v.path("config").isTextual()
+        && v.path("module").asText("").startsWith("keras")) {
       return Optional.of(v.get("config").asText());
     }
     return Optional.empty();

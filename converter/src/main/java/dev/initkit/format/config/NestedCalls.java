@@ -9,7 +9,8 @@ import java.util.List;
  *
  * <p>A functional config names a layer output by {@code [layer, node, tensor]}. For a nested model
  * that tf-keras builds with its own first node (a Functional, or a Sequential that starts with an
- * input, see {@link LayerDicts#keras2CountsOwnNode}), the two loaders read {@code node} differently:
+ * input, see {@link LayerDicts#keras2CountsOwnNode}), the two loaders read {@code node}
+ * differently:
  *
  * <ul>
  *   <li>tf-keras 2.20 ({@code functional.reconstruct_from_config}) counts the config's calls of
@@ -21,20 +22,20 @@ import java.util.List;
  * </ul>
  *
  * <p>No node number means the same call to both (checked: 0 hangs tf-keras, 1 hangs Keras 3; a
- * negative number only works in Keras 3). The portable form therefore records every call of such
- * a model twice in a row, the second entry a copy of the first, and refers to call {@code k}
+ * negative number only works in Keras 3). The portable form therefore records every call of such a
+ * model twice in a row, the second entry a copy of the first, and refers to call {@code k}
  * (counting from 0) as node {@code 2k+1}: tf-keras reads entry {@code 2k+1} counting from 1, the
  * original, Keras 3 reads entry {@code 2k+1} counting from 0, the copy, which applies the same
  * model to the same inputs with the same arguments. The other entry of each pair is a call whose
  * output nothing uses; neither Keras runs it when predicting or training, and both leave it out
  * when they save the loaded model again. Model-level references ({@code output_layers}) use the
- * same numbers: tf-keras counts as above, Keras 3 subtracts 1 for a nested Functional (the
- * original call) and not for a Sequential (the copy).
+ * same numbers: tf-keras counts as above, Keras 3 subtracts 1 for a nested Functional (the original
+ * call) and not for a Sequential (the copy).
  *
  * <p>Recognising the form: a config tf-keras or Keras 3 wrote never records a call whose output is
- * unused (both serialise only the nodes between the model's inputs and outputs), so a nested
- * model whose calls come in equal pairs and whose outputs are referred to at odd node numbers
- * only is in the portable form.
+ * unused (both serialise only the nodes between the model's inputs and outputs), so a nested model
+ * whose calls come in equal pairs and whose outputs are referred to at odd node numbers only is in
+ * the portable form.
  */
 final class NestedCalls {
   private NestedCalls() {}
@@ -51,9 +52,9 @@ final class NestedCalls {
 
   /**
    * True when {@code producer}, a member of the functional config whose member list is {@code
-   * layers} (with the model's {@code output_layers}/{@code input_layers} in {@code modelRefs}),
-   * is a nested model whose calls are recorded in the portable doubled form (see the class
-   * comment). Only Keras 2 list-form inbound nodes can be in that form.
+   * layers} (with the model's {@code output_layers}/{@code input_layers} in {@code modelRefs}), is
+   * a nested model whose calls are recorded in the portable doubled form (see the class comment).
+   * Only Keras 2 list-form inbound nodes can be in that form.
    */
   static boolean doubled(JsonNode producer, JsonNode layers, List<JsonNode> modelRefs) {
     if (!LayerDicts.keras2CountsOwnNode(producer)) {
@@ -61,7 +62,10 @@ final class NestedCalls {
     }
     String name = LayerDicts.name(producer);
     JsonNode calls = producer.get("inbound_nodes");
-    if (name == null || calls == null || !calls.isArray() || calls.isEmpty()
+    if (name == null
+        || calls == null
+        || !calls.isArray()
+        || calls.isEmpty()
         || calls.size() % 2 != 0) {
       return false;
     }

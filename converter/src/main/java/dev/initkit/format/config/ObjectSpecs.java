@@ -52,8 +52,8 @@ final class ObjectSpecs {
   }
 
   /**
-   * True when an object dict names user code: a module outside Keras, a registered name of a
-   * custom class, or a class this family does not have.
+   * True when an object dict names user code: a module outside Keras, a registered name of a custom
+   * class, or a class this family does not have.
    */
   static boolean isCustom(JsonNode spec, Set<String> known) {
     String module = spec.path("module").asText(null);
@@ -68,13 +68,19 @@ final class ObjectSpecs {
     return !known.contains(className);
   }
 
-  /** Modules Keras writes for its own classes: {@code keras...} and tf-keras's {@code tf_keras...}. */
+  /**
+   * Modules Keras writes for its own classes: {@code keras...} and tf-keras's {@code tf_keras...}.
+   */
   static boolean isKerasModule(String module) {
-    return module.equals("keras") || module.startsWith("keras.") || module.equals("tf_keras")
+    return module.equals("keras")
+        || module.startsWith("keras.")
+        || module.equals("tf_keras")
         || module.startsWith("tf_keras.");
   }
 
-  /** A Keras 2 object spec in Keras 3 form; custom objects and shorthands are copied as they are. */
+  /**
+   * A Keras 2 object spec in Keras 3 form; custom objects and shorthands are copied as they are.
+   */
   static JsonNode toKeras3(Kind kind, JsonNode spec, Where where, String field)
       throws UnsupportedModelException {
     if (spec == null || !spec.isObject() || !spec.has("class_name")) {
@@ -96,7 +102,9 @@ final class ObjectSpecs {
     return keras3Object(kind.module, className, config, spec);
   }
 
-  /** A Keras 3 object spec in Keras 2 form; custom objects and shorthands are copied as they are. */
+  /**
+   * A Keras 3 object spec in Keras 2 form; custom objects and shorthands are copied as they are.
+   */
   static JsonNode toKeras2(Kind kind, JsonNode spec, Where where, String field)
       throws UnsupportedModelException {
     if (spec == null) {
@@ -141,7 +149,10 @@ final class ObjectSpecs {
       for (String k : new String[] {"input_axes", "output_axes"}) {
         JsonNode v = config.get(k);
         if (v != null && !v.isNull()) {
-          throw where.unsupported(className, field, k + " = " + v + " (Keras 3.15's fan axes) has no tf-keras equivalent");
+          throw where.unsupported(
+              className,
+              field,
+              k + " = " + v + " (Keras 3.15's fan axes) has no tf-keras equivalent");
         }
       }
       config = config.deepCopy();
@@ -153,7 +164,9 @@ final class ObjectSpecs {
 
   // ---- dtype policies ------------------------------------------------------------------------
 
-  /** A Keras 2 layer {@code dtype} (a dtype name or a mixed-precision Policy) as a Keras 3 policy. */
+  /**
+   * A Keras 2 layer {@code dtype} (a dtype name or a mixed-precision Policy) as a Keras 3 policy.
+   */
   static JsonNode dtypeToKeras3(JsonNode dtype) {
     if (dtype == null || dtype.isNull()) {
       return dtype == null ? null : NullNode.getInstance();
@@ -193,9 +206,9 @@ final class ObjectSpecs {
    * A layer dtype policy (Keras 3 {@code DTypePolicy} or Keras 2 {@code Policy}) in the portable
    * Keras 2 form: its name, {@code "float32"} or {@code "mixed_float16"}. tf-keras writes a mixed
    * policy as a {@code Policy} object, which Keras 3's legacy loader cannot read (it looks the
-   * class up among its own dtype policies, and has no {@code Policy}); both generations build
-   * the same policy from the name alone ({@code tf_keras.mixed_precision.get_policy} accepts
-   * {@code "mixed_float16"}/{@code "mixed_bfloat16"}, Keras 3's {@code DTypePolicy} any name).
+   * class up among its own dtype policies, and has no {@code Policy}); both generations build the
+   * same policy from the name alone ({@code tf_keras.mixed_precision.get_policy} accepts {@code
+   * "mixed_float16"}/{@code "mixed_bfloat16"}, Keras 3's {@code DTypePolicy} any name).
    */
   static JsonNode dtypeToKeras2(JsonNode dtype, Where where, String className)
       throws UnsupportedModelException {
@@ -204,8 +217,11 @@ final class ObjectSpecs {
     }
     String cls = dtype.path("class_name").asText("");
     if (KerasCatalog.KERAS3_QUANTIZED_POLICIES.contains(cls)) {
-      throw where.unsupported(className, "dtype",
-          cls + " marks a quantised layer; tf-keras has no quantised layers (.keras and .weights.h5 keep it for Keras 3)");
+      throw where.unsupported(
+          className,
+          "dtype",
+          cls
+              + " marks a quantised layer; tf-keras has no quantised layers (.keras and .weights.h5 keep it for Keras 3)");
     }
     if (KerasCatalog.KERAS3_FLOAT_POLICIES.contains(cls)
         || KerasCatalog.KERAS2_POLICIES.contains(cls)) {
@@ -247,8 +263,8 @@ final class ObjectSpecs {
   }
 
   /** {@code {"module", "class_name", "config", "registered_name": null}}, keeping a sharing id. */
-  static ObjectNode keras3Object(String module, String className, ObjectNode config,
-      JsonNode original) {
+  static ObjectNode keras3Object(
+      String module, String className, ObjectNode config, JsonNode original) {
     ObjectNode out = F.objectNode();
     out.put("module", module);
     out.put("class_name", className);

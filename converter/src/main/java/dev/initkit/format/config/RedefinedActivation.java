@@ -23,11 +23,15 @@ import java.util.Optional;
  */
 public record RedefinedActivation(String name, String keras3, String keras2, double maxChange) {
 
-  private static final Map<String, RedefinedActivation> TABLE = Map.of(
-      // Keras 3: relu6(x + 3) / 6 (keras/src/backend/tensorflow/nn.py); tf-keras: clip(0.2x + 0.5)
-      // (tf_keras/src/backend.py). Apart by x/30 on [-2.5, 2.5], most at ±2.5: 0.5 - 2.5/6 = 1/12.
-      "hard_sigmoid", new RedefinedActivation("hard_sigmoid", "clip(x/6 + 0.5, 0, 1)",
-          "clip(0.2x + 0.5, 0, 1)", 1.0 / 12.0));
+  private static final Map<String, RedefinedActivation> TABLE =
+      Map.of(
+          // Keras 3: relu6(x + 3) / 6 (keras/src/backend/tensorflow/nn.py); tf-keras: clip(0.2x +
+          // 0.5)
+          // (tf_keras/src/backend.py). Apart by x/30 on [-2.5, 2.5], most at ±2.5: 0.5 - 2.5/6 =
+          // 1/12.
+          "hard_sigmoid",
+          new RedefinedActivation(
+              "hard_sigmoid", "clip(x/6 + 0.5, 0, 1)", "clip(0.2x + 0.5, 0, 1)", 1.0 / 12.0));
 
   /** The redefinition of an activation name, if the generations disagree on it. */
   static Optional<RedefinedActivation> of(String name) {

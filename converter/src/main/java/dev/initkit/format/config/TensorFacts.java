@@ -15,10 +15,10 @@ import java.util.Map;
  * <p>Keras 3 writes a {@code shape} and {@code dtype} into every {@code __keras_tensor__}, and its
  * loader requires both keys, but it only builds a placeholder from them: {@code
  * functional.deserialize_node} replaces each placeholder with the real output of the node named in
- * {@code keras_history} before calling the layer (Keras 3.12, and 3.0 onwards). The values therefore
- * only have to be valid. This class fills in what the config knows: an InputLayer's shape and dtype,
- * and the input shapes a consumer's {@code build_config} (tf-keras 2.13+) records; otherwise the
- * shape is {@code []}. The dtype is the producing layer's compute dtype.
+ * {@code keras_history} before calling the layer (Keras 3.12, and 3.0 onwards). The values
+ * therefore only have to be valid. This class fills in what the config knows: an InputLayer's shape
+ * and dtype, and the input shapes a consumer's {@code build_config} (tf-keras 2.13+) records;
+ * otherwise the shape is {@code []}. The dtype is the producing layer's compute dtype.
  */
 final class TensorFacts {
   private final Map<String, JsonNode> shapes = new HashMap<>();
@@ -36,11 +36,13 @@ final class TensorFacts {
         continue;
       }
       if (LayerDicts.isInputLayer(layer)) {
-        JsonNode shape = config.has("batch_input_shape") ? config.get("batch_input_shape")
-            : config.get("batch_shape");
+        JsonNode shape =
+            config.has("batch_input_shape")
+                ? config.get("batch_input_shape")
+                : config.get("batch_shape");
         facts.record(name, 0, 0, shape);
-        facts.dtypes.put(name, config.path("dtype").isTextual()
-            ? config.get("dtype").asText() : "float32");
+        facts.dtypes.put(
+            name, config.path("dtype").isTextual() ? config.get("dtype").asText() : "float32");
       } else {
         facts.dtypes.put(name, ObjectSpecs.computeDtype(config.get("dtype")));
       }
@@ -51,7 +53,10 @@ final class TensorFacts {
     return facts;
   }
 
-  /** The shape of output {@code tensor} of call {@code node} of {@code layer}; {@code []} if unknown. */
+  /**
+   * The shape of output {@code tensor} of call {@code node} of {@code layer}; {@code []} if
+   * unknown.
+   */
   JsonNode shape(String layer, int node, int tensor) {
     JsonNode s = shapes.get(key(layer, node, tensor));
     return s != null ? s.deepCopy() : JsonNodeFactory.instance.arrayNode();

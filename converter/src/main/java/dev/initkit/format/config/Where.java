@@ -3,7 +3,6 @@ package dev.initkit.format.config;
 import dev.initkit.MalformedModelException;
 import dev.initkit.UnsupportedModelException;
 
-
 /**
  * The layer being translated, as a path of layer names from the outermost model ({@code
  * "mid/inner_seq/is_d"}), used as the location of every error.

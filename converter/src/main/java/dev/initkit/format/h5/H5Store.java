@@ -13,9 +13,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Weight values in one or more open HDF5 files (several for Keras 3 sharded weights). A weight's key
- * is its absolute dataset path, prefixed with {@code @N:} for shard {@code N > 0}. Thread-safe: all
- * native access is serialised by the HDF5 lock.
+ * Weight values in one or more open HDF5 files (several for Keras 3 sharded weights). A weight's
+ * key is its absolute dataset path, prefixed with {@code @N:} for shard {@code N > 0}. Thread-safe:
+ * all native access is serialised by the HDF5 lock.
  */
 public final class H5Store implements TensorSource, AutoCloseable {
   private final List<H5File> files;
@@ -25,8 +25,8 @@ public final class H5Store implements TensorSource, AutoCloseable {
 
   /**
    * A check of the stored bytes' integrity (a {@code .keras} member's CRC-32): told of the first
-   * read or copy of weight data, and asked for its verdict before an output made from them is
-   * kept (writers call {@link H5Store#verify}).
+   * read or copy of weight data, and asked for its verdict before an output made from them is kept
+   * (writers call {@link H5Store#verify}).
    */
   public interface SourceCheck {
     /** Weight data was read or copied: the check may start. */
@@ -80,7 +80,8 @@ public final class H5Store implements TensorSource, AutoCloseable {
   }
 
   private H5File fileOf(String key) {
-    return files.get(key.startsWith("@") ? Integer.parseInt(key.substring(1, key.indexOf(':'))) : 0);
+    return files.get(
+        key.startsWith("@") ? Integer.parseInt(key.substring(1, key.indexOf(':'))) : 0);
   }
 
   private static String pathOf(String key) {
@@ -89,23 +90,36 @@ public final class H5Store implements TensorSource, AutoCloseable {
 
   @Override
   public void readRows(Weight weight, long firstRow, long rows, ByteBuffer dst) throws IOException {
-    TensorSource.checkRows(weight, firstRow, rows); // the caller's mistake: before the file is touched
+    TensorSource.checkRows(
+        weight, firstRow, rows); // the caller's mistake: before the file is touched
     if (check != null) {
       check.accessed();
     }
     try (H5Dataset ds = fileOf(weight.key()).root().openDataset(pathOf(weight.key()))) {
       if (firstRow + rows > ds.rows()) {
         // the weight's shape says more rows than the file stores: the file's inconsistency
-        throw new MalformedModelException(shownPath, weight.key(), "the dataset stores " + ds.rows() + " rows, the weight's"
-            + " shape " + weight.shape() + " says " + (weight.shape().rank() == 0 ? 1 : weight.shape().dim(0)));
+        throw new MalformedModelException(
+            shownPath,
+            weight.key(),
+            "the dataset stores "
+                + ds.rows()
+                + " rows, the weight's"
+                + " shape "
+                + weight.shape()
+                + " says "
+                + (weight.shape().rank() == 0 ? 1 : weight.shape().dim(0)));
       }
       ds.readRows(firstRow, rows, dst);
     } catch (H5Exception e) {
-      throw new MalformedModelException(shownPath, weight.key(), "cannot read weight data: " + e.getMessage(), e);
+      throw new MalformedModelException(
+          shownPath, weight.key(), "cannot read weight data: " + e.getMessage(), e);
     }
   }
 
-  /** Copies a weight's dataset into {@code dst} under {@code name}, streamed ({@link H5Group#copyFrom}). */
+  /**
+   * Copies a weight's dataset into {@code dst} under {@code name}, streamed ({@link
+   * H5Group#copyFrom}).
+   */
   public void copyTo(Weight weight, H5Group dst, String name) throws IOException {
     if (check != null) {
       check.accessed();
@@ -113,7 +127,8 @@ public final class H5Store implements TensorSource, AutoCloseable {
     try {
       dst.copyFrom(fileOf(weight.key()).root(), pathOf(weight.key()), name);
     } catch (H5Exception e) {
-      throw new MalformedModelException(shownPath, weight.key(), "cannot copy weight data: " + e.getMessage(), e);
+      throw new MalformedModelException(
+          shownPath, weight.key(), "cannot copy weight data: " + e.getMessage(), e);
     }
   }
 

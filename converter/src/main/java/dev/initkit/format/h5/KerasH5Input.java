@@ -40,7 +40,8 @@ public final class KerasH5Input implements AutoCloseable {
     try {
       f = H5File.openReadOnly(path);
     } catch (H5Exception e) {
-      throw new MalformedModelException(path, "", "not a readable HDF5 file (damaged or truncated?): " + e.getMessage(), e);
+      throw new MalformedModelException(
+          path, "", "not a readable HDF5 file (damaged or truncated?): " + e.getMessage(), e);
     }
     boolean ok = false;
     try {
@@ -48,10 +49,17 @@ public final class KerasH5Input implements AutoCloseable {
       if (layout == Format.KERAS3_WEIGHTS) {
         H5Group root = f.root();
         List<String> children = root.childNames();
-        if (!children.contains("layers") && !children.contains("vars") && !children.contains("_layer_checkpoint_dependencies")) {
-          throw new MalformedModelException(path, "/", children.isEmpty() && root.attributeNames().isEmpty()
-              ? "empty HDF5 file: no Keras model_config, layer_names or Keras 3 layers group"
-              : "HDF5 file that is not a Keras model: no model_config or layer_names attribute and no Keras 3 layers group (it holds " + describe(children) + ")");
+        if (!children.contains("layers")
+            && !children.contains("vars")
+            && !children.contains("_layer_checkpoint_dependencies")) {
+          throw new MalformedModelException(
+              path,
+              "/",
+              children.isEmpty() && root.attributeNames().isEmpty()
+                  ? "empty HDF5 file: no Keras model_config, layer_names or Keras 3 layers group"
+                  : "HDF5 file that is not a Keras model: no model_config or layer_names attribute and no Keras 3 layers group (it holds "
+                      + describe(children)
+                      + ")");
         }
       }
       ok = true;
@@ -70,7 +78,10 @@ public final class KerasH5Input implements AutoCloseable {
     return path;
   }
 
-  /** Its Keras layout: {@link Format#H5}, {@link Format#H5_WEIGHTS} or {@link Format#KERAS3_WEIGHTS}. */
+  /**
+   * Its Keras layout: {@link Format#H5}, {@link Format#H5_WEIGHTS} or {@link
+   * Format#KERAS3_WEIGHTS}.
+   */
   public Format layout() {
     return layout;
   }
@@ -119,11 +130,14 @@ public final class KerasH5Input implements AutoCloseable {
   }
 
   private static MalformedModelException unreadable(Path path, H5Exception e) {
-    return new MalformedModelException(path, "", "cannot read HDF5 structure: " + e.getMessage(), e);
+    return new MalformedModelException(
+        path, "", "cannot read HDF5 structure: " + e.getMessage(), e);
   }
 
   private static String describe(List<String> children) {
     List<String> shown = children.size() > 5 ? children.subList(0, 5) : children;
-    return children.isEmpty() ? "no groups" : "groups " + String.join(", ", shown) + (children.size() > 5 ? ", ..." : "");
+    return children.isEmpty()
+        ? "no groups"
+        : "groups " + String.join(", ", shown) + (children.size() > 5 ? ", ..." : "");
   }
 }

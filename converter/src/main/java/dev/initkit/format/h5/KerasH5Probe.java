@@ -15,9 +15,7 @@ import java.util.Arrays;
  * error stack. It reads the signature and the fixed part of the superblock, never more.
  */
 public final class KerasH5Probe {
-  private static final byte[] HDF5_SIGNATURE = {
-    (byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'
-  };
+  private static final byte[] HDF5_SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 
   private KerasH5Probe() {}
 
@@ -36,12 +34,15 @@ public final class KerasH5Probe {
     if (startsWith(head, HDF5_SIGNATURE)) {
       return superblock(file, ch, 0, size);
     }
-    if (head.length >= 4 && head.length < HDF5_SIGNATURE.length
+    if (head.length >= 4
+        && head.length < HDF5_SIGNATURE.length
         && startsWith(HDF5_SIGNATURE, head)) {
       throw new MalformedModelException(
           file,
           null,
-          "truncated HDF5 file: " + size + " bytes, it ends inside the HDF5 signature"
+          "truncated HDF5 file: "
+              + size
+              + " bytes, it ends inside the HDF5 signature"
               + " (incomplete download or copy?)");
     }
     return null;
@@ -115,7 +116,8 @@ public final class KerasH5Probe {
         throw new UnsupportedModelException(
             file,
             null,
-            "HDF5 superblock version " + version
+            "HDF5 superblock version "
+                + version
                 + " is unknown (known: 0 to 3): a corrupt file or one written by a newer HDF5");
     }
     if (sb.length < length) {
@@ -134,15 +136,20 @@ public final class KerasH5Probe {
       throw new MalformedModelException(
           file,
           null,
-          "truncated HDF5 file: " + size + " bytes, the superblock says " + eof
+          "truncated HDF5 file: "
+              + size
+              + " bytes, the superblock says "
+              + eof
               + " (incomplete download or copy?)");
     }
     if (eof >= 0 && root >= 0 && saturatedAdd(offset, root) >= eof) {
       throw new MalformedModelException(
           file,
           null,
-          "corrupt HDF5 superblock: the root group address " + root
-              + " is past the end-of-file address " + eof);
+          "corrupt HDF5 superblock: the root group address "
+              + root
+              + " is past the end-of-file address "
+              + eof);
     }
     return new Hdf5Superblock(offset, version, sizeOfOffsets, sizeOfLengths, base, eof, size);
   }
@@ -153,7 +160,10 @@ public final class KerasH5Probe {
       throw new MalformedModelException(
           file,
           null,
-          "corrupt HDF5 superblock: size of " + what + " is " + bytes
+          "corrupt HDF5 superblock: size of "
+              + what
+              + " is "
+              + bytes
               + " (expected 2, 4, 8, 16 or 32)");
     }
   }
@@ -162,7 +172,9 @@ public final class KerasH5Probe {
     return new MalformedModelException(
         file,
         null,
-        "truncated HDF5 file: " + size + " bytes, it ends inside the superblock"
+        "truncated HDF5 file: "
+            + size
+            + " bytes, it ends inside the superblock"
             + " (incomplete download or copy?)");
   }
 

@@ -25,10 +25,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads legacy Keras HDF5 files: full models ({@code model.save("m.h5")} from Keras 1, standalone
@@ -65,7 +65,8 @@ public final class KerasH5Reader {
    * @param companionConfig a model config to use for a weights-only file (null for none)
    * @param companionPath where it came from (for messages)
    */
-  public static LoadedModel read(KerasH5Input input, JsonNode companionConfig, Path companionPath) throws IOException {
+  public static LoadedModel read(KerasH5Input input, JsonNode companionConfig, Path companionPath)
+      throws IOException {
     return input.readWith((path, file) -> read(path, file, companionConfig, companionPath));
   }
 
@@ -75,15 +76,18 @@ public final class KerasH5Reader {
    * @param companionConfig a model config to use for a weights-only file (null for none)
    * @param companionPath where it came from (for messages)
    */
-  public static LoadedModel read(Path path, H5File file, JsonNode companionConfig, Path companionPath) throws IOException {
+  public static LoadedModel read(
+      Path path, H5File file, JsonNode companionConfig, Path companionPath) throws IOException {
     boolean ok = false;
     try {
       H5Store store = new H5Store(file, path);
-      LoadedModel m = new LoadedModel(readModel(path, file, companionConfig, companionPath), store, store);
+      LoadedModel m =
+          new LoadedModel(readModel(path, file, companionConfig, companionPath), store, store);
       ok = true;
       return m;
     } catch (H5Exception e) {
-      throw new MalformedModelException(path, "", "cannot read HDF5 structure: " + e.getMessage(), e);
+      throw new MalformedModelException(
+          path, "", "cannot read HDF5 structure: " + e.getMessage(), e);
     } finally {
       if (!ok) {
         file.close();
@@ -91,7 +95,8 @@ public final class KerasH5Reader {
     }
   }
 
-  private static Model readModel(Path path, H5File file, JsonNode companionConfig, Path companionPath) throws IOException {
+  private static Model readModel(
+      Path path, H5File file, JsonNode companionConfig, Path companionPath) throws IOException {
     H5Group root = file.root();
     Model.Builder b = Model.builder().source(path.toString());
     String configText = null;
@@ -108,7 +113,10 @@ public final class KerasH5Reader {
         b.trainingConfigText(tc);
       }
       if (root.kind("model_weights") != H5Group.Kind.GROUP) {
-        throw new MalformedModelException(path, "/model_weights", "missing: the file has a model_config but no weights group (saved with include_optimizer only, or a damaged file)");
+        throw new MalformedModelException(
+            path,
+            "/model_weights",
+            "missing: the file has a model_config but no weights group (saved with include_optimizer only, or a damaged file)");
       }
       weightsGroup = root.openGroup("model_weights");
     } else {
@@ -132,11 +140,13 @@ public final class KerasH5Reader {
     b.kerasVersion(kv).backend(backend);
 
     List<String> layerNames = names(path, weightsGroup, "layer_names");
-    if (weightsGroup.hasAttribute("layer_names") && weightsGroup.attribute("layer_names") instanceof AttrValue.StrArray a) {
+    if (weightsGroup.hasAttribute("layer_names")
+        && weightsGroup.attribute("layer_names") instanceof AttrValue.StrArray a) {
       b.metadata(NAMES_FORM, a.variableLength() ? "vlen" : "fixed");
     }
     if (layerNames == null) {
-      throw new MalformedModelException(path, weightsGroup.path() + "@layer_names", "missing: not a Keras weights group");
+      throw new MalformedModelException(
+          path, weightsGroup.path() + "@layer_names", "missing: not a Keras weights group");
     }
     checkNames(path, weightsGroup.path() + "@layer_names", layerNames);
     Map<String, List<Weight>> stored = new LinkedHashMap<>();
@@ -150,7 +160,8 @@ public final class KerasH5Reader {
     }
     b.modelWeights(topLevel == null ? List.of() : topLevel, topLevel != null);
 
-    List<Layer> layers = config == null ? layersWithoutConfig(stored) : layersFromConfig(path, config, stored, b);
+    List<Layer> layers =
+        config == null ? layersWithoutConfig(stored) : layersFromConfig(path, config, stored, b);
     b.layers(layers);
 
     if (root.kind("optimizer_weights") == H5Group.Kind.GROUP) {
@@ -185,12 +196,17 @@ public final class KerasH5Reader {
    *
    * @param stored each top-level layer's weights in Keras order, keyed by layer name
    */
-  public static List<Layer> layersFromConfig(Path path, JsonNode config, Map<String, List<Weight>> stored, Model.Builder b) throws MalformedModelException {
+  public static List<Layer> layersFromConfig(
+      Path path, JsonNode config, Map<String, List<Weight>> stored, Model.Builder b)
+      throws MalformedModelException {
     List<ConfigLayers.Entry> entries;
     try {
       entries = ConfigLayers.entries(config);
     } catch (IllegalArgumentException e) {
-      throw new MalformedModelException(path, "model_config" + e.getMessage().split(":")[0], e.getMessage().substring(e.getMessage().indexOf(':') + 2));
+      throw new MalformedModelException(
+          path,
+          "model_config" + e.getMessage().split(":")[0],
+          e.getMessage().substring(e.getMessage().indexOf(':') + 2));
     }
     Map<String, List<Weight>> remaining = new LinkedHashMap<>(stored);
     boolean byName = true;
@@ -224,7 +240,14 @@ public final class KerasH5Reader {
         out.add(buildLayer(e, ws));
       }
       if (next != withWeights.size()) {
-        throw new MalformedModelException(path, "layer_names", "the weights file has " + withWeights.size() + " layers with weights, the config " + next + " that can hold them");
+        throw new MalformedModelException(
+            path,
+            "layer_names",
+            "the weights file has "
+                + withWeights.size()
+                + " layers with weights, the config "
+                + next
+                + " that can hold them");
       }
       remaining.clear();
     }
@@ -238,14 +261,19 @@ public final class KerasH5Reader {
     if (!Layer.isModelClass(e.className())) {
       List<Weight> refined = new ArrayList<>();
       for (Weight w : ws) {
-        refined.add(new Weight(w.name(), w.shape(), w.dtype(), WeightRole.of(e.className(), w.name()), w.key()));
+        refined.add(
+            new Weight(
+                w.name(), w.shape(), w.dtype(), WeightRole.of(e.className(), w.name()), w.key()));
       }
-      // a quantized layer's legacy list leads with the bias (trainable first): hold Keras's save order,
-      // the archives' positional order, as every other layer does (KerasH5Writer restores the legacy one)
+      // a quantized layer's legacy list leads with the bias (trainable first): hold Keras's save
+      // order,
+      // the archives' positional order, as every other layer does (KerasH5Writer restores the
+      // legacy one)
       boolean bias = refined.stream().anyMatch(w -> w.shortName().equals("bias"));
-      List<Weight> ordered = Quantization.of(e.config())
-          .map(q -> Quantization.arrange(refined, q.saveOrder(e.className(), bias)))
-          .orElse(refined);
+      List<Weight> ordered =
+          Quantization.of(e.config())
+              .map(q -> Quantization.arrange(refined, q.saveOrder(e.className(), bias)))
+              .orElse(refined);
       return new Layer(e.name(), e.className(), e.config(), ordered, List.of());
     }
     List<ConfigLayers.Entry> inner;
@@ -254,7 +282,8 @@ public final class KerasH5Reader {
     } catch (IllegalArgumentException ex) {
       return new Layer(e.name(), e.className(), e.config(), ws, List.of());
     }
-    // Variable names are paths: tf.keras "inner_dense/kernel:0", Keras 3 "outer/inner_seq/dense/kernel".
+    // Variable names are paths: tf.keras "inner_dense/kernel:0", Keras 3
+    // "outer/inner_seq/dense/kernel".
     // A weight belongs to the child whose subtree names the first matching path component.
     List<Set<String>> subtreeNames = new ArrayList<>();
     for (ConfigLayers.Entry ie : inner) {
@@ -308,10 +337,14 @@ public final class KerasH5Reader {
     }
   }
 
-  private static List<Weight> layerWeights(Path path, H5Group weightsGroup, String layerName) throws IOException {
+  private static List<Weight> layerWeights(Path path, H5Group weightsGroup, String layerName)
+      throws IOException {
     H5Group.Kind k = weightsGroup.kind(layerName);
     if (k == H5Group.Kind.MISSING) {
-      throw new MalformedModelException(path, weightsGroup.path() + "/" + layerName, "missing: layer_names lists it but the file has no such group");
+      throw new MalformedModelException(
+          path,
+          weightsGroup.path() + "/" + layerName,
+          "missing: layer_names lists it but the file has no such group");
     }
     try (H5Group g = weightsGroup.openGroup(layerName)) {
       List<String> wn = names(path, g, "weight_names");
@@ -327,18 +360,26 @@ public final class KerasH5Reader {
     }
   }
 
-  private static Weight weight(Path path, H5Group g, String relPath, String name) throws IOException {
+  private static Weight weight(Path path, H5Group g, String relPath, String name)
+      throws IOException {
     H5Group.Kind kind = g.kind(relPath);
     if (kind == H5Group.Kind.OTHER) {
-      throw new MalformedModelException(path, g.path() + "/" + relPath, "not a dataset: a soft or external link, or another kind of object (Keras writes datasets; initkit follows no links to other files)");
+      throw new MalformedModelException(
+          path,
+          g.path() + "/" + relPath,
+          "not a dataset: a soft or external link, or another kind of object (Keras writes datasets; initkit follows no links to other files)");
     }
     if (kind != H5Group.Kind.DATASET) {
-      throw new MalformedModelException(path, g.path() + "/" + relPath, "missing weight: weight_names lists it but the file has no such dataset");
+      throw new MalformedModelException(
+          path,
+          g.path() + "/" + relPath,
+          "missing weight: weight_names lists it but the file has no such dataset");
     }
     try (H5Dataset ds = g.openDataset(relPath)) {
       ds.checkStorage();
       DType dt = ds.dtype();
-      return new Weight(name, Shape.of(ds.dims()), dt, WeightRole.fromVariableName(name), ds.path());
+      return new Weight(
+          name, Shape.of(ds.dims()), dt, WeightRole.fromVariableName(name), ds.path());
     } catch (H5Exception e) {
       throw new MalformedModelException(path, g.path() + "/" + relPath, e.getMessage(), e);
     }
@@ -346,17 +387,22 @@ public final class KerasH5Reader {
 
   /**
    * A name list Keras wrote names each layer or weight once. A list that repeats a name (or is
-   * absurdly long) would make initkit read, and write, the same data again and again: an
-   * untrusted file's way to turn kilobytes into hours.
+   * absurdly long) would make initkit read, and write, the same data again and again: an untrusted
+   * file's way to turn kilobytes into hours.
    */
-  private static void checkNames(Path path, String location, List<String> names) throws MalformedModelException {
+  private static void checkNames(Path path, String location, List<String> names)
+      throws MalformedModelException {
     if (names.size() > MAX_NAMES) {
-      throw new MalformedModelException(path, location, "lists " + names.size() + " names, more than the " + MAX_NAMES + " initkit reads");
+      throw new MalformedModelException(
+          path,
+          location,
+          "lists " + names.size() + " names, more than the " + MAX_NAMES + " initkit reads");
     }
     Set<String> seen = new HashSet<>();
     for (String n : names) {
       if (!seen.add(n)) {
-        throw new MalformedModelException(path, location, "lists '" + abbreviate(n) + "' twice (Keras writes each name once)");
+        throw new MalformedModelException(
+            path, location, "lists '" + abbreviate(n) + "' twice (Keras writes each name once)");
       }
     }
   }
@@ -368,7 +414,9 @@ public final class KerasH5Reader {
     return s.length() > 80 ? s.substring(0, 80) + "..." : s;
   }
 
-  /** A list-of-names attribute, joined from Keras's split form ({@code name0}, {@code name1}, ...). */
+  /**
+   * A list-of-names attribute, joined from Keras's split form ({@code name0}, {@code name1}, ...).
+   */
   static List<String> names(Path path, H5Node node, String attr) throws IOException {
     if (node.hasAttribute(attr)) {
       List<String> v = node.attribute(attr).asStrings();
@@ -377,7 +425,8 @@ public final class KerasH5Reader {
         if (raw instanceof AttrValue.Raw r && (r.nullSpace() || r.data().length == 0)) {
           return new ArrayList<>(); // an empty list written as an empty numeric array
         }
-        throw new MalformedModelException(path, node.path() + "@" + attr, "expected a list of strings, found " + raw);
+        throw new MalformedModelException(
+            path, node.path() + "@" + attr, "expected a list of strings, found " + raw);
       }
       return new ArrayList<>(v);
     }
@@ -388,7 +437,8 @@ public final class KerasH5Reader {
     for (int i = 0; node.hasAttribute(attr + i); i++) {
       List<String> v = node.attribute(attr + i).asStrings();
       if (v == null) {
-        throw new MalformedModelException(path, node.path() + "@" + attr + i, "expected a list of strings");
+        throw new MalformedModelException(
+            path, node.path() + "@" + attr + i, "expected a list of strings");
       }
       out.addAll(v);
     }
@@ -398,7 +448,8 @@ public final class KerasH5Reader {
   private static String stringAttr(Path path, H5Node node, String attr) throws IOException {
     String s = node.attribute(attr).asString();
     if (s == null) {
-      throw new MalformedModelException(path, node.path() + "@" + attr, "expected a string attribute");
+      throw new MalformedModelException(
+          path, node.path() + "@" + attr, "expected a string attribute");
     }
     return s;
   }
@@ -411,14 +462,19 @@ public final class KerasH5Reader {
     try {
       JsonNode n = Json.parse(text);
       if (!n.isObject()) {
-        throw new MalformedModelException(path, location, "expected a JSON object, found " + n.getNodeType());
+        throw new MalformedModelException(
+            path, location, "expected a JSON object, found " + n.getNodeType());
       }
       return n;
     } catch (JsonProcessingException e) {
       // constraint violations (nesting, size, token count) carry no location
       com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
-      throw new MalformedModelException(path, location, "malformed JSON: " + e.getOriginalMessage()
-          + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
+      throw new MalformedModelException(
+          path,
+          location,
+          "malformed JSON: "
+              + e.getOriginalMessage()
+              + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
     } catch (IllegalArgumentException e) {
       throw new MalformedModelException(path, location, e.getMessage());
     }

@@ -22,10 +22,10 @@ import java.util.Set;
 
 /**
  * Writes the legacy Keras HDF5 layout that tf-keras and Keras 3 both load: a full model when the
- * model has a config (in its Keras 2 form), else a weights-only file. Attribute forms follow h5py as
- * Keras uses it: scalar strings variable-length, name lists fixed-length or variable-length as the
- * source had them, empty lists as empty float64 arrays, lists over 64 KB split into {@code name0},
- * {@code name1}, ...
+ * model has a config (in its Keras 2 form), else a weights-only file. Attribute forms follow h5py
+ * as Keras uses it: scalar strings variable-length, name lists fixed-length or variable-length as
+ * the source had them, empty lists as empty float64 arrays, lists over 64 KB split into {@code
+ * name0}, {@code name1}, ...
  */
 public final class KerasH5Writer {
   /** HDF5's object header limit that Keras splits name lists under. */
@@ -39,7 +39,8 @@ public final class KerasH5Writer {
    *
    * @param keras2ConfigText the model config in Keras 2 form, or null to write weights only
    */
-  public static void write(Model model, TensorSource tensors, String keras2ConfigText, Path out) throws IOException {
+  public static void write(Model model, TensorSource tensors, String keras2ConfigText, Path out)
+      throws IOException {
     write(model, tensors, keras2ConfigText, Form.of(model), out);
   }
 
@@ -57,14 +58,19 @@ public final class KerasH5Writer {
    *     read
    */
   public record Form(String kerasVersion, String backend, boolean dl4jWeightNames) {
-    /** The model's own header (Keras 3.12.0 on TensorFlow where the source recorded none), names as read. */
+    /**
+     * The model's own header (Keras 3.12.0 on TensorFlow where the source recorded none), names as
+     * read.
+     */
     public static Form of(Model model) {
-      return new Form(model.kerasVersion().orElse("3.12.0"), model.backend().orElse("tensorflow"), false);
+      return new Form(
+          model.kerasVersion().orElse("3.12.0"), model.backend().orElse("tensorflow"), false);
     }
   }
 
   /** As {@link #write(Model, TensorSource, String, Path)}, in the form given. */
-  public static void write(Model model, TensorSource tensors, String keras2ConfigText, Form form, Path out)
+  public static void write(
+      Model model, TensorSource tensors, String keras2ConfigText, Form form, Path out)
       throws IOException {
     boolean vlenNames = !"fixed".equals(model.metadata().get(KerasH5Reader.NAMES_FORM));
     String kv = form.kerasVersion();
@@ -79,7 +85,8 @@ public final class KerasH5Writer {
         // h5py stores Python bytes as variable-length ASCII: Keras's json.dumps(...).encode()
         root.setAttribute("model_config", AttrValue.Str.vlenAscii(keras2ConfigText));
         if (model.trainingConfigText().isPresent()) {
-          root.setAttribute("training_config", AttrValue.Str.vlenAscii(model.trainingConfigText().get()));
+          root.setAttribute(
+              "training_config", AttrValue.Str.vlenAscii(model.trainingConfigText().get()));
         }
         weightsRoot = root.createGroup("model_weights");
       } else {
@@ -95,10 +102,22 @@ public final class KerasH5Writer {
         weightsRoot.setAttribute("backend", AttrValue.Str.vlenAscii(backend));
         weightsRoot.setAttribute("keras_version", AttrValue.Str.vlenAscii(kv));
         for (Layer l : stored) {
-          writeGroup(weightsRoot, l.name(), legacyOrder(l), tensors, vlenNames, dl4jNames ? l.className() : null);
+          writeGroup(
+              weightsRoot,
+              l.name(),
+              legacyOrder(l),
+              tensors,
+              vlenNames,
+              dl4jNames ? l.className() : null);
         }
         if (model.hasModelWeightsGroup()) {
-          writeGroup(weightsRoot, KerasH5Reader.TOP_LEVEL_GROUP, model.modelWeights(), tensors, vlenNames, null);
+          writeGroup(
+              weightsRoot,
+              KerasH5Reader.TOP_LEVEL_GROUP,
+              model.modelWeights(),
+              tensors,
+              vlenNames,
+              null);
         }
       } finally {
         if (weightsRoot != root) {
@@ -115,7 +134,9 @@ public final class KerasH5Writer {
     }
   }
 
-  /** The top-level layers Keras lists in {@code layer_names}: a Sequential's InputLayer is not one. */
+  /**
+   * The top-level layers Keras lists in {@code layer_names}: a Sequential's InputLayer is not one.
+   */
   static List<Layer> storedLayers(Model model, boolean full) {
     boolean sequential = model.config().map(ConfigLayers::isSequential).orElse(false);
     List<Layer> out = new ArrayList<>();
@@ -140,24 +161,44 @@ public final class KerasH5Writer {
   static List<Weight> legacyOrder(Layer l) {
     boolean bias = l.allWeights().stream().anyMatch(w -> w.shortName().equals("bias"));
     return Quantization.of(l)
-        .map(q -> {
-          List<String> save = q.saveOrder(l.className(), bias);
-          return save == null ? l.allWeights() : Quantization.arrange(l.allWeights(), q.legacyOrder(save));
-        })
+        .map(
+            q -> {
+              List<String> save = q.saveOrder(l.className(), bias);
+              return save == null
+                  ? l.allWeights()
+                  : Quantization.arrange(l.allWeights(), q.legacyOrder(save));
+            })
         .orElse(l.allWeights());
   }
 
-  /** @param dl4jClass the layer's class where DL4J-style weight names are made, or null for names as read */
-  private static void writeGroup(H5Group parent, String name, List<Weight> weights, TensorSource tensors, boolean vlenNames,
-      String dl4jClass) throws IOException {
+  /**
+   * @param dl4jClass the layer's class where DL4J-style weight names are made, or null for names as
+   *     read
+   */
+  private static void writeGroup(
+      H5Group parent,
+      String name,
+      List<Weight> weights,
+      TensorSource tensors,
+      boolean vlenNames,
+      String dl4jClass)
+      throws IOException {
     try (H5Group g = parent.createGroup(name)) {
       writeWeights(g, weights, tensors, vlenNames, dl4jClass == null ? null : name, dl4jClass);
     }
   }
 
-  /** @param dl4jNamesOf the layer DL4J-style weight names are made for, or null for names as read */
-  private static void writeWeights(H5Group g, List<Weight> weights, TensorSource tensors, boolean vlenNames,
-      String dl4jNamesOf, String dl4jClass) throws IOException {
+  /**
+   * @param dl4jNamesOf the layer DL4J-style weight names are made for, or null for names as read
+   */
+  private static void writeWeights(
+      H5Group g,
+      List<Weight> weights,
+      TensorSource tensors,
+      boolean vlenNames,
+      String dl4jNamesOf,
+      String dl4jClass)
+      throws IOException {
     List<String> names = uniqueNames(weights, dl4jNamesOf, dl4jClass);
     setNames(g, "weight_names", names, vlenNames);
     for (int i = 0; i < weights.size(); i++) {
@@ -166,11 +207,13 @@ public final class KerasH5Writer {
   }
 
   /** Dataset names must be unique in a group; Keras 3 can produce duplicates (keras#19375). */
-  private static List<String> uniqueNames(List<Weight> weights, String dl4jNamesOf, String dl4jClass) {
+  private static List<String> uniqueNames(
+      List<Weight> weights, String dl4jNamesOf, String dl4jClass) {
     Set<String> seen = new HashSet<>();
     List<String> out = new ArrayList<>();
     for (Weight w : weights) {
-      String n = dl4jNamesOf == null ? w.name() : dl4jName(keras2Name(w.name(), dl4jClass), dl4jNamesOf);
+      String n =
+          dl4jNamesOf == null ? w.name() : dl4jName(keras2Name(w.name(), dl4jClass), dl4jNamesOf);
       String candidate = n;
       for (int k = 1; !seen.add(candidate); k++) {
         candidate = n + "_" + k;
@@ -198,7 +241,9 @@ public final class KerasH5Writer {
     String dataset = n.substring(slash + 1);
     // a weight of a layer named like its start (depthwise_kernel of a layer named "depthwise") is
     // not prefixed yet: DL4J would cut "depthwise" out and look for "kernel"
-    boolean prefixed = dataset.startsWith(layer + "_") && !KERAS2_WEIGHT_NAMES.contains(dataset.replaceFirst(":\\d+$", ""));
+    boolean prefixed =
+        dataset.startsWith(layer + "_")
+            && !KERAS2_WEIGHT_NAMES.contains(dataset.replaceFirst(":\\d+$", ""));
     return prefixed ? n : n.substring(0, slash + 1) + layer + "_" + dataset;
   }
 
@@ -214,12 +259,26 @@ public final class KerasH5Writer {
     return name;
   }
 
-  /** The weight names of Keras 2 layers DL4J imports, which are never the layer-prefixed old form. */
-  private static final Set<String> KERAS2_WEIGHT_NAMES = Set.of("kernel", "bias", "depthwise_kernel", "pointwise_kernel",
-      "recurrent_kernel", "gamma", "beta", "moving_mean", "moving_variance", "embeddings", "alpha");
+  /**
+   * The weight names of Keras 2 layers DL4J imports, which are never the layer-prefixed old form.
+   */
+  private static final Set<String> KERAS2_WEIGHT_NAMES =
+      Set.of(
+          "kernel",
+          "bias",
+          "depthwise_kernel",
+          "pointwise_kernel",
+          "recurrent_kernel",
+          "gamma",
+          "beta",
+          "moving_mean",
+          "moving_variance",
+          "embeddings",
+          "alpha");
 
   /** Writes a name list, empty or split as Keras does. */
-  static void setNames(H5Node node, String attr, List<String> names, boolean vlen) throws H5Exception {
+  static void setNames(H5Node node, String attr, List<String> names, boolean vlen)
+      throws H5Exception {
     if (names.isEmpty()) {
       node.setEmptyList(attr);
       return;
@@ -237,11 +296,14 @@ public final class KerasH5Writer {
     int chunks = (int) ((bytes + HDF5_OBJECT_HEADER_LIMIT - 1) / HDF5_OBJECT_HEADER_LIMIT);
     int per = (names.size() + chunks - 1) / chunks;
     for (int c = 0, start = 0; start < names.size(); c++, start += per) {
-      node.setAttribute(attr + c, list(names.subList(start, Math.min(names.size(), start + per)), vlen));
+      node.setAttribute(
+          attr + c, list(names.subList(start, Math.min(names.size(), start + per)), vlen));
     }
   }
 
   private static AttrValue list(List<String> names, boolean vlen) {
-    return vlen ? new AttrValue.StrArray(names, true, AttrValue.Charset.ASCII) : AttrValue.StrArray.fixed(names);
+    return vlen
+        ? new AttrValue.StrArray(names, true, AttrValue.Charset.ASCII)
+        : AttrValue.StrArray.fixed(names);
   }
 }

@@ -17,21 +17,22 @@ import java.util.regex.Pattern;
  * Where Keras 3 keeps a layer's variables inside {@code model.weights.h5}, and in which order they
  * correspond to the layer's positional weights ({@code layer.weights}, the legacy HDF5 order).
  *
- * <p>Keras 3 names objects by class, never by layer name: {@code layers/<snake_case(Class)>[_N]} with
- * a counter per class within each container, then attribute names for sub-layers ({@code cell},
- * {@code forward_layer}, {@code query_dense}, ...), then {@code vars/<i>} (saving_lib.py).
+ * <p>Keras 3 names objects by class, never by layer name: {@code layers/<snake_case(Class)>[_N]}
+ * with a counter per class within each container, then attribute names for sub-layers ({@code
+ * cell}, {@code forward_layer}, {@code query_dense}, ...), then {@code vars/<i>} (saving_lib.py).
  */
 public final class Keras3Layout {
   private static final Pattern NON_WORD = Pattern.compile("\\W+");
   private static final Pattern UPPER_WORD = Pattern.compile("(.)([A-Z][a-z]+)");
   private static final Pattern LOWER_UPPER = Pattern.compile("([a-z])([A-Z])");
 
-
   /** Keras 3's GroupedQueryAttention, exported as GroupQueryAttention too. */
-  private static final List<String> GROUPED_ATTENTION = List.of("GroupedQueryAttention", "GroupQueryAttention");
+  private static final List<String> GROUPED_ATTENTION =
+      List.of("GroupedQueryAttention", "GroupQueryAttention");
 
   /** Exported names whose Python class is spelled otherwise (keras/src/layers/__init__ aliases). */
-  private static final Map<String, String> PYTHON_CLASS = Map.of("GroupQueryAttention", "GroupedQueryAttention");
+  private static final Map<String, String> PYTHON_CLASS =
+      Map.of("GroupQueryAttention", "GroupedQueryAttention");
 
   private Keras3Layout() {}
 
@@ -64,22 +65,26 @@ public final class Keras3Layout {
     return out;
   }
 
-  /** One group of variables of a layer: path relative to the layer, how many, and its Keras name. */
+  /**
+   * One group of variables of a layer: path relative to the layer, how many, and its Keras name.
+   */
   public record Part(String relPath, int count, String objectName) {}
 
   /**
-   * The groups, in positional-weight order, that hold a layer's {@code weightCount} weights, plus the
-   * empty {@code vars} groups Keras writes for sub-objects without variables (count 0).
+   * The groups, in positional-weight order, that hold a layer's {@code weightCount} weights, plus
+   * the empty {@code vars} groups Keras writes for sub-objects without variables (count 0).
    *
    * @param layerName the layer's name (for the {@code name} attributes Keras 3.12 writes)
    */
-  public static List<Part> parts(String className, JsonNode config, String layerName, int weightCount) {
+  public static List<Part> parts(
+      String className, JsonNode config, String layerName, int weightCount) {
     List<Part> out = new ArrayList<>();
     addParts("", className, config, layerName, weightCount, out);
     return out;
   }
 
-  private static void addParts(String prefix, String cls, JsonNode config, String name, int n, List<Part> out) {
+  private static void addParts(
+      String prefix, String cls, JsonNode config, String name, int n, List<Part> out) {
     JsonNode cell = config.path("cell");
     if (cls.equals("RNN") && cell.path("class_name").asText("").equals("StackedRNNCells")) {
       // each cell keeps its variables under cell/cells/<snake_case(class)>[_N]
@@ -95,7 +100,11 @@ public final class Keras3Layout {
       for (JsonNode one : cell.path("config").path("cells")) {
         List<String> names = knownNames(classes.get(i), one.path("config"));
         int count = i == classes.size() - 1 || names == null ? left : Math.min(left, names.size());
-        out.add(new Part(prefix + "cell/cells/" + groups.get(i) + "/vars", count, one.path("config").path("name").asText(groups.get(i))));
+        out.add(
+            new Part(
+                prefix + "cell/cells/" + groups.get(i) + "/vars",
+                count,
+                one.path("config").path("name").asText(groups.get(i))));
         left -= count;
         i++;
       }
@@ -120,11 +129,18 @@ public final class Keras3Layout {
       JsonNode inner = config.path(Wrappers.LAYER);
       String ic = inner.path("class_name").asText("");
       out.add(new Part(prefix + "vars", 0, name));
-      addParts(prefix + "layer/", ic, inner.path("config"), inner.path("config").path("name").asText(ic), n, out);
+      addParts(
+          prefix + "layer/",
+          ic,
+          inner.path("config"),
+          inner.path("config").path("name").asText(ic),
+          n,
+          out);
       return;
     }
     if (cls.equals("MultiHeadAttention") || GROUPED_ATTENTION.contains(cls)) {
-      // each projection holds the same variables (kernel, bias); GroupedQueryAttention keeps them in
+      // each projection holds the same variables (kernel, bias); GroupedQueryAttention keeps them
+      // in
       // private attributes (_query_dense, ...)
       String p = cls.equals("MultiHeadAttention") ? prefix : prefix + "_";
       int per = n / 4;
@@ -141,19 +157,32 @@ public final class Keras3Layout {
   }
 
   /**
-   * The order in which a reader visits the sub-groups of a layer group so that variables come out in
-   * positional order: explicit for classes whose attribute names do not sort that way, else sorted.
+   * The order in which a reader visits the sub-groups of a layer group so that variables come out
+   * in positional order: explicit for classes whose attribute names do not sort that way, else
+   * sorted.
    */
   static List<String> childOrder(String className, List<String> children) {
     List<String> preferred;
     if (className.equals("SpectralNormalization")) {
-      // the wrapper's own variables (the kernel it normalises, vector_u) come first in layer.weights
+      // the wrapper's own variables (the kernel it normalises, vector_u) come first in
+      // layer.weights
       preferred = List.of("vars", "layer");
     } else {
-      // by attribute name, so that a weights-only file (no config, no class) reads in the same order:
+      // by attribute name, so that a weights-only file (no config, no class) reads in the same
+      // order:
       // Bidirectional's forward layer first, attention projections as built
-      preferred = List.of("forward_layer", "backward_layer", "query_dense", "key_dense", "value_dense", "output_dense",
-          "_query_dense", "_key_dense", "_value_dense", "_output_dense");
+      preferred =
+          List.of(
+              "forward_layer",
+              "backward_layer",
+              "query_dense",
+              "key_dense",
+              "value_dense",
+              "output_dense",
+              "_query_dense",
+              "_key_dense",
+              "_value_dense",
+              "_output_dense");
     }
     List<String> out = new ArrayList<>();
     for (String p : preferred) {
@@ -193,7 +222,9 @@ public final class Keras3Layout {
     }
     if (Recurrence.of(cls) != null && !LayerClasses.isAlias(cls)) {
       // recurrent layers and cells of Keras 3: the gates side by side in each weight
-      return bias ? List.of("kernel", "recurrent_kernel", "bias") : List.of("kernel", "recurrent_kernel");
+      return bias
+          ? List.of("kernel", "recurrent_kernel", "bias")
+          : List.of("kernel", "recurrent_kernel");
     }
     switch (cls) {
       case "Dense":
@@ -210,87 +241,100 @@ public final class Keras3Layout {
         return bias ? List.of("depthwise_kernel", "bias") : List.of("depthwise_kernel");
       case "SeparableConv1D":
       case "SeparableConv2D":
-        return bias ? List.of("depthwise_kernel", "pointwise_kernel", "bias") : List.of("depthwise_kernel", "pointwise_kernel");
+        return bias
+            ? List.of("depthwise_kernel", "pointwise_kernel", "bias")
+            : List.of("depthwise_kernel", "pointwise_kernel");
       case "Embedding":
         return List.of("embeddings");
       case "PReLU":
         return List.of("alpha");
-      case "BatchNormalization": {
-        List<String> l = new ArrayList<>();
-        if (config.path("scale").asBoolean(true)) l.add("gamma");
-        if (config.path("center").asBoolean(true)) l.add("beta");
-        l.add("moving_mean");
-        l.add("moving_variance");
-        return l;
-      }
+      case "BatchNormalization":
+        {
+          List<String> l = new ArrayList<>();
+          if (config.path("scale").asBoolean(true)) l.add("gamma");
+          if (config.path("center").asBoolean(true)) l.add("beta");
+          l.add("moving_mean");
+          l.add("moving_variance");
+          return l;
+        }
       case "LayerNormalization":
-      case "GroupNormalization": {
-        List<String> l = new ArrayList<>();
-        if (config.path("scale").asBoolean(true)) l.add("gamma");
-        if (config.path("center").asBoolean(true)) l.add("beta");
-        return l;
-      }
-      case "Bidirectional": {
-        JsonNode inner = config.path("layer");
-        List<String> one = knownNames(inner.path("class_name").asText(""), inner.path("config"));
-        if (one == null) return null;
-        List<String> l = new ArrayList<>();
-        for (String s : one) l.add("forward/" + s);
-        for (String s : one) l.add("backward/" + s);
-        return l;
-      }
-      case "TimeDistributed": {
-        JsonNode inner = config.path("layer");
-        return knownNames(inner.path("class_name").asText(""), inner.path("config"));
-      }
-      case "RNN": {
-        // a generic RNN names its cell's variables; StackedRNNCells one cell after another
-        JsonNode cell = config.path("cell");
-        String cc = cell.path("class_name").asText("");
-        if (!cc.equals("StackedRNNCells")) {
-          return knownNames(cc, cell.path("config"));
+      case "GroupNormalization":
+        {
+          List<String> l = new ArrayList<>();
+          if (config.path("scale").asBoolean(true)) l.add("gamma");
+          if (config.path("center").asBoolean(true)) l.add("beta");
+          return l;
         }
-        List<String> l = new ArrayList<>();
-        int i = 0;
-        for (JsonNode one : cell.path("config").path("cells")) {
-          List<String> names = knownNames(one.path("class_name").asText(""), one.path("config"));
-          if (names == null) return null;
-          for (String s : names) l.add("cell_" + i + "/" + s);
-          i++;
+      case "Bidirectional":
+        {
+          JsonNode inner = config.path("layer");
+          List<String> one = knownNames(inner.path("class_name").asText(""), inner.path("config"));
+          if (one == null) return null;
+          List<String> l = new ArrayList<>();
+          for (String s : one) l.add("forward/" + s);
+          for (String s : one) l.add("backward/" + s);
+          return l;
         }
-        return l;
-      }
+      case "TimeDistributed":
+        {
+          JsonNode inner = config.path("layer");
+          return knownNames(inner.path("class_name").asText(""), inner.path("config"));
+        }
+      case "RNN":
+        {
+          // a generic RNN names its cell's variables; StackedRNNCells one cell after another
+          JsonNode cell = config.path("cell");
+          String cc = cell.path("class_name").asText("");
+          if (!cc.equals("StackedRNNCells")) {
+            return knownNames(cc, cell.path("config"));
+          }
+          List<String> l = new ArrayList<>();
+          int i = 0;
+          for (JsonNode one : cell.path("config").path("cells")) {
+            List<String> names = knownNames(one.path("class_name").asText(""), one.path("config"));
+            if (names == null) return null;
+            for (String s : names) l.add("cell_" + i + "/" + s);
+            i++;
+          }
+          return l;
+        }
       case "RMSNormalization":
         return List.of("scale");
-      case "Attention": {
-        List<String> l = new ArrayList<>();
-        if (config.path("use_scale").asBoolean(false)) l.add("scale");
-        if (config.path("score_mode").asText("dot").equals("concat")) l.add("concat_score_weight");
-        return l;
-      }
+      case "Attention":
+        {
+          List<String> l = new ArrayList<>();
+          if (config.path("use_scale").asBoolean(false)) l.add("scale");
+          if (config.path("score_mode").asText("dot").equals("concat"))
+            l.add("concat_score_weight");
+          return l;
+        }
       case "AdditiveAttention":
         return config.path("use_scale").asBoolean(true) ? List.of("scale") : List.of();
       case "ReversibleEmbedding":
-        return config.path("tie_weights").asBoolean(true) ? List.of("embeddings") : List.of("embeddings", "reverse_embeddings");
-      case "SpectralNormalization": {
-        // the wrapper saves the wrapped layer's kernel again beside its own vector_u
-        JsonNode inner = config.path("layer");
-        List<String> one = knownNames(inner.path("class_name").asText(""), inner.path("config"));
-        if (one == null) return null;
-        List<String> l = new ArrayList<>(List.of("kernel", "vector_u"));
-        for (String s : one) l.add("layer/" + s);
-        return l;
-      }
+        return config.path("tie_weights").asBoolean(true)
+            ? List.of("embeddings")
+            : List.of("embeddings", "reverse_embeddings");
+      case "SpectralNormalization":
+        {
+          // the wrapper saves the wrapped layer's kernel again beside its own vector_u
+          JsonNode inner = config.path("layer");
+          List<String> one = knownNames(inner.path("class_name").asText(""), inner.path("config"));
+          if (one == null) return null;
+          List<String> l = new ArrayList<>(List.of("kernel", "vector_u"));
+          for (String s : one) l.add("layer/" + s);
+          return l;
+        }
       case "GroupedQueryAttention":
       case "GroupQueryAttention":
-      case "MultiHeadAttention": {
-        List<String> l = new ArrayList<>();
-        for (String p : List.of("query", "key", "value", "attention_output")) {
-          l.add(p + "/kernel");
-          if (bias) l.add(p + "/bias");
+      case "MultiHeadAttention":
+        {
+          List<String> l = new ArrayList<>();
+          for (String p : List.of("query", "key", "value", "attention_output")) {
+            l.add(p + "/kernel");
+            if (bias) l.add(p + "/bias");
+          }
+          return l;
         }
-        return l;
-      }
       default:
         return null;
     }

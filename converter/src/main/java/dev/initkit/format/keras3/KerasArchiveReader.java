@@ -35,12 +35,13 @@ import java.util.zip.ZipFile;
 
 /**
  * Reads Keras 3 saves: {@code .keras} archives (zipped, or unzipped into a directory), bare {@code
- * .weights.h5} files and sharded {@code .weights.json} manifests. Weights are mapped to the config's
- * layers the way Keras itself does it, through class-derived paths ({@link Keras3Layout}).
+ * .weights.h5} files and sharded {@code .weights.json} manifests. Weights are mapped to the
+ * config's layers the way Keras itself does it, through class-derived paths ({@link Keras3Layout}).
  */
 public final class KerasArchiveReader {
   /** Metadata key: the archive's metadata.json as written. */
   public static final String METADATA_JSON = "keras3.metadata";
+
   /** Metadata key: every group of the weights file with its {@code name} attribute, as JSON. */
   public static final String GROUPS = "keras3.groups";
 
@@ -54,8 +55,10 @@ public final class KerasArchiveReader {
    * {@link #BOMB_FLOOR_BYTES} (Apache POI's zip bomb default). Keras stores members uncompressed.
    */
   static final long MAX_INFLATE_RATIO = 100;
+
   /** Below this, a member is extracted whatever its compression ratio. */
   static final long BOMB_FLOOR_BYTES = 16L << 20;
+
   /** Free space kept on the temporary directory's file system after extracting the weights. */
   static final long TEMP_SPACE_MARGIN = 64L << 20;
 
@@ -83,11 +86,18 @@ public final class KerasArchiveReader {
       ZipEntry w = zip.getEntry(WEIGHTS_H5);
       if (w == null) {
         if (zip.getEntry("model.weights.npz") != null) {
-          throw new UnsupportedModelException(path, "model.weights.npz", "weights saved in npz format are not supported: re-save with the default h5 weights format");
+          throw new UnsupportedModelException(
+              path,
+              "model.weights.npz",
+              "weights saved in npz format are not supported: re-save with the default h5 weights format");
         }
-        throw new MalformedModelException(path, WEIGHTS_H5, "missing: the archive holds no weights");
+        throw new MalformedModelException(
+            path, WEIGHTS_H5, "missing: the archive holds no weights");
       }
-      MemberCrc check = weightsAt < 0 || w.getCrc() == -1 ? null : new MemberCrc(path, w.getName(), weightsAt, w.getSize(), w.getCrc());
+      MemberCrc check =
+          weightsAt < 0 || w.getCrc() == -1
+              ? null
+              : new MemberCrc(path, w.getName(), weightsAt, w.getSize(), w.getCrc());
       H5File inPlace = openInPlace(path, w, weightsAt);
       if (inPlace != null) {
         return assemble(path, List.of(inPlace), () -> {}, config, metadata, "keras", check);
@@ -107,8 +117,17 @@ public final class KerasArchiveReader {
         } catch (IOException e) {
           // deleted when the model is closed
         }
-        // a compressed member's CRC was checked as it inflated; a stored one's is checked beside the reads
-        LoadedModel m = assemble(path, List.of(f), () -> Files.deleteIfExists(tmp), config, metadata, "keras", check);
+        // a compressed member's CRC was checked as it inflated; a stored one's is checked beside
+        // the reads
+        LoadedModel m =
+            assemble(
+                path,
+                List.of(f),
+                () -> Files.deleteIfExists(tmp),
+                config,
+                metadata,
+                "keras",
+                check);
         ok = true;
         return m;
       } finally {
@@ -126,7 +145,8 @@ public final class KerasArchiveReader {
     try {
       return new ZipFile(path.toFile());
     } catch (java.util.zip.ZipException e) {
-      throw new MalformedModelException(path, "", "corrupt zip archive: " + e.getMessage() + " (incomplete download?)", e);
+      throw new MalformedModelException(
+          path, "", "corrupt zip archive: " + e.getMessage() + " (incomplete download?)", e);
     }
   }
 
@@ -136,7 +156,8 @@ public final class KerasArchiveReader {
     for (java.util.Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
       String n = en.nextElement().getName();
       if (!seen.add(n)) {
-        throw new MalformedModelException(path, n, "the archive holds two members of this name (tampered?)");
+        throw new MalformedModelException(
+            path, n, "the archive holds two members of this name (tampered?)");
       }
     }
   }
@@ -148,12 +169,24 @@ public final class KerasArchiveReader {
     long compressed = e.getCompressedSize();
     long free = Files.getFileStore(tmp.toAbsolutePath().getParent()).getUsableSpace();
     if (declared >= 0 && declared > free - TEMP_SPACE_MARGIN) {
-      throw new java.nio.file.FileSystemException(tmp.getParent().toString(), null,
-          "not enough temporary space to extract " + name + " of " + path + ": it needs " + declared
-              + " bytes, " + free + " are free (set java.io.tmpdir to a larger file system)");
+      throw new java.nio.file.FileSystemException(
+          tmp.getParent().toString(),
+          null,
+          "not enough temporary space to extract "
+              + name
+              + " of "
+              + path
+              + ": it needs "
+              + declared
+              + " bytes, "
+              + free
+              + " are free (set java.io.tmpdir to a larger file system)");
     }
     boolean deflated = e.getMethod() != ZipEntry.STORED;
-    if (deflated && declared > BOMB_FLOOR_BYTES && compressed > 0 && declared / compressed > MAX_INFLATE_RATIO) {
+    if (deflated
+        && declared > BOMB_FLOOR_BYTES
+        && compressed > 0
+        && declared / compressed > MAX_INFLATE_RATIO) {
       throw bomb(path, name, declared, compressed);
     }
     if (!deflated && declared > COPY_DIRECT_MIN_BYTES && copyStored(path, name, declared, tmp)) {
@@ -163,22 +196,32 @@ public final class KerasArchiveReader {
     byte[] buf = new byte[1 << 20]; // 1 MiB reads and writes: 16x fewer system calls than 64 KiB
     long total = 0;
     java.util.zip.CRC32 crc = new java.util.zip.CRC32(); // as the bytes stream: no second pass
-    try (InputStream in = memberStream(zip, e, path); OutputStream out = Files.newOutputStream(tmp)) {
+    try (InputStream in = memberStream(zip, e, path);
+        OutputStream out = Files.newOutputStream(tmp)) {
       while (true) {
         int n;
         try {
           n = in.read(buf);
         } catch (java.util.zip.ZipException | java.io.EOFException ex) {
-          throw new MalformedModelException(path, name, "corrupt archive member: " + ex.getMessage(), ex);
+          throw new MalformedModelException(
+              path, name, "corrupt archive member: " + ex.getMessage(), ex);
         }
         if (n < 0) {
           break;
         }
         total += n;
         if (total > limit) {
-          throw new MalformedModelException(path, name, "inflates to more than the " + limit + " bytes it declares (a tampered archive or a decompression bomb)");
+          throw new MalformedModelException(
+              path,
+              name,
+              "inflates to more than the "
+                  + limit
+                  + " bytes it declares (a tampered archive or a decompression bomb)");
         }
-        if (deflated && total > BOMB_FLOOR_BYTES && compressed > 0 && total / compressed > MAX_INFLATE_RATIO) {
+        if (deflated
+            && total > BOMB_FLOOR_BYTES
+            && compressed > 0
+            && total / compressed > MAX_INFLATE_RATIO) {
           throw bomb(path, name, total, compressed);
         }
         crc.update(buf, 0, n);
@@ -186,7 +229,14 @@ public final class KerasArchiveReader {
       }
     }
     if (declared >= 0 && total != declared) {
-      throw new MalformedModelException(path, name, "holds " + total + " bytes but declares " + declared + " (truncated or tampered archive)");
+      throw new MalformedModelException(
+          path,
+          name,
+          "holds "
+              + total
+              + " bytes but declares "
+              + declared
+              + " (truncated or tampered archive)");
     }
     if (e.getCrc() != -1 && crc.getValue() != e.getCrc()) {
       throw MemberCrc.mismatch(path, name, crc.getValue(), e.getCrc());
@@ -201,18 +251,27 @@ public final class KerasArchiveReader {
    * (sendfile), without passing them through Java arrays; false (nothing written) when the member's
    * place in the archive cannot be told from a plain zip directory, and the caller streams it.
    */
-  private static boolean copyStored(Path path, String name, long size, Path tmp) throws IOException {
+  private static boolean copyStored(Path path, String name, long size, Path tmp)
+      throws IOException {
     try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ)) {
       long at = StoredMemberLocator.dataOffset(in, name, size, path);
       if (at < 0) {
         return false;
       }
-      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel out =
+          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         long done = 0;
         while (done < size) {
           long n = in.transferTo(at + done, size - done, out);
           if (n <= 0) {
-            throw new MalformedModelException(path, name, "holds " + done + " bytes but declares " + size + " (truncated or tampered archive)");
+            throw new MalformedModelException(
+                path,
+                name,
+                "holds "
+                    + done
+                    + " bytes but declares "
+                    + size
+                    + " (truncated or tampered archive)");
           }
           done += n;
         }
@@ -221,16 +280,26 @@ public final class KerasArchiveReader {
     }
   }
 
-  private static UnsupportedModelException bomb(Path path, String name, long size, long compressed) {
-    return new UnsupportedModelException(path, name, "inflates to " + size + " bytes from " + compressed
-        + " (more than " + MAX_INFLATE_RATIO + ":1, a decompression bomb?); Keras stores archive members uncompressed: re-save the model with Keras");
+  private static UnsupportedModelException bomb(
+      Path path, String name, long size, long compressed) {
+    return new UnsupportedModelException(
+        path,
+        name,
+        "inflates to "
+            + size
+            + " bytes from "
+            + compressed
+            + " (more than "
+            + MAX_INFLATE_RATIO
+            + ":1, a decompression bomb?); Keras stores archive members uncompressed: re-save the model with Keras");
   }
 
   private static InputStream memberStream(ZipFile zip, ZipEntry e, Path path) throws IOException {
     try {
       return zip.getInputStream(e);
     } catch (java.util.zip.ZipException ex) {
-      throw new MalformedModelException(path, e.getName(), "unreadable archive member: " + ex.getMessage(), ex);
+      throw new MalformedModelException(
+          path, e.getName(), "unreadable archive member: " + ex.getMessage(), ex);
     }
   }
 
@@ -247,7 +316,8 @@ public final class KerasArchiveReader {
     if (Files.exists(manifest)) {
       return assemble(dir, openShards(manifest), null, config, metadata, "keras");
     }
-    throw new MalformedModelException(dir, WEIGHTS_H5, "missing: the archive directory holds no weights");
+    throw new MalformedModelException(
+        dir, WEIGHTS_H5, "missing: the archive directory holds no weights");
   }
 
   /**
@@ -259,13 +329,15 @@ public final class KerasArchiveReader {
   }
 
   /** Reads a bare Keras 3 weights file, with an optional config for layer names and classes. */
-  public static LoadedModel readWeights(Path path, H5File file, JsonNode companion) throws IOException {
+  public static LoadedModel readWeights(Path path, H5File file, JsonNode companion)
+      throws IOException {
     String config = companion == null ? null : Json.write(companion);
     return assemble(path, List.of(file), null, config, null, "keras3-weights");
   }
 
   /** Reads a sharded weights manifest ({@code .weights.json}) and its shards. */
-  public static LoadedModel readShardedWeights(Path manifest, JsonNode companion) throws IOException {
+  public static LoadedModel readShardedWeights(Path manifest, JsonNode companion)
+      throws IOException {
     String config = companion == null ? null : Json.write(companion);
     return assemble(manifest, openShards(manifest), null, config, null, "keras3-weights");
   }
@@ -281,12 +353,12 @@ public final class KerasArchiveReader {
     return BoundedText.readFile(file, MAX_JSON_BYTES, shown, file.getFileName().toString());
   }
 
-
   private static List<H5File> openShards(Path manifest) throws IOException {
     JsonNode m = parse(manifest, "", boundedText(manifest, manifest));
     JsonNode map = m.path("weight_map");
     if (!map.isObject()) {
-      throw new MalformedModelException(manifest, "/weight_map", "missing: not a sharded weights manifest");
+      throw new MalformedModelException(
+          manifest, "/weight_map", "missing: not a sharded weights manifest");
     }
     Set<String> shardNames = new java.util.TreeSet<>();
     for (Iterator<JsonNode> it = map.elements(); it.hasNext(); ) {
@@ -301,15 +373,19 @@ public final class KerasArchiveReader {
     try {
       for (String s : shardNames) {
         Path p = manifest.resolveSibling(s).normalize();
-        if (!p.getParent().equals(manifest.toAbsolutePath().normalize().getParent()) && !p.getParent().equals(manifest.getParent())) {
-          throw new MalformedModelException(manifest, "/weight_map", "shard '" + s + "' is outside the manifest's directory");
+        if (!p.getParent().equals(manifest.toAbsolutePath().normalize().getParent())
+            && !p.getParent().equals(manifest.getParent())) {
+          throw new MalformedModelException(
+              manifest, "/weight_map", "shard '" + s + "' is outside the manifest's directory");
         }
         if (!Files.exists(p)) {
-          throw new MalformedModelException(manifest, "/weight_map", "shard file " + s + " is missing");
+          throw new MalformedModelException(
+              manifest, "/weight_map", "shard file " + s + " is missing");
         }
         if (!Files.isRegularFile(p)) {
           // a FIFO or device would block HDF5's open forever
-          throw new MalformedModelException(manifest, "/weight_map", "shard " + s + " is not a regular file");
+          throw new MalformedModelException(
+              manifest, "/weight_map", "shard " + s + " is not a regular file");
         }
         files.add(open(manifest, p, s));
       }
@@ -335,22 +411,26 @@ public final class KerasArchiveReader {
     try {
       return H5File.openMember(path, at, w.getSize(), path);
     } catch (H5Exception e) {
-      throw new MalformedModelException(path, w.getName(), "not a readable HDF5 file: " + e.getMessage(), e);
+      throw new MalformedModelException(
+          path, w.getName(), "not a readable HDF5 file: " + e.getMessage(), e);
     }
   }
 
   /** {@code -Dinitkit.inPlace=false} extracts every weights member (to compare). */
-  private static final boolean IN_PLACE = Boolean.parseBoolean(System.getProperty("initkit.inPlace", "true"));
+  private static final boolean IN_PLACE =
+      Boolean.parseBoolean(System.getProperty("initkit.inPlace", "true"));
 
   private static H5File open(Path shown, Path file, String member) throws IOException {
     try {
       return H5File.openReadOnly(file);
     } catch (H5Exception e) {
-      throw new MalformedModelException(shown, member, "not a readable HDF5 file: " + e.getMessage(), e);
+      throw new MalformedModelException(
+          shown, member, "not a readable HDF5 file: " + e.getMessage(), e);
     }
   }
 
-  private static String text(ZipFile zip, Path path, String name, boolean required) throws IOException {
+  private static String text(ZipFile zip, Path path, String name, boolean required)
+      throws IOException {
     ZipEntry e = zip.getEntry(name);
     if (e == null) {
       if (required) {
@@ -359,24 +439,31 @@ public final class KerasArchiveReader {
       return null;
     }
     if (e.getSize() > MAX_JSON_BYTES) {
-      throw new MalformedModelException(path, name, "declares " + e.getSize() + " bytes, more than the " + MAX_JSON_BYTES + " initkit reads");
+      throw new MalformedModelException(
+          path,
+          name,
+          "declares " + e.getSize() + " bytes, more than the " + MAX_JSON_BYTES + " initkit reads");
     }
     try (InputStream in = memberStream(zip, e, path)) {
       byte[] b;
       try {
         b = in.readNBytes((int) MAX_JSON_BYTES + 1);
       } catch (java.util.zip.ZipException | java.io.EOFException ex) {
-        throw new MalformedModelException(path, name, "corrupt archive member: " + ex.getMessage(), ex);
+        throw new MalformedModelException(
+            path, name, "corrupt archive member: " + ex.getMessage(), ex);
       }
       if (b.length > MAX_JSON_BYTES) {
-        throw new MalformedModelException(path, name, "larger than the " + MAX_JSON_BYTES + " bytes initkit reads");
+        throw new MalformedModelException(
+            path, name, "larger than the " + MAX_JSON_BYTES + " bytes initkit reads");
       }
       checkCrc(path, e, b);
       return BoundedText.utf8(b, path, name);
     }
   }
 
-  /** java.util.zip checks no CRC when reading through ZipFile; Keras's zipfile refuses a wrong one. */
+  /**
+   * java.util.zip checks no CRC when reading through ZipFile; Keras's zipfile refuses a wrong one.
+   */
   private static void checkCrc(Path path, ZipEntry e, byte[] b) throws MalformedModelException {
     java.util.zip.CRC32 c = new java.util.zip.CRC32();
     c.update(b);
@@ -389,25 +476,44 @@ public final class KerasArchiveReader {
     try {
       JsonNode n = Json.parse(text);
       if (!n.isObject()) {
-        throw new MalformedModelException(path, location, "expected a JSON object, found " + n.getNodeType());
+        throw new MalformedModelException(
+            path, location, "expected a JSON object, found " + n.getNodeType());
       }
       return n;
     } catch (JsonProcessingException e) {
       // constraint violations (nesting, size, token count) carry no location
       com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
-      throw new MalformedModelException(path, location, "malformed JSON: " + e.getOriginalMessage()
-          + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
+      throw new MalformedModelException(
+          path,
+          location,
+          "malformed JSON: "
+              + e.getOriginalMessage()
+              + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
     } catch (IllegalArgumentException e) {
       throw new MalformedModelException(path, location, e.getMessage());
     }
   }
 
-  private static LoadedModel assemble(Path path, List<H5File> files, AutoCloseable extra, String configText, String metadataText, String format) throws IOException {
+  private static LoadedModel assemble(
+      Path path,
+      List<H5File> files,
+      AutoCloseable extra,
+      String configText,
+      String metadataText,
+      String format)
+      throws IOException {
     return assemble(path, files, extra, configText, metadataText, format, null);
   }
 
-  private static LoadedModel assemble(Path path, List<H5File> files, AutoCloseable extra, String configText, String metadataText, String format,
-      H5Store.SourceCheck check) throws IOException {
+  private static LoadedModel assemble(
+      Path path,
+      List<H5File> files,
+      AutoCloseable extra,
+      String configText,
+      String metadataText,
+      String format,
+      H5Store.SourceCheck check)
+      throws IOException {
     H5Store store = new H5Store(files, path, extra, check);
     boolean ok = false;
     try {
@@ -430,8 +536,16 @@ public final class KerasArchiveReader {
       WeightsIndex idx = WeightsIndex.of(files);
       b.metadata(GROUPS, Json.write(Json.object(idx.allGroups())));
       Set<String> used = new HashSet<>();
-      String prefix = idx.hasGroup("layers") ? "layers" : idx.hasGroup("_layer_checkpoint_dependencies") ? "_layer_checkpoint_dependencies" : "layers";
-      List<Layer> layers = config == null ? layersWithoutConfig(idx, prefix, used) : container(path, config, prefix, idx, used);
+      String prefix =
+          idx.hasGroup("layers")
+              ? "layers"
+              : idx.hasGroup("_layer_checkpoint_dependencies")
+                  ? "_layer_checkpoint_dependencies"
+                  : "layers";
+      List<Layer> layers =
+          config == null
+              ? layersWithoutConfig(idx, prefix, used)
+              : container(path, config, prefix, idx, used);
       b.layers(layers);
       b.modelWeights(weights("", idx.vars("vars"), "vars", used), idx.hasGroup("vars"));
       List<Weight> opt = new ArrayList<>();
@@ -441,13 +555,17 @@ public final class KerasArchiveReader {
       b.optimizerWeights(opt);
       for (String d : idx.datasetPaths()) {
         if (!used.contains(d) && d.startsWith(prefix + "/")) {
-          throw new UnsupportedModelException(path, d, "weights that no layer of the config accounts for (a custom layer layout or an unknown Keras version's path scheme)");
+          throw new UnsupportedModelException(
+              path,
+              d,
+              "weights that no layer of the config accounts for (a custom layer layout or an unknown Keras version's path scheme)");
         }
       }
       ok = true;
       return new LoadedModel(b.build(), store, store);
     } catch (H5Exception e) {
-      throw new MalformedModelException(path, WEIGHTS_H5, "cannot read HDF5 structure: " + e.getMessage(), e);
+      throw new MalformedModelException(
+          path, WEIGHTS_H5, "cannot read HDF5 structure: " + e.getMessage(), e);
     } finally {
       if (!ok) {
         store.close();
@@ -455,7 +573,8 @@ public final class KerasArchiveReader {
     }
   }
 
-  private static List<Layer> layersWithoutConfig(WeightsIndex idx, String prefix, Set<String> used) {
+  private static List<Layer> layersWithoutConfig(
+      WeightsIndex idx, String prefix, Set<String> used) {
     List<Layer> out = new ArrayList<>();
     for (String g : idx.childGroups(prefix)) {
       String p = prefix + "/" + g;
@@ -464,7 +583,9 @@ public final class KerasArchiveReader {
     return out;
   }
 
-  private static List<Layer> container(Path path, JsonNode modelConfig, String prefix, WeightsIndex idx, Set<String> used) throws IOException {
+  private static List<Layer> container(
+      Path path, JsonNode modelConfig, String prefix, WeightsIndex idx, Set<String> used)
+      throws IOException {
     List<ConfigLayers.Entry> entries;
     try {
       entries = ConfigLayers.entries(modelConfig);
@@ -495,28 +616,44 @@ public final class KerasArchiveReader {
         List<Weight> own = weights(e.name(), idx.vars(p + "/vars"), p + "/vars", used);
         out.add(new Layer(e.name(), e.className(), e.config(), own, children));
       } else {
-        out.add(new Layer(e.name(), e.className(), e.config(), collect(e.name(), e.className(), p, idx, used, e.config()), List.of()));
+        out.add(
+            new Layer(
+                e.name(),
+                e.className(),
+                e.config(),
+                collect(e.name(), e.className(), p, idx, used, e.config()),
+                List.of()));
       }
     }
     return out;
   }
 
   /** A layer's variables in positional order: own {@code vars}, then sub-objects. */
-  private static List<Weight> collect(String layerName, String cls, String p, WeightsIndex idx, Set<String> used, JsonNode config) {
+  private static List<Weight> collect(
+      String layerName, String cls, String p, WeightsIndex idx, Set<String> used, JsonNode config) {
     List<Map.Entry<String, WeightsIndex.Entry>> found = new ArrayList<>();
     gather(cls, p, idx, found);
-    List<String> names = Keras3Layout.variableNames(cls, config == null ? JsonNodeFactory.instance.objectNode() : config, found.size());
+    List<String> names =
+        Keras3Layout.variableNames(
+            cls, config == null ? JsonNodeFactory.instance.objectNode() : config, found.size());
     List<Weight> out = new ArrayList<>();
     for (int i = 0; i < found.size(); i++) {
       Map.Entry<String, WeightsIndex.Entry> e = found.get(i);
       used.add(e.getKey());
       String n = layerName + "/" + names.get(i);
-      out.add(new Weight(n, e.getValue().shape(), e.getValue().dtype(), WeightRole.of(cls, n), e.getValue().key()));
+      out.add(
+          new Weight(
+              n,
+              e.getValue().shape(),
+              e.getValue().dtype(),
+              WeightRole.of(cls, n),
+              e.getValue().key()));
     }
     return out;
   }
 
-  private static void gather(String cls, String p, WeightsIndex idx, List<Map.Entry<String, WeightsIndex.Entry>> found) {
+  private static void gather(
+      String cls, String p, WeightsIndex idx, List<Map.Entry<String, WeightsIndex.Entry>> found) {
     found.addAll(idx.vars(p + "/vars"));
     for (String c : Keras3Layout.childOrder(cls, idx.childGroups(p))) {
       if (!c.equals("vars")) {
@@ -525,12 +662,18 @@ public final class KerasArchiveReader {
     }
   }
 
-  private static List<Weight> weights(String owner, List<Map.Entry<String, WeightsIndex.Entry>> vars, String base, Set<String> used) {
+  private static List<Weight> weights(
+      String owner,
+      List<Map.Entry<String, WeightsIndex.Entry>> vars,
+      String base,
+      Set<String> used) {
     List<Weight> out = new ArrayList<>();
     for (Map.Entry<String, WeightsIndex.Entry> e : vars) {
       used.add(e.getKey());
       String n = e.getKey();
-      out.add(new Weight(n, e.getValue().shape(), e.getValue().dtype(), WeightRole.OTHER, e.getValue().key()));
+      out.add(
+          new Weight(
+              n, e.getValue().shape(), e.getValue().dtype(), WeightRole.OTHER, e.getValue().key()));
     }
     return out;
   }

@@ -61,10 +61,17 @@ public final class KerasArchiveWriter {
    * @param keras3ConfigText the model config in Keras 3 form
    * @param notes receives one line per thing dropped or changed on the way
    */
-  public static void writeZip(Model model, TensorSource tensors, String keras3ConfigText, Path out, Consumer<String> notes) throws IOException {
+  public static void writeZip(
+      Model model, TensorSource tensors, String keras3ConfigText, Path out, Consumer<String> notes)
+      throws IOException {
     byte[] metadata = metadataJson(model).getBytes(StandardCharsets.UTF_8);
     byte[] config = keras3ConfigText.getBytes(StandardCharsets.UTF_8);
-    Optional<UserBlockZip> inPlace = UserBlockZip.plan(List.of("metadata.json", "config.json"), List.of(metadata, config), "model.weights.h5", ENTRY_TIME);
+    Optional<UserBlockZip> inPlace =
+        UserBlockZip.plan(
+            List.of("metadata.json", "config.json"),
+            List.of(metadata, config),
+            "model.weights.h5",
+            ENTRY_TIME);
     if (inPlace.isPresent()) {
       // the weights are written once, by HDF5, where the archive holds them; the member's CRC is
       // computed dataset by dataset as HDF5 closes them
@@ -83,10 +90,11 @@ public final class KerasArchiveWriter {
     Path weights = AtomicFiles.createTempSibling(out);
     try {
       writeWeights(model, tensors, weights, out, notes);
-      List<StoredZipWriter.Member> members = List.of(
-          new StoredZipWriter.Member("metadata.json", metadata, null),
-          new StoredZipWriter.Member("config.json", config, null),
-          new StoredZipWriter.Member("model.weights.h5", null, weights));
+      List<StoredZipWriter.Member> members =
+          List.of(
+              new StoredZipWriter.Member("metadata.json", metadata, null),
+              new StoredZipWriter.Member("config.json", config, null),
+              new StoredZipWriter.Member("model.weights.h5", null, weights));
       if (StoredZipWriter.fits(members)) {
         // the same bytes as below, in one pass over the weights
         StoredZipWriter.write(out, members, ENTRY_TIME);
@@ -100,10 +108,12 @@ public final class KerasArchiveWriter {
 
   /**
    * An archive too large for zip32 (4 GiB or more) whose user block has no room for the weights'
-   * zip64 record (rare: see {@link UserBlockZip#finish}): the weights written in place at {@code out} move
-   * to a temporary beside it, and {@code ZipOutputStream} (which writes zip64) copies them back.
+   * zip64 record (rare: see {@link UserBlockZip#finish}): the weights written in place at {@code
+   * out} move to a temporary beside it, and {@code ZipOutputStream} (which writes zip64) copies
+   * them back.
    */
-  private static void zipAside(Path out, byte[] metadata, byte[] config, long userBlock) throws IOException {
+  private static void zipAside(Path out, byte[] metadata, byte[] config, long userBlock)
+      throws IOException {
     Path weights = AtomicFiles.createTempSibling(out);
     try {
       Set<PosixFilePermission> mode = posixPermissions(out);
@@ -125,9 +135,14 @@ public final class KerasArchiveWriter {
     }
   }
 
-  /** The archive through {@code ZipOutputStream}; the weights are {@code weights} from {@code skip} on. */
-  private static void zipWithStream(Path out, byte[] metadata, byte[] config, Path weights, long skip) throws IOException {
-    try (OutputStream os = Files.newOutputStream(out); ZipOutputStream zip = new ZipOutputStream(os)) {
+  /**
+   * The archive through {@code ZipOutputStream}; the weights are {@code weights} from {@code skip}
+   * on.
+   */
+  private static void zipWithStream(
+      Path out, byte[] metadata, byte[] config, Path weights, long skip) throws IOException {
+    try (OutputStream os = Files.newOutputStream(out);
+        ZipOutputStream zip = new ZipOutputStream(os)) {
       storeEntry(zip, "metadata.json", metadata);
       storeEntry(zip, "config.json", config);
       storeFile(zip, "model.weights.h5", weights, skip);
@@ -135,7 +150,9 @@ public final class KerasArchiveWriter {
   }
 
   /** Writes an unzipped archive into the (new, empty) directory {@code dir}. */
-  public static void writeDirectory(Model model, TensorSource tensors, String keras3ConfigText, Path dir, Consumer<String> notes) throws IOException {
+  public static void writeDirectory(
+      Model model, TensorSource tensors, String keras3ConfigText, Path dir, Consumer<String> notes)
+      throws IOException {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("metadata.json"), metadataJson(model));
     Files.writeString(dir.resolve("config.json"), keras3ConfigText);
@@ -143,7 +160,9 @@ public final class KerasArchiveWriter {
   }
 
   /** Writes a bare Keras 3 {@code .weights.h5} file. */
-  public static void writeWeights(Model model, TensorSource tensors, Path file, Path shown, Consumer<String> notes) throws IOException {
+  public static void writeWeights(
+      Model model, TensorSource tensors, Path file, Path shown, Consumer<String> notes)
+      throws IOException {
     writeWeights(model, tensors, file, shown, notes, 0, null);
   }
 
@@ -151,14 +170,22 @@ public final class KerasArchiveWriter {
    * Writes the weights as HDF5 after a user block of {@code userBlock} bytes (0: none); {@code crc}
    * (or null) is told where each dataset's bytes are.
    */
-  private static void writeWeights(Model model, TensorSource tensors, Path file, Path shown, Consumer<String> notes, long userBlock, RegionCrc crc)
+  private static void writeWeights(
+      Model model,
+      TensorSource tensors,
+      Path file,
+      Path shown,
+      Consumer<String> notes,
+      long userBlock,
+      RegionCrc crc)
       throws IOException {
     try (H5File f = H5File.create(file, userBlock)) {
       if (crc != null) {
         f.onDatasetClosed(crc::written);
       }
       H5Group root = f.root();
-      boolean keepPaths = model.metadata().containsKey(KerasArchiveReader.GROUPS) && allKeras3Keys(model);
+      boolean keepPaths =
+          model.metadata().containsKey(KerasArchiveReader.GROUPS) && allKeras3Keys(model);
       if (keepPaths) {
         writeLikeSource(model, tensors, root);
       } else {
@@ -169,19 +196,23 @@ public final class KerasArchiveWriter {
           // model) but the Keras 3 layout needs: the config is malformed, not the command line
           String m = String.valueOf(e.getMessage());
           int colon = m.indexOf(": ");
-          throw new MalformedModelException(Path.of(model.source().isEmpty() ? "." : model.source()),
+          throw new MalformedModelException(
+              Path.of(model.source().isEmpty() ? "." : model.source()),
               colon > 0 ? "model_config" + m.substring(0, colon) : "model_config",
-              colon > 0 ? m.substring(colon + 2) : m, e);
+              colon > 0 ? m.substring(colon + 2) : m,
+              e);
         }
       }
     } catch (H5Exception e) {
-      throw new ModelFormatException(shown, "model.weights.h5", "cannot write HDF5: " + e.getMessage(), e);
+      throw new ModelFormatException(
+          shown, "model.weights.h5", "cannot write HDF5: " + e.getMessage(), e);
     }
   }
 
   private static boolean allKeras3Keys(Model model) {
     for (Weight w : model.layerWeights()) {
-      if (!datasetPath(w).startsWith("layers/") && !datasetPath(w).startsWith("_layer_checkpoint_dependencies/")) {
+      if (!datasetPath(w).startsWith("layers/")
+          && !datasetPath(w).startsWith("_layer_checkpoint_dependencies/")) {
         return false;
       }
     }
@@ -197,12 +228,14 @@ public final class KerasArchiveWriter {
   }
 
   /** Same groups, same names, same paths as the Keras 3 file the model came from. */
-  private static void writeLikeSource(Model model, TensorSource tensors, H5Group root) throws IOException {
+  private static void writeLikeSource(Model model, TensorSource tensors, H5Group root)
+      throws IOException {
     JsonNode groups = Json.parse(model.metadata().get(KerasArchiveReader.GROUPS));
     boolean keepOptimizer = !model.optimizerWeights().isEmpty();
     for (Iterator<Map.Entry<String, JsonNode>> it = groups.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> g = it.next();
-      if (!keepOptimizer && (g.getKey().equals("optimizer") || g.getKey().startsWith("optimizer/"))) {
+      if (!keepOptimizer
+          && (g.getKey().equals("optimizer") || g.getKey().startsWith("optimizer/"))) {
         continue;
       }
       if (g.getKey().isEmpty()) {
@@ -226,7 +259,8 @@ public final class KerasArchiveWriter {
   }
 
   /** Paths computed from the config, as Keras 3 would save this model. */
-  private static void writeFromConfig(Model model, TensorSource tensors, H5Group root, Consumer<String> notes) throws IOException {
+  private static void writeFromConfig(
+      Model model, TensorSource tensors, H5Group root, Consumer<String> notes) throws IOException {
     JsonNode config = model.config().orElse(null);
     if (config == null) {
       // no config: layer groups keep their stored names (a weights-only conversion)
@@ -243,11 +277,14 @@ public final class KerasArchiveWriter {
       }
     }
     if (!model.optimizerWeights().isEmpty()) {
-      notes.accept("optimizer weights dropped: Keras 3 optimizers keep another set of variables than the source's");
+      notes.accept(
+          "optimizer weights dropped: Keras 3 optimizers keep another set of variables than the source's");
     }
   }
 
-  private static void writeContainer(H5Group root, String prefix, JsonNode modelConfig, List<Layer> layers, TensorSource tensors) throws IOException {
+  private static void writeContainer(
+      H5Group root, String prefix, JsonNode modelConfig, List<Layer> layers, TensorSource tensors)
+      throws IOException {
     boolean seq = ConfigLayers.isSequential(modelConfig);
     List<Layer> stored = new ArrayList<>();
     List<String> classes = new ArrayList<>();
@@ -272,7 +309,10 @@ public final class KerasArchiveWriter {
           vars.setAttribute("name", AttrValue.Str.vlenUtf8(l.name()));
         }
         if (!l.weights().isEmpty()) {
-          throw new ModelFormatException(null, l.name(), "the nested model's weights could not be attributed to its inner layers");
+          throw new ModelFormatException(
+              null,
+              l.name(),
+              "the nested model's weights could not be attributed to its inner layers");
         }
       } else {
         writeParts(root, p, l, tensors);
@@ -280,13 +320,16 @@ public final class KerasArchiveWriter {
     }
   }
 
-  private static void writeParts(H5Group root, String p, Layer l, TensorSource tensors) throws IOException {
+  private static void writeParts(H5Group root, String p, Layer l, TensorSource tensors)
+      throws IOException {
     // a legacy .h5 lists a quantized layer's bias first; Keras loads an archive in its save order
-    List<Weight> ws = Quantization.of(l)
-        .map(q -> Quantization.arrange(l.allWeights(), q.saveOrder(l.className(), hasBias(l))))
-        .orElse(l.allWeights());
+    List<Weight> ws =
+        Quantization.of(l)
+            .map(q -> Quantization.arrange(l.allWeights(), q.saveOrder(l.className(), hasBias(l))))
+            .orElse(l.allWeights());
     int next = 0;
-    for (Keras3Layout.Part part : Keras3Layout.parts(keras3Class(l.className()), l.config(), l.name(), ws.size())) {
+    for (Keras3Layout.Part part :
+        Keras3Layout.parts(keras3Class(l.className()), l.config(), l.name(), ws.size())) {
       try (H5Group vars = root.createGroup(p + "/" + part.relPath())) {
         vars.setAttribute("name", AttrValue.Str.vlenUtf8(part.objectName()));
         for (int i = 0; i < part.count(); i++) {
@@ -300,7 +343,9 @@ public final class KerasArchiveWriter {
     return l.allWeights().stream().anyMatch(w -> w.shortName().equals("bias"));
   }
 
-  /** Keras 3's class for a tf.keras/Keras 2 class name (the path names come from Keras 3 classes). */
+  /**
+   * Keras 3's class for a tf.keras/Keras 2 class name (the path names come from Keras 3 classes).
+   */
   static String keras3Class(String className) {
     return className.equals("Model") ? "Functional" : className;
   }
@@ -325,7 +370,8 @@ public final class KerasArchiveWriter {
     zip.closeEntry();
   }
 
-  private static void storeFile(ZipOutputStream zip, String name, Path file, long skip) throws IOException {
+  private static void storeFile(ZipOutputStream zip, String name, Path file, long skip)
+      throws IOException {
     long size = Files.size(file) - skip;
     long crc;
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {

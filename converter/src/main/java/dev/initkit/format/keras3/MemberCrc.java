@@ -41,11 +41,14 @@ final class MemberCrc implements H5Store.SourceCheck {
     if (crc == null) {
       synchronized (this) {
         if (crc == null) {
-          crc = CompletableFuture.supplyAsync(this::compute, r -> {
-            Thread t = new Thread(r, "initkit-member-crc");
-            t.setDaemon(true);
-            t.start();
-          });
+          crc =
+              CompletableFuture.supplyAsync(
+                  this::compute,
+                  r -> {
+                    Thread t = new Thread(r, "initkit-member-crc");
+                    t.setDaemon(true);
+                    t.start();
+                  });
         }
       }
     }
@@ -62,10 +65,13 @@ final class MemberCrc implements H5Store.SourceCheck {
       got = f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while checking " + member + " of " + archive);
+      throw new java.io.InterruptedIOException(
+          "interrupted while checking " + member + " of " + archive);
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
-      throw c instanceof IOException io ? io : new IOException(archive + ": " + member + ": " + c, c);
+      throw c instanceof IOException io
+          ? io
+          : new IOException(archive + ": " + member + ": " + c, c);
     }
     if (got != expected) {
       throw mismatch(archive, member, got, expected);
@@ -74,8 +80,14 @@ final class MemberCrc implements H5Store.SourceCheck {
 
   /** The one error for a member whose bytes are not what the archive recorded. */
   static MalformedModelException mismatch(Path archive, String member, long got, long expected) {
-    return new MalformedModelException(archive, member, String.format(Locale.ROOT,
-        "damaged: its bytes have CRC-32 %08x, the archive records %08x (Keras refuses it: Bad CRC-32)", got, expected));
+    return new MalformedModelException(
+        archive,
+        member,
+        String.format(
+            Locale.ROOT,
+            "damaged: its bytes have CRC-32 %08x, the archive records %08x (Keras refuses it: Bad CRC-32)",
+            got,
+            expected));
   }
 
   private long compute() {
@@ -87,7 +99,8 @@ final class MemberCrc implements H5Store.SourceCheck {
         int n = ch.read(b, offset + done);
         if (n < 0) {
           throw new java.util.concurrent.CompletionException(
-              new MalformedModelException(archive, member, "the archive ends inside the member (truncated?)"));
+              new MalformedModelException(
+                  archive, member, "the archive ends inside the member (truncated?)"));
         }
         b.flip();
         c.update(b);

@@ -16,11 +16,11 @@ import java.util.zip.CRC32;
 
 /**
  * The zip CRC-32 of a span of a file being written, most of it computed while the file is still
- * being written: a region whose bytes are final ({@link #written}, a dataset HDF5 has closed) is read
- * back and checksummed by a background thread, from the page cache, while the writer moves on; at
- * the end ({@link #of}) only the gaps between regions (HDF5's metadata, small datasets) are read,
- * and the parts are joined by {@link #combine}. Before, the whole member was read once more after
- * HDF5 closed it (0.2-0.3 s per GiB on the critical path).
+ * being written: a region whose bytes are final ({@link #written}, a dataset HDF5 has closed) is
+ * read back and checksummed by a background thread, from the page cache, while the writer moves on;
+ * at the end ({@link #of}) only the gaps between regions (HDF5's metadata, small datasets) are
+ * read, and the parts are joined by {@link #combine}. Before, the whole member was read once more
+ * after HDF5 closed it (0.2-0.3 s per GiB on the critical path).
  */
 final class RegionCrc implements AutoCloseable {
   /** The zip polynomial, bit-reversed (CRC-32 as zip and {@link CRC32} compute it). */
@@ -33,7 +33,8 @@ final class RegionCrc implements AutoCloseable {
   static final long MIN_REGION = 1L << 20;
 
   /** Bytes whose CRC was taken from the background so far (tests check the overlap happens). */
-  static final java.util.concurrent.atomic.AtomicLong BACKGROUND_BYTES = new java.util.concurrent.atomic.AtomicLong();
+  static final java.util.concurrent.atomic.AtomicLong BACKGROUND_BYTES =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private record Part(long offset, long length, Future<Long> crc) {}
 
@@ -57,11 +58,13 @@ final class RegionCrc implements AutoCloseable {
     try {
       if (worker == null) {
         channel = FileChannel.open(file, StandardOpenOption.READ);
-        worker = Executors.newSingleThreadExecutor(r -> {
-          Thread t = new Thread(r, "initkit-crc");
-          t.setDaemon(true);
-          return t;
-        });
+        worker =
+            Executors.newSingleThreadExecutor(
+                r -> {
+                  Thread t = new Thread(r, "initkit-crc");
+                  t.setDaemon(true);
+                  return t;
+                });
       }
       FileChannel ch = channel;
       parts.add(new Part(offset, length, worker.submit(() -> crc(ch, offset, length))));
@@ -125,9 +128,9 @@ final class RegionCrc implements AutoCloseable {
 
   /**
    * The CRC-32 of {@code A} followed by {@code B} from the CRC-32s of both and {@code B}'s length:
-   * the CRC of {@code A} shifted past {@code lengthB} zero bytes (a multiplication by {@code
-   * x^(8 lengthB)} modulo the polynomial) xor the CRC of {@code B}. The pre- and post-conditioning
-   * (the inverted registers) cancel in that xor.
+   * the CRC of {@code A} shifted past {@code lengthB} zero bytes (a multiplication by {@code x^(8
+   * lengthB)} modulo the polynomial) xor the CRC of {@code B}. The pre- and post-conditioning (the
+   * inverted registers) cancel in that xor.
    */
   static long combine(long crcA, long crcB, long lengthB) {
     if (lengthB == 0) {

@@ -8,12 +8,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Finds where a stored (uncompressed) zip member's bytes start in the archive file, so that they can
- * be read in place or copied file to file by the kernel instead of through {@code ZipFile}'s stream
- * (which reads into a Java array and writes from it: two more copies of every byte). The plain zip
- * layout and its zip64 extension (archives from 4 GiB on) are handled, without a search for an
- * archive comment beyond the format's 64 KiB; anything else answers -1 and the caller streams the
- * member as before. The zip structures are {@link ZipDirectory}'s.
+ * Finds where a stored (uncompressed) zip member's bytes start in the archive file, so that they
+ * can be read in place or copied file to file by the kernel instead of through {@code ZipFile}'s
+ * stream (which reads into a Java array and writes from it: two more copies of every byte). The
+ * plain zip layout and its zip64 extension (archives from 4 GiB on) are handled, without a search
+ * for an archive comment beyond the format's 64 KiB; anything else answers -1 and the caller
+ * streams the member as before. The zip structures are {@link ZipDirectory}'s.
  */
 final class StoredMemberLocator {
   private StoredMemberLocator() {}
@@ -32,12 +32,13 @@ final class StoredMemberLocator {
   }
 
   /**
-   * Every member's local header must name what the directory names: Python's zipfile, and so
-   * Keras, refuses an archive where they differ, while java.util.zip never looks.
+   * Every member's local header must name what the directory names: Python's zipfile, and so Keras,
+   * refuses an archive where they differ, while java.util.zip never looks.
    *
    * @throws dev.initkit.MalformedModelException naming the member
    */
-  static void checkLocalHeaders(FileChannel ch, List<ZipDirectory.Entry> members, Path shown) throws IOException {
+  static void checkLocalHeaders(FileChannel ch, List<ZipDirectory.Entry> members, Path shown)
+      throws IOException {
     for (ZipDirectory.Entry m : members) {
       ZipDirectory.localHeader(shown, ch, m);
     }
@@ -47,15 +48,19 @@ final class StoredMemberLocator {
    * The file offset of member {@code name}'s data, when it is stored with exactly {@code size}
    * bytes inside the file; -1 when that cannot be told from the zip directory.
    *
-   * @throws dev.initkit.MalformedModelException when the member's local header disagrees with
-   *     the directory: readers would not agree on which bytes it holds
+   * @throws dev.initkit.MalformedModelException when the member's local header disagrees with the
+   *     directory: readers would not agree on which bytes it holds
    */
   static long dataOffset(FileChannel ch, String name, long size, Path shown) throws IOException {
     return dataOffset(ch, directory(ch, shown), name, size, shown);
   }
 
-  /** {@link #dataOffset(FileChannel, String, long, Path)} in a directory already read (null: none). */
-  static long dataOffset(FileChannel ch, List<ZipDirectory.Entry> members, String name, long size, Path shown) throws IOException {
+  /**
+   * {@link #dataOffset(FileChannel, String, long, Path)} in a directory already read (null: none).
+   */
+  static long dataOffset(
+      FileChannel ch, List<ZipDirectory.Entry> members, String name, long size, Path shown)
+      throws IOException {
     if (members == null) {
       return -1;
     }

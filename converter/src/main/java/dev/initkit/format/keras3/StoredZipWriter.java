@@ -19,8 +19,8 @@ import java.util.zip.ZipOutputStream;
  * read for the CRC, then a read, two user-space copies and a write: for the 1 GiB weights of a
  * {@code .keras} archive, about half of a convert's time. Here a member's data is written first,
  * after room for its local header, the CRC computed on the way, and the header written last. The
- * headers are {@link ZipProbe}'s. Archives that would need zip64 fields (a member or offset of 4 GiB
- * or more) are left to {@code ZipOutputStream} ({@link #fits}).
+ * headers are {@link ZipProbe}'s. Archives that would need zip64 fields (a member or offset of 4
+ * GiB or more) are left to {@code ZipOutputStream} ({@link #fits}).
  *
  * <p>{@code .keras} archives use it only when {@link UserBlockZip} cannot lay them out (a config
  * too large for the padding), since that writes the weights once instead of twice.
@@ -37,7 +37,9 @@ final class StoredZipWriter {
 
   private StoredZipWriter() {}
 
-  /** Whether the archive stays below every zip64 threshold (headers included, with a wide margin). */
+  /**
+   * Whether the archive stays below every zip64 threshold (headers included, with a wide margin).
+   */
   static boolean fits(List<Member> members) throws IOException {
     long total = 0;
     for (Member m : members) {
@@ -55,14 +57,22 @@ final class StoredZipWriter {
     long[] offset = new long[members.size()];
     long[] crc = new long[members.size()];
     long[] size = new long[members.size()];
-    try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            out,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       long at = 0;
       for (int i = 0; i < members.size(); i++) {
         Member m = members.get(i);
         offset[i] = at;
         long data = at + probe.localHeaderLength(i);
         CRC32 c = new CRC32();
-        size[i] = m.bytes() != null ? writeBytes(ch, data, m.bytes(), c) : copyFile(ch, data, m.file(), c);
+        size[i] =
+            m.bytes() != null
+                ? writeBytes(ch, data, m.bytes(), c)
+                : copyFile(ch, data, m.file(), c);
         crc[i] = c.getValue();
         writeFully(ch, probe.localHeader(i, crc[i], size[i]), at);
         at = data + size[i];
@@ -73,7 +83,8 @@ final class StoredZipWriter {
     }
   }
 
-  private static long writeBytes(FileChannel ch, long at, byte[] data, CRC32 crc) throws IOException {
+  private static long writeBytes(FileChannel ch, long at, byte[] data, CRC32 crc)
+      throws IOException {
     crc.update(data);
     writeFully(ch, ByteBuffer.wrap(data), at);
     return data.length;

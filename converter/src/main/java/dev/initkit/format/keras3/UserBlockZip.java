@@ -22,8 +22,8 @@ import java.util.zip.CRC32;
  * <p>The member alone is a valid HDF5 file: HDF5 stores addresses relative to the superblock and
  * rebases a superblock found at another offset than the one it was written at (h5py opens it
  * extracted, from memory and through {@code zipfile}'s stream). The block's size is a power of two
- * of at least 512 (HDF5's rule); the local headers' extra fields pad the block's content to it,
- * one well-formed record each ({@link #PADDING_ID}), so that streaming zip readers, which walk from
+ * of at least 512 (HDF5's rule); the local headers' extra fields pad the block's content to it, one
+ * well-formed record each ({@link #PADDING_ID}), so that streaming zip readers, which walk from
  * header to header, see no gap. Headers are {@link ZipProbe}'s, i.e. {@code ZipOutputStream}'s
  * apart from that padding.
  */
@@ -56,7 +56,9 @@ final class UserBlockZip {
    * power of two (a config of a few hundred KB, by bad luck of its size), and the caller zips as
    * before.
    */
-  static Optional<UserBlockZip> plan(List<String> leadingNames, List<byte[]> leading, String lastName, long entryTime) throws IOException {
+  static Optional<UserBlockZip> plan(
+      List<String> leadingNames, List<byte[]> leading, String lastName, long entryTime)
+      throws IOException {
     List<String> names = new ArrayList<>(leadingNames);
     names.add(lastName);
     ZipProbe probe = ZipProbe.of(names, entryTime);
@@ -69,7 +71,9 @@ final class UserBlockZip {
       block *= 2;
     }
     int[] padding = spread(probe, names.size(), block - content, 0);
-    return padding == null ? Optional.empty() : Optional.of(new UserBlockZip(probe, List.copyOf(leading), block, padding));
+    return padding == null
+        ? Optional.empty()
+        : Optional.of(new UserBlockZip(probe, List.copyOf(leading), block, padding));
   }
 
   /**
@@ -81,7 +85,11 @@ final class UserBlockZip {
     int[] padding = new int[entries];
     long left = total;
     for (int i = entries - 1; i >= 0 && left > 0; i--) {
-      int take = (int) Math.min(left, EXTRA_MAX - probe.localExtraLength(i) - (i == entries - 1 ? lastReserve : 0));
+      int take =
+          (int)
+              Math.min(
+                  left,
+                  EXTRA_MAX - probe.localExtraLength(i) - (i == entries - 1 ? lastReserve : 0));
       if (left - take > 0 && left - take < PADDING_MIN) {
         take -= PADDING_MIN; // leave the next header room for a whole record
       }
@@ -108,17 +116,30 @@ final class UserBlockZip {
    * filled to within a few bytes by the leading members).
    */
   boolean finish(Path file, RegionCrc memberCrc) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       long end = ch.size();
       if (end < userBlock) {
-        throw new IOException(file + ": HDF5 wrote " + end + " bytes, less than its " + userBlock + "-byte user block");
+        throw new IOException(
+            file
+                + ": HDF5 wrote "
+                + end
+                + " bytes, less than its "
+                + userBlock
+                + "-byte user block");
       }
       int last = leading.size();
       long memberSize = end - userBlock;
-      boolean zip64 = end + probe.centralDirectoryLength() + ZipDirectory.END_LENGTH >= ZipProbe.ZIP32_LIMIT;
+      boolean zip64 =
+          end + probe.centralDirectoryLength() + ZipDirectory.END_LENGTH >= ZipProbe.ZIP32_LIMIT;
       int[] pads = padding;
       if (zip64) {
-        pads = spread(probe, last + 1, java.util.Arrays.stream(padding).sum() - ZipProbe.ZIP64_LOCAL_EXTRA, ZipProbe.ZIP64_LOCAL_EXTRA);
+        pads =
+            spread(
+                probe,
+                last + 1,
+                java.util.Arrays.stream(padding).sum() - ZipProbe.ZIP64_LOCAL_EXTRA,
+                ZipProbe.ZIP64_LOCAL_EXTRA);
         if (pads == null) {
           return false;
         }
@@ -140,15 +161,22 @@ final class UserBlockZip {
       size[last] = memberSize;
       offset[last] = block.position();
       byte[] lastPadding = padding(pads[last], (int) Math.min(userBlock, 1 << 15));
-      block.put(zip64 ? probe.localHeader64(last, crc[last], size[last], lastPadding) : probe.localHeader(last, crc[last], size[last], lastPadding));
+      block.put(
+          zip64
+              ? probe.localHeader64(last, crc[last], size[last], lastPadding)
+              : probe.localHeader(last, crc[last], size[last], lastPadding));
       if (block.hasRemaining()) {
         throw new IllegalStateException("user block layout: " + block.remaining() + " bytes left");
       }
       ZipProbe.writeFully(ch, block.flip(), 0);
-      ByteBuffer cen = zip64 ? probe.centralDirectory64(crc, size, offset, last) : probe.centralDirectory(crc, size, offset);
+      ByteBuffer cen =
+          zip64
+              ? probe.centralDirectory64(crc, size, offset, last)
+              : probe.centralDirectory(crc, size, offset);
       int cenLength = cen.remaining();
       ZipProbe.writeFully(ch, cen, end);
-      ZipProbe.writeFully(ch, zip64 ? probe.endRecords64(end, cenLength) : probe.endRecord(end), end + cenLength);
+      ZipProbe.writeFully(
+          ch, zip64 ? probe.endRecords64(end, cenLength) : probe.endRecord(end), end + cenLength);
     }
     return true;
   }

@@ -28,6 +28,7 @@ final class WeightsIndex {
 
   /** Deeper group nesting than any Keras model has (nested models add three levels each). */
   static final int MAX_DEPTH = 128;
+
   /** More groups and datasets than any Keras weights file has. */
   static final int MAX_OBJECTS = 2_000_000;
 
@@ -43,8 +44,8 @@ final class WeightsIndex {
   }
 
   /**
-   * Walks the tree depth first. The file is untrusted: an object reached through more than one
-   * hard link (a cycle, or one group shared many times, which would make the walk infinite or
+   * Walks the tree depth first. The file is untrusted: an object reached through more than one hard
+   * link (a cycle, or one group shared many times, which would make the walk infinite or
    * exponential) is refused, as are nesting and object counts beyond anything Keras writes, and
    * datasets whose declared size the file cannot back ({@link H5Dataset#checkStorage()}).
    */
@@ -67,7 +68,12 @@ final class WeightsIndex {
       if (k == H5Group.Kind.GROUP || k == H5Group.Kind.DATASET) {
         int links = g.hardLinkCount(child);
         if (links != 1) {
-          throw new H5Exception("/" + cp + " is reachable through " + links + " hard links (a cycle or a shared object, which Keras never writes)");
+          throw new H5Exception(
+              "/"
+                  + cp
+                  + " is reachable through "
+                  + links
+                  + " hard links (a cycle or a shared object, which Keras never writes)");
         }
       }
       if (k == H5Group.Kind.GROUP) {
@@ -83,7 +89,10 @@ final class WeightsIndex {
           datasets.put(cp, new Entry(H5Store.key(shard, "/" + cp), Shape.of(d.dims()), d.dtype()));
         }
       } else if (k == H5Group.Kind.OTHER) {
-        throw new H5Exception("/" + cp + " is a soft, external or user-defined link (Keras writes none; initkit follows none)");
+        throw new H5Exception(
+            "/"
+                + cp
+                + " is a soft, external or user-defined link (Keras writes none; initkit follows none)");
       }
     }
   }
@@ -113,7 +122,10 @@ final class WeightsIndex {
         out.add(e);
       }
     }
-    out.sort((a, b) -> compareNumeric(a.getKey().substring(prefix.length()), b.getKey().substring(prefix.length())));
+    out.sort(
+        (a, b) ->
+            compareNumeric(
+                a.getKey().substring(prefix.length()), b.getKey().substring(prefix.length())));
     return out;
   }
 

@@ -13,12 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The one reader of zip structures (APPNOTE 4.3): the end-of-central-directory record and its
- * zip64 locator and record ({@link #readEnd}), the central directory ({@link #read}) and local
- * headers ({@link #localHeader}). Every size and offset is checked against the file's length
- * before anything is allocated or read for it; an inconsistency is a {@link
- * MalformedModelException} naming the file and the field. The field positions are also those the
- * zip writers here fill in ({@link ZipProbe}).
+ * The one reader of zip structures (APPNOTE 4.3): the end-of-central-directory record and its zip64
+ * locator and record ({@link #readEnd}), the central directory ({@link #read}) and local headers
+ * ({@link #localHeader}). Every size and offset is checked against the file's length before
+ * anything is allocated or read for it; an inconsistency is a {@link MalformedModelException}
+ * naming the file and the field. The field positions are also those the zip writers here fill in
+ * ({@link ZipProbe}).
  *
  * @param end the end record the directory was found through
  * @param entries the central directory's entries, in order
@@ -32,6 +32,7 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
 
   /** The end record: fixed part, then the comment. */
   static final int END_LENGTH = 22;
+
   static final int END_ENTRIES_DISK = 8;
   static final int END_ENTRIES = 10;
   static final int END_DIRECTORY_SIZE = 12;
@@ -41,16 +42,19 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
 
   /** The zip64 end locator, just before the end record. */
   static final int ZIP64_LOCATOR_LENGTH = 20;
+
   static final int ZIP64_LOCATOR_OFFSET = 8;
 
   /** The zip64 end record (without extensible data). */
   static final int ZIP64_END_LENGTH = 56;
+
   static final int ZIP64_END_ENTRIES = 32;
   static final int ZIP64_END_DIRECTORY_SIZE = 40;
   static final int ZIP64_END_DIRECTORY_OFFSET = 48;
 
   /** A central directory entry: fixed part, then name, extra field and comment. */
   static final int CEN_FIXED = 46;
+
   static final int CEN_VERSION_MADE = 4;
   static final int CEN_VERSION = 6;
   static final int CEN_METHOD = 10;
@@ -64,6 +68,7 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
 
   /** A local header: fixed part, then name and extra field. */
   static final int LOC_FIXED = 30;
+
   static final int LOC_VERSION = 4;
   static final int LOC_FLAGS = 6;
   static final int LOC_METHOD = 8;
@@ -73,8 +78,10 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
 
   /** The zip64 extended information extra field's id. */
   static final int ZIP64_EXTRA_ID = 0x0001;
+
   /** A 32-bit size or offset whose value is in the zip64 record. */
   static final long UNSET = 0xFFFFFFFFL;
+
   /** The largest central directory read into memory (a Keras archive's is a few hundred bytes). */
   static final long MAX_DIRECTORY_BYTES = 64L << 20;
 
@@ -95,8 +102,14 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
    *     bytes prepended to the archive (a self-extractor's stub), as java.util.zip and Python's
    *     zipfile move it
    */
-  public record Entry(String name, ByteBuffer rawName, int method, long size, long compressedSize,
-      long crc, long localHeader) {
+  public record Entry(
+      String name,
+      ByteBuffer rawName,
+      int method,
+      long size,
+      long compressedSize,
+      long crc,
+      long localHeader) {
     public Entry {
       ByteBuffer copy = ByteBuffer.allocate(rawName.remaining());
       copy.put(rawName.duplicate()).flip();
@@ -130,7 +143,9 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
     }
   }
 
-  /** Whether a file's first bytes are a zip's: a local header, or the end record of an empty zip. */
+  /**
+   * Whether a file's first bytes are a zip's: a local header, or the end record of an empty zip.
+   */
   public static boolean hasSignature(byte[] head) {
     if (head.length < 4) {
       return false;
@@ -157,13 +172,16 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
     ByteBuffer tail = FileBytes.readFully(ch, tailStart, tailLength);
     int e = -1;
     for (int i = tailLength - END_LENGTH; i >= 0; i--) {
-      if (tail.getInt(i) == END_SIG && i + END_LENGTH + u16(tail, i + END_COMMENT_LENGTH) <= tailLength) {
+      if (tail.getInt(i) == END_SIG
+          && i + END_LENGTH + u16(tail, i + END_COMMENT_LENGTH) <= tailLength) {
         e = i;
         break;
       }
     }
     if (e < 0) {
-      throw new MalformedModelException(file, null,
+      throw new MalformedModelException(
+          file,
+          null,
           "truncated or corrupt zip archive: no end-of-central-directory record (incomplete download or copy?)");
     }
     long position = tailStart + e;
@@ -173,9 +191,11 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
     long locator = -1;
     long zip64 = -1;
     if (position >= ZIP64_LOCATOR_LENGTH) {
-      ByteBuffer loc = e >= ZIP64_LOCATOR_LENGTH
-          ? tail.slice(e - ZIP64_LOCATOR_LENGTH, ZIP64_LOCATOR_LENGTH).order(ByteOrder.LITTLE_ENDIAN)
-          : FileBytes.readFully(ch, position - ZIP64_LOCATOR_LENGTH, ZIP64_LOCATOR_LENGTH);
+      ByteBuffer loc =
+          e >= ZIP64_LOCATOR_LENGTH
+              ? tail.slice(e - ZIP64_LOCATOR_LENGTH, ZIP64_LOCATOR_LENGTH)
+                  .order(ByteOrder.LITTLE_ENDIAN)
+              : FileBytes.readFully(ch, position - ZIP64_LOCATOR_LENGTH, ZIP64_LOCATOR_LENGTH);
       if (loc.getInt(0) == ZIP64_LOCATOR_SIG) {
         long at = loc.getLong(ZIP64_LOCATOR_OFFSET);
         locator = at < 0 ? Long.MAX_VALUE : at;
@@ -190,15 +210,22 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
         }
       }
     }
-    return new ZipEndRecord(position, u16(tail, e + END_COMMENT_LENGTH), fileSize,
-        entries < 0 ? Long.MAX_VALUE : entries, directorySize, directoryOffset, locator, zip64);
+    return new ZipEndRecord(
+        position,
+        u16(tail, e + END_COMMENT_LENGTH),
+        fileSize,
+        entries < 0 ? Long.MAX_VALUE : entries,
+        directorySize,
+        directoryOffset,
+        locator,
+        zip64);
   }
 
   /**
-   * The end record and the central directory it describes, all checked: the comment ends the
-   * file, a zip64 locator points to a zip64 end record, the directory lies between the archive's
-   * start and the end record (bytes prepended to the archive move every offset, as other readers
-   * take it), every entry has its signature, its name and extra field inside the directory, and the
+   * The end record and the central directory it describes, all checked: the comment ends the file,
+   * a zip64 locator points to a zip64 end record, the directory lies between the archive's start
+   * and the end record (bytes prepended to the archive move every offset, as other readers take
+   * it), every entry has its signature, its name and extra field inside the directory, and the
    * zip64 values its 32-bit fields call for.
    *
    * @param file the file, for messages
@@ -208,34 +235,70 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
   public static ZipDirectory read(Path file, FileChannel ch) throws IOException {
     ZipEndRecord end = readEnd(file, ch);
     if (end.trailingBytes() != 0) {
-      throw corrupt(file, "the end record's comment length " + end.commentLength()
-          + " does not reach the file's end (" + end.trailingBytes() + " more bytes follow)");
+      throw corrupt(
+          file,
+          "the end record's comment length "
+              + end.commentLength()
+              + " does not reach the file's end ("
+              + end.trailingBytes()
+              + " more bytes follow)");
     }
     if (end.zip64Locator() >= 0 && !end.zip64()) {
-      throw corrupt(file, "the zip64 locator's end record offset " + end.zip64Locator()
-          + " points to no zip64 end record before it (the locator is at "
-          + (end.position() - ZIP64_LOCATOR_LENGTH) + ")");
+      throw corrupt(
+          file,
+          "the zip64 locator's end record offset "
+              + end.zip64Locator()
+              + " points to no zip64 end record before it (the locator is at "
+              + (end.position() - ZIP64_LOCATOR_LENGTH)
+              + ")");
     }
     String record = end.zip64() ? "zip64 end record" : "end record";
     long directoryEnd = end.directoryEnd();
     long size = end.directorySize();
     long offset = end.directoryOffset();
     if (!end.zip64() && (size == UNSET || offset == UNSET)) {
-      throw corrupt(file, "the end record's central directory " + (size == UNSET ? "size" : "offset")
-          + " is 0xFFFFFFFF, which defers to a zip64 end record, and there is none");
+      throw corrupt(
+          file,
+          "the end record's central directory "
+              + (size == UNSET ? "size" : "offset")
+              + " is 0xFFFFFFFF, which defers to a zip64 end record, and there is none");
     }
     if (size < 0 || size > directoryEnd) {
-      throw corrupt(file, "the " + record + "'s central directory size " + Long.toUnsignedString(size)
-          + " is more than the " + directoryEnd + " bytes before the " + record);
+      throw corrupt(
+          file,
+          "the "
+              + record
+              + "'s central directory size "
+              + Long.toUnsignedString(size)
+              + " is more than the "
+              + directoryEnd
+              + " bytes before the "
+              + record);
     }
     if (offset < 0 || offset > directoryEnd - size) {
-      throw corrupt(file, "the " + record + "'s central directory offset " + Long.toUnsignedString(offset)
-          + " plus its size " + size + " is past the " + record + " at " + directoryEnd
-          + " (a truncated or tampered archive)");
+      throw corrupt(
+          file,
+          "the "
+              + record
+              + "'s central directory offset "
+              + Long.toUnsignedString(offset)
+              + " plus its size "
+              + size
+              + " is past the "
+              + record
+              + " at "
+              + directoryEnd
+              + " (a truncated or tampered archive)");
     }
     if (size > MAX_DIRECTORY_BYTES) {
-      throw new UnsupportedModelException(file, null, "a zip central directory of " + size
-          + " bytes, more than the " + MAX_DIRECTORY_BYTES + " initkit reads");
+      throw new UnsupportedModelException(
+          file,
+          null,
+          "a zip central directory of "
+              + size
+              + " bytes, more than the "
+              + MAX_DIRECTORY_BYTES
+              + " initkit reads");
     }
     long start = directoryEnd - size;
     long prefix = start - offset;
@@ -244,15 +307,23 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
     for (int p = 0; p + CEN_FIXED <= size; ) {
       int index = out.size();
       if (cen.getInt(p) != CEN_SIG) {
-        throw corrupt(file, "central directory entry " + index + " at " + (start + p)
-            + " has no entry signature");
+        throw corrupt(
+            file,
+            "central directory entry " + index + " at " + (start + p) + " has no entry signature");
       }
       int n = u16(cen, p + CEN_NAME_LENGTH);
       int x = u16(cen, p + CEN_EXTRA_LENGTH);
       int c = u16(cen, p + CEN_COMMENT_LENGTH);
       if (p + (long) CEN_FIXED + n + x > size) {
-        throw corrupt(file, "central directory entry " + index + "'s name length " + n
-            + " and extra field length " + x + " run past the directory's end");
+        throw corrupt(
+            file,
+            "central directory entry "
+                + index
+                + "'s name length "
+                + n
+                + " and extra field length "
+                + x
+                + " run past the directory's end");
       }
       byte[] raw = new byte[n];
       cen.get(p + CEN_FIXED, raw);
@@ -261,21 +332,31 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
         u32(cen, p + CEN_SIZE), u32(cen, p + CEN_COMPRESSED_SIZE), u32(cen, p + CEN_LOCAL_OFFSET),
       };
       if (!zip64Sizes(cen.slice(p + CEN_FIXED + n, x).order(ByteOrder.LITTLE_ENDIAN), sizes)) {
-        throw new MalformedModelException(file, name, "corrupt zip archive: its central directory"
-            + " entry lacks the zip64 extra field values its 0xFFFFFFFF sizes or local header offset"
-            + " call for");
+        throw new MalformedModelException(
+            file,
+            name,
+            "corrupt zip archive: its central directory"
+                + " entry lacks the zip64 extra field values its 0xFFFFFFFF sizes or local header offset"
+                + " call for");
       }
       long local = sizes[2] > Long.MAX_VALUE - prefix ? Long.MAX_VALUE : sizes[2] + prefix;
-      out.add(new Entry(name, ByteBuffer.wrap(raw), u16(cen, p + CEN_METHOD), sizes[0], sizes[1],
-          u32(cen, p + CEN_CRC), local));
+      out.add(
+          new Entry(
+              name,
+              ByteBuffer.wrap(raw),
+              u16(cen, p + CEN_METHOD),
+              sizes[0],
+              sizes[1],
+              u32(cen, p + CEN_CRC),
+              local));
       p += CEN_FIXED + n + x + c;
     }
     return new ZipDirectory(end, out);
   }
 
   /**
-   * Entry {@code e}'s local header, which must name what the directory names: Python's zipfile,
-   * and so Keras, refuses an archive where they differ, while java.util.zip never looks.
+   * Entry {@code e}'s local header, which must name what the directory names: Python's zipfile, and
+   * so Keras, refuses an archive where they differ, while java.util.zip never looks.
    *
    * @throws MalformedModelException naming the member
    */
@@ -283,13 +364,18 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
     long fileSize = ch.size();
     long at = e.localHeader();
     if (at > fileSize - LOC_FIXED) {
-      throw new MalformedModelException(file, e.name(), "its local header lies beyond the archive's end");
+      throw new MalformedModelException(
+          file, e.name(), "its local header lies beyond the archive's end");
     }
     ByteBuffer h = FileBytes.readFully(ch, at, LOC_FIXED);
     int n = u16(h, LOC_NAME_LENGTH);
-    if (h.getInt(0) != LOC_SIG || n != e.rawName().remaining() || at + LOC_FIXED + n > fileSize
+    if (h.getInt(0) != LOC_SIG
+        || n != e.rawName().remaining()
+        || at + LOC_FIXED + n > fileSize
         || !FileBytes.readFully(ch, at + LOC_FIXED, n).equals(e.rawName())) {
-      throw new MalformedModelException(file, e.name(),
+      throw new MalformedModelException(
+          file,
+          e.name(),
           "its local header does not match the zip directory (another name, or no header): tampered?");
     }
     return new LocalHeader(at, u16(h, LOC_METHOD), n, u16(h, LOC_EXTRA_LENGTH));

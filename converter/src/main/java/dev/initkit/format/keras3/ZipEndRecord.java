@@ -8,8 +8,8 @@ package dev.initkit.format.keras3;
  * @param position where the end record starts in the file
  * @param commentLength the length of the archive comment that follows it
  * @param fileSize the size of the file it was read from
- * @param entries the total number of central directory entries (from the zip64 record when there
- *     is one; {@link Long#MAX_VALUE} when that does not fit a long)
+ * @param entries the total number of central directory entries (from the zip64 record when there is
+ *     one; {@link Long#MAX_VALUE} when that does not fit a long)
  * @param directorySize the central directory's length in bytes
  * @param directoryOffset the central directory's offset from the archive's start (which bytes
  *     prepended to the archive move away from the file's start)

@@ -10,15 +10,16 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * The headers {@link ZipOutputStream} writes for stored entries (size and CRC set, the given
- * time), taken from an archive of the same entries with no data. The zip writers here fill in only
- * the CRC, size and offset fields (fixed positions of the zip format) instead of hand-formatting
+ * The headers {@link ZipOutputStream} writes for stored entries (size and CRC set, the given time),
+ * taken from an archive of the same entries with no data. The zip writers here fill in only the
+ * CRC, size and offset fields (fixed positions of the zip format) instead of hand-formatting
  * headers, so their archives are {@code ZipOutputStream}'s bytes. Signatures and field positions
  * are {@link ZipDirectory}'s, which reads what these write.
  */
 final class ZipProbe {
   static final int LOC_FIXED = ZipDirectory.LOC_FIXED;
   static final long ZIP32_LIMIT = ZipDirectory.UNSET;
+
   /** A local header's zip64 extended information record: id, length, size, compressed size. */
   static final int ZIP64_LOCAL_EXTRA = 20;
 
@@ -54,12 +55,16 @@ final class ZipProbe {
     int pos = 0;
     for (int i = 0; i < entries; i++) {
       locStart[i] = pos;
-      locLength[i] = LOC_FIXED + bytes.getShort(pos + ZipDirectory.LOC_NAME_LENGTH) + bytes.getShort(pos + LOC_EXTRA_LENGTH);
+      locLength[i] =
+          LOC_FIXED
+              + bytes.getShort(pos + ZipDirectory.LOC_NAME_LENGTH)
+              + bytes.getShort(pos + LOC_EXTRA_LENGTH);
       pos += locLength[i]; // empty entries: the next header follows at once
     }
     cenStart = pos;
     endStart = bytes.limit() - END_LENGTH;
-    if (bytes.getInt(endStart) != ZipDirectory.END_SIG || bytes.getInt(cenStart) != ZipDirectory.CEN_SIG) {
+    if (bytes.getInt(endStart) != ZipDirectory.END_SIG
+        || bytes.getInt(cenStart) != ZipDirectory.CEN_SIG) {
       throw new IOException("unexpected zip layout from ZipOutputStream");
     }
   }
@@ -109,19 +114,21 @@ final class ZipProbe {
    */
   ByteBuffer localHeader(int i, long crc, long size, byte[] extra) {
     ByteBuffer plain = localHeader(i, crc, size);
-    ByteBuffer loc = ByteBuffer.allocate(locLength[i] + extra.length).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer loc =
+        ByteBuffer.allocate(locLength[i] + extra.length).order(ByteOrder.LITTLE_ENDIAN);
     loc.put(plain).put(extra).flip();
     loc.putShort(LOC_EXTRA_LENGTH, (short) (localExtraLength(i) + extra.length));
     return loc;
   }
 
   /**
-   * Entry {@code i}'s local header in zip64 form, for a member of {@code size} bytes (stored): version
-   * needed 4.5, both 32-bit sizes 0xFFFFFFFF, and a zip64 record with the sizes ahead of {@code
-   * extra} (APPNOTE 4.5.3: a local header's zip64 record holds both sizes).
+   * Entry {@code i}'s local header in zip64 form, for a member of {@code size} bytes (stored):
+   * version needed 4.5, both 32-bit sizes 0xFFFFFFFF, and a zip64 record with the sizes ahead of
+   * {@code extra} (APPNOTE 4.5.3: a local header's zip64 record holds both sizes).
    */
   ByteBuffer localHeader64(int i, long crc, long size, byte[] extra) {
-    ByteBuffer ext = ByteBuffer.allocate(ZIP64_LOCAL_EXTRA + extra.length).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer ext =
+        ByteBuffer.allocate(ZIP64_LOCAL_EXTRA + extra.length).order(ByteOrder.LITTLE_ENDIAN);
     ext.putShort((short) ZIP64_ID).putShort((short) 16).putLong(size).putLong(size).put(extra);
     ByteBuffer loc = localHeader(i, crc, ZIP32_LIMIT, ext.array());
     loc.putShort(LOC_VERSION, (short) ZIP64_VERSION);
@@ -152,7 +159,8 @@ final class ZipProbe {
    */
   ByteBuffer centralDirectory64(long[] crc, long[] size, long[] offset, int zip64Entry) {
     ByteBuffer plain = centralDirectory(crc, size, offset);
-    ByteBuffer cen = ByteBuffer.allocate(plain.capacity() + ZIP64_LOCAL_EXTRA).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer cen =
+        ByteBuffer.allocate(plain.capacity() + ZIP64_LOCAL_EXTRA).order(ByteOrder.LITTLE_ENDIAN);
     int p = 0;
     for (int i = 0; i < locStart.length; i++) {
       if (offset[i] >= ZIP32_LIMIT) {
@@ -163,7 +171,11 @@ final class ZipProbe {
         cen.put(plain.slice(p, len));
       } else {
         int at = cen.position();
-        int extraEnd = p + ZipDirectory.CEN_FIXED + Short.toUnsignedInt(plain.getShort(p + ZipDirectory.CEN_NAME_LENGTH)) + Short.toUnsignedInt(plain.getShort(p + CEN_EXTRA_LENGTH));
+        int extraEnd =
+            p
+                + ZipDirectory.CEN_FIXED
+                + Short.toUnsignedInt(plain.getShort(p + ZipDirectory.CEN_NAME_LENGTH))
+                + Short.toUnsignedInt(plain.getShort(p + CEN_EXTRA_LENGTH));
         cen.put(plain.slice(p, extraEnd - p));
         cen.putShort((short) ZIP64_ID).putShort((short) 16).putLong(size[i]).putLong(size[i]);
         cen.put(plain.slice(extraEnd, p + len - extraEnd)); // the comment
@@ -171,7 +183,9 @@ final class ZipProbe {
         cen.putShort(at + CEN_VERSION, (short) ZIP64_VERSION);
         cen.putInt(at + CEN_CRC + 4, (int) ZIP32_LIMIT);
         cen.putInt(at + CEN_CRC + 8, (int) ZIP32_LIMIT);
-        cen.putShort(at + CEN_EXTRA_LENGTH, (short) (plain.getShort(p + CEN_EXTRA_LENGTH) + ZIP64_LOCAL_EXTRA));
+        cen.putShort(
+            at + CEN_EXTRA_LENGTH,
+            (short) (plain.getShort(p + CEN_EXTRA_LENGTH) + ZIP64_LOCAL_EXTRA));
       }
       p += len;
     }
@@ -185,13 +199,24 @@ final class ZipProbe {
    */
   ByteBuffer endRecords64(long cenOffset, long cenLength) {
     int entries = locStart.length;
-    ByteBuffer b = ByteBuffer.allocate(ZIP64_END_LENGTH + ZIP64_LOCATOR_LENGTH + END_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.allocate(ZIP64_END_LENGTH + ZIP64_LOCATOR_LENGTH + END_LENGTH)
+            .order(ByteOrder.LITTLE_ENDIAN);
     long zip64End = cenOffset + cenLength;
-    b.putInt(ZipDirectory.ZIP64_END_SIG).putLong(ZIP64_END_LENGTH - 12) // size of the rest of the record
-        .putShort((short) ZIP64_VERSION).putShort((short) ZIP64_VERSION)
-        .putInt(0).putInt(0) // this disk, the central directory's disk
-        .putLong(entries).putLong(entries).putLong(cenLength).putLong(cenOffset);
-    b.putInt(ZipDirectory.ZIP64_LOCATOR_SIG).putInt(0).putLong(zip64End).putInt(1); // disk of the zip64 end, offset, disks
+    b.putInt(ZipDirectory.ZIP64_END_SIG)
+        .putLong(ZIP64_END_LENGTH - 12) // size of the rest of the record
+        .putShort((short) ZIP64_VERSION)
+        .putShort((short) ZIP64_VERSION)
+        .putInt(0)
+        .putInt(0) // this disk, the central directory's disk
+        .putLong(entries)
+        .putLong(entries)
+        .putLong(cenLength)
+        .putLong(cenOffset);
+    b.putInt(ZipDirectory.ZIP64_LOCATOR_SIG)
+        .putInt(0)
+        .putLong(zip64End)
+        .putInt(1); // disk of the zip64 end, offset, disks
     ByteBuffer end = copy(endStart, END_LENGTH);
     end.putShort(END_ENTRIES_DISK, (short) entries).putShort(END_ENTRIES, (short) entries);
     end.putInt(END_CEN_LENGTH, (int) cenLength);
@@ -201,7 +226,9 @@ final class ZipProbe {
   }
 
   private static int cenEntryLength(ByteBuffer cen, int p) {
-    return ZipDirectory.CEN_FIXED + Short.toUnsignedInt(cen.getShort(p + ZipDirectory.CEN_NAME_LENGTH)) + Short.toUnsignedInt(cen.getShort(p + CEN_EXTRA_LENGTH))
+    return ZipDirectory.CEN_FIXED
+        + Short.toUnsignedInt(cen.getShort(p + ZipDirectory.CEN_NAME_LENGTH))
+        + Short.toUnsignedInt(cen.getShort(p + CEN_EXTRA_LENGTH))
         + Short.toUnsignedInt(cen.getShort(p + ZipDirectory.CEN_COMMENT_LENGTH));
   }
 

@@ -7,8 +7,8 @@ import java.util.List;
  * The value of an HDF5 attribute, with enough of its storage form to write it back the way it was.
  *
  * <p>Keras (through h5py) writes scalar strings as variable-length strings and arrays of names as
- * fixed-length, null-padded string arrays; readers such as older Keras and DL4J expect exactly that,
- * so the form is part of the value.
+ * fixed-length, null-padded string arrays; readers such as older Keras and DL4J expect exactly
+ * that, so the form is part of the value.
  */
 public sealed interface AttrValue permits AttrValue.Str, AttrValue.StrArray, AttrValue.Raw {
 
@@ -32,12 +32,15 @@ public sealed interface AttrValue permits AttrValue.Str, AttrValue.StrArray, Att
   }
 
   /** A one-dimensional array of strings (possibly empty). */
-  record StrArray(List<String> values, boolean variableLength, Charset charset) implements AttrValue {
+  record StrArray(List<String> values, boolean variableLength, Charset charset)
+      implements AttrValue {
     public StrArray {
       values = List.copyOf(values);
     }
 
-    /** A fixed-length null-padded array as h5py writes a numpy {@code S} array: Keras's name lists. */
+    /**
+     * A fixed-length null-padded array as h5py writes a numpy {@code S} array: Keras's name lists.
+     */
     public static StrArray fixed(List<String> values) {
       return new StrArray(values, false, Charset.ASCII);
     }

@@ -9,14 +9,15 @@ import java.nio.ByteOrder;
 import org.bytedeco.javacpp.BytePointer;
 
 /**
- * An open dataset. Reads and writes move raw bytes in the file's own datatype (no conversion), so an
- * untouched tensor is copied bit for bit whatever its dtype.
+ * An open dataset. Reads and writes move raw bytes in the file's own datatype (no conversion), so
+ * an untouched tensor is copied bit for bit whatever its dtype.
  */
 public final class H5Dataset extends H5Node {
   private final long[] dims;
   private final long elementSize;
   private final byte[] encodedType;
   private final DType dtype;
+
   /** Created by this process (its bytes were written here), not opened from the file. */
   private final boolean created;
 
@@ -37,9 +38,12 @@ public final class H5Dataset extends H5Node {
       } else if (spaceClass == H5S_NULL) {
         throw new H5Exception("dataset " + path + " has no data (null dataspace)");
       } else if (spaceClass == H5S_SIMPLE) {
-        int rank = (int) check(H5Sget_simple_extent_ndims(space), "H5Sget_simple_extent_ndims " + path);
+        int rank =
+            (int) check(H5Sget_simple_extent_ndims(space), "H5Sget_simple_extent_ndims " + path);
         dims = new long[rank];
-        check(H5Sget_simple_extent_dims(space, dims, (long[]) null), "H5Sget_simple_extent_dims " + path);
+        check(
+            H5Sget_simple_extent_dims(space, dims, (long[]) null),
+            "H5Sget_simple_extent_dims " + path);
       } else {
         throw new H5Exception("dataset " + path + " has an unknown dataspace class " + spaceClass);
       }
@@ -47,13 +51,19 @@ public final class H5Dataset extends H5Node {
       long n = 1;
       for (long d : dims) {
         if (d < 0) {
-          throw new H5Exception("dataset " + path + " declares dimensions " + java.util.Arrays.toString(dims) + " beyond any size a file can hold");
+          throw new H5Exception(
+              "dataset "
+                  + path
+                  + " declares dimensions "
+                  + java.util.Arrays.toString(dims)
+                  + " beyond any size a file can hold");
         }
         n = multiplyOrFail(n, d, path);
       }
       elementSize = check(H5Tget_size(type), "H5Tget_size " + path);
       if (elementSize <= 0) {
-        throw new H5Exception("dataset " + path + " has an element size of " + elementSize + " bytes");
+        throw new H5Exception(
+            "dataset " + path + " has an element size of " + elementSize + " bytes");
       }
       multiplyOrFail(n, elementSize, path);
       encodedType = H5Types.encode(type);
@@ -64,7 +74,16 @@ public final class H5Dataset extends H5Node {
       }
       dtype = H5Types.toDType(type, bf16);
       if (dtype.size() != elementSize) {
-        throw new H5Exception("dataset " + path + " stores " + elementSize + "-byte elements, but is tagged " + dtype.kerasName() + " (" + dtype.size() + " bytes)");
+        throw new H5Exception(
+            "dataset "
+                + path
+                + " stores "
+                + elementSize
+                + "-byte elements, but is tagged "
+                + dtype.kerasName()
+                + " ("
+                + dtype.size()
+                + " bytes)");
       }
     } finally {
       if (type >= 0) H5Tclose(type);
@@ -82,6 +101,7 @@ public final class H5Dataset extends H5Node {
 
   /** Largest chunk initkit lets HDF5 allocate and inflate in one piece (HDF5 allows 4 GiB). */
   public static final long MAX_CHUNK_BYTES = 64L << 20;
+
   /** Deflate expands at most 1032:1; a filtered dataset declaring more than this is not real. */
   static final long MAX_FILTER_RATIO = 1100;
 
@@ -108,7 +128,8 @@ public final class H5Dataset extends H5Node {
       long bytes = byteSize();
       dcpl = check(H5Dget_create_plist(id()), "H5Dget_create_plist " + path());
       if (H5Pget_external_count(dcpl) > 0) {
-        throw new H5Exception(where + " keeps its data in external files: initkit reads only the model file itself");
+        throw new H5Exception(
+            where + " keeps its data in external files: initkit reads only the model file itself");
       }
       int layout = H5Pget_layout(dcpl);
       switch (layout) {
@@ -117,44 +138,91 @@ public final class H5Dataset extends H5Node {
             throw new H5Exception(where + " is compact but declares " + bytes + " bytes");
           }
           break;
-        case H5D_CONTIGUOUS: {
-          if (bytes > fileSize) {
-            throw new H5Exception(where + " declares " + bytes + " bytes of data in a file of " + fileSize + " bytes");
-          }
-          long offset = H5Dget_offset(id());
-          if (offset >= 0 && bytes > 0 && (offset > fileSize || bytes > fileSize - offset)) {
-            throw new H5Exception(where + " declares " + bytes + " bytes at offset " + offset + ", past the end of the " + fileSize + "-byte file");
-          }
-          // the layout's own size must be what the dataspace and type say: HDF5 copies by it
-          long stored = H5Dget_storage_size(id());
-          if (offset >= 0 && stored != bytes) {
-            throw new H5Exception(where + " stores " + stored + " bytes for a " + java.util.Arrays.toString(dims) + " array of " + elementSize + "-byte elements (" + bytes + " bytes)");
-          }
-          break;
-        }
-        case H5D_CHUNKED: {
-          int rank = dims.length;
-          long[] chunk = new long[Math.max(1, rank)];
-          int crank = (int) check(H5Pget_chunk(dcpl, chunk.length, chunk), "H5Pget_chunk " + path());
-          long chunkBytes = elementSize;
-          for (int i = 0; i < Math.min(crank, chunk.length); i++) {
-            if (chunk[i] <= 0) {
-              throw new H5Exception(where + " has a chunk dimension of " + chunk[i]);
+        case H5D_CONTIGUOUS:
+          {
+            if (bytes > fileSize) {
+              throw new H5Exception(
+                  where
+                      + " declares "
+                      + bytes
+                      + " bytes of data in a file of "
+                      + fileSize
+                      + " bytes");
             }
-            chunkBytes = chunk[i] > MAX_CHUNK_BYTES ? Long.MAX_VALUE : Math.min(Long.MAX_VALUE / 2, chunkBytes * chunk[i]);
+            long offset = H5Dget_offset(id());
+            if (offset >= 0 && bytes > 0 && (offset > fileSize || bytes > fileSize - offset)) {
+              throw new H5Exception(
+                  where
+                      + " declares "
+                      + bytes
+                      + " bytes at offset "
+                      + offset
+                      + ", past the end of the "
+                      + fileSize
+                      + "-byte file");
+            }
+            // the layout's own size must be what the dataspace and type say: HDF5 copies by it
+            long stored = H5Dget_storage_size(id());
+            if (offset >= 0 && stored != bytes) {
+              throw new H5Exception(
+                  where
+                      + " stores "
+                      + stored
+                      + " bytes for a "
+                      + java.util.Arrays.toString(dims)
+                      + " array of "
+                      + elementSize
+                      + "-byte elements ("
+                      + bytes
+                      + " bytes)");
+            }
+            break;
           }
-          if (chunkBytes > MAX_CHUNK_BYTES) {
-            throw new H5Exception(where + " has chunks of " + (chunkBytes == Long.MAX_VALUE ? "more than 2^63" : chunkBytes) + " bytes (initkit reads chunks of up to " + MAX_CHUNK_BYTES + ")");
+        case H5D_CHUNKED:
+          {
+            int rank = dims.length;
+            long[] chunk = new long[Math.max(1, rank)];
+            int crank =
+                (int) check(H5Pget_chunk(dcpl, chunk.length, chunk), "H5Pget_chunk " + path());
+            long chunkBytes = elementSize;
+            for (int i = 0; i < Math.min(crank, chunk.length); i++) {
+              if (chunk[i] <= 0) {
+                throw new H5Exception(where + " has a chunk dimension of " + chunk[i]);
+              }
+              chunkBytes =
+                  chunk[i] > MAX_CHUNK_BYTES
+                      ? Long.MAX_VALUE
+                      : Math.min(Long.MAX_VALUE / 2, chunkBytes * chunk[i]);
+            }
+            if (chunkBytes > MAX_CHUNK_BYTES) {
+              throw new H5Exception(
+                  where
+                      + " has chunks of "
+                      + (chunkBytes == Long.MAX_VALUE ? "more than 2^63" : chunkBytes)
+                      + " bytes (initkit reads chunks of up to "
+                      + MAX_CHUNK_BYTES
+                      + ")");
+            }
+            boolean filtered = H5Pget_nfilters(dcpl) > 0;
+            long limit = filtered ? saturatedMultiply(fileSize, MAX_FILTER_RATIO) : fileSize;
+            if (bytes > limit + chunkBytes) {
+              throw new H5Exception(
+                  where
+                      + " declares "
+                      + bytes
+                      + " bytes of data in a file of "
+                      + fileSize
+                      + " bytes"
+                      + (filtered ? " (more than any compression gives)" : ""));
+            }
+            break;
           }
-          boolean filtered = H5Pget_nfilters(dcpl) > 0;
-          long limit = filtered ? saturatedMultiply(fileSize, MAX_FILTER_RATIO) : fileSize;
-          if (bytes > limit + chunkBytes) {
-            throw new H5Exception(where + " declares " + bytes + " bytes of data in a file of " + fileSize + " bytes" + (filtered ? " (more than any compression gives)" : ""));
-          }
-          break;
-        }
         default:
-          throw new H5Exception(where + " has storage layout " + layout + " (virtual or unknown): initkit reads only datasets stored in the file itself");
+          throw new H5Exception(
+              where
+                  + " has storage layout "
+                  + layout
+                  + " (virtual or unknown): initkit reads only datasets stored in the file itself");
       }
       // a copy carries every attribute along (copyFrom): each must read soundly first
       for (String a : attributeNames()) {
@@ -206,7 +274,9 @@ public final class H5Dataset extends H5Node {
     return Math.multiplyExact(elementCount(), elementSize);
   }
 
-  /** Bytes the file actually stores for this dataset (less than {@link #byteSize()} if truncated). */
+  /**
+   * Bytes the file actually stores for this dataset (less than {@link #byteSize()} if truncated).
+   */
   public long storageSize() {
     Hdf5.lock();
     try {
@@ -227,7 +297,9 @@ public final class H5Dataset extends H5Node {
     long type = -1;
     try {
       dcpl = check(H5Dget_create_plist(id()), "H5Dget_create_plist " + path());
-      if (H5Pget_layout(dcpl) != H5D_CONTIGUOUS || H5Pget_external_count(dcpl) != 0 || H5Pget_nfilters(dcpl) != 0) {
+      if (H5Pget_layout(dcpl) != H5D_CONTIGUOUS
+          || H5Pget_external_count(dcpl) != 0
+          || H5Pget_nfilters(dcpl) != 0) {
         return -1;
       }
       type = check(H5Dget_type(id()), "H5Dget_type " + path());
@@ -246,8 +318,8 @@ public final class H5Dataset extends H5Node {
 
   /**
    * Closes the dataset; one this process created tells its file's {@link H5File.WrittenRegions}
-   * where its bytes are, now that HDF5 has flushed them (closing flushes the dataset's sieve buffer;
-   * HDF5 never rewrites raw data it holds no cache of).
+   * where its bytes are, now that HDF5 has flushed them (closing flushes the dataset's sieve
+   * buffer; HDF5 never rewrites raw data it holds no cache of).
    */
   @Override
   public void close() {
@@ -308,11 +380,18 @@ public final class H5Dataset extends H5Node {
     return dims.length == 0 ? 1 : dims[0];
   }
 
-  private void transferRows(long firstRow, long rows, ByteBuffer buf, boolean write) throws H5Exception {
+  private void transferRows(long firstRow, long rows, ByteBuffer buf, boolean write)
+      throws H5Exception {
     long there = rows();
     if (firstRow < 0 || rows < 0 || firstRow > there || rows > there - firstRow) {
-      throw new IndexOutOfBoundsException(path() + ": rows [" + firstRow + ", " + (firstRow + rows) + ") asked, the dataset has "
-          + there);
+      throw new IndexOutOfBoundsException(
+          path()
+              + ": rows ["
+              + firstRow
+              + ", "
+              + (firstRow + rows)
+              + ") asked, the dataset has "
+              + there);
     }
     long bytes = Math.multiplyExact(rows, rowBytes());
     if (buf.remaining() < bytes) {
@@ -339,14 +418,18 @@ public final class H5Dataset extends H5Node {
         long[] count = dims.clone();
         start[0] = firstRow;
         count[0] = rows;
-        check(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, null, count, (long[]) null), "hyperslab " + path());
+        check(
+            H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, null, count, (long[]) null),
+            "hyperslab " + path());
         mspace = check(H5Screate_simple(dims.length, count, null), "H5Screate_simple");
         fs = fspace;
         ms = mspace;
       }
       try {
         Hdf5.check(
-            write ? H5Dwrite(id(), type, ms, fs, H5P_DEFAULT, ptr) : H5Dread(id(), type, ms, fs, H5P_DEFAULT, ptr),
+            write
+                ? H5Dwrite(id(), type, ms, fs, H5P_DEFAULT, ptr)
+                : H5Dread(id(), type, ms, fs, H5P_DEFAULT, ptr),
             (write ? "H5Dwrite " : "H5Dread ") + path());
       } catch (H5Exception e) {
         throw write ? writeFailed(e) : e;

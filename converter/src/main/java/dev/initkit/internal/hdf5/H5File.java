@@ -9,12 +9,13 @@ import java.nio.file.Path;
  * An open HDF5 file.
  *
  * <p>Opened with the driver's default close degree (weak for files on disk), the one every other
- * HDF5 user in the process gets from {@code H5P_DEFAULT} (DL4J's Keras import, for one). HDF5 shares
- * one open file between all opens of a path and refuses an open whose degree differs from the first
- * ("file close degree doesn't match"): with the strong degree, a file initkit held could not be
- * opened by DL4J, and a file DL4J held (a handle it leaked) looked damaged to initkit. What the strong
- * degree gave is kept by {@link #close()}: it closes every object still open through this file's
- * handle (and only those), so a forgotten child handle cannot keep a half-written file alive.
+ * HDF5 user in the process gets from {@code H5P_DEFAULT} (DL4J's Keras import, for one). HDF5
+ * shares one open file between all opens of a path and refuses an open whose degree differs from
+ * the first ("file close degree doesn't match"): with the strong degree, a file initkit held could
+ * not be opened by DL4J, and a file DL4J held (a handle it leaked) looked damaged to initkit. What
+ * the strong degree gave is kept by {@link #close()}: it closes every object still open through
+ * this file's handle (and only those), so a forgotten child handle cannot keep a half-written file
+ * alive.
  */
 public final class H5File implements AutoCloseable {
   private long id;
@@ -115,7 +116,8 @@ public final class H5File implements AutoCloseable {
    *
    * @param shown how the file is named in messages and by {@link #path()}
    */
-  public static H5File openMember(Path container, long offset, long length, Path shown) throws H5Exception {
+  public static H5File openMember(Path container, long offset, long length, Path shown)
+      throws H5Exception {
     java.nio.channels.FileChannel ch;
     try {
       ch = java.nio.channels.FileChannel.open(container, java.nio.file.StandardOpenOption.READ);
@@ -130,7 +132,10 @@ public final class H5File implements AutoCloseable {
       fapl = defaultCloseDegree();
       // unique per open: HDF5 would take a second open of one name for the same file
       String name = container + "@" + offset + "#" + MEMBER_OPENS.incrementAndGet();
-      fid = check(MemberDriver.open(name, new MemberDriver.Range(ch, offset, length), fapl), "open HDF5 file");
+      fid =
+          check(
+              MemberDriver.open(name, new MemberDriver.Range(ch, offset, length), fapl),
+              "open HDF5 file");
       H5File f = new H5File(fid, shown, rawReader(fid, ch, offset, length));
       javaDriven(f);
       ok = true;
@@ -149,22 +154,28 @@ public final class H5File implements AutoCloseable {
     }
   }
 
-  private static final java.util.concurrent.atomic.AtomicLong MEMBER_OPENS = new java.util.concurrent.atomic.AtomicLong();
+  private static final java.util.concurrent.atomic.AtomicLong MEMBER_OPENS =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * Files read through {@link MemberDriver} and not closed yet. HDF5 closes what is still open when
    * the process exits, after the JVM is gone, and closing such a file calls back into Java ("Could
    * not attach the JavaVM to the current thread" on stderr): a shutdown hook closes them first.
    */
-  private static final java.util.Set<H5File> MEMBER_FILES = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final java.util.Set<H5File> MEMBER_FILES =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private static final java.util.concurrent.atomic.AtomicBoolean MEMBER_FILES_HOOK = new java.util.concurrent.atomic.AtomicBoolean();
+  private static final java.util.concurrent.atomic.AtomicBoolean MEMBER_FILES_HOOK =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
-  /** Registers a file whose driver calls back into Java ({@link MemberDriver}, {@link WriteDriver}). */
+  /**
+   * Registers a file whose driver calls back into Java ({@link MemberDriver}, {@link WriteDriver}).
+   */
   private static void javaDriven(H5File f) {
     MEMBER_FILES.add(f);
     if (MEMBER_FILES_HOOK.compareAndSet(false, true)) {
-      Runtime.getRuntime().addShutdownHook(new Thread(H5File::closeMemberFiles, "initkit-hdf5-exit"));
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(H5File::closeMemberFiles, "initkit-hdf5-exit"));
     }
   }
 
@@ -212,8 +223,12 @@ public final class H5File implements AutoCloseable {
     }
   }
 
-  /** {@link #rawReader(long, Path)} for the HDF5 file in bytes {@code [start, start + length)} of {@code ch}. */
-  private static H5Raw rawReader(long fid, java.nio.channels.FileChannel ch, long start, long length) throws H5Exception {
+  /**
+   * {@link #rawReader(long, Path)} for the HDF5 file in bytes {@code [start, start + length)} of
+   * {@code ch}.
+   */
+  private static H5Raw rawReader(
+      long fid, java.nio.channels.FileChannel ch, long start, long length) throws H5Exception {
     long fcpl = check(H5Fget_create_plist(fid), "H5Fget_create_plist");
     try (org.bytedeco.javacpp.SizeTPointer so = new org.bytedeco.javacpp.SizeTPointer(1);
         org.bytedeco.javacpp.SizeTPointer sl = new org.bytedeco.javacpp.SizeTPointer(1)) {
@@ -266,18 +281,23 @@ public final class H5File implements AutoCloseable {
 
   private static long defaultCloseDegree() throws H5Exception {
     long fapl = check(H5Pcreate(H5P_CLS_FILE_ACCESS_ID_g()), "H5Pcreate fapl");
-    // not strong: every open of one file must use the same degree, and other HDF5 users use the default
+    // not strong: every open of one file must use the same degree, and other HDF5 users use the
+    // default
     H5Pset_fclose_degree(fapl, H5F_CLOSE_DEFAULT);
     return fapl;
   }
 
-  /** Object handles {@link #close()} found still open through a file's handle, since the JVM started. */
-  private static final java.util.concurrent.atomic.AtomicLong STRAY_HANDLES = new java.util.concurrent.atomic.AtomicLong();
+  /**
+   * Object handles {@link #close()} found still open through a file's handle, since the JVM
+   * started.
+   */
+  private static final java.util.concurrent.atomic.AtomicLong STRAY_HANDLES =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * How many object handles (groups, datasets, named datatypes, attributes) were still open when
-   * their file was closed, and were closed with it, since the JVM started: 0 unless a reader or writer
-   * forgot one. For tests.
+   * their file was closed, and were closed with it, since the JVM started: 0 unless a reader or
+   * writer forgot one. For tests.
    */
   public static long strayHandlesClosed() {
     return STRAY_HANDLES.get();
@@ -319,7 +339,8 @@ public final class H5File implements AutoCloseable {
   }
 
   private void truncate() {
-    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.WRITE)) {
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.WRITE)) {
       ch.truncate(0);
     } catch (java.io.IOException | RuntimeException e) {
       // nothing more to free
@@ -355,13 +376,15 @@ public final class H5File implements AutoCloseable {
       int closed = H5Fclose(id);
       java.io.IOException lost = WriteDriver.takeFailure(path);
       if (lost != null) {
-        // a write failed and the driver discarded the rest: HDF5 closed cleanly, the file is garbage
+        // a write failed and the driver discarded the rest: HDF5 closed cleanly, the file is
+        // garbage
         H5Exception failure = new H5Exception("writing " + path + " failed: " + lost.getMessage());
         failure.initCause(lost);
         throw failure;
       }
       if (closed < 0) {
-        H5Exception failure = new H5Exception("close HDF5 file " + path + " failed" + Hdf5.lastErrorText());
+        H5Exception failure =
+            new H5Exception("close HDF5 file " + path + " failed" + Hdf5.lastErrorText());
         if (raw == null) {
           // a file being written could not be flushed (a full disk, an I/O error). HDF5 1.14.3 then
           // keeps it half closed, holding its space, and crashes at process exit when it retries.
@@ -369,7 +392,8 @@ public final class H5File implements AutoCloseable {
           // that closing needs has room, and close it for good.
           truncate();
           if (H5Fclose(id) < 0) {
-            failure.addSuppressed(new H5Exception("closing again failed too" + Hdf5.lastErrorText()));
+            failure.addSuppressed(
+                new H5Exception("closing again failed too" + Hdf5.lastErrorText()));
           }
         }
         throw failure;

@@ -6,10 +6,10 @@ import static org.bytedeco.hdf5.global.hdf5.*;
 import dev.initkit.model.DType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.hdf5.H5G_info_t;
@@ -30,7 +30,11 @@ public final class H5Group extends H5Node {
       check(H5Gget_info(id(), info), "H5Gget_info " + path());
       List<String> names = new ArrayList<>();
       for (long i = 0; i < info.nlinks(); i++) {
-        long len = check(H5Lget_name_by_idx(id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, (byte[]) null, 0, H5P_DEFAULT), "H5Lget_name_by_idx " + path());
+        long len =
+            check(
+                H5Lget_name_by_idx(
+                    id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, (byte[]) null, 0, H5P_DEFAULT),
+                "H5Lget_name_by_idx " + path());
         byte[] buf = new byte[(int) len + 1];
         H5Lget_name_by_idx(id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, buf, buf.length, H5P_DEFAULT);
         names.add(new String(buf, 0, (int) len, StandardCharsets.UTF_8));
@@ -51,8 +55,8 @@ public final class H5Group extends H5Node {
 
   /**
    * The kind of object at a relative path; MISSING if any component is absent, OTHER if any
-   * component is a soft, external or user-defined link. Links are never followed: an external
-   * link would open another file, which initkit never reads (Keras writes hard links only).
+   * component is a soft, external or user-defined link. Links are never followed: an external link
+   * would open another file, which initkit never reads (Keras writes hard links only).
    */
   public Kind kind(String relPath) throws H5Exception {
     Hdf5.lock();
@@ -100,7 +104,9 @@ public final class H5Group extends H5Node {
   public int hardLinkCount(String relPath) throws H5Exception {
     Hdf5.lock();
     try (H5O_info2_t info = new H5O_info2_t()) {
-      check(H5Oget_info_by_name3(id(), relPath, info, H5O_INFO_BASIC, H5P_DEFAULT), "H5Oget_info " + childPath(relPath));
+      check(
+          H5Oget_info_by_name3(id(), relPath, info, H5O_INFO_BASIC, H5P_DEFAULT),
+          "H5Oget_info " + childPath(relPath));
       return info.rc();
     } finally {
       Hdf5.unlock();
@@ -111,7 +117,10 @@ public final class H5Group extends H5Node {
   public H5Group openGroup(String relPath) throws H5Exception {
     Hdf5.lock();
     try {
-      return new H5Group(check(H5Gopen2(id(), relPath, H5P_DEFAULT), "open group " + childPath(relPath)), childPath(relPath), owner);
+      return new H5Group(
+          check(H5Gopen2(id(), relPath, H5P_DEFAULT), "open group " + childPath(relPath)),
+          childPath(relPath),
+          owner);
     } finally {
       Hdf5.unlock();
     }
@@ -142,7 +151,12 @@ public final class H5Group extends H5Node {
       lcpl = intermediateGroups();
       gcpl = check(H5Pcreate(H5P_CLS_GROUP_CREATE_ID_g()), "H5Pcreate gcpl");
       H5Pset_obj_track_times(gcpl, false);
-      return new H5Group(check(H5Gcreate2(id(), relPath, lcpl, gcpl, H5P_DEFAULT), "create group " + childPath(relPath)), childPath(relPath), owner);
+      return new H5Group(
+          check(
+              H5Gcreate2(id(), relPath, lcpl, gcpl, H5P_DEFAULT),
+              "create group " + childPath(relPath)),
+          childPath(relPath),
+          owner);
     } catch (H5Exception e) {
       throw writeFailed(e);
     } finally {
@@ -161,7 +175,8 @@ public final class H5Group extends H5Node {
    * Creates a contiguous dataset (h5py's default layout) with the given datatype and shape; missing
    * intermediate groups of a slash-separated name are created.
    */
-  public H5Dataset createDataset(String relPath, byte[] encodedType, long[] dims) throws H5Exception {
+  public H5Dataset createDataset(String relPath, byte[] encodedType, long[] dims)
+      throws H5Exception {
     Hdf5.lock();
     long type = -1;
     try {
@@ -198,10 +213,14 @@ public final class H5Group extends H5Node {
       space = dims.length == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(dims.length, dims, null);
       check(space, "H5Screate " + childPath(relPath));
       lcpl = intermediateGroups();
-      // no object timestamps: the same model written twice gives identical bytes (h5py does the same)
+      // no object timestamps: the same model written twice gives identical bytes (h5py does the
+      // same)
       dcpl = check(H5Pcreate(H5P_CLS_DATASET_CREATE_ID_g()), "H5Pcreate dcpl");
       H5Pset_obj_track_times(dcpl, false);
-      long id = check(H5Dcreate2(id(), relPath, type, space, lcpl, dcpl, H5P_DEFAULT), "create dataset " + childPath(relPath));
+      long id =
+          check(
+              H5Dcreate2(id(), relPath, type, space, lcpl, dcpl, H5P_DEFAULT),
+              "create dataset " + childPath(relPath));
       return new H5Dataset(id, childPath(relPath), owner, true);
     } catch (H5Exception e) {
       throw writeFailed(e);
@@ -220,7 +239,8 @@ public final class H5Group extends H5Node {
   static final int COPY_BLOCK_BYTES = 1024 * 1024;
 
   private static final ThreadLocal<ByteBuffer> COPY_BUFFER =
-      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(COPY_BLOCK_BYTES).order(ByteOrder.LITTLE_ENDIAN));
+      ThreadLocal.withInitial(
+          () -> ByteBuffer.allocateDirect(COPY_BLOCK_BYTES).order(ByteOrder.LITTLE_ENDIAN));
 
   /**
    * Copies a dataset from another (or the same) file: the same datatype (raw, bit for bit), shape
@@ -237,7 +257,10 @@ public final class H5Group extends H5Node {
     copyFrom(srcParent, srcName, dstName, RAW_COPY);
   }
 
-  /** {@link #copyFrom(H5Group, String, String)}, kernel-side for large plain datasets only if {@code raw}. */
+  /**
+   * {@link #copyFrom(H5Group, String, String)}, kernel-side for large plain datasets only if {@code
+   * raw}.
+   */
   void copyFrom(H5Group srcParent, String srcName, String dstName, boolean raw) throws H5Exception {
     try (H5Dataset src = srcParent.openDataset(srcName)) {
       src.checkStorage();
@@ -253,7 +276,8 @@ public final class H5Group extends H5Node {
         ByteBuffer buf = COPY_BUFFER.get();
         if (rowBytes > buf.capacity()) {
           if (rowBytes > Integer.MAX_VALUE - 8) {
-            throw new H5Exception("dataset " + src.path() + " has rows of " + rowBytes + " bytes, too large to copy");
+            throw new H5Exception(
+                "dataset " + src.path() + " has rows of " + rowBytes + " bytes, too large to copy");
           }
           buf = ByteBuffer.allocateDirect((int) rowBytes).order(ByteOrder.LITTLE_ENDIAN);
         }
@@ -276,8 +300,8 @@ public final class H5Group extends H5Node {
   }
 
   /**
-   * Smallest dataset copied kernel-side ({@link #copyRawBytes}): below it the saving is smaller than
-   * the extra system calls.
+   * Smallest dataset copied kernel-side ({@link #copyRawBytes}): below it the saving is smaller
+   * than the extra system calls.
    */
   static final long RAW_COPY_MIN_BYTES = 8L * COPY_BLOCK_BYTES;
 
@@ -288,12 +312,13 @@ public final class H5Group extends H5Node {
    * which allocates the destination's storage exactly where the streamed copy would, then the rest
    * is copied file to file at the two datasets' offsets. The destination's bytes are the same as
    * the streamed copy's (a raw copy of the same type, the same HDF5 calls for allocation); HDF5
-   * keeps no cached raw data of a dataset written in blocks above its 64 KiB sieve buffer. Holds the
-   * HDF5 lock throughout, so no HDF5 call touches either file meanwhile.
+   * keeps no cached raw data of a dataset written in blocks above its 64 KiB sieve buffer. Holds
+   * the HDF5 lock throughout, so no HDF5 call touches either file meanwhile.
    *
    * @return false (nothing written) when the fast path does not apply; the caller streams instead
    */
-  private static boolean copyRawBytes(H5Dataset src, H5Dataset dst, long headBytes, ByteBuffer buf) throws H5Exception {
+  private static boolean copyRawBytes(H5Dataset src, H5Dataset dst, long headBytes, ByteBuffer buf)
+      throws H5Exception {
     long total = src.byteSize();
     if (total < RAW_COPY_MIN_BYTES || src.raw == null || dst.raw != null) {
       return false;
@@ -322,7 +347,8 @@ public final class H5Group extends H5Node {
       dst.writeRows(0, headRows, buf);
       long dstOffset = dst.contiguousOffset();
       if (dstOffset < 0) {
-        throw new H5Exception("dataset " + dst.path() + ": no storage allocated after the first write");
+        throw new H5Exception(
+            "dataset " + dst.path() + ": no storage allocated after the first write");
       }
       try (FileChannel out = FileChannel.open(dst.owner.path(), StandardOpenOption.WRITE)) {
         long done = headBytes;
@@ -330,13 +356,15 @@ public final class H5Group extends H5Node {
           out.position(dstOffset + done);
           long n = in.transferTo(srcOffset + done, total - done, out);
           if (n <= 0) {
-            throw new H5Exception("copy of dataset " + src.path() + " stopped at byte " + done + " of " + total);
+            throw new H5Exception(
+                "copy of dataset " + src.path() + " stopped at byte " + done + " of " + total);
           }
           done += n;
         }
         RAW_COPIED_BYTES.addAndGet(total - headBytes);
       } catch (IOException e) {
-        throw dst.writeFailed(new H5Exception("write dataset " + dst.path() + " failed: " + e.getMessage()));
+        throw dst.writeFailed(
+            new H5Exception("write dataset " + dst.path() + " failed: " + e.getMessage()));
       }
       return true;
     } finally {
@@ -345,10 +373,12 @@ public final class H5Group extends H5Node {
   }
 
   /** Bytes copied kernel-side so far (tests check that the fast path was taken). */
-  static final java.util.concurrent.atomic.AtomicLong RAW_COPIED_BYTES = new java.util.concurrent.atomic.AtomicLong();
+  static final java.util.concurrent.atomic.AtomicLong RAW_COPIED_BYTES =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** {@code -Dinitkit.rawCopy=false} streams every copy through HDF5 (to compare). */
-  private static final boolean RAW_COPY = Boolean.parseBoolean(System.getProperty("initkit.rawCopy", "true"));
+  private static final boolean RAW_COPY =
+      Boolean.parseBoolean(System.getProperty("initkit.rawCopy", "true"));
 
   private static long intermediateGroups() throws H5Exception {
     long lcpl = check(H5Pcreate(H5P_CLS_LINK_CREATE_ID_g()), "H5Pcreate lcpl");

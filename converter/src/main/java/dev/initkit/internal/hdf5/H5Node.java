@@ -15,14 +15,16 @@ import org.bytedeco.javacpp.SizeTPointer;
 
 /**
  * An open HDF5 object (group or dataset) that carries attributes. Closing it is idempotent; use
- * after close throws {@link IllegalStateException}. Not thread-safe, but every native call holds the
- * process-wide HDF5 lock, so different nodes may be used from different threads.
+ * after close throws {@link IllegalStateException}. Not thread-safe, but every native call holds
+ * the process-wide HDF5 lock, so different nodes may be used from different threads.
  */
 public abstract class H5Node implements AutoCloseable {
   private long id;
   private final String path;
+
   /** The file this object lives in. */
   final H5File owner;
+
   /** The file's bytes as Java reads them (null for files initkit creates). */
   final H5Raw raw;
 
@@ -82,7 +84,11 @@ public abstract class H5Node implements AutoCloseable {
       long n = H5Oget_info_num_attrs();
       List<String> names = new ArrayList<>();
       for (long i = 0; i < n; i++) {
-        long len = check(H5Aget_name_by_idx(id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, (byte[]) null, 0, H5P_DEFAULT), "H5Aget_name_by_idx " + path);
+        long len =
+            check(
+                H5Aget_name_by_idx(
+                    id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, (byte[]) null, 0, H5P_DEFAULT),
+                "H5Aget_name_by_idx " + path);
         byte[] buf = new byte[(int) len + 1];
         H5Aget_name_by_idx(id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, buf, buf.length, H5P_DEFAULT);
         names.add(new String(buf, 0, (int) len, StandardCharsets.UTF_8));
@@ -151,7 +157,8 @@ public abstract class H5Node implements AutoCloseable {
       long size = check(H5Tget_size(ftype), "H5Tget_size " + where);
       checkAttributeSize(n, size, where);
       if (H5Tget_class(ftype) == H5T_STRING) {
-        AttrValue.Charset cs = H5Tget_cset(ftype) == H5T_CSET_UTF8 ? AttrValue.Charset.UTF8 : AttrValue.Charset.ASCII;
+        AttrValue.Charset cs =
+            H5Tget_cset(ftype) == H5T_CSET_UTF8 ? AttrValue.Charset.UTF8 : AttrValue.Charset.ASCII;
         boolean vlen = H5Tis_variable_str(ftype) > 0;
         List<String> values = null;
         if (vlen && raw != null) {
@@ -162,7 +169,10 @@ public abstract class H5Node implements AutoCloseable {
           }
         }
         if (values == null) {
-          values = vlen ? readVlenStrings(attr, ftype, space, n, where) : readFixedStrings(attr, ftype, n, where);
+          values =
+              vlen
+                  ? readVlenStrings(attr, ftype, space, n, where)
+                  : readFixedStrings(attr, ftype, n, where);
         }
         if (dims == null && !nullSpace) {
           return new AttrValue.Str(values.get(0), vlen, cs);
@@ -182,16 +192,26 @@ public abstract class H5Node implements AutoCloseable {
   public static final long MAX_ATTRIBUTE_BYTES = 64L << 20;
 
   /**
-   * Refuses attributes whose declared element count or byte size no Keras file has, before
-   * anything is allocated for them (a corrupt header can declare 2^64 elements).
+   * Refuses attributes whose declared element count or byte size no Keras file has, before anything
+   * is allocated for them (a corrupt header can declare 2^64 elements).
    */
   private static void checkAttributeSize(long n, long size, String where) throws H5Exception {
     if (n < 0 || size < 0 || (n > 0 && size > MAX_ATTRIBUTE_BYTES / n)) {
-      throw new H5Exception("attribute " + where + " declares " + Long.toUnsignedString(n) + " elements of " + size + " bytes, more than the " + MAX_ATTRIBUTE_BYTES + " bytes initkit reads");
+      throw new H5Exception(
+          "attribute "
+              + where
+              + " declares "
+              + Long.toUnsignedString(n)
+              + " elements of "
+              + size
+              + " bytes, more than the "
+              + MAX_ATTRIBUTE_BYTES
+              + " bytes initkit reads");
     }
   }
 
-  private static List<String> readVlenStrings(long attr, long ftype, long space, long n, String where) throws H5Exception {
+  private static List<String> readVlenStrings(
+      long attr, long ftype, long space, long n, String where) throws H5Exception {
     List<String> out = new ArrayList<>();
     if (n == 0) {
       return out;
@@ -208,7 +228,12 @@ public abstract class H5Node implements AutoCloseable {
           long len = p == null || p.isNull() ? 0 : BytePointer.strlen(p);
           total += len;
           if (total > MAX_ATTRIBUTE_BYTES) {
-            throw new H5Exception("attribute " + where + " holds strings of more than the " + MAX_ATTRIBUTE_BYTES + " bytes initkit reads");
+            throw new H5Exception(
+                "attribute "
+                    + where
+                    + " holds strings of more than the "
+                    + MAX_ATTRIBUTE_BYTES
+                    + " bytes initkit reads");
           }
           out.add(len == 0 ? "" : p.getString(StandardCharsets.UTF_8));
         }
@@ -221,7 +246,8 @@ public abstract class H5Node implements AutoCloseable {
     return out;
   }
 
-  private static List<String> readFixedStrings(long attr, long ftype, long n, String where) throws H5Exception {
+  private static List<String> readFixedStrings(long attr, long ftype, long n, String where)
+      throws H5Exception {
     List<String> out = new ArrayList<>();
     long size = H5Tget_size(ftype);
     if (n == 0 || size == 0) {
@@ -244,11 +270,14 @@ public abstract class H5Node implements AutoCloseable {
     return out;
   }
 
-  private static AttrValue readRaw(long attr, long ftype, long space, long[] dims, boolean nullSpace, String where) throws H5Exception {
+  private static AttrValue readRaw(
+      long attr, long ftype, long space, long[] dims, boolean nullSpace, String where)
+      throws H5Exception {
     long n = nullSpace ? 0 : H5Sget_simple_extent_npoints(space);
     long size = H5Tget_size(ftype);
     if (H5Tdetect_class(ftype, H5T_VLEN) > 0 || H5Tdetect_class(ftype, H5T_REFERENCE) > 0) {
-      throw new H5Exception("attribute " + where + " has a variable-length or reference type initkit does not copy");
+      throw new H5Exception(
+          "attribute " + where + " has a variable-length or reference type initkit does not copy");
     }
     checkAttributeSize(n, size, where);
     byte[] data = new byte[(int) (n * size)];
@@ -281,7 +310,10 @@ public abstract class H5Node implements AutoCloseable {
       } else if (value instanceof AttrValue.StrArray a) {
         type = stringType(a.variableLength(), a.charset(), a.values());
         space = H5Screate_simple(1, new long[] {a.values().size()}, null);
-        data = a.values().isEmpty() ? null : stringData(a.variableLength(), a.values(), H5Tget_size(type), keep);
+        data =
+            a.values().isEmpty()
+                ? null
+                : stringData(a.variableLength(), a.values(), H5Tget_size(type), keep);
       } else {
         AttrValue.Raw r = (AttrValue.Raw) value;
         type = H5Types.decode(r.encodedType());
@@ -299,7 +331,9 @@ public abstract class H5Node implements AutoCloseable {
         data = bytes.length == 0 ? null : bp;
       }
       check(space, "H5Screate " + where);
-      attr = check(H5Acreate2(id(), name, type, space, H5P_DEFAULT, H5P_DEFAULT), "H5Acreate " + where);
+      attr =
+          check(
+              H5Acreate2(id(), name, type, space, H5P_DEFAULT, H5P_DEFAULT), "H5Acreate " + where);
       if (data != null) {
         check(H5Awrite(attr, type, data), "H5Awrite " + where);
       }
@@ -329,7 +363,10 @@ public abstract class H5Node implements AutoCloseable {
         check(H5Adelete(id(), name), "H5Adelete " + where);
       }
       space = check(H5Screate_simple(1, new long[] {0}, null), "H5Screate " + where);
-      attr = check(H5Acreate2(id(), name, H5T_IEEE_F64LE_g(), space, H5P_DEFAULT, H5P_DEFAULT), "H5Acreate " + where);
+      attr =
+          check(
+              H5Acreate2(id(), name, H5T_IEEE_F64LE_g(), space, H5P_DEFAULT, H5P_DEFAULT),
+              "H5Acreate " + where);
     } catch (H5Exception e) {
       throw writeFailed(e);
     } finally {
@@ -356,7 +393,8 @@ public abstract class H5Node implements AutoCloseable {
     return type;
   }
 
-  private static Pointer stringData(boolean vlen, List<String> values, long size, List<Pointer> keep) {
+  private static Pointer stringData(
+      boolean vlen, List<String> values, long size, List<Pointer> keep) {
     if (vlen) {
       PointerPointer<BytePointer> ptrs = new PointerPointer<>(values.size());
       keep.add(ptrs);

@@ -19,8 +19,8 @@ import java.util.Set;
  * variable-length string attribute (Keras's {@code model_config}, {@code layer_names}, ...) makes
  * {@code H5HG_read} copy from outside the heap and kill the JVM with SIGSEGV; fixed in later HDF5
  * releases, not in the one initkit can use. So initkit reads such attributes itself, here, with
- * every offset and length checked against the collection and the file, and never hands them to
- * the native library.
+ * every offset and length checked against the collection and the file, and never hands them to the
+ * native library.
  *
  * <p>Format: HDF5 File Format Specification version 3, sections III.A (global heap), IV.A (object
  * headers v1 and v2), IV.A.2.d (dataspace), IV.A.2.c (datatype), IV.A.2.m (attribute). Anything
@@ -35,19 +35,27 @@ final class H5Raw {
 
   /** Object header blocks followed before giving up (a loop of continuations, or a bomb). */
   private static final int MAX_BLOCKS = 4096;
+
   /** Bytes of object header read at most, all blocks together. */
   private static final long MAX_HEADER_BYTES = 64L << 20;
-  /** Largest global heap collection read (HDF5 makes them 4 KiB and more, as large as an object). */
+
+  /**
+   * Largest global heap collection read (HDF5 makes them 4 KiB and more, as large as an object).
+   */
   private static final long MAX_COLLECTION_BYTES = 256L << 20;
 
   private final FileChannel ch;
+
   /** Where the HDF5 file starts in {@link #ch}: 0, or a member's offset in an archive. */
   private final long start;
+
   private final long base;
   private final int so;
   private final int sl;
+
   /** Where the HDF5 file ends in {@link #ch}. */
   private final long size;
+
   /** Parsed global heap collections by address: index -> {data offset, size}. */
   private final Map<Long, Map<Integer, long[]>> collections = new HashMap<>();
 
@@ -55,7 +63,8 @@ final class H5Raw {
    * A reader of the HDF5 file in bytes {@code [start, start + length)} of {@code ch}, whose data
    * starts {@code base} bytes after {@code start} (its user block).
    */
-  H5Raw(FileChannel ch, long start, long length, long base, int sizeOfOffsets, int sizeOfLengths) throws H5Exception {
+  H5Raw(FileChannel ch, long start, long length, long base, int sizeOfOffsets, int sizeOfLengths)
+      throws H5Exception {
     this.ch = ch;
     this.start = start;
     this.base = start + base;
@@ -63,7 +72,8 @@ final class H5Raw {
     this.sl = sizeOfLengths;
     this.size = start + length;
     if (so < 2 || so > 8 || sl < 2 || sl > 8) {
-      throw new H5Exception("HDF5 offsets of " + so + " and lengths of " + sl + " bytes are not supported");
+      throw new H5Exception(
+          "HDF5 offsets of " + so + " and lengths of " + sl + " bytes are not supported");
     }
   }
 
@@ -96,8 +106,21 @@ final class H5Raw {
   /** {@code len} bytes at relative address {@code addr}, all inside the file. */
   private ByteBuffer read(long addr, long len, String what) throws H5Exception {
     long abs = base + addr;
-    if (addr < 0 || len < 0 || len > Integer.MAX_VALUE || abs < 0 || abs > size || len > size - abs) {
-      throw new H5Exception(what + " at address " + addr + " (" + len + " bytes) lies outside the " + size + "-byte file");
+    if (addr < 0
+        || len < 0
+        || len > Integer.MAX_VALUE
+        || abs < 0
+        || abs > size
+        || len > size - abs) {
+      throw new H5Exception(
+          what
+              + " at address "
+              + addr
+              + " ("
+              + len
+              + " bytes) lies outside the "
+              + size
+              + "-byte file");
     }
     ByteBuffer b = ByteBuffer.allocate((int) len).order(ByteOrder.LITTLE_ENDIAN);
     try {
@@ -155,8 +178,14 @@ final class H5Raw {
 
   private List<Message> parseHeader(long addr) throws H5Exception {
     List<Message> out = new ArrayList<>();
-    ByteBuffer head = read(addr, Math.min(16 + 64, size - base - Math.max(0, addr)), "object header");
-    boolean v2 = head.remaining() >= 4 && head.get(0) == 'O' && head.get(1) == 'H' && head.get(2) == 'D' && head.get(3) == 'R';
+    ByteBuffer head =
+        read(addr, Math.min(16 + 64, size - base - Math.max(0, addr)), "object header");
+    boolean v2 =
+        head.remaining() >= 4
+            && head.get(0) == 'O'
+            && head.get(1) == 'H'
+            && head.get(2) == 'D'
+            && head.get(3) == 'R';
     List<long[]> blocks = new ArrayList<>();
     Set<Long> seen = new HashSet<>();
     long total = 0;
@@ -188,7 +217,8 @@ final class H5Raw {
     }
     for (int bi = 0; bi < blocks.size(); bi++) {
       if (bi >= MAX_BLOCKS) {
-        throw new H5Exception("object header at " + addr + " continues in more than " + MAX_BLOCKS + " blocks");
+        throw new H5Exception(
+            "object header at " + addr + " continues in more than " + MAX_BLOCKS + " blocks");
       }
       long[] blk = blocks.get(bi);
       if (!seen.add(blk[0])) {
@@ -196,14 +226,20 @@ final class H5Raw {
       }
       total += blk[1];
       if (total > MAX_HEADER_BYTES) {
-        throw new H5Exception("object header at " + addr + " is larger than " + MAX_HEADER_BYTES + " bytes");
+        throw new H5Exception(
+            "object header at " + addr + " is larger than " + MAX_HEADER_BYTES + " bytes");
       }
       ByteBuffer b = read(blk[0], blk[1], "object header block");
       int end = b.limit();
       if (v2 && blk[2] == 1) {
         // a continuation chunk: "OCHK", messages, a checksum (chunk 0's follows its size)
-        if (b.remaining() < 8 || b.get() != 'O' || b.get() != 'C' || b.get() != 'H' || b.get() != 'K') {
-          throw new H5Exception("object header continuation at " + blk[0] + " has no OCHK signature");
+        if (b.remaining() < 8
+            || b.get() != 'O'
+            || b.get() != 'C'
+            || b.get() != 'H'
+            || b.get() != 'K') {
+          throw new H5Exception(
+              "object header continuation at " + blk[0] + " has no OCHK signature");
         }
         end -= 4;
       }
@@ -232,7 +268,8 @@ final class H5Raw {
           b.position(b.position() + 3);
         }
         if (msize > end - b.position()) {
-          throw new H5Exception("object header message of " + msize + " bytes overruns its block at " + blk[0]);
+          throw new H5Exception(
+              "object header message of " + msize + " bytes overruns its block at " + blk[0]);
         }
         ByteBuffer data = b.slice(b.position(), msize).order(ByteOrder.LITTLE_ENDIAN);
         b.position(b.position() + msize);
@@ -334,11 +371,13 @@ final class H5Raw {
       throw new H5Exception("attribute is not a variable-length string on disk");
     }
     if (elem != 4 + so + 4) {
-      throw new H5Exception("variable-length string elements of " + elem + " bytes (expected " + (8 + so) + ")");
+      throw new H5Exception(
+          "variable-length string elements of " + elem + " bytes (expected " + (8 + so) + ")");
     }
     long points = points(ds);
     if (points != expected) {
-      throw new H5Exception("attribute holds " + points + " strings on disk, " + expected + " by its dataspace");
+      throw new H5Exception(
+          "attribute holds " + points + " strings on disk, " + expected + " by its dataspace");
     }
     if (points > b.remaining() / elem) {
       throw new H5Exception("attribute data of " + points + " strings overruns its message");
@@ -352,7 +391,10 @@ final class H5Raw {
       total += len;
       if (total > H5Node.MAX_ATTRIBUTE_BYTES) {
         // checked before the heap object is read: docs/guarantees.md's cap holds for strings too
-        throw new H5Exception("attribute strings of more than the " + H5Node.MAX_ATTRIBUTE_BYTES + " bytes initkit reads");
+        throw new H5Exception(
+            "attribute strings of more than the "
+                + H5Node.MAX_ATTRIBUTE_BYTES
+                + " bytes initkit reads");
       }
       out.add(heapString(collection, index, len));
     }
@@ -405,10 +447,20 @@ final class H5Raw {
     Map<Integer, long[]> objects = collection(collection);
     long[] obj = index > 0xffff ? null : objects.get((int) index);
     if (obj == null) {
-      throw new H5Exception("variable-length string refers to object " + index + " of the global heap collection at " + collection + ", which has no such object");
+      throw new H5Exception(
+          "variable-length string refers to object "
+              + index
+              + " of the global heap collection at "
+              + collection
+              + ", which has no such object");
     }
     if (obj[1] != len) {
-      throw new H5Exception("variable-length string of " + len + " bytes refers to a heap object of " + obj[1] + " bytes");
+      throw new H5Exception(
+          "variable-length string of "
+              + len
+              + " bytes refers to a heap object of "
+              + obj[1]
+              + " bytes");
     }
     ByteBuffer b = read(obj[0], len, "global heap object");
     byte[] bytes = new byte[(int) len];
@@ -454,10 +506,17 @@ final class H5Raw {
       }
       long padded = osize < 0 ? -1 : (osize + 7) & ~7L;
       if (osize < 0 || padded > c.remaining()) {
-        throw new H5Exception("global heap object " + index + " of " + osize + " bytes overruns its collection at " + addr);
+        throw new H5Exception(
+            "global heap object "
+                + index
+                + " of "
+                + osize
+                + " bytes overruns its collection at "
+                + addr);
       }
       if (objects.put(index, new long[] {addr + pos + header, osize}) != null) {
-        throw new H5Exception("global heap collection at " + addr + " holds object " + index + " twice");
+        throw new H5Exception(
+            "global heap collection at " + addr + " holds object " + index + " twice");
       }
       c.position((int) (c.position() + padded));
     }

@@ -61,21 +61,23 @@ final class H5Types {
   }
 
   /**
-   * A new little-endian file type for a dtype, as h5py would write it; the caller closes it
-   * (caller holds the lock).
+   * A new little-endian file type for a dtype, as h5py would write it; the caller closes it (caller
+   * holds the lock).
    */
   static long forDType(DType dtype) throws H5Exception {
     switch (dtype) {
-      case FLOAT16: {
-        // IEEE half, little-endian: h5py's float16 layout
-        long t = H5Tcopy(H5T_IEEE_F32LE_g());
-        H5Tset_fields(t, 15, 10, 5, 0, 10);
-        H5Tset_size(t, 2);
-        H5Tset_ebias(t, 15);
-        return t;
-      }
+      case FLOAT16:
+        {
+          // IEEE half, little-endian: h5py's float16 layout
+          long t = H5Tcopy(H5T_IEEE_F32LE_g());
+          H5Tset_fields(t, 15, 10, 5, 0, 10);
+          H5Tset_size(t, 2);
+          H5Tset_ebias(t, 15);
+          return t;
+        }
       case BFLOAT16:
-        return Hdf5.check(H5Tcreate(H5T_OPAQUE, 2), "H5Tcreate opaque"); // Keras's own form (see toDType)
+        return Hdf5.check(
+            H5Tcreate(H5T_OPAQUE, 2), "H5Tcreate opaque"); // Keras's own form (see toDType)
       case FLOAT32:
         return H5Tcopy(H5T_IEEE_F32LE_g());
       case FLOAT64:

@@ -11,9 +11,9 @@ import org.bytedeco.javacpp.Pointer;
  * The one door to the native HDF5 library.
  *
  * <p>The javacpp HDF5 build is not thread-safe ({@code H5is_library_threadsafe} is false), so every
- * native call in this package runs while holding {@link #LOCK}. The lock is reentrant: a method that
- * holds it may call others that take it again. Loading this class loads the native library, which is
- * why only HDF5 code paths touch it.
+ * native call in this package runs while holding {@link #LOCK}. The lock is reentrant: a method
+ * that holds it may call others that take it again. Loading this class loads the native library,
+ * which is why only HDF5 code paths touch it.
  */
 public final class Hdf5 {
   /** Held around every native HDF5 call in the process. */
@@ -65,8 +65,8 @@ public final class Hdf5 {
   /**
    * Starts loading the native library on a daemon thread and returns at once, so that a short
    * command overlaps the load (about 50 ms: javacpp's resource lookups, the dynamic linking) with
-   * its own start-up. The first HDF5 call waits for it; a load that failed fails that call with
-   * the original error. Pair with {@link #awaitPreload()} before the process exits: HDF5's exit
+   * its own start-up. The first HDF5 call waits for it; a load that failed fails that call with the
+   * original error. Pair with {@link #awaitPreload()} before the process exits: HDF5's exit
    * handlers must not run while another thread is still inside its initialisation.
    */
   public static synchronized void preloadInBackground() {
@@ -147,8 +147,8 @@ public final class Hdf5 {
   }
 
   /**
-   * Throws when an HDF5 call returned a negative status or id. Every checked call must be made
-   * with the lock held; one that is not is a bug in this package, and fails here loudly instead of
+   * Throws when an HDF5 call returned a negative status or id. Every checked call must be made with
+   * the lock held; one that is not is a bug in this package, and fails here loudly instead of
    * corrupting the library's state some day under concurrency.
    */
   static long check(long result, String what) throws H5Exception {

@@ -17,11 +17,11 @@ import org.bytedeco.javacpp.Pointer;
  * file: a stored member of a zip archive (a {@code .keras} file's {@code model.weights.h5}) is
  * opened where it lies instead of being extracted first. HDF5 looks for a superblock only at 0,
  * 512, 1024, ... bytes into a file, and a member starts wherever the archive put it; here address 0
- * is the member's first byte. Reads past the member's end give zeros, as the POSIX driver gives past
- * a file's end (HDF5 itself refuses a file shorter than its superblock says).
+ * is the member's first byte. Reads past the member's end give zeros, as the POSIX driver gives
+ * past a file's end (HDF5 itself refuses a file shorter than its superblock says).
  *
- * <p>HDF5 calls the driver on the thread that holds {@link Hdf5#LOCK}, so opens are handed over
- * by name in {@link #PENDING} and every callback runs under the lock. A callback never lets an
+ * <p>HDF5 calls the driver on the thread that holds {@link Hdf5#LOCK}, so opens are handed over by
+ * name in {@link #PENDING} and every callback runs under the lock. A callback never lets an
  * exception reach native code: it returns HDF5's failure value.
  */
 final class MemberDriver {
@@ -68,8 +68,8 @@ final class MemberDriver {
   private MemberDriver() {}
 
   /**
-   * Opens {@code range} as an HDF5 file, read-only, with the given file access property list
-   * (its driver is replaced). Must be called under the HDF5 lock.
+   * Opens {@code range} as an HDF5 file, read-only, with the given file access property list (its
+   * driver is replaced). Must be called under the HDF5 lock.
    *
    * @param name the name HDF5 gives the file (in its error messages); unique per open
    * @return the file id, negative on failure (HDF5's error stack says why)
@@ -92,7 +92,11 @@ final class MemberDriver {
   private static long driverId() throws H5Exception {
     if (driverId < 0) {
       H5FD_class_t c = new H5FD_class_t();
-      c.version(H5FD_CLASS_VERSION).value(DRIVER_VALUE).name(NAME).maxaddr(MAX_ADDR).fc_degree(H5F_CLOSE_WEAK);
+      c.version(H5FD_CLASS_VERSION)
+          .value(DRIVER_VALUE)
+          .name(NAME)
+          .maxaddr(MAX_ADDR)
+          .fc_degree(H5F_CLOSE_WEAK);
       c.open(OPEN_CB)._close(CLOSE_CB).query(QUERY_CB);
       c.get_eoa(GET_EOA_CB).set_eoa(SET_EOA_CB).get_eof(GET_EOF_CB).read(READ_CB).write(WRITE_CB);
       // free-list map as the POSIX driver's: raw data apart from everything else
@@ -147,7 +151,8 @@ final class MemberDriver {
     @Override
     public int call(H5FD_t file, CLongPointer flags) {
       try {
-        // metadata read in larger pieces, small raw reads through the sieve buffer, as the POSIX driver
+        // metadata read in larger pieces, small raw reads through the sieve buffer, as the POSIX
+        // driver
         flags.put((long) (H5FD_FEAT_ACCUMULATE_METADATA | H5FD_FEAT_DATA_SIEVE));
         return 0;
       } catch (Throwable t) {

@@ -52,11 +52,13 @@ final class WriteDriver {
 
   private static final Map<String, Path> PENDING = new ConcurrentHashMap<>();
   private static final Map<Long, OpenFile> OPEN = new ConcurrentHashMap<>();
+
   /** Failures of files already closed, by path, for {@link #takeFailure}. */
   private static final Map<Path, IOException> CLOSED_FAILURES = new ConcurrentHashMap<>();
 
   /** From the range HDF5 leaves to drivers outside the library (256-511); MemberDriver has 510. */
   private static final int DRIVER_VALUE = 509;
+
   private static final long MAX_ADDR = Long.MAX_VALUE;
   private static final BytePointer NAME = new BytePointer("initkit_write");
 
@@ -117,9 +119,18 @@ final class WriteDriver {
   private static long driverId() throws H5Exception {
     if (driverId < 0) {
       H5FD_class_t c = new H5FD_class_t();
-      c.version(H5FD_CLASS_VERSION).value(DRIVER_VALUE).name(NAME).maxaddr(MAX_ADDR).fc_degree(H5F_CLOSE_WEAK);
+      c.version(H5FD_CLASS_VERSION)
+          .value(DRIVER_VALUE)
+          .name(NAME)
+          .maxaddr(MAX_ADDR)
+          .fc_degree(H5F_CLOSE_WEAK);
       c.open(OPEN_CB)._close(CLOSE_CB).query(QUERY_CB);
-      c.get_eoa(GET_EOA_CB).set_eoa(SET_EOA_CB).get_eof(GET_EOF_CB).read(READ_CB).write(WRITE_CB).truncate(TRUNCATE_CB);
+      c.get_eoa(GET_EOA_CB)
+          .set_eoa(SET_EOA_CB)
+          .get_eof(GET_EOF_CB)
+          .read(READ_CB)
+          .write(WRITE_CB)
+          .truncate(TRUNCATE_CB);
       // free-list map as the POSIX driver's (H5FD_FLMAP_DICHOTOMY): raw data apart from the rest
       for (int t = 0; t < H5FD_MEM_NTYPES; t++) {
         c.fl_map(t, t == H5FD_MEM_DRAW || t == H5FD_MEM_GHEAP ? H5FD_MEM_DRAW : H5FD_MEM_SUPER);
@@ -142,9 +153,15 @@ final class WriteDriver {
         if (p == null) {
           return null;
         }
-        FileChannel ch = (flags & H5F_ACC_TRUNC) != 0
-            ? FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE)
-            : FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch =
+            (flags & H5F_ACC_TRUNC) != 0
+                ? FileChannel.open(
+                    p,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.READ,
+                    StandardOpenOption.WRITE)
+                : FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
         H5FD_t handle = new H5FD_t(); // zeroed; HDF5 fills in its fields
         OPEN.put(handle.address(), new OpenFile(handle, p, ch));
         return handle;
@@ -183,8 +200,13 @@ final class WriteDriver {
     public int call(H5FD_t file, CLongPointer flags) {
       try {
         // the POSIX driver's features (less its file-handle and SWMR ones): the same file layout
-        flags.put((long) (H5FD_FEAT_AGGREGATE_METADATA | H5FD_FEAT_ACCUMULATE_METADATA | H5FD_FEAT_DATA_SIEVE
-            | H5FD_FEAT_AGGREGATE_SMALLDATA | H5FD_FEAT_DEFAULT_VFD_COMPATIBLE));
+        flags.put(
+            (long)
+                (H5FD_FEAT_AGGREGATE_METADATA
+                    | H5FD_FEAT_ACCUMULATE_METADATA
+                    | H5FD_FEAT_DATA_SIEVE
+                    | H5FD_FEAT_AGGREGATE_SMALLDATA
+                    | H5FD_FEAT_DEFAULT_VFD_COMPATIBLE));
         return 0;
       } catch (Throwable t) {
         return -1;
@@ -265,7 +287,8 @@ final class WriteDriver {
         BytePointer src = new BytePointer(buf);
         long done = 0;
         while (done < size && f.failure == null) {
-          long n = Math.min(size - done, 64L << 20); // pieces: a stop (discardAll) is seen between them
+          long n =
+              Math.min(size - done, 64L << 20); // pieces: a stop (discardAll) is seen between them
           ByteBuffer b = src.position(done).limit(done + n).asByteBuffer();
           while (b.hasRemaining()) {
             f.ch.write(b, addr + done + b.position());

@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CallGraphTest {
 
   private static JsonNode config(String model, String file) throws IOException {
-    try (LoadedModel m = ModelIO.open(TestFiles.testdata().resolve("models").resolve(model).resolve(file))) {
+    try (LoadedModel m =
+        ModelIO.open(TestFiles.testdata().resolve("models").resolve(model).resolve(file))) {
       return m.model().config().orElseThrow();
     }
   }
@@ -31,7 +32,8 @@ class CallGraphTest {
     Path p = TestFiles.testdata().resolve("models").resolve(model).resolve(file);
     try (LoadedModel m = ModelIO.open(p)) {
       InitReport r = InitReport.of(m);
-      assertTrue(r.configuredDepth().steps().stream().allMatch(s -> !Double.isNaN(s.mean())),
+      assertTrue(
+          r.configuredDepth().steps().stream().allMatch(s -> !Double.isNaN(s.mean())),
           "the graph estimate (with means), not the chain: " + p);
       return r.configuredDepth().steps().stream().map(DepthStep::layerPath).toList();
     }
@@ -45,7 +47,9 @@ class CallGraphTest {
     List<Ref> add = g.calls("add").get(0).inputs();
     assertEquals(List.of(new Ref("shared_dense", 0, 0), new Ref("shared_dense", 1, 0)), add);
     assertEquals(List.of(new Ref("head", 0, 0)), g.outputs());
-    assertTrue(steps("shared_layer", file).containsAll(List.of("shared_dense", "shared_dense#1", "add", "head")));
+    assertTrue(
+        steps("shared_layer", file)
+            .containsAll(List.of("shared_dense", "shared_dense#1", "add", "head")));
   }
 
   @ParameterizedTest
@@ -55,7 +59,9 @@ class CallGraphTest {
     assertEquals(List.of("input_a", "input_b"), g.inputs().stream().map(Ref::layer).toList());
     assertEquals(List.of("out_a", "out_b"), g.outputs().stream().map(Ref::layer).toList());
     assertEquals(2, g.calls("concat").get(0).inputs().size());
-    assertTrue(steps("multi_io", file).containsAll(List.of("branch_a", "branch_b", "concat", "out_a", "out_b")));
+    assertTrue(
+        steps("multi_io", file)
+            .containsAll(List.of("branch_a", "branch_b", "concat", "out_a", "out_b")));
   }
 
   @ParameterizedTest
@@ -67,7 +73,9 @@ class CallGraphTest {
       CallGraph nested = CallGraph.nested(g.entries().get(inner));
       assertFalse(nested.outputs().isEmpty(), model + " " + file);
       List<String> steps = steps(model, file);
-      assertTrue(steps.stream().anyMatch(s -> s.startsWith(inner + "/")), model + " " + file + ": " + steps);
+      assertTrue(
+          steps.stream().anyMatch(s -> s.startsWith(inner + "/")),
+          model + " " + file + ": " + steps);
       assertTrue(steps.contains("head"), steps.toString());
     }
   }

@@ -12,52 +12,97 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Compares model configs modulo the fields a loader provably ignores, and the differences that
- * stem from what one generation's writer records rather than from the model. Each rule names its
- * reason; nothing else is ignored.
+ * Compares model configs modulo the fields a loader provably ignores, and the differences that stem
+ * from what one generation's writer records rather than from the model. Each rule names its reason;
+ * nothing else is ignored.
  */
 final class ConfigComparison {
   private ConfigComparison() {}
 
   /**
-   * Keras 3.12 layer classes that do not override {@code Layer.build}: the default build only
-   * marks the layer built, so their {@code build_config} has no effect on loading (listed from
-   * {@code keras.layers} with {@code cls.build is keras.layers.Layer.build}).
+   * Keras 3.12 layer classes that do not override {@code Layer.build}: the default build only marks
+   * the layer built, so their {@code build_config} has no effect on loading (listed from {@code
+   * keras.layers} with {@code cls.build is keras.layers.Layer.build}).
    */
   static final Set<String> KERAS3_DEFAULT_BUILD =
-      Set.of("Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D",
-          "AveragePooling2D", "AveragePooling3D", "CategoryEncoding", "CenterCrop", "Cropping1D",
-          "Cropping2D", "Cropping3D", "Discretization", "Dropout", "ELU", "Flatten",
-          "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-          "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
-          "GlobalMaxPooling3D", "Hashing", "Identity", "InputLayer", "IntegerLookup", "Lambda",
-          "LeakyReLU", "Masking", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Permute",
-          "RandomContrast", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
-          "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing", "Softmax",
-          "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "StringLookup",
-          "UnitNormalization", "UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D",
-          "ZeroPadding2D", "ZeroPadding3D");
+      Set.of(
+          "Activation",
+          "ActivityRegularization",
+          "AlphaDropout",
+          "AveragePooling1D",
+          "AveragePooling2D",
+          "AveragePooling3D",
+          "CategoryEncoding",
+          "CenterCrop",
+          "Cropping1D",
+          "Cropping2D",
+          "Cropping3D",
+          "Discretization",
+          "Dropout",
+          "ELU",
+          "Flatten",
+          "GaussianDropout",
+          "GaussianNoise",
+          "GlobalAveragePooling1D",
+          "GlobalAveragePooling2D",
+          "GlobalAveragePooling3D",
+          "GlobalMaxPooling1D",
+          "GlobalMaxPooling2D",
+          "GlobalMaxPooling3D",
+          "Hashing",
+          "Identity",
+          "InputLayer",
+          "IntegerLookup",
+          "Lambda",
+          "LeakyReLU",
+          "Masking",
+          "MaxPooling1D",
+          "MaxPooling2D",
+          "MaxPooling3D",
+          "Permute",
+          "RandomContrast",
+          "RandomFlip",
+          "RandomRotation",
+          "RandomTranslation",
+          "RandomZoom",
+          "ReLU",
+          "RepeatVector",
+          "Rescaling",
+          "Reshape",
+          "Resizing",
+          "Softmax",
+          "SpatialDropout1D",
+          "SpatialDropout2D",
+          "SpatialDropout3D",
+          "StringLookup",
+          "UnitNormalization",
+          "UpSampling1D",
+          "UpSampling2D",
+          "UpSampling3D",
+          "ZeroPadding1D",
+          "ZeroPadding2D",
+          "ZeroPadding3D");
 
   /**
    * A Keras 3 config with these removed or canonicalised:
    *
    * <ul>
-   *   <li>{@code shared_object_id}: only lets the loader reuse one object for equal configs;
-   *       every occurrence carries the full config;
-   *   <li>an empty {@code compile_config}: {@code deserialize_keras_object} compiles only {@code
-   *       if compile_config:};
+   *   <li>{@code shared_object_id}: only lets the loader reuse one object for equal configs; every
+   *       occurrence carries the full config;
+   *   <li>an empty {@code compile_config}: {@code deserialize_keras_object} compiles only {@code if
+   *       compile_config:};
    *   <li>a Functional model's {@code build_config}, and that of a layer whose class has the
-   *       default {@code build}: applied only {@code if build_config and not instance.built}, and
-   *       a Functional is built when constructed;
+   *       default {@code build}: applied only {@code if build_config and not instance.built}, and a
+   *       Functional is built when constructed;
    *   <li>{@code __keras_tensor__} shape and dtype: {@code functional.deserialize_node} swaps the
    *       placeholder for the real output named by {@code keras_history};
-   *   <li>{@code OrthogonalInitializer}/{@code IdentityInitializer}: older Keras 3 names of
-   *       {@code Orthogonal}/{@code Identity}, the same class in {@code keras.initializers};
+   *   <li>{@code OrthogonalInitializer}/{@code IdentityInitializer}: older Keras 3 names of {@code
+   *       Orthogonal}/{@code Identity}, the same class in {@code keras.initializers};
    *   <li>Keras 3.13's {@code quantization_config: null} (also {@code lora_rank}/{@code
-   *       lora_alpha}) and InputLayer {@code optional: false}: the constructor defaults, written
-   *       by newer releases only;
-   *   <li>a one-element list of model inputs or outputs, which Keras 2 configs cannot tell from
-   *       a single tensor (tf-keras always writes a list);
+   *       lora_alpha}) and InputLayer {@code optional: false}: the constructor defaults, written by
+   *       newer releases only;
+   *   <li>a one-element list of model inputs or outputs, which Keras 2 configs cannot tell from a
+   *       single tensor (tf-keras always writes a list);
    *   <li>call kwargs {@code mask: null} (Layer.__call__ re-derives the mask when it is None) and
    *       {@code training: false} (the call-signature default outside an outer call);
    *   <li>the rest in {@link #common(JsonNode)}.
@@ -77,13 +122,13 @@ final class ConfigComparison {
    *   <li>{@code module}/{@code registered_name} of Keras's own objects and the top-level {@code
    *       keras_version}/{@code backend}: tf-keras 2.13+ writes them, Keras 2 loaders read only
    *       {@code class_name} and {@code config};
-   *   <li>every {@code build_config}: tf-keras reads it only in its new-format path, which it
-   *       takes only for objects that have a {@code module} key;
+   *   <li>every {@code build_config}: tf-keras reads it only in its new-format path, which it takes
+   *       only for objects that have a {@code module} key;
    *   <li>a Lambda's {@code module}/{@code output_shape_module}: only where tf-keras looks up
    *       globals for the function; Keras 3 configs do not record them;
    *   <li>the differences between what tf-keras writes and the portable Keras 2 form of {@code
-   *       ConfigTranslator.toKeras2}, which both tf-keras 2.20 and Keras 3.12 load (each checked
-   *       by loading both forms in both and comparing predictions), in {@link #portable};
+   *       ConfigTranslator.toKeras2}, which both tf-keras 2.20 and Keras 3.12 load (each checked by
+   *       loading both forms in both and comparing predictions), in {@link #portable};
    *   <li>the rest in {@link #common(JsonNode)}.
    * </ul>
    */
@@ -107,25 +152,40 @@ final class ConfigComparison {
   /**
    * Keys tf-keras writes with its constructor's default and the portable form leaves out, because
    * Keras 3's constructors reject them ("Unrecognized keyword arguments"): class, key, default
-   * ({@code null} for keys the form drops whatever their value: they change nothing in the
-   * loaded model).
+   * ({@code null} for keys the form drops whatever their value: they change nothing in the loaded
+   * model).
    */
-  private static final List<List<Object>> PORTABLE_OMITTED = List.of(
-      List.of(Set.of("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "DepthwiseConv1D",
-          "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"), "groups", "1"),
-      List.of(Set.of("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D",
-          "ConvLSTM3D"), "time_major", "false"),
-      // tf-keras's separable convolutions inherit these from Conv and never use them.
-      List.of(Set.of("SeparableConv1D", "SeparableConv2D"), "kernel_initializer", ""),
-      List.of(Set.of("SeparableConv1D", "SeparableConv2D"), "kernel_regularizer", ""),
-      List.of(Set.of("SeparableConv1D", "SeparableConv2D"), "kernel_constraint", ""),
-      // Only sets the declared input, which batch_input_shape records too.
-      List.of(Set.of("Embedding"), "input_length", ""),
-      // A spatial dropout has no weights and a noise shape fixed by its class.
-      List.of(Set.of("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"), "trainable", ""),
-      List.of(Set.of("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"), "noise_shape",
-          ""),
-      List.of(Set.of("CategoryEncoding"), "sparse", "false"));
+  private static final List<List<Object>> PORTABLE_OMITTED =
+      List.of(
+          List.of(
+              Set.of(
+                  "Conv1DTranspose",
+                  "Conv2DTranspose",
+                  "Conv3DTranspose",
+                  "DepthwiseConv1D",
+                  "DepthwiseConv2D",
+                  "SeparableConv1D",
+                  "SeparableConv2D"),
+              "groups",
+              "1"),
+          List.of(
+              Set.of("SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"),
+              "time_major",
+              "false"),
+          // tf-keras's separable convolutions inherit these from Conv and never use them.
+          List.of(Set.of("SeparableConv1D", "SeparableConv2D"), "kernel_initializer", ""),
+          List.of(Set.of("SeparableConv1D", "SeparableConv2D"), "kernel_regularizer", ""),
+          List.of(Set.of("SeparableConv1D", "SeparableConv2D"), "kernel_constraint", ""),
+          // Only sets the declared input, which batch_input_shape records too.
+          List.of(Set.of("Embedding"), "input_length", ""),
+          // A spatial dropout has no weights and a noise shape fixed by its class.
+          List.of(
+              Set.of("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"), "trainable", ""),
+          List.of(
+              Set.of("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"),
+              "noise_shape",
+              ""),
+          List.of(Set.of("CategoryEncoding"), "sparse", "false"));
 
   /**
    * Maps both tf-keras's form and the portable Keras 2 form to one canonical form:
@@ -133,16 +193,16 @@ final class ConfigComparison {
    * <ul>
    *   <li>the keys of {@link #PORTABLE_OMITTED} removed: tf-keras's constructors fill in the
    *       defaults when they are absent, Keras 3's reject them when present;
-   *   <li>a mixed-precision {@code Policy} object as its name ({@code "mixed_float16"}): both
-   *       build the same policy from the name, Keras 3 cannot read tf-keras's Policy object;
+   *   <li>a mixed-precision {@code Policy} object as its name ({@code "mixed_float16"}): both build
+   *       the same policy from the name, Keras 3 cannot read tf-keras's Policy object;
    *   <li>a wrapped Functional spelled {@code Model}: Keras 3 has no public Functional class to
    *       locate by module, {@code keras.Model.from_config} builds the same Functional;
    *   <li>a single model input/output as the flat {@code [layer, node, tensor]}: tf-keras writes a
-   *       one-element list, the portable form keeps Keras 3's flat reference (Keras 3 cannot call
-   *       a nested Functional with one-element-list inputs from a Sequential or a wrapper);
+   *       one-element list, the portable form keeps Keras 3's flat reference (Keras 3 cannot call a
+   *       nested Functional with one-element-list inputs from a Sequential or a wrapper);
    *   <li>the calls of a nested model that the portable form records twice (see {@code
-   *       NestedCalls}: no single node number means the same call to both loaders) collapsed to
-   *       one each, with the references renumbered from {@code 2k+1} to tf-keras's {@code k+1}.
+   *       NestedCalls}: no single node number means the same call to both loaders) collapsed to one
+   *       each, with the references renumbered from {@code 2k+1} to tf-keras's {@code k+1}.
    * </ul>
    */
   static void portable(JsonNode n) {
@@ -166,7 +226,8 @@ final class ConfigComparison {
         Set<String> classes = (Set<String>) rule.get(0);
         String key = (String) rule.get(1);
         String value = (String) rule.get(2);
-        if (classes.contains(cls) && c.has(key)
+        if (classes.contains(cls)
+            && c.has(key)
             && (value.isEmpty() || c.get(key).toString().equals(value))) {
           c.remove(key);
         }
@@ -179,8 +240,12 @@ final class ConfigComparison {
         collapseDoubledCalls(c);
         for (String key : List.of("input_layers", "output_layers")) {
           JsonNode refs = c.get(key);
-          if (refs != null && refs.isArray() && refs.size() == 1 && refs.get(0).isArray()
-              && refs.get(0).size() == 3 && refs.get(0).get(0).isTextual()) {
+          if (refs != null
+              && refs.isArray()
+              && refs.size() == 1
+              && refs.get(0).isArray()
+              && refs.get(0).size() == 3
+              && refs.get(0).get(0).isTextual()) {
             c.set(key, refs.get(0));
           }
         }
@@ -196,7 +261,10 @@ final class ConfigComparison {
       JsonNode calls = member.get("inbound_nodes");
       String name = member.path("name").asText(null);
       if (!(cls.equals("Sequential") || cls.equals("Functional") || cls.equals("Model"))
-          || calls == null || calls.size() < 2 || calls.size() % 2 != 0 || name == null) {
+          || calls == null
+          || calls.size() < 2
+          || calls.size() % 2 != 0
+          || name == null) {
         continue;
       }
       boolean pairs = true;
@@ -228,8 +296,10 @@ final class ConfigComparison {
 
   private static void collectRefs(JsonNode n, String name, List<JsonNode> out) {
     if (n.isArray()) {
-      if ((n.size() == 3 || n.size() == 4) && name.equals(n.get(0).asText(null))
-          && n.get(1).isIntegralNumber() && n.get(2).isIntegralNumber()) {
+      if ((n.size() == 3 || n.size() == 4)
+          && name.equals(n.get(0).asText(null))
+          && n.get(1).isIntegralNumber()
+          && n.get(2).isIntegralNumber()) {
         out.add(n);
         if (n.size() == 4) {
           collectRefs(n.get(3), name, out);
@@ -246,25 +316,31 @@ final class ConfigComparison {
    * Canonicalisation both generations need:
    *
    * <ul>
-   *   <li>floating-point numbers compared as float32: tf-keras writes float32 attributes widened
-   *       to double (1e-4 becomes 9.999999747378752e-05);
+   *   <li>floating-point numbers compared as float32: tf-keras writes float32 attributes widened to
+   *       double (1e-4 becomes 9.999999747378752e-05);
    *   <li>BatchNormalization/LayerNormalization axes made non-negative using the rank in the
    *       layer's build_config: tf-keras stores them so once built, Keras 3 keeps -1;
-   *   <li>Identity initializer {@code gain}: Keras 3.12's IdentityInitializer has no get_config,
-   *       so Keras 3 drops it on save (the translation keeps it).
+   *   <li>Identity initializer {@code gain}: Keras 3.12's IdentityInitializer has no get_config, so
+   *       Keras 3 drops it on save (the translation keeps it).
    * </ul>
    */
   private static void common(JsonNode n) {
     if (n.isObject()) {
       ObjectNode o = (ObjectNode) n;
       String cls = o.path("class_name").asText("");
-      if (("BatchNormalization".equals(cls) || "LayerNormalization".equals(cls)
-          || "SyncBatchNormalization".equals(cls)) && o.path("config").isObject()) {
-        nonNegativeAxis((ObjectNode) o.get("config"), o.path("build_config").path("input_shape"),
+      if (("BatchNormalization".equals(cls)
+              || "LayerNormalization".equals(cls)
+              || "SyncBatchNormalization".equals(cls))
+          && o.path("config").isObject()) {
+        nonNegativeAxis(
+            (ObjectNode) o.get("config"),
+            o.path("build_config").path("input_shape"),
             !"LayerNormalization".equals(cls));
       }
-      if (("Identity".equals(cls) || "IdentityInitializer".equals(cls)) && o.path("config")
-          .isObject() && !o.has("inbound_nodes") && !o.path("config").has("name")) {
+      if (("Identity".equals(cls) || "IdentityInitializer".equals(cls))
+          && o.path("config").isObject()
+          && !o.has("inbound_nodes")
+          && !o.path("config").has("name")) {
         ((ObjectNode) o.get("config")).remove("gain");
       }
       Iterator<Map.Entry<String, JsonNode>> it = o.fields();
@@ -295,7 +371,9 @@ final class ConfigComparison {
       axis = axis.get(0);
       config.set("axis", axis);
     }
-    if (axis == null || !inputShape.isArray() || inputShape.isEmpty()
+    if (axis == null
+        || !inputShape.isArray()
+        || inputShape.isEmpty()
         || inputShape.get(0).isArray()) {
       return;
     }

@@ -26,30 +26,47 @@ class ConfigGenerationTest {
 
   @Test
   void keras1FieldsAndClassesAreRecognised() {
-    assertEquals(ConfigGeneration.KERAS1, ConfigGeneration.detect(Examples.parse(
-        "{'class_name': 'Sequential', 'config': [{'class_name': 'Convolution2D', 'config':"
-            + " {'name': 'c', 'nb_filter': 8, 'nb_row': 3, 'nb_col': 3,"
-            + " 'border_mode': 'same'}}]}")));
-    assertEquals(ConfigGeneration.KERAS1, ConfigGeneration.detect(Examples.parse(
-        "{'class_name': 'Model', 'config': {'name': 'm', 'layers': [{'class_name': 'Merge',"
-            + " 'name': 'mg', 'config': {'name': 'mg', 'mode': 'sum'}, 'inbound_nodes': []}],"
-            + " 'input_layers': [], 'output_layers': []}}")));
+    assertEquals(
+        ConfigGeneration.KERAS1,
+        ConfigGeneration.detect(
+            Examples.parse(
+                "{'class_name': 'Sequential', 'config': [{'class_name': 'Convolution2D', 'config':"
+                    + " {'name': 'c', 'nb_filter': 8, 'nb_row': 3, 'nb_col': 3,"
+                    + " 'border_mode': 'same'}}]}")));
+    assertEquals(
+        ConfigGeneration.KERAS1,
+        ConfigGeneration.detect(
+            Examples.parse(
+                "{'class_name': 'Model', 'config': {'name': 'm', 'layers': [{'class_name': 'Merge',"
+                    + " 'name': 'mg', 'config': {'name': 'mg', 'mode': 'sum'}, 'inbound_nodes': []}],"
+                    + " 'input_layers': [], 'output_layers': []}}")));
   }
 
   @Test
   void singleKeras3MarksAreEnough() {
-    assertEquals(ConfigGeneration.KERAS3, ConfigGeneration.detect(Examples.parse(
-        "{'class_name': 'Sequential', 'config': {'name': 's', 'layers': [{'class_name':"
-            + " 'InputLayer', 'config': {'batch_shape': [null, 3], 'name': 'i'}}]}}")));
-    assertEquals(ConfigGeneration.KERAS3, ConfigGeneration.detect(Examples.parse(
-        "{'class_name': 'Sequential', 'config': {'name': 's', 'layers': [{'class_name':"
-            + " 'Dense', 'config': {'name': 'd', 'units': 1, 'dtype': {'class_name':"
-            + " 'FloatDTypePolicy', 'config': {'name': 'float32'}}}}]}}")));
-    assertEquals(ConfigGeneration.KERAS2, ConfigGeneration.detect(Examples.parse(
-        "{'class_name': 'Sequential', 'config': {'name': 's', 'layers': []}}")));
+    assertEquals(
+        ConfigGeneration.KERAS3,
+        ConfigGeneration.detect(
+            Examples.parse(
+                "{'class_name': 'Sequential', 'config': {'name': 's', 'layers': [{'class_name':"
+                    + " 'InputLayer', 'config': {'batch_shape': [null, 3], 'name': 'i'}}]}}")));
+    assertEquals(
+        ConfigGeneration.KERAS3,
+        ConfigGeneration.detect(
+            Examples.parse(
+                "{'class_name': 'Sequential', 'config': {'name': 's', 'layers': [{'class_name':"
+                    + " 'Dense', 'config': {'name': 'd', 'units': 1, 'dtype': {'class_name':"
+                    + " 'FloatDTypePolicy', 'config': {'name': 'float32'}}}}]}}")));
+    assertEquals(
+        ConfigGeneration.KERAS2,
+        ConfigGeneration.detect(
+            Examples.parse("{'class_name': 'Sequential', 'config': {'name': 's', 'layers': []}}")));
     // Keras 2's Embedding has output_dim too: not a Keras 1 mark.
-    assertEquals(ConfigGeneration.KERAS2, ConfigGeneration.detect(Examples.parse(
-        "{'class_name': 'Sequential', 'config': {'name': 's', 'layers': [{'class_name':"
-            + " 'Embedding', 'config': {'name': 'e', 'input_dim': 5, 'output_dim': 2}}]}}")));
+    assertEquals(
+        ConfigGeneration.KERAS2,
+        ConfigGeneration.detect(
+            Examples.parse(
+                "{'class_name': 'Sequential', 'config': {'name': 's', 'layers': [{'class_name':"
+                    + " 'Embedding', 'config': {'name': 'e', 'input_dim': 5, 'output_dim': 2}}]}}")));
   }
 }

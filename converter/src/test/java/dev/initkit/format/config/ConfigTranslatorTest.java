@@ -19,8 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Translation of the paired tf-keras / Keras 3 example configs. Loading the translated configs in
  * real Keras was checked outside these tests (the Python verification described in the report);
- * here the translated tree must equal what the other generation itself writes, modulo the rules
- * of {@link ConfigComparison}.
+ * here the translated tree must equal what the other generation itself writes, modulo the rules of
+ * {@link ConfigComparison}.
  */
 class ConfigTranslatorTest {
 
@@ -28,13 +28,12 @@ class ConfigTranslatorTest {
     return Examples.ARCHITECTURES;
   }
 
-  private static void assertEquivalent(JsonNode expected, JsonNode actual,
-      UnaryOperator<JsonNode> normalise, String what) {
+  private static void assertEquivalent(
+      JsonNode expected, JsonNode actual, UnaryOperator<JsonNode> normalise, String what) {
     JsonNode e = normalise.apply(expected);
     JsonNode a = normalise.apply(actual);
     if (!e.equals(a)) {
-      fail(what + " differs at:\n  " + String.join("\n  ",
-          ConfigComparison.differences(e, a, 12)));
+      fail(what + " differs at:\n  " + String.join("\n  ", ConfigComparison.differences(e, a, 12)));
     }
   }
 
@@ -42,7 +41,10 @@ class ConfigTranslatorTest {
   @MethodSource("architectures")
   void tfKerasConfigTranslatesToWhatKeras3Writes(String arch) throws ModelFormatException {
     JsonNode translated = ConfigTranslator.toKeras3(Examples.tfKeras(arch));
-    assertEquivalent(Examples.keras3(arch), translated, ConfigComparison::keras3,
+    assertEquivalent(
+        Examples.keras3(arch),
+        translated,
+        ConfigComparison::keras3,
         arch + ": toKeras3(tf-keras to_json) vs Keras 3 config.json");
     assertEquals(ConfigGeneration.KERAS3, ConfigGeneration.detect(translated));
   }
@@ -54,7 +56,10 @@ class ConfigTranslatorTest {
     // layers when the graph is replayed (same weights: checked by loading).
     JsonNode translated = ConfigTranslator.toKeras3(Examples.tfKerasH5(arch));
     UnaryOperator<JsonNode> normalise = n -> withoutBuildConfigs(ConfigComparison.keras3(n));
-    assertEquivalent(Examples.keras3(arch), translated, normalise,
+    assertEquivalent(
+        Examples.keras3(arch),
+        translated,
+        normalise,
         arch + ": toKeras3(tf-keras h5 model_config) vs Keras 3 config.json");
   }
 
@@ -62,7 +67,10 @@ class ConfigTranslatorTest {
   @MethodSource("architectures")
   void keras3ConfigTranslatesToWhatTfKerasWrites(String arch) throws ModelFormatException {
     JsonNode translated = ConfigTranslator.toKeras2(Examples.keras3(arch));
-    assertEquivalent(Examples.tfKeras(arch), translated, ConfigComparison::keras2,
+    assertEquivalent(
+        Examples.tfKeras(arch),
+        translated,
+        ConfigComparison::keras2,
         arch + ": toKeras2(Keras 3 config.json) vs tf-keras to_json");
     assertEquals(ConfigGeneration.KERAS2, ConfigGeneration.detect(translated));
     assertModuleKeysOnlyOnWrappedLayers(translated, false);
@@ -76,15 +84,20 @@ class ConfigTranslatorTest {
     // The legacy .h5 writer leaves out the layers' build_configs too, and with them the ranks
     // that fix the sign of normalisation axes and MultiHeadAttention's build shapes (tf-keras
     // then builds the layer at its first call).
-    UnaryOperator<JsonNode> withoutBuildInfo = n -> {
-      JsonNode c = ConfigComparison.keras2(n);
-      dropKeys(c, List.of("axis", "query_shape", "key_shape", "value_shape"));
-      return c;
-    };
-    assertEquivalent(ConfigTranslator.toKeras2(Examples.keras3(arch)),
-        ConfigTranslator.toKeras2(Examples.keras3H5(arch)), withoutBuildInfo,
+    UnaryOperator<JsonNode> withoutBuildInfo =
+        n -> {
+          JsonNode c = ConfigComparison.keras2(n);
+          dropKeys(c, List.of("axis", "query_shape", "key_shape", "value_shape"));
+          return c;
+        };
+    assertEquivalent(
+        ConfigTranslator.toKeras2(Examples.keras3(arch)),
+        ConfigTranslator.toKeras2(Examples.keras3H5(arch)),
+        withoutBuildInfo,
         arch + ": toKeras2(Keras 3 legacy h5) vs toKeras2(config.json)");
-    assertEquivalent(Examples.keras3(arch), ConfigTranslator.toKeras3(Examples.keras3H5(arch)),
+    assertEquivalent(
+        Examples.keras3(arch),
+        ConfigTranslator.toKeras3(Examples.keras3H5(arch)),
         n -> {
           JsonNode c = withoutBuildConfigs(ConfigComparison.keras3(n));
           dropKeys(c, List.of("axis"));
@@ -100,11 +113,17 @@ class ConfigTranslatorTest {
     // to_json are kept. tf-keras's .h5 writer leaves them out of the outer layers, but
     // MultiHeadAttention's build shapes come back as one (they live in its config there).
     JsonNode json = Examples.tfKeras(arch);
-    assertEquivalent(json, ConfigTranslator.toKeras2(ConfigTranslator.toKeras3(json)),
-        ConfigComparison::keras2KeepingBuildConfigs, arch + ": toKeras2(toKeras3(to_json))");
+    assertEquivalent(
+        json,
+        ConfigTranslator.toKeras2(ConfigTranslator.toKeras3(json)),
+        ConfigComparison::keras2KeepingBuildConfigs,
+        arch + ": toKeras2(toKeras3(to_json))");
     JsonNode h5 = Examples.tfKerasH5(arch);
-    assertEquivalent(h5, ConfigTranslator.toKeras2(ConfigTranslator.toKeras3(h5)),
-        ConfigComparison::keras2, arch + ": toKeras2(toKeras3(h5 model_config))");
+    assertEquivalent(
+        h5,
+        ConfigTranslator.toKeras2(ConfigTranslator.toKeras3(h5)),
+        ConfigComparison::keras2,
+        arch + ": toKeras2(toKeras3(h5 model_config))");
   }
 
   @ParameterizedTest
@@ -112,8 +131,8 @@ class ConfigTranslatorTest {
   void keras3ConfigsRoundTrip(String arch) throws ModelFormatException {
     JsonNode original = Examples.keras3(arch);
     JsonNode back = ConfigTranslator.toKeras3(ConfigTranslator.toKeras2(original));
-    assertEquivalent(original, back, ConfigComparison::keras3,
-        arch + ": toKeras3(toKeras2(y)) vs y");
+    assertEquivalent(
+        original, back, ConfigComparison::keras3, arch + ": toKeras3(toKeras2(y)) vs y");
   }
 
   @ParameterizedTest
@@ -139,8 +158,16 @@ class ConfigTranslatorTest {
     JsonNode mid = k3.path("config").path("layers").path(1);
     JsonNode innerSeq = mid.path("config").path("layers").path(1);
     // tf-keras counted the nested Sequential's own node: its second call read node 1, Keras 3 0.
-    assertEquals("[\"inner_seq\",0,0]", innerSeq.path("inbound_nodes").path(1).path("args")
-        .path(0).path("config").path("keras_history").toString());
+    assertEquals(
+        "[\"inner_seq\",0,0]",
+        innerSeq
+            .path("inbound_nodes")
+            .path(1)
+            .path("args")
+            .path(0)
+            .path("config")
+            .path("keras_history")
+            .toString());
     assertEquals("[\"inner_fn\",1,0]", mid.path("config").path("output_layers").toString());
 
     JsonNode t = ConfigTranslator.toKeras3(Examples.tfKeras("transformer"));
@@ -148,20 +175,23 @@ class ConfigTranslatorTest {
     assertEquals("MultiHeadAttention", mha.path("class_name").asText());
     JsonNode call = mha.path("inbound_nodes").path(0);
     assertEquals(2, call.path("args").size(), "query and value positional, as Keras 3 writes");
-    assertEquals("[\"mask\",0,0]", call.path("kwargs").path("attention_mask").path("config")
-        .path("keras_history").toString());
-    assertEquals("bool", call.path("kwargs").path("attention_mask").path("config")
-        .path("dtype").asText());
+    assertEquals(
+        "[\"mask\",0,0]",
+        call.path("kwargs").path("attention_mask").path("config").path("keras_history").toString());
+    assertEquals(
+        "bool", call.path("kwargs").path("attention_mask").path("config").path("dtype").asText());
     assertTrue(mha.path("build_config").has("shapes_dict"));
     assertFalse(mha.path("config").has("query_shape"));
   }
 
   @Test
   void oldSequentialGetsTheInputLayerKeras3Needs() throws ModelFormatException {
-    JsonNode old = Examples.parse("{'class_name': 'Sequential', 'config': ["
-        + "{'class_name': 'Dense', 'config': {'name': 'd', 'units': 4, 'dtype': 'float32',"
-        + " 'batch_input_shape': [null, 3], 'activity_regularizer': null}},"
-        + "{'class_name': 'Dense', 'config': {'name': 'd2', 'units': 2}}]}");
+    JsonNode old =
+        Examples.parse(
+            "{'class_name': 'Sequential', 'config': ["
+                + "{'class_name': 'Dense', 'config': {'name': 'd', 'units': 4, 'dtype': 'float32',"
+                + " 'batch_input_shape': [null, 3], 'activity_regularizer': null}},"
+                + "{'class_name': 'Dense', 'config': {'name': 'd2', 'units': 2}}]}");
     JsonNode k3 = ConfigTranslator.toKeras3(old);
     JsonNode layers = k3.path("config").path("layers");
     assertEquals(3, layers.size());
@@ -174,15 +204,16 @@ class ConfigTranslatorTest {
 
   @Test
   void keras1ConfigsAreRecognisedAndRefused() {
-    JsonNode k1 = Examples.parse("{'class_name': 'Sequential', 'config': [{'class_name':"
-        + " 'Dense', 'config': {'name': 'dense_1', 'output_dim': 3, 'init': 'glorot_uniform',"
-        + " 'input_dim': 4}}]}");
+    JsonNode k1 =
+        Examples.parse(
+            "{'class_name': 'Sequential', 'config': [{'class_name':"
+                + " 'Dense', 'config': {'name': 'dense_1', 'output_dim': 3, 'init': 'glorot_uniform',"
+                + " 'input_dim': 4}}]}");
     assertEquals(ConfigGeneration.KERAS1, ConfigGeneration.detect(k1));
-    UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
-        () -> ConfigTranslator.toKeras3(k1));
+    UnsupportedModelException e =
+        assertThrows(UnsupportedModelException.class, () -> ConfigTranslator.toKeras3(k1));
     assertEquals("dense_1", e.location());
-    assertTrue(e.detail().contains("'output_dim'") || e.detail().contains("'init'"),
-        e.detail());
+    assertTrue(e.detail().contains("'output_dim'") || e.detail().contains("'init'"), e.detail());
     assertThrows(UnsupportedModelException.class, () -> ConfigTranslator.toKeras2(k1));
   }
 
@@ -191,16 +222,18 @@ class ConfigTranslatorTest {
     ObjectNode model = (ObjectNode) Examples.tfKeras("rnn");
     ObjectNode lstm = (ObjectNode) model.path("config").path("layers").path(2).path("config");
     lstm.put("time_major", true);
-    UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
-        () -> ConfigTranslator.toKeras3(model));
+    UnsupportedModelException e =
+        assertThrows(UnsupportedModelException.class, () -> ConfigTranslator.toKeras3(model));
     assertEquals("rnn/lstm", e.location());
     assertTrue(e.detail().contains("time_major"), e.detail());
 
-    JsonNode lc = Examples.parse("{'class_name': 'Functional', 'config': {'name': 'm',"
-        + " 'layers': [{'class_name': 'LocallyConnected2D', 'name': 'lc', 'config': {'name':"
-        + " 'lc'}, 'inbound_nodes': []}], 'input_layers': [], 'output_layers': []}}");
-    UnsupportedModelException e2 = assertThrows(UnsupportedModelException.class,
-        () -> ConfigTranslator.toKeras3(lc));
+    JsonNode lc =
+        Examples.parse(
+            "{'class_name': 'Functional', 'config': {'name': 'm',"
+                + " 'layers': [{'class_name': 'LocallyConnected2D', 'name': 'lc', 'config': {'name':"
+                + " 'lc'}, 'inbound_nodes': []}], 'input_layers': [], 'output_layers': []}}");
+    UnsupportedModelException e2 =
+        assertThrows(UnsupportedModelException.class, () -> ConfigTranslator.toKeras3(lc));
     assertEquals("m/lc", e2.location());
   }
 
@@ -214,9 +247,11 @@ class ConfigTranslatorTest {
     ObjectNode tfk = (ObjectNode) config("mha/tfkeras.h5");
     ObjectNode mha = mhaConfig(tfk);
     mha.put("softmax_robust_masking", false);
-    assertFalse(mhaConfig((ObjectNode) ConfigTranslator.toKeras3(tfk)).has("softmax_robust_masking"));
+    assertFalse(
+        mhaConfig((ObjectNode) ConfigTranslator.toKeras3(tfk)).has("softmax_robust_masking"));
     mha.put("softmax_robust_masking", true);
-    UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> ConfigTranslator.toKeras3(tfk));
+    UnsupportedModelException e =
+        assertThrows(UnsupportedModelException.class, () -> ConfigTranslator.toKeras3(tfk));
     assertTrue(e.detail().contains("softmax_robust_masking"), e.detail());
 
     ObjectNode k3 = (ObjectNode) config("mha/keras3.keras");
@@ -231,7 +266,9 @@ class ConfigTranslatorTest {
   }
 
   private static JsonNode config(String file) throws java.io.IOException {
-    try (dev.initkit.model.LoadedModel m = dev.initkit.ModelIO.open(dev.initkit.testing.TestFiles.testdata().resolve("models/" + file))) {
+    try (dev.initkit.model.LoadedModel m =
+        dev.initkit.ModelIO.open(
+            dev.initkit.testing.TestFiles.testdata().resolve("models/" + file))) {
       return m.model().config().orElseThrow().deepCopy();
     }
   }
@@ -251,22 +288,24 @@ class ConfigTranslatorTest {
     ObjectNode dense = (ObjectNode) model.path("config").path("layers").path(1).path("config");
     ((ObjectNode) dense.path("dtype")).put("class_name", "QuantizedDTypePolicy");
     ((ObjectNode) dense.path("dtype").path("config")).put("name", "int8_from_float32");
-    UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
-        () -> ConfigTranslator.toKeras2(model));
+    UnsupportedModelException e =
+        assertThrows(UnsupportedModelException.class, () -> ConfigTranslator.toKeras2(model));
     assertEquals("mlp/fc1", e.location());
     assertTrue(e.detail().contains("dtype"), e.detail());
 
     ObjectNode gqa = (ObjectNode) Examples.keras3("mlp");
-    ((ObjectNode) gqa.path("config").path("layers").path(1)).put("class_name",
-        "GroupQueryAttention");
+    ((ObjectNode) gqa.path("config").path("layers").path(1))
+        .put("class_name", "GroupQueryAttention");
     assertThrows(UnsupportedModelException.class, () -> ConfigTranslator.toKeras2(gqa));
   }
 
   @Test
   void customLayersAndLambdaCodeAreCarriedVerbatim() throws ModelFormatException {
-    JsonNode custom = Examples.parse("{'module': 'my_pkg.layers', 'class_name': 'MyLayer',"
-        + " 'config': {'name': 'mine', 'dtype': 'float32', 'kernel_initializer':"
-        + " {'class_name': 'MyInit', 'config': {}}}, 'registered_name': 'my_pkg>MyLayer'}");
+    JsonNode custom =
+        Examples.parse(
+            "{'module': 'my_pkg.layers', 'class_name': 'MyLayer',"
+                + " 'config': {'name': 'mine', 'dtype': 'float32', 'kernel_initializer':"
+                + " {'class_name': 'MyInit', 'config': {}}}, 'registered_name': 'my_pkg>MyLayer'}");
     ObjectNode model = (ObjectNode) Examples.tfKeras("mlp");
     ((com.fasterxml.jackson.databind.node.ArrayNode) model.path("config").path("layers"))
         .add(custom);
@@ -278,12 +317,13 @@ class ConfigTranslatorTest {
     assertEquals(custom, layers2.get(layers2.size() - 1));
 
     JsonNode lambdaK2 = Examples.tfKeras("misc").path("config").path("layers").path(1);
-    JsonNode lambdaK3 = ConfigTranslator.toKeras3(Examples.tfKeras("misc"))
-        .path("config").path("layers").path(1);
-    assertEquals(lambdaK2.path("config").path("function").path(0),
+    JsonNode lambdaK3 =
+        ConfigTranslator.toKeras3(Examples.tfKeras("misc")).path("config").path("layers").path(1);
+    assertEquals(
+        lambdaK2.path("config").path("function").path(0),
         lambdaK3.path("config").path("function").path("config").path("code"));
-    assertEquals("__lambda__", lambdaK3.path("config").path("function").path("class_name")
-        .asText());
+    assertEquals(
+        "__lambda__", lambdaK3.path("config").path("function").path("class_name").asText());
   }
 
   @Test
@@ -297,29 +337,36 @@ class ConfigTranslatorTest {
     // The portable form names the policy: Keras 3 cannot read tf-keras's Policy object.
     assertEquals("\"mixed_float16\"", policy.toString());
     JsonNode fromTfKeras = ConfigTranslator.toKeras2(Examples.tfKeras("mixed_precision"));
-    assertEquals("\"mixed_float16\"", fromTfKeras.path("config").path("layers").path(1)
-        .path("config").path("dtype").toString());
-    assertEquals("float32", k2.path("config").path("layers").path(2).path("config")
-        .path("dtype").asText());
+    assertEquals(
+        "\"mixed_float16\"",
+        fromTfKeras.path("config").path("layers").path(1).path("config").path("dtype").toString());
+    assertEquals(
+        "float32", k2.path("config").path("layers").path(2).path("config").path("dtype").asText());
   }
 
   @Test
   void malformedConfigsAreReportedAsSuch() {
-    assertThrows(dev.initkit.MalformedModelException.class,
-        () -> ConfigTranslator.toKeras3(Examples.parse("{'class_name': 'Functional', 'config':"
-            + " {'name': 'm', 'layers': [{'class_name': 'Dense', 'name': 'd', 'config': {},"
-            + " 'inbound_nodes': [[['nowhere', 0, 0, {}]]]}], 'input_layers': [],"
-            + " 'output_layers': []}}")));
-    assertThrows(dev.initkit.MalformedModelException.class,
+    assertThrows(
+        dev.initkit.MalformedModelException.class,
+        () ->
+            ConfigTranslator.toKeras3(
+                Examples.parse(
+                    "{'class_name': 'Functional', 'config':"
+                        + " {'name': 'm', 'layers': [{'class_name': 'Dense', 'name': 'd', 'config': {},"
+                        + " 'inbound_nodes': [[['nowhere', 0, 0, {}]]]}], 'input_layers': [],"
+                        + " 'output_layers': []}}")));
+    assertThrows(
+        dev.initkit.MalformedModelException.class,
         () -> ConfigTranslator.toKeras2(Examples.parse("[1, 2]")));
   }
 
   // ---- helpers -------------------------------------------------------------------------------
 
   private static void dropKeys(JsonNode n, List<String> keys) {
-    if (n.isObject() && ("BatchNormalization".equals(n.path("class_name").asText())
-        || "LayerNormalization".equals(n.path("class_name").asText())
-        || "MultiHeadAttention".equals(n.path("class_name").asText()))) {
+    if (n.isObject()
+        && ("BatchNormalization".equals(n.path("class_name").asText())
+            || "LayerNormalization".equals(n.path("class_name").asText())
+            || "MultiHeadAttention".equals(n.path("class_name").asText()))) {
       ((ObjectNode) n.get("config")).remove(keys);
     }
     if (n.isContainerNode()) {
@@ -335,18 +382,22 @@ class ConfigTranslatorTest {
   private static void assertModuleKeysOnlyOnWrappedLayers(JsonNode n, boolean wrappedPosition) {
     if (n.isObject() && n.has("class_name") && n.has("config") && n.has("module")) {
       assertTrue(wrappedPosition, "module key outside a wrapped position: " + n);
-      assertTrue(List.of("keras.layers", "keras").contains(n.get("module").asText()),
+      assertTrue(
+          List.of("keras.layers", "keras").contains(n.get("module").asText()),
           n.get("module").asText());
     }
     if (n.isObject()) {
-      n.properties().forEach(e -> {
-        boolean wrapped = List.of("layer", "backward_layer", "cell", "cells").contains(e.getKey());
-        if (e.getValue().isArray() && wrapped) {
-          e.getValue().forEach(c -> assertModuleKeysOnlyOnWrappedLayers(c, true));
-        } else {
-          assertModuleKeysOnlyOnWrappedLayers(e.getValue(), wrapped);
-        }
-      });
+      n.properties()
+          .forEach(
+              e -> {
+                boolean wrapped =
+                    List.of("layer", "backward_layer", "cell", "cells").contains(e.getKey());
+                if (e.getValue().isArray() && wrapped) {
+                  e.getValue().forEach(c -> assertModuleKeysOnlyOnWrappedLayers(c, true));
+                } else {
+                  assertModuleKeysOnlyOnWrappedLayers(e.getValue(), wrapped);
+                }
+              });
     } else if (n.isArray()) {
       n.forEach(c -> assertModuleKeysOnlyOnWrappedLayers(c, false));
     }

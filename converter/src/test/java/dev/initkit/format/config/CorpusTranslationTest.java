@@ -45,8 +45,10 @@ class CorpusTranslationTest {
 
   private static Map<String, JsonNode> corpus() throws IOException {
     Map<String, JsonNode> configs = new TreeMap<>();
-    try (InputStream in = new GZIPInputStream(CorpusTranslationTest.class
-        .getResourceAsStream("/config/corpus-h5-model-configs.json.gz"))) {
+    try (InputStream in =
+        new GZIPInputStream(
+            CorpusTranslationTest.class.getResourceAsStream(
+                "/config/corpus-h5-model-configs.json.gz"))) {
       JsonNode all = Examples.JSON.readTree(in);
       for (Iterator<Map.Entry<String, JsonNode>> it = all.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
@@ -81,7 +83,8 @@ class CorpusTranslationTest {
   void everyCorpusConfigTranslatesOrIsRefused() throws IOException {
     Map<String, JsonNode> configs = corpus();
     String dir = System.getProperty("initkit.corpus");
-    Assumptions.assumeTrue(dir != null && Files.isDirectory(Path.of(dir)),
+    Assumptions.assumeTrue(
+        dir != null && Files.isDirectory(Path.of(dir)),
         "system property initkit.corpus names no directory; only h5-full configs checked");
     List<String> refused = new ArrayList<>();
     int translated = 0;

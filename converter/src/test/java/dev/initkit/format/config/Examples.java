@@ -18,8 +18,17 @@ final class Examples {
 
   /** The architectures {@code generate_examples.py} builds. */
   static final List<String> ARCHITECTURES =
-      List.of("mlp", "cnn2d", "conv1d3d", "rnn", "rnn_cells", "functional", "transformer",
-          "nested", "mixed_precision", "misc");
+      List.of(
+          "mlp",
+          "cnn2d",
+          "conv1d3d",
+          "rnn",
+          "rnn_cells",
+          "functional",
+          "transformer",
+          "nested",
+          "mixed_precision",
+          "misc");
 
   /** tf-keras {@code Model.to_json()}. */
   static JsonNode tfKeras(String arch) {

@@ -25,9 +25,12 @@ class GenerationMeaningTest {
 
   /** A tf-keras Sequential with these layers after its InputLayer. */
   private static JsonNode tfKerasSequential(String layers) throws Exception {
-    return json("{'class_name': 'Sequential', 'config': {'name': 'seq', 'layers': ["
-        + "{'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 4, 3],"
-        + " 'dtype': 'float32', 'sparse': false, 'ragged': false, 'name': 'x'}}, " + layers + "]}}");
+    return json(
+        "{'class_name': 'Sequential', 'config': {'name': 'seq', 'layers': ["
+            + "{'class_name': 'InputLayer', 'config': {'batch_input_shape': [null, 4, 3],"
+            + " 'dtype': 'float32', 'sparse': false, 'ragged': false, 'name': 'x'}}, "
+            + layers
+            + "]}}");
   }
 
   private static JsonNode layerOf(JsonNode model, int index) {
@@ -38,9 +41,11 @@ class GenerationMeaningTest {
 
   @Test
   void thresholdedReluBecomesReluWithThatThreshold() throws Exception {
-    JsonNode k3 = ConfigTranslator.toKeras3(tfKerasSequential(
-        "{'module': 'keras.layers', 'class_name': 'ThresholdedReLU', 'config': {'name': 't',"
-            + " 'trainable': true, 'dtype': 'float32', 'theta': 0.3}, 'registered_name': null}"));
+    JsonNode k3 =
+        ConfigTranslator.toKeras3(
+            tfKerasSequential(
+                "{'module': 'keras.layers', 'class_name': 'ThresholdedReLU', 'config': {'name': 't',"
+                    + " 'trainable': true, 'dtype': 'float32', 'theta': 0.3}, 'registered_name': null}"));
     JsonNode relu = layerOf(k3, 1);
     assertEquals("ReLU", relu.path("class_name").asText());
     assertEquals("keras.layers", relu.path("module").asText());
@@ -50,7 +55,9 @@ class GenerationMeaningTest {
     assertEquals(0.0, c.path("negative_slope").asDouble());
     assertEquals("t", c.path("name").asText());
     assertFalse(c.has("theta"), c::toString);
-    assertEquals("float32", c.path("dtype").path("config").path("name").asText(),
+    assertEquals(
+        "float32",
+        c.path("dtype").path("config").path("name").asText(),
         "the rest is translated as any Keras 2 layer: " + c);
     // back down it is a ReLU, which tf-keras has with the same threshold semantics
     JsonNode k2 = ConfigTranslator.toKeras2(k3);
@@ -60,19 +67,23 @@ class GenerationMeaningTest {
 
   @Test
   void thresholdedReluWithoutThetaTakesTfKerasDefault() throws Exception {
-    JsonNode k3 = ConfigTranslator.toKeras3(tfKerasSequential(
-        "{'class_name': 'ThresholdedReLU', 'config': {'name': 't', 'trainable': true,"
-            + " 'dtype': 'float32'}}"));
+    JsonNode k3 =
+        ConfigTranslator.toKeras3(
+            tfKerasSequential(
+                "{'class_name': 'ThresholdedReLU', 'config': {'name': 't', 'trainable': true,"
+                    + " 'dtype': 'float32'}}"));
     assertEquals(1.0, layerOf(k3, 1).path("config").path("threshold").asDouble());
   }
 
   @Test
   void thresholdedReluInsideAWrapperIsTranslatedToo() throws Exception {
-    JsonNode k3 = ConfigTranslator.toKeras3(tfKerasSequential(
-        "{'class_name': 'TimeDistributed', 'config': {'name': 'td', 'trainable': true,"
-            + " 'dtype': 'float32', 'layer': {'module': 'keras.layers', 'class_name':"
-            + " 'ThresholdedReLU', 'config': {'name': 't', 'trainable': true, 'dtype': 'float32',"
-            + " 'theta': 2.0}, 'registered_name': null}}}"));
+    JsonNode k3 =
+        ConfigTranslator.toKeras3(
+            tfKerasSequential(
+                "{'class_name': 'TimeDistributed', 'config': {'name': 'td', 'trainable': true,"
+                    + " 'dtype': 'float32', 'layer': {'module': 'keras.layers', 'class_name':"
+                    + " 'ThresholdedReLU', 'config': {'name': 't', 'trainable': true, 'dtype': 'float32',"
+                    + " 'theta': 2.0}, 'registered_name': null}}}"));
     JsonNode inner = layerOf(k3, 1).path("config").path("layer");
     assertEquals("ReLU", inner.path("class_name").asText());
     assertEquals(2.0, inner.path("config").path("threshold").asDouble());
@@ -80,12 +91,17 @@ class GenerationMeaningTest {
 
   @Test
   void thresholdedReluWithANegativeThetaIsRefusedNamingLayerKeyAndValue() throws Exception {
-    UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
-        () -> ConfigTranslator.toKeras3(tfKerasSequential(
-            "{'class_name': 'ThresholdedReLU', 'config': {'name': 't', 'trainable': true,"
-                + " 'dtype': 'float32', 'theta': -0.5}}")));
+    UnsupportedModelException e =
+        assertThrows(
+            UnsupportedModelException.class,
+            () ->
+                ConfigTranslator.toKeras3(
+                    tfKerasSequential(
+                        "{'class_name': 'ThresholdedReLU', 'config': {'name': 't', 'trainable': true,"
+                            + " 'dtype': 'float32', 'theta': -0.5}}")));
     assertEquals("seq/t", e.location());
-    assertTrue(e.detail().contains("ThresholdedReLU field 'theta'") && e.detail().contains("-0.5"),
+    assertTrue(
+        e.detail().contains("ThresholdedReLU field 'theta'") && e.detail().contains("-0.5"),
         e.detail());
   }
 
@@ -93,30 +109,36 @@ class GenerationMeaningTest {
 
   @Test
   void inertKeysKeras3RejectsAreDropped() throws Exception {
-    JsonNode k3 = ConfigTranslator.toKeras3(tfKerasSequential(
-        "{'class_name': 'Discretization', 'config': {'name': 'd', 'trainable': true,"
-            + " 'dtype': 'float32', 'bin_boundaries': [0.0], 'output_mode': 'int', 'sparse': false}},"
-            + "{'class_name': 'RandomCrop', 'config': {'name': 'rc', 'trainable': true,"
-            + " 'dtype': 'float32', 'rng_type': 'stateful', 'height': 2, 'width': 2, 'seed': null}},"
-            + "{'class_name': 'RandomBrightness', 'config': {'name': 'rb', 'trainable': true,"
-            + " 'dtype': 'float32', 'rng_type': 'stateful', 'factor': [-0.1, 0.1],"
-            + " 'value_range': [0, 255], 'seed': null}}"));
-    assertFalse(layerOf(k3, 1).path("config").has("trainable"), "Discretization.__init__ rejects it");
+    JsonNode k3 =
+        ConfigTranslator.toKeras3(
+            tfKerasSequential(
+                "{'class_name': 'Discretization', 'config': {'name': 'd', 'trainable': true,"
+                    + " 'dtype': 'float32', 'bin_boundaries': [0.0], 'output_mode': 'int', 'sparse': false}},"
+                    + "{'class_name': 'RandomCrop', 'config': {'name': 'rc', 'trainable': true,"
+                    + " 'dtype': 'float32', 'rng_type': 'stateful', 'height': 2, 'width': 2, 'seed': null}},"
+                    + "{'class_name': 'RandomBrightness', 'config': {'name': 'rb', 'trainable': true,"
+                    + " 'dtype': 'float32', 'rng_type': 'stateful', 'factor': [-0.1, 0.1],"
+                    + " 'value_range': [0, 255], 'seed': null}}"));
+    assertFalse(
+        layerOf(k3, 1).path("config").has("trainable"), "Discretization.__init__ rejects it");
     assertFalse(layerOf(k3, 2).path("config").has("rng_type"));
     assertFalse(layerOf(k3, 3).path("config").has("rng_type"));
   }
 
   @Test
   void keras3OnlyActivationIsRefusedGoingDownNamingLayerKeyAndValue() throws Exception {
-    JsonNode k3 = ConfigTranslator.toKeras3(tfKerasSequential(
-        "{'class_name': 'Dense', 'config': {'name': 'dense_x', 'trainable': true,"
-            + " 'dtype': 'float32', 'units': 2, 'activation': 'relu', 'use_bias': true}}"));
+    JsonNode k3 =
+        ConfigTranslator.toKeras3(
+            tfKerasSequential(
+                "{'class_name': 'Dense', 'config': {'name': 'dense_x', 'trainable': true,"
+                    + " 'dtype': 'float32', 'units': 2, 'activation': 'relu', 'use_bias': true}}"));
     ((com.fasterxml.jackson.databind.node.ObjectNode) layerOf(k3, 1).path("config"))
         .put("activation", "hard_silu");
-    UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
-        () -> ConfigTranslator.toKeras2(k3));
+    UnsupportedModelException e =
+        assertThrows(UnsupportedModelException.class, () -> ConfigTranslator.toKeras2(k3));
     assertEquals("seq/dense_x", e.location());
-    assertTrue(e.detail().contains("Dense field 'activation'") && e.detail().contains("hard_silu"),
+    assertTrue(
+        e.detail().contains("Dense field 'activation'") && e.detail().contains("hard_silu"),
         e.detail());
   }
 
@@ -148,22 +170,35 @@ class GenerationMeaningTest {
   void hardSigmoidLayersAreFoundWhereverTheyAre() throws Exception {
     JsonNode tfk = tfKerasSequential(HARD_SIGMOID_LAYERS);
     List<MeaningChange> up = ConfigTranslator.meaningChanges(tfk, ConfigGeneration.KERAS3);
-    assertEquals(List.of("lstm_1 recurrent_activation", "rnn/cell recurrent_activation",
-        "inner/dense_hs activation", "act activation"), up.stream().map(c -> c.layerPath() + " " + c.key()).toList());
+    assertEquals(
+        List.of(
+            "lstm_1 recurrent_activation",
+            "rnn/cell recurrent_activation",
+            "inner/dense_hs activation",
+            "act activation"),
+        up.stream().map(c -> c.layerPath() + " " + c.key()).toList());
     assertEquals(1.0 / 12.0, up.get(0).activation().maxChange(), 1e-12);
-    assertEquals("layer lstm_1: recurrent_activation hard_sigmoid means clip(x/6 + 0.5, 0, 1) in"
-        + " Keras 3, clip(0.2x + 0.5, 0, 1) in tf-keras/Keras 2: outputs of that activation change"
-        + " by up to 0.0833", up.get(0).message());
+    assertEquals(
+        "layer lstm_1: recurrent_activation hard_sigmoid means clip(x/6 + 0.5, 0, 1) in"
+            + " Keras 3, clip(0.2x + 0.5, 0, 1) in tf-keras/Keras 2: outputs of that activation change"
+            + " by up to 0.0833",
+        up.get(0).message());
   }
 
   @Test
   void theOtherDirectionIsReportedFromKeras3() throws Exception {
     JsonNode k3 = ConfigTranslator.toKeras3(tfKerasSequential(HARD_SIGMOID_LAYERS));
     List<MeaningChange> down = ConfigTranslator.meaningChanges(k3, ConfigGeneration.KERAS2);
-    assertEquals(List.of("lstm_1", "rnn/cell", "inner/dense_hs", "act"),
+    assertEquals(
+        List.of("lstm_1", "rnn/cell", "inner/dense_hs", "act"),
         down.stream().map(MeaningChange::layerPath).toList());
-    assertTrue(down.get(0).message().contains("means clip(0.2x + 0.5, 0, 1) in tf-keras/Keras 2,"
-        + " clip(x/6 + 0.5, 0, 1) in Keras 3"), down.get(0).message());
+    assertTrue(
+        down.get(0)
+            .message()
+            .contains(
+                "means clip(0.2x + 0.5, 0, 1) in tf-keras/Keras 2,"
+                    + " clip(x/6 + 0.5, 0, 1) in Keras 3"),
+        down.get(0).message());
   }
 
   @Test
@@ -172,9 +207,13 @@ class GenerationMeaningTest {
     assertEquals(List.of(), ConfigTranslator.meaningChanges(tfk, ConfigGeneration.KERAS2));
     JsonNode k3 = ConfigTranslator.toKeras3(tfk);
     assertEquals(List.of(), ConfigTranslator.meaningChanges(k3, ConfigGeneration.KERAS3));
-    JsonNode plain = tfKerasSequential("{'class_name': 'Dense', 'config': {'name': 'd',"
-        + " 'trainable': true, 'dtype': 'float32', 'units': 2, 'activation': 'gelu'}}");
-    assertEquals(List.of(), ConfigTranslator.meaningChanges(plain, ConfigGeneration.KERAS3),
+    JsonNode plain =
+        tfKerasSequential(
+            "{'class_name': 'Dense', 'config': {'name': 'd',"
+                + " 'trainable': true, 'dtype': 'float32', 'units': 2, 'activation': 'gelu'}}");
+    assertEquals(
+        List.of(),
+        ConfigTranslator.meaningChanges(plain, ConfigGeneration.KERAS3),
         "gelu is erf-based in both by default");
   }
 }

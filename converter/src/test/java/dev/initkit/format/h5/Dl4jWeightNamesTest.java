@@ -6,7 +6,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dataset names of the dl4j form: DL4J cuts the layer's name (its first occurrence) out of the
- * dataset name and keeps the rest as the parameter name ({@code KerasModelUtils.findParameterName}).
+ * dataset name and keeps the rest as the parameter name ({@code
+ * KerasModelUtils.findParameterName}).
  */
 class Dl4jWeightNamesTest {
   @Test
@@ -18,13 +19,18 @@ class Dl4jWeightNamesTest {
   @Test
   void aWeightNamedLikeItsLayerIsPrefixedToo() {
     // layer "depthwise": DL4J would read "depthwise_kernel:0" as "kernel" and miss depthwise_kernel
-    assertEquals("depthwise/depthwise_depthwise_kernel:0", KerasH5Writer.dl4jName("depthwise/depthwise_kernel:0", "depthwise"));
+    assertEquals(
+        "depthwise/depthwise_depthwise_kernel:0",
+        KerasH5Writer.dl4jName("depthwise/depthwise_kernel:0", "depthwise"));
   }
 
   @Test
   void keras3sDepthwiseKernelGetsItsKeras2Name() {
-    assertEquals("m/dw/depthwise_kernel", KerasH5Writer.keras2Name("m/dw/kernel", "DepthwiseConv2D"));
-    assertEquals("dw/depthwise_kernel:0", KerasH5Writer.keras2Name("dw/depthwise_kernel:0", "DepthwiseConv2D"));
+    assertEquals(
+        "m/dw/depthwise_kernel", KerasH5Writer.keras2Name("m/dw/kernel", "DepthwiseConv2D"));
+    assertEquals(
+        "dw/depthwise_kernel:0",
+        KerasH5Writer.keras2Name("dw/depthwise_kernel:0", "DepthwiseConv2D"));
     assertEquals("m/conv/kernel", KerasH5Writer.keras2Name("m/conv/kernel", "Conv2D"));
   }
 

@@ -21,10 +21,12 @@ class KerasH5InputTest {
     try (H5File f = H5File.create(p)) {
       f.root();
     }
-    MalformedModelException e = assertThrows(MalformedModelException.class, () -> KerasH5Input.open(p));
+    MalformedModelException e =
+        assertThrows(MalformedModelException.class, () -> KerasH5Input.open(p));
     assertEquals(p, e.file());
     assertEquals("/", e.location());
-    assertEquals("empty HDF5 file: no Keras model_config, layer_names or Keras 3 layers group", e.detail());
+    assertEquals(
+        "empty HDF5 file: no Keras model_config, layer_names or Keras 3 layers group", e.detail());
   }
 
   @Test
@@ -35,9 +37,12 @@ class KerasH5InputTest {
         f.root().createGroup(g).close();
       }
     }
-    MalformedModelException e = assertThrows(MalformedModelException.class, () -> KerasH5Input.open(p));
-    assertEquals("HDF5 file that is not a Keras model: no model_config or layer_names attribute and no Keras 3"
-        + " layers group (it holds groups a, b, c, d, e, ...)", e.detail());
+    MalformedModelException e =
+        assertThrows(MalformedModelException.class, () -> KerasH5Input.open(p));
+    assertEquals(
+        "HDF5 file that is not a Keras model: no model_config or layer_names attribute and no Keras 3"
+            + " layers group (it holds groups a, b, c, d, e, ...)",
+        e.detail());
   }
 
   @Test
@@ -49,10 +54,13 @@ class KerasH5InputTest {
     try (KerasH5Input in = KerasH5Input.open(p)) {
       assertEquals(Format.KERAS3_WEIGHTS, in.layout());
       assertEquals(p, in.path());
-      assertEquals(null, in.readWith((path, file) -> {
-        file.close();
-        return null;
-      }));
+      assertEquals(
+          null,
+          in.readWith(
+              (path, file) -> {
+                file.close();
+                return null;
+              }));
       assertThrows(IllegalStateException.class, () -> in.readWith((path, file) -> null));
     }
   }

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 18, items 5 and 6: initkit reads a .keras archive as Keras's zipfile does. A damaged member
  * (its CRC-32 is not the recorded one) is refused before any output made from it is kept; a local
- * header that names another member is refused; bytes prepended to the archive move every offset,
- * as java.util.zip and Python move them.
+ * header that names another member is refused; bytes prepended to the archive move every offset, as
+ * java.util.zip and Python move them.
  */
 class ArchiveIntegrityTest {
   @TempDir Path tmp;
@@ -58,8 +58,13 @@ class ArchiveIntegrityTest {
     Path damaged = Files.write(tmp.resolve("damaged.keras"), archive);
     Path out = tmp.resolve("out.h5");
     try (LoadedModel m = ModelIO.open(damaged)) { // metadata only: no weight byte read yet
-      MalformedModelException e = assertThrows(MalformedModelException.class, () -> ModelIO.write(m, out, ModelIO.WriteOptions.defaults()));
-      assertTrue(e.getMessage().contains("model.weights.h5") && e.getMessage().contains("Bad CRC-32"), e.getMessage());
+      MalformedModelException e =
+          assertThrows(
+              MalformedModelException.class,
+              () -> ModelIO.write(m, out, ModelIO.WriteOptions.defaults()));
+      assertTrue(
+          e.getMessage().contains("model.weights.h5") && e.getMessage().contains("Bad CRC-32"),
+          e.getMessage());
       assertThrows(MalformedModelException.class, () -> InitReport.of(m));
     }
     assertFalse(Files.exists(out), "no output from damaged bytes");
@@ -74,8 +79,11 @@ class ArchiveIntegrityTest {
     int at = indexOf(archive, "\"name\"".getBytes(StandardCharsets.UTF_8));
     archive[at + 1] = 'N';
     Path damaged = Files.write(tmp.resolve("config.keras"), archive);
-    MalformedModelException e = assertThrows(MalformedModelException.class, () -> ModelIO.open(damaged).close());
-    assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("Bad CRC-32"), e.getMessage());
+    MalformedModelException e =
+        assertThrows(MalformedModelException.class, () -> ModelIO.open(damaged).close());
+    assertTrue(
+        e.getMessage().contains("config.json") && e.getMessage().contains("Bad CRC-32"),
+        e.getMessage());
   }
 
   /** A local header named ../../evil.json (of the same length): Python's zipfile refuses it. */
@@ -84,13 +92,17 @@ class ArchiveIntegrityTest {
     byte[] archive = Files.readAllBytes(original());
     byte[] name = "model.weights.h5".getBytes(StandardCharsets.UTF_8);
     int at = indexOf(archive, name); // the first occurrence: the local header's name
-    System.arraycopy("../../evil.jsonX".getBytes(StandardCharsets.UTF_8), 0, archive, at, name.length);
+    System.arraycopy(
+        "../../evil.jsonX".getBytes(StandardCharsets.UTF_8), 0, archive, at, name.length);
     Path tampered = Files.write(tmp.resolve("evil.keras"), archive);
-    MalformedModelException e = assertThrows(MalformedModelException.class, () -> ModelIO.open(tampered).close());
+    MalformedModelException e =
+        assertThrows(MalformedModelException.class, () -> ModelIO.open(tampered).close());
     assertTrue(e.getMessage().contains("local header"), e.getMessage());
   }
 
-  /** Bytes before the archive (here another zip): the member is read where java.util.zip reads it. */
+  /**
+   * Bytes before the archive (here another zip): the member is read where java.util.zip reads it.
+   */
   @Test
   void prependedBytesMoveEveryOffsetAsOtherReadersMoveThem() throws IOException {
     ByteArrayOutputStream prefix = new ByteArrayOutputStream();

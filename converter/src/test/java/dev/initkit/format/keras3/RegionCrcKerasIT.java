@@ -22,15 +22,29 @@ import org.junit.jupiter.api.io.TempDir;
 class RegionCrcKerasIT {
   @TempDir Path dir;
 
-  /** A real Keras model with MiB-sized kernels written as .keras: the member's CRC is right and mostly overlapped. */
+  /**
+   * A real Keras model with MiB-sized kernels written as .keras: the member's CRC is right and
+   * mostly overlapped.
+   */
   @Test
   void archiveWeightsAreChecksummedAsHdf5ClosesEachDataset() throws Exception {
     String python = System.getProperty("initkit.python", "");
     assumeTrue(!python.isEmpty(), "needs -Dinitkit.python to generate the model with Keras");
     Path h5 = dir.resolve("stack.h5");
-    Process p = new ProcessBuilder(python, TestFiles.testdata().resolve("make_large.py").toString(), h5.toString(), "12", "--width", "1024")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("make.log").toFile()).start();
-    assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, () -> "make_large.py failed: " + read(dir.resolve("make.log")));
+    Process p =
+        new ProcessBuilder(
+                python,
+                TestFiles.testdata().resolve("make_large.py").toString(),
+                h5.toString(),
+                "12",
+                "--width",
+                "1024")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("make.log").toFile())
+            .start();
+    assertTrue(
+        p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0,
+        () -> "make_large.py failed: " + read(dir.resolve("make.log")));
 
     Path out = dir.resolve("stack.keras");
     long before = RegionCrc.BACKGROUND_BYTES.get();
@@ -48,8 +62,12 @@ class RegionCrcKerasIT {
         }
       }
       assertEquals(c.getValue(), w.getCrc(), "the member's recorded CRC is the CRC of its bytes");
-      // 3 kernels of 4 MiB: all of them from the background, the rest (metadata, biases) read at the end
-      assertEquals(3L * 1024 * 1024 * 4, overlapped, "bytes checksummed while HDF5 wrote, of " + w.getSize());
+      // 3 kernels of 4 MiB: all of them from the background, the rest (metadata, biases) read at
+      // the end
+      assertEquals(
+          3L * 1024 * 1024 * 4,
+          overlapped,
+          "bytes checksummed while HDF5 wrote, of " + w.getSize());
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.initkit.format.keras3;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -37,13 +36,19 @@ class RegionCrcTest {
     r.nextBytes(b);
     int[] cuts = {0, 1, 2, 3, 4, 7, 8, 255, 256, 4096, 65_535, 69_999, 70_000};
     for (int cut : cuts) {
-      assertEquals(crc(b, 0, b.length), RegionCrc.combine(crc(b, 0, cut), crc(b, cut, b.length), b.length - cut), "cut at " + cut);
+      assertEquals(
+          crc(b, 0, b.length),
+          RegionCrc.combine(crc(b, 0, cut), crc(b, cut, b.length), b.length - cut),
+          "cut at " + cut);
     }
     for (int i = 0; i < 200; i++) {
       int from = r.nextInt(b.length);
       int cut = from + r.nextInt(b.length - from + 1);
       int to = cut + r.nextInt(b.length - cut + 1);
-      assertEquals(crc(b, from, to), RegionCrc.combine(crc(b, from, cut), crc(b, cut, to), to - cut), from + ".." + cut + ".." + to);
+      assertEquals(
+          crc(b, from, to),
+          RegionCrc.combine(crc(b, from, cut), crc(b, cut, to), to - cut),
+          from + ".." + cut + ".." + to);
     }
   }
 
@@ -61,7 +66,8 @@ class RegionCrcTest {
       whole.update(zeros);
       tail.update(zeros);
     }
-    assertEquals(whole.getValue(), RegionCrc.combine(crc(head, 0, head.length), tail.getValue(), length));
+    assertEquals(
+        whole.getValue(), RegionCrc.combine(crc(head, 0, head.length), tail.getValue(), length));
   }
 
   @Test
@@ -70,7 +76,8 @@ class RegionCrcTest {
     byte[] b = randomFile(f, 6 << 20, 11);
     int from = 512;
     long before = RegionCrc.BACKGROUND_BYTES.get();
-    try (RegionCrc crc = new RegionCrc(f); FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+    try (RegionCrc crc = new RegionCrc(f);
+        FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
       crc.written(1 << 20, 3 << 19); // 1 MiB .. 2.5 MiB
       crc.written(3 << 20, 1 << 20); // 3 .. 4 MiB
       crc.written((7 << 19), 1 << 20); // overlaps the one before: ignored
@@ -79,17 +86,20 @@ class RegionCrcTest {
       crc.written(4 << 20, 1000); // small: left to the final read
       assertEquals(crc(b, from, b.length - 100), crc.of(ch, from, b.length - 100));
     }
-    assertEquals((3L << 19) + (1L << 20), RegionCrc.BACKGROUND_BYTES.get() - before, "the two sound regions came from the background");
+    assertEquals(
+        (3L << 19) + (1L << 20),
+        RegionCrc.BACKGROUND_BYTES.get() - before,
+        "the two sound regions came from the background");
   }
 
   @Test
   void aFileWithoutRegionsIsReadWhole() throws IOException {
     Path f = dir.resolve("g.bin");
     byte[] b = randomFile(f, 3 << 20, 5);
-    try (RegionCrc crc = new RegionCrc(f); FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+    try (RegionCrc crc = new RegionCrc(f);
+        FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
       assertEquals(crc(b, 0, b.length), crc.of(ch, 0, b.length));
       assertEquals(crc(b, 0, 0), crc.of(ch, 7, 7));
     }
   }
-
 }

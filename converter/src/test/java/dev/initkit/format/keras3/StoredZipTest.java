@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.initkit.internal.hdf5.AttrValue;
 import dev.initkit.internal.hdf5.H5File;
 import dev.initkit.internal.hdf5.H5Group;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -45,14 +44,20 @@ class StoredZipTest {
       byte[] data = new byte[size];
       new Random(size).nextBytes(data);
       Files.write(weights, data);
-      List<StoredZipWriter.Member> members = List.of(
-          new StoredZipWriter.Member("metadata.json", "{\"keras_version\": \"3.12.0\"}".getBytes(StandardCharsets.UTF_8), null),
-          new StoredZipWriter.Member("config.json", "{}".getBytes(StandardCharsets.UTF_8), null),
-          new StoredZipWriter.Member("model.weights.h5", null, weights));
+      List<StoredZipWriter.Member> members =
+          List.of(
+              new StoredZipWriter.Member(
+                  "metadata.json",
+                  "{\"keras_version\": \"3.12.0\"}".getBytes(StandardCharsets.UTF_8),
+                  null),
+              new StoredZipWriter.Member(
+                  "config.json", "{}".getBytes(StandardCharsets.UTF_8), null),
+              new StoredZipWriter.Member("model.weights.h5", null, weights));
       Path fast = dir.resolve("fast" + size + ".zip");
       Path slow = dir.resolve("slow" + size + ".zip");
       StoredZipWriter.write(fast, members, TIME);
-      try (OutputStream os = Files.newOutputStream(slow); ZipOutputStream zip = new ZipOutputStream(os)) {
+      try (OutputStream os = Files.newOutputStream(slow);
+          ZipOutputStream zip = new ZipOutputStream(os)) {
         for (StoredZipWriter.Member m : members) {
           byte[] b = m.bytes() != null ? m.bytes() : Files.readAllBytes(m.file());
           CRC32 crc = new CRC32();
@@ -68,15 +73,22 @@ class StoredZipTest {
           zip.closeEntry();
         }
       }
-      assertEquals(-1, Files.mismatch(fast, slow), "archives with a " + size + "-byte member differ");
+      assertEquals(
+          -1, Files.mismatch(fast, slow), "archives with a " + size + "-byte member differ");
 
       try (FileChannel ch = FileChannel.open(fast, StandardOpenOption.READ)) {
-        long at = StoredMemberLocator.dataOffset(ch, "model.weights.h5", size, Path.of("test.keras"));
+        long at =
+            StoredMemberLocator.dataOffset(ch, "model.weights.h5", size, Path.of("test.keras"));
         ByteBuffer got = ByteBuffer.allocate(size);
         ch.read(got, at);
         assertArrayEquals(data, got.array());
-        assertEquals(-1, StoredMemberLocator.dataOffset(ch, "model.weights.h5", size + 1L, Path.of("test.keras")), "a size the directory does not declare");
-        assertEquals(-1, StoredMemberLocator.dataOffset(ch, "absent.h5", size, Path.of("test.keras")));
+        assertEquals(
+            -1,
+            StoredMemberLocator.dataOffset(
+                ch, "model.weights.h5", size + 1L, Path.of("test.keras")),
+            "a size the directory does not declare");
+        assertEquals(
+            -1, StoredMemberLocator.dataOffset(ch, "absent.h5", size, Path.of("test.keras")));
       }
     }
   }
@@ -84,7 +96,8 @@ class StoredZipTest {
   @Test
   void userBlockArchiveHoldsTheHdf5FileWhereHdf5WroteIt() throws Exception {
     byte[] metadata = "{\"keras_version\": \"3.12.0\"}".getBytes(StandardCharsets.UTF_8);
-    int headers = 3 * 30 + "metadata.json".length() + "config.json".length() + "model.weights.h5".length();
+    int headers =
+        3 * 30 + "metadata.json".length() + "config.json".length() + "model.weights.h5".length();
     int fills4k = 4096 - headers - metadata.length;
     // config sizes: a tiny one; one filling 4 KiB exactly (no padding); 3 bytes short of it (too
     // little room for a padding record: 8 KiB); ResNet50's (170 KB: padding in two headers); and
@@ -99,7 +112,12 @@ class StoredZipTest {
       int configSize = c.getKey();
       byte[] config = new byte[configSize];
       java.util.Arrays.fill(config, (byte) ' ');
-      java.util.Optional<UserBlockZip> plan = UserBlockZip.plan(List.of("metadata.json", "config.json"), List.of(metadata, config), "model.weights.h5", TIME);
+      java.util.Optional<UserBlockZip> plan =
+          UserBlockZip.plan(
+              List.of("metadata.json", "config.json"),
+              List.of(metadata, config),
+              "model.weights.h5",
+              TIME);
       if (c.getValue() < 0) {
         assertTrue(plan.isEmpty(), configSize + " bytes of config");
         continue;
@@ -107,31 +125,45 @@ class StoredZipTest {
       long block = plan.orElseThrow().userBlockBytes();
       assertEquals(c.getValue(), block, configSize + " bytes of config");
       Path z = dir.resolve("ub" + configSize + ".keras");
-      try (H5File f = H5File.create(z, block); H5Group g = f.root().createGroup("layers/dense/vars")) {
+      try (H5File f = H5File.create(z, block);
+          H5Group g = f.root().createGroup("layers/dense/vars")) {
         g.setAttribute("name", AttrValue.Str.vlenUtf8("dense"));
       }
       assertTrue(finish(plan.get(), z));
 
       try (ZipFile zip = new ZipFile(z.toFile())) {
-        assertArrayEquals(metadata, zip.getInputStream(zip.getEntry("metadata.json")).readAllBytes());
+        assertArrayEquals(
+            metadata, zip.getInputStream(zip.getEntry("metadata.json")).readAllBytes());
         assertArrayEquals(config, zip.getInputStream(zip.getEntry("config.json")).readAllBytes());
         ZipEntry w = zip.getEntry("model.weights.h5");
-        assertEquals(centralDirectoryOffset(z) - block, w.getSize(), "the member runs from the block's end to the directory");
+        assertEquals(
+            centralDirectoryOffset(z) - block,
+            w.getSize(),
+            "the member runs from the block's end to the directory");
         byte[] member = zip.getInputStream(w).readAllBytes(); // checks the CRC
         Path alone = dir.resolve("alone" + configSize + ".h5");
         Files.write(alone, member);
         try (H5File f = H5File.openReadOnly(alone)) {
-          assertEquals(List.of("layers"), f.root().childNames(), "HDF5 rebases the superblock found at 0");
+          assertEquals(
+              List.of("layers"), f.root().childNames(), "HDF5 rebases the superblock found at 0");
         }
         try (H5File f = H5File.openReadOnly(z)) {
-          assertEquals(List.of("layers"), f.root().childNames(), "the archive is an HDF5 file with a user block");
+          assertEquals(
+              List.of("layers"),
+              f.root().childNames(),
+              "the archive is an HDF5 file with a user block");
         }
         try (FileChannel ch = FileChannel.open(z, StandardOpenOption.READ)) {
-          assertEquals(block, StoredMemberLocator.dataOffset(ch, "model.weights.h5", member.length, Path.of("test.keras")), "the member starts at the user block's end");
+          assertEquals(
+              block,
+              StoredMemberLocator.dataOffset(
+                  ch, "model.weights.h5", member.length, Path.of("test.keras")),
+              "the member starts at the user block's end");
         }
       }
       // a streaming reader walks header to header: the padding leaves no gap
-      try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(Files.newInputStream(z))) {
+      try (java.util.zip.ZipInputStream in =
+          new java.util.zip.ZipInputStream(Files.newInputStream(z))) {
         List<String> names = new java.util.ArrayList<>();
         for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
           names.add(e.getName());
@@ -146,7 +178,13 @@ class StoredZipTest {
   void userBlockArchiveOf4GiBGetsZip64FieldsInPlace() throws Exception {
     byte[] metadata = "{\"keras_version\": \"3.12.0\"}".getBytes(StandardCharsets.UTF_8);
     byte[] config = "{\"class_name\": \"Sequential\"}".getBytes(StandardCharsets.UTF_8);
-    UserBlockZip plan = UserBlockZip.plan(List.of("metadata.json", "config.json"), List.of(metadata, config), "model.weights.h5", TIME).orElseThrow();
+    UserBlockZip plan =
+        UserBlockZip.plan(
+                List.of("metadata.json", "config.json"),
+                List.of(metadata, config),
+                "model.weights.h5",
+                TIME)
+            .orElseThrow();
     long block = plan.userBlockBytes();
     Path z = dir.resolve("big.keras");
     try (H5File f = H5File.create(z, block)) {
@@ -158,7 +196,8 @@ class StoredZipTest {
     }
     long hdf5 = Files.size(z) - block;
     try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(z.toFile(), "rw")) {
-      raf.setLength(ZipProbe.ZIP32_LIMIT + 4096); // sparse: a member of 4 GiB, zeros after the HDF5 file
+      raf.setLength(
+          ZipProbe.ZIP32_LIMIT + 4096); // sparse: a member of 4 GiB, zeros after the HDF5 file
     }
     long member = ZipProbe.ZIP32_LIMIT + 4096 - block;
     CRC32 crc = new CRC32();
@@ -174,7 +213,10 @@ class StoredZipTest {
 
     assertTrue(finish(plan, z));
 
-    assertEquals(ZipProbe.ZIP32_LIMIT + 4096, centralDirectoryOffset64(z), "the directory follows the member");
+    assertEquals(
+        ZipProbe.ZIP32_LIMIT + 4096,
+        centralDirectoryOffset64(z),
+        "the directory follows the member");
     try (FileChannel ch = FileChannel.open(z, StandardOpenOption.READ)) {
       byte[] at = new byte[8];
       ch.read(ByteBuffer.wrap(at), block);
@@ -188,11 +230,13 @@ class StoredZipTest {
       assertEquals(member, w.getCompressedSize());
       assertEquals(crc.getValue(), w.getCrc());
       try (java.io.InputStream in = zip.getInputStream(w)) {
-        assertArrayEquals(superblock, in.readNBytes(8), "ZipFile finds the data at the block's end");
+        assertArrayEquals(
+            superblock, in.readNBytes(8), "ZipFile finds the data at the block's end");
       }
     }
     // a streaming reader takes the member's sizes from the zip64 record of its local header
-    try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(Files.newInputStream(z))) {
+    try (java.util.zip.ZipInputStream in =
+        new java.util.zip.ZipInputStream(Files.newInputStream(z))) {
       assertEquals("metadata.json", in.getNextEntry().getName());
       assertArrayEquals(metadata, in.readAllBytes());
       assertEquals("config.json", in.getNextEntry().getName());
@@ -211,9 +255,16 @@ class StoredZipTest {
   @Test
   void userBlockArchiveWithNoRoomForAZip64RecordIsLeftToTheCaller() throws Exception {
     byte[] metadata = "{\"keras_version\": \"3.12.0\"}".getBytes(StandardCharsets.UTF_8);
-    int headers = 3 * 30 + "metadata.json".length() + "config.json".length() + "model.weights.h5".length();
+    int headers =
+        3 * 30 + "metadata.json".length() + "config.json".length() + "model.weights.h5".length();
     byte[] config = new byte[4096 - headers - metadata.length]; // fills 4 KiB: no padding to trade
-    UserBlockZip plan = UserBlockZip.plan(List.of("metadata.json", "config.json"), List.of(metadata, config), "model.weights.h5", TIME).orElseThrow();
+    UserBlockZip plan =
+        UserBlockZip.plan(
+                List.of("metadata.json", "config.json"),
+                List.of(metadata, config),
+                "model.weights.h5",
+                TIME)
+            .orElseThrow();
     assertEquals(4096, plan.userBlockBytes());
     Path z = dir.resolve("full.keras");
     try (H5File f = H5File.create(z, plan.userBlockBytes())) {
@@ -247,7 +298,10 @@ class StoredZipTest {
       assertEquals(44, rec.getLong(4));
       assertEquals(3, rec.getLong(24));
       assertEquals(3, rec.getLong(32));
-      assertEquals(zip64End - rec.getLong(48), rec.getLong(40), "the directory runs to the zip64 end record");
+      assertEquals(
+          zip64End - rec.getLong(48),
+          rec.getLong(40),
+          "the directory runs to the zip64 end record");
       assertEquals(Integer.toUnsignedLong(end.getInt(12)), rec.getLong(40));
       return rec.getLong(48);
     }
@@ -255,24 +309,31 @@ class StoredZipTest {
 
   private static long centralDirectoryOffset(Path z) throws IOException {
     byte[] b = Files.readAllBytes(z);
-    return ByteBuffer.wrap(b, b.length - 22, 22).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(b.length - 22 + 16);
+    return ByteBuffer.wrap(b, b.length - 22, 22)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .getInt(b.length - 22 + 16);
   }
 
   @Test
   void deflatedMembersAreNotLocated() throws IOException {
     Path z = dir.resolve("deflated.zip");
     byte[] b = new byte[10_000];
-    try (OutputStream os = Files.newOutputStream(z); ZipOutputStream zip = new ZipOutputStream(os)) {
+    try (OutputStream os = Files.newOutputStream(z);
+        ZipOutputStream zip = new ZipOutputStream(os)) {
       zip.putNextEntry(new ZipEntry("model.weights.h5"));
       zip.write(b);
       zip.closeEntry();
     }
     try (FileChannel ch = FileChannel.open(z, StandardOpenOption.READ)) {
-      assertEquals(-1, StoredMemberLocator.dataOffset(ch, "model.weights.h5", b.length, Path.of("test.keras")));
+      assertEquals(
+          -1,
+          StoredMemberLocator.dataOffset(ch, "model.weights.h5", b.length, Path.of("test.keras")));
     }
   }
 
-  /** Finishes an archive whose datasets reported no regions: the member's CRC comes from one read. */
+  /**
+   * Finishes an archive whose datasets reported no regions: the member's CRC comes from one read.
+   */
   private static boolean finish(UserBlockZip plan, Path z) throws IOException {
     try (RegionCrc crc = new RegionCrc(z)) {
       return plan.finish(z, crc);

@@ -29,14 +29,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link ZipDirectory} reads what java.util.zip writes (plain, zip64, with a comment) to the byte,
- * and names the file and the field of archives it cannot read: truncated, trailing bytes, a
- * central directory offset or size past the end record, a zip64 locator pointing nowhere.
+ * and names the file and the field of archives it cannot read: truncated, trailing bytes, a central
+ * directory offset or size past the end record, a zip64 locator pointing nowhere.
  */
 class ZipDirectoryTest {
   @TempDir Path dir;
 
   private static final byte[] CONFIG =
-      "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"sequential\"}}".getBytes(StandardCharsets.UTF_8);
+      "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"sequential\"}}"
+          .getBytes(StandardCharsets.UTF_8);
   private static final byte[] WEIGHTS = new byte[100];
 
   static {
@@ -48,7 +49,8 @@ class ZipDirectoryTest {
   /** config.json deflated, then model.weights.h5 stored; an optional archive comment. */
   private Path archive(String name, String comment) throws IOException {
     Path z = dir.resolve(name);
-    try (OutputStream os = Files.newOutputStream(z); ZipOutputStream zip = new ZipOutputStream(os)) {
+    try (OutputStream os = Files.newOutputStream(z);
+        ZipOutputStream zip = new ZipOutputStream(os)) {
       zip.putNextEntry(new ZipEntry("config.json"));
       zip.write(CONFIG);
       zip.closeEntry();
@@ -83,14 +85,23 @@ class ZipDirectoryTest {
     assertEquals(directoryOffset + directorySize + 22, size);
 
     ZipDirectory d = read(z);
-    assertEquals(new ZipEndRecord(size - 22, 0, size, 2, directorySize, directoryOffset, -1, -1), d.end());
+    assertEquals(
+        new ZipEndRecord(size - 22, 0, size, 2, directorySize, directoryOffset, -1, -1), d.end());
     assertFalse(d.end().zip64());
     assertEquals(0, d.end().trailingBytes());
     assertEquals(size - 22, d.end().directoryEnd());
     List<ZipDirectory.Entry> e = d.entries();
     assertEquals(2, e.size());
-    assertEntry(e.get(0), "config.json", ZipEntry.DEFLATED, CONFIG.length, compressed, crc(CONFIG), 0);
-    assertEntry(e.get(1), "model.weights.h5", ZipEntry.STORED, WEIGHTS.length, WEIGHTS.length, crc(WEIGHTS), second);
+    assertEntry(
+        e.get(0), "config.json", ZipEntry.DEFLATED, CONFIG.length, compressed, crc(CONFIG), 0);
+    assertEntry(
+        e.get(1),
+        "model.weights.h5",
+        ZipEntry.STORED,
+        WEIGHTS.length,
+        WEIGHTS.length,
+        crc(WEIGHTS),
+        second);
     sameAsZipFile(z, e);
 
     try (FileChannel ch = FileChannel.open(z, StandardOpenOption.READ)) {
@@ -98,7 +109,8 @@ class ZipDirectoryTest {
       assertEquals(new ZipDirectory.LocalHeader(second, ZipEntry.STORED, 16, 0), h);
       ByteBuffer data = ByteBuffer.allocate(WEIGHTS.length);
       ch.read(data, h.dataStart());
-      assertArrayEquals(WEIGHTS, data.array(), "the stored member's bytes start where its local header ends");
+      assertArrayEquals(
+          WEIGHTS, data.array(), "the stored member's bytes start where its local header ends");
     }
   }
 
@@ -128,23 +140,35 @@ class ZipDirectoryTest {
     assertEquals(0xFFFF, littleEndian(z, end + 10, 2));
 
     ZipEndRecord r = readEnd(z);
-    assertEquals(new ZipEndRecord(end, 0, size, count, directorySize, directoryOffset, zip64End, zip64End), r);
+    assertEquals(
+        new ZipEndRecord(end, 0, size, count, directorySize, directoryOffset, zip64End, zip64End),
+        r);
     assertTrue(r.zip64());
     assertEquals(zip64End, r.directoryEnd());
     ZipDirectory d = read(z);
     assertEquals(count, d.entries().size());
     assertEntry(d.entries().get(0), "00000", ZipEntry.STORED, 0, 0, 0, 0);
-    assertEntry(d.entries().get(count - 1), String.format("%05d", count - 1), ZipEntry.STORED, 0, 0, 0, (count - 1) * 35L);
+    assertEntry(
+        d.entries().get(count - 1),
+        String.format("%05d", count - 1),
+        ZipEntry.STORED,
+        0,
+        0,
+        0,
+        (count - 1) * 35L);
 
     // a locator that points to no zip64 end record: its values are ignored, as other readers do,
     // and the directory is not read from the 16-bit count alone
     patch(z, end - 20 + 8, 8, 12_345);
     r = readEnd(z);
-    assertEquals(new ZipEndRecord(end, 0, size, 0xFFFF, directorySize, directoryOffset, 12_345, -1), r);
+    assertEquals(
+        new ZipEndRecord(end, 0, size, 0xFFFF, directorySize, directoryOffset, 12_345, -1), r);
     assertFalse(r.zip64());
     assertEquals(
         "corrupt zip archive: the zip64 locator's end record offset 12345 points to no zip64 end"
-            + " record before it (the locator is at " + (end - 20) + ")",
+            + " record before it (the locator is at "
+            + (end - 20)
+            + ")",
         refused(z).detail());
   }
 
@@ -175,13 +199,29 @@ class ZipDirectoryTest {
 
     ZipDirectory d = read(z);
     ZipDirectory p = read(plain);
-    assertEquals(new ZipEndRecord(size - 22 - comment.length(), comment.length(), size, 2,
-        p.end().directorySize(), p.end().directoryOffset(), -1, -1), d.end());
+    assertEquals(
+        new ZipEndRecord(
+            size - 22 - comment.length(),
+            comment.length(),
+            size,
+            2,
+            p.end().directorySize(),
+            p.end().directoryOffset(),
+            -1,
+            -1),
+        d.end());
     assertEquals(0, d.end().trailingBytes());
     assertEquals(p.entries().size(), d.entries().size());
     for (int i = 0; i < p.entries().size(); i++) {
       ZipDirectory.Entry a = p.entries().get(i);
-      assertEntry(d.entries().get(i), a.name(), a.method(), a.size(), a.compressedSize(), a.crc(), a.localHeader());
+      assertEntry(
+          d.entries().get(i),
+          a.name(),
+          a.method(),
+          a.size(),
+          a.compressedSize(),
+          a.crc(),
+          a.localHeader());
     }
 
     // bytes after the comment: the end record is found (java.util.zip reads such a file), but the
@@ -193,7 +233,8 @@ class ZipDirectoryTest {
     assertEquals(size - 22 - comment.length(), r.position());
     assertEquals(3, r.trailingBytes());
     assertEquals(
-        "corrupt zip archive: the end record's comment length " + comment.length()
+        "corrupt zip archive: the end record's comment length "
+            + comment.length()
             + " does not reach the file's end (3 more bytes follow)",
         refused(z).detail());
   }
@@ -210,11 +251,19 @@ class ZipDirectoryTest {
     assertEquals(size + 1000, r.directoryOffset(), "the end record's values as stored");
     MalformedModelException e = refused(z);
     assertEquals(z, e.file());
-    assertEquals(z + ": corrupt zip archive: the end record's central directory offset " + (size + 1000)
-        + " plus its size " + directorySize + " is past the end record at " + end
-        + " (a truncated or tampered archive)", e.getMessage());
+    assertEquals(
+        z
+            + ": corrupt zip archive: the end record's central directory offset "
+            + (size + 1000)
+            + " plus its size "
+            + directorySize
+            + " is past the end record at "
+            + end
+            + " (a truncated or tampered archive)",
+        e.getMessage());
     try (FileChannel ch = FileChannel.open(z, StandardOpenOption.READ)) {
-      assertNull(StoredMemberLocator.directory(ch, z), "the in-place reader leaves it to java.util.zip");
+      assertNull(
+          StoredMemberLocator.directory(ch, z), "the in-place reader leaves it to java.util.zip");
     }
   }
 
@@ -223,11 +272,18 @@ class ZipDirectoryTest {
     Path z = archive("size.keras", null);
     long end = Files.size(z) - 22;
     patch(z, end + 12, 4, end + 1);
-    assertEquals("corrupt zip archive: the end record's central directory size " + (end + 1)
-        + " is more than the " + end + " bytes before the end record", refused(z).detail());
+    assertEquals(
+        "corrupt zip archive: the end record's central directory size "
+            + (end + 1)
+            + " is more than the "
+            + end
+            + " bytes before the end record",
+        refused(z).detail());
     patch(z, end + 12, 4, 0xFFFFFFFFL);
-    assertEquals("corrupt zip archive: the end record's central directory size is 0xFFFFFFFF,"
-        + " which defers to a zip64 end record, and there is none", refused(z).detail());
+    assertEquals(
+        "corrupt zip archive: the end record's central directory size is 0xFFFFFFFF,"
+            + " which defers to a zip64 end record, and there is none",
+        refused(z).detail());
   }
 
   @Test
@@ -238,8 +294,14 @@ class ZipDirectoryTest {
     assertFalse(ZipDirectory.hasSignature(new byte[] {'P', 'K', 3}));
   }
 
-  private static void assertEntry(ZipDirectory.Entry e, String name, int method, long size,
-      long compressedSize, long crc, long localHeader) {
+  private static void assertEntry(
+      ZipDirectory.Entry e,
+      String name,
+      int method,
+      long size,
+      long compressedSize,
+      long crc,
+      long localHeader) {
     assertEquals(name, e.name());
     assertEquals(ByteBuffer.wrap(name.getBytes(StandardCharsets.UTF_8)), e.rawName());
     assertTrue(e.named(name.getBytes(StandardCharsets.UTF_8)));

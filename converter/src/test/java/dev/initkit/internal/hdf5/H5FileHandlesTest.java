@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Files are opened with the default (weak) close degree, so that other HDF5 users in the process can
- * share them; {@link H5File#close()} still closes what was left open through its handle, and
+ * Files are opened with the default (weak) close degree, so that other HDF5 users in the process
+ * can share them; {@link H5File#close()} still closes what was left open through its handle, and
  * initkit's readers and writers leave nothing open.
  */
 class H5FileHandlesTest {
@@ -48,9 +48,13 @@ class H5FileHandlesTest {
     Path models = Path.of(System.getProperty("initkit.testdata", "../testdata")).resolve("models");
     List<Path> originals;
     try (Stream<Path> s = Files.walk(models, 2)) {
-      originals = s.filter(f -> f.getFileName().toString().matches("keras3\\.(h5|keras)|tfkeras\\.h5")).sorted().toList();
+      originals =
+          s.filter(f -> f.getFileName().toString().matches("keras3\\.(h5|keras)|tfkeras\\.h5"))
+              .sorted()
+              .toList();
     }
-    assertTrue(originals.size() >= 30, "found only " + originals.size() + " models under " + models);
+    assertTrue(
+        originals.size() >= 30, "found only " + originals.size() + " models under " + models);
     long files = openFiles();
     long stray = H5File.strayHandlesClosed();
     int i = 0;
@@ -58,7 +62,10 @@ class H5FileHandlesTest {
       String name = in.getFileName().toString();
       try (LoadedModel lm = ModelIO.open(in)) {
         ModelIO.verifyStoredBytes(lm);
-        ModelIO.write(lm, dir.resolve((i++) + name.substring(name.indexOf('.'))), ModelIO.WriteOptions.defaults());
+        ModelIO.write(
+            lm,
+            dir.resolve((i++) + name.substring(name.indexOf('.'))),
+            ModelIO.WriteOptions.defaults());
       } catch (ModelFormatException e) {
         // refused (a quantized model to .h5, say): the handles count all the same
       }

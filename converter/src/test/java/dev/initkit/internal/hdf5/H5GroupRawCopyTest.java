@@ -13,13 +13,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link H5Group#copyFrom}'s kernel-side copy of large contiguous datasets writes the same file, byte
- * for byte, as the copy streamed through HDF5, and the data it copies is the source's.
+ * {@link H5Group#copyFrom}'s kernel-side copy of large contiguous datasets writes the same file,
+ * byte for byte, as the copy streamed through HDF5, and the data it copies is the source's.
  */
 class H5GroupRawCopyTest {
   @TempDir Path dir;
 
-  /** name, dtype, dims: above the raw-copy threshold (one with rows larger than the copy block) and below it. */
+  /**
+   * name, dtype, dims: above the raw-copy threshold (one with rows larger than the copy block) and
+   * below it.
+   */
   private static final Object[][] DATASETS = {
     {"model_weights/dense/kernel", DType.FLOAT32, new long[] {3000, 1024}},
     {"model_weights/wide/kernel", DType.INT32, new long[] {9, 300_001}},
@@ -35,11 +38,16 @@ class H5GroupRawCopyTest {
     try (H5File f = H5File.create(src)) {
       for (int i = 0; i < DATASETS.length; i++) {
         long[] dims = (long[]) DATASETS[i][2];
-        try (H5Dataset ds = f.root().createDataset((String) DATASETS[i][0], (DType) DATASETS[i][1], dims)) {
+        try (H5Dataset ds =
+            f.root().createDataset((String) DATASETS[i][0], (DType) DATASETS[i][1], dims)) {
           ds.setAttribute("note", AttrValue.Str.vlenUtf8("dataset " + i));
           byte[] bytes = new byte[(int) ds.byteSize()];
           rnd.nextBytes(bytes);
-          data[i] = ByteBuffer.allocateDirect(bytes.length).order(ByteOrder.LITTLE_ENDIAN).put(bytes).flip();
+          data[i] =
+              ByteBuffer.allocateDirect(bytes.length)
+                  .order(ByteOrder.LITTLE_ENDIAN)
+                  .put(bytes)
+                  .flip();
           ds.writeRows(0, ds.rows(), data[i].duplicate());
         }
       }
@@ -66,7 +74,8 @@ class H5GroupRawCopyTest {
 
   private Path copyAll(Path src, String name, boolean rawCopy) throws IOException {
     Path out = dir.resolve(name);
-    try (H5File in = H5File.openReadOnly(src); H5File f = H5File.create(out)) {
+    try (H5File in = H5File.openReadOnly(src);
+        H5File f = H5File.create(out)) {
       for (Object[] d : DATASETS) {
         f.root().copyFrom(in.root(), (String) d[0], (String) d[0], rawCopy);
       }

@@ -31,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 class MemberDriverTest {
   @TempDir Path dir;
 
-
   private static Path models() {
     return TestFiles.testdata().resolve("models");
   }
@@ -46,7 +45,9 @@ class MemberDriverTest {
     List<Path> out = new ArrayList<>();
     for (Path root : roots) {
       try (Stream<Path> s = Files.walk(root)) {
-        s.filter(p -> p.toString().endsWith(".keras") && Files.isRegularFile(p)).sorted().forEach(out::add);
+        s.filter(p -> p.toString().endsWith(".keras") && Files.isRegularFile(p))
+            .sorted()
+            .forEach(out::add);
       }
     }
     return out;
@@ -63,7 +64,8 @@ class MemberDriverTest {
       try (ZipFile zip = new ZipFile(archive.toFile())) {
         ZipEntry e = zip.getEntry("model.weights.h5");
         if (e == null || e.getMethod() != ZipEntry.STORED) {
-          continue; // a damaged corpus file, or one without HDF5 weights: the reader's tests cover those
+          continue; // a damaged corpus file, or one without HDF5 weights: the reader's tests cover
+          // those
         }
         try (InputStream in = zip.getInputStream(e)) {
           member = in.readAllBytes();
@@ -87,7 +89,8 @@ class MemberDriverTest {
       assertEquals(0, MemberDriver.openCount(), "closed files leave the driver");
     }
     assertTrue(read >= 20, "archives read: " + read);
-    // HDF5 alone could not open these where they lie: its superblock search looks at 0, 512, 1024, ...
+    // HDF5 alone could not open these where they lie: its superblock search looks at 0, 512, 1024,
+    // ...
     assertTrue(unaligned > 0, "some members start off HDF5's superblock positions");
   }
 
@@ -109,7 +112,8 @@ class MemberDriverTest {
     Files.write(container, concat(head, file, tail));
 
     Path fromPlain = dir.resolve("plain-copy.h5");
-    try (H5File in = H5File.openReadOnly(src); H5File out = H5File.create(fromPlain)) {
+    try (H5File in = H5File.openReadOnly(src);
+        H5File out = H5File.create(fromPlain)) {
       out.root().copyFrom(in.root(), "w/kernel", "w/kernel", true);
     }
     long before = H5Group.RAW_COPIED_BYTES.get();
@@ -119,8 +123,12 @@ class MemberDriverTest {
       out.root().copyFrom(in.root(), "w/kernel", "w/kernel", true);
     }
     assertNotEquals(before, H5Group.RAW_COPIED_BYTES.get(), "the kernel-side copy was taken");
-    assertEquals(-1, Files.mismatch(fromPlain, fromMember), "copies from the file and from the member differ");
-    try (H5File f = H5File.openReadOnly(fromMember); H5Dataset ds = f.root().openDataset("w/kernel")) {
+    assertEquals(
+        -1,
+        Files.mismatch(fromPlain, fromMember),
+        "copies from the file and from the member differ");
+    try (H5File f = H5File.openReadOnly(fromMember);
+        H5Dataset ds = f.root().openDataset("w/kernel")) {
       ByteBuffer back = ByteBuffer.allocateDirect(data.length);
       ds.readRows(0, ds.rows(), back);
       assertEquals(ByteBuffer.wrap(data), back.flip());
@@ -137,11 +145,13 @@ class MemberDriverTest {
       }
     }
     long at = indexOf(Files.readAllBytes(archive), member);
-    // cut short: HDF5 finds its data past the end (the driver reads zeros there, as past a file's end)
+    // cut short: HDF5 finds its data past the end (the driver reads zeros there, as past a file's
+    // end)
     assertThrows(H5Exception.class, () -> openAndRead(archive, at, member.length / 2));
     assertThrows(H5Exception.class, () -> openAndRead(archive, at, 100));
     // one byte off: no superblock where the member should start
-    H5Exception e = assertThrows(H5Exception.class, () -> openAndRead(archive, at + 1, member.length - 1));
+    H5Exception e =
+        assertThrows(H5Exception.class, () -> openAndRead(archive, at + 1, member.length - 1));
     assertTrue(e.getMessage().contains("open HDF5 file"), e.getMessage());
     assertEquals(0, MemberDriver.openCount());
   }
@@ -188,12 +198,15 @@ class MemberDriverTest {
         }
       } else if (g.kind(name) == H5Group.Kind.DATASET) {
         try (H5Dataset ds = g.openDataset(name)) {
-          ByteBuffer b = ByteBuffer.allocateDirect((int) ds.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+          ByteBuffer b =
+              ByteBuffer.allocateDirect((int) ds.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
           ds.readRows(0, ds.rows(), b);
           b.flip();
           byte[] bytes = new byte[b.remaining()];
           b.get(bytes);
-          out.put(ds.path(), ds.attributes() + " " + java.util.Arrays.hashCode(bytes) + " " + bytes.length);
+          out.put(
+              ds.path(),
+              ds.attributes() + " " + java.util.Arrays.hashCode(bytes) + " " + bytes.length);
         }
       }
     }

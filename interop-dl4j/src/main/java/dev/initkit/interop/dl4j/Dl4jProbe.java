@@ -41,25 +41,25 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Imports one Keras full-model {@code .h5} (or several, one after another) with DL4J's Keras import,
- * runs a forward pass on a deterministic input and writes what happened as JSON.
+ * Imports one Keras full-model {@code .h5} (or several, one after another) with DL4J's Keras
+ * import, runs a forward pass on a deterministic input and writes what happened as JSON.
  *
  * <p>Usage: {@code Dl4jProbe FILE OUTJSON [--input NPZ-or-seed]} or {@code Dl4jProbe --batch LIST},
- * optionally with {@value #AVOID_DISTRIBUTION_INIT} first,
- * where each line of LIST is {@code FILE<TAB>OUTJSON[<TAB>NPZ-or-seed]}. In batch mode the files are
- * processed in order and each JSON is written (atomically) as soon as that file is done, so that a
- * launcher can tell which file a crash or a hang belongs to: the first one without its JSON.
+ * optionally with {@value #AVOID_DISTRIBUTION_INIT} first, where each line of LIST is {@code
+ * FILE<TAB>OUTJSON[<TAB>NPZ-or-seed]}. In batch mode the files are processed in order and each JSON
+ * is written (atomically) as soon as that file is done, so that a launcher can tell which file a
+ * crash or a hang belongs to: the first one without its JSON.
  *
- * <p>DL4J can crash the JVM (SIGSEGV in native code) or hang on some files: run this only in its own
- * process, with a time limit (see {@link Dl4jRunner}). It never throws out of {@code main}: every
- * failure is recorded in the JSON, and it exits 0 once the JSON is written (2 for a usage error, 3
- * when the JSON itself cannot be written).
+ * <p>DL4J can crash the JVM (SIGSEGV in native code) or hang on some files: run this only in its
+ * own process, with a time limit (see {@link Dl4jRunner}). It never throws out of {@code main}:
+ * every failure is recorded in the JSON, and it exits 0 once the JSON is written (2 for a usage
+ * error, 3 when the JSON itself cannot be written).
  *
  * <p>JSON: {@code {"file", "imported", "error", "kind", "inputShapes", "outputShapes", "outputs":
  * [[flattened float32, row-major]], "paramCount", "paramsHash" (sha256 of all parameters as float32
  * little-endian, in DL4J's parameter order), "paramTable": {name: {"shape", "sha256"}},
- * "forwardError", "millis"}}. Non-finite output values
- * are written as the strings {@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"}.
+ * "forwardError", "millis"}}. Non-finite output values are written as the strings {@code "NaN"},
+ * {@code "Infinity"}, {@code "-Infinity"}.
  */
 public final class Dl4jProbe {
   /**
@@ -101,13 +101,15 @@ public final class Dl4jProbe {
     int code;
     try {
       code = run(args);
-    } catch (Throwable t) { // nothing may escape: the launcher reads the JSON and the exit code only
+    } catch (
+        Throwable t) { // nothing may escape: the launcher reads the JSON and the exit code only
       System.err.println("Dl4jProbe: " + describe(t));
       code = 3;
     }
     System.out.flush();
     System.err.flush();
-    // halt, not exit: ND4J leaves threads and shutdown hooks behind, and everything is written by now
+    // halt, not exit: ND4J leaves threads and shutdown hooks behind, and everything is written by
+    // now
     Runtime.getRuntime().halt(code);
   }
 
@@ -122,7 +124,8 @@ public final class Dl4jProbe {
         }
         String[] p = line.split("\t", -1);
         if (p.length < 2) {
-          System.err.println("Dl4jProbe: bad batch line (expected FILE<TAB>OUTJSON[<TAB>INPUT]): " + line);
+          System.err.println(
+              "Dl4jProbe: bad batch line (expected FILE<TAB>OUTJSON[<TAB>INPUT]): " + line);
           return 2;
         }
         jobs.add(new String[] {p[0], p[1], p.length > 2 && !p[2].isEmpty() ? p[2] : null});
@@ -130,8 +133,13 @@ public final class Dl4jProbe {
     } else if (args.size() == 2 || (args.size() == 4 && args.get(2).equals("--input"))) {
       jobs.add(new String[] {args.get(0), args.get(1), args.size() == 4 ? args.get(3) : null});
     } else {
-      System.err.println("usage: Dl4jProbe [" + AVOID_DISTRIBUTION_INIT + "] FILE OUTJSON [--input NPZ-or-seed]"
-          + " | Dl4jProbe [" + AVOID_DISTRIBUTION_INIT + "] --batch LIST");
+      System.err.println(
+          "usage: Dl4jProbe ["
+              + AVOID_DISTRIBUTION_INIT
+              + "] FILE OUTJSON [--input NPZ-or-seed]"
+              + " | Dl4jProbe ["
+              + AVOID_DISTRIBUTION_INIT
+              + "] --batch LIST");
       return 2;
     }
     int code = 0;
@@ -267,17 +275,23 @@ public final class Dl4jProbe {
   }
 
   /**
-   * Sequential first ({@code importKerasSequentialModelAndWeights}), then functional
-   * ({@code importKerasModelAndWeights}), both with enforceTrainingConfig=false. This is what
-   * {@code KerasModelImport} does, spelled out so that the input types DL4J inferred from the Keras
-   * config stay at hand for building the input.
+   * Sequential first ({@code importKerasSequentialModelAndWeights}), then functional ({@code
+   * importKerasModelAndWeights}), both with enforceTrainingConfig=false. This is what {@code
+   * KerasModelImport} does, spelled out so that the input types DL4J inferred from the Keras config
+   * stay at hand for building the input.
    */
   private static Imported importModel(String path, boolean avoidDistributionInit) throws Exception {
     Throwable sequentialFailure;
     try {
-      // KerasModelImport.importKerasSequentialModelAndWeights(path, false) spelled out (same calls as
+      // KerasModelImport.importKerasSequentialModelAndWeights(path, false) spelled out (same calls
+      // as
       // KerasSequentialModel.getMultiLayerNetwork()), plus a fixed seed for the initial values
-      KerasSequentialModel km = new KerasSequentialModel().modelBuilder().modelHdf5Filename(path).enforceTrainingConfig(false).buildSequential();
+      KerasSequentialModel km =
+          new KerasSequentialModel()
+              .modelBuilder()
+              .modelHdf5Filename(path)
+              .enforceTrainingConfig(false)
+              .buildSequential();
       MultiLayerConfiguration conf = km.getMultiLayerConfiguration();
       for (NeuralNetConfiguration c : conf.getConfs()) {
         c.setSeed(INIT_SEED);
@@ -287,7 +301,8 @@ public final class Dl4jProbe {
       }
       MultiLayerNetwork fresh = new MultiLayerNetwork(conf);
       fresh.init();
-      MultiLayerNetwork net = (MultiLayerNetwork) KerasModelUtils.copyWeightsToModel(fresh, km.getLayers());
+      MultiLayerNetwork net =
+          (MultiLayerNetwork) KerasModelUtils.copyWeightsToModel(fresh, km.getLayers());
       InputType inType = km.getOutputTypes().get(km.getInputLayerNames().get(0));
       return new Imported() {
         @Override
@@ -317,7 +332,8 @@ public final class Dl4jProbe {
 
         @Override
         public List<Layer> inputConsumers() {
-          return Arrays.asList(net.getnLayers() > 0 ? net.getLayerWiseConfigurations().getConf(0).getLayer() : null);
+          return Arrays.asList(
+              net.getnLayers() > 0 ? net.getLayerWiseConfigurations().getConf(0).getLayer() : null);
         }
 
         @Override
@@ -331,7 +347,12 @@ public final class Dl4jProbe {
     try {
       // KerasModelImport.importKerasModelAndWeights(path, false) spelled out (same calls as
       // KerasModel.getComputationGraph()), plus a fixed seed for the initial values
-      KerasModel km = new KerasModel().modelBuilder().modelHdf5Filename(path).enforceTrainingConfig(false).buildModel();
+      KerasModel km =
+          new KerasModel()
+              .modelBuilder()
+              .modelHdf5Filename(path)
+              .enforceTrainingConfig(false)
+              .buildModel();
       ComputationGraphConfiguration conf = km.getComputationGraphConfiguration();
       conf.getDefaultConfiguration().setSeed(INIT_SEED);
       for (GraphVertex v : conf.getVertices().values()) {
@@ -344,7 +365,8 @@ public final class Dl4jProbe {
       }
       ComputationGraph fresh = new ComputationGraph(conf);
       fresh.init();
-      ComputationGraph graph = (ComputationGraph) KerasModelUtils.copyWeightsToModel(fresh, km.getLayers());
+      ComputationGraph graph =
+          (ComputationGraph) KerasModelUtils.copyWeightsToModel(fresh, km.getLayers());
       List<InputType> types = new ArrayList<>();
       List<Layer> consumers = new ArrayList<>();
       for (String name : conf.getNetworkInputs()) {
@@ -388,13 +410,20 @@ public final class Dl4jProbe {
         }
       };
     } catch (Throwable functionalFailure) {
-      // a functional model fails the sequential import on its class name only: report the functional error then
+      // a functional model fails the sequential import on its class name only: report the
+      // functional error then
       String seq = String.valueOf(sequentialFailure.getMessage());
-      if (seq.contains("must be Sequential") || seq.contains("incompatible with MultiLayerNetwork")) {
+      if (seq.contains("must be Sequential")
+          || seq.contains("incompatible with MultiLayerNetwork")) {
         throw functionalFailure;
       }
       functionalFailure.addSuppressed(sequentialFailure);
-      Exception e = new Exception("sequential import: " + describe(sequentialFailure) + " | functional import: " + describe(functionalFailure));
+      Exception e =
+          new Exception(
+              "sequential import: "
+                  + describe(sequentialFailure)
+                  + " | functional import: "
+                  + describe(functionalFailure));
       throw e;
     }
   }
@@ -411,7 +440,10 @@ public final class Dl4jProbe {
     return null;
   }
 
-  /** The input: arrays from an .npz (sorted by name), or seeded uniform [0,1) of DL4J's input shapes. */
+  /**
+   * The input: arrays from an .npz (sorted by name), or seeded uniform [0,1) of DL4J's input
+   * shapes.
+   */
   private static INDArray[] inputs(Imported net, String input) throws Exception {
     if (input != null && input.toLowerCase(java.util.Locale.ROOT).endsWith(".npz")) {
       Map<String, INDArray> arrays = new TreeMap<>(Nd4j.createFromNpzFile(new File(input)));
@@ -424,7 +456,8 @@ public final class Dl4jProbe {
     for (int i = 0; i < in.length; i++) {
       InputType t = types.get(i);
       if (t == null) {
-        throw new IllegalStateException("shape inference failed: DL4J has no input type for network input " + i);
+        throw new IllegalStateException(
+            "shape inference failed: DL4J has no input type for network input " + i);
       }
       long[] shape = t.getShape(true);
       shape[0] = BATCH;
@@ -437,19 +470,26 @@ public final class Dl4jProbe {
       }
       Layer consumer = i < consumers.size() ? consumers.get(i) : null;
       if (consumer instanceof EmbeddingSequenceLayer e) {
-        // indices [minibatch, sequence length]; DL4J's input type of an embedding's input is not that shape
-        // (its input length is 1 when Keras had input_length=None: then the input type's size counts)
-        long length = e.getInputLength() > 1 ? e.getInputLength()
-            : Arrays.stream(shape).skip(1).reduce(1L, Math::multiplyExact);
+        // indices [minibatch, sequence length]; DL4J's input type of an embedding's input is not
+        // that shape
+        // (its input length is 1 when Keras had input_length=None: then the input type's size
+        // counts)
+        long length =
+            e.getInputLength() > 1
+                ? e.getInputLength()
+                : Arrays.stream(shape).skip(1).reduce(1L, Math::multiplyExact);
         shape = new long[] {BATCH, length};
       }
       int n = Math.toIntExact(Arrays.stream(shape).reduce(1L, Math::multiplyExact));
       float[] v = new float[n];
       SplittableRandom rnd = new SplittableRandom(seed + 1_000_003L * i);
-      long vocab = consumer instanceof EmbeddingLayer || consumer instanceof EmbeddingSequenceLayer
-          ? ((FeedForwardLayer) consumer).getNIn() : 0;
+      long vocab =
+          consumer instanceof EmbeddingLayer || consumer instanceof EmbeddingSequenceLayer
+              ? ((FeedForwardLayer) consumer).getNIn()
+              : 0;
       for (int k = 0; k < n; k++) {
-        // an embedding reads indices: draw them from its vocabulary instead of [0,1) (which is all index 0)
+        // an embedding reads indices: draw them from its vocabulary instead of [0,1) (which is all
+        // index 0)
         v[k] = vocab > 0 ? (float) rnd.nextLong(vocab) : (float) rnd.nextDouble();
       }
       in[i] = Nd4j.create(v, shape, 'c');

@@ -30,19 +30,19 @@ import java.util.stream.Stream;
  * Runs DL4J's Keras import on files, each in a separate, time-limited JVM ({@link Dl4jProbe}).
  *
  * <p>DL4J crashes the JVM (SIGSEGV from native heap corruption, sometimes only at exit) or never
- * returns (its orthogonal initialisation, for some recurrent layers) on some files, so it never runs
- * in the caller's JVM. To save the ND4J start-up (about 1.5 s a JVM), {@link #runAll} gives one JVM
- * several files in turn, with the time limit applied to each file; crashes stay attributed to the file
- * that caused them:
+ * returns (its orthogonal initialisation, for some recurrent layers) on some files, so it never
+ * runs in the caller's JVM. To save the ND4J start-up (about 1.5 s a JVM), {@link #runAll} gives
+ * one JVM several files in turn, with the time limit applied to each file; crashes stay attributed
+ * to the file that caused them:
  *
  * <ul>
  *   <li>a batch JVM that runs past a file's time limit is killed; the files it finished keep their
  *       results and the rest go back to the queue. The file it hung on is TIMED_OUT when it was the
- *       JVM's first or when DL4J hung where it always does (the probe's watchdog records the stack);
- *       otherwise it is run again alone, since an earlier file may have corrupted the JVM;
- *   <li>a batch JVM that dies (or exits non-zero) has every file it started re-run alone, one JVM each,
- *       since native heap corruption can surface a file or more after the one that caused it; only
- *       those results count. The files it had not started go back to the queue;
+ *       JVM's first or when DL4J hung where it always does (the probe's watchdog records the
+ *       stack); otherwise it is run again alone, since an earlier file may have corrupted the JVM;
+ *   <li>a batch JVM that dies (or exits non-zero) has every file it started re-run alone, one JVM
+ *       each, since native heap corruption can surface a file or more after the one that caused it;
+ *       only those results count. The files it had not started go back to the queue;
  *   <li>a JVM that dies alone on a file is retried a few times (the same corruption crashes or not,
  *       depending on the memory layout); {@link ProbeResult#crashes()} counts the deaths.
  * </ul>
@@ -54,8 +54,8 @@ public final class Dl4jRunner {
   private static final AtomicInteger LAUNCHES = new AtomicInteger();
 
   /**
-   * Frames where DL4J hangs on a file whatever ran before it in the JVM: its orthogonal initialisation
-   * of some LSTM/SimpleRNN recurrent kernels never returns.
+   * Frames where DL4J hangs on a file whatever ran before it in the JVM: its orthogonal
+   * initialisation of some LSTM/SimpleRNN recurrent kernels never returns.
    */
   private static final List<String> KNOWN_HANGS = List.of("OrthogonalDistribution.sample");
 
@@ -69,9 +69,10 @@ public final class Dl4jRunner {
    * @param batchSize how many files one JVM takes (1: one JVM per file)
    * @param input the probes' {@code --input}: a seed or an .npz path
    * @param crashRetries how often a file whose JVM died (alone) is run again
-   * @param retryTimeoutsAvoidingDistributionInit re-run timed-out files with
-   *     {@link Dl4jProbe#AVOID_DISTRIBUTION_INIT} (the result says so in {@link Run#workaround})
-   * @param workDir where list files, results and crash reports go; null for a new temporary directory
+   * @param retryTimeoutsAvoidingDistributionInit re-run timed-out files with {@link
+   *     Dl4jProbe#AVOID_DISTRIBUTION_INIT} (the result says so in {@link Run#workaround})
+   * @param workDir where list files, results and crash reports go; null for a new temporary
+   *     directory
    */
   public record Options(
       String javaExecutable,
@@ -91,15 +92,16 @@ public final class Dl4jRunner {
         throw new IllegalArgumentException("crashRetries must be >= 0, got " + crashRetries);
       }
       if (parallelism < 1 || batchSize < 1) {
-        throw new IllegalArgumentException("parallelism and batchSize must be >= 1, got " + parallelism + ", " + batchSize);
+        throw new IllegalArgumentException(
+            "parallelism and batchSize must be >= 1, got " + parallelism + ", " + batchSize);
       }
     }
 
     /**
-     * The running JVM's java and class path (Surefire's {@code surefire.test.class.path} when set, since
-     * its {@code java.class.path} may be a manifest-only jar), flags for a quick start, 2 JVMs at a
-     * time, 8 files per JVM, seed {@value Dl4jProbe#DEFAULT_SEED}, 2 retries after a crash, no
-     * work-around retry.
+     * The running JVM's java and class path (Surefire's {@code surefire.test.class.path} when set,
+     * since its {@code java.class.path} may be a manifest-only jar), flags for a quick start, 2
+     * JVMs at a time, 8 files per JVM, seed {@value Dl4jProbe#DEFAULT_SEED}, 2 retries after a
+     * crash, no work-around retry.
      */
     public static Options defaults() {
       String cp = System.getProperty("surefire.test.class.path");
@@ -107,56 +109,128 @@ public final class Dl4jRunner {
         cp = System.getProperty("java.class.path");
       }
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      return new Options(java, cp, List.of(
-          "-XX:TieredStopAtLevel=1", // the work is native: C1 only starts faster
-          "-XX:+UseSerialGC",
-          "-Xshare:auto",
-          "-XX:-UsePerfData",
-          "-Xss4m",
-          "-Xmx2g",
-          "-Djava.awt.headless=true"),
-          2, 8, Long.toString(Dl4jProbe.DEFAULT_SEED), 2, false, null);
+      return new Options(
+          java,
+          cp,
+          List.of(
+              "-XX:TieredStopAtLevel=1", // the work is native: C1 only starts faster
+              "-XX:+UseSerialGC",
+              "-Xshare:auto",
+              "-XX:-UsePerfData",
+              "-Xss4m",
+              "-Xmx2g",
+              "-Djava.awt.headless=true"),
+          2,
+          8,
+          Long.toString(Dl4jProbe.DEFAULT_SEED),
+          2,
+          false,
+          null);
     }
 
     public Options withParallelism(int p) {
-      return new Options(javaExecutable, classPath, jvmArgs, p, batchSize, input, crashRetries, retryTimeoutsAvoidingDistributionInit, workDir);
+      return new Options(
+          javaExecutable,
+          classPath,
+          jvmArgs,
+          p,
+          batchSize,
+          input,
+          crashRetries,
+          retryTimeoutsAvoidingDistributionInit,
+          workDir);
     }
 
     public Options withBatchSize(int b) {
-      return new Options(javaExecutable, classPath, jvmArgs, parallelism, b, input, crashRetries, retryTimeoutsAvoidingDistributionInit, workDir);
+      return new Options(
+          javaExecutable,
+          classPath,
+          jvmArgs,
+          parallelism,
+          b,
+          input,
+          crashRetries,
+          retryTimeoutsAvoidingDistributionInit,
+          workDir);
     }
 
     public Options withJvmArgs(List<String> args) {
-      return new Options(javaExecutable, classPath, args, parallelism, batchSize, input, crashRetries, retryTimeoutsAvoidingDistributionInit, workDir);
+      return new Options(
+          javaExecutable,
+          classPath,
+          args,
+          parallelism,
+          batchSize,
+          input,
+          crashRetries,
+          retryTimeoutsAvoidingDistributionInit,
+          workDir);
     }
 
     public Options withCrashRetries(int n) {
-      return new Options(javaExecutable, classPath, jvmArgs, parallelism, batchSize, input, n, retryTimeoutsAvoidingDistributionInit, workDir);
+      return new Options(
+          javaExecutable,
+          classPath,
+          jvmArgs,
+          parallelism,
+          batchSize,
+          input,
+          n,
+          retryTimeoutsAvoidingDistributionInit,
+          workDir);
     }
 
     public Options withInput(String in) {
-      return new Options(javaExecutable, classPath, jvmArgs, parallelism, batchSize, in, crashRetries, retryTimeoutsAvoidingDistributionInit, workDir);
+      return new Options(
+          javaExecutable,
+          classPath,
+          jvmArgs,
+          parallelism,
+          batchSize,
+          in,
+          crashRetries,
+          retryTimeoutsAvoidingDistributionInit,
+          workDir);
     }
 
     public Options withRetryTimeoutsAvoidingDistributionInit(boolean r) {
-      return new Options(javaExecutable, classPath, jvmArgs, parallelism, batchSize, input, crashRetries, r, workDir);
+      return new Options(
+          javaExecutable,
+          classPath,
+          jvmArgs,
+          parallelism,
+          batchSize,
+          input,
+          crashRetries,
+          r,
+          workDir);
     }
 
     public Options withWorkDir(Path d) {
-      return new Options(javaExecutable, classPath, jvmArgs, parallelism, batchSize, input, crashRetries, retryTimeoutsAvoidingDistributionInit, d);
+      return new Options(
+          javaExecutable,
+          classPath,
+          jvmArgs,
+          parallelism,
+          batchSize,
+          input,
+          crashRetries,
+          retryTimeoutsAvoidingDistributionInit,
+          d);
     }
   }
 
   /**
-   * The result of one file: DL4J's import as it is, and, when that timed out and the retry is on, the
-   * import with {@link Dl4jProbe#AVOID_DISTRIBUTION_INIT} (else null).
+   * The result of one file: DL4J's import as it is, and, when that timed out and the retry is on,
+   * the import with {@link Dl4jProbe#AVOID_DISTRIBUTION_INIT} (else null).
    */
   public record Run(ProbeResult result, ProbeResult workaround) {}
 
   private Dl4jRunner() {}
 
   /**
-   * Imports one file with DL4J in its own JVM, once (no retry after a crash), with the default options.
+   * Imports one file with DL4J in its own JVM, once (no retry after a crash), with the default
+   * options.
    *
    * @param h5 a Keras full-model .h5
    * @param timeout the time limit, after which the JVM is killed
@@ -164,7 +238,8 @@ public final class Dl4jRunner {
    * @throws IOException the work directory cannot be made or the JVM cannot be started
    */
   public static ProbeResult run(Path h5, Duration timeout) throws IOException {
-    return run(h5, timeout, Options.defaults().withBatchSize(1).withParallelism(1).withCrashRetries(0));
+    return run(
+        h5, timeout, Options.defaults().withBatchSize(1).withParallelism(1).withCrashRetries(0));
   }
 
   /** Imports one file with DL4J in its own JVM. See {@link #run(Path, Duration)}. */
@@ -173,15 +248,16 @@ public final class Dl4jRunner {
   }
 
   /**
-   * Imports many files, {@code options.parallelism()} JVMs at a time, each taking up to
-   * {@code options.batchSize()} files; see the class comment for how crashes are isolated.
+   * Imports many files, {@code options.parallelism()} JVMs at a time, each taking up to {@code
+   * options.batchSize()} files; see the class comment for how crashes are isolated.
    *
    * @param files the files; duplicates are probed once
    * @param timeoutPerFile the time limit of each file (the JVM start-up counts against the first)
    * @return one Run per file, in the order given
    * @throws IOException the work directory cannot be made or a JVM cannot be started
    */
-  public static Map<Path, Run> runAll(List<Path> files, Duration timeoutPerFile, Options options) throws IOException {
+  public static Map<Path, Run> runAll(List<Path> files, Duration timeoutPerFile, Options options)
+      throws IOException {
     return runAll(files, Map.of(), timeoutPerFile, options);
   }
 
@@ -192,11 +268,16 @@ public final class Dl4jRunner {
    * @param inputs file -> its probe's {@code --input} (an .npz path or a seed); others take {@code
    *     options.input()}
    */
-  public static Map<Path, Run> runAll(List<Path> files, Map<Path, String> inputs, Duration timeoutPerFile, Options options)
+  public static Map<Path, Run> runAll(
+      List<Path> files, Map<Path, String> inputs, Duration timeoutPerFile, Options options)
       throws IOException {
-    Path work = options.workDir() != null ? Files.createDirectories(options.workDir()) : Files.createTempDirectory("initkit-dl4j");
+    Path work =
+        options.workDir() != null
+            ? Files.createDirectories(options.workDir())
+            : Files.createTempDirectory("initkit-dl4j");
     List<Path> unique = new ArrayList<>(new java.util.LinkedHashSet<>(files));
-    Map<Path, ProbeResult> plain = new Pool(work, timeoutPerFile, options, inputs, false).runAll(unique);
+    Map<Path, ProbeResult> plain =
+        new Pool(work, timeoutPerFile, options, inputs, false).runAll(unique);
     List<Path> timedOut = new ArrayList<>();
     for (Path f : unique) {
       if (plain.get(f).status() == ProbeResult.Status.TIMED_OUT) {
@@ -226,7 +307,12 @@ public final class Dl4jRunner {
 
     private final Map<Path, String> inputs;
 
-    Pool(Path work, Duration timeout, Options options, Map<Path, String> inputs, boolean avoidDistributionInit) {
+    Pool(
+        Path work,
+        Duration timeout,
+        Options options,
+        Map<Path, String> inputs,
+        boolean avoidDistributionInit) {
       this.inputs = Map.copyOf(inputs);
       this.work = work;
       this.timeout = timeout;
@@ -240,18 +326,23 @@ public final class Dl4jRunner {
         queue.add(i);
       }
       int threads = Math.max(1, Math.min(options.parallelism(), files.size()));
-      ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-        Thread t = new Thread(r, "dl4j-probe-launcher");
-        t.setDaemon(true);
-        return t;
-      });
+      ExecutorService pool =
+          Executors.newFixedThreadPool(
+              threads,
+              r -> {
+                Thread t = new Thread(r, "dl4j-probe-launcher");
+                t.setDaemon(true);
+                return t;
+              });
       try {
         List<Future<?>> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-          workers.add(pool.submit(() -> {
-            work();
-            return null;
-          }));
+          workers.add(
+              pool.submit(
+                  () -> {
+                    work();
+                    return null;
+                  }));
         }
         for (Future<?> w : workers) {
           w.get();
@@ -303,7 +394,8 @@ public final class Dl4jRunner {
           continue;
         }
         Launch l = launch(batch);
-        if (l.cleanExit() || (l.timedOut && l.done == batch.size())) { // (or stuck after its last result)
+        if (l.cleanExit()
+            || (l.timedOut && l.done == batch.size())) { // (or stuck after its last result)
           for (int k = 0; k < batch.size(); k++) {
             results.put(batch.get(k), l.result(k, false));
           }
@@ -315,9 +407,11 @@ public final class Dl4jRunner {
           // a hang after other files may come from their heap corruption: confirm it alone, unless
           // DL4J hung where it always hangs
           boolean known = l.done == 0 || KNOWN_HANGS.stream().anyMatch(l.hangStack()::contains);
-          results.put(batch.get(l.done), known ? l.result(l.done, false) : alone(batch.get(l.done)));
+          results.put(
+              batch.get(l.done), known ? l.result(l.done, false) : alone(batch.get(l.done)));
         } else {
-          // died: every file it started is suspect (heap corruption shows up late): re-run each alone
+          // died: every file it started is suspect (heap corruption shows up late): re-run each
+          // alone
           int started = Math.min(l.done + 1, batch.size());
           giveBack(batch.subList(started, batch.size()));
           for (int k = 0; k < started; k++) {
@@ -347,8 +441,14 @@ public final class Dl4jRunner {
     }
 
     private Launch launch(List<Integer> jobs) throws IOException {
-      Path dir = Files.createDirectories(work.resolve(String.format(Locale.ROOT, "%s%04d",
-          avoidDistributionInit ? "w" : "p", LAUNCHES.incrementAndGet())));
+      Path dir =
+          Files.createDirectories(
+              work.resolve(
+                  String.format(
+                      Locale.ROOT,
+                      "%s%04d",
+                      avoidDistributionInit ? "w" : "p",
+                      LAUNCHES.incrementAndGet())));
       List<String> lines = new ArrayList<>();
       List<Path> outs = new ArrayList<>();
       for (int k = 0; k < jobs.size(); k++) {
@@ -375,9 +475,13 @@ public final class Dl4jRunner {
       }
       cmd.add("--batch");
       cmd.add(list.toString());
-      ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("probe.log").toFile());
-      // several probe JVMs share the cores: one native thread each (and the same numerics every run)
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd)
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("probe.log").toFile());
+      // several probe JVMs share the cores: one native thread each (and the same numerics every
+      // run)
       pb.environment().put("OMP_NUM_THREADS", "1");
       pb.environment().put("OPENBLAS_NUM_THREADS", "1");
       long start = System.nanoTime();
@@ -444,7 +548,8 @@ public final class Dl4jRunner {
         return "";
       }
       try {
-        return Files.readString(Path.of(outs.get(done) + Dl4jProbe.STACK_SUFFIX), StandardCharsets.UTF_8);
+        return Files.readString(
+            Path.of(outs.get(done) + Dl4jProbe.STACK_SUFFIX), StandardCharsets.UTF_8);
       } catch (IOException e) {
         return "";
       }
@@ -452,15 +557,27 @@ public final class Dl4jRunner {
 
     /** The innermost frames of the hang, DL4J/ND4J first. */
     String hangWhere() {
-      List<String> frames = hangStack().lines().filter(l -> !l.isBlank()).map(l -> l.replaceFirst("^app//", "")).toList();
+      List<String> frames =
+          hangStack()
+              .lines()
+              .filter(l -> !l.isBlank())
+              .map(l -> l.replaceFirst("^app//", ""))
+              .toList();
       if (frames.isEmpty()) {
         return "";
       }
-      // the innermost frame, then the frames below the ND4J op plumbing (the DL4J code that called it)
+      // the innermost frame, then the frames below the ND4J op plumbing (the DL4J code that called
+      // it)
       List<String> shown = new ArrayList<>(List.of(frames.get(0)));
-      frames.stream().skip(1)
-          .filter(f -> !f.contains("NativeOpExecutioner") && !f.contains("Nd4j.exec") && !f.startsWith("java."))
-          .limit(4).forEach(shown::add);
+      frames.stream()
+          .skip(1)
+          .filter(
+              f ->
+                  !f.contains("NativeOpExecutioner")
+                      && !f.contains("Nd4j.exec")
+                      && !f.startsWith("java."))
+          .limit(4)
+          .forEach(shown::add);
       return "; hung in " + String.join(" < ", shown);
     }
 
@@ -478,21 +595,48 @@ public final class Dl4jRunner {
           int code = isolated ? exitCode : 0;
           return ProbeResult.fromJson(file, j, code, isolated, code != 0 ? crashInfo() : null);
         } catch (IOException e) {
-          return ProbeResult.failed(file, ProbeResult.Status.PROBE_FAILED, exitCode, isolated,
-              "unreadable probe result " + outs.get(k) + ": " + e.getMessage(), null, -1);
+          return ProbeResult.failed(
+              file,
+              ProbeResult.Status.PROBE_FAILED,
+              exitCode,
+              isolated,
+              "unreadable probe result " + outs.get(k) + ": " + e.getMessage(),
+              null,
+              -1);
         }
       }
       if (k == done && timedOut) {
-        return ProbeResult.failed(file, ProbeResult.Status.TIMED_OUT, -1, isolated,
-            "DL4J did not finish within " + timeout.toSeconds() + " s (probe JVM killed)" + hangWhere(), null, lastFileMillis);
+        return ProbeResult.failed(
+            file,
+            ProbeResult.Status.TIMED_OUT,
+            -1,
+            isolated,
+            "DL4J did not finish within "
+                + timeout.toSeconds()
+                + " s (probe JVM killed)"
+                + hangWhere(),
+            null,
+            lastFileMillis);
       }
       if (exitCode == 2 || exitCode == 3 || exitCode == 0) {
-        return ProbeResult.failed(file, ProbeResult.Status.PROBE_FAILED, exitCode, isolated,
-            "probe exited " + exitCode + " without a result: " + tail(log(), 5), null, lastFileMillis);
+        return ProbeResult.failed(
+            file,
+            ProbeResult.Status.PROBE_FAILED,
+            exitCode,
+            isolated,
+            "probe exited " + exitCode + " without a result: " + tail(log(), 5),
+            null,
+            lastFileMillis);
       }
       String info = crashInfo();
-      return ProbeResult.failed(file, ProbeResult.Status.CRASHED, exitCode, isolated,
-          "probe JVM died with exit code " + exitCode + signal(exitCode) + ": " + info, info, lastFileMillis);
+      return ProbeResult.failed(
+          file,
+          ProbeResult.Status.CRASHED,
+          exitCode,
+          isolated,
+          "probe JVM died with exit code " + exitCode + signal(exitCode) + ": " + info,
+          info,
+          lastFileMillis);
     }
 
     private static String signal(int code) {
@@ -516,12 +660,17 @@ public final class Dl4jRunner {
       }
     }
 
-    /** The signal and the problematic frame from the JVM's error report, and the top Java frames. */
+    /**
+     * The signal and the problematic frame from the JVM's error report, and the top Java frames.
+     */
     String crashInfo() {
       List<String> parts = new ArrayList<>();
       List<String> report = List.of();
       try (Stream<Path> s = Files.list(dir)) {
-        Path hsErr = s.filter(p -> p.getFileName().toString().startsWith("hs_err_")).findFirst().orElse(null);
+        Path hsErr =
+            s.filter(p -> p.getFileName().toString().startsWith("hs_err_"))
+                .findFirst()
+                .orElse(null);
         if (hsErr != null) {
           report = Files.readAllLines(hsErr, StandardCharsets.ISO_8859_1);
         }
@@ -537,8 +686,14 @@ public final class Dl4jRunner {
           parts.add("frame " + source.get(i + 1).replaceFirst("^#\\s+", ""));
         } else if (line.startsWith("Java frames:")) {
           List<String> frames = new ArrayList<>();
-          for (int j = i + 1; j < source.size() && frames.size() < 3 && !source.get(j).isBlank(); j++) {
-            frames.add(source.get(j).replaceFirst("^[jJ]\\s+", "").replaceAll("\\+0x[0-9a-f]+.*|\\(L.*", ""));
+          for (int j = i + 1;
+              j < source.size() && frames.size() < 3 && !source.get(j).isBlank();
+              j++) {
+            frames.add(
+                source
+                    .get(j)
+                    .replaceFirst("^[jJ]\\s+", "")
+                    .replaceAll("\\+0x[0-9a-f]+.*|\\(L.*", ""));
           }
           parts.add("java " + String.join(" < ", frames));
           break;
@@ -553,7 +708,9 @@ public final class Dl4jRunner {
     private static String tail(List<String> lines, int n) {
       List<String> useful = new ArrayList<>();
       for (String l : lines) {
-        if (!l.isBlank() && !l.startsWith("Warning: Versions of org.bytedeco") && !l.startsWith("SLF4J")) {
+        if (!l.isBlank()
+            && !l.startsWith("Warning: Versions of org.bytedeco")
+            && !l.startsWith("SLF4J")) {
           useful.add(l.trim());
         }
       }
@@ -568,15 +725,17 @@ public final class Dl4jRunner {
     }
     List<Path> out = new ArrayList<>();
     try (Stream<Path> s = Files.list(dir)) {
-      s.filter(Files::isRegularFile).forEach(p -> {
-        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-        for (String e : extensions) {
-          if (n.endsWith(e)) {
-            out.add(p);
-            return;
-          }
-        }
-      });
+      s.filter(Files::isRegularFile)
+          .forEach(
+              p -> {
+                String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                for (String e : extensions) {
+                  if (n.endsWith(e)) {
+                    out.add(p);
+                    return;
+                  }
+                }
+              });
     }
     Collections.sort(out);
     return out;

@@ -38,15 +38,19 @@ import org.junit.jupiter.api.io.TempDir;
  * before writing. The input is the one {@code check_corpus.py} makes from the original's input
  * shapes (seeded); Keras predicts in this run. Where no Keras here loads the original the verdict
  * is {@code unverified} (DL4J's import is still tried and reported); weights-only and non-Keras
- * files are {@code not-a-model}. Verdicts are pinned in {@code testdata/corpus/RUNTIMES.tsv}
- * (stack {@code dl4j}) and appended to {@code corpus-dl4j-dl4j.jsonl}.
+ * files are {@code not-a-model}. Verdicts are pinned in {@code testdata/corpus/RUNTIMES.tsv} (stack
+ * {@code dl4j}) and appended to {@code corpus-dl4j-dl4j.jsonl}.
  *
  * <p>Needs {@code -Dinitkit.python}; skipped with {@code -Dinitkit.skipDl4j=true}.
  */
-@DisabledIfSystemProperty(named = "initkit.skipDl4j", matches = "(?i)true", disabledReason = "DL4J tests skipped (-Dinitkit.skipDl4j=true)")
+@DisabledIfSystemProperty(
+    named = "initkit.skipDl4j",
+    matches = "(?i)true",
+    disabledReason = "DL4J tests skipped (-Dinitkit.skipDl4j=true)")
 class Dl4jCorpusRuntimeIT {
   static final double TOLERANCE = 1e-4;
-  private static final Duration TIMEOUT = Duration.ofSeconds(Long.getLong("initkit.dl4j.timeoutSeconds", 60));
+  private static final Duration TIMEOUT =
+      Duration.ofSeconds(Long.getLong("initkit.dl4j.timeoutSeconds", 60));
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
@@ -88,14 +92,25 @@ class Dl4jCorpusRuntimeIT {
     Path entriesFile = tmp.resolve("corpus-entries.json");
     Path results = tmp.resolve("corpus-keras.json");
     Files.writeString(entriesFile, JSON.writeValueAsString(list));
-    Process p = new ProcessBuilder(python, TestFiles.testdata().resolve("interop/check_corpus.py").toString(),
-        entriesFile.toString(), "--json-out", results.toString())
-        .redirectErrorStream(true).redirectOutput(tmp.resolve("corpus-keras.log").toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                python,
+                TestFiles.testdata().resolve("interop/check_corpus.py").toString(),
+                entriesFile.toString(),
+                "--json-out",
+                results.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("corpus-keras.log").toFile())
+            .start();
     assertTrue(p.waitFor(15, TimeUnit.MINUTES), "check_corpus.py timed out");
-    assertEquals(0, p.exitValue(), () -> "check_corpus.py failed:\n" + read(tmp.resolve("corpus-keras.log")));
+    assertEquals(
+        0,
+        p.exitValue(),
+        () -> "check_corpus.py failed:\n" + read(tmp.resolve("corpus-keras.log")));
     JsonNode keras = JSON.readTree(results.toFile());
 
-    // 3. DL4J imports each written file and predicts on its original's input, batched into a few JVMs
+    // 3. DL4J imports each written file and predicts on its original's input, batched into a few
+    // JVMs
     Map<Path, String> inputs = new java.util.HashMap<>();
     for (var w : written.entrySet()) {
       JsonNode k = keras.path(w.getKey());
@@ -103,19 +118,37 @@ class Dl4jCorpusRuntimeIT {
         inputs.put(w.getValue(), k.path("input").asText());
       }
     }
-    Map<Path, Dl4jRunner.Run> runs = Dl4jRunner.runAll(List.copyOf(written.values()), inputs, TIMEOUT,
-        Dl4jRunner.Options.defaults().withRetryTimeoutsAvoidingDistributionInit(true).withWorkDir(tmp.resolve("probes")));
+    Map<Path, Dl4jRunner.Run> runs =
+        Dl4jRunner.runAll(
+            List.copyOf(written.values()),
+            inputs,
+            TIMEOUT,
+            Dl4jRunner.Options.defaults()
+                .withRetryTimeoutsAvoidingDistributionInit(true)
+                .withWorkDir(tmp.resolve("probes")));
     Map<String, ProbeResult> dl4j = new TreeMap<>();
-    written.forEach((path, out) -> {
-      Dl4jRunner.Run run = runs.get(out);
-      dl4j.put(path, run.result().imported() || run.workaround() == null ? run.result() : run.workaround());
-    });
+    written.forEach(
+        (path, out) -> {
+          Dl4jRunner.Run run = runs.get(out);
+          dl4j.put(
+              path,
+              run.result().imported() || run.workaround() == null
+                  ? run.result()
+                  : run.workaround());
+        });
 
     // 4. the verdicts: recorded, pinned
     Map<String, Verdict> verdicts = new TreeMap<>();
     Map<String, Integer> counts = new TreeMap<>();
-    try (CompatibilityRecords rec = CompatibilityRecords.open("corpus-dl4j", "dl4j",
-        "DL4J " + Dl4jForRuntimeIT.DL4J_VERSION + " (vs " + CompatibilityRecords.kerasStack(python) + ")")) {
+    try (CompatibilityRecords rec =
+        CompatibilityRecords.open(
+            "corpus-dl4j",
+            "dl4j",
+            "DL4J "
+                + Dl4jForRuntimeIT.DL4J_VERSION
+                + " (vs "
+                + CompatibilityRecords.kerasStack(python)
+                + ")")) {
       for (CorpusRuntimes.Entry e : entries) {
         Verdict v;
         String reason;
@@ -132,36 +165,79 @@ class Dl4jCorpusRuntimeIT {
           boolean imported = r != null && r.imported() && r.forwardError() == null;
           if (!k.has("outputs")) {
             v = Verdict.UNVERIFIED;
-            reason = "no Keras here loads the original (" + loads(k) + "); DL4J " + (imported ? "imports initkit's output"
-                : "does not import initkit's output either: " + (r == null ? "no result" : r.summary()));
+            reason =
+                "no Keras here loads the original ("
+                    + loads(k)
+                    + "); DL4J "
+                    + (imported
+                        ? "imports initkit's output"
+                        : "does not import initkit's output either: "
+                            + (r == null ? "no result" : r.summary()));
           } else if (!imported) {
             v = Verdict.FAILS;
-            reason = "DL4J does not import initkit's --for dl4j file: " + (r == null ? "no result" : r.summary());
+            reason =
+                "DL4J does not import initkit's --for dl4j file: "
+                    + (r == null ? "no result" : r.summary());
           } else {
             diff = worst(k, r);
             v = diff <= TOLERANCE ? Verdict.LOADS_AND_PREDICTS : Verdict.FAILS;
-            reason = v == Verdict.FAILS ? (Double.isNaN(diff) ? "DL4J's outputs do not match Keras's in number or size"
-                : String.format(Locale.ROOT, "DL4J predicts %.3g off Keras on the original (> %g)", diff, TOLERANCE)) : null;
+            reason =
+                v == Verdict.FAILS
+                    ? (Double.isNaN(diff)
+                        ? "DL4J's outputs do not match Keras's in number or size"
+                        : String.format(
+                            Locale.ROOT,
+                            "DL4J predicts %.3g off Keras on the original (> %g)",
+                            diff,
+                            TOLERANCE))
+                    : null;
           }
         }
-        rec.add(e.path(), e.path(), e.generation(), e.version(), "dl4j", v, diff, e.notAModel() == null ? TOLERANCE : Double.NaN, reason);
+        rec.add(
+            e.path(),
+            e.path(),
+            e.generation(),
+            e.version(),
+            "dl4j",
+            v,
+            diff,
+            e.notAModel() == null ? TOLERANCE : Double.NaN,
+            reason);
         verdicts.put(e.path(), v);
         counts.merge(v.text(), 1, Integer::sum);
-        System.out.printf(Locale.ROOT, "[corpus dl4j] %s %s%s%n", v.text().toUpperCase(Locale.ROOT), e.path(),
+        System.out.printf(
+            Locale.ROOT,
+            "[corpus dl4j] %s %s%s%n",
+            v.text().toUpperCase(Locale.ROOT),
+            e.path(),
             reason == null ? String.format(Locale.ROOT, ": diff %.3g", diff) : ": " + reason);
       }
     }
-    System.out.printf(Locale.ROOT, "[corpus dl4j] %d files in %.1f s: %s%n", entries.size(), (System.nanoTime() - t0) / 1e9, counts);
+    System.out.printf(
+        Locale.ROOT,
+        "[corpus dl4j] %d files in %.1f s: %s%n",
+        entries.size(),
+        (System.nanoTime() - t0) / 1e9,
+        counts);
     CorpusRuntimes.assertPinned("dl4j", Map.of("dl4j", verdicts));
   }
 
   private static String loads(JsonNode k) {
     List<String> out = new ArrayList<>();
-    k.path("loads").fields().forEachRemaining(f -> out.add((f.getKey().equals("keras3") ? "Keras 3" : "tf-keras") + ": " + f.getValue().asText()));
+    k.path("loads")
+        .fields()
+        .forEachRemaining(
+            f ->
+                out.add(
+                    (f.getKey().equals("keras3") ? "Keras 3" : "tf-keras")
+                        + ": "
+                        + f.getValue().asText()));
     return String.join("; ", out);
   }
 
-  /** The largest |dl4j - keras| / max(1, |keras|); NaN when the outputs differ in number or size. */
+  /**
+   * The largest |dl4j - keras| / max(1, |keras|); NaN when the outputs differ in number or size.
+   */
   private static double worst(JsonNode keras, ProbeResult r) {
     JsonNode outs = keras.path("outputs");
     if (outs.size() != r.outputs().size()) {

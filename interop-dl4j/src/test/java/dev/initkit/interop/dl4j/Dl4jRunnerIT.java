@@ -21,11 +21,15 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The launcher's outcomes: a refused file, a JVM that dies, a JVM that hangs, a batch. */
-@DisabledIfSystemProperty(named = "initkit.skipDl4j", matches = "(?i)true", disabledReason = "DL4J tests skipped (-Dinitkit.skipDl4j=true)")
+@DisabledIfSystemProperty(
+    named = "initkit.skipDl4j",
+    matches = "(?i)true",
+    disabledReason = "DL4J tests skipped (-Dinitkit.skipDl4j=true)")
 class Dl4jRunnerIT {
   @BeforeAll
   static void enabled() {
-    assumeFalse(Boolean.getBoolean("initkit.skipDl4j"), "DL4J tests skipped (-Dinitkit.skipDl4j=true)");
+    assumeFalse(
+        Boolean.getBoolean("initkit.skipDl4j"), "DL4J tests skipped (-Dinitkit.skipDl4j=true)");
   }
 
   @Test
@@ -41,13 +45,20 @@ class Dl4jRunnerIT {
   @Test
   void aJvmThatDiesIsReportedAsCrashedWithItsErrorReport(@TempDir Path tmp) throws IOException {
     Path junk = Files.writeString(tmp.resolve("junk.h5"), "not an HDF5 file");
-    // a heap too small for ND4J, and a JVM told to crash on OutOfMemoryError: a deterministic JVM death
+    // a heap too small for ND4J, and a JVM told to crash on OutOfMemoryError: a deterministic JVM
+    // death
     List<String> args = new ArrayList<>(Dl4jRunner.Options.defaults().jvmArgs());
     args.removeIf(a -> a.startsWith("-Xmx"));
     args.add("-Xmx6m");
     args.add("-XX:+CrashOnOutOfMemoryError");
-    ProbeResult r = Dl4jRunner.run(junk, Duration.ofSeconds(60),
-        Dl4jRunner.Options.defaults().withJvmArgs(args).withCrashRetries(1).withWorkDir(tmp.resolve("work")));
+    ProbeResult r =
+        Dl4jRunner.run(
+            junk,
+            Duration.ofSeconds(60),
+            Dl4jRunner.Options.defaults()
+                .withJvmArgs(args)
+                .withCrashRetries(1)
+                .withWorkDir(tmp.resolve("work")));
     assertEquals(ProbeResult.Status.CRASHED, r.status(), r.summary());
     assertNotEquals(0, r.exitCode());
     assertEquals(2, r.crashes(), "crashed, retried once, crashed again");
@@ -74,8 +85,11 @@ class Dl4jRunnerIT {
     for (int i = 0; i < 3; i++) {
       files.add(Files.writeString(tmp.resolve("junk" + i + ".h5"), "junk " + i));
     }
-    Map<Path, Dl4jRunner.Run> runs = Dl4jRunner.runAll(files, Duration.ofSeconds(60),
-        Dl4jRunner.Options.defaults().withBatchSize(2).withWorkDir(tmp.resolve("work")));
+    Map<Path, Dl4jRunner.Run> runs =
+        Dl4jRunner.runAll(
+            files,
+            Duration.ofSeconds(60),
+            Dl4jRunner.Options.defaults().withBatchSize(2).withWorkDir(tmp.resolve("work")));
     assertEquals(files, List.copyOf(runs.keySet()));
     for (Dl4jRunner.Run run : runs.values()) {
       assertEquals(ProbeResult.Status.NOT_IMPORTED, run.result().status(), run.result().summary());
