@@ -5,29 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.initkit.ModelIO;
 import dev.initkit.internal.hdf5.H5File;
+import dev.initkit.testing.ExportedApi;
+import dev.initkit.testing.TestFiles;
 import java.io.IOException;
 import java.lang.module.ModuleDescriptor;
-import java.lang.module.ModuleFinder;
-import java.lang.module.ModuleReader;
 import java.lang.module.ModuleReference;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Executable;
-import java.lang.reflect.Field;
-import java.lang.reflect.GenericArrayType;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.Type;
-import java.lang.reflect.TypeVariable;
-import java.lang.reflect.WildcardType;
-import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -43,153 +33,85 @@ class ExportedApiTest {
 
   @Test
   void exportedSignaturesNameOnlyExportedTypes() throws Exception {
-    ModuleReference main = mainClasses();
-    ModuleDescriptor d = main.descriptor();
-    Set<String> exported =
-        d.exports().stream()
-            .filter(e -> !e.isQualified())
-            .map(ModuleDescriptor.Exports::source)
-            .collect(Collectors.toSet());
-    Set<String> hidden = new HashSet<>(d.packages());
-    hidden.removeAll(exported);
-    assertTrue(hidden.contains("dev.initkit.internal.hdf5"), "internal.hdf5 is not exported");
+    ModuleReference main = ExportedApi.moduleOf(ModelIO.class);
+    assertTrue(
+        ModelIO.class.getModule().isNamed(), "the converter's tests run it as the named module");
+    assertTrue(ExportedApi.hidden(H5File.class), "internal.hdf5 is not exported to everyone");
+    List<Class<?>> api = ExportedApi.classes(main, ModelIO.class.getClassLoader());
+    assertTrue(api.size() > 50, "the API's classes were found: " + api.size());
+    Set<String> leaks = new TreeSet<>();
+    for (Class<?> c : api) {
+      leaks.addAll(ExportedApi.leaks(c));
+    }
+    assertEquals(Set.of(), leaks, "public signatures naming types that are not exported");
+  }
 
-    List<Class<?>> api = new ArrayList<>();
-    try (ModuleReader r = main.open();
-        Stream<String> names = r.list()) {
-      for (String n : (Iterable<String>) names::iterator) {
-        if (!n.endsWith(".class") || n.equals("module-info.class")) {
+  /**
+   * initkit's other modules use only what the converter exports to everyone or to them by name:
+   * each module's sources (main and test), against the descriptor's qualified exports, so a module
+   * that starts using an internal package shows here, not first on a user's module path (where it
+   * fails with IllegalAccessError).
+   */
+  @Test
+  void siblingModulesUseOnlyWhatIsExportedToThem() throws Exception {
+    ModuleDescriptor d = ExportedApi.moduleOf(ModelIO.class).descriptor();
+    Path root = TestFiles.testdata().getParent();
+    Pattern name = Pattern.compile("<initkit.moduleName>([\\w.]+)</initkit.moduleName>");
+    Pattern reference = Pattern.compile("\\b(dev\\.initkit(?:\\.[a-z0-9_]+)*)\\.[A-Z]");
+    Set<String> problems = new TreeSet<>();
+    int modules = 0;
+    try (Stream<Path> dirs = Files.list(root)) {
+      for (Path dir : dirs.sorted().toList()) {
+        Path pom = dir.resolve("pom.xml");
+        Matcher m =
+            Files.isRegularFile(pom)
+                ? name.matcher(Files.readString(pom, StandardCharsets.UTF_8))
+                : null;
+        if (m == null || !m.find() || m.group(1).equals(d.name())) {
           continue;
         }
-        String cls = n.substring(0, n.length() - ".class".length()).replace('/', '.');
-        if (exported.contains(cls.substring(0, cls.lastIndexOf('.')))) {
-          Class<?> c = Class.forName(cls, false, ModelIO.class.getClassLoader());
-          if (reachable(c)) {
-            api.add(c);
+        modules++;
+        String module = m.group(1);
+        Path src = dir.resolve("src");
+        if (!Files.isDirectory(src)) {
+          continue;
+        }
+        try (Stream<Path> files = Files.walk(src)) {
+          for (Path f : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+            Matcher r = reference.matcher(Files.readString(f, StandardCharsets.UTF_8));
+            while (r.find()) {
+              String pkg = r.group(1);
+              if (d.packages().contains(pkg) && !exportedTo(d, pkg, module)) {
+                problems.add(root.relativize(f) + ": " + pkg + " is not exported to " + module);
+              }
+            }
           }
         }
       }
     }
-    assertTrue(api.size() > 50, "the API's classes were found: " + api.size());
+    assertTrue(modules >= 5, "initkit's other modules were found beside the converter: " + modules);
+    assertEquals(Set.of(), problems);
+  }
 
-    Set<String> leaks = new TreeSet<>();
-    for (Class<?> c : api) {
-      leaks.addAll(leaks(c, hidden));
-    }
-    assertEquals(Set.of(), leaks, "public signatures naming types that are not exported");
+  private static boolean exportedTo(ModuleDescriptor d, String pkg, String module) {
+    return d.exports().stream()
+        .anyMatch(
+            e -> e.source().equals(pkg) && (!e.isQualified() || e.targets().contains(module)));
   }
 
   /** The check finds a leak where there is one: a field, a return type, a type argument. */
   @Test
   void aLeakIsFound() {
-    Set<String> hidden = Set.of("dev.initkit.internal.hdf5");
     assertEquals(
         List.of(
             "Leaky.file: dev.initkit.internal.hdf5.H5File",
             "Leaky.open: dev.initkit.internal.hdf5.H5File",
             "Leaky.several: dev.initkit.internal.hdf5.H5File"),
-        leaks(Leaky.class, hidden).stream().sorted().map(s -> s.replaceAll(".*\\$", "")).toList());
-    assertEquals(List.of(), leaks(Sealed.class, hidden));
-  }
-
-  /** The compiled converter, read as a module (its own descriptor and classes, without tests). */
-  private static ModuleReference mainClasses() throws URISyntaxException {
-    Path classes =
-        Path.of(ModelIO.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    return ModuleFinder.of(classes).find("dev.initkit.converter").orElseThrow();
-  }
-
-  /** Public or protected, and so are the classes it is nested in. */
-  private static boolean reachable(Class<?> c) {
-    if (c.isSynthetic() || c.isAnonymousClass() || c.isLocalClass()) {
-      return false;
-    }
-    for (Class<?> k = c; k != null; k = k.getDeclaringClass()) {
-      if (!visible(k.getModifiers())) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** "Class.member: hidden type" for each public or protected signature of {@code c} naming one. */
-  static List<String> leaks(Class<?> c, Set<String> hidden) {
-    List<String> out = new ArrayList<>();
-    String owner = c.getName();
-    List<Type> header = new ArrayList<>();
-    header.add(c.getGenericSuperclass());
-    header.addAll(List.of(c.getGenericInterfaces()));
-    header.addAll(List.of(c.getTypeParameters()));
-    report(out, owner + " (declaration)", header, hidden);
-    for (Field f : c.getDeclaredFields()) {
-      if (visible(f.getModifiers()) && !f.isSynthetic()) {
-        report(out, owner + "." + f.getName(), List.of(f.getGenericType()), hidden);
-      }
-    }
-    List<Executable> executables = new ArrayList<>(List.of(c.getDeclaredMethods()));
-    executables.addAll(List.of(c.getDeclaredConstructors()));
-    for (Executable e : executables) {
-      if (!visible(e.getModifiers()) || e.isSynthetic()) {
-        continue;
-      }
-      List<Type> types = new ArrayList<>(List.of(e.getGenericParameterTypes()));
-      types.addAll(List.of(e.getGenericExceptionTypes()));
-      types.addAll(List.of(e.getTypeParameters()));
-      if (e instanceof Method m) {
-        types.add(m.getGenericReturnType());
-      }
-      String name = e instanceof Constructor<?> ? "<init>" : e.getName();
-      report(out, owner + "." + name, types, hidden);
-    }
-    return out;
-  }
-
-  private static boolean visible(int modifiers) {
-    return Modifier.isPublic(modifiers) || Modifier.isProtected(modifiers);
-  }
-
-  private static void report(List<String> out, String where, List<Type> types, Set<String> hidden) {
-    Set<String> named = new TreeSet<>();
-    Set<Type> seen = new HashSet<>();
-    for (Type t : types) {
-      collect(t, hidden, named, seen);
-    }
-    for (String n : named) {
-      out.add(where + ": " + n);
-    }
-  }
-
-  private static void collect(Type t, Set<String> hidden, Set<String> named, Set<Type> seen) {
-    if (t == null || !seen.add(t)) {
-      return;
-    }
-    if (t instanceof Class<?> c) {
-      while (c.isArray()) {
-        c = c.getComponentType();
-      }
-      if (hidden.contains(c.getPackageName())) {
-        named.add(c.getName());
-      }
-    } else if (t instanceof ParameterizedType p) {
-      collect(p.getRawType(), hidden, named, seen);
-      collect(p.getOwnerType(), hidden, named, seen);
-      for (Type a : p.getActualTypeArguments()) {
-        collect(a, hidden, named, seen);
-      }
-    } else if (t instanceof WildcardType w) {
-      for (Type b : w.getUpperBounds()) {
-        collect(b, hidden, named, seen);
-      }
-      for (Type b : w.getLowerBounds()) {
-        collect(b, hidden, named, seen);
-      }
-    } else if (t instanceof TypeVariable<?> v) {
-      for (Type b : v.getBounds()) {
-        collect(b, hidden, named, seen);
-      }
-    } else if (t instanceof GenericArrayType a) {
-      collect(a.getGenericComponentType(), hidden, named, seen);
-    }
+        ExportedApi.leaks(Leaky.class).stream()
+            .sorted()
+            .map(s -> s.replaceAll(".*\\$", ""))
+            .toList());
+    assertEquals(List.of(), ExportedApi.leaks(Sealed.class));
   }
 
   /** Leaks through a field, a return type and a type argument; a private method does not count. */
