@@ -20,15 +20,16 @@ module dev.initkit.converter {
   exports dev.initkit.ops;
   exports dev.initkit.render;
   exports dev.initkit.transplant;
+  // what initkit's own modules import of the internals, and nothing more
   exports dev.initkit.internal to
       dev.initkit.analysis,
       dev.initkit.savedmodel,
-      dev.initkit.cli,
-      dev.initkit.dl4j;
+      dev.initkit.cli;
   exports dev.initkit.internal.hdf5 to
-      dev.initkit.savedmodel,
       dev.initkit.cli,
       dev.initkit.dl4j,
+      dev.initkit.bench;
+  exports dev.initkit.internal.h5 to
       dev.initkit.bench;
 
   // SavedModel reading and writing come from the savedmodel module when it is present

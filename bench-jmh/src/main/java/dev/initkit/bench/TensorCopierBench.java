@@ -1,9 +1,9 @@
 package dev.initkit.bench;
 
-import dev.initkit.format.TensorCopier;
-import dev.initkit.format.h5.H5Store;
 import dev.initkit.init.Initializer;
 import dev.initkit.init.InitializerSpec;
+import dev.initkit.internal.h5.H5Store;
+import dev.initkit.internal.h5.TensorCopier;
 import dev.initkit.internal.hdf5.H5Dataset;
 import dev.initkit.internal.hdf5.H5File;
 import dev.initkit.model.DType;

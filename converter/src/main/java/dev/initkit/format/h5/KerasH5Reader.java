@@ -7,6 +7,8 @@ import dev.initkit.ModelFormatException;
 import dev.initkit.format.ConfigLayers;
 import dev.initkit.format.Format;
 import dev.initkit.internal.Json;
+import dev.initkit.internal.h5.H5Input;
+import dev.initkit.internal.h5.H5Store;
 import dev.initkit.internal.hdf5.AttrValue;
 import dev.initkit.internal.hdf5.H5Dataset;
 import dev.initkit.internal.hdf5.H5Exception;
@@ -46,18 +48,6 @@ public final class KerasH5Reader {
 
   private KerasH5Reader() {}
 
-  /** What kind of Keras HDF5 layout an open file has. */
-  public static Format layoutOf(H5File file) throws H5Exception {
-    H5Group root = file.root();
-    if (root.hasAttribute("model_config")) {
-      return Format.H5;
-    }
-    if (root.hasAttribute("layer_names") || root.hasAttribute("layer_names0")) {
-      return Format.H5_WEIGHTS;
-    }
-    return Format.KERAS3_WEIGHTS;
-  }
-
   /**
    * Reads a legacy-layout file ({@link Format#H5} or {@link Format#H5_WEIGHTS}); takes ownership of
    * the open file.
@@ -67,16 +57,12 @@ public final class KerasH5Reader {
    */
   public static LoadedModel read(KerasH5Input input, JsonNode companionConfig, Path companionPath)
       throws IOException {
-    return input.readWith((path, file) -> read(path, file, companionConfig, companionPath));
+    return H5Input.of(input)
+        .readWith((path, file) -> read(path, file, companionConfig, companionPath));
   }
 
-  /**
-   * Reads an open legacy-layout file; takes ownership of {@code file}.
-   *
-   * @param companionConfig a model config to use for a weights-only file (null for none)
-   * @param companionPath where it came from (for messages)
-   */
-  public static LoadedModel read(
+  /** Reads an open legacy-layout file; takes ownership of {@code file}. */
+  private static LoadedModel read(
       Path path, H5File file, JsonNode companionConfig, Path companionPath) throws IOException {
     boolean ok = false;
     try {

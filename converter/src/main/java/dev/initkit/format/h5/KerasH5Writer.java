@@ -2,7 +2,7 @@ package dev.initkit.format.h5;
 
 import dev.initkit.ModelFormatException;
 import dev.initkit.format.ConfigLayers;
-import dev.initkit.format.TensorCopier;
+import dev.initkit.internal.h5.TensorCopier;
 import dev.initkit.internal.hdf5.AttrValue;
 import dev.initkit.internal.hdf5.H5Exception;
 import dev.initkit.internal.hdf5.H5File;

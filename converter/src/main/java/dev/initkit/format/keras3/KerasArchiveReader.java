@@ -6,10 +6,11 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.initkit.MalformedModelException;
 import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.ConfigLayers;
-import dev.initkit.format.h5.H5Store;
 import dev.initkit.format.h5.KerasH5Input;
 import dev.initkit.internal.BoundedText;
 import dev.initkit.internal.Json;
+import dev.initkit.internal.h5.H5Input;
+import dev.initkit.internal.h5.H5Store;
 import dev.initkit.internal.hdf5.H5Exception;
 import dev.initkit.internal.hdf5.H5File;
 import dev.initkit.model.Layer;
@@ -325,11 +326,11 @@ public final class KerasArchiveReader {
    * optional config for layer names and classes; takes ownership of the open file.
    */
   public static LoadedModel readWeights(KerasH5Input input, JsonNode companion) throws IOException {
-    return input.readWith((path, file) -> readWeights(path, file, companion));
+    return H5Input.of(input).readWith((path, file) -> readWeights(path, file, companion));
   }
 
   /** Reads a bare Keras 3 weights file, with an optional config for layer names and classes. */
-  public static LoadedModel readWeights(Path path, H5File file, JsonNode companion)
+  private static LoadedModel readWeights(Path path, H5File file, JsonNode companion)
       throws IOException {
     String config = companion == null ? null : Json.write(companion);
     return assemble(path, List.of(file), null, config, null, "keras3-weights");

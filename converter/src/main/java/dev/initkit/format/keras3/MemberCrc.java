@@ -1,7 +1,7 @@
 package dev.initkit.format.keras3;
 
 import dev.initkit.MalformedModelException;
-import dev.initkit.format.h5.H5Store;
+import dev.initkit.internal.h5.H5Store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

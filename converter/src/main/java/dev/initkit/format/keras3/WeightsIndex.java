@@ -1,6 +1,6 @@
 package dev.initkit.format.keras3;
 
-import dev.initkit.format.h5.H5Store;
+import dev.initkit.internal.h5.H5Store;
 import dev.initkit.internal.hdf5.AttrValue;
 import dev.initkit.internal.hdf5.H5Dataset;
 import dev.initkit.internal.hdf5.H5Exception;

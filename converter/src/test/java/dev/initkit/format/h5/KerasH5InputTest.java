@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.initkit.MalformedModelException;
 import dev.initkit.format.Format;
+import dev.initkit.internal.h5.H5Input;
 import dev.initkit.internal.hdf5.H5File;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -56,12 +57,14 @@ class KerasH5InputTest {
       assertEquals(p, in.path());
       assertEquals(
           null,
-          in.readWith(
-              (path, file) -> {
-                file.close();
-                return null;
-              }));
-      assertThrows(IllegalStateException.class, () -> in.readWith((path, file) -> null));
+          H5Input.of(in)
+              .readWith(
+                  (path, file) -> {
+                    file.close();
+                    return null;
+                  }));
+      assertThrows(
+          IllegalStateException.class, () -> H5Input.of(in).readWith((path, file) -> null));
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.initkit.format;
+package dev.initkit.internal.h5;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,7 +1,6 @@
-package dev.initkit.format;
+package dev.initkit.internal.h5;
 
 import dev.initkit.UnsupportedModelException;
-import dev.initkit.format.h5.H5Store;
 import dev.initkit.init.SeedContract;
 import dev.initkit.internal.hdf5.H5Dataset;
 import dev.initkit.internal.hdf5.H5Group;

@@ -1,4 +1,4 @@
-package dev.initkit.format.h5;
+package dev.initkit.internal.h5;
 
 import dev.initkit.MalformedModelException;
 import dev.initkit.internal.hdf5.H5Dataset;
