@@ -314,6 +314,8 @@ def main():
     ap.add_argument("--python", default=os.path.join(ROOT, ".venv", "bin", "python"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.md"))
     ap.add_argument("--clean", action="store_true", help="delete the generated models at the end")
+    ap.add_argument("--publish", action="store_true",
+                    help="then regenerate docs/performance.md's results from the reports it names (bench/publish.py)")
     a = ap.parse_args()
     a.models = [m for m in a.models.split(",") if m]
     a.ops = [o.strip() for o in a.ops.split(",") if o.strip()]
@@ -387,6 +389,9 @@ def main():
         f.write(report)
     print(report)
     log(f"written to {a.out}")
+    if a.publish:
+        subprocess.check_call([sys.executable, os.path.join(ROOT, "bench", "publish.py")])
+        log("docs/performance.md regenerated from the reports it names")
     shutil.rmtree(out_dir, ignore_errors=True)
     if a.clean:
         shutil.rmtree(models_dir, ignore_errors=True)

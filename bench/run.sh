@@ -9,7 +9,8 @@
 #
 # Generates real Keras models with the testdata virtual environment (.venv) into the work dir
 # (default /tmp/initkit-bench, kept for the next run; --clean removes them), builds initkit if it is
-# not built, prints a Markdown report and saves it to bench/results/latest.md.
+# not built, prints a Markdown report and saves it to bench/results/latest.md (--out); --publish then
+# regenerates docs/performance.md's results from the reports it names (bench/publish.py).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ ! -f "$ROOT/cli/target/initkit-cli-0.1.0-SNAPSHOT.jar" ] && [[ " $* " != *" --initkit "* ]]; then

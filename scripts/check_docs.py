@@ -6,13 +6,15 @@ For README.md, docs/*.md, cli/README.md and bench/README.md:
   definitions "[id]: path") names a file or directory that exists;
 - every #anchor matches a heading of the target Markdown file, slugged as GitHub does (lowercase,
   punctuation dropped, spaces to hyphens, "-1", "-2" for repeats) or an explicit <a id/name="...">;
-- README.md has at most 150 lines.
+- README.md has at most 150 lines;
+- docs/performance.md's generated results equal the bench reports they name (bench/publish.py --check).
 Links inside code spans and fenced code blocks are ignored, and so are absolute URLs (http:, https:,
 mailto:). Prints one line per problem, "FILE:LINE: what", and exits 1 if there is any.
 
   python3 scripts/check_docs.py           # from anywhere in the checkout
 """
 import pathlib
+import subprocess
 import re
 import sys
 import unicodedata
@@ -136,7 +138,8 @@ def main():
         problems.append(f"README.md: {lines} lines, more than {README_MAX_LINES}: move the detail into docs/")
     for p in problems:
         print(p)
-    return 1 if problems else 0
+    published = subprocess.run([sys.executable, str(ROOT / "bench" / "publish.py"), "--check"])
+    return 1 if problems or published.returncode != 0 else 0
 
 
 if __name__ == "__main__":

@@ -3,21 +3,20 @@ package dev.initkit.analysis;
 import dev.initkit.Hint;
 import dev.initkit.MalformedModelException;
 import dev.initkit.UnsupportedModelException;
+import dev.initkit.internal.ChildJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Runs {@link Dl4jWorker} in a child JVM with this JVM's class path and a time limit, and turns a
@@ -49,16 +48,14 @@ public final class ForkedWorker {
      * {@code java.class.path} may be a manifest-only jar), 2 GiB of heap, the given time limit.
      */
     public static Launch defaults(Duration timeout) {
-      String cp = System.getProperty("surefire.test.class.path");
-      if (cp == null || cp.isBlank()) {
-        cp = System.getProperty("java.class.path");
-      }
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      return new Launch(
-          java,
-          cp,
-          List.of("-XX:+UseSerialGC", "-Xss4m", "-Xmx2g", "-Djava.awt.headless=true"),
-          timeout);
+      ChildJvm jvm =
+          ChildJvm.ofThisJvm(
+              List.of("-XX:+UseSerialGC", "-Xss4m", "-Xmx2g", "-Djava.awt.headless=true"));
+      return new Launch(jvm.javaExecutable(), jvm.classPath(), jvm.jvmArgs(), timeout);
+    }
+
+    ChildJvm jvm() {
+      return new ChildJvm(javaExecutable, classPath, jvmArgs);
     }
   }
 
@@ -83,60 +80,56 @@ public final class ForkedWorker {
       Path req = dir.resolve("request.json");
       Path res = dir.resolve("result.json");
       WorkerJson.MAPPER.writeValue(req.toFile(), request);
-      List<String> cmd = new ArrayList<>();
-      cmd.add(launch.javaExecutable());
-      cmd.addAll(launch.jvmArgs());
-      cmd.add("-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"));
-      cmd.add("-cp");
-      cmd.add(launch.classPath());
-      cmd.add(Dl4jWorker.class.getName());
-      cmd.add(req.toString());
-      cmd.add(res.toString());
-      ProcessBuilder pb =
-          new ProcessBuilder(cmd)
-              .directory(dir.toFile())
-              .redirectOutput(dir.resolve("stdout.log").toFile());
-      pb.environment().put("OMP_NUM_THREADS", "1"); // the same numerics on every run and machine
-      pb.environment().put("OPENBLAS_NUM_THREADS", "1");
-      Process p = pb.start();
-      Workers.started(p, dir);
-      Deque<String> tail = new ArrayDeque<>();
-      Thread reader = new Thread(() -> pump(p, tail, progress), "dl4j-worker-stderr");
-      reader.setDaemon(true);
-      reader.start();
-      boolean finished;
-      try {
-        finished = p.waitFor(launch.timeout().toMillis(), TimeUnit.MILLISECONDS);
+      try (ChildJvm.Child child =
+          launch
+              .jvm()
+              .start(
+                  dir,
+                  true,
+                  Dl4jWorker.class.getName(),
+                  List.of(req.toString(), res.toString()),
+                  Redirect.to(dir.resolve("stdout.log").toFile()),
+                  Redirect.PIPE)) {
+        Deque<String> tail = new ArrayDeque<>();
+        Thread reader =
+            new Thread(() -> pump(child.process(), tail, progress), "dl4j-worker-stderr");
+        reader.setDaemon(true);
+        reader.start();
+        boolean finished = child.waitFor(launch.timeout().toMillis());
         if (!finished) {
-          p.descendants().forEach(ProcessHandle::destroyForcibly);
-          p.destroyForcibly();
-          p.waitFor(30, TimeUnit.SECONDS);
+          child.kill();
         }
-        reader.join(2000);
-      } catch (InterruptedException e) {
-        p.destroyForcibly();
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while DL4J ran");
-      }
-      if (!finished) {
-        throw new UnsupportedModelException(
-            model,
-            "",
-            "DL4J did not finish within "
-                + launch.timeout().toSeconds()
-                + " s (its JVM was killed); a larger model may need a longer "
-                + Hint.TIMEOUT.apiName(),
-            Hint.TIMEOUT);
-      }
-      if (!Files.exists(res)) {
-        throw new UnsupportedModelException(
-            model,
-            "",
-            "DL4J crashed its JVM (exit code "
-                + p.exitValue()
-                + signal(p.exitValue())
-                + ")"
-                + crashInfo(dir, tail));
+        try {
+          reader.join(2000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while DL4J ran");
+        }
+        if (!finished) {
+          throw new UnsupportedModelException(
+              model,
+              "",
+              "DL4J did not finish within "
+                  + launch.timeout().toSeconds()
+                  + " s (its JVM was killed); a larger model may need a longer "
+                  + Hint.TIMEOUT.apiName(),
+              Hint.TIMEOUT);
+        }
+        if (!Files.exists(res)) {
+          String detail = child.crashReport().orElse(null);
+          if (detail == null) {
+            synchronized (tail) {
+              detail = tail.peekLast();
+            }
+          }
+          throw new UnsupportedModelException(
+              model,
+              "",
+              "DL4J crashed its JVM ("
+                  + child.exitDescription()
+                  + ")"
+                  + (detail == null ? "" : ": " + detail));
+        }
       }
       WorkerResult r = WorkerJson.MAPPER.readValue(res.toFile(), WorkerResult.class);
       if (r.error() != null) {
@@ -151,7 +144,6 @@ public final class ForkedWorker {
       }
       return r;
     } finally {
-      Workers.finished(dir);
       dev.initkit.internal.AtomicFiles.deleteScratch(dir);
     }
   }
@@ -178,83 +170,6 @@ public final class ForkedWorker {
       }
     } catch (IOException e) {
       // the child died: its exit code tells the rest
-    }
-  }
-
-  private static String signal(int code) {
-    switch (code) {
-      case 134:
-        return ", SIGABRT: the JVM's fatal error handler, usually after SIGSEGV";
-      case 137:
-        return ", SIGKILL";
-      case 139:
-        return ", SIGSEGV";
-      default:
-        return code > 128 ? ", signal " + (code - 128) : "";
-    }
-  }
-
-  /**
-   * The signal and problematic frame from the JVM's error report, else the last line of its stderr.
-   */
-  private static String crashInfo(Path dir, Deque<String> tail) {
-    try (Stream<Path> s = Files.list(dir)) {
-      Path report =
-          s.filter(f -> f.getFileName().toString().startsWith("hs_err_")).findFirst().orElse(null);
-      if (report != null) {
-        List<String> lines = Files.readAllLines(report, StandardCharsets.ISO_8859_1);
-        List<String> parts = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-          String l = lines.get(i);
-          if (l.matches("#\\s+(SIGSEGV|SIGBUS|SIGILL|SIGFPE|SIGABRT|Internal Error).*")) {
-            parts.add(l.replaceFirst("^#\\s+", "").replaceAll(", pid=.*", ""));
-          } else if (l.startsWith("# Problematic frame:") && i + 1 < lines.size()) {
-            parts.add("in " + lines.get(i + 1).replaceFirst("^#\\s+", ""));
-          }
-        }
-        if (!parts.isEmpty()) {
-          return ": " + String.join(" ", parts);
-        }
-      }
-    } catch (IOException e) {
-      // fall back to stderr
-    }
-    synchronized (tail) {
-      return tail.isEmpty() ? "" : ": " + tail.peekLast();
-    }
-  }
-
-  /**
-   * The worker JVMs running now: a process stopped while one runs (Ctrl-C, SIGTERM) kills it on the
-   * way out and deletes its directory, which it would otherwise go on writing into.
-   */
-  private static final class Workers {
-    private static final java.util.Map<Path, Process> LIVE =
-        new java.util.concurrent.ConcurrentHashMap<>();
-
-    static {
-      Runtime.getRuntime().addShutdownHook(new Thread(Workers::stopAll, "initkit-worker-stop"));
-    }
-
-    static void started(Process p, Path dir) {
-      LIVE.put(dir, p);
-    }
-
-    static void finished(Path dir) {
-      LIVE.remove(dir);
-    }
-
-    private static void stopAll() {
-      LIVE.forEach(
-          (dir, p) -> {
-            p.destroyForcibly();
-            try {
-              p.waitFor(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            dev.initkit.internal.AtomicFiles.deleteScratch(dir);
-          });
     }
   }
 }

@@ -2,8 +2,10 @@ package dev.initkit.interop.dl4j;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.initkit.internal.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,22 +106,20 @@ public final class Dl4jRunner {
      * crash, no work-around retry.
      */
     public static Options defaults() {
-      String cp = System.getProperty("surefire.test.class.path");
-      if (cp == null || cp.isBlank()) {
-        cp = System.getProperty("java.class.path");
-      }
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      ChildJvm jvm =
+          ChildJvm.ofThisJvm(
+              List.of(
+                  "-XX:TieredStopAtLevel=1", // the work is native: C1 only starts faster
+                  "-XX:+UseSerialGC",
+                  "-Xshare:auto",
+                  "-XX:-UsePerfData",
+                  "-Xss4m",
+                  "-Xmx2g",
+                  "-Djava.awt.headless=true"));
       return new Options(
-          java,
-          cp,
-          List.of(
-              "-XX:TieredStopAtLevel=1", // the work is native: C1 only starts faster
-              "-XX:+UseSerialGC",
-              "-Xshare:auto",
-              "-XX:-UsePerfData",
-              "-Xss4m",
-              "-Xmx2g",
-              "-Djava.awt.headless=true"),
+          jvm.javaExecutable(),
+          jvm.classPath(),
+          jvm.jvmArgs(),
           2,
           8,
           Long.toString(Dl4jProbe.DEFAULT_SEED),
@@ -463,29 +463,31 @@ public final class Dl4jRunner {
       }
       Path list = dir.resolve("list.txt");
       Files.write(list, lines, StandardCharsets.UTF_8);
-      List<String> cmd = new ArrayList<>();
-      cmd.add(options.javaExecutable());
-      cmd.addAll(options.jvmArgs());
-      cmd.add("-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"));
-      cmd.add("-cp");
-      cmd.add(options.classPath());
-      cmd.add(Dl4jProbe.class.getName());
+      List<String> args = new ArrayList<>();
       if (avoidDistributionInit) {
-        cmd.add(Dl4jProbe.AVOID_DISTRIBUTION_INIT);
+        args.add(Dl4jProbe.AVOID_DISTRIBUTION_INIT);
       }
-      cmd.add("--batch");
-      cmd.add(list.toString());
-      ProcessBuilder pb =
-          new ProcessBuilder(cmd)
-              .directory(dir.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("probe.log").toFile());
-      // several probe JVMs share the cores: one native thread each (and the same numerics every
-      // run)
-      pb.environment().put("OMP_NUM_THREADS", "1");
-      pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+      args.add("--batch");
+      args.add(list.toString());
       long start = System.nanoTime();
-      Process p = pb.start();
+      // several probe JVMs share the cores: ChildJvm keeps native math on one thread each
+      try (ChildJvm.Child child =
+          new ChildJvm(options.javaExecutable(), options.classPath(), options.jvmArgs())
+              .start(
+                  dir,
+                  false,
+                  Dl4jProbe.class.getName(),
+                  args,
+                  Redirect.to(dir.resolve("probe.log").toFile()),
+                  null)) {
+        return watch(child, jobs, outs, dir, start);
+      }
+    }
+
+    private Launch watch(
+        ChildJvm.Child child, List<Integer> jobs, List<Path> outs, Path dir, long start)
+        throws IOException {
+      Process p = child.process();
       Launch l = new Launch(dir, jobs.size(), outs);
       long fileStart = start;
       long limit = timeout.toNanos();
@@ -501,15 +503,12 @@ public final class Dl4jRunner {
           }
           if (System.nanoTime() - fileStart > limit) {
             l.timedOut = true;
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            p.waitFor(30, TimeUnit.SECONDS);
+            child.kill();
             break;
           }
         }
       } catch (InterruptedException e) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
+        child.kill();
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while probing", e);
       }
@@ -634,22 +633,9 @@ public final class Dl4jRunner {
           ProbeResult.Status.CRASHED,
           exitCode,
           isolated,
-          "probe JVM died with exit code " + exitCode + signal(exitCode) + ": " + info,
+          "probe JVM died (exit code " + exitCode + ChildJvm.signalName(exitCode) + "): " + info,
           info,
           lastFileMillis);
-    }
-
-    private static String signal(int code) {
-      switch (code) {
-        case 134:
-          return " (SIGABRT: the JVM's fatal error handler, usually after SIGSEGV)";
-        case 137:
-          return " (SIGKILL)";
-        case 139:
-          return " (SIGSEGV)";
-        default:
-          return code > 128 ? " (signal " + (code - 128) + ")" : "";
-      }
     }
 
     private List<String> log() {
@@ -661,48 +647,13 @@ public final class Dl4jRunner {
     }
 
     /**
-     * The signal and the problematic frame from the JVM's error report, and the top Java frames.
+     * The signal and the problematic frame from the JVM's error report, and the top Java frames
+     * (from the probe's log when the JVM wrote no report).
      */
     String crashInfo() {
-      List<String> parts = new ArrayList<>();
-      List<String> report = List.of();
-      try (Stream<Path> s = Files.list(dir)) {
-        Path hsErr =
-            s.filter(p -> p.getFileName().toString().startsWith("hs_err_"))
-                .findFirst()
-                .orElse(null);
-        if (hsErr != null) {
-          report = Files.readAllLines(hsErr, StandardCharsets.ISO_8859_1);
-        }
-      } catch (IOException | UncheckedIOException e) {
-        // no report: fall back to the log
-      }
-      List<String> source = report.isEmpty() ? log() : report;
-      for (int i = 0; i < source.size(); i++) {
-        String line = source.get(i);
-        if (line.matches("#\\s+(SIGSEGV|SIGBUS|SIGILL|SIGFPE|SIGABRT|Internal Error).*")) {
-          parts.add(line.replaceFirst("^#\\s+", "").replaceAll(", pid=.*", ""));
-        } else if (line.startsWith("# Problematic frame:") && i + 1 < source.size()) {
-          parts.add("frame " + source.get(i + 1).replaceFirst("^#\\s+", ""));
-        } else if (line.startsWith("Java frames:")) {
-          List<String> frames = new ArrayList<>();
-          for (int j = i + 1;
-              j < source.size() && frames.size() < 3 && !source.get(j).isBlank();
-              j++) {
-            frames.add(
-                source
-                    .get(j)
-                    .replaceFirst("^[jJ]\\s+", "")
-                    .replaceAll("\\+0x[0-9a-f]+.*|\\(L.*", ""));
-          }
-          parts.add("java " + String.join(" < ", frames));
-          break;
-        }
-      }
-      if (parts.isEmpty()) {
-        parts.add("no JVM error report; log: " + tail(log(), 5));
-      }
-      return String.join("; ", parts);
+      return ChildJvm.crashReport(dir)
+          .or(() -> ChildJvm.crashSummary(log()))
+          .orElseGet(() -> "no JVM error report; log: " + tail(log(), 5));
     }
 
     private static String tail(List<String> lines, int n) {
