@@ -24,7 +24,8 @@ module dev.initkit.converter {
   exports dev.initkit.internal to
       dev.initkit.analysis,
       dev.initkit.savedmodel,
-      dev.initkit.cli;
+      dev.initkit.cli,
+      dev.initkit.interop.dl4j;
   exports dev.initkit.internal.hdf5 to
       dev.initkit.cli,
       dev.initkit.dl4j,
