@@ -2,6 +2,7 @@ package dev.initkit.init;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.init.InitializerSpec.Preset;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.keras.LayerFamily;
 import dev.initkit.keras.Recurrence;
 import dev.initkit.keras.Wrappers;
@@ -292,7 +293,7 @@ public final class AutoScheme {
 
   /** The wrapped layer's class and config, looking through wrappers. */
   private static Wrapped unwrap(Layer layer) {
-    return Wrappers.unwrap(layer.className(), layer.config());
+    return Wrappers.unwrap(layer.className(), ConfigViews.of(layer));
   }
 
   /** The activation a layer config names, or null (see {@link Layer#activationOf}). */

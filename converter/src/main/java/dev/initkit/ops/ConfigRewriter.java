@@ -6,6 +6,7 @@ import dev.initkit.MalformedModelException;
 import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.config.ConfigGeneration;
 import dev.initkit.init.InitializerSpec;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.internal.Json;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Model;
@@ -146,7 +147,7 @@ public final class ConfigRewriter {
    */
   public static Result rewrite(Model model, List<Rule> rules) throws IOException {
     Path file = Path.of(model.source().isEmpty() ? "." : model.source());
-    if (model.config().isEmpty() || model.configText().isEmpty()) {
+    if (ConfigViews.of(model).isEmpty() || model.configText().isEmpty()) {
       if (model.sourceFormat().equals("savedmodel")) {
         throw new UnsupportedModelException(
             file,
@@ -169,7 +170,7 @@ public final class ConfigRewriter {
           Hint.CONFIG_REWRITE,
           Hint.ARCHITECTURE_CONFIG);
     }
-    JsonNode config = model.config().get();
+    JsonNode config = ConfigViews.of(model).get();
     ConfigGeneration gen = ConfigGeneration.detect(config);
     if (gen == ConfigGeneration.KERAS1) {
       throw new UnsupportedModelException(
@@ -373,7 +374,7 @@ public final class ConfigRewriter {
     if (values.isEmpty()) {
       return model;
     }
-    if (model.config().isEmpty() || model.configText().isEmpty()) {
+    if (ConfigViews.of(model).isEmpty() || model.configText().isEmpty()) {
       throw new UnsupportedModelException(
           file,
           "",
@@ -391,7 +392,7 @@ public final class ConfigRewriter {
       }
       for (Map.Entry<String, JsonNode> kv : e.getValue().entrySet()) {
         String full = JsonSplice.pointer(ptr, kv.getKey());
-        JsonNode before = model.config().get().at(full);
+        JsonNode before = ConfigViews.of(model).get().at(full);
         if (before.isMissingNode()) {
           throw new UnsupportedModelException(
               file, e.getKey().name(), "the layer config has no '" + kv.getKey() + "' key");
@@ -409,7 +410,7 @@ public final class ConfigRewriter {
       throws IOException {
     String text = model.configText().orElseThrow();
     String newText = JsonSplice.replace(text, replacements);
-    JsonNode expected = model.config().orElseThrow().deepCopy();
+    JsonNode expected = ConfigViews.of(model).orElseThrow().deepCopy();
     for (Map.Entry<String, JsonNode> r : replacements.entrySet()) {
       setAt(expected, r.getKey(), r.getValue());
     }
@@ -435,7 +436,7 @@ public final class ConfigRewriter {
     List<Layer> out = new ArrayList<>();
     for (Layer l : layers) {
       String p = pointers.get(l);
-      JsonNode cfg = p == null ? l.config() : root.at(p);
+      JsonNode cfg = p == null ? ConfigViews.of(l) : root.at(p);
       out.add(
           new Layer(
               l.name(), l.className(), cfg, l.weights(), rebuild(l.children(), pointers, root)));

@@ -1,8 +1,8 @@
 package dev.initkit.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import dev.initkit.format.ConfigLayers;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.keras.LayerFamily;
 import dev.initkit.keras.Recurrence;
 import dev.initkit.keras.Wrappers;
@@ -55,7 +55,7 @@ final class LayerConfigs {
   /** Pointers of every layer's config object in the model config, by layer identity. */
   static Map<Layer, String> pointers(Model model) {
     Map<Layer, String> out = new IdentityHashMap<>();
-    model.config().ifPresent(c -> pair(model.layers(), c, "", out));
+    ConfigViews.of(model).ifPresent(c -> pair(model.layers(), c, "", out));
     return out;
   }
 
@@ -86,7 +86,7 @@ final class LayerConfigs {
   /** The layer's own config (through wrappers) for the weight at {@code index} of its weights. */
   static Effective effective(Layer layer, int weightIndex, WeightRole role) {
     String cls = layer.className();
-    JsonNode cfg = layer.config() == null ? NullNode.getInstance() : layer.config();
+    JsonNode cfg = ConfigViews.of(layer); // a JSON null when the layer has none
     String path = "";
     int n = layer.weights().size();
     for (int depth = 0; depth < 8; depth++) {
@@ -263,7 +263,7 @@ final class LayerConfigs {
    */
   static Map<Layer, JsonNode> rawEntries(Model model) {
     Map<Layer, JsonNode> out = new IdentityHashMap<>();
-    model.config().ifPresent(c -> raw(model.layers(), c, out));
+    ConfigViews.of(model).ifPresent(c -> raw(model.layers(), c, out));
     return out;
   }
 

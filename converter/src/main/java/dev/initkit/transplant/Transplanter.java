@@ -7,6 +7,7 @@ import dev.initkit.ModelFormatException;
 import dev.initkit.ModelIO;
 import dev.initkit.TransplantException;
 import dev.initkit.init.Initializer;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.keras.Recurrence;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
@@ -82,7 +83,7 @@ public final class Transplanter {
       throws TransplantException, IOException {
     List<Ref> targets = LayerMatcher.refs(target);
     boolean classDerived =
-        source.config().isEmpty() && source.sourceFormat().equals("keras3-weights");
+        ConfigViews.of(source).isEmpty() && source.sourceFormat().equals("keras3-weights");
     List<Ref> sources =
         classDerived
             ? LayerMatcher.byStoredPath(LayerMatcher.refs(source))
@@ -210,7 +211,7 @@ public final class Transplanter {
             .map(p -> new LayerPair(p.target().path(), p.source().path(), p.how()))
             .toList();
     List<String> notes = new ArrayList<>();
-    if (!source.config().isPresent()
+    if (!ConfigViews.of(source).isPresent()
         && options.strategy() == MatchStrategy.ORDER
         && source.sourceFormat().equals("keras3-weights")) {
       notes.add(
@@ -680,7 +681,7 @@ public final class Transplanter {
    */
   static int gateCount(Layer layer) {
     String cls = layer.className();
-    JsonNode cfg = layer.config();
+    JsonNode cfg = ConfigViews.of(layer);
     for (int i = 0; i < 4; i++) {
       JsonNode inner = cfg.path("layer");
       if (!inner.path("class_name").isTextual()) {
