@@ -3,6 +3,7 @@ package dev.initkit.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.Hint;
 import dev.initkit.MalformedModelException;
+import dev.initkit.Note;
 import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.config.ConfigGeneration;
 import dev.initkit.init.InitializerSpec;
@@ -118,7 +119,7 @@ public final class ConfigRewriter {
    * @param model the model with the new config (config text, parsed tree and layers' configs)
    * @param changes one entry per initializer key a rule set, in model order
    * @param notes remarks for the user (fallbacks written for initkit-only kinds, rules that matched
-   *     nothing)
+   *     nothing), with the parts of the API they name
    * @param draws specs to draw instead of what the new config says, by {@link
    *     Reinitializer#overrideKey}: the requested initkit-only kinds whose config got a fallback
    * @param selection the weights the rules set, as a selector (for {@code --reinit})
@@ -126,7 +127,7 @@ public final class ConfigRewriter {
   public record Result(
       Model model,
       List<Change> changes,
-      List<String> notes,
+      List<Note> notes,
       Map<String, InitializerSpec> draws,
       Selector selection) {
     public Result {
@@ -192,7 +193,7 @@ public final class ConfigRewriter {
     // apart
     Map<Layer, Map<WeightRole, Integer>> chosen = new IdentityHashMap<>();
     List<Layer> layerOrder = new ArrayList<>();
-    List<String> notes = new ArrayList<>();
+    List<Note> notes = new ArrayList<>();
     for (int r = 0; r < rules.size(); r++) {
       Rule rule = rules.get(r);
       int hits = 0;
@@ -229,14 +230,15 @@ public final class ConfigRewriter {
       }
       if (hits == 0) {
         notes.add(
-            "rule "
-                + (r + 1)
-                + " ("
-                + rule.text()
-                + ") selects no weight"
-                + (rule.selector().namesRoles()
-                    ? ""
-                    : " (without role:, a rule applies to kernels only)"));
+            Note.of(
+                "rule "
+                    + (r + 1)
+                    + " ("
+                    + rule.text()
+                    + ") selects no weight"
+                    + (rule.selector().namesRoles()
+                        ? ""
+                        : " (without role:, a rule applies to kernels only)")));
       }
     }
 
@@ -300,14 +302,16 @@ public final class ConfigRewriter {
                                   + " cannot be written to a config"));
           if (fallbackNoted.add(requested.describe() + "->" + written.describe())) {
             notes.add(
-                requested.describe()
-                    + " is initkit-only (stock Keras cannot load it): the config gets "
-                    + written.describe()
-                    + " instead; only "
-                    + Hint.REINIT_DRAW.apiName()
-                    + " draws "
-                    + requested.describe()
-                    + " values");
+                Note.of(
+                    requested.describe()
+                        + " is initkit-only (stock Keras cannot load it): the config gets "
+                        + written.describe()
+                        + " instead; only "
+                        + Hint.REINIT_DRAW.apiName()
+                        + " draws "
+                        + requested.describe()
+                        + " values",
+                    Hint.REINIT_DRAW));
           }
         }
         JsonNode json =

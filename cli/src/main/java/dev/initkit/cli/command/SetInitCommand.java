@@ -2,7 +2,6 @@ package dev.initkit.cli.command;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.Hint;
 import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
@@ -143,11 +142,7 @@ public final class SetInitCommand extends AbstractCommand {
             ModelIO.write(target, outputFile.path(), new WriteOptions(format, force.on(), false));
       }
     }
-    List<String> notes =
-        new ArrayList<>(
-            rewrite.notes().stream()
-                .map(n -> ExceptionMapper.respell(n, Hint.namedIn(n)))
-                .toList());
+    List<String> notes = new ArrayList<>(ExceptionMapper.respell(rewrite.notes()));
     if (reinit && !dryRun.on() && optimizerWeights > 0) {
       notes.add(
           "optimizer weights dropped ("

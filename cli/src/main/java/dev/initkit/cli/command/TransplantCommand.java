@@ -197,7 +197,7 @@ public final class TransplantCommand extends AbstractCommand {
         result = ModelIO.write(out, outputFile.path(), new WriteOptions(format, force.on(), false));
       }
     }
-    List<String> notes = new ArrayList<>(words(plan, plan.notes()));
+    List<String> notes = new ArrayList<>(ExceptionMapper.respell(plan.notes()));
     if (result != null) {
       notes.addAll(result.notes());
       warn(result.warnings()); // a write across Keras generations may change what a layer computes
@@ -209,7 +209,7 @@ public final class TransplantCommand extends AbstractCommand {
       return ExitCodes.OK;
     }
     if (!output.quiet()) {
-      TransplantPlanText.write(out(), plan, dryRun.on(), wording(plan));
+      TransplantPlanText.write(out(), plan, dryRun.on(), ExceptionMapper::flag);
       for (String n : notes) {
         out().println("note: " + n);
       }
@@ -272,30 +272,14 @@ public final class TransplantCommand extends AbstractCommand {
     if (output.json()) {
       ObjectNode doc = JsonOutput.failure("transplant", f);
       if (e.plan() != null) {
-        fill(doc, e.plan(), null, words(e.plan(), e.plan().notes()));
+        fill(doc, e.plan(), null, ExceptionMapper.respell(e.plan().notes()));
       }
       JsonOutput.write(out(), doc);
     } else if (e.plan() != null && !output.quiet()) {
-      TransplantPlanText.write(out(), e.plan(), true, wording(e.plan()));
+      TransplantPlanText.write(out(), e.plan(), true, ExceptionMapper::flag);
       out().flush();
     }
     return ExitCodes.CHECK_FAILED;
-  }
-
-  /** A plan's text in the command line's terms: its {@link TransplantPlan#hints()} become flags. */
-  private static String words(List<Hint> hints, String text) {
-    return ExceptionMapper.respell(text, hints);
-  }
-
-  private static List<String> words(TransplantPlan plan, List<String> texts) {
-    List<Hint> hints = plan.hints();
-    return texts.stream().map(t -> words(hints, t)).toList();
-  }
-
-  /** The plan's details and reasons in the command line's terms. */
-  static java.util.function.UnaryOperator<String> wording(TransplantPlan plan) {
-    List<Hint> hints = plan.hints();
-    return t -> words(hints, t);
   }
 
   private void fill(ObjectNode doc, TransplantPlan plan, WriteResult result, List<String> notes) {
@@ -311,6 +295,6 @@ public final class TransplantCommand extends AbstractCommand {
         map == null ? null : map.toString(),
         notes,
         result == null ? List.of() : result.warnings(),
-        wording(plan));
+        ExceptionMapper::flag);
   }
 }
