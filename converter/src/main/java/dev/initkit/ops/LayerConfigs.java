@@ -3,6 +3,7 @@ package dev.initkit.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.format.ConfigLayers;
 import dev.initkit.internal.ConfigViews;
+import dev.initkit.keras.Activations;
 import dev.initkit.keras.LayerFamily;
 import dev.initkit.keras.Recurrence;
 import dev.initkit.keras.Wrappers;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -307,7 +307,7 @@ final class LayerConfigs {
    * Lower case without separators: {@code LeakyReLU} and {@code leaky_relu} give {@code leakyrelu}.
    */
   static String normalise(String activation) {
-    return activation.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "").replace(" ", "");
+    return Activations.normalise(activation);
   }
 
   static String join(String a, String b) {

@@ -17,6 +17,96 @@ import org.junit.jupiter.api.Test;
 
 class LayerFamilyTest {
   @Test
+  void weightlessClassesAreTheWeightlessFamiliesButPrelu() {
+    // the classes the HDF5 reader skipped by name before the families knew it (ConfigLayers)
+    for (String c :
+        List.of(
+            "InputLayer",
+            "Dropout",
+            "SpatialDropout1D",
+            "SpatialDropout2D",
+            "SpatialDropout3D",
+            "GaussianNoise",
+            "GaussianDropout",
+            "AlphaDropout",
+            "Flatten",
+            "Reshape",
+            "Permute",
+            "RepeatVector",
+            "Activation",
+            "ReLU",
+            "LeakyReLU",
+            "ELU",
+            "Softmax",
+            "ThresholdedReLU",
+            "MaxPooling1D",
+            "MaxPooling2D",
+            "MaxPooling3D",
+            "AveragePooling1D",
+            "AveragePooling2D",
+            "AveragePooling3D",
+            "GlobalMaxPooling1D",
+            "GlobalMaxPooling2D",
+            "GlobalMaxPooling3D",
+            "GlobalAveragePooling1D",
+            "GlobalAveragePooling2D",
+            "GlobalAveragePooling3D",
+            "Add",
+            "Subtract",
+            "Multiply",
+            "Average",
+            "Maximum",
+            "Minimum",
+            "Concatenate",
+            "Dot",
+            "Masking",
+            "ZeroPadding1D",
+            "ZeroPadding2D",
+            "ZeroPadding3D",
+            "Cropping1D",
+            "Cropping2D",
+            "Cropping3D",
+            "UpSampling1D",
+            "UpSampling2D",
+            "UpSampling3D",
+            "Lambda",
+            "MaxPool2D",
+            "Rescaling",
+            "Resizing",
+            "CenterCrop",
+            "TFOpLambda",
+            "SlicingOpLambda",
+            "GetItem",
+            "Identity",
+            "MaxPooling",
+            "Merge",
+            "ActivityRegularization")) {
+      assertTrue(LayerFamily.isWeightless(c), c);
+    }
+    for (String c :
+        List.of("PReLU", "Dense", "Conv2D", "LSTM", "BatchNormalization", "Bidirectional", "")) {
+      assertFalse(LayerFamily.isWeightless(c), c);
+    }
+    assertFalse(LayerFamily.isWeightless(null));
+  }
+
+  @Test
+  void heIsForTheActivationsThatHalveTheSecondMoment() {
+    for (String a : List.of("relu", "LeakyReLU", "leaky_relu", "gelu", "swish", "hard_silu")) {
+      assertTrue(Activations.isRectifier(a), a);
+    }
+    for (String a : List.of("softplus", "squareplus", "sparseplus")) {
+      assertFalse(Activations.isRectifier(a), a + ": softplus(0) = ln 2, not a ReLU");
+      assertTrue(Activations.isOffsetRectifier(a), a);
+    }
+    for (String a : List.of("tanh", "sigmoid", "linear", "softmax")) {
+      assertTrue(Activations.isSymmetricOrLinear(a), a);
+      assertFalse(Activations.isRectifier(a), a);
+    }
+    assertFalse(Activations.isRectifier(null));
+  }
+
+  @Test
   void everyCataloguedClassIsInExactlyOneFamily() {
     int members = 0;
     for (LayerFamily f : LayerFamily.values()) {
