@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.format.config.ConfigGeneration;
 import dev.initkit.format.config.ConfigTranslator;
 import dev.initkit.format.config.MeaningChange;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.internal.Json;
 import dev.initkit.model.Model;
 import java.io.IOException;
@@ -28,7 +29,7 @@ final class ConfigForms {
    */
   static String keras2Text(Model model, Consumer<String> notes, Consumer<MeaningChange> changes)
       throws IOException {
-    JsonNode c = model.config().orElseThrow();
+    JsonNode c = ConfigViews.of(model).orElseThrow();
     boolean fromH5 = model.sourceFormat().startsWith("h5");
     ConfigGeneration generation = ConfigGeneration.detect(c);
     if (generation == ConfigGeneration.KERAS1
@@ -59,7 +60,7 @@ final class ConfigForms {
    */
   static String keras3Text(Model model, Consumer<String> notes, Consumer<MeaningChange> changes)
       throws IOException {
-    JsonNode c = model.config().orElseThrow();
+    JsonNode c = ConfigViews.of(model).orElseThrow();
     if (model.sourceFormat().equals("keras")) {
       return model.configText().orElseThrow();
     }
@@ -79,7 +80,7 @@ final class ConfigForms {
    * Keras 1 configs.
    */
   static String tfKerasText(Model model, Consumer<MeaningChange> changes) throws IOException {
-    JsonNode c = model.config().orElseThrow();
+    JsonNode c = ConfigViews.of(model).orElseThrow();
     ConfigGeneration generation = ConfigGeneration.detect(c);
     if (model.sourceFormat().startsWith("h5") && generation == ConfigGeneration.KERAS2) {
       return model.configText().orElseThrow();
@@ -92,7 +93,7 @@ final class ConfigForms {
    * ConfigTranslator#toKeras3H5}); a Keras 3 config read from HDF5 as written.
    */
   static String keras3H5Text(Model model, Consumer<MeaningChange> changes) throws IOException {
-    JsonNode c = model.config().orElseThrow();
+    JsonNode c = ConfigViews.of(model).orElseThrow();
     ConfigGeneration generation = ConfigGeneration.detect(c);
     if (model.sourceFormat().startsWith("h5") && generation == ConfigGeneration.KERAS3) {
       return model.configText().orElseThrow();
@@ -105,7 +106,7 @@ final class ConfigForms {
    * a Keras 1 config as written (DL4J reads Keras 1 itself).
    */
   static String dl4jText(Model model, Consumer<MeaningChange> changes) throws IOException {
-    JsonNode c = model.config().orElseThrow();
+    JsonNode c = ConfigViews.of(model).orElseThrow();
     ConfigGeneration generation = ConfigGeneration.detect(c);
     if (generation == ConfigGeneration.KERAS1) {
       return model.configText().orElseThrow();

@@ -78,23 +78,6 @@ public enum Hint {
   }
 
   /**
-   * The hints whose {@link #apiName()} occurs in any of {@code texts}: for texts that are not an
-   * exception's message (plan details, notes), or that crossed a process boundary as a string.
-   */
-  public static List<Hint> namedIn(String... texts) {
-    List<Hint> out = new java.util.ArrayList<>();
-    for (Hint h : values()) {
-      for (String t : texts) {
-        if (t != null && t.contains(h.apiName)) {
-          out.add(h);
-          break;
-        }
-      }
-    }
-    return List.copyOf(out);
-  }
-
-  /**
    * The message with each hint's {@link #apiName()} replaced by {@code spelling}'s (longest names
    * first); a hint the spelling maps to null keeps its name.
    *

@@ -14,6 +14,7 @@ import dev.initkit.format.keras3.KerasArchiveReader;
 import dev.initkit.format.keras3.KerasArchiveWriter;
 import dev.initkit.internal.AtomicFiles;
 import dev.initkit.internal.BoundedText;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.internal.Json;
 import dev.initkit.internal.OutputSafety;
 import dev.initkit.internal.h5.H5Store;
@@ -316,7 +317,7 @@ public final class ModelIO {
             refuseForDl4j(model);
           }
           String config =
-              model.config().isEmpty() ? null : h5ConfigText(model, runtime, notes, changes);
+              ConfigViews.of(model).isEmpty() ? null : h5ConfigText(model, runtime, notes, changes);
           if (config == null) {
             notes.add("no model config: wrote a weights-only file");
           }
@@ -337,13 +338,13 @@ public final class ModelIO {
         break;
       case KERAS:
         {
-          if (model.config().isEmpty() && model.sourceFormat().equals("savedmodel")) {
+          if (ConfigViews.of(model).isEmpty() && model.sourceFormat().equals("savedmodel")) {
             throw new UnsupportedModelException(
                 Path.of(model.source()),
                 "",
                 "a .keras archive needs the Keras config, and this SavedModel has none (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model)");
           }
-          if (model.config().isEmpty()) {
+          if (ConfigViews.of(model).isEmpty()) {
             throw new UnsupportedModelException(
                 Path.of(model.source()),
                 "",
@@ -450,7 +451,7 @@ public final class ModelIO {
 
   /** What DL4J cannot read whatever the config says: no config, bfloat16 datasets. */
   private static void refuseForDl4j(Model model) throws UnsupportedModelException {
-    if (model.config().isEmpty()) {
+    if (ConfigViews.of(model).isEmpty()) {
       throw new UnsupportedModelException(
           source(model),
           "",

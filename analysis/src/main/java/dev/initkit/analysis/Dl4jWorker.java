@@ -47,7 +47,8 @@ public final class Dl4jWorker {
     try {
       result = run(req);
     } catch (UserError e) {
-      result = new WorkerResult(null, null, null, e.getMessage(), WorkerResult.DATA, List.of());
+      result =
+          new WorkerResult(null, null, null, e.getMessage(), WorkerResult.DATA, List.of(), e.hints);
     } catch (ImportFailure e) {
       result =
           new WorkerResult(
@@ -68,8 +69,12 @@ public final class Dl4jWorker {
   static final class UserError extends Exception {
     private static final long serialVersionUID = 1L;
 
-    UserError(String message) {
+    /** The parts of the API the message names. */
+    final List<Hint> hints;
+
+    UserError(String message, Hint... hints) {
       super(message);
+      this.hints = List.of(hints);
     }
   }
 
@@ -126,7 +131,8 @@ public final class Dl4jWorker {
             throw new UserError(
                 Hint.COMPARE.apiName()
                     + " needs labelled data: an .npz with x_train/y_train (and x_test/y_test) or x/y,"
-                    + " or a CSV whose last column is the class");
+                    + " or a CSV whose last column is the class",
+                Hint.COMPARE);
           }
           List<TrainingRun> runs = new ArrayList<>();
           List<SchemeAnalysis> analyses = new ArrayList<>();
@@ -310,7 +316,8 @@ public final class Dl4jWorker {
             "the model's input has an unknown size ("
                 + Arrays.toString(net.sampleShape())
                 + "): give "
-                + Hint.DATA.apiName());
+                + Hint.DATA.apiName(),
+            Hint.DATA);
       }
     }
     int count = Math.toIntExact(Arrays.stream(shape).reduce(1L, Math::multiplyExact));

@@ -137,10 +137,10 @@ public final class ForkedWorker {
           Path named = data == null ? model : data;
           String msg =
               request.data() == null ? r.error() : stripFile(r.error(), Path.of(request.data()));
-          throw new MalformedModelException(named, "", msg, Hint.namedIn(msg).toArray(Hint[]::new));
+          throw new MalformedModelException(named, "", msg, r.errorHints().toArray(Hint[]::new));
         }
         throw new UnsupportedModelException(
-            model, "", r.error(), Hint.namedIn(r.error()).toArray(Hint[]::new));
+            model, "", r.error(), r.errorHints().toArray(Hint[]::new));
       }
       return r;
     } finally {

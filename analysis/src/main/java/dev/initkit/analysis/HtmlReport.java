@@ -255,8 +255,17 @@ public final class HtmlReport {
   }
 
   /**
-   * A line chart: one polyline per scheme over the x labels; log10 y when asked (non-positive
-   * values skipped).
+   * Values below this are too small for a log axis: 0, float32's denormals (below 1.2e-38) and
+   * everything near them, where a vanished gradient ends up. Not at their value, they would drag
+   * the axis down hundreds of decades, or (0) have no place on it at all.
+   */
+  static final double LOG_FLOOR = 1e-30;
+
+  /**
+   * A line chart: one polyline per scheme over the x labels; log10 y when asked. On a log axis a
+   * value below {@link #LOG_FLOOR} (0 included) is drawn on a row of its own under the axis's
+   * lowest decade, as a hollow triangle, and a note under the chart says so: every series is drawn,
+   * even one that vanished entirely. NaN (no value, e.g. a layer without a kernel) is skipped.
    */
   private static String chart(
       List<String> xs,
@@ -267,8 +276,13 @@ public final class HtmlReport {
       String yTitle) {
     double lo = Double.POSITIVE_INFINITY;
     double hi = Double.NEGATIVE_INFINITY;
+    int clamped = 0;
     for (double[] v : series.values()) {
       for (double d : v) {
+        if (log && tooSmall(d)) {
+          clamped++;
+          continue;
+        }
         double y = log ? (d > 0 ? Math.log10(d) : Double.NaN) : d;
         if (Double.isFinite(y)) {
           lo = Math.min(lo, y);
@@ -287,6 +301,11 @@ public final class HtmlReport {
     if (hi - lo < 1e-12) {
       hi = lo + 1;
     }
+    // the too-small row: one decade below the lowest drawn value's, labelled as what it is
+    double floorRow = lo - 1;
+    if (clamped > 0) {
+      lo = floorRow;
+    }
     int n = xs.size();
     double pw = W - ML - MR;
     double ph = H - MT - MB;
@@ -294,11 +313,14 @@ public final class HtmlReport {
     s.append(
         String.format(
             Locale.ROOT,
-            "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+            "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" data-y-min=\"%s\" data-y-max=\"%s\" data-clamped=\"%d\">\n",
             W,
             H,
             W,
-            H));
+            H,
+            log ? "1e" + Math.round(lo) : fmt(lo),
+            log ? "1e" + Math.round(hi) : fmt(hi),
+            clamped));
     s.append(
         String.format(
             Locale.ROOT,
@@ -310,6 +332,27 @@ public final class HtmlReport {
     int ticks = log ? (int) Math.min(12, hi - lo) : 5;
     for (int t = 0; t <= ticks; t++) {
       double v = lo + (hi - lo) * t / ticks;
+      if (clamped > 0 && t == 0) {
+        // the too-small row, set off from the axis proper by a dashed break
+        double yRow = MT + ph;
+        double yBreak = MT + ph - 0.5 / (hi - lo) * ph;
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "<line x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" stroke-dasharray=\"3 3\"/>",
+                ML,
+                ML + pw,
+                yBreak,
+                yBreak));
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "<text class=\"floor-label\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">&lt;%s</text>\n",
+                ML - 6,
+                yRow + 4,
+                "1e" + Math.round(Math.log10(LOG_FLOOR))));
+        continue;
+      }
       double y = MT + ph - (v - lo) / (hi - lo) * ph;
       s.append(
           String.format(
@@ -363,13 +406,31 @@ public final class HtmlReport {
       StringBuilder pts = new StringBuilder();
       double[] v = e.getValue();
       for (int i = 0; i < v.length && i < n; i++) {
-        double y = log ? (v[i] > 0 ? Math.log10(v[i]) : Double.NaN) : v[i];
+        boolean low = log && tooSmall(v[i]);
+        double y = low ? floorRow : log ? (v[i] > 0 ? Math.log10(v[i]) : Double.NaN) : v[i];
         if (!Double.isFinite(y)) {
           continue;
         }
         double px = ML + (n == 1 ? pw / 2 : pw * i / (n - 1));
         double py = MT + ph - (y - lo) / (hi - lo) * ph;
         pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", px, py));
+        if (low) {
+          s.append(
+              String.format(
+                  Locale.ROOT,
+                  "<path class=\"clamped\" d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fZ\" fill=\"#fff\" stroke=\"%s\" stroke-width=\"1.5\"><title>%s %s: %s, too small for the log axis</title></path>",
+                  px - 4,
+                  py - 4,
+                  px + 4,
+                  py - 4,
+                  px,
+                  py + 3,
+                  c,
+                  esc(e.getKey()),
+                  esc(xs.get(i)),
+                  fmt(v[i])));
+          continue;
+        }
         s.append(
             String.format(
                 Locale.ROOT,
@@ -388,7 +449,23 @@ public final class HtmlReport {
           .append(pts.toString().trim())
           .append("\"/></g>\n");
     }
-    return s.append("</svg>\n").toString();
+    s.append("</svg>\n");
+    if (clamped > 0) {
+      s.append("<p class=\"floor-note\">&#9661; on the bottom row, below the dashed break: ")
+          .append(clamped)
+          .append(clamped == 1 ? " value" : " values")
+          .append(" under ")
+          .append(fmt(LOG_FLOOR))
+          .append(
+              " (0 or denormal), too small for a log axis; drawn there, not at their value"
+                  + " (hover for it).</p>\n");
+    }
+    return s.toString();
+  }
+
+  /** A value a log axis cannot show: 0, negative, or below {@link #LOG_FLOOR}; NaN is not one. */
+  static boolean tooSmall(double d) {
+    return !Double.isNaN(d) && d < LOG_FLOOR;
   }
 
   private static String histogram(String layer, LayerStats.WeightStats w, String color) {

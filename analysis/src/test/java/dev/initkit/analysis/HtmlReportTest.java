@@ -83,6 +83,84 @@ class HtmlReportTest {
     assertEquals(0, count(HtmlReport.render("m.h5", List.of(measured), null), "stroke-dasharray"));
   }
 
+  /** Three layers with the given kernel gradient norms (output std 1). */
+  private static SchemeAnalysis withGradients(String name, double... grads) {
+    List<LayerStats> layers = new java.util.ArrayList<>();
+    for (int i = 0; i < grads.length; i++) {
+      layers.add(
+          new LayerStats("d" + i, "Dense", "tanh", 0, 1, 0, Double.NaN, grads[i], null, List.of()));
+    }
+    return new SchemeAnalysis(name, 1, "mse", 1, layers, null);
+  }
+
+  /** The chart under the heading that starts with {@code heading}, and the note after it. */
+  private static String chartAfter(String html, String heading) {
+    int h = html.indexOf("<h2>" + heading);
+    assertTrue(h >= 0, heading);
+    int start = html.indexOf("<svg class=\"chart\"", h);
+    int end = html.indexOf("<h2", start);
+    return html.substring(start, end < 0 ? html.length() : end);
+  }
+
+  @Test
+  void aSchemeWhoseGradientsVanishBelowTheLogAxisIsStillDrawnAndMarked() {
+    // mlp20's small_uniform: gradients that underflow to 0 and to float32 denormals
+    String html =
+        HtmlReport.render(
+            "mlp20",
+            List.of(
+                withGradients("he_normal", 0.3, 0.2, 0.1),
+                withGradients("small_uniform", 1e-12, 1.4e-45, 0),
+                withGradients("glorot_uniform", 0.05, 0.02, Double.NaN)),
+            null);
+    String grad = chartAfter(html, "Kernel gradient norm");
+    // every scheme has its line and points
+    for (String scheme : List.of("he_normal", "small_uniform", "glorot_uniform")) {
+      Matcher g =
+          Pattern.compile("<g data-scheme=\"" + scheme + "\">(.*?)</g>", Pattern.DOTALL)
+              .matcher(grad);
+      assertTrue(g.find(), scheme + " drawn");
+      Matcher line = Pattern.compile("points=\"([^\"]*)\"").matcher(g.group(1));
+      assertTrue(line.find(), scheme + " has a line");
+      int points = line.group(1).isBlank() ? 0 : line.group(1).trim().split(" ").length;
+      assertEquals(scheme.equals("he_normal") ? 3 : scheme.equals("small_uniform") ? 3 : 2, points);
+    }
+    // the two values too small for the axis are clamped points of small_uniform, with their value
+    assertEquals(2, count(grad, "class=\"clamped\""));
+    assertTrue(grad.contains("data-clamped=\"2\""));
+    assertTrue(grad.contains("small_uniform d2: 0, too small for the log axis</title>"), grad);
+    assertTrue(grad.contains("small_uniform d1: 1.400e-45, too small for the log axis"), grad);
+    assertEquals(0, count(grad.substring(0, grad.indexOf("<path")), "class=\"clamped\""));
+    assertTrue(grad.contains("class=\"floor-note\">"), "a note says what the marker means");
+    assertTrue(grad.contains("&lt;1e-30</text>"), "the bottom row is labelled as below the floor");
+    // the axis covers the smallest drawn value (1e-12) and the largest (0.3), with a row below
+    assertTrue(grad.contains("data-y-min=\"1e-13\" data-y-max=\"1e0\""), grad);
+    // every point inside the plot area (y from 30 to 240)
+    Matcher y = Pattern.compile("(?:cy=\"|M[0-9.]+ )([0-9.]+)").matcher(grad);
+    int n = 0;
+    while (y.find()) {
+      double v = Double.parseDouble(y.group(1));
+      assertTrue(v >= 30 - 4 && v <= 240 + 4, "a point outside the plot: " + v);
+      n++;
+    }
+    assertEquals(8, n, "3 + 3 + 2 points");
+    // the std chart has nothing to clamp, so neither row nor note
+    String std = chartAfter(html, "Activation std");
+    assertTrue(std.contains("data-clamped=\"0\""));
+    assertFalse(std.contains("floor-note") || std.contains("class=\"clamped\""));
+  }
+
+  @Test
+  void aSchemeWithNothingOnTheLogAxisIsDrawnOnTheBottomRow() {
+    String grad =
+        chartAfter(
+            HtmlReport.render("m", List.of(withGradients("zeros", 0, 0, 0)), null),
+            "Kernel gradient norm");
+    assertEquals(3, count(grad, "class=\"clamped\""));
+    assertEquals(1, count(grad, "<polyline"));
+    assertFalse(grad.contains("NaN"));
+  }
+
   @Test
   void writesAtomicallyAndRefusesToOverwrite() throws Exception {
     Path out = tmp.resolve("r.html");

@@ -3,6 +3,7 @@ package dev.initkit.cli;
 import dev.initkit.Hint;
 import dev.initkit.MalformedModelException;
 import dev.initkit.ModelFormatException;
+import dev.initkit.Note;
 import dev.initkit.OutputExistsException;
 import dev.initkit.UnsupportedModelException;
 import dev.initkit.render.TerminalText;
@@ -108,8 +109,13 @@ public final class ExceptionMapper implements IExitCodeExceptionMapper {
     return Hint.respell(message, hints, ExceptionMapper::flag);
   }
 
+  /** Notes in the command line's terms: the parts of the API each names become flags. */
+  public static List<String> respell(List<Note> notes) {
+    return notes.stream().map(n -> n.respelled(ExceptionMapper::flag)).toList();
+  }
+
   /** How the command line spells a hint. */
-  static String flag(Hint hint) {
+  public static String flag(Hint hint) {
     return switch (hint) {
       case OVERWRITE -> "--force";
       case ARCHITECTURE_CONFIG -> "--config";

@@ -1,9 +1,9 @@
 package dev.initkit.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.keras.LayerFamily;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Reads the layer list out of a Keras model config of any generation: Keras 1 and early Keras 2
@@ -11,69 +11,6 @@ import java.util.Set;
  * and Functional/Model ({@code "config": {"layers": [{"name", "class_name", "config", ...}]}}).
  */
 public final class ConfigLayers {
-  /** Layer classes known to hold no variables, used when weights must be matched by order. */
-  private static final Set<String> WEIGHTLESS =
-      Set.of(
-          "InputLayer",
-          "Dropout",
-          "SpatialDropout1D",
-          "SpatialDropout2D",
-          "SpatialDropout3D",
-          "GaussianNoise",
-          "GaussianDropout",
-          "AlphaDropout",
-          "Flatten",
-          "Reshape",
-          "Permute",
-          "RepeatVector",
-          "Activation",
-          "ReLU",
-          "LeakyReLU",
-          "ELU",
-          "Softmax",
-          "ThresholdedReLU",
-          "MaxPooling1D",
-          "MaxPooling2D",
-          "MaxPooling3D",
-          "AveragePooling1D",
-          "AveragePooling2D",
-          "AveragePooling3D",
-          "GlobalMaxPooling1D",
-          "GlobalMaxPooling2D",
-          "GlobalMaxPooling3D",
-          "GlobalAveragePooling1D",
-          "GlobalAveragePooling2D",
-          "GlobalAveragePooling3D",
-          "Add",
-          "Subtract",
-          "Multiply",
-          "Average",
-          "Maximum",
-          "Minimum",
-          "Concatenate",
-          "Dot",
-          "Masking",
-          "ZeroPadding1D",
-          "ZeroPadding2D",
-          "ZeroPadding3D",
-          "Cropping1D",
-          "Cropping2D",
-          "Cropping3D",
-          "UpSampling1D",
-          "UpSampling2D",
-          "UpSampling3D",
-          "Lambda",
-          "MaxPool2D",
-          "Rescaling",
-          "Resizing",
-          "CenterCrop",
-          "TFOpLambda",
-          "SlicingOpLambda",
-          "GetItem",
-          "Identity",
-          "MaxPooling",
-          "Merge");
-
   private ConfigLayers() {}
 
   /** One layer entry of a model config. */
@@ -122,8 +59,11 @@ public final class ConfigLayers {
     return out;
   }
 
-  /** True when a layer class is known to have no variables. */
+  /**
+   * True when a layer class is known to have no variables, used when weights must be matched by
+   * order ({@link LayerFamily#isWeightless}).
+   */
   public static boolean isWeightless(String className) {
-    return WEIGHTLESS.contains(className);
+    return LayerFamily.isWeightless(className);
   }
 }

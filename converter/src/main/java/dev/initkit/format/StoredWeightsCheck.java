@@ -2,6 +2,7 @@ package dev.initkit.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.MalformedModelException;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Model;
 import dev.initkit.model.Weight;
@@ -61,7 +62,7 @@ public final class StoredWeightsCheck {
    * @throws MalformedModelException naming the file and the layer
    */
   public static void check(Path file, Model model) throws MalformedModelException {
-    if (model.config().isEmpty() || model.sourceFormat().equals("savedmodel")) {
+    if (ConfigViews.of(model).isEmpty() || model.sourceFormat().equals("savedmodel")) {
       return;
     }
     boolean keras1 = model.kerasVersion().map(v -> v.startsWith("1.")).orElse(false);
@@ -71,7 +72,7 @@ public final class StoredWeightsCheck {
         continue;
       }
       List<Weight> stored = l.weights();
-      int want = keras1 ? 1 : count.applyAsInt(l.config());
+      int want = keras1 ? 1 : count.applyAsInt(ConfigViews.of(l));
       if (stored.size() < want) {
         throw new MalformedModelException(
             file,

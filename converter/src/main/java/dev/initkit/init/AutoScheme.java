@@ -2,15 +2,15 @@ package dev.initkit.init;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.init.InitializerSpec.Preset;
+import dev.initkit.internal.ConfigViews;
+import dev.initkit.keras.Activations;
 import dev.initkit.keras.LayerFamily;
 import dev.initkit.keras.Recurrence;
 import dev.initkit.keras.Wrappers;
 import dev.initkit.keras.Wrappers.Wrapped;
 import dev.initkit.model.Layer;
 import dev.initkit.model.WeightRole;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Chooses initializers for a layer's weights: {@link #choose} picks an activation-aware scheme
@@ -57,41 +57,6 @@ public final class AutoScheme {
           : init;
     }
   }
-
-  private static final Set<String> HE_ACTIVATIONS =
-      Set.of(
-          "relu",
-          "relu6",
-          "elu",
-          "gelu",
-          "swish",
-          "silu",
-          "leakyrelu",
-          "prelu",
-          "mish",
-          "celu",
-          "hardswish",
-          "hardsilu",
-          "softplus",
-          "thresholdedrelu",
-          "squareplus",
-          "sparseplus");
-  private static final Set<String> GLOROT_ACTIVATIONS =
-      Set.of(
-          "tanh",
-          "sigmoid",
-          "hardsigmoid",
-          "softmax",
-          "logsoftmax",
-          "linear",
-          "softsign",
-          "exponential",
-          "hardtanh",
-          "tanhshrink",
-          "logsigmoid",
-          "sparsemax",
-          "softshrink",
-          "hardshrink");
 
   /** {@link #choose(Layer, WeightRole, String)} without a following activation. */
   public static Choice choose(Layer layer, WeightRole role) {
@@ -185,7 +150,7 @@ public final class AutoScheme {
               + " selu: LeCun normal, which SELU's self-normalisation assumes (variance 1/fan_in)",
           false);
     }
-    if (HE_ACTIVATIONS.contains(a)) {
+    if (Activations.isRectifier(a)) {
       return new Choice(
           InitializerSpec.preset(Preset.HE_NORMAL, null),
           source
@@ -194,7 +159,17 @@ public final class AutoScheme {
               + ": He normal keeps the forward variance of a ReLU-like unit (variance 2/fan_in)",
           false);
     }
-    if (GLOROT_ACTIVATIONS.contains(a)) {
+    if (Activations.isOffsetRectifier(a)) {
+      return new Choice(
+          InitializerSpec.preset(Preset.GLOROT_UNIFORM, null),
+          source
+              + " "
+              + act
+              + ": Glorot uniform (Keras default): a rectifier with a positive value at 0 does not"
+              + " halve the second moment, as He's variance 2/fan_in assumes",
+          false);
+    }
+    if (Activations.isSymmetricOrLinear(a)) {
       return new Choice(
           InitializerSpec.preset(Preset.GLOROT_UNIFORM, null),
           source
@@ -292,7 +267,7 @@ public final class AutoScheme {
 
   /** The wrapped layer's class and config, looking through wrappers. */
   private static Wrapped unwrap(Layer layer) {
-    return Wrappers.unwrap(layer.className(), layer.config());
+    return Wrappers.unwrap(layer.className(), ConfigViews.of(layer));
   }
 
   /** The activation a layer config names, or null (see {@link Layer#activationOf}). */
@@ -304,6 +279,6 @@ public final class AutoScheme {
    * Lower case without separators: {@code LeakyReLU} and {@code leaky_relu} give {@code leakyrelu}.
    */
   private static String normalise(String activation) {
-    return activation.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "").replace(" ", "");
+    return Activations.normalise(activation);
   }
 }

@@ -1,6 +1,7 @@
 package dev.initkit.keras;
 
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -111,6 +112,20 @@ public enum LayerFamily {
 
   private static final Map<String, LayerFamily> BY_CLASS;
 
+  /** Families none of whose classes holds variables, but for {@link #WEIGHTED_EXCEPTIONS}. */
+  private static final Set<LayerFamily> WEIGHTLESS_FAMILIES =
+      EnumSet.of(STOCHASTIC, IDENTITY, SHAPE, POOLING, MERGE, FUNCTION, ACTIVATION);
+
+  /** Classes of a weightless family that hold a variable: PReLU learns its slope {@code alpha}. */
+  private static final Set<String> WEIGHTED_EXCEPTIONS = Set.of("PReLU");
+
+  /**
+   * Classes outside the catalogue known to hold no variables: preprocessing layers, and {@code
+   * MaxPooling} as some old files name a pooling layer.
+   */
+  private static final Set<String> WEIGHTLESS_UNCATALOGUED =
+      Set.of("Rescaling", "Resizing", "CenterCrop", "MaxPooling");
+
   static {
     Map<String, LayerFamily> m = new HashMap<>();
     for (LayerFamily f : values()) {
@@ -138,6 +153,23 @@ public enum LayerFamily {
   /** True when {@code className} (or the class it is an alias of) belongs to this family. */
   public boolean contains(String className) {
     return of(className) == this;
+  }
+
+  /**
+   * True when a layer class is known to hold no variables (its aliases resolved): activations but
+   * PReLU, dropout and noise, identities, shape changes, pooling, merges, functions, and a few
+   * preprocessing layers. False for anything else, including classes not catalogued.
+   */
+  public static boolean isWeightless(String className) {
+    if (className == null) {
+      return false;
+    }
+    String c = LayerClasses.canonical(className);
+    if (WEIGHTLESS_UNCATALOGUED.contains(c)) {
+      return true;
+    }
+    LayerFamily f = BY_CLASS.get(c);
+    return f != null && WEIGHTLESS_FAMILIES.contains(f) && !WEIGHTED_EXCEPTIONS.contains(c);
   }
 
   /** The current class names of this family (without aliases). */

@@ -3,8 +3,9 @@
  * catalogue of layer class names by family and their Keras 1/2 aliases ({@link
  * dev.initkit.keras.LayerFamily}, {@link dev.initkit.keras.LayerClasses}), the gate layout of
  * recurrent layers ({@link dev.initkit.keras.Recurrence}), how wrappers hold the layer they wrap
- * ({@link dev.initkit.keras.Wrappers}), and a convolution's geometry as its config gives it in
- * every generation ({@link dev.initkit.keras.ConvGeometry}).
+ * ({@link dev.initkit.keras.Wrappers}), a convolution's geometry as its config gives it in every
+ * generation ({@link dev.initkit.keras.ConvGeometry}), and which activations He's and Glorot's
+ * initializers were derived for ({@link dev.initkit.keras.Activations}).
  *
  * <p>This package sits below {@code format}, {@code init}, {@code ops} and {@code transplant} and
  * depends on none of them (only on {@code dev.initkit.model} and Jackson's tree): a change to what

@@ -24,6 +24,10 @@ import java.util.Objects;
  */
 public record Layer(
     String name, String className, JsonNode config, List<Weight> weights, List<Layer> children) {
+  static {
+    ConfigAccess.install(); // initkit's own code reads configs in place (internal.ConfigViews)
+  }
+
   public Layer {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(className, "className");
@@ -39,6 +43,11 @@ public record Layer(
   @Override
   public JsonNode config() {
     return config.deepCopy();
+  }
+
+  /** The config as held, not a copy: for {@link ConfigAccess}, whose callers never change it. */
+  JsonNode heldConfig() {
+    return config;
   }
 
   /** True when this layer is a nested model. */

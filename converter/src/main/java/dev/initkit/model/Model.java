@@ -14,6 +14,10 @@ import java.util.Optional;
  * with...} or {@link #toBuilder()}).
  */
 public final class Model {
+  static {
+    ConfigAccess.install(); // initkit's own code reads configs in place (internal.ConfigViews)
+  }
+
   private final String source;
   private final String sourceFormat;
   private final String kerasVersion;
@@ -33,8 +37,8 @@ public final class Model {
     this.kerasVersion = b.kerasVersion;
     this.backend = b.backend;
     this.configText = b.configText;
-    this.config =
-        b.config == null ? null : b.config.deepCopy(); // the builder's tree stays the caller's
+    // the builder's tree stays the caller's; one from toBuilder() is this class's own already
+    this.config = b.config == null || b.configOwned ? b.config : b.config.deepCopy();
     this.trainingConfigText = b.trainingConfigText;
     this.layers = List.copyOf(b.layers);
     this.optimizerWeights = List.copyOf(b.optimizerWeights);
@@ -77,6 +81,11 @@ public final class Model {
    */
   public Optional<JsonNode> config() {
     return Optional.ofNullable(config == null ? null : config.deepCopy());
+  }
+
+  /** The parsed config as held (or null), not a copy: for {@link ConfigAccess}. */
+  JsonNode heldConfig() {
+    return config;
   }
 
   /** The training config as written (HDF5 {@code training_config}), if any. */
@@ -152,6 +161,7 @@ public final class Model {
     b.backend = backend;
     b.configText = configText;
     b.config = config;
+    b.configOwned = true; // a model's tree, never changed: the next model may share it
     b.trainingConfigText = trainingConfigText;
     b.layers = new ArrayList<>(layers);
     b.optimizerWeights = new ArrayList<>(optimizerWeights);
@@ -179,6 +189,7 @@ public final class Model {
     private String backend;
     private String configText;
     private JsonNode config;
+    private boolean configOwned; // config is a model's own tree (toBuilder), not a caller's
     private String trainingConfigText;
     private List<Layer> layers = new ArrayList<>();
     private List<Weight> optimizerWeights = new ArrayList<>();
@@ -212,6 +223,7 @@ public final class Model {
     public Builder config(String text, JsonNode parsed) {
       configText = text;
       config = parsed;
+      configOwned = false;
       return this;
     }
 

@@ -108,7 +108,7 @@ public record Quantization(String mode, String policy) {
 
   /** The quantization of a layer, or empty. */
   public static Optional<Quantization> of(Layer layer) {
-    return of(layer.config());
+    return of(layer.heldConfig()); // read in place: initkit never changes it
   }
 
   /** True for the modes that store integer codes instead of the float kernel (all but float8). */

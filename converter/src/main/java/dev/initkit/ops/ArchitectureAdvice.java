@@ -3,6 +3,7 @@ package dev.initkit.ops;
 import dev.initkit.format.ConfigLayers;
 import dev.initkit.format.config.CallGraph;
 import dev.initkit.init.InitializerSpec;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.keras.LayerFamily;
 import dev.initkit.keras.Wrappers;
 import dev.initkit.model.Model;
@@ -108,12 +109,12 @@ final class ArchitectureAdvice {
   /** Additions one of whose inputs is a normalization whose gamma does not start at zero. */
   private static void residualGammas(
       Model model, Map<String, List<WeightEntry>> byLayer, List<Warning> out) {
-    if (model.config().isEmpty()) {
+    if (ConfigViews.of(model).isEmpty()) {
       return;
     }
     CallGraph g;
     try {
-      g = CallGraph.of(model.config().get());
+      g = CallGraph.of(ConfigViews.of(model).get());
     } catch (IllegalArgumentException e) {
       return;
     }

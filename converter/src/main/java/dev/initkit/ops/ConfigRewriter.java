@@ -3,9 +3,11 @@ package dev.initkit.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.Hint;
 import dev.initkit.MalformedModelException;
+import dev.initkit.Note;
 import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.config.ConfigGeneration;
 import dev.initkit.init.InitializerSpec;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.internal.Json;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Model;
@@ -117,7 +119,7 @@ public final class ConfigRewriter {
    * @param model the model with the new config (config text, parsed tree and layers' configs)
    * @param changes one entry per initializer key a rule set, in model order
    * @param notes remarks for the user (fallbacks written for initkit-only kinds, rules that matched
-   *     nothing)
+   *     nothing), with the parts of the API they name
    * @param draws specs to draw instead of what the new config says, by {@link
    *     Reinitializer#overrideKey}: the requested initkit-only kinds whose config got a fallback
    * @param selection the weights the rules set, as a selector (for {@code --reinit})
@@ -125,7 +127,7 @@ public final class ConfigRewriter {
   public record Result(
       Model model,
       List<Change> changes,
-      List<String> notes,
+      List<Note> notes,
       Map<String, InitializerSpec> draws,
       Selector selection) {
     public Result {
@@ -146,7 +148,7 @@ public final class ConfigRewriter {
    */
   public static Result rewrite(Model model, List<Rule> rules) throws IOException {
     Path file = Path.of(model.source().isEmpty() ? "." : model.source());
-    if (model.config().isEmpty() || model.configText().isEmpty()) {
+    if (ConfigViews.of(model).isEmpty() || model.configText().isEmpty()) {
       if (model.sourceFormat().equals("savedmodel")) {
         throw new UnsupportedModelException(
             file,
@@ -169,7 +171,7 @@ public final class ConfigRewriter {
           Hint.CONFIG_REWRITE,
           Hint.ARCHITECTURE_CONFIG);
     }
-    JsonNode config = model.config().get();
+    JsonNode config = ConfigViews.of(model).get();
     ConfigGeneration gen = ConfigGeneration.detect(config);
     if (gen == ConfigGeneration.KERAS1) {
       throw new UnsupportedModelException(
@@ -191,7 +193,7 @@ public final class ConfigRewriter {
     // apart
     Map<Layer, Map<WeightRole, Integer>> chosen = new IdentityHashMap<>();
     List<Layer> layerOrder = new ArrayList<>();
-    List<String> notes = new ArrayList<>();
+    List<Note> notes = new ArrayList<>();
     for (int r = 0; r < rules.size(); r++) {
       Rule rule = rules.get(r);
       int hits = 0;
@@ -228,14 +230,15 @@ public final class ConfigRewriter {
       }
       if (hits == 0) {
         notes.add(
-            "rule "
-                + (r + 1)
-                + " ("
-                + rule.text()
-                + ") selects no weight"
-                + (rule.selector().namesRoles()
-                    ? ""
-                    : " (without role:, a rule applies to kernels only)"));
+            Note.of(
+                "rule "
+                    + (r + 1)
+                    + " ("
+                    + rule.text()
+                    + ") selects no weight"
+                    + (rule.selector().namesRoles()
+                        ? ""
+                        : " (without role:, a rule applies to kernels only)")));
       }
     }
 
@@ -299,14 +302,16 @@ public final class ConfigRewriter {
                                   + " cannot be written to a config"));
           if (fallbackNoted.add(requested.describe() + "->" + written.describe())) {
             notes.add(
-                requested.describe()
-                    + " is initkit-only (stock Keras cannot load it): the config gets "
-                    + written.describe()
-                    + " instead; only "
-                    + Hint.REINIT_DRAW.apiName()
-                    + " draws "
-                    + requested.describe()
-                    + " values");
+                Note.of(
+                    requested.describe()
+                        + " is initkit-only (stock Keras cannot load it): the config gets "
+                        + written.describe()
+                        + " instead; only "
+                        + Hint.REINIT_DRAW.apiName()
+                        + " draws "
+                        + requested.describe()
+                        + " values",
+                    Hint.REINIT_DRAW));
           }
         }
         JsonNode json =
@@ -373,7 +378,7 @@ public final class ConfigRewriter {
     if (values.isEmpty()) {
       return model;
     }
-    if (model.config().isEmpty() || model.configText().isEmpty()) {
+    if (ConfigViews.of(model).isEmpty() || model.configText().isEmpty()) {
       throw new UnsupportedModelException(
           file,
           "",
@@ -391,7 +396,7 @@ public final class ConfigRewriter {
       }
       for (Map.Entry<String, JsonNode> kv : e.getValue().entrySet()) {
         String full = JsonSplice.pointer(ptr, kv.getKey());
-        JsonNode before = model.config().get().at(full);
+        JsonNode before = ConfigViews.of(model).get().at(full);
         if (before.isMissingNode()) {
           throw new UnsupportedModelException(
               file, e.getKey().name(), "the layer config has no '" + kv.getKey() + "' key");
@@ -409,7 +414,7 @@ public final class ConfigRewriter {
       throws IOException {
     String text = model.configText().orElseThrow();
     String newText = JsonSplice.replace(text, replacements);
-    JsonNode expected = model.config().orElseThrow().deepCopy();
+    JsonNode expected = ConfigViews.of(model).orElseThrow().deepCopy();
     for (Map.Entry<String, JsonNode> r : replacements.entrySet()) {
       setAt(expected, r.getKey(), r.getValue());
     }
@@ -435,7 +440,7 @@ public final class ConfigRewriter {
     List<Layer> out = new ArrayList<>();
     for (Layer l : layers) {
       String p = pointers.get(l);
-      JsonNode cfg = p == null ? l.config() : root.at(p);
+      JsonNode cfg = p == null ? ConfigViews.of(l) : root.at(p);
       out.add(
           new Layer(
               l.name(), l.className(), cfg, l.weights(), rebuild(l.children(), pointers, root)));

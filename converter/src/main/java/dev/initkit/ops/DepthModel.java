@@ -1,5 +1,6 @@
 package dev.initkit.ops;
 
+import dev.initkit.keras.Activations;
 import dev.initkit.keras.ConvGeometry;
 import dev.initkit.keras.LayerFamily;
 import dev.initkit.model.Layer;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The depth model of {@link InitReport}: a data-free estimate of how the activations' second moment
@@ -36,23 +36,6 @@ public final class DepthModel {
           + " activations applied to Gaussian pre-activations exactly (E[relu(x)^2] = E[x^2]/2), additions add,"
           + " concatenations average by channels, normalisation outputs E[gamma^2] + E[beta^2], pooling, attention"
           + " and recurrence followed (weights-only files: one chain of the kernels in model order)";
-
-  /** Activations whose second-moment factor is 1/2 (the ReLU family). */
-  static final Set<String> RELU_FAMILY =
-      Set.of(
-          "relu",
-          "relu6",
-          "elu",
-          "gelu",
-          "swish",
-          "silu",
-          "leakyrelu",
-          "prelu",
-          "mish",
-          "celu",
-          "hardswish",
-          "hardsilu",
-          "thresholdedrelu");
 
   private DepthModel() {}
 
@@ -235,10 +218,6 @@ public final class DepthModel {
     if (activation == null) {
       return 1;
     }
-    String a = LayerConfigs.normalise(activation);
-    if (RELU_FAMILY.contains(a)) {
-      return 0.5;
-    }
-    return 1;
+    return Activations.isRectifier(activation) ? 0.5 : 1;
   }
 }

@@ -1,5 +1,6 @@
 package dev.initkit.ops;
 
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.keras.LayerClasses;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Weight;
@@ -24,7 +25,7 @@ final class EinsumFanAxes {
     int rank = w.shape().rank();
     switch (LayerClasses.canonical(layer.className())) {
       case "EinsumDense":
-        return fromEquation(layer.config().path("equation").asText(""), rank);
+        return fromEquation(ConfigViews.of(layer).path("equation").asText(""), rank);
       case "MultiHeadAttention":
       case "GroupedQueryAttention":
         // GroupedQueryAttention's projections ("bqm,muh->bquh", "bquh,uhm->bqm") split as MHA's

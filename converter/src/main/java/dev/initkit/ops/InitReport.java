@@ -3,6 +3,7 @@ package dev.initkit.ops;
 import dev.initkit.init.AutoScheme;
 import dev.initkit.init.Fans;
 import dev.initkit.init.InitializerSpec;
+import dev.initkit.keras.Activations;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
@@ -318,9 +319,7 @@ public final class InitReport {
       }
       String a = WeightAudit.effectiveActivation(s.layer(), following.get(s.layer()));
       activations.put(s.layer(), a);
-      if (WeightAudit.hasKernel(s.layer())
-          && a != null
-          && DepthModel.RELU_FAMILY.contains(LayerConfigs.normalise(a))) {
+      if (WeightAudit.hasKernel(s.layer()) && a != null && Activations.isRectifier(a)) {
         relu++;
       }
     }

@@ -1,6 +1,7 @@
 package dev.initkit.ops;
 
 import dev.initkit.init.InitializerSpec;
+import dev.initkit.keras.Activations;
 import dev.initkit.model.Weight;
 import dev.initkit.model.WeightRole;
 import dev.initkit.ops.InitReport.DepthEstimate;
@@ -26,7 +27,6 @@ final class InitWarnings {
           WeightRole.POINTWISE_KERNEL,
           WeightRole.RECURRENT_KERNEL,
           WeightRole.EMBEDDINGS);
-  private static final Set<String> RELU_FAMILY = DepthModel.RELU_FAMILY;
   private static final Set<String> SATURATING =
       Set.of("tanh", "sigmoid", "hardsigmoid", "softsign", "hardtanh");
 
@@ -156,7 +156,7 @@ final class InitWarnings {
         && (role == WeightRole.KERNEL || role == WeightRole.DEPTHWISE_KERNEL)
         && isGlorot(spec)
         && act != null
-        && RELU_FAMILY.contains(act)
+        && Activations.isRectifier(act)
         && reluLayers > 0) {
       warns.add(
           new Warning(

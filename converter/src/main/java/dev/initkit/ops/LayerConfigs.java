@@ -1,8 +1,9 @@
 package dev.initkit.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import dev.initkit.format.ConfigLayers;
+import dev.initkit.internal.ConfigViews;
+import dev.initkit.keras.Activations;
 import dev.initkit.keras.LayerFamily;
 import dev.initkit.keras.Recurrence;
 import dev.initkit.keras.Wrappers;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -55,7 +55,7 @@ final class LayerConfigs {
   /** Pointers of every layer's config object in the model config, by layer identity. */
   static Map<Layer, String> pointers(Model model) {
     Map<Layer, String> out = new IdentityHashMap<>();
-    model.config().ifPresent(c -> pair(model.layers(), c, "", out));
+    ConfigViews.of(model).ifPresent(c -> pair(model.layers(), c, "", out));
     return out;
   }
 
@@ -86,7 +86,7 @@ final class LayerConfigs {
   /** The layer's own config (through wrappers) for the weight at {@code index} of its weights. */
   static Effective effective(Layer layer, int weightIndex, WeightRole role) {
     String cls = layer.className();
-    JsonNode cfg = layer.config() == null ? NullNode.getInstance() : layer.config();
+    JsonNode cfg = ConfigViews.of(layer); // a JSON null when the layer has none
     String path = "";
     int n = layer.weights().size();
     for (int depth = 0; depth < 8; depth++) {
@@ -263,7 +263,7 @@ final class LayerConfigs {
    */
   static Map<Layer, JsonNode> rawEntries(Model model) {
     Map<Layer, JsonNode> out = new IdentityHashMap<>();
-    model.config().ifPresent(c -> raw(model.layers(), c, out));
+    ConfigViews.of(model).ifPresent(c -> raw(model.layers(), c, out));
     return out;
   }
 
@@ -307,7 +307,7 @@ final class LayerConfigs {
    * Lower case without separators: {@code LeakyReLU} and {@code leaky_relu} give {@code leakyrelu}.
    */
   static String normalise(String activation) {
-    return activation.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "").replace(" ", "");
+    return Activations.normalise(activation);
   }
 
   static String join(String a, String b) {

@@ -3,6 +3,7 @@ package dev.initkit.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.format.ConfigLayers;
 import dev.initkit.format.config.CallGraph;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.keras.ConvGeometry;
 import dev.initkit.keras.LayerFamily;
 import dev.initkit.keras.Recurrence;
@@ -112,12 +113,12 @@ final class SignalEstimate {
 
   /** The estimate on the config's graph, or null when the model has no config graph to follow. */
   static DepthEstimate of(Model model, List<WeightEntry> entries, boolean observed) {
-    if (model.config().isEmpty()) {
+    if (ConfigViews.of(model).isEmpty()) {
       return null;
     }
     CallGraph g;
     try {
-      g = CallGraph.of(model.config().get());
+      g = CallGraph.of(ConfigViews.of(model).get());
     } catch (IllegalArgumentException e) {
       return null;
     }

@@ -1,6 +1,7 @@
 package dev.initkit.render;
 
 import dev.initkit.format.config.ConfigGeneration;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.model.Model;
 import java.util.Locale;
 
@@ -21,7 +22,7 @@ public final class Labels {
    * config.
    */
   public static String configForm(Model m) {
-    return m.config()
+    return ConfigViews.of(m)
         .map(c -> ConfigGeneration.detect(c).name().toLowerCase(Locale.ROOT))
         .orElse(null);
   }

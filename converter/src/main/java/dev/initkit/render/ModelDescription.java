@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.internal.Json;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Model;
@@ -76,7 +77,7 @@ public final class ModelDescription {
       params += w.shape().elementCount();
     }
     Map<String, JsonNode> inits = new LinkedHashMap<>();
-    findInitializers(l.config(), "", inits, l.isNestedModel());
+    findInitializers(ConfigViews.of(l), "", inits, l.isNestedModel());
     rows.add(new LayerRow(l, path, depth, parent, params, inits));
     for (Layer c : l.children()) {
       walk(c, depth + 1, path, rows);
@@ -97,7 +98,7 @@ public final class ModelDescription {
         String key = e.getKey();
         String path = prefix.isEmpty() ? key : prefix + "/" + key;
         if (key.endsWith("_initializer") || KERAS1_INIT_KEYS.contains(key)) {
-          out.put(path, e.getValue());
+          out.put(path, e.getValue().deepCopy()); // a row is public: the layer keeps its own
         } else if (!(nestedModel && prefix.isEmpty() && key.equals("layers"))) {
           findInitializers(e.getValue(), path, out, false);
         }
@@ -122,12 +123,12 @@ public final class ModelDescription {
 
   /** The model's class from its config ({@code Sequential}, {@code Functional}...), or null. */
   public String modelClass() {
-    return model.config().map(c -> text(c.get("class_name"))).orElse(null);
+    return ConfigViews.of(model).map(c -> text(c.get("class_name"))).orElse(null);
   }
 
   /** The model's name from its config, or null. */
   public String modelName() {
-    return model.config().map(c -> text(c.path("config").get("name"))).orElse(null);
+    return ConfigViews.of(model).map(c -> text(c.path("config").get("name"))).orElse(null);
   }
 
   /**
@@ -138,10 +139,10 @@ public final class ModelDescription {
    * without a config.
    */
   public String configForm() {
-    if (model.config().isEmpty()) {
+    if (ConfigViews.of(model).isEmpty()) {
       return null;
     }
-    JsonNode c = model.config().get();
+    JsonNode c = ConfigViews.of(model).get();
     if (c.has("module") || c.has("registered_name")) {
       return "keras3";
     }
@@ -149,7 +150,7 @@ public final class ModelDescription {
       return "keras1";
     }
     for (LayerRow r : layers) {
-      JsonNode lc = r.layer().config();
+      JsonNode lc = ConfigViews.of(r.layer());
       if (lc.has("init") || lc.has("inner_init")) {
         return "keras1";
       }
@@ -259,7 +260,7 @@ public final class ModelDescription {
 
   /** The trainable flag as written, or null when the layer has no config. */
   public static Boolean trainable(Layer l) {
-    return l.config().isObject() ? l.trainable() : null;
+    return ConfigViews.of(l).isObject() ? l.trainable() : null;
   }
 
   private static String text(JsonNode n) {

@@ -3,6 +3,7 @@ package dev.initkit.render;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.format.Detection;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.model.Model;
 import dev.initkit.model.Weight;
 import dev.initkit.render.ModelDescription.LayerRow;
@@ -41,7 +42,7 @@ public final class ModelDescriptionJson {
     model.put("className", d.modelClass());
     model.put("name", d.modelName());
     model.put("configForm", d.configForm());
-    model.put("hasConfig", m.config().isPresent());
+    model.put("hasConfig", ConfigViews.of(m).isPresent());
 
     ObjectNode training = doc.putObject("training");
     training.put("hasConfig", d.hasTrainingConfig());

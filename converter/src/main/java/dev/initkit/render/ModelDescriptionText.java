@@ -2,6 +2,7 @@ package dev.initkit.render;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.initkit.format.Detection;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.internal.Json;
 import dev.initkit.model.Model;
 import dev.initkit.model.Weight;
@@ -59,7 +60,7 @@ public final class ModelDescriptionText {
         format + " (" + describeFormat(format) + ", " + describeContainer(container) + ")");
     head.row("Keras version:", m.kerasVersion().orElse("not recorded"));
     head.row("Backend:", m.backend().orElse("not recorded"));
-    if (m.config().isPresent()) {
+    if (ConfigViews.of(m).isPresent()) {
       String name = d.modelName() == null ? "" : " \"" + d.modelName() + "\"";
       head.row("Model:", orUnknown(d.modelClass()) + name + " (" + d.configForm() + " config)");
     } else {

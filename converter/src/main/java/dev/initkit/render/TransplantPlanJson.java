@@ -2,6 +2,7 @@ package dev.initkit.render;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.Hint;
 import dev.initkit.ops.WeightSite;
 import dev.initkit.transplant.Action;
 import dev.initkit.transplant.TransplantPlan;
@@ -9,6 +10,7 @@ import dev.initkit.transplant.TransplantPlan.Entry;
 import dev.initkit.transplant.TransplantPlan.Unused;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * A {@link TransplantPlan} as a Jackson tree: the plan's part of {@code initkit transplant --json}
@@ -33,14 +35,13 @@ public final class TransplantPlanJson {
       String mapping,
       List<String> notes,
       List<String> warnings) {
-    fill(doc, plan, mapping, notes, warnings, java.util.function.UnaryOperator.identity());
+    fill(doc, plan, mapping, notes, warnings, h -> null);
   }
 
   /**
-   * As {@link #fill(ObjectNode, TransplantPlan, String, List, List)}, with each weight's detail and
-   * each unused weight's reason passed through {@code wording} (see {@link
-   * TransplantPlanText#write(java.io.PrintWriter, TransplantPlan, boolean,
-   * java.util.function.UnaryOperator)}).
+   * As {@link #fill(ObjectNode, TransplantPlan, String, List, List)}, with the hints of each
+   * weight's detail and each unused weight's reason spelled by {@code spelling} (see {@link
+   * TransplantPlanText#write(java.io.PrintWriter, TransplantPlan, boolean, Function)}).
    */
   public static void fill(
       ObjectNode doc,
@@ -48,7 +49,7 @@ public final class TransplantPlanJson {
       String mapping,
       List<String> notes,
       List<String> warnings,
-      java.util.function.UnaryOperator<String> wording) {
+      Function<Hint, String> spelling) {
     doc.put("match", plan.strategy().label());
     doc.put("mapping", mapping);
     ArrayNode ad = doc.putArray("adapt");
@@ -75,7 +76,7 @@ public final class TransplantPlanJson {
       site(o, e.target());
       o.put("action", e.action().label());
       o.put("adaptation", e.adapter() == null ? null : e.adapter().kind());
-      o.put("detail", e.detail() == null ? null : wording.apply(e.detail()));
+      o.put("detail", Hint.respell(e.detail(), List.copyOf(e.hints()), spelling));
       o.put("requested", e.requested());
       o.put("unmatched", e.unmatched());
       if (e.source() == null) {
@@ -92,7 +93,7 @@ public final class TransplantPlanJson {
     for (Unused u : plan.unused()) {
       ObjectNode o = un.addObject();
       site(o, u.source());
-      o.put("reason", u.reason() == null ? null : wording.apply(u.reason()));
+      o.put("reason", Hint.respell(u.reason(), List.copyOf(u.hints()), spelling));
     }
     ArrayNode fr = doc.putArray("frozen");
     plan.frozen().forEach(fr::add);

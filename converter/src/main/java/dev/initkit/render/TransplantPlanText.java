@@ -1,13 +1,15 @@
 package dev.initkit.render;
 
+import dev.initkit.Hint;
 import dev.initkit.transplant.Action;
 import dev.initkit.transplant.TransplantPlan;
 import dev.initkit.transplant.TransplantPlan.Entry;
 import dev.initkit.transplant.TransplantPlan.Unused;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import java.util.Locale;
-import java.util.function.UnaryOperator;
+import java.util.function.Function;
 
 /**
  * A {@link TransplantPlan} as aligned plain-text tables (the {@code initkit transplant} output): a
@@ -25,17 +27,20 @@ public final class TransplantPlanText {
    *     "Plan" and "(nothing written)" instead of "Transplant"
    */
   public static void write(PrintWriter out, TransplantPlan plan, boolean planOnly) {
-    write(out, plan, planOnly, UnaryOperator.identity());
+    write(out, plan, planOnly, h -> null);
   }
 
   /**
-   * As {@link #write(PrintWriter, TransplantPlan, boolean)}, with each weight's detail and each
-   * unused weight's reason passed through {@code wording} first: the library words them in API
-   * terms ({@code Adaptations.inputChannels}), which a front end may respell in its own (the CLI's
-   * {@code --adapt input-channels}; see {@link TransplantPlan#hints()}).
+   * As {@link #write(PrintWriter, TransplantPlan, boolean)}, with the parts of the API each
+   * weight's detail and each unused weight's reason name (their {@code hints}) in a front end's
+   * terms: the library words them in API terms ({@code Adaptations.inputChannels}), which {@code
+   * spelling} may respell in its own (the CLI's {@code --adapt input-channels}; see {@link
+   * Hint#respell}).
+   *
+   * @param spelling a front end's spelling of a hint, or null to keep its API name
    */
   public static void write(
-      PrintWriter out, TransplantPlan plan, boolean planOnly, UnaryOperator<String> wording) {
+      PrintWriter out, TransplantPlan plan, boolean planOnly, Function<Hint, String> spelling) {
     println(
         out,
         (planOnly ? "Plan" : "Transplant")
@@ -61,7 +66,7 @@ public final class TransplantPlanText {
           e.source() == null
               ? null
               : e.source().layerPath() + "/" + e.source().weight().shortName(),
-          e.detail() == null ? null : wording.apply(e.detail()));
+          Hint.respell(e.detail(), List.copyOf(e.hints()), spelling));
     }
     t.print(out, "  ");
     if (!plan.unused().isEmpty()) {
@@ -72,7 +77,7 @@ public final class TransplantPlanText {
             x.source().layerPath(),
             x.source().weight().shortName(),
             x.source().weight().shape().toString(),
-            x.reason() == null ? null : wording.apply(x.reason()));
+            Hint.respell(x.reason(), List.copyOf(x.hints()), spelling));
       }
       u.print(out, "  ");
     }

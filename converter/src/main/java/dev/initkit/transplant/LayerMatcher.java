@@ -1,6 +1,7 @@
 package dev.initkit.transplant;
 
 import dev.initkit.format.keras3.Keras3Layout;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Model;
 import dev.initkit.ops.WeightSite;
@@ -41,7 +42,9 @@ final class LayerMatcher {
   static List<Ref> refs(Model model) {
     Map<Layer, String> archive = new IdentityHashMap<>();
     boolean seq =
-        model.config().map(c -> c.path("class_name").asText("").equals("Sequential")).orElse(false);
+        ConfigViews.of(model)
+            .map(c -> c.path("class_name").asText("").equals("Sequential"))
+            .orElse(false);
     archivePaths(model.layers(), "", seq, archive);
     Map<Layer, List<WeightSite>> sites = new IdentityHashMap<>();
     Map<Layer, String> paths = new IdentityHashMap<>();

@@ -1,11 +1,14 @@
 package dev.initkit.transplant;
 
 import dev.initkit.Hint;
+import dev.initkit.Note;
 import dev.initkit.model.Model;
 import dev.initkit.ops.Reinitializer;
 import dev.initkit.ops.WeightSite;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What a transplant does, weight by weight: the target's weights in model order (each loaded,
@@ -25,7 +28,7 @@ public record TransplantPlan(
     String scheme,
     long seed,
     List<String> frozen,
-    List<String> notes) {
+    List<Note> notes) {
   public TransplantPlan {
     Objects.requireNonNull(output, "output");
     entries = List.copyOf(entries);
@@ -46,6 +49,7 @@ public record TransplantPlan(
    * @param requested true when initialized on request ({@code head=fresh}): not unmatched
    * @param fresh how it (or its fresh part) is drawn, when it is; null otherwise
    * @param adapter how it is computed, for adapted weights; else null
+   * @param hints the parts of the API {@code detail} names (e.g. {@link Hint#ADAPT_UNITS})
    */
   public record Entry(
       WeightSite target,
@@ -54,11 +58,13 @@ public record TransplantPlan(
       String detail,
       boolean requested,
       Reinitializer.Entry fresh,
-      Adapter adapter) {
+      Adapter adapter,
+      Set<Hint> hints) {
     public Entry {
       Objects.requireNonNull(target, "target");
       Objects.requireNonNull(action, "action");
       Objects.requireNonNull(detail, "detail");
+      hints = Set.copyOf(hints);
     }
 
     /** True when the weight got no value from the source and was not meant to be fresh. */
@@ -67,8 +73,16 @@ public record TransplantPlan(
     }
   }
 
-  /** A source weight no target weight took, and why. */
-  public record Unused(WeightSite source, String reason) {}
+  /**
+   * A source weight no target weight took, and why.
+   *
+   * @param hints the parts of the API {@code reason} names
+   */
+  public record Unused(WeightSite source, String reason, Set<Hint> hints) {
+    public Unused {
+      hints = Set.copyOf(hints);
+    }
+  }
 
   /**
    * A target layer and the source layer the strategy paired it with.
@@ -83,10 +97,11 @@ public record TransplantPlan(
    * Adaptations.units}), for a front end to {@link Hint#respell} them.
    */
   public List<Hint> hints() {
-    List<String> texts = new java.util.ArrayList<>(notes);
-    entries.forEach(e -> texts.add(e.detail()));
-    unused.forEach(u -> texts.add(u.reason()));
-    return Hint.namedIn(texts.toArray(String[]::new));
+    Set<Hint> all = EnumSet.noneOf(Hint.class);
+    notes.forEach(n -> all.addAll(n.hints()));
+    entries.forEach(e -> all.addAll(e.hints()));
+    unused.forEach(u -> all.addAll(u.hints()));
+    return List.copyOf(all);
   }
 
   /** Number of target weights with this action. */

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.BooleanNode;
 import dev.initkit.Hint;
 import dev.initkit.ModelFormatException;
 import dev.initkit.ModelIO;
+import dev.initkit.Note;
 import dev.initkit.TransplantException;
 import dev.initkit.init.Initializer;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.keras.Recurrence;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
@@ -61,11 +63,29 @@ public final class Transplanter {
       WeightSite source,
       String detail,
       boolean requested,
-      Adapter adapter) {
+      Adapter adapter,
+      Set<Hint> hints) {
+    /** A decision whose detail names no part of the API. */
+    Decision(
+        WeightSite target,
+        Action action,
+        WeightSite source,
+        String detail,
+        boolean requested,
+        Adapter adapter) {
+      this(target, action, source, detail, requested, adapter, Set.of());
+    }
+
     /** An adapted decision's detail: the adapter's description and the source weight. */
     Decision withDetail(String from) {
       return new Decision(
-          target, action, source, adapter.describe() + " (from " + from + ")", requested, adapter);
+          target,
+          action,
+          source,
+          adapter.describe() + " (from " + from + ")",
+          requested,
+          adapter,
+          hints);
     }
   }
 
@@ -82,7 +102,7 @@ public final class Transplanter {
       throws TransplantException, IOException {
     List<Ref> targets = LayerMatcher.refs(target);
     boolean classDerived =
-        source.config().isEmpty() && source.sourceFormat().equals("keras3-weights");
+        ConfigViews.of(source).isEmpty() && source.sourceFormat().equals("keras3-weights");
     List<Ref> sources =
         classDerived
             ? LayerMatcher.byStoredPath(LayerMatcher.refs(source))
@@ -164,7 +184,8 @@ public final class Transplanter {
                       + (f.unitForgetBias() ? " + forget-gate ones" : ""),
                   d.requested(),
                   f,
-                  null));
+                  null,
+                  d.hints()));
         } else {
           entries.add(
               new Entry(
@@ -177,7 +198,8 @@ public final class Transplanter {
                       + ")",
                   false,
                   null,
-                  null));
+                  null,
+                  d.hints()));
         }
       } else if (d.action() == Action.ADAPTED) {
         String detail = d.detail();
@@ -198,9 +220,19 @@ public final class Transplanter {
           }
         }
         entries.add(
-            new Entry(d.target(), Action.ADAPTED, d.source(), detail, false, use, d.adapter()));
+            new Entry(
+                d.target(),
+                Action.ADAPTED,
+                d.source(),
+                detail,
+                false,
+                use,
+                d.adapter(),
+                d.hints()));
       } else {
-        entries.add(new Entry(d.target(), d.action(), d.source(), d.detail(), false, null, null));
+        entries.add(
+            new Entry(
+                d.target(), d.action(), d.source(), d.detail(), false, null, null, d.hints()));
       }
     }
 
@@ -209,15 +241,17 @@ public final class Transplanter {
         match.pairs().stream()
             .map(p -> new LayerPair(p.target().path(), p.source().path(), p.how()))
             .toList();
-    List<String> notes = new ArrayList<>();
-    if (!source.config().isPresent()
+    List<Note> notes = new ArrayList<>();
+    if (!ConfigViews.of(source).isPresent()
         && options.strategy() == MatchStrategy.ORDER
         && source.sourceFormat().equals("keras3-weights")) {
       notes.add(
-          "the source is a Keras 3 weights file without config: its layers are in archive order (class-derived names),"
-              + " not model order; "
-              + Hint.MATCH_NAME.apiName()
-              + " pairs them by class-derived path");
+          Note.of(
+              "the source is a Keras 3 weights file without config: its layers are in archive order (class-derived names),"
+                  + " not model order; "
+                  + Hint.MATCH_NAME.apiName()
+                  + " pairs them by class-derived path",
+              Hint.MATCH_NAME));
     }
 
     Model out = target;
@@ -237,14 +271,17 @@ public final class Transplanter {
       values.keySet().forEach(l -> frozen.add(paths.get(l)));
       if (frozen.isEmpty()) {
         notes.add(
-            Hint.FREEZE.apiName() + " " + options.freeze() + " selects no transplanted layer");
+            Note.of(
+                Hint.FREEZE.apiName() + " " + options.freeze() + " selects no transplanted layer",
+                Hint.FREEZE));
       }
     }
     if (!out.optimizerWeights().isEmpty()) {
       notes.add(
-          "the target's optimizer weights dropped ("
-              + out.optimizerWeights().size()
-              + " variables): their state belonged to its old weights");
+          Note.of(
+              "the target's optimizer weights dropped ("
+                  + out.optimizerWeights().size()
+                  + " variables): their state belonged to its old weights"));
       out = out.withoutOptimizerWeights();
     }
     TransplantPlan plan =
@@ -298,7 +335,7 @@ public final class Transplanter {
             + first
             + (u.size() > 3 ? ", ..." : ""),
         plan,
-        Hint.namedIn(first).toArray(Hint[]::new));
+        hintsOf(u.stream().limit(3).toList()));
   }
 
   /**
@@ -579,7 +616,8 @@ public final class Transplanter {
               + Hint.ADAPT_INPUT_CHANNELS.apiName()
               + " adapts them)",
           false,
-          null);
+          null,
+          Set.of(Hint.ADAPT_INPUT_CHANNELS));
     }
     if (t.head() && a.head() != Adaptations.HeadMode.NONE) {
       if (a.head() == Adaptations.HeadMode.FRESH) {
@@ -589,7 +627,8 @@ public final class Transplanter {
             s,
             differs + ": head drawn fresh (" + Hint.ADAPT_HEAD_FRESH.apiName() + ")",
             true,
-            null);
+            null,
+            Set.of(Hint.ADAPT_HEAD_FRESH));
       }
       return adapted(
           t,
@@ -608,7 +647,8 @@ public final class Transplanter {
           s,
           differs + " (recurrent: " + Hint.ADAPT_GATES.apiName() + " resizes it gate by gate)",
           false,
-          null);
+          null,
+          Set.of(Hint.ADAPT_GATES));
     }
     if (tw.role() == WeightRole.EMBEDDINGS && onlyAxisDiffers(ts, ss, 0)) {
       if (a.vocab()) {
@@ -631,7 +671,8 @@ public final class Transplanter {
               + Hint.ADAPT_VOCAB.apiName()
               + " copies the shared rows)",
           false,
-          null);
+          null,
+          Set.of(Hint.ADAPT_VOCAB));
     }
     if (a.units()) {
       return adapted(
@@ -647,9 +688,10 @@ public final class Transplanter {
                   ? "units sliced"
                   : allAtMost(ss, ts) ? "units padded" : "units sliced and padded"));
     }
-    String hint =
-        t.head() ? Hint.ADAPT_HEAD.apiName() : Hint.ADAPT_UNITS.apiName() + " slices or pads it";
-    return new Decision(t, Action.INITIALIZED, s, differs + " (" + hint + ")", false, null);
+    Hint named = t.head() ? Hint.ADAPT_HEAD : Hint.ADAPT_UNITS;
+    String hint = t.head() ? named.apiName() : named.apiName() + " slices or pads it";
+    return new Decision(
+        t, Action.INITIALIZED, s, differs + " (" + hint + ")", false, null, Set.of(named));
   }
 
   private static Decision adapted(WeightSite t, WeightSite s, String from, Adapter adapter) {
@@ -680,7 +722,7 @@ public final class Transplanter {
    */
   static int gateCount(Layer layer) {
     String cls = layer.className();
-    JsonNode cfg = layer.config();
+    JsonNode cfg = ConfigViews.of(layer);
     for (int i = 0; i < 4; i++) {
       JsonNode inner = cfg.path("layer");
       if (!inner.path("class_name").isTextual()) {
@@ -748,6 +790,7 @@ public final class Transplanter {
           continue;
         }
         String reason;
+        Set<Hint> hints = Set.of();
         if (!pairedTo.containsKey(s)) {
           reason = "no target layer matched " + s.path();
         } else if (e == null) {
@@ -761,8 +804,9 @@ public final class Transplanter {
                   + e.target().weight().shortName()
                   + ": "
                   + e.detail().split(";")[0];
+          hints = e.hints(); // the part before ";" is what names them
         }
-        out.add(new Unused(w, reason));
+        out.add(new Unused(w, reason, hints));
       }
     }
     return out;
@@ -848,16 +892,27 @@ public final class Transplanter {
             + Hint.ADAPTATIONS.apiName()
             + " (input-channels, head=keep, vocab, units, gates), or try another "
             + Hint.MATCH_STRATEGY.apiName(),
-        Hint.ADAPTATIONS,
-        Hint.MATCH_STRATEGY);
+        withHints(first.hints(), Hint.ADAPTATIONS, Hint.MATCH_STRATEGY));
   }
 
   private static TransplantException nothingMatched(
       TransplantPlan plan, String message, Hint... hints) {
-    java.util.Set<Hint> all = new java.util.LinkedHashSet<>(List.of(hints));
-    all.addAll(Hint.namedIn(message)); // a weight's detail quoted in it names its own
-    return new TransplantException(
-        TransplantException.Kind.NOTHING_MATCHED, message, plan, all.toArray(Hint[]::new));
+    return new TransplantException(TransplantException.Kind.NOTHING_MATCHED, message, plan, hints);
+  }
+
+  /** {@code named} and {@code more}, as an exception takes them. */
+  private static Hint[] withHints(Set<Hint> named, Hint... more) {
+    Set<Hint> all = java.util.EnumSet.noneOf(Hint.class);
+    all.addAll(named); // a weight's detail quoted in the message names its own
+    all.addAll(List.of(more));
+    return all.toArray(Hint[]::new);
+  }
+
+  /** The hints the entries' details name. */
+  private static Hint[] hintsOf(List<Entry> entries) {
+    Set<Hint> all = java.util.EnumSet.noneOf(Hint.class);
+    entries.forEach(e -> all.addAll(e.hints()));
+    return all.toArray(Hint[]::new);
   }
 
   private static String sample(List<Ref> refs) {

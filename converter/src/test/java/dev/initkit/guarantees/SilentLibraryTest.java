@@ -29,6 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * only exported packages are in reach; it checks that {@code dev.initkit.internal} is not.
  */
 class SilentLibraryTest {
+  /** The formats the child writes each input in. */
+  private static final List<Format> WRITTEN_FORMATS = List.of(Format.KERAS, Format.H5);
+
   @TempDir Path dir;
 
   /** The child: reads, writes and rereads the models given, in the order given. */
@@ -44,7 +47,7 @@ class SilentLibraryTest {
         for (Weight w : m.model().layerWeights()) {
           m.readFloats(w);
         }
-        for (Format f : List.of(Format.KERAS, Format.H5)) {
+        for (Format f : WRITTEN_FORMATS) {
           Path target = out.resolve((n++) + (f == Format.KERAS ? ".keras" : ".h5"));
           ModelIO.write(m, target, ModelIO.WriteOptions.defaults().withFormat(f));
           try (LoadedModel again = ModelIO.open(target)) {
@@ -82,13 +85,14 @@ class SilentLibraryTest {
       cmd.addAll(List.of("-cp", TestFiles.childClassPath()));
     }
     cmd.addAll(List.of(SilentLibraryTest.class.getName(), dir.toString()));
-    for (String m :
+    List<String> inputs =
         List.of(
             "conv2d/keras3.h5",
             "conv2d/tfkeras.h5",
             "conv2d/keras3.keras",
             "lstm/keras3.keras",
-            "mlp/tfkeras.h5")) {
+            "mlp/tfkeras.h5");
+    for (String m : inputs) {
       cmd.add(models.resolve(m).toString());
     }
     Path stdout = dir.resolve("stdout.txt");
@@ -108,7 +112,9 @@ class SilentLibraryTest {
     assertEquals("", read(stdout), "stdout");
     assertEquals("", err, "stderr");
     try (var files = Files.list(dir)) {
-      assertEquals(12, files.count(), "10 outputs and the two captures");
+      // the child writes each input once per format it writes (main's list), besides the captures
+      long outputs = (long) inputs.size() * WRITTEN_FORMATS.size();
+      assertEquals(outputs + 2, files.count(), outputs + " outputs and the two captures");
     }
   }
 

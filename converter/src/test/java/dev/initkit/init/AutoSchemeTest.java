@@ -69,6 +69,15 @@ class AutoSchemeTest {
   }
 
   @Test
+  void softplusIsNoReluForHe() {
+    // softplus(0) = ln 2: its second moment is not halved, so He's 2/fan_in does not apply
+    Choice c =
+        AutoScheme.choose(layer("Dense", "{\"activation\":\"softplus\"}"), WeightRole.KERNEL);
+    assertEquals("GlorotUniform", c.spec().canonicalName());
+    assertTrue(c.reason().contains("positive value at 0"), c.reason());
+  }
+
+  @Test
   void otherRoles() {
     Layer bn = layer("BatchNormalization", "{}");
     assertEquals(InitializerSpec.ones(), AutoScheme.choose(bn, WeightRole.GAMMA).spec());

@@ -17,6 +17,50 @@ import org.junit.jupiter.api.Test;
 
 class LayerFamilyTest {
   @Test
+  void weightlessClassesAreTheWeightlessFamiliesButPrelu() {
+    // one of each weightless family, an alias, the preprocessing layers the catalogue lacks
+    for (String c :
+        List.of(
+            "InputLayer",
+            "ActivityRegularization",
+            "Dropout",
+            "Flatten",
+            "LeakyReLU",
+            "GlobalAveragePooling2D",
+            "MaxPool2D",
+            "Concatenate",
+            "Merge",
+            "TFOpLambda",
+            "Rescaling",
+            "Resizing",
+            "CenterCrop",
+            "MaxPooling")) {
+      assertTrue(LayerFamily.isWeightless(c), c);
+    }
+    for (String c :
+        List.of("PReLU", "Dense", "Conv2D", "LSTM", "BatchNormalization", "Bidirectional", "")) {
+      assertFalse(LayerFamily.isWeightless(c), c);
+    }
+    assertFalse(LayerFamily.isWeightless(null));
+  }
+
+  @Test
+  void heIsForTheActivationsThatHalveTheSecondMoment() {
+    for (String a : List.of("relu", "LeakyReLU", "leaky_relu", "gelu", "swish", "hard_silu")) {
+      assertTrue(Activations.isRectifier(a), a);
+    }
+    for (String a : List.of("softplus", "squareplus", "sparseplus")) {
+      assertFalse(Activations.isRectifier(a), a + ": softplus(0) = ln 2, not a ReLU");
+      assertTrue(Activations.isOffsetRectifier(a), a);
+    }
+    for (String a : List.of("tanh", "sigmoid", "linear", "softmax")) {
+      assertTrue(Activations.isSymmetricOrLinear(a), a);
+      assertFalse(Activations.isRectifier(a), a);
+    }
+    assertFalse(Activations.isRectifier(null));
+  }
+
+  @Test
   void everyCataloguedClassIsInExactlyOneFamily() {
     int members = 0;
     for (LayerFamily f : LayerFamily.values()) {

@@ -6,10 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.ModelIO;
+import dev.initkit.format.Detection;
+import dev.initkit.internal.Json;
+import dev.initkit.ops.InitReport;
 import dev.initkit.ops.Reinitializer;
 import dev.initkit.ops.Selector;
+import dev.initkit.render.InitReportText;
+import dev.initkit.render.ModelDescription;
+import dev.initkit.render.ModelDescriptionJson;
 import dev.initkit.testing.TestFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +51,38 @@ class OwnershipAndViewsTest {
         assertFalse(again.model().config().orElseThrow().toString().contains("12345"));
         assertFalse(again.model().config().orElseThrow().toString().contains("Changed"));
       }
+    }
+  }
+
+  @Test
+  void changingAHandedOutConfigOrInitializerChangesNoReport() throws Exception {
+    try (LoadedModel m = ModelIO.open(MLP)) {
+      String report = InitReportText.render(InitReport.of(m), "mlp");
+      String described =
+          Json.write(
+              ModelDescriptionJson.toJson(
+                  ModelDescription.of(m.model()), "mlp", Detection.Kind.HDF5));
+      for (Layer l : m.model().allLayers()) {
+        if (l.config() instanceof ObjectNode o) {
+          o.put("activation", "softplus");
+          o.put("units", 12345);
+        }
+      }
+      ((ObjectNode) m.model().config().orElseThrow()).put("class_name", "Changed");
+      for (ModelDescription.LayerRow r : ModelDescription.of(m.model()).layers()) {
+        for (JsonNode init : r.initializers().values()) {
+          if (init instanceof ObjectNode o) {
+            o.put("class_name", "Changed");
+          }
+        }
+      }
+      assertEquals(report, InitReportText.render(InitReport.of(m), "mlp"), "the report");
+      assertEquals(
+          described,
+          Json.write(
+              ModelDescriptionJson.toJson(
+                  ModelDescription.of(m.model()), "mlp", Detection.Kind.HDF5)),
+          "the description");
     }
   }
 

@@ -238,7 +238,7 @@ class ConfigRewriterTest {
       assertEquals("RandomUniform", small.after().get("class_name").asText());
       assertEquals("GlorotUniform", r.changes().get(1).after().get("class_name").asText());
       assertEquals(2, r.notes().size(), r.notes()::toString);
-      assertTrue(r.notes().get(0).contains("initkit-only"), r.notes()::toString);
+      assertTrue(r.notes().get(0).text().contains("initkit-only"), r.notes()::toString);
       // --reinit draws what was asked for, not the fallback
       assertEquals(
           Set.of(InitializerSpec.SmallSign.class, InitializerSpec.Sinusoidal.class),

@@ -132,7 +132,8 @@ class RenderersTest {
         text);
     assertTrue(text.contains("  Layer"), text);
     ObjectNode doc = JsonValues.nodes().objectNode();
-    TransplantPlanJson.fill(doc, plan, null, plan.notes(), List.of());
+    TransplantPlanJson.fill(
+        doc, plan, null, plan.notes().stream().map(dev.initkit.Note::text).toList(), List.of());
     assertEquals("name", doc.get("match").asText());
     assertEquals(plan.entries().size(), doc.get("weights").size());
     assertEquals(plan.entries().size(), doc.at("/totals/targetWeights").asInt());

@@ -4,14 +4,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.tensorflow.Graph;
+import org.tensorflow.EagerSession;
 import org.tensorflow.Operand;
-import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.train.Restore;
 import org.tensorflow.proto.BundleEntryProto;
 import org.tensorflow.proto.DataType;
@@ -80,9 +78,10 @@ final class Checkpoint {
       types.add(typeOf(index.entries().get(k).getDtype()));
     }
     List<Tensor> fed = new ArrayList<>();
-    try (Graph g = new Graph();
-        Session s = new Session(g)) {
-      Ops tf = Ops.create(g);
+    // eagerly, not in a graph session: a session's first run goes through TensorFlow's graph
+    // optimization passes, whose Abseil log line no setting silences
+    try (EagerSession es = EagerSession.create()) {
+      Ops tf = Ops.create(es);
       Restore r =
           tf.train.restore(
               tf.constant(oldPrefix),
@@ -90,7 +89,6 @@ final class Checkpoint {
               tf.constant(StandardCharsets.UTF_8, blanks(keys.size())),
               types);
       List<Operand<?>> values = new ArrayList<>();
-      Session.Runner runner = s.runner();
       for (int i = 0; i < keys.size(); i++) {
         byte[] bytes = replaced.get(keys.get(i));
         if (bytes == null) {
@@ -98,19 +96,15 @@ final class Checkpoint {
           continue;
         }
         BundleEntryProto e = index.entries().get(keys.get(i));
-        Placeholder<? extends TType> p = tf.placeholder(types.get(i));
-        Tensor t = Tensor.of(types.get(i), shapeOf(e), DataBuffers.of(bytes, true, false));
+        TType t = Tensor.of(types.get(i), shapeOf(e), DataBuffers.of(bytes, true, false));
         fed.add(t);
-        runner.feed(p, t);
-        values.add(p);
+        values.add(tf.constantOf(t));
       }
-      var save =
-          tf.train.save(
-              tf.constant(newPrefix),
-              tf.constant(StandardCharsets.UTF_8, keys.toArray(new String[0])),
-              tf.constant(StandardCharsets.UTF_8, blanks(keys.size())),
-              values);
-      runner.addTarget(save).run().close();
+      tf.train.save(
+          tf.constant(newPrefix),
+          tf.constant(StandardCharsets.UTF_8, keys.toArray(new String[0])),
+          tf.constant(StandardCharsets.UTF_8, blanks(keys.size())),
+          values);
     } finally {
       for (Tensor t : fed) {
         t.close();

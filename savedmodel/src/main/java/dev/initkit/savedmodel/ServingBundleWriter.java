@@ -11,15 +11,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.tensorflow.EagerSession;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.train.Restore;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.MetaGraphDef;
@@ -90,31 +89,30 @@ final class ServingBundleWriter {
     }
     var restoreAll = s.withName("restore_all").withControlDependencies(assigns).noOp();
 
-    // initial values: fed into placeholders once, then saved with the same SaveV2 the loader
-    // mirrors
-    Ops init = tf.withSubScope("initkit_init");
-    List<Tensor> fed = new ArrayList<>();
+    // The initial values go straight into the checkpoint, through an eager SaveV2 with the same
+    // keys the graph's SaveV2 and RestoreV2 use. Not through a session running the graph's own
+    // assign and save ops: a session's first run goes through TensorFlow's graph optimization
+    // passes, whose Abseil log line ("MLIR V1 optimization pass is not enabled") no setting
+    // silences.
     Files.createDirectories(dir.resolve("variables"));
-    try (Session session = new Session(g)) {
-      Session.Runner r = session.runner();
+    List<Tensor> fed = new ArrayList<>();
+    try (EagerSession es = EagerSession.create()) {
+      Ops e = Ops.create(es);
+      List<Operand<?>> initial = new ArrayList<>();
       for (ExportContext.Variable v : variables) {
-        Placeholder<? extends TType> p = init.placeholder(v.type());
-        Tensor t =
+        TType t =
             Tensor.of(
                 v.type(),
                 Shape.of(v.weight().shape().dims()),
                 DataBuffers.of(values(tensors, v.weight()), true, false));
         fed.add(t);
-        r.feed(p, t);
-        r.addTarget(init.assignVariableOp(v.handle(), p));
+        initial.add(e.constantOf(t));
       }
-      if (!variables.isEmpty()) {
-        r.run().close();
-      }
-      try (Tensor prefix =
-          TString.scalarOf(dir.resolve("variables").resolve("variables").toString())) {
-        session.runner().feed(filename, prefix).addTarget(save).run().close();
-      }
+      e.train.save(
+          e.constant(dir.resolve("variables").resolve("variables").toString()),
+          e.constant(StandardCharsets.UTF_8, names),
+          e.constant(StandardCharsets.UTF_8, blanks),
+          initial);
     } finally {
       fed.forEach(Tensor::close);
     }

@@ -14,9 +14,7 @@ import dev.initkit.cli.JsonOutput;
 import dev.initkit.cli.VersionProvider;
 import dev.initkit.format.Format;
 import dev.initkit.ops.Reinitializer;
-import dev.initkit.render.HumanFormat;
 import dev.initkit.render.TextTable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -184,15 +182,8 @@ public final class LsuvCommand extends AbstractCommand {
                   + ")");
       t.print(out(), "  ");
       out().flush();
-      info(
-          "wrote "
-              + r.written().output()
-              + " ("
-              + OpsSupport.formatName(r.written().format())
-              + ", "
-              + HumanFormat.bytes(Files.size(r.written().output()))
-              + ")");
-      r.written().notes().forEach(n -> info("note: " + n));
+      info(OpsSupport.wrote(r.written()));
+      OpsSupport.printNotes(this::info, r.written().notes());
     }
     warn(r.written().warnings());
     return ExitCodes.OK;

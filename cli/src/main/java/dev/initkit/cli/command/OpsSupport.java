@@ -3,22 +3,32 @@ package dev.initkit.cli.command;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.initkit.ModelIO.WriteResult;
 import dev.initkit.format.Format;
 import dev.initkit.init.InitializerSpec;
 import dev.initkit.model.Model;
 import dev.initkit.model.Shape;
 import dev.initkit.ops.ProgressListener;
+import dev.initkit.render.HumanFormat;
 import dev.initkit.render.JsonValues;
 import dev.initkit.render.Labels;
 import dev.initkit.render.Numbers;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
-/** What report, set-init and reinit share: number and spec rendering, output checks, progress. */
+/**
+ * What report, set-init, reinit and transplant share: number and spec rendering, output checks,
+ * progress, and the tail of a command that writes a model (notes, the "wrote" line, the output
+ * fields of its JSON).
+ */
 final class OpsSupport {
   private OpsSupport() {}
 
@@ -117,5 +127,61 @@ final class OpsSupport {
               Locale.ROOT, "%s [%d/%d] %s (%,d values)", verb, index + 1, total, name, elements));
       err.flush();
     };
+  }
+
+  /** The note a command that redraws weights adds when the written file loses optimizer state. */
+  static String optimizerWeightsDropped(int variables) {
+    return "optimizer weights dropped ("
+        + variables
+        + " variables): their state belonged to the old weights";
+  }
+
+  /**
+   * The command's notes followed by the writer's (none when nothing was written); the writer's
+   * warnings go to {@code warn}: a write across Keras generations may change what a layer computes.
+   */
+  static List<String> withWriteNotes(
+      List<String> notes, WriteResult result, Consumer<List<String>> warn) {
+    List<String> all = new ArrayList<>(notes);
+    if (result != null) {
+      all.addAll(result.notes());
+      warn.accept(result.warnings());
+    }
+    return all;
+  }
+
+  /** Each note on its own {@code note: } line. */
+  static void printNotes(Consumer<String> line, List<String> notes) {
+    notes.forEach(n -> line.accept("note: " + n));
+  }
+
+  /** The start of the line saying a model was written: {@code wrote OUT (format, size)}. */
+  static String wrote(WriteResult result) throws IOException {
+    return "wrote "
+        + result.output()
+        + " ("
+        + formatName(result.format())
+        + ", "
+        + HumanFormat.bytes(ConvertCommand.sizeOf(result.output()))
+        + ")";
+  }
+
+  /**
+   * The {@code output}, {@code format} and {@code dryRun} fields (null when nothing was written).
+   */
+  static void putOutput(ObjectNode doc, WriteResult result, boolean dryRun) {
+    doc.put("output", result == null ? null : result.output().toString());
+    doc.put("format", result == null ? null : formatName(result.format()));
+    doc.put("dryRun", dryRun);
+  }
+
+  /** The {@code notes} and {@code warnings} arrays (the writer's warnings, if it wrote). */
+  static void putNotes(ObjectNode doc, List<String> notes, WriteResult result) {
+    ArrayNode n = doc.putArray("notes");
+    notes.forEach(n::add);
+    ArrayNode w = doc.putArray("warnings");
+    if (result != null) {
+      result.warnings().forEach(w::add);
+    }
   }
 }

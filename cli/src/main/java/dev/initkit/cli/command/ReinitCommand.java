@@ -1,6 +1,5 @@
 package dev.initkit.cli.command;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
@@ -18,7 +17,6 @@ import dev.initkit.ops.Reinitializer;
 import dev.initkit.ops.Reinitializer.Plan;
 import dev.initkit.ops.Reinitializer.Scheme;
 import dev.initkit.ops.Selector;
-import dev.initkit.render.HumanFormat;
 import dev.initkit.render.ReinitPlanJson;
 import dev.initkit.render.ReinitPlanText;
 import java.nio.file.Path;
@@ -165,38 +163,23 @@ public final class ReinitCommand extends AbstractCommand {
                   : "the selection matches nothing drawable (weights without a config have no known roles: give --config)"));
     }
     if (!dryRun.on() && optimizerWeights > 0) {
-      notes.add(
-          "optimizer weights dropped ("
-              + optimizerWeights
-              + " variables): their state belonged to the old weights");
+      notes.add(OpsSupport.optimizerWeightsDropped(optimizerWeights));
     }
-    if (result != null) {
-      notes.addAll(result.notes());
-      warn(result.warnings()); // a write across Keras generations may change what a layer computes
-    }
+    notes = OpsSupport.withWriteNotes(notes, result, this::warn);
     if (output.json()) {
       JsonOutput.write(out(), toJson(plan, result, notes, selectors));
     } else if (dryRun.on()) {
       ReinitPlanText.write(out(), plan, optimizerWeights);
-      for (String n : notes) {
-        out().println("note: " + n);
-      }
+      OpsSupport.printNotes(out()::println, notes);
       out().flush();
     } else {
       info(
-          "wrote "
-              + result.output()
-              + " ("
-              + OpsSupport.formatName(result.format())
-              + ", "
-              + HumanFormat.bytes(ConvertCommand.sizeOf(result.output()))
-              + "): "
+          OpsSupport.wrote(result)
+              + ": "
               + plan.drawnCount()
               + " weights drawn with seed "
               + plan.seed());
-      for (String n : notes) {
-        info("note: " + n);
-      }
+      OpsSupport.printNotes(this::info, notes);
     }
     return ExitCodes.OK;
   }
@@ -205,16 +188,9 @@ public final class ReinitCommand extends AbstractCommand {
       Plan plan, WriteResult result, List<String> notes, List<Selector> selectors) {
     ObjectNode doc = JsonOutput.success("reinit");
     doc.put("input", input.toString());
-    doc.put("output", result == null ? null : result.output().toString());
-    doc.put("format", result == null ? null : OpsSupport.formatName(result.format()));
-    doc.put("dryRun", dryRun.on());
+    OpsSupport.putOutput(doc, result, dryRun.on());
     ReinitPlanJson.fill(doc, plan, selectors.stream().map(Selector::toString).toList());
-    ArrayNode n = doc.putArray("notes");
-    notes.forEach(n::add);
-    ArrayNode w = doc.putArray("warnings");
-    if (result != null) {
-      result.warnings().forEach(w::add);
-    }
+    OpsSupport.putNotes(doc, notes, result);
     return doc;
   }
 }

@@ -1,8 +1,6 @@
 package dev.initkit.cli.command;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.Hint;
 import dev.initkit.ModelIO;
 import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.ModelIO.WriteOptions;
@@ -22,7 +20,6 @@ import dev.initkit.ops.Reinitializer;
 import dev.initkit.ops.Reinitializer.Plan;
 import dev.initkit.render.ConfigChangesJson;
 import dev.initkit.render.ConfigChangesText;
-import dev.initkit.render.HumanFormat;
 import dev.initkit.render.ReinitPlanJson;
 import dev.initkit.render.ReinitPlanText;
 import java.io.PrintWriter;
@@ -143,21 +140,11 @@ public final class SetInitCommand extends AbstractCommand {
             ModelIO.write(target, outputFile.path(), new WriteOptions(format, force.on(), false));
       }
     }
-    List<String> notes =
-        new ArrayList<>(
-            rewrite.notes().stream()
-                .map(n -> ExceptionMapper.respell(n, Hint.namedIn(n)))
-                .toList());
+    List<String> notes = new ArrayList<>(ExceptionMapper.respell(rewrite.notes()));
     if (reinit && !dryRun.on() && optimizerWeights > 0) {
-      notes.add(
-          "optimizer weights dropped ("
-              + optimizerWeights
-              + " variables): their state belonged to the old weights");
+      notes.add(OpsSupport.optimizerWeightsDropped(optimizerWeights));
     }
-    if (result != null) {
-      notes.addAll(result.notes());
-      warn(result.warnings()); // a write across Keras generations may change what a layer computes
-    }
+    notes = OpsSupport.withWriteNotes(notes, result, this::warn);
     long changed = rewrite.changes().stream().filter(Change::changed).count();
     if (output.json()) {
       JsonOutput.write(out(), toJson(parsed, rewrite, plan, result, notes));
@@ -167,19 +154,12 @@ public final class SetInitCommand extends AbstractCommand {
         out().println();
         ReinitPlanText.write(out(), plan, optimizerWeights);
       }
-      for (String n : notes) {
-        out().println("note: " + n);
-      }
+      OpsSupport.printNotes(out()::println, notes);
       out().flush();
     } else {
       info(
-          "wrote "
-              + result.output()
-              + " ("
-              + OpsSupport.formatName(result.format())
-              + ", "
-              + HumanFormat.bytes(ConvertCommand.sizeOf(result.output()))
-              + "): "
+          OpsSupport.wrote(result)
+              + ": "
               + changed
               + " initializer"
               + (changed == 1 ? "" : "s")
@@ -194,9 +174,7 @@ public final class SetInitCommand extends AbstractCommand {
         }
         e.flush();
       }
-      for (String n : notes) {
-        info("note: " + n);
-      }
+      OpsSupport.printNotes(this::info, notes);
     }
     return ExitCodes.OK;
   }
@@ -209,9 +187,7 @@ public final class SetInitCommand extends AbstractCommand {
       List<String> notes) {
     ObjectNode doc = JsonOutput.success("set-init");
     doc.put("input", input.toString());
-    doc.put("output", result == null ? null : result.output().toString());
-    doc.put("format", result == null ? null : OpsSupport.formatName(result.format()));
-    doc.put("dryRun", dryRun.on());
+    OpsSupport.putOutput(doc, result, dryRun.on());
     doc.set("rules", ConfigChangesJson.rules(parsed));
     doc.set("changes", ConfigChangesJson.changes(r));
     if (plan == null) {
@@ -225,12 +201,7 @@ public final class SetInitCommand extends AbstractCommand {
           ReinitPlanJson.entries(
               plan.entries().stream().filter(Reinitializer.Entry::drawn).toList()));
     }
-    ArrayNode n = doc.putArray("notes");
-    notes.forEach(n::add);
-    ArrayNode w = doc.putArray("warnings");
-    if (result != null) {
-      result.warnings().forEach(w::add);
-    }
+    OpsSupport.putNotes(doc, notes, result);
     return doc;
   }
 }

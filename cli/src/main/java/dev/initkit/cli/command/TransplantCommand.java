@@ -18,7 +18,6 @@ import dev.initkit.format.Format;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.ops.Reinitializer;
 import dev.initkit.ops.Selector;
-import dev.initkit.render.HumanFormat;
 import dev.initkit.render.TransplantPlanJson;
 import dev.initkit.render.TransplantPlanText;
 import dev.initkit.transplant.Action;
@@ -28,7 +27,6 @@ import dev.initkit.transplant.MatchStrategy;
 import dev.initkit.transplant.TransplantOptions;
 import dev.initkit.transplant.TransplantPlan;
 import dev.initkit.transplant.Transplanter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -197,11 +195,8 @@ public final class TransplantCommand extends AbstractCommand {
         result = ModelIO.write(out, outputFile.path(), new WriteOptions(format, force.on(), false));
       }
     }
-    List<String> notes = new ArrayList<>(words(plan, plan.notes()));
-    if (result != null) {
-      notes.addAll(result.notes());
-      warn(result.warnings()); // a write across Keras generations may change what a layer computes
-    }
+    List<String> notes =
+        OpsSupport.withWriteNotes(ExceptionMapper.respell(plan.notes()), result, this::warn);
     if (output.json()) {
       ObjectNode doc = JsonOutput.success("transplant");
       fill(doc, plan, result, notes);
@@ -209,22 +204,12 @@ public final class TransplantCommand extends AbstractCommand {
       return ExitCodes.OK;
     }
     if (!output.quiet()) {
-      TransplantPlanText.write(out(), plan, dryRun.on(), wording(plan));
-      for (String n : notes) {
-        out().println("note: " + n);
-      }
+      TransplantPlanText.write(out(), plan, dryRun.on(), ExceptionMapper::flag);
+      OpsSupport.printNotes(out()::println, notes);
       out().flush();
     }
     if (result != null) {
-      info(
-          "wrote "
-              + result.output()
-              + " ("
-              + OpsSupport.formatName(result.format())
-              + ", "
-              + HumanFormat.bytes(Files.size(result.output()))
-              + "): "
-              + TransplantPlanText.summary(plan));
+      info(OpsSupport.wrote(result) + ": " + TransplantPlanText.summary(plan));
     }
     return ExitCodes.OK;
   }
@@ -272,38 +257,20 @@ public final class TransplantCommand extends AbstractCommand {
     if (output.json()) {
       ObjectNode doc = JsonOutput.failure("transplant", f);
       if (e.plan() != null) {
-        fill(doc, e.plan(), null, words(e.plan(), e.plan().notes()));
+        fill(doc, e.plan(), null, ExceptionMapper.respell(e.plan().notes()));
       }
       JsonOutput.write(out(), doc);
     } else if (e.plan() != null && !output.quiet()) {
-      TransplantPlanText.write(out(), e.plan(), true, wording(e.plan()));
+      TransplantPlanText.write(out(), e.plan(), true, ExceptionMapper::flag);
       out().flush();
     }
     return ExitCodes.CHECK_FAILED;
   }
 
-  /** A plan's text in the command line's terms: its {@link TransplantPlan#hints()} become flags. */
-  private static String words(List<Hint> hints, String text) {
-    return ExceptionMapper.respell(text, hints);
-  }
-
-  private static List<String> words(TransplantPlan plan, List<String> texts) {
-    List<Hint> hints = plan.hints();
-    return texts.stream().map(t -> words(hints, t)).toList();
-  }
-
-  /** The plan's details and reasons in the command line's terms. */
-  static java.util.function.UnaryOperator<String> wording(TransplantPlan plan) {
-    List<Hint> hints = plan.hints();
-    return t -> words(hints, t);
-  }
-
   private void fill(ObjectNode doc, TransplantPlan plan, WriteResult result, List<String> notes) {
     doc.put("source", from.toString());
     doc.put("target", to.toString());
-    doc.put("output", result == null ? null : result.output().toString());
-    doc.put("format", result == null ? null : OpsSupport.formatName(result.format()));
-    doc.put("dryRun", dryRun.on());
+    OpsSupport.putOutput(doc, result, dryRun.on());
     doc.put("strict", strict);
     TransplantPlanJson.fill(
         doc,
@@ -311,6 +278,6 @@ public final class TransplantCommand extends AbstractCommand {
         map == null ? null : map.toString(),
         notes,
         result == null ? List.of() : result.warnings(),
-        wording(plan));
+        ExceptionMapper::flag);
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.ModelIO;
 import dev.initkit.cli.Cli;
+import dev.initkit.cli.ExceptionMapper;
 import dev.initkit.cli.JsonOutput;
 import dev.initkit.format.Detection;
 import dev.initkit.model.LoadedModel;
@@ -80,7 +81,7 @@ class LibraryRenderersTest {
     // the library's rendering with the CLI's wording (API names in details respelled as flags)
     StringWriter plain = new StringWriter();
     PrintWriter pw = new PrintWriter(plain);
-    TransplantPlanText.write(pw, plan, true, TransplantCommand.wording(plan));
+    TransplantPlanText.write(pw, plan, true, ExceptionMapper::flag);
     pw.flush();
     assertTrue(text.startsWith(plain.toString()), text);
     assertTrue(
@@ -96,12 +97,7 @@ class LibraryRenderersTest {
     doc.put("dryRun", true);
     doc.put("strict", false);
     TransplantPlanJson.fill(
-        doc,
-        plan,
-        null,
-        plan.notes().stream().map(TransplantCommand.wording(plan)).toList(),
-        List.of(),
-        TransplantCommand.wording(plan));
+        doc, plan, null, ExceptionMapper.respell(plan.notes()), List.of(), ExceptionMapper::flag);
     StringWriter json = new StringWriter();
     JsonOutput.write(new PrintWriter(json), doc);
     assertEquals(

@@ -283,6 +283,76 @@ class SavedModelCommandsTest {
     assertEquals("", err);
   }
 
+  /**
+   * Writing a SavedModel starts TensorFlow, and its native code must not reach stderr: {@code
+   * convert --for tensorflow} and {@code reinit} of a SavedModel (which rewrites its checkpoint)
+   * print only their own lines there. The child's environment is the launcher's ({@code
+   * TF_CPP_MIN_LOG_LEVEL=2}, which TensorFlow's own logger reads at load). TensorFlow's Abseil
+   * logger ignores that variable: a graph session's first run printed "MLIR V1 optimization pass is
+   * not enabled" until checkpoints were written eagerly.
+   */
+  @Test
+  void writingASavedModelPrintsOnlyInitkitsLines(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("sm");
+    String[] convert = {
+      "convert",
+      Cli.model("mlp", "keras3.h5").toString(),
+      "-o",
+      out.toString(),
+      "--for",
+      "tensorflow"
+    };
+    String[] streams = run(convert);
+    assertTrue(streams[1].startsWith("wrote " + out), "convert's stderr: " + streams[1]);
+    onlyInitkitLines("convert --for tensorflow", streams[1]);
+
+    String[] reinit = {"reinit", out.toString(), "-o", tmp.resolve("re").toString()};
+    streams = run(reinit);
+    assertTrue(streams[1].contains("wrote "), "reinit's stderr: " + streams[1]);
+    onlyInitkitLines("reinit of a SavedModel", streams[1]);
+  }
+
+  /** Every line is one of initkit's: its result, notes and the seed it drew with. */
+  private static void onlyInitkitLines(String what, String stderr) {
+    for (String line : stderr.split("\n", -1)) {
+      if (!line.isEmpty()) {
+        assertTrue(
+            line.startsWith("wrote ") || line.startsWith("note: ") || line.startsWith("seed "),
+            what + ": a line on stderr not initkit's: " + line);
+      }
+    }
+  }
+
+  /** Runs the command line in a new JVM with the launcher's environment: {stdout, stderr}. */
+  private static String[] run(String... args) throws Exception {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.initkit.cli.Main"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+    Process p = pb.start();
+    p.getOutputStream().close();
+    var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()));
+    String out = drain(p.getInputStream());
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+    String errText = err.get();
+    assertEquals(0, p.exitValue(), errText);
+    return new String[] {out, errText};
+  }
+
+  private static String drain(java.io.InputStream in) {
+    try {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** Runs the command line in a new JVM with the given JVM options; stdout and stderr together. */
   private static String traced(List<String> jvmOptions, String... args) throws Exception {
     List<String> cmd =

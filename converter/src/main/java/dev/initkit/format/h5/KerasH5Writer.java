@@ -2,6 +2,7 @@ package dev.initkit.format.h5;
 
 import dev.initkit.ModelFormatException;
 import dev.initkit.format.ConfigLayers;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.internal.h5.TensorCopier;
 import dev.initkit.internal.hdf5.AttrValue;
 import dev.initkit.internal.hdf5.H5Exception;
@@ -138,7 +139,7 @@ public final class KerasH5Writer {
    * The top-level layers Keras lists in {@code layer_names}: a Sequential's InputLayer is not one.
    */
   static List<Layer> storedLayers(Model model, boolean full) {
-    boolean sequential = model.config().map(ConfigLayers::isSequential).orElse(false);
+    boolean sequential = ConfigViews.of(model).map(ConfigLayers::isSequential).orElse(false);
     List<Layer> out = new ArrayList<>();
     for (Layer l : model.layers()) {
       if (sequential && l.className().equals("InputLayer")) {

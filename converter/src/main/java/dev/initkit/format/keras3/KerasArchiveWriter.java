@@ -5,6 +5,7 @@ import dev.initkit.MalformedModelException;
 import dev.initkit.ModelFormatException;
 import dev.initkit.format.ConfigLayers;
 import dev.initkit.internal.AtomicFiles;
+import dev.initkit.internal.ConfigViews;
 import dev.initkit.internal.Json;
 import dev.initkit.internal.h5.TensorCopier;
 import dev.initkit.internal.hdf5.AttrValue;
@@ -261,7 +262,7 @@ public final class KerasArchiveWriter {
   /** Paths computed from the config, as Keras 3 would save this model. */
   private static void writeFromConfig(
       Model model, TensorSource tensors, H5Group root, Consumer<String> notes) throws IOException {
-    JsonNode config = model.config().orElse(null);
+    JsonNode config = ConfigViews.of(model).orElse(null);
     if (config == null) {
       // no config: layer groups keep their stored names (a weights-only conversion)
       for (Layer l : model.layers()) {
@@ -329,7 +330,7 @@ public final class KerasArchiveWriter {
             .orElse(l.allWeights());
     int next = 0;
     for (Keras3Layout.Part part :
-        Keras3Layout.parts(keras3Class(l.className()), l.config(), l.name(), ws.size())) {
+        Keras3Layout.parts(keras3Class(l.className()), ConfigViews.of(l), l.name(), ws.size())) {
       try (H5Group vars = root.createGroup(p + "/" + part.relPath())) {
         vars.setAttribute("name", AttrValue.Str.vlenUtf8(part.objectName()));
         for (int i = 0; i < part.count(); i++) {
