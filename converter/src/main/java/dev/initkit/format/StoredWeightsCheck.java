@@ -26,8 +26,16 @@ import java.util.function.ToIntFunction;
 public final class StoredWeightsCheck {
   private StoredWeightsCheck() {}
 
-  private static final ToIntFunction<JsonNode> KERNEL_AND_BIAS = c -> 1 + bias(c, "use_bias");
-  private static final ToIntFunction<JsonNode> RECURRENT = c -> 2 + bias(c, "use_bias");
+  private static final ToIntFunction<JsonNode> KERNEL_AND_BIAS = StoredWeightsCheck::kernelAndBias;
+  private static final ToIntFunction<JsonNode> RECURRENT = StoredWeightsCheck::recurrent;
+
+  private static int kernelAndBias(JsonNode c) {
+    return 1 + bias(c, "use_bias");
+  }
+
+  private static int recurrent(JsonNode c) {
+    return 2 + bias(c, "use_bias");
+  }
 
   /** The number of weights Keras 2 and 3 build for a layer of each class, from its config. */
   private static final Map<String, ToIntFunction<JsonNode>> COUNTS =

@@ -46,7 +46,7 @@ public sealed interface InitializerSpec
    * std of a standard normal truncated to [-2, 2] ({@code scipy.stats.truncnorm.std(-2, 2)}); Keras
    * divides VarianceScaling's truncated-normal stddev by it.
    */
-  double TRUNCATED_STD_FACTOR = 0.87962566103423978;
+  double TRUNCATED_STD_FACTOR = 0.8796256610342398;
 
   /** Default magnitude of {@link SmallSign}. */
   double SMALL_MAGNITUDE = 0.01;
@@ -198,6 +198,7 @@ public sealed interface InitializerSpec
     }
 
     /** The axes of Keras 3.15's fan rule, when set: {@code [input_axes, output_axes]}. */
+    @Override
     public Optional<List<List<Integer>>> fanAxes() {
       return inputAxes == null || outputAxes == null
           ? Optional.empty()

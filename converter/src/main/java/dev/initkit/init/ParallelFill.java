@@ -79,11 +79,11 @@ public final class ParallelFill {
           f.get();
         } catch (ExecutionException e) {
           Throwable c = e.getCause();
-          if (c instanceof RuntimeException) {
-            throw (RuntimeException) c;
+          if (c instanceof RuntimeException re) {
+            throw re;
           }
-          if (c instanceof Error) {
-            throw (Error) c;
+          if (c instanceof Error err) {
+            throw err;
           }
           throw new IllegalStateException(c);
         }

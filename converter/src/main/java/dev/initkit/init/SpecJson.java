@@ -151,21 +151,20 @@ final class SpecJson {
       return initkitExtra(ours, node);
     }
     if (className.contains(">")) {
-      return custom(node, className, "custom " + className);
+      return custom(node, "custom " + className);
     }
     if (registered != null && !registered.equals(className)) {
-      return custom(node, className, "custom " + className + " (registered as " + registered + ")");
+      return custom(node, "custom " + className + " (registered as " + registered + ")");
     }
     if (module != null && !isKerasModule(module)) {
-      return custom(node, className, "custom " + className + " from module " + module);
+      return custom(node, "custom " + className + " from module " + module);
     }
     Builtin builtin = lookup(className);
     if (builtin == null && className.replace("Initializer", "").equalsIgnoreCase("stft")) {
-      return custom(node, className, "Keras 3 STFT initializer (initkit does not draw it)");
+      return custom(node, "Keras 3 STFT initializer (initkit does not draw it)");
     }
     if (builtin == null) {
-      return custom(
-          node, className, (module == null ? "custom " : "unknown Keras initializer ") + className);
+      return custom(node, (module == null ? "custom " : "unknown Keras initializer ") + className);
     }
     JsonNode config = node.get("config");
     if (config == null || config.isNull()) {
@@ -482,7 +481,7 @@ final class SpecJson {
         x = new Builder(Kind.SINUSOIDAL);
         break;
       default:
-        return custom(node, name, "unknown initkit initializer " + name);
+        return custom(node, "unknown initkit initializer " + name);
     }
     x.written = node;
     return x.build();
@@ -503,7 +502,7 @@ final class SpecJson {
     return null;
   }
 
-  private static InitializerSpec custom(JsonNode node, String className, String description) {
+  private static InitializerSpec custom(JsonNode node, String description) {
     JsonNode inner = node.path("config").path("initializer");
     if (inner.isObject() || inner.isTextual()) {
       InitializerSpec wrapped = parse(inner, false);

@@ -118,7 +118,7 @@ final class SpecString {
         String key;
         String value;
         if (eq < 0) {
-          if (positional >= params.size() || !args.isEmpty() && positional != args.size()) {
+          if (positional >= params.size() || (!args.isEmpty() && positional != args.size())) {
             throw new IllegalArgumentException(
                 "initializer '"
                     + text
@@ -127,7 +127,7 @@ final class SpecString {
                     + "'; "
                     + name
                     + " takes "
-                    + describeParams(name, params));
+                    + describeParams(params));
           }
           key = params.get(positional++);
           value = p;
@@ -141,7 +141,7 @@ final class SpecString {
                     + "' for "
                     + name
                     + ": expected "
-                    + describeParams(name, params));
+                    + describeParams(params));
           }
         }
         if (args.put(key, value) != null) {
@@ -301,7 +301,7 @@ final class SpecString {
     return null;
   }
 
-  private static String describeParams(String name, List<String> params) {
+  private static String describeParams(List<String> params) {
     List<String> ps = new ArrayList<>(params);
     return ps.isEmpty() ? "no parameters" : String.join(", ", ps);
   }

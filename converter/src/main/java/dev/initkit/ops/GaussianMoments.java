@@ -46,7 +46,7 @@ final class GaussianMoments {
       return new double[] {Double.NaN, Double.NaN};
     }
     int c = (int) Math.min(classes, 100_000);
-    int draws = (int) Math.max(200, 400_000 / c);
+    int draws = Math.max(200, 400_000 / c);
     java.util.SplittableRandom rng = new java.util.SplittableRandom(1);
     double sd = Math.sqrt(Math.max(0, variance));
     double[] z = new double[c];
@@ -104,7 +104,10 @@ final class GaussianMoments {
     for (int i = 0; i <= STEPS; i++) {
       double z = -SPAN + i * h;
       double w =
-          (i == 0 || i == STEPS ? 1 : (i % 2 == 1 ? 4 : 2)) * k * Math.pow(cdf(z), k - 1) * pdf(z);
+          (i == 0 || i == STEPS ? 1 : (i % 2 == 1 ? 4 : 2))
+              * k
+              * Math.pow(cdf(z), (double) (k - 1))
+              * pdf(z);
       double y = mean + sd * z;
       m1 += w * y;
       m2 += w * y * y;

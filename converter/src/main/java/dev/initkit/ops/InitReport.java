@@ -137,7 +137,7 @@ public final class InitReport {
     public Boolean recommendationMet() {
       InitializerSpec c = configured.spec();
       if (c == null || recommended == null) {
-        return c == null && recommended == null ? Boolean.TRUE : null;
+        return (c == null && recommended == null) ? Boolean.TRUE : null;
       }
       if (c instanceof InitializerSpec.Custom) {
         return null;

@@ -877,7 +877,7 @@ final class SignalEstimate {
     Signal v =
         linear(
             value,
-            wv.weight().shape().dim(0),
+            (double) wv.weight().shape().dim(0),
             meanSquare(wv),
             mean(wv),
             named(ws, "value", WeightRole.BIAS));

@@ -2,7 +2,6 @@ package dev.initkit.render;
 
 import dev.initkit.ops.InitReport;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 
 /**
  * An {@link InitReport} as Markdown: a title, bullet facts, pipe tables (the {@code initkit report
@@ -25,10 +24,6 @@ public final class InitReportMarkdown {
 
   /** The report as a string, lines ending as {@link PrintWriter#println()} ends them. */
   public static String render(InitReport report, String file) {
-    StringWriter s = new StringWriter();
-    PrintWriter out = new PrintWriter(s);
-    write(out, report, file);
-    out.flush();
-    return s.toString();
+    return InitReportTables.render(report, file, true);
   }
 }

@@ -49,6 +49,15 @@ final class InitReportTables {
     new InitReportTables(out, md).print(r, file);
   }
 
+  /** {@link #write} to a string, lines ending as {@link PrintWriter#println()} ends them. */
+  static String render(InitReport r, String file, boolean md) {
+    java.io.StringWriter s = new java.io.StringWriter();
+    PrintWriter out = new PrintWriter(s);
+    write(out, r, file, md);
+    out.flush();
+    return s.toString();
+  }
+
   private void println(String line) {
     out.println(TerminalText.escape(line));
   }

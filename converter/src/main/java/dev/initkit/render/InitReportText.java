@@ -2,7 +2,6 @@ package dev.initkit.render;
 
 import dev.initkit.ops.InitReport;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 
 /**
  * An {@link InitReport} as aligned plain-text tables (the {@code initkit report} output): the
@@ -24,10 +23,6 @@ public final class InitReportText {
 
   /** The report as a string, lines ending as {@link PrintWriter#println()} ends them. */
   public static String render(InitReport report, String file) {
-    StringWriter s = new StringWriter();
-    PrintWriter out = new PrintWriter(s);
-    write(out, report, file);
-    out.flush();
-    return s.toString();
+    return InitReportTables.render(report, file, false);
   }
 }

@@ -97,6 +97,39 @@ final class OpsSupport {
   }
 
   /**
+   * The checks a command that writes a model makes before reading anything, and the format it
+   * writes: {@code -o} given (else a usage error saying what {@code --dry-run} prints instead), a
+   * format OUT's name tells ({@link #outputFormat(CommandLine, Path, Path)}), OUT none of the
+   * inputs nor around them ({@link dev.initkit.internal.OutputSafety}), and no existing OUT without
+   * {@code --force}.
+   *
+   * @param dryRunPrints what {@code --dry-run} prints, e.g. {@code the plan}
+   * @param formatInput the input whose kind decides the format of an OUT without extension
+   * @param inputs every file the command reads (null entries: options not given)
+   */
+  static Format checkModelOutput(
+      CommandLine cl,
+      Path out,
+      boolean force,
+      String dryRunPrints,
+      Path formatInput,
+      Path... inputs)
+      throws java.nio.file.FileAlreadyExistsException {
+    if (out == null) {
+      throw new ParameterException(
+          cl, "missing -o OUT (or give --dry-run to print " + dryRunPrints + " only)");
+    }
+    Format format = outputFormat(cl, out, formatInput);
+    try {
+      dev.initkit.internal.OutputSafety.check(java.util.Arrays.asList(inputs), out);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(cl, e.getMessage());
+    }
+    refuseExisting(out, force);
+    return format;
+  }
+
+  /**
    * Refuses an existing {@code out} unless {@code force} (exit code 5, as for every file initkit
    * writes).
    */

@@ -118,15 +118,17 @@ public final class ReinitCommand extends AbstractCommand {
     }
     Selector selector = selectors.isEmpty() ? Selector.all() : Selector.anyOf(selectors);
     long useSeed = seed == null ? Reinitializer.DEFAULT_SEED : seed;
-    Format format = null;
-    if (!dryRun.on()) {
-      if (outputFile.path() == null) {
-        throw usage("missing -o OUT (or give --dry-run to print the plan only)");
-      }
-      format = OpsSupport.outputFormat(spec.commandLine(), outputFile.path(), input);
-      checkOutput(outputFile.path(), input, config.path());
-      OpsSupport.refuseExisting(outputFile.path(), force.on());
-    }
+    Format format =
+        dryRun.on()
+            ? null
+            : OpsSupport.checkModelOutput(
+                spec.commandLine(),
+                outputFile.path(),
+                force.on(),
+                "the plan",
+                input,
+                input,
+                config.path());
     ReadOptions read = config.readOptions();
     Plan plan;
     WriteResult result = null;

@@ -95,15 +95,17 @@ public final class SetInitCommand extends AbstractCommand {
       parsed.add(Rule.parse(r));
     }
     long useSeed = seed == null ? Reinitializer.DEFAULT_SEED : seed;
-    Format format = null;
-    if (!dryRun.on()) {
-      if (outputFile.path() == null) {
-        throw usage("missing -o OUT (or give --dry-run to print the changes only)");
-      }
-      format = OpsSupport.outputFormat(spec.commandLine(), outputFile.path(), input);
-      checkOutput(outputFile.path(), input, config.path());
-      OpsSupport.refuseExisting(outputFile.path(), force.on());
-    }
+    Format format =
+        dryRun.on()
+            ? null
+            : OpsSupport.checkModelOutput(
+                spec.commandLine(),
+                outputFile.path(),
+                force.on(),
+                "the changes",
+                input,
+                input,
+                config.path());
     ReadOptions read = config.readOptions();
     ConfigRewriter.Result rewrite;
     Plan plan = null;

@@ -151,15 +151,20 @@ public final class TransplantCommand extends AbstractCommand {
   @Override
   protected int run() throws Exception {
     TransplantOptions options = options();
-    Format format = null;
-    if (!dryRun.on()) {
-      if (outputFile.path() == null) {
-        throw usage("missing -o OUT (or give --dry-run to print the plan only)");
-      }
-      format = OpsSupport.outputFormat(spec.commandLine(), outputFile.path(), to);
-      checkOutput(outputFile.path(), from, to, map, fromConfig, toConfig);
-      OpsSupport.refuseExisting(outputFile.path(), force.on());
-    }
+    Format format =
+        dryRun.on()
+            ? null
+            : OpsSupport.checkModelOutput(
+                spec.commandLine(),
+                outputFile.path(),
+                force.on(),
+                "the plan",
+                to,
+                from,
+                to,
+                map,
+                fromConfig,
+                toConfig);
     ReadOptions fromRead =
         fromConfig == null ? ReadOptions.defaults() : ReadOptions.defaults().withConfig(fromConfig);
     ReadOptions toRead =

@@ -325,9 +325,7 @@ final class Keras2Translation {
         out.set("function", fn.value);
         out.put("function_type", fn.type);
         out.set("module", fn.module == null ? F.nullNode() : F.textNode(fn.module));
-      } else if (key.equals("output_shape")) {
-        continue;
-      } else {
+      } else if (!key.equals("output_shape")) { // output_shape: written below
         out.set(key, e.getValue().deepCopy());
       }
     }

@@ -101,8 +101,8 @@ final class LayerDicts {
       JsonNode first = layers.get(0);
       JsonNode firstConfig = first.path("config");
       return isInputLayer(first)
-          || (firstConfig.hasNonNull("batch_input_shape"))
-          || (firstConfig.hasNonNull("batch_shape"));
+          || firstConfig.hasNonNull("batch_input_shape")
+          || firstConfig.hasNonNull("batch_shape");
     }
     return false;
   }

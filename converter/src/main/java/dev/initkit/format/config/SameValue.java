@@ -21,7 +21,7 @@ final class SameValue {
   /** True when both are equal as JSON, with numbers compared by value. Null-safe. */
   static boolean of(JsonNode a, JsonNode b) {
     if (a == null || b == null) {
-      return a == b;
+      return a == null && b == null;
     }
     return a.equals(NUMBERS, b);
   }

@@ -284,12 +284,11 @@ public final class KerasH5Writer {
       node.setEmptyList(attr);
       return;
     }
-    long bytes = 0;
     int longest = 0;
     for (String n : names) {
       longest = Math.max(longest, n.length());
     }
-    bytes = (long) longest * names.size();
+    long bytes = (long) longest * names.size();
     if (bytes <= HDF5_OBJECT_HEADER_LIMIT || vlen) {
       node.setAttribute(attr, list(names, vlen));
       return;
