@@ -79,6 +79,8 @@ public final class ForkedWorker {
       WorkerRequest request, Path model, Path data, Launch launch, Consumer<String> progress)
       throws IOException {
     Path dir = dev.initkit.internal.AtomicFiles.createScratchDirectory("initkit-analysis");
+    String engine =
+        WorkerRequest.Engine.TENSORFLOW.id().equals(request.engine()) ? "TensorFlow" : "DL4J";
     try {
       Path req = dir.resolve("request.json");
       Path res = dir.resolve("result.json");
@@ -116,13 +118,14 @@ public final class ForkedWorker {
       } catch (InterruptedException e) {
         p.destroyForcibly();
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while DL4J ran");
+        throw new java.io.InterruptedIOException("interrupted while " + engine + " ran");
       }
       if (!finished) {
         throw new UnsupportedModelException(
             model,
             "",
-            "DL4J did not finish within "
+            engine
+                + " did not finish within "
                 + launch.timeout().toSeconds()
                 + " s (its JVM was killed); a larger model may need a longer "
                 + Hint.TIMEOUT.apiName(),
@@ -132,7 +135,8 @@ public final class ForkedWorker {
         throw new UnsupportedModelException(
             model,
             "",
-            "DL4J crashed its JVM (exit code "
+            engine
+                + " crashed its JVM (exit code "
                 + p.exitValue()
                 + signal(p.exitValue())
                 + ")"

@@ -92,31 +92,13 @@ final class ServingBundleWriter {
 
     // initial values: fed into placeholders once, then saved with the same SaveV2 the loader
     // mirrors
-    Ops init = tf.withSubScope("initkit_init");
-    List<Tensor> fed = new ArrayList<>();
     Files.createDirectories(dir.resolve("variables"));
     try (Session session = new Session(g)) {
-      Session.Runner r = session.runner();
-      for (ExportContext.Variable v : variables) {
-        Placeholder<? extends TType> p = init.placeholder(v.type());
-        Tensor t =
-            Tensor.of(
-                v.type(),
-                Shape.of(v.weight().shape().dims()),
-                DataBuffers.of(values(tensors, v.weight()), true, false));
-        fed.add(t);
-        r.feed(p, t);
-        r.addTarget(init.assignVariableOp(v.handle(), p));
-      }
-      if (!variables.isEmpty()) {
-        r.run().close();
-      }
+      initialize(session, tf, variables, tensors);
       try (Tensor prefix =
           TString.scalarOf(dir.resolve("variables").resolve("variables").toString())) {
         session.runner().feed(filename, prefix).addTarget(save).run().close();
       }
-    } finally {
-      fed.forEach(Tensor::close);
     }
     SignatureDef.Builder sig =
         SignatureDef.newBuilder().setMethodName("tensorflow/serving/predict");
@@ -158,6 +140,33 @@ final class ServingBundleWriter {
         .setDtype(p.dtype())
         .setTensorShape(b.build())
         .build();
+  }
+
+  /** Assigns every variable its value from {@code tensors}, fed once through placeholders. */
+  static void initialize(
+      Session session, Ops tf, List<ExportContext.Variable> variables, TensorSource tensors)
+      throws IOException {
+    Ops init = tf.withSubScope("initkit_init");
+    List<Tensor> fed = new ArrayList<>();
+    try {
+      Session.Runner r = session.runner();
+      for (ExportContext.Variable v : variables) {
+        Placeholder<? extends TType> p = init.placeholder(v.type());
+        Tensor t =
+            Tensor.of(
+                v.type(),
+                Shape.of(v.weight().shape().dims()),
+                DataBuffers.of(values(tensors, v.weight()), true, false));
+        fed.add(t);
+        r.feed(p, t);
+        r.addTarget(init.assignVariableOp(v.handle(), p));
+      }
+      if (!variables.isEmpty()) {
+        r.run().close();
+      }
+    } finally {
+      fed.forEach(Tensor::close);
+    }
   }
 
   private static byte[] values(TensorSource tensors, Weight w) throws IOException {

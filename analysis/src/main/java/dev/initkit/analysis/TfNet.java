@@ -1,0 +1,348 @@
+package dev.initkit.analysis;
+
+import dev.initkit.ModelIO;
+import dev.initkit.model.LoadedModel;
+import dev.initkit.savedmodel.ModelGraph;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.VarHandleOp;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * One model on TensorFlow Java: its {@link ModelGraph} (the exporter's lowering), the standard loss
+ * on its output against fed targets, the gradients of that loss with respect to every trainable
+ * weight, and (once asked) an optimizer's update ops. The loss is Keras's: the batch mean of
+ * categorical cross-entropy (softmax head, computed from the logits as Keras's TensorFlow backend
+ * does), binary cross-entropy (sigmoid head, from the logits) or the mean squared error.
+ */
+final class TfNet implements AutoCloseable {
+  /** The loss labels, as {@link SchemeAnalysis#loss()} names them for both engines. */
+  static final String MCXENT = "mcxent";
+
+  static final String XENT = "xent";
+  static final String MSE = "mse";
+
+  private final LoadedModel loaded;
+  final ModelGraph graph;
+  final ModelGraph.Input input;
+  final ModelGraph.Value output;
+  final String loss;
+  private final Placeholder<TFloat32> target;
+  private final Operand<TFloat32> lossOp;
+  final List<ModelGraph.Variable> trainable = new ArrayList<>();
+  private final List<Output<?>> grads;
+  private List<Op> updates;
+  private Placeholder<TFloat32> rate;
+  private Placeholder<TFloat32> beta1Power;
+  private Placeholder<TFloat32> beta2Power;
+  private int step;
+
+  private TfNet(LoadedModel loaded, ModelGraph graph, Map<String, String> activations)
+      throws Dl4jWorker.UserError {
+    this.loaded = loaded;
+    this.graph = graph;
+    if (graph.inputs().size() != 1) {
+      throw new Dl4jWorker.UserError(
+          "only models with one input are run (this one has " + graph.inputs().size() + ")");
+    }
+    if (graph.outputs().size() != 1) {
+      throw new Dl4jWorker.UserError(
+          "only models with one output are run (this one has " + graph.outputs().size() + ")");
+    }
+    this.input = graph.inputs().get(0);
+    this.output = graph.outputs().get(0);
+    String headActivation = headActivation(graph, output.key(), activations);
+    this.loss =
+        "softmax".equals(headActivation) ? MCXENT : "sigmoid".equals(headActivation) ? XENT : MSE;
+    Ops tf = graph.tf().withSubScope("initkit_loss");
+    this.target = tf.placeholder(TFloat32.class);
+    this.lossOp = lossOf(tf, output.op(), target, loss);
+    for (ModelGraph.Variable v : graph.variables()) {
+      if (v.trainable()) {
+        trainable.add(v);
+      }
+    }
+    this.grads = trainable.isEmpty() ? List.of() : graph.gradients(lossOp, trainable);
+  }
+
+  /** The Keras activation (by layer name) of the layer that makes the output, or null. */
+  private static String headActivation(
+      ModelGraph graph, String outputKey, Map<String, String> activations) {
+    if (activations.containsKey(outputKey)) {
+      return activations.get(outputKey);
+    }
+    String last = null;
+    for (String path : graph.layerOutputs().keySet()) {
+      last = path;
+    }
+    return last == null ? null : activations.get(TfEngine.leaf(last));
+  }
+
+  /**
+   * Opens the model file and builds its graph; {@code activations} (Keras's, by layer name) choose
+   * the loss. The caller closes.
+   */
+  static TfNet open(Path file, Map<String, String> activations)
+      throws IOException, Dl4jWorker.UserError {
+    LoadedModel lm = ModelIO.open(file);
+    try {
+      ModelGraph g = ModelGraph.of(lm);
+      try {
+        return new TfNet(lm, g, activations);
+      } catch (Dl4jWorker.UserError | RuntimeException e) {
+        g.close();
+        throw e;
+      }
+    } catch (IOException | Dl4jWorker.UserError | RuntimeException e) {
+      lm.close();
+      throw e;
+    }
+  }
+
+  private static Operand<TFloat32> lossOf(
+      Ops tf, Operand<TFloat32> out, Operand<TFloat32> y, String loss) {
+    Operand<TFloat32> logits = producer(out, loss.equals(MCXENT) ? "Softmax" : "Sigmoid");
+    switch (loss) {
+      case MCXENT:
+        {
+          Operand<TFloat32> logP =
+              logits != null
+                  ? tf.nn.logSoftmax(logits)
+                  : tf.math.log(clip(tf, out)); // a softmax not found as an op: Keras's clip
+          Operand<TFloat32> perSample =
+              tf.math.neg(tf.reduceSum(tf.math.mul(y, logP), tf.constant(-1)));
+          return mean(tf, perSample);
+        }
+      case XENT:
+        {
+          Operand<TFloat32> perElement;
+          if (logits != null) {
+            // max(z, 0) - z y + log(1 + exp(-|z|)): TensorFlow's stable sigmoid cross-entropy
+            perElement =
+                tf.math.add(
+                    tf.math.sub(tf.math.maximum(logits, tf.constant(0f)), tf.math.mul(logits, y)),
+                    tf.math.log1p(tf.math.exp(tf.math.neg(tf.math.abs(logits)))));
+          } else {
+            Operand<TFloat32> p = clip(tf, out);
+            perElement =
+                tf.math.neg(
+                    tf.math.add(
+                        tf.math.mul(y, tf.math.log(p)),
+                        tf.math.mul(
+                            tf.math.sub(tf.constant(1f), y),
+                            tf.math.log(tf.math.sub(tf.constant(1f), p)))));
+          }
+          return mean(tf, perElement);
+        }
+      default:
+        return mean(tf, tf.math.square(tf.math.sub(out, y)));
+    }
+  }
+
+  private static Operand<TFloat32> clip(Ops tf, Operand<TFloat32> p) {
+    return tf.clipByValue(p, tf.constant(1e-7f), tf.constant(1f - 1e-7f));
+  }
+
+  /** The mean over every element (Keras's sum-over-batch-size reduction). */
+  private static Operand<TFloat32> mean(Ops tf, Operand<TFloat32> x) {
+    return tf.math.mean(tf.reshape(x, tf.constant(new long[] {-1})), tf.constant(0));
+  }
+
+  /** The input of the {@code type} op that makes {@code out} (through identities), or null. */
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32> producer(Operand<TFloat32> out, String type) {
+    Output<?> o = out.asOutput();
+    for (int i = 0; i < 8; i++) {
+      GraphOperation op = (GraphOperation) o.op();
+      if (op.type().equals(type)) {
+        return (Operand<TFloat32>) op.input(0);
+      }
+      if (!op.type().equals("Identity")) {
+        return null;
+      }
+      o = op.input(0);
+    }
+    return null;
+  }
+
+  /** What one pass measured: every layer's output, the loss and each trainable gradient. */
+  record Pass(Map<String, float[]> outputs, Map<String, long[]> shapes, double loss, float[][] g) {}
+
+  /** Forward and backward over a batch, inference mode; the weights are left as they are. */
+  Pass pass(float[] x, long[] xShape, float[] y, long[] yShape) {
+    Session.Runner r = graph.session().runner();
+    List<String> keys = new ArrayList<>(graph.layerOutputs().keySet());
+    try (Tensor tx = ModelGraph.feed(input, x, xShape);
+        TFloat32 ty = ModelGraph.tensor(y, yShape)) {
+      r.feed(input.placeholder(), tx).feed(target, ty);
+      for (String k : keys) {
+        r.fetch(graph.layerOutputs().get(k).op());
+      }
+      r.fetch(lossOp);
+      grads.forEach(r::fetch);
+      try (Result res = r.run()) {
+        Map<String, float[]> outs = new java.util.LinkedHashMap<>();
+        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+          TFloat32 t = (TFloat32) res.get(i);
+          outs.put(keys.get(i), ModelGraph.floats(t));
+          shapes.put(keys.get(i), t.shape().asArray());
+        }
+        double lossValue = ((TFloat32) res.get(keys.size())).getFloat();
+        float[][] g = new float[grads.size()][];
+        for (int i = 0; i < g.length; i++) {
+          g[i] = ModelGraph.floats((TFloat32) res.get(keys.size() + 1 + i));
+        }
+        return new Pass(outs, shapes, lossValue, g);
+      }
+    }
+  }
+
+  /** The model's output on a batch. */
+  float[] predict(float[] x, long[] xShape) {
+    return fetch(output.op(), x, xShape);
+  }
+
+  /** One layer's output on a batch. */
+  float[] layerOutput(String layer, float[] x, long[] xShape) {
+    return fetch(graph.layerOutputs().get(layer).op(), x, xShape);
+  }
+
+  private float[] fetch(Operand<TFloat32> op, float[] x, long[] xShape) {
+    try (Tensor tx = ModelGraph.feed(input, x, xShape);
+        Result res = graph.session().runner().feed(input.placeholder(), tx).fetch(op).run()) {
+      return ModelGraph.floats((TFloat32) res.get(0));
+    }
+  }
+
+  /** The mean loss on a batch. */
+  double loss(float[] x, long[] xShape, float[] y, long[] yShape) {
+    try (Tensor tx = ModelGraph.feed(input, x, xShape);
+        TFloat32 ty = ModelGraph.tensor(y, yShape);
+        Result res =
+            graph
+                .session()
+                .runner()
+                .feed(input.placeholder(), tx)
+                .feed(target, ty)
+                .fetch(lossOp)
+                .run()) {
+      return ((TFloat32) res.get(0)).getFloat();
+    }
+  }
+
+  /**
+   * One optimizer step on a minibatch: Adam (Keras's beta_1 0.9, beta_2 0.999, epsilon 1e-7) or
+   * plain SGD, on the trainable float32 weights.
+   */
+  void step(String optimizer, double learningRate, float[] x, long[] xShape, float[] y, long[] ys) {
+    if (updates == null) {
+      buildUpdates(optimizer);
+    }
+    step++;
+    try (Tensor tx = ModelGraph.feed(input, x, xShape);
+        TFloat32 ty = ModelGraph.tensor(y, ys);
+        TFloat32 lr = TFloat32.scalarOf((float) learningRate);
+        TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(0.9, step));
+        TFloat32 b2 = TFloat32.scalarOf((float) Math.pow(0.999, step))) {
+      Session.Runner r =
+          graph.session().runner().feed(input.placeholder(), tx).feed(target, ty).feed(rate, lr);
+      if (optimizer.equals("adam")) {
+        r.feed(beta1Power, b1).feed(beta2Power, b2);
+      }
+      updates.forEach(r::addTarget);
+      r.run().close();
+    }
+  }
+
+  private void buildUpdates(String optimizer) {
+    Ops tf = graph.tf().withSubScope("initkit_train");
+    rate = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    beta1Power = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    beta2Power = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+    // every gradient before any update: an update must not change a weight another gradient reads
+    List<Op> gradOps = new ArrayList<>();
+    for (Output<?> g : grads) {
+      gradOps.add(tf.identity(float32(g)));
+    }
+    Ops after = tf.withControlDependencies(gradOps);
+    List<Op> ops = new ArrayList<>();
+    List<Op> inits = new ArrayList<>();
+    for (int i = 0; i < trainable.size(); i++) {
+      ModelGraph.Variable v = trainable.get(i);
+      if (v.weight().dtype() != dev.initkit.model.DType.FLOAT32) {
+        continue; // the optimizer ops update in the variable's dtype: float32 weights only
+      }
+      Operand<TFloat32> g = float32(grads.get(i));
+      if (optimizer.equals("sgd")) {
+        ops.add(after.train.resourceApplyGradientDescent(v.handle(), rate, g));
+      } else {
+        Shape s = Shape.of(v.weight().shape().dims());
+        VarHandleOp m = tf.varHandleOp(TFloat32.class, s);
+        VarHandleOp u = tf.varHandleOp(TFloat32.class, s);
+        Operand<TFloat32> zeros = tf.zeros(tf.constant(s.asArray()), TFloat32.class);
+        inits.add(tf.assignVariableOp(m, zeros));
+        inits.add(tf.assignVariableOp(u, zeros));
+        ops.add(
+            after.train.resourceApplyAdam(
+                v.handle(),
+                m,
+                u,
+                beta1Power,
+                beta2Power,
+                rate,
+                tf.constant(0.9f),
+                tf.constant(0.999f),
+                tf.constant(1e-7f),
+                g));
+      }
+    }
+    if (!inits.isEmpty()) {
+      Session.Runner r = graph.session().runner();
+      inits.forEach(r::addTarget);
+      r.run().close();
+    }
+    updates = ops;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32> float32(Output<?> o) {
+    return (Operand<TFloat32>) o;
+  }
+
+  /** The batch shape of {@code n} samples of the input ({@code -1} dimensions from {@code x}). */
+  long[] inputShape(long n) {
+    long[] s = input.shape();
+    s[0] = n;
+    return s;
+  }
+
+  @Override
+  public void close() {
+    graph.close();
+    try {
+      loaded.close();
+    } catch (Exception e) {
+      // the file's handle: nothing to do about it
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TfNet" + Arrays.toString(input.shape());
+  }
+}
