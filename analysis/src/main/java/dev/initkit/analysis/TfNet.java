@@ -292,8 +292,11 @@ final class TfNet implements AutoCloseable {
         ops.add(after.train.resourceApplyGradientDescent(v.handle(), rate, g));
       } else {
         Shape s = Shape.of(v.weight().shape().dims());
-        VarHandleOp m = tf.varHandleOp(TFloat32.class, s);
-        VarHandleOp u = tf.varHandleOp(TFloat32.class, s);
+        // named: handles without a shared name may all share one resource
+        VarHandleOp m =
+            tf.varHandleOp(TFloat32.class, s, VarHandleOp.sharedName("initkit_adam_m_" + i));
+        VarHandleOp u =
+            tf.varHandleOp(TFloat32.class, s, VarHandleOp.sharedName("initkit_adam_v_" + i));
         Operand<TFloat32> zeros = tf.zeros(tf.constant(s.asArray()), TFloat32.class);
         inits.add(tf.assignVariableOp(m, zeros));
         inits.add(tf.assignVariableOp(u, zeros));
