@@ -104,11 +104,17 @@ final class TfEngine {
     if (data == null) {
       return null;
     }
-    if (data.imageDir != null) {
-      throw new Dl4jWorker.UserError(
-          "a folder of images runs on --engine dl4j; give the images as an .npz for TensorFlow");
-    }
     long[] s = net.input.shape();
+    if (data.imageDir != null) {
+      // Images reads at the model's input size, channels last as TensorFlow runs them
+      org.deeplearning4j.nn.conf.inputs.InputType type =
+          s.length == 4
+              ? org.deeplearning4j.nn.conf.inputs.InputType.convolutional(
+                  s[1], s[2], s[3], org.deeplearning4j.nn.conf.CNN2DFormat.NHWC)
+              : org.deeplearning4j.nn.conf.inputs.InputType.feedForward(
+                  Arrays.stream(s).skip(1).reduce(1L, (a, b) -> a * Math.max(b, 1)));
+      return Images.load(data.imageDir, type);
+    }
     long count = 1;
     for (int i = 1; i < s.length; i++) {
       count *= Math.max(s[i], 1);

@@ -189,23 +189,34 @@ final class TfNet implements AutoCloseable {
     try (Tensor tx = ModelGraph.feed(input, x, xShape);
         TFloat32 ty = ModelGraph.tensor(y, yShape)) {
       r.feed(input.placeholder(), tx).feed(target, ty);
-      for (String k : keys) {
-        r.fetch(graph.layerOutputs().get(k).op());
+      // each tensor fetched once: an identity layer (Dropout) outputs its input's tensor
+      List<Output<?>> fetched = new ArrayList<>();
+      int[] slot = new int[keys.size()];
+      for (int i = 0; i < keys.size(); i++) {
+        Output<?> o = graph.layerOutputs().get(keys.get(i)).op().asOutput();
+        int at = fetched.indexOf(o);
+        if (at < 0) {
+          at = fetched.size();
+          fetched.add(o);
+          r.fetch(o);
+        }
+        slot[i] = at;
       }
       r.fetch(lossOp);
       grads.forEach(r::fetch);
+      int base = fetched.size();
       try (Result res = r.run()) {
         Map<String, float[]> outs = new java.util.LinkedHashMap<>();
         Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
         for (int i = 0; i < keys.size(); i++) {
-          TFloat32 t = (TFloat32) res.get(i);
+          TFloat32 t = (TFloat32) res.get(slot[i]);
           outs.put(keys.get(i), ModelGraph.floats(t));
           shapes.put(keys.get(i), t.shape().asArray());
         }
-        double lossValue = ((TFloat32) res.get(keys.size())).getFloat();
+        double lossValue = ((TFloat32) res.get(base)).getFloat();
         float[][] g = new float[grads.size()][];
         for (int i = 0; i < g.length; i++) {
-          g[i] = ModelGraph.floats((TFloat32) res.get(keys.size() + 1 + i));
+          g[i] = ModelGraph.floats((TFloat32) res.get(base + 1 + i));
         }
         return new Pass(outs, shapes, lossValue, g);
       }
