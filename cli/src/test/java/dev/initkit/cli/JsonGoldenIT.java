@@ -15,11 +15,11 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Their numbers are not compared exactly: TensorFlow and DL4J compute activations, gradients,
  * variances and losses in float32 through native kernels (oneDNN, BLAS, OpenMP) whose reduction
- * order depends on the CPU and its thread count, so the last bits legitimately differ between machines (on one machine
- * they repeat exactly). Rounding would not help (a value near a rounding boundary flips), so their
- * floating-point numbers compare within a relative tolerance: 1e-4 for one forward and backward
- * pass, 1e-3 for compare, whose epoch of training carries the differences through every step.
- * Integers, strings, nulls, array lengths and key order stay exact.
+ * order depends on the CPU and its thread count, so the last bits legitimately differ between
+ * machines (on one machine they repeat exactly). Rounding would not help (a value near a rounding
+ * boundary flips), so their floating-point numbers compare within a relative tolerance: 1e-4 for
+ * one forward and backward pass, 1e-3 for compare, whose epoch of training carries the differences
+ * through every step. Integers, strings, nulls, array lengths and key order stay exact.
  */
 class JsonGoldenIT {
   /** One forward and backward pass. */
