@@ -221,7 +221,9 @@ public final class CompareCommand extends AbstractCommand {
           .println(
               "Training "
                   + epochs
-                  + " epochs, Adam lr "
+                  + " epochs, "
+                  + (training.optimizer().equals("sgd") ? "SGD" : "Adam")
+                  + " lr "
                   + lr
                   + ", batch "
                   + batchSize
