@@ -146,8 +146,13 @@ final class TfEngine {
     int count = Math.toIntExact(Arrays.stream(want).reduce(1L, Math::multiplyExact));
     float[] v = new float[count];
     SplittableRandom r = new SplittableRandom(seed ^ 0x5eed);
+    long ids = ModelGraph.isInteger(net.input) ? net.tokenRange() : 0;
     for (int i = 0; i < count; i++) {
-      v[i] = (float) r.nextGaussian();
+      // token ids for an integer input: uniform over the smallest vocabulary that reads them
+      v[i] = ids > 0 ? r.nextLong(ids) : (float) r.nextGaussian();
+    }
+    if (ids > 0) {
+      progress.accept("random token ids in [0, " + ids + ") for the integer input");
     }
     return new Batch(v, want);
   }
@@ -231,7 +236,7 @@ final class TfEngine {
     float[] y = targets(net, yShape, classes, req.seed());
     TfNet.Pass p = net.pass(x.values(), x.shape(), y, yShape);
     Map<String, Double> gradOf = new LinkedHashMap<>();
-    for (int i = 0; i < net.trainable.size(); i++) {
+    for (int i = 0; i < p.g().length; i++) {
       ModelGraph.Variable v = net.trainable.get(i);
       gradOf.put(v.layer() + "/" + v.name(), norm(p.g()[i]));
     }
@@ -279,7 +284,8 @@ final class TfEngine {
               ws));
     }
     double inStd = Statistics.meanStd(x.values())[1];
-    return new SchemeAnalysis(label, inStd, net.loss, p.loss(), Marks.apply(inStd, layers), null);
+    return new SchemeAnalysis(
+        label, inStd, net.loss, p.loss(), Marks.apply(inStd, layers), net.gradientError);
   }
 
   static double norm(float[] g) {

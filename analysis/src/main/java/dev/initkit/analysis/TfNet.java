@@ -44,7 +44,13 @@ final class TfNet implements AutoCloseable {
   private final Placeholder<TFloat32> target;
   private final Operand<TFloat32> lossOp;
   final List<ModelGraph.Variable> trainable = new ArrayList<>();
+
+  /** The gradients, or null when TensorFlow cannot differentiate the model. */
   private final List<Output<?>> grads;
+
+  /** Why there are no gradients (an op without a registered gradient), or null. */
+  final String gradientError;
+
   private List<Op> updates;
   private Placeholder<TFloat32> rate;
   private Placeholder<TFloat32> beta1Power;
@@ -76,7 +82,30 @@ final class TfNet implements AutoCloseable {
         trainable.add(v);
       }
     }
-    this.grads = trainable.isEmpty() ? List.of() : graph.gradients(lossOp, trainable);
+    List<Output<?>> g = List.of();
+    String why = null;
+    if (!trainable.isEmpty()) {
+      try {
+        g = graph.gradients(lossOp, trainable);
+      } catch (RuntimeException e) {
+        // TensorFlow's C++ gradient registry lacks some ops (Conv3D, ...) and some of its
+        // gradients fail on int64 shape operands: forward only, said in one line
+        g = null;
+        why = "TensorFlow has no gradient for this model: " + firstLine(e.getMessage());
+      }
+    }
+    this.grads = g;
+    this.gradientError = why;
+  }
+
+  /** TensorFlow's message up to its pointer to the docs or the op signature. */
+  private static String firstLine(String s) {
+    String m = String.valueOf(s).lines().findFirst().orElse("");
+    for (String cut : List.of(". Please see", " while building NodeDef")) {
+      int i = m.indexOf(cut);
+      m = i > 0 ? m.substring(0, i) : m;
+    }
+    return m;
   }
 
   /** The Keras activation (by layer name) of the layer that makes the output, or null. */
@@ -203,7 +232,8 @@ final class TfNet implements AutoCloseable {
         slot[i] = at;
       }
       r.fetch(lossOp);
-      grads.forEach(r::fetch);
+      List<Output<?>> gs = grads == null ? List.of() : grads;
+      gs.forEach(r::fetch);
       int base = fetched.size();
       try (Result res = r.run()) {
         Map<String, float[]> outs = new java.util.LinkedHashMap<>();
@@ -214,7 +244,7 @@ final class TfNet implements AutoCloseable {
           shapes.put(keys.get(i), t.shape().asArray());
         }
         double lossValue = ((TFloat32) res.get(base)).getFloat();
-        float[][] g = new float[grads.size()][];
+        float[][] g = new float[gs.size()][];
         for (int i = 0; i < g.length; i++) {
           g[i] = ModelGraph.floats((TFloat32) res.get(base + 1 + i));
         }
@@ -260,7 +290,11 @@ final class TfNet implements AutoCloseable {
    * One optimizer step on a minibatch: Adam (Keras's beta_1 0.9, beta_2 0.999, epsilon 1e-7) or
    * plain SGD, on the trainable float32 weights.
    */
-  void step(String optimizer, double learningRate, float[] x, long[] xShape, float[] y, long[] ys) {
+  void step(String optimizer, double learningRate, float[] x, long[] xShape, float[] y, long[] ys)
+      throws Dl4jWorker.UserError {
+    if (grads == null) {
+      throw new Dl4jWorker.UserError("cannot train: " + gradientError);
+    }
     if (updates == null) {
       buildUpdates(optimizer);
     }
@@ -336,6 +370,18 @@ final class TfNet implements AutoCloseable {
   @SuppressWarnings("unchecked")
   private static Operand<TFloat32> float32(Output<?> o) {
     return (Operand<TFloat32>) o;
+  }
+
+  /** The smallest {@code input_dim} of the model's Embedding layers (valid ids), or 2. */
+  long tokenRange() {
+    long v = Long.MAX_VALUE;
+    for (dev.initkit.model.Layer l : loaded.model().allLayers()) {
+      long d = l.config().path("input_dim").asLong(0);
+      if (l.className().contains("Embedding") && d > 0) {
+        v = Math.min(v, d);
+      }
+    }
+    return v == Long.MAX_VALUE ? 2 : v;
   }
 
   /** The batch shape of {@code n} samples of the input ({@code -1} dimensions from {@code x}). */

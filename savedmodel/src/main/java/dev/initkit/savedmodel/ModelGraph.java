@@ -19,7 +19,10 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.types.TBfloat16;
+import org.tensorflow.types.TFloat16;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TType;
 
@@ -232,20 +235,45 @@ public final class ModelGraph implements AutoCloseable {
     return TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(values, true, false));
   }
 
-  /** A tensor for {@code input} from float values (rounded for integer inputs). */
+  /** A tensor for {@code input} from float values, in its dtype (rounded for integer inputs). */
   public static Tensor feed(Input input, float[] values, long[] shape) {
-    if (input.dtype() == DataType.DT_INT32) {
-      int[] v = new int[values.length];
-      for (int i = 0; i < v.length; i++) {
-        v[i] = Math.round(values[i]);
-      }
-      return TInt32.tensorOf(Shape.of(shape), DataBuffers.of(v, true, false));
+    switch (input.dtype()) {
+      case DT_INT32:
+        {
+          int[] v = new int[values.length];
+          for (int i = 0; i < v.length; i++) {
+            v[i] = Math.round(values[i]);
+          }
+          return TInt32.tensorOf(Shape.of(shape), DataBuffers.of(v, true, false));
+        }
+      case DT_DOUBLE:
+        {
+          double[] v = new double[values.length];
+          for (int i = 0; i < v.length; i++) {
+            v[i] = values[i];
+          }
+          return TFloat64.tensorOf(Shape.of(shape), DataBuffers.of(v, true, false));
+        }
+      case DT_HALF:
+        {
+          TFloat16 t = TFloat16.tensorOf(Shape.of(shape));
+          t.copyFrom(DataBuffers.of(values, true, false));
+          return t;
+        }
+      case DT_BFLOAT16:
+        {
+          TBfloat16 t = TBfloat16.tensorOf(Shape.of(shape));
+          t.copyFrom(DataBuffers.of(values, true, false));
+          return t;
+        }
+      default:
+        return tensor(values, shape);
     }
-    if (input.dtype() != DataType.DT_FLOAT) {
-      throw new IllegalArgumentException(
-          "input " + input.key() + " has dtype " + input.dtype() + ": only float32 and int inputs");
-    }
-    return tensor(values, shape);
+  }
+
+  /** True when the input takes integers (token ids, indices). */
+  public static boolean isInteger(Input input) {
+    return input.dtype() == DataType.DT_INT32;
   }
 
   /** A float32 tensor's values in row-major order. */
