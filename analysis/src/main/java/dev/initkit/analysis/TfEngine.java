@@ -38,11 +38,11 @@ final class TfEngine {
             progress.accept("analyzing " + m.label() + " (TensorFlow)");
             try (TfNet net = open(m, req)) {
               Data d = labelled(data, net);
-              Batch x = batch(net, d, req.batch(), req.seed(), progress);
+              List<Batch> x = batches(net, d, req.batch(), req.seed(), progress);
               if (m.lsuv()) {
                 lsuv(net, x, req, progress);
               }
-              out.add(analyze(m.label(), net, x, d == null ? null : d.labels(x.n()), req));
+              out.add(analyze(m.label(), net, x, d == null ? null : d.labels(x.get(0).n()), req));
             }
           }
           return new WorkerResult(out, null, null, null, null, List.of());
@@ -50,7 +50,7 @@ final class TfEngine {
       case "lsuv":
         {
           try (TfNet net = open(req.models().get(0), req)) {
-            Batch x = batch(net, labelled(data, net), req.batch(), req.seed(), progress);
+            List<Batch> x = batches(net, labelled(data, net), req.batch(), req.seed(), progress);
             return new WorkerResult(null, lsuv(net, x, req, progress), null, null, null, List.of());
           }
         }
@@ -67,13 +67,21 @@ final class TfEngine {
                         + " needs labelled data: an .npz with x_train/y_train (and x_test/y_test)"
                         + " or x/y, or a CSV whose last column is the class");
               }
-              Batch x = batch(net, d, req.batch(), req.seed(), progress);
+              if (net.inputs.size() != 1 || net.outputs.size() != 1) {
+                throw new Dl4jWorker.UserError(
+                    "compare trains models with one input and one output (this one has "
+                        + net.inputs.size()
+                        + " and "
+                        + net.outputs.size()
+                        + ")");
+              }
+              List<Batch> x = batches(net, d, req.batch(), req.seed(), progress);
               LsuvResult l = null;
               if (m.lsuv()) {
-                progress.accept(m.label() + ": LSUV on " + x.n() + " training samples");
+                progress.accept(m.label() + ": LSUV on " + x.get(0).n() + " training samples");
                 l = lsuv(net, x, req, progress);
               }
-              analyses.add(analyze(m.label(), net, x, d.labels(x.n()), req));
+              analyses.add(analyze(m.label(), net, x, d.labels(x.get(0).n()), req));
               runs.add(TfTrainer.train(m.label(), net, d, req.training(), req.seed(), l, progress));
             }
           }
@@ -126,13 +134,30 @@ final class TfEngine {
    * The first {@code batch} training samples shaped to the model's input (a flat (N, 64) dataset
    * feeds an (8, 8, 1) input: said through {@code progress}), or seeded standard-normal values.
    */
-  static Batch batch(TfNet net, Data data, int batch, long seed, Consumer<String> progress)
+  static List<Batch> batches(TfNet net, Data data, int batch, long seed, Consumer<String> progress)
       throws Dl4jWorker.UserError {
-    long[] want = net.input.shape();
     if (data != null) {
+      if (net.inputs.size() != 1) {
+        throw new Dl4jWorker.UserError(
+            "the data feeds one input, the model has "
+                + net.inputs.size()
+                + ": leave out the data for standard-normal inputs");
+      }
       long n = Math.min(batch, data.xTrain.size(0));
-      return rows(net, data.xTrain, 0, n, progress);
+      return List.of(rows(net, data.xTrain, 0, n, progress));
     }
+    List<Batch> out = new ArrayList<>();
+    for (int i = 0; i < net.inputs.size(); i++) {
+      // the first input's values are the seed's, as on DL4J
+      out.add(random(net, net.inputs.get(i), batch, seed + i, progress));
+    }
+    return out;
+  }
+
+  private static Batch random(
+      TfNet net, ModelGraph.Input input, int batch, long seed, Consumer<String> progress)
+      throws Dl4jWorker.UserError {
+    long[] want = input.shape();
     want[0] = batch;
     for (int i = 1; i < want.length; i++) {
       if (want[i] <= 0) {
@@ -146,13 +171,13 @@ final class TfEngine {
     int count = Math.toIntExact(Arrays.stream(want).reduce(1L, Math::multiplyExact));
     float[] v = new float[count];
     SplittableRandom r = new SplittableRandom(seed ^ 0x5eed);
-    long ids = ModelGraph.isInteger(net.input) ? net.tokenRange() : 0;
+    long ids = ModelGraph.isInteger(input) ? net.tokenRange() : 0;
     for (int i = 0; i < count; i++) {
       // token ids for an integer input: uniform over the smallest vocabulary that reads them
       v[i] = ids > 0 ? r.nextLong(ids) : (float) r.nextGaussian();
     }
     if (ids > 0) {
-      progress.accept("random token ids in [0, " + ids + ") for the integer input");
+      progress.accept("random token ids in [0, " + ids + ") for the input " + input.key());
     }
     return new Batch(v, want);
   }
@@ -213,9 +238,9 @@ final class TfEngine {
   }
 
   /** The targets of the batch for the net's loss (shared with DL4J: {@link Dl4jWorker#targets}). */
-  static float[] targets(TfNet net, long[] outShape, long[] classes, long seed) {
+  static float[] targets(String loss, long[] outShape, long[] classes, long seed) {
     LossFunction lf =
-        switch (net.loss) {
+        switch (loss) {
           case TfNet.MCXENT -> LossFunction.MCXENT;
           case TfNet.XENT -> LossFunction.XENT;
           default -> LossFunction.MSE;
@@ -223,18 +248,24 @@ final class TfEngine {
     return Dl4jWorker.floats(Dl4jWorker.targets(lf, outShape, classes, seed));
   }
 
-  static long[] outputShape(TfNet net, int n) {
-    long[] s = net.output.shape();
+  static long[] outputShape(ModelGraph.Value out, int n) {
+    long[] s = out.shape();
     s[0] = n;
     return s;
   }
 
   /** One forward and backward pass in inference mode; the weights are left unchanged. */
   static SchemeAnalysis analyze(
-      String label, TfNet net, Batch x, long[] classes, WorkerRequest req) {
-    long[] yShape = outputShape(net, x.n());
-    float[] y = targets(net, yShape, classes, req.seed());
-    TfNet.Pass p = net.pass(x.values(), x.shape(), y, yShape);
+      String label, TfNet net, List<Batch> x, long[] classes, WorkerRequest req) {
+    List<float[]> ys = new ArrayList<>();
+    List<long[]> yShapes = new ArrayList<>();
+    for (int i = 0; i < net.outputs.size(); i++) {
+      long[] yShape = outputShape(net.outputs.get(i), x.get(0).n());
+      // the first output's targets are the seed's, as on DL4J; each further output its own
+      ys.add(targets(net.losses.get(i), yShape, classes, req.seed() + i));
+      yShapes.add(yShape);
+    }
+    TfNet.Pass p = net.pass(x, ys, yShapes);
     Map<String, Double> gradOf = new LinkedHashMap<>();
     for (int i = 0; i < p.g().length; i++) {
       ModelGraph.Variable v = net.trainable.get(i);
@@ -283,7 +314,7 @@ final class TfEngine {
               null,
               ws));
     }
-    double inStd = Statistics.meanStd(x.values())[1];
+    double inStd = Statistics.meanStd(x.get(0).values())[1];
     return new SchemeAnalysis(
         label, inStd, net.loss, p.loss(), Marks.apply(inStd, layers), net.gradientError);
   }
@@ -301,7 +332,7 @@ final class TfEngine {
    * scale the kernel by 1/sqrt(Var(output)) until |Var - 1| &lt; tol or maxIter scalings; layers
    * with fewer than minOutputs outputs per sample or a softmax/sigmoid output are skipped.
    */
-  static LsuvResult lsuv(TfNet net, Batch x, WorkerRequest req, Consumer<String> progress) {
+  static LsuvResult lsuv(TfNet net, List<Batch> x, WorkerRequest req, Consumer<String> progress) {
     WorkerRequest.LsuvOptions o = req.lsuv();
     List<LsuvResult.Layer> out = new ArrayList<>();
     for (String path : net.graph.layerOutputs().keySet()) {
@@ -316,9 +347,9 @@ final class TfEngine {
         continue;
       }
       String act = req.layerActivations().get(leaf(path));
-      float[] first = net.layerOutput(path, x.values(), x.shape());
+      float[] first = net.layerOutput(path, x);
       double v = variance(first);
-      long perSample = first.length / x.n();
+      long perSample = first.length / x.get(0).n();
       if (perSample < o.minOutputs()) {
         out.add(
             new LsuvResult.Layer(
@@ -349,7 +380,7 @@ final class TfEngine {
           scaled[i] = (float) (w[i] * scale);
         }
         net.graph.assign(kernel, scaled);
-        v = variance(net.layerOutput(path, x.values(), x.shape()));
+        v = variance(net.layerOutput(path, x));
         measured++;
       }
       progress.accept(
@@ -362,7 +393,7 @@ final class TfEngine {
               measured - 1));
       out.add(new LsuvResult.Layer(path, true, null, measured - 1, v0, v, scale));
     }
-    return new LsuvResult(x.n(), out);
+    return new LsuvResult(x.get(0).n(), out);
   }
 
   private static double variance(float[] output) {

@@ -38,8 +38,18 @@ final class TfNet implements AutoCloseable {
 
   private final LoadedModel loaded;
   final ModelGraph graph;
+
+  /** Every input and output, in the model's order; {@code input}/{@code output} are the first. */
+  final List<ModelGraph.Input> inputs;
+
+  final List<ModelGraph.Value> outputs;
   final ModelGraph.Input input;
   final ModelGraph.Value output;
+
+  /** Each output's loss ({@link #MCXENT}, {@link #XENT}, {@link #MSE}). */
+  final List<String> losses = new ArrayList<>();
+
+  private final List<Placeholder<TFloat32>> targets = new ArrayList<>();
   final String loss;
   private final Placeholder<TFloat32> target;
   private final Operand<TFloat32> lossOp;
@@ -61,22 +71,25 @@ final class TfNet implements AutoCloseable {
       throws Dl4jWorker.UserError {
     this.loaded = loaded;
     this.graph = graph;
-    if (graph.inputs().size() != 1) {
-      throw new Dl4jWorker.UserError(
-          "only models with one input are run (this one has " + graph.inputs().size() + ")");
-    }
-    if (graph.outputs().size() != 1) {
-      throw new Dl4jWorker.UserError(
-          "only models with one output are run (this one has " + graph.outputs().size() + ")");
-    }
-    this.input = graph.inputs().get(0);
-    this.output = graph.outputs().get(0);
-    String headActivation = headActivation(graph, output.key(), activations);
-    this.loss =
-        "softmax".equals(headActivation) ? MCXENT : "sigmoid".equals(headActivation) ? XENT : MSE;
+    this.inputs = graph.inputs();
+    this.outputs = graph.outputs();
+    this.input = inputs.get(0);
+    this.output = outputs.get(0);
     Ops tf = graph.tf().withSubScope("initkit_loss");
-    this.target = tf.placeholder(TFloat32.class);
-    this.lossOp = lossOf(tf, output.op(), target, loss);
+    // a loss per output, summed (as Keras sums a multi-output model's losses)
+    Operand<TFloat32> total = null;
+    for (ModelGraph.Value out : outputs) {
+      String head = headActivation(graph, out.key(), activations, outputs.size() == 1);
+      String kind = "softmax".equals(head) ? MCXENT : "sigmoid".equals(head) ? XENT : MSE;
+      Placeholder<TFloat32> t = tf.placeholder(TFloat32.class);
+      Operand<TFloat32> l = lossOf(tf, out.op(), t, kind);
+      total = total == null ? l : tf.math.add(total, l);
+      losses.add(kind);
+      targets.add(t);
+    }
+    this.loss = String.join("+", new java.util.LinkedHashSet<>(losses));
+    this.target = targets.get(0);
+    this.lossOp = total;
     for (ModelGraph.Variable v : graph.variables()) {
       if (v.trainable()) {
         trainable.add(v);
@@ -110,8 +123,8 @@ final class TfNet implements AutoCloseable {
 
   /** The Keras activation (by layer name) of the layer that makes the output, or null. */
   private static String headActivation(
-      ModelGraph graph, String outputKey, Map<String, String> activations) {
-    if (activations.containsKey(outputKey)) {
+      ModelGraph graph, String outputKey, Map<String, String> activations, boolean single) {
+    if (activations.containsKey(outputKey) || !single) {
       return activations.get(outputKey);
     }
     String last = null;
@@ -212,12 +225,17 @@ final class TfNet implements AutoCloseable {
   record Pass(Map<String, float[]> outputs, Map<String, long[]> shapes, double loss, float[][] g) {}
 
   /** Forward and backward over a batch, inference mode; the weights are left as they are. */
-  Pass pass(float[] x, long[] xShape, float[] y, long[] yShape) {
+  Pass pass(List<TfEngine.Batch> xs, List<float[]> ys, List<long[]> yShapes) {
     Session.Runner r = graph.session().runner();
     List<String> keys = new ArrayList<>(graph.layerOutputs().keySet());
-    try (Tensor tx = ModelGraph.feed(input, x, xShape);
-        TFloat32 ty = ModelGraph.tensor(y, yShape)) {
-      r.feed(input.placeholder(), tx).feed(target, ty);
+    List<Tensor> fed = new ArrayList<>();
+    try {
+      feedInputs(r, xs, fed);
+      for (int i = 0; i < targets.size(); i++) {
+        TFloat32 ty = ModelGraph.tensor(ys.get(i), yShapes.get(i));
+        fed.add(ty);
+        r.feed(targets.get(i), ty);
+      }
       // each tensor fetched once: an identity layer (Dropout) outputs its input's tensor
       List<Output<?>> fetched = new ArrayList<>();
       int[] slot = new int[keys.size()];
@@ -250,6 +268,16 @@ final class TfNet implements AutoCloseable {
         }
         return new Pass(outs, shapes, lossValue, g);
       }
+    } finally {
+      fed.forEach(Tensor::close);
+    }
+  }
+
+  private void feedInputs(Session.Runner r, List<TfEngine.Batch> xs, List<Tensor> fed) {
+    for (int i = 0; i < inputs.size(); i++) {
+      Tensor t = ModelGraph.feed(inputs.get(i), xs.get(i).values(), xs.get(i).shape());
+      fed.add(t);
+      r.feed(inputs.get(i).placeholder(), t);
     }
   }
 
@@ -258,9 +286,18 @@ final class TfNet implements AutoCloseable {
     return fetch(output.op(), x, xShape);
   }
 
-  /** One layer's output on a batch. */
-  float[] layerOutput(String layer, float[] x, long[] xShape) {
-    return fetch(graph.layerOutputs().get(layer).op(), x, xShape);
+  /** One layer's output on a batch (one per input). */
+  float[] layerOutput(String layer, List<TfEngine.Batch> xs) {
+    Session.Runner r = graph.session().runner();
+    List<Tensor> fed = new ArrayList<>();
+    try {
+      feedInputs(r, xs, fed);
+      try (Result res = r.fetch(graph.layerOutputs().get(layer).op()).run()) {
+        return ModelGraph.floats((TFloat32) res.get(0));
+      }
+    } finally {
+      fed.forEach(Tensor::close);
+    }
   }
 
   private float[] fetch(Operand<TFloat32> op, float[] x, long[] xShape) {

@@ -231,6 +231,30 @@ class AnalyzeCommandIT {
     assertEquals("xent", doc.get("schemes").get(0).get("loss").asText());
   }
 
+  /**
+   * TensorFlow runs a model of two inputs and two outputs: standard-normal inputs, a loss per
+   * output summed, gradients through both branches.
+   */
+  @Test
+  void multiInputOutputModelsRunOnTensorFlow() {
+    JsonNode scheme =
+        Cli.run("analyze", Cli.model("multi_io", "keras3.keras"), "--json")
+            .assertExit(ExitCodes.OK)
+            .json()
+            .get("schemes")
+            .get(0);
+    assertEquals("mcxent+mse", scheme.get("loss").asText(), scheme::toString);
+    assertTrue(scheme.get("gradientError").isNull(), scheme::toString);
+    int dense = 0;
+    for (JsonNode l : scheme.get("layers")) {
+      if (l.get("class_name").asText().equals("Dense")) {
+        assertTrue(l.get("grad_norm").asDouble() > 0, l::toString);
+        dense++;
+      }
+    }
+    assertEquals(4, dense, scheme::toString);
+  }
+
   @Test
   void layersDl4jCannotRunAreListed() {
     Cli.Result r = Cli.run("analyze", Cli.model("gru", "tfkeras.h5"), "--engine", "dl4j", "-q");
