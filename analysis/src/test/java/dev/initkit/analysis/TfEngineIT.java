@@ -56,6 +56,7 @@ class TfEngineIT {
       JsonNode truth = Json.parse(Files.readString(dir.resolve("truth.json")));
       for (String model : List.of("cnn", "lstm")) {
         check(stack.getKey() + " Keras " + truth.path("keras").asText(), model, dir, truth);
+        trains(stack.getKey() + " " + model, dir.resolve(model + ".keras"));
       }
     }
     Path out = Path.of("target", "tf-engine-truth.md");
@@ -112,6 +113,35 @@ class TfEngineIT {
       }
     }
     assertTrue(gradients >= 6, what + ": gradients compared: " + gradients);
+  }
+
+  /**
+   * {@code compare} on the bundled digits (flat, reshaped to the model's input): He and Glorot
+   * train, zeros stays at ln 10 (no gradient reaches its kernels).
+   */
+  private static void trains(String what, Path model) throws Exception {
+    Analysis.Settings s =
+        new Analysis.Settings(
+            ReadOptions.defaults(),
+            TestFiles.testdata().resolve("data/digits.npz"),
+            256,
+            1,
+            ForkedWorker.Launch.defaults(Duration.ofMinutes(10)),
+            line -> {});
+    Analysis.Comparison c =
+        Analysis.compare(
+            model,
+            List.of("zeros", "he_normal", "glorot_uniform"),
+            new WorkerRequest.TrainingOptions(3, 32, 0.005, 0.9, "adam"),
+            Analysis.lsuvDefaults(),
+            s);
+    TrainingRun zeros = c.runs().get(0);
+    assertEquals(Math.log(10), zeros.finalTrainLoss(), 0.02, what + " zeros");
+    for (TrainingRun r : c.runs().subList(1, 3)) {
+      assertTrue(
+          r.finalTrainLoss() < zeros.finalTrainLoss() - 0.5,
+          what + " " + r.scheme() + ": " + r.epochs());
+    }
   }
 
   private static LayerStats layer(SchemeAnalysis a, String name) {
