@@ -29,10 +29,12 @@ import java.util.function.Consumer;
 
 /**
  * The facade of analyze, lsuv and compare. Each call writes the model (or a reinitialized copy per
- * scheme) as a tf.keras-form .h5 in a temporary directory, runs DL4J on it in a child JVM ({@link
- * ForkedWorker}) and returns the result. Scheme names are {@code file} (the weights as stored),
- * {@code lsuv}, and whatever {@code reinit --scheme} takes ({@code configured}, {@code auto}, a
- * spec such as {@code he_normal} or {@code small}): kernels are drawn, the rest is kept. Stateless.
+ * scheme) in a temporary directory, runs the engine on it in a child JVM ({@link ForkedWorker}):
+ * TensorFlow Java on the graph the SavedModel exporter lowers ({@link TfEngine}, the default), or
+ * DL4J's Keras import on a tf.keras-form .h5 ({@link Dl4jWorker}); and returns the result. Scheme
+ * names are {@code file} (the weights as stored), {@code lsuv}, and whatever {@code reinit
+ * --scheme} takes ({@code configured}, {@code auto}, a spec such as {@code he_normal} or {@code
+ * small}): kernels are drawn, the rest is kept. Stateless.
  */
 public final class Analysis {
   /** The scheme label of the weights as stored. */
@@ -62,8 +64,9 @@ public final class Analysis {
    *     inputs
    * @param batch samples per analysis / LSUV batch
    * @param seed seed of the draws, the generated batch and the shuffles
-   * @param launch how to start DL4J's JVM
+   * @param launch how to start the engine's JVM
    * @param progress receives progress lines (from another thread too)
+   * @param engine what runs the model: TensorFlow (the default) or DL4J
    */
   public record Settings(
       ReadOptions read,
@@ -71,14 +74,32 @@ public final class Analysis {
       int batch,
       long seed,
       ForkedWorker.Launch launch,
-      Consumer<String> progress) {
+      Consumer<String> progress,
+      WorkerRequest.Engine engine) {
     public Settings {
       Objects.requireNonNull(read, "read");
       Objects.requireNonNull(launch, "launch");
       Objects.requireNonNull(progress, "progress");
+      Objects.requireNonNull(engine, "engine");
       if (batch < 1) {
         throw new IllegalArgumentException("batch must be >= 1, got " + batch);
       }
+    }
+
+    /** On TensorFlow. */
+    public Settings(
+        ReadOptions read,
+        Path data,
+        int batch,
+        long seed,
+        ForkedWorker.Launch launch,
+        Consumer<String> progress) {
+      this(read, data, batch, seed, launch, progress, WorkerRequest.Engine.TENSORFLOW);
+    }
+
+    /** The same settings on another engine. */
+    public Settings withEngine(WorkerRequest.Engine e) {
+      return new Settings(read, data, batch, seed, launch, progress, e);
     }
   }
 
@@ -108,7 +129,8 @@ public final class Analysis {
                             null,
                             f.classes(),
                             f.activations(),
-                            f.modelClass()),
+                            f.modelClass(),
+                            s.engine().id()),
                         file,
                         s.data(),
                         s.launch(),
@@ -153,8 +175,8 @@ public final class Analysis {
     try (LoadedModel loaded = ModelIO.open(file, s.read())) {
       requireConfig(loaded, file);
       LoadedModel pre = orthonormal(loaded, s.seed());
-      Path h5 = dir.resolve("orthonormal.h5");
-      ModelIO.write(pre, h5, DL4J_COPY);
+      Path h5 = dir.resolve("orthonormal" + copyExtension(file, s));
+      ModelIO.write(pre, h5, copyOptions(s));
       WorkerRequest req =
           new WorkerRequest(
               "lsuv",
@@ -166,7 +188,8 @@ public final class Analysis {
               null,
               layerClasses(loaded),
               layerActivations(loaded),
-              modelClass(loaded));
+              modelClass(loaded),
+              s.engine().id());
       LsuvResult r = ForkedWorker.run(req, file, s.data(), s.launch(), s.progress()).lsuv();
       Map<String, Double> factors = new LinkedHashMap<>();
       for (WeightSite site : WeightSite.of(pre.model())) {
@@ -220,7 +243,8 @@ public final class Analysis {
                       training,
                       f.classes(),
                       f.activations(),
-                      f.modelClass()),
+                      f.modelClass(),
+                      s.engine().id()),
                   file,
                   s.data(),
                   s.launch(),
@@ -280,8 +304,8 @@ public final class Analysis {
                   loaded,
                   Reinitializer.plan(loaded.model(), parsed.get(i), Selector.all(), s.seed()));
         }
-        Path h5 = dir.resolve("scheme" + i + ".h5");
-        ModelIO.write(copy, h5, DL4J_COPY);
+        Path h5 = dir.resolve("scheme" + i + copyExtension(file, s));
+        ModelIO.write(copy, h5, copyOptions(s));
         entries.add(new WorkerRequest.ModelEntry(name, h5.toString(), LSUV.equals(name)));
         if (!LSUV.equals(
             name)) { // LSUV's scales come from the batch: nothing to estimate before it
@@ -292,6 +316,21 @@ public final class Analysis {
     } finally {
       dev.initkit.internal.AtomicFiles.deleteScratch(dir);
     }
+  }
+
+  /**
+   * How the copies the engine runs are written: DL4J's form for DL4J; for TensorFlow the source's
+   * own form (a .keras stays a .keras), which the graph lowering reads as Keras wrote it.
+   */
+  private static WriteOptions copyOptions(Settings s) {
+    return s.engine() == WorkerRequest.Engine.DL4J
+        ? DL4J_COPY
+        : WriteOptions.defaults().withOverwrite(true);
+  }
+
+  private static String copyExtension(Path file, Settings s) {
+    String n = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    return s.engine() == WorkerRequest.Engine.TENSORFLOW && n.endsWith(".keras") ? ".keras" : ".h5";
   }
 
   private static LoadedModel orthonormal(LoadedModel loaded, long seed) throws IOException {

@@ -1,7 +1,6 @@
 package dev.initkit.analysis;
 
 import dev.initkit.Hint;
-import dev.initkit.analysis.LayerStats.Histogram;
 import dev.initkit.analysis.LayerStats.WeightStats;
 import dev.initkit.analysis.WorkerRequest.ModelEntry;
 import java.io.File;
@@ -30,9 +29,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
 /**
  * The child JVM's entry point: {@code Dl4jWorker REQUEST.json RESULT.json}. Imports each model with
- * DL4J's Keras import, runs the task and writes a {@link WorkerResult}. Progress lines go to
- * stderr, prefixed {@value #PROGRESS}. Runs only in a JVM of its own (DL4J may crash it: {@link
- * ForkedWorker}).
+ * DL4J's Keras import, runs the task and writes a {@link WorkerResult}; a request for the
+ * TensorFlow engine goes to {@link TfEngine} instead. Progress lines go to stderr, prefixed {@value
+ * #PROGRESS}. Runs only in a JVM of its own (DL4J may crash it: {@link ForkedWorker}).
  */
 public final class Dl4jWorker {
   /** Prefix of the progress lines the parent forwards. */
@@ -44,8 +43,15 @@ public final class Dl4jWorker {
   public static void main(String[] args) throws Exception {
     WorkerRequest req = WorkerJson.MAPPER.readValue(new File(args[0]), WorkerRequest.class);
     WorkerResult result;
+    boolean tf = WorkerRequest.Engine.TENSORFLOW.id().equals(req.engine());
     try {
-      result = run(req);
+      result = tf ? TfEngine.run(req, Dl4jWorker::progress) : run(req);
+    } catch (dev.initkit.ModelFormatException e) {
+      // the TensorFlow engine's refusals: a layer the lowering lacks, a graph TensorFlow refuses
+      String where = e.location().isEmpty() ? "" : e.location() + ": ";
+      result =
+          new WorkerResult(
+              null, null, null, where + e.detail(), WorkerResult.UNSUPPORTED, List.of());
     } catch (UserError e) {
       result =
           new WorkerResult(null, null, null, e.getMessage(), WorkerResult.DATA, List.of(), e.hints);
@@ -56,7 +62,12 @@ public final class Dl4jWorker {
     } catch (Throwable t) {
       result =
           new WorkerResult(
-              null, null, null, "DL4J failed: " + describe(t), WorkerResult.FAILED, List.of());
+              null,
+              null,
+              null,
+              (tf ? "TensorFlow failed: " : "DL4J failed: ") + describe(t),
+              WorkerResult.FAILED,
+              List.of());
     }
     Path out = Path.of(args[1]);
     Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
@@ -401,7 +412,7 @@ public final class Dl4jWorker {
       String act = imported.activationOf(l);
       INDArray a = acts.get(name);
       float[] out = floats(a);
-      double[] ms = meanStd(out);
+      double[] ms = Statistics.meanStd(out);
       List<WeightStats> ws = new ArrayList<>();
       double kernelGrad = Double.NaN;
       for (Map.Entry<String, INDArray> p : l.paramTable().entrySet()) {
@@ -414,9 +425,9 @@ public final class Dl4jWorker {
             new WeightStats(
                 kerasWeightName(p.getKey()),
                 p.getValue().shape(),
-                meanStd(w)[1],
+                Statistics.meanStd(w)[1],
                 gn,
-                histogram(w, 40)));
+                Statistics.histogram(w, 40)));
         if (Double.isNaN(kernelGrad)) {
           kernelGrad = gn;
         }
@@ -432,13 +443,13 @@ public final class Dl4jWorker {
               act,
               ms[0],
               ms[1],
-              deadFraction(act, out, a.shape()),
-              saturatedFraction(act, out),
+              Statistics.deadFraction(act, out, a.shape(), 1),
+              Statistics.saturatedFraction(act, out),
               kernelGrad,
               null,
               ws));
     }
-    double inStd = meanStd(floats(x))[1];
+    double inStd = Statistics.meanStd(floats(x))[1];
     return new SchemeAnalysis(
         label,
         inStd,
@@ -477,93 +488,6 @@ public final class Dl4jWorker {
 
   static float[] floats(INDArray a) {
     return a.castTo(DataType.FLOAT).dup('c').data().asFloat();
-  }
-
-  /** Mean and (population) standard deviation, in double. */
-  static double[] meanStd(float[] v) {
-    double s = 0;
-    for (float f : v) {
-      s += f;
-    }
-    double mean = v.length == 0 ? Double.NaN : s / v.length;
-    double q = 0;
-    for (float f : v) {
-      q += (f - mean) * (f - mean);
-    }
-    return new double[] {mean, v.length == 0 ? Double.NaN : Math.sqrt(q / v.length)};
-  }
-
-  /** ReLU family: the fraction of units (axis 1) that are 0 for every sample. */
-  static double deadFraction(String act, float[] out, long[] shape) {
-    if (act == null
-        || !(act.equals("relu") || act.equals("relu6") || act.startsWith("thresholdedrelu"))) {
-      return Double.NaN;
-    }
-    if (shape.length < 2 || out.length == 0) {
-      return Double.NaN;
-    }
-    int n = (int) shape[0];
-    int units = (int) shape[1];
-    int inner = out.length / (n * units);
-    boolean[] alive = new boolean[units];
-    for (int s = 0; s < n; s++) {
-      for (int u = 0; u < units; u++) {
-        int base = (s * units + u) * inner;
-        for (int k = 0; k < inner && !alive[u]; k++) {
-          if (out[base + k] > 0) {
-            alive[u] = true;
-          }
-        }
-      }
-    }
-    int dead = 0;
-    for (boolean a : alive) {
-      dead += a ? 0 : 1;
-    }
-    return (double) dead / units;
-  }
-
-  /** tanh: |y| &gt; 0.99; sigmoid: y &lt; 0.01 or y &gt; 0.99; NaN for other activations. */
-  static double saturatedFraction(String act, float[] out) {
-    if (act == null || out.length == 0) {
-      return Double.NaN;
-    }
-    boolean tanh = act.equals("tanh") || act.equals("hardtanh");
-    boolean sigmoid =
-        act.equals("sigmoid") || act.equals("hardsigmoid") || act.equals("hard_sigmoid");
-    if (!tanh && !sigmoid) {
-      return Double.NaN;
-    }
-    long sat = 0;
-    for (float f : out) {
-      if (tanh ? Math.abs(f) > 0.99f : (f < 0.01f || f > 0.99f)) {
-        sat++;
-      }
-    }
-    return (double) sat / out.length;
-  }
-
-  static Histogram histogram(float[] v, int bins) {
-    double min = Double.POSITIVE_INFINITY;
-    double max = Double.NEGATIVE_INFINITY;
-    for (float f : v) {
-      if (Float.isFinite(f)) {
-        min = Math.min(min, f);
-        max = Math.max(max, f);
-      }
-    }
-    long[] counts = new long[bins];
-    if (min > max) {
-      return new Histogram(0, 0, counts);
-    }
-    double w = (max - min) / bins;
-    for (float f : v) {
-      if (Float.isFinite(f)) {
-        int b = w == 0 ? bins / 2 : (int) Math.min(bins - 1, (f - min) / w);
-        counts[b]++;
-      }
-    }
-    return new Histogram(min, max, counts);
   }
 
   static String describe(Throwable t) {

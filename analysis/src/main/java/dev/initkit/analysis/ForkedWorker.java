@@ -76,6 +76,8 @@ public final class ForkedWorker {
       WorkerRequest request, Path model, Path data, Launch launch, Consumer<String> progress)
       throws IOException {
     Path dir = dev.initkit.internal.AtomicFiles.createScratchDirectory("initkit-analysis");
+    String engine =
+        WorkerRequest.Engine.TENSORFLOW.id().equals(request.engine()) ? "TensorFlow" : "DL4J";
     try {
       Path req = dir.resolve("request.json");
       Path res = dir.resolve("result.json");
@@ -103,13 +105,14 @@ public final class ForkedWorker {
           reader.join(2000);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException("interrupted while DL4J ran");
+          throw new java.io.InterruptedIOException("interrupted while " + engine + " ran");
         }
         if (!finished) {
           throw new UnsupportedModelException(
               model,
               "",
-              "DL4J did not finish within "
+              engine
+                  + " did not finish within "
                   + launch.timeout().toSeconds()
                   + " s (its JVM was killed); a larger model may need a longer "
                   + Hint.TIMEOUT.apiName(),
@@ -125,7 +128,8 @@ public final class ForkedWorker {
           throw new UnsupportedModelException(
               model,
               "",
-              "DL4J crashed its JVM ("
+              engine
+                  + " crashed its JVM ("
                   + child.exitDescription()
                   + ")"
                   + (detail == null ? "" : ": " + detail));

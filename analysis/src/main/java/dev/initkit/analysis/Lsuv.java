@@ -72,7 +72,7 @@ final class Lsuv {
   }
 
   private static double variance(INDArray output) {
-    double[] ms = Dl4jWorker.meanStd(Dl4jWorker.floats(output));
+    double[] ms = Statistics.meanStd(Dl4jWorker.floats(output));
     return ms[1] * ms[1];
   }
 }

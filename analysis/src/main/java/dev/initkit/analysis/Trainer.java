@@ -76,7 +76,7 @@ final class Trainer {
     return new TrainingRun(label, initialLoss, initialAcc, epochs, toTarget, secondsToTarget, lsuv);
   }
 
-  private static int[] permutation(int n, SplittableRandom r) {
+  static int[] permutation(int n, SplittableRandom r) {
     int[] p = new int[n];
     for (int i = 0; i < n; i++) {
       p[i] = i;

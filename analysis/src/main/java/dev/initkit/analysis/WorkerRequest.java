@@ -17,6 +17,7 @@ import java.util.Map;
  * @param layerActivations Keras activation per layer name (absent: the layer has none), which the
  *     statistics use: DL4J gives weightless layers such as Dropout an activation of their own
  * @param modelClass the Keras model class ({@code Sequential}, {@code Functional}, ...)
+ * @param engine {@code tensorflow} ({@link TfEngine}) or {@code dl4j}; null means dl4j
  */
 public record WorkerRequest(
     String task,
@@ -28,7 +29,63 @@ public record WorkerRequest(
     TrainingOptions training,
     Map<String, String> layerClasses,
     Map<String, String> layerActivations,
-    String modelClass) {
+    String modelClass,
+    String engine) {
+
+  /** A request for the DL4J engine. */
+  public WorkerRequest(
+      String task,
+      List<ModelEntry> models,
+      String data,
+      int batch,
+      long seed,
+      LsuvOptions lsuv,
+      TrainingOptions training,
+      Map<String, String> layerClasses,
+      Map<String, String> layerActivations,
+      String modelClass) {
+    this(
+        task,
+        models,
+        data,
+        batch,
+        seed,
+        lsuv,
+        training,
+        layerClasses,
+        layerActivations,
+        modelClass,
+        Engine.DL4J.id());
+  }
+
+  /** The engine that runs the request. */
+  public enum Engine {
+    /** TensorFlow Java on the graph the SavedModel exporter lowers ({@link TfEngine}). */
+    TENSORFLOW("tensorflow"),
+    /** DL4J's Keras import ({@link Dl4jWorker}). */
+    DL4J("dl4j");
+
+    private final String id;
+
+    Engine(String id) {
+      this.id = id;
+    }
+
+    /** The name on the command line and in requests. */
+    public String id() {
+      return id;
+    }
+
+    /** The engine named {@code id} ({@code tensorflow}, {@code dl4j}, any case). */
+    public static Engine of(String id) {
+      for (Engine e : values()) {
+        if (e.id.equalsIgnoreCase(id)) {
+          return e;
+        }
+      }
+      throw new IllegalArgumentException("unknown engine " + id + " (tensorflow or dl4j)");
+    }
+  }
 
   /** One model: a label (the scheme) and its .h5; {@code lsuv} applies LSUV before the task. */
   public record ModelEntry(String label, String h5, boolean lsuv) {}
@@ -47,9 +104,23 @@ public record WorkerRequest(
    *
    * @param epochs passes over the training data
    * @param batchSize minibatch size
-   * @param learningRate Adam's learning rate
+   * @param learningRate the optimizer's learning rate
    * @param targetAccuracy test accuracy whose first crossing is the time to threshold
+   * @param optimizer {@code adam} (Keras's defaults besides the rate) or {@code sgd} (plain, no
+   *     momentum); the DL4J engine runs Adam only
    */
   public record TrainingOptions(
-      int epochs, int batchSize, double learningRate, double targetAccuracy) {}
+      int epochs, int batchSize, double learningRate, double targetAccuracy, String optimizer) {
+    public TrainingOptions {
+      optimizer = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
+      if (!optimizer.equals("adam") && !optimizer.equals("sgd")) {
+        throw new IllegalArgumentException("unknown optimizer " + optimizer + " (adam or sgd)");
+      }
+    }
+
+    /** With Adam. */
+    public TrainingOptions(int epochs, int batchSize, double learningRate, double targetAccuracy) {
+      this(epochs, batchSize, learningRate, targetAccuracy, "adam");
+    }
+  }
 }

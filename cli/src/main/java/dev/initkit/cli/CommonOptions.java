@@ -79,6 +79,25 @@ public final class CommonOptions {
     }
   }
 
+  /** {@code --engine tensorflow|dl4j}: what runs analyze, lsuv and compare. */
+  public static final class Engine {
+    @Option(
+        names = "--engine",
+        order = TAIL_ORDER,
+        paramLabel = "ENGINE",
+        defaultValue = "tensorflow",
+        descriptionKey = "engine",
+        description =
+            "tensorflow (default: TensorFlow Java on the graph initkit builds from the Keras config;"
+                + " CNNs, RNNs, attention) or dl4j (DL4J's Keras import; MLPs, Adam only).")
+    private String name;
+
+    /** The engine's name as given ({@code tensorflow} by default). */
+    public String name() {
+      return name;
+    }
+  }
+
   /** {@code --dry-run}: print what would be done, write nothing. */
   public static final class DryRun {
     @Option(

@@ -26,17 +26,31 @@ import org.tensorflow.types.family.TType;
  * per weight, however often a shared layer is called) and the refusal every family raises.
  */
 final class ExportContext {
-  /** A weight held as a resource variable, in the dtype the file stores. */
-  record Variable(String name, VarHandleOp handle, Weight weight, Class<? extends TType> type) {}
+  /**
+   * A weight held as a resource variable, in the dtype the file stores: its name ({@code
+   * scope/short}), the layer path it belongs to and its value as the forward pass reads it
+   * (float32).
+   */
+  record Variable(
+      String name,
+      String layer,
+      VarHandleOp handle,
+      Weight weight,
+      Class<? extends TType> type,
+      Operand<TFloat32> read) {}
 
   final Ops tf;
   private final Path file;
   private final List<Variable> variables = new ArrayList<>();
   private final Map<String, Operand<TFloat32>> reads = new HashMap<>();
 
-  ExportContext(Ops tf, Path file) {
+  /** What the graph is for, as refusals say it ("cannot write a serving SavedModel"). */
+  private final String purpose;
+
+  ExportContext(Ops tf, Path file, String purpose) {
     this.tf = tf;
     this.file = file;
+    this.purpose = purpose;
   }
 
   List<Variable> variables() {
@@ -75,10 +89,10 @@ final class ExportContext {
         scoped
             .withName(shortName)
             .varHandleOp(type, Shape.of(w.shape().dims()), VarHandleOp.sharedName(name));
-    variables.add(new Variable(name, h, w, type));
     Operand<? extends TType> read = tf.readVariableOp(h, type);
     Operand<TFloat32> out =
         type == TFloat32.class ? cast32(read) : tf.dtypes.cast(read, TFloat32.class);
+    variables.add(new Variable(name, e.scope(), h, w, type, out));
     reads.put(name, out);
     return out;
   }
@@ -151,9 +165,7 @@ final class ExportContext {
 
   UnsupportedModelException unsupported(String layer, String what) {
     return new UnsupportedModelException(
-        file,
-        layer.isEmpty() ? "" : "layer " + layer,
-        "cannot write a serving SavedModel: " + what + " is not supported");
+        file, layer.isEmpty() ? "" : "layer " + layer, purpose + ": " + what + " is not supported");
   }
 
   /** A layer entry seen from outside the topology: its config and the scope of its variables. */

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,12 +31,15 @@ import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TType;
 
 /**
- * Writes a Keras model (from {@code .h5}/{@code .keras}) as a serving SavedModel: its forward pass
- * built as a TensorFlow graph with TensorFlow Java ops, its weights as resource variables (in the
- * file's dtype) saved with {@code SaveV2}, restored on load through the {@code SaverDef}, and one
- * {@code serving_default} signature with an input per model input and an output per model output,
- * keyed by Keras's input and output layer names (TF1 layout: what TensorFlow Serving, {@code
- * tf.saved_model.load} and TensorFlow Java load).
+ * Lowers a Keras model (from {@code .h5}/{@code .keras}) to a TensorFlow graph, once for both of
+ * its uses: {@link #export} writes it as a serving SavedModel, {@link #lower} leaves it in a graph
+ * for {@link ModelGraph} (analysis and training in this JVM).
+ *
+ * <p>The serving SavedModel: its forward pass built as a TensorFlow graph with TensorFlow Java ops,
+ * its weights as resource variables (in the file's dtype) saved with {@code SaveV2}, restored on
+ * load through the {@code SaverDef}, and one {@code serving_default} signature with an input per
+ * model input and an output per model output, keyed by Keras's input and output layer names (TF1
+ * layout: what TensorFlow Serving, {@code tf.saved_model.load} and TensorFlow Java load).
  *
  * <p>This class walks the topology (Sequential, Functional, nested models, shared layers called at
  * several nodes, TimeDistributed); the layer families build the ops. Anything else is an {@link
@@ -107,13 +111,16 @@ final class KerasGraphExporter {
   private final AttentionLayers attention;
   private final WrapperLayers wrappers;
 
-  private KerasGraphExporter(LoadedModel loaded, Graph g) {
+  /** Each layer call's first output by layer path (first call of a shared layer), in call order. */
+  private final Map<String, GraphValue> layerOutputs = new LinkedHashMap<>();
+
+  private KerasGraphExporter(LoadedModel loaded, Graph g, String purpose) {
     this.loaded = loaded;
     this.model = loaded.model();
     this.file = Path.of(model.source().isEmpty() ? "." : model.source());
     this.g = g;
     this.tf = Ops.create(g);
-    this.cx = new ExportContext(tf, file);
+    this.cx = new ExportContext(tf, file, purpose);
     Activations act = new Activations(cx, model.kerasVersion().orElse(""));
     this.core = new CoreLayers(cx, act);
     this.conv = new ConvolutionLayers(cx, act);
@@ -134,7 +141,7 @@ final class KerasGraphExporter {
           "a serving SavedModel needs the Keras config to build the graph, and this file has none");
     }
     try (Graph g = new Graph()) {
-      new KerasGraphExporter(loaded, g).write(dir, notes);
+      new KerasGraphExporter(loaded, g, "cannot write a serving SavedModel").write(dir, notes);
     } catch (org.tensorflow.exceptions.TensorFlowException | IllegalArgumentException e) {
       // TensorFlow refuses the graph (shapes of the config and the weights disagree, ...)
       throw new MalformedModelException(
@@ -173,7 +180,54 @@ final class KerasGraphExporter {
     return out;
   }
 
+  /**
+   * The graph as built: input placeholders and output identities keyed as the signature keys them,
+   * the variables (not yet initialized) and each layer's output by layer path.
+   */
+  record Lowered(
+      List<ServingBundleWriter.Port> inputs,
+      List<ServingBundleWriter.Port> outputs,
+      List<ExportContext.Variable> variables,
+      Map<String, GraphValue> layerOutputs,
+      List<List<String>> keys) {}
+
+  /**
+   * Builds the forward graph of {@code loaded} into {@code g} (inference mode, as in {@link
+   * #export}); {@code purpose} opens the refusals ("TensorFlow cannot run this model").
+   */
+  static Lowered lower(LoadedModel loaded, Graph g, String purpose) throws IOException {
+    Model model = loaded.model();
+    if (model.config().isEmpty()) {
+      throw new UnsupportedModelException(
+          Path.of(model.source()), "", purpose + ": the file has no Keras config to build from");
+    }
+    try {
+      return new KerasGraphExporter(loaded, g, purpose).build();
+    } catch (org.tensorflow.exceptions.TensorFlowException | IllegalArgumentException e) {
+      throw new MalformedModelException(
+          Path.of(model.source()),
+          "",
+          "TensorFlow cannot build the model's graph: " + firstLine(e.getMessage()),
+          e);
+    }
+  }
+
   private void write(Path dir, Consumer<String> notes) throws IOException {
+    Lowered l = build();
+    List<List<String>> keys = l.keys();
+    ServingBundleWriter.write(
+        g, tf, cx.variables(), loaded.tensors(), l.inputs(), l.outputs(), dir);
+    notes.accept(
+        "serving SavedModel (inference graph built by initkit: "
+            + cx.variables().size()
+            + " variables, signature serving_default, inputs "
+            + keys.get(0)
+            + ", outputs "
+            + keys.get(1)
+            + "); no Keras metadata");
+  }
+
+  private Lowered build() throws IOException {
     JsonNode config = model.config().get();
     String cls = ConfigLayers.modelClass(config);
     if (!Layer.isModelClass(cls)) {
@@ -213,15 +267,7 @@ final class KerasGraphExporter {
           tf.withSubScope("outputs").withName(key.replace('/', '_')).identity(results.get(i).op());
       outputs.add(new ServingBundleWriter.Port(key, y, DataType.DT_FLOAT, results.get(i).shape()));
     }
-    ServingBundleWriter.write(g, tf, cx.variables(), loaded.tensors(), inputs, outputs, dir);
-    notes.accept(
-        "serving SavedModel (inference graph built by initkit: "
-            + cx.variables().size()
-            + " variables, signature serving_default, inputs "
-            + keys.get(0)
-            + ", outputs "
-            + keys.get(1)
-            + "); no Keras metadata");
+    return new Lowered(inputs, outputs, cx.variables(), layerOutputs, keys);
   }
 
   /** A placeholder in the input's dtype, and its value as float32 for the layers. */
@@ -478,6 +524,13 @@ final class KerasGraphExporter {
     if (Layer.isModelClass(e.className())) {
       return callModel(e.raw(), layer == null ? Map.of() : layersOf(layer.children()), path, ins);
     }
+    List<GraphValue> out = callPlainLayer(e, layer, path, ins);
+    layerOutputs.putIfAbsent(path, out.get(0));
+    return out;
+  }
+
+  private List<GraphValue> callPlainLayer(
+      ConfigLayers.Entry e, Layer layer, String path, List<GraphValue> ins) throws IOException {
     JsonNode policy = e.config().path("dtype");
     if (policy.path("class_name").asText().startsWith("Quantized")) {
       // quantized layers compute with their scales (int8/int4 codes, float8 fake-quantization)

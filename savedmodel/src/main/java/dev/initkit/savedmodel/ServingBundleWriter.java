@@ -14,11 +14,13 @@ import java.util.List;
 import org.tensorflow.EagerSession;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.train.Restore;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.MetaGraphDef;
@@ -156,6 +158,33 @@ final class ServingBundleWriter {
         .setDtype(p.dtype())
         .setTensorShape(b.build())
         .build();
+  }
+
+  /** Assigns every variable its value from {@code tensors}, fed once through placeholders. */
+  static void initialize(
+      Session session, Ops tf, List<ExportContext.Variable> variables, TensorSource tensors)
+      throws IOException {
+    Ops init = tf.withSubScope("initkit_init");
+    List<Tensor> fed = new ArrayList<>();
+    try {
+      Session.Runner r = session.runner();
+      for (ExportContext.Variable v : variables) {
+        Placeholder<? extends TType> p = init.placeholder(v.type());
+        Tensor t =
+            Tensor.of(
+                v.type(),
+                Shape.of(v.weight().shape().dims()),
+                DataBuffers.of(values(tensors, v.weight()), true, false));
+        fed.add(t);
+        r.feed(p, t);
+        r.addTarget(init.assignVariableOp(v.handle(), p));
+      }
+      if (!variables.isEmpty()) {
+        r.run().close();
+      }
+    } finally {
+      fed.forEach(Tensor::close);
+    }
   }
 
   private static byte[] values(TensorSource tensors, Weight w) throws IOException {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.analysis.ForkedWorker;
 import dev.initkit.analysis.LayerStats;
 import dev.initkit.analysis.SchemeAnalysis;
+import dev.initkit.analysis.WorkerRequest;
 import dev.initkit.cli.JsonOutput;
 import dev.initkit.render.TextTable;
 import java.io.PrintWriter;
@@ -16,7 +17,9 @@ import java.util.function.Consumer;
 final class AnalysisSupport {
   private AnalysisSupport() {}
 
-  /** Progress lines on stderr unless quiet or JSON (long runs: the user sees DL4J working). */
+  /**
+   * Progress lines on stderr unless quiet or JSON (long runs: the user sees the engine working).
+   */
   static Consumer<String> progress(PrintWriter err, boolean enabled) {
     if (!enabled) {
       return line -> {};
@@ -27,6 +30,21 @@ final class AnalysisSupport {
         err.flush();
       }
     };
+  }
+
+  /** The engine {@code --engine} names; an unknown name is a usage error. */
+  static WorkerRequest.Engine engine(
+      dev.initkit.cli.CommonOptions.Engine option, picocli.CommandLine cmd) {
+    try {
+      return WorkerRequest.Engine.of(option.name());
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(cmd, "--engine: " + e.getMessage());
+    }
+  }
+
+  /** How the progress line names the engine. */
+  static String engineLabel(WorkerRequest.Engine e) {
+    return (e == WorkerRequest.Engine.DL4J ? "DL4J" : "TensorFlow") + " in a separate JVM";
   }
 
   static ForkedWorker.Launch launch(long timeoutSeconds) {

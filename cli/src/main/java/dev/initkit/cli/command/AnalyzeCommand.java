@@ -5,6 +5,7 @@ import dev.initkit.ModelIO.ReadOptions;
 import dev.initkit.analysis.Analysis;
 import dev.initkit.analysis.HtmlReport;
 import dev.initkit.analysis.SchemeAnalysis;
+import dev.initkit.analysis.WorkerRequest;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.CommonOptions;
 import dev.initkit.cli.ExitCodes;
@@ -28,8 +29,8 @@ import picocli.CommandLine.Parameters;
     versionProvider = VersionProvider.class,
     sortOptions = false,
     description = {
-      "Forward a batch through the model (DL4J, in a separate time-limited JVM) and report per layer the output"
-          + " mean and std, dead ReLU units, saturated tanh/sigmoid outputs and the kernel gradient norm of a"
+      "Forward a batch through the model (TensorFlow in inference mode, or DL4J with --engine dl4j; in a"
+          + " separate time-limited JVM) and report per layer the output mean and std, dead ReLU units, saturated tanh/sigmoid outputs and the kernel gradient norm of a"
           + " standard loss (cross-entropy for a softmax head, binary cross-entropy for sigmoid, else MSE against"
           + " random targets); marks where signals vanish or explode.",
       "With several --scheme values, a reinitialized copy per scheme is analyzed side by side."
@@ -88,8 +89,10 @@ public final class AnalyzeCommand extends AbstractCommand {
       order = 6,
       paramLabel = "SECONDS",
       defaultValue = "600",
-      description = "Time limit of DL4J's JVM (default: ${DEFAULT-VALUE}).")
+      description = "Time limit of the engine's JVM (default: ${DEFAULT-VALUE}).")
   long timeout;
+
+  @Mixin CommonOptions.Engine engine;
 
   @Mixin CommonOptions.Force force;
 
@@ -98,6 +101,7 @@ public final class AnalyzeCommand extends AbstractCommand {
   /** {@inheritDoc} */
   @Override
   protected int run() throws Exception {
+    WorkerRequest.Engine useEngine = AnalysisSupport.engine(engine, spec.commandLine());
     if (batch < 1) {
       throw usage("--batch must be at least 1, got " + batch);
     }
@@ -108,7 +112,14 @@ public final class AnalyzeCommand extends AbstractCommand {
     List<String> use = schemes.isEmpty() ? List.of(Analysis.FILE) : schemes;
     ReadOptions read = config.readOptions();
     boolean talk = !output.quiet() && !output.json();
-    info("analyzing " + input + " under " + String.join(", ", use) + " (DL4J in a separate JVM)");
+    info(
+        "analyzing "
+            + input
+            + " under "
+            + String.join(", ", use)
+            + " ("
+            + AnalysisSupport.engineLabel(useEngine)
+            + ")");
     Analysis.Settings s =
         new Analysis.Settings(
             read,
@@ -116,7 +127,8 @@ public final class AnalyzeCommand extends AbstractCommand {
             batch,
             seed == null ? Reinitializer.DEFAULT_SEED : seed,
             AnalysisSupport.launch(timeout),
-            AnalysisSupport.progress(err(), talk));
+            AnalysisSupport.progress(err(), talk),
+            useEngine);
     List<SchemeAnalysis> result = Analysis.analyze(input, use, Analysis.lsuvDefaults(), s);
     if (html != null) {
       HtmlReport.write(html, input.getFileName().toString(), result, null, force.on());
@@ -127,6 +139,7 @@ public final class AnalyzeCommand extends AbstractCommand {
       doc.put("file", input.toString());
       doc.put("data", data == null ? null : data.toString());
       doc.put("batch", batch);
+      doc.put("engine", useEngine.id());
       doc.put("seed", s.seed());
       doc.put("html", html == null ? null : html.toString());
       doc.set("schemes", AnalysisSupport.schemesJson(result));

@@ -32,8 +32,8 @@ import picocli.CommandLine.Parameters;
     versionProvider = VersionProvider.class,
     sortOptions = false,
     description = {
-      "Train one copy of a classifier per scheme for the same budget (DL4J, Adam, cross-entropy, the same"
-          + " shuffles for every copy) and report loss and accuracy per epoch and the time to reach --target accuracy.",
+      "Train one copy of a classifier per scheme for the same budget (TensorFlow, or DL4J with --engine dl4j;"
+          + " Adam or SGD, cross-entropy, the same shuffles for every copy) and report loss and accuracy per epoch and the time to reach --target accuracy.",
       "DATASET: .npz with x_train/y_train and optionally x_test/y_test (else x/y, 20%% held out), or CSV whose last"
           + " column is the class. testdata/data/digits.npz is a small real one (8x8 handwritten digits)."
     })
@@ -91,8 +91,18 @@ public final class CompareCommand extends AbstractCommand {
       order = 6,
       paramLabel = "RATE",
       defaultValue = "0.001",
-      description = "Adam's learning rate (default: ${DEFAULT-VALUE}).")
+      description = "The optimizer's learning rate (default: ${DEFAULT-VALUE}).")
   double lr;
+
+  @Option(
+      names = "--optimizer",
+      order = 6,
+      paramLabel = "NAME",
+      defaultValue = "adam",
+      description =
+          "adam (Keras's betas and epsilon) or sgd (plain, no momentum; TensorFlow engine only)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String optimizer;
 
   @Option(
       names = "--target",
@@ -115,16 +125,28 @@ public final class CompareCommand extends AbstractCommand {
       order = 9,
       paramLabel = "SECONDS",
       defaultValue = "1800",
-      description = "Time limit of DL4J's JVM (default: ${DEFAULT-VALUE}).")
+      description = "Time limit of the engine's JVM (default: ${DEFAULT-VALUE}).")
   long timeout;
+
+  @Mixin CommonOptions.Engine engine;
 
   @Mixin CommonOptions.Force force;
 
   /** {@inheritDoc} */
   @Override
   protected int run() throws Exception {
+    WorkerRequest.Engine useEngine = AnalysisSupport.engine(engine, spec.commandLine());
     if (epochs < 1 || batchSize < 1 || !(lr > 0)) {
       throw usage("need --epochs >= 1, --batch-size >= 1 and --lr > 0");
+    }
+    WorkerRequest.TrainingOptions training;
+    try {
+      training = new WorkerRequest.TrainingOptions(epochs, batchSize, lr, target, optimizer);
+    } catch (IllegalArgumentException e) {
+      throw usage("--optimizer: " + e.getMessage());
+    }
+    if (useEngine == WorkerRequest.Engine.DL4J && !training.optimizer().equals("adam")) {
+      throw usage("--engine dl4j trains with Adam only");
     }
     if (html != null) {
       checkOutput(html, input, data);
@@ -139,7 +161,9 @@ public final class CompareCommand extends AbstractCommand {
             + input
             + " for "
             + epochs
-            + " epochs each (DL4J in a separate JVM)");
+            + " epochs each ("
+            + AnalysisSupport.engineLabel(useEngine)
+            + ")");
     Analysis.Settings s =
         new Analysis.Settings(
             ReadOptions.defaults(),
@@ -147,14 +171,9 @@ public final class CompareCommand extends AbstractCommand {
             256,
             useSeed,
             AnalysisSupport.launch(timeout),
-            AnalysisSupport.progress(err(), talk));
-    Analysis.Comparison c =
-        Analysis.compare(
-            input,
-            schemes,
-            new WorkerRequest.TrainingOptions(epochs, batchSize, lr, target),
-            Analysis.lsuvDefaults(),
-            s);
+            AnalysisSupport.progress(err(), talk),
+            useEngine);
+    Analysis.Comparison c = Analysis.compare(input, schemes, training, Analysis.lsuvDefaults(), s);
     if (html != null) {
       HtmlReport.write(html, input.getFileName().toString(), c.initial(), c.runs(), force.on());
       info("wrote " + html);
@@ -166,6 +185,8 @@ public final class CompareCommand extends AbstractCommand {
       doc.put("epochs", epochs);
       doc.put("seed", useSeed);
       doc.put("batchSize", batchSize);
+      doc.put("engine", useEngine.id());
+      doc.put("optimizer", training.optimizer());
       doc.put("learningRate", lr);
       doc.put("targetAccuracy", target);
       doc.put("html", html == null ? null : html.toString());
@@ -200,7 +221,9 @@ public final class CompareCommand extends AbstractCommand {
           .println(
               "Training "
                   + epochs
-                  + " epochs, Adam lr "
+                  + " epochs, "
+                  + (training.optimizer().equals("sgd") ? "SGD" : "Adam")
+                  + " lr "
                   + lr
                   + ", batch "
                   + batchSize

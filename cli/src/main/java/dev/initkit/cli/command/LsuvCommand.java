@@ -32,7 +32,8 @@ import picocli.CommandLine.Parameters;
           + " first layer to the last, scale each kernel until its layer's output variance on the batch is 1 within"
           + " --tol (at most --max-iter scalings). Biases are kept. Layers with fewer than 32 outputs or a"
           + " softmax/sigmoid output are left orthonormal, as in the reference implementation.",
-      "Runs DL4J in a separate, time-limited JVM; the output is written atomically and loads in Keras."
+      "Runs TensorFlow (or DL4J with --engine dl4j) in a separate, time-limited JVM; the output is written"
+          + " atomically and loads in Keras."
     })
 public final class LsuvCommand extends AbstractCommand {
 
@@ -89,8 +90,10 @@ public final class LsuvCommand extends AbstractCommand {
       order = 7,
       paramLabel = "SECONDS",
       defaultValue = "600",
-      description = "Time limit of DL4J's JVM (default: ${DEFAULT-VALUE}).")
+      description = "Time limit of the engine's JVM (default: ${DEFAULT-VALUE}).")
   long timeout;
+
+  @Mixin CommonOptions.Engine engine;
 
   @Mixin CommonOptions.Force force;
 
@@ -99,6 +102,7 @@ public final class LsuvCommand extends AbstractCommand {
   /** {@inheritDoc} */
   @Override
   protected int run() throws Exception {
+    WorkerRequest.Engine useEngine = AnalysisSupport.engine(engine, spec.commandLine());
     if (!(tol > 0) || maxIter < 1 || batch < 2) {
       throw usage("need --tol > 0, --max-iter >= 1 and --batch >= 2");
     }
@@ -116,7 +120,9 @@ public final class LsuvCommand extends AbstractCommand {
             + input
             + ": orthonormal pre-init (seed "
             + useSeed
-            + "), then unit variance per layer (DL4J in a separate JVM)");
+            + "), then unit variance per layer ("
+            + AnalysisSupport.engineLabel(useEngine)
+            + ")");
     Analysis.Settings s =
         new Analysis.Settings(
             read,
@@ -124,7 +130,8 @@ public final class LsuvCommand extends AbstractCommand {
             batch,
             useSeed,
             AnalysisSupport.launch(timeout),
-            AnalysisSupport.progress(err(), talk));
+            AnalysisSupport.progress(err(), talk),
+            useEngine);
     Analysis.LsuvOutcome r =
         Analysis.lsuv(
             input,
@@ -137,6 +144,7 @@ public final class LsuvCommand extends AbstractCommand {
       doc.put("input", input.toString());
       doc.put("output", r.written().output().toString());
       doc.put("format", OpsSupport.formatName(r.written().format()));
+      doc.put("engine", useEngine.id());
       doc.put("seed", useSeed);
       doc.put("tol", tol);
       doc.put("maxIter", maxIter);

@@ -77,6 +77,48 @@ class CompareCommandIT {
     return i < 0 ? "none" : dom.substring(i, Math.min(dom.length(), i + 20));
   }
 
+  /**
+   * The bundled CNN (Conv2D, Flatten, Dense) on the flat digits (N, 64), reshaped to its (8, 8, 1)
+   * input, on TensorFlow: He and Glorot train with Adam and with SGD, zeros does not.
+   */
+  @Test
+  void aCnnTrainsOnTensorFlowWithAdamAndSgdUnlessZeros() throws Exception {
+    for (String[] opt : new String[][] {{"adam", "0.005"}, {"sgd", "0.05"}}) {
+      JsonNode doc =
+          Cli.run(
+                  "compare",
+                  Cli.testdata().resolve("analysis/models/cnn8/tfkeras.h5"),
+                  "--schemes",
+                  "zeros,he_normal,glorot_uniform",
+                  "--data",
+                  Cli.testdata().resolve("data/digits.npz"),
+                  "--epochs",
+                  3,
+                  "--optimizer",
+                  opt[0],
+                  "--lr",
+                  opt[1],
+                  "--seed",
+                  1,
+                  "--json")
+              .assertExit(ExitCodes.OK)
+              .json();
+      assertEquals("tensorflow", doc.get("engine").asText());
+      assertEquals(opt[0], doc.get("optimizer").asText());
+      JsonNode runs = doc.get("runs");
+      JsonNode zeros = runs.get(0);
+      assertEquals(Math.log(10), zeros.get("finalTrainLoss").asDouble(), 0.02, opt[0]);
+      assertTrue(zeros.get("epochsToTarget").isNull(), opt[0]);
+      for (int i = 1; i < 3; i++) {
+        JsonNode r = runs.get(i);
+        assertTrue(
+            r.get("finalTrainLoss").asDouble() < zeros.get("finalTrainLoss").asDouble() - 1,
+            opt[0] + " " + runs);
+        assertTrue(r.get("epochs").get(2).get("testAccuracy").asDouble() > 0.8, opt[0] + " " + r);
+      }
+    }
+  }
+
   /** {@code report --html} writes analyze's report of the stored weights; it renders too. */
   @Test
   void reportWritesTheHtmlReportToo() throws Exception {

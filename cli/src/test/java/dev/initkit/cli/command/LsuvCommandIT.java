@@ -61,6 +61,34 @@ class LsuvCommandIT {
   }
 
   /** Issue 17: a Keras-3-written .h5, which DL4J refuses as it is, goes through its dl4j form. */
+  /** LSUV of a CNN on TensorFlow: the convolution's variance is 1 in real Keras too. */
+  @Test
+  void aCnnsConvolutionHasUnitVarianceInRealKeras() throws Exception {
+    Path out = tmp.resolve("lsuv-cnn.keras");
+    double tol = 0.1;
+    JsonNode doc =
+        Cli.run(
+                "lsuv",
+                Cli.testdata().resolve("analysis/models/cnn8/keras3.keras"),
+                "-o",
+                out,
+                "--tol",
+                tol,
+                "--seed",
+                3,
+                "--json")
+            .assertExit(ExitCodes.OK)
+            .json();
+    assertEquals("tensorflow", doc.get("engine").asText());
+    JsonNode conv = doc.get("layers").get(0);
+    assertEquals("conv", conv.get("name").asText());
+    assertTrue(conv.get("scaled").asBoolean(), conv::toString);
+    assertTrue(Math.abs(conv.get("finalVariance").asDouble() - 1) < tol, conv::toString);
+    Map<String, JsonNode> keras = KerasProbe.layers(out, "--seed", "987", "--batch", "512");
+    double v = keras.get("conv").get("variance").asDouble();
+    assertTrue(Math.abs(v - 1) <= tol, "conv: held-out variance in Keras " + v);
+  }
+
   @Test
   void aKeras3WrittenFileIsAccepted() throws Exception {
     Path out = tmp.resolve("lsuv-k3.h5");

@@ -1,0 +1,164 @@
+package dev.initkit.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.initkit.ModelIO.ReadOptions;
+import dev.initkit.internal.Json;
+import dev.initkit.testing.PythonStacks;
+import dev.initkit.testing.TestFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The TensorFlow engine against real Keras in this run: {@code testdata/analysis/tf_truth.py}
+ * builds a Keras 3 CNN (Conv2D, BatchNormalization with moving statistics of its own, MaxPooling2D,
+ * Dense) and an LSTM stack, writes a flat (N, 64) labelled dataset and measures, on the batch
+ * initkit analyzes, every layer's output mean and std in inference mode and GradientTape's gradient
+ * of the categorical cross-entropy per trainable weight. {@code analyze} on the saved {@code
+ * .keras} files must agree: stds and the loss within 1e-4 relative, gradient norms within 1e-3
+ * relative.
+ */
+class TfEngineIT {
+  static final double STATS = 1e-4;
+  static final double GRADIENTS = 1e-3;
+
+  /** The comparisons made, written to target/tf-engine-truth.md. */
+  private final StringBuilder table =
+      new StringBuilder(
+          "| comparison | Keras | initkit | relative difference |\n|---|---|---|---|\n");
+
+  @Test
+  void statisticsAndGradientsEqualKeras(@TempDir Path tmp) throws Exception {
+    for (Map.Entry<String, String> stack : PythonStacks.all().entrySet()) {
+      Path dir = Files.createDirectories(tmp.resolve(stack.getKey()));
+      Process p =
+          new ProcessBuilder(
+                  stack.getValue(),
+                  TestFiles.testdata().resolve("analysis/tf_truth.py").toString(),
+                  dir.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("log").toFile())
+              .start();
+      assertTrue(p.waitFor(10, TimeUnit.MINUTES), "tf_truth.py timed out");
+      assertEquals(0, p.exitValue(), Files.readString(dir.resolve("log")));
+      JsonNode truth = Json.parse(Files.readString(dir.resolve("truth.json")));
+      for (String model : List.of("cnn", "lstm")) {
+        check(stack.getKey() + " Keras " + truth.path("keras").asText(), model, dir, truth);
+        trains(stack.getKey() + " " + model, dir.resolve(model + ".keras"));
+      }
+    }
+    Path out = Path.of("target", "tf-engine-truth.md");
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, table.toString());
+  }
+
+  private void check(String stack, String model, Path dir, JsonNode truth) throws Exception {
+    List<String> progress = Collections.synchronizedList(new ArrayList<>());
+    Analysis.Settings s =
+        new Analysis.Settings(
+            ReadOptions.defaults(),
+            dir.resolve("data.npz"),
+            truth.path("batch").asInt(),
+            7,
+            ForkedWorker.Launch.defaults(Duration.ofMinutes(10)),
+            progress::add);
+    SchemeAnalysis a =
+        Analysis.analyze(
+                dir.resolve(model + ".keras"), List.of(Analysis.FILE), Analysis.lsuvDefaults(), s)
+            .get(0);
+    String what = stack + " " + model;
+    JsonNode t = truth.path(model);
+    assertNull(a.gradientError(), what);
+    assertEquals("mcxent", a.loss(), what);
+    assertTrue(
+        progress.stream().anyMatch(l -> l.startsWith("data reshaped")),
+        what + ": the flat data's reshaping is said: " + progress);
+    assertRel(t.path("loss").asDouble(), a.lossValue(), STATS, what + " loss");
+    int gradients = 0;
+    for (var it = t.path("layers").fields(); it.hasNext(); ) {
+      var e = it.next();
+      LayerStats l = layer(a, e.getKey());
+      assertNotNull(l, what + ": no layer " + e.getKey() + " in " + a.layers());
+      double std = e.getValue().path("std").asDouble();
+      assertRel(std, l.outputStd(), STATS, what + " " + e.getKey() + " std");
+      assertEquals(
+          e.getValue().path("mean").asDouble(),
+          l.outputMean(),
+          STATS * std,
+          what + " " + e.getKey() + " mean");
+      JsonNode g = t.path("gradients").path(e.getKey());
+      for (var gi = g.fields(); gi.hasNext(); ) {
+        var ge = gi.next();
+        LayerStats.WeightStats w =
+            l.weights().stream().filter(x -> x.name().equals(ge.getKey())).findFirst().orElse(null);
+        assertNotNull(w, what + ": no weight " + ge.getKey() + " of " + e.getKey());
+        assertRel(
+            ge.getValue().asDouble(),
+            w.gradNorm(),
+            GRADIENTS,
+            what + " " + e.getKey() + "/" + ge.getKey() + " gradient norm");
+        gradients++;
+      }
+    }
+    assertTrue(gradients >= 6, what + ": gradients compared: " + gradients);
+  }
+
+  /**
+   * {@code compare} on the bundled digits (flat, reshaped to the model's input): He and Glorot
+   * train, zeros stays at ln 10 (no gradient reaches its kernels).
+   */
+  private static void trains(String what, Path model) throws Exception {
+    Analysis.Settings s =
+        new Analysis.Settings(
+            ReadOptions.defaults(),
+            TestFiles.testdata().resolve("data/digits.npz"),
+            256,
+            1,
+            ForkedWorker.Launch.defaults(Duration.ofMinutes(10)),
+            line -> {});
+    Analysis.Comparison c =
+        Analysis.compare(
+            model,
+            List.of("zeros", "he_normal", "glorot_uniform"),
+            new WorkerRequest.TrainingOptions(3, 32, 0.005, 0.9, "adam"),
+            Analysis.lsuvDefaults(),
+            s);
+    TrainingRun zeros = c.runs().get(0);
+    assertEquals(Math.log(10), zeros.finalTrainLoss(), 0.02, what + " zeros");
+    for (TrainingRun r : c.runs().subList(1, 3)) {
+      assertTrue(
+          r.finalTrainLoss() < zeros.finalTrainLoss() - 0.5,
+          what + " " + r.scheme() + ": " + r.epochs());
+    }
+  }
+
+  private static LayerStats layer(SchemeAnalysis a, String name) {
+    return a.layers().stream().filter(l -> l.name().equals(name)).findFirst().orElse(null);
+  }
+
+  private void assertRel(double want, double got, double tol, String what) {
+    table.append(
+        String.format(
+            java.util.Locale.ROOT,
+            "| %s | %.7g | %.7g | %.1e |%n",
+            what,
+            want,
+            got,
+            Math.abs(got - want) / Math.abs(want)));
+    assertTrue(
+        Math.abs(got - want) <= tol * Math.abs(want),
+        what + ": Keras " + want + ", initkit " + got + " (relative " + tol + ")");
+  }
+}
