@@ -111,7 +111,9 @@ final class ConfigForms {
     if (generation == ConfigGeneration.KERAS1) {
       return model.configText().orElseThrow();
     }
-    return translated(model, c, ConfigTranslator::toDl4j, ConfigGeneration.KERAS2, changes);
+    String backend = model.backend().orElse(null);
+    return translated(
+        model, c, m -> ConfigTranslator.toDl4j(m, backend), ConfigGeneration.KERAS2, changes);
   }
 
   private interface Translation {

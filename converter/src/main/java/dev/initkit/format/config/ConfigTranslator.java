@@ -172,9 +172,28 @@ public final class ConfigTranslator {
    */
   public static JsonNode toDl4j(JsonNode model)
       throws UnsupportedModelException, MalformedModelException {
+    return toDl4j(model, null);
+  }
+
+  /**
+   * {@link #toDl4j(JsonNode)} for a file saved with the Keras backend {@code backend} (the HDF5
+   * file's {@code backend} attribute, which initkit keeps and DL4J reads): with {@code theano},
+   * DL4J imports every image layer channels-first whatever its {@code data_format}, so those are
+   * refused too.
+   *
+   * @param model a Keras 2 or Keras 3 model config
+   * @param backend the file's Keras backend, or null when it names none
+   * @return a new tree
+   * @throws UnsupportedModelException as {@link #toDl4j(JsonNode)}, and for an image layer of a
+   *     Theano file
+   * @throws MalformedModelException when the config lacks what every Keras version writes
+   */
+  public static JsonNode toDl4j(JsonNode model, String backend)
+      throws UnsupportedModelException, MalformedModelException {
     // a Keras 2 config is what DL4J was written against: checked, not translated
     return Dl4jForm.of(
-        ConfigGeneration.detect(model) == ConfigGeneration.KERAS2 ? model : toKeras2(model));
+        ConfigGeneration.detect(model) == ConfigGeneration.KERAS2 ? model : toKeras2(model),
+        backend);
   }
 
   /**

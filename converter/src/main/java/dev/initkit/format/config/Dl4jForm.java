@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.UnsupportedModelException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A Keras 2 model config ({@link ConfigTranslator#toKeras2}) in the form DL4J's {@code
@@ -30,8 +32,10 @@ import java.util.List;
  *
  * <p>Layers DL4J maps no class to or fails on (an Identity initializer of gain 1 included), nested
  * models (DL4J imports none), shared layers (DL4J builds each layer once: "cycle detected in
- * graph") and Lambda code are refused before writing, all of them in one line ({@code name (Class):
- * why; ...}), located at the first.
+ * graph"), image layers of a file saved with the Theano backend (DL4J builds them channels-first),
+ * a Dense model output applied to a sequence (DL4J flattens it step-major) and Lambda code are
+ * refused before writing, all of them in one line ({@code name (Class): why; ...}), located at the
+ * first.
  */
 final class Dl4jForm {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -45,7 +49,10 @@ final class Dl4jForm {
     }
   }
 
-  static ObjectNode of(JsonNode keras2Model) throws UnsupportedModelException {
+  /**
+   * @param backend the file's Keras backend (its HDF5 {@code backend} attribute), or null
+   */
+  static ObjectNode of(JsonNode keras2Model, String backend) throws UnsupportedModelException {
     ObjectNode out = keras2Model.deepCopy();
     Where top = Where.top(LayerDicts.name(out));
     JsonNode config = out.path("config");
@@ -53,8 +60,35 @@ final class Dl4jForm {
     List<Refusal> refused = new ArrayList<>();
     boolean sequential = "Sequential".equals(out.path("class_name").asText());
     boolean depthwise = false;
+    Set<String> outputs = outputNames(config, layers, sequential);
     for (JsonNode layer : layers) {
       check(layer, top.child(LayerDicts.name(layer)), refused);
+      if ("theano".equals(backend) && layer.path("config").has("data_format")) {
+        // DL4J's KerasLayerUtils.getDimOrderFromConfig reads the backend before data_format; the
+        // layers are then built for channels-first shapes and the weights copied past their end
+        refused.add(
+            new Refusal(
+                top.child(LayerDicts.name(layer)),
+                LayerDicts.name(layer),
+                layer.path("class_name").asText(),
+                "data_format "
+                    + layer.path("config").path("data_format").asText()
+                    + " in a file of backend theano, which DL4J's import builds channels-first"
+                    + " (corpus k2-conv2d-reshape-theano.h5: 1086 parameters for Keras's 1950,"
+                    + " then a JVM crash, heap corrupted)"));
+      }
+      if ("Dense".equals(layer.path("class_name").asText())
+          && outputs.contains(LayerDicts.name(layer))
+          && Dl4jShapeRules.sequence(layer, layers, sequential)) {
+        refused.add(
+            new Refusal(
+                top.child(LayerDicts.name(layer)),
+                LayerDicts.name(layer),
+                "Dense",
+                "a model output applied to a sequence, which DL4J returns as [batch * steps,"
+                    + " units] in step-major order (corpus tfk1-embedding-dense.h5: [10, 4] for"
+                    + " Keras's [2, 5, 4], 0.122 off)"));
+      }
       if ("DepthwiseConv2D".equals(layer.path("class_name").asText())) {
         depthwise = true;
         String why = Dl4jDepthwiseInput.refusal(layer, layers, sequential);
@@ -115,6 +149,24 @@ final class Dl4jForm {
       Dl4jDepthwiseInput.nameInbound(config.isArray() ? config : config.path("layers"));
     }
     return out;
+  }
+
+  /** The names of the layers whose output is a model output. */
+  private static Set<String> outputNames(JsonNode config, JsonNode layers, boolean sequential) {
+    Set<String> names = new HashSet<>();
+    if (sequential) {
+      if (layers.size() > 0) {
+        names.add(LayerDicts.name(layers.get(layers.size() - 1)));
+      }
+      return names;
+    }
+    JsonNode refs = config.path("output_layers");
+    if (LayerDicts.isTensorRef(refs)) {
+      names.add(refs.path(0).asText());
+    } else {
+      refs.forEach(r -> names.add(r.path(0).asText()));
+    }
+    return names;
   }
 
   /** Moves the input layers to the front of the list, in {@code input_layers} order. */

@@ -15,7 +15,8 @@ import java.util.Set;
  *   <li>a Permute of image axes: DL4J applies Keras's channels-last permutation to its own
  *       channels-first arrays (shape_layers_2d: 4 channels out where Keras has 3);
  *   <li>global pooling with {@code keepdims}: DL4J's pooling drops the pooled axes;
- *   <li>a channels_first layer (corpus files of Keras 2.3 and tf.keras 1.x: input shape mismatch).
+ *   <li>a channels_first layer (corpus files of Keras 2.3 and tf.keras 1.x: input shape mismatch);
+ *   <li>a Cropping3D: DL4J's has no data format and crops the last three axes, channels-first.
  * </ul>
  */
 final class Dl4jShapeRules {
@@ -66,6 +67,14 @@ final class Dl4jShapeRules {
       return "data_format channels_first, on which DL4J's import builds the next layers for other shapes (corpus"
           + " k2-conv2d-dropout-sequential.hdf5 and tfk1-conv2dtranspose.h5: input shape mismatch)";
     }
+    if (cls.equals("Cropping3D")) {
+      // channels_first is refused above; DL4J's Cropping3D has no data format field
+      return "data_format "
+          + c.path("data_format").asText("channels_last")
+          + ", which DL4J's Cropping3D does not read: it crops the last three axes, channels among"
+          + " them (corpus tfk1-conv3d.h5: the next Conv3D got [2, 5, 4, 4, 2] for Keras's"
+          + " [2, 4, 4, 4, 4], \"number of input array channels does not match\")";
+    }
     if (cls.startsWith("Global") && c.path("keepdims").asBoolean(false)) {
       return "keepdims=True, which DL4J's global pooling does not read: it drops the pooled axes";
     }
@@ -83,7 +92,7 @@ final class Dl4jShapeRules {
   }
 
   /** True when {@code layer}'s input is a sequence in DL4J's typing. */
-  private static boolean sequence(JsonNode layer, JsonNode layers, boolean sequential) {
+  static boolean sequence(JsonNode layer, JsonNode layers, boolean sequential) {
     JsonNode at = Dl4jDepthwiseInput.inbound(layer, layers, sequential);
     for (int hops = 0; at != null && hops < 1000; hops++) {
       String cls = at.path("class_name").asText();

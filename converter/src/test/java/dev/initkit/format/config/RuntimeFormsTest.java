@@ -123,6 +123,119 @@ class RuntimeFormsTest {
     assertTrue(reshaped.getMessage().contains("from reshape (Reshape)"), reshaped.getMessage());
   }
 
+  /**
+   * The three corpus files DL4J failed on (Dl4jCorpusRuntimeIT): {@code --for dl4j} refuses each
+   * before writing, in one line naming the layer, the key and its value.
+   */
+  @Test
+  void dl4jRefusesTheCorpusFilesItFailedOn() throws IOException {
+    Path corpus = TestFiles.corpus().resolve("h5-full");
+    String[][] cases = {
+      {"k2-conv2d-reshape-theano.h5", "conv2d_1 (Conv2D): data_format channels_last in a file of"},
+      {"tfk1-conv3d.h5", "cropping3d_8 (Cropping3D): data_format channels_last, which DL4J's"},
+      {"tfk1-embedding-dense.h5", "dense (Dense): a model output applied to a sequence"}
+    };
+    Path dir = Files.createTempDirectory("dl4j-refusals");
+    for (String[] c : cases) {
+      Path out = dir.resolve(c[0]);
+      try (LoadedModel lm = ModelIO.open(corpus.resolve(c[0]))) {
+        UnsupportedModelException e =
+            assertThrows(
+                UnsupportedModelException.class,
+                () ->
+                    ModelIO.write(
+                        lm, out, ModelIO.WriteOptions.defaults().withRuntime(TargetRuntime.DL4J)));
+        assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+        assertTrue(!e.getMessage().contains("\n"), e.getMessage());
+      }
+      assertTrue(!Files.exists(out), "written: " + out);
+    }
+  }
+
+  /**
+   * DL4J reads a file's backend before a layer's data_format: with {@code theano} it builds the
+   * image layers channels-first, so they are refused; the same model of another backend, and a
+   * Theano file without image layers (corpus k2-dense-theano.h5 imports), are not.
+   */
+  @Test
+  void dl4jRefusesImageLayersOnlyInATheanoFile() throws IOException {
+    String conv =
+        "{\"class_name\": \"Conv2D\", \"config\": {\"name\": \"conv\", \"batch_input_shape\":"
+            + " [null, 5, 5, 5], \"filters\": 6, \"kernel_size\": [3, 2], \"data_format\":"
+            + " \"channels_last\", \"activation\": \"linear\"}}";
+    String flat = "{\"class_name\": \"Flatten\", \"config\": {\"name\": \"flat\"}}";
+    String dense =
+        "{\"class_name\": \"Dense\", \"config\": {\"name\": \"out\", \"units\": 3, \"activation\":"
+            + " \"linear\"}}";
+    UnsupportedModelException e =
+        assertThrows(
+            UnsupportedModelException.class,
+            () -> ConfigTranslator.toDl4j(sequential(conv, flat, dense), "theano"));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "conv (Conv2D): data_format channels_last in a file of backend theano, which"
+                    + " DL4J's import builds channels-first"),
+        e.getMessage());
+    assertTrue(e.location().endsWith("conv"), e.location());
+    ConfigTranslator.toDl4j(sequential(conv, flat, dense), "tensorflow");
+    ConfigTranslator.toDl4j(sequential(conv, flat, dense), null);
+    String denseIn =
+        "{\"class_name\": \"Dense\", \"config\": {\"name\": \"in\", \"batch_input_shape\":"
+            + " [null, 4], \"units\": 3, \"activation\": \"linear\"}}";
+    ConfigTranslator.toDl4j(sequential(denseIn, dense), "theano");
+  }
+
+  /** DL4J's Cropping3D has no data format: it crops the channels of a channels_last input. */
+  @Test
+  void dl4jRefusesCropping3D() throws IOException {
+    String input =
+        "{\"class_name\": \"InputLayer\", \"config\": {\"name\": \"vol\", \"batch_input_shape\":"
+            + " [null, 6, 6, 6, 2], \"dtype\": \"float32\"}}";
+    String crop =
+        "{\"class_name\": \"Cropping3D\", \"config\": {\"name\": \"crop\", \"cropping\": [[1, 1],"
+            + " [1, 1], [1, 1]], \"data_format\": \"channels_last\"}}";
+    UnsupportedModelException e =
+        assertThrows(
+            UnsupportedModelException.class,
+            () -> ConfigTranslator.toDl4j(sequential(input, crop)));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "crop (Cropping3D): data_format channels_last, which DL4J's Cropping3D does not"
+                    + " read: it crops the last three axes"),
+        e.getMessage());
+  }
+
+  /**
+   * A Dense on a sequence that is a model output comes out of DL4J as [batch * steps, units],
+   * step-major: refused; the same Dense after a Flatten, on a flat input, is not.
+   */
+  @Test
+  void dl4jRefusesADenseOutputOnASequence() throws IOException {
+    String input =
+        "{\"class_name\": \"InputLayer\", \"config\": {\"name\": \"ids\", \"batch_input_shape\":"
+            + " [null, 5], \"dtype\": \"float32\"}}";
+    String embedding =
+        "{\"class_name\": \"Embedding\", \"config\": {\"name\": \"emb\", \"input_dim\": 10,"
+            + " \"output_dim\": 8}}";
+    String flat = "{\"class_name\": \"Flatten\", \"config\": {\"name\": \"flat\"}}";
+    String dense =
+        "{\"class_name\": \"Dense\", \"config\": {\"name\": \"out\", \"units\": 4, \"activation\":"
+            + " \"linear\"}}";
+    UnsupportedModelException e =
+        assertThrows(
+            UnsupportedModelException.class,
+            () -> ConfigTranslator.toDl4j(sequential(input, embedding, dense)));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "out (Dense): a model output applied to a sequence, which DL4J returns as [batch *"
+                    + " steps, units] in step-major order"),
+        e.getMessage());
+    ConfigTranslator.toDl4j(sequential(input, embedding, flat, dense));
+  }
+
   private static JsonNode sequential(String... layers) throws IOException {
     return new com.fasterxml.jackson.databind.ObjectMapper()
         .readTree(
