@@ -43,6 +43,11 @@ SUITES = {
                      "(.h5); real Keras 3 / tf-keras load it and predict, on a seeded input made from the "
                      "original's input shapes, within 1e-5 of Keras on the original (in the output's own Keras "
                      "when that loads the original, else in the other one)."),
+    "corpus-tensorflow": ("../shared/keras-corpus: `--for tensorflow`",
+                          "SavedModelCorpusRuntimeIT: every corpus file written `--for tensorflow` (a SavedModel), "
+                          "loaded by TF Python (`tf.saved_model.load`) and run through its `serving_default` "
+                          "signature, within 1e-5 of Keras on the original and the same seeded input, in the same "
+                          "process (the original in the Keras that wrote it, else in the other one)."),
     "corpus-dl4j": ("../shared/keras-corpus: `--for dl4j`",
                     "Dl4jCorpusRuntimeIT: every corpus file written `--for dl4j`, imported by DL4J in a child JVM, "
                     "within 1e-4 of Keras on the original and the same seeded input."),
@@ -153,7 +158,7 @@ def main(argv=None):
         "`initkit convert IN -o OUT --for RUNTIME` and loaded by that runtime. Verdicts:",
         "",
         "- ✓ (loads): the runtime loads initkit's output and predicts what Keras predicts on the original, on "
-        "this machine in the same run (Keras 3 and tf-keras within 1e-5, DL4J within 1e-4; the number is the "
+        "this machine in the same run (Keras 3, tf-keras and TF Python within 1e-5, DL4J within 1e-4; the number is the "
         "largest difference when not 0);",
         "- warned: loads, and predicts otherwise exactly where `convert` warned it would (an activation the "
         "target generation defines differently, e.g. Keras 2's `hard_sigmoid` in Keras 3);",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates docs/COMPATIBILITY.md: runs the truth ITs that record compatibility cases
-# (KerasInteropIT, KerasCorpusRuntimeIT, Dl4jForRuntimeIT, Dl4jCorpusRuntimeIT, KerasToSavedModelIT) into
+# (KerasInteropIT, KerasCorpusRuntimeIT, Dl4jForRuntimeIT, Dl4jCorpusRuntimeIT, KerasToSavedModelIT,
+# SavedModelCorpusRuntimeIT) into
 # target/compatibility/*.jsonl, then scripts/compatibility.py writes the page from them.
 # A failing case still lands in the page (as FAILS); the script then exits 1.
 #
@@ -19,7 +20,7 @@ export TF_CPP_MIN_LOG_LEVEL=3
 rm -rf target/compatibility
 mvn -B -ntp verify -pl converter,dl4j,interop-dl4j,savedmodel \
   -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dit.test=KerasInteropIT,KerasCorpusRuntimeIT,Dl4jForRuntimeIT,Dl4jCorpusRuntimeIT,KerasToSavedModelIT -Dfailsafe.failIfNoSpecifiedTests=false \
+  -Dit.test=KerasInteropIT,KerasCorpusRuntimeIT,Dl4jForRuntimeIT,Dl4jCorpusRuntimeIT,KerasToSavedModelIT,SavedModelCorpusRuntimeIT -Dfailsafe.failIfNoSpecifiedTests=false \
   -Dmaven.test.failure.ignore=true -Dspotless.check.skip=true "${ARGS[@]}" "$@"
 mvn_status=$?
 python3 scripts/compatibility.py || exit 1

@@ -15,6 +15,11 @@ ENTRIES.json is a JSON list of originals:
       "outputs": [{"file": "...", "loader": "keras3" | "tfkeras"}]   # initkit's files to check
     }
 
+An output with "loader": "tensorflow" is a SavedModel directory, loaded by tf.saved_model.load and
+run through its serving_default signature; it also names "signature_inputs" and
+"signature_outputs", the signature's keys in the model's input and output order (fed x0, x1, ...;
+compared with the reference's outputs in that order).
+
 Corpus files come without an input, so one is generated from the original's input shapes and
 dtypes (seeded by the id: the same every run): batch 2, other unknown dimensions 8 (sequences) or 32 (images), standard normal
 floats, or integers below the smallest Embedding input_dim when the model has an Embedding. The
@@ -41,7 +46,7 @@ import contextlib  # noqa: E402
 import json  # noqa: E402
 import signal  # noqa: E402
 
-LOADER_NAMES = {"keras3": "Keras 3", "tfkeras": "tf-keras"}
+LOADER_NAMES = {"keras3": "Keras 3", "tfkeras": "tf-keras", "tensorflow": "TF Python"}
 
 
 def _guarded(timeout, fn, *args):
@@ -92,6 +97,34 @@ def generate_inputs(model, seed):
     return xs
 
 
+def serve_savedmodel(out, xs):
+    """A SavedModel's serving_default signature on xs, fed and read by the keys in the model's order."""
+    tf = check.tf
+    f = tf.saved_model.load(out["file"]).signatures["serving_default"]
+    spec = f.structured_input_signature[1]
+    in_keys, out_keys = out["signature_inputs"], out["signature_outputs"]
+    if sorted(spec) != sorted(in_keys):
+        raise check.CaseError(f"signature inputs {sorted(spec)}, expected {sorted(in_keys)}")
+    if len(xs) != len(in_keys):
+        raise check.CaseError(f"the original has {len(xs)} inputs, the signature {len(in_keys)}")
+    y = f(**{k: tf.constant(x, dtype=spec[k].dtype) for k, x in zip(in_keys, xs)})
+    if sorted(y) != sorted(out_keys):
+        raise check.CaseError(f"signature outputs {sorted(y)}, expected {sorted(out_keys)}")
+    return [y[k].numpy() for k in out_keys]
+
+
+def _load_output(out):
+    if out["loader"] == "tensorflow":
+        return check.tf.saved_model.load(out["file"])
+    return check.load_model(out["file"], out["loader"])
+
+
+def _predict_output(out, xs):
+    if out["loader"] == "tensorflow":
+        return serve_savedmodel(out, xs)
+    return check.predict(check.load_model(out["file"], out["loader"]), xs)
+
+
 def check_entry(e, tolerance, timeout):
     np = check.np
     eid = e["id"]
@@ -135,8 +168,8 @@ def check_entry(e, tolerance, timeout):
         c = {"file": out["file"], "loader": out["loader"], "status": "FAIL", "max_diff": None, "reference": None, "reason": None}
         ref_loader = out["loader"] if out["loader"] in refs else best
         try:
-            got = _guarded(timeout, lambda: check.predict(check.load_model(out["file"], out["loader"]), xs)) if xs is not None \
-                else _guarded(timeout, check.load_model, out["file"], out["loader"])
+            got = _guarded(timeout, _predict_output, out, xs) if xs is not None \
+                else _guarded(timeout, _load_output, out)
             if ref_loader is None:
                 c["status"] = "UNVERIFIED"
                 c["reason"] = f"no Keras here loads the original ({why_none}); initkit's output loads in {LOADER_NAMES[out['loader']]}"

@@ -306,6 +306,13 @@ public final class HtmlReport {
     if (clamped > 0) {
       lo = floorRow;
     }
+    int ticks = 5;
+    if (log) {
+      // at most 12 gridlines, each on a whole decade (the top moves up to the next one if needed)
+      int decadeStep = (int) Math.ceil((hi - lo) / 12);
+      ticks = (int) Math.ceil((hi - lo) / decadeStep);
+      hi = lo + (double) ticks * decadeStep;
+    }
     int n = xs.size();
     double pw = W - ML - MR;
     double ph = H - MT - MB;
@@ -329,7 +336,6 @@ public final class HtmlReport {
             MT,
             pw,
             ph));
-    int ticks = log ? (int) Math.min(12, hi - lo) : 5;
     for (int t = 0; t <= ticks; t++) {
       double v = lo + (hi - lo) * t / ticks;
       if (clamped > 0 && t == 0) {

@@ -133,8 +133,9 @@ class HtmlReportTest {
     assertEquals(0, count(grad.substring(0, grad.indexOf("<path")), "class=\"clamped\""));
     assertTrue(grad.contains("class=\"floor-note\">"), "a note says what the marker means");
     assertTrue(grad.contains("&lt;1e-30</text>"), "the bottom row is labelled as below the floor");
-    // the axis covers the smallest drawn value (1e-12) and the largest (0.3), with a row below
-    assertTrue(grad.contains("data-y-min=\"1e-13\" data-y-max=\"1e0\""), grad);
+    // the axis covers the smallest drawn value (1e-12) and the largest (0.3), with a row below;
+    // 13 decades: a gridline every 2, so the top moves up to 1e1
+    assertTrue(grad.contains("data-y-min=\"1e-13\" data-y-max=\"1e1\""), grad);
     // every point inside the plot area (y from 30 to 240)
     Matcher y = Pattern.compile("(?:cy=\"|M[0-9.]+ )([0-9.]+)").matcher(grad);
     int n = 0;

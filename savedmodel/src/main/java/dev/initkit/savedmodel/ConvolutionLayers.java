@@ -71,6 +71,18 @@ final class ConvolutionLayers {
     long[] k = ExportContext.longs(c.path("kernel_size"), n);
     long[] s = ExportContext.longs(c.path("strides"), n);
     long[] d = ExportContext.longs(c.path("dilation_rate"), n);
+    if (!ws.isEmpty() && ws.get(0).shape().rank() != n + 2) {
+      // Keras 1's Convolution1D kept a 4-d kernel (filter_length, 1, input_dim, nb_filter)
+      throw cx.unsupported(
+          e.name(),
+          "a kernel of rank "
+              + ws.get(0).shape().rank()
+              + " for "
+              + e.className()
+              + " (Keras 2+ writes rank "
+              + (n + 2)
+              + "; Keras 1's layout)");
+    }
     Operand<TFloat32> kernel = cx.variable(e, ws, 0);
     Operand<TFloat32> in = x.op();
     Operand<TFloat32> y;

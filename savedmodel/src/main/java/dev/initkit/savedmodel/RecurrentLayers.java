@@ -230,6 +230,23 @@ final class RecurrentLayers {
     }
     long steps = x.dim(1);
     List<Weight> own = ws.subList(first, ws.size());
+    int gateCount = cls.contains("LSTM") ? 4 : cls.contains("GRU") ? 3 : 1;
+    if (own.size() >= 2
+        && (own.get(0).shape().rank() != 2
+            || own.get(1).shape().rank() != 2
+            || own.get(0).shape().dim(1) != gateCount * own.get(1).shape().dim(0))) {
+      // Keras 1 stored one kernel, recurrent kernel and bias per gate (12 arrays for an LSTM)
+      throw cx.unsupported(
+          e.name(),
+          cls
+              + " weights that are not one kernel of "
+              + gateCount
+              + " x units columns ("
+              + own.size()
+              + " arrays, the first "
+              + own.get(0).shape()
+              + "; Keras 1's per-gate layout)");
+    }
     Operand<TFloat32> kernel = cx.variable(e, ws, first);
     Operand<TFloat32> rec = cx.variable(e, ws, first + 1);
     boolean bias = c.path("use_bias").asBoolean(true);
