@@ -20,6 +20,7 @@ import dev.initkit.internal.OutputSafety;
 import dev.initkit.internal.h5.H5Store;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
+import dev.initkit.model.OwnedModel;
 import dev.initkit.model.Weight;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -130,7 +131,7 @@ public final class ModelIO {
   }
 
   /** Opens a model with default options. The caller closes the result. */
-  public static LoadedModel open(Path path) throws IOException {
+  public static OwnedModel open(Path path) throws IOException {
     return open(path, ReadOptions.defaults());
   }
 
@@ -143,8 +144,8 @@ public final class ModelIO {
    * @throws UnsupportedModelException the file is valid but uses something initkit does not handle
    * @throws IOException the file cannot be read
    */
-  public static LoadedModel open(Path path, ReadOptions options) throws IOException {
-    LoadedModel m = read(path, options);
+  public static OwnedModel open(Path path, ReadOptions options) throws IOException {
+    OwnedModel m = read(path, options);
     try {
       StoredWeightsCheck.check(path, m.model());
     } catch (MalformedModelException e) {
@@ -154,7 +155,7 @@ public final class ModelIO {
     return m;
   }
 
-  private static LoadedModel read(Path path, ReadOptions options) throws IOException {
+  private static OwnedModel read(Path path, ReadOptions options) throws IOException {
     Detection d = FormatDetector.detect(path);
     switch (d.kind()) {
       case HDF5:
@@ -191,7 +192,7 @@ public final class ModelIO {
   /**
    * An HDF5 file goes to the reader of its layout: Keras 3 weights, or a legacy model or weights.
    */
-  private static LoadedModel openHdf5(Path path, ReadOptions options) throws IOException {
+  private static OwnedModel openHdf5(Path path, ReadOptions options) throws IOException {
     try (KerasH5Input in = KerasH5Input.open(path)) {
       if (in.layout() == Format.KERAS3_WEIGHTS) {
         return KerasArchiveReader.readWeights(in, companion(path, options));

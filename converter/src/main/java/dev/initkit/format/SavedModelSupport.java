@@ -3,6 +3,7 @@ package dev.initkit.format;
 import dev.initkit.MalformedModelException;
 import dev.initkit.UnsupportedModelException;
 import dev.initkit.model.LoadedModel;
+import dev.initkit.model.OwnedModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ServiceLoader;
@@ -25,7 +26,7 @@ public interface SavedModelSupport {
    * @throws UnsupportedModelException when it is valid but uses something initkit does not handle
    * @throws IOException on read errors
    */
-  LoadedModel read(Path dir) throws IOException;
+  OwnedModel read(Path dir) throws IOException;
 
   /**
    * Writes {@code model} as a SavedModel directory at {@code out}, atomically.

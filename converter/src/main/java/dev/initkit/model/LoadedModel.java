@@ -4,45 +4,29 @@ import java.io.IOException;
 import java.util.Objects;
 
 /**
- * A model description together with the open source of its weight values. Closing it releases the
- * file handles and temporary files the reader holds; a second close does nothing.
- *
- * <p>An owner ({@link #ownsResources()}) comes from a reader; a view ({@link #withModel}, {@link
- * #withTensors}, what {@code Reinitializer.apply} returns) shares its owner's open file and lives
- * only as long as it: once the owner is closed, reading through a view fails with an {@link
- * IllegalStateException} that says so, instead of failing in the closed file.
+ * A model description together with the open source of its weight values: either an {@link
+ * OwnedModel}, which a reader returns and whose {@link #close} releases the file handles and
+ * temporary files it holds, or a {@link ModelView} ({@link #withModel}, {@link #withTensors}, what
+ * {@code Reinitializer.apply} and {@code Transplanter.apply} return), which shares its owner's open
+ * file, owns nothing, and lives only as long as its owner: once the owner is closed, reading
+ * through a view fails with an {@link IllegalStateException} that says so, instead of failing in
+ * the closed file. The two are distinct types so that code that must close what it opened can say
+ * so in its signatures.
  */
-public final class LoadedModel implements AutoCloseable {
+public abstract sealed class LoadedModel implements AutoCloseable permits OwnedModel, ModelView {
   private final Model model;
   private final TensorSource tensors;
-  private final AutoCloseable resources;
-  private final LoadedModel owner; // null for an owner
-  private volatile boolean closed;
 
-  /**
-   * Wraps a model and its tensors.
-   *
-   * @param resources what to close with this object (may be null)
-   */
-  public LoadedModel(Model model, TensorSource tensors, AutoCloseable resources) {
-    this(model, tensors, resources, null);
-  }
-
-  private LoadedModel(
-      Model model, TensorSource tensors, AutoCloseable resources, LoadedModel owner) {
+  LoadedModel(Model model, TensorSource tensors) {
     this.model = Objects.requireNonNull(model, "model");
     this.tensors = Objects.requireNonNull(tensors, "tensors");
-    this.resources = resources;
-    this.owner = owner;
   }
 
   /**
-   * True for an owner (closing it releases the file), false for a view over another's tensors,
-   * which closing releases nothing.
+   * True for an {@link OwnedModel} (closing it releases the file), false for a {@link ModelView}
+   * over another's tensors, which closing releases nothing.
    */
-  public boolean ownsResources() {
-    return owner == null;
-  }
+  public abstract boolean ownsResources();
 
   /** The model description. */
   public Model model() {
@@ -51,17 +35,12 @@ public final class LoadedModel implements AutoCloseable {
 
   /** The weight values. */
   public TensorSource tensors() {
-    if (closed) {
-      throw new IllegalStateException("model " + model.source() + " is closed");
-    }
-    if (owner != null && owner.closed) {
-      throw new IllegalStateException(
-          "model "
-              + model.source()
-              + " is a view over a closed model: keep the model it came from open while using it");
-    }
+    checkOpen();
     return tensors;
   }
+
+  /** Throws the {@link IllegalStateException} that reading from a closed model gets. */
+  abstract void checkOpen();
 
   /**
    * The weight {@code variable} of the layer named {@code layer} (nested models' layers included),
@@ -107,36 +86,25 @@ public final class LoadedModel implements AutoCloseable {
    * A view with another description over the same tensors: it does not own the file, and reads
    * through it fail once this model's owner is closed.
    */
-  public LoadedModel withModel(Model other) {
-    return new LoadedModel(other, tensors, null, root());
+  public ModelView withModel(Model other) {
+    return new ModelView(other, tensors, owner());
   }
 
   /**
    * A view with another tensor source (which may read this model's file): it does not own the file,
    * and reads through it fail once this model's owner is closed.
    */
-  public LoadedModel withTensors(TensorSource other) {
-    return new LoadedModel(model, other, null, root());
+  public ModelView withTensors(TensorSource other) {
+    return new ModelView(model, other, owner());
   }
 
-  private LoadedModel root() {
-    return owner == null ? this : owner;
-  }
+  /** The model that owns the open file: this one, or a view's owner. */
+  public abstract OwnedModel owner();
 
+  /**
+   * Closes this model: an owner releases its file; a view releases nothing and only stops reading.
+   * A second close does nothing.
+   */
   @Override
-  public void close() throws IOException {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    if (resources != null) {
-      try {
-        resources.close();
-      } catch (IOException | RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new IOException(e);
-      }
-    }
-  }
+  public abstract void close() throws IOException;
 }

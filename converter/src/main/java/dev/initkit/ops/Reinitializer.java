@@ -11,6 +11,7 @@ import dev.initkit.init.SeedContract;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
+import dev.initkit.model.ModelView;
 import dev.initkit.model.WeightRole;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -326,7 +327,7 @@ public final class Reinitializer {
   }
 
   /** {@link #apply(LoadedModel, Plan, ProgressListener)} without a listener. */
-  public static LoadedModel apply(LoadedModel loaded, Plan plan) {
+  public static ModelView apply(LoadedModel loaded, Plan plan) {
     return apply(loaded, plan, ProgressListener.NONE);
   }
 
@@ -338,7 +339,7 @@ public final class Reinitializer {
    *
    * @param listener told about each drawn tensor as a writer asks for it
    */
-  public static LoadedModel apply(LoadedModel loaded, Plan plan, ProgressListener listener) {
+  public static ModelView apply(LoadedModel loaded, Plan plan, ProgressListener listener) {
     Map<String, GeneratedTensors.Draw> draws = new LinkedHashMap<>();
     Map<String, String> labels = new LinkedHashMap<>();
     for (Entry e : plan.entries()) {

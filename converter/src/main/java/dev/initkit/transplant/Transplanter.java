@@ -13,6 +13,7 @@ import dev.initkit.keras.Recurrence;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
+import dev.initkit.model.ModelView;
 import dev.initkit.model.Quantization;
 import dev.initkit.model.Shape;
 import dev.initkit.model.Weight;
@@ -341,7 +342,7 @@ public final class Transplanter {
   /**
    * {@link #apply(LoadedModel, LoadedModel, TransplantPlan, ProgressListener)} without a listener.
    */
-  public static LoadedModel apply(LoadedModel source, LoadedModel target, TransplantPlan plan) {
+  public static ModelView apply(LoadedModel source, LoadedModel target, TransplantPlan plan) {
     return apply(source, target, plan, ProgressListener.NONE);
   }
 
@@ -351,7 +352,7 @@ public final class Transplanter {
    *
    * @param listener told about each drawn tensor as a writer asks for it
    */
-  public static LoadedModel apply(
+  public static ModelView apply(
       LoadedModel source, LoadedModel target, TransplantPlan plan, ProgressListener listener) {
     Map<String, GeneratedTensors.Draw> draws = new LinkedHashMap<>();
     Map<String, String> labels = new LinkedHashMap<>();

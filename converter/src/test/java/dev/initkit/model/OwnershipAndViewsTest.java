@@ -3,6 +3,7 @@ package dev.initkit.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -88,13 +89,16 @@ class OwnershipAndViewsTest {
 
   @Test
   void aViewReadsWhileItsOwnerIsOpenAndFailsClearlyAfter() throws Exception {
-    LoadedModel owner = ModelIO.open(MLP);
+    OwnedModel owner = ModelIO.open(MLP);
     Weight w = owner.model().layerWeights().get(0);
-    LoadedModel view =
+    ModelView view =
         Reinitializer.apply(
             owner,
             Reinitializer.plan(owner.model(), new Reinitializer.Configured(), Selector.all(), 1L));
-    LoadedModel described = view.withModel(owner.model());
+    ModelView described = view.withModel(owner.model());
+    assertSame(owner, view.owner(), "a view names the model that owns the file");
+    assertSame(owner, described.owner(), "a view of a view has the same owner");
+    assertSame(owner, owner.owner());
     assertTrue(owner.ownsResources());
     assertFalse(view.ownsResources());
     assertFalse(described.ownsResources());
@@ -105,7 +109,9 @@ class OwnershipAndViewsTest {
     assertEquals(owner.readFloats(w).length, drawn.length);
     assertTrue(Files.exists(MLP));
 
+    assertFalse(owner.isClosed());
     owner.close();
+    assertTrue(owner.isClosed());
     IllegalStateException e =
         assertThrows(IllegalStateException.class, () -> described.readFloats(w));
     assertTrue(e.getMessage().contains("view over a closed model"), e.getMessage());

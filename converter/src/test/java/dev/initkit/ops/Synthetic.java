@@ -10,6 +10,7 @@ import dev.initkit.model.DType;
 import dev.initkit.model.Layer;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
+import dev.initkit.model.OwnedModel;
 import dev.initkit.model.Shape;
 import dev.initkit.model.TensorSource;
 import dev.initkit.model.Weight;
@@ -109,7 +110,7 @@ final class Synthetic {
         (w, first, rows, dst) -> {
           throw new IOException("no stored values for " + w.name());
         };
-    return new LoadedModel(m, new GeneratedTensors(nothing, draws), null);
+    return new OwnedModel(m, new GeneratedTensors(nothing, draws), null);
   }
 
   static JsonNode keras2(String className, String config) throws IOException {

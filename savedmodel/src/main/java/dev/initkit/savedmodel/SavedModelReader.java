@@ -9,8 +9,8 @@ import dev.initkit.format.h5.KerasH5Reader;
 import dev.initkit.internal.Json;
 import dev.initkit.model.DType;
 import dev.initkit.model.Layer;
-import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
+import dev.initkit.model.OwnedModel;
 import dev.initkit.model.Shape;
 import dev.initkit.model.Weight;
 import dev.initkit.model.WeightRole;
@@ -76,10 +76,10 @@ final class SavedModelReader {
     }
   }
 
-  static LoadedModel open(Path dir) throws IOException {
+  static OwnedModel open(Path dir) throws IOException {
     Contents c = read(dir);
     CheckpointTensors tensors = new CheckpointTensors(c.dir(), c.index());
-    return new LoadedModel(c.model(), tensors, tensors);
+    return new OwnedModel(c.model(), tensors, tensors);
   }
 
   static Contents read(Path dir) throws IOException {

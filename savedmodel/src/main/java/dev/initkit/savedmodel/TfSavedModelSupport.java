@@ -2,6 +2,7 @@ package dev.initkit.savedmodel;
 
 import dev.initkit.format.SavedModelSupport;
 import dev.initkit.model.LoadedModel;
+import dev.initkit.model.OwnedModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
@@ -17,7 +18,7 @@ public final class TfSavedModelSupport implements SavedModelSupport {
 
   /** {@inheritDoc} */
   @Override
-  public LoadedModel read(Path dir) throws IOException {
+  public OwnedModel read(Path dir) throws IOException {
     return SavedModelReader.open(dir);
   }
 

@@ -17,8 +17,8 @@ import dev.initkit.internal.hdf5.H5Group;
 import dev.initkit.internal.hdf5.H5Node;
 import dev.initkit.model.DType;
 import dev.initkit.model.Layer;
-import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
+import dev.initkit.model.OwnedModel;
 import dev.initkit.model.Quantization;
 import dev.initkit.model.Shape;
 import dev.initkit.model.Weight;
@@ -55,20 +55,20 @@ public final class KerasH5Reader {
    * @param companionConfig a model config to use for a weights-only file (null for none)
    * @param companionPath where it came from (for messages)
    */
-  public static LoadedModel read(KerasH5Input input, JsonNode companionConfig, Path companionPath)
+  public static OwnedModel read(KerasH5Input input, JsonNode companionConfig, Path companionPath)
       throws IOException {
     return H5Input.of(input)
         .readWith((path, file) -> read(path, file, companionConfig, companionPath));
   }
 
   /** Reads an open legacy-layout file; takes ownership of {@code file}. */
-  private static LoadedModel read(
+  private static OwnedModel read(
       Path path, H5File file, JsonNode companionConfig, Path companionPath) throws IOException {
     boolean ok = false;
     try {
       H5Store store = new H5Store(file, path);
-      LoadedModel m =
-          new LoadedModel(readModel(path, file, companionConfig, companionPath), store, store);
+      OwnedModel m =
+          new OwnedModel(readModel(path, file, companionConfig, companionPath), store, store);
       ok = true;
       return m;
     } catch (H5Exception e) {

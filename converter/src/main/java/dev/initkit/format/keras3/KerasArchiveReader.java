@@ -14,8 +14,8 @@ import dev.initkit.internal.h5.H5Store;
 import dev.initkit.internal.hdf5.H5Exception;
 import dev.initkit.internal.hdf5.H5File;
 import dev.initkit.model.Layer;
-import dev.initkit.model.LoadedModel;
 import dev.initkit.model.Model;
+import dev.initkit.model.OwnedModel;
 import dev.initkit.model.Weight;
 import dev.initkit.model.WeightRole;
 import java.io.IOException;
@@ -68,7 +68,7 @@ public final class KerasArchiveReader {
    * its declared size or far beyond its compressed size (a decompression bomb), or that would not
    * fit in the temporary directory, is refused before or while it is extracted.
    */
-  public static LoadedModel readZip(Path path) throws IOException {
+  public static OwnedModel readZip(Path path) throws IOException {
     try (ZipFile zip = openZip(path)) {
       checkUnique(zip, path);
       long weightsAt = -1; // where a stored weights member's bytes lie, read once for all uses
@@ -120,7 +120,7 @@ public final class KerasArchiveReader {
         }
         // a compressed member's CRC was checked as it inflated; a stored one's is checked beside
         // the reads
-        LoadedModel m =
+        OwnedModel m =
             assemble(
                 path,
                 List.of(f),
@@ -305,7 +305,7 @@ public final class KerasArchiveReader {
   }
 
   /** Reads an unzipped archive directory. */
-  public static LoadedModel readDirectory(Path dir) throws IOException {
+  public static OwnedModel readDirectory(Path dir) throws IOException {
     String config = boundedText(dir.resolve("config.json"), dir);
     Path meta = dir.resolve("metadata.json");
     String metadata = Files.exists(meta) ? boundedText(meta, dir) : null;
@@ -325,19 +325,19 @@ public final class KerasArchiveReader {
    * Reads a bare Keras 3 weights file ({@link dev.initkit.format.Format#KERAS3_WEIGHTS}), with an
    * optional config for layer names and classes; takes ownership of the open file.
    */
-  public static LoadedModel readWeights(KerasH5Input input, JsonNode companion) throws IOException {
+  public static OwnedModel readWeights(KerasH5Input input, JsonNode companion) throws IOException {
     return H5Input.of(input).readWith((path, file) -> readWeights(path, file, companion));
   }
 
   /** Reads a bare Keras 3 weights file, with an optional config for layer names and classes. */
-  private static LoadedModel readWeights(Path path, H5File file, JsonNode companion)
+  private static OwnedModel readWeights(Path path, H5File file, JsonNode companion)
       throws IOException {
     String config = companion == null ? null : Json.write(companion);
     return assemble(path, List.of(file), null, config, null, "keras3-weights");
   }
 
   /** Reads a sharded weights manifest ({@code .weights.json}) and its shards. */
-  public static LoadedModel readShardedWeights(Path manifest, JsonNode companion)
+  public static OwnedModel readShardedWeights(Path manifest, JsonNode companion)
       throws IOException {
     String config = companion == null ? null : Json.write(companion);
     return assemble(manifest, openShards(manifest), null, config, null, "keras3-weights");
@@ -495,7 +495,7 @@ public final class KerasArchiveReader {
     }
   }
 
-  private static LoadedModel assemble(
+  private static OwnedModel assemble(
       Path path,
       List<H5File> files,
       AutoCloseable extra,
@@ -506,7 +506,7 @@ public final class KerasArchiveReader {
     return assemble(path, files, extra, configText, metadataText, format, null);
   }
 
-  private static LoadedModel assemble(
+  private static OwnedModel assemble(
       Path path,
       List<H5File> files,
       AutoCloseable extra,
@@ -563,7 +563,7 @@ public final class KerasArchiveReader {
         }
       }
       ok = true;
-      return new LoadedModel(b.build(), store, store);
+      return new OwnedModel(b.build(), store, store);
     } catch (H5Exception e) {
       throw new MalformedModelException(
           path, WEIGHTS_H5, "cannot read HDF5 structure: " + e.getMessage(), e);

@@ -6,7 +6,7 @@ import dev.initkit.format.h5.KerasH5Input;
 import dev.initkit.internal.hdf5.H5Exception;
 import dev.initkit.internal.hdf5.H5File;
 import dev.initkit.internal.hdf5.H5Group;
-import dev.initkit.model.LoadedModel;
+import dev.initkit.model.OwnedModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -113,7 +113,7 @@ public final class H5Input implements KerasH5Input {
      * @return the model, which holds the file open
      * @throws IOException when the file cannot be read as a model
      */
-    LoadedModel read(Path path, H5File file) throws IOException;
+    OwnedModel read(Path path, H5File file) throws IOException;
   }
 
   /**
@@ -122,7 +122,7 @@ public final class H5Input implements KerasH5Input {
    *
    * @throws IllegalStateException when the file was already handed over or closed
    */
-  public LoadedModel readWith(Reader reader) throws IOException {
+  public OwnedModel readWith(Reader reader) throws IOException {
     H5File f = file;
     if (f == null) {
       throw new IllegalStateException(path + " was already handed to a reader or closed");
