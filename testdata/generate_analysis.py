@@ -15,6 +15,8 @@ Writes:
                                          pixels / 16 as float32; a stratified 80/20 split with seed 0:
                                          x_train (1437, 64), y_train (1437,) int64, x_test, y_test
     analysis/models/cnn8/tfkeras.h5      Conv2D(8, 3, relu) + Flatten + Dense(10, softmax) on 8x8x1 images
+    analysis/models/lstm8/tfkeras.h5     LSTM(32) + Dense(10, softmax) over the 8 rows of 8 pixels
+                                         (and keras3.keras of each, same weights)
     data/digits_png/<class>/NNN.png      the first 5 test digits of each class as 8x8 grayscale PNGs
                                          (round(pixel * 255)), written by TensorFlow's PNG encoder
 
@@ -82,6 +84,15 @@ def cnn8(lib):
     ], name="cnn8")
 
 
+def lstm8(lib):
+    lib.utils.set_random_seed(18)
+    return lib.Sequential([
+        lib.Input(shape=(8, 8), name="rows"),
+        lib.layers.LSTM(32, name="lstm"),
+        lib.layers.Dense(10, activation="softmax", name="head"),
+    ], name="lstm8")
+
+
 def digit_pngs(x_test, y_test):
     root = DATA / "digits_png"
     for c in range(10):
@@ -108,4 +119,5 @@ if __name__ == "__main__":
     save("mlp20", mlp20)
     save("tanh6", tanh6)
     save("cnn8", cnn8)
+    save("lstm8", lstm8)
     digits()

@@ -119,6 +119,37 @@ class CompareCommandIT {
     }
   }
 
+  /**
+   * The README's LSTM command: the bundled Keras 3 LSTM (rows of the flat digits reshaped to its
+   * (8, 8) input) trains with He and Glorot, and zeros stays at ln 10.
+   */
+  @Test
+  void theReadmesLstmTrainsUnlessZeros() throws Exception {
+    JsonNode doc =
+        Cli.run(
+                "compare",
+                Cli.testdata().resolve("analysis/models/lstm8/keras3.keras"),
+                "--data",
+                Cli.testdata().resolve("data/digits.npz"),
+                "--schemes",
+                "zeros,glorot_uniform,he_normal",
+                "--epochs",
+                3,
+                "--json")
+            .assertExit(ExitCodes.OK)
+            .json();
+    JsonNode runs = doc.get("runs");
+    JsonNode zeros = runs.get(0);
+    assertEquals(Math.log(10), zeros.get("finalTrainLoss").asDouble(), 0.02);
+    for (int i = 1; i < 3; i++) {
+      JsonNode r = runs.get(i);
+      assertTrue(
+          r.get("finalTrainLoss").asDouble() < zeros.get("finalTrainLoss").asDouble() - 0.3,
+          runs::toString);
+      assertTrue(r.get("epochs").get(2).get("testAccuracy").asDouble() > 0.3, r::toString);
+    }
+  }
+
   /** {@code report --html} writes analyze's report of the stored weights; it renders too. */
   @Test
   void reportWritesTheHtmlReportToo() throws Exception {
