@@ -29,22 +29,9 @@ final class Lsuv {
       INDArray first = net.outputOf(l, x);
       double v = variance(first);
       long perSample = first.length() / first.size(0);
-      if (perSample < o.minOutputs()) {
-        out.add(
-            new LsuvResult.Layer(
-                name,
-                false,
-                "fewer than " + o.minOutputs() + " outputs (" + perSample + ")",
-                0,
-                v,
-                v,
-                1));
-        continue;
-      }
-      if ("softmax".equals(act) || "sigmoid".equals(act)) {
-        out.add(
-            new LsuvResult.Layer(
-                name, false, act + " output: variance 1 is out of reach", 0, v, v, 1));
+      LsuvResult.Layer skipped = skipped(name, act, perSample, v, o);
+      if (skipped != null) {
+        out.add(skipped);
         continue;
       }
       INDArray w = l.getParam("W");
@@ -74,5 +61,39 @@ final class Lsuv {
   private static double variance(INDArray output) {
     double[] ms = Statistics.meanStd(Dl4jWorker.floats(output));
     return ms[1] * ms[1];
+  }
+
+  /**
+   * The layer LSUV leaves alone, with why (as the reference implementation: too few outputs to
+   * measure a variance, or a squashing head whose variance cannot reach 1), or null to scale it.
+   * Both engines apply it.
+   */
+  static LsuvResult.Layer skipped(
+      String name,
+      String activation,
+      long perSample,
+      double variance,
+      WorkerRequest.LsuvOptions o) {
+    if (perSample < o.minOutputs()) {
+      return new LsuvResult.Layer(
+          name,
+          false,
+          "fewer than " + o.minOutputs() + " outputs (" + perSample + ")",
+          0,
+          variance,
+          variance,
+          1);
+    }
+    if ("softmax".equals(activation) || "sigmoid".equals(activation)) {
+      return new LsuvResult.Layer(
+          name,
+          false,
+          activation + " output: variance 1 is out of reach",
+          0,
+          variance,
+          variance,
+          1);
+    }
+    return null;
   }
 }

@@ -350,22 +350,9 @@ final class TfEngine {
       float[] first = net.layerOutput(path, x);
       double v = variance(first);
       long perSample = first.length / x.get(0).n();
-      if (perSample < o.minOutputs()) {
-        out.add(
-            new LsuvResult.Layer(
-                path,
-                false,
-                "fewer than " + o.minOutputs() + " outputs (" + perSample + ")",
-                0,
-                v,
-                v,
-                1));
-        continue;
-      }
-      if ("softmax".equals(act) || "sigmoid".equals(act)) {
-        out.add(
-            new LsuvResult.Layer(
-                path, false, act + " output: variance 1 is out of reach", 0, v, v, 1));
+      LsuvResult.Layer skipped = Lsuv.skipped(path, act, perSample, v, o);
+      if (skipped != null) {
+        out.add(skipped);
         continue;
       }
       float[] w = net.graph.values(kernel);

@@ -1,8 +1,5 @@
 package dev.initkit.analysis;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -41,9 +38,7 @@ final class TfTrainer {
     float[] yTest = oneHot(yTestClasses, k);
     double initialLoss = loss(net, train, yTrain, k);
     double initialAcc = accuracy(net, test, yTestClasses, k);
-    List<TrainingRun.Epoch> epochs = new ArrayList<>();
-    Integer toTarget = null;
-    Double secondsToTarget = null;
+    Curve curve = new Curve(label, o, progress);
     double seconds = 0;
     int per = train.values().length / n;
     for (int e = 1; e <= o.epochs(); e++) {
@@ -66,23 +61,9 @@ final class TfTrainer {
       double trainLoss = loss(net, train, yTrain, k);
       double testLoss = loss(net, test, yTest, k);
       double acc = accuracy(net, test, yTestClasses, k);
-      epochs.add(new TrainingRun.Epoch(e, trainLoss, testLoss, acc, seconds));
-      if (toTarget == null && acc >= o.targetAccuracy()) {
-        toTarget = e;
-        secondsToTarget = seconds;
-      }
-      progress.accept(
-          String.format(
-              Locale.ROOT,
-              "%s: epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.3f",
-              label,
-              e,
-              o.epochs(),
-              trainLoss,
-              testLoss,
-              acc));
+      curve.epoch(e, trainLoss, testLoss, acc, seconds);
     }
-    return new TrainingRun(label, initialLoss, initialAcc, epochs, toTarget, secondsToTarget, lsuv);
+    return curve.run(initialLoss, initialAcc, lsuv);
   }
 
   /** The mean loss over all samples, run in chunks. */

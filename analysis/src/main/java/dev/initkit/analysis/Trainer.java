@@ -1,8 +1,5 @@
 package dev.initkit.analysis;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -41,9 +38,7 @@ final class Trainer {
     DataSet test = new DataSet(xTest, yTest);
     double initialLoss = net.score(train);
     double initialAcc = accuracy(net, xTest, yTestClasses);
-    List<TrainingRun.Epoch> epochs = new ArrayList<>();
-    Integer toTarget = null;
-    Double secondsToTarget = null;
+    Curve curve = new Curve(label, o, progress);
     double seconds = 0;
     int n = (int) data.xTrain.size(0);
     for (int e = 1; e <= o.epochs(); e++) {
@@ -57,23 +52,9 @@ final class Trainer {
       double trainLoss = net.score(train);
       double testLoss = net.score(test);
       double acc = accuracy(net, xTest, yTestClasses);
-      epochs.add(new TrainingRun.Epoch(e, trainLoss, testLoss, acc, seconds));
-      if (toTarget == null && acc >= o.targetAccuracy()) {
-        toTarget = e;
-        secondsToTarget = seconds;
-      }
-      progress.accept(
-          String.format(
-              Locale.ROOT,
-              "%s: epoch %d/%d: train loss %.4f, test loss %.4f, test accuracy %.3f",
-              label,
-              e,
-              o.epochs(),
-              trainLoss,
-              testLoss,
-              acc));
+      curve.epoch(e, trainLoss, testLoss, acc, seconds);
     }
-    return new TrainingRun(label, initialLoss, initialAcc, epochs, toTarget, secondsToTarget, lsuv);
+    return curve.run(initialLoss, initialAcc, lsuv);
   }
 
   static int[] permutation(int n, SplittableRandom r) {
