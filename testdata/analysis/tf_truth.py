@@ -1,11 +1,12 @@
 """Truth for the TensorFlow analysis engine (analysis's TfEngineIT): real Keras 3 builds a small
-CNN (Conv2D, BatchNormalization with non-trivial moving statistics, MaxPooling2D, Dense) and an
-LSTM stack, saves them as .keras, writes a labelled flat dataset (N, 64) as data.npz, and measures
+CNN (Conv2D, BatchNormalization with non-trivial moving statistics, MaxPooling2D, Dense), an
+LSTM stack, a 3-D CNN (Conv3D, Conv3DTranspose, strided Conv3D) and a CNN through the shape layers
+(ZeroPadding2D, Cropping2D, UpSampling2D, Permute), saves them as .keras, writes a labelled flat dataset (N, 64) as data.npz, and measures
 on the batch initkit analyzes (the first BATCH training rows) in inference mode
 (model(x, training=False)): every layer's output mean and std, the loss (categorical
 cross-entropy on the data's classes) and GradientTape's gradient norm per trainable weight.
 
-    python tf_truth.py OUT_DIR    # writes cnn.keras, lstm.keras, data.npz, truth.json
+    python tf_truth.py OUT_DIR    # writes cnn/lstm/conv3d/shapes.keras, data.npz, truth.json
 """
 
 import json
@@ -53,6 +54,37 @@ def lstm():
     return keras.Model(inp, x, name="lstm")
 
 
+def conv3d():
+    # Conv3D and Conv3DTranspose: TensorFlow's C++ gradient registry has neither, initkit registers
+    # them; the flat 64 values are a 4x4x4 volume
+    inp = keras.Input((4, 4, 4, 1), name="volume")
+    x = keras.layers.Conv3D(4, 3, padding="same", activation="relu", name="conv1")(inp)
+    x = keras.layers.Conv3DTranspose(3, 2, strides=2, activation="relu", name="up1")(x)
+    # a strided Conv3D, not MaxPooling3D: with MaxPooling3D(2) here Keras's gradient norms differed
+    # from the same network's computed in float64 by up to 0.8% (conv1/bias, up1/bias), initkit's
+    # matched float64 to 1e-6 (likely ties in the pooling windows: each holds one voxel's 8 products)
+    x = keras.layers.Conv3D(4, 2, strides=2, activation="relu", name="conv2")(x)
+    x = keras.layers.Flatten(name="flat")(x)
+    x = keras.layers.Dense(10, activation="softmax", name="head")(x)
+    return keras.Model(inp, x, name="conv3d")
+
+
+def shapes():
+    # the shape layers whose lowering feeds Pad, Slice and Tile (their C++ gradients need int32
+    # operands)
+    inp = keras.Input((8, 8, 1), name="image")
+    x = keras.layers.ZeroPadding2D(1, name="pad")(inp)
+    x = keras.layers.Conv2D(4, 3, activation="relu", name="conv1")(x)
+    x = keras.layers.Cropping2D(1, name="crop")(x)
+    x = keras.layers.UpSampling2D(2, name="up")(x)
+    x = keras.layers.AveragePooling2D(2, name="pool")(x)
+    x = keras.layers.Permute((2, 1, 3), name="permute")(x)
+    x = keras.layers.Conv2D(8, 3, activation="relu", name="conv2")(x)
+    x = keras.layers.Flatten(name="flat")(x)
+    x = keras.layers.Dense(10, activation="softmax", name="head")(x)
+    return keras.Model(inp, x, name="shapes")
+
+
 def measure(model, x, y):
     layers = [l for l in model.layers if not isinstance(l, keras.layers.InputLayer)]
     probe = keras.Model(model.inputs, [l.output for l in layers])
@@ -81,7 +113,12 @@ def main(out):
     y = rng.integers(0, 10, N).astype("int64")
     np.savez(os.path.join(out, "data.npz"), x=x, y=y)
     truth = {"keras": keras.__version__, "tensorflow": tf.__version__, "batch": BATCH}
-    for name, build, shape in (("cnn", cnn, (8, 8, 1)), ("lstm", lstm, (8, 8))):
+    for name, build, shape in (
+        ("cnn", cnn, (8, 8, 1)),
+        ("lstm", lstm, (8, 8)),
+        ("conv3d", conv3d, (4, 4, 4, 1)),
+        ("shapes", shapes, (8, 8, 1)),
+    ):
         m = build()
         m.save(os.path.join(out, name + ".keras"))
         xb = x[:BATCH].reshape((BATCH,) + shape)

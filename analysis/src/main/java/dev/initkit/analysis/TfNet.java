@@ -101,8 +101,8 @@ final class TfNet implements AutoCloseable {
       try {
         g = graph.gradients(lossOp, trainable);
       } catch (RuntimeException e) {
-        // TensorFlow's C++ gradient registry lacks some ops (Conv3D, ...) and some of its
-        // gradients fail on int64 shape operands: forward only, said in one line
+        // an op TensorFlow's C++ gradient registry lacks and ModelGraph does not register (it
+        // registers Conv3D's and Conv3DBackpropInputV2's): forward only, said in one line
         g = null;
         why = "TensorFlow has no gradient for this model: " + firstLine(e.getMessage());
       }

@@ -24,11 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The TensorFlow engine against real Keras in this run: {@code testdata/analysis/tf_truth.py}
  * builds a Keras 3 CNN (Conv2D, BatchNormalization with moving statistics of its own, MaxPooling2D,
- * Dense) and an LSTM stack, writes a flat (N, 64) labelled dataset and measures, on the batch
- * initkit analyzes, every layer's output mean and std in inference mode and GradientTape's gradient
- * of the categorical cross-entropy per trainable weight. {@code analyze} on the saved {@code
- * .keras} files must agree: stds and the loss within 1e-4 relative, gradient norms within 1e-3
- * relative.
+ * Dense), an LSTM stack, a 3-D CNN (Conv3D and Conv3DTranspose, whose gradients initkit registers)
+ * and a CNN through ZeroPadding2D, Cropping2D, UpSampling2D and Permute, writes a flat (N, 64)
+ * labelled dataset and measures, on the batch initkit analyzes, every layer's output mean and std
+ * in inference mode and GradientTape's gradient of the categorical cross-entropy per trainable
+ * weight. {@code analyze} on the saved {@code .keras} files must agree: stds and the loss within
+ * 1e-4 relative, gradient norms within 1e-3 relative.
  */
 class TfEngineIT {
   static final double STATS = 1e-4;
@@ -54,7 +55,7 @@ class TfEngineIT {
       assertTrue(p.waitFor(10, TimeUnit.MINUTES), "tf_truth.py timed out");
       assertEquals(0, p.exitValue(), Files.readString(dir.resolve("log")));
       JsonNode truth = Json.parse(Files.readString(dir.resolve("truth.json")));
-      for (String model : List.of("cnn", "lstm")) {
+      for (String model : List.of("cnn", "lstm", "conv3d", "shapes")) {
         check(stack.getKey() + " Keras " + truth.path("keras").asText(), model, dir, truth);
         trains(stack.getKey() + " " + model, dir.resolve(model + ".keras"));
       }

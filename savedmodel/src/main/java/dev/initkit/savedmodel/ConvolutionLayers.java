@@ -89,6 +89,9 @@ final class ConvolutionLayers {
     if (n == 3) {
       y = tf.nn.conv3d(in, kernel, five(s, 3), padding, Conv3d.dilations(five(d, 3)));
     } else {
+      Operand<TInt64> batch =
+          tf.slice(
+              tf.shape(in, TInt64.class), tf.constant(new long[] {0}), tf.constant(new long[] {1}));
       long[] s2 = n == 1 ? new long[] {1, s[0]} : s;
       long[] d2 = n == 1 ? new long[] {1, d[0]} : d;
       if (n == 1) {
@@ -145,17 +148,29 @@ final class ConvolutionLayers {
     }
     Operand<TFloat32> kernel = cx.variable(e, ws, 0);
     Operand<TFloat32> in = x.op();
-    Operand<TInt64> batch =
-        tf.slice(
-            tf.shape(in, TInt64.class), tf.constant(new long[] {0}), tf.constant(new long[] {1}));
     Operand<TFloat32> y;
     if (n == 3) {
-      Operand<TInt64> size =
+      // int32 sizes (the same values): the gradient initkit registers for Conv3DBackpropInputV2
+      // flows zeros back through them, and TensorFlow's C++ Slice gradient takes int32 only
+      Operand<org.tensorflow.types.TInt32> batch32 =
+          tf.slice(tf.shape(in), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+      Operand<org.tensorflow.types.TInt32> size =
           tf.concat(
-              List.of(batch, tf.constant(new long[] {out[0], out[1], out[2], filters})),
+              List.of(
+                  batch32,
+                  tf.constant(
+                      new int[] {
+                        Math.toIntExact(out[0]),
+                        Math.toIntExact(out[1]),
+                        Math.toIntExact(out[2]),
+                        Math.toIntExact(filters)
+                      })),
               tf.constant(0));
       y = tf.nn.conv3dBackpropInput(size, kernel, in, five(s, 3), padding);
     } else {
+      Operand<TInt64> batch =
+          tf.slice(
+              tf.shape(in, TInt64.class), tf.constant(new long[] {0}), tf.constant(new long[] {1}));
       long[] s2 = n == 1 ? new long[] {1, s[0]} : s;
       long[] o2 = n == 1 ? new long[] {1, out[0]} : out;
       if (n == 1) {
@@ -312,6 +327,9 @@ final class ConvolutionLayers {
               : tf.nn.avgPool3d(in, five(p, 3), five(s, 3), padding);
     } else {
       long[] p2 = n == 1 ? new long[] {1, p[0]} : p;
+      Operand<TInt64> batch =
+          tf.slice(
+              tf.shape(in, TInt64.class), tf.constant(new long[] {0}), tf.constant(new long[] {1}));
       long[] s2 = n == 1 ? new long[] {1, s[0]} : s;
       if (n == 1) {
         in = tf.expandDims(in, tf.constant(1));

@@ -199,6 +199,7 @@ public final class ModelGraph implements AutoCloseable {
    * order.
    */
   public List<Output<?>> gradients(Operand<TFloat32> loss, List<Variable> of) {
+    Gradients.register();
     List<Output<?>> ys = new ArrayList<>();
     for (Variable v : of) {
       ys.add(v.value().asOutput());

@@ -71,7 +71,9 @@ final class ShapeLayers {
         {
           long n = c.path("n").asLong();
           Operand<TFloat32> y =
-              tf.tile(tf.expandDims(x.op(), tf.constant(1)), tf.constant(new long[] {1, n, 1}));
+              tf.tile(
+                  tf.expandDims(x.op(), tf.constant(1)),
+                  tf.constant(new int[] {1, Math.toIntExact(n), 1}));
           return new GraphValue(y, new long[] {-1, n, x.last()});
         }
       default:
@@ -127,7 +129,7 @@ final class ShapeLayers {
       all[i + 1] = p[i];
       shape[i + 1] = shape[i + 1] < 0 ? -1 : shape[i + 1] + p[i][0] + p[i][1];
     }
-    return new GraphValue(tf.pad(x.op(), tf.constant(all), tf.constant(0f)), shape);
+    return new GraphValue(tf.pad(x.op(), tf.constant(ints(all)), tf.constant(0f)), shape);
   }
 
   private GraphValue crop(LayerCall e, GraphValue x, long[][] p) throws UnsupportedModelException {
@@ -138,7 +140,8 @@ final class ShapeLayers {
       begin[i + 1] = p[i][0];
       size[i + 1] = x.dim(i + 1) - p[i][0] - p[i][1];
     }
-    return new GraphValue(tf.slice(x.op(), tf.constant(begin), tf.constant(size)), size);
+    return new GraphValue(
+        tf.slice(x.op(), tf.constant(ints(begin)), tf.constant(ints(size))), size);
   }
 
   /** Each element along {@code axis} repeated {@code times} times in place (nearest upsampling). */
@@ -146,9 +149,30 @@ final class ShapeLayers {
     long[] tiles = new long[x.rank() + 1];
     java.util.Arrays.fill(tiles, 1);
     tiles[axis + 1] = times;
-    Operand<TFloat32> y = tf.tile(tf.expandDims(x.op(), tf.constant(axis + 1)), tf.constant(tiles));
+    Operand<TFloat32> y =
+        tf.tile(tf.expandDims(x.op(), tf.constant(axis + 1)), tf.constant(ints(tiles)));
     long[] shape = x.shape();
     shape[axis] *= times;
     return cx.reshape(new GraphValue(y, shape), shape);
+  }
+
+  /**
+   * Int32 operands: the same values as the int64 ones, but TensorFlow's C++ gradients of Pad, Slice
+   * and Tile combine their operands with int32 shapes and fail on int64.
+   */
+  private static int[] ints(long[] a) {
+    int[] out = new int[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = Math.toIntExact(a[i]);
+    }
+    return out;
+  }
+
+  private static int[][] ints(long[][] a) {
+    int[][] out = new int[a.length][];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = ints(a[i]);
+    }
+    return out;
   }
 }
