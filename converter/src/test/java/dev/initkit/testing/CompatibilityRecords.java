@@ -2,7 +2,6 @@ package dev.initkit.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.internal.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -139,7 +138,7 @@ public final class CompatibilityRecords implements AutoCloseable {
       double maxDiff,
       double tolerance,
       String reason) {
-    ObjectNode o = Json.mapper().createObjectNode();
+    ObjectNode o = TestFiles.JSON.createObjectNode();
     o.put("suite", suite);
     o.put("model", model);
     o.put("source", source);
@@ -162,7 +161,7 @@ public final class CompatibilityRecords implements AutoCloseable {
     try {
       Files.writeString(
           file,
-          Json.mapper().writeValueAsString(o) + "\n",
+          TestFiles.JSON.writeValueAsString(o) + "\n",
           StandardCharsets.UTF_8,
           StandardOpenOption.APPEND);
     } catch (IOException e) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.initkit.internal.Json;
 import dev.initkit.testing.CompatibilityRecords.Verdict;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,11 +48,11 @@ class CompatibilityRecordsTest {
       }
       List<String> lines = Files.readAllLines(tmp.resolve("suite-pinned.jsonl"));
       assertEquals(2, lines.size(), String.join("\n", lines));
-      JsonNode pass = Json.mapper().readTree(lines.get(0));
+      JsonNode pass = TestFiles.JSON.readTree(lines.get(0));
       assertEquals("loads-and-predicts", pass.path("verdict").asText());
       assertEquals(0.0, pass.path("max_diff").asDouble(-1));
       assertEquals("keras 3.12.0 / tf-keras 2.20.1", pass.path("stack").asText());
-      JsonNode refused = Json.mapper().readTree(lines.get(1));
+      JsonNode refused = TestFiles.JSON.readTree(lines.get(1));
       assertEquals("refused-before-writing", refused.path("verdict").asText());
       assertEquals("gqa: no layer", refused.path("reason").asText());
       assertFalse(refused.has("max_diff"));

@@ -3,7 +3,6 @@ package dev.initkit.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.initkit.internal.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -43,7 +42,7 @@ public final class InteropCases {
    * The models of another directory with a {@code MANIFEST.json} of the same form (a catalogue).
    */
   public static InteropCases fromManifest(Path root) throws IOException {
-    return new InteropCases(root, Json.mapper().readTree(root.resolve("MANIFEST.json").toFile()));
+    return new InteropCases(root, TestFiles.JSON.readTree(root.resolve("MANIFEST.json").toFile()));
   }
 
   /** The version the generator ran with ({@code keras}, {@code tf_keras}), or null. */
@@ -75,7 +74,7 @@ public final class InteropCases {
   /** Where a reference comes from: a file (and, for weights, the architecture it loads into). */
   public record Reference(Path file, String loader, Path architecture, double tolerance) {
     ObjectNode toJson() {
-      ObjectNode r = Json.mapper().createObjectNode();
+      ObjectNode r = TestFiles.JSON.createObjectNode();
       r.put("file", file.toString());
       r.put("loader", loader);
       if (architecture != null) {

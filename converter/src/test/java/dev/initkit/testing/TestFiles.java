@@ -15,6 +15,13 @@ import java.util.stream.Stream;
 
 /** Locations of the shared corpus and the generated test data, and helpers to compare models. */
 public final class TestFiles {
+  /**
+   * A plain Jackson mapper: the test jar runs on other modules' class paths, where the converter's
+   * dev.initkit.internal (Json) is not exported to it.
+   */
+  public static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
   private TestFiles() {}
 
   /**
@@ -97,7 +104,7 @@ public final class TestFiles {
   public static java.util.Set<String> quantizedModels() throws IOException {
     java.util.Set<String> out = new java.util.HashSet<>();
     for (var e :
-        dev.initkit.internal.Json.mapper()
+        TestFiles.JSON
             .readTree(testdata().resolve("models/MANIFEST.json").toFile())
             .path("models")) {
       if (e.has("quantization")) {
