@@ -293,11 +293,19 @@ class CrashSafetyIT {
   @Test
   void failedAnalysisRunsLeaveNoScratchDirectory() throws Exception {
     Path jtmp = Files.createDirectory(tmp.resolve("java-tmp"));
-    Path model = Cli.model("mha", "keras3.keras"); // DL4J imports no MultiHeadAttention
+    // DL4J imports no MultiHeadAttention (TensorFlow, the default engine, runs it)
+    Path model = Cli.model("mha", "keras3.keras");
     for (String[] args :
         List.of(
-            new String[] {"analyze", model.toString()},
-            new String[] {"lsuv", model.toString(), "-o", tmp.resolve("lsuv.keras").toString()})) {
+            new String[] {"analyze", model.toString(), "--engine", "dl4j"},
+            new String[] {
+              "lsuv",
+              model.toString(),
+              "-o",
+              tmp.resolve("lsuv.keras").toString(),
+              "--engine",
+              "dl4j"
+            })) {
       Process p = cli(List.of("-Djava.io.tmpdir=" + jtmp), args);
       p.getErrorStream().readAllBytes();
       assertTrue(p.waitFor(300, TimeUnit.SECONDS));
