@@ -102,11 +102,7 @@ final class ServingBundleWriter {
       Ops e = Ops.create(es);
       List<Operand<?>> initial = new ArrayList<>();
       for (ExportContext.Variable v : variables) {
-        TType t =
-            Tensor.of(
-                v.type(),
-                Shape.of(v.weight().shape().dims()),
-                DataBuffers.of(values(tensors, v.weight()), true, false));
+        TType t = tensorOf(v, tensors);
         fed.add(t);
         initial.add(e.constantOf(t));
       }
@@ -170,11 +166,7 @@ final class ServingBundleWriter {
       Session.Runner r = session.runner();
       for (ExportContext.Variable v : variables) {
         Placeholder<? extends TType> p = init.placeholder(v.type());
-        Tensor t =
-            Tensor.of(
-                v.type(),
-                Shape.of(v.weight().shape().dims()),
-                DataBuffers.of(values(tensors, v.weight()), true, false));
+        Tensor t = tensorOf(v, tensors);
         fed.add(t);
         r.feed(p, t);
         r.addTarget(init.assignVariableOp(v.handle(), p));
@@ -185,6 +177,14 @@ final class ServingBundleWriter {
     } finally {
       fed.forEach(Tensor::close);
     }
+  }
+
+  /** The variable's initial value from {@code tensors}, in its dtype; the caller closes it. */
+  private static TType tensorOf(ExportContext.Variable v, TensorSource tensors) throws IOException {
+    return Tensor.of(
+        v.type(),
+        Shape.of(v.weight().shape().dims()),
+        DataBuffers.of(values(tensors, v.weight()), true, false));
   }
 
   private static byte[] values(TensorSource tensors, Weight w) throws IOException {
