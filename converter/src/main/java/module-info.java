@@ -19,6 +19,7 @@ module dev.initkit.converter {
   exports dev.initkit.model;
   exports dev.initkit.ops;
   exports dev.initkit.render;
+  exports dev.initkit.scan;
   exports dev.initkit.transplant;
   // what initkit's own modules import of the internals, and nothing more
   exports dev.initkit.internal to

@@ -304,6 +304,21 @@ public final class InitReport {
    * @throws IOException when values cannot be read (or the thread is interrupted)
    */
   public static InitReport of(LoadedModel loaded, ProgressListener listener) throws IOException {
+    return of(loaded, listener, Long.MAX_VALUE);
+  }
+
+  /**
+   * Builds the report from a sample of each weight: a weight of at most {@code sampleBytes} is read
+   * whole, a larger one as evenly spaced runs of rows of about that many bytes in all ({@link
+   * TensorStats#sampled}), so a large file costs its metadata and the samples. The observed
+   * statistics of a sampled weight are those of its sample.
+   *
+   * @param listener told about each tensor before it is read
+   * @param sampleBytes the most bytes read of one weight ({@link Long#MAX_VALUE}: every byte)
+   * @throws IOException when values cannot be read (or the thread is interrupted)
+   */
+  public static InitReport of(LoadedModel loaded, ProgressListener listener, long sampleBytes)
+      throws IOException {
     Objects.requireNonNull(listener, "listener");
     Model model = loaded.model();
     List<WeightSite> sites = WeightSite.of(model);
@@ -331,7 +346,9 @@ public final class InitReport {
       listener.tensor(
           i, sites.size(), s.layerPath() + "/" + w.shortName(), w.shape().elementCount());
       TensorStats stats =
-          w.dtype().isFloating() ? TensorStats.of(w, loaded.tensors(), buffer) : null;
+          w.dtype().isFloating()
+              ? TensorStats.sampled(w, loaded.tensors(), buffer, sampleBytes)
+              : null;
       entries.add(
           WeightAudit.entry(s, following.get(s.layer()), activations.get(s.layer()), stats, relu));
     }

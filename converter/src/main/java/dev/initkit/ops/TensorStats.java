@@ -99,6 +99,65 @@ public record TensorStats(
     return acc.result(n);
   }
 
+  /**
+   * {@link #of(Weight, TensorSource, ByteBuffer)} on at most about {@code budgetBytes} of the
+   * tensor: a tensor that fits is read whole; a larger one is read as evenly spaced runs of whole
+   * rows (eight runs, spread from the first row to the last), so the cost is the budget, not the
+   * tensor's size. The statistics are then of the sample: {@code count} is the number of values
+   * read, and a NaN or a constant stretch outside the runs goes unseen.
+   *
+   * @param budgetBytes the most bytes to read (at least one row is always read)
+   * @throws IllegalArgumentException if the weight is not floating point
+   * @throws IOException when the values cannot be read, or the thread is interrupted
+   */
+  public static TensorStats sampled(
+      Weight w, TensorSource tensors, ByteBuffer buffer, long budgetBytes) throws IOException {
+    long n = w.shape().elementCount();
+    long total = n * w.dtype().size();
+    if (total <= budgetBytes || w.shape().rank() == 0) {
+      return of(w, tensors, buffer);
+    }
+    long rows = w.shape().dim(0);
+    long perRow = n / rows;
+    long rowBytes = perRow * w.dtype().size();
+    if (rowBytes > buffer.capacity()) {
+      return of(w, tensors, buffer); // rows too wide to sample in a block: the whole tensor
+    }
+    int runs = 8;
+    long runRows =
+        Math.max(1, Math.min(buffer.capacity() / rowBytes, budgetBytes / runs / rowBytes));
+    Acc acc = new Acc();
+    ByteBuffer buf = buffer;
+    buf.order(ByteOrder.LITTLE_ENDIAN);
+    double[] vals = new double[DECODE];
+    long read = 0;
+    long last = -1;
+    for (int i = 0; i < runs; i++) {
+      long start = Math.max(last + 1, (rows - runRows) * i / (runs - 1));
+      long k = Math.min(runRows, rows - start);
+      if (k <= 0) {
+        break;
+      }
+      buf.clear();
+      tensors.readRows(w, start, k, buf);
+      buf.flip();
+      while (buf.hasRemaining()) {
+        int len = Math.min(DECODE, buf.remaining() / w.dtype().size());
+        if (len == 0) {
+          break;
+        }
+        DTypeCodec.decode(buf, w.dtype(), vals, 0, len);
+        acc.add(vals, len);
+      }
+      read += k * perRow;
+      last = start + k - 1;
+      if (Thread.interrupted()) {
+        throw new InterruptedIOException("interrupted while reading " + w.name());
+      }
+    }
+    return acc.result(read);
+  }
+
   /** Summarises values held in memory (for tests and small tensors). */
   public static TensorStats of(double[] values) {
     Acc acc = new Acc();

@@ -360,6 +360,18 @@ public record ZipDirectory(ZipEndRecord end, List<Entry> entries) {
    *
    * @throws MalformedModelException naming the member
    */
+  /**
+   * Where member {@code e}'s data starts in the file, read from its local header (which must agree
+   * with the directory).
+   *
+   * @throws MalformedModelException when the local header is beyond the file or disagrees with the
+   *     directory
+   * @throws IOException when the file cannot be read
+   */
+  public static long dataStart(Path file, FileChannel ch, Entry e) throws IOException {
+    return localHeader(file, ch, e).dataStart();
+  }
+
   static LocalHeader localHeader(Path file, FileChannel ch, Entry e) throws IOException {
     long fileSize = ch.size();
     long at = e.localHeader();

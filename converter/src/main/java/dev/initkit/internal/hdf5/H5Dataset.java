@@ -105,6 +105,32 @@ public final class H5Dataset extends H5Node {
   /** Deflate expands at most 1032:1; a filtered dataset declaring more than this is not real. */
   static final long MAX_FILTER_RATIO = 1100;
 
+  /** Where a dataset's raw data is, as its creation property list says. */
+  public enum Storage {
+    /** In this file (compact, contiguous or chunked). */
+    IN_FILE,
+    /** In raw external files named by the dataset. */
+    EXTERNAL_FILES,
+    /** A virtual dataset: a view of datasets in (possibly) other files. */
+    VIRTUAL
+  }
+
+  /** Where this dataset's data is kept; reads only its creation property list. */
+  public Storage storage() throws H5Exception {
+    Hdf5.lock();
+    long dcpl = -1;
+    try {
+      dcpl = check(H5Dget_create_plist(id()), "H5Dget_create_plist " + path());
+      if (H5Pget_external_count(dcpl) > 0) {
+        return Storage.EXTERNAL_FILES;
+      }
+      return H5Pget_layout(dcpl) == H5D_VIRTUAL ? Storage.VIRTUAL : Storage.IN_FILE;
+    } finally {
+      if (dcpl >= 0) H5Pclose(dcpl);
+      Hdf5.unlock();
+    }
+  }
+
   /**
    * Checks, before anything reads it, that this dataset's declared size is backed by its own file:
    * no raw data in other files (external storage, virtual datasets), contiguous data inside the

@@ -97,6 +97,33 @@ public final class H5Group extends H5Node {
     }
   }
 
+  /** What kind of link a direct child's name is; links are inspected, never followed. */
+  public enum LinkType {
+    HARD,
+    SOFT,
+    EXTERNAL,
+    USER_DEFINED
+  }
+
+  /**
+   * The kind of link {@code name} (a direct child) is, read from the link itself: an external link
+   * names another file, which this never opens.
+   */
+  public LinkType linkType(String name) throws H5Exception {
+    Hdf5.lock();
+    try (H5L_info2_t link = new H5L_info2_t()) {
+      check(H5Lget_info2(id(), name, link, H5P_DEFAULT), "H5Lget_info " + childPath(name));
+      int t = link.type();
+      return t == H5L_TYPE_HARD
+          ? LinkType.HARD
+          : t == H5L_TYPE_SOFT
+              ? LinkType.SOFT
+              : t == H5L_TYPE_EXTERNAL ? LinkType.EXTERNAL : LinkType.USER_DEFINED;
+    } finally {
+      Hdf5.unlock();
+    }
+  }
+
   /**
    * How many hard links point at the object a relative path names (1 for everything Keras writes;
    * more means the same object appears under several paths, or a cycle).
