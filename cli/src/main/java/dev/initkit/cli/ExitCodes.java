@@ -32,14 +32,20 @@ public final class ExitCodes {
   /** A check found a difference (reserved for {@code verify} and {@code transplant --strict}). */
   public static final int CHECK_FAILED = 6;
 
+  /**
+   * {@code scan --fail-on SEVERITY} found a finding at or above that severity. Not an error: the
+   * scan ran and its output is complete.
+   */
+  public static final int FINDINGS = 7;
+
   private ExitCodes() {}
 
   /**
    * The short machine-readable name of a code, used as {@code error.kind} in {@code --json} output:
    * {@code ok}, {@code internal}, {@code usage}, {@code malformed}, {@code unsupported}, {@code
-   * io}, {@code check-failed}.
+   * io}, {@code check-failed}, {@code findings}.
    *
-   * @throws IllegalArgumentException for a code outside 0 to 6
+   * @throws IllegalArgumentException for a code outside 0 to 7
    */
   public static String kind(int code) {
     switch (code) {
@@ -57,6 +63,8 @@ public final class ExitCodes {
         return "io";
       case CHECK_FAILED:
         return "check-failed";
+      case FINDINGS:
+        return "findings";
       default:
         throw new IllegalArgumentException("unknown exit code " + code);
     }
@@ -78,6 +86,9 @@ public final class ExitCodes {
     m.put(
         Integer.toString(CHECK_FAILED),
         "check failed (transplant: nothing matched, or --strict found unmatched weights)");
+    m.put(
+        Integer.toString(FINDINGS),
+        "findings (scan --fail-on: a finding at or above the severity given; not an error)");
     return m;
   }
 }

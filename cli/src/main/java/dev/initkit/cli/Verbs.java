@@ -7,6 +7,7 @@ import dev.initkit.cli.command.InspectCommand;
 import dev.initkit.cli.command.LsuvCommand;
 import dev.initkit.cli.command.ReinitCommand;
 import dev.initkit.cli.command.ReportCommand;
+import dev.initkit.cli.command.ScanCommand;
 import dev.initkit.cli.command.SetInitCommand;
 import dev.initkit.cli.command.TransplantCommand;
 import java.util.LinkedHashMap;
@@ -37,6 +38,7 @@ final class Verbs {
           "analyze",
           "lsuv",
           "compare",
+          "scan",
           "help");
 
   /** The top command's options that take no value: they may come before the verb. */
@@ -69,6 +71,8 @@ final class Verbs {
         return new LsuvCommand();
       case "compare":
         return new CompareCommand();
+      case "scan":
+        return new ScanCommand();
       case "help":
         return new HelpCommand();
       default:

@@ -23,7 +23,7 @@ class MainTest {
     assertTrue(r.out().contains("inspect"), r.out());
     assertTrue(r.out().contains("convert"), r.out());
     assertTrue(r.out().contains("Exit codes:"), r.out());
-    for (int code = 0; code <= 6; code++) {
+    for (int code = 0; code <= 7; code++) {
       assertTrue(r.out().contains("\n  " + code + "   "), () -> "code missing in\n" + r.out());
     }
     assertTrue(r.out().contains("malformed input"), r.out());
@@ -55,6 +55,7 @@ class MainTest {
             "analyze",
             "lsuv",
             "compare",
+            "scan",
             "help"),
         verbs((String[]) null));
     assertEquals(List.of("inspect"), verbs("inspect", "m.h5"));

@@ -279,8 +279,11 @@ public final class Scanner {
       }
       format = d.kind() == Detection.Kind.KERAS_JSON_CONFIG ? "json" : d.format().extension();
       boolean structural = structure(path, d, base, out);
-      if (options.health() && !structural && d.kind() != Detection.Kind.KERAS_JSON_CONFIG) {
-        health(path, d, base, out);
+      boolean savedModel = d.kind() == Detection.Kind.SAVED_MODEL_DIR; // its config needs a reader
+      if ((options.health() || savedModel)
+          && !structural
+          && d.kind() != Detection.Kind.KERAS_JSON_CONFIG) {
+        health(path, d, base, out, options.health());
       }
       return new FileScan(shown, format, out, null);
     } catch (IOException | RuntimeException | StackOverflowError e) {
@@ -418,13 +421,15 @@ public final class Scanner {
     ConfigRules.check(n, at, h5, out);
   }
 
-  private void health(Path path, Detection d, Location base, List<Finding> out) {
+  private void health(Path path, Detection d, Location base, List<Finding> out, boolean weights) {
     try (OwnedModel m = ModelIO.open(path)) {
       if (d.kind() == Detection.Kind.SAVED_MODEL_DIR && m.model().config().isPresent()) {
         ConfigRules.check(
             m.model().config().get(), base.withMember("keras_metadata.pb"), false, out);
       }
-      HealthRules.check(m, options.sampleBytes(), base, out);
+      if (weights) {
+        HealthRules.check(m, options.sampleBytes(), base, out);
+      }
     } catch (ModelFormatException e) {
       out.add(Rules.UNREADABLE.at(base, e.getMessage()));
     } catch (IOException | RuntimeException e) {
