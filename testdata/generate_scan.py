@@ -92,6 +92,36 @@ def main():
 
     rewrite_keras(path("clean.keras"), path("foreign_module.keras"), foreign_module)
 
+    # the same in a wrapper's backward layer and in an RNN cell: nested where ModelScan does not look
+    bi = keras.Sequential(
+        [keras.Input((5, 3)),
+         keras.layers.Bidirectional(keras.layers.LSTM(4, name="lstm"), name="bi"),
+         keras.layers.Dense(2, name="out")],
+        name="wrapped",
+    )
+    bi.save(path("wrapped_base.keras"))
+
+    def backward_foreign(cfg):
+        b = layers_of(cfg)[1]["config"]
+        b["backward_layer"]["module"] = "evil.layers"
+
+    rewrite_keras(path("wrapped_base.keras"), path("bidirectional_foreign.keras"),
+                  backward_foreign)
+    os.remove(path("wrapped_base.keras"))
+
+    rnn = keras.Sequential(
+        [keras.Input((5, 3)),
+         keras.layers.RNN(keras.layers.SimpleRNNCell(2, name="cell"), name="rnn")],
+        name="cells",
+    )
+    rnn.save(path("rnn_base.keras"))
+
+    def cell_foreign(cfg):
+        layers_of(cfg)[1]["config"]["cell"]["module"] = "evil.cells"
+
+    rewrite_keras(path("rnn_base.keras"), path("rnn_cell_foreign.keras"), cell_foreign)
+    os.remove(path("rnn_base.keras"))
+
     # a config that calls keras.config.enable_unsafe_deserialization (CVE-2025-9906's shape)
     def unsafe(cfg):
         d = layers_of(cfg)[1]

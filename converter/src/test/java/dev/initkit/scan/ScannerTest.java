@@ -52,6 +52,8 @@ class ScannerTest {
       }
     }
     Map<String, Set<String>> want = new TreeMap<>();
+    want.put("bidirectional_foreign.keras", Set.of("foreign-module|config.json|bi/backward_lstm"));
+    want.put("rnn_cell_foreign.keras", Set.of("foreign-module|config.json|rnn/cell"));
     want.put("clean.h5", Set.of());
     want.put("clean.keras", Set.of());
     want.put("foreign_module.keras", Set.of("foreign-module|config.json|d1", "unreadable||"));
