@@ -134,6 +134,17 @@ def main():
 
     rewrite_keras(path("clean.keras"), path("unsafe_deserialization.keras"), unsafe)
 
+    # a reference to a Keras utility that fetches files (the route of CVE-2025-8747's bypass)
+    def utility(cfg):
+        layers_of(cfg)[2]["config"]["activation"] = {
+            "module": "keras.utils",
+            "class_name": "function",
+            "config": "get_file",
+            "registered_name": "function",
+        }
+
+    rewrite_keras(path("clean.keras"), path("keras_utility.keras"), utility)
+
     # lookup layers whose vocabulary is a local file and a URL
     lk = keras.Sequential(
         [
@@ -203,6 +214,7 @@ def main():
     for name, fn in [
         ("health_nan", lambda k: np.where(np.arange(k.size).reshape(k.shape) == 0, np.nan, k)),
         ("health_zero", lambda k: np.zeros_like(k)),
+        ("health_constant", lambda k: np.full_like(k, 0.25)),
         ("health_scaled", lambda k: k * 50.0),
     ]:
         hm = clean_model()

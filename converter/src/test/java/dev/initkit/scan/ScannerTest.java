@@ -61,6 +61,8 @@ class ScannerTest {
     want.put("h5_external_storage.h5", Set.of("h5-external-storage|/model_weights/d1/ext|"));
     want.put("h5_shape_bomb.h5", Set.of("shape-bomb|/model_weights/d1/huge|"));
     want.put("h5_virtual.h5", Set.of("h5-virtual-dataset|/model_weights/d1/virtual|"));
+    want.put("health_constant.keras", Set.of("constant-kernel||d1"));
+    want.put("keras_utility.keras", Set.of("keras-utility-call|config.json|d2"));
     want.put("health_nan.keras", Set.of("non-finite-weights||d1"));
     want.put("health_scaled.keras", Set.of("depth-exploding||", "weight-spread||d1"));
     want.put("health_zero.keras", Set.of("zero-kernel||d1", "depth-vanishing||"));
@@ -79,6 +81,11 @@ class ScannerTest {
     want.put("zip_duplicate.keras", Set.of("zip-duplicate-member|config.json|"));
     want.put("zip_traversal.keras", Set.of("zip-path-traversal|../../evil.txt|"));
     assertEquals(want, got);
+    // every rule has a file that raises it
+    Set<String> raised = new TreeSet<>();
+    got.values().forEach(v -> v.forEach(d -> raised.add(d.substring(0, d.indexOf('|')))));
+    assertEquals(
+        Rules.ALL.stream().map(Rule::id).collect(Collectors.toCollection(TreeSet::new)), raised);
     // the reader refuses these two outright; the scan still says rule by rule why
     assertEquals(Set.of("zip_duplicate.keras", "zip_traversal.keras"), errors.keySet());
   }
