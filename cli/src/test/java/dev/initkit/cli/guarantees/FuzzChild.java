@@ -40,8 +40,9 @@ import java.util.stream.Stream;
  * <ol>
  *   <li>the library: {@link ModelIO#open}, a walk over the whole description, a bounded read of
  *       every weight's first rows, {@link ModelIO#write} to {@code .h5} and to {@code .keras};
- *   <li>the command line, in-process: {@code inspect}, {@code inspect --json}, {@code convert} to
- *       {@code .h5} or {@code .keras};
+ *   <li>the command line, in-process: {@code inspect}, {@code inspect --json}, {@code scan --json}
+ *       (exit 0 and one document whatever the file), {@code convert} to {@code .h5} or {@code
+ *       .keras};
  * </ol>
  *
  * then prints {@code END id <json>} where the JSON lists every broken promise under {@code
@@ -267,6 +268,21 @@ public final class FuzzChild {
       c.problem("inspect exit " + inspect.code + " but inspect --json exit " + json.code);
     }
     checkTmp(jtmp, c, "inspect");
+    // scan never fails on a bad file: exit 0, one document naming the file, no stack trace
+    Run scan = run(c, "scan", "scan", "--json", input.toString());
+    if (scan.code != 0) {
+      c.problem("scan exit " + scan.code + ": " + firstLine(scan.err));
+    } else {
+      try {
+        JsonNode doc = JSON.readTree(scan.out);
+        if (doc == null || doc.path("files").size() != 1) {
+          c.problem("scan --json: not one document with one file");
+        }
+      } catch (IOException e) {
+        c.problem("scan --json: stdout is not JSON: " + e.getMessage());
+      }
+    }
+    checkTmp(jtmp, c, "scan");
     String name = Math.floorMod(c.id.hashCode(), 2) == 0 ? "cli.h5" : "cli.keras";
     Path out = dir.resolve(name);
     Run convert = run(c, "convert", "convert", input.toString(), "-o", out.toString());
