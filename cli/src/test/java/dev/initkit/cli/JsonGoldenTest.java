@@ -111,6 +111,25 @@ class JsonGoldenTest {
             "--json",
             "<testdata>/models/compiled/keras3.keras"));
 
+    // scan: config, zip and health rules, a file the reader refuses, --fail-on's own exit code
+    c.add(
+        ok(
+            "scan-hostile",
+            "scan",
+            "--json",
+            "<testdata>/scan/lambda_nested.h5",
+            "<testdata>/scan/zip_traversal.keras",
+            "<testdata>/scan/health_zero.keras"));
+    c.add(
+        failing(
+            "scan-fail-on-high",
+            ExitCodes.FINDINGS,
+            "scan",
+            "--json",
+            "--fail-on",
+            "high",
+            "<testdata>/scan/vocab_url.keras"));
+
     // report
     c.add(ok("report-mlp-tfkeras-h5", "report", "--json", "<testdata>/models/mlp/tfkeras.h5"));
     c.add(
