@@ -116,6 +116,22 @@ final class ConfigForms {
         model, c, m -> ConfigTranslator.toDl4j(m, backend), ConfigGeneration.KERAS2, changes);
   }
 
+  /**
+   * Refuses, before anything is written, a model that Keras 3 loads but does not run as the Keras
+   * that wrote it ({@link ConfigTranslator#rejectForKeras3Runtime}).
+   */
+  static void refuseForKeras3(Model model) throws IOException {
+    JsonNode c = ConfigViews.of(model).orElse(null);
+    if (c == null) {
+      return;
+    }
+    try {
+      ConfigTranslator.rejectForKeras3Runtime(c);
+    } catch (ModelFormatException e) {
+      throw new UnsupportedModelException(source(model), e.location(), e.detail(), e);
+    }
+  }
+
   private interface Translation {
     JsonNode apply(JsonNode config) throws ModelFormatException;
   }

@@ -316,6 +316,8 @@ public final class ModelIO {
           TargetRuntime runtime = options.runtime();
           if (runtime == TargetRuntime.DL4J) {
             refuseForDl4j(model);
+          } else if (runtime == TargetRuntime.KERAS3) {
+            ConfigForms.refuseForKeras3(model);
           }
           String config =
               ConfigViews.of(model).isEmpty() ? null : h5ConfigText(model, runtime, notes, changes);
@@ -353,6 +355,9 @@ public final class ModelIO {
                     + Hint.ARCHITECTURE_CONFIG.apiName()
                     + ", or write .weights.h5",
                 Hint.ARCHITECTURE_CONFIG);
+          }
+          if (options.runtime() == TargetRuntime.KERAS3) {
+            ConfigForms.refuseForKeras3(model);
           }
           String config = ConfigForms.keras3Text(model, notes::add, changes::add);
           refuseIfStrict(model, options, changes);
