@@ -103,12 +103,20 @@ final class ConfigForms {
 
   /**
    * The config for a legacy HDF5 file DL4J's Keras import reads ({@link ConfigTranslator#toDl4j});
-   * a Keras 1 config as written (DL4J reads Keras 1 itself).
+   * a Keras 1 config as written (DL4J reads Keras 1 itself), unless DL4J would read it otherwise
+   * ({@link ConfigTranslator#rejectKeras1ForDl4j}).
    */
   static String dl4jText(Model model, Consumer<MeaningChange> changes) throws IOException {
     JsonNode c = ConfigViews.of(model).orElseThrow();
     ConfigGeneration generation = ConfigGeneration.detect(c);
     if (generation == ConfigGeneration.KERAS1) {
+      translate(
+          model,
+          c,
+          k1 -> {
+            ConfigTranslator.rejectKeras1ForDl4j(k1);
+            return k1;
+          });
       return model.configText().orElseThrow();
     }
     String backend = model.backend().orElse(null);

@@ -210,6 +210,18 @@ public final class ConfigTranslator {
   }
 
   /**
+   * Refuses a Keras 1 model (which {@code --for dl4j} hands to DL4J as written) that DL4J
+   * 1.0.0-M2.1 would import with the wrong image axes: a three-dimensional Reshape target in a
+   * model of {@code dim_ordering: tf} (see {@link Dl4jKeras1Rules}).
+   *
+   * @param keras1Model a Keras 1 model config
+   * @throws UnsupportedModelException naming the layer, the key and the value
+   */
+  public static void rejectKeras1ForDl4j(JsonNode keras1Model) throws UnsupportedModelException {
+    Dl4jKeras1Rules.reject(keras1Model);
+  }
+
+  /**
    * One initializer spec in Keras 3 form: {@code {"class_name": "GlorotUniform", "config": {"seed":
    * null}}} gains {@code "module": "keras.initializers"} and {@code "registered_name": null}. A
    * string shorthand such as {@code "glorot_uniform"} is valid in both generations and is returned

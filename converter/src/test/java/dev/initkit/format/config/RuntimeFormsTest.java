@@ -353,4 +353,35 @@ class RuntimeFormsTest {
     String n = f.getFileName().toString();
     return (n.endsWith(".keras") || n.endsWith(".h5")) && !n.endsWith(".weights.h5");
   }
+
+  /**
+   * A Keras 1 Reshape to an image in a channels-last (dim_ordering tf) model: DL4J takes the first
+   * target dimension as the channels (measured in the DL4J probe: 7 channels of 7 x 10), so {@code
+   * --for dl4j} refuses it before writing; a Keras 1 tf model without a Reshape is still written as
+   * it is.
+   */
+  @Test
+  void dl4jRefusesAKeras1ReshapeToAnImageOfChannelsLast(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws IOException {
+    Path corpus = TestFiles.corpus();
+    Path out = tmp.resolve("k1.h5");
+    try (LoadedModel lm =
+        ModelIO.open(corpus.resolve("h5-full/k1-batchnorm-conv2d-dense-reshape-th.h5"))) {
+      UnsupportedModelException e =
+          assertThrows(
+              UnsupportedModelException.class,
+              () ->
+                  ModelIO.write(
+                      lm, out, ModelIO.WriteOptions.defaults().withRuntime(TargetRuntime.DL4J)));
+      assertTrue(
+          e.getMessage().contains("reshape_1: Reshape field 'target_shape': [7,7,10]")
+              && e.getMessage().contains("7 channels of 7 x 10"),
+          e.getMessage());
+      assertTrue(!Files.exists(out), "refused, yet written");
+    }
+    try (LoadedModel lm = ModelIO.open(corpus.resolve("h5-full/k1-conv2d-tf.h5"))) {
+      ModelIO.write(lm, out, ModelIO.WriteOptions.defaults().withRuntime(TargetRuntime.DL4J));
+      assertTrue(Files.exists(out));
+    }
+  }
 }
