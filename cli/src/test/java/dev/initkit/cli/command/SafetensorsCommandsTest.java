@@ -109,6 +109,24 @@ class SafetensorsCommandsTest {
     assertTrue(back.toString().contains("\"dense_relu/kernel\""), back.toString());
   }
 
+  /** What HDF5 or a .keras archive cannot hold is refused before anything is written. */
+  @Test
+  void convertFromSafetensorsRefusesWhatTheTargetCannotHold(@TempDir Path tmp) {
+    Path h5 = tmp.resolve("x.h5");
+    String line =
+        Cli.run("convert", fixture("dtypes.safetensors"), "-o", h5)
+            .assertExit(ExitCodes.UNSUPPORTED)
+            .assertOneErrorLine();
+    assertTrue(line.contains("flags.bool") && line.contains("bool tensor"), line);
+    Path keras = tmp.resolve("x.keras");
+    line =
+        Cli.run("convert", fixture("bf16.safetensors"), "-o", keras)
+            .assertExit(ExitCodes.UNSUPPORTED)
+            .assertOneErrorLine();
+    assertTrue(line.contains("safetensors file holds tensors only"), line);
+    assertFalse(Files.exists(h5) || Files.exists(keras));
+  }
+
   /**
    * Transplant from safetensors goes through the name matcher: nothing matches, exit 6, no output.
    */
