@@ -326,7 +326,9 @@ public final class ModelIO {
     if (!model.source().isEmpty()) {
       OutputSafety.check(Path.of(model.source()), out);
     }
-    if (format != Format.SAFETENSORS && format != Format.SAVED_MODEL) {
+    if (format != Format.SAFETENSORS
+        && format != Format.SAVED_MODEL
+        && model.sourceFormat().equals(SafetensorsReader.FORMAT)) {
       refuseBoolForHdf5(model, format);
     }
     switch (format) {
@@ -502,8 +504,9 @@ public final class ModelIO {
   }
 
   /**
-   * HDF5 has no bool type (h5py writes an enum, which initkit's HDF5 writer does not): a bool
-   * tensor, which only a safetensors source has, is refused before anything is written.
+   * HDF5 has no bool type (h5py writes an enum, which initkit's HDF5 writer creates only by copying
+   * an HDF5 source's dataset): a safetensors source's bool tensor is refused before anything is
+   * written.
    */
   private static void refuseBoolForHdf5(Model model, Format format)
       throws UnsupportedModelException {
