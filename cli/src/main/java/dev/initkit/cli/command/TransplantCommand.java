@@ -84,9 +84,11 @@ public final class TransplantCommand extends AbstractCommand {
   @Option(
       names = "--map",
       order = 5,
-      paramLabel = "FILE",
+      paramLabel = "FILE|NAME",
       description =
-          "Explicit mapping, one 'SOURCE -> TARGET' layer path per line, * globs (replaces --match).")
+          "Explicit mapping (replaces --match): 'SOURCE -> TARGET' layer paths with * globs, and"
+              + " 'SOURCES => TARGET | STEP...' tensor rules; or a shipped mapping: torch-cnn, bert,"
+              + " torch-lstm, torch-gru (docs/transplant-mappings.md).")
   Path map;
 
   @Option(
@@ -225,7 +227,12 @@ public final class TransplantCommand extends AbstractCommand {
       if (spec.commandLine().getParseResult().hasMatchedOption("--match")) {
         throw usage("--map and --match cannot be combined: a mapping file is its own strategy");
       }
-      o = o.withMapping(LayerMapping.read(map));
+      // a shipped mapping by name, unless a file of that name exists
+      o =
+          o.withMapping(
+              !java.nio.file.Files.exists(map) && LayerMapping.SHIPPED.contains(map.toString())
+                  ? LayerMapping.shipped(map.toString())
+                  : LayerMapping.read(map));
     } else {
       try {
         o = o.withStrategy(MatchStrategy.parse(match));
