@@ -12,6 +12,9 @@ import dev.initkit.format.h5.KerasH5Reader;
 import dev.initkit.format.h5.KerasH5Writer;
 import dev.initkit.format.keras3.KerasArchiveReader;
 import dev.initkit.format.keras3.KerasArchiveWriter;
+import dev.initkit.format.safetensors.SafetensorsReader;
+import dev.initkit.format.safetensors.SafetensorsWriter;
+import dev.initkit.format.safetensors.TensorNaming;
 import dev.initkit.internal.AtomicFiles;
 import dev.initkit.internal.BoundedText;
 import dev.initkit.internal.ConfigViews;
@@ -166,6 +169,19 @@ public final class ModelIO {
         return KerasArchiveReader.readDirectory(path);
       case SHARDED_WEIGHTS_JSON:
         return KerasArchiveReader.readShardedWeights(path, companion(path, options));
+      case SAFETENSORS:
+      case SAFETENSORS_INDEX:
+        if (options.config() != null) {
+          throw new UnsupportedModelException(
+              path,
+              "",
+              "an architecture JSON ("
+                  + Hint.ARCHITECTURE_CONFIG.apiName()
+                  + ") is not used with safetensors: its tensors are found by key, not placed by a config");
+        }
+        return d.kind() == Detection.Kind.SAFETENSORS
+            ? SafetensorsReader.readFile(path)
+            : SafetensorsReader.readIndex(path);
       case SAVED_MODEL_DIR:
         if (options.config() != null) {
           throw new UnsupportedModelException(
@@ -293,9 +309,9 @@ public final class ModelIO {
 
   /**
    * Writes a model atomically. The target format comes from {@code options.format()}, else the
-   * output's name ({@code .keras}, {@code .weights.h5}, {@code .h5}), else {@code
-   * options.runtime()} ({@link #targetFormat}). With a runtime, the config and header are written
-   * in the form it loads ({@link TargetRuntime}), and what it cannot express raises {@link
+   * output's name ({@code .keras}, {@code .weights.h5}, {@code .h5}, {@code .safetensors}), else
+   * {@code options.runtime()} ({@link #targetFormat}). With a runtime, the config and header are
+   * written in the form it loads ({@link TargetRuntime}), and what it cannot express raises {@link
    * UnsupportedModelException} before anything is written.
    *
    * @throws java.nio.file.FileAlreadyExistsException when the output exists and overwrite is off
@@ -390,6 +406,30 @@ public final class ModelIO {
       case SAVED_MODEL:
         SavedModelSupport.load(out).write(loaded, out, options.overwrite(), notes::add);
         break;
+      case SAFETENSORS:
+        {
+          TensorNaming naming = TensorNaming.kerasPaths();
+          SafetensorsWriter.names(model, naming); // refuses clashing names before the temp file
+          AtomicFiles.write(
+              out,
+              options.overwrite(),
+              checked(
+                  loaded, tmp -> SafetensorsWriter.write(model, loaded.tensors(), naming, tmp)));
+          if (ConfigViews.of(model).isPresent()) {
+            notes.add(
+                "safetensors holds tensors only: the model config was left out (keep the source"
+                    + " file for the architecture)");
+          } else {
+            notes.add("safetensors holds tensors only: wrote the weights, named by Keras path");
+          }
+          if (!model.optimizerWeights().isEmpty()) {
+            notes.add(
+                "optimizer state ("
+                    + model.optimizerWeights().size()
+                    + " weights) left out: safetensors output holds the model's weights only");
+          }
+          break;
+        }
       default:
         throw new UnsupportedModelException(
             out, "", "writing " + format.name().toLowerCase(Locale.ROOT) + " is not supported yet");
@@ -417,7 +457,7 @@ public final class ModelIO {
                     () ->
                         new IllegalArgumentException(
                             out
-                                + ": cannot tell the output format from the name: use .h5, .keras or .weights.h5, or give the format"));
+                                + ": cannot tell the output format from the name: use .h5, .keras, .weights.h5 or .safetensors, or give the format"));
     if (runtime != null && !runtime.accepts(format)) {
       throw new IllegalArgumentException(
           runtime.cliName()
