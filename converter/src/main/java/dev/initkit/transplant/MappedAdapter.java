@@ -45,7 +45,7 @@ public final class MappedAdapter implements Adapter {
   @Override
   public String describe() {
     String chain = rule.chain();
-    return String.join(" + ", sourceKeys())
+    return String.join(rule.sum() ? " + " : ", ", sourceKeys())
         + (chain.isEmpty() ? "" : " | " + chain)
         + " (line "
         + rule.line()

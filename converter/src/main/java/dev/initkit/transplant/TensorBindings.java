@@ -31,8 +31,16 @@ final class TensorBindings {
   final Map<String, String> unusedReasons = new HashMap<>();
   final java.util.Set<String> used = new java.util.HashSet<>();
   final List<Note> notes = new ArrayList<>();
+  final String origin;
 
-  private TensorBindings() {}
+  private TensorBindings(String origin) {
+    this.origin = origin;
+  }
+
+  /** Why a source tensor no rule matched stays unused. */
+  String noRule(String key) {
+    return "no rule of " + origin + " matches " + key;
+  }
 
   /** The address a rule's target names a weight by: layer path + its name inside the layer. */
   static String address(WeightSite s) {
@@ -50,7 +58,7 @@ final class TensorBindings {
   }
 
   static TensorBindings resolve(Model source, Model target, LayerMapping mapping) {
-    TensorBindings b = new TensorBindings();
+    TensorBindings b = new TensorBindings(mapping.origin());
     List<TensorRule> rules = mapping.tensorRules();
     if (rules.isEmpty()) {
       return b;
@@ -73,7 +81,11 @@ final class TensorBindings {
     List<WeightSite> sources = WeightSite.of(source);
     Map<String, WeightSite> byKey = new HashMap<>();
     sources.forEach(s -> byKey.put(s.weight().key(), s));
+    Map<TensorRule, List<String>> matchedKeys = new LinkedHashMap<>();
+    Map<TensorRule, String> firstWhys = new HashMap<>();
     for (TensorRule r : rules) {
+      List<String> mine = new ArrayList<>();
+      matchedKeys.put(r, mine);
       int matched = 0;
       int bound = 0;
       String firstWhy = null;
@@ -87,6 +99,7 @@ final class TensorBindings {
           continue;
         }
         matched++;
+        mine.add(key);
         String where = "line " + r.line() + " of " + origin + ": " + key;
         String addr = TensorRule.fill(r.target(), caps);
         WeightSite t = targets.get(addr);
@@ -180,6 +193,15 @@ final class TensorBindings {
                     + r.sources().get(0)
                     + " matches no source tensor"));
       } else if (bound == 0) {
+        firstWhys.put(r, firstWhy);
+      }
+    }
+    for (Map.Entry<TensorRule, String> e : firstWhys.entrySet()) {
+      // a rule that only passed tensors on to later rules (another rank) says nothing
+      List<String> left =
+          matchedKeys.get(e.getKey()).stream().filter(k -> !b.used.contains(k)).toList();
+      if (!left.isEmpty()) {
+        TensorRule r = e.getKey();
         b.notes.add(
             Note.of(
                 "line "
@@ -189,9 +211,9 @@ final class TensorBindings {
                     + ": "
                     + r.sources().get(0)
                     + " matches "
-                    + matched
-                    + " source tensors but gives no target weight (e.g. "
-                    + firstWhy
+                    + left.size()
+                    + " source tensors no rule gives a target weight (e.g. "
+                    + b.unusedReasons.getOrDefault(left.get(0), e.getValue())
                     + ")"));
       }
     }

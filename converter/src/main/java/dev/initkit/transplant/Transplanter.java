@@ -840,6 +840,8 @@ public final class Transplanter {
         Set<Hint> hints = Set.of();
         if (tensors != null && tensors.unusedReasons.containsKey(key)) {
           reason = tensors.unusedReasons.get(key);
+        } else if (tensors != null && !pairedTo.containsKey(s)) {
+          reason = tensors.noRule(key);
         } else if (!pairedTo.containsKey(s)) {
           reason = "no target layer matched " + s.path();
         } else if (e == null) {
