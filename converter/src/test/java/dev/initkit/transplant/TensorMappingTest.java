@@ -173,7 +173,7 @@ class TensorMappingTest {
     src.put("att.query.weight", new long[] {4, 3});
     src.put("bn.num_batches_tracked", new long[] {});
     Floats tf = new Floats();
-    Weight kernel = w("fc/kernel", "t/fc/kernel", WeightRole.KERNEL, 2, 3);
+    Weight kernel = w("fc/kernel:0", "t/fc/kernel", WeightRole.KERNEL, 2, 3); // tf-keras
     Weight conv = w("conv/kernel", "t/conv/kernel", WeightRole.KERNEL, 2, 2, 3, 4);
     Weight bias = w("rnn/lstm_cell/bias", "t/rnn/bias", WeightRole.BIAS, 8);
     Weight gru = w("gru/kernel", "t/gru/kernel", WeightRole.KERNEL, 1, 6);
