@@ -34,7 +34,7 @@ class TorchLayoutTransplantIT {
   static void make() throws Exception {
     python = System.getProperty("initkit.python", "");
     assumeTrue(!python.isBlank(), "initkit.python not set: real-Keras check skipped");
-    String out = run(script(), "make", dir.toString());
+    String out = run(python, script(), "make", dir.toString());
     assertTrue(Files.exists(dir.resolve("bert.safetensors")), out);
   }
 
@@ -42,8 +42,8 @@ class TorchLayoutTransplantIT {
     return Cli.testdata().resolve("transplant/torch_layout.py").toString();
   }
 
-  private static String run(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(python));
+  private static String run(String py, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(py));
     cmd.addAll(List.of(args));
     Path log = Files.createTempFile(dir, "python", ".log");
     Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
@@ -64,6 +64,11 @@ class TorchLayoutTransplantIT {
   /** Transplants NAME with MAP, strict; checks the plan, then real Keras's verdict. */
   private static void transplantAndCheck(String name, String map, List<String> unused)
       throws Exception {
+    transplantAndCheck(python, dir, name, map, unused);
+  }
+
+  private static void transplantAndCheck(
+      String python, Path dir, String name, String map, List<String> unused) throws Exception {
     Path out = dir.resolve(name + "_out.keras");
     Cli.Result r =
         Cli.run(
@@ -94,7 +99,8 @@ class TorchLayoutTransplantIT {
     assertEquals(unused, gotUnused, name);
 
     JsonNode truth =
-        new ObjectMapper().readTree(run(script(), "check", dir.toString(), name, out.toString()));
+        new ObjectMapper()
+            .readTree(run(python, script(), "check", dir.toString(), name, out.toString()));
     assertEquals(weights, truth.get("weights").asInt(), truth.toString());
     assertEquals(weights, truth.get("compared").asInt(), truth.toString());
     assertEquals(0, truth.get("mismatched").size(), truth.toString());
@@ -111,6 +117,26 @@ class TorchLayoutTransplantIT {
         List.of(
             "no rule of shipped mapping torch-cnn matches bn1.num_batches_tracked",
             "no rule of shipped mapping torch-cnn matches layer1.0.bn1.num_batches_tracked"));
+  }
+
+  /** The newest Keras of the matrix writes and checks the same models (its own files). */
+  @Test
+  void newestKerasToo() throws Exception {
+    String newest = System.getProperty("initkit.pythonNewest", "");
+    assumeTrue(!newest.isBlank(), "initkit.pythonNewest not set");
+    Path d = Files.createDirectory(dir.resolve("newest"));
+    run(newest, script(), "make", d.toString());
+    transplantAndCheck(
+        newest,
+        d,
+        "cnn",
+        "torch-cnn",
+        List.of(
+            "no rule of shipped mapping torch-cnn matches bn1.num_batches_tracked",
+            "no rule of shipped mapping torch-cnn matches layer1.0.bn1.num_batches_tracked"));
+    transplantAndCheck(newest, d, "bert", "bert", List.of());
+    transplantAndCheck(newest, d, "lstm", "torch-lstm", List.of());
+    transplantAndCheck(newest, d, "gru", "torch-gru", List.of());
   }
 
   @Test
