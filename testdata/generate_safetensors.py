@@ -22,7 +22,8 @@ initkit reads with it bit for bit.
     sharded/model.safetensors.index.json + model-0000N-of-00002.safetensors
                               a checkpoint in two shards, the index as transformers writes it
                               (metadata.total_size and weight_map)
-Deterministic: the same bytes on every run.
+Deterministic: the same tensors and bytes on every run, except the order of the `__metadata__`
+keys in the header (the reference library keeps them in a hash map).
 """
 import json
 import shutil

@@ -326,6 +326,9 @@ public final class ModelIO {
     if (!model.source().isEmpty()) {
       OutputSafety.check(Path.of(model.source()), out);
     }
+    if (format != Format.SAFETENSORS && format != Format.SAVED_MODEL) {
+      refuseBoolForHdf5(model, format);
+    }
     switch (format) {
       case H5:
         {
@@ -360,6 +363,14 @@ public final class ModelIO {
                 Path.of(model.source()),
                 "",
                 "a .keras archive needs the Keras config, and this SavedModel has none (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model)");
+          }
+          if (ConfigViews.of(model).isEmpty()
+              && model.sourceFormat().equals(SafetensorsReader.FORMAT)) {
+            throw new UnsupportedModelException(
+                Path.of(model.source()),
+                "",
+                "a .keras archive needs the model config, and a safetensors file holds tensors only:"
+                    + " write .weights.h5 or .h5 (weights only), or transplant into a Keras model");
           }
           if (ConfigViews.of(model).isEmpty()) {
             throw new UnsupportedModelException(
@@ -487,6 +498,26 @@ public final class ModelIO {
         return ConfigForms.dl4jText(model, changes::add);
       default:
         throw new IllegalStateException(runtime + " writes no .h5");
+    }
+  }
+
+  /**
+   * HDF5 has no bool type (h5py writes an enum, which initkit's HDF5 writer does not): a bool
+   * tensor, which only a safetensors source has, is refused before anything is written.
+   */
+  private static void refuseBoolForHdf5(Model model, Format format)
+      throws UnsupportedModelException {
+    for (dev.initkit.model.Layer l : model.allLayers()) {
+      for (Weight w : l.weights()) {
+        if (w.dtype() == dev.initkit.model.DType.BOOL) {
+          throw new UnsupportedModelException(
+              source(model),
+              w.key(),
+              "a bool tensor, which initkit does not write to HDF5 ("
+                  + format.extension()
+                  + "): write .safetensors");
+        }
+      }
     }
   }
 

@@ -482,9 +482,11 @@ public final class FormatDetector {
         keys.add(parser.currentName());
         JsonToken value = parser.nextToken();
         if (parser.currentName().equals("weight_map") && value == JsonToken.START_OBJECT) {
-          // Keras 3 lists shards per group (arrays), a safetensors index names one file per tensor
+          // Keras 3 names .weights.h5 shards per group; a safetensors index one .safetensors file
+          // per tensor
           if (parser.nextToken() == JsonToken.FIELD_NAME
-              && parser.nextToken() == JsonToken.VALUE_STRING) {
+              && parser.nextToken() == JsonToken.VALUE_STRING
+              && parser.getText().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
             return new Detection(file, Kind.SAFETENSORS_INDEX, Format.SAFETENSORS, null, null);
           }
         }

@@ -72,7 +72,9 @@ public final class InspectCommand extends AbstractCommand {
           d,
           file.toString(),
           detection.kind(),
-          "no config (weights only; give the architecture with --config)");
+          format.equals("safetensors")
+              ? "no config (safetensors holds tensors only)"
+              : "no config (weights only; give the architecture with --config)");
       out().flush();
     }
     return ExitCodes.OK;

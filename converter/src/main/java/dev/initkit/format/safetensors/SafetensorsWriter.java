@@ -158,8 +158,9 @@ public final class SafetensorsWriter {
       throw new UnsupportedModelException(
           null, w.name(), "one row of " + rowBytes + " bytes is larger than initkit can buffer");
     }
+    // direct: the HDF5 sources transfer into native memory only
     ByteBuffer buf =
-        ByteBuffer.allocate((int) (Math.min(perBlock, rows) * rowBytes))
+        ByteBuffer.allocateDirect((int) (Math.min(perBlock, rows) * rowBytes))
             .order(ByteOrder.LITTLE_ENDIAN);
     for (long r = 0; r < rows; r += perBlock) {
       long n = Math.min(perBlock, rows - r);

@@ -41,6 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SafetensorsReaderTest {
 
+  private static final String JSON_BYTES = "0123456789{}[],:\"-eE.";
+
   static Path dir() {
     return TestFiles.testdata().resolve("safetensors");
   }
@@ -396,6 +398,40 @@ class SafetensorsReaderTest {
         refused(MalformedModelException.class, absent, "/weight_map/fc.weight")
             .getMessage()
             .contains("holds no tensor of this name"));
+  }
+
+  /**
+   * A thousand random byte changes in the header and its length, each read in full: every one reads
+   * or is refused with a format error (never another exception, a hang or a huge allocation).
+   */
+  @Test
+  void mutatedHeadersGiveFormatErrorsOnly(@TempDir Path tmp) throws IOException {
+    byte[] seed = Files.readAllBytes(dir().resolve("dtypes.safetensors"));
+    int headerEnd = 8 + (int) ByteBuffer.wrap(seed, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    java.util.Random rng = new java.util.Random(22);
+    int refused = 0;
+    for (int i = 0; i < 1000; i++) {
+      byte[] b = seed.clone();
+      for (int k = 1 + rng.nextInt(3); k > 0; k--) {
+        int at = rng.nextInt(headerEnd);
+        b[at] =
+            rng.nextBoolean()
+                ? (byte) rng.nextInt(256)
+                : (byte) JSON_BYTES.charAt(rng.nextInt(JSON_BYTES.length()));
+      }
+      Path p = tmp.resolve("m" + i + ".safetensors");
+      Files.write(p, b);
+      try (OwnedModel m = ModelIO.open(p)) {
+        for (Weight w : m.model().layerWeights()) {
+          TestFiles.bytes(m, w);
+        }
+      } catch (ModelFormatException e) {
+        refused++;
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+      }
+      Files.delete(p);
+    }
+    assertTrue(refused > 500, "refused " + refused);
   }
 
   static Path index(Path dir, Map<String, String> weightMap) throws IOException {
