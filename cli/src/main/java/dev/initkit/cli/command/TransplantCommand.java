@@ -228,11 +228,20 @@ public final class TransplantCommand extends AbstractCommand {
         throw usage("--map and --match cannot be combined: a mapping file is its own strategy");
       }
       // a shipped mapping by name, unless a file of that name exists
-      o =
-          o.withMapping(
-              !java.nio.file.Files.exists(map) && LayerMapping.SHIPPED.contains(map.toString())
-                  ? LayerMapping.shipped(map.toString())
-                  : LayerMapping.read(map));
+      boolean missing = !java.nio.file.Files.exists(map);
+      if (missing && LayerMapping.SHIPPED.contains(map.toString())) {
+        o = o.withMapping(LayerMapping.shipped(map.toString()));
+      } else if (missing && map.getNameCount() == 1 && !map.toString().contains(".")) {
+        // a bare name: most likely a mistyped shipped mapping
+        throw new java.nio.file.NoSuchFileException(
+            map.toString(),
+            null,
+            "no such file, nor a shipped mapping ("
+                + String.join(", ", LayerMapping.SHIPPED)
+                + ")");
+      } else {
+        o = o.withMapping(LayerMapping.read(map));
+      }
     } else {
       try {
         o = o.withStrategy(MatchStrategy.parse(match));
