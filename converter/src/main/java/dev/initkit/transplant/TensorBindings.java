@@ -87,6 +87,7 @@ final class TensorBindings {
     Map<TensorRule, List<String>> matchedKeys = new LinkedHashMap<>();
     Map<TensorRule, String> firstWhys = new HashMap<>();
     for (TensorRule r : rules) {
+      java.util.function.Function<String, List<String>> captures = r.captures();
       List<String> mine = new ArrayList<>();
       matchedKeys.put(r, mine);
       int matched = 0;
@@ -97,7 +98,7 @@ final class TensorBindings {
         if (b.used.contains(key)) {
           continue;
         }
-        List<String> caps = r.captures(key);
+        List<String> caps = captures.apply(key);
         if (caps == null) {
           continue;
         }

@@ -64,30 +64,36 @@ public record TensorRule(
   }
 
   /**
-   * The captures of a source key under the first pattern, {@code $0} being the key; null when it
-   * does not match.
+   * The captures of a source key under the first pattern, {@code $0} being the key, null when it
+   * does not match; compiled once per call of this method (a rule is tried against every key).
    */
-  List<String> captures(String key) {
+  java.util.function.Function<String, List<String>> captures() {
     String p = sources.get(0);
     if (p.startsWith("re:")) {
-      Matcher m = Pattern.compile(p.substring(3)).matcher(key);
-      if (!m.matches()) {
+      Pattern re = Pattern.compile(p.substring(3));
+      return key -> {
+        Matcher m = re.matcher(key);
+        if (!m.matches()) {
+          return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (int g = 0; g <= m.groupCount(); g++) {
+          out.add(m.group(g) == null ? "" : m.group(g));
+        }
+        return out;
+      };
+    }
+    Glob glob = Glob.stars(p);
+    return key -> {
+      List<String> stars = glob.captures(key);
+      if (stars == null) {
         return null;
       }
       List<String> out = new ArrayList<>();
-      for (int g = 0; g <= m.groupCount(); g++) {
-        out.add(m.group(g) == null ? "" : m.group(g));
-      }
+      out.add(key);
+      out.addAll(stars);
       return out;
-    }
-    List<String> stars = Glob.stars(p).captures(key);
-    if (stars == null) {
-      return null;
-    }
-    List<String> out = new ArrayList<>();
-    out.add(key);
-    out.addAll(stars);
-    return out;
+    };
   }
 
   /** {@code template} with {@code $n} replaced by capture n. */
