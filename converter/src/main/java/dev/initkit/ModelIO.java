@@ -326,7 +326,9 @@ public final class ModelIO {
     if (!model.source().isEmpty()) {
       OutputSafety.check(Path.of(model.source()), out);
     }
-    if (format != Format.SAFETENSORS && format != Format.SAVED_MODEL) {
+    if (format != Format.SAFETENSORS
+        && format != Format.SAVED_MODEL
+        && model.sourceFormat().equals(SafetensorsReader.FORMAT)) {
       refuseBoolForHdf5(model, format);
     }
     switch (format) {
@@ -502,12 +504,23 @@ public final class ModelIO {
   }
 
   /**
-   * HDF5 has no bool type (h5py writes an enum, which initkit's HDF5 writer does not): a bool
-   * tensor, which only a safetensors source has, is refused before anything is written.
+   * HDF5 has no bool type (h5py writes an enum, which initkit's HDF5 writer creates only by copying
+   * an HDF5 source's dataset): a safetensors source's bool tensor is refused before anything is
+   * written, and so is a tensor prefix the legacy layout cannot make a group of.
    */
   private static void refuseBoolForHdf5(Model model, Format format)
       throws UnsupportedModelException {
+    boolean legacy = format == Format.H5 || format == Format.H5_WEIGHTS;
     for (dev.initkit.model.Layer l : model.allLayers()) {
+      if (legacy && (l.name().isEmpty() || l.name().contains("/")) && !l.weights().isEmpty()) {
+        // the legacy layout makes each layer name an HDF5 group: "" is none, "/" nests groups
+        throw new UnsupportedModelException(
+            source(model),
+            l.weights().get(0).key(),
+            "layer name '"
+                + l.name()
+                + "' cannot be a legacy HDF5 group name: write .weights.h5 or .safetensors");
+      }
       for (Weight w : l.weights()) {
         if (w.dtype() == dev.initkit.model.DType.BOOL) {
           throw new UnsupportedModelException(

@@ -127,6 +127,19 @@ class SafetensorsCommandsTest {
     assertFalse(Files.exists(h5) || Files.exists(keras));
   }
 
+  /** A key starting with a dot has an empty prefix, which legacy HDF5 cannot name a group. */
+  @Test
+  void anEmptyPrefixIsRefusedForLegacyHdf5(@TempDir Path tmp) throws IOException {
+    Path in = tmp.resolve("dot.safetensors");
+    Files.write(in, craft("{\".w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1));
+    Path h5 = tmp.resolve("x.h5");
+    String line =
+        Cli.run("convert", in, "-o", h5).assertExit(ExitCodes.UNSUPPORTED).assertOneErrorLine();
+    assertTrue(line.contains(": .w: layer name ''"), line);
+    assertFalse(Files.exists(h5));
+    Cli.run("convert", in, "-o", tmp.resolve("x.safetensors")).assertExit(0);
+  }
+
   /**
    * Transplant from safetensors goes through the name matcher: nothing matches, exit 6, no output.
    */

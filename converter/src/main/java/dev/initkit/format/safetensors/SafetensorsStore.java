@@ -55,7 +55,17 @@ final class SafetensorsStore implements TensorSource, AutoCloseable {
     ByteBuffer view = dst.duplicate();
     view.limit(view.position() + (int) bytes);
     while (view.hasRemaining()) {
-      int n = slot.channel().read(view, at);
+      int n;
+      try {
+        n = slot.channel().read(view, at);
+      } catch (java.nio.channels.ClosedByInterruptException e) {
+        // an interrupt closes a FileChannel for every thread: this model cannot read any more
+        java.io.InterruptedIOException ie =
+            new java.io.InterruptedIOException(
+                "interrupted while reading " + weight.key() + "; reopen " + slot.file());
+        ie.initCause(e);
+        throw ie;
+      }
       if (n < 0) {
         // the file was validated when opened: it shrank since
         throw new MalformedModelException(
