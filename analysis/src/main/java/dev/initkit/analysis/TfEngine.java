@@ -67,14 +67,6 @@ final class TfEngine {
                         + " needs labelled data: an .npz with x_train/y_train (and x_test/y_test)"
                         + " or x/y, or a CSV whose last column is the class");
               }
-              if (net.inputs.size() != 1 || net.outputs.size() != 1) {
-                throw new Dl4jWorker.UserError(
-                    "compare trains models with one input and one output (this one has "
-                        + net.inputs.size()
-                        + " and "
-                        + net.outputs.size()
-                        + ")");
-              }
               List<Batch> x = batches(net, d, req.batch(), req.seed(), progress);
               LsuvResult l = null;
               if (m.lsuv()) {
@@ -131,25 +123,63 @@ final class TfEngine {
   }
 
   /**
-   * The first {@code batch} training samples shaped to the model's input (a flat (N, 64) dataset
-   * feeds an (8, 8, 1) input: said through {@code progress}), or seeded standard-normal values.
+   * The first {@code batch} training samples for every input (see {@link #inputs}), or seeded
+   * standard-normal values without data.
    */
   static List<Batch> batches(TfNet net, Data data, int batch, long seed, Consumer<String> progress)
       throws Dl4jWorker.UserError {
     if (data != null) {
-      if (net.inputs.size() != 1) {
-        throw new Dl4jWorker.UserError(
-            "the data feeds one input, the model has "
-                + net.inputs.size()
-                + ": leave out the data for standard-normal inputs");
-      }
       long n = Math.min(batch, data.xTrain.size(0));
-      return List.of(rows(net, data.xTrain, 0, n, progress));
+      return inputs(net, data.xTrain, n, seed, progress);
     }
     List<Batch> out = new ArrayList<>();
     for (int i = 0; i < net.inputs.size(); i++) {
       // the first input's values are the seed's, as on DL4J
       out.add(random(net, net.inputs.get(i), batch, seed + i, progress));
+    }
+    return out;
+  }
+
+  /**
+   * The first {@code n} rows of the data for each of the model's inputs: an input whose element
+   * count the data's samples have reads them, shaped to it (a flat (N, 64) dataset feeds an (8, 8,
+   * 1) input); any other input of a model with several gets seeded standard-normal values (token
+   * ids for an integer input), one fixed sample per row. Both are said through {@code progress}.
+   */
+  static List<Batch> inputs(
+      TfNet net,
+      org.nd4j.linalg.api.ndarray.INDArray x,
+      long n,
+      long seed,
+      Consumer<String> progress)
+      throws Dl4jWorker.UserError {
+    List<Batch> out = new ArrayList<>();
+    Dl4jWorker.UserError misfit = null;
+    boolean any = false;
+    for (int i = 0; i < net.inputs.size(); i++) {
+      ModelGraph.Input in = net.inputs.get(i);
+      try {
+        out.add(rows(in, x, 0, n, progress));
+        any = true;
+      } catch (Dl4jWorker.UserError e) {
+        if (net.inputs.size() == 1) {
+          throw e;
+        }
+        misfit = e;
+        out.add(random(net, in, (int) n, seed + i, null));
+        if (progress != null) {
+          progress.accept(
+              "generated input: "
+                  + in.key()
+                  + " gets seeded standard-normal values ("
+                  + e.getMessage().replace("the model's input", "it takes")
+                  + ")");
+        }
+      }
+    }
+    if (!any) {
+      throw new Dl4jWorker.UserError(
+          "no input of the model takes the data: " + misfit.getMessage());
     }
     return out;
   }
@@ -162,7 +192,9 @@ final class TfEngine {
     for (int i = 1; i < want.length; i++) {
       if (want[i] <= 0) {
         throw new Dl4jWorker.UserError(
-            "the model's input has an unknown size ("
+            "the model's input "
+                + input.key()
+                + " has an unknown size ("
                 + Arrays.toString(Arrays.copyOfRange(want, 1, want.length))
                 + "): give "
                 + Hint.DATA.apiName());
@@ -176,22 +208,22 @@ final class TfEngine {
       // token ids for an integer input: uniform over the smallest vocabulary that reads them
       v[i] = ids > 0 ? r.nextLong(ids) : (float) r.nextGaussian();
     }
-    if (ids > 0) {
+    if (ids > 0 && progress != null) {
       progress.accept("random token ids in [0, " + ids + ") for the input " + input.key());
     }
     return new Batch(v, want);
   }
 
-  /** Rows [from, from + n) of the data, shaped to the model's input. */
+  /** Rows [from, from + n) of the data, shaped to one input of the model. */
   static Batch rows(
-      TfNet net,
+      ModelGraph.Input input,
       org.nd4j.linalg.api.ndarray.INDArray x,
       long from,
       long n,
       Consumer<String> progress)
       throws Dl4jWorker.UserError {
     long[] have = x.shape();
-    long[] want = net.input.shape();
+    long[] want = input.shape();
     long haveCount = 1;
     for (int i = 1; i < have.length; i++) {
       haveCount *= have[i];
@@ -213,7 +245,7 @@ final class TfEngine {
             "data reshaped: samples of shape "
                 + Arrays.toString(Arrays.copyOfRange(have, 1, have.length))
                 + " feed the input "
-                + net.input.key()
+                + input.key()
                 + " of shape "
                 + Arrays.toString(tail(want)));
       }

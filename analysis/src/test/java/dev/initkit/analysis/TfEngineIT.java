@@ -29,11 +29,20 @@ import org.junit.jupiter.api.io.TempDir;
  * labelled dataset and measures, on the batch initkit analyzes, every layer's output mean and std
  * in inference mode and GradientTape's gradient of the categorical cross-entropy per trainable
  * weight. {@code analyze} on the saved {@code .keras} files must agree: stds and the loss within
- * 1e-4 relative, gradient norms within 1e-3 relative.
+ * 1e-4 relative, gradient norms within 1e-3 relative. A model of two inputs and two softmax outputs
+ * is checked the same way on the summed loss, and {@code compare}'s first SGD steps on it against
+ * Keras's {@code train_on_batch}.
  */
 class TfEngineIT {
   static final double STATS = 1e-4;
   static final double GRADIENTS = 1e-3;
+
+  /**
+   * The losses of the first SGD steps: float32 throughout on both sides, the same ops in another
+   * order (the batch is shuffled before each step); 1e-5 relative leaves a margin of 10x over the
+   * largest difference measured (written to target/tf-engine-truth.md).
+   */
+  static final double SGD = 1e-5;
 
   /** The comparisons made, written to target/tf-engine-truth.md. */
   private final StringBuilder table =
@@ -55,10 +64,13 @@ class TfEngineIT {
       assertTrue(p.waitFor(10, TimeUnit.MINUTES), "tf_truth.py timed out");
       assertEquals(0, p.exitValue(), Files.readString(dir.resolve("log")));
       JsonNode truth = Json.parse(Files.readString(dir.resolve("truth.json")));
+      String keras = stack.getKey() + " Keras " + truth.path("keras").asText();
       for (String model : List.of("cnn", "lstm", "conv3d", "shapes")) {
-        check(stack.getKey() + " Keras " + truth.path("keras").asText(), model, dir, truth);
+        check(keras, model, dir, truth);
         trains(stack.getKey() + " " + model, dir.resolve(model + ".keras"));
       }
+      check(keras, "multi", dir, truth);
+      sgdStepsEqualKeras(keras, dir, truth.path("multi").path("sgd"));
     }
     Path out = Path.of("target", "tf-engine-truth.md");
     Files.createDirectories(out.getParent());
@@ -114,6 +126,52 @@ class TfEngineIT {
       }
     }
     assertTrue(gradients >= 6, what + ": gradients compared: " + gradients);
+  }
+
+  /**
+   * {@code compare} of the two-input, two-output model with the file's weights, SGD and a batch of
+   * the whole training split (one step per epoch): the summed loss and each output's before and
+   * after every step equal Keras's {@code train_on_batch} from the same weights on the same batch.
+   */
+  private void sgdStepsEqualKeras(String stack, Path dir, JsonNode sgd) throws Exception {
+    List<String> progress = Collections.synchronizedList(new ArrayList<>());
+    JsonNode losses = sgd.path("losses");
+    int steps = losses.size() - 1;
+    Analysis.Settings s =
+        new Analysis.Settings(
+            ReadOptions.defaults(),
+            dir.resolve("data.npz"),
+            32,
+            7,
+            ForkedWorker.Launch.defaults(Duration.ofMinutes(10)),
+            progress::add);
+    TrainingRun r =
+        Analysis.compare(
+                dir.resolve("multi.keras"),
+                List.of(Analysis.FILE),
+                new WorkerRequest.TrainingOptions(steps, 32, sgd.path("lr").asDouble(), 0.9, "sgd"),
+                Analysis.lsuvDefaults(),
+                s)
+            .runs()
+            .get(0);
+    List<String> names = new ArrayList<>();
+    sgd.path("outputs").forEach(n -> names.add(n.asText()));
+    assertEquals(names, r.outputs(), stack + " multi: the outputs named");
+    assertTrue(
+        progress.stream().anyMatch(l -> l.contains("sum of each output's categorical")),
+        "the summed loss is said: " + progress);
+    for (int step = 0; step <= steps; step++) {
+      List<Double> got =
+          step == 0 ? r.initialOutputLosses() : r.epochs().get(step - 1).outputTrainLosses();
+      double total = step == 0 ? r.initialTrainLoss() : r.epochs().get(step - 1).trainLoss();
+      double want = 0;
+      for (int j = 0; j < names.size(); j++) {
+        double w = losses.get(step).get(j).asDouble();
+        want += w;
+        assertRel(w, got.get(j), SGD, stack + " multi SGD step " + step + " " + names.get(j));
+      }
+      assertRel(want, total, SGD, stack + " multi SGD step " + step + " summed loss");
+    }
   }
 
   /**

@@ -204,6 +204,11 @@ public final class CompareCommand extends AbstractCommand {
           o.put("epochsToTarget", r.epochsToTarget());
           o.put("secondsToTarget", r.secondsToTarget());
         }
+        if (!r.outputs().isEmpty()) {
+          // the losses are sums: each output's share, by its name
+          r.outputs().forEach(o.putArray("outputs")::add);
+          perOutput(o.putObject("initialOutputLosses"), r.outputs(), r.initialOutputLosses());
+        }
         ArrayNode es = o.putArray("epochs");
         for (TrainingRun.Epoch e : r.epochs()) {
           ObjectNode eo = es.addObject();
@@ -212,6 +217,9 @@ public final class CompareCommand extends AbstractCommand {
           OpsSupport.put(eo, "testLoss", e.testLoss());
           OpsSupport.put(eo, "testAccuracy", e.testAccuracy());
           eo.put("seconds", e.seconds());
+          if (!r.outputs().isEmpty()) {
+            perOutput(eo.putObject("outputTrainLosses"), r.outputs(), e.outputTrainLosses());
+          }
         }
       }
       doc.set("schemes", AnalysisSupport.schemesJson(c.initial()));
@@ -263,8 +271,48 @@ public final class CompareCommand extends AbstractCommand {
         curve.row(row.toArray(String[]::new));
       }
       curve.print(out(), "  ");
+      List<String> outputs =
+          c.runs().stream()
+              .map(TrainingRun::outputs)
+              .filter(o -> !o.isEmpty())
+              .findFirst()
+              .orElse(List.of());
+      if (!outputs.isEmpty()) {
+        out()
+            .println(
+                "Training loss per output (the loss above is their sum: "
+                    + String.join(" + ", outputs)
+                    + "; test accuracy is "
+                    + outputs.get(0)
+                    + "'s)");
+        List<String> ph = new ArrayList<>(List.of("Scheme", "output", "0"));
+        for (int e = 1; e <= epochs; e++) {
+          ph.add(Integer.toString(e));
+        }
+        TextTable per = new TextTable(ph.toArray(String[]::new));
+        for (TrainingRun r : c.runs()) {
+          for (int j = 0; j < r.outputs().size(); j++) {
+            int at = j;
+            List<String> row =
+                new ArrayList<>(
+                    List.of(
+                        r.scheme(),
+                        r.outputs().get(j),
+                        OpsSupport.num(r.initialOutputLosses().get(j))));
+            r.epochs().forEach(e -> row.add(OpsSupport.num(e.outputTrainLosses().get(at))));
+            per.row(row.toArray(String[]::new));
+          }
+        }
+        per.print(out(), "  ");
+      }
       out().flush();
     }
     return ExitCodes.OK;
+  }
+
+  private static void perOutput(ObjectNode into, List<String> names, List<Double> values) {
+    for (int j = 0; j < names.size() && j < values.size(); j++) {
+      OpsSupport.put(into, names.get(j), values.get(j));
+    }
   }
 }

@@ -120,6 +120,60 @@ class CompareCommandIT {
   }
 
   /**
+   * A model of two inputs and two softmax outputs (the bundled {@code multi8}): the digits feed the
+   * image input, the other input is generated; the training loss is the sum of the two outputs'
+   * (each named in the JSON, summing to the total), He trains both and zeros neither, and the HTML
+   * report charts each output's loss.
+   */
+  @Test
+  void aMultiInputMultiOutputModelTrainsOnTheSumOfItsLosses() throws Exception {
+    Path html = tmp.resolve("multi.html");
+    JsonNode doc =
+        Cli.run(
+                "compare",
+                Cli.testdata().resolve("analysis/models/multi8/keras3.keras"),
+                "--data",
+                Cli.testdata().resolve("data/digits.npz"),
+                "--schemes",
+                "zeros,he_normal",
+                "--epochs",
+                3,
+                "--html",
+                html,
+                "--json")
+            .assertExit(ExitCodes.OK)
+            .json();
+    JsonNode runs = doc.get("runs");
+    for (JsonNode r : runs) {
+      assertEquals("[\"digit\",\"echo\"]", r.get("outputs").toString(), r::toString);
+      for (JsonNode e : r.get("epochs")) {
+        JsonNode each = e.get("outputTrainLosses");
+        assertEquals(
+            e.get("trainLoss").asDouble(),
+            each.get("digit").asDouble() + each.get("echo").asDouble(),
+            1e-5,
+            r::toString);
+      }
+    }
+    JsonNode zeros = runs.get(0).get("epochs").get(2).get("outputTrainLosses");
+    JsonNode he = runs.get(1).get("epochs").get(2).get("outputTrainLosses");
+    for (String out : new String[] {"digit", "echo"}) {
+      assertEquals(Math.log(10), zeros.get(out).asDouble(), 0.02, out);
+      assertTrue(he.get(out).asDouble() < Math.log(10) - 1, out + ": " + he);
+    }
+    String page = Files.readString(html);
+    assertTrue(
+        page.contains("data-output=\"digit\"") && page.contains("data-output=\"echo\""),
+        "a loss chart per output");
+    Chromium.Page loaded = Chromium.load(html);
+    assertEquals(java.util.List.of(), loaded.console(), "console messages");
+    assertTrue(
+        loaded.dom().contains("data-charts=\"6\""),
+        "6 charts (std, grad norm, loss, digit's and echo's loss, accuracy): "
+            + chartsOf(loaded.dom()));
+  }
+
+  /**
    * The README's LSTM command: the bundled Keras 3 LSTM (rows of the flat digits reshaped to its
    * (8, 8) input) trains with He and Glorot, and zeros stays at ln 10.
    */
