@@ -10,7 +10,9 @@ It also builds a model of two inputs (an 8x8x1 image and the same 64 values flat
 the data) and two softmax outputs, measures it the same way on the summed loss (Keras's fit sums
 the outputs' losses with equal weights) and records the losses of its first SGD steps: STEPS
 train_on_batch calls on the BATCH training rows (initkit's compare with --batch-size BATCH takes one
-step per epoch on them), each output's loss in inference mode before and after every step.
+step per epoch on them), each output's loss in inference mode before and after every step; the
+same for the CNN, whose BatchNormalization trains on the batch's statistics and moves its moving
+statistics. dropout.keras (Dense, Dropout(0.3), Dense) is for the statistical check of Dropout.
 
     python tf_truth.py OUT_DIR    # writes cnn/lstm/conv3d/shapes/multi.keras, data.npz, truth.json
 """
@@ -34,7 +36,8 @@ LR = 0.1
 def cnn():
     inp = keras.Input((8, 8, 1), name="image")
     x = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="conv1")(inp)
-    x = keras.layers.BatchNormalization(name="bn1")(x)
+    # momentum 0.5: the moving statistics move visibly in the few SGD steps sgd_steps takes
+    x = keras.layers.BatchNormalization(momentum=0.5, name="bn1")(x)
     x = keras.layers.MaxPooling2D(2, name="pool1")(x)
     x = keras.layers.Conv2D(16, 3, activation="relu", name="conv2")(x)
     x = keras.layers.Flatten(name="flat")(x)
@@ -106,6 +109,15 @@ def multi():
     return keras.Model([image, vector], [digit, echo], name="multi")
 
 
+def dropout():
+    # Dropout cannot match Keras bit for bit (another random stream): TfEngineIT checks its rate
+    inp = keras.Input((64,), name="vector")
+    x = keras.layers.Dense(32, activation="relu", name="dense")(inp)
+    x = keras.layers.Dropout(0.3, name="drop")(x)
+    x = keras.layers.Dense(10, activation="softmax", name="head")(x)
+    return keras.Model(inp, x, name="dropout")
+
+
 def heads(model, xs):
     out = model(xs, training=False)
     return out if isinstance(out, (list, tuple)) else [out]
@@ -120,15 +132,17 @@ def summed_loss(model, xs, target):
 def sgd_steps(model, xs, y):
     """Each output's loss before and after each of STEPS SGD steps (Keras's own train_on_batch)."""
     target = keras.ops.one_hot(y, 10)
+    several = len(model.outputs) > 1
     model.compile(
         optimizer=keras.optimizers.SGD(learning_rate=LR),
-        loss=["categorical_crossentropy"] * len(model.outputs),
+        loss=["categorical_crossentropy"] * len(model.outputs) if several else "categorical_crossentropy",
     )
     losses = []
     for step in range(STEPS + 1):
         losses.append([float(l) for l in summed_loss(model, xs, target)[1]])
         if step < STEPS:
-            model.train_on_batch(xs, [target] * len(model.outputs))
+            # training=True inside: BatchNormalization on the batch, its moving statistics updated
+            model.train_on_batch(xs if several else xs[0], [target] * len(model.outputs) if several else target)
     return {"lr": LR, "outputs": list(model.output_names), "losses": losses}
 
 
@@ -170,8 +184,9 @@ def main(out):
         m.save(os.path.join(out, name + ".keras"))
         xb = [x[:BATCH].reshape((BATCH,) + s) for s in shapes_in]
         truth[name] = measure(m, xb, y[:BATCH])
-        if name == "multi":
+        if name in ("multi", "cnn"):
             truth[name]["sgd"] = sgd_steps(m, xb, y[:BATCH])
+    dropout().save(os.path.join(out, "dropout.keras"))
     with open(os.path.join(out, "truth.json"), "w") as f:
         json.dump(truth, f, indent=1)
 

@@ -19,11 +19,11 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * The tasks of {@link Dl4jWorker} on TensorFlow Java ({@link TfNet}): the same batch, targets,
  * statistics, marks, LSUV rule and training loop, so both engines fill the same records.
  *
- * <p>Statistics and gradients are taken in inference mode (Keras's {@code model(x,
- * training=False)}). Training runs in inference mode too: Dropout is an identity and
- * BatchNormalization normalizes with its moving statistics, which training leaves as the file has
- * them (Keras's {@code fit} would use the batch statistics and update the moving ones); the
- * normalization's gamma and beta are trained.
+ * <p>Statistics, gradients, LSUV's variances and the training curves' evaluations are taken in
+ * inference mode (Keras's {@code model(x, training=False)}). Training steps run in training mode by
+ * default, as Keras's {@code fit}: BatchNormalization on the batch's statistics, its moving
+ * statistics updated with its momentum, Dropout active ({@link
+ * WorkerRequest.TrainingOptions#mode}).
  */
 final class TfEngine {
   private TfEngine() {}

@@ -20,6 +20,7 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.VarHandleOp;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -293,12 +294,22 @@ final class TfNet implements AutoCloseable {
     }
   }
 
-  /** One layer's output on a batch (one per input). */
+  /** One layer's output on a batch (one per input), in inference mode. */
   float[] layerOutput(String layer, List<TfEngine.Batch> xs) {
+    return layerOutput(layer, xs, false);
+  }
+
+  /** One layer's output on a batch (one per input), in training or inference mode. */
+  float[] layerOutput(String layer, List<TfEngine.Batch> xs, boolean training) {
     Session.Runner r = graph.session().runner();
     List<Tensor> fed = new ArrayList<>();
     try {
       feedInputs(r, xs, fed);
+      if (training) {
+        TBool on = TBool.scalarOf(true);
+        fed.add(on);
+        r.feed(graph.training(), on);
+      }
       try (Result res = r.fetch(graph.layerOutputs().get(layer).op()).run()) {
         return ModelGraph.floats((TFloat32) res.get(0));
       }
@@ -341,13 +352,14 @@ final class TfNet implements AutoCloseable {
   }
 
   /**
-   * One optimizer step on a minibatch (one batch per input, targets per output) on the summed loss:
-   * Adam (Keras's beta_1 0.9, beta_2 0.999, epsilon 1e-7) or plain SGD, on the trainable float32
-   * weights.
+   * One optimizer step on a minibatch (one batch per input, targets per output) on the summed loss,
+   * in training mode ({@link ModelGraph#training()}) or inference mode: Adam (Keras's beta_1 0.9,
+   * beta_2 0.999, epsilon 1e-7) or plain SGD, on the trainable float32 weights.
    */
   void step(
       String optimizer,
       double learningRate,
+      boolean training,
       List<TfEngine.Batch> xs,
       List<float[]> ys,
       List<long[]> yShapes)
@@ -371,6 +383,13 @@ final class TfNet implements AutoCloseable {
         TFloat32 b2 = TFloat32.scalarOf((float) Math.pow(0.999, step));
         fed.add(b2);
         r.feed(beta1Power, b1).feed(beta2Power, b2);
+      }
+      if (training) {
+        // Keras's fit: batch statistics, Dropout, and the moving statistics moved in the same step
+        TBool on = TBool.scalarOf(true);
+        fed.add(on);
+        r.feed(graph.training(), on);
+        graph.updates().forEach(r::addTarget);
       }
       updates.forEach(r::addTarget);
       r.run().close();

@@ -87,7 +87,13 @@ final class TfTrainer {
           yb.add(pick(yTrain.get(j), new long[] {n, k[j]}, rows).values());
           ys.add(new long[] {rows.length, k[j]});
         }
-        net.step(o.optimizer(), o.learningRate(), xb, yb, ys);
+        net.step(
+            o.optimizer(),
+            o.learningRate(),
+            WorkerRequest.TrainingOptions.TRAINING.equals(o.mode()),
+            xb,
+            yb,
+            ys);
       }
       seconds += (System.nanoTime() - t0) / 1e9;
       double[] trainLoss = losses(net, train, yTrain, k);

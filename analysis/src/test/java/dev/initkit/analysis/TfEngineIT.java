@@ -70,7 +70,10 @@ class TfEngineIT {
         trains(stack.getKey() + " " + model, dir.resolve(model + ".keras"));
       }
       check(keras, "multi", dir, truth);
-      sgdStepsEqualKeras(keras, dir, truth.path("multi").path("sgd"));
+      for (String model : List.of("multi", "cnn")) {
+        sgdStepsEqualKeras(keras, model, dir, truth.path(model).path("sgd"));
+      }
+      dropoutDropsAtItsRate(dir.resolve("dropout.keras"));
     }
     Path out = Path.of("target", "tf-engine-truth.md");
     Files.createDirectories(out.getParent());
@@ -129,11 +132,15 @@ class TfEngineIT {
   }
 
   /**
-   * {@code compare} of the two-input, two-output model with the file's weights, SGD and a batch of
-   * the whole training split (one step per epoch): the summed loss and each output's before and
-   * after every step equal Keras's {@code train_on_batch} from the same weights on the same batch.
+   * {@code compare} with the file's weights, SGD and a batch of the whole training split (one step
+   * per epoch), in training mode (the default): the loss (of the two-input, two-output model: the
+   * sum and each output's) before and after every step equals Keras's {@code train_on_batch} from
+   * the same weights on the same batch, measured in inference mode as Keras's evaluation is. On the
+   * CNN this takes BatchNormalization on the batch's statistics in the step, and its moving
+   * statistics moved with the layer's momentum (0.5) for the next evaluation.
    */
-  private void sgdStepsEqualKeras(String stack, Path dir, JsonNode sgd) throws Exception {
+  private void sgdStepsEqualKeras(String stack, String model, Path dir, JsonNode sgd)
+      throws Exception {
     List<String> progress = Collections.synchronizedList(new ArrayList<>());
     JsonNode losses = sgd.path("losses");
     int steps = losses.size() - 1;
@@ -147,7 +154,7 @@ class TfEngineIT {
             progress::add);
     TrainingRun r =
         Analysis.compare(
-                dir.resolve("multi.keras"),
+                dir.resolve(model + ".keras"),
                 List.of(Analysis.FILE),
                 new WorkerRequest.TrainingOptions(steps, 32, sgd.path("lr").asDouble(), 0.9, "sgd"),
                 Analysis.lsuvDefaults(),
@@ -156,8 +163,10 @@ class TfEngineIT {
             .get(0);
     List<String> names = new ArrayList<>();
     sgd.path("outputs").forEach(n -> names.add(n.asText()));
-    assertEquals(names, r.outputs(), stack + " multi: the outputs named");
-    assertTrue(
+    boolean several = names.size() > 1;
+    assertEquals(several ? names : List.of(), r.outputs(), stack + " " + model + ": the outputs");
+    assertEquals(
+        several,
         progress.stream().anyMatch(l -> l.contains("sum of each output's categorical")),
         "the summed loss is said: " + progress);
     for (int step = 0; step <= steps; step++) {
@@ -165,12 +174,57 @@ class TfEngineIT {
           step == 0 ? r.initialOutputLosses() : r.epochs().get(step - 1).outputTrainLosses();
       double total = step == 0 ? r.initialTrainLoss() : r.epochs().get(step - 1).trainLoss();
       double want = 0;
+      String what = stack + " " + model + " SGD step " + step;
       for (int j = 0; j < names.size(); j++) {
         double w = losses.get(step).get(j).asDouble();
         want += w;
-        assertRel(w, got.get(j), SGD, stack + " multi SGD step " + step + " " + names.get(j));
+        if (several) {
+          assertRel(w, got.get(j), SGD, what + " " + names.get(j));
+        }
       }
-      assertRel(want, total, SGD, stack + " multi SGD step " + step + " summed loss");
+      assertRel(want, total, SGD, what + (several ? " summed loss" : " loss"));
+    }
+  }
+
+  /**
+   * Dropout(0.3) in training mode cannot match Keras's values (another random stream), so its rate
+   * is checked: with the training flag fed, the share of the Dense layer's non-zero outputs it
+   * zeroes is 0.3 within 4.5 standard errors of a binomial (about 900 outputs: +-0.07), and every
+   * value it keeps is scaled by 1 / 0.7 (relative 1e-6); without the flag it is the identity.
+   */
+  private static void dropoutDropsAtItsRate(Path model) throws Exception {
+    try (TfNet net = TfNet.open(model, Map.of("dense", "relu", "head", "softmax"))) {
+      int n = 32;
+      float[] v = new float[n * 64];
+      java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) r.nextGaussian();
+      }
+      List<TfEngine.Batch> x = List.of(new TfEngine.Batch(v, new long[] {n, 64}));
+      float[] dense = net.layerOutput("dense", x);
+      assertEquals(
+          java.util.Arrays.toString(dense),
+          java.util.Arrays.toString(net.layerOutput("drop", x)),
+          "inference mode: the identity");
+      float[] dropped = net.layerOutput("drop", x, true);
+      int live = 0;
+      int zeroed = 0;
+      for (int i = 0; i < dense.length; i++) {
+        if (dense[i] == 0) {
+          continue;
+        }
+        live++;
+        if (dropped[i] == 0) {
+          zeroed++;
+        } else {
+          assertEquals(dense[i] / 0.7, dropped[i], 1e-6 * Math.abs(dense[i] / 0.7), "kept " + i);
+        }
+      }
+      double rate = (double) zeroed / live;
+      double se = Math.sqrt(0.3 * 0.7 / live);
+      assertTrue(live > 300, "live outputs " + live);
+      assertTrue(
+          Math.abs(rate - 0.3) < 4.5 * se, "dropped " + zeroed + " of " + live + ": " + rate);
     }
   }
 

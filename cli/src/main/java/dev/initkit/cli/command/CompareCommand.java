@@ -105,6 +105,18 @@ public final class CompareCommand extends AbstractCommand {
   String optimizer;
 
   @Option(
+      names = "--mode",
+      order = 6,
+      paramLabel = "MODE",
+      defaultValue = "training",
+      description =
+          "training (as Keras's fit: BatchNormalization on the batch's statistics, moving statistics"
+              + " updated, Dropout active) or inference (Dropout off, BatchNormalization on its"
+              + " moving statistics, left as the file has them); TensorFlow engine only"
+              + " (default: ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(
       names = "--target",
       order = 7,
       paramLabel = "ACC",
@@ -141,12 +153,17 @@ public final class CompareCommand extends AbstractCommand {
     }
     WorkerRequest.TrainingOptions training;
     try {
-      training = new WorkerRequest.TrainingOptions(epochs, batchSize, lr, target, optimizer);
+      training = new WorkerRequest.TrainingOptions(epochs, batchSize, lr, target, optimizer, mode);
     } catch (IllegalArgumentException e) {
-      throw usage("--optimizer: " + e.getMessage());
+      throw usage(
+          (e.getMessage().contains("mode") ? "--mode: " : "--optimizer: ") + e.getMessage());
     }
     if (useEngine == WorkerRequest.Engine.DL4J && !training.optimizer().equals("adam")) {
       throw usage("--engine dl4j trains with Adam only");
+    }
+    if (useEngine == WorkerRequest.Engine.DL4J
+        && !training.mode().equals(WorkerRequest.TrainingOptions.TRAINING)) {
+      throw usage("--engine dl4j trains in its own training mode only");
     }
     if (html != null) {
       checkOutput(html, input, data);
@@ -187,6 +204,7 @@ public final class CompareCommand extends AbstractCommand {
       doc.put("batchSize", batchSize);
       doc.put("engine", useEngine.id());
       doc.put("optimizer", training.optimizer());
+      doc.put("mode", training.mode());
       doc.put("learningRate", lr);
       doc.put("targetAccuracy", target);
       doc.put("html", html == null ? null : html.toString());
@@ -231,6 +249,9 @@ public final class CompareCommand extends AbstractCommand {
                   + epochs
                   + " epochs, "
                   + (training.optimizer().equals("sgd") ? "SGD" : "Adam")
+                  + " ("
+                  + training.mode()
+                  + " mode)"
                   + " lr "
                   + lr
                   + ", batch "

@@ -10,7 +10,9 @@ import dev.initkit.cli.Cli;
 import dev.initkit.cli.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,6 +119,39 @@ class CompareCommandIT {
         assertTrue(r.get("epochs").get(2).get("testAccuracy").asDouble() > 0.8, opt[0] + " " + r);
       }
     }
+  }
+
+  /**
+   * {@code --mode}: training (Keras's {@code fit}) by default, inference on request (reported in
+   * the JSON; the bundled CNN trains either way), a usage error when unknown or with DL4J, before
+   * any work.
+   */
+  @Test
+  void modeIsTrainingByDefaultInferenceOnRequest() throws Exception {
+    Path cnn = Cli.testdata().resolve("analysis/models/cnn8/keras3.keras");
+    Path digits = Cli.testdata().resolve("data/digits.npz");
+    for (String mode : new String[] {null, "inference"}) {
+      List<Object> args =
+          new ArrayList<>(
+              List.of("compare", cnn, "--data", digits, "--schemes", "he_normal", "--epochs", 1));
+      if (mode != null) {
+        args.addAll(List.of("--mode", mode));
+      }
+      args.add("--json");
+      JsonNode doc = Cli.run(args.toArray()).assertExit(ExitCodes.OK).json();
+      assertEquals(mode == null ? "training" : mode, doc.get("mode").asText());
+      JsonNode r = doc.get("runs").get(0);
+      assertTrue(
+          r.get("finalTrainLoss").asDouble() < r.get("initialTrainLoss").asDouble() - 0.5,
+          r::toString);
+    }
+    String err =
+        Cli.run("compare", cnn, "--data", digits, "--mode", "eval")
+            .assertExit(ExitCodes.USAGE)
+            .assertOneErrorLine();
+    assertTrue(err.contains("--mode") && err.contains("training or inference"), err);
+    Cli.run("compare", cnn, "--data", digits, "--mode", "inference", "--engine", "dl4j")
+        .assertExit(ExitCodes.USAGE);
   }
 
   /**
