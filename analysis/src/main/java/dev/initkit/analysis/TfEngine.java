@@ -379,10 +379,17 @@ final class TfEngine {
         continue;
       }
       String act = req.layerActivations().get(leaf(path));
-      float[] first = net.layerOutput(path, x);
+      // a recurrent layer's output is bounded below unit variance: its input projection is measured
+      ModelGraph.Value measured = net.graph.inputProjections().get(path);
+      String what = measured == null ? LsuvResult.Layer.OUTPUT : LsuvResult.Layer.INPUT_PROJECTION;
+      if (measured == null) {
+        measured = net.graph.layerOutputs().get(path);
+      }
+      float[] first = net.values(measured, x);
       double v = variance(first);
-      long perSample = first.length / x.get(0).n();
-      LsuvResult.Layer skipped = Lsuv.skipped(path, act, perSample, v, o);
+      long perSample = net.layerOutput(path, x).length / x.get(0).n();
+      LsuvResult.Layer skipped =
+          Lsuv.skipped(path, what.equals(LsuvResult.Layer.OUTPUT) ? act : null, perSample, v, o);
       if (skipped != null) {
         out.add(skipped);
         continue;
@@ -390,8 +397,11 @@ final class TfEngine {
       float[] w = net.graph.values(kernel);
       double v0 = v;
       double scale = 1;
-      int measured = 1;
-      while (Math.abs(v - 1) >= o.tol() && measured <= o.maxIter() && v > 0 && Double.isFinite(v)) {
+      int iterations = 1;
+      while (Math.abs(v - 1) >= o.tol()
+          && iterations <= o.maxIter()
+          && v > 0
+          && Double.isFinite(v)) {
         double s = 1 / Math.sqrt(v);
         scale *= s;
         float[] scaled = new float[w.length];
@@ -399,18 +409,19 @@ final class TfEngine {
           scaled[i] = (float) (w[i] * scale);
         }
         net.graph.assign(kernel, scaled);
-        v = variance(net.layerOutput(path, x));
-        measured++;
+        v = variance(net.values(measured, x));
+        iterations++;
       }
       progress.accept(
           String.format(
               Locale.ROOT,
-              "lsuv %s: variance %.4g -> %.4g in %d scalings",
+              "lsuv %s: %s variance %.4g -> %.4g in %d scalings",
               path,
+              what,
               v0,
               v,
-              measured - 1));
-      out.add(new LsuvResult.Layer(path, true, null, measured - 1, v0, v, scale));
+              iterations - 1));
+      out.add(new LsuvResult.Layer(path, true, null, iterations - 1, v0, v, scale, what));
     }
     return new LsuvResult(x.get(0).n(), out);
   }

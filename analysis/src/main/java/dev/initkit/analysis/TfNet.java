@@ -301,6 +301,15 @@ final class TfNet implements AutoCloseable {
 
   /** One layer's output on a batch (one per input), in training or inference mode. */
   float[] layerOutput(String layer, List<TfEngine.Batch> xs, boolean training) {
+    return values(graph.layerOutputs().get(layer), xs, training);
+  }
+
+  /** A value of the graph (a layer's output, an input projection) on a batch, inference mode. */
+  float[] values(ModelGraph.Value v, List<TfEngine.Batch> xs) {
+    return values(v, xs, false);
+  }
+
+  private float[] values(ModelGraph.Value v, List<TfEngine.Batch> xs, boolean training) {
     Session.Runner r = graph.session().runner();
     List<Tensor> fed = new ArrayList<>();
     try {
@@ -310,7 +319,7 @@ final class TfNet implements AutoCloseable {
         fed.add(on);
         r.feed(graph.training(), on);
       }
-      try (Result res = r.fetch(graph.layerOutputs().get(layer).op()).run()) {
+      try (Result res = r.fetch(v.op()).run()) {
         return ModelGraph.floats((TFloat32) res.get(0));
       }
     } finally {

@@ -54,6 +54,12 @@ final class ExportContext {
    */
   org.tensorflow.Operand<org.tensorflow.types.TBool> training;
 
+  /**
+   * Each recurrent layer's input projection (its input, every time step, times its kernel) by layer
+   * path; built with {@link #training} only (the analysis graph), fetched by LSUV only.
+   */
+  final java.util.Map<String, Operand<TFloat32>> projections = new java.util.LinkedHashMap<>();
+
   /** The ops that move BatchNormalization's moving statistics toward a training batch's. */
   final List<org.tensorflow.op.Op> updates = new ArrayList<>();
 

@@ -191,7 +191,8 @@ final class KerasGraphExporter {
       Map<String, GraphValue> layerOutputs,
       List<List<String>> keys,
       org.tensorflow.Operand<org.tensorflow.types.TBool> training,
-      List<org.tensorflow.op.Op> updates) {}
+      List<org.tensorflow.op.Op> updates,
+      Map<String, org.tensorflow.Operand<TFloat32>> projections) {}
 
   /**
    * Builds the forward graph of {@code loaded} into {@code g} (inference mode, as in {@link
@@ -289,7 +290,14 @@ final class KerasGraphExporter {
       outputs.add(new ServingBundleWriter.Port(key, y, DataType.DT_FLOAT, results.get(i).shape()));
     }
     return new Lowered(
-        inputs, outputs, cx.variables(), layerOutputs, keys, cx.training, List.copyOf(cx.updates));
+        inputs,
+        outputs,
+        cx.variables(),
+        layerOutputs,
+        keys,
+        cx.training,
+        List.copyOf(cx.updates),
+        java.util.Collections.unmodifiableMap(cx.projections));
   }
 
   /** A placeholder in the input's dtype, and its value as float32 for the layers. */

@@ -97,6 +97,7 @@ public final class ModelGraph implements AutoCloseable {
   private final Map<Variable, Placeholder<TFloat32>> assignFeeds = new LinkedHashMap<>();
   private Operand<org.tensorflow.types.TBool> training;
   private List<org.tensorflow.op.Op> updates = List.of();
+  private final Map<String, Value> projections = new LinkedHashMap<>();
   private final Map<Variable, org.tensorflow.op.Op> assignOps = new LinkedHashMap<>();
 
   private ModelGraph(Graph graph) {
@@ -121,6 +122,9 @@ public final class ModelGraph implements AutoCloseable {
       m = new ModelGraph(g);
       m.training = l.training();
       m.updates = l.updates();
+      for (Map.Entry<String, Operand<TFloat32>> p : l.projections().entrySet()) {
+        m.projections.put(p.getKey(), new Value(p.getKey(), p.getValue(), new long[] {-1, -1}));
+      }
       for (ServingBundleWriter.Port p : l.inputs()) {
         m.inputs.add(new Input(p.key(), p.op(), p.dtype(), p.shape()));
       }
@@ -176,6 +180,15 @@ public final class ModelGraph implements AutoCloseable {
    */
   public List<org.tensorflow.op.Op> updates() {
     return updates;
+  }
+
+  /**
+   * Each recurrent layer's (SimpleRNN, LSTM, GRU) input projection by layer path: its input at
+   * every time step times its kernel, rows batch x steps, a column per gate unit. Its output is
+   * bounded ({@code o * tanh(c)} for an LSTM); this is the variance LSUV can equalize.
+   */
+  public Map<String, Value> inputProjections() {
+    return java.util.Collections.unmodifiableMap(projections);
   }
 
   /** The ops builder of this graph, for the caller's own ops. */

@@ -159,6 +159,7 @@ public final class LsuvCommand extends AbstractCommand {
         OpsSupport.put(o, "initialVariance", l.initialVariance());
         OpsSupport.put(o, "finalVariance", l.finalVariance());
         OpsSupport.put(o, "scale", l.scale());
+        o.put("measured", l.measured());
       }
       ArrayNode notes = doc.putArray("notes");
       r.written().notes().forEach(notes::add);
@@ -177,7 +178,9 @@ public final class LsuvCommand extends AbstractCommand {
             OpsSupport.num(l.initialVariance()),
             OpsSupport.num(l.finalVariance()),
             OpsSupport.num(l.scale()),
-            l.skipReason() == null ? "-" : l.skipReason());
+            l.skipReason() != null
+                ? l.skipReason()
+                : l.measured().equals(LsuvResult.Layer.OUTPUT) ? "-" : l.measured() + " x.kernel");
       }
       out()
           .println(
