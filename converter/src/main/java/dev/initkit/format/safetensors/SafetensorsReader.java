@@ -214,16 +214,26 @@ public final class SafetensorsReader {
     return new Weight(name, e.shape(), e.dtype(), WeightRole.of("", name), e.name());
   }
 
-  /** {@code a.b.c} is {@code a.b/c}; a key without a dot is its own name. */
+  /**
+   * {@code a.b.c} is {@code a.b/c}; a Keras path ({@code block/dense/kernel}, what initkit's own
+   * writer names tensors) is itself; a key with neither is its own name.
+   */
   static String weightName(String key) {
+    if (key.indexOf('/') >= 0) {
+      return key;
+    }
     int dot = key.lastIndexOf('.');
     return dot < 0 ? key : key.substring(0, dot) + "/" + key.substring(dot + 1);
   }
 
-  /** The layer a key belongs to: the key up to its last dot, or the key itself. */
+  /**
+   * The layer a key belongs to: a Keras path's layer path (up to its last {@code /}), so that a
+   * file initkit wrote matches its model by name again; else the key up to its last dot (the
+   * PyTorch module path); else the key itself.
+   */
   static String layerName(String key) {
-    int dot = key.lastIndexOf('.');
-    return dot < 0 ? key : key.substring(0, dot);
+    int cut = key.indexOf('/') >= 0 ? key.lastIndexOf('/') : key.lastIndexOf('.');
+    return cut < 0 ? key : key.substring(0, cut);
   }
 
   /** One layer per prefix, in order of each prefix's first tensor. */

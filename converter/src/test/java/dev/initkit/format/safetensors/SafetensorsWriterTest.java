@@ -48,6 +48,59 @@ class SafetensorsWriterTest {
                     () -> roundTrip(TestFiles.testdata().resolve("models").resolve(name), tmp)));
   }
 
+  /**
+   * A file initkit wrote under Keras paths transplants back whole with the identity tensor rule
+   * {@code * => $1}; and, since it reads back as the model's layers (grouped at the last {@code
+   * /}), by plain name matching too where no weight lies in a sub-layer (Bidirectional's do).
+   */
+  @TestFactory
+  Stream<DynamicTest> writtenFilesTransplantBackByName(@TempDir Path tmp) {
+    return MODELS.stream()
+        .filter(n -> !n.endsWith(".weights.h5"))
+        .map(
+            name ->
+                DynamicTest.dynamicTest(
+                    name,
+                    () -> {
+                      Path in = TestFiles.testdata().resolve("models").resolve(name);
+                      Path out = tmp.resolve(name.replace('/', '-') + ".safetensors");
+                      try (OwnedModel src = ModelIO.open(in)) {
+                        ModelIO.write(src, out, ModelIO.WriteOptions.defaults());
+                        try (OwnedModel back = ModelIO.open(out)) {
+                          var identity =
+                              dev.initkit.transplant.TransplantOptions.defaults()
+                                  .withMapping(
+                                      dev.initkit.transplant.LayerMapping.parse(
+                                          "* => $1", "identity"));
+                          assertAllLoaded(back, src, identity, name);
+                          if (!name.startsWith("bidirectional/")) {
+                            assertAllLoaded(
+                                back,
+                                src,
+                                dev.initkit.transplant.TransplantOptions.defaults(),
+                                name);
+                          }
+                        }
+                      }
+                    }));
+  }
+
+  private static void assertAllLoaded(
+      OwnedModel from, OwnedModel to, dev.initkit.transplant.TransplantOptions o, String name)
+      throws IOException, dev.initkit.TransplantException {
+    dev.initkit.transplant.TransplantPlan plan =
+        dev.initkit.transplant.Transplanter.plan(from.model(), to.model(), o);
+    long loaded =
+        plan.entries().stream()
+            .filter(e -> e.action() == dev.initkit.transplant.Action.LOADED)
+            .count();
+    assertEquals(
+        to.model().layerWeights().size(),
+        loaded,
+        name + " " + o.strategy() + " " + plan.entries() + " " + plan.notes());
+    assertTrue(plan.unused().isEmpty(), plan.unused().toString());
+  }
+
   private static void roundTrip(Path in, Path tmp) throws IOException {
     Path out = tmp.resolve(in.getParent().getFileName() + "-" + in.getFileName() + ".safetensors");
     try (OwnedModel src = ModelIO.open(in)) {
