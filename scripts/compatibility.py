@@ -47,7 +47,9 @@ SUITES = {
                           "SavedModelCorpusRuntimeIT: every corpus file written `--for tensorflow` (a SavedModel), "
                           "loaded by TF Python (`tf.saved_model.load`) and run through its `serving_default` "
                           "signature, within 1e-5 of Keras on the original and the same seeded input, in the same "
-                          "process (the original in the Keras that wrote it, else in the other one)."),
+                          "process (the original in the Keras that wrote it, else in the other one); the TF Java "
+                          "column serves the same SavedModels in the test's JVM (`SavedModelBundle`) on the pinned "
+                          "stack's input and compares with that stack's Keras outputs (1e-5)."),
     "corpus-dl4j": ("../shared/keras-corpus: `--for dl4j`",
                     "Dl4jCorpusRuntimeIT: every corpus file written `--for dl4j`, imported by DL4J in a child JVM, "
                     "within 1e-4 of Keras on the original and the same seeded input."),

@@ -17,6 +17,11 @@ Writes:
     analysis/models/cnn8/tfkeras.h5      Conv2D(8, 3, relu) + Flatten + Dense(10, softmax) on 8x8x1 images
     analysis/models/lstm8/tfkeras.h5     LSTM(32) + Dense(10, softmax) over the 8 rows of 8 pixels
                                          (and keras3.keras of each, same weights)
+    analysis/models/multi8/keras3.keras  two inputs (image 8x8x1, aux (4,)) and two softmax outputs
+                                         (digit, echo): Conv2D(4, 3, relu) + Flatten, concatenated
+                                         with Dense(8, tanh) of aux; Keras 3 only (compare of a
+                                         multi-input/output model: the digits feed image, aux is
+                                         generated)
     data/digits_png/<class>/NNN.png      the first 5 test digits of each class as 8x8 grayscale PNGs
                                          (round(pixel * 255)), written by TensorFlow's PNG encoder
 
@@ -93,6 +98,26 @@ def lstm8(lib):
     ], name="lstm8")
 
 
+def multi8():
+    keras.utils.set_random_seed(88)
+    image = keras.Input(shape=(8, 8, 1), name="image")
+    aux = keras.Input(shape=(4,), name="aux")
+    a = keras.layers.Conv2D(4, 3, activation="relu", name="conv")(image)
+    a = keras.layers.Flatten(name="flatten")(a)
+    b = keras.layers.Dense(8, activation="tanh", name="aux_dense")(aux)
+    x = keras.layers.Concatenate(name="concat")([a, b])
+    digit = keras.layers.Dense(10, activation="softmax", name="digit")(x)
+    echo = keras.layers.Dense(10, activation="softmax", name="echo")(a)
+    return keras.Model([image, aux], [digit, echo], name="multi8")
+
+
+def save_keras3(name, build):
+    d = MODELS / name
+    d.mkdir(parents=True, exist_ok=True)
+    build().save(d / "keras3.keras")
+    print(f"wrote {d}")
+
+
 def digit_pngs(x_test, y_test):
     root = DATA / "digits_png"
     for c in range(10):
@@ -120,4 +145,5 @@ if __name__ == "__main__":
     save("tanh6", tanh6)
     save("cnn8", cnn8)
     save("lstm8", lstm8)
+    save_keras3("multi8", multi8)
     digits()

@@ -8,7 +8,9 @@ Loads MODEL (Keras 3 for .keras, tf-keras for .h5 unless --loader says otherwise
 feeds a standard-normal batch of the model's input shape drawn with numpy's default_rng(seed), and
 prints one JSON object on stdout: {"loaded": true, "layers": [{"name", "variance", "std"}, ...]}
 for every layer with weights, in model order (the variance over all elements of the layer's output,
-after its activation: what LSUV equalizes). With --npz, the batch is the first --batch rows of that
+after its activation: what LSUV equalizes); a SimpleRNN, LSTM or GRU also has
+"projectionVariance", the variance of its input at every time step times its kernel (what LSUV
+equalizes for a recurrent layer, whose output is bounded). With --npz, the batch is the first --batch rows of that
 array instead; with --images, the PNGs of a folder in name order. Used by the lsuv and analyze tests.
 """
 import os
@@ -27,6 +29,8 @@ warnings.filterwarnings("ignore")
 logging.getLogger("absl").setLevel(logging.ERROR)
 
 import numpy as np
+
+RECURRENT = ("SimpleRNN", "LSTM", "GRU")
 
 
 def main():
@@ -49,7 +53,9 @@ def main():
         model = tf_keras.models.load_model(a.model, compile=False)
         Model = tf_keras.Model
     layers = [l for l in model.layers if l.weights]
-    probe = Model(inputs=model.inputs, outputs=[l.output for l in layers])
+    # a recurrent layer's input too: its input projection (every time step times the kernel)
+    recurrent = [l for l in layers if type(l).__name__ in RECURRENT]
+    probe = Model(inputs=model.inputs, outputs=[l.output for l in layers] + [l.input for l in recurrent])
     shape = (a.batch,) + tuple(model.inputs[0].shape[1:])
     if a.images:
         import tensorflow as tf
@@ -65,6 +71,10 @@ def main():
         outs = [outs]
     res = [{"name": l.name, "variance": float(np.var(o.astype("float64"))), "std": float(np.std(o.astype("float64")))}
            for l, o in zip(layers, outs)]
+    for l, x_in in zip(recurrent, outs[len(layers):]):
+        kernel = np.asarray(l.weights[0].numpy(), dtype=np.float64)
+        proj = x_in.astype("float64").reshape(-1, kernel.shape[0]) @ kernel
+        next(r for r in res if r["name"] == l.name)["projectionVariance"] = float(np.var(proj))
     json.dump({"loaded": True, "loader": loader, "layers": res}, sys.stdout)
     print()
 

@@ -14,6 +14,7 @@ module dev.initkit.converter {
   exports dev.initkit.format.config;
   exports dev.initkit.format.h5;
   exports dev.initkit.format.keras3;
+  exports dev.initkit.format.safetensors;
   exports dev.initkit.init;
   exports dev.initkit.keras;
   exports dev.initkit.model;

@@ -103,17 +103,41 @@ final class ConfigForms {
 
   /**
    * The config for a legacy HDF5 file DL4J's Keras import reads ({@link ConfigTranslator#toDl4j});
-   * a Keras 1 config as written (DL4J reads Keras 1 itself).
+   * a Keras 1 config as written (DL4J reads Keras 1 itself), unless DL4J would read it otherwise
+   * ({@link ConfigTranslator#rejectKeras1ForDl4j}).
    */
   static String dl4jText(Model model, Consumer<MeaningChange> changes) throws IOException {
     JsonNode c = ConfigViews.of(model).orElseThrow();
     ConfigGeneration generation = ConfigGeneration.detect(c);
     if (generation == ConfigGeneration.KERAS1) {
+      translate(
+          model,
+          c,
+          k1 -> {
+            ConfigTranslator.rejectKeras1ForDl4j(k1);
+            return k1;
+          });
       return model.configText().orElseThrow();
     }
     String backend = model.backend().orElse(null);
     return translated(
         model, c, m -> ConfigTranslator.toDl4j(m, backend), ConfigGeneration.KERAS2, changes);
+  }
+
+  /**
+   * Refuses, before anything is written, a model that Keras 3 loads but does not run as the Keras
+   * that wrote it ({@link ConfigTranslator#rejectForKeras3Runtime}).
+   */
+  static void refuseForKeras3(Model model) throws IOException {
+    JsonNode c = ConfigViews.of(model).orElse(null);
+    if (c == null) {
+      return;
+    }
+    try {
+      ConfigTranslator.rejectForKeras3Runtime(c);
+    } catch (ModelFormatException e) {
+      throw new UnsupportedModelException(source(model), e.location(), e.detail(), e);
+    }
   }
 
   private interface Translation {

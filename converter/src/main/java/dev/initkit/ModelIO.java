@@ -12,6 +12,9 @@ import dev.initkit.format.h5.KerasH5Reader;
 import dev.initkit.format.h5.KerasH5Writer;
 import dev.initkit.format.keras3.KerasArchiveReader;
 import dev.initkit.format.keras3.KerasArchiveWriter;
+import dev.initkit.format.safetensors.SafetensorsReader;
+import dev.initkit.format.safetensors.SafetensorsWriter;
+import dev.initkit.format.safetensors.TensorNaming;
 import dev.initkit.internal.AtomicFiles;
 import dev.initkit.internal.BoundedText;
 import dev.initkit.internal.ConfigViews;
@@ -166,6 +169,19 @@ public final class ModelIO {
         return KerasArchiveReader.readDirectory(path);
       case SHARDED_WEIGHTS_JSON:
         return KerasArchiveReader.readShardedWeights(path, companion(path, options));
+      case SAFETENSORS:
+      case SAFETENSORS_INDEX:
+        if (options.config() != null) {
+          throw new UnsupportedModelException(
+              path,
+              "",
+              "an architecture JSON ("
+                  + Hint.ARCHITECTURE_CONFIG.apiName()
+                  + ") is not used with safetensors: its tensors are found by key, not placed by a config");
+        }
+        return d.kind() == Detection.Kind.SAFETENSORS
+            ? SafetensorsReader.readFile(path)
+            : SafetensorsReader.readIndex(path);
       case SAVED_MODEL_DIR:
         if (options.config() != null) {
           throw new UnsupportedModelException(
@@ -293,9 +309,9 @@ public final class ModelIO {
 
   /**
    * Writes a model atomically. The target format comes from {@code options.format()}, else the
-   * output's name ({@code .keras}, {@code .weights.h5}, {@code .h5}), else {@code
-   * options.runtime()} ({@link #targetFormat}). With a runtime, the config and header are written
-   * in the form it loads ({@link TargetRuntime}), and what it cannot express raises {@link
+   * output's name ({@code .keras}, {@code .weights.h5}, {@code .h5}, {@code .safetensors}), else
+   * {@code options.runtime()} ({@link #targetFormat}). With a runtime, the config and header are
+   * written in the form it loads ({@link TargetRuntime}), and what it cannot express raises {@link
    * UnsupportedModelException} before anything is written.
    *
    * @throws java.nio.file.FileAlreadyExistsException when the output exists and overwrite is off
@@ -310,12 +326,19 @@ public final class ModelIO {
     if (!model.source().isEmpty()) {
       OutputSafety.check(Path.of(model.source()), out);
     }
+    if (format != Format.SAFETENSORS
+        && format != Format.SAVED_MODEL
+        && model.sourceFormat().equals(SafetensorsReader.FORMAT)) {
+      refuseBoolForHdf5(model, format);
+    }
     switch (format) {
       case H5:
         {
           TargetRuntime runtime = options.runtime();
           if (runtime == TargetRuntime.DL4J) {
             refuseForDl4j(model);
+          } else if (runtime == TargetRuntime.KERAS3) {
+            ConfigForms.refuseForKeras3(model);
           }
           String config =
               ConfigViews.of(model).isEmpty() ? null : h5ConfigText(model, runtime, notes, changes);
@@ -345,6 +368,14 @@ public final class ModelIO {
                 "",
                 "a .keras archive needs the Keras config, and this SavedModel has none (Keras 3 model.export, plain TensorFlow, or a subclassed Keras model)");
           }
+          if (ConfigViews.of(model).isEmpty()
+              && model.sourceFormat().equals(SafetensorsReader.FORMAT)) {
+            throw new UnsupportedModelException(
+                Path.of(model.source()),
+                "",
+                "a .keras archive needs the model config, and a safetensors file holds tensors only:"
+                    + " write .weights.h5 or .h5 (weights only), or transplant into a Keras model");
+          }
           if (ConfigViews.of(model).isEmpty()) {
             throw new UnsupportedModelException(
                 Path.of(model.source()),
@@ -353,6 +384,9 @@ public final class ModelIO {
                     + Hint.ARCHITECTURE_CONFIG.apiName()
                     + ", or write .weights.h5",
                 Hint.ARCHITECTURE_CONFIG);
+          }
+          if (options.runtime() == TargetRuntime.KERAS3) {
+            ConfigForms.refuseForKeras3(model);
           }
           String config = ConfigForms.keras3Text(model, notes::add, changes::add);
           refuseIfStrict(model, options, changes);
@@ -390,6 +424,30 @@ public final class ModelIO {
       case SAVED_MODEL:
         SavedModelSupport.load(out).write(loaded, out, options.overwrite(), notes::add);
         break;
+      case SAFETENSORS:
+        {
+          TensorNaming naming = TensorNaming.kerasPaths();
+          SafetensorsWriter.names(model, naming); // refuses clashing names before the temp file
+          AtomicFiles.write(
+              out,
+              options.overwrite(),
+              checked(
+                  loaded, tmp -> SafetensorsWriter.write(model, loaded.tensors(), naming, tmp)));
+          if (ConfigViews.of(model).isPresent()) {
+            notes.add(
+                "safetensors holds tensors only: the model config was left out (keep the source"
+                    + " file for the architecture)");
+          } else {
+            notes.add("safetensors holds tensors only: wrote the weights, named by Keras path");
+          }
+          if (!model.optimizerWeights().isEmpty()) {
+            notes.add(
+                "optimizer state ("
+                    + model.optimizerWeights().size()
+                    + " weights) left out: safetensors output holds the model's weights only");
+          }
+          break;
+        }
       default:
         throw new UnsupportedModelException(
             out, "", "writing " + format.name().toLowerCase(Locale.ROOT) + " is not supported yet");
@@ -417,7 +475,7 @@ public final class ModelIO {
                     () ->
                         new IllegalArgumentException(
                             out
-                                + ": cannot tell the output format from the name: use .h5, .keras or .weights.h5, or give the format"));
+                                + ": cannot tell the output format from the name: use .h5, .keras, .weights.h5 or .safetensors, or give the format"));
     if (runtime != null && !runtime.accepts(format)) {
       throw new IllegalArgumentException(
           runtime.cliName()
@@ -447,6 +505,37 @@ public final class ModelIO {
         return ConfigForms.dl4jText(model, changes::add);
       default:
         throw new IllegalStateException(runtime + " writes no .h5");
+    }
+  }
+
+  /**
+   * HDF5 has no bool type (h5py writes an enum, which initkit's HDF5 writer creates only by copying
+   * an HDF5 source's dataset): a safetensors source's bool tensor is refused before anything is
+   * written, and so is a tensor prefix the legacy layout cannot make a group of.
+   */
+  private static void refuseBoolForHdf5(Model model, Format format)
+      throws UnsupportedModelException {
+    boolean legacy = format == Format.H5 || format == Format.H5_WEIGHTS;
+    for (dev.initkit.model.Layer l : model.allLayers()) {
+      if (legacy && (l.name().isEmpty() || l.name().contains("/")) && !l.weights().isEmpty()) {
+        // the legacy layout makes each layer name an HDF5 group: "" is none, "/" nests groups
+        throw new UnsupportedModelException(
+            source(model),
+            l.weights().get(0).key(),
+            "layer name '"
+                + l.name()
+                + "' cannot be a legacy HDF5 group name: write .weights.h5 or .safetensors");
+      }
+      for (Weight w : l.weights()) {
+        if (w.dtype() == dev.initkit.model.DType.BOOL) {
+          throw new UnsupportedModelException(
+              source(model),
+              w.key(),
+              "a bool tensor, which initkit does not write to HDF5 ("
+                  + format.extension()
+                  + "): write .safetensors");
+        }
+      }
     }
   }
 

@@ -29,7 +29,18 @@ final class Curve {
    * @param seconds training time so far, evaluation excluded
    */
   void epoch(int e, double trainLoss, double testLoss, double accuracy, double seconds) {
-    epochs.add(new TrainingRun.Epoch(e, trainLoss, testLoss, accuracy, seconds));
+    epoch(e, trainLoss, testLoss, accuracy, seconds, List.of());
+  }
+
+  /** Records epoch {@code e} of a model with several outputs: each output's training loss too. */
+  void epoch(
+      int e,
+      double trainLoss,
+      double testLoss,
+      double accuracy,
+      double seconds,
+      List<Double> outputLosses) {
+    epochs.add(new TrainingRun.Epoch(e, trainLoss, testLoss, accuracy, seconds, outputLosses));
     if (toTarget == null && accuracy >= options.targetAccuracy()) {
       toTarget = e;
       secondsToTarget = seconds;
@@ -48,7 +59,25 @@ final class Curve {
 
   /** The finished run. */
   TrainingRun run(double initialLoss, double initialAccuracy, LsuvResult lsuv) {
+    return run(initialLoss, initialAccuracy, lsuv, List.of(), List.of());
+  }
+
+  /** The finished run of a model with several outputs, its losses named. */
+  TrainingRun run(
+      double initialLoss,
+      double initialAccuracy,
+      LsuvResult lsuv,
+      List<String> outputs,
+      List<Double> initialOutputLosses) {
     return new TrainingRun(
-        label, initialLoss, initialAccuracy, epochs, toTarget, secondsToTarget, lsuv);
+        label,
+        initialLoss,
+        initialAccuracy,
+        epochs,
+        toTarget,
+        secondsToTarget,
+        lsuv,
+        outputs,
+        initialOutputLosses);
   }
 }

@@ -201,9 +201,44 @@ public final class HtmlReport {
         loss.put(r.scheme(), l);
         acc.put(r.scheme(), a);
       }
-      b.append("<h2>Training loss per epoch</h2>\n")
-          .append(chart(xs, loss, schemes, false, "epoch", "train loss"));
-      b.append("<h2>Test accuracy per epoch</h2>\n")
+      List<String> outputs =
+          runs.stream()
+              .map(TrainingRun::outputs)
+              .filter(o -> !o.isEmpty())
+              .findFirst()
+              .orElse(List.of());
+      b.append("<h2>Training loss per epoch</h2>\n");
+      if (!outputs.isEmpty()) {
+        b.append("<p>The sum of each output's categorical cross-entropy: ")
+            .append(esc(String.join(" + ", outputs)))
+            .append(", charted one by one below.</p>\n");
+      }
+      b.append(chart(xs, loss, schemes, false, "epoch", "train loss"));
+      for (int j = 0; j < outputs.size(); j++) {
+        Map<String, double[]> part = new LinkedHashMap<>();
+        for (TrainingRun r : runs) {
+          double[] l = new double[epochs + 1];
+          java.util.Arrays.fill(l, Double.NaN);
+          if (j < r.initialOutputLosses().size()) {
+            l[0] = r.initialOutputLosses().get(j);
+          }
+          for (TrainingRun.Epoch e : r.epochs()) {
+            if (j < e.outputTrainLosses().size()) {
+              l[e.epoch()] = e.outputTrainLosses().get(j);
+            }
+          }
+          part.put(r.scheme(), l);
+        }
+        b.append("<h2 data-output=\"")
+            .append(esc(outputs.get(j)))
+            .append("\">Training loss of output ")
+            .append(esc(outputs.get(j)))
+            .append(" per epoch</h2>\n")
+            .append(chart(xs, part, schemes, false, "epoch", outputs.get(j) + " loss"));
+      }
+      b.append("<h2>Test accuracy per epoch")
+          .append(outputs.isEmpty() ? "" : " (output " + esc(outputs.get(0)) + ")")
+          .append("</h2>\n")
           .append(chart(xs, acc, schemes, false, "epoch", "test accuracy"));
       b.append(
               "<h2>Results</h2>\n<table><tr><th>scheme</th><th>initial loss</th><th>final train loss</th><th>final test loss</th>")
@@ -232,7 +267,7 @@ public final class HtmlReport {
       }
       b.append("</table>\n");
     }
-    b.append("<p style=\"margin-top:32px;color:#888\">Written by initkit; computed by DL4J.</p>\n")
+    b.append("<p style=\"margin-top:32px;color:#888\">Written by initkit.</p>\n")
         .append("<script>\n(function(){\n")
         .append("  var legend=document.getElementById('legend');\n")
         .append("  legend.addEventListener('click',function(ev){\n")

@@ -19,11 +19,11 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * The tasks of {@link Dl4jWorker} on TensorFlow Java ({@link TfNet}): the same batch, targets,
  * statistics, marks, LSUV rule and training loop, so both engines fill the same records.
  *
- * <p>Statistics and gradients are taken in inference mode (Keras's {@code model(x,
- * training=False)}). Training runs in inference mode too: Dropout is an identity and
- * BatchNormalization normalizes with its moving statistics, which training leaves as the file has
- * them (Keras's {@code fit} would use the batch statistics and update the moving ones); the
- * normalization's gamma and beta are trained.
+ * <p>Statistics, gradients, LSUV's variances and the training curves' evaluations are taken in
+ * inference mode (Keras's {@code model(x, training=False)}). Training steps run in training mode by
+ * default, as Keras's {@code fit}: BatchNormalization on the batch's statistics, its moving
+ * statistics updated with its momentum, Dropout active ({@link
+ * WorkerRequest.TrainingOptions#mode}).
  */
 final class TfEngine {
   private TfEngine() {}
@@ -66,14 +66,6 @@ final class TfEngine {
                     Hint.COMPARE.apiName()
                         + " needs labelled data: an .npz with x_train/y_train (and x_test/y_test)"
                         + " or x/y, or a CSV whose last column is the class");
-              }
-              if (net.inputs.size() != 1 || net.outputs.size() != 1) {
-                throw new Dl4jWorker.UserError(
-                    "compare trains models with one input and one output (this one has "
-                        + net.inputs.size()
-                        + " and "
-                        + net.outputs.size()
-                        + ")");
               }
               List<Batch> x = batches(net, d, req.batch(), req.seed(), progress);
               LsuvResult l = null;
@@ -131,25 +123,63 @@ final class TfEngine {
   }
 
   /**
-   * The first {@code batch} training samples shaped to the model's input (a flat (N, 64) dataset
-   * feeds an (8, 8, 1) input: said through {@code progress}), or seeded standard-normal values.
+   * The first {@code batch} training samples for every input (see {@link #inputs}), or seeded
+   * standard-normal values without data.
    */
   static List<Batch> batches(TfNet net, Data data, int batch, long seed, Consumer<String> progress)
       throws Dl4jWorker.UserError {
     if (data != null) {
-      if (net.inputs.size() != 1) {
-        throw new Dl4jWorker.UserError(
-            "the data feeds one input, the model has "
-                + net.inputs.size()
-                + ": leave out the data for standard-normal inputs");
-      }
       long n = Math.min(batch, data.xTrain.size(0));
-      return List.of(rows(net, data.xTrain, 0, n, progress));
+      return inputs(net, data.xTrain, n, seed, progress);
     }
     List<Batch> out = new ArrayList<>();
     for (int i = 0; i < net.inputs.size(); i++) {
       // the first input's values are the seed's, as on DL4J
       out.add(random(net, net.inputs.get(i), batch, seed + i, progress));
+    }
+    return out;
+  }
+
+  /**
+   * The first {@code n} rows of the data for each of the model's inputs: an input whose element
+   * count the data's samples have reads them, shaped to it (a flat (N, 64) dataset feeds an (8, 8,
+   * 1) input); any other input of a model with several gets seeded standard-normal values (token
+   * ids for an integer input), one fixed sample per row. Both are said through {@code progress}.
+   */
+  static List<Batch> inputs(
+      TfNet net,
+      org.nd4j.linalg.api.ndarray.INDArray x,
+      long n,
+      long seed,
+      Consumer<String> progress)
+      throws Dl4jWorker.UserError {
+    List<Batch> out = new ArrayList<>();
+    Dl4jWorker.UserError misfit = null;
+    boolean any = false;
+    for (int i = 0; i < net.inputs.size(); i++) {
+      ModelGraph.Input in = net.inputs.get(i);
+      try {
+        out.add(rows(in, x, 0, n, progress));
+        any = true;
+      } catch (Dl4jWorker.UserError e) {
+        if (net.inputs.size() == 1) {
+          throw e;
+        }
+        misfit = e;
+        out.add(random(net, in, (int) n, seed + i, null));
+        if (progress != null) {
+          progress.accept(
+              "generated input: "
+                  + in.key()
+                  + " gets seeded standard-normal values ("
+                  + e.getMessage().replace("the model's input", "it takes")
+                  + ")");
+        }
+      }
+    }
+    if (!any) {
+      throw new Dl4jWorker.UserError(
+          "no input of the model takes the data: " + misfit.getMessage());
     }
     return out;
   }
@@ -162,7 +192,9 @@ final class TfEngine {
     for (int i = 1; i < want.length; i++) {
       if (want[i] <= 0) {
         throw new Dl4jWorker.UserError(
-            "the model's input has an unknown size ("
+            "the model's input "
+                + input.key()
+                + " has an unknown size ("
                 + Arrays.toString(Arrays.copyOfRange(want, 1, want.length))
                 + "): give "
                 + Hint.DATA.apiName());
@@ -176,22 +208,22 @@ final class TfEngine {
       // token ids for an integer input: uniform over the smallest vocabulary that reads them
       v[i] = ids > 0 ? r.nextLong(ids) : (float) r.nextGaussian();
     }
-    if (ids > 0) {
+    if (ids > 0 && progress != null) {
       progress.accept("random token ids in [0, " + ids + ") for the input " + input.key());
     }
     return new Batch(v, want);
   }
 
-  /** Rows [from, from + n) of the data, shaped to the model's input. */
+  /** Rows [from, from + n) of the data, shaped to one input of the model. */
   static Batch rows(
-      TfNet net,
+      ModelGraph.Input input,
       org.nd4j.linalg.api.ndarray.INDArray x,
       long from,
       long n,
       Consumer<String> progress)
       throws Dl4jWorker.UserError {
     long[] have = x.shape();
-    long[] want = net.input.shape();
+    long[] want = input.shape();
     long haveCount = 1;
     for (int i = 1; i < have.length; i++) {
       haveCount *= have[i];
@@ -213,7 +245,7 @@ final class TfEngine {
             "data reshaped: samples of shape "
                 + Arrays.toString(Arrays.copyOfRange(have, 1, have.length))
                 + " feed the input "
-                + net.input.key()
+                + input.key()
                 + " of shape "
                 + Arrays.toString(tail(want)));
       }
@@ -347,10 +379,17 @@ final class TfEngine {
         continue;
       }
       String act = req.layerActivations().get(leaf(path));
-      float[] first = net.layerOutput(path, x);
+      // a recurrent layer's output is bounded below unit variance: its input projection is measured
+      ModelGraph.Value measured = net.graph.inputProjections().get(path);
+      String what = measured == null ? LsuvResult.Layer.OUTPUT : LsuvResult.Layer.INPUT_PROJECTION;
+      if (measured == null) {
+        measured = net.graph.layerOutputs().get(path);
+      }
+      float[] first = net.values(measured, x);
       double v = variance(first);
-      long perSample = first.length / x.get(0).n();
-      LsuvResult.Layer skipped = Lsuv.skipped(path, act, perSample, v, o);
+      long perSample = net.layerOutput(path, x).length / x.get(0).n();
+      LsuvResult.Layer skipped =
+          Lsuv.skipped(path, what.equals(LsuvResult.Layer.OUTPUT) ? act : null, perSample, v, o);
       if (skipped != null) {
         out.add(skipped);
         continue;
@@ -358,8 +397,11 @@ final class TfEngine {
       float[] w = net.graph.values(kernel);
       double v0 = v;
       double scale = 1;
-      int measured = 1;
-      while (Math.abs(v - 1) >= o.tol() && measured <= o.maxIter() && v > 0 && Double.isFinite(v)) {
+      int iterations = 1;
+      while (Math.abs(v - 1) >= o.tol()
+          && iterations <= o.maxIter()
+          && v > 0
+          && Double.isFinite(v)) {
         double s = 1 / Math.sqrt(v);
         scale *= s;
         float[] scaled = new float[w.length];
@@ -367,18 +409,19 @@ final class TfEngine {
           scaled[i] = (float) (w[i] * scale);
         }
         net.graph.assign(kernel, scaled);
-        v = variance(net.layerOutput(path, x));
-        measured++;
+        v = variance(net.values(measured, x));
+        iterations++;
       }
       progress.accept(
           String.format(
               Locale.ROOT,
-              "lsuv %s: variance %.4g -> %.4g in %d scalings",
+              "lsuv %s: %s variance %.4g -> %.4g in %d scalings",
               path,
+              what,
               v0,
               v,
-              measured - 1));
-      out.add(new LsuvResult.Layer(path, true, null, measured - 1, v0, v, scale));
+              iterations - 1));
+      out.add(new LsuvResult.Layer(path, true, null, iterations - 1, v0, v, scale, what));
     }
     return new LsuvResult(x.get(0).n(), out);
   }

@@ -20,6 +20,7 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.VarHandleOp;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -50,8 +51,11 @@ final class TfNet implements AutoCloseable {
   final List<String> losses = new ArrayList<>();
 
   private final List<Placeholder<TFloat32>> targets = new ArrayList<>();
+
+  /** Each output's loss op, in the order of {@link #outputs}; {@code lossOp} is their sum. */
+  private final List<Operand<TFloat32>> outputLosses = new ArrayList<>();
+
   final String loss;
-  private final Placeholder<TFloat32> target;
   private final Operand<TFloat32> lossOp;
   final List<ModelGraph.Variable> trainable = new ArrayList<>();
 
@@ -84,11 +88,11 @@ final class TfNet implements AutoCloseable {
       Placeholder<TFloat32> t = tf.placeholder(TFloat32.class);
       Operand<TFloat32> l = lossOf(tf, out.op(), t, kind);
       total = total == null ? l : tf.math.add(total, l);
+      outputLosses.add(l);
       losses.add(kind);
       targets.add(t);
     }
     this.loss = String.join("+", new java.util.LinkedHashSet<>(losses));
-    this.target = targets.get(0);
     this.lossOp = total;
     for (ModelGraph.Variable v : graph.variables()) {
       if (v.trainable()) {
@@ -230,12 +234,7 @@ final class TfNet implements AutoCloseable {
     List<String> keys = new ArrayList<>(graph.layerOutputs().keySet());
     List<Tensor> fed = new ArrayList<>();
     try {
-      feedInputs(r, xs, fed);
-      for (int i = 0; i < targets.size(); i++) {
-        TFloat32 ty = ModelGraph.tensor(ys.get(i), yShapes.get(i));
-        fed.add(ty);
-        r.feed(targets.get(i), ty);
-      }
+      feed(r, xs, ys, yShapes, fed);
       // each tensor fetched once: an identity layer (Dropout) outputs its input's tensor
       List<Output<?>> fetched = new ArrayList<>();
       int[] slot = new int[keys.size()];
@@ -281,18 +280,13 @@ final class TfNet implements AutoCloseable {
     }
   }
 
-  /** The model's output on a batch. */
-  float[] predict(float[] x, long[] xShape) {
-    return fetch(output.op(), x, xShape);
-  }
-
-  /** One layer's output on a batch (one per input). */
-  float[] layerOutput(String layer, List<TfEngine.Batch> xs) {
+  /** Output {@code index}'s values on a batch (one per input). */
+  float[] predict(List<TfEngine.Batch> xs, int index) {
     Session.Runner r = graph.session().runner();
     List<Tensor> fed = new ArrayList<>();
     try {
       feedInputs(r, xs, fed);
-      try (Result res = r.fetch(graph.layerOutputs().get(layer).op()).run()) {
+      try (Result res = r.fetch(outputs.get(index).op()).run()) {
         return ModelGraph.floats((TFloat32) res.get(0));
       }
     } finally {
@@ -300,34 +294,84 @@ final class TfNet implements AutoCloseable {
     }
   }
 
-  private float[] fetch(Operand<TFloat32> op, float[] x, long[] xShape) {
-    try (Tensor tx = ModelGraph.feed(input, x, xShape);
-        Result res = graph.session().runner().feed(input.placeholder(), tx).fetch(op).run()) {
-      return ModelGraph.floats((TFloat32) res.get(0));
+  /** One layer's output on a batch (one per input), in inference mode. */
+  float[] layerOutput(String layer, List<TfEngine.Batch> xs) {
+    return layerOutput(layer, xs, false);
+  }
+
+  /** One layer's output on a batch (one per input), in training or inference mode. */
+  float[] layerOutput(String layer, List<TfEngine.Batch> xs, boolean training) {
+    return values(graph.layerOutputs().get(layer), xs, training);
+  }
+
+  /** A value of the graph (a layer's output, an input projection) on a batch, inference mode. */
+  float[] values(ModelGraph.Value v, List<TfEngine.Batch> xs) {
+    return values(v, xs, false);
+  }
+
+  private float[] values(ModelGraph.Value v, List<TfEngine.Batch> xs, boolean training) {
+    Session.Runner r = graph.session().runner();
+    List<Tensor> fed = new ArrayList<>();
+    try {
+      feedInputs(r, xs, fed);
+      if (training) {
+        TBool on = TBool.scalarOf(true);
+        fed.add(on);
+        r.feed(graph.training(), on);
+      }
+      try (Result res = r.fetch(v.op()).run()) {
+        return ModelGraph.floats((TFloat32) res.get(0));
+      }
+    } finally {
+      fed.forEach(Tensor::close);
     }
   }
 
-  /** The mean loss on a batch. */
-  double loss(float[] x, long[] xShape, float[] y, long[] yShape) {
-    try (Tensor tx = ModelGraph.feed(input, x, xShape);
-        TFloat32 ty = ModelGraph.tensor(y, yShape);
-        Result res =
-            graph
-                .session()
-                .runner()
-                .feed(input.placeholder(), tx)
-                .feed(target, ty)
-                .fetch(lossOp)
-                .run()) {
-      return ((TFloat32) res.get(0)).getFloat();
+  /** Each output's mean loss on a batch, in the order of {@link #outputs}. */
+  double[] losses(List<TfEngine.Batch> xs, List<float[]> ys, List<long[]> yShapes) {
+    Session.Runner r = graph.session().runner();
+    List<Tensor> fed = new ArrayList<>();
+    try {
+      feed(r, xs, ys, yShapes, fed);
+      outputLosses.forEach(r::fetch);
+      try (Result res = r.run()) {
+        double[] out = new double[outputLosses.size()];
+        for (int i = 0; i < out.length; i++) {
+          out[i] = ((TFloat32) res.get(i)).getFloat();
+        }
+        return out;
+      }
+    } finally {
+      fed.forEach(Tensor::close);
+    }
+  }
+
+  private void feed(
+      Session.Runner r,
+      List<TfEngine.Batch> xs,
+      List<float[]> ys,
+      List<long[]> yShapes,
+      List<Tensor> fed) {
+    feedInputs(r, xs, fed);
+    for (int i = 0; i < targets.size(); i++) {
+      TFloat32 ty = ModelGraph.tensor(ys.get(i), yShapes.get(i));
+      fed.add(ty);
+      r.feed(targets.get(i), ty);
     }
   }
 
   /**
-   * One optimizer step on a minibatch: Adam (Keras's beta_1 0.9, beta_2 0.999, epsilon 1e-7) or
-   * plain SGD, on the trainable float32 weights.
+   * One optimizer step on a minibatch (one batch per input, targets per output) on the summed loss,
+   * in training mode ({@link ModelGraph#training()}) or inference mode: Adam (Keras's beta_1 0.9,
+   * beta_2 0.999, epsilon 1e-7) or plain SGD, on the trainable float32 weights.
    */
-  void step(String optimizer, double learningRate, float[] x, long[] xShape, float[] y, long[] ys)
+  void step(
+      String optimizer,
+      double learningRate,
+      boolean training,
+      List<TfEngine.Batch> xs,
+      List<float[]> ys,
+      List<long[]> yShapes)
       throws Dl4jWorker.UserError {
     if (grads == null) {
       throw new Dl4jWorker.UserError("cannot train: " + gradientError);
@@ -336,18 +380,30 @@ final class TfNet implements AutoCloseable {
       buildUpdates(optimizer);
     }
     step++;
-    try (Tensor tx = ModelGraph.feed(input, x, xShape);
-        TFloat32 ty = ModelGraph.tensor(y, ys);
-        TFloat32 lr = TFloat32.scalarOf((float) learningRate);
-        TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(0.9, step));
-        TFloat32 b2 = TFloat32.scalarOf((float) Math.pow(0.999, step))) {
-      Session.Runner r =
-          graph.session().runner().feed(input.placeholder(), tx).feed(target, ty).feed(rate, lr);
+    List<Tensor> fed = new ArrayList<>();
+    try {
+      TFloat32 lr = TFloat32.scalarOf((float) learningRate);
+      fed.add(lr);
+      Session.Runner r = graph.session().runner().feed(rate, lr);
+      feed(r, xs, ys, yShapes, fed);
       if (optimizer.equals("adam")) {
+        TFloat32 b1 = TFloat32.scalarOf((float) Math.pow(0.9, step));
+        fed.add(b1);
+        TFloat32 b2 = TFloat32.scalarOf((float) Math.pow(0.999, step));
+        fed.add(b2);
         r.feed(beta1Power, b1).feed(beta2Power, b2);
+      }
+      if (training) {
+        // Keras's fit: batch statistics, Dropout, and the moving statistics moved in the same step
+        TBool on = TBool.scalarOf(true);
+        fed.add(on);
+        r.feed(graph.training(), on);
+        graph.updates().forEach(r::addTarget);
       }
       updates.forEach(r::addTarget);
       r.run().close();
+    } finally {
+      fed.forEach(Tensor::close);
     }
   }
 
@@ -419,13 +475,6 @@ final class TfNet implements AutoCloseable {
       }
     }
     return v == Long.MAX_VALUE ? 2 : v;
-  }
-
-  /** The batch shape of {@code n} samples of the input ({@code -1} dimensions from {@code x}). */
-  long[] inputShape(long n) {
-    long[] s = input.shape();
-    s[0] = n;
-    return s;
   }
 
   @Override

@@ -108,14 +108,40 @@ public record WorkerRequest(
    * @param targetAccuracy test accuracy whose first crossing is the time to threshold
    * @param optimizer {@code adam} (Keras's defaults besides the rate) or {@code sgd} (plain, no
    *     momentum); the DL4J engine runs Adam only
+   * @param mode {@code training} (Keras's {@code fit}: BatchNormalization on the batch's
+   *     statistics, its moving statistics updated with its momentum, Dropout active) or {@code
+   *     inference} (Dropout off, BatchNormalization on its moving statistics, which stay as the
+   *     file has them); the TensorFlow engine's training steps only (evaluation is always in
+   *     inference mode, as Keras's)
    */
   public record TrainingOptions(
-      int epochs, int batchSize, double learningRate, double targetAccuracy, String optimizer) {
+      int epochs,
+      int batchSize,
+      double learningRate,
+      double targetAccuracy,
+      String optimizer,
+      String mode) {
+    /** Training mode, the default. */
+    public static final String TRAINING = "training";
+
+    /** Inference mode. */
+    public static final String INFERENCE = "inference";
+
     public TrainingOptions {
       optimizer = optimizer == null ? "adam" : optimizer.toLowerCase(java.util.Locale.ROOT);
       if (!optimizer.equals("adam") && !optimizer.equals("sgd")) {
         throw new IllegalArgumentException("unknown optimizer " + optimizer + " (adam or sgd)");
       }
+      mode = mode == null ? TRAINING : mode.toLowerCase(java.util.Locale.ROOT);
+      if (!mode.equals(TRAINING) && !mode.equals(INFERENCE)) {
+        throw new IllegalArgumentException("unknown mode " + mode + " (training or inference)");
+      }
+    }
+
+    /** In training mode. */
+    public TrainingOptions(
+        int epochs, int batchSize, double learningRate, double targetAccuracy, String optimizer) {
+      this(epochs, batchSize, learningRate, targetAccuracy, optimizer, TRAINING);
     }
 
     /** With Adam. */

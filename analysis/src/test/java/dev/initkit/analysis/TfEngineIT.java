@@ -29,11 +29,20 @@ import org.junit.jupiter.api.io.TempDir;
  * labelled dataset and measures, on the batch initkit analyzes, every layer's output mean and std
  * in inference mode and GradientTape's gradient of the categorical cross-entropy per trainable
  * weight. {@code analyze} on the saved {@code .keras} files must agree: stds and the loss within
- * 1e-4 relative, gradient norms within 1e-3 relative.
+ * 1e-4 relative, gradient norms within 1e-3 relative. A model of two inputs and two softmax outputs
+ * is checked the same way on the summed loss, and {@code compare}'s first SGD steps on it against
+ * Keras's {@code train_on_batch}.
  */
 class TfEngineIT {
   static final double STATS = 1e-4;
   static final double GRADIENTS = 1e-3;
+
+  /**
+   * The losses of the first SGD steps: float32 throughout on both sides, the same ops in another
+   * order (the batch is shuffled before each step); 1e-5 relative leaves a margin of 10x over the
+   * largest difference measured (written to target/tf-engine-truth.md).
+   */
+  static final double SGD = 1e-5;
 
   /** The comparisons made, written to target/tf-engine-truth.md. */
   private final StringBuilder table =
@@ -55,10 +64,16 @@ class TfEngineIT {
       assertTrue(p.waitFor(10, TimeUnit.MINUTES), "tf_truth.py timed out");
       assertEquals(0, p.exitValue(), Files.readString(dir.resolve("log")));
       JsonNode truth = Json.parse(Files.readString(dir.resolve("truth.json")));
+      String keras = stack.getKey() + " Keras " + truth.path("keras").asText();
       for (String model : List.of("cnn", "lstm", "conv3d", "shapes")) {
-        check(stack.getKey() + " Keras " + truth.path("keras").asText(), model, dir, truth);
+        check(keras, model, dir, truth);
         trains(stack.getKey() + " " + model, dir.resolve(model + ".keras"));
       }
+      check(keras, "multi", dir, truth);
+      for (String model : List.of("multi", "cnn")) {
+        sgdStepsEqualKeras(keras, model, dir, truth.path(model).path("sgd"));
+      }
+      dropoutDropsAtItsRate(dir.resolve("dropout.keras"));
     }
     Path out = Path.of("target", "tf-engine-truth.md");
     Files.createDirectories(out.getParent());
@@ -114,6 +129,103 @@ class TfEngineIT {
       }
     }
     assertTrue(gradients >= 6, what + ": gradients compared: " + gradients);
+  }
+
+  /**
+   * {@code compare} with the file's weights, SGD and a batch of the whole training split (one step
+   * per epoch), in training mode (the default): the loss (of the two-input, two-output model: the
+   * sum and each output's) before and after every step equals Keras's {@code train_on_batch} from
+   * the same weights on the same batch, measured in inference mode as Keras's evaluation is. On the
+   * CNN this takes BatchNormalization on the batch's statistics in the step, and its moving
+   * statistics moved with the layer's momentum (0.5) for the next evaluation.
+   */
+  private void sgdStepsEqualKeras(String stack, String model, Path dir, JsonNode sgd)
+      throws Exception {
+    List<String> progress = Collections.synchronizedList(new ArrayList<>());
+    JsonNode losses = sgd.path("losses");
+    int steps = losses.size() - 1;
+    Analysis.Settings s =
+        new Analysis.Settings(
+            ReadOptions.defaults(),
+            dir.resolve("data.npz"),
+            32,
+            7,
+            ForkedWorker.Launch.defaults(Duration.ofMinutes(10)),
+            progress::add);
+    TrainingRun r =
+        Analysis.compare(
+                dir.resolve(model + ".keras"),
+                List.of(Analysis.FILE),
+                new WorkerRequest.TrainingOptions(steps, 32, sgd.path("lr").asDouble(), 0.9, "sgd"),
+                Analysis.lsuvDefaults(),
+                s)
+            .runs()
+            .get(0);
+    List<String> names = new ArrayList<>();
+    sgd.path("outputs").forEach(n -> names.add(n.asText()));
+    boolean several = names.size() > 1;
+    assertEquals(several ? names : List.of(), r.outputs(), stack + " " + model + ": the outputs");
+    assertEquals(
+        several,
+        progress.stream().anyMatch(l -> l.contains("sum of each output's categorical")),
+        "the summed loss is said: " + progress);
+    for (int step = 0; step <= steps; step++) {
+      List<Double> got =
+          step == 0 ? r.initialOutputLosses() : r.epochs().get(step - 1).outputTrainLosses();
+      double total = step == 0 ? r.initialTrainLoss() : r.epochs().get(step - 1).trainLoss();
+      double want = 0;
+      String what = stack + " " + model + " SGD step " + step;
+      for (int j = 0; j < names.size(); j++) {
+        double w = losses.get(step).get(j).asDouble();
+        want += w;
+        if (several) {
+          assertRel(w, got.get(j), SGD, what + " " + names.get(j));
+        }
+      }
+      assertRel(want, total, SGD, what + (several ? " summed loss" : " loss"));
+    }
+  }
+
+  /**
+   * Dropout(0.3) in training mode cannot match Keras's values (another random stream), so its rate
+   * is checked: with the training flag fed, the share of the Dense layer's non-zero outputs it
+   * zeroes is 0.3 within 4.5 standard errors of a binomial (about 900 outputs: +-0.07), and every
+   * value it keeps is scaled by 1 / 0.7 (relative 1e-6); without the flag it is the identity.
+   */
+  private static void dropoutDropsAtItsRate(Path model) throws Exception {
+    try (TfNet net = TfNet.open(model, Map.of("dense", "relu", "head", "softmax"))) {
+      int n = 32;
+      float[] v = new float[n * 64];
+      java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) r.nextGaussian();
+      }
+      List<TfEngine.Batch> x = List.of(new TfEngine.Batch(v, new long[] {n, 64}));
+      float[] dense = net.layerOutput("dense", x);
+      assertEquals(
+          java.util.Arrays.toString(dense),
+          java.util.Arrays.toString(net.layerOutput("drop", x)),
+          "inference mode: the identity");
+      float[] dropped = net.layerOutput("drop", x, true);
+      int live = 0;
+      int zeroed = 0;
+      for (int i = 0; i < dense.length; i++) {
+        if (dense[i] == 0) {
+          continue;
+        }
+        live++;
+        if (dropped[i] == 0) {
+          zeroed++;
+        } else {
+          assertEquals(dense[i] / 0.7, dropped[i], 1e-6 * Math.abs(dense[i] / 0.7), "kept " + i);
+        }
+      }
+      double rate = (double) zeroed / live;
+      double se = Math.sqrt(0.3 * 0.7 / live);
+      assertTrue(live > 300, "live outputs " + live);
+      assertTrue(
+          Math.abs(rate - 0.3) < 4.5 * se, "dropped " + zeroed + " of " + live + ": " + rate);
+    }
   }
 
   /**

@@ -34,7 +34,14 @@ public record Detection(
     /** A Keras architecture JSON ({@code model.to_json()}): top-level class_name and config. */
     KERAS_JSON_CONFIG(null),
     /** A Keras 3 {@code .weights.json} manifest of sharded weights (metadata and weight_map). */
-    SHARDED_WEIGHTS_JSON(Format.KERAS3_WEIGHTS);
+    SHARDED_WEIGHTS_JSON(Format.KERAS3_WEIGHTS),
+    /** A {@code .safetensors} file: an 8-byte little-endian header length, then a JSON header. */
+    SAFETENSORS(Format.SAFETENSORS),
+    /**
+     * A sharded safetensors checkpoint's index ({@code model.safetensors.index.json}): a {@code
+     * weight_map} from tensor key to shard file name.
+     */
+    SAFETENSORS_INDEX(Format.SAFETENSORS);
 
     private final Format format;
 

@@ -17,7 +17,12 @@ public enum Format {
   /** Keras 3 {@code .keras} archive, zipped or unzipped (a directory). */
   KERAS("keras"),
   /** TensorFlow SavedModel directory. */
-  SAVED_MODEL("savedmodel");
+  SAVED_MODEL("savedmodel"),
+  /**
+   * A {@code .safetensors} file (or a sharded checkpoint's {@code model.safetensors.index.json}):
+   * named tensors, no config.
+   */
+  SAFETENSORS("safetensors");
 
   private final String extension;
 
@@ -32,7 +37,7 @@ public enum Format {
 
   /**
    * The output format a path's name asks for: {@code .keras} is KERAS, {@code .weights.h5} is
-   * KERAS3_WEIGHTS, {@code .h5}/{@code .hdf5} is H5.
+   * KERAS3_WEIGHTS, {@code .h5}/{@code .hdf5} is H5, {@code .safetensors} is SAFETENSORS.
    */
   public static Optional<Format> fromFileName(Path path) {
     String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -42,13 +47,19 @@ public enum Format {
     if (name.endsWith(".weights.h5")) {
       return Optional.of(KERAS3_WEIGHTS);
     }
+    if (name.endsWith(".safetensors")) {
+      return Optional.of(SAFETENSORS);
+    }
     if (name.endsWith(".h5") || name.endsWith(".hdf5")) {
       return Optional.of(H5);
     }
     return Optional.empty();
   }
 
-  /** Parses a user's {@code --to} value: h5, keras, weights.h5, savedmodel (case-insensitive). */
+  /**
+   * Parses a user's {@code --to} value: h5, keras, weights.h5, savedmodel, safetensors
+   * (case-insensitive).
+   */
   public static Format parse(String text) {
     switch (text.toLowerCase(Locale.ROOT)) {
       case "h5":
@@ -64,9 +75,13 @@ public enum Format {
       case "savedmodel":
       case "saved_model":
         return SAVED_MODEL;
+      case "safetensors":
+        return SAFETENSORS;
       default:
         throw new IllegalArgumentException(
-            "unknown format '" + text + "': expected h5, keras, weights.h5 or savedmodel");
+            "unknown format '"
+                + text
+                + "': expected h5, keras, weights.h5, savedmodel or safetensors");
     }
   }
 }

@@ -218,6 +218,9 @@ public final class FormatDetector {
       if (ZipDirectory.hasSignature(head)) {
         return detectZip(file, ch);
       }
+      if (looksLikeSafetensors(head)) {
+        return safetensors(file, head, size);
+      }
       checkLfsPointer(file, head);
       int text = skipBomAndWhitespace(head);
       checkHtml(file, head, text);
@@ -234,6 +237,32 @@ public final class FormatDetector {
           file,
           "not a Keras or TensorFlow model file (starts with " + describeHead(head, text) + ")");
     }
+  }
+
+  /**
+   * A safetensors file starts with its header's length (8 bytes, little-endian) and the header, a
+   * JSON object: byte 8 is its brace. Lengths of a terabyte or more are not taken for one (the
+   * reference library caps headers at 100 MB), so text that happens to have a brace at byte 8 is
+   * not.
+   */
+  private static boolean looksLikeSafetensors(byte[] head) {
+    return head.length > 8 && head[8] == '{' && head[5] == 0 && head[6] == 0 && head[7] == 0;
+  }
+
+  private static Detection safetensors(Path file, byte[] head, long size)
+      throws MalformedModelException {
+    long n = java.nio.ByteBuffer.wrap(head, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    if (n > size - 8) {
+      throw malformed(
+          file,
+          "header",
+          "safetensors header length "
+              + n
+              + " exceeds the "
+              + (size - 8)
+              + " bytes after it (truncated file?)");
+    }
+    return new Detection(file, Kind.SAFETENSORS, Format.SAFETENSORS, null, null);
   }
 
   private static Detection hdf5(Path file, Hdf5Superblock superblock) {
@@ -451,7 +480,16 @@ public final class FormatDetector {
       // only top-level keys matter, so values are skipped without being built
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
         keys.add(parser.currentName());
-        parser.nextToken();
+        JsonToken value = parser.nextToken();
+        if (parser.currentName().equals("weight_map") && value == JsonToken.START_OBJECT) {
+          // Keras 3 names .weights.h5 shards per group; a safetensors index one .safetensors file
+          // per tensor
+          if (parser.nextToken() == JsonToken.FIELD_NAME
+              && parser.nextToken() == JsonToken.VALUE_STRING
+              && parser.getText().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
+            return new Detection(file, Kind.SAFETENSORS_INDEX, Format.SAFETENSORS, null, null);
+          }
+        }
         parser.skipChildren();
         if (keys.contains("class_name") && keys.contains("config")) {
           return new Detection(file, Kind.KERAS_JSON_CONFIG, null, null, null);

@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param dtype element type
  * @param role what the weight is to its layer
  * @param key opaque identifier of the tensor in the source it was read from (an HDF5 path for the
- *     formats initkit reads); unique within one model
+ *     Keras formats, the full tensor key for safetensors); unique within one model
  */
 public record Weight(String name, Shape shape, DType dtype, WeightRole role, String key) {
   public Weight {

@@ -171,6 +171,8 @@ public final class ModelDescriptionText {
         return "Keras 3 archive";
       case "weights.h5":
         return "Keras 3 weights";
+      case "safetensors":
+        return "safetensors tensors";
       default:
         return format;
     }
@@ -187,6 +189,10 @@ public final class ModelDescriptionText {
         return "unzipped directory";
       case SHARDED_WEIGHTS_JSON:
         return "sharded, with a JSON manifest";
+      case SAFETENSORS:
+        return "single file";
+      case SAFETENSORS_INDEX:
+        return "sharded, with model.safetensors.index.json";
       default:
         return ModelDescription.label(kind);
     }

@@ -89,7 +89,8 @@ public final class Scanner {
   }
 
   /** Extensions a directory walk picks up (any file given by name is scanned). */
-  private static final List<String> MODEL_EXTENSIONS = List.of(".h5", ".hdf5", ".keras", ".json");
+  private static final List<String> MODEL_EXTENSIONS =
+      List.of(".h5", ".hdf5", ".keras", ".json", ".safetensors");
 
   private final Options options;
 

@@ -9,7 +9,8 @@ import java.nio.ByteBuffer;
  * Computes a target weight from a source weight of another shape, block of rows by block of rows
  * (rows of the target's leading dimension), so adapted tensors stream like any other.
  */
-public sealed interface Adapter permits DTypeAdapter, InputChannelAdapter, OverlapAdapter {
+public sealed interface Adapter
+    permits DTypeAdapter, InputChannelAdapter, MappedAdapter, OverlapAdapter {
   /** One line for reports: how the values are computed. */
   String describe();
 

@@ -16,7 +16,9 @@ import java.util.Optional;
  * {@code encoder/* -> backbone/*} maps {@code backbone/conv1} to {@code encoder/conv1}; a source
  * with more {@code *}s than its target must match exactly one source layer. {@code #} starts a
  * comment; blank lines are ignored. The first rule whose target matches a layer decides; a rule
- * {@code - -> TARGET} leaves the matching layers unmapped. Immutable and thread-safe.
+ * {@code - -> TARGET} leaves the matching layers unmapped. Lines with {@code =>} are {@link
+ * TensorRule tensor rules}, which name source tensors by key and target weights by address, with
+ * transforms; they decide the weights they name first. Immutable and thread-safe.
  */
 public final class LayerMapping {
   /** The largest mapping file read, in bytes. */
@@ -31,11 +33,13 @@ public final class LayerMapping {
   }
 
   private final List<Rule> rules;
+  private final List<TensorRule> tensorRules;
   private final List<Glob> targetGlobs;
   private final String origin;
 
-  private LayerMapping(List<Rule> rules, String origin) {
+  private LayerMapping(List<Rule> rules, List<TensorRule> tensorRules, String origin) {
     this.rules = List.copyOf(rules);
+    this.tensorRules = List.copyOf(tensorRules);
     this.origin = origin;
     this.targetGlobs = this.rules.stream().map(r -> Glob.stars(r.target())).toList();
   }
@@ -43,6 +47,14 @@ public final class LayerMapping {
   /** The rules in file order. */
   public List<Rule> rules() {
     return rules;
+  }
+
+  /**
+   * The tensor rules ({@code SOURCES => TARGET | STEP ...}) in file order: they decide the target
+   * weights they name before the layer rules pair the rest.
+   */
+  public List<TensorRule> tensorRules() {
+    return tensorRules;
   }
 
   /** Where the rules came from (a file name), for messages. */
@@ -66,6 +78,35 @@ public final class LayerMapping {
     }
   }
 
+  /** The names of the mapping files shipped with initkit ({@link #shipped}). */
+  public static final List<String> SHIPPED =
+      List.of("torch-cnn", "bert", "torch-lstm", "torch-gru");
+
+  /**
+   * A mapping file shipped with initkit, by name: {@code torch-cnn} (a PyTorch/timm-style CNN),
+   * {@code bert} (a BERT-style encoder), {@code torch-lstm}, {@code torch-gru}
+   * (docs/transplant-mappings.md).
+   *
+   * @throws IllegalArgumentException for another name, listing the shipped ones
+   */
+  public static LayerMapping shipped(String name) {
+    if (!SHIPPED.contains(name)) {
+      throw new IllegalArgumentException(
+          "no shipped mapping '" + name + "' (shipped: " + String.join(", ", SHIPPED) + ")");
+    }
+    try (java.io.InputStream in =
+        LayerMapping.class.getResourceAsStream("mappings/" + name + ".map")) {
+      if (in == null) {
+        throw new IllegalStateException("the shipped mapping " + name + " is missing");
+      }
+      return parse(
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+          "shipped mapping " + name);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /**
    * Parses mapping text.
    *
@@ -73,6 +114,7 @@ public final class LayerMapping {
    */
   public static LayerMapping parse(String text, String origin) {
     List<Rule> rules = new ArrayList<>();
+    List<TensorRule> tensorRules = new ArrayList<>();
     String[] lines = text.split("\r?\n", -1);
     for (int i = 0; i < lines.length; i++) {
       String l = lines[i];
@@ -82,6 +124,15 @@ public final class LayerMapping {
       }
       l = l.strip();
       if (l.isEmpty()) {
+        continue;
+      }
+      int fat = l.indexOf("=>");
+      if (fat >= 0) {
+        try {
+          tensorRules.add(TensorRule.parse(l, fat, i + 1));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("line " + (i + 1) + ": " + e.getMessage(), e);
+        }
         continue;
       }
       int arrow = l.indexOf("->");
@@ -107,10 +158,11 @@ public final class LayerMapping {
       }
       rules.add(new Rule(s, t, i + 1));
     }
-    if (rules.isEmpty()) {
-      throw new IllegalArgumentException("no rule: expected lines 'SOURCE -> TARGET'");
+    if (rules.isEmpty() && tensorRules.isEmpty()) {
+      throw new IllegalArgumentException(
+          "no rule: expected lines 'SOURCE -> TARGET' or 'SOURCES => TARGET | STEP...'");
     }
-    return new LayerMapping(rules, origin);
+    return new LayerMapping(rules, tensorRules, origin);
   }
 
   /** What the mapping says for one target layer. */

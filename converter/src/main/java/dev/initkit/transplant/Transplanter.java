@@ -159,6 +159,14 @@ public final class Transplanter {
       }
     }
 
+    TensorBindings tensors =
+        options.mapping() == null
+            ? null
+            : TensorBindings.resolve(source, target, options.mapping());
+    if (tensors != null && !tensors.byTarget.isEmpty()) {
+      decisions.replaceAll(d -> bound(d, tensors, options.mapping().origin()));
+    }
+
     // the fresh draws: only for weights that need them, so an invalid initializer elsewhere does
     // not matter
     Set<String> needFresh = new HashSet<>();
@@ -237,12 +245,15 @@ public final class Transplanter {
       }
     }
 
-    List<Unused> unused = unused(sources, byTarget, entries);
+    List<Unused> unused = unused(sources, byTarget, entries, tensors);
     List<LayerPair> pairs =
         match.pairs().stream()
             .map(p -> new LayerPair(p.target().path(), p.source().path(), p.how()))
             .toList();
     List<Note> notes = new ArrayList<>();
+    if (tensors != null) {
+      notes.addAll(tensors.notes);
+    }
     if (!ConfigViews.of(source).isPresent()
         && options.strategy() == MatchStrategy.ORDER
         && source.sourceFormat().equals("keras3-weights")) {
@@ -771,8 +782,37 @@ public final class Transplanter {
     return out;
   }
 
+  /** A decision replaced by the tensor rule that names its target, if one does. */
+  private static Decision bound(Decision d, TensorBindings tensors, String origin) {
+    Weight tw = d.target().weight();
+    TensorBindings.Binding b = tensors.byTarget.get(tw.key());
+    if (b == null) {
+      return d;
+    }
+    WeightSite first = b.sources().get(0);
+    if (b.problem() != null) {
+      return new Decision(d.target(), Action.INITIALIZED, first, b.problem(), false, null);
+    }
+    Weight sw = first.weight();
+    if (b.sources().size() == 1
+        && b.rule().steps().isEmpty()
+        && sw.shape().equals(tw.shape())
+        && sw.dtype() == tw.dtype()) {
+      return new Decision(
+          d.target(),
+          Action.LOADED,
+          first,
+          sw.key() + " (line " + b.rule().line() + " of " + origin + ")",
+          false,
+          null);
+    }
+    MappedAdapter a =
+        new MappedAdapter(b.rule(), origin, b.sources().stream().map(WeightSite::weight).toList());
+    return new Decision(d.target(), Action.ADAPTED, first, a.describe(), false, a);
+  }
+
   private static List<Unused> unused(
-      List<Ref> sources, Map<Layer, Pair> byTarget, List<Entry> entries) {
+      List<Ref> sources, Map<Layer, Pair> byTarget, List<Entry> entries, TensorBindings tensors) {
     Map<Ref, String> pairedTo = new HashMap<>();
     for (Pair p : byTarget.values()) {
       pairedTo.put(p.source(), p.target().path());
@@ -790,9 +830,19 @@ public final class Transplanter {
         if (e != null && (e.action() == Action.LOADED || e.action() == Action.ADAPTED)) {
           continue;
         }
+        String key = w.weight().key();
+        if (tensors != null
+            && tensors.used.contains(key)
+            && !tensors.unusedReasons.containsKey(key)) {
+          continue; // a second source of a mapped weight (summed, concatenated)
+        }
         String reason;
         Set<Hint> hints = Set.of();
-        if (!pairedTo.containsKey(s)) {
+        if (tensors != null && tensors.unusedReasons.containsKey(key)) {
+          reason = tensors.unusedReasons.get(key);
+        } else if (tensors != null && !pairedTo.containsKey(s)) {
+          reason = tensors.noRule(key);
+        } else if (!pairedTo.containsKey(s)) {
           reason = "no target layer matched " + s.path();
         } else if (e == null) {
           reason =

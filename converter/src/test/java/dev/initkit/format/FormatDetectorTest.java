@@ -443,6 +443,35 @@ class FormatDetectorTest {
   }
 
   @Test
+  void safetensorsIndexNamesSafetensorsShards() throws IOException {
+    Path file =
+        write(
+            "model.safetensors.index.json",
+            "{\"metadata\": {\"total_size\": 8}, \"weight_map\":"
+                + " {\"fc.weight\": \"model-00001-of-00001.safetensors\"}}");
+    Detection d = FormatDetector.detect(file);
+    assertEquals(Kind.SAFETENSORS_INDEX, d.kind());
+    assertEquals(Format.SAFETENSORS, d.format());
+  }
+
+  @Test
+  void safetensorsByContentAndItsHeaderLengthCheckedAgainstTheSize() throws IOException {
+    byte[] json = "{}      ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.putLong(8).put(json);
+    Path ok = tmp.resolve("weights.bin");
+    Files.write(ok, b.array());
+    assertEquals(Kind.SAFETENSORS, FormatDetector.detect(ok).kind());
+    b.putLong(0, 9);
+    Path cut = tmp.resolve("cut.bin");
+    Files.write(cut, b.array());
+    MalformedModelException e =
+        assertThrows(MalformedModelException.class, () -> FormatDetector.detect(cut));
+    assertTrue(e.getMessage().contains("header length 9 exceeds the 8 bytes"), e.getMessage());
+  }
+
+  @Test
   void otherJsonObject() throws IOException {
     Path file = write("data.json", "{\"name\": \"x\", \"values\": [1, 2, 3]}");
     assertEquals(

@@ -108,6 +108,7 @@ class ScannerTest {
   void cleanModelsRaiseNothingAtHighSeverity() throws Exception {
     List<Path> roots = new ArrayList<>(TestFiles.catalogueRoots());
     roots.add(TestFiles.testdata().resolve("models"));
+    roots.add(TestFiles.testdata().resolve("safetensors"));
     Scanner noHealth = new Scanner(Scanner.Options.defaults().withThreads(2).withHealth(false));
     List<FileScan> all = scan(roots, noHealth);
     assertTrue(all.size() >= 450, "scanned " + all.size());

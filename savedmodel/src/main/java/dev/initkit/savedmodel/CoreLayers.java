@@ -66,6 +66,24 @@ final class CoreLayers {
     Operand<TFloat32> mean = cx.variable(e, ws, i++);
     Operand<TFloat32> var = cx.variable(e, ws, i);
     float eps = (float) c.path("epsilon").asDouble(1e-3);
+    if (cx.training != null && c.path("trainable").asBoolean(true)) {
+      // Keras 3's moments (tf.nn.moments: the mean of (x - mean)^2, the mean's gradient stopped
+      // there) over every axis but the channels, selected when training; the moving statistics
+      // follow with the layer's momentum
+      int[] axes = new int[x.rank() - 1];
+      for (int a = 0; a < axes.length; a++) {
+        axes[a] = a;
+      }
+      Operand<TInt32> over = tf.constant(axes);
+      Operand<TFloat32> batchMean = tf.math.mean(x.op(), over);
+      Operand<TFloat32> batchVar =
+          tf.math.mean(tf.math.squaredDifference(x.op(), tf.stopGradient(batchMean)), over);
+      float momentum = (float) c.path("momentum").asDouble(0.99);
+      cx.updates.add(moveToward(mean, batchMean, momentum));
+      cx.updates.add(moveToward(var, batchVar, momentum));
+      mean = tf.select(cx.training, batchMean, mean);
+      var = tf.select(cx.training, batchVar, var);
+    }
     Operand<TFloat32> inv = tf.math.rsqrt(tf.math.add(var, tf.constant(eps)));
     if (gamma != null) {
       inv = tf.math.mul(inv, gamma);
@@ -75,6 +93,41 @@ final class CoreLayers {
       y = tf.math.add(y, beta);
     }
     return new GraphValue(y, x.shape());
+  }
+
+  /** moving = moving * momentum + batch * (1 - momentum), Keras's update of a moving statistic. */
+  private org.tensorflow.op.Op moveToward(
+      Operand<TFloat32> moving, Operand<TFloat32> batch, float momentum) {
+    ExportContext.Variable v = cx.of(moving);
+    Operand<TFloat32> next =
+        tf.math.add(
+            tf.math.mul(moving, tf.constant(momentum)),
+            tf.math.mul(batch, tf.constant(1f - momentum)));
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Operand<?> stored = v.type() == TFloat32.class ? next : tf.dtypes.cast(next, (Class) v.type());
+    return tf.assignVariableOp(v.handle(), stored);
+  }
+
+  /**
+   * Keras's Dropout when training (the graph's training flag fed true): each value kept with
+   * probability 1 - rate and scaled by 1 / (1 - rate); the identity otherwise, and always for a
+   * {@code noise_shape} (not lowered).
+   */
+  GraphValue dropout(LayerCall e, GraphValue x) {
+    double rate = e.config().path("rate").asDouble(0);
+    if (cx.training == null
+        || rate <= 0
+        || rate >= 1
+        || !e.config().path("noise_shape").isNull()
+            && !e.config().path("noise_shape").isMissingNode()) {
+      return x;
+    }
+    Operand<TFloat32> u = tf.random.randomUniform(tf.shape(x.op()), TFloat32.class);
+    Operand<TFloat32> keep =
+        tf.dtypes.cast(tf.math.greaterEqual(u, tf.constant((float) rate)), TFloat32.class);
+    Operand<TFloat32> dropped =
+        tf.math.mul(tf.math.mul(x.op(), keep), tf.constant((float) (1 / (1 - rate))));
+    return new GraphValue(tf.select(cx.training, dropped, x.op()), x.shape());
   }
 
   GraphValue layerNorm(LayerCall e, GraphValue x, List<Weight> ws)

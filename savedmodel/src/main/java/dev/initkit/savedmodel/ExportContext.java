@@ -47,10 +47,36 @@ final class ExportContext {
   /** What the graph is for, as refusals say it ("cannot write a serving SavedModel"). */
   private final String purpose;
 
+  /**
+   * A graph that can also run as Keras's {@code fit} does: true fed to it makes BatchNormalization
+   * normalize with the batch's statistics and Dropout drop; null in the serving graph (inference
+   * only).
+   */
+  org.tensorflow.Operand<org.tensorflow.types.TBool> training;
+
+  /**
+   * Each recurrent layer's input projection (its input, every time step, times its kernel) by layer
+   * path; built with {@link #training} only (the analysis graph), fetched by LSUV only.
+   */
+  final java.util.Map<String, Operand<TFloat32>> projections = new java.util.LinkedHashMap<>();
+
+  /** The ops that move BatchNormalization's moving statistics toward a training batch's. */
+  final List<org.tensorflow.op.Op> updates = new ArrayList<>();
+
   ExportContext(Ops tf, Path file, String purpose) {
     this.tf = tf;
     this.file = file;
     this.purpose = purpose;
+  }
+
+  /** The variable whose float32 read is {@code read}, or null. */
+  Variable of(Operand<TFloat32> read) {
+    for (Variable v : variables) {
+      if (v.read() == read) {
+        return v;
+      }
+    }
+    return null;
   }
 
   List<Variable> variables() {

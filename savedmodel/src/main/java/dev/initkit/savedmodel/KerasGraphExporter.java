@@ -189,20 +189,42 @@ final class KerasGraphExporter {
       List<ServingBundleWriter.Port> outputs,
       List<ExportContext.Variable> variables,
       Map<String, GraphValue> layerOutputs,
-      List<List<String>> keys) {}
+      List<List<String>> keys,
+      org.tensorflow.Operand<org.tensorflow.types.TBool> training,
+      List<org.tensorflow.op.Op> updates,
+      Map<String, org.tensorflow.Operand<TFloat32>> projections) {}
 
   /**
    * Builds the forward graph of {@code loaded} into {@code g} (inference mode, as in {@link
    * #export}); {@code purpose} opens the refusals ("TensorFlow cannot run this model").
    */
   static Lowered lower(LoadedModel loaded, Graph g, String purpose) throws IOException {
+    return lower(loaded, g, purpose, false);
+  }
+
+  /**
+   * {@link #lower(LoadedModel, Graph, String)}; with {@code training}, the graph also runs as
+   * Keras's {@code fit} does when its boolean placeholder {@code initkit_training} (default false)
+   * is fed true: BatchNormalization on the batch's statistics, Dropout dropping; {@link
+   * Lowered#updates()} move the moving statistics.
+   */
+  static Lowered lower(LoadedModel loaded, Graph g, String purpose, boolean training)
+      throws IOException {
     Model model = loaded.model();
     if (model.config().isEmpty()) {
       throw new UnsupportedModelException(
           Path.of(model.source()), "", purpose + ": the file has no Keras config to build from");
     }
     try {
-      return new KerasGraphExporter(loaded, g, purpose).build();
+      KerasGraphExporter x = new KerasGraphExporter(loaded, g, purpose);
+      if (training) {
+        x.cx.training =
+            x.tf
+                .withName("initkit_training")
+                .placeholderWithDefault(
+                    x.tf.constant(false), org.tensorflow.ndarray.Shape.scalar());
+      }
+      return x.build();
     } catch (org.tensorflow.exceptions.TensorFlowException | IllegalArgumentException e) {
       throw new MalformedModelException(
           Path.of(model.source()),
@@ -267,7 +289,15 @@ final class KerasGraphExporter {
           tf.withSubScope("outputs").withName(key.replace('/', '_')).identity(results.get(i).op());
       outputs.add(new ServingBundleWriter.Port(key, y, DataType.DT_FLOAT, results.get(i).shape()));
     }
-    return new Lowered(inputs, outputs, cx.variables(), layerOutputs, keys);
+    return new Lowered(
+        inputs,
+        outputs,
+        cx.variables(),
+        layerOutputs,
+        keys,
+        cx.training,
+        List.copyOf(cx.updates),
+        java.util.Collections.unmodifiableMap(cx.projections));
   }
 
   /** A placeholder in the input's dtype, and its value as float32 for the layers. */
@@ -552,6 +582,9 @@ final class KerasGraphExporter {
 
   private GraphValue layer(LayerCall e, GraphValue x, List<Weight> ws) throws IOException {
     String cls = e.className();
+    if (cls.equals("Dropout")) {
+      return core.dropout(e, x);
+    }
     if (IDENTITY.contains(cls)) {
       return x;
     }

@@ -28,11 +28,11 @@ import org.tensorflow.types.family.TType;
 
 /**
  * A Keras model's forward pass as a live TensorFlow graph and session in this JVM, built by the
- * same lowering as the serving SavedModel ({@link KerasGraphExporter}): inference mode (Dropout is
- * an identity, BatchNormalization uses its moving statistics), every layer computing in float32.
- * The variables start with the file's weights. Callers add their own ops (a loss, gradients,
- * optimizer updates) through {@link #tf()}; TensorFlow lets a graph grow after its session exists.
- * Not thread-safe.
+ * same lowering as the serving SavedModel ({@link KerasGraphExporter}): inference mode by default
+ * (Dropout is an identity, BatchNormalization uses its moving statistics), Keras's training mode
+ * when {@link #training()} is fed true; every layer computing in float32. The variables start with
+ * the file's weights. Callers add their own ops (a loss, gradients, optimizer updates) through
+ * {@link #tf()}; TensorFlow lets a graph grow after its session exists. Not thread-safe.
  */
 public final class ModelGraph implements AutoCloseable {
   /** Weights that are statistics or bookkeeping, never trained. */
@@ -95,6 +95,9 @@ public final class ModelGraph implements AutoCloseable {
   private final List<Variable> variables = new ArrayList<>();
   private final Map<Variable, Class<? extends TType>> types = new LinkedHashMap<>();
   private final Map<Variable, Placeholder<TFloat32>> assignFeeds = new LinkedHashMap<>();
+  private Operand<org.tensorflow.types.TBool> training;
+  private List<org.tensorflow.op.Op> updates = List.of();
+  private final Map<String, Value> projections = new LinkedHashMap<>();
   private final Map<Variable, org.tensorflow.op.Op> assignOps = new LinkedHashMap<>();
 
   private ModelGraph(Graph graph) {
@@ -115,8 +118,13 @@ public final class ModelGraph implements AutoCloseable {
     ModelGraph m = null;
     try {
       KerasGraphExporter.Lowered l =
-          KerasGraphExporter.lower(loaded, g, "TensorFlow cannot run this model");
+          KerasGraphExporter.lower(loaded, g, "TensorFlow cannot run this model", true);
       m = new ModelGraph(g);
+      m.training = l.training();
+      m.updates = l.updates();
+      for (Map.Entry<String, Operand<TFloat32>> p : l.projections().entrySet()) {
+        m.projections.put(p.getKey(), new Value(p.getKey(), p.getValue(), new long[] {-1, -1}));
+      }
       for (ServingBundleWriter.Port p : l.inputs()) {
         m.inputs.add(new Input(p.key(), p.op(), p.dtype(), p.shape()));
       }
@@ -154,6 +162,33 @@ public final class ModelGraph implements AutoCloseable {
   @SuppressWarnings("unchecked")
   private static Operand<TFloat32> float32(Operand<?> o) {
     return (Operand<TFloat32>) o;
+  }
+
+  /**
+   * The scalar boolean placeholder (default false) that, fed true, runs the graph as Keras's {@code
+   * fit} does: BatchNormalization normalizes with the batch's statistics and Dropout drops (keeping
+   * each value with probability 1 - rate, scaled by 1 / (1 - rate)).
+   */
+  public Operand<org.tensorflow.types.TBool> training() {
+    return training;
+  }
+
+  /**
+   * The ops that move every BatchNormalization's moving mean and variance toward the batch's (with
+   * the layer's momentum, as Keras's training step does); run them with {@link #training()} fed
+   * true, beside the optimizer's step.
+   */
+  public List<org.tensorflow.op.Op> updates() {
+    return updates;
+  }
+
+  /**
+   * Each recurrent layer's (SimpleRNN, LSTM, GRU) input projection by layer path: its input at
+   * every time step times its kernel, rows batch x steps, a column per gate unit. Its output is
+   * bounded ({@code o * tanh(c)} for an LSTM); this is the variance LSUV can equalize.
+   */
+  public Map<String, Value> inputProjections() {
+    return java.util.Collections.unmodifiableMap(projections);
   }
 
   /** The ops builder of this graph, for the caller's own ops. */

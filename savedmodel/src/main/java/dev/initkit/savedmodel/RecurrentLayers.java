@@ -268,6 +268,11 @@ final class RecurrentLayers {
         tf.reshape(
             tf.constant(new float[(int) (features * units)]),
             tf.constant(new long[] {features, units}));
+    if (cx.training != null) {
+      cx.projections.putIfAbsent(
+          e.scope(),
+          tf.linalg.matMul(tf.reshape(x.op(), tf.constant(new long[] {-1, features})), kernel));
+    }
     Operand<TFloat32> zero = tf.linalg.matMul(tf.math.mul(xs.get(0), tf.constant(0f)), zeros);
     Operand<TFloat32> h = zero;
     Operand<TFloat32> cell = zero;

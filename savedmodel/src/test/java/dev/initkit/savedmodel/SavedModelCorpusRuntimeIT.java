@@ -101,11 +101,23 @@ class SavedModelCorpusRuntimeIT {
       w.keys().get(0).forEach(c.putArray("signature_inputs")::add);
       w.keys().get(1).forEach(c.putArray("signature_outputs")::add);
     }
-    Path entriesFile = tmp.resolve("corpus-entries.json");
-    Files.writeString(entriesFile, JSON.writeValueAsString(list));
-
     List<String> failures = new ArrayList<>();
+    JsonNode pinnedResults = null;
     for (var stack : stacks.entrySet()) {
+      // the pinned stack also saves each input and Keras's outputs, for TF Java (step 3)
+      boolean pinned = stack.getKey().equals("pinned");
+      ArrayNode these = list.deepCopy();
+      if (pinned) {
+        for (JsonNode n : these) {
+          ((ObjectNode) n)
+              .put(
+                  "inputs_out",
+                  tmp.resolve(n.get("id").asText().replace('/', '_') + ".npz").toString())
+              .put("predict", true);
+        }
+      }
+      Path entriesFile = tmp.resolve("corpus-entries-" + stack.getKey() + ".json");
+      Files.writeString(entriesFile, JSON.writeValueAsString(these));
       Path results = tmp.resolve("corpus-results-" + stack.getKey() + ".json");
       Path log = tmp.resolve("corpus-" + stack.getKey() + ".log");
       long t0 = System.nanoTime();
@@ -126,6 +138,9 @@ class SavedModelCorpusRuntimeIT {
       assertEquals(
           0, p.exitValue(), () -> "check_corpus.py failed (" + stack.getKey() + "):\n" + read(log));
       JsonNode res = JSON.readTree(results.toFile());
+      if (pinned) {
+        pinnedResults = res;
+      }
       Map<String, Verdict> verdicts = new TreeMap<>();
       Map<String, Integer> counts = new TreeMap<>();
       try (CompatibilityRecords rec =
@@ -193,7 +208,111 @@ class SavedModelCorpusRuntimeIT {
         failures.add(stack.getKey() + ": " + e.getMessage());
       }
     }
+    if (pinnedResults != null) {
+      try {
+        tfJava(written, pinnedResults);
+      } catch (AssertionError e) {
+        failures.add("tfjava: " + e.getMessage());
+      }
+    }
     assertEquals(List.of(), failures);
+  }
+
+  /**
+   * 3. TF Java serves each SavedModel in this JVM on the pinned stack's input ({@code inputs_out})
+   * and is compared with the outputs of Keras on the original in that Python process, within
+   * {@value #TOLERANCE}: recorded as its own stack ({@code tfjava}) and pinned.
+   */
+  private static void tfJava(List<Written> written, JsonNode res) throws Exception {
+    Map<String, Verdict> verdicts = new TreeMap<>();
+    Map<String, Integer> counts = new TreeMap<>();
+    try (CompatibilityRecords rec =
+        CompatibilityRecords.open(
+            "corpus-tensorflow",
+            "tfjava",
+            "TF Java (libtensorflow " + org.tensorflow.TensorFlow.version() + ")")) {
+      for (Written w : written) {
+        Verdict v = w.verdict();
+        String reason = w.reason();
+        double diff = Double.NaN;
+        if (w.out() != null) {
+          JsonNode r = res.path(w.entry().path());
+          JsonNode expected = r.path("outputs");
+          if (!expected.isArray() || r.path("input").isNull() || r.path("input").isMissingNode()) {
+            v = Verdict.UNVERIFIED;
+            reason =
+                "no Keras here loads and predicts on the original: "
+                    + r.path("cases").path(0).path("reason").asText("");
+          } else {
+            try {
+              diff = tfJavaDiff(w, r);
+              v = diff <= TOLERANCE ? Verdict.LOADS_AND_PREDICTS : Verdict.FAILS;
+              reason = v == Verdict.FAILS ? "TF Java differs from Keras by " + diff : null;
+            } catch (Exception | AssertionError e) {
+              v = Verdict.FAILS;
+              reason = "TF Java: " + e;
+            }
+          }
+        }
+        rec.add(
+            w.entry().path(),
+            w.entry().path(),
+            w.entry().generation(),
+            w.entry().version(),
+            "tensorflow",
+            v,
+            diff,
+            w.out() == null ? Double.NaN : TOLERANCE,
+            v == Verdict.LOADS_AND_PREDICTS ? null : reason);
+        verdicts.put(w.entry().path(), v);
+        counts.merge(v.text(), 1, Integer::sum);
+        System.out.printf(
+            Locale.ROOT,
+            "[corpus tensorflow tfjava] %s %s%s%n",
+            v.text().toUpperCase(Locale.ROOT),
+            w.entry().path(),
+            reason == null
+                ? (Double.isNaN(diff) ? "" : String.format(Locale.ROOT, ": diff %.3g", diff))
+                : ": " + reason);
+      }
+    }
+    System.out.printf(Locale.ROOT, "[corpus tensorflow tfjava] %s%n", counts);
+    CorpusRuntimes.assertPinned("tfjava", Map.of("tensorflow", verdicts));
+  }
+
+  /** The largest difference of TF Java's outputs from Keras's (check.py's measure). */
+  private static double tfJavaDiff(Written w, JsonNode r) throws Exception {
+    List<Npz.Array> xs = Npz.read(Path.of(r.path("input").asText()));
+    List<String> inKeys = w.keys().get(0);
+    List<String> outKeys = w.keys().get(1);
+    assertEquals(inKeys.size(), xs.size(), "inputs of " + w.entry().path());
+    // fed in the signature's dtype, as TF Python's tf.constant(x, dtype=spec.dtype) does (the
+    // input of an Embedding model is made of float indices where the original's input is float)
+    Map<String, String> dtypes = TfJava.inputDtypes(w.out());
+    List<TfJava.Feed> feeds = new ArrayList<>();
+    for (int i = 0; i < xs.size(); i++) {
+      Npz.Array x = xs.get(i).as(dtypes.get(inKeys.get(i)));
+      Path raw = w.out().resolveSibling(w.out().getFileName() + ".x" + i + ".bin");
+      Files.write(raw, x.data());
+      feeds.add(new TfJava.Feed(inKeys.get(i), x.dtype(), x.shape(), raw));
+    }
+    List<double[]> ys = TfJava.serve(w.out(), feeds, outKeys);
+    JsonNode expected = r.path("outputs");
+    assertEquals(expected.size(), ys.size(), "outputs of " + w.entry().path());
+    double diff = 0;
+    for (int i = 0; i < ys.size(); i++) {
+      double[] y = ys.get(i);
+      JsonNode e = expected.get(i);
+      assertEquals(e.size(), y.length, "size of output " + outKeys.get(i));
+      for (int j = 0; j < y.length; j++) {
+        double want = e.get(j).asDouble();
+        if (!Double.isFinite(y[j])) {
+          return Double.POSITIVE_INFINITY;
+        }
+        diff = Math.max(diff, Math.abs(y[j] - want) / Math.max(1, Math.abs(want)));
+      }
+    }
+    return diff;
   }
 
   /** "TF Python X" of a Python interpreter, from its installed package metadata. */

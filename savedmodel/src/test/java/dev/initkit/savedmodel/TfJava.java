@@ -59,13 +59,19 @@ final class TfJava {
         try (Result r = f.call(feeds)) {
           java.util.List<double[]> out = new java.util.ArrayList<>();
           for (String k : outputKeys) {
-            TFloat32 y =
-                (TFloat32) r.get(k).orElseThrow(() -> new AssertionError("no output " + k));
-            float[] v = new float[(int) y.size()];
-            y.asRawTensor().data().asFloats().read(v);
-            double[] d = new double[v.length];
-            for (int i = 0; i < v.length; i++) {
-              d[i] = v[i];
+            Tensor t = r.get(k).orElseThrow(() -> new AssertionError("no output " + k));
+            double[] d = new double[(int) t.size()];
+            if (t instanceof org.tensorflow.types.TFloat64 y) {
+              y.copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(d, false, false));
+            } else if (t instanceof org.tensorflow.ndarray.FloatNdArray y) {
+              // float32, and float16/bfloat16 outputs read as floats
+              float[] v = new float[d.length];
+              y.copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(v, false, false));
+              for (int i = 0; i < v.length; i++) {
+                d[i] = v[i];
+              }
+            } else {
+              throw new AssertionError("output " + k + " of " + t.dataType());
             }
             out.add(d);
           }
@@ -74,6 +80,28 @@ final class TfJava {
       } finally {
         feeds.values().forEach(Tensor::close);
       }
+    }
+  }
+
+  /** The numpy dtype name of each serving_default input ({@code float32}, {@code int32}...). */
+  static Map<String, String> inputDtypes(Path dir) {
+    try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve")) {
+      Map<String, String> out = new java.util.TreeMap<>();
+      b.function(Signature.DEFAULT_KEY)
+          .signature()
+          .getInputs()
+          .forEach(
+              (k, d) ->
+                  out.put(
+                      k,
+                      switch (d.dataType) {
+                        case DT_FLOAT -> "float32";
+                        case DT_DOUBLE -> "float64";
+                        case DT_HALF -> "float16";
+                        case DT_INT32 -> "int32";
+                        default -> d.dataType.name();
+                      }));
+      return out;
     }
   }
 

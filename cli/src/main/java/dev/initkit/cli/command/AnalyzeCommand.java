@@ -41,7 +41,8 @@ public final class AnalyzeCommand extends AbstractCommand {
       index = "0",
       paramLabel = "FILE",
       description =
-          "The model (.keras, .h5, ...): Sequential, or Functional with one input and one output.")
+          "The model (.keras, .h5, ...): Sequential or Functional; several inputs and outputs on the"
+              + " TensorFlow engine.")
   Path input;
 
   @Option(

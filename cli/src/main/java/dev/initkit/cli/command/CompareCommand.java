@@ -105,6 +105,18 @@ public final class CompareCommand extends AbstractCommand {
   String optimizer;
 
   @Option(
+      names = "--mode",
+      order = 6,
+      paramLabel = "MODE",
+      defaultValue = "training",
+      description =
+          "training (as Keras's fit: BatchNormalization on the batch's statistics, moving statistics"
+              + " updated, Dropout active) or inference (Dropout off, BatchNormalization on its"
+              + " moving statistics, left as the file has them); TensorFlow engine only"
+              + " (default: ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(
       names = "--target",
       order = 7,
       paramLabel = "ACC",
@@ -141,12 +153,17 @@ public final class CompareCommand extends AbstractCommand {
     }
     WorkerRequest.TrainingOptions training;
     try {
-      training = new WorkerRequest.TrainingOptions(epochs, batchSize, lr, target, optimizer);
+      training = new WorkerRequest.TrainingOptions(epochs, batchSize, lr, target, optimizer, mode);
     } catch (IllegalArgumentException e) {
-      throw usage("--optimizer: " + e.getMessage());
+      throw usage(
+          (e.getMessage().contains("mode") ? "--mode: " : "--optimizer: ") + e.getMessage());
     }
     if (useEngine == WorkerRequest.Engine.DL4J && !training.optimizer().equals("adam")) {
       throw usage("--engine dl4j trains with Adam only");
+    }
+    if (useEngine == WorkerRequest.Engine.DL4J
+        && !training.mode().equals(WorkerRequest.TrainingOptions.TRAINING)) {
+      throw usage("--engine dl4j trains in its own training mode only");
     }
     if (html != null) {
       checkOutput(html, input, data);
@@ -187,6 +204,7 @@ public final class CompareCommand extends AbstractCommand {
       doc.put("batchSize", batchSize);
       doc.put("engine", useEngine.id());
       doc.put("optimizer", training.optimizer());
+      doc.put("mode", training.mode());
       doc.put("learningRate", lr);
       doc.put("targetAccuracy", target);
       doc.put("html", html == null ? null : html.toString());
@@ -204,6 +222,11 @@ public final class CompareCommand extends AbstractCommand {
           o.put("epochsToTarget", r.epochsToTarget());
           o.put("secondsToTarget", r.secondsToTarget());
         }
+        if (!r.outputs().isEmpty()) {
+          // the losses are sums: each output's share, by its name
+          r.outputs().forEach(o.putArray("outputs")::add);
+          perOutput(o.putObject("initialOutputLosses"), r.outputs(), r.initialOutputLosses());
+        }
         ArrayNode es = o.putArray("epochs");
         for (TrainingRun.Epoch e : r.epochs()) {
           ObjectNode eo = es.addObject();
@@ -212,6 +235,9 @@ public final class CompareCommand extends AbstractCommand {
           OpsSupport.put(eo, "testLoss", e.testLoss());
           OpsSupport.put(eo, "testAccuracy", e.testAccuracy());
           eo.put("seconds", e.seconds());
+          if (!r.outputs().isEmpty()) {
+            perOutput(eo.putObject("outputTrainLosses"), r.outputs(), e.outputTrainLosses());
+          }
         }
       }
       doc.set("schemes", AnalysisSupport.schemesJson(c.initial()));
@@ -223,6 +249,9 @@ public final class CompareCommand extends AbstractCommand {
                   + epochs
                   + " epochs, "
                   + (training.optimizer().equals("sgd") ? "SGD" : "Adam")
+                  + " ("
+                  + training.mode()
+                  + " mode)"
                   + " lr "
                   + lr
                   + ", batch "
@@ -263,8 +292,48 @@ public final class CompareCommand extends AbstractCommand {
         curve.row(row.toArray(String[]::new));
       }
       curve.print(out(), "  ");
+      List<String> outputs =
+          c.runs().stream()
+              .map(TrainingRun::outputs)
+              .filter(o -> !o.isEmpty())
+              .findFirst()
+              .orElse(List.of());
+      if (!outputs.isEmpty()) {
+        out()
+            .println(
+                "Training loss per output (the loss above is their sum: "
+                    + String.join(" + ", outputs)
+                    + "; test accuracy is "
+                    + outputs.get(0)
+                    + "'s)");
+        List<String> ph = new ArrayList<>(List.of("Scheme", "output", "0"));
+        for (int e = 1; e <= epochs; e++) {
+          ph.add(Integer.toString(e));
+        }
+        TextTable per = new TextTable(ph.toArray(String[]::new));
+        for (TrainingRun r : c.runs()) {
+          for (int j = 0; j < r.outputs().size(); j++) {
+            int at = j;
+            List<String> row =
+                new ArrayList<>(
+                    List.of(
+                        r.scheme(),
+                        r.outputs().get(j),
+                        OpsSupport.num(r.initialOutputLosses().get(j))));
+            r.epochs().forEach(e -> row.add(OpsSupport.num(e.outputTrainLosses().get(at))));
+            per.row(row.toArray(String[]::new));
+          }
+        }
+        per.print(out(), "  ");
+      }
       out().flush();
     }
     return ExitCodes.OK;
+  }
+
+  private static void perOutput(ObjectNode into, List<String> names, List<Double> values) {
+    for (int j = 0; j < names.size() && j < values.size(); j++) {
+      OpsSupport.put(into, names.get(j), values.get(j));
+    }
   }
 }

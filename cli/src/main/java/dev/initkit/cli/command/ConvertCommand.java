@@ -40,7 +40,7 @@ import picocli.CommandLine.TypeConversionException;
     sortOptions = false,
     description = {
       "Write a model in another format: legacy HDF5 (.h5), Keras 3 archive (.keras),"
-          + " or weights only (.weights.h5).",
+          + " or weights only (.weights.h5, .safetensors).",
       "The target format comes from --to, else from OUT's name. An existing OUT is replaced only"
           + " with --force; OUT may never be IN (exit code 2).",
       "Between Keras 2 (tf-keras) and Keras 3 a layer using hard_sigmoid computes something else:"
@@ -61,7 +61,7 @@ public final class ConvertCommand extends AbstractCommand {
       completionCandidates = FormatCandidates.class,
       description =
           "Target format: ${COMPLETION-CANDIDATES}."
-              + " Default: from the name of OUT, which ends in h5, keras or weights.h5 (with --for"
+              + " Default: from the name of OUT, which ends in h5, keras, weights.h5 or safetensors (with --for"
               + " tensorflow and no extension: a SavedModel directory).")
   Format to;
 
@@ -182,7 +182,7 @@ public final class ConvertCommand extends AbstractCommand {
               throw usage(
                   "cannot tell the target format from the name "
                       + outputFile.path()
-                      + ": give --to h5|keras|weights.h5, or end OUT with .h5, .keras or .weights.h5");
+                      + ": give --to h5|keras|weights.h5|safetensors, or end OUT with .h5, .keras, .weights.h5 or .safetensors");
             });
   }
 
@@ -199,6 +199,8 @@ public final class ConvertCommand extends AbstractCommand {
         return "keras";
       case SAVED_MODEL:
         return "savedmodel";
+      case SAFETENSORS:
+        return "safetensors";
       default:
         throw new IllegalArgumentException("unknown format " + f);
     }
@@ -260,7 +262,8 @@ public final class ConvertCommand extends AbstractCommand {
     /** {@inheritDoc} */
     @Override
     public java.util.Iterator<String> iterator() {
-      return List.of("h5", "keras", "weights.h5", "h5-weights", "savedmodel").iterator();
+      return List.of("h5", "keras", "weights.h5", "h5-weights", "savedmodel", "safetensors")
+          .iterator();
     }
   }
 }

@@ -41,7 +41,8 @@ public final class InspectCommand extends AbstractCommand {
       paramLabel = "FILE",
       description = {
         "The model: .keras (zip or directory), .h5,",
-        ".weights.h5 or .weights.json; the content, not",
+        ".weights.h5, .weights.json, .safetensors or a",
+        "model.safetensors.index.json; the content, not",
         "the name, tells the format."
       })
   Path file;
@@ -71,7 +72,9 @@ public final class InspectCommand extends AbstractCommand {
           d,
           file.toString(),
           detection.kind(),
-          "no config (weights only; give the architecture with --config)");
+          format.equals("safetensors")
+              ? "no config (safetensors holds tensors only)"
+              : "no config (weights only; give the architecture with --config)");
       out().flush();
     }
     return ExitCodes.OK;

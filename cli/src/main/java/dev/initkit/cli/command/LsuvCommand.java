@@ -41,7 +41,8 @@ public final class LsuvCommand extends AbstractCommand {
       index = "0",
       paramLabel = "FILE",
       description =
-          "The model (.keras, .h5, ...): Sequential, or Functional with one input and one output.")
+          "The model (.keras, .h5, ...): Sequential or Functional; several inputs and outputs on the"
+              + " TensorFlow engine.")
   Path input;
 
   @Mixin CommonOptions.RequiredOutput outputFile;
@@ -159,6 +160,7 @@ public final class LsuvCommand extends AbstractCommand {
         OpsSupport.put(o, "initialVariance", l.initialVariance());
         OpsSupport.put(o, "finalVariance", l.finalVariance());
         OpsSupport.put(o, "scale", l.scale());
+        o.put("measured", l.measured());
       }
       ArrayNode notes = doc.putArray("notes");
       r.written().notes().forEach(notes::add);
@@ -177,7 +179,9 @@ public final class LsuvCommand extends AbstractCommand {
             OpsSupport.num(l.initialVariance()),
             OpsSupport.num(l.finalVariance()),
             OpsSupport.num(l.scale()),
-            l.skipReason() == null ? "-" : l.skipReason());
+            l.skipReason() != null
+                ? l.skipReason()
+                : l.measured().equals(LsuvResult.Layer.OUTPUT) ? "-" : l.measured() + " x.kernel");
       }
       out()
           .println(

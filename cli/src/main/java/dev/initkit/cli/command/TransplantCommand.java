@@ -84,9 +84,11 @@ public final class TransplantCommand extends AbstractCommand {
   @Option(
       names = "--map",
       order = 5,
-      paramLabel = "FILE",
+      paramLabel = "FILE|NAME",
       description =
-          "Explicit mapping, one 'SOURCE -> TARGET' layer path per line, * globs (replaces --match).")
+          "Explicit mapping (replaces --match): 'SOURCE -> TARGET' layer paths with * globs, and"
+              + " 'SOURCES => TARGET | STEP...' tensor rules; or a shipped mapping: torch-cnn, bert,"
+              + " torch-lstm, torch-gru (docs/transplant-mappings.md).")
   Path map;
 
   @Option(
@@ -225,7 +227,21 @@ public final class TransplantCommand extends AbstractCommand {
       if (spec.commandLine().getParseResult().hasMatchedOption("--match")) {
         throw usage("--map and --match cannot be combined: a mapping file is its own strategy");
       }
-      o = o.withMapping(LayerMapping.read(map));
+      // a shipped mapping by name, unless a file of that name exists
+      boolean missing = !java.nio.file.Files.exists(map);
+      if (missing && LayerMapping.SHIPPED.contains(map.toString())) {
+        o = o.withMapping(LayerMapping.shipped(map.toString()));
+      } else if (missing && map.getNameCount() == 1 && !map.toString().contains(".")) {
+        // a bare name: most likely a mistyped shipped mapping
+        throw new java.nio.file.NoSuchFileException(
+            map.toString(),
+            null,
+            "no such file, nor a shipped mapping ("
+                + String.join(", ", LayerMapping.SHIPPED)
+                + ")");
+      } else {
+        o = o.withMapping(LayerMapping.read(map));
+      }
     } else {
       try {
         o = o.withStrategy(MatchStrategy.parse(match));

@@ -10,7 +10,9 @@ import dev.initkit.cli.Cli;
 import dev.initkit.cli.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,6 +119,93 @@ class CompareCommandIT {
         assertTrue(r.get("epochs").get(2).get("testAccuracy").asDouble() > 0.8, opt[0] + " " + r);
       }
     }
+  }
+
+  /**
+   * {@code --mode}: training (Keras's {@code fit}) by default, inference on request (reported in
+   * the JSON; the bundled CNN trains either way), a usage error when unknown or with DL4J, before
+   * any work.
+   */
+  @Test
+  void modeIsTrainingByDefaultInferenceOnRequest() throws Exception {
+    Path cnn = Cli.testdata().resolve("analysis/models/cnn8/keras3.keras");
+    Path digits = Cli.testdata().resolve("data/digits.npz");
+    for (String mode : new String[] {null, "inference"}) {
+      List<Object> args =
+          new ArrayList<>(
+              List.of("compare", cnn, "--data", digits, "--schemes", "he_normal", "--epochs", 1));
+      if (mode != null) {
+        args.addAll(List.of("--mode", mode));
+      }
+      args.add("--json");
+      JsonNode doc = Cli.run(args.toArray()).assertExit(ExitCodes.OK).json();
+      assertEquals(mode == null ? "training" : mode, doc.get("mode").asText());
+      JsonNode r = doc.get("runs").get(0);
+      assertTrue(
+          r.get("finalTrainLoss").asDouble() < r.get("initialTrainLoss").asDouble() - 0.5,
+          r::toString);
+    }
+    String err =
+        Cli.run("compare", cnn, "--data", digits, "--mode", "eval")
+            .assertExit(ExitCodes.USAGE)
+            .assertOneErrorLine();
+    assertTrue(err.contains("--mode") && err.contains("training or inference"), err);
+    Cli.run("compare", cnn, "--data", digits, "--mode", "inference", "--engine", "dl4j")
+        .assertExit(ExitCodes.USAGE);
+  }
+
+  /**
+   * A model of two inputs and two softmax outputs (the bundled {@code multi8}): the digits feed the
+   * image input, the other input is generated; the training loss is the sum of the two outputs'
+   * (each named in the JSON, summing to the total), He trains both and zeros neither, and the HTML
+   * report charts each output's loss.
+   */
+  @Test
+  void aMultiInputMultiOutputModelTrainsOnTheSumOfItsLosses() throws Exception {
+    Path html = tmp.resolve("multi.html");
+    JsonNode doc =
+        Cli.run(
+                "compare",
+                Cli.testdata().resolve("analysis/models/multi8/keras3.keras"),
+                "--data",
+                Cli.testdata().resolve("data/digits.npz"),
+                "--schemes",
+                "zeros,he_normal",
+                "--epochs",
+                3,
+                "--html",
+                html,
+                "--json")
+            .assertExit(ExitCodes.OK)
+            .json();
+    JsonNode runs = doc.get("runs");
+    for (JsonNode r : runs) {
+      assertEquals("[\"digit\",\"echo\"]", r.get("outputs").toString(), r::toString);
+      for (JsonNode e : r.get("epochs")) {
+        JsonNode each = e.get("outputTrainLosses");
+        assertEquals(
+            e.get("trainLoss").asDouble(),
+            each.get("digit").asDouble() + each.get("echo").asDouble(),
+            1e-5,
+            r::toString);
+      }
+    }
+    JsonNode zeros = runs.get(0).get("epochs").get(2).get("outputTrainLosses");
+    JsonNode he = runs.get(1).get("epochs").get(2).get("outputTrainLosses");
+    for (String out : new String[] {"digit", "echo"}) {
+      assertEquals(Math.log(10), zeros.get(out).asDouble(), 0.02, out);
+      assertTrue(he.get(out).asDouble() < Math.log(10) - 1, out + ": " + he);
+    }
+    String page = Files.readString(html);
+    assertTrue(
+        page.contains("data-output=\"digit\"") && page.contains("data-output=\"echo\""),
+        "a loss chart per output");
+    Chromium.Page loaded = Chromium.load(html);
+    assertEquals(java.util.List.of(), loaded.console(), "console messages");
+    assertTrue(
+        loaded.dom().contains("data-charts=\"6\""),
+        "6 charts (std, grad norm, loss, digit's and echo's loss, accuracy): "
+            + chartsOf(loaded.dom()));
   }
 
   /**

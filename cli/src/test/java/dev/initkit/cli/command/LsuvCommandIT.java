@@ -60,6 +60,39 @@ class LsuvCommandIT {
     }
   }
 
+  /**
+   * LSUV of an LSTM (the bundled {@code lstm8}): its output {@code o * tanh(c)} is bounded below
+   * unit variance, so LSUV equalizes its input projection (the input at every time step times the
+   * kernel); real Keras 3 loads the output and measures that projection's variance on a held-out
+   * batch within the tolerance of 1.
+   */
+  @Test
+  void anLstmsInputProjectionHasUnitVarianceInRealKeras() throws Exception {
+    Path out = tmp.resolve("lsuv-lstm.keras");
+    double tol = 0.1;
+    JsonNode doc =
+        Cli.run(
+                "lsuv",
+                Cli.testdata().resolve("analysis/models/lstm8/keras3.keras"),
+                "-o",
+                out,
+                "--tol",
+                tol,
+                "--seed",
+                3,
+                "--json")
+            .assertExit(ExitCodes.OK)
+            .json();
+    JsonNode lstm = doc.get("layers").get(0);
+    assertEquals("lstm", lstm.get("name").asText());
+    assertTrue(lstm.get("scaled").asBoolean(), lstm::toString);
+    assertEquals("input projection", lstm.get("measured").asText());
+    assertTrue(Math.abs(lstm.get("finalVariance").asDouble() - 1) < tol, lstm::toString);
+    Map<String, JsonNode> keras = KerasProbe.layers(out, "--seed", "987", "--batch", "512");
+    double v = keras.get("lstm").get("projectionVariance").asDouble();
+    assertTrue(Math.abs(v - 1) <= tol, "lstm: held-out input projection variance in Keras " + v);
+  }
+
   /** Issue 17: a Keras-3-written .h5, which DL4J refuses as it is, goes through its dl4j form. */
   /** LSUV of a CNN on TensorFlow: the convolution's variance is 1 in real Keras too. */
   @Test

@@ -491,4 +491,45 @@ class TransplantCommandTest {
     JsonNode inspect = Cli.run("inspect", "--json", out).assertExit(0).json();
     assertEquals(12, inspect.at("/totals/weights").asInt());
   }
+
+  /** A tensor rule that does not parse, or a mistyped shipped name: one line, nothing written. */
+  @Test
+  void badTensorRuleAndUnknownShippedMappingAreOneLine(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("o.keras");
+    Path map = dir.resolve("bad.map");
+    java.nio.file.Files.writeString(map, "# ok\nfc.weight => fc/kernel | permute(0,x)\n");
+    String line =
+        Cli.run(
+                "transplant",
+                "--from",
+                cnn("source.keras"),
+                "--to",
+                cnn("same.keras"),
+                "-o",
+                out,
+                "--map",
+                map)
+            .assertExit(dev.initkit.cli.ExitCodes.MALFORMED)
+            .assertOneErrorLine();
+    assertTrue(
+        line.contains(map + ": line 2: expected permute(a,b,...), found 'permute(0,x)'"), line);
+    String typo =
+        Cli.run(
+                "transplant",
+                "--from",
+                cnn("source.keras"),
+                "--to",
+                cnn("same.keras"),
+                "-o",
+                out,
+                "--map",
+                "torch_cnn")
+            .assertExit(dev.initkit.cli.ExitCodes.IO)
+            .assertOneErrorLine();
+    assertTrue(
+        typo.contains(
+            "torch_cnn: no such file, nor a shipped mapping (torch-cnn, bert, torch-lstm, torch-gru)"),
+        typo);
+    assertFalse(java.nio.file.Files.exists(out));
+  }
 }

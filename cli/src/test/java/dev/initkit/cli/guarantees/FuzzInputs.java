@@ -138,7 +138,10 @@ public final class FuzzInputs {
     this.rng = new Random(seed);
   }
 
-  /** The seed files: every file of the corpus model directories and of testdata/models. */
+  /**
+   * The seed files: every file of the corpus model directories and of testdata/models, and the
+   * {@code .safetensors} files of testdata/safetensors.
+   */
   public static List<Path> seeds(Path corpus, Path testdataModels) throws IOException {
     List<Path> out = new ArrayList<>();
     if (corpus != null) {
@@ -170,6 +173,15 @@ public final class FuzzInputs {
         s.filter(p -> Files.isDirectory(p) && p.getFileName().toString().endsWith("_unzipped"))
             .sorted()
             .forEach(out::add);
+      }
+      // the reference library's safetensors files (testdata/generate_safetensors.py), flipped
+      Path safetensors = testdataModels.resolveSibling("safetensors");
+      if (Files.isDirectory(safetensors)) {
+        try (Stream<Path> s = Files.list(safetensors)) {
+          s.filter(p -> p.getFileName().toString().endsWith(".safetensors"))
+              .sorted()
+              .forEach(out::add);
+        }
       }
     }
     return out;

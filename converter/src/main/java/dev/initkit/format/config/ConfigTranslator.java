@@ -143,6 +143,19 @@ public final class ConfigTranslator {
   }
 
   /**
+   * Refuses what Keras 3 loads but then cannot run as the Keras that wrote the file did, whatever
+   * form the config is written in: an {@code Attention} layer scoring with {@code dot} on a key
+   * that is not (batch, steps, features) (see {@link DotAttentionRank}). Checked for {@code --for
+   * keras3} only: the portable forms keep today's behaviour.
+   *
+   * @param model a model config of any generation
+   * @throws UnsupportedModelException naming the layer, the key and the value
+   */
+  public static void rejectForKeras3Runtime(JsonNode model) throws UnsupportedModelException {
+    DotAttentionRank.reject(model);
+  }
+
+  /**
    * Refuses a layer whose variables the two file layouts count differently (SpectralNormalization
    * keeps its wrapped kernel twice in {@code .keras}, once in {@code .h5}), wherever it is nested.
    */
@@ -194,6 +207,18 @@ public final class ConfigTranslator {
     return Dl4jForm.of(
         ConfigGeneration.detect(model) == ConfigGeneration.KERAS2 ? model : toKeras2(model),
         backend);
+  }
+
+  /**
+   * Refuses a Keras 1 model (which {@code --for dl4j} hands to DL4J as written) that DL4J
+   * 1.0.0-M2.1 would import with the wrong image axes: a three-dimensional Reshape target in a
+   * model of {@code dim_ordering: tf} (see {@link Dl4jKeras1Rules}).
+   *
+   * @param keras1Model a Keras 1 model config
+   * @throws UnsupportedModelException naming the layer, the key and the value
+   */
+  public static void rejectKeras1ForDl4j(JsonNode keras1Model) throws UnsupportedModelException {
+    Dl4jKeras1Rules.reject(keras1Model);
   }
 
   /**

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The config forms {@code --for} writes: Keras 3's own .h5 form and DL4J's. */
@@ -292,5 +293,95 @@ class RuntimeFormsTest {
     assertThrows(IllegalArgumentException.class, () -> ModelIO.targetFormat(Path.of("m"), o));
     assertEquals(TargetRuntime.TF_KERAS, TargetRuntime.parse("TF_Keras"));
     assertThrows(IllegalArgumentException.class, () -> TargetRuntime.parse("caffe"));
+  }
+
+  /**
+   * The tf.keras 2.11 corpus model whose Attention takes Dense outputs of (batch, features): its
+   * ranks come from the InputLayer through the Dense layers (tf.keras 2.11 writes no build_config).
+   * Keras 3.12 fails on it (DotAttentionRankIT measures the rule on models of each rank); written
+   * {@code --for keras3}, .keras or .h5, it is refused before writing. tf-keras still gets it.
+   */
+  @Test
+  void keras3RefusesDotAttentionOnRank2Inputs(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws IOException {
+    Path original = TestFiles.corpus().resolve("h5-full/tfk2-attention-functional-optimizer.h5");
+    try (LoadedModel lm = ModelIO.open(original)) {
+      for (String out : List.of("m.keras", "m.h5")) {
+        Path p = tmp.resolve(out);
+        UnsupportedModelException e =
+            assertThrows(
+                UnsupportedModelException.class,
+                () ->
+                    ModelIO.write(
+                        lm, p, ModelIO.WriteOptions.defaults().withRuntime(TargetRuntime.KERAS3)));
+        assertTrue(
+            e.getMessage()
+                .contains("attention: Attention field 'score_mode': 'dot' on a key of rank 2"),
+            e.getMessage());
+        assertTrue(!Files.exists(p), "refused, yet written: " + p);
+      }
+      ModelIO.write(
+          lm,
+          tmp.resolve("tfk.h5"),
+          ModelIO.WriteOptions.defaults().withRuntime(TargetRuntime.TF_KERAS));
+    }
+  }
+
+  /**
+   * The catalogue's attention models (rank-3 inputs, recorded by Keras 3's tensors and by
+   * tf-keras's build_config), which Keras 3.12 runs in KerasInteropIT, are not refused.
+   */
+  @Test
+  void keras3KeepsTheCatalogueAttentionModels() throws IOException {
+    int checked = 0;
+    for (Path d : TestFiles.catalogueModelDirs()) {
+      String name = d.getFileName().toString();
+      if (!name.equals("Attention") && !name.equals("AdditiveAttention")) {
+        continue;
+      }
+      try (Stream<Path> files = Files.list(d)) {
+        for (Path f : files.filter(RuntimeFormsTest::isModelFile).toList()) {
+          ConfigTranslator.rejectForKeras3Runtime(config(f));
+          checked++;
+        }
+      }
+    }
+    assertTrue(checked >= 4, "checked " + checked);
+  }
+
+  private static boolean isModelFile(Path f) {
+    String n = f.getFileName().toString();
+    return (n.endsWith(".keras") || n.endsWith(".h5")) && !n.endsWith(".weights.h5");
+  }
+
+  /**
+   * A Keras 1 Reshape to an image in a channels-last (dim_ordering tf) model: DL4J takes the first
+   * target dimension as the channels (measured in the DL4J probe: 7 channels of 7 x 10), so {@code
+   * --for dl4j} refuses it before writing; a Keras 1 tf model without a Reshape is still written as
+   * it is.
+   */
+  @Test
+  void dl4jRefusesAKeras1ReshapeToAnImageOfChannelsLast(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws IOException {
+    Path corpus = TestFiles.corpus();
+    Path out = tmp.resolve("k1.h5");
+    try (LoadedModel lm =
+        ModelIO.open(corpus.resolve("h5-full/k1-batchnorm-conv2d-dense-reshape-th.h5"))) {
+      UnsupportedModelException e =
+          assertThrows(
+              UnsupportedModelException.class,
+              () ->
+                  ModelIO.write(
+                      lm, out, ModelIO.WriteOptions.defaults().withRuntime(TargetRuntime.DL4J)));
+      assertTrue(
+          e.getMessage().contains("reshape_1: Reshape field 'target_shape': [7,7,10]")
+              && e.getMessage().contains("7 channels of 7 x 10"),
+          e.getMessage());
+      assertTrue(!Files.exists(out), "refused, yet written");
+    }
+    try (LoadedModel lm = ModelIO.open(corpus.resolve("h5-full/k1-conv2d-tf.h5"))) {
+      ModelIO.write(lm, out, ModelIO.WriteOptions.defaults().withRuntime(TargetRuntime.DL4J));
+      assertTrue(Files.exists(out));
+    }
   }
 }
