@@ -171,27 +171,14 @@ public final class ModelIO {
         return KerasArchiveReader.readShardedWeights(path, companion(path, options));
       case SAFETENSORS:
       case SAFETENSORS_INDEX:
-        if (options.config() != null) {
-          throw new UnsupportedModelException(
-              path,
-              "",
-              "an architecture JSON ("
-                  + Hint.ARCHITECTURE_CONFIG.apiName()
-                  + ") is not used with safetensors: its tensors are found by key, not placed by a config");
-        }
+        refuseArchitecture(
+            path, options, "safetensors: its tensors are found by key, not placed by a config");
         return d.kind() == Detection.Kind.SAFETENSORS
             ? SafetensorsReader.readFile(path)
             : SafetensorsReader.readIndex(path);
       case SAVED_MODEL_DIR:
-        if (options.config() != null) {
-          throw new UnsupportedModelException(
-              path,
-              "",
-              "an architecture JSON ("
-                  + Hint.ARCHITECTURE_CONFIG.apiName()
-                  + ") is not used with a SavedModel: its Keras config comes from its own Keras metadata",
-              Hint.ARCHITECTURE_CONFIG);
-        }
+        refuseArchitecture(
+            path, options, "a SavedModel: its Keras config comes from its own Keras metadata");
         return SavedModelSupport.load(path).read(path);
       case KERAS_JSON_CONFIG:
         throw new UnsupportedModelException(
@@ -208,6 +195,21 @@ public final class ModelIO {
   /**
    * An HDF5 file goes to the reader of its layout: Keras 3 weights, or a legacy model or weights.
    */
+  /** Refuses an architecture JSON for a format whose weights it would not place. */
+  private static void refuseArchitecture(Path path, ReadOptions options, String why)
+      throws UnsupportedModelException {
+    if (options.config() != null) {
+      throw new UnsupportedModelException(
+          path,
+          "",
+          "an architecture JSON ("
+              + Hint.ARCHITECTURE_CONFIG.apiName()
+              + ") is not used with "
+              + why,
+          Hint.ARCHITECTURE_CONFIG);
+    }
+  }
+
   private static OwnedModel openHdf5(Path path, ReadOptions options) throws IOException {
     try (KerasH5Input in = KerasH5Input.open(path)) {
       if (in.layout() == Format.KERAS3_WEIGHTS) {

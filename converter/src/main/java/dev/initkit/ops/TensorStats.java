@@ -81,22 +81,31 @@ public record TensorStats(
     double[] vals = new double[DECODE];
     for (long r = 0; r < rows; r += perBlock) {
       long k = Math.min(perBlock, rows - r);
-      buf.clear();
-      tensors.readRows(w, r, k, buf);
-      buf.flip();
-      while (buf.hasRemaining()) {
-        int len = Math.min(DECODE, buf.remaining() / w.dtype().size());
-        if (len == 0) {
-          break;
-        }
-        DTypeCodec.decode(buf, w.dtype(), vals, 0, len);
-        acc.add(vals, len);
-      }
-      if (Thread.interrupted()) {
-        throw new InterruptedIOException("interrupted while reading " + w.name());
-      }
+      accumulate(w, tensors, r, k, buf, vals, acc);
     }
     return acc.result(n);
+  }
+
+  /**
+   * Reads rows {@code [first, first + k)} into {@code buf} and adds their values to {@code acc}.
+   */
+  private static void accumulate(
+      Weight w, TensorSource tensors, long first, long k, ByteBuffer buf, double[] vals, Acc acc)
+      throws IOException {
+    buf.clear();
+    tensors.readRows(w, first, k, buf);
+    buf.flip();
+    while (buf.hasRemaining()) {
+      int len = Math.min(DECODE, buf.remaining() / w.dtype().size());
+      if (len == 0) {
+        break;
+      }
+      DTypeCodec.decode(buf, w.dtype(), vals, 0, len);
+      acc.add(vals, len);
+    }
+    if (Thread.interrupted()) {
+      throw new InterruptedIOException("interrupted while reading " + w.name());
+    }
   }
 
   /**
@@ -138,22 +147,9 @@ public record TensorStats(
       if (k <= 0) {
         break;
       }
-      buf.clear();
-      tensors.readRows(w, start, k, buf);
-      buf.flip();
-      while (buf.hasRemaining()) {
-        int len = Math.min(DECODE, buf.remaining() / w.dtype().size());
-        if (len == 0) {
-          break;
-        }
-        DTypeCodec.decode(buf, w.dtype(), vals, 0, len);
-        acc.add(vals, len);
-      }
+      accumulate(w, tensors, start, k, buf, vals, acc);
       read += k * perRow;
       last = start + k - 1;
-      if (Thread.interrupted()) {
-        throw new InterruptedIOException("interrupted while reading " + w.name());
-      }
     }
     return acc.result(read);
   }
