@@ -20,7 +20,7 @@ public final class MappedAdapter implements Adapter {
   private final TensorRule rule;
   private final String origin;
   private final List<Weight> sources;
-  private StridedTensor cached; // guarded by this
+  private StridedTensor cached; // guarded by this; the views themselves are thread-safe
 
   /**
    * @param rule the rule
@@ -66,7 +66,7 @@ public final class MappedAdapter implements Adapter {
   }
 
   @Override
-  public synchronized void readRows(
+  public void readRows(
       TensorSource source,
       Weight from,
       TensorSource fresh,
@@ -75,17 +75,21 @@ public final class MappedAdapter implements Adapter {
       long rows,
       ByteBuffer dst)
       throws IOException {
-    if (cached == null || firstRow == 0) {
-      List<StridedTensor> in = new ArrayList<>();
-      for (Weight w : sources) {
-        in.add(StridedTensor.of(RawTensor.of(source, w), w.shape().dims()));
-      }
-      cached = TensorSteps.view(rule, in, to.shape());
-    }
-    cached.writeRows(firstRow, rows, to.dtype(), dst);
+    StridedTensor t;
     long total = to.shape().rank() == 0 ? 1 : to.shape().dim(0);
-    if (firstRow + rows >= total) {
-      cached = null; // the last rows: drop the views (their mappings go when collected)
+    synchronized (this) {
+      if (cached == null || firstRow == 0) {
+        List<StridedTensor> in = new ArrayList<>();
+        for (Weight w : sources) {
+          in.add(StridedTensor.of(RawTensor.of(source, w), w.shape().dims()));
+        }
+        cached = TensorSteps.view(rule, in, to.shape());
+      }
+      t = cached;
+      if (firstRow + rows >= total) {
+        cached = null; // the last rows: drop the views (their mappings go when collected)
+      }
     }
+    t.writeRows(firstRow, rows, to.dtype(), dst); // views are read-only: blocks run in parallel
   }
 }

@@ -355,7 +355,8 @@ abstract sealed class StridedTensor {
   /** Same-shape parts added in double. */
   static final class Sum extends StridedTensor {
     final List<StridedTensor> parts;
-    private final double[] tmp = new double[LINE];
+    private static final ThreadLocal<double[]> TMP =
+        ThreadLocal.withInitial(() -> new double[LINE]);
 
     Sum(List<StridedTensor> parts, long[] dims) {
       super(dims);
@@ -375,6 +376,7 @@ abstract sealed class StridedTensor {
     @Override
     void line(long[] idx, long j, int n, double[] out, int off) {
       parts.get(0).line(idx, j, n, out, off);
+      double[] tmp = TMP.get();
       for (StridedTensor x : parts.subList(1, parts.size())) {
         for (int done = 0; done < n; done += LINE) {
           int k = Math.min(LINE, n - done);

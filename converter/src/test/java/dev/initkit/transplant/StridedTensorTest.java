@@ -187,13 +187,13 @@ class StridedTensorTest {
     DType[] outs = {DType.BFLOAT16, DType.FLOAT16};
     for (DType o : outs) {
       check(
-          "a + b => t | cast(" + o.name().toLowerCase() + ")",
+          "a + b => t | cast(" + o.name().toLowerCase(java.util.Locale.ROOT) + ")",
           o,
           d(5, 6),
           weight("a", f, 5, 6),
           weight("b", f, 5, 6));
       check(
-          "a + b + c => t | transpose | cast(" + o.name().toLowerCase() + ")",
+          "a + b + c => t | transpose | cast(" + o.name().toLowerCase(java.util.Locale.ROOT) + ")",
           o,
           d(6, 5),
           weight("a", DType.FLOAT16, 5, 6),
@@ -235,7 +235,8 @@ class StridedTensorTest {
     record Values(long[] dims, double[] v) {}
 
     /**
-     * Applies the rule's steps to its sources' values (shapes already checked by {@link #shapeOf}).
+     * Applies the rule's steps to its sources' values (shapes already checked by {@link
+     * TensorSteps#shapeOf}).
      */
     static Values apply(TensorRule r, List<Values> in, Shape target) {
       Values t;
