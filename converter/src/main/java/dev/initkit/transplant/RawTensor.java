@@ -116,6 +116,11 @@ final class RawTensor {
   void gather(long pos, long stride, int n, double[] out, int off) {
     long b = pos << shift;
     long step = stride << shift;
+    long lastByte = b + (n - 1) * step;
+    if (n > 0 && b >>> CHUNK_SHIFT == lastByte >>> CHUNK_SHIFT && step >= 0) {
+      gatherIn(chunks[(int) (b >>> CHUNK_SHIFT)], (int) (b & MASK), (int) step, n, out, off);
+      return;
+    }
     switch (dtype) {
       case FLOAT32 -> {
         for (int k = 0; k < n; k++, b += step) {
@@ -137,6 +142,33 @@ final class RawTensor {
         for (int k = 0; k < n; k++, b += step) {
           out[off + k] =
               HalfFloats.fromBFloat16(chunks[(int) (b >>> CHUNK_SHIFT)].getShort((int) (b & MASK)));
+        }
+      }
+      default -> throw new IllegalArgumentException("mapped tensors are floating, not " + dtype);
+    }
+  }
+
+  /** {@link #gather} within one chunk: int byte offsets, no chunk lookup per element. */
+  private void gatherIn(ByteBuffer c, int b, int step, int n, double[] out, int off) {
+    switch (dtype) {
+      case FLOAT32 -> {
+        for (int k = 0; k < n; k++, b += step) {
+          out[off + k] = c.getFloat(b);
+        }
+      }
+      case FLOAT64 -> {
+        for (int k = 0; k < n; k++, b += step) {
+          out[off + k] = c.getDouble(b);
+        }
+      }
+      case FLOAT16 -> {
+        for (int k = 0; k < n; k++, b += step) {
+          out[off + k] = HalfFloats.fromFloat16(c.getShort(b));
+        }
+      }
+      case BFLOAT16 -> {
+        for (int k = 0; k < n; k++, b += step) {
+          out[off + k] = HalfFloats.fromBFloat16(c.getShort(b));
         }
       }
       default -> throw new IllegalArgumentException("mapped tensors are floating, not " + dtype);
