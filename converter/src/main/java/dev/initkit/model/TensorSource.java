@@ -57,4 +57,18 @@ public interface TensorSource {
   default TensorSource origin(Weight weight) {
     return this;
   }
+
+  /**
+   * The weight's stored bytes (its little-endian values, row-major) mapped read-only where they
+   * lie, in consecutive buffers of {@code chunk} bytes (the last one shorter), for a reader that
+   * wants random access without copying the tensor; null when this source does not keep them as one
+   * plain run in a file (the caller then reads rows). The buffers stay valid after the source is
+   * closed and release their pages when collected.
+   *
+   * @param chunk the size of every buffer but the last, a power of two of at most 2^30
+   * @throws IOException when the file cannot be mapped
+   */
+  default ByteBuffer[] storedBytes(Weight weight, long chunk) throws IOException {
+    return null;
+  }
 }

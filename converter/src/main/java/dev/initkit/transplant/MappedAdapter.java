@@ -1,25 +1,26 @@
 package dev.initkit.transplant;
 
-import dev.initkit.init.DTypeCodec;
 import dev.initkit.model.TensorSource;
 import dev.initkit.model.Weight;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * Computes a target weight from one or more source tensors by a {@link TensorRule}'s transforms.
- * The whole target tensor is computed when its first rows are asked for and kept until its last
- * rows are read, so one mapped tensor at a time is in memory, never the model.
+ * When its first rows are asked for, the sources are mapped off the Java heap (the source file's
+ * own bytes where its {@link TensorSource} can map them, else read once into a deleted temporary
+ * file) and the steps become strided views over them ({@link StridedTensor}); rows are then
+ * decoded, summed and encoded as they are written, and the views dropped after the last rows. The
+ * heap used is a few small buffers whatever the tensor's size.
  */
 public final class MappedAdapter implements Adapter {
   private final TensorRule rule;
   private final String origin;
   private final List<Weight> sources;
-  private TensorSteps.Values cached; // guarded by this
+  private StridedTensor cached; // guarded by this; the views themselves are thread-safe
 
   /**
    * @param rule the rule
@@ -65,7 +66,7 @@ public final class MappedAdapter implements Adapter {
   }
 
   @Override
-  public synchronized void readRows(
+  public void readRows(
       TensorSource source,
       Weight from,
       TensorSource fresh,
@@ -74,24 +75,21 @@ public final class MappedAdapter implements Adapter {
       long rows,
       ByteBuffer dst)
       throws IOException {
-    if (cached == null || firstRow == 0) {
-      List<TensorSteps.Values> in = new ArrayList<>();
-      for (Weight w : sources) {
-        long n = w.shape().rank() == 0 ? 1 : w.shape().dim(0);
-        ByteBuffer buf =
-            ByteBuffer.wrap(OverlapAdapter.read(source, w, 0, n, w.byteSize()))
-                .order(ByteOrder.LITTLE_ENDIAN);
-        in.add(new TensorSteps.Values(w.shape().dims(), DTypeCodec.decodeAll(buf, w.dtype())));
-      }
-      cached = TensorSteps.apply(rule, in, to.shape());
-    }
-    long perRow = to.shape().rank() == 0 ? 1 : to.shape().elementsPerRow();
-    int off = Math.toIntExact(firstRow * perRow);
-    int len = Math.toIntExact(rows * perRow);
-    DTypeCodec.encode(cached.v(), off, len, to.dtype(), dst);
+    StridedTensor t;
     long total = to.shape().rank() == 0 ? 1 : to.shape().dim(0);
-    if (firstRow + rows >= total) {
-      cached = null; // the last rows: free the tensor
+    synchronized (this) {
+      if (cached == null || firstRow == 0) {
+        List<StridedTensor> in = new ArrayList<>();
+        for (Weight w : sources) {
+          in.add(StridedTensor.of(RawTensor.of(source, w), w.shape().dims()));
+        }
+        cached = TensorSteps.view(rule, in, to.shape());
+      }
+      t = cached;
+      if (firstRow + rows >= total) {
+        cached = null; // the last rows: drop the views (their mappings go when collected)
+      }
     }
+    t.writeRows(firstRow, rows, to.dtype(), dst); // views are read-only: blocks run in parallel
   }
 }

@@ -27,9 +27,6 @@ final class TensorBindings {
    */
   record Binding(TensorRule rule, List<WeightSite> sources, String problem) {}
 
-  /** The most elements of one mapped tensor: it is transformed whole, in a Java array. */
-  static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
-
   final Map<String, Binding> byTarget = new LinkedHashMap<>();
   final Map<String, String> unusedReasons = new HashMap<>();
   final java.util.Set<String> used = new java.util.HashSet<>();
@@ -163,17 +160,6 @@ final class TensorBindings {
                   + addr
                   + " is "
                   + tw.shape();
-        } else if (tw.shape().elementCount() > MAX_ELEMENTS
-            || in.stream().anyMatch(x -> x.weight().shape().elementCount() > MAX_ELEMENTS)) {
-          problem =
-              where
-                  + " -> "
-                  + addr
-                  + " "
-                  + tw.shape()
-                  + ": a mapped tensor holds at most "
-                  + MAX_ELEMENTS
-                  + " elements";
         } else if (!tw.dtype().isFloating() || !out.dtype().isFloating()) {
           problem =
               where

@@ -3,19 +3,18 @@ package dev.initkit.transplant;
 import dev.initkit.model.DType;
 import dev.initkit.model.Shape;
 import dev.initkit.transplant.TensorRule.Step;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * The transforms of {@link TensorRule}s: their shapes (planned before any value is read) and their
- * values on one whole tensor held as doubles, which every dtype initkit transplants round-trips
- * exactly (64-bit integers beyond 2^53 excepted).
+ * values as {@link StridedTensor} views over the sources' raw bytes, decoded to doubles (which
+ * every floating dtype round-trips exactly) only as rows are written.
  */
 final class TensorSteps {
   private TensorSteps() {}
-
-  /** A tensor's shape and values, row-major. */
-  record Values(long[] dims, double[] v) {}
 
   /** What a rule's steps make of its sources' shapes and dtype. */
   record Outcome(Shape shape, DType dtype) {}
@@ -81,7 +80,7 @@ final class TensorSteps {
     return out;
   }
 
-  private static long[] shape(Step s, long[] d, Shape target) {
+  static long[] shape(Step s, long[] d, Shape target) {
     List<String> a = s.args();
     switch (s.name()) {
       case "transpose", "permute" -> {
@@ -150,7 +149,7 @@ final class TensorSteps {
     }
   }
 
-  private static int axis(String text, int rank, Step s) {
+  static int axis(String text, int rank, Step s) {
     int ax = Integer.parseInt(text);
     if (ax < 0) {
       ax += rank;
@@ -161,7 +160,7 @@ final class TensorSteps {
     return ax;
   }
 
-  private static int[] perm(Step s, int rank) {
+  static int[] perm(Step s, int rank) {
     int[] p = new int[rank];
     if (s.args().isEmpty()) {
       for (int i = 0; i < rank; i++) {
@@ -185,33 +184,26 @@ final class TensorSteps {
   }
 
   /**
-   * Applies the rule's steps to its sources' values (shapes already checked by {@link #shapeOf}).
+   * The rule's steps as strided views over its sources (shapes already checked by {@link
+   * #shapeOf}): nothing is copied but where a reshape cannot re-stride.
    */
-  static Values apply(TensorRule r, List<Values> in, Shape target) {
-    Values t;
+  static StridedTensor view(TensorRule r, List<StridedTensor> in, Shape target) throws IOException {
+    StridedTensor t;
     int first = 0;
     if (in.size() == 1) {
       t = in.get(0);
     } else if (r.sum()) {
-      double[] v = in.get(0).v().clone();
-      for (Values x : in.subList(1, in.size())) {
-        for (int i = 0; i < v.length; i++) {
-          v[i] += x.v()[i];
-        }
-      }
-      t = new Values(in.get(0).dims(), v);
+      t = StridedTensor.sum(in);
     } else {
       Step s = r.steps().get(0);
       boolean stack = s.name().equals("stack");
-      List<Values> parts = in;
-      if (stack) {
+      int axis = axis(s.args().get(0), in.get(0).rank() + (stack ? 1 : 0), s);
+      List<StridedTensor> parts = new ArrayList<>();
+      for (StridedTensor x : in) {
         // stacking is concatenating along a new axis of length 1
-        int axis = axis(s.args().get(0), in.get(0).dims().length + 1, s);
-        parts = in.stream().map(x -> new Values(insertOne(x.dims(), axis), x.v())).toList();
-        t = concat(parts, axis);
-      } else {
-        t = concat(parts, axis(s.args().get(0), in.get(0).dims().length, s));
+        parts.add(stack ? x.insertAxis(axis) : x);
       }
+      t = StridedTensor.concat(parts, axis);
       first = 1;
     }
     for (Step s : r.steps().subList(first, r.steps().size())) {
@@ -220,117 +212,38 @@ final class TensorSteps {
     return t;
   }
 
-  private static long[] insertOne(long[] d, int axis) {
-    long[] out = new long[d.length + 1];
-    for (int i = 0, j = 0; i < out.length; i++) {
-      out[i] = i == axis ? 1 : d[j++];
-    }
-    return out;
-  }
-
-  private static Values concat(List<Values> parts, int axis) {
-    long[] d0 = parts.get(0).dims();
-    long outer = prod(d0, 0, axis);
-    long inner = prod(d0, axis + 1, d0.length);
-    long total = 0;
-    for (Values p : parts) {
-      total += p.dims()[axis];
-    }
-    double[] out = new double[Math.toIntExact(outer * total * inner)];
-    int o = 0;
-    for (long i = 0; i < outer; i++) {
-      for (Values p : parts) {
-        int len = Math.toIntExact(p.dims()[axis] * inner);
-        System.arraycopy(p.v(), Math.toIntExact(i * len), out, o, len);
-        o += len;
-      }
-    }
-    long[] d = d0.clone();
-    d[axis] = total;
-    return new Values(d, out);
-  }
-
-  private static Values step(Step s, Values t, Shape target) {
-    long[] d = t.dims();
+  private static StridedTensor step(Step s, StridedTensor t, Shape target) throws IOException {
+    long[] d = t.dims;
     switch (s.name()) {
       case "cast" -> {
         return t; // the values are re-encoded in the target's dtype when written
       }
       case "reshape" -> {
-        return new Values(shape(s, d, target), t.v());
+        return t.reshape(shape(s, d, target));
       }
       case "transpose", "permute" -> {
-        return permute(t, perm(s, d.length));
+        return t.permute(perm(s, d.length));
       }
       default -> {
         boolean split = s.name().equals("split");
         int axis = axis(s.args().get(split ? 0 : 2), d.length, s);
         int n = split ? Integer.parseInt(s.args().get(1)) : s.args().get(0).length();
-        long outer = prod(d, 0, axis);
-        int chunk = Math.toIntExact(d[axis] / n * prod(d, axis + 1, d.length));
-        int[] order = new int[split ? 1 : n];
+        long part = d[axis] / n;
         if (split) {
-          order[0] = Integer.parseInt(s.args().get(2));
-        } else {
-          String from = s.args().get(0);
-          String to = s.args().get(1);
-          for (int i = 0; i < n; i++) {
-            order[i] = from.indexOf(to.charAt(i));
-          }
+          return t.slice(axis, Integer.parseInt(s.args().get(2)) * part, part);
         }
-        double[] out = new double[Math.toIntExact(outer * order.length * chunk)];
-        int o = 0;
-        for (long i = 0; i < outer; i++) {
-          for (int c : order) {
-            System.arraycopy(t.v(), Math.toIntExact((i * n + c) * chunk), out, o, chunk);
-            o += chunk;
-          }
+        String from = s.args().get(0);
+        String to = s.args().get(1);
+        List<StridedTensor> blocks = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          blocks.add(t.slice(axis, from.indexOf(to.charAt(i)) * part, part));
         }
-        long[] nd = d.clone();
-        if (split) {
-          nd[axis] = d[axis] / n;
-        }
-        return new Values(nd, out);
+        return StridedTensor.concat(blocks, axis);
       }
     }
   }
 
-  private static Values permute(Values t, int[] p) {
-    long[] d = t.dims();
-    int rank = d.length;
-    long[] nd = new long[rank];
-    for (int i = 0; i < rank; i++) {
-      nd[i] = d[p[i]];
-    }
-    long[] srcStride = new long[rank];
-    long acc = 1;
-    for (int i = rank - 1; i >= 0; i--) {
-      srcStride[i] = acc;
-      acc *= d[i];
-    }
-    long[] stride = new long[rank]; // source stride of each output axis
-    for (int i = 0; i < rank; i++) {
-      stride[i] = srcStride[p[i]];
-    }
-    double[] out = new double[t.v().length];
-    long[] idx = new long[rank];
-    long off = 0;
-    for (int o = 0; o < out.length; o++) {
-      out[o] = t.v()[(int) off];
-      for (int i = rank - 1; i >= 0; i--) {
-        idx[i]++;
-        off += stride[i];
-        if (idx[i] < nd[i]) {
-          break;
-        }
-        off -= stride[i] * nd[i];
-        idx[i] = 0;
-      }
-    }
-    return new Values(nd, out);
-  }
-
-  private static long prod(long[] d, int from, int to) {
+  static long prod(long[] d, int from, int to) {
     long p = 1;
     for (int i = from; i < to; i++) {
       p *= d[i];

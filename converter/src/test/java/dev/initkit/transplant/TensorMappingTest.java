@@ -290,7 +290,8 @@ class TensorMappingTest {
 
   /** A tensor too large to transform in one array is a misfit line, found before any read. */
   @Test
-  void aTensorTooLargeToMapIsNamed() throws Exception {
+  void aTensorBeyondTwoToThe31ElementsIsMapped() throws Exception {
+    // mapped tensors are strided views over the source's bytes, indexed by longs: no array cap
     Weight big = w("emb.weight", "emb.weight", WeightRole.OTHER, 50_000, 50_000);
     Weight target = w("emb/kernel", "t/emb/kernel", WeightRole.KERNEL, 50_000, 50_000);
     Model s = Model.builder().layers(List.of(layer("emb", "", big))).build();
@@ -298,14 +299,7 @@ class TensorMappingTest {
     TransplantOptions o =
         TransplantOptions.defaults()
             .withMapping(LayerMapping.parse("emb.weight => emb/kernel | transpose\n", "big.map"));
-    dev.initkit.TransplantException e =
-        assertThrows(dev.initkit.TransplantException.class, () -> Transplanter.plan(s, t, o));
-    Entry en = entry(e.plan(), "t/emb/kernel");
-    assertTrue(
-        en.detail()
-            .startsWith(
-                "line 1 of big.map: emb.weight -> emb/kernel (50000, 50000): a mapped tensor holds"
-                    + " at most 2147483639 elements"),
-        en.detail());
+    Entry en = entry(Transplanter.plan(s, t, o), "t/emb/kernel");
+    assertEquals(Action.ADAPTED, en.action(), en.detail());
   }
 }

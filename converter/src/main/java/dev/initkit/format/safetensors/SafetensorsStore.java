@@ -76,6 +76,29 @@ final class SafetensorsStore implements TensorSource, AutoCloseable {
     dst.position(dst.position() + (int) bytes);
   }
 
+  /** {@inheritDoc} The tensor's region of its file, mapped read-only. */
+  @Override
+  public ByteBuffer[] storedBytes(Weight weight, long chunk) throws IOException {
+    if (closed) {
+      throw new IllegalStateException("safetensors store is closed; cannot read " + weight.key());
+    }
+    Slot slot = slots.get(weight.key());
+    if (slot == null) {
+      throw new IllegalArgumentException("weight " + weight.name() + " is not in this file");
+    }
+    long bytes = weight.byteSize();
+    int n = (int) Math.max(1, (bytes + chunk - 1) / chunk);
+    ByteBuffer[] out = new ByteBuffer[n];
+    for (int i = 0; i < n; i++) {
+      long at = i * chunk;
+      out[i] =
+          slot.channel()
+              .map(
+                  FileChannel.MapMode.READ_ONLY, slot.position() + at, Math.min(chunk, bytes - at));
+    }
+    return out;
+  }
+
   @Override
   public void close() throws IOException {
     if (closed) {
