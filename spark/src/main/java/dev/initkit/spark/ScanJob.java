@@ -218,11 +218,18 @@ public final class ScanJob {
    * not exist (Spark's committer writes it whole or not at all).
    *
    * @return the number of rows written
+   * @throws IOException when {@code output} exists or a root cannot be listed
    */
   public static long run(
       SparkSession spark, List<String> roots, String output, boolean health, int partitions)
       throws IOException {
-    List<Target> targets = list(spark.sparkContext().hadoopConfiguration(), roots);
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path out = new Path(output);
+    if (out.getFileSystem(conf).exists(out)) {
+      // checked before any work; Spark's own message suggests overwriting, which initkit never does
+      throw new IOException(output + " already exists: initkit never overwrites, give a new path");
+    }
+    List<Target> targets = list(conf, roots);
     Dataset<Row> table = scan(spark, targets, health, partitions).cache();
     try {
       table.write().mode(SaveMode.ErrorIfExists).parquet(output);
