@@ -76,9 +76,15 @@ public final class ScanJob {
    * @param path its Hadoop path (a URI string)
    * @param explicit true when named by the user (not found by a walk): a {@code .json} that is not
    *     a Keras file is then an error row instead of being skipped, as in {@link Scanner}
+   * @param skip why the walk did not scan it (a symbolic link out of the tree), or null
    */
-  public record Target(String path, boolean explicit) implements Serializable {
+  public record Target(String path, boolean explicit, String skip) implements Serializable {
     private static final long serialVersionUID = 1L;
+
+    /** A target to scan. */
+    public Target(String path, boolean explicit) {
+      this(path, explicit, null);
+    }
   }
 
   /**
@@ -102,28 +108,68 @@ public final class ScanJob {
       if (!st.isDirectory() || isModelDirectory(fs.listStatus(root))) {
         out.add(new Target(fs.makeQualified(root).toString(), true));
       } else {
-        walk(fs, fs.makeQualified(root), out);
+        Path q = fs.makeQualified(root);
+        java.nio.file.Path realRoot =
+            isLocal(fs) ? java.nio.file.Path.of(q.toUri()).toRealPath() : null;
+        walk(fs, q, realRoot, out);
       }
     }
     return out;
   }
 
-  private static void walk(FileSystem fs, Path dir, List<Target> out) throws IOException {
+  private static boolean isLocal(FileSystem fs) {
+    return "file".equals(fs.getUri().getScheme());
+  }
+
+  /**
+   * {@code realRoot}: the local root's real path, for symbolic links, which only a local file
+   * system has and Hadoop's listing follows: they are treated as {@link Scanner} treats them (never
+   * followed out of the tree, a link to a directory not walked), so a link loop cannot hang the
+   * driver either.
+   */
+  private static void walk(FileSystem fs, Path dir, java.nio.file.Path realRoot, List<Target> out)
+      throws IOException {
     FileStatus[] entries = fs.listStatus(dir);
     Arrays.sort(entries, Comparator.comparing(s -> s.getPath().getName()));
     for (FileStatus s : entries) {
+      if (realRoot != null) {
+        java.nio.file.Path local = java.nio.file.Path.of(s.getPath().toUri());
+        if (Files.isSymbolicLink(local)) {
+          link(s.getPath(), local, realRoot, out);
+          continue;
+        }
+      }
       if (s.isDirectory()) {
         FileStatus[] children = fs.listStatus(s.getPath());
         if (isModelDirectory(children)) {
           out.add(new Target(s.getPath().toString(), false));
         } else {
-          walk(fs, s.getPath(), out);
+          walk(fs, s.getPath(), realRoot, out);
         }
       } else if (s.isFile() && hasModelExtension(s.getPath().getName())) {
         out.add(new Target(s.getPath().toString(), false));
       }
-      // symbolic links: Hadoop's local listing resolves them; other file systems have none
     }
+  }
+
+  private static void link(
+      Path path, java.nio.file.Path local, java.nio.file.Path realRoot, List<Target> out) {
+    java.nio.file.Path real;
+    try {
+      real = local.toRealPath();
+    } catch (IOException e) {
+      return; // dangling: nothing to scan
+    }
+    if (!real.startsWith(realRoot)) {
+      out.add(
+          new Target(
+              path.toString(),
+              false,
+              "symbolic link to " + real + ", outside the tree: not followed"));
+    } else if (Files.isRegularFile(real) && hasModelExtension(path.getName())) {
+      out.add(new Target(path.toString(), false));
+    }
+    // a link to a directory inside the tree is walked where the directory is
   }
 
   private static boolean hasModelExtension(String name) {
@@ -241,6 +287,9 @@ public final class ScanJob {
 
   /** Scans one target; never throws. {@code null} for a walked {@code .json} that is no model. */
   static FileScan scanOne(Scanner scanner, Configuration conf, Target t) {
+    if (t.skip() != null) {
+      return new FileScan(t.path(), "", List.of(), t.skip());
+    }
     java.nio.file.Path tmp = null;
     try {
       Path p = new Path(t.path());
@@ -249,7 +298,7 @@ public final class ScanJob {
         return new FileScan(t.path(), "", List.of(), "no such file or directory: " + t.path());
       }
       java.nio.file.Path local;
-      if ("file".equals(fs.getUri().getScheme())) {
+      if (isLocal(fs)) {
         local = java.nio.file.Path.of(fs.makeQualified(p).toUri());
       } else {
         tmp = Files.createTempDirectory("initkit-scan");

@@ -222,6 +222,25 @@ class ScanJobTest {
   }
 
   @Test
+  void symbolicLinksAreTreatedAsTheScannerTreatsThem(@TempDir Path tmp) throws Exception {
+    Path scan = TestFiles.testdata().resolve("scan");
+    Path hub = Files.createDirectories(tmp.resolve("hub"));
+    Path outside = Files.createDirectories(tmp.resolve("outside"));
+    Files.copy(scan.resolve("lambda_nested.keras"), hub.resolve("a.keras"));
+    Files.copy(scan.resolve("clean.h5"), outside.resolve("secret.h5"));
+    Files.createSymbolicLink(hub.resolve("b.keras"), hub.resolve("a.keras"));
+    Files.createSymbolicLink(hub.resolve("out.h5"), outside.resolve("secret.h5"));
+    Files.createSymbolicLink(hub.resolve("loop"), hub); // a directory link: never walked
+    Files.createSymbolicLink(hub.resolve("dangling.h5"), tmp.resolve("none.h5"));
+    Map<String, List<String>> want = expected(List.of(hub), true);
+    ScanJob.run(spark, uris(List.of(hub)), tmp.resolve("out").toString(), true, 0);
+    Map<String, List<String>> got = read(tmp.resolve("out"));
+    assertEquals(want, got);
+    assertEquals(List.of("error"), got.get(hub.resolve("out.h5").toString()));
+    assertEquals(3, got.size(), got.keySet().toString());
+  }
+
+  @Test
   void anExistingOutputIsNeverOverwritten(@TempDir Path tmp) throws Exception {
     Path out = Files.createDirectories(tmp.resolve("out"));
     Path mine = Files.writeString(out.resolve("keep.txt"), "mine");
