@@ -183,6 +183,23 @@ class ScanJobTest {
   }
 
   @Test
+  void manifestLinesAsTextOrCsvRelativeToTheManifest(@TempDir Path tmp) throws Exception {
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Path txt = tmp.resolve("hub.txt");
+    Files.writeString(txt, "# models\n\n  models/a.h5  \nwith,comma.keras\n/abs/b.keras\n");
+    String base = tmp.toUri().toString().replaceAll("/$", "").replace("file:///", "file:/");
+    assertEquals(
+        List.of(base + "/models/a.h5", base + "/with,comma.keras", "file:/abs/b.keras"),
+        ScanJob.manifest(conf, txt.toUri().toString()));
+    Path csv = tmp.resolve("hub.csv");
+    Files.writeString(csv, "\"models/a.h5\",x\nc.keras\n");
+    assertEquals(
+        List.of(base + "/models/a.h5", base + "/c.keras"),
+        ScanJob.manifest(conf, csv.toUri().toString()),
+        "no header: the first line is a path");
+  }
+
+  @Test
   void aNonLocalFileSystemIsCopiedToATemporaryFileThatIsDeleted(@TempDir Path tmp)
       throws Exception {
     Path scan = TestFiles.testdata().resolve("scan");
