@@ -242,6 +242,11 @@ public final class Scanner {
   private static boolean isModelDirectory(Path dir) {
     return Files.isRegularFile(dir.resolve("saved_model.pb"))
         || Files.isRegularFile(dir.resolve("saved_model.pbtxt"))
+        // a SavedModel that lost its graph is one damaged model (an error entry), not a tree
+        // whose files are all skipped
+        || Files.isRegularFile(dir.resolve("keras_metadata.pb"))
+        || Files.isRegularFile(dir.resolve("fingerprint.pb"))
+        || Files.isRegularFile(dir.resolve("variables").resolve("variables.index"))
         || (Files.isRegularFile(dir.resolve("config.json"))
             && (Files.isRegularFile(dir.resolve("model.weights.h5"))
                 || Files.isRegularFile(dir.resolve("model.weights.npz"))));

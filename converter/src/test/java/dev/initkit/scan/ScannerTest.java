@@ -200,6 +200,31 @@ class ScannerTest {
     assertEquals("h5", got.get(2).format());
   }
 
+  /** Found by FuzzIT: a SavedModel whose saved_model.pb is gone was walked and gave no entry. */
+  @Test
+  void aSavedModelWithoutItsGraphIsOneErrorEntry(@TempDir Path dir) throws Exception {
+    Path sm = dir.resolve("sm");
+    Path src = TestFiles.corpus().resolve("savedmodel/tf2.11-keras-functional-dense");
+    try (var files = Files.walk(src)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Path to = sm.resolve(src.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(p, to);
+        }
+      }
+    }
+    Files.delete(sm.resolve("saved_model.pb"));
+    for (List<Path> roots : List.of(List.of(sm), List.of(dir))) {
+      List<FileScan> got = scan(roots, SCANNER);
+      assertEquals(1, got.size(), got.toString());
+      assertEquals("sm", name(got.get(0)));
+      assertNotNull(got.get(0).error());
+      assertTrue(got.get(0).error().contains("saved_model.pb"), got.get(0).error());
+    }
+  }
+
   @Test
   void ruleIdsAreUniqueAndEveryOneIsDocumented() throws Exception {
     Set<String> ids = new TreeSet<>();
