@@ -183,7 +183,24 @@ public final class Scanner {
       submit.accept(new Target(root, true));
       return;
     }
-    walkDirectory(root, root.toRealPath(), submit);
+    boolean[] any = {false};
+    walkDirectory(
+        root,
+        root.toRealPath(),
+        t -> {
+          any[0] = true;
+          submit.accept(t);
+        });
+    if (!any[0]) {
+      // a directory the user named is never silently dropped from the results
+      submit.accept(
+          new Target(
+              root,
+              true,
+              "no model file in the directory (looked for "
+                  + String.join(", ", MODEL_EXTENSIONS)
+                  + " files, SavedModels and unzipped .keras directories)"));
+    }
   }
 
   /** Entries in name order, so results come in the same order on every file system. */

@@ -225,6 +225,22 @@ class ScannerTest {
     }
   }
 
+  /** Found by FuzzIT: a directory named on the command line is never dropped from the results. */
+  @Test
+  void aNamedDirectoryWithNoModelIsOneErrorEntry(@TempDir Path dir) throws Exception {
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    Files.writeString(empty.resolve("notes.txt"), "no model here");
+    List<FileScan> got = scan(List.of(empty), SCANNER);
+    assertEquals(1, got.size(), got.toString());
+    assertTrue(got.get(0).error().contains("no model file"), got.get(0).error());
+    // inside a walk, a directory without models is simply passed over
+    Files.write(
+        dir.resolve("ok.h5"), Files.readAllBytes(TestFiles.testdata().resolve("scan/clean.h5")));
+    assertEquals(
+        List.of("ok.h5"),
+        scan(List.of(dir), SCANNER).stream().map(ScannerTest::name).collect(Collectors.toList()));
+  }
+
   @Test
   void ruleIdsAreUniqueAndEveryOneIsDocumented() throws Exception {
     Set<String> ids = new TreeSet<>();
