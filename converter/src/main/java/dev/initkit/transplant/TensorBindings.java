@@ -101,7 +101,7 @@ final class TensorBindings {
         }
         matched++;
         mine.add(key);
-        String where = "line " + r.line() + " of " + origin + ": " + key;
+        String where = at(r, origin, key);
         String addr = TensorRule.fill(r.target(), caps);
         WeightSite t = targets.get(addr);
         String why = null;
@@ -184,15 +184,7 @@ final class TensorBindings {
         }
       }
       if (matched == 0) {
-        b.notes.add(
-            Note.of(
-                "line "
-                    + r.line()
-                    + " of "
-                    + origin
-                    + ": "
-                    + r.sources().get(0)
-                    + " matches no source tensor"));
+        b.notes.add(Note.of(at(r, origin, r.sources().get(0)) + " matches no source tensor"));
       } else if (bound == 0) {
         firstWhys.put(r, firstWhy);
       }
@@ -205,12 +197,7 @@ final class TensorBindings {
         TensorRule r = e.getKey();
         b.notes.add(
             Note.of(
-                "line "
-                    + r.line()
-                    + " of "
-                    + origin
-                    + ": "
-                    + r.sources().get(0)
+                at(r, origin, r.sources().get(0))
                     + " matches "
                     + left.size()
                     + " source tensors no rule gives a target weight (e.g. "
@@ -224,6 +211,11 @@ final class TensorBindings {
         .filter(x -> x.problem() != null)
         .forEach(x -> x.sources().forEach(s -> b.unusedReasons.put(s.weight().key(), x.problem())));
     return b;
+  }
+
+  /** Where a message is about: {@code line N of ORIGIN: what}. */
+  private static String at(TensorRule r, String origin, String what) {
+    return "line " + r.line() + " of " + origin + ": " + what;
   }
 
   private static String shapesText(List<Shape> shapes) {
