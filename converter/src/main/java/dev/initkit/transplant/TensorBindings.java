@@ -32,9 +32,10 @@ final class TensorBindings {
   final java.util.Set<String> used = new java.util.HashSet<>();
 
   /**
-   * Tensors taken part by part by rules starting with split(axis, n, i): key -> "axis,n" -> i's.
+   * Tensors taken part by part by rules starting with split(axis, n, i): key -> "axis,n" -> i's (in
+   * source order, so notes come in a stable order).
    */
-  private final Map<String, Map<String, java.util.Set<String>>> parts = new HashMap<>();
+  private final Map<String, Map<String, java.util.Set<String>>> parts = new LinkedHashMap<>();
 
   final List<Note> notes = new ArrayList<>();
   final String origin;
@@ -269,7 +270,7 @@ final class TensorBindings {
     String[] part = splitPart(r);
     if (part != null) {
       parts
-          .computeIfAbsent(key, k -> new HashMap<>())
+          .computeIfAbsent(key, k -> new LinkedHashMap<>())
           .computeIfAbsent(part[0], k -> new java.util.TreeSet<>())
           .add(part[1]);
     }
