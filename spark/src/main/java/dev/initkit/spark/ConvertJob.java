@@ -137,7 +137,13 @@ public final class ConvertJob {
   public static Dataset<Row> convert(
       SparkSession spark, List<Target> targets, String into, Settings settings, int partitions) {
     Format format = settings.target();
-    Path dir = new Path(into);
+    Path dir;
+    try {
+      Path d = new Path(into);
+      dir = d.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(d);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     List<Task> tasks = new ArrayList<>();
     Map<String, String> taken = new HashMap<>();
     for (Target t : targets) {

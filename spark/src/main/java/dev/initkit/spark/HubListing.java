@@ -36,8 +36,10 @@ public final class HubListing {
    * One model of the hub.
    *
    * @param path its Hadoop path (a URI string)
-   * @param relative its path below the root it was found under, {@code /}-separated (a root that is
-   *     itself a model: its name), which a conversion keeps under its output directory
+   * @param relative its path from the root it was found under, {@code /}-separated and starting
+   *     with the root's name ({@code hub/a/m.h5} for {@code m.h5} in {@code a} of the root {@code
+   *     hub}; a root that is itself a model: its name), or from a manifest's directory for what the
+   *     manifest names below it; a conversion keeps it under its output directory
    * @param explicit true when named by the user (not found by a walk): a {@code .json} that is not
    *     a Keras file is then an error row instead of being skipped, as in {@link Scanner}
    * @param skip why the walk did not take it (a symbolic link out of the tree), or null
@@ -89,7 +91,7 @@ public final class HubListing {
       } else {
         java.nio.file.Path realRoot =
             isLocal(fs) ? java.nio.file.Path.of(q.toUri()).toRealPath() : null;
-        walk(fs, q, base == null ? "" : (name.isEmpty() ? "" : name + "/"), realRoot, out);
+        walk(fs, q, name.isEmpty() ? "" : name + "/", realRoot, out);
       }
     }
     return out;
