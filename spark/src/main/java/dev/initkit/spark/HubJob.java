@@ -209,7 +209,6 @@ public final class HubJob {
 
   /** {@link #message(Throwable)} naming {@code shown} where it named a local copy. */
   static String message(Throwable e, LocalCopy copy, String shown) {
-    String m = message(e);
-    return copy.copied() ? m.replace(copy.path().toString(), shown) : m;
+    return copy.unlocalize(message(e), shown);
   }
 }

@@ -44,11 +44,33 @@ final class LocalCopy implements AutoCloseable {
       java.nio.file.Path local = tmp.resolve(p.getName());
       // raw local destination: no .crc files beside the copy
       fs.copyToLocalFile(false, p, new Path(local.toUri()), true);
+      Path companion = companion(fs, p);
+      if (companion != null) {
+        fs.copyToLocalFile(
+            false, companion, new Path(tmp.resolve(companion.getName()).toUri()), true);
+      }
       return new LocalCopy(local, tmp);
     } catch (IOException | RuntimeException e) {
       delete(tmp);
       throw e;
     }
+  }
+
+  /**
+   * The architecture JSON beside a weights-only file that {@code ModelIO.open} reads with it
+   * ({@code NAME.json} beside {@code NAME.h5}, {@code NAME.weights.h5}, {@code NAME.hdf5} or {@code
+   * NAME.weights.json}), copied along so a copy reads as the original does; or null.
+   */
+  private static Path companion(FileSystem fs, Path p) throws IOException {
+    String name = p.getName();
+    String lower = name.toLowerCase(java.util.Locale.ROOT);
+    for (String ext : java.util.List.of(".weights.h5", ".weights.json", ".h5", ".hdf5")) {
+      if (lower.endsWith(ext)) {
+        Path c = new Path(p.getParent(), name.substring(0, name.length() - ext.length()) + ".json");
+        return !c.equals(p) && fs.isFile(c) ? c : null;
+      }
+    }
+    return null;
   }
 
   /** A new local temporary directory of this module's. */
@@ -64,6 +86,18 @@ final class LocalCopy implements AutoCloseable {
   /** Whether {@link #path()} is a copy (then messages naming it are rewritten to the original). */
   boolean copied() {
     return tmp != null;
+  }
+
+  /**
+   * {@code text} naming the original {@code shown} (and its directory) where it named the copy (and
+   * the temporary directory, for a companion copied beside it).
+   */
+  String unlocalize(String text, String shown) {
+    if (tmp == null) {
+      return text;
+    }
+    String parent = new Path(shown).getParent().toString();
+    return text.replace(path.toString(), shown).replace(tmp.toString(), parent);
   }
 
   @Override

@@ -237,7 +237,11 @@ class ReportJobTest {
     return a;
   }
 
+  /** A local path, or the local disk's path under {@code remotefs:}, as a plain path. */
   private static String local(String uri) {
+    if (uri.startsWith("remotefs:")) {
+      return uri.substring("remotefs:".length());
+    }
     return uri.startsWith("file:") ? Path.of(URI.create(uri)).toString() : uri;
   }
 
@@ -274,5 +278,27 @@ class ReportJobTest {
     assertTrue(want.size() - errors > 25, "models reported: " + (want.size() - errors));
     assertTrue(errors > 0, "some files are refused (testdata/scan)");
     assertTrue(rows > want.size());
+  }
+
+  @Test
+  void aCopiedWeightsOnlyFileIsReadWithItsCompanionConfig(@TempDir Path tmp) throws Exception {
+    Path hub = java.nio.file.Files.createDirectories(tmp.resolve("hub"));
+    Path mlp = TestFiles.testdata().resolve("models/mlp");
+    java.nio.file.Files.copy(mlp.resolve("tfkeras_weights.h5"), hub.resolve("w.h5"));
+    java.nio.file.Files.copy(mlp.resolve("tfkeras.json"), hub.resolve("w.json"));
+    Map<String, JsonNode> want = expected(List.of(hub.toUri().toString()));
+    ReportJob.run(spark, List.of("remotefs://" + hub), null, tmp.resolve("out").toString(), 1);
+    Map<String, JsonNode> got = read(tmp.resolve("out"));
+    assertEquals(want.keySet(), got.keySet());
+    String w = hub.resolve("w.h5").toString();
+    assertTrue(want.get(w).path("configForm").isTextual(), "the companion gives the config");
+    for (String p : want.keySet()) {
+      JsonNode g = got.get(p);
+      if (g.has("error")) { // errors name the path the job was given
+        assertTrue(g.get("error").asText().startsWith("remotefs:" + p), g.toString());
+        ((ObjectNode) g).put("error", g.get("error").asText().substring("remotefs:".length()));
+      }
+      assertSameDocument(want.get(p), g, p);
+    }
   }
 }
