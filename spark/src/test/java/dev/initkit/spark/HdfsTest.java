@@ -51,6 +51,9 @@ class HdfsTest {
   static void start() throws Exception {
     Configuration conf = new Configuration();
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.resolve("dfs").toString());
+    conf.setInt("dfs.replication", 1); // one data node: no pipeline waiting for replicas
+    conf.setInt("dfs.namenode.safemode.extension", 0);
+    conf.setInt("dfs.block.scanner.volume.bytes.per.second", 0); // no background block scans
     cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
     cluster.waitActive();
     hdfs = cluster.getFileSystem();
