@@ -257,7 +257,8 @@ public final class ConvertJob {
 
   /**
    * Uploads {@code local} beside {@code out} under a hidden temporary name, stamps it and renames
-   * it into place; on failure the temporary upload (ours) is deleted.
+   * it into place; on failure the temporary upload (ours) is deleted. An output to replace is
+   * checked again just before (the user may have changed it while the model was converted).
    */
   private static void publish(
       FileSystem fs, java.nio.file.Path local, Path out, String stamp, boolean replace)
@@ -268,18 +269,36 @@ public final class ConvertJob {
     boolean placed = false;
     try {
       fs.copyFromLocalFile(false, false, new Path(local.toUri()), staging);
+      if (replace && !OutputStamp.owns(fs, out)) {
+        throw new java.nio.file.FileAlreadyExistsException(
+            out.toString(), null, "changed while converting: left as it is");
+      }
       OutputStamp.write(fs, OutputStamp.of(out), stamp);
       if (replace) {
         fs.delete(out, true); // initkit's own, unchanged: OutputStamp.owns checked it
       }
-      if (!fs.rename(staging, out)) {
-        throw new IOException(out + " appeared while converting: left as it is");
-      }
+      rename(fs, staging, out);
       placed = true;
     } finally {
       if (!placed) {
         fs.delete(staging, true);
       }
+    }
+  }
+
+  /**
+   * Renames without replacing: HDFS and S3A refuse an existing destination themselves; the local
+   * file system's rename would replace a file, so it moves with {@link java.nio.file.Files#move}
+   * without {@code REPLACE_EXISTING}.
+   */
+  private static void rename(FileSystem fs, Path from, Path to) throws IOException {
+    if (HubListing.isLocal(fs)) {
+      java.nio.file.Files.move(
+          java.nio.file.Path.of(fs.makeQualified(from).toUri()),
+          java.nio.file.Path.of(fs.makeQualified(to).toUri()));
+    } else if (!fs.rename(from, to)) {
+      throw new java.nio.file.FileAlreadyExistsException(
+          to.toString(), null, "appeared while converting: left as it is");
     }
   }
 
