@@ -28,8 +28,6 @@ public record SavedModelGraph(List<MetaGraph> metaGraphs) {
    * @param initNodes the graph nodes the loader runs when it loads the SavedModel: the {@code
    *     __saved_model_init_op} signature's outputs and the {@code saved_model_main_op} and {@code
    *     legacy_init_op} collections
-   * @param assetFiles the file names of its {@code asset_file_def}s (the loader joins them to
-   *     {@code assets/})
    * @param fedTensors the tensors the loader feeds a value into, whatever the graph holds there:
    *     the {@code saver_def}'s filename tensor (a {@code Const} in TF1 graphs)
    * @param assetFiles the file names of its {@code asset_file_def}s (the loader joins them to
