@@ -2,7 +2,8 @@
 
 Everything here is written by real TensorFlow 2.20 and tf-keras 2.20 (the pinned stack): tf.Module
 SavedModels whose tf.functions call file and Python-callback ops, a resource whose initializer (run
-by the loader's init op) writes a file, a tf.Module whose object identifier is not Keras's, a
+by the loader's init op) writes a file, a TF 1 (tf.compat.v1 Builder) SavedModel whose main op
+writes a file, a tf.Module whose object identifier is not Keras's, a
 SavedModel whose asset file names are then edited (as protobuf data) to leave the directory, and
 tf-keras .h5 and SavedModel files with a Lambda (bytecode), a Lambda nested in a TimeDistributed
 in a nested Sequential, and an initializer class from a module outside Keras. Tracing a
@@ -145,6 +146,22 @@ def edit_assets(sm_dir, names):
     shutil.rmtree(os.path.join(sm_dir, "assets"), ignore_errors=True)
 
 
+def tf1_main_op(out):
+    """A TF 1 SavedModel (tf.compat.v1 Builder) whose main op, run by the loader, writes a file."""
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None], name="x")
+        y = tf.identity(x * 2.0, name="y")
+        write = tf.io.write_file("/tmp/initkit_scan_tf1.txt", "written when loaded", name="write")
+        main_op = tf.group(write, name="main_op")
+        with tf.compat.v1.Session(graph=g) as s:  # the builder stores main_op, never runs it
+            b = tf.compat.v1.saved_model.Builder(out)
+            sig = tf.compat.v1.saved_model.predict_signature_def({"x": x}, {"y": y})
+            b.add_meta_graph_and_variables(
+                s, ["serve"], signature_def_map={"serving_default": sig}, main_op=main_op)
+            b.save()
+
+
 def tfk_lambda():
     L = tf_keras.layers
     return tf_keras.Sequential(
@@ -197,6 +214,8 @@ def main():
     ]:
         tf.saved_model.save(module, fresh(name))
 
+    tf1_main_op(fresh("sm_tf1_main_op"))
+
     # two real assets, then named '../../../etc/passwd' and '/etc/shadow' in saved_model.pb
     with tempfile.TemporaryDirectory() as tmp:
         a, b = os.path.join(tmp, "a.txt"), os.path.join(tmp, "b.txt")
@@ -225,11 +244,12 @@ def main():
             m.save(fresh(name + "_sm"), save_format="tf")
         sys.path.remove(tmp)
 
-    # empty assets/ folders are not kept by git: drop them so a checkout equals what was written
+    # empty folders are not kept by git: drop them so a checkout equals what was written
     for d in os.listdir(OUT):
-        assets = os.path.join(OUT, d, "assets")
-        if os.path.isdir(assets) and not os.listdir(assets):
-            os.rmdir(assets)
+        for sub in ("assets", "variables"):
+            empty = os.path.join(OUT, d, sub)
+            if os.path.isdir(empty) and not os.listdir(empty):
+                os.rmdir(empty)
 
 
 if __name__ == "__main__":

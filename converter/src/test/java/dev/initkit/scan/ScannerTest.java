@@ -100,6 +100,7 @@ class ScannerTest {
             "sm_init_write",
             "sm_py_func",
             "sm_read_file",
+            "sm_tf1_main_op",
             "sm_write_file",
             "tfk_clean_sm",
             "tfk_custom_module_sm",

@@ -11,15 +11,19 @@ import dev.initkit.scan.Rules;
 import dev.initkit.scan.Scanner;
 import dev.initkit.scan.Severity;
 import dev.initkit.testing.TestFiles;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The scanner with this module installed (its {@link TfSavedModelGraphReader} reads {@code
@@ -82,6 +86,10 @@ class SavedModelScanTest {
             "savedmodel-host-op" + pb + "__inference_serve_75/MatchingFiles",
             "savedmodel-host-op" + pb + "__inference_serve_75/ReadFile",
             "savedmodel-host-op" + pb + "__inference_keys_65/ReadFile"));
+    // TF 1 (tf.compat.v1 Builder): the main op is a collection, its write a node of the graph
+    want.put(
+        "sm_tf1_main_op",
+        Set.of("savedmodel-host-op" + pb + "write", "savedmodel-init-op" + pb + "main_op"));
     want.put("sm_write_file", Set.of("savedmodel-host-op" + pb + "__inference_serve_8/WriteFile"));
     want.put("tfk_clean.h5", Set.of());
     want.put("tfk_clean_sm", Set.of());
@@ -125,6 +133,40 @@ class SavedModelScanTest {
         messages.toString());
     assertTrue(
         messages.get("savedmodel-init-op").contains("reaches WriteFile"), messages.toString());
+  }
+
+  /**
+   * saved_model.pb cut short or with bytes flipped (four graphs, 16 times each): one result per
+   * model, never an exception out of the scan, and every finding is a known rule.
+   */
+  @Test
+  void aDamagedGraphIsAFindingOrAnErrorNeverACrash(@TempDir Path tmp) throws Exception {
+    Random random = new Random(21);
+    int scanned = 0;
+    for (String name : List.of("sm_init_write", "sm_tf1_main_op", "sm_py_func", "tfk_lambda_sm")) {
+      byte[] pb =
+          Files.readAllBytes(
+              TestFiles.testdata().resolve("scan").resolve(name).resolve("saved_model.pb"));
+      for (int i = 0; i < 16; i++) {
+        byte[] bad;
+        if (i % 2 == 0) {
+          bad = Arrays.copyOf(pb, random.nextInt(pb.length));
+        } else {
+          bad = pb.clone();
+          for (int k = 0; k < 8; k++) {
+            bad[random.nextInt(bad.length)] = (byte) random.nextInt(256);
+          }
+        }
+        Path dir = Files.createDirectories(tmp.resolve(name + "_" + i));
+        Files.write(dir.resolve("saved_model.pb"), bad);
+        FileScan r = SCANNER.scan(dir);
+        scanned++;
+        for (Finding f : r.findings()) {
+          assertTrue(Rules.ALL.stream().anyMatch(x -> x.id().equals(f.rule())), f.toString());
+        }
+      }
+    }
+    assertEquals(64, scanned);
   }
 
   /**

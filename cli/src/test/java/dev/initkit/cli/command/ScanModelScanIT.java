@@ -259,13 +259,16 @@ class ScanModelScanIT {
         List.of(
             "testdata/scan/sm_write_file",
             "testdata/scan/sm_read_file",
-            "testdata/scan/sm_init_write")) {
+            "testdata/scan/sm_init_write",
+            "testdata/scan/sm_tf1_main_op")) {
       assertTrue(INITKIT.get(sm).high().contains("savedmodel-host-op"), sm);
       assertTrue(
           MODELSCAN.get(sm).issues().stream().anyMatch(i -> i.endsWith("File")),
           sm + ": " + MODELSCAN.get(sm));
     }
-    assertTrue(INITKIT.get("testdata/scan/sm_init_write").high().contains("savedmodel-init-op"));
+    for (String sm : List.of("testdata/scan/sm_init_write", "testdata/scan/sm_tf1_main_op")) {
+      assertTrue(INITKIT.get(sm).high().contains("savedmodel-init-op"), sm);
+    }
   }
 
   @Test
