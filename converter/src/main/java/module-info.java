@@ -37,4 +37,6 @@ module dev.initkit.converter {
 
   // SavedModel reading and writing come from the savedmodel module when it is present
   uses dev.initkit.format.SavedModelSupport;
+  // and so does the reading of saved_model.pb for the scanner's graph rules
+  uses dev.initkit.scan.SavedModelGraphReader;
 }

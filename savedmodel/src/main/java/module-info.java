@@ -17,4 +17,7 @@ module dev.initkit.savedmodel {
 
   provides dev.initkit.format.SavedModelSupport with
       dev.initkit.savedmodel.TfSavedModelSupport;
+  // saved_model.pb's ops, init op, assets and objects for the scanner's graph rules
+  provides dev.initkit.scan.SavedModelGraphReader with
+      dev.initkit.savedmodel.TfSavedModelGraphReader;
 }

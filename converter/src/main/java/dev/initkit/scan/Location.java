@@ -9,7 +9,8 @@ import java.util.Objects;
  * @param member inside the file: a zip member ({@code config.json}), an HDF5 object path ({@code
  *     /model_weights/d1/leak}), or an archive member and its HDF5 path; "" for the file itself
  * @param layerPath the layer, as the names of the enclosing layers from the top model joined by
- *     {@code /} ({@code inner/td/lambda}); "" when the finding is not about a layer
+ *     {@code /} ({@code inner/td/lambda}); in a SavedModel's graph, the function and node ({@code
+ *     __inference_serve_8/WriteFile}); "" when the finding is not about a layer
  */
 public record Location(String file, String member, String layerPath) {
   /** Checks that no part is null. */

@@ -126,6 +126,54 @@ public final class Rules {
           null,
           "model that initkit's reader refuses (damaged, or a structure it does not trust)");
 
+  /** A SavedModel graph op that reads, writes or lists files, or talks to the network. */
+  public static final Rule SAVEDMODEL_HOST_OP =
+      new Rule(
+          "savedmodel-host-op",
+          Severity.HIGH,
+          null,
+          "SavedModel graph op that reads, writes or lists files, or opens a connection");
+
+  /** A SavedModel graph op calling back into Python. */
+  public static final Rule SAVEDMODEL_PYTHON_OP =
+      new Rule(
+          "savedmodel-python-op",
+          Severity.HIGH,
+          null,
+          "SavedModel graph op calling Python (tf.py_function, tf.numpy_function)");
+
+  /** The op a SavedModel loader runs by itself reaches a host or Python op. */
+  public static final Rule SAVEDMODEL_INIT_OP =
+      new Rule(
+          "savedmodel-init-op",
+          Severity.HIGH,
+          null,
+          "the init op a SavedModel loader runs on load reaches a host or Python op");
+
+  /** An asset file name that leaves the SavedModel's assets directory. */
+  public static final Rule SAVEDMODEL_ASSET_PATH =
+      new Rule(
+          "savedmodel-asset-path",
+          Severity.HIGH,
+          null,
+          "SavedModel asset file name that is absolute or leaves assets/ with '..'");
+
+  /** A user object of the object graph whose type is neither TensorFlow's nor Keras's. */
+  public static final Rule SAVEDMODEL_FOREIGN_OBJECT =
+      new Rule(
+          "savedmodel-foreign-object",
+          Severity.MEDIUM,
+          null,
+          "SavedModel object graph user object of a type neither TensorFlow's nor Keras's");
+
+  /** A SavedModel whose graph was not examined: no graph reader is installed. */
+  public static final Rule SAVEDMODEL_GRAPH_UNCHECKED =
+      new Rule(
+          "savedmodel-graph-unchecked",
+          Severity.INFO,
+          null,
+          "saved_model.pb not examined: the savedmodel module is not installed");
+
   /** NaN or infinite weights. */
   public static final Rule NON_FINITE =
       new Rule("non-finite-weights", Severity.LOW, null, "NaN or infinite values in a weight");
@@ -180,6 +228,12 @@ public final class Rules {
           ZIP_BOMB,
           ZIP_DUPLICATE,
           ZIP_MEMBER_MISMATCH,
+          SAVEDMODEL_HOST_OP,
+          SAVEDMODEL_PYTHON_OP,
+          SAVEDMODEL_INIT_OP,
+          SAVEDMODEL_ASSET_PATH,
+          SAVEDMODEL_FOREIGN_OBJECT,
+          SAVEDMODEL_GRAPH_UNCHECKED,
           UNREADABLE,
           NON_FINITE,
           ZERO_KERNEL,

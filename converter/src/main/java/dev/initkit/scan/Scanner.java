@@ -361,6 +361,9 @@ public final class Scanner {
       case KERAS_JSON_CONFIG:
         config(text(path, path), base, false, out);
         break;
+      case SAVED_MODEL_DIR:
+        SavedModelRules.check(path, base, out); // the graph; the Keras metadata comes with health
+        break;
       default:
         break;
     }

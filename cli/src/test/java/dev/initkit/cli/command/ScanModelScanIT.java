@@ -71,6 +71,13 @@ class ScanModelScanIT {
           "testdata/scan/lambda_nested.h5",
           "testdata/scan/lambda_nested.keras",
           "testdata/scan/rnn_cell_foreign.keras",
+          // an asset named '../../../etc/passwd' and '/etc/shadow': ModelScan reads ops only
+          "testdata/scan/sm_asset_escape",
+          // tf.py_function / tf.numpy_function: not in ModelScan's list (ReadFile, WriteFile)
+          "testdata/scan/sm_py_func",
+          // tf-keras .h5: an initializer from module 'evil_pkg'; a Lambda below the top level
+          "testdata/scan/tfk_custom_module.h5",
+          "testdata/scan/tfk_lambda_nested.h5",
           "testdata/scan/tfsm_layer.keras",
           "testdata/scan/unsafe_deserialization.keras",
           "testdata/scan/vocab_file.keras",
@@ -234,9 +241,33 @@ class ScanModelScanIT {
 
   @Test
   void cleanFilesAreCleanForBoth() {
-    for (String clean : List.of("testdata/scan/clean.keras", "testdata/scan/clean.h5")) {
+    for (String clean :
+        List.of(
+            "testdata/scan/clean.keras",
+            "testdata/scan/clean.h5",
+            "testdata/scan/tfk_clean.h5",
+            "testdata/scan/tfk_clean_sm")) {
       assertEquals(Set.of(), INITKIT.get(clean).high(), clean);
       assertEquals(Set.of(), MODELSCAN.get(clean).issues(), clean);
+    }
+  }
+
+  /** The SavedModel graphs: both tools flag ReadFile and WriteFile; only initkit the init op. */
+  @Test
+  void bothFlagFileOpsInSavedModelGraphs() {
+    for (String sm :
+        List.of(
+            "testdata/scan/sm_write_file",
+            "testdata/scan/sm_read_file",
+            "testdata/scan/sm_init_write",
+            "testdata/scan/sm_tf1_main_op")) {
+      assertTrue(INITKIT.get(sm).high().contains("savedmodel-host-op"), sm);
+      assertTrue(
+          MODELSCAN.get(sm).issues().stream().anyMatch(i -> i.endsWith("File")),
+          sm + ": " + MODELSCAN.get(sm));
+    }
+    for (String sm : List.of("testdata/scan/sm_init_write", "testdata/scan/sm_tf1_main_op")) {
+      assertTrue(INITKIT.get(sm).high().contains("savedmodel-init-op"), sm);
     }
   }
 
