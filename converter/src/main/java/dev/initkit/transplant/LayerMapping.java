@@ -80,11 +80,12 @@ public final class LayerMapping {
 
   /** The names of the mapping files shipped with initkit ({@link #shipped}). */
   public static final List<String> SHIPPED =
-      List.of("torch-cnn", "bert", "torch-lstm", "torch-gru");
+      List.of("torch-cnn", "bert", "torch-lstm", "torch-gru", "torch-transformer");
 
   /**
    * A mapping file shipped with initkit, by name: {@code torch-cnn} (a PyTorch/timm-style CNN),
-   * {@code bert} (a BERT-style encoder), {@code torch-lstm}, {@code torch-gru}
+   * {@code bert} (a BERT-style encoder), {@code torch-lstm}, {@code torch-gru}, {@code
+   * torch-transformer} (nn.TransformerEncoderLayer, nn.MultiheadAttention)
    * (docs/transplant-mappings.md).
    *
    * @throws IllegalArgumentException for another name, listing the shipped ones

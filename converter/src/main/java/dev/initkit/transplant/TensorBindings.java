@@ -30,6 +30,13 @@ final class TensorBindings {
   final Map<String, Binding> byTarget = new LinkedHashMap<>();
   final Map<String, String> unusedReasons = new HashMap<>();
   final java.util.Set<String> used = new java.util.HashSet<>();
+
+  /**
+   * Tensors taken part by part by rules starting with split(axis, n, i): key -> "axis,n" -> i's (in
+   * source order, so notes come in a stable order).
+   */
+  private final Map<String, Map<String, java.util.Set<String>>> parts = new LinkedHashMap<>();
+
   final List<Note> notes = new ArrayList<>();
   final String origin;
 
@@ -92,7 +99,7 @@ final class TensorBindings {
       String firstWhy = null;
       for (WeightSite s : sources) {
         String key = s.weight().key();
-        if (b.used.contains(key)) {
+        if (b.used.contains(key) && !b.partLeft(r, key)) {
           continue;
         }
         List<String> caps = captures.apply(key);
@@ -171,6 +178,7 @@ final class TensorBindings {
                   + tw.dtype()
                   + ": only floating-point tensors are mapped";
         }
+        b.takePart(r, key);
         for (WeightSite x : in) {
           b.used.add(x.weight().key());
           if (problem != null) {
@@ -205,12 +213,67 @@ final class TensorBindings {
                     + ")"));
       }
     }
+    b.parts.forEach(
+        (key, split) ->
+            split.forEach(
+                (axisN, taken) -> {
+                  int n = Integer.parseInt(axisN.substring(axisN.indexOf(',') + 1));
+                  if (taken.size() < n) {
+                    b.notes.add(
+                        Note.of(
+                            origin
+                                + ": only parts "
+                                + new java.util.TreeSet<>(taken)
+                                + " of split("
+                                + axisN
+                                + ",i) of "
+                                + key
+                                + " are given a target weight"));
+                  }
+                }));
     // a tensor a later rule took has no reason to stay unused
     b.used.forEach(b.unusedReasons::remove);
     b.byTarget.values().stream()
         .filter(x -> x.problem() != null)
         .forEach(x -> x.sources().forEach(s -> b.unusedReasons.put(s.weight().key(), x.problem())));
     return b;
+  }
+
+  /**
+   * A fused tensor (PyTorch's in_proj_weight: query, key and value stacked) feeds several rules
+   * that each split off their own part: the {@code split(axis, n, i)} part of a one-source rule.
+   */
+  private static String[] splitPart(TensorRule r) {
+    if (r.sources().size() != 1 || r.steps().isEmpty()) {
+      return null;
+    }
+    TensorRule.Step first = r.steps().get(0);
+    if (!first.name().equals("split")) {
+      return null;
+    }
+    List<String> a = first.args();
+    return new String[] {a.get(0).strip() + "," + a.get(1).strip(), a.get(2).strip()};
+  }
+
+  /** Whether rule R may still take a part of KEY, a tensor other split rules took parts of. */
+  private boolean partLeft(TensorRule r, String key) {
+    String[] part = splitPart(r);
+    Map<String, java.util.Set<String>> taken = parts.get(key);
+    return part != null
+        && taken != null
+        && taken.size() == 1
+        && taken.containsKey(part[0])
+        && !taken.get(part[0]).contains(part[1]);
+  }
+
+  private void takePart(TensorRule r, String key) {
+    String[] part = splitPart(r);
+    if (part != null) {
+      parts
+          .computeIfAbsent(key, k -> new LinkedHashMap<>())
+          .computeIfAbsent(part[0], k -> new java.util.TreeSet<>())
+          .add(part[1]);
+    }
   }
 
   /** Where a message is about: {@code line N of ORIGIN: what}. */

@@ -255,6 +255,63 @@ class TensorMappingTest {
     }
   }
 
+  /**
+   * A fused tensor (nn.MultiheadAttention's in_proj_weight) feeds one rule per split part; a part
+   * no rule takes is a note, and a part is taken once.
+   */
+  @Test
+  void aFusedTensorFeedsOneRulePerSplitPart() throws Exception {
+    Floats sf = new Floats();
+    Map<String, long[]> src = new java.util.LinkedHashMap<>();
+    src.put("att.in_proj_weight", new long[] {12, 3});
+    src.put("att.in_proj_bias", new long[] {12});
+    Floats tf = new Floats();
+    Weight q = w("att/query/kernel", "t/att/q", WeightRole.KERNEL, 3, 2, 2);
+    Weight k = w("att/key/kernel", "t/att/k", WeightRole.KERNEL, 3, 2, 2);
+    Weight v = w("att/value/kernel", "t/att/v", WeightRole.KERNEL, 3, 2, 2);
+    Weight qb = w("att/query/bias", "t/att/qb", WeightRole.BIAS, 2, 2);
+    Weight kb = w("att/key/bias", "t/att/kb", WeightRole.BIAS, 2, 2);
+    String map =
+        "re:(.+)\\.in_proj_weight => $1/query/kernel | split(0, 3, 0) | transpose | reshape(-1, t1, t2)\n"
+            + "re:(.+)\\.in_proj_weight => $1/key/kernel | split(0, 3, 1) | transpose | reshape(-1, t1, t2)\n"
+            + "re:(.+)\\.in_proj_weight => $1/value/kernel | split(0, 3, 2) | transpose | reshape(-1, t1, t2)\n"
+            + "re:(.+)\\.in_proj_bias => $1/query/bias | split(0, 3, 0) | reshape(target)\n"
+            + "re:(.+)\\.in_proj_bias => $1/key/bias | split(0, 3, 0) | reshape(target)\n";
+    try (OwnedModel s = source(sf, src);
+        OwnedModel t = target(tf, layer("att", "MultiHeadAttention", q, k, v, qb, kb))) {
+      TransplantOptions o =
+          TransplantOptions.defaults().withMapping(LayerMapping.parse(map, "mha.map"));
+      TransplantPlan p = Transplanter.plan(s.model(), t.model(), o);
+      for (String key : List.of("t/att/q", "t/att/k", "t/att/v", "t/att/qb")) {
+        assertEquals(Action.ADAPTED, entry(p, key).action(), key);
+      }
+      // line 5 asks for the part line 4 took: the key's bias stays unmatched
+      assertTrue(entry(p, "t/att/kb").unmatched());
+      assertTrue(p.unused().isEmpty(), p.unused().toString());
+      assertTrue(
+          p.notes().stream()
+              .anyMatch(
+                  n ->
+                      n.text()
+                          .equals(
+                              "mha.map: only parts [0] of split(0,3,i) of att.in_proj_bias"
+                                  + " are given a target weight")),
+          p.notes().toString());
+      LoadedModel out = Transplanter.apply(s, t, p);
+      float[] w = sf.values.get("att.in_proj_weight");
+      Weight[] qkv = {q, k, v};
+      for (int part = 0; part < 3; part++) {
+        float[] got = read(out, qkv[part]);
+        // (in, h, d)[i][j] is the part's row j (of h*d = 4), column i
+        for (int i = 0; i < 3; i++) {
+          for (int j = 0; j < 4; j++) {
+            assertEquals(w[(part * 4 + j) * 3 + i], got[i * 4 + j]);
+          }
+        }
+      }
+    }
+  }
+
   /** A shape that does not fit after the steps is one line: file, line, key, shapes. */
   @Test
   void aMisfitIsNamedInOneLineAndTheTargetIsNotTransplanted() throws Exception {

@@ -22,7 +22,6 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,23 +36,7 @@ class ScanJobTest {
 
   @BeforeAll
   static void start() {
-    spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("ScanJobTest")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.hadoop.fs.remotefs.impl", RemoteLikeFileSystem.class.getName())
-            .config("spark.hadoop.fs.remotefs.impl.disable.cache", "true")
-            .getOrCreate();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (spark != null) {
-      spark.stop();
-    }
+    spark = LocalSpark.session();
   }
 
   /**
@@ -166,7 +149,8 @@ class ScanJobTest {
             + scan.resolve("clean.h5")
             + ",carol\n");
     List<String> roots =
-        ScanJob.manifest(spark.sparkContext().hadoopConfiguration(), manifest.toUri().toString());
+        HubListing.manifest(
+            spark.sparkContext().hadoopConfiguration(), manifest.toUri().toString());
     assertEquals(3, roots.size(), roots.toString());
     ScanJob.run(spark, roots, tmp.resolve("out").toString(), true, 0);
     Map<String, List<String>> got = read(tmp.resolve("out"));
@@ -190,12 +174,12 @@ class ScanJobTest {
     String base = tmp.toUri().toString().replaceAll("/$", "").replace("file:///", "file:/");
     assertEquals(
         List.of(base + "/models/a.h5", base + "/with,comma.keras", "file:/abs/b.keras"),
-        ScanJob.manifest(conf, txt.toUri().toString()));
+        HubListing.manifest(conf, txt.toUri().toString()));
     Path csv = tmp.resolve("hub.csv");
     Files.writeString(csv, "\"models/a.h5\",x\nc.keras\n");
     assertEquals(
         List.of(base + "/models/a.h5", base + "/c.keras"),
-        ScanJob.manifest(conf, csv.toUri().toString()),
+        HubListing.manifest(conf, csv.toUri().toString()),
         "no header: the first line is a path");
   }
 
@@ -232,7 +216,7 @@ class ScanJobTest {
     try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
       Set<String> out = new TreeSet<>();
       s.map(p -> p.getFileName().toString())
-          .filter(n -> n.startsWith("initkit-scan"))
+          .filter(n -> n.startsWith(LocalCopy.PREFIX))
           .forEach(out::add);
       return out;
     }

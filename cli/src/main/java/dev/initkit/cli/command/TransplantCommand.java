@@ -88,7 +88,7 @@ public final class TransplantCommand extends AbstractCommand {
       description =
           "Explicit mapping (replaces --match): 'SOURCE -> TARGET' layer paths with * globs, and"
               + " 'SOURCES => TARGET | STEP...' tensor rules; or a shipped mapping: torch-cnn, bert,"
-              + " torch-lstm, torch-gru (docs/transplant-mappings.md).")
+              + " torch-lstm, torch-gru, torch-transformer (docs/transplant-mappings.md).")
   Path map;
 
   @Option(

@@ -528,7 +528,7 @@ class TransplantCommandTest {
             .assertOneErrorLine();
     assertTrue(
         typo.contains(
-            "torch_cnn: no such file, nor a shipped mapping (torch-cnn, bert, torch-lstm, torch-gru)"),
+            "torch_cnn: no such file, nor a shipped mapping (torch-cnn, bert, torch-lstm, torch-gru, torch-transformer)"),
         typo);
     assertFalse(java.nio.file.Files.exists(out));
   }
