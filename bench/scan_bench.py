@@ -8,6 +8,7 @@ Writes a Markdown report (default bench/results/scan.md) that docs/performance.m
 
   python3 bench/scan_bench.py                       # corpus and 2000 small files, 3 repetitions
   python3 bench/scan_bench.py --small 500 --reps 1  # quicker
+  python3 bench/scan_bench.py --small 2000 20000 --reps 1  # and the marginal rate past start-up
   python3 bench/scan_bench.py --publish             # then regenerate docs/performance.md
 
 Each tool is one process per tree, timed end to end (wall clock, start-up included: the JVM for
@@ -15,13 +16,17 @@ initkit, Python and TensorFlow's import for ModelScan), the way a hub would run 
 initkit runs `scan --json` (its default pool: all cores), and `scan --json --no-health` (the security
 rules alone: ModelScan's kind of check); ModelScan runs `-p DIR -r json -o FILE`.
 Files per second divides the number of model files in the tree (the files initkit reports) by the
-median seconds; ModelScan's own count of the files it scanned is shown beside it.
+median seconds; ModelScan's own count of the files it scanned is shown beside it. The CPU seconds
+(user + system, of the process and its children) are shown too: on a shared machine they vary less
+than the wall clock. With two or more small trees, the marginal rate of each tool (the extra files
+over the extra seconds between the smallest and the largest tree) leaves its start-up out.
 """
 import argparse
 import datetime
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -30,6 +35,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CPU = [0.0]  # the CPU seconds of the last run
 MODEL_EXT = (".keras", ".h5")
 
 
@@ -67,11 +73,18 @@ def make_small(dest, count):
     return len(sources), total
 
 
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_initkit(tree, extra=()):
     t = time.perf_counter()
+    c = cpu_seconds()
     r = subprocess.run([os.path.join(ROOT, "initkit"), "scan", "--json", *extra, tree], capture_output=True,
                        text=True, cwd=ROOT)
     secs = time.perf_counter() - t
+    CPU[-1] = cpu_seconds() - c
     if r.returncode != 0:
         raise SystemExit(f"scan-bench: initkit scan failed ({r.returncode}) on {tree}: {r.stderr[-400:]}")
     files = json.loads(r.stdout)["files"]
@@ -82,8 +95,10 @@ def run_modelscan(exe, tree, work):
     out = os.path.join(work, "modelscan.json")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     t = time.perf_counter()
+    c = cpu_seconds()
     r = subprocess.run([exe, "-p", tree, "-r", "json", "-o", out], capture_output=True, text=True, env=env)
     secs = time.perf_counter() - t
+    CPU[-1] = cpu_seconds() - c
     # 0: clean, 1: issues found, 2: errors on some files; anything else is a failed run
     if r.returncode not in (0, 1, 2):
         raise SystemExit(f"scan-bench: modelscan failed ({r.returncode}) on {tree}: {r.stdout[-400:]} {r.stderr[-400:]}")
@@ -95,7 +110,8 @@ def run_modelscan(exe, tree, work):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default=os.path.join(os.path.dirname(ROOT), "shared", "keras-corpus"))
-    ap.add_argument("--small", type=int, default=2000, help="number of small model files (0: skip)")
+    ap.add_argument("--small", type=int, nargs="+", default=[2000],
+                    help="numbers of small model files, one tree each (0: none)")
     ap.add_argument("--reps", type=int, default=3, help="repetitions of each tool per tree (alternated)")
     ap.add_argument("--modelscan", default=os.path.join(ROOT, ".venv-modelscan", "bin", "modelscan"))
     ap.add_argument("--work", default=None, help="where the small files go (default: a temporary dir)")
@@ -114,17 +130,18 @@ def main():
         trees.append(("corpus", os.path.abspath(a.corpus), "../shared/keras-corpus"))
     else:
         log(f"no corpus at {a.corpus}: skipped")
-    if a.small > 0:
-        small = os.path.join(work, "small")
+    for count in sorted(n for n in a.small if n > 0):
+        small = os.path.join(work, f"small{count}")
         shutil.rmtree(small, ignore_errors=True)
-        n_src, size = make_small(small, a.small)
-        log(f"{a.small} small files from {n_src} bundled models, {size / a.small / 1024:.1f} KiB each on average")
-        trees.append(("small", small, f"{a.small} copies of {n_src} bundled models "
-                                      f"(`.keras`/`.h5`, {size / a.small / 1024:.1f} KiB on average)"))
+        n_src, size = make_small(small, count)
+        log(f"{count} small files from {n_src} bundled models, {size / count / 1024:.1f} KiB each on average")
+        trees.append((f"small{count}", small, f"{count} copies of {n_src} bundled models "
+                                             f"(`.keras`/`.h5`, {size / count / 1024:.1f} KiB on average)"))
     ms_version = "?"
     rows = []
     for key, tree, label in trees:
         ik, nh, ms = [], [], []
+        cpu_runs = {"initkit": [], "no-health": [], "modelscan": []}
         ik_files = ik_high = ms_files = ms_flagged = 0
         for rep in range(a.reps):
             order = ["initkit", "no-health", "modelscan"]
@@ -140,8 +157,10 @@ def main():
                     secs, ms_files, ms_flagged, doc = run_modelscan(a.modelscan, tree, work)
                     ms_version = doc["summary"].get("modelscan_version", "?")
                     ms.append(secs)
+                cpu_runs[tool].append(CPU[-1])
         mi, mn, mm = statistics.median(ik), statistics.median(nh), statistics.median(ms)
-        rows.append((label, ik_files, ms_files, ik_high, ms_flagged, mi, mn, mm))
+        cpus = tuple(statistics.median(cpu_runs[t]) for t in ("initkit", "no-health", "modelscan"))
+        rows.append((label, ik_files, ms_files, ik_high, ms_flagged, mi, mn, mm, cpus, key))
     if not a.work:
         shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()
@@ -160,12 +179,29 @@ def main():
              "| initkit | initkit --no-health | ModelScan | files/s: initkit, --no-health, ModelScan "
              "| ratio to ModelScan: initkit, --no-health | target ≥ 5x |")
     L.append("|---|---|---|---|---|---|---|---|---|---|---|")
-    for label, fi, fm, hi, hm, si, sn, sm in rows:
+    for label, fi, fm, hi, hm, si, sn, sm, _, _ in rows:
         ri, rn, rm = fi / si, fi / sn, fi / sm
         L.append(f"| {label} | {fi} | {fm} | {hi} | {hm} | {si:.2f} s | {sn:.2f} s | {sm:.2f} s | "
                  f"{ri:.1f}, {rn:.1f}, {rm:.1f} | {ri / rm:.1f}x, {rn / rm:.1f}x | "
                  f"{'yes' if ri / rm >= 5 else '**no**'}, {'yes' if rn / rm >= 5 else '**no**'} |")
     L.append("")
+    L.append("CPU seconds (user + system) of the same runs, and the ratio of CPU per file "
+             "(ModelScan's over initkit's):")
+    L.append("")
+    L.append("| tree | initkit | initkit --no-health | ModelScan | CPU ratio: initkit, --no-health |")
+    L.append("|---|---|---|---|---|")
+    for label, fi, fm, hi, hm, si, sn, sm, (ci, cn, cm), _ in rows:
+        L.append(f"| {label} | {ci:.2f} s | {cn:.2f} s | {cm:.2f} s | {cm / ci:.1f}x, {cm / cn:.1f}x |")
+    L.append("")
+    smalls = [r for r in rows if r[9].startswith("small")]
+    if len(smalls) >= 2:
+        lo, hi_ = smalls[0], smalls[-1]
+        extra = hi_[1] - lo[1]
+        rates = [extra / (hi_[k] - lo[k]) if hi_[k] > lo[k] else float("nan") for k in (5, 6, 7)]
+        L.append(f"Marginal rate from {lo[1]} to {hi_[1]} small files (start-up left out): initkit "
+                 f"{rates[0]:.0f} files/s, --no-health {rates[1]:.0f} files/s, ModelScan {rates[2]:.0f} "
+                 f"files/s; ratio {rates[0] / rates[2]:.1f}x, {rates[1] / rates[2]:.1f}x.")
+        L.append("")
     L.append("What each tool finds on the same files: [the comparison table](scan-modelscan.md) "
              "(ScanModelScanIT). Reproduce: `python3 bench/scan_bench.py` (options: `--help`).")
     L.append("")

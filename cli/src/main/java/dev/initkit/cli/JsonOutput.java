@@ -1,5 +1,6 @@
 package dev.initkit.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
@@ -9,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.io.PrintWriter;
 
 /**
@@ -67,6 +69,17 @@ public final class JsonOutput {
     e.put("file", f.file());
     e.put("location", f.location());
     return n;
+  }
+
+  /**
+   * A generator that writes a document to {@code out} piece by piece, laid out exactly as {@link
+   * #write} lays out the same document (its pretty printer); closing it leaves {@code out} open.
+   * The caller writes the final newline.
+   */
+  public static JsonGenerator generator(PrintWriter out) throws IOException {
+    JsonGenerator g = Writer.INSTANCE.createGenerator(out);
+    g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    return g;
   }
 
   /** Writes one document and a final newline, then flushes. */

@@ -46,8 +46,20 @@ public final class DepthModel {
    * @return the configured estimate, then the observed one
    */
   static List<DepthEstimate> of(Model model, List<WeightEntry> entries) {
-    DepthEstimate conf = SignalEstimate.of(model, entries, false);
-    DepthEstimate obs = SignalEstimate.of(model, entries, true);
+    return of(model, entries, false);
+  }
+
+  /**
+   * {@link #of(Model, List)}; {@code forwardOnly}: what the depth warnings read (status, first
+   * layer out of range, final value) and nothing else ({@link SignalEstimate#of(
+   * dev.initkit.format.config.CallGraph, Model, List, boolean, boolean)}).
+   */
+  static List<DepthEstimate> of(Model model, List<WeightEntry> entries, boolean forwardOnly) {
+    // the config's graph is read once for both estimates
+    var g = SignalEstimate.graph(model);
+    DepthEstimate conf =
+        g == null ? null : SignalEstimate.of(g, model, entries, false, forwardOnly);
+    DepthEstimate obs = g == null ? null : SignalEstimate.of(g, model, entries, true, forwardOnly);
     if (conf == null || obs == null) {
       conf = chainEstimate(entries, false);
       obs = chainEstimate(entries, true);

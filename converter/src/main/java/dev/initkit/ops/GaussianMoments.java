@@ -14,6 +14,23 @@ final class GaussianMoments {
   private static final int STEPS = 2000; // even, for Simpson
   private static final double SPAN = 10;
 
+  /**
+   * Simpson's weights times the density at each node, and the nodes: computed once, the same
+   * doubles {@link #of} computed at every call.
+   */
+  private static final double[] WEIGHTS = new double[STEPS + 1];
+
+  private static final double[] NODES = new double[STEPS + 1];
+
+  static {
+    double h = 2 * SPAN / STEPS;
+    for (int i = 0; i <= STEPS; i++) {
+      double z = -SPAN + i * h;
+      NODES[i] = z;
+      WEIGHTS[i] = (i == 0 || i == STEPS ? 1 : (i % 2 == 1 ? 4 : 2)) * pdf(z);
+    }
+  }
+
   private GaussianMoments() {}
 
   /** {mean, second moment} of {@code f(X)}. */
@@ -27,9 +44,8 @@ final class GaussianMoments {
     double m1 = 0;
     double m2 = 0;
     for (int i = 0; i <= STEPS; i++) {
-      double z = -SPAN + i * h;
-      double w = (i == 0 || i == STEPS ? 1 : (i % 2 == 1 ? 4 : 2)) * pdf(z);
-      double y = f.applyAsDouble(mean + sd * z);
+      double w = WEIGHTS[i];
+      double y = f.applyAsDouble(mean + sd * NODES[i]);
       m1 += w * y;
       m2 += w * y * y;
     }

@@ -319,6 +319,27 @@ public final class InitReport {
    */
   public static InitReport of(LoadedModel loaded, ProgressListener listener, long sampleBytes)
       throws IOException {
+    return build(loaded, listener, sampleBytes, false);
+  }
+
+  /**
+   * The weights and warnings of {@link #of(LoadedModel, ProgressListener, long)}, the same ones,
+   * for audits of many files ({@code initkit scan}): the depth estimates are computed forward only,
+   * which is all their warnings read (the status, the first layer out of range, the final value),
+   * without the gradients of the backward pass and the Monte Carlo estimate of an output softmax
+   * that only the printed report shows; no {@link #advice()}. The estimates' steps carry no
+   * gradients, and a softmax step no output moment.
+   *
+   * @param sampleBytes the most bytes read of one weight
+   * @throws IOException when values cannot be read (or the thread is interrupted)
+   */
+  public static InitReport forWarnings(LoadedModel loaded, long sampleBytes) throws IOException {
+    return build(loaded, ProgressListener.NONE, sampleBytes, true);
+  }
+
+  private static InitReport build(
+      LoadedModel loaded, ProgressListener listener, long sampleBytes, boolean warningsOnly)
+      throws IOException {
     Objects.requireNonNull(listener, "listener");
     Model model = loaded.model();
     List<WeightSite> sites = WeightSite.of(model);
@@ -353,13 +374,19 @@ public final class InitReport {
           WeightAudit.entry(s, following.get(s.layer()), activations.get(s.layer()), stats, relu));
     }
     List<Warning> all = InitWarnings.ofWeights(entries);
-    List<DepthEstimate> depth = DepthModel.of(model, entries);
+    List<DepthEstimate> depth = DepthModel.of(model, entries, warningsOnly);
     DepthEstimate conf = depth.get(0);
     DepthEstimate obs = depth.get(1);
     InitWarnings.keepDeepReluWhereVanishing(conf, all, entries);
     all.addAll(InitWarnings.ofDepth(depth, relu));
     dev.initkit.ModelIO.verifyStoredBytes(loaded); // statistics of damaged bytes are no report
     return new InitReport(
-        model, entries, all, ArchitectureAdvice.of(model, entries), conf, obs, relu);
+        model,
+        entries,
+        all,
+        warningsOnly ? List.of() : ArchitectureAdvice.of(model, entries),
+        conf,
+        obs,
+        relu);
   }
 }

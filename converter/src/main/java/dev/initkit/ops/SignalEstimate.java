@@ -70,6 +70,28 @@ final class SignalEstimate {
   private final Map<String, List<WeightEntry>> weights;
   private final Map<String, Layer> layers;
   private final boolean observed;
+
+  /**
+   * Only what the depth rules read: the forward pass's second moments, where they leave the range,
+   * and the final value. No gradients (no derivative quadratures, no backward pass); a softmax's
+   * output (a Monte Carlo estimate, the costliest step) only when a later layer reads it or the
+   * final value is reported ({@link #resolve}).
+   */
+  private final boolean forwardOnly;
+
+  /** Softmax outputs not computed yet (forward only): the signal stands for {classes, variance}. */
+  private final Map<Signal, double[]> deferred = new java.util.IdentityHashMap<>();
+
+  private final Map<Signal, Signal> resolved = new java.util.IdentityHashMap<>();
+
+  /**
+   * Quadratures already computed in this estimate, by function, mean and second moment: the same
+   * call returns the same numbers (a GRU's two gates; a recurrence that reached its fixed point).
+   */
+  private final Map<Moments, double[]> moments = new HashMap<>();
+
+  private record Moments(DoubleUnaryOperator f, double mean, double q) {}
+
   private final List<DepthStep> steps = new ArrayList<>();
   private String first;
   private String status = "ok";
@@ -99,7 +121,8 @@ final class SignalEstimate {
 
   private record Edge(String consumer, String producer, double gain) {}
 
-  private SignalEstimate(Model model, List<WeightEntry> entries, boolean observed) {
+  private SignalEstimate(
+      Model model, List<WeightEntry> entries, boolean observed, boolean forwardOnly) {
     this.weights = new HashMap<>();
     for (WeightEntry e : entries) {
       weights.computeIfAbsent(e.site().layer().name(), k -> new ArrayList<>()).add(e);
@@ -109,24 +132,44 @@ final class SignalEstimate {
       layers.putIfAbsent(l.name(), l);
     }
     this.observed = observed;
+    this.forwardOnly = forwardOnly;
   }
 
   /** The estimate on the config's graph, or null when the model has no config graph to follow. */
   static DepthEstimate of(Model model, List<WeightEntry> entries, boolean observed) {
+    CallGraph g = graph(model);
+    return g == null ? null : of(g, model, entries, observed, false);
+  }
+
+  /** The model's call graph, or null when it has no config graph to follow. */
+  static CallGraph graph(Model model) {
     if (ConfigViews.of(model).isEmpty()) {
       return null;
     }
-    CallGraph g;
     try {
-      g = CallGraph.of(ConfigViews.of(model).get());
+      return CallGraph.of(ConfigViews.of(model).get());
     } catch (IllegalArgumentException e) {
       return null;
     }
-    SignalEstimate s = new SignalEstimate(model, entries, observed);
+  }
+
+  /**
+   * The estimate on {@code g}, the model's call graph, or null when this reading does not follow
+   * it. {@code forwardOnly}: only the status, the first layer out of range and the final value are
+   * meant to be read (the same as the full estimate's); the steps carry no gradients, and a
+   * softmax's step no output moment.
+   */
+  static DepthEstimate of(
+      CallGraph g, Model model, List<WeightEntry> entries, boolean observed, boolean forwardOnly) {
+    SignalEstimate s = new SignalEstimate(model, entries, observed, forwardOnly);
     List<Signal> outs;
     try {
       outs = s.run(g, List.of(), List.of(), "");
-      s.backward(g);
+      if (!forwardOnly) {
+        s.backward(g);
+      } else if (!outs.isEmpty() && !s.status.equals("ok")) {
+        outs = List.of(s.resolve(outs.get(0))); // the final value is in the depth warning
+      }
     } catch (StackOverflowError | RuntimeException e) {
       // a graph deeper than the stack, or a config this reading does not follow (SignalEstimateTest
       // runs every corpus and generated model through it): the chain estimate instead
@@ -223,7 +266,7 @@ final class SignalEstimate {
     }
     List<Signal> ins = new ArrayList<>();
     for (CallGraph.Ref r : call.inputs()) {
-      ins.add(eval(g, r, memo, prefix));
+      ins.add(resolve(eval(g, r, memo, prefix)));
     }
     if (ins.isEmpty()) {
       ins.add(new Signal(0, 1, -1));
@@ -578,10 +621,16 @@ final class SignalEstimate {
     if (a.equals("softmax") || a.equals("log_softmax") || a.equals("sparsemax")) {
       // the outputs of one row sum to 1 and concentrate as the logits spread
       long c = pre.channels();
-      double[] sm = GaussianMoments.softmax(c, pre.std() * pre.std());
-      out = c > 0 ? new Signal(1.0 / c, sm[0], c) : new Signal(Double.NaN, Double.NaN, c);
+      if (forwardOnly && c > 0) {
+        out = new Signal(1.0 / c, Double.NaN, c);
+        deferred.put(out, new double[] {c, pre.std() * pre.std()});
+        derivative = Double.NaN;
+      } else {
+        double[] sm = GaussianMoments.softmax(c, pre.std() * pre.std());
+        out = c > 0 ? new Signal(1.0 / c, sm[0], c) : new Signal(Double.NaN, Double.NaN, c);
+        derivative = c > 0 && sm[0] > 0 ? sm[1] : Double.NaN; // E[|J g|^2] per element, unit g
+      }
       note = note == null ? "softmax over " + c + " classes" : note;
-      derivative = c > 0 && sm[0] > 0 ? sm[1] : Double.NaN; // E[|J g|^2] per element for a unit g
     } else {
       DoubleUnaryOperator f = GaussianMoments.activation(a);
       if (f == null) {
@@ -592,14 +641,14 @@ final class SignalEstimate {
                 + activation
                 + " not modelled: identity";
       }
-      double[] m = GaussianMoments.of(f, pre.mean(), pre.q());
+      double[] m = moments(f, pre.mean(), pre.q());
       // the share of the variance within channels (see linear) carries through
       double preVar = pre.std() * pre.std();
       double share = preVar > 0 ? Math.min(1, pre.within() / preVar) : 1;
       out =
           new Signal(
               m[0], m[1], pre.channels(), pre.rho(), Math.max(0, m[1] - m[0] * m[0]) * share);
-      derivative = GaussianMoments.derivativeSquare(f, pre.mean(), pre.q());
+      derivative = derivativeSquare(f, pre.mean(), pre.q());
     }
     double gain = pre.q() > 0 ? out.q() / pre.q() : Double.NaN;
     steps.add(
@@ -612,7 +661,7 @@ final class SignalEstimate {
   }
 
   private Applied fnStep(String path, String cls, String name, DoubleUnaryOperator f, Signal x) {
-    double[] m = GaussianMoments.of(f, x.mean(), x.q());
+    double[] m = moments(f, x.mean(), x.q());
     Signal out = new Signal(m[0], m[1], x.channels(), x.rho());
     steps.add(
         new DepthStep(
@@ -626,7 +675,27 @@ final class SignalEstimate {
             null,
             out.mean(),
             Double.NaN));
-    return Applied.of(out, GaussianMoments.derivativeSquare(f, x.mean(), x.q()));
+    return Applied.of(out, derivativeSquare(f, x.mean(), x.q()));
+  }
+
+  /** {@link GaussianMoments#of}, each distinct call computed once. */
+  private double[] moments(DoubleUnaryOperator f, double mean, double q) {
+    return moments.computeIfAbsent(new Moments(f, mean, q), k -> GaussianMoments.of(f, mean, q));
+  }
+
+  /** {@link GaussianMoments#derivativeSquare}; NaN when only the forward pass is wanted. */
+  private double derivativeSquare(DoubleUnaryOperator f, double mean, double q) {
+    return forwardOnly ? Double.NaN : GaussianMoments.derivativeSquare(f, mean, q);
+  }
+
+  /** A deferred softmax output computed now (the same numbers as the full estimate's), once. */
+  private Signal resolve(Signal s) {
+    double[] d = deferred.get(s);
+    if (d == null) {
+      return s;
+    }
+    return resolved.computeIfAbsent(
+        s, k -> new Signal(k.mean(), GaussianMoments.softmax((long) d[0], d[1])[0], k.channels()));
   }
 
   private Signal step(
@@ -1040,40 +1109,36 @@ final class SignalEstimate {
     for (int t = 0; t < n; t++) {
       double pre = inQ + uFan * uMs * h;
       if (kind == Recurrence.LSTM) {
-        double[] i = GaussianMoments.of(gate, 0, pre);
-        double[] f = GaussianMoments.of(gate, forgetBias ? 1 : 0, pre + (forgetBias ? 1 : 0));
-        double[] g = GaussianMoments.of(act, 0, pre);
+        double[] i = moments(gate, 0, pre);
+        double[] f = moments(gate, forgetBias ? 1 : 0, pre + (forgetBias ? 1 : 0));
+        double[] g = moments(act, 0, pre);
         // the cell state is an AR(1) filter (coefficient E[f]) of its inputs: inputs correlated
         // over time (rho) add up coherently, by (1 + f rho) / (1 - f rho)
         cState = f[1] * cState + i[1] * g[1] * (1 + f[0] * rho) / (1 - f[0] * rho);
         rhoOut = (f[0] + rho) / (1 + f[0] * rho);
-        double[] tc = GaussianMoments.of(act, 0, cState);
+        double[] tc = moments(act, 0, cState);
         h = i[1] * tc[1]; // the output gate has the input gate's statistics
         hMean = 0;
-        d =
-            i[1]
-                * GaussianMoments.derivativeSquare(act, 0, cState)
-                * i[1]
-                * GaussianMoments.derivativeSquare(act, 0, pre);
+        d = i[1] * derivativeSquare(act, 0, cState) * i[1] * derivativeSquare(act, 0, pre);
         carry = f[1];
         paths = 4;
       } else if (kind == Recurrence.GRU) {
-        double[] z = GaussianMoments.of(gate, 0, pre);
-        double[] r = GaussianMoments.of(gate, 0, pre);
-        double[] hh = GaussianMoments.of(act, 0, inQ + r[1] * uFan * uMs * h);
+        double[] z = moments(gate, 0, pre);
+        double[] r = moments(gate, 0, pre);
+        double[] hh = moments(act, 0, inQ + r[1] * uFan * uMs * h);
         double oneMinusZ2 = 1 - 2 * z[0] + z[1];
         h = z[1] * h + oneMinusZ2 * hh[1] * (1 + z[0] * rho) / (1 - z[0] * rho);
         rhoOut = (z[0] + rho) / (1 + z[0] * rho);
         hMean = 0;
-        d = oneMinusZ2 * GaussianMoments.derivativeSquare(act, 0, inQ + r[1] * uFan * uMs * h);
+        d = oneMinusZ2 * derivativeSquare(act, 0, inQ + r[1] * uFan * uMs * h);
         carry = z[1];
         paths = 3;
       } else {
-        double[] s = GaussianMoments.of(act, 0, pre);
+        double[] s = moments(act, 0, pre);
         rhoOut = pre > 0 ? (uFan * uMs * h + rho * inQ) / pre : 0;
         h = s[1];
         hMean = s[0];
-        d = GaussianMoments.derivativeSquare(act, 0, pre);
+        d = derivativeSquare(act, 0, pre);
         carry = Math.min(1, units * uMs * d);
       }
       sumQ += h;

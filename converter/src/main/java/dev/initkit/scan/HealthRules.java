@@ -2,7 +2,6 @@ package dev.initkit.scan;
 
 import dev.initkit.model.LoadedModel;
 import dev.initkit.ops.InitReport;
-import dev.initkit.ops.ProgressListener;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -10,8 +9,9 @@ import java.util.Map;
 /**
  * The health rules, read off {@link InitReport} (the same audit {@code initkit report} prints): its
  * per-weight warnings, the ratio of each weight's observed to implied standard deviation, and the
- * data-free depth estimate. Weights are sampled ({@link InitReport#of(LoadedModel,
- * ProgressListener, long)}), so a large file costs its samples, not its size.
+ * data-free depth estimate. Weights are sampled ({@link InitReport#forWarnings(LoadedModel,
+ * long)}), so a large file costs its samples, not its size; the depth estimate is computed forward
+ * only (its warnings are the report's, without the report's gradients and output-softmax estimate).
  */
 final class HealthRules {
   /** A weight whose std is more than this many times (or less than its inverse) the implied. */
@@ -29,7 +29,7 @@ final class HealthRules {
 
   static void check(LoadedModel loaded, long sampleBytes, Location base, List<Finding> out)
       throws IOException {
-    InitReport r = InitReport.of(loaded, ProgressListener.NONE, sampleBytes);
+    InitReport r = InitReport.forWarnings(loaded, sampleBytes);
     for (InitReport.Warning w : r.warnings()) {
       Rule rule = BY_CODE.get(w.code());
       if (rule != null) {

@@ -48,8 +48,9 @@ import java.util.zip.ZipFile;
  *
  * <p>A directory is walked recursively without following symbolic links out of it; a SavedModel or
  * unzipped {@code .keras} directory is one model. Files are scanned on a bounded pool and results
- * come back in walk order, at most {@code 2 * threads} ahead of the sink. Nothing about one file
- * stops the scan: whatever goes wrong becomes that file's {@link FileScan#error()}.
+ * come back in walk order, at most {@code 32 * threads} ahead of the sink (a bounded reorder
+ * buffer: a caller can write each result as it comes). Nothing about one file stops the scan:
+ * whatever goes wrong becomes that file's {@link FileScan#error()}.
  *
  * <p>Thread-safe: one instance may serve several scans.
  */
@@ -92,6 +93,12 @@ public final class Scanner {
   private static final List<String> MODEL_EXTENSIONS =
       List.of(".h5", ".hdf5", ".keras", ".json", ".safetensors");
 
+  /**
+   * Results a thread may run ahead of the sink: enough that one slow file (a large model among
+   * small ones) does not idle the other threads while the sink waits for it in order.
+   */
+  static final int WINDOW_PER_THREAD = 32;
+
   private final Options options;
 
   /** A scanner with {@code options}. */
@@ -119,7 +126,7 @@ public final class Scanner {
             } else {
               window.add(pool.submit(() -> scan(t.path(), t.explicit())));
             }
-            while (window.size() > 2 * options.threads()) {
+            while (window.size() > WINDOW_PER_THREAD * options.threads()) {
               emit(window.poll(), sink);
             }
           };

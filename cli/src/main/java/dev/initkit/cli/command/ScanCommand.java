@@ -1,19 +1,18 @@
 package dev.initkit.cli.command;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.cli.AbstractCommand;
 import dev.initkit.cli.ExitCodes;
-import dev.initkit.cli.JsonOutput;
 import dev.initkit.cli.VersionProvider;
 import dev.initkit.internal.AtomicFiles;
-import dev.initkit.render.ScanJson;
 import dev.initkit.render.ScanSarif;
 import dev.initkit.scan.FileScan;
 import dev.initkit.scan.Finding;
 import dev.initkit.scan.Scanner;
 import dev.initkit.scan.Severity;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -99,47 +98,99 @@ public final class ScanCommand extends AbstractCommand {
     if (threads != null) {
       options = options.withThreads(threads);
     }
-    boolean progress = !output.quiet() && !output.json() && System.console() != null;
-    List<FileScan> results = new ArrayList<>();
-    PrintWriter out = out();
-    new Scanner(options)
-        .scan(
-            paths,
-            r -> {
-              results.add(r);
-              if (!output.json()) {
-                printFile(out, r);
-              }
-              if (progress) {
-                err().println("scanned " + results.size() + ": " + r.path());
-                err().flush();
-              }
-            });
-    if (output.json()) {
-      ObjectNode doc = JsonOutput.success("scan");
-      ArrayNode files = doc.putArray("files");
-      for (FileScan r : results) {
-        files.add(ScanJson.file(r));
+    for (Path p : paths) {
+      if (Files.isDirectory(p) && p.toRealPath() == null) {
+        // the walk's only failure (toRealPath throws), met before any output: the JSON document
+        // is streamed
+        throw new NoSuchFileException(p.toString());
       }
-      JsonOutput.write(out, doc);
+    }
+    boolean progress = !output.quiet() && !output.json() && System.console() != null;
+    // SARIF is the one output kept whole: its log is written at the end, to a temporary file
+    // renamed into place (a half-written log is never seen), and its rules and notifications
+    // sum up all files
+    List<FileScan> kept = sarif == null ? null : new ArrayList<>();
+    Tally tally = new Tally();
+    PrintWriter out = out();
+    ScanJsonWriter json = output.json() ? new ScanJsonWriter(out) : null;
+    long start = System.nanoTime();
+    long[] lastProgress = {start};
+    try {
+      new Scanner(options)
+          .scan(
+              paths,
+              r -> {
+                tally.add(r, threshold);
+                if (kept != null) {
+                  kept.add(r);
+                }
+                try {
+                  if (json != null) {
+                    json.add(r);
+                  } else {
+                    printFile(out, r);
+                    out.flush();
+                  }
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+                long now = System.nanoTime();
+                if (progress && now - lastProgress[0] >= 1_000_000_000L) {
+                  lastProgress[0] = now;
+                  err()
+                      .println(
+                          String.format(
+                              Locale.ROOT,
+                              "scanned %d files (%.0f/s): %s",
+                              tally.files,
+                              tally.files / ((now - start) / 1e9),
+                              r.path()));
+                  err().flush();
+                }
+              });
+    } catch (UncheckedIOException e) {
+      throw e.getCause(); // stdout closed: the usual I/O error
+    }
+    if (json != null) {
+      json.finish();
     } else {
-      out.println(summary(results));
+      out.println(tally.summary());
       out.flush();
     }
     if (sarif != null) {
-      byte[] bytes = render(results).getBytes(StandardCharsets.UTF_8);
+      byte[] bytes = render(kept).getBytes(StandardCharsets.UTF_8);
       AtomicFiles.write(sarif, true, tmp -> Files.write(tmp, bytes));
     }
-    if (threshold != null) {
-      for (FileScan r : results) {
-        for (Finding f : r.findings()) {
-          if (f.severity().atLeast(threshold)) {
-            return ExitCodes.FINDINGS;
-          }
-        }
+    return tally.failed ? ExitCodes.FINDINGS : ExitCodes.OK;
+  }
+
+  /** What the summary line and {@code --fail-on} need of the results: counts, not the results. */
+  private static final class Tally {
+    final Map<Severity, Integer> counts = new EnumMap<>(Severity.class);
+    int files;
+    int errors;
+    boolean failed;
+
+    void add(FileScan r, Severity threshold) {
+      files++;
+      for (Finding f : r.findings()) {
+        counts.merge(f.severity(), 1, Integer::sum);
+        failed |= threshold != null && f.severity().atLeast(threshold);
+      }
+      if (r.error() != null) {
+        errors++;
       }
     }
-    return ExitCodes.OK;
+
+    String summary() {
+      StringBuilder b = new StringBuilder();
+      b.append(files).append(files == 1 ? " file scanned: " : " files scanned: ");
+      for (Severity s : Severity.values()) {
+        b.append(counts.getOrDefault(s, 0)).append(' ').append(s.label()).append(", ");
+      }
+      b.append(errors).append(" not scannable");
+      return b.toString();
+    }
   }
 
   private static String render(List<FileScan> results) {
@@ -164,25 +215,5 @@ public final class ScanCommand extends AbstractCommand {
       out.println(
           String.format(Locale.ROOT, "%-6s  %-24s  %s  %s", "error", "-", r.path(), r.error()));
     }
-  }
-
-  private static String summary(List<FileScan> results) {
-    Map<Severity, Integer> counts = new EnumMap<>(Severity.class);
-    int errors = 0;
-    for (FileScan r : results) {
-      for (Finding f : r.findings()) {
-        counts.merge(f.severity(), 1, Integer::sum);
-      }
-      if (r.error() != null) {
-        errors++;
-      }
-    }
-    StringBuilder b = new StringBuilder();
-    b.append(results.size()).append(results.size() == 1 ? " file scanned: " : " files scanned: ");
-    for (Severity s : Severity.values()) {
-      b.append(counts.getOrDefault(s, 0)).append(' ').append(s.label()).append(", ");
-    }
-    b.append(errors).append(" not scannable");
-    return b.toString();
   }
 }

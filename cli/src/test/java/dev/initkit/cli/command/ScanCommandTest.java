@@ -6,10 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.cli.Cli;
 import dev.initkit.cli.ExitCodes;
+import dev.initkit.cli.JsonOutput;
+import dev.initkit.render.ScanJson;
+import dev.initkit.scan.FileScan;
+import dev.initkit.scan.Scanner;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -41,6 +50,36 @@ class ScanCommandTest {
     assertEquals("h5-external-link", g.get("rule").asText());
     assertEquals("/model_weights/d1/leak", g.at("/location/member").asText());
     assertEquals("CVE-2026-1669", g.get("cve").asText());
+  }
+
+  /** The document {@link JsonOutput#write} prints for {@code results}, all at once. */
+  private static String buffered(List<FileScan> results) {
+    ObjectNode doc = JsonOutput.success("scan");
+    ArrayNode files = doc.putArray("files");
+    results.forEach(r -> files.add(ScanJson.file(r)));
+    StringWriter w = new StringWriter();
+    JsonOutput.write(new PrintWriter(w), doc);
+    return w.toString();
+  }
+
+  @Test
+  void streamedJsonIsTheBufferedDocumentInInputOrder() throws Exception {
+    Path dir = Cli.testdata().resolve("scan");
+    Path one = scanFile("lambda_nested.h5");
+    List<FileScan> results = new ArrayList<>();
+    // one thread: the order of the walk, which the streamed output must keep with any pool
+    new Scanner(Scanner.Options.defaults().withThreads(1)).scan(List.of(one, dir), results::add);
+    assertTrue(results.size() > 20, results::toString);
+    String want = buffered(results);
+    for (String threads : List.of("1", "3")) {
+      String got = Cli.run("scan", "--json", "--threads", threads, one, dir).assertExit(0).out();
+      assertEquals(want, got, "--threads " + threads);
+    }
+    // no entry at all: the writer's empty document is the buffered one too
+    StringWriter w = new StringWriter();
+    new ScanJsonWriter(new PrintWriter(w)).finish();
+    assertEquals(buffered(List.of()), w.toString());
+    new ObjectMapper().readTree(w.toString());
   }
 
   @Test
