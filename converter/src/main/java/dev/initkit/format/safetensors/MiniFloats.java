@@ -110,6 +110,24 @@ final class MiniFloats {
   }
 
   /**
+   * Decodes elements {@code [first, first + n)} of a stream of {@code bits}-wide elements into
+   * {@code out[0, n)}, where {@code bytes} holds the stream from bit {@code base} on.
+   */
+  static void decode(
+      byte[] bytes, long base, long first, int n, int bits, float[] table, float[] out) {
+    if (bits == 4) {
+      int nibble = (int) (first * 4 - base); // 0 or 4: where element first starts
+      for (int k = 0; k < n; k++, nibble += 4) {
+        out[k] = table[(bytes[nibble >>> 3] >>> (nibble & 4)) & 0xf];
+      }
+      return;
+    }
+    for (int k = 0; k < n; k++) {
+      out[k] = table[element(bytes, base, first + k, bits)];
+    }
+  }
+
+  /**
    * The bits of element {@code i} of a stream of {@code bits}-wide elements, where {@code bytes}
    * holds the stream from bit {@code base} on (byte 0's lowest bit is stream bit {@code base}).
    */

@@ -89,17 +89,23 @@ final class SafetensorsStore implements TensorSource, AutoCloseable {
     int bits = stored.bits();
     long count = rows * weight.shape().elementsPerRow();
     ByteBuffer out = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    float[] values = new float[(int) Math.min(DECODE_BLOCK, count)];
+    byte[] raw = new byte[(int) (((long) values.length * bits + 14) >>> 3)];
     for (long done = 0; done < count; ) {
       int n = (int) Math.min(DECODE_BLOCK, count - done);
       long e0 = first + done;
-      long bit0 = e0 * bits;
-      long byte0 = bit0 >>> 3;
-      long byteEnd = ((e0 + n) * bits + 7) >>> 3;
-      byte[] raw = new byte[(int) (byteEnd - byte0)];
-      read(slot, weight, slot.position() + byte0, ByteBuffer.wrap(raw));
-      for (int k = 0; k < n; k++) {
-        out.putFloat(table[MiniFloats.element(raw, byte0 * 8, e0 + k, bits)]);
+      long byte0 = (e0 * bits) >>> 3;
+      int len = (int) ((((e0 + n) * bits + 7) >>> 3) - byte0);
+      read(slot, weight, slot.position() + byte0, ByteBuffer.wrap(raw, 0, len));
+      if (bits == 8) {
+        for (int k = 0; k < n; k++) {
+          values[k] = table[raw[k] & 0xff];
+        }
+      } else {
+        MiniFloats.decode(raw, byte0 * 8, e0, n, bits, table, values);
       }
+      out.asFloatBuffer().put(values, 0, n);
+      out.position(out.position() + n * 4);
       done += n;
     }
     dst.position(out.position());

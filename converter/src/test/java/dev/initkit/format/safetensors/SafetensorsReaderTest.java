@@ -298,6 +298,35 @@ class SafetensorsReaderTest {
     }
   }
 
+  /** An F4 tensor of one value a row: every other row starts in a byte's high nibble. */
+  @Test
+  void f4RowsStartingMidByte(@TempDir Path tmp) throws IOException {
+    Path f =
+        craft(
+            tmp,
+            "f4.safetensors",
+            "{\"t.f4\":{\"dtype\":\"F4\",\"shape\":[4,1],\"data_offsets\":[0,2]}}",
+            0);
+    byte[] b = Files.readAllBytes(f);
+    Files.write(f, java.util.Arrays.copyOf(b, b.length + 2));
+    try (RandomAccessFile r = new RandomAccessFile(f.toFile(), "rw")) {
+      r.seek(b.length);
+      r.write(new byte[] {(byte) 0x21, (byte) 0xc3}); // codes 1, 2, 3, 0xc (-2.0)
+    }
+    try (OwnedModel m = ModelIO.open(f)) {
+      Weight w = m.model().layerWeights().get(0);
+      float[] want = {0.5f, 1f, 1.5f, -2f};
+      for (int row = 0; row < 4; row++) {
+        ByteBuffer one = ByteBuffer.allocate(4);
+        m.tensors().readRows(w, row, 1, one);
+        assertSameFloats(floats(want[row]), one.array(), "row " + row);
+      }
+      ByteBuffer two = ByteBuffer.allocate(8);
+      m.tensors().readRows(w, 1, 2, two);
+      assertSameFloats(floats(1f, 1.5f), two.array(), "rows 1-2");
+    }
+  }
+
   private static byte[] floats(float... v) {
     ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     for (float x : v) {
