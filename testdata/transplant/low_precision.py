@@ -7,7 +7,9 @@
         those weights, tensors of every low-precision float code safetensors defines (F8_E4M3 in
         PyTorch (out, in) layout, F8_E8M0, F8_E5M2, F4, F8_E4M3FNUZ, F8_E5M2FNUZ, F6_E3M2,
         F6_E2M3), every bit pattern of each code where the weight has room, plus an unused C64
-        tensor; and DIR/source.map, the tensor rules that place them.
+        tensor; DIR/source.map, the tensor rules that place them; DIR/keras_source.safetensors,
+        the same values under the Keras paths in Keras layout (matched by name, no mapping); and
+        DIR/keras_c64.safetensors, a C64 tensor named bf/bias.
     python testdata/transplant/low_precision.py check DIR OUT.keras
         Prints JSON: every weight of OUT.keras (loaded by Keras) compared bit for bit, NaN equal to
         NaN, with ml_dtypes' float32 decode of its source tensor (transposed for fc/kernel), cast
@@ -88,25 +90,35 @@ def codes_for(code, n, rng):
     return rng.choice(every, n, replace=False).astype(np.uint8)
 
 
+def write_file(path, tensors):
+    """tensors: key -> (code, shape, element codes); the header and bytes written here."""
+    header = {}
+    data = b""
+    for key, (code, shape, c) in tensors.items():
+        b = pack(c, BITS[code]) if code in BITS else c.tobytes()
+        header[key] = {"dtype": code, "shape": list(shape), "data_offsets": [len(data), len(data) + len(b)]}
+        data += b
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    Path(path).write_bytes(len(text).to_bytes(8, "little") + text + data)
+
+
 def make(d):
     d = Path(d)
     build().save(d / "target.keras")
     rng = np.random.default_rng(8)
-    header = {}
-    data = b""
-    for key, (code, shape, _t, _tr) in SOURCES.items():
-        n = int(np.prod(shape))
-        c = codes_for(code, n, rng)
-        b = pack(c, BITS[code]) if code in BITS else c.tobytes()
-        header[key] = {"dtype": code, "shape": list(shape), "data_offsets": [len(data), len(data) + len(b)]}
-        data += b
+    torch_style, keras_style = {}, {}
+    for key, (code, shape, target, transposed) in SOURCES.items():
+        c = codes_for(code, int(np.prod(shape)), rng)
+        torch_style[key] = (code, shape, c)
+        # the same values under the Keras path, in Keras layout
+        kc = c.reshape(shape).T.reshape(-1).copy() if transposed else c
+        keras_style[target] = (code, shape[::-1] if transposed else shape, kc)
     # the shape of bf/bias, so that a rule could place it (LowPrecisionTransplantIT: refused)
-    c64 = np.array([1 + 2j, -3 - 4j, 0.5j, 7], np.complex64).tobytes()
-    header["unused.c64"] = {"dtype": "C64", "shape": [4], "data_offsets": [len(data), len(data) + 32]}
-    data += c64
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    (d / "source.safetensors").write_bytes(len(text).to_bytes(8, "little") + text + data)
+    c64 = np.frombuffer(np.array([1 + 2j, -3 - 4j, 0.5j, 7], np.complex64).tobytes(), np.uint8)
+    write_file(d / "source.safetensors", {**torch_style, "unused.c64": ("C64", (4,), c64)})
+    write_file(d / "keras_source.safetensors", keras_style)
+    write_file(d / "keras_c64.safetensors", {"bf/bias": ("C64", (4,), c64)})
     rules = []
     for key, (_c, _s, target, transposed) in SOURCES.items():
         rules.append(f"{key} => {target}" + (" | transpose(1,0)" if transposed else ""))

@@ -87,6 +87,45 @@ class LowPrecisionTransplantIT {
     assertEquals(0, truth.get("mismatched").size(), truth.toString());
     assertTrue(truth.get("nans").asInt() > 0, "NaN patterns compared too: " + truth);
 
+    // the same values under Keras paths, matched by name (no mapping): loaded into the float32
+    // weights, cast into the float16 and bfloat16 ones
+    Path byName = d.resolve("by_name.keras");
+    JsonNode named =
+        Cli.run(
+                "transplant",
+                "--from",
+                d.resolve("keras_source.safetensors"),
+                "--to",
+                d.resolve("target.keras"),
+                "-o",
+                byName,
+                "--strict",
+                "--json")
+            .assertExit(ExitCodes.OK)
+            .json();
+    assertEquals(4, named.get("totals").get("loaded").asInt(), named.toString());
+    assertEquals(4, named.get("totals").get("adapted").asInt(), named.toString());
+    assertTrue(
+        named.toString().contains("same shape; F8_E4M3 decoded exactly to float32"),
+        named.toString());
+    truth = new ObjectMapper().readTree(run(python, "check", d.toString(), byName.toString()));
+    assertEquals(8, truth.get("compared").asInt(), truth.toString());
+    assertEquals(0, truth.get("mismatched").size(), truth.toString());
+    // a C64 tensor matched by name is refused the same way
+    String c64 =
+        Cli.run(
+                "transplant",
+                "--from",
+                d.resolve("keras_c64.safetensors"),
+                "--to",
+                d.resolve("target.keras"),
+                "-o",
+                d.resolve("c64.keras"))
+            .assertExit(ExitCodes.UNSUPPORTED)
+            .assertOneErrorLine();
+    assertTrue(c64.contains("keras_c64.safetensors: bf/bias: dtype C64 (complex64)"), c64);
+    assertFalse(Files.exists(d.resolve("c64.keras")));
+
     // the C64 tensor placed by a rule: one line naming file, tensor and dtype, exit 4, no output
     Path map = d.resolve("c64.map");
     Files.writeString(map, "unused.c64 => bf/bias\n");
