@@ -594,7 +594,11 @@ public final class Transplanter {
             null);
       }
       // as Keras's load_weights: a float16 checkpoint loads into a float32 model, and back
-      return adapted(t, s, from, new DTypeAdapter(sw.dtype(), tw.dtype()));
+      String origin =
+          sw.stored() == null
+              ? from
+              : from + ", " + sw.stored().code() + " decoded exactly to " + sw.dtype();
+      return adapted(t, s, origin, new DTypeAdapter(sw.dtype(), tw.dtype()));
     }
     if (ts.equals(ss)) {
       String how =
