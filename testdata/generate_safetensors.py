@@ -8,17 +8,26 @@ Run with the pinned venv (safetensors 0.8.0, numpy 2.2.6; no Keras needed):
 OUT_DIR defaults to testdata/safetensors/ and is wiped first. Every .safetensors file is written
 by `safetensors` itself: `safetensors.numpy.save_file` for the dtypes numpy has, and
 `safetensors.serialize_file` with a `TensorSpec` over a numpy buffer for those it lacks (bfloat16,
-float8). Beside each file, `<name>.expected.json` holds what was handed to the writer, per
-tensor: the dtype code, the shape and the little-endian bytes in hex; the Java tests compare what
-initkit reads with it bit for bit.
+float8, float4, complex64). The reference writer takes no F6 tensor (its `TensorSpec` knows no
+float6 name), so `f6.safetensors` is written here, header and all, and then opened with the
+reference reader (`safe_open`) to prove it valid. Beside each file, `<name>.expected.json` holds
+what was handed to the writer, per tensor: the dtype code, the shape and the little-endian bytes in
+hex; for the low-precision float codes also `float32_hex`, ml_dtypes' float32 decode of every
+element. The Java tests compare what initkit reads with them bit for bit.
 
     dtypes.safetensors        one tensor per numpy dtype (BOOL, U8..U64, I8..I64, F16, F32, F64)
                               with edge values (NaN payloads, -0.0, inf, subnormals, min/max), a
                               scalar, an empty (0, 3) tensor, dotted PyTorch-style names,
                               and __metadata__
     bf16.safetensors          BF16 tensors (raw bits, NaN and subnormal included)
-    f8_e4m3.safetensors       an F8_E4M3 tensor (initkit refuses it: no float8 DType)
-    f8_e5m2.safetensors       an F8_E5M2 tensor (likewise)
+    f8_e4m3.safetensors       a small F8_E4M3 tensor beside an F32 one
+    f8_e5m2.safetensors       the same with F8_E5M2
+    lowp.safetensors          every 8-bit float code (F8_E4M3, F8_E5M2, F8_E4M3FNUZ, F8_E5M2FNUZ,
+                              F8_E8M0) with all 256 byte patterns, F4 with all 16 codes (packed two
+                              a byte, element 2i in the low nibble), and a C64 tensor
+    f6.safetensors            F6_E2M3 and F6_E3M2 with all 64 codes each (four values in three
+                              bytes, first element in the lowest bits), one of them in rows of two
+                              values that do not start on byte boundaries
     sharded/model.safetensors.index.json + model-0000N-of-00002.safetensors
                               a checkpoint in two shards, the index as transformers writes it
                               (metadata.total_size and weight_map)
@@ -30,6 +39,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import ml_dtypes
 import numpy as np
 import safetensors
 from safetensors import TensorSpec
@@ -75,6 +85,98 @@ def raw_file(path, tensors):
         )
     safetensors.serialize_file(specs, str(path))
     expected(path, {k: (c, s, d.tobytes().hex()) for k, (_t, c, s, d) in tensors.items()})
+
+
+# the low-precision float codes and the ml_dtypes type of their values
+LOW_PRECISION = {
+    "F8_E4M3": ml_dtypes.float8_e4m3fn,
+    "F8_E5M2": ml_dtypes.float8_e5m2,
+    "F8_E4M3FNUZ": ml_dtypes.float8_e4m3fnuz,
+    "F8_E5M2FNUZ": ml_dtypes.float8_e5m2fnuz,
+    "F8_E8M0": ml_dtypes.float8_e8m0fnu,
+    "F4": ml_dtypes.float4_e2m1fn,
+    "F6_E2M3": ml_dtypes.float6_e2m3fn,
+    "F6_E3M2": ml_dtypes.float6_e3m2fn,
+}
+
+
+def decoded_hex(code, codes):
+    """ml_dtypes' float32 value of each element code (one code a uint8), little-endian hex."""
+    return le_hex(codes.astype(np.uint8).view(LOW_PRECISION[code]).astype(np.float32))
+
+
+def pack(codes, bits):
+    """Element codes as one little-endian bit stream, element 0 in the lowest bits."""
+    out = bytearray((len(codes) * bits + 7) // 8)
+    for i, c in enumerate(codes.tolist()):
+        at = i * bits
+        word = int(c) << (at % 8)
+        for k in range(0, 16, 8):
+            if at // 8 + k // 8 < len(out):
+                out[at // 8 + k // 8] |= (word >> k) & 0xFF
+    return np.frombuffer(bytes(out), np.uint8)
+
+
+def with_decoded(path, codes_by_key):
+    """Adds float32_hex (ml_dtypes' decode of each element code) to the expected json."""
+    e = Path(str(path) + ".expected.json")
+    doc = json.loads(e.read_text())
+    for k, (code, codes) in codes_by_key.items():
+        doc[k]["float32_hex"] = decoded_hex(code, codes)
+    e.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+
+
+def low_precision_files(out):
+    every8 = np.arange(256, dtype=np.uint8)
+    every4 = np.arange(16, dtype=np.uint8)
+    tensors = {}
+    codes = {}
+    for code, name, shape in [
+        ("F8_E4M3", "float8_e4m3fn", (16, 16)),
+        ("F8_E5M2", "float8_e5m2", (256,)),
+        ("F8_E4M3FNUZ", "float8_e4m3fnuz", (2, 128)),
+        ("F8_E5M2FNUZ", "float8_e5m2fnuz", (256,)),
+        ("F8_E8M0", "float8_e8m0fnu", (256,)),
+    ]:
+        key = "all." + code.lower()
+        tensors[key] = (name, code, shape, every8.copy())
+        codes[key] = (code, every8)
+    # the reference writer's float4_e2m1fn_x2 takes torch's packed shape: the last dim halved
+    packed4 = pack(every4, 4)
+    tensors["all.f4"] = ("float4_e2m1fn_x2", "F4", (4, 2), packed4)
+    codes["all.f4"] = ("F4", every4)
+    c64 = np.array([1 + 2j, -0.5 - 0.25j, np.inf + 0j], np.complex64)
+    tensors["complex.c64"] = ("complex64", "C64", (3,), c64.view(np.uint8))
+    raw_file(out / "lowp.safetensors", tensors)
+    # the expected json keeps the header's (logical) shape of F4: 16 elements
+    doc = json.loads(Path(str(out / "lowp.safetensors") + ".expected.json").read_text())
+    doc["all.f4"]["shape"] = [4, 4]
+    Path(str(out / "lowp.safetensors") + ".expected.json").write_text(
+        json.dumps(doc, indent=1, sort_keys=True) + "\n"
+    )
+    with_decoded(out / "lowp.safetensors", codes)
+
+    every6 = np.arange(64, dtype=np.uint8)
+    f6 = {
+        # rows of two 6-bit values: 12 bits, so every other row starts mid-byte
+        "all.f6_e2m3": ("F6_E2M3", (32, 2), pack(every6, 6)),
+        "all.f6_e3m2": ("F6_E3M2", (8, 8), pack(every6[::-1].copy(), 6)),
+    }
+    header = {"__metadata__": {"written_by": "testdata/generate_safetensors.py"}}
+    offset = 0
+    data = b""
+    for k, (code, shape, b) in f6.items():
+        header[k] = {"dtype": code, "shape": list(shape), "data_offsets": [offset, offset + b.nbytes]}
+        offset += b.nbytes
+        data += b.tobytes()
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    path = out / "f6.safetensors"
+    path.write_bytes(len(text).to_bytes(8, "little") + text + data)
+    with safetensors.safe_open(str(path), "numpy") as f:  # the reference reader accepts it
+        assert sorted(f.keys()) == sorted(f6), f.keys()
+    expected(path, {k: (c, s, b.tobytes().hex()) for k, (c, s, b) in f6.items()})
+    with_decoded(path, {"all.f6_e2m3": ("F6_E2M3", every6), "all.f6_e3m2": ("F6_E3M2", every6[::-1])})
 
 
 def main():
@@ -140,6 +242,8 @@ def main():
                 "quant.kernel": (dtype, code, (2, 2), np.array([0x38, 0x40, 0xB8, 0x00], np.uint8)),
             },
         )
+
+    low_precision_files(out)
 
     shards = [
         {

@@ -13,8 +13,12 @@ import java.util.Objects;
  * @param role what the weight is to its layer
  * @param key opaque identifier of the tensor in the source it was read from (an HDF5 path for the
  *     Keras formats, the full tensor key for safetensors); unique within one model
+ * @param stored the file's own element type when it is no {@link DType} (a safetensors {@code
+ *     F8_E4M3}...: the values read are its exact decode to {@code dtype}); null when the file holds
+ *     {@code dtype} itself
  */
-public record Weight(String name, Shape shape, DType dtype, WeightRole role, String key) {
+public record Weight(
+    String name, Shape shape, DType dtype, WeightRole role, String key, StoredType stored) {
   public Weight {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(shape, "shape");
@@ -23,9 +27,24 @@ public record Weight(String name, Shape shape, DType dtype, WeightRole role, Str
     Objects.requireNonNull(key, "key");
   }
 
-  /** Bytes of data. */
+  /** A weight whose file holds {@code dtype} itself. */
+  public Weight(String name, Shape shape, DType dtype, WeightRole role, String key) {
+    this(name, shape, dtype, role, key, null);
+  }
+
+  /** Bytes of its values as read ({@code dtype}), which {@link TensorSource#readRows} gives. */
   public long byteSize() {
     return Math.multiplyExact(shape.elementCount(), dtype.size());
+  }
+
+  /** Bytes it takes in its file: {@link #byteSize()} unless {@link #stored()} says otherwise. */
+  public long storedByteSize() {
+    return stored == null ? byteSize() : stored.bytes(shape.elementCount());
+  }
+
+  /** The element type's name as the file has it: {@link #stored()}'s name, else the dtype's. */
+  public String dtypeName() {
+    return stored == null ? dtype.kerasName() : stored.name();
   }
 
   /** The variable's short name: the last path component without {@code :0}. */

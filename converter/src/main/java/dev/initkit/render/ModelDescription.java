@@ -245,10 +245,13 @@ public final class ModelDescription {
     for (long d : w.shape().dims()) {
       shape.add(d);
     }
-    n.put("dtype", w.dtype().kerasName());
+    n.put("dtype", w.dtypeName());
+    if (w.stored() != null) {
+      n.put("stored_dtype", w.stored().code());
+    }
     n.put("role", w.role().label());
     n.put("params", w.shape().elementCount());
-    n.put("bytes", w.byteSize());
+    n.put("bytes", w.storedByteSize());
     n.put("key", w.key());
     return n;
   }

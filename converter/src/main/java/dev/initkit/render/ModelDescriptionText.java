@@ -111,7 +111,7 @@ public final class ModelDescriptionText {
             r.path(),
             w.name(),
             w.shape().toString(),
-            w.dtype().kerasName(),
+            dtypeText(w),
             w.role().label(),
             HumanFormat.count(w.shape().elementCount()));
       }
@@ -121,7 +121,7 @@ public final class ModelDescriptionText {
           "(model)",
           w.name(),
           w.shape().toString(),
-          w.dtype().kerasName(),
+          dtypeText(w),
           w.role().label(),
           HumanFormat.count(w.shape().elementCount()));
     }
@@ -196,5 +196,12 @@ public final class ModelDescriptionText {
       default:
         return ModelDescription.label(kind);
     }
+  }
+
+  /**
+   * A weight's element type: the file's own code when it has one ({@code F8_E4M3}, {@code C64}).
+   */
+  private static String dtypeText(Weight w) {
+    return w.stored() != null ? w.stored().code() : w.dtype().kerasName();
   }
 }

@@ -108,6 +108,6 @@ public final class TransplantPlanJson {
     o.put("weight", s.weight().name());
     o.put("role", s.weight().role().label());
     o.set("shape", JsonValues.shape(s.weight().shape()));
-    o.put("dtype", s.weight().dtype().toString());
+    o.put("dtype", s.weight().dtypeName());
   }
 }

@@ -7,6 +7,7 @@ import dev.initkit.ModelFormatException;
 import dev.initkit.ModelIO;
 import dev.initkit.Note;
 import dev.initkit.TransplantException;
+import dev.initkit.UnsupportedModelException;
 import dev.initkit.init.Initializer;
 import dev.initkit.internal.ConfigViews;
 import dev.initkit.keras.Recurrence;
@@ -16,6 +17,7 @@ import dev.initkit.model.Model;
 import dev.initkit.model.ModelView;
 import dev.initkit.model.Quantization;
 import dev.initkit.model.Shape;
+import dev.initkit.model.StoredType;
 import dev.initkit.model.Weight;
 import dev.initkit.model.WeightRole;
 import dev.initkit.ops.ConfigRewriter;
@@ -166,6 +168,7 @@ public final class Transplanter {
     if (tensors != null && !tensors.byTarget.isEmpty()) {
       decisions.replaceAll(d -> bound(d, tensors, options.mapping().origin()));
     }
+    refuseUnreadSources(source, decisions, tensors);
 
     // the fresh draws: only for weights that need them, so an invalid initializer elsewhere does
     // not matter
@@ -566,7 +569,7 @@ public final class Transplanter {
     Shape ss = sw.shape();
     if (tw.dtype() != sw.dtype()) {
       String differs =
-          "dtype differs: source " + from + " is " + sw.dtype() + ", the target " + tw.dtype();
+          "dtype differs: source " + from + " is " + sw.dtypeName() + ", the target " + tw.dtype();
       if (!tw.dtype().isFloating() || !sw.dtype().isFloating()) {
         return new Decision(
             t,
@@ -591,10 +594,18 @@ public final class Transplanter {
             null);
       }
       // as Keras's load_weights: a float16 checkpoint loads into a float32 model, and back
-      return adapted(t, s, from, new DTypeAdapter(sw.dtype(), tw.dtype()));
+      String origin =
+          sw.stored() == null
+              ? from
+              : from + ", " + sw.stored().code() + " decoded exactly to " + sw.dtype();
+      return adapted(t, s, origin, new DTypeAdapter(sw.dtype(), tw.dtype()));
     }
     if (ts.equals(ss)) {
-      return new Decision(t, Action.LOADED, s, "same shape and dtype", false, null);
+      String how =
+          sw.stored() == null
+              ? "same shape and dtype"
+              : "same shape; " + sw.stored().code() + " decoded exactly to " + sw.dtype();
+      return new Decision(t, Action.LOADED, s, how, false, null);
     }
     String differs = "shape differs: source " + from + " " + ss + ", target " + ts;
     if (ts.rank() != ss.rank()) {
@@ -782,6 +793,41 @@ public final class Transplanter {
     return out;
   }
 
+  /**
+   * A source tensor whose values initkit does not read (a safetensors {@code C64}: no Keras weight
+   * is complex) that would give a target weight its values: refused, naming file, tensor and dtype.
+   */
+  private static void refuseUnreadSources(
+      Model source, List<Decision> decisions, TensorBindings tensors)
+      throws UnsupportedModelException {
+    for (Decision d : decisions) {
+      if (d.action() != Action.LOADED && d.action() != Action.ADAPTED) {
+        continue;
+      }
+      TensorBindings.Binding b =
+          tensors == null ? null : tensors.byTarget.get(d.target().weight().key());
+      List<WeightSite> from =
+          b != null ? b.sources() : d.source() == null ? List.of() : List.of(d.source());
+      for (WeightSite s : from) {
+        StoredType st = s.weight().stored();
+        if (st != null && !st.decoded()) {
+          throw new UnsupportedModelException(
+              source.source().isEmpty() ? null : java.nio.file.Path.of(source.source()),
+              s.weight().key(),
+              "dtype "
+                  + st.code()
+                  + " ("
+                  + st.name()
+                  + ") cannot be a transplant source for "
+                  + d.target().layerPath()
+                  + "/"
+                  + d.target().weight().shortName()
+                  + ": no Keras weight dtype holds it");
+        }
+      }
+    }
+  }
+
   /** A decision replaced by the tensor rule that names its target, if one does. */
   private static Decision bound(Decision d, TensorBindings tensors, String origin) {
     Weight tw = d.target().weight();
@@ -802,7 +848,13 @@ public final class Transplanter {
           d.target(),
           Action.LOADED,
           first,
-          sw.key() + " (line " + b.rule().line() + " of " + origin + ")",
+          sw.key()
+              + (sw.stored() == null ? "" : " (" + sw.stored().code() + " decoded exactly)")
+              + " (line "
+              + b.rule().line()
+              + " of "
+              + origin
+              + ")",
           false,
           null);
     }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,13 +77,54 @@ class SafetensorsCommandsTest {
     assertFalse(Files.exists(tmp.resolve("o.safetensors")));
   }
 
+  /**
+   * Every dtype the format defines is listed by inspect under its safetensors code (text) and its
+   * ml_dtypes name plus the code (--json), with the shape and the bytes it takes in the file.
+   */
   @Test
-  void float8Exits4NamingTensorAndDtype() {
+  void inspectListsEveryDefinedDtype() {
+    String text = Cli.run("inspect", fixture("lowp.safetensors")).assertExit(0).out();
+    for (String code :
+        List.of("F8_E4M3", "F8_E5M2", "F8_E4M3FNUZ", "F8_E5M2FNUZ", "F8_E8M0", "F4", "C64")) {
+      assertTrue(text.contains(" " + code + " "), code + " in\n" + text);
+    }
+    assertTrue(
+        Cli.run("inspect", fixture("f6.safetensors")).assertExit(0).out().contains("F6_E3M2"));
+    JsonNode doc = Cli.run("inspect", "--json", fixture("f6.safetensors")).assertExit(0).json();
+    JsonNode w = null;
+    for (JsonNode l : doc.get("layers")) {
+      for (JsonNode x : l.get("weights")) {
+        if (x.get("key").asText().equals("all.f6_e2m3")) {
+          w = x;
+        }
+      }
+    }
+    assertEquals("float6_e2m3fn", w.get("dtype").asText(), doc.toString());
+    assertEquals("F6_E2M3", w.get("stored_dtype").asText());
+    assertEquals("[32,2]", w.get("shape").toString());
+    assertEquals(48, w.get("bytes").asLong());
+  }
+
+  /**
+   * A complex tensor has no Keras weight dtype: converting a file that holds one exits 4 in one
+   * line naming the file, the tensor and the dtype, and writes nothing; a float8 one converts as
+   * float32.
+   */
+  @Test
+  void convertRefusesC64AndWidensFloat8(@TempDir Path tmp) throws IOException {
+    Path out = tmp.resolve("x.safetensors");
     String line =
-        Cli.run("inspect", fixture("f8_e5m2.safetensors"))
+        Cli.run("convert", fixture("lowp.safetensors"), "-o", out)
             .assertExit(ExitCodes.UNSUPPORTED)
             .assertOneErrorLine();
-    assertTrue(line.contains("quant.kernel/dtype") && line.contains("F8_E5M2"), line);
+    assertTrue(
+        line.contains("lowp.safetensors") && line.contains("complex.c64") && line.contains("C64"),
+        line);
+    assertFalse(Files.exists(out));
+    Cli.run("convert", fixture("f8_e5m2.safetensors"), "-o", out).assertExit(0);
+    JsonNode back = Cli.run("inspect", "--json", out).assertExit(0).json();
+    assertTrue(back.toString().contains("\"dtype\":\"float32\""), back.toString());
+    assertFalse(back.toString().contains("stored_dtype"), back.toString());
   }
 
   @Test

@@ -1,17 +1,18 @@
 package dev.initkit.format.safetensors;
 
 import dev.initkit.model.DType;
+import dev.initkit.model.StoredType;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The safetensors dtype codes ({@code "F32"}, {@code "BF16"}...) and initkit's {@link DType}s.
  *
- * <p>Every code of the format as the reference library 0.8.0 writes it is known here. The float8
- * ({@code F8_E4M3}, {@code F8_E5M2}, their {@code FNUZ} forms, {@code F8_E8M0}), float4 ({@code
- * F4}, two values a byte), float6 and complex ({@code C64}) codes have no {@link DType}: adding one
- * would reach every writer and codec that switches over {@link DType}, so a file holding them is
- * refused, naming the tensor and the code, instead of being read with a wrong element size.
+ * <p>Every code of the format's {@code Dtype} enum (the reference library 0.8.0) is read. Those
+ * with a {@link DType} are read as it. The low-precision float codes ({@code F8_E4M3}, {@code
+ * F8_E5M2}, their {@code FNUZ} forms, {@code F8_E8M0}, {@code F4}, {@code F6_E2M3}, {@code
+ * F6_E3M2}) are read as float32, each value decoded exactly ({@link MiniFloats}); the weight keeps
+ * the code as its {@link StoredType}. {@code C64} (complex64) is listed with its shape, but has no
+ * Keras weight dtype: reading its values is refused.
  */
 final class SafetensorsDTypes {
   private static final Map<String, DType> BY_CODE =
@@ -30,24 +31,48 @@ final class SafetensorsDTypes {
           Map.entry("F32", DType.FLOAT32),
           Map.entry("F64", DType.FLOAT64));
 
-  /** Codes the format defines that initkit does not read (see the class comment). */
-  static final Set<String> UNSUPPORTED =
-      Set.of(
-          "F8_E4M3",
-          "F8_E5M2",
-          "F8_E4M3FNUZ",
-          "F8_E5M2FNUZ",
-          "F8_E8M0",
-          "F4",
-          "F6_E2M3",
-          "F6_E3M2",
-          "C64");
+  /** The codes without a {@link DType}, by code: bit width and ml_dtypes/numpy name. */
+  private static final Map<String, StoredType> STORED =
+      Map.ofEntries(
+          stored("F8_E4M3", "float8_e4m3fn", 8),
+          stored("F8_E5M2", "float8_e5m2", 8),
+          stored("F8_E4M3FNUZ", "float8_e4m3fnuz", 8),
+          stored("F8_E5M2FNUZ", "float8_e5m2fnuz", 8),
+          stored("F8_E8M0", "float8_e8m0fnu", 8),
+          stored("F4", "float4_e2m1fn", 4),
+          stored("F6_E2M3", "float6_e2m3fn", 6),
+          stored("F6_E3M2", "float6_e3m2fn", 6),
+          Map.entry("C64", new StoredType("C64", "complex64", 64, false)));
+
+  private static Map.Entry<String, StoredType> stored(String code, String name, int bits) {
+    return Map.entry(code, new StoredType(code, name, bits, true));
+  }
 
   private SafetensorsDTypes() {}
 
-  /** The {@link DType} of a code, or null when initkit has none (unsupported or unknown). */
-  static DType of(String code) {
-    return BY_CODE.get(code);
+  /**
+   * What a code is read as: its {@link DType} and, for a code without one, the {@link StoredType}
+   * (its values are float32; C64's are not read).
+   *
+   * @param dtype the dtype the values are read as
+   * @param stored the file's own type, or null when it is {@code dtype}
+   */
+  record Read(DType dtype, StoredType stored) {
+    /** Bits one element takes in the file. */
+    int bits() {
+      return stored == null ? dtype.size() * 8 : stored.bits();
+    }
+  }
+
+  /** How a code is read, or null for a code the format does not define. */
+  static Read of(String code) {
+    DType d = BY_CODE.get(code);
+    if (d != null) {
+      return new Read(d, null);
+    }
+    StoredType s = STORED.get(code);
+    // C64 too gets float32 as its dtype: a placeholder, since its values are never read
+    return s == null ? null : new Read(DType.FLOAT32, s);
   }
 
   /** The code of a {@link DType}; every {@link DType} has one. */

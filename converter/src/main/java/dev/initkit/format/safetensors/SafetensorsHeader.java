@@ -4,12 +4,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.initkit.MalformedModelException;
-import dev.initkit.UnsupportedModelException;
 import dev.initkit.internal.BoundedText;
 import dev.initkit.internal.FileBytes;
 import dev.initkit.internal.Json;
 import dev.initkit.model.DType;
 import dev.initkit.model.Shape;
+import dev.initkit.model.StoredType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -50,12 +50,14 @@ record SafetensorsHeader(List<Entry> entries, Map<String, String> metadata, long
    * One tensor of the header.
    *
    * @param name the full safetensors key
-   * @param dtype its element type
+   * @param dtype the element type its values are read as
+   * @param stored the file's element type when it is not {@code dtype} (F8_E4M3, F4, C64...), or
+   *     null
    * @param shape its shape ({@code []} is a scalar)
    * @param begin first byte, relative to the data section
    * @param end one past the last byte, relative to the data section
    */
-  record Entry(String name, DType dtype, Shape shape, long begin, long end) {}
+  record Entry(String name, DType dtype, StoredType stored, Shape shape, long begin, long end) {}
 
   SafetensorsHeader {
     entries = List.copyOf(entries);
@@ -66,7 +68,6 @@ record SafetensorsHeader(List<Entry> entries, Map<String, String> metadata, long
    * Reads and validates the header of {@code file}, open as {@code ch}.
    *
    * @throws MalformedModelException naming the file and the tensor or field that breaks the format
-   * @throws UnsupportedModelException for a tensor of a dtype initkit does not read (float8...)
    */
   static SafetensorsHeader read(Path file, FileChannel ch) throws IOException {
     long size = ch.size();
@@ -189,17 +190,8 @@ record SafetensorsHeader(List<Entry> entries, Map<String, String> metadata, long
       String missing = dtypeCode == null ? "dtype" : shape == null ? "shape" : "data_offsets";
       throw malformed(file, name + "/" + missing, "missing");
     }
-    DType dtype = SafetensorsDTypes.of(dtypeCode);
-    if (dtype == null) {
-      if (SafetensorsDTypes.UNSUPPORTED.contains(dtypeCode)) {
-        throw new UnsupportedModelException(
-            file,
-            name + "/dtype",
-            "dtype "
-                + dtypeCode
-                + " is not supported by initkit (it reads BOOL, U8-U64, I8-I64, F16, BF16, F32,"
-                + " F64)");
-      }
+    SafetensorsDTypes.Read read = SafetensorsDTypes.of(dtypeCode);
+    if (read == null) {
       throw malformed(file, name + "/dtype", "unknown safetensors dtype '" + dtypeCode + "'");
     }
     long begin = offsets[0];
@@ -214,12 +206,28 @@ record SafetensorsHeader(List<Entry> entries, Map<String, String> metadata, long
           "end " + end + " is beyond the data section of " + dataSize + " bytes (truncated file?)");
     }
     Shape s = Shape.of(shape);
-    long expected;
+    long bits;
     try {
-      expected = Math.multiplyExact(s.elementCount(), dtype.size());
+      bits = Math.multiplyExact(s.elementCount(), (long) read.bits());
     } catch (ArithmeticException e) {
       throw malformed(file, name + "/shape", "shape " + s + " has more bytes than a file can");
     }
+    if (bits % 8 != 0) {
+      // the reference library's rule for F4 and F6: the values fill whole bytes
+      throw malformed(
+          file,
+          name + "/shape",
+          "shape "
+              + s
+              + " of "
+              + dtypeCode
+              + " is "
+              + s.elementCount()
+              + " values of "
+              + read.bits()
+              + " bits, which do not fill whole bytes");
+    }
+    long expected = bits / 8;
     if (end - begin != expected) {
       throw malformed(
           file,
@@ -233,7 +241,7 @@ record SafetensorsHeader(List<Entry> entries, Map<String, String> metadata, long
               + " needs "
               + expected);
     }
-    return new Entry(name, dtype, s, begin, end);
+    return new Entry(name, read.dtype(), read.stored(), s, begin, end);
   }
 
   /** An array of non-negative integers ({@code size} of them, or any number when -1). */

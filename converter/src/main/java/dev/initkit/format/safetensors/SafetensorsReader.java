@@ -33,7 +33,9 @@ import java.util.TreeMap;
  * encoder.layer.0.attention.self.query.weight} is {@code
  * encoder.layer.0.attention.self.query/weight}, short name {@code weight}); a key without a dot is
  * its own name. Values are the file's little-endian bytes, in the source's layout (PyTorch's {@code
- * (out, in)} kernels stay so).
+ * (out, in)} kernels stay so); a tensor of a low-precision float code ({@code F8_E4M3}, {@code F4},
+ * {@code F6_E2M3}...) is a float32 weight whose values are its exact decode, its {@link
+ * Weight#stored()} naming the code, and a {@code C64} tensor is listed but its values are not read.
  *
  * <p>The header is validated before anything is allocated ({@code SafetensorsHeader}); the files
  * stay open, and values stream from them, until the returned model is closed.
@@ -57,7 +59,6 @@ public final class SafetensorsReader {
    * Opens one {@code .safetensors} file. The caller closes the result.
    *
    * @throws MalformedModelException when the file breaks the format (naming the tensor or field)
-   * @throws dev.initkit.UnsupportedModelException for a dtype initkit does not read
    * @throws IOException when the file cannot be read
    */
   public static OwnedModel readFile(Path file) throws IOException {
@@ -211,7 +212,7 @@ public final class SafetensorsReader {
 
   private static Weight weight(SafetensorsHeader.Entry e) {
     String name = weightName(e.name());
-    return new Weight(name, e.shape(), e.dtype(), WeightRole.of("", name), e.name());
+    return new Weight(name, e.shape(), e.dtype(), WeightRole.of("", name), e.name(), e.stored());
   }
 
   /**

@@ -1,10 +1,13 @@
 package dev.initkit.format.safetensors;
 
 import dev.initkit.MalformedModelException;
+import dev.initkit.UnsupportedModelException;
+import dev.initkit.model.StoredType;
 import dev.initkit.model.TensorSource;
 import dev.initkit.model.Weight;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +32,13 @@ final class SafetensorsStore implements TensorSource, AutoCloseable {
     this.channels = List.copyOf(channels);
   }
 
-  /** {@inheritDoc} */
+  /** Elements decoded at a time from a low-precision tensor: a 64 KB float block. */
+  private static final int DECODE_BLOCK = 1 << 14;
+
+  /**
+   * {@inheritDoc} A weight of a low-precision float code ({@link Weight#stored()}) is decoded to
+   * float32 as it is read; a {@code C64} one is refused.
+   */
   @Override
   public void readRows(Weight weight, long firstRow, long rows, ByteBuffer dst) throws IOException {
     TensorSource.checkRows(weight, firstRow, rows);
@@ -51,9 +60,59 @@ final class SafetensorsStore implements TensorSource, AutoCloseable {
               + " bytes asked, the buffer has "
               + dst.remaining());
     }
-    long at = slot.position() + firstRow * rowBytes;
+    StoredType stored = weight.stored();
+    if (stored != null) {
+      decodeRows(slot, weight, stored, firstRow * weight.shape().elementsPerRow(), rows, dst);
+      return;
+    }
     ByteBuffer view = dst.duplicate();
     view.limit(view.position() + (int) bytes);
+    read(slot, weight, slot.position() + firstRow * rowBytes, view);
+    dst.position(dst.position() + (int) bytes);
+  }
+
+  /** Elements {@code [first, first + rows * perRow)} of a low-precision tensor, as float32. */
+  private static void decodeRows(
+      Slot slot, Weight weight, StoredType stored, long first, long rows, ByteBuffer dst)
+      throws IOException {
+    float[] table = stored.decoded() ? MiniFloats.table(stored.code()) : null;
+    if (table == null) {
+      throw new UnsupportedModelException(
+          slot.file(),
+          weight.key(),
+          "dtype "
+              + stored.code()
+              + " ("
+              + stored.name()
+              + ") has no Keras weight dtype: initkit lists it but reads no values of it");
+    }
+    int bits = stored.bits();
+    long count = rows * weight.shape().elementsPerRow();
+    ByteBuffer out = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    float[] values = new float[(int) Math.min(DECODE_BLOCK, count)];
+    byte[] raw = new byte[(int) (((long) values.length * bits + 14) >>> 3)];
+    for (long done = 0; done < count; ) {
+      int n = (int) Math.min(DECODE_BLOCK, count - done);
+      long e0 = first + done;
+      long byte0 = (e0 * bits) >>> 3;
+      int len = (int) ((((e0 + n) * bits + 7) >>> 3) - byte0);
+      read(slot, weight, slot.position() + byte0, ByteBuffer.wrap(raw, 0, len));
+      if (bits == 8) {
+        for (int k = 0; k < n; k++) {
+          values[k] = table[raw[k] & 0xff];
+        }
+      } else {
+        MiniFloats.decode(raw, byte0 * 8, e0, n, bits, table, values);
+      }
+      out.asFloatBuffer().put(values, 0, n);
+      out.position(out.position() + n * 4);
+      done += n;
+    }
+    dst.position(out.position());
+  }
+
+  /** Fills {@code view} from file position {@code at}. */
+  private static void read(Slot slot, Weight weight, long at, ByteBuffer view) throws IOException {
     while (view.hasRemaining()) {
       int n;
       try {
@@ -73,12 +132,17 @@ final class SafetensorsStore implements TensorSource, AutoCloseable {
       }
       at += n;
     }
-    dst.position(dst.position() + (int) bytes);
   }
 
-  /** {@inheritDoc} The tensor's region of its file, mapped read-only. */
+  /**
+   * {@inheritDoc} The tensor's region of its file, mapped read-only; null for a low-precision
+   * tensor, whose stored bytes are not its float32 values.
+   */
   @Override
   public ByteBuffer[] storedBytes(Weight weight, long chunk) throws IOException {
+    if (weight.stored() != null) {
+      return null;
+    }
     if (closed) {
       throw new IllegalStateException("safetensors store is closed; cannot read " + weight.key());
     }

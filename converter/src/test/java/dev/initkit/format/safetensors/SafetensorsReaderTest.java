@@ -13,6 +13,7 @@ import dev.initkit.ModelIO;
 import dev.initkit.UnsupportedModelException;
 import dev.initkit.format.Detection;
 import dev.initkit.format.Format;
+import dev.initkit.model.DType;
 import dev.initkit.model.Layer;
 import dev.initkit.model.OwnedModel;
 import dev.initkit.model.Weight;
@@ -51,7 +52,13 @@ class SafetensorsReaderTest {
   @TestFactory
   Stream<DynamicTest> everyTensorMatchesWhatPythonWrote() {
     return Stream.of(
-            "dtypes.safetensors", "bf16.safetensors", "sharded/model.safetensors.index.json")
+            "dtypes.safetensors",
+            "bf16.safetensors",
+            "lowp.safetensors",
+            "f6.safetensors",
+            "f8_e4m3.safetensors",
+            "f8_e5m2.safetensors",
+            "sharded/model.safetensors.index.json")
         .map(
             name -> DynamicTest.dynamicTest(name, () -> checkAgainstExpected(dir().resolve(name))));
   }
@@ -70,16 +77,56 @@ class SafetensorsReaderTest {
         Map.Entry<String, JsonNode> e = it.next();
         Weight w = byKey(weights, e.getKey());
         JsonNode t = e.getValue();
-        assertEquals(t.get("dtype").asText(), SafetensorsDTypes.code(w.dtype()), e.getKey());
+        String code = w.stored() != null ? w.stored().code() : SafetensorsDTypes.code(w.dtype());
+        assertEquals(t.get("dtype").asText(), code, e.getKey());
         long[] shape = new long[t.get("shape").size()];
         for (int i = 0; i < shape.length; i++) {
           shape[i] = t.get("shape").get(i).asLong();
         }
         assertArrayEquals(shape, w.shape().dims(), e.getKey());
-        assertArrayEquals(
-            HexFormat.of().parseHex(t.get("hex").asText()), TestFiles.bytes(m, w), e.getKey());
+        assertEquals(t.get("hex").asText().length() / 2, w.storedByteSize(), e.getKey());
+        if (w.stored() == null) {
+          assertArrayEquals(
+              HexFormat.of().parseHex(t.get("hex").asText()), TestFiles.bytes(m, w), e.getKey());
+        } else if (w.stored().decoded()) {
+          assertEquals(DType.FLOAT32, w.dtype(), e.getKey());
+          // ml_dtypes' float32 decode, when Python wrote one; f8_e4m3/f8_e5m2 have the codes only
+          if (t.has("float32_hex")) {
+            assertSameFloats(
+                HexFormat.of().parseHex(t.get("float32_hex").asText()),
+                TestFiles.bytes(m, w),
+                file.getFileName() + " " + e.getKey());
+          }
+        } else {
+          UnsupportedModelException u =
+              assertThrows(UnsupportedModelException.class, () -> TestFiles.bytes(m, w));
+          assertEquals(e.getKey(), u.location());
+          assertTrue(u.getMessage().contains(code), u.getMessage());
+        }
       }
       return weights.size();
+    }
+  }
+
+  /**
+   * Little-endian float32 arrays equal bit for bit, except that a NaN equals any NaN (ml_dtypes and
+   * initkit need not agree on a NaN's payload or sign).
+   */
+  static void assertSameFloats(byte[] expected, byte[] actual, String what) {
+    assertEquals(expected.length, actual.length, what);
+    ByteBuffer x = ByteBuffer.wrap(expected).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer y = ByteBuffer.wrap(actual).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < expected.length / 4; i++) {
+      float a = x.getFloat(i * 4);
+      float b = y.getFloat(i * 4);
+      if (Float.isNaN(a)) {
+        assertTrue(Float.isNaN(b), what + " element " + i + ": expected NaN, read " + b);
+      } else {
+        assertEquals(
+            Float.floatToRawIntBits(a),
+            Float.floatToRawIntBits(b),
+            what + " element " + i + ": expected " + a + ", read " + b);
+      }
     }
   }
 
@@ -194,18 +241,138 @@ class SafetensorsReaderTest {
     assertThrows(IllegalStateException.class, m::tensors);
   }
 
-  /** float8 has no DType: refused in one line naming the tensor and the code. */
+  /**
+   * Every code the format defines is read: the low-precision floats as float32 weights naming their
+   * code, C64 listed with its shape. The values are checked against ml_dtypes by {@link
+   * #everyTensorMatchesWhatPythonWrote}; here the known values of the small float8 fixture.
+   */
   @Test
-  void float8IsRefusedNamingTheTensorAndTheDtype() {
-    for (String code : List.of("F8_E4M3", "F8_E5M2")) {
-      Path file = dir().resolve(code.toLowerCase(java.util.Locale.ROOT) + ".safetensors");
-      UnsupportedModelException e =
-          assertThrows(UnsupportedModelException.class, () -> ModelIO.open(file));
-      assertEquals(file, e.file());
-      assertEquals("quant.kernel/dtype", e.location());
-      assertTrue(e.getMessage().contains(code), e.getMessage());
-      assertFalse(e.getMessage().contains("\n"));
+  void everyDefinedDtypeIsRead() throws IOException {
+    try (OwnedModel m = ModelIO.open(dir().resolve("f8_e4m3.safetensors"))) {
+      Weight w = byKey(m.model().layerWeights(), "quant.kernel");
+      assertEquals("F8_E4M3", w.stored().code());
+      assertEquals("float8_e4m3fn", w.dtypeName());
+      assertEquals(4, w.storedByteSize());
+      assertEquals(16, w.byteSize());
+      // 0x38 0x40 0xB8 0x00
+      assertSameFloats(floats(1f, 2f, -1f, 0f), TestFiles.bytes(m, w), "quant.kernel");
     }
+    try (OwnedModel m = ModelIO.open(dir().resolve("lowp.safetensors"))) {
+      List<String> codes = new ArrayList<>();
+      for (Weight w : m.model().layerWeights()) {
+        codes.add(w.stored().code());
+      }
+      assertEquals(
+          List.of("C64", "F8_E5M2FNUZ", "F8_E4M3FNUZ", "F8_E8M0", "F8_E4M3", "F8_E5M2", "F4"),
+          codes);
+      Weight c64 = byKey(m.model().layerWeights(), "complex.c64");
+      assertEquals("complex64", c64.dtypeName());
+      assertEquals(24, c64.storedByteSize());
+      assertFalse(c64.stored().decoded());
+    }
+  }
+
+  /** Rows read one at a time, from any row on, decode as the whole tensor does (F6 mid-byte). */
+  @Test
+  void rowsOfSubByteTensorsReadFromAnyRow() throws IOException {
+    for (String f : List.of("f6.safetensors", "lowp.safetensors")) {
+      try (OwnedModel m = ModelIO.open(dir().resolve(f))) {
+        for (Weight w : m.model().layerWeights()) {
+          if (w.stored() != null && !w.stored().decoded()) {
+            continue;
+          }
+          byte[] whole = TestFiles.bytes(m, w);
+          long rows = w.shape().dim(0);
+          int rowBytes = (int) (w.byteSize() / rows);
+          for (long r = 0; r < rows; r++) {
+            ByteBuffer one = ByteBuffer.allocate(rowBytes);
+            m.tensors().readRows(w, r, 1, one);
+            assertArrayEquals(
+                java.util.Arrays.copyOfRange(
+                    whole, (int) (r * rowBytes), (int) ((r + 1) * rowBytes)),
+                one.array(),
+                w.key() + " row " + r);
+          }
+        }
+      }
+    }
+  }
+
+  /** An F4 tensor of one value a row: every other row starts in a byte's high nibble. */
+  @Test
+  void f4RowsStartingMidByte(@TempDir Path tmp) throws IOException {
+    Path f =
+        craft(
+            tmp,
+            "f4.safetensors",
+            "{\"t.f4\":{\"dtype\":\"F4\",\"shape\":[4,1],\"data_offsets\":[0,2]}}",
+            0);
+    byte[] b = Files.readAllBytes(f);
+    Files.write(f, java.util.Arrays.copyOf(b, b.length + 2));
+    try (RandomAccessFile r = new RandomAccessFile(f.toFile(), "rw")) {
+      r.seek(b.length);
+      r.write(new byte[] {(byte) 0x21, (byte) 0xc3}); // codes 1, 2, 3, 0xc (-2.0)
+    }
+    try (OwnedModel m = ModelIO.open(f)) {
+      Weight w = m.model().layerWeights().get(0);
+      float[] want = {0.5f, 1f, 1.5f, -2f};
+      for (int row = 0; row < 4; row++) {
+        ByteBuffer one = ByteBuffer.allocate(4);
+        m.tensors().readRows(w, row, 1, one);
+        assertSameFloats(floats(want[row]), one.array(), "row " + row);
+      }
+      ByteBuffer two = ByteBuffer.allocate(8);
+      m.tensors().readRows(w, 1, 2, two);
+      assertSameFloats(floats(1f, 1.5f), two.array(), "rows 1-2");
+    }
+  }
+
+  private static byte[] floats(float... v) {
+    ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (float x : v) {
+      b.putFloat(x);
+    }
+    return b.array();
+  }
+
+  /**
+   * F4 and F6 are sized in bits, as the reference library does: values that do not fill whole
+   * bytes, a byte count that is not the shape's, and a cut file are refused in one line naming the
+   * file and the tensor.
+   */
+  @Test
+  void misSizedSubByteTensorsAreRefused(@TempDir Path tmp) throws IOException {
+    String odd = "{\"t.f4\":{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[0,2]}}";
+    assertTrue(
+        refused(MalformedModelException.class, craft(tmp, "odd.safetensors", odd, 2), "t.f4/shape")
+            .getMessage()
+            .contains("do not fill whole bytes"));
+    String six = "{\"t.f6\":{\"dtype\":\"F6_E2M3\",\"shape\":[2],\"data_offsets\":[0,2]}}";
+    refused(MalformedModelException.class, craft(tmp, "six.safetensors", six, 2), "t.f6/shape");
+    String wide = "{\"t.f4\":{\"dtype\":\"F4\",\"shape\":[4],\"data_offsets\":[0,4]}}";
+    assertTrue(
+        refused(
+                MalformedModelException.class,
+                craft(tmp, "wide.safetensors", wide, 4),
+                "t.f4/data_offsets")
+            .getMessage()
+            .contains("holds 4 bytes, but shape (4,) of F4 needs 2"));
+    String f6 = "{\"t.f6\":{\"dtype\":\"F6_E3M2\",\"shape\":[2,4],\"data_offsets\":[0,8]}}";
+    assertTrue(
+        refused(
+                MalformedModelException.class,
+                craft(tmp, "f6.safetensors", f6, 8),
+                "t.f6/data_offsets")
+            .getMessage()
+            .contains("needs 6"));
+    // the committed F6 file cut inside its last tensor
+    byte[] all = Files.readAllBytes(dir().resolve("f6.safetensors"));
+    Path cut = tmp.resolve("cut-f6.safetensors");
+    Files.write(cut, java.util.Arrays.copyOf(all, all.length - 5));
+    assertTrue(
+        refused(MalformedModelException.class, cut, "all.f6_e3m2/data_offsets")
+            .getMessage()
+            .contains("beyond the data section"));
   }
 
   // ---------------------------------------------------------------------------------------------
