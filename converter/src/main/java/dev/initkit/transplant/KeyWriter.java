@@ -22,6 +22,8 @@ final class KeyWriter {
   private static final Pattern REF = Pattern.compile("\\$(\\d+)");
 
   private final TensorRule rule;
+  private final Node.Seq parsed; // null for a glob, or a regex the parser does not read
+  private final String parseProblem;
   private final Pattern target;
   private final List<Integer> targetGroups; // the $n of the target, in order of first use
   private final int literalChars;
@@ -30,10 +32,18 @@ final class KeyWriter {
     this.rule = rule;
     String src = rule.sources().get(0);
     Map<Integer, String> sub = new HashMap<>();
+    Node.Seq tree = null;
+    String problem = null;
     if (src.startsWith("re:")) {
-      Node.Seq parsed = new Parser(src.substring(3)).parse();
-      parsed.collect(sub);
+      try {
+        tree = new Parser(src.substring(3)).parse();
+        tree.collect(sub);
+      } catch (RuntimeException e) {
+        problem = "its pattern is beyond what initkit reads backwards (" + e.getMessage() + ")";
+      }
     }
+    this.parsed = tree;
+    this.parseProblem = problem;
     StringBuilder re = new StringBuilder();
     List<Integer> groups = new ArrayList<>();
     Matcher m = REF.matcher(rule.target());
@@ -102,7 +112,10 @@ final class KeyWriter {
     if (caps.containsKey(0)) {
       key = caps.get(0);
     } else if (src.startsWith("re:")) {
-      key = new Parser(src.substring(3)).parse().write(caps);
+      if (parsed == null) {
+        throw new IllegalArgumentException(parseProblem);
+      }
+      key = parsed.write(caps);
     } else {
       StringBuilder b = new StringBuilder();
       int star = 0;
