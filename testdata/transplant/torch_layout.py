@@ -11,6 +11,12 @@
     python testdata/transplant/torch_layout.py check DIR NAME OUT.keras
         Prints JSON: every weight of OUT.keras compared bit for bit with NAME_original.keras, and
         the largest difference between the two models' predictions on random inputs.
+    python testdata/transplant/torch_layout.py compare DIR NAME EXPORTED.safetensors
+        Prints JSON: EXPORTED (`initkit convert NAME_original.keras --map ...`) against
+        DIR/NAME.safetensors, read back with the safetensors package: keys only in one of them,
+        keys whose dtype, shape or bytes differ, and for the LSTM's two summed biases (which
+        cannot be split back) whether the exported bias_ih is the Keras bias, bias_hh is +0.0
+        everywhere, and their float32 sum equals the one of the biases written here, bit for bit.
 
 PyTorch layouts written: Conv2d weight OIHW; Linear weight (out, in); BatchNorm2d weight, bias,
 running_mean, running_var, num_batches_tracked; BERT self-attention query/key/value weight
@@ -194,8 +200,41 @@ def check(out, name, transplanted):
     }))
 
 
+def compare(out, name, exported):
+    from safetensors.numpy import load_file
+
+    truth = load_file(str(out / f"{name}.safetensors"))
+    got = load_file(str(exported))
+    mismatched, summed = [], []
+    for k in sorted(set(truth) & set(got)):
+        a, b = truth[k], got[k]
+        if name == "lstm" and ".bias_" in k:
+            if ".bias_ih_l" not in k:
+                continue
+            hh = k.replace(".bias_ih_l", ".bias_hh_l")
+            want = (truth[k] + truth[hh]).astype("float32")
+            summed.append({
+                "key": k,
+                "value_is_sum": b.dtype == want.dtype and b.tobytes() == want.tobytes(),
+                "zeros": bool(got[hh].dtype == b.dtype and got[hh].shape == b.shape
+                              and np.all(got[hh].view("uint32") == 0)),
+                "sum_equal": (b + got[hh]).tobytes() == want.tobytes(),
+            })
+        elif a.dtype != b.dtype or a.shape != b.shape or a.tobytes() != b.tobytes():
+            mismatched.append(f"{k}: {a.dtype}{list(a.shape)} vs {b.dtype}{list(b.shape)}")
+    print(json.dumps({
+        "tensors": len(got),
+        "only_truth": sorted(set(truth) - set(got)),
+        "only_export": sorted(set(got) - set(truth)),
+        "mismatched": mismatched,
+        "summed": summed,
+    }))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(Path(sys.argv[2]))
+    elif sys.argv[1] == "compare":
+        compare(Path(sys.argv[2]), sys.argv[3], Path(sys.argv[4]))
     else:
         check(Path(sys.argv[2]), sys.argv[3], sys.argv[4])

@@ -310,6 +310,55 @@ public final class ModelIO {
   }
 
   /**
+   * Writes a model's weights atomically as a {@code .safetensors} file in the layout {@code export}
+   * planned ({@link dev.initkit.transplant.SafetensorsExport#plan}: a mapping's tensor rules read
+   * backwards). With {@code options.strict()}, a weight no rule fits is refused before anything is
+   * written.
+   *
+   * @throws UnsupportedModelException when strict and some weight has no rule
+   * @throws java.nio.file.FileAlreadyExistsException when the output exists and overwrite is off
+   */
+  public static WriteResult writeSafetensors(
+      LoadedModel loaded,
+      Path out,
+      WriteOptions options,
+      dev.initkit.transplant.SafetensorsExport export)
+      throws IOException {
+    Model model = loaded.model();
+    if (!model.source().isEmpty()) {
+      OutputSafety.check(Path.of(model.source()), out);
+    }
+    if (options.strict() && !export.unmatched().isEmpty()) {
+      throw new UnsupportedModelException(
+          model.source().isEmpty() ? null : Path.of(model.source()),
+          "",
+          "no rule of "
+              + export.origin()
+              + " fits "
+              + export.unmatched().size()
+              + (export.unmatched().size() == 1 ? " weight" : " weights")
+              + " (first: "
+              + export.unmatched().get(0)
+              + "); without --strict they are written under their Keras path");
+    }
+    AtomicFiles.write(
+        out, options.overwrite(), checked(loaded, tmp -> export.write(loaded.tensors(), tmp)));
+    List<String> notes = new ArrayList<>();
+    notes.add(
+        "safetensors holds tensors only: wrote "
+            + export.tensors().size()
+            + " tensors named by "
+            + export.origin());
+    if (!model.optimizerWeights().isEmpty()) {
+      notes.add(
+          "optimizer state ("
+              + model.optimizerWeights().size()
+              + " weights) left out: safetensors output holds the model's weights only");
+    }
+    return new WriteResult(out, Format.SAFETENSORS, notes);
+  }
+
+  /**
    * Writes a model atomically. The target format comes from {@code options.format()}, else the
    * output's name ({@code .keras}, {@code .weights.h5}, {@code .h5}, {@code .safetensors}), else
    * {@code options.runtime()} ({@link #targetFormat}). With a runtime, the config and header are

@@ -15,6 +15,8 @@ import dev.initkit.cli.VersionProvider;
 import dev.initkit.format.Format;
 import dev.initkit.model.LoadedModel;
 import dev.initkit.render.HumanFormat;
+import dev.initkit.transplant.LayerMapping;
+import dev.initkit.transplant.SafetensorsExport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -96,8 +98,20 @@ public final class ConvertCommand extends AbstractCommand {
           "Refuse (exit code 4, nothing written) when the conversion would change what a"
               + " layer computes: a conversion between Keras 2 (tf-keras) and Keras 3 of a layer using"
               + " hard_sigmoid, which the two define differently. Without it such a conversion is"
-              + " written, with one warning per layer.")
+              + " written, with one warning per layer. With --map: also when a weight has no rule"
+              + " (without it, such a weight is written under its Keras path, with a note).")
   boolean strict;
+
+  @Option(
+      names = "--map",
+      order = 95,
+      paramLabel = "FILE|NAME",
+      description =
+          "With a .safetensors output: name the tensors as this mapping's tensor rules read them,"
+              + " undoing their steps (a mapping file, or a shipped one: torch-cnn, bert,"
+              + " torch-lstm, torch-gru), so that 'transplant --map' of the output gives the weights"
+              + " back. A weight no rule fits keeps its Keras path. See docs/transplant-mappings.md.")
+  Path map;
 
   /** {@inheritDoc} */
   @Override
@@ -106,14 +120,24 @@ public final class ConvertCommand extends AbstractCommand {
     if (unzipped && format != Format.KERAS) {
       throw usage("--unzipped applies to the keras format only, not " + formatName(format));
     }
+    if (map != null && format != Format.SAFETENSORS) {
+      throw usage("--map names the tensors of a safetensors output, not " + formatName(format));
+    }
     checkOutput(outputFile.path(), input, config.path());
     ReadOptions read = config.readOptions();
     WriteOptions write = new WriteOptions(format, force.on(), unzipped, strict, runtime);
     WriteResult result;
     String inputFormat;
+    SafetensorsExport export = null;
+    LayerMapping mapping = map == null ? null : TransplantCommand.mapping(map);
     try (LoadedModel loaded = ModelIO.open(input, read)) {
       inputFormat = InspectCommand.formatName(loaded.model());
-      result = ModelIO.write(loaded, outputFile.path(), write);
+      if (mapping != null) {
+        export = SafetensorsExport.plan(loaded.model(), mapping);
+        result = ModelIO.writeSafetensors(loaded, outputFile.path(), write, export);
+      } else {
+        result = ModelIO.write(loaded, outputFile.path(), write);
+      }
     }
     long bytes = sizeOf(result.output());
     warn(result.warnings());
@@ -126,6 +150,11 @@ public final class ConvertCommand extends AbstractCommand {
       doc.put("runtime", runtime == null ? null : runtime.cliName());
       doc.put("unzipped", unzipped);
       doc.put("bytes", bytes);
+      if (export != null) {
+        doc.put("mapping", export.origin());
+        ArrayNode unmatched = doc.putArray("unmatched");
+        export.unmatched().forEach(unmatched::add);
+      }
       ArrayNode notes = doc.putArray("notes");
       result.notes().forEach(notes::add);
       ArrayNode warnings = doc.putArray("warnings");
@@ -148,6 +177,11 @@ public final class ConvertCommand extends AbstractCommand {
               + ")");
       for (String note : result.notes()) {
         info("note: " + note);
+      }
+      if (export != null) {
+        for (String w : export.unmatched()) {
+          info("note: no rule of " + export.origin() + " fits " + w + ": written as " + w);
+        }
       }
     }
     return ExitCodes.OK;

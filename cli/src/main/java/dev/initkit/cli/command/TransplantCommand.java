@@ -221,27 +221,32 @@ public final class TransplantCommand extends AbstractCommand {
     return ExitCodes.OK;
   }
 
+  /**
+   * The mapping {@code --map} names: a file, or else a shipped mapping of that name (a file of that
+   * name in the working directory wins).
+   */
+  static LayerMapping mapping(Path map) throws java.io.IOException {
+    boolean missing = !java.nio.file.Files.exists(map);
+    if (missing && LayerMapping.SHIPPED.contains(map.toString())) {
+      return LayerMapping.shipped(map.toString());
+    }
+    if (missing && map.getNameCount() == 1 && !map.toString().contains(".")) {
+      // a bare name: most likely a mistyped shipped mapping
+      throw new java.nio.file.NoSuchFileException(
+          map.toString(),
+          null,
+          "no such file, nor a shipped mapping (" + String.join(", ", LayerMapping.SHIPPED) + ")");
+    }
+    return LayerMapping.read(map);
+  }
+
   private TransplantOptions options() throws java.io.IOException {
     TransplantOptions o = TransplantOptions.defaults();
     if (map != null) {
       if (spec.commandLine().getParseResult().hasMatchedOption("--match")) {
         throw usage("--map and --match cannot be combined: a mapping file is its own strategy");
       }
-      // a shipped mapping by name, unless a file of that name exists
-      boolean missing = !java.nio.file.Files.exists(map);
-      if (missing && LayerMapping.SHIPPED.contains(map.toString())) {
-        o = o.withMapping(LayerMapping.shipped(map.toString()));
-      } else if (missing && map.getNameCount() == 1 && !map.toString().contains(".")) {
-        // a bare name: most likely a mistyped shipped mapping
-        throw new java.nio.file.NoSuchFileException(
-            map.toString(),
-            null,
-            "no such file, nor a shipped mapping ("
-                + String.join(", ", LayerMapping.SHIPPED)
-                + ")");
-      } else {
-        o = o.withMapping(LayerMapping.read(map));
-      }
+      o = o.withMapping(mapping(map));
     } else {
       try {
         o = o.withStrategy(MatchStrategy.parse(match));

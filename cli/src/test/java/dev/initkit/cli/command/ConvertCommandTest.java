@@ -114,6 +114,48 @@ class ConvertCommandTest {
     assertEquals(Set.of(), names(dir));
   }
 
+  /** --map names the safetensors tensors as a mapping reads them; it needs a safetensors output. */
+  @Test
+  void mapNamesSafetensorsByAMappingReadBackwards(@TempDir Path dir) throws Exception {
+    Path in = Cli.model("mlp", "tfkeras.h5");
+    Path out = dir.resolve("m.safetensors");
+    Cli.Result r = Cli.run("convert", "--json", in, "-o", out, "--map", "torch-cnn").assertExit(0);
+    assertEquals("shipped mapping torch-cnn", r.json().get("mapping").asText());
+    assertEquals(0, r.json().get("unmatched").size());
+    try (dev.initkit.model.OwnedModel src = dev.initkit.ModelIO.open(in);
+        dev.initkit.model.OwnedModel m = dev.initkit.ModelIO.open(out)) {
+      List<String> keys = m.model().layerWeights().stream().map(w -> w.key()).toList();
+      assertTrue(
+          keys.contains("dense_relu.weight") && keys.contains("dense_relu.bias"), keys.toString());
+      dev.initkit.model.Weight k = src.model().layerWeights().get(0);
+      dev.initkit.model.Weight t =
+          m.model().layerWeights().stream()
+              .filter(w -> w.key().equals("dense_relu.weight"))
+              .findFirst()
+              .orElseThrow();
+      long rows = k.shape().dim(0);
+      long cols = k.shape().dim(1);
+      assertEquals(List.of(cols, rows), List.of(t.shape().dim(0), t.shape().dim(1)));
+      java.nio.ByteBuffer a =
+          java.nio.ByteBuffer.allocateDirect((int) k.byteSize())
+              .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      java.nio.ByteBuffer b =
+          java.nio.ByteBuffer.allocate((int) t.byteSize()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      src.tensors().readRows(k, 0, rows, a);
+      m.tensors().readRows(t, 0, cols, b);
+      for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < cols; j++) {
+          assertEquals(a.getFloat((int) (i * cols + j) * 4), b.getFloat((int) (j * rows + i) * 4));
+        }
+      }
+    }
+    Cli.Result keras =
+        Cli.run("convert", in, "-o", dir.resolve("m.keras"), "--map", "torch-cnn").assertExit(2);
+    assertTrue(keras.assertOneErrorLine().contains("--map names the tensors of a safetensors"));
+    Cli.run("convert", in, "-o", dir.resolve("x.safetensors"), "--map", "torch_cnn").assertExit(5);
+    assertFalse(Files.exists(dir.resolve("x.safetensors")));
+  }
+
   @Test
   void quietPrintsNothing(@TempDir Path dir) {
     Cli.Result r =

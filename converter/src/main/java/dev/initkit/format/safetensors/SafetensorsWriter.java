@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.initkit.UnsupportedModelException;
 import dev.initkit.internal.Json;
+import dev.initkit.model.DType;
 import dev.initkit.model.Layer;
 import dev.initkit.model.Model;
+import dev.initkit.model.Shape;
 import dev.initkit.model.TensorSource;
 import dev.initkit.model.Weight;
 import java.io.IOException;
@@ -107,19 +109,63 @@ public final class SafetensorsWriter {
    */
   public static void write(Model model, TensorSource tensors, TensorNaming naming, Path out)
       throws IOException {
-    List<Named> named = names(model, naming);
-    ObjectNode header = JsonNodeFactory.instance.objectNode();
-    header.set(SafetensorsHeader.METADATA, Json.object(Map.of("layout", "keras")));
-    long offset = 0;
-    for (Named n : named) {
+    List<Tensor> out2 = new ArrayList<>();
+    for (Named n : names(model, naming)) {
       Weight w = n.weight();
+      out2.add(
+          new Tensor(
+              n.name(), w.dtype(), w.shape(), (r, k, buf) -> tensors.readRows(w, r, k, buf)));
+    }
+    writeTensors(out2, Map.of("layout", "keras"), out);
+  }
+
+  /** Fills {@code dst} from its position with rows of one tensor, as {@link TensorSource} does. */
+  @FunctionalInterface
+  public interface Rows {
+    /**
+     * Puts rows {@code [firstRow, firstRow + rows)} of the leading axis (the one element of a
+     * scalar) at {@code dst}'s position, little-endian, and advances it. Called in row order.
+     *
+     * @throws IOException when reading a value fails
+     */
+    void readRows(long firstRow, long rows, ByteBuffer dst) throws IOException;
+  }
+
+  /**
+   * One tensor to write.
+   *
+   * @param name the safetensors key
+   * @param dtype its dtype
+   * @param shape its shape
+   * @param rows its values
+   */
+  public record Tensor(String name, DType dtype, Shape shape, Rows rows) {}
+
+  /**
+   * Writes {@code tensors} in order to {@code out} (created or truncated), with {@code metadata} as
+   * the header's {@code __metadata__}; the keys must be distinct and not {@code __metadata__}.
+   *
+   * @throws InterruptedIOException when the thread is interrupted between tensors
+   * @throws IOException when reading a value or writing fails
+   */
+  public static void writeTensors(List<Tensor> tensors, Map<String, String> metadata, Path out)
+      throws IOException {
+    ObjectNode header = JsonNodeFactory.instance.objectNode();
+    header.set(SafetensorsHeader.METADATA, Json.object(new java.util.TreeMap<>(metadata)));
+    long offset = 0;
+    for (Tensor n : tensors) {
+      if (header.has(n.name())) {
+        throw new IllegalArgumentException("two tensors named '" + n.name() + "'");
+      }
       ObjectNode t = header.putObject(n.name());
-      t.put("dtype", SafetensorsDTypes.code(w.dtype()));
+      t.put("dtype", SafetensorsDTypes.code(n.dtype()));
       ArrayNode shape = t.putArray("shape");
-      for (long d : w.shape().dims()) {
+      for (long d : n.shape().dims()) {
         shape.add(d);
       }
-      long end = Math.addExact(offset, w.byteSize());
+      long end =
+          Math.addExact(
+              offset, Math.multiplyExact(n.shape().elementCount(), (long) n.dtype().size()));
       t.putArray("data_offsets").add(offset).add(end);
       offset = end;
     }
@@ -138,16 +184,16 @@ public final class SafetensorsWriter {
             StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING)) {
       writeFully(ch, head);
-      for (Named n : named) {
+      for (Tensor n : tensors) {
         if (Thread.currentThread().isInterrupted()) {
           throw new InterruptedIOException("interrupted while writing " + n.name());
         }
-        copy(tensors, n.weight(), ch);
+        copy(n, ch);
       }
     }
   }
 
-  private static void copy(TensorSource tensors, Weight w, FileChannel ch) throws IOException {
+  private static void copy(Tensor w, FileChannel ch) throws IOException {
     long rows = w.shape().rank() == 0 ? 1 : w.shape().dim(0);
     long rowBytes = w.shape().elementsPerRow() * w.dtype().size();
     if (rowBytes == 0 || rows == 0) {
@@ -165,7 +211,7 @@ public final class SafetensorsWriter {
     for (long r = 0; r < rows; r += perBlock) {
       long n = Math.min(perBlock, rows - r);
       buf.clear();
-      tensors.readRows(w, r, n, buf);
+      w.rows().readRows(r, n, buf);
       buf.flip();
       writeFully(ch, buf);
     }
