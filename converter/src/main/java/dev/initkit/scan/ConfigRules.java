@@ -207,7 +207,8 @@ final class ConfigRules {
     return false;
   }
 
-  private static String quoted(String s) {
+  /** {@code s} in single quotes for a message: cut at 120 characters, control characters as ?. */
+  static String quoted(String s) {
     String t = s.length() > 120 ? s.substring(0, 117) + "..." : s;
     StringBuilder b = new StringBuilder("'");
     for (char c : t.toCharArray()) {

@@ -231,14 +231,16 @@ final class SavedModelRules {
     String what = HOST_OPS.get(n.op());
     if (what != null) {
       String path = n.inputs().isEmpty() ? null : constant(n.inputs().get(0), scope);
-      return what + (path == null ? "" : " (the constant " + quoted(path) + ")");
+      return what + (path == null ? "" : " (the constant " + ConfigRules.quoted(path) + ")");
     }
     List<Integer> paths = PATH_OPS.get(n.op());
     if (paths != null) {
       for (int i : paths) {
         String path = i < n.inputs().size() ? constant(n.inputs().get(i), scope) : null;
         if (path != null) {
-          return "works on the constant path " + quoted(path) + " (not one the loader passes in)";
+          return "works on the constant path "
+              + ConfigRules.quoted(path)
+              + " (not one the loader passes in)";
         }
       }
       return null;
@@ -246,19 +248,19 @@ final class SavedModelRules {
     if (n.op().equals("PrintV2")) {
       for (String s : n.strings().getOrDefault("output_stream", List.of())) {
         if (s.startsWith("file://")) {
-          return "prints to the file " + quoted(s.substring("file://".length()));
+          return "prints to the file " + ConfigRules.quoted(s.substring("file://".length()));
         }
       }
     } else if (DEBUG_OPS.contains(n.op())) {
       for (String s : n.strings().getOrDefault("debug_urls", List.of())) {
         if (s.startsWith("file://") || s.startsWith("grpc://")) {
-          return "sends debug data to " + quoted(s);
+          return "sends debug data to " + ConfigRules.quoted(s);
         }
       }
     } else if (n.op().equals("DecodeProtoV2") || n.op().equals("EncodeProto")) {
       for (String s : n.strings().getOrDefault("descriptor_source", List.of())) {
         if (!s.isEmpty() && !s.equals("local://")) {
-          return "reads proto descriptors from the file " + quoted(s);
+          return "reads proto descriptors from the file " + ConfigRules.quoted(s);
         }
       }
     }
@@ -368,7 +370,7 @@ final class SavedModelRules {
         Rules.SAVEDMODEL_INIT_OP.at(
             where(root),
             "the init op "
-                + quoted(root)
+                + ConfigRules.quoted(root)
                 + ", which the SavedModel loader runs as it loads, reaches "
                 + n.op()
                 + " ("
@@ -386,7 +388,7 @@ final class SavedModelRules {
             Rules.SAVEDMODEL_ASSET_PATH.at(
                 where("asset_file_def[" + i + "]"),
                 "asset file name "
-                    + quoted(f)
+                    + ConfigRules.quoted(f)
                     + " is absolute or climbs out with '..': the loader joins it to assets/ and"
                     + " hands the graph a path outside the SavedModel"));
       }
@@ -415,7 +417,10 @@ final class SavedModelRules {
       if (known && knownReg) {
         continue;
       }
-      String name = !known ? "identifier " + quoted(id) : "registered name " + quoted(reg);
+      String name =
+          !known
+              ? "identifier " + ConfigRules.quoted(id)
+              : "registered name " + ConfigRules.quoted(reg);
       out.add(
           Rules.SAVEDMODEL_FOREIGN_OBJECT.at(
               where("object_graph_def/nodes[" + o.node() + "]"),
@@ -424,14 +429,5 @@ final class SavedModelRules {
                   + ", neither TensorFlow's nor Keras's: a process that registered that type"
                   + " revives it with its own Python code when loading"));
     }
-  }
-
-  private static String quoted(String s) {
-    String t = s.length() > 120 ? s.substring(0, 117) + "..." : s;
-    StringBuilder b = new StringBuilder("'");
-    for (char c : t.toCharArray()) {
-      b.append(c < 0x20 || c == 0x7f ? '?' : c);
-    }
-    return b.append('\'').toString();
   }
 }
