@@ -228,17 +228,35 @@ public final class ModelIO {
     if (!options.autoCompanionConfig()) {
       return Optional.empty();
     }
-    String name = path.getFileName().toString();
-    String lower = name.toLowerCase(Locale.ROOT);
-    for (String ext : List.of(".weights.h5", ".weights.json", ".h5", ".hdf5")) {
-      if (lower.endsWith(ext)) {
-        Path c = path.resolveSibling(name.substring(0, name.length() - ext.length()) + ".json");
-        if (!c.equals(path) && Files.isRegularFile(c)) {
-          return Optional.of(c);
-        }
+    for (String n : companionConfigNames(path.getFileName().toString())) {
+      Path c = path.resolveSibling(n);
+      if (Files.isRegularFile(c)) {
+        return Optional.of(c);
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The names, in the order {@link #open} tries them, of the architecture JSON it reads beside a
+   * weights-only file of this name ({@code NAME.json} beside {@code NAME.h5}, {@code
+   * NAME.weights.h5}, {@code NAME.hdf5} or {@code NAME.weights.json}); for callers that copy a
+   * model elsewhere before opening it and must take its companion along.
+   *
+   * @param fileName the weights file's name, without directory
+   */
+  public static List<String> companionConfigNames(String fileName) {
+    String lower = fileName.toLowerCase(Locale.ROOT);
+    List<String> names = new ArrayList<>();
+    for (String ext : List.of(".weights.h5", ".weights.json", ".h5", ".hdf5")) {
+      if (lower.endsWith(ext)) {
+        String c = fileName.substring(0, fileName.length() - ext.length()) + ".json";
+        if (!c.equals(fileName)) {
+          names.add(c);
+        }
+      }
+    }
+    return List.copyOf(names);
   }
 
   private static JsonNode companion(Path path, ReadOptions options) throws IOException {
@@ -349,13 +367,18 @@ public final class ModelIO {
             + export.tensors().size()
             + " tensors named by "
             + export.origin());
+    optimizerLeftOut(model, notes);
+    return new WriteResult(out, Format.SAFETENSORS, notes);
+  }
+
+  /** The note that a safetensors output leaves the model's optimizer state out, when it has one. */
+  private static void optimizerLeftOut(Model model, List<String> notes) {
     if (!model.optimizerWeights().isEmpty()) {
       notes.add(
           "optimizer state ("
               + model.optimizerWeights().size()
               + " weights) left out: safetensors output holds the model's weights only");
     }
-    return new WriteResult(out, Format.SAFETENSORS, notes);
   }
 
   /**
@@ -491,12 +514,7 @@ public final class ModelIO {
           } else {
             notes.add("safetensors holds tensors only: wrote the weights, named by Keras path");
           }
-          if (!model.optimizerWeights().isEmpty()) {
-            notes.add(
-                "optimizer state ("
-                    + model.optimizerWeights().size()
-                    + " weights) left out: safetensors output holds the model's weights only");
-          }
+          optimizerLeftOut(model, notes);
           break;
         }
       default:

@@ -1,5 +1,6 @@
 package dev.initkit.spark;
 
+import dev.initkit.ModelIO;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Comparator;
@@ -62,12 +63,10 @@ final class LocalCopy implements AutoCloseable {
    * NAME.weights.json}), copied along so a copy reads as the original does; or null.
    */
   private static Path companion(FileSystem fs, Path p) throws IOException {
-    String name = p.getName();
-    String lower = name.toLowerCase(java.util.Locale.ROOT);
-    for (String ext : java.util.List.of(".weights.h5", ".weights.json", ".h5", ".hdf5")) {
-      if (lower.endsWith(ext)) {
-        Path c = new Path(p.getParent(), name.substring(0, name.length() - ext.length()) + ".json");
-        return !c.equals(p) && fs.isFile(c) ? c : null;
+    for (String name : ModelIO.companionConfigNames(p.getName())) {
+      Path c = new Path(p.getParent(), name);
+      if (fs.isFile(c)) {
+        return c;
       }
     }
     return null;
