@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Writes a model's weights as one {@code .safetensors} file: layer weights in model order, then
@@ -109,14 +110,14 @@ public final class SafetensorsWriter {
    */
   public static void write(Model model, TensorSource tensors, TensorNaming naming, Path out)
       throws IOException {
-    List<Tensor> out2 = new ArrayList<>();
+    List<Tensor> named = new ArrayList<>();
     for (Named n : names(model, naming)) {
       Weight w = n.weight();
-      out2.add(
+      named.add(
           new Tensor(
               n.name(), w.dtype(), w.shape(), (r, k, buf) -> tensors.readRows(w, r, k, buf)));
     }
-    writeTensors(out2, Map.of("layout", "keras"), out);
+    writeTensors(named, Map.of("layout", "keras"), out);
   }
 
   /** Fills {@code dst} from its position with rows of one tensor, as {@link TensorSource} does. */
@@ -151,7 +152,7 @@ public final class SafetensorsWriter {
   public static void writeTensors(List<Tensor> tensors, Map<String, String> metadata, Path out)
       throws IOException {
     ObjectNode header = JsonNodeFactory.instance.objectNode();
-    header.set(SafetensorsHeader.METADATA, Json.object(new java.util.TreeMap<>(metadata)));
+    header.set(SafetensorsHeader.METADATA, Json.object(new TreeMap<>(metadata)));
     long offset = 0;
     for (Tensor n : tensors) {
       if (header.has(n.name())) {
