@@ -165,6 +165,10 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                           text=True, cwd=ROOT).stdout.strip()
+    if dirty:
+        commit += " with uncommitted changes"
     L = [f"# initkit scan against ModelScan ({datetime.datetime.now():%Y-%m-%d %H:%M})", ""]
     L.append(f"- machine: {cpu()}, {os.cpu_count()} cores; initkit commit {commit} (`scan --json`, all cores); "
              f"ModelScan {ms_version} (`modelscan[tensorflow]`, `-p DIR -r json`)")

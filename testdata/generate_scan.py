@@ -195,7 +195,8 @@ def main():
 
     # HDF5: an external link, external storage, a virtual dataset, a shape bomb
     import shutil
-    for name in ["h5_external_link", "h5_external_storage", "h5_virtual", "h5_shape_bomb"]:
+    for name in ["h5_external_link", "h5_external_storage", "h5_virtual", "h5_shape_bomb",
+                 "h5_gzip", "h5_gzip_bomb"]:
         shutil.copy(path("clean.h5"), path(name + ".h5"))
     with h5py.File(path("h5_external_link.h5"), "a") as f:
         f["model_weights/d1/leak"] = h5py.ExternalLink("/etc/passwd", "/")
@@ -209,6 +210,9 @@ def main():
     with h5py.File(path("h5_shape_bomb.h5"), "a") as f:
         f.create_dataset("model_weights/d1/huge", shape=(1 << 20, 1 << 20), dtype="f4",
                          chunks=(256, 256))
+    # gzip-compressed chunks: a real one (clean) and one declaring 4 TiB (a shape bomb; deflate
+    # gives at most ~1032:1, so a 16 KB file cannot hold it)
+    write_gzip_files()
 
     # health: NaN, zero and badly scaled kernels (real Keras set_weights)
     for name, fn in [
@@ -222,6 +226,15 @@ def main():
         k, b = layer.get_weights()
         layer.set_weights([fn(k).astype("float32"), b])
         hm.save(path(name + ".keras"))
+
+
+def write_gzip_files():
+    with h5py.File(path("h5_gzip.h5"), "a") as f:
+        f.create_dataset("model_weights/d1/packed", data=np.linspace(-1, 1, 4096, dtype="f4").reshape(64, 64),
+                         chunks=(16, 64), compression="gzip")
+    with h5py.File(path("h5_gzip_bomb.h5"), "a") as f:
+        f.create_dataset("model_weights/d1/huge", shape=(1 << 20, 1 << 20), dtype="f4",
+                         chunks=(256, 256), compression="gzip")
 
 
 if __name__ == "__main__":

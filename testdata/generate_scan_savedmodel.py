@@ -202,6 +202,20 @@ def tfk_clean():
     )
 
 
+def as_text(src, dst):
+    """A copy of the SavedModel `src` with its graph in text format (saved_model.pbtxt), which
+    TensorFlow's loader reads when there is no saved_model.pb."""
+    from google.protobuf import text_format
+    shutil.copytree(src, dst)
+    pb = os.path.join(dst, "saved_model.pb")
+    sm = saved_model_pb2.SavedModel()
+    with open(pb, "rb") as f:
+        sm.ParseFromString(f.read())
+    with open(os.path.join(dst, "saved_model.pbtxt"), "w") as f:
+        f.write(text_format.MessageToString(sm))
+    os.remove(pb)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     keras_env.fresh_session(7)
@@ -215,6 +229,8 @@ def main():
         tf.saved_model.save(module, fresh(name))
 
     tf1_main_op(fresh("sm_tf1_main_op"))
+    # the read_file graph again, as text
+    as_text(path("sm_read_file"), fresh("sm_pbtxt_read_file"))
 
     # two real assets, then named '../../../etc/passwd' and '/etc/shadow' in saved_model.pb
     with tempfile.TemporaryDirectory() as tmp:

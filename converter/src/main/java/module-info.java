@@ -8,6 +8,10 @@ module dev.initkit.converter {
   requires transitive com.fasterxml.jackson.databind;
   requires org.bytedeco.javacpp;
   requires org.bytedeco.hdf5;
+  // pure-Java HDF5 reading for the scanner's structure walk (H5JavaWalk)
+  requires io.jhdf;
+  // only to see whether an SLF4J provider is installed (jhdf logs through SLF4J: H5JavaWalk)
+  requires org.slf4j;
 
   exports dev.initkit;
   exports dev.initkit.format;
@@ -39,4 +43,5 @@ module dev.initkit.converter {
   uses dev.initkit.format.SavedModelSupport;
   // and so does the reading of saved_model.pb for the scanner's graph rules
   uses dev.initkit.scan.SavedModelGraphReader;
+  uses org.slf4j.spi.SLF4JServiceProvider;
 }

@@ -344,7 +344,14 @@ public final class InitReport {
     Model model = loaded.model();
     List<WeightSite> sites = WeightSite.of(model);
     Map<Layer, String> following = LayerConfigs.followingActivations(model);
-    ByteBuffer buffer = ByteBuffer.allocateDirect(TensorStats.BLOCK_BYTES);
+    // as large as the largest weight needs, up to a block: a small model's report (a scan does
+    // thousands) must not reserve 4 MiB of native memory that only a GC gives back
+    long largest = 1;
+    for (WeightSite s : sites) {
+      Weight w = s.weight();
+      largest = Math.max(largest, w.shape().elementCount() * w.dtype().size());
+    }
+    ByteBuffer buffer = ByteBuffer.allocateDirect((int) Math.min(TensorStats.BLOCK_BYTES, largest));
 
     // first pass over configs: how many kernel layers are ReLU-like (for the deep-stack warning)
     Map<Layer, String> activations = new IdentityHashMap<>();

@@ -1,5 +1,6 @@
 package dev.initkit.scan;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -19,6 +20,27 @@ public interface SavedModelGraphReader {
    *     why)
    */
   SavedModelGraph read(Path savedModelPb) throws IOException;
+
+  /**
+   * What a tf-keras SavedModel's {@code keras_metadata.pb} alone says of the model's Keras config:
+   * the layer graph that {@code ModelIO.open} gives as the model's config, or null when the root
+   * object has none (a subclassed model).
+   *
+   * @param config the config, or null
+   */
+  record KerasConfig(JsonNode config) {}
+
+  /**
+   * The Keras config from {@code dir}'s {@code keras_metadata.pb}, read without {@code
+   * saved_model.pb} (the config rules need nothing else, and the graph can be hundreds of
+   * megabytes); empty when the file is absent, over the readers' size cap or holds no root object,
+   * and the caller opens the model instead.
+   *
+   * @throws IOException when the file cannot be read or parsed (the model reader says why)
+   */
+  default Optional<KerasConfig> kerasConfig(Path dir) throws IOException {
+    return Optional.empty();
+  }
 
   /** The installed implementation, if any. */
   static Optional<SavedModelGraphReader> installed() {

@@ -27,6 +27,12 @@ final class SavedModelRules {
    */
   static final long MAX_GRAPH_BYTES = 1L << 30;
 
+  /**
+   * The largest saved_model.pbtxt the rules read: text is parsed whole into a message (then walked
+   * as the binary form is), so it costs a few times its size in memory.
+   */
+  static final long MAX_TEXT_BYTES = 256L << 20;
+
   /** Looked up once: the service list does not change while the JVM runs. */
   private static final Optional<SavedModelGraphReader> READER = SavedModelGraphReader.installed();
 
@@ -124,6 +130,22 @@ final class SavedModelRules {
     check(dir, base, out, READER, MAX_GRAPH_BYTES);
   }
 
+  /**
+   * The Keras config from {@code dir}'s {@code keras_metadata.pb} alone, when the savedmodel module
+   * is installed and the file reads; empty otherwise (the caller opens the model, whose reader
+   * reports what is wrong).
+   */
+  static Optional<SavedModelGraphReader.KerasConfig> kerasConfig(Path dir) {
+    if (READER.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return READER.get().kerasConfig(dir);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
   /** {@link #check(Path, Location, List)} with another reader and cap (tests). */
   static void check(
       Path dir,
@@ -134,14 +156,21 @@ final class SavedModelRules {
       throws IOException {
     Path pb = dir.resolve("saved_model.pb");
     if (!Files.isRegularFile(pb)) {
-      return; // a text-format or missing graph: the reader's error says so
+      // TensorFlow's loader reads the text form when there is no binary one
+      pb = dir.resolve("saved_model.pbtxt");
+      if (!Files.isRegularFile(pb)) {
+        return; // a missing graph: the reader's error says so
+      }
+      maxBytes = Math.min(maxBytes, MAX_TEXT_BYTES);
     }
-    Location at = base.withMember("saved_model.pb");
+    String member = pb.getFileName().toString();
+    Location at = base.withMember(member);
     if (reader.isEmpty()) {
       out.add(
           Rules.SAVEDMODEL_GRAPH_UNCHECKED.at(
               at,
-              "saved_model.pb was not examined (its ops, init op, assets and object graph): the"
+              member
+                  + " was not examined (its ops, init op, assets and object graph): the"
                   + " savedmodel module (initkit-savedmodel) that reads it is not installed"));
       return;
     }
@@ -150,7 +179,8 @@ final class SavedModelRules {
       out.add(
           Rules.UNREADABLE.at(
               at,
-              "saved_model.pb is "
+              member
+                  + " is "
                   + (size >> 20)
                   + " MiB, over the "
                   + (maxBytes >> 20)
@@ -161,7 +191,7 @@ final class SavedModelRules {
     try {
       g = reader.get().read(pb);
     } catch (IOException | RuntimeException e) {
-      out.add(Rules.UNREADABLE.at(at, "saved_model.pb: " + e.getMessage()));
+      out.add(Rules.UNREADABLE.at(at, member + ": " + e.getMessage()));
       return;
     }
     List<SavedModelGraph.MetaGraph> mgs = g.metaGraphs();

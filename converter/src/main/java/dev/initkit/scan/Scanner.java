@@ -101,9 +101,21 @@ public final class Scanner {
 
   private final Options options;
 
+  /**
+   * Whether HDF5 structure is walked in Java first ({@link H5JavaWalk}): where an SLF4J provider is
+   * installed, and as tests choose.
+   */
+  private final boolean javaWalk;
+
   /** A scanner with {@code options}. */
   public Scanner(Options options) {
+    this(options, H5JavaWalk.AVAILABLE);
+  }
+
+  /** With {@code javaWalk} false, every HDF5 file is walked natively (tests compare the two). */
+  Scanner(Options options, boolean javaWalk) {
     this.options = Objects.requireNonNull(options, "options");
+    this.javaWalk = javaWalk;
   }
 
   /**
@@ -300,7 +312,7 @@ public final class Scanner {
         if (looksLikeZip(path)) {
           // the reader refuses the archive (traversal, duplicates...): say why, rule by rule
           try {
-            keras(path, base, out);
+            keras(path, base, out, javaWalk);
           } catch (IOException | RuntimeException x) {
             // the detector's message below says what is wrong
           }
@@ -308,8 +320,19 @@ public final class Scanner {
         return new FileScan(shown, "", out, e.getMessage());
       }
       format = d.kind() == Detection.Kind.KERAS_JSON_CONFIG ? "json" : d.format().extension();
-      boolean structural = structure(path, d, base, out);
+      boolean structural = structure(path, d, base, out, javaWalk);
       boolean savedModel = d.kind() == Detection.Kind.SAVED_MODEL_DIR; // its config needs a reader
+      if (savedModel && !options.health() && !structural) {
+        var meta = SavedModelRules.kerasConfig(path);
+        if (meta.isPresent()) {
+          // keras_metadata.pb alone: the config rules never need saved_model.pb parsed whole
+          if (meta.get().config() != null) {
+            ConfigRules.check(
+                meta.get().config(), base.withMember("keras_metadata.pb"), false, out);
+          }
+          return new FileScan(shown, format, out, null);
+        }
+      }
       if ((options.health() || savedModel)
           && !structural
           && d.kind() != Detection.Kind.KERAS_JSON_CONFIG) {
@@ -328,11 +351,17 @@ public final class Scanner {
    *
    * @return true when a structural finding makes the file one not to hand to a reader
    */
-  private static boolean structure(Path path, Detection d, Location base, List<Finding> out)
+  private static boolean structure(
+      Path path, Detection d, Location base, List<Finding> out, boolean javaWalk)
       throws IOException {
     int before = out.size();
     switch (d.kind()) {
       case HDF5:
+        H5JavaWalk.Outcome walked = javaWalk ? H5JavaWalk.file(path, true) : null;
+        if (walked != null && walked.clean()) {
+          config(walked.modelConfig(), base.withMember("/@model_config"), true, out);
+          break;
+        }
         try (H5File f = H5File.openReadOnly(path)) {
           H5Rules.check(f, "", base, out);
           if (f.root().hasAttribute("model_config")) {
@@ -345,7 +374,7 @@ public final class Scanner {
         }
         break;
       case KERAS_ZIP:
-        keras(path, base, out);
+        keras(path, base, out, javaWalk);
         break;
       case KERAS_DIR:
         Path dir = path;
@@ -355,7 +384,9 @@ public final class Scanner {
           config(text(meta, path), base.withMember("metadata.json"), false, out);
         }
         Path weights = dir.resolve("model.weights.h5");
-        if (Files.isRegularFile(weights) && FormatDetector.detect(weights).hdf5()) {
+        if (Files.isRegularFile(weights)
+            && FormatDetector.detect(weights).hdf5()
+            && !(javaWalk && H5JavaWalk.file(weights, false).clean())) {
           try (H5File f = H5File.openReadOnly(weights)) {
             H5Rules.check(f, "model.weights.h5:", base, out);
           } catch (H5Exception e) {
@@ -387,7 +418,8 @@ public final class Scanner {
     return false;
   }
 
-  private static void keras(Path path, Location base, List<Finding> out) throws IOException {
+  private static void keras(Path path, Location base, List<Finding> out, boolean javaWalk)
+      throws IOException {
     ZipDirectory dir;
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
       dir = ZipRules.check(path, ch, base, out);
@@ -396,7 +428,8 @@ public final class Scanner {
           long at = ZipDirectory.dataStart(path, ch, e);
           ByteBuffer head = ByteBuffer.allocate(8);
           ch.read(head, at);
-          if (java.util.Arrays.equals(head.array(), ZipRules.HDF5_MAGIC)) {
+          if (java.util.Arrays.equals(head.array(), ZipRules.HDF5_MAGIC)
+              && !(javaWalk && H5JavaWalk.member(ch, at, e.size()).clean())) {
             try (H5File f = H5File.openMember(path, at, e.size(), path)) {
               H5Rules.check(f, "model.weights.h5:", base, out);
             } catch (H5Exception x) {

@@ -19,10 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A library prints nothing: in a fresh JVM with the converter's own dependencies (no SLF4J binding,
- * no logging set up), opening, reading, writing and reopening every bundled format leaves stdout
- * and stderr empty, and the library sets no JVM-global property. A fresh JVM because javacpp
- * decides where its messages go once, when its loader class initialises: in the test JVM another
- * test may have done it first.
+ * no logging set up), opening, reading, writing and reopening every bundled format, and scanning
+ * the inputs, leaves stdout and stderr empty, and the library sets no JVM-global property. A fresh
+ * JVM because javacpp decides where its messages go once, when its loader class initialises: in the
+ * test JVM another test may have done it first.
  *
  * <p>The child runs the converter as a named module on the module path (its descriptor's requires
  * must be complete, HDF5's natives must load under JPMS) and calls it from the unnamed module, so
@@ -57,6 +57,17 @@ class SilentLibraryTest {
           }
         }
       }
+    }
+    // and scanning them (the HDF5 structure walk, the health rules)
+    List<Path> scanned = new java.util.ArrayList<>();
+    for (int i = 1; i < args.length; i++) {
+      scanned.add(Path.of(args[i]));
+    }
+    int[] files = {0};
+    new dev.initkit.scan.Scanner(dev.initkit.scan.Scanner.Options.defaults())
+        .scan(scanned, r -> files[0]++);
+    if (files[0] != scanned.size()) {
+      System.exit(5);
     }
     // a library leaves the JVM's global settings alone
     System.exit(System.getProperty("org.bytedeco.javacpp.logger") == null ? 0 : 3);
@@ -107,7 +118,9 @@ class SilentLibraryTest {
     assertEquals(
         0,
         p.exitValue(),
-        "child exit (3: a global property was set, 4: internals exported); stderr: " + err);
+        "child exit (3: a global property was set, 4: internals exported, 5: a file not scanned);"
+            + " stderr: "
+            + err);
     assertTrue(named, "the converter runs as a named module in its tests (module-info.java)");
     assertEquals("", read(stdout), "stdout");
     assertEquals("", err, "stderr");

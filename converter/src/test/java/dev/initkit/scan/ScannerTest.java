@@ -70,6 +70,8 @@ class ScannerTest {
     want.put("h5_external_link.h5", Set.of("h5-external-link|/model_weights/d1/leak|"));
     want.put("h5_external_storage.h5", Set.of("h5-external-storage|/model_weights/d1/ext|"));
     want.put("h5_shape_bomb.h5", Set.of("shape-bomb|/model_weights/d1/huge|"));
+    want.put("h5_gzip.h5", Set.of());
+    want.put("h5_gzip_bomb.h5", Set.of("shape-bomb|/model_weights/d1/huge|"));
     want.put("h5_virtual.h5", Set.of("h5-virtual-dataset|/model_weights/d1/virtual|"));
     want.put("health_constant.keras", Set.of("constant-kernel||d1"));
     want.put("keras_utility.keras", Set.of("keras-utility-call|config.json|d2"));
@@ -108,6 +110,9 @@ class ScannerTest {
             "tfk_lambda_sm")) {
       want.put(sm, unchecked);
     }
+    want.put(
+        "sm_pbtxt_read_file",
+        Set.of("savedmodel-graph-unchecked|saved_model.pbtxt|", "unreadable||"));
     // tf-keras's .h5 writer (generate_scan_savedmodel.py)
     want.put("tfk_clean.h5", Set.of());
     want.put("tfk_custom_module.h5", Set.of("foreign-module|/@model_config|d1"));

@@ -47,7 +47,7 @@ final class SavedModelReader {
   /** Where the Keras metadata came from: keras_metadata.pb, saved_model.pb or none. */
   static final String META_SOURCE = "savedmodel.keras_metadata";
 
-  private static final long MAX_PB_BYTES = 1L << 30;
+  static final long MAX_PB_BYTES = 1L << 30;
   private static final Set<String> LAYER_IDS =
       Set.of(
           "_tf_keras_layer",
@@ -337,21 +337,11 @@ final class SavedModelReader {
     if (rootMeta.hasNonNull("backend")) {
       b.backend(rootMeta.get("backend").asText());
     }
-    JsonNode config = null;
-    if (rootMeta.path("model_config").isObject()) {
-      config = decode(rootMeta.get("model_config"));
-    } else if (rootMeta.path("config").path("layers").isArray()) {
-      ObjectNode c = Json.mapper().createObjectNode();
-      c.put("class_name", rootMeta.path("class_name").asText());
-      c.set("config", decode(rootMeta.get("config")));
-      config = c;
-    }
-    if (config != null
-        && !config.path("config").path("layers").isArray()
-        && !config.path("config").isArray()) {
+    JsonNode declared = declaredConfig(rootMeta);
+    JsonNode config = layerGraph(declared);
+    if (declared != null && config == null) {
       // a subclassed model: its config is whatever get_config returned, not a layer graph
-      b.metadata("savedmodel.model_class", config.path("class_name").asText(""));
-      config = null;
+      b.metadata("savedmodel.model_class", declared.path("class_name").asText(""));
     }
     if (rootMeta.path("training_config").isObject()) {
       b.trainingConfigText(Json.write(rootMeta.get("training_config")));
@@ -393,6 +383,35 @@ final class SavedModelReader {
   }
 
   /**
+   * The model's Keras config from the root node's metadata: a layer graph (functional or
+   * sequential), decoded; null when the root has none (a subclassed model's config is whatever its
+   * {@code get_config} returned, not a layer graph).
+   */
+  static JsonNode rootConfig(JsonNode rootMeta) {
+    return layerGraph(declaredConfig(rootMeta));
+  }
+
+  private static JsonNode layerGraph(JsonNode config) {
+    return config != null
+            && (config.path("config").path("layers").isArray() || config.path("config").isArray())
+        ? config
+        : null;
+  }
+
+  /** The root's config as the metadata declares it, decoded; null when it declares none. */
+  private static JsonNode declaredConfig(JsonNode rootMeta) {
+    if (rootMeta.path("model_config").isObject()) {
+      return decode(rootMeta.get("model_config"));
+    } else if (rootMeta.path("config").path("layers").isArray()) {
+      ObjectNode c = Json.mapper().createObjectNode();
+      c.put("class_name", rootMeta.path("class_name").asText());
+      c.set("config", decode(rootMeta.get("config")));
+      return c;
+    }
+    return null;
+  }
+
+  /**
    * A config as tf-keras's {@code get_config()} returns it: the metadata JSON encodes tuples as
    * {@code {"class_name": "__tuple__", "items": [...]}} (tf-keras json_utils) and marks shared
    * objects with {@code shared_object_id}; the decoded form is what the .h5/.keras writers and
@@ -424,8 +443,7 @@ final class SavedModelReader {
     return n;
   }
 
-  private static JsonNode parseMetadata(Path dir, KerasMetadata.Node n)
-      throws MalformedModelException {
+  static JsonNode parseMetadata(Path dir, KerasMetadata.Node n) throws MalformedModelException {
     try {
       JsonNode j = Json.parse(n.metadata());
       if (!j.isObject()) {

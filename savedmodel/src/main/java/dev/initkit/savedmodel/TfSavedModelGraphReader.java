@@ -3,12 +3,14 @@ package dev.initkit.savedmodel;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.TextFormat;
 import com.google.protobuf.WireFormat;
 import dev.initkit.scan.SavedModelGraph;
 import dev.initkit.scan.SavedModelGraphReader;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,11 +18,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.tensorflow.proto.AssetFileDef;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.CollectionDef;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.NameAttrList;
+import org.tensorflow.proto.SavedModel;
 import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedObject;
 import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedObjectGraph;
 import org.tensorflow.proto.SaverDef;
@@ -49,7 +53,31 @@ public final class TfSavedModelGraphReader implements SavedModelGraphReader {
   /** {@inheritDoc} */
   @Override
   public SavedModelGraph read(Path savedModelPb) throws IOException {
+    if (savedModelPb.getFileName().toString().endsWith(".pbtxt")) {
+      return text(savedModelPb);
+    }
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(savedModelPb), 1 << 16)) {
+      return stream(raw);
+    }
+  }
+
+  /**
+   * A text-format graph ({@code saved_model.pbtxt}, which TensorFlow's loader reads when there is
+   * no {@code saved_model.pb}): parsed whole by protobuf's text parser, then walked as the binary
+   * form is.
+   */
+  private SavedModelGraph text(Path pbtxt) throws IOException {
+    SavedModel.Builder b = SavedModel.newBuilder();
+    try (Reader r = Files.newBufferedReader(pbtxt, StandardCharsets.UTF_8)) {
+      TextFormat.Parser.newBuilder().build().merge(r, b);
+    } catch (TextFormat.ParseException e) {
+      throw new IOException("not a SavedModel in text format: " + e.getMessage(), e);
+    }
+    return stream(new java.io.ByteArrayInputStream(b.build().toByteArray()));
+  }
+
+  private SavedModelGraph stream(InputStream raw) throws IOException {
+    try {
       CodedInputStream in = CodedInputStream.newInstance(raw);
       in.setSizeLimit(Integer.MAX_VALUE);
       List<SavedModelGraph.MetaGraph> out = new ArrayList<>();
@@ -70,6 +98,27 @@ public final class TfSavedModelGraphReader implements SavedModelGraphReader {
     } catch (InvalidProtocolBufferException e) {
       throw new IOException("not a SavedModel proto: " + e.getMessage(), e);
     }
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public Optional<KerasConfig> kerasConfig(Path dir) throws IOException {
+    Path pb = dir.resolve("keras_metadata.pb");
+    if (!Files.isRegularFile(pb) || Files.size(pb) > SavedModelReader.MAX_PB_BYTES) {
+      return Optional.empty();
+    }
+    KerasMetadata.Node root = null;
+    for (KerasMetadata.Node n : KerasMetadata.parse(Files.readAllBytes(pb))) {
+      if (n.nodePath().equals("root")) {
+        root = n;
+        break;
+      }
+    }
+    if (root == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new KerasConfig(SavedModelReader.rootConfig(SavedModelReader.parseMetadata(dir, root))));
   }
 
   private static int field(int tag) {

@@ -86,6 +86,16 @@ class SavedModelScanTest {
             "savedmodel-host-op" + pb + "__inference_serve_75/MatchingFiles",
             "savedmodel-host-op" + pb + "__inference_serve_75/ReadFile",
             "savedmodel-host-op" + pb + "__inference_keys_65/ReadFile"));
+    // the same graph as text (saved_model.pbtxt, which TensorFlow loads when there is no .pb);
+    // initkit's model reader refuses text graphs, so the health rules cannot open it
+    String pbtxt = "|saved_model.pbtxt|";
+    want.put(
+        "sm_pbtxt_read_file",
+        Set.of(
+            "savedmodel-host-op" + pbtxt + "__inference_serve_75/MatchingFiles",
+            "savedmodel-host-op" + pbtxt + "__inference_serve_75/ReadFile",
+            "savedmodel-host-op" + pbtxt + "__inference_keys_65/ReadFile",
+            "unreadable||"));
     // TF 1 (tf.compat.v1 Builder): the main op is a collection, its write a node of the graph
     want.put(
         "sm_tf1_main_op",
@@ -167,6 +177,35 @@ class SavedModelScanTest {
       }
     }
     assertEquals(64, scanned);
+    // and the text form, cut short or with bytes flipped: an unreadable graph, never a crash
+    byte[] text =
+        Files.readAllBytes(
+            TestFiles.testdata()
+                .resolve("scan")
+                .resolve("sm_pbtxt_read_file")
+                .resolve("saved_model.pbtxt"));
+    int unreadable = 0;
+    for (int i = 0; i < 16; i++) {
+      byte[] bad;
+      if (i % 2 == 0) {
+        bad = Arrays.copyOf(text, random.nextInt(text.length));
+      } else {
+        bad = text.clone();
+        for (int k = 0; k < 8; k++) {
+          bad[random.nextInt(bad.length)] = (byte) random.nextInt(256);
+        }
+      }
+      Path dir = Files.createDirectories(tmp.resolve("pbtxt_" + i));
+      Files.write(dir.resolve("saved_model.pbtxt"), bad);
+      FileScan r = SCANNER.scan(dir);
+      for (Finding f : r.findings()) {
+        assertTrue(Rules.ALL.stream().anyMatch(x -> x.id().equals(f.rule())), f.toString());
+        if (f.rule().equals("unreadable") && f.location().member().equals("saved_model.pbtxt")) {
+          unreadable++;
+        }
+      }
+    }
+    assertTrue(unreadable >= 8, "damaged text graphs reported unreadable: " + unreadable);
   }
 
   /**

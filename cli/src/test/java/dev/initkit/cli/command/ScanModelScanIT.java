@@ -65,6 +65,7 @@ class ScanModelScanIT {
           "testdata/scan/foreign_module.keras",
           "testdata/scan/h5_external_link.h5",
           "testdata/scan/h5_external_storage.h5",
+          "testdata/scan/h5_gzip_bomb.h5",
           "testdata/scan/h5_shape_bomb.h5",
           "testdata/scan/h5_virtual.h5",
           "testdata/scan/keras_utility.keras",
@@ -73,6 +74,8 @@ class ScanModelScanIT {
           "testdata/scan/rnn_cell_foreign.keras",
           // an asset named '../../../etc/passwd' and '/etc/shadow': ModelScan reads ops only
           "testdata/scan/sm_asset_escape",
+          // the read_file graph as saved_model.pbtxt (TensorFlow loads it): ModelScan reads .pb
+          "testdata/scan/sm_pbtxt_read_file",
           // tf.py_function / tf.numpy_function: not in ModelScan's list (ReadFile, WriteFile)
           "testdata/scan/sm_py_func",
           // tf-keras .h5: an initializer from module 'evil_pkg'; a Lambda below the top level

@@ -103,7 +103,7 @@ public final class H5Dataset extends H5Node {
   public static final long MAX_CHUNK_BYTES = 64L << 20;
 
   /** Deflate expands at most 1032:1; a filtered dataset declaring more than this is not real. */
-  static final long MAX_FILTER_RATIO = 1100;
+  public static final long MAX_FILTER_RATIO = 1100;
 
   /** Where a dataset's raw data is, as its creation property list says. */
   public enum Storage {
