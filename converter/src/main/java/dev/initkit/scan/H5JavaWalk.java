@@ -2,7 +2,9 @@ package dev.initkit.scan;
 
 import dev.initkit.internal.hdf5.H5Dataset;
 import io.jhdf.AbstractNode;
+import io.jhdf.Constants;
 import io.jhdf.HdfFile;
+import io.jhdf.ObjectHeader;
 import io.jhdf.api.Attribute;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
@@ -11,26 +13,38 @@ import io.jhdf.api.Node;
 import io.jhdf.api.dataset.ChunkedDataset;
 import io.jhdf.api.dataset.ContiguousDataset;
 import io.jhdf.links.SoftLink;
+import io.jhdf.object.message.AttributeInfoMessage;
+import io.jhdf.object.message.AttributeMessage;
 import io.jhdf.object.message.DataLayoutMessage;
+import io.jhdf.object.message.DataSpaceMessage;
+import io.jhdf.object.message.DataTypeMessage;
 import io.jhdf.object.message.FilterPipelineMessage;
+import io.jhdf.object.message.LinkInfoMessage;
+import io.jhdf.object.message.LinkMessage;
+import io.jhdf.object.message.Message;
+import io.jhdf.object.message.SymbolTableMessage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
 import java.util.ServiceLoader;
+import java.util.Set;
 import org.slf4j.spi.SLF4JServiceProvider;
 
 /**
  * The HDF5 structure walk in pure Java (jhdf), tried before {@link H5Rules}' native one: it runs on
- * any number of threads at once (the native library serialises every call behind one lock) and an
- * untrusted file it parses never reaches native code. It answers one question, whether the file is
- * clean by every check {@link H5Rules} and {@link H5Dataset#checkStorage} make: only hard and soft
- * links, every dataset stored in the file within the same size limits, every dataset attribute
- * readable. A file it cannot call clean, because a check fails or jhdf cannot parse or does not
- * support something (external storage, virtual datasets, some datatypes), is walked natively as
- * before, and the native walk says what is wrong: the findings are the native walk's in every case
- * ({@code H5JavaWalkTest} holds the two apart on every test file).
+ * any number of threads at once (the native library serialises every call behind one lock), and
+ * without the health rules a file it calls clean never reaches native code. It answers one
+ * question, whether the file is clean by every check {@link H5Rules} and {@link
+ * H5Dataset#checkStorage} make: only hard and soft links, every dataset stored in the file within
+ * the same size limits, every dataset attribute readable. A file it cannot call clean, because a
+ * check fails, jhdf cannot parse or does not support something (external storage, virtual datasets,
+ * some datatypes), or a header could read differently in libhdf5 ({@link #ambiguous}), is walked
+ * natively as before, and the native walk says what is wrong. On every test and corpus file the
+ * findings are the native walk's; on damaged files the two differ only in {@code unreadable}, where
+ * libhdf5 refuses damage jhdf reads past ({@code H5JavaWalkTest}).
  */
 final class H5JavaWalk {
   /**
@@ -134,7 +148,11 @@ final class H5JavaWalk {
         config = s;
       }
     }
-    String why = new H5JavaWalk(fileSize, f.getUserBlockSize()).group(f, 0);
+    String why =
+        ambiguous(ObjectHeader.readObjectHeader(f.getHdfBackingStorage(), f.getAddress()), "/");
+    if (why == null) {
+      why = new H5JavaWalk(fileSize, f.getUserBlockSize()).group(f, 0);
+    }
     return why == null ? new Outcome(true, config, null) : Outcome.notClean(why);
   }
 
@@ -152,7 +170,10 @@ final class H5JavaWalk {
         }
         return "link " + child.getName() + " is " + child.getClass().getSimpleName();
       }
-      String why;
+      String why = ambiguous(((AbstractNode) child).getHeader(), child.getPath());
+      if (why != null) {
+        return why;
+      }
       if (child instanceof Group sub) {
         if (depth + 1 > H5Rules.MAX_DEPTH) {
           return "groups nested deeper than " + H5Rules.MAX_DEPTH;
@@ -166,6 +187,59 @@ final class H5JavaWalk {
       if (why != null) {
         return why;
       }
+    }
+    return null;
+  }
+
+  /**
+   * Why an object header could read differently in libhdf5 (what Keras loads with, through h5py)
+   * than in jhdf, or null. A scanner must see what the loader sees: a header with two layouts,
+   * dataspaces or datatypes, a group with both an old-style symbol table and new-style links (the
+   * two libraries pick different ones), links without the link info message libhdf5 needs,
+   * attributes both in the header and in dense storage, or two attributes or links of one name is
+   * left to the native walk, which reads it as the loader does.
+   */
+  private static String ambiguous(ObjectHeader h, String where) {
+    int layouts = 0;
+    int spaces = 0;
+    int types = 0;
+    int symbolTables = 0;
+    int linkInfos = 0;
+    int attributeInfos = 0;
+    boolean denseAttributes = false;
+    Set<String> attributes = new HashSet<>();
+    Set<String> links = new HashSet<>();
+    for (Message m : h.getMessages()) {
+      if (m instanceof DataLayoutMessage) {
+        layouts++;
+      } else if (m instanceof DataSpaceMessage) {
+        spaces++;
+      } else if (m instanceof DataTypeMessage) {
+        types++;
+      } else if (m instanceof SymbolTableMessage) {
+        symbolTables++;
+      } else if (m instanceof LinkInfoMessage) {
+        linkInfos++;
+      } else if (m instanceof AttributeInfoMessage a) {
+        attributeInfos++;
+        denseAttributes = a.getFractalHeapAddress() != Constants.UNDEFINED_ADDRESS;
+      } else if (m instanceof AttributeMessage a && !attributes.add(a.getName())) {
+        return where + ": two attributes named " + a.getName();
+      } else if (m instanceof LinkMessage l && !links.add(l.getLinkName())) {
+        return where + ": two links named " + l.getLinkName();
+      }
+    }
+    if (layouts > 1 || spaces > 1 || types > 1 || symbolTables > 1 || linkInfos > 1) {
+      return where + ": a header message repeated";
+    }
+    if (attributeInfos > 1 || (denseAttributes && !attributes.isEmpty())) {
+      return where + ": attributes both in the header and in dense storage";
+    }
+    if (symbolTables > 0 && (linkInfos > 0 || !links.isEmpty())) {
+      return where + ": both a symbol table and link messages";
+    }
+    if (!links.isEmpty() && linkInfos == 0) {
+      return where + ": link messages without a link info message";
     }
     return null;
   }
@@ -201,7 +275,7 @@ final class H5JavaWalk {
                   .getHeader()
                   .getMessageOfType(DataLayoutMessage.ContiguousDataLayoutMessage.class);
           long address = c.getDataAddress();
-          if (address < 0 || address == io.jhdf.Constants.UNDEFINED_ADDRESS) {
+          if (address < 0 || address == Constants.UNDEFINED_ADDRESS) {
             break; // never written: nothing stored, nothing to hold against the file
           }
           long offset = address + userBlock;

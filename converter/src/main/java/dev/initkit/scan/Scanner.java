@@ -359,8 +359,15 @@ public final class Scanner {
       case HDF5:
         H5JavaWalk.Outcome walked = javaWalk ? H5JavaWalk.file(path, true) : null;
         if (walked != null && walked.clean()) {
-          config(walked.modelConfig(), base.withMember("/@model_config"), true, out);
-          break;
+          String text = walked.modelConfig();
+          JsonNode parsed = text == null ? null : parseOrNull(text);
+          if (text == null || parsed != null) {
+            if (parsed != null) {
+              ConfigRules.check(parsed, base.withMember("/@model_config"), true, out);
+            }
+            break;
+          }
+          // a config that does not parse (a damaged string?): read again as the loader reads it
         }
         try (H5File f = H5File.openReadOnly(path)) {
           H5Rules.check(f, "", base, out);
@@ -471,6 +478,14 @@ public final class Scanner {
 
   private static String text(Path file, Path shown) throws IOException {
     return BoundedText.readFile(file, Json.MAX_CONFIG_CHARS, shown, file.getFileName().toString());
+  }
+
+  private static JsonNode parseOrNull(String text) {
+    try {
+      return Json.parse(text);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      return null;
+    }
   }
 
   private static void config(String text, Location at, boolean h5, List<Finding> out) {
