@@ -149,6 +149,18 @@ class SavedModelScanTest {
    * saved_model.pb cut short or with bytes flipped (four graphs, 16 times each): one result per
    * model, never an exception out of the scan, and every finding is a known rule.
    */
+  /** {@code original} cut short (even {@code i}) or with 8 bytes overwritten (odd). */
+  private static byte[] damaged(byte[] original, int i, Random random) {
+    if (i % 2 == 0) {
+      return Arrays.copyOf(original, random.nextInt(original.length));
+    }
+    byte[] bad = original.clone();
+    for (int k = 0; k < 8; k++) {
+      bad[random.nextInt(bad.length)] = (byte) random.nextInt(256);
+    }
+    return bad;
+  }
+
   @Test
   void aDamagedGraphIsAFindingOrAnErrorNeverACrash(@TempDir Path tmp) throws Exception {
     Random random = new Random(21);
@@ -158,15 +170,7 @@ class SavedModelScanTest {
           Files.readAllBytes(
               TestFiles.testdata().resolve("scan").resolve(name).resolve("saved_model.pb"));
       for (int i = 0; i < 16; i++) {
-        byte[] bad;
-        if (i % 2 == 0) {
-          bad = Arrays.copyOf(pb, random.nextInt(pb.length));
-        } else {
-          bad = pb.clone();
-          for (int k = 0; k < 8; k++) {
-            bad[random.nextInt(bad.length)] = (byte) random.nextInt(256);
-          }
-        }
+        byte[] bad = damaged(pb, i, random);
         Path dir = Files.createDirectories(tmp.resolve(name + "_" + i));
         Files.write(dir.resolve("saved_model.pb"), bad);
         FileScan r = SCANNER.scan(dir);
@@ -186,15 +190,7 @@ class SavedModelScanTest {
                 .resolve("saved_model.pbtxt"));
     int unreadable = 0;
     for (int i = 0; i < 16; i++) {
-      byte[] bad;
-      if (i % 2 == 0) {
-        bad = Arrays.copyOf(text, random.nextInt(text.length));
-      } else {
-        bad = text.clone();
-        for (int k = 0; k < 8; k++) {
-          bad[random.nextInt(bad.length)] = (byte) random.nextInt(256);
-        }
-      }
+      byte[] bad = damaged(text, i, random);
       Path dir = Files.createDirectories(tmp.resolve("pbtxt_" + i));
       Files.write(dir.resolve("saved_model.pbtxt"), bad);
       FileScan r = SCANNER.scan(dir);
