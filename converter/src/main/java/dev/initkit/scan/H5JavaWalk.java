@@ -1,6 +1,8 @@
 package dev.initkit.scan;
 
 import dev.initkit.internal.hdf5.H5Dataset;
+import dev.initkit.internal.hdf5.H5Exception;
+import dev.initkit.internal.hdf5.RawAttributes;
 import io.jhdf.AbstractNode;
 import io.jhdf.Constants;
 import io.jhdf.HdfFile;
@@ -13,6 +15,7 @@ import io.jhdf.api.Node;
 import io.jhdf.api.dataset.ChunkedDataset;
 import io.jhdf.api.dataset.ContiguousDataset;
 import io.jhdf.links.SoftLink;
+import io.jhdf.object.datatype.VariableLength;
 import io.jhdf.object.message.AttributeInfoMessage;
 import io.jhdf.object.message.AttributeMessage;
 import io.jhdf.object.message.DataLayoutMessage;
@@ -23,12 +26,14 @@ import io.jhdf.object.message.LinkInfoMessage;
 import io.jhdf.object.message.LinkMessage;
 import io.jhdf.object.message.Message;
 import io.jhdf.object.message.SymbolTableMessage;
+import io.jhdf.storage.HdfBackingStorage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
+import java.util.List;
 import java.util.ServiceLoader;
 import java.util.Set;
 import org.slf4j.spi.SLF4JServiceProvider;
@@ -125,7 +130,14 @@ final class H5JavaWalk {
         image = ch.map(FileChannel.MapMode.READ_ONLY, offset, size);
       }
       try (HdfFile f = HdfFile.fromByteBuffer(image)) {
-        return walk(f, size, modelConfig);
+        String config = null;
+        if (modelConfig) {
+          config = modelConfig(f, ch, offset, size);
+          if (config == null) {
+            return Outcome.notClean("model_config not read as the native path reads it");
+          }
+        }
+        return walk(f, size, config == null || config.isEmpty() ? null : config);
       }
     } catch (IOException
         | RuntimeException
@@ -136,18 +148,45 @@ final class H5JavaWalk {
     }
   }
 
-  private static Outcome walk(HdfFile f, long fileSize, boolean modelConfig) {
-    String config = null;
-    if (modelConfig) {
-      Attribute a = f.getAttributes().get("model_config");
-      if (a != null) {
-        Object v = a.getData();
-        if (!(v instanceof String s)) {
-          return Outcome.notClean("model_config is not one string");
-        }
-        config = s;
+  /**
+   * The root's {@code model_config}: "" when there is none, null when it is not one string read as
+   * the native path reads it. A variable-length string (what Keras 3 and h5py's {@code str} write)
+   * comes from {@link RawAttributes}, initkit's own checked reader of global heap references, which
+   * the native path uses too: jhdf resolves them its own way, and a heap that two readers resolve
+   * differently could show the scanner one config and the loader another. A fixed-length string
+   * (tf.keras's {@code bytes}) has no reference to resolve.
+   */
+  private static String modelConfig(HdfFile f, FileChannel ch, long offset, long size) {
+    Attribute a = f.getAttributes().get("model_config");
+    if (a == null) {
+      return "";
+    }
+    if (!a.isScalar()) {
+      return null;
+    }
+    if (a.getDataType() instanceof VariableLength v && v.isVariableLengthString()) {
+      HdfBackingStorage st = f.getHdfBackingStorage();
+      try {
+        List<String> values =
+            RawAttributes.vlenStrings(
+                ch,
+                offset,
+                size,
+                f.getUserBlockSize(),
+                st.getSizeOfOffsets(),
+                st.getSizeOfLengths(),
+                f.getAddress(),
+                "model_config",
+                1);
+        return values == null || values.size() != 1 ? null : values.get(0);
+      } catch (H5Exception e) {
+        return null;
       }
     }
+    return a.getData() instanceof String s ? s : null;
+  }
+
+  private static Outcome walk(HdfFile f, long fileSize, String config) {
     String why =
         ambiguous(ObjectHeader.readObjectHeader(f.getHdfBackingStorage(), f.getAddress()), "/");
     if (why == null) {
