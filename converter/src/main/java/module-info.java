@@ -10,6 +10,8 @@ module dev.initkit.converter {
   requires org.bytedeco.hdf5;
   // pure-Java HDF5 reading for the scanner's structure walk (H5JavaWalk)
   requires io.jhdf;
+  // jhdf is an automatic module, which declares nothing: it needs commons-lang3 resolved
+  requires org.apache.commons.lang3;
   // only to see whether an SLF4J provider is installed (jhdf logs through SLF4J: H5JavaWalk)
   requires org.slf4j;
 

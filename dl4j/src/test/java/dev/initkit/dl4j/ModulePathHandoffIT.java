@@ -38,7 +38,11 @@ class ModulePathHandoffIT {
           "org.bytedeco.javacpp",
           "com.fasterxml.jackson.databind",
           "com.fasterxml.jackson.core",
-          "com.fasterxml.jackson.annotation");
+          "com.fasterxml.jackson.annotation",
+          // the scanner's pure-Java HDF5 walk and what it needs
+          "io.jhdf",
+          "org.slf4j",
+          "org.apache.commons.lang3");
 
   @TempDir Path dir;
 
