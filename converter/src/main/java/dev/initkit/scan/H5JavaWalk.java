@@ -349,9 +349,7 @@ final class H5JavaWalk {
               ((AbstractNode) d)
                   .getHeader().getMessagesOfType(FilterPipelineMessage.class).stream()
                       .anyMatch(m -> !m.getFilters().isEmpty());
-          long limit =
-              filtered ? saturatedMultiply(fileSize, H5Dataset.MAX_FILTER_RATIO) : fileSize;
-          if (bytes > limit + chunkBytes) {
+          if (bytes > H5Dataset.chunkedDataLimit(fileSize, filtered) + chunkBytes) {
             return where + ": declares " + bytes + " bytes";
           }
           break;
@@ -364,11 +362,5 @@ final class H5JavaWalk {
       a.getData();
     }
     return null;
-  }
-
-  private static long saturatedMultiply(long a, long b) {
-    long hi = Math.multiplyHigh(a, b);
-    long lo = a * b;
-    return (hi == 0 && lo >= 0) ? lo : Long.MAX_VALUE;
   }
 }

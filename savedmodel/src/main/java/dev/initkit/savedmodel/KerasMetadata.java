@@ -91,6 +91,16 @@ final class KerasMetadata {
 
   private KerasMetadata() {}
 
+  /** The model's own node (path {@code root}), or null. */
+  static Node root(List<Node> nodes) {
+    for (Node n : nodes) {
+      if (n.nodePath().equals("root")) {
+        return n;
+      }
+    }
+    return null;
+  }
+
   /** Parses a {@code SavedMetadata} message. */
   static List<Node> parse(byte[] bytes) throws IOException {
     CodedInputStream in = CodedInputStream.newInstance(bytes);

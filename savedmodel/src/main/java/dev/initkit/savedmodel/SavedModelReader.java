@@ -148,8 +148,7 @@ final class SavedModelReader {
 
     Map<String, List<String>> aliases = new LinkedHashMap<>();
     List<Layer> layers;
-    KerasMetadata.Node root =
-        kerasNodes.stream().filter(n -> n.nodePath().equals("root")).findFirst().orElse(null);
+    KerasMetadata.Node root = KerasMetadata.root(kerasNodes);
     if (root != null) {
       layers = kerasLayers(dir, og, kerasNodes, root, keyOfNode, index, b);
     } else {

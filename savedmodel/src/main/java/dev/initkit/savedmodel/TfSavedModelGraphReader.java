@@ -107,13 +107,7 @@ public final class TfSavedModelGraphReader implements SavedModelGraphReader {
     if (!Files.isRegularFile(pb) || Files.size(pb) > SavedModelReader.MAX_PB_BYTES) {
       return Optional.empty();
     }
-    KerasMetadata.Node root = null;
-    for (KerasMetadata.Node n : KerasMetadata.parse(Files.readAllBytes(pb))) {
-      if (n.nodePath().equals("root")) {
-        root = n;
-        break;
-      }
-    }
+    KerasMetadata.Node root = KerasMetadata.root(KerasMetadata.parse(Files.readAllBytes(pb)));
     if (root == null) {
       return Optional.empty();
     }

@@ -103,7 +103,7 @@ public final class H5Dataset extends H5Node {
   public static final long MAX_CHUNK_BYTES = 64L << 20;
 
   /** Deflate expands at most 1032:1; a filtered dataset declaring more than this is not real. */
-  public static final long MAX_FILTER_RATIO = 1100;
+  static final long MAX_FILTER_RATIO = 1100;
 
   /** Where a dataset's raw data is, as its creation property list says. */
   public enum Storage {
@@ -230,7 +230,7 @@ public final class H5Dataset extends H5Node {
                       + ")");
             }
             boolean filtered = H5Pget_nfilters(dcpl) > 0;
-            long limit = filtered ? saturatedMultiply(fileSize, MAX_FILTER_RATIO) : fileSize;
+            long limit = chunkedDataLimit(fileSize, filtered);
             if (bytes > limit + chunkBytes) {
               throw new H5Exception(
                   where
@@ -259,6 +259,15 @@ public final class H5Dataset extends H5Node {
       if (fid >= 0) H5Fclose(fid);
       Hdf5.unlock();
     }
+  }
+
+  /**
+   * The most data a chunked dataset of a {@code fileSize}-byte file can really hold, one chunk
+   * aside: the file itself, or {@link #MAX_FILTER_RATIO} times it when its chunks are filtered
+   * (compressed). Shared with the scanner's pure-Java walk, which applies the same limits.
+   */
+  public static long chunkedDataLimit(long fileSize, boolean filtered) {
+    return filtered ? saturatedMultiply(fileSize, MAX_FILTER_RATIO) : fileSize;
   }
 
   private static long saturatedMultiply(long a, long b) {
